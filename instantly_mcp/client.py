@@ -1,0 +1,521 @@
+"""The HTTP client for Instantly API V2: URL joining, auth, client-side rate limits, safe retries, error mapping.
+
+One InstantlyClient (one connection pool) serves the whole process; the API key may be given
+per request so several workspaces can share it without sharing rate-limit budgets.
+The key is sent only in the Authorization header and is scrubbed from every error text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import enum
+import hashlib
+import json
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import unquote
+
+import httpx2
+
+from instantly_mcp import __version__
+from instantly_mcp.ratelimit import Limit, RateLimiter, RateLimiters
+
+__all__ = [
+    "ApiError",
+    "ApiRequest",
+    "ApiResponse",
+    "DEFAULT_BASE_URL",
+    "InstantlyClient",
+    "TransportError",
+    "full_jitter",
+    "key_fingerprint",
+    "parse_retry_after",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.instantly.ai"
+SPEC_PREFIX = "/api/v2"
+USER_AGENT = f"instantly-mcp/{__version__}"
+METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+MAX_MESSAGE_CHARS = 1000
+REDACTED = "[redacted]"
+
+_NOTHING_SENT = (
+    httpx2.ConnectError,
+    httpx2.ConnectTimeout,
+    httpx2.PoolTimeout,
+    httpx2.ProxyError,
+    httpx2.UnsupportedProtocol,
+    httpx2.LocalProtocolError,
+)
+_TRANSIENT = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+_TRANSPORT_PHRASES: dict[type[Exception], str] = {
+    httpx2.ConnectTimeout: "timed out connecting to Instantly",
+    httpx2.ConnectError: "could not connect to Instantly",
+    httpx2.PoolTimeout: "timed out waiting for a free connection",
+    httpx2.ReadTimeout: "timed out waiting for Instantly's answer",
+    httpx2.WriteTimeout: "timed out sending the request",
+    httpx2.RemoteProtocolError: "the connection closed before a complete answer",
+    httpx2.ReadError: "the connection broke while reading the answer",
+    httpx2.WriteError: "the connection broke while sending the request",
+}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One Instantly operation with its parameters filled in.
+
+    `path` is the spec path with path parameters substituted and percent-encoded. `endpoint`
+    names the operation for per-endpoint rate limits (e.g. the path template); it defaults to
+    "METHOD path".
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, Any] = field(default_factory=dict)
+    body: Any = None
+    retry_safe: bool = False
+    endpoint_limits: tuple[Limit, ...] = ()
+    endpoint: str | None = None
+
+    def __post_init__(self) -> None:
+        method = self.method.upper()
+        if method not in METHODS:
+            raise ValueError(f"unsupported HTTP method {self.method!r}")
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "endpoint_limits", tuple(self.endpoint_limits))
+        if not self.path.startswith("/") or "?" in self.path or "#" in self.path:
+            raise ValueError(f"path must be an absolute path without query or fragment, got {self.path!r}")
+        if any(unquote(segment) in (".", "..") for segment in self.path.split("/")):
+            raise ValueError(f"path {self.path!r} has a '.' or '..' segment, which would address another endpoint")
+
+    @property
+    def limiter_endpoint(self) -> str:
+        return self.endpoint or f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    data: Any
+    content_type: str
+    attempts: int
+
+
+class ApiError(Exception):
+    """Instantly answered with an HTTP error status.
+
+    The client also raises it, without sending anything, with the status Instantly would have
+    sent: 401 when no API key is configured, 429 when the local rate budget has no slot in time.
+    `attempts` counts the HTTP requests actually sent.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        body: Any = None,
+        attempts: int = 1,
+        retry_safe: bool = False,
+    ) -> None:
+        super().__init__(status, error, message)
+        self.status = status
+        self.error = error
+        self.message = message
+        self.retry_after = retry_after
+        self.body = body
+        self.attempts = attempts
+        self.retry_safe = retry_safe
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status} {self.error}: {self.message}"
+
+    def __repr__(self) -> str:
+        return (
+            f"ApiError(status={self.status}, error={self.error!r}, message={self.message!r}, "
+            f"retry_after={self.retry_after!r}, attempts={self.attempts})"
+        )
+
+
+class TransportError(Exception):
+    """No usable HTTP answer: timeout, connection failure or reset, malformed body.
+
+    `may_have_been_sent` says whether Instantly could have received (and acted on) the request;
+    `transient` whether the same request could succeed later.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        may_have_been_sent: bool,
+        transient: bool = True,
+        attempts: int = 1,
+        retry_safe: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.may_have_been_sent = may_have_been_sent
+        self.transient = transient
+        self.attempts = attempts
+        self.retry_safe = retry_safe
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __repr__(self) -> str:
+        return (
+            f"TransportError(reason={self.reason!r}, may_have_been_sent={self.may_have_been_sent}, "
+            f"attempts={self.attempts})"
+        )
+
+
+Failure = ApiError | TransportError
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A stable, non-reversible id for a key: for rate-limit buckets and logs, never the key itself."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
+def full_jitter(retry: int, base: float, cap: float, rng: Callable[[], float] = random.random) -> float:
+    """Backoff before retry number `retry` (1-based): uniform in [0, min(cap, base * 2**(retry-1))].
+
+    Full jitter spreads the retries of many clients hit by the same outage.
+    """
+    return rng() * min(cap, base * 2.0 ** min(retry - 1, 64))
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None when absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class InstantlyClient:
+    """Sends ApiRequests to Instantly, retrying only where a repeat cannot change the outcome.
+
+    Retried: 429 and failures to connect (nothing was processed) for every request; 502/503/504,
+    timeouts and broken connections only for `retry_safe` requests, because Instantly may already
+    have acted on the first attempt. Backoff is capped exponential with full jitter, at least the
+    Retry-After, and never sleeps past `deadline_s` from the start of the call.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 8.0,
+        deadline_s: float = 60.0,
+        limiters: RateLimiters | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._origin, self._base_path = _split_base_url(base_url)
+        self._api_key = _checked_key(api_key) if api_key is not None else None
+        self._max_retries = max_retries
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._deadline_s = deadline_s
+        self._limiters = limiters if limiters is not None else RateLimiters()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._http = httpx2.AsyncClient(
+            transport=transport,
+            timeout=httpx2.Timeout(timeout, connect=10.0),
+            limits=httpx2.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=5.0),
+            headers={"Accept": "application/json, text/csv", "User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        key = key_fingerprint(self._api_key) if self._api_key else None
+        return f"InstantlyClient(base_url={self._origin + self._base_path!r}, key_fingerprint={key!r})"
+
+    async def __aenter__(self) -> InstantlyClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url_for(self, path: str) -> str:
+        """The absolute URL of a spec path, without doubling /api/v2 when the base already ends in it."""
+        base = self._base_path
+        if base.endswith(SPEC_PREFIX) and (path == SPEC_PREFIX or path.startswith(SPEC_PREFIX + "/")):
+            base = base[: -len(SPEC_PREFIX)]
+        return self._origin + base + path
+
+    async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse:
+        """Send `req` (with `api_key`, else the client's key); raises ApiError or TransportError."""
+        key = _checked_key(api_key) if api_key is not None else self._api_key
+        if key is None:
+            raise ApiError(
+                401,
+                "Unauthorized",
+                "no Instantly API key configured: set INSTANTLY_API_KEY or pass a key with the request",
+                attempts=0,
+                retry_safe=req.retry_safe,
+            )
+        fingerprint = key_fingerprint(key)
+        limiter = self._limiters.for_key(fingerprint)
+        url = self.url_for(req.path)
+        headers = {"Authorization": f"Bearer {key}"}
+        content = None
+        if req.body is not None:
+            content = json.dumps(req.body, separators=(",", ":"), ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        params = encode_query(req.query)
+
+        started = self._clock()
+        last_failure: Failure | None = None
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = self._deadline_s - (self._clock() - started)
+            await self._acquire(limiter, req, remaining, last_failure, attempts=attempt - 1)
+            try:
+                return await self._attempt(req, url, params, headers, content, key, attempt)
+            except (ApiError, TransportError) as failure:
+                last_failure = failure
+            if attempt > self._max_retries or not _should_retry(last_failure, req):
+                raise last_failure
+            delay = max(_retry_after(last_failure), full_jitter(attempt, self._backoff_base, self._backoff_cap, self._rng))
+            if self._clock() - started + delay > self._deadline_s:
+                log.warning(
+                    "%s %s: %s; not retrying, waiting %.2f s would pass the %g s deadline (key %s)",
+                    req.method, req.path, last_failure, delay, self._deadline_s, fingerprint,
+                )
+                raise last_failure
+            log.warning(
+                "%s %s: %s; retry %d/%d in %.2f s (key %s)",
+                req.method, req.path, last_failure, attempt, self._max_retries, delay, fingerprint,
+            )
+            await self._sleep(delay)
+
+    async def _acquire(
+        self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: Failure | None, attempts: int
+    ) -> None:
+        """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)):
+                await limiter.acquire(req.limiter_endpoint, req.endpoint_limits)
+        except TimeoutError:
+            if last_failure is not None:
+                raise last_failure from None
+            raise ApiError(
+                429,
+                "Too Many Requests",
+                f"client-side rate limit for {req.limiter_endpoint}: no free slot within {self._deadline_s:g} s",
+                retry_after=limiter.wait_estimate(req.limiter_endpoint, req.endpoint_limits),
+                attempts=attempts,
+                retry_safe=req.retry_safe,
+            ) from None
+
+    async def _attempt(
+        self,
+        req: ApiRequest,
+        url: str,
+        params: list[tuple[str, str]],
+        headers: dict[str, str],
+        content: bytes | None,
+        key: str,
+        attempt: int,
+    ) -> ApiResponse:
+        try:
+            response = await self._http.request(req.method, url, params=params, headers=headers, content=content)
+        except httpx2.HTTPError as exc:
+            raise _transport_error(exc, key, attempts=attempt, retry_safe=req.retry_safe) from None
+        content_type = response.headers.get("content-type", "")
+        if not response.is_success:
+            raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
+        try:
+            data = _success_data(response)
+        except ValueError:
+            raise TransportError(
+                "malformed JSON from upstream", may_have_been_sent=True, attempts=attempt, retry_safe=req.retry_safe
+            ) from None
+        return ApiResponse(status=response.status_code, data=data, content_type=content_type, attempts=attempt)
+
+
+def encode_query(query: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Query pairs as Instantly reads them: lists repeat the name, bools are true/false, None is left out."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in query.items():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if item is not None:
+                pairs.append((name, _query_value(item)))
+    return pairs
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _should_retry(failure: Failure, req: ApiRequest) -> bool:
+    if isinstance(failure, ApiError):
+        return failure.status == 429 or (failure.status in GATEWAY_STATUSES and req.retry_safe)
+    return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+
+
+def _retry_after(failure: Failure) -> float:
+    return (failure.retry_after or 0.0) if isinstance(failure, ApiError) else 0.0
+
+
+def _split_base_url(base_url: str) -> tuple[str, str]:
+    """(scheme://host[:port], path prefix without trailing slash) of a base URL."""
+    url = httpx2.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+    if url.query or url.fragment:
+        raise ValueError(f"base_url must not have a query or fragment, got {base_url!r}")
+    origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+    return origin, url.raw_path.decode("ascii").rstrip("/")
+
+
+_HEADER_SAFE_KEY = re.compile(r"[\x21-\x7e]+")
+
+
+def _checked_key(api_key: str) -> str:
+    """The key without surrounding whitespace; rejected (without echoing it) if it cannot go in a header."""
+    key = api_key.strip()
+    if not _HEADER_SAFE_KEY.fullmatch(key):
+        raise ValueError("the Instantly API key is empty or has characters that cannot be sent in an HTTP header")
+    return key
+
+
+def _redact(value: Any, secret: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(secret, REDACTED)
+    if isinstance(value, dict):
+        return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(item, secret) for item in value]
+    return value
+
+
+def _transport_error(exc: httpx2.HTTPError, key: str, *, attempts: int, retry_safe: bool) -> TransportError:
+    phrase = next((_TRANSPORT_PHRASES[cls] for cls in type(exc).__mro__ if cls in _TRANSPORT_PHRASES), None)
+    detail = str(exc).strip()
+    reason = f"{phrase or 'request failed'} ({type(exc).__name__}{': ' + detail if detail else ''})"
+    return TransportError(
+        _redact(reason, key),
+        may_have_been_sent=not isinstance(exc, _NOTHING_SENT),
+        transient=isinstance(exc, _TRANSIENT),
+        attempts=attempts,
+        retry_safe=retry_safe,
+    )
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _success_data(response: httpx2.Response) -> Any:
+    """Parsed JSON, text for text/* (CSV downloads), None for an empty body; ValueError for unparsable JSON."""
+    if not response.content:
+        return None
+    content_type = response.headers.get("content-type", "")
+    if _is_json(content_type):
+        return response.json()
+    if content_type:
+        return response.text
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe: bool) -> ApiError:
+    status = response.status_code
+    reason = httpx2.codes.get_reason_phrase(status) or "Error"
+    body: Any = None
+    if response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+    error, message = reason, reason
+    if isinstance(body, dict):
+        upstream_error, upstream_message = body.get("error"), body.get("message")
+        if upstream_message not in (None, "", []):
+            message = _as_text(upstream_message)
+            if upstream_error not in (None, ""):
+                error = _as_text(upstream_error)
+        elif upstream_error not in (None, ""):
+            message = _as_text(upstream_error)
+    elif isinstance(body, str) and body.strip():
+        message = _text_summary(body)
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + "…"
+    return ApiError(
+        status,
+        _redact(error, key),
+        _redact(message, key),
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        body=_redact(body, key),
+        attempts=attempts,
+        retry_safe=retry_safe,
+    )
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return "; ".join(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _text_summary(text: str) -> str:
+    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page."""
+    title = _HTML_TITLE.search(text)
+    if title and title.group(1).strip():
+        return " ".join(title.group(1).split())
+    return " ".join(_HTML_TAG.sub(" ", text).split())

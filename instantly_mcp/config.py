@@ -1,0 +1,65 @@
+"""Settings: every knob in one validated place, from flags and environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+DEFAULT_BASE_URL = "https://api.instantly.ai"
+SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
+SANDBOX_KEY = "sandbox-demo-key"
+
+Transport = Literal["stdio", "sse", "http"]
+ConfirmMode = Literal["auto", "elicit", "token", "off"]
+
+
+class ConfigError(ValueError):
+    """A setting is invalid; raised at start-up, never ignored."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+    sandbox: bool = False
+    sandbox_db: str | None = None
+    transport: Transport = "stdio"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    scopes: tuple[str, ...] = ("all:all",)
+    toolsets: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    read_only: bool = False
+    confirm: ConfirmMode = "auto"
+    secret: str | None = field(default=None, repr=False)
+    audit_log: str | None = None
+    timeout_s: float = 30.0
+
+    def __repr__(self) -> str:
+        shown = "set" if self.api_key else "unset"
+        return f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, transport={self.transport!r})"
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """No key means the built-in sandbox; a key means the real API unless --sandbox is given."""
+        return self.sandbox or not self.api_key
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The values that may come from the environment; flags override them."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    if env.get("INSTANTLY_API_KEY"):
+        values["api_key"] = env["INSTANTLY_API_KEY"].strip()
+    if env.get("INSTANTLY_BASE_URL"):
+        values["base_url"] = env["INSTANTLY_BASE_URL"].strip()
+    if env.get("INSTANTLY_SCOPES"):
+        values["scopes"] = split_list(env["INSTANTLY_SCOPES"])
+    if env.get("INSTANTLY_MCP_SECRET"):
+        values["secret"] = env["INSTANTLY_MCP_SECRET"]
+    return values

@@ -1,0 +1,59 @@
+"""Base classes the generated models build on (handwritten)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, ClassVar
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class SpecModel(BaseModel):
+    """Treats an explicit null on a field the spec does not mark nullable as "not given".
+
+    Agents often send null for optional arguments; forwarding it would make the API reject
+    the call, so it is dropped instead.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, regex_engine="python-re")
+    nullable_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None or k in cls.nullable_fields}
+        return data
+
+    def wire(self) -> dict[str, Any]:
+        """The fields the caller gave, by their API names, JSON-ready."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+class ToolInput(SpecModel):
+    """One operation's arguments: path, query and body fields side by side.
+
+    Constraints on the body as a whole (at least one field, one of two alternatives, if/then
+    rules) cannot be written in a flat schema, so they are kept as `body_rules` and checked here.
+    """
+
+    body_fields: ClassVar[frozenset[str]] = frozenset()
+    body_rules: ClassVar[dict[str, Any] | None] = None
+    body_rule_text: ClassVar[str] = ""
+
+    @model_validator(mode="after")
+    def _check_body_rules(self) -> ToolInput:
+        if not self.body_rules:
+            return self
+        body = {k: v for k, v in self.wire().items() if k in self.body_fields}
+        error = jsonschema.exceptions.best_match(_validator(type(self)).iter_errors(body))
+        if error is not None:
+            rule = self.body_rule_text or "The arguments break a rule of this operation."
+            raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({error.message})")
+        return self
+
+
+@cache
+def _validator(model: type[ToolInput]) -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(model.body_rules or {})

@@ -1,0 +1,103 @@
+"""Loads tool_specs/*.json into Operation records: everything about a tool except its model.
+
+Reading JSON is cheap; the pydantic models are imported only when a tool is first called,
+so a server with 240 tools starts about as fast as one with a single tool.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .paths import tool_specs_dir
+from .ratelimit import Limit
+
+if TYPE_CHECKING:
+    from .models._base import ToolInput
+
+RISK_CLASSES = ("read", "write", "destructive", "outbound")
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    title: str
+    description: str
+    method: str
+    path: str
+    tag: str
+    toolset: str
+    risk: str
+    idempotent: bool
+    scopes: tuple[str, ...]
+    scopes_inferred: bool
+    pagination: str | None
+    rate_limits: tuple[Limit, ...]
+    response_type: str
+    path_params: tuple[str, ...]
+    query_params: tuple[str, ...]
+    body_params: tuple[str, ...]
+    body_required: bool
+    model_ref: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None
+
+    @property
+    def retry_safe(self) -> bool:
+        """Repeating the request cannot send mail, spend credits or create a second object."""
+        return self.idempotent and self.risk != "outbound"
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def model(self) -> type[ToolInput]:
+        return _import_model(self.model_ref)
+
+
+@cache
+def _import_model(ref: str) -> type[ToolInput]:
+    module, name = ref.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _operation(entry: dict[str, Any]) -> Operation:
+    params = entry["params"]
+    return Operation(
+        name=entry["name"],
+        title=entry["title"],
+        description=entry["description"],
+        method=entry["method"],
+        path=entry["path"],
+        tag=entry["tag"],
+        toolset=entry["toolset"],
+        risk=entry["risk"],
+        idempotent=entry["idempotent"],
+        scopes=tuple(entry["scopes"]),
+        scopes_inferred=entry["scopes_inferred"],
+        pagination=entry["pagination"],
+        rate_limits=tuple(Limit(r["requests"], float(r["period_s"])) for r in entry["rate_limits"]),
+        response_type=entry["response_type"],
+        path_params=tuple(params["path"]),
+        query_params=tuple(params["query"]),
+        body_params=tuple(params["body"]),
+        body_required=params["body_required"],
+        model_ref=entry["model"],
+        input_schema=entry["input_schema"],
+        output_schema=entry["output_schema"],
+    )
+
+
+@cache
+def load_operations(directory: Path | None = None) -> dict[str, Operation]:
+    """Every operation by tool name, in a stable order (by tag file, then spec order)."""
+    directory = directory or tool_specs_dir()
+    operations: dict[str, Operation] = {}
+    for path in sorted(directory.glob("*.json")):
+        for entry in json.loads(path.read_text())["operations"]:
+            operations[entry["name"]] = _operation(entry)
+    return operations

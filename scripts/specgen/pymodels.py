@@ -1,0 +1,220 @@
+"""JSON Schema -> pydantic v2 source code.
+
+Why not datamodel-code-generator: it models query and body separately (we need one flat
+object per operation with path, query and body side by side), leaves path parameters out,
+and on this spec names 3,496 of 4,183 classes by numbered collision (Status1 ... Status39).
+This writer is small because the spec is: no cycles, simple query types, $refs inlined.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from .text import short_description
+
+_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields"}
+
+
+def python_name(name: str) -> str:
+    """A valid attribute name for an API field; the API spelling stays as the alias."""
+    candidate = re.sub(r"\W", "_", name)
+    if not candidate or candidate[0].isdigit():
+        candidate = f"f_{candidate}"
+    if keyword.iskeyword(candidate) or candidate in _RESERVED or candidate.startswith("_"):
+        candidate = f"{candidate.lstrip('_')}_"
+    return candidate
+
+
+def camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
+
+
+def is_nullable(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        return True
+    branches = schema.get("anyOf") or schema.get("oneOf") or []
+    return any(isinstance(b, dict) and b.get("type") == "null" for b in branches)
+
+
+class ModelWriter:
+    """Accumulates class definitions for one module; nested objects become their own classes."""
+
+    def __init__(self) -> None:
+        self.classes: list[str] = []
+        self._taken: set[str] = set()
+
+    def claim(self, name: str) -> str:
+        candidate, n = name, 2
+        while candidate in self._taken:
+            candidate, n = f"{name}{n}", n + 1
+        self._taken.add(candidate)
+        return candidate
+
+    def source(self) -> str:
+        return "\n\n\n".join(self.classes)
+
+    # -- classes -------------------------------------------------------------------------
+
+    def object_class(
+        self,
+        schema: dict[str, Any],
+        name: str,
+        *,
+        base: str = "SpecModel",
+        required_override: set[str] | None = None,
+        class_vars: dict[str, str] | None = None,
+        docstring: str | None = None,
+    ) -> str:
+        class_name = self.claim(name)
+        properties: dict[str, Any] = schema.get("properties") or {}
+        required = required_override if required_override is not None else set(schema.get("required") or [])
+        extra = "forbid" if schema.get("additionalProperties") is False or base == "ToolInput" else "allow"
+        lines = [f"class {class_name}({base}):"]
+        if docstring:
+            lines.append(f"    {docstring!r}")
+        if extra != "forbid":
+            lines.append(f"    model_config = ConfigDict(extra={extra!r})")
+        for var, value in (class_vars or {}).items():
+            lines.append(f"    {var}: ClassVar = {value}")
+        nullable = sorted(k for k, v in properties.items() if isinstance(v, dict) and is_nullable(v))
+        if nullable:
+            lines.append(f"    nullable_fields: ClassVar = frozenset({nullable!r})")
+        body = []
+        for prop, prop_schema in properties.items():
+            body.append(self._field_line(class_name, prop, prop_schema, prop in required))
+        self.classes.append("\n".join(lines + body))
+        return class_name
+
+    def _field_line(self, owner: str, prop: str, schema: Any, required: bool) -> str:
+        schema = schema if isinstance(schema, dict) else {}
+        attr = python_name(prop)
+        annotation = self.annotation(schema, owner + camel(prop))
+        kwargs: list[str] = []
+        if attr != prop:
+            kwargs.append(f"alias={prop!r}")
+        description = field_description(schema)
+        if description:
+            kwargs.append(f"description={description!r}")
+        kwargs.extend(_constraints(schema))
+        if not required:
+            kwargs.insert(0, "default=None")
+        field_call = f"Field({', '.join(kwargs)})" if kwargs else None
+        if field_call:
+            return f"    {attr}: {annotation} = {field_call}"
+        return f"    {attr}: {annotation}"
+
+    # -- annotations ---------------------------------------------------------------------
+
+    def annotation(self, schema: dict[str, Any], hint: str) -> str:
+        if not schema:
+            return "Any"
+        if "const" in schema:
+            return f"Literal[{schema['const']!r}]"
+        if "enum" in schema:
+            values = [v for v in schema["enum"] if v is not None]
+            literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
+            return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                return self._union([{**_inherited(schema), **b} for b in schema[key]], hint)
+        if "allOf" in schema:
+            merged = merge_all_of(schema)
+            return self.annotation(merged, hint)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            branches = [{**schema, "type": k} for k in kind]
+            return self._union(branches, hint)
+        if kind == "null":
+            return "None"
+        if kind == "string":
+            return "str"
+        if kind == "integer":
+            return "int"
+        if kind == "number":
+            return "int | float"
+        if kind == "boolean":
+            return "bool"
+        if kind == "array":
+            items = schema.get("items") or {}
+            item_type = self.annotation(items, hint + "Item") if items else "Any"
+            item_constraints = _constraints(items) if isinstance(items, dict) and items else []
+            if item_constraints and " | " not in item_type:
+                item_type = f"Annotated[{item_type}, Field({', '.join(item_constraints)})]"
+            return f"list[{item_type}]"
+        if kind == "object" or "properties" in schema:
+            if schema.get("properties"):
+                return self.object_class(schema, hint)
+            additional = schema.get("additionalProperties")
+            if isinstance(additional, dict) and additional:
+                return f"dict[str, {self.annotation(additional, hint + 'Value')}]"
+            return "dict[str, Any]"
+        return "Any"
+
+    def _union(self, branches: list[dict[str, Any]], hint: str) -> str:
+        parts: list[str] = []
+        for index, branch in enumerate(branches):
+            part = self.annotation(branch, f"{hint}{index + 1}" if len(branches) > 1 else hint)
+            for piece in part.split(" | "):
+                if piece not in parts:
+                    parts.append(piece)
+        if "None" in parts:
+            parts = [p for p in parts if p != "None"] + ["None"]
+        return " | ".join(parts) if parts else "Any"
+
+
+def _inherited(schema: dict[str, Any]) -> dict[str, Any]:
+    """Keys of a union's parent that apply to every branch (e.g. a shared description)."""
+    return {k: v for k, v in schema.items() if k in ("description",)}
+
+
+def merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in schema["allOf"]:
+        part = merge_all_of(part) if "allOf" in part else part
+        for key, value in part.items():
+            if key == "properties":
+                merged.setdefault("properties", {}).update(value)
+            elif key == "required":
+                merged["required"] = sorted(set(merged.get("required", [])) | set(value))
+            elif key not in ("if", "then", "else"):
+                merged.setdefault(key, value)
+    return merged
+
+
+_CONSTRAINTS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minItems": "min_length",
+    "maxItems": "max_length",
+    "pattern": "pattern",
+}
+
+
+def _constraints(schema: dict[str, Any]) -> list[str]:
+    if any(k in schema for k in ("anyOf", "oneOf", "enum", "const")) or isinstance(schema.get("type"), list):
+        return []
+    out = []
+    for key, kwarg in _CONSTRAINTS.items():
+        if key in schema and isinstance(schema[key], (int, float, str)) and not isinstance(schema[key], bool):
+            out.append(f"{kwarg}={schema[key]!r}")
+    return out
+
+
+def field_description(schema: dict[str, Any]) -> str | None:
+    """What the agent needs: a short purpose, plus enum meanings where values are opaque numbers."""
+    text = short_description(schema.get("description") or "")
+    labels = schema.get("x-enumDescriptions")
+    enum = schema.get("enum")
+    if isinstance(labels, dict) and enum and all(isinstance(v, (int, float)) for v in enum if v is not None):
+        meanings = ", ".join(f"{k}={short_description(str(v), 30)}" for k, v in labels.items())
+        text = f"{text} ({meanings})" if text else meanings
+    return text or None

@@ -1,0 +1,80 @@
+"""From a model's exported JSON Schema to the compact, self-contained inputSchema agents see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_DROP = {"title", "examples", "example", "x-enumDescriptions", "readOnly", "writeOnly"}
+_SIMPLE = {"string", "integer", "number", "boolean", "array", "object", "null"}
+
+
+def inline_refs(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            target = defs[schema["$ref"].rsplit("/", 1)[-1]]
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            return inline_refs({**target, **rest}, defs)
+        return {k: inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [inline_refs(v, defs) for v in schema]
+    return schema
+
+
+def compact(schema: Any) -> Any:
+    """Drop what costs tokens without helping a call: titles, examples, null defaults.
+
+    Nullable unions of plain types become `type: [X, "null"]`; everything else is kept,
+    because types, enums, required fields and bounds are what make a call correct.
+    """
+    if isinstance(schema, list):
+        return [compact(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: compact(v) for k, v in schema.items() if k not in _DROP}
+    if out.get("default", 0) is None:
+        del out["default"]
+    if "properties" in out:
+        out["properties"] = {k: compact(v) for k, v in schema["properties"].items()}
+    branches = out.get("anyOf")
+    if branches and all(set(b) <= {"type"} and b.get("type") in _SIMPLE for b in branches):
+        out.pop("anyOf")
+        out["type"] = [b["type"] for b in branches]
+    elif branches and any(b == {"type": "null"} for b in branches):
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) == 1 and isinstance(rest[0].get("type"), str) and "anyOf" not in rest[0]:
+            out.pop("anyOf")
+            out.update({**rest[0], "type": [rest[0]["type"], "null"]})
+    return out
+
+
+def input_schema(exported: dict[str, Any]) -> dict[str, Any]:
+    flat = inline_refs(exported, exported.get("$defs", {}))
+    result = compact(flat)
+    result.pop("description", None)
+    result.setdefault("properties", {})
+    result["type"] = "object"
+    return result
+
+
+def output_schema(response: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A types-only outline of the success body, for field selection and documentation."""
+    if not response or response.get("type") not in ("object", "array"):
+        return None
+    return _outline(response)
+
+
+def _outline(schema: Any) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key in ("type", "enum", "required"):
+        if key in schema:
+            out[key] = schema[key]
+    if "properties" in schema:
+        out["properties"] = {k: _outline(v) for k, v in schema["properties"].items()}
+    if "items" in schema:
+        out["items"] = _outline(schema["items"])
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            out[key] = [_outline(v) for v in schema[key]]
+    return out

@@ -1,0 +1,25 @@
+"""Shortening the spec's prose to what an agent needs."""
+
+from __future__ import annotations
+
+import re
+
+_SCOPES = re.compile(r"\s*Requires one of the following scopes:[^\n]*", re.I)
+_MARKDOWN = re.compile(r"[`*_]{1,2}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
+def strip_scopes(text: str) -> str:
+    return _SCOPES.sub("", text).strip()
+
+
+def short_description(text: str, limit: int = 120) -> str:
+    """The first sentence, without markdown, cut at a word boundary near `limit` characters."""
+    text = _MARKDOWN.sub("", strip_scopes(text))
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    first = _SENTENCE_END.split(text, maxsplit=1)[0].rstrip()
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return first.rstrip(".")

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: install what is missing (scripts/setup.sh), then run pytest.
+# Arguments go to pytest unchanged; pytest's exit code is this script's.
+#   bash scripts/test.sh                    # whole suite
+#   bash scripts/test.sh tests/test_prism_smoke.py -x
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash scripts/setup.sh
+
+if [[ -x "$ROOT/.venv/bin/python" ]]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
+exec "$PY" -m pytest -q "$@"
