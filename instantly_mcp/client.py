@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import unquote
 
 import httpx2
 
@@ -96,8 +95,11 @@ class ApiRequest:
         object.__setattr__(self, "endpoint_limits", tuple(self.endpoint_limits))
         if not self.path.startswith("/") or "?" in self.path or "#" in self.path:
             raise ValueError(f"path must be an absolute path without query or fragment, got {self.path!r}")
-        if any(unquote(segment) in (".", "..") for segment in self.path.split("/")):
-            raise ValueError(f"path {self.path!r} has a '.' or '..' segment, which would address another endpoint")
+        if any(segment in (".", "..") for segment in self.path.split("/")):
+            raise ValueError(
+                f"path {self.path!r} has a literal '.' or '..' segment, which URL normalisation would remove "
+                "(encode dots in path parameters as %2E)"
+            )
 
     @property
     def limiter_endpoint(self) -> str:

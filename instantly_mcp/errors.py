@@ -22,7 +22,7 @@ def describe_transport_error(err: TransportError, *, tool: str) -> str:
     tries = f"after {err.attempts} attempt{'s' if err.attempts != 1 else ''}"
     head = f"{tool} failed: no usable answer from Instantly, {err.reason} ({tries})."
     if not err.transient:
-        return f"{head} Retrying will not help: check the configured Instantly base URL and network settings."
+        return f"{head} Retrying will not help: check INSTANTLY_BASE_URL and the network settings."
     if not err.may_have_been_sent:
         return f"{head} Nothing reached Instantly, so it is safe to retry once the network is reachable."
     if err.retry_safe:

@@ -26,8 +26,14 @@ hash_files() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
 
 # ---------------------------------------------------------------- Python
 # The interpreter the tests use: .venv/bin/python if this script made one, else python3.
+# A system python3 is resolved to its real executable (pyenv shims pick by folder).
 python_bin() {
-    if [[ -x "$ROOT/.venv/bin/python" ]]; then echo "$ROOT/.venv/bin/python"; else command -v python3; fi
+    if [[ -x "$ROOT/.venv/bin/python" ]]; then
+        echo "$ROOT/.venv/bin/python"
+    else
+        command -v python3 >/dev/null || { say "python3 not found on PATH"; exit 1; }
+        python3 -c 'import sys; print(sys.executable)'
+    fi
 }
 
 # Exit 0 when `instantly-mcp` is installed editable from THIS checkout and every

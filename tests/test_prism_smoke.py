@@ -15,7 +15,7 @@ PATH = "/api/v2/block-lists-entries"
 
 @pytest.fixture(scope="module")
 def client(prism_url: str):
-    with httpx2.Client(base_url=prism_url, timeout=30) as c:
+    with httpx2.Client(base_url=prism_url, timeout=30, trust_env=False) as c:
         yield c
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import cache
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import jsonschema
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema, model_validator
 
 
 class SpecModel(BaseModel):
@@ -57,3 +59,27 @@ class ToolInput(SpecModel):
 @cache
 def _validator(model: type[ToolInput]) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(model.body_rules or {})
+
+
+def _checked(pattern: str, what: str) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise ValueError(f"must be {what}")
+        return value
+
+    return check
+
+
+def _formatted(name: str, pattern: str, what: str) -> Any:
+    """A string the API checks against a JSON Schema format; checked here first, so a bad value
+    fails with a clear message before anything is sent."""
+    return Annotated[str, AfterValidator(_checked(pattern, what)), WithJsonSchema({"type": "string", "format": name})]
+
+
+Email = _formatted("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address such as jane@example.com")
+DateTime = _formatted("date-time", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", "an ISO 8601 date-time such as 2026-01-31T09:00:00Z")
+Date = _formatted("date", r"^\d{4}-\d{2}-\d{2}$", "a date such as 2026-01-31")
+Uri = _formatted("uri", r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", "an absolute URI such as https://example.com/hook")
+FORMATS = {"email": "Email", "date-time": "DateTime", "date": "Date", "uri": "Uri"}

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class ListAiAgentsInput(ToolInput):
@@ -23,7 +23,7 @@ class ListAiAgentsInput(ToolInput):
 
 class CreateAiAgentInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[str] = Field(default=None)
+    accounts: list[Email] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -157,7 +157,7 @@ class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule(Spec
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
     campaign_schedule: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[str] = Field(default=None)
+    email_list: list[Email] = Field(default=None)
     email_tag_list: list[str] = Field(default=None)
     daily_limit: int | float = Field(default=None)
     stop_on_reply: bool = Field(default=None)
@@ -188,14 +188,14 @@ class UpdateAiAgentInputPayload2(SpecModel):
     input: str = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
     master_lead_list_id: str = Field(default=None, description='Master lead list ID for the SDR')
     initial_scrape_ready: bool = Field(default=None, description='Whether initial scrape is ready')
-    timestamp_last_action: str = Field(default=None, description='Timestamp of last SDR action')
-    timestamp_last_decision: str = Field(default=None, description='Timestamp of last SDR decision')
-    next_decision_time: str = Field(default=None, description='Scheduled time for next decision')
+    timestamp_last_action: DateTime = Field(default=None, description='Timestamp of last SDR action')
+    timestamp_last_decision: DateTime = Field(default=None, description='Timestamp of last SDR decision')
+    next_decision_time: DateTime = Field(default=None, description='Scheduled time for next decision')
 
 
 class UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[str] = Field(default=None)
+    accounts: list[Email] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 

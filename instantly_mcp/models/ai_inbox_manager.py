@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
@@ -48,7 +48,7 @@ class CreateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 class CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[str] = Field(default=None)
+    accounts: list[Email] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -126,7 +126,7 @@ class UpdateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 class UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[str] = Field(default=None)
+    accounts: list[Email] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -252,15 +252,15 @@ class UpdateAiInboxManagerReplyInput(ToolInput):
 class GetAiInboxManagerAnalyticsSummaryInput(ToolInput):
     'Get AI inbox manager analytics summary'
     id: str = Field(description='AI Inbox Manager ID')
-    from_: str = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: str = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class GetAiInboxManagerAnalyticsByDateInput(ToolInput):
     'Get AI inbox manager analytics by date'
     id: str = Field(description='AI Inbox Manager ID')
-    from_: str = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: str = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class ListAiInboxManagerActivitiesInput(ToolInput):

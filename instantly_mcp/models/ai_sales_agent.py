@@ -7,35 +7,35 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class GetAiAgentAnalyticsInput(ToolInput):
     'Get AI agent analytics'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date for analytics (ISO 8601)')
-    end_date: str = Field(default=None, description='End date for analytics (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date for analytics (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date for analytics (ISO 8601)')
 
 
 class GetAiAgentOpportunitySummaryInput(ToolInput):
     'Get AI agent opportunity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiAgentLeadActivitySummaryInput(ToolInput):
     'Get AI agent lead activity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiAgentLeadActivityInput(ToolInput):
     'List AI agent lead activity'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
     limit: int = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
     skip: int = Field(default=None, description='Number of leads to skip for pagination (default 0)', ge=0)
     filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter: "replied" returns only leads that replied; "hasopportunity" returns only leads with a positive…')
@@ -133,8 +133,8 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -275,8 +275,8 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -337,29 +337,29 @@ class UpdateAiSalesAgentInput(ToolInput):
 class GetAiSalesAgentAnalyticsInput(ToolInput):
     'Get AI sales agent analytics'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiSalesAgentOpportunitySummaryInput(ToolInput):
     'Get AI sales agent opportunity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiSalesAgentLeadActivitySummaryInput(ToolInput):
     'Get AI sales agent lead activity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiSalesAgentLeadActivityInput(ToolInput):
     'List AI sales agent lead activity'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: str = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: str = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
     filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter for the lead set')
     limit: int = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
     starting_after: str = Field(default=None, description='The email of the last lead in the previous page - used for pagination')

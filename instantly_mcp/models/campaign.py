@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class ListCampaignsInput(ToolInput):
@@ -49,8 +49,8 @@ class CreateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
 class CreateCampaignInputCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[CreateCampaignInputCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -123,8 +123,8 @@ class CreateCampaignInput(ToolInput):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: CreateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[str] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[str] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[Email] = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[Email] = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
     provider_routing_rules: list[CreateCampaignInputProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
@@ -173,8 +173,8 @@ class UpdateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
 class UpdateCampaignInputCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[UpdateCampaignInputCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -251,8 +251,8 @@ class UpdateCampaignInput(ToolInput):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: UpdateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[str] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[str] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[Email] = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[Email] = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
     provider_routing_rules: list[UpdateCampaignInputProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
 

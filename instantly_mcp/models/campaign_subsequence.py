@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class ListCampaignSubsequencesInput(ToolInput):
@@ -54,8 +54,8 @@ class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
 class CreateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -162,8 +162,8 @@ class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
 class UpdateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem] = Field(min_length=1)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class VerifyEmailInput(ToolInput):
@@ -18,4 +18,4 @@ class VerifyEmailInput(ToolInput):
 
 class GetEmailVerificationInput(ToolInput):
     'Get email verification'
-    email: str = Field(description='The email address to verify')
+    email: Email = Field(description='The email address to verify')

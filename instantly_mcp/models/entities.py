@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class AccountWarmupAdvanced(SpecModel):
@@ -41,9 +41,9 @@ class AccountStatusMessage(SpecModel):
 class Account(SpecModel):
     'Account'
     nullable_fields: ClassVar = frozenset(['added_by', 'autofix_failed', 'daily_limit', 'daily_limit_max', 'enable_slow_ramp', 'inbox_placement_test_limit', 'modified_by', 'reply_to', 'signature', 'stat_warmup_score', 'timestamp_warmup_start', 'tracking_domain_name', 'tracking_domain_status', 'warmup_limit_max'])
-    email: str = Field(description='Email address of the account')
-    timestamp_created: str = Field(description='Timestamp when the account was created')
-    timestamp_updated: str = Field(description='Timestamp when the account was last updated')
+    email: Email = Field(description='Email address of the account')
+    timestamp_created: DateTime = Field(description='Timestamp when the account was created')
+    timestamp_updated: DateTime = Field(description='Timestamp when the account was last updated')
     first_name: str = Field(description='First name associated with the account')
     last_name: str = Field(description='Last name associated with the account')
     warmup: AccountWarmup = Field(default=None, description='Warmup configuration for the account')
@@ -60,14 +60,14 @@ class Account(SpecModel):
     organization: str = Field(description='Organization ID that owns this account')
     warmup_status: Literal[0, 1, -1, -2, -3] = Field(description='Current warmup status of the account (0=Paused, 1=Active, -1=Banned, -2=Spam Folder Unknown, -3=Permanent Suspension)')
     status_message: AccountStatusMessage = Field(default=None, description='Status message for the account')
-    timestamp_warmup_start: str | None = Field(default=None, description='Timestamp when warmup was started')
+    timestamp_warmup_start: DateTime | None = Field(default=None, description='Timestamp when warmup was started')
     provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(description='Provider code for the account (1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant)')
     setup_pending: bool = Field(description='Whether account setup is pending')
     is_managed_account: bool = Field(description='Whether this is a managed account')
     stat_warmup_score: int | float | None = Field(default=None, description='Warmup score for the account')
     sending_gap: int | float = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
-    reply_to: str | None = Field(default=None, description='Custom reply-to email address for the account')
+    reply_to: Email | None = Field(default=None, description='Custom reply-to email address for the account')
     autofix_failed: bool | None = Field(default=None, description='Whether automatic reconnection attempts have failed. null = in progress, true = failed, false = succeeded')
 
 
@@ -99,8 +99,8 @@ class CampaignCampaignScheduleSchedulesItem(SpecModel):
 class CampaignCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[CampaignCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -180,8 +180,8 @@ class Campaign(SpecModel):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: CampaignLimitEmailsPerCompanyOverride2 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[str] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[str] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[Email] = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[Email] = Field(default=None, description='List of accounts to BCC on emails')
     organization: str | None = Field(default=None, description='Organization ID')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
@@ -199,7 +199,7 @@ class EmailAttachmentJson2FilesItem(SpecModel):
     filename: str = Field(description='Attachment file name')
     size: int | float = Field(default=None, description='Attachment file size in bytes')
     type: str = Field(default=None, description='Attachment MIME type')
-    url: str = Field(default=None, description='Download URL when available')
+    url: Uri = Field(default=None, description='Download URL when available')
     error: str | None = Field(default=None, description='Error description when the attachment failed to upload')
 
 
@@ -211,11 +211,11 @@ class Email(SpecModel):
     'Email'
     nullable_fields: ClassVar = frozenset(['ai_agent_id', 'ai_assisted', 'ai_interest_value', 'attachment_json', 'bcc_address_email_list', 'campaign_id', 'cc_address_email_list', 'cc_address_json', 'content_preview', 'from_address_email', 'from_address_json', 'i_status', 'is_auto_reply', 'is_focused', 'is_unread', 'lead', 'lead_id', 'list_id', 'reminder_ts', 'reply_to', 'step', 'subsequence_id', 'thread_id', 'to_address_json', 'ue_type'])
     id: str = Field(description='A Unique identifier')
-    timestamp_created: str = Field(description='Timestamp when the email was added to our database')
-    timestamp_email: str = Field(description='The timestamp of the email, as provided by the email server')
+    timestamp_created: DateTime = Field(description='Timestamp when the email was added to our database')
+    timestamp_email: DateTime = Field(description='The timestamp of the email, as provided by the email server')
     message_id: str = Field(description='Unique email ID from the email server')
     subject: str = Field(description='Subject line of the email message')
-    from_address_email: str | None = Field(default=None, description='The sender email address, populated based on the eaccount')
+    from_address_email: Email | None = Field(default=None, description='The sender email address, populated based on the eaccount')
     to_address_email_list: str = Field(description='Comma-separated list of recipient email addresses')
     cc_address_email_list: str | None = Field(default=None, description='Comma-separated list of CC email addresses')
     bcc_address_email_list: str | None = Field(default=None, description='Comma-separated list of BCC email addresses')
@@ -232,7 +232,7 @@ class Email(SpecModel):
     step: str | None = Field(default=None, description='The campaign step that the email is associated with')
     is_unread: int | float | None = Field(default=None, description='Indicates if the email is unread')
     is_auto_reply: int | float | None = Field(default=None, description='Indicates if the email is an auto-reply. 0 (zero) - is false, and 1 is true')
-    reminder_ts: str | None = Field(default=None, description='Timestamp for the reminder')
+    reminder_ts: DateTime | None = Field(default=None, description='Timestamp for the reminder')
     ai_interest_value: int | float | None = Field(default=None, description='AI interest value')
     ai_assisted: int | float | None = Field(default=None, description='Indicates if AI assistance was used')
     is_focused: int | float | None = Field(default=None, description='Indicates if the email is focused (is in the primary tab in the Unibox)')
@@ -265,7 +265,7 @@ class LeadList(SpecModel):
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
     owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list')
     name: str = Field(description='Name of the lead list')
-    timestamp_created: str = Field(description='Timestamp when the lead list was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the lead list was created')
 
 
 class InboxPlacementTestScheduleTiming(SpecModel):
@@ -496,7 +496,7 @@ class AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule(SpecModel):
 class AIAgentPayload2AiSdrConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
     campaign_schedule: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[str] = Field(default=None)
+    email_list: list[Email] = Field(default=None)
     email_tag_list: list[str] = Field(default=None)
     daily_limit: int | float = Field(default=None)
     stop_on_reply: bool = Field(default=None)
@@ -527,14 +527,14 @@ class AIAgentPayload2(SpecModel):
     input: str = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
     master_lead_list_id: str = Field(default=None, description='Master lead list ID for the SDR')
     initial_scrape_ready: bool = Field(default=None, description='Whether initial scrape is ready')
-    timestamp_last_action: str = Field(default=None, description='Timestamp of last SDR action')
-    timestamp_last_decision: str = Field(default=None, description='Timestamp of last SDR decision')
-    next_decision_time: str = Field(default=None, description='Scheduled time for next decision')
+    timestamp_last_action: DateTime = Field(default=None, description='Timestamp of last SDR action')
+    timestamp_last_decision: DateTime = Field(default=None, description='Timestamp of last SDR decision')
+    next_decision_time: DateTime = Field(default=None, description='Scheduled time for next decision')
 
 
 class AIAgentPayload3NoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[str] = Field(default=None)
+    accounts: list[Email] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -609,7 +609,7 @@ class AIAgentSummary(SpecModel):
 
 class AIInboxManagerPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[str] = Field(default=None)
+    accounts: list[Email] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -744,8 +744,8 @@ class APIKey(SpecModel):
     scopes: list[Literal['all:all', 'all:create', 'all:read', 'all:update', 'all:delete', 'ai_agents:all', 'ai_agents:create', 'ai_agents:read', 'ai_agents:update', 'ai_agents:delete', 'api_keys:all', 'api_keys:create', 'api_keys:read', 'api_keys:update', 'api_keys:delete', 'audit_logs:all', 'audit_logs:create', 'audit_logs:read', 'audit_logs:update', 'audit_logs:delete', 'custom_prompt_templates:all', 'custom_prompt_templates:create', 'custom_prompt_templates:read', 'custom_prompt_templates:update', 'custom_prompt_templates:delete', 'account_campaign_mappings:all', 'account_campaign_mappings:create', 'account_campaign_mappings:read', 'account_campaign_mappings:update', 'account_campaign_mappings:delete', 'campaigns:all', 'campaigns:create', 'campaigns:read', 'campaigns:update', 'campaigns:delete', 'inbox_placement_tests:all', 'inbox_placement_tests:create', 'inbox_placement_tests:read', 'inbox_placement_tests:update', 'inbox_placement_tests:delete', 'inbox_placement_analytics:all', 'inbox_placement_analytics:create', 'inbox_placement_analytics:read', 'inbox_placement_analytics:update', 'inbox_placement_analytics:delete', 'inbox_placement_reports:all', 'inbox_placement_reports:create', 'inbox_placement_reports:read', 'inbox_placement_reports:update', 'inbox_placement_reports:delete', 'lead_lists:all', 'lead_lists:create', 'lead_lists:read', 'lead_lists:update', 'lead_lists:delete', 'leads:all', 'leads:create', 'leads:read', 'leads:update', 'leads:delete', 'background-jobs:all', 'background-jobs:create', 'background-jobs:read', 'background-jobs:update', 'background-jobs:delete', 'custom_tags:all', 'custom_tags:create', 'custom_tags:read', 'custom_tags:update', 'custom_tags:delete', 'custom_tag_mappings:all', 'custom_tag_mappings:create', 'custom_tag_mappings:read', 'custom_tag_mappings:update', 'custom_tag_mappings:delete', 'crm_actions:all', 'crm_actions:create', 'crm_actions:read', 'crm_actions:update', 'crm_actions:delete', 'accounts:all', 'accounts:create', 'accounts:read', 'accounts:update', 'accounts:delete', 'block_list_entries:all', 'block_list_entries:create', 'block_list_entries:read', 'block_list_entries:update', 'block_list_entries:delete', 'lead-labels:all', 'lead-labels:create', 'lead-labels:read', 'lead-labels:update', 'lead-labels:delete', 'email_verifications:all', 'email_verifications:create', 'email_verifications:read', 'emails:all', 'emails:create', 'emails:read', 'emails:update', 'emails:delete', 'email_templates:all', 'email_templates:create', 'email_templates:read', 'email_templates:update', 'email_templates:delete', 'workspaces:all', 'workspaces:create', 'workspaces:read', 'workspaces:update', 'workspaces:delete', 'workspace_billing:all', 'workspace_billing:create', 'workspace_billing:read', 'workspace_billing:update', 'workspace_billing:delete', 'workspace_group_members:all', 'workspace_group_members:create', 'workspace_group_members:read', 'workspace_group_members:update', 'workspace_group_members:delete', 'workspace_members:all', 'workspace_members:create', 'workspace_members:read', 'workspace_members:update', 'workspace_members:delete', 'subsequences:all', 'subsequences:create', 'subsequences:read', 'subsequences:update', 'subsequences:delete', 'ai_sdr:all', 'ai_sdr:create', 'ai_sdr:read', 'ai_sdr:update', 'ai_sdr:delete', 'ai_sdr_replies:all', 'ai_sdr_replies:create', 'ai_sdr_replies:read', 'ai_sdr_replies:update', 'ai_sdr_replies:delete', 'ai_inbox_manager_analytics:all', 'ai_inbox_manager_analytics:create', 'ai_inbox_manager_analytics:read', 'ai_inbox_manager_analytics:update', 'ai_inbox_manager_analytics:delete', 'sales_flows:all', 'sales_flows:create', 'sales_flows:read', 'sales_flows:update', 'sales_flows:delete', 'webhooks:all', 'webhooks:create', 'webhooks:read', 'webhooks:update', 'webhooks:delete', 'webhook_events:all', 'webhook_events:create', 'webhook_events:read', 'webhook_events:update', 'webhook_events:delete', 'security_tokens:all', 'security_tokens:create', 'security_tokens:read', 'security_tokens:update', 'security_tokens:delete', 'dfy_email_account_orders:all', 'dfy_email_account_orders:create', 'dfy_email_account_orders:read', 'dfy_email_account_orders:update', 'dfy_email_account_orders:delete', 'auth:all', 'auth:create', 'auth:read', 'auth:update', 'auth:delete']]
     key: str
     organization_id: str
-    timestamp_created: str
-    timestamp_updated: str
+    timestamp_created: DateTime
+    timestamp_updated: DateTime
 
 
 class AccountCampaignMapping(SpecModel):
@@ -760,7 +760,7 @@ class LeadStatusSummaryLastStep(SpecModel):
     model_config = ConfigDict(extra='allow')
     from_: str = Field(default=None, alias='from')
     stepID: str = Field(default=None)
-    timestamp_executed: str = Field(default=None)
+    timestamp_executed: DateTime = Field(default=None)
 
 
 class LeadStatusSummary(SpecModel):
@@ -784,15 +784,15 @@ class LeadStatusSummarySubseq(SpecModel):
     model_config = ConfigDict(extra='allow')
     from_: str = Field(default=None, alias='from')
     stepID: str = Field(default=None)
-    timestampExecuted: str = Field(default=None)
+    timestampExecuted: DateTime = Field(default=None)
 
 
 class Lead(SpecModel):
     'Lead'
     nullable_fields: ClassVar = frozenset(['assigned_to', 'campaign', 'company_name', 'email', 'email_clicked_step', 'email_clicked_variant', 'email_opened_step', 'email_opened_variant', 'email_replied_step', 'email_replied_variant', 'first_name', 'is_website_visitor', 'job_title', 'last_contacted_from', 'last_name', 'last_step_from', 'last_step_id', 'last_step_timestamp_executed', 'list_id', 'payload', 'personalization', 'phone', 'pl_value_lead', 'subsequence_id', 'timestamp_added_subsequence', 'timestamp_last_click', 'timestamp_last_contact', 'timestamp_last_interest_change', 'timestamp_last_open', 'timestamp_last_reply', 'timestamp_last_touch', 'uploaded_by_user', 'website'])
     id: str = Field(description='Unique identifier for the lead')
-    timestamp_created: str = Field(description='Timestamp when the lead was created')
-    timestamp_updated: str = Field(description='Timestamp when the lead was last updated')
+    timestamp_created: DateTime = Field(description='Timestamp when the lead was created')
+    timestamp_updated: DateTime = Field(description='Timestamp when the lead was last updated')
     organization: str = Field(description='Organization ID associated with the lead')
     campaign: str | None = Field(default=None, description='Campaign ID associated with the lead')
     status: Literal[1, 2, 3, -1, -2, -3] = Field(description='Status of the lead (1=Active, 2=Paused, 3=Completed, -1=Bounced, -2=Unsubscribed, -3=Skipped)')
@@ -813,7 +813,7 @@ class Lead(SpecModel):
     status_summary_subseq: LeadStatusSummarySubseq = Field(default=None, description='Subsequence status summary of the lead')
     last_step_from: str | None = Field(default=None, description='Source of the last step')
     last_step_id: str | None = Field(default=None, description='ID of the last step')
-    last_step_timestamp_executed: str | None = Field(default=None, description='Timestamp when the last step was executed')
+    last_step_timestamp_executed: DateTime | None = Field(default=None, description='Timestamp when the last step was executed')
     email_opened_step: int | float | None = Field(default=None, description='Last email step opened by the lead')
     email_opened_variant: int | float | None = Field(default=None, description='Last step variant opened by the lead')
     email_replied_step: int | float | None = Field(default=None, description='Last email step the lead has replied to')
@@ -824,12 +824,12 @@ class Lead(SpecModel):
     subsequence_id: str | None = Field(default=None, description='ID of the subsequence')
     verification_status: Literal[1, -1, -2, -3, -4, 11, 12] = Field(default=None, description='Verification status of the lead (1=Verified, 11=Pending, 12=Pending Verification Job, -1=Invalid, -2=Risky, -3=Catch All, -4=Job Change)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
-    timestamp_added_subsequence: str | None = Field(default=None, description='Timestamp when the lead was added to the subsequence')
-    timestamp_last_contact: str | None = Field(default=None, description='Timestamp of the last contact with the lead')
-    timestamp_last_open: str | None = Field(default=None, description='Timestamp of the last email open')
-    timestamp_last_reply: str | None = Field(default=None, description='Timestamp of the last email reply')
-    timestamp_last_interest_change: str | None = Field(default=None, description='Timestamp of the last interest status change')
-    timestamp_last_click: str | None = Field(default=None, description='Timestamp of the last email click')
+    timestamp_added_subsequence: DateTime | None = Field(default=None, description='Timestamp when the lead was added to the subsequence')
+    timestamp_last_contact: DateTime | None = Field(default=None, description='Timestamp of the last contact with the lead')
+    timestamp_last_open: DateTime | None = Field(default=None, description='Timestamp of the last email open')
+    timestamp_last_reply: DateTime | None = Field(default=None, description='Timestamp of the last email reply')
+    timestamp_last_interest_change: DateTime | None = Field(default=None, description='Timestamp of the last interest status change')
+    timestamp_last_click: DateTime | None = Field(default=None, description='Timestamp of the last email click')
     enrichment_status: Literal[1, -1, 11, -2] = Field(default=None, description='Enrichment status of the lead (1=Enriched, 11=Pending, -1=Enrichment data not available, -2=Error)')
     list_id: str | None = Field(default=None, description='List ID associated with the lead')
     last_contacted_from: str | None = Field(default=None, description='Source of the last contact')
@@ -837,14 +837,14 @@ class Lead(SpecModel):
     upload_method: Literal['manual', 'api', 'website-visitor'] = Field(default=None, description='Method used to upload the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
     is_website_visitor: bool | None = Field(default=None, description='Indicates if the lead is a website visitor')
-    timestamp_last_touch: str | None = Field(default=None, description='Timestamp of the last touch with the lead')
+    timestamp_last_touch: DateTime | None = Field(default=None, description='Timestamp of the last touch with the lead')
     esp_code: Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000] = Field(default=None, description='ESP code associated with the lead (0=In Queue, 1=Google, 2=Microsoft, 3=Zoho, 8=AirMail, 9=Yahoo, 10=Yandex, 12=Web.de, 13=Libero.it, 999=Other, 1000=Not Found)')
     esg_code: Literal[0, 1, 2, 3, 4] = Field(default=None, description='ESG code associated with the lead (0=In Queue, 1=Barracuda, 2=Mimecast, 3=Proofpoint, 4=Cisco)')
 
 
 class BackgroundJobData(SpecModel):
     model_config = ConfigDict(extra='allow')
-    moved_lead_emails: list[str] = Field(default=None, description='For move-leads jobs, up to the first 10,000 email addresses of leads that actually moved or copied to the destination…')
+    moved_lead_emails: list[Email] = Field(default=None, description='For move-leads jobs, up to the first 10,000 email addresses of leads that actually moved or copied to the destination…')
 
 
 class BackgroundJob(SpecModel):
@@ -867,8 +867,8 @@ class CustomTag(SpecModel):
     'Custom Tag'
     nullable_fields: ClassVar = frozenset(['description'])
     id: str = Field(description='Unique identifier for the custom tag')
-    timestamp_created: str = Field(description='Timestamp when the custom tag was created')
-    timestamp_updated: str = Field(description='Timestamp when the custom tag was last updated')
+    timestamp_created: DateTime = Field(description='Timestamp when the custom tag was created')
+    timestamp_updated: DateTime = Field(description='Timestamp when the custom tag was last updated')
     organization_id: str = Field(description='Organization ID that owns this custom tag')
     label: str = Field(description='Display label for the custom tag', min_length=1, pattern='.*\\S.*')
     description: str | None = Field(default=None, description='Detailed description of the custom tag purpose')
@@ -880,14 +880,14 @@ class CustomTagMapping(SpecModel):
     tag_id: str = Field(description='ID of the tag this custom mapping belongs to')
     resource_id: str = Field(description='ID of the resource custom tag mapping belongs to, resourcetype determines the type of resource')
     resource_type: Literal[1, 2] = Field(description='Resource type of custom tag, can be 1 for campaigns or 2 for accounts (1=Account, 2=Campaign)')
-    timestamp_created: str = Field(description='Timestamp when the custom tag mapping was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the custom tag mapping was created')
     organization_id: str = Field(description='Organization ID that owns this custom tag mapping')
 
 
 class BlockListEntry(SpecModel):
     'Block List Entry'
     id: str = Field(description='Unique identifier for the block list entry')
-    timestamp_created: str = Field(description='Timestamp when the block list entry was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the block list entry was created')
     organization_id: str = Field(description='Organization ID that owns this block list entry')
     bl_value: str = Field(description='The email or domain to block')
     is_domain: bool = Field(description='Whether this entry blocks an entire domain')
@@ -897,7 +897,7 @@ class LeadLabel(SpecModel):
     'Lead Label'
     nullable_fields: ClassVar = frozenset(['description', 'use_with_ai'])
     id: str = Field(description='Unique identifier for the custom lead label')
-    timestamp_created: str = Field(description='Timestamp when the custom lead label was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the custom lead label was created')
     created_by: str = Field(description='User ID of the creator of this label')
     organization_id: str = Field(description='Organization ID that owns this custom lead label')
     label: str = Field(description='Display label for the custom lead label')
@@ -911,16 +911,16 @@ class WorkspacePlanIdVerification(SpecModel):
     model_config = ConfigDict(extra='allow')
     quantity: int | float = Field(default=None)
     product_id: str = Field(default=None)
-    timestamp_updated: str = Field(default=None)
+    timestamp_updated: DateTime = Field(default=None)
 
 
 class Workspace(SpecModel):
     'Workspace'
     nullable_fields: ClassVar = frozenset(['add_unsub_to_block', 'default_opportunity_value', 'org_client_domain', 'org_logo_url', 'plan_id', 'plan_id_bundle', 'plan_id_crm', 'plan_id_inbox_placement', 'plan_id_leadfinder', 'plan_id_website_visitor', 'scheduled_for_removal_at'])
     id: str = Field(description='Unique identifier for the workspace')
-    timestamp_created: str = Field(description='Timestamp when the workspace was created')
-    timestamp_updated: str = Field(description='Timestamp when the workspace was last updated')
-    scheduled_for_removal_at: str | None = Field(default=None, description='Timestamp when this workspace is scheduled to be removed')
+    timestamp_created: DateTime = Field(description='Timestamp when the workspace was created')
+    timestamp_updated: DateTime = Field(description='Timestamp when the workspace was last updated')
+    scheduled_for_removal_at: DateTime | None = Field(default=None, description='Timestamp when this workspace is scheduled to be removed')
     owner: str = Field(description='User ID of the workspace owner')
     name: str = Field(description='Name of the workspace')
     plan_id: str | None = Field(default=None, description='Plan ID for workspace')
@@ -958,8 +958,8 @@ class WorkspaceGroupMember(SpecModel):
     admin_workspace_id: str = Field(description='The id of the admin workspace')
     sub_workspace_id: str = Field(description='The id of the sub workspace')
     status: Literal['pending', 'accepted', 'rejected']
-    timestamp_created: str
-    timestamp_updated: str
+    timestamp_created: DateTime
+    timestamp_updated: DateTime
     sub_workspace_name: str | None = Field(default=None, description='The name of the sub workspace')
     admin_workspace_name: str | None = Field(default=None, description='The name of the admin workspace')
 
@@ -974,13 +974,13 @@ class WorkspaceMember(SpecModel):
     'Workspace Member'
     nullable_fields: ClassVar = frozenset(['issuer_id', 'nickname', 'permissions', 'user_email'])
     id: str = Field(description='Unique identifier for the workspace member')
-    email: str = Field(description='Email address of the workspace member')
+    email: Email = Field(description='Email address of the workspace member')
     user_id: str = Field(description='User ID of the workspace member')
-    user_email: str | None = Field(default=None, description='Email address of the user')
+    user_email: Email | None = Field(default=None, description='Email address of the user')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
     name: WorkspaceMemberName = Field(default=None)
     role: Literal['owner', 'admin', 'editor', 'view', 'client'] = Field(description='THe role of the workspace member defining their access level')
-    timestamp_created: str = Field(description='Timestamp when the workspace member was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the workspace member was created')
     workspace_id: str = Field(description='ID of the workspace this member belongs to')
     accepted: bool = Field(description='Whether the member has accepted the workspace invitation')
     issuer_id: str | None = Field(default=None, description='ID of the user who added this member to the workspace')
@@ -1022,8 +1022,8 @@ class CampaignSubsequenceSubsequenceScheduleSchedulesItem(SpecModel):
 class CampaignSubsequenceSubsequenceSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: str | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: str | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
+    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
     schedules: list[CampaignSubsequenceSubsequenceScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -1058,11 +1058,11 @@ class CampaignSubsequence(SpecModel):
     'Campaign Subsequence'
     nullable_fields: ClassVar = frozenset(['auto_variant_select', 'daily_limit'])
     id: str = Field(description='Unique identifier for the subsequence')
-    timestamp_created: str = Field(description='Timestamp when the subsequence was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the subsequence was created')
     parent_campaign: str = Field(description='ID of the parent campaign')
     workspace: str = Field(description='ID of the workspace this subsequence belongs to')
     status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(description='Status of the subsequence (0=Draft - The subsequence is…, 1=Active - The subsequence is…, 2=Paused - The subsequence has…, 3=Completed - The subsequence…, 4=Running Subsequences - The…, -99=Account Suspended - The…, -1=Accounts Unhealthy - The…, -2=Bounce Protection - The…)')
-    timestamp_leads_updated: str = Field(description='Timestamp when the leads were last updated')
+    timestamp_leads_updated: DateTime = Field(description='Timestamp when the leads were last updated')
     name: str = Field(description='Name of the subsequence')
     conditions: CampaignSubsequenceConditions = Field(description='Conditions that trigger the subsequence')
     subsequence_schedule: CampaignSubsequenceSubsequenceSchedule = Field(default=None, description='Schedule configuration for the subsequence')
@@ -1077,7 +1077,7 @@ class AuditLog(SpecModel):
     'Audit Log'
     nullable_fields: ClassVar = frozenset(['affected_count', 'api_key_id', 'campaign_id', 'list_id', 'subsequence_id', 'user_agent', 'user_id', 'user_name', 'webhook_id'])
     id: str
-    timestamp: str = Field(description='When the activity occurred')
+    timestamp: DateTime = Field(description='When the activity occurred')
     organization_id: str = Field(description='Organization ID associated with the activity')
     activity_type: Literal[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 40] = Field(description='Type of activity performed (1=User login, 2=Lead deletion, 3=Campaign deletion, 4=Campaign launch, 5=Campaign pause, 6=Account addition, 7=Account deletion, 8=Lead moved, 9=Lead added, 10=Lead merged, 11=Campaign update, 12=Subsequence update, 18=Webhook created, 19=Webhook updated, 20=Webhook marked as error, 21=Webhook resumed, 22=TOTP enrollment started, 23=TOTP enabled, 24=TOTP replacement started, 25=TOTP replaced, 26=TOTP disabled, 27=MFA recovery codes generated, 28=MFA recovery code used, 29=MFA login challenge failed, 30=MFA login challenge failed…, 31=MFA login succeeded, 32=Subscriber import started, 33=Subscriber import cancelled, 34=Lead exported, 35=SuperSearch enrichment created, 36=Account update, 37=API key created, 38=API key deleted, 40=Domain forwarding updated)')
     user_agent: str | None = Field(default=None, description='User agent of the client that performed the activity')
@@ -1164,11 +1164,11 @@ class AISalesAgent(SpecModel):
     initial_scrape_ready: bool = Field(description='Indicates whether the initial website scrape has been completed')
     agent_type: Literal[2, 4, 7, 8, 9, 10] = Field(default=None, description='The agent type. 2 = Sales Agent, 4 = Affiliate Agent, 7 = Recruiting Agent, 8 = Investment Agent, 9 = User Research…')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
-    timestamp_created: str = Field(description='Timestamp when the AI Sales Agent was created')
-    timestamp_updated: str = Field(description='Timestamp when the AI Sales Agent was last updated')
-    timestamp_last_action: str | None = Field(default=None, description='Timestamp of the last action taken by the AI Sales Agent')
-    timestamp_last_decision: str | None = Field(default=None, description='Timestamp of the last decision made by the AI Sales Agent')
-    next_decision_time: str | None = Field(default=None, description='Timestamp of the next scheduled decision time')
+    timestamp_created: DateTime = Field(description='Timestamp when the AI Sales Agent was created')
+    timestamp_updated: DateTime = Field(description='Timestamp when the AI Sales Agent was last updated')
+    timestamp_last_action: DateTime | None = Field(default=None, description='Timestamp of the last action taken by the AI Sales Agent')
+    timestamp_last_decision: DateTime | None = Field(default=None, description='Timestamp of the last decision made by the AI Sales Agent')
+    next_decision_time: DateTime | None = Field(default=None, description='Timestamp of the next scheduled decision time')
 
 
 class AISalesAgentReply(SpecModel):
@@ -1212,19 +1212,19 @@ class AISalesAgentActivity(SpecModel):
     action_output: dict[str, Any] = Field(default=None, description='Output data for frontend display (e.g., leademail, campaignname, etc.)')
     email_id: str | None = Field(default=None)
     approved_by: str | None = Field(default=None, description='User ID who approved this activity')
-    approved_at: str | None = Field(default=None, description='Timestamp when the activity was approved')
+    approved_at: DateTime | None = Field(default=None, description='Timestamp when the activity was approved')
     rejected_by: str | None = Field(default=None, description='User ID who rejected this activity')
-    rejected_at: str | None = Field(default=None, description='Timestamp when the activity was rejected')
+    rejected_at: DateTime | None = Field(default=None, description='Timestamp when the activity was rejected')
     rejection_reason: str | None = Field(default=None, description='Reason for rejecting the activity')
     ai_reasoning: str | None = Field(default=None, description='AI reasoning for this activity')
     ai_confidence: int | float | None = Field(default=None, description='AI confidence score for this activity (0-1)')
     result: dict[str, Any] = Field(default=None, description='Result data from executing the activity')
     error_message: str | None = Field(default=None, description='Error message if the activity failed')
     error_code: Literal['insufficient_credits', 'insufficient_upload_limit', 'no_leads_with_email', 'scrape_site_not_supported', 'campaign_operation_failed', 'lead_move_failed', 'enrichment_failed', 'configuration_error', 'master_list_missing', 'temporary_failure', 'prospecting_incomplete', 'internal_error'] = Field(default=None, description='Stable error category if the activity failed')
-    timestamp_created: str = Field(description='Timestamp when the activity was created')
-    timestamp_updated: str = Field(description='Timestamp when the activity was last updated')
-    timestamp_executed: str | None = Field(default=None, description='Timestamp when the activity was executed')
-    timestamp_completed: str | None = Field(default=None, description='Timestamp when the activity was completed')
+    timestamp_created: DateTime = Field(description='Timestamp when the activity was created')
+    timestamp_updated: DateTime = Field(description='Timestamp when the activity was last updated')
+    timestamp_executed: DateTime | None = Field(default=None, description='Timestamp when the activity was executed')
+    timestamp_completed: DateTime | None = Field(default=None, description='Timestamp when the activity was completed')
 
 
 class Webhook(SpecModel):
@@ -1234,21 +1234,21 @@ class Webhook(SpecModel):
     organization: str = Field(description='Organization (workspace) UUID that owns this webhook')
     campaign: str | None = Field(default=None, description='Optional campaign UUID to filter events (null = all campaigns in workspace)')
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
-    target_hook_url: str = Field(description='Target URL to send webhook payloads', pattern='^https?://')
+    target_hook_url: Uri = Field(description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
     custom_interest_value: int | float | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
-    timestamp_created: str = Field(description='Timestamp when the webhook was created')
+    timestamp_created: DateTime = Field(description='Timestamp when the webhook was created')
     status: int | float | None = Field(default=None, description='Webhook status: 1 = active, -1 = error (disabled due to delivery failures)')
-    timestamp_error: str | None = Field(default=None, description='Timestamp when webhook was disabled due to delivery failures (null if active)')
+    timestamp_error: DateTime | None = Field(default=None, description='Timestamp when webhook was disabled due to delivery failures (null if active)')
 
 
 class WebhookEvent(SpecModel):
     'Webhook Event'
     nullable_fields: ClassVar = frozenset(['error_message', 'lead_email', 'response_time_ms', 'retry_group_id', 'retry_successful', 'status_code', 'timestamp_next_retry'])
     id: str = Field(description='Unique identifier for the webhook event (UUID)')
-    timestamp_created: str = Field(description='Timestamp when the webhook event was created')
-    timestamp_created_date: str = Field(description='Date when the webhook event was created (for partitioning)')
+    timestamp_created: DateTime = Field(description='Timestamp when the webhook event was created')
+    timestamp_created_date: Date = Field(description='Date when the webhook event was created (for partitioning)')
     organization_id: str = Field(description='Organization (workspace) UUID that owns this webhook event')
     payload: dict[str, Any] = Field(default=None, description='JSON payload that was sent/attempted to be sent')
     success: bool = Field(description='Whether the webhook call was successful')
@@ -1257,7 +1257,7 @@ class WebhookEvent(SpecModel):
     webhook_url: str = Field(description='Target URL where the webhook was sent')
     status_code: int | float | None = Field(default=None, description='HTTP status code received from the webhook endpoint (if any)')
     error_message: str | None = Field(default=None, description='Error message if the webhook failed')
-    timestamp_next_retry: str | None = Field(default=None, description='Timestamp for the next retry attempt (if applicable)')
+    timestamp_next_retry: DateTime | None = Field(default=None, description='Timestamp for the next retry attempt (if applicable)')
     retry_group_id: str | None = Field(default=None, description='UUID for grouping retry attempts')
     retry_successful: bool | None = Field(default=None, description='Whether the retry was successful (for retry events)')
     lead_email: str | None = Field(default=None, description='Email address of the lead associated with this webhook event')
@@ -1272,8 +1272,8 @@ class DFYEmailAccountOrder(SpecModel):
     forwarding_domain: str | None = Field(default=None, description='Forwarding domain for the email account, if any')
     forwarding_mode: Literal['redirect', 'stealth'] | None = Field(default=None, description='How the forwarding domain is applied')
     is_pre_warmed_up: bool | None = Field(default=None, description='Indicates if the account is pre-warmed up')
-    timestamp_cancelled: str | None = Field(default=None, description='Timestamp when the order was cancelled, if applicable')
-    timestamp_created: str = Field(description='Timestamp when the order was created')
+    timestamp_cancelled: DateTime | None = Field(default=None, description='Timestamp when the order was cancelled, if applicable')
+    timestamp_created: DateTime = Field(description='Timestamp when the order was created')
 
 
 class DomainForwarding(SpecModel):
@@ -1358,7 +1358,7 @@ class SalesFlow(SpecModel):
     'Sales Flow'
     nullable_fields: ClassVar = frozenset(['campaign_id', 'campaign_name', 'is_default', 'list_id', 'list_name'])
     id: str
-    timestamp_created: str = Field(description='Date and time when sales flow created')
+    timestamp_created: DateTime = Field(description='Date and time when sales flow created')
     organization_id: str = Field(description='Organization ID associated with the sales flow')
     name: str = Field(description='Name of the sales flow')
     is_default: bool | None = Field(default=None, description='Indicates whether this sales flow is set as the default one for the user or workspace')
@@ -1374,7 +1374,7 @@ class EmailTemplate(SpecModel):
     'Email Template'
     nullable_fields: ClassVar = frozenset(['subject'])
     id: str = Field(description='A Unique identifier')
-    timestamp_created: str = Field(description='Timestamp when the email template was added to our database')
+    timestamp_created: DateTime = Field(description='Timestamp when the email template was added to our database')
     body: str = Field(description='An body of the email template on html or text format')
     name: str = Field(description='An email template name')
     subject: str | None = Field(default=None, description='An email template subject')

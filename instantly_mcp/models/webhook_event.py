@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class ListWebhookEventsInput(ToolInput):
@@ -15,8 +15,8 @@ class ListWebhookEventsInput(ToolInput):
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
     starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     success: bool = Field(default=None, description='Filter by success status')
-    from_: str = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: str = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
     search: str = Field(default=None, description='Search by exact webhook URL or lead email match')
 
 
@@ -27,11 +27,11 @@ class GetWebhookEventInput(ToolInput):
 
 class GetWebhookEventsSummaryInput(ToolInput):
     'Get webhook events summary'
-    from_: str = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: str = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class GetWebhookEventsSummaryByDateInput(ToolInput):
     'Get webhook events summary by date'
-    from_: str = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: str = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput
+from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
 
 
 class GetWorkspaceInput(ToolInput):
@@ -47,5 +47,5 @@ class DeleteWorkspaceAgencyDomainInput(ToolInput):
 
 class ChangeWorkspaceOwnerInput(ToolInput):
     'Change workspace owner'
-    email: str
+    email: Email
     sec: str

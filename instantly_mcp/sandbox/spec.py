@@ -116,10 +116,8 @@ class Operation:
 
     @cached_property
     def declared_scopes(self) -> tuple[str, ...]:
-        match = _SCOPE_SENTENCE.search(self.description)
-        if not match:
-            return ()
-        return tuple(dict.fromkeys(re.findall(r"`([^`]+)`", match.group(1))))
+        sentences = [match.group(1) for match in _SCOPE_SENTENCE.finditer(self.description)]
+        return tuple(dict.fromkeys(scope for sentence in sentences for scope in re.findall(r"`([^`]+)`", sentence)))
 
 
 class Router:

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from instantly_mcp.models._base import FORMATS
+
 from .text import short_description
 
 _RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields"}
@@ -132,7 +134,7 @@ class ModelWriter:
         if kind == "null":
             return "None"
         if kind == "string":
-            return "str"
+            return FORMATS.get(schema.get("format", ""), "str")
         if kind == "integer":
             return "int"
         if kind == "number":

@@ -95,7 +95,7 @@ class PrismServer:
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
-        with httpx2.Client(timeout=2.0) as client:
+        with httpx2.Client(timeout=2.0, trust_env=False) as client:
             while time.monotonic() < deadline:
                 if self.proc is None or self.proc.poll() is not None:
                     return False

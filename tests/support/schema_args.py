@@ -1,0 +1,85 @@
+"""Arguments built from a tool's own inputSchema: what an agent reading only the schema would send."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_FORMAT_VALUES = {
+    "email": "jane@example.com",
+    "date-time": "2026-01-31T09:00:00Z",
+    "date": "2026-01-31",
+    "uri": "https://example.com/hook",
+}
+_PATTERN_VALUES = {
+    r"^([01][0-9]|2[0-3]):([0-5][0-9])$": "09:30",
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "0b5c2f9e-6a1d-4c3b-9f1e-2d7a8b9c0d1e",
+    r"^\s*\S+\.[a-zA-Z]{2,}\s*$": "example.com",
+    r"^https?://": "https://example.com",
+    r"^rule-(0|[1-9][0-9]*)$": "rule-1",
+}
+SAMPLE_ID = "0b5c2f9e-6a1d-4c3b-9f1e-2d7a8b9c0d1e"
+
+
+def value_for(schema: dict[str, Any], name: str = "", *, full: bool = False) -> Any:
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return next((v for v in schema["enum"] if v is not None), None)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            branches = [b for b in schema[key] if b.get("type") != "null"]
+            return value_for(branches[0], name, full=full)
+    kind = schema.get("type", "string")
+    if isinstance(kind, list):
+        kind = next(k for k in kind if k != "null")
+    if kind == "string":
+        return _string(schema, name)
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1 if "exclusiveMinimum" in schema else 1)
+        high = schema.get("maximum", max(low, 10))
+        return int(min(max(low, 1), high))
+    if kind == "boolean":
+        return True
+    if kind == "array":
+        count = max(schema.get("minItems", 1), 1)
+        return [value_for(schema.get("items") or {}, name, full=full) for _ in range(count)]
+    if kind == "object":
+        return object_for(schema, full=full)
+    return "x"
+
+
+def _string(schema: dict[str, Any], name: str) -> str:
+    if schema.get("format") in _FORMAT_VALUES:
+        return _FORMAT_VALUES[schema["format"]]
+    if "pattern" in schema:
+        known = _PATTERN_VALUES.get(schema["pattern"])
+        if known is not None:
+            return known
+    if name == "email" or name.endswith("_email"):
+        value = "jane@example.com"
+    elif name == "id" or name.endswith("_id"):
+        value = SAMPLE_ID
+    elif "domain" in name:
+        value = "example.com"
+    else:
+        value = "sample"
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        value = "sample-value"
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    if len(value) < low:
+        value = value + "x" * (low - len(value))
+    if high is not None:
+        value = value[:high]
+    return value
+
+
+def object_for(schema: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
+    properties = schema.get("properties") or {}
+    wanted = properties if full else {k: properties[k] for k in schema.get("required", []) if k in properties}
+    return {name: value_for(sub, name, full=full) for name, sub in wanted.items()}
+
+
+def arguments_for(input_schema: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
+    """Required fields only, or every field with `full` (satisfies "at least one field" rules)."""
+    return object_for(input_schema, full=full)
