@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal, Mapping, get_args
 
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
@@ -12,6 +12,7 @@ SANDBOX_KEY = "sandbox-demo-key"
 
 Transport = Literal["stdio", "sse", "http"]
 ConfirmMode = Literal["auto", "elicit", "token", "off"]
+CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
 
 class ConfigError(ValueError):
@@ -35,6 +36,10 @@ class Settings:
     secret: str | None = field(default=None, repr=False)
     audit_log: str | None = None
     timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.confirm not in CONFIRM_MODES:
+            raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
 
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
@@ -60,6 +65,26 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["base_url"] = env["INSTANTLY_BASE_URL"].strip()
     if env.get("INSTANTLY_SCOPES"):
         values["scopes"] = split_list(env["INSTANTLY_SCOPES"])
+    if env.get("INSTANTLY_TOOLSETS"):
+        values["toolsets"] = split_list(env["INSTANTLY_TOOLSETS"])
+    if env.get("INSTANTLY_TOOLS"):
+        values["tools"] = split_list(env["INSTANTLY_TOOLS"])
+    if env.get("INSTANTLY_READ_ONLY"):
+        values["read_only"] = env_flag("INSTANTLY_READ_ONLY", env["INSTANTLY_READ_ONLY"])
+    if env.get("INSTANTLY_CONFIRM"):
+        values["confirm"] = env["INSTANTLY_CONFIRM"].strip().lower()
+    if env.get("INSTANTLY_AUDIT_LOG"):
+        values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
     if env.get("INSTANTLY_MCP_SECRET"):
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     return values
+
+
+def env_flag(name: str, value: str) -> bool:
+    """A yes/no variable; anything else is a mistake worth stopping for, not silently false."""
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {value!r}")

@@ -11,10 +11,12 @@ __all__ = ["describe_api_error", "describe_transport_error"]
 
 
 def describe_api_error(err: ApiError, *, tool: str, required_scopes: Sequence[str]) -> str:
-    status = err.status
-    head = f"{tool} failed: Instantly answered HTTP {status} {err.error}"
-    if err.message and err.message != err.error:
-        head += f" ({err.message.rstrip('.')})"
+    if err.attempts == 0:
+        head = f"{tool} was not sent: {err.message.rstrip('.')}"
+    else:
+        head = f"{tool} failed: Instantly answered HTTP {err.status} {err.error}"
+        if err.message and err.message != err.error:
+            head += f" ({err.message.rstrip('.')})"
     return f"{head}. {_advice(err, tool, required_scopes)}"
 
 

@@ -120,13 +120,23 @@ def expected(schema: dict[str, Any]) -> str:
 
 
 async def execute(call: PreparedCall, client: InstantlyClient, *, api_key: str | None = None) -> types.CallToolResult:
+    result, _ = await send(call, client, api_key=api_key)
+    return result
+
+
+async def send(
+    call: PreparedCall, client: InstantlyClient, *, api_key: str | None = None
+) -> tuple[types.CallToolResult, int | None]:
+    """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
+    Instantly (a network failure, or an error the client raised without sending)."""
     try:
         response = await client.request(call.request, api_key=api_key)
     except ApiError as err:
-        return error_result(describe_api_error(err, tool=call.op.name, required_scopes=call.op.scopes))
+        result = error_result(describe_api_error(err, tool=call.op.name, required_scopes=call.op.scopes))
+        return result, err.status if err.attempts else None
     except TransportError as err:
-        return error_result(describe_transport_error(err, tool=call.op.name))
-    return success_result(call, response.data)
+        return error_result(describe_transport_error(err, tool=call.op.name)), None
+    return success_result(call, response.data), response.status
 
 
 def success_result(call: PreparedCall, data: Any) -> types.CallToolResult:

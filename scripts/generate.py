@@ -149,7 +149,7 @@ def module_source(writer: ModelWriter) -> str:
         "from __future__ import annotations\n\n"
         "from typing import Annotated, Any, ClassVar, Literal\n\n"
         "from pydantic import ConfigDict, Field\n\n"
-        "from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri\n\n\n"
+        "from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri\n\n\n"
         f"{writer.source()}\n"
     )
 

@@ -565,6 +565,9 @@ async def test_local_budget_exhausted_within_deadline_is_a_local_429(upstream: U
     assert caught.value.status == 429 and caught.value.attempts == 0
     assert 59.0 < caught.value.retry_after <= 60.0
     assert upstream.count("/api/v2/emails/test") == 1
+    described = describe_api_error(caught.value, tool="send_test_email", required_scopes=())
+    assert described.startswith("send_test_email was not sent: client-side rate limit")
+    assert "Rate limited; retry after 60 s" in described
 
 
 async def test_missing_key_fails_without_sending(upstream: Upstream) -> None:

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Annotated, Any, ClassVar
 
 import jsonschema
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, model_validator
 
 
 class SpecModel(BaseModel):
@@ -20,6 +20,7 @@ class SpecModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, regex_engine="python-re")
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
+    min_properties: ClassVar[int] = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -27,6 +28,13 @@ class SpecModel(BaseModel):
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if v is not None or k in cls.nullable_fields}
         return data
+
+    @model_validator(mode="after")
+    def _check_min_properties(self) -> SpecModel:
+        if len(self.model_fields_set) < self.min_properties:
+            names = ", ".join(type(self).model_fields)
+            raise ValueError(f"give at least {self.min_properties} of: {names}")
+        return self
 
     def wire(self) -> dict[str, Any]:
         """The fields the caller gave, by their API names, JSON-ready."""
@@ -82,4 +90,7 @@ Email = _formatted("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address suc
 DateTime = _formatted("date-time", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", "an ISO 8601 date-time such as 2026-01-31T09:00:00Z")
 Date = _formatted("date", r"^\d{4}-\d{2}-\d{2}$", "a date such as 2026-01-31")
 Uri = _formatted("uri", r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", "an absolute URI such as https://example.com/hook")
+Number = Annotated[float, PlainSerializer(lambda v: int(v) if float(v).is_integer() else v, when_used="json")]
+"""JSON Schema "number": accepts 5 or 5.5 and sends 5 back as 5, not 5.0."""
+
 FORMATS = {"email": "Email", "date-time": "DateTime", "date": "Date", "uri": "Uri"}

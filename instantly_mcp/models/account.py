@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListAccountsInput(ToolInput):
@@ -29,20 +29,20 @@ class ListAccountsInput(ToolInput):
 class CreateAccountInputWarmupAdvanced(SpecModel):
     model_config = ConfigDict(extra='allow')
     warm_ctd: bool = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: int | float = Field(default=None, description='Email open rate for the account')
-    important_rate: int | float = Field(default=None, description='Important email rate for the account')
+    open_rate: Number = Field(default=None, description='Email open rate for the account')
+    important_rate: Number = Field(default=None, description='Important email rate for the account')
     read_emulation: bool = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: int | float = Field(default=None, description='Spam save rate for the account')
+    spam_save_rate: Number = Field(default=None, description='Spam save rate for the account')
     weekday_only: bool = Field(default=None, description='Whether to send emails only on weekdays')
 
 
 class CreateAccountInputWarmup(SpecModel):
     model_config = ConfigDict(extra='allow')
-    limit: int | float = Field(default=None, description='Email sending limit for the account')
+    limit: Number = Field(default=None, description='Email sending limit for the account')
     advanced: CreateAccountInputWarmupAdvanced = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str = Field(default=None, description='Custom tag for the account')
     increment: Literal['disabled', '0', '1', '2', '3', '4'] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: int | float = Field(default=None, description='Reply rate for the account')
+    reply_rate: Number = Field(default=None, description='Reply rate for the account')
 
 
 class CreateAccountInput(ToolInput):
@@ -52,23 +52,23 @@ class CreateAccountInput(ToolInput):
     first_name: str = Field(description='First name associated with the account')
     last_name: str = Field(description='Last name associated with the account')
     warmup: CreateAccountInputWarmup = Field(default=None, description='Warmup configuration for the account')
-    daily_limit: int | float | None = Field(default=None, description='Daily email sending limit')
+    daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
     enable_slow_ramp: bool | None = Field(default=None, description='Whether to enable slow ramp up for sending limits')
-    inbox_placement_test_limit: int | float | None = Field(default=None, description='The limit for inbox placement tests')
+    inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
     provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(description='Provider code for the account (1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant)')
-    sending_gap: int | float = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
+    sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
     reply_to: str = Field(default=None)
     imap_username: str
     imap_password: str
     imap_host: str
-    imap_port: int | float
+    imap_port: Number
     smtp_username: str
     smtp_password: str
     smtp_host: str
-    smtp_port: int | float
+    smtp_port: Number
     warmup_custom_ftag: str = Field(default=None)
     skip_cname_check: bool = Field(default=None)
 
@@ -81,20 +81,20 @@ class GetAccountInput(ToolInput):
 class UpdateAccountInputWarmupAdvanced(SpecModel):
     model_config = ConfigDict(extra='allow')
     warm_ctd: bool = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: int | float = Field(default=None, description='Email open rate for the account')
-    important_rate: int | float = Field(default=None, description='Important email rate for the account')
+    open_rate: Number = Field(default=None, description='Email open rate for the account')
+    important_rate: Number = Field(default=None, description='Important email rate for the account')
     read_emulation: bool = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: int | float = Field(default=None, description='Spam save rate for the account')
+    spam_save_rate: Number = Field(default=None, description='Spam save rate for the account')
     weekday_only: bool = Field(default=None, description='Whether to send emails only on weekdays')
 
 
 class UpdateAccountInputWarmup(SpecModel):
     model_config = ConfigDict(extra='allow')
-    limit: int | float = Field(default=None, description='Email sending limit for the account')
+    limit: Number = Field(default=None, description='Email sending limit for the account')
     advanced: UpdateAccountInputWarmupAdvanced = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str = Field(default=None, description='Custom tag for the account')
     increment: Literal['disabled', '0', '1', '2', '3', '4'] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: int | float = Field(default=None, description='Reply rate for the account')
+    reply_rate: Number = Field(default=None, description='Reply rate for the account')
 
 
 class UpdateAccountInput(ToolInput):
@@ -107,12 +107,12 @@ class UpdateAccountInput(ToolInput):
     first_name: str = Field(default=None, description='First name associated with the account')
     last_name: str = Field(default=None, description='Last name associated with the account')
     warmup: UpdateAccountInputWarmup = Field(default=None, description='Warmup configuration for the account')
-    daily_limit: int | float | None = Field(default=None, description='Daily email sending limit')
+    daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
     enable_slow_ramp: bool | None = Field(default=None, description='Whether to enable slow ramp up for sending limits')
-    inbox_placement_test_limit: int | float | None = Field(default=None, description='The limit for inbox placement tests')
-    sending_gap: int | float = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
+    inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
+    sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
     reply_to: Email | None = Field(default=None, description='Custom reply-to email address for the account')
     skip_cname_check: bool = Field(default=None)

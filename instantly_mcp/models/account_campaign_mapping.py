@@ -7,11 +7,11 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListAccountCampaignMappingsInput(ToolInput):
     'List account campaign mappings'
     email: str = Field(description='Email')
-    limit: int | float = Field(default=None)
+    limit: Number = Field(default=None)
     starting_after: str = Field(default=None)

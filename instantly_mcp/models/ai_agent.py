@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListAiAgentsInput(ToolInput):
@@ -30,7 +30,7 @@ class CreateAiAgentInputPayloadNoShowFallbackSendingAccounts(SpecModel):
 class CreateAiAgentInputPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
     enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: int | float = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: CreateAiAgentInputPayloadNoShowFallbackSendingAccounts = Field(default=None)
 
 
@@ -45,9 +45,9 @@ class CreateAiAgentInputPayload(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: CreateAiAgentInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[int | float] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
-    monthly_credit_budget: int | float | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
@@ -85,7 +85,7 @@ class UpdateAiAgentInputPayload1(SpecModel):
     campaign_id: str = Field(description='Campaign this agent keeps topped up')
     campaign_name: str = Field(default=None, description='Denormalized campaign name')
     search_filters: dict[str, Any] = Field(default=None, description='Primary audience search filters')
-    min_active_leads: int | float = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign')
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
     ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
@@ -123,16 +123,16 @@ class UpdateAiAgentInputPayload2AiSdrConfigMemory(SpecModel):
     model_config = ConfigDict(extra='allow')
     company: str = Field(default=None)
     business_description: str = Field(default=None)
-    active_icps_indexes: list[int | float] = Field(default=None)
+    active_icps_indexes: list[Number] = Field(default=None)
     icps: list[UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem] = Field(default=None)
     custom_fields: list[str] = Field(default=None)
     business_offers: list[str] = Field(default=None)
-    active_business_offers_indexes: list[int | float] = Field(default=None)
+    active_business_offers_indexes: list[Number] = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: int | float = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -159,7 +159,7 @@ class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings(SpecModel):
     campaign_schedule: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
     email_list: list[Email] = Field(default=None)
     email_tag_list: list[str] = Field(default=None)
-    daily_limit: int | float = Field(default=None)
+    daily_limit: Number = Field(default=None)
     stop_on_reply: bool = Field(default=None)
     open_tracking: bool = Field(default=None)
     first_email_text_only: bool = Field(default=None)
@@ -202,7 +202,7 @@ class UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts(SpecModel):
 class UpdateAiAgentInputPayload3NoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
     enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: int | float = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts = Field(default=None)
 
 
@@ -217,9 +217,9 @@ class UpdateAiAgentInputPayload3(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: UpdateAiAgentInputPayload3NoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[int | float] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
-    monthly_credit_budget: int | float | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
@@ -242,7 +242,7 @@ class UpdateAiAgentInputPayload4(SpecModel):
 
 class UpdateAiAgentInputConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: int | float = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):

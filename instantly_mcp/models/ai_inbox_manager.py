@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
@@ -26,7 +26,7 @@ class CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(
     answer_choices: list[str] = Field(default=None)
     include_other: bool = Field(default=None)
     enabled: bool = Field(default=None)
-    position: int | float = Field(default=None)
+    position: Number = Field(default=None)
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
@@ -55,7 +55,7 @@ class CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
 class CreateAiInboxManagerInputPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
     enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: int | float = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts = Field(default=None)
 
 
@@ -69,9 +69,9 @@ class CreateAiInboxManagerInputPayload(SpecModel):
     integrations: CreateAiInboxManagerInputPayloadIntegrations = Field(default=None, description='Configurations for app integrations')
     no_show: CreateAiInboxManagerInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[int | float] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
-    monthly_credit_budget: int | float | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
@@ -104,7 +104,7 @@ class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(
     answer_choices: list[str] = Field(default=None)
     include_other: bool = Field(default=None)
     enabled: bool = Field(default=None)
-    position: int | float = Field(default=None)
+    position: Number = Field(default=None)
 
 
 class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
@@ -133,7 +133,7 @@ class UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
 class UpdateAiInboxManagerInputPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
     enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: int | float = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts = Field(default=None)
 
 
@@ -147,9 +147,9 @@ class UpdateAiInboxManagerInputPayload(SpecModel):
     integrations: UpdateAiInboxManagerInputPayloadIntegrations = Field(default=None, description='Configurations for app integrations')
     no_show: UpdateAiInboxManagerInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[int | float] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
-    monthly_credit_budget: int | float | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
@@ -267,7 +267,7 @@ class ListAiInboxManagerActivitiesInput(ToolInput):
     'List AI inbox manager activities'
     id: str = Field(description='AI Inbox Manager ID')
     starting_after: str = Field(default=None, description='Pagination cursor (ID of the last item from the previous page)')
-    limit: int | float = Field(default=None, description='Number of items to return', ge=1, le=100)
+    limit: Number = Field(default=None, description='Number of items to return', ge=1, le=100)
     action_pending: bool = Field(default=None, description='Filter by action pending status: true for to-do items, false for done items')
     activity_type: Literal['reply', 'followup', 'recovery'] = Field(default=None, description='Filter by activity type')
     job_type: Literal[1, 2, 3] = Field(default=None, description='Filter by work type: 1 = inbox reply, 2 = inbox follow-up, 3 = no-show follow-up')

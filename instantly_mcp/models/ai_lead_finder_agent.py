@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListAiLeadFinderAgentsInput(ToolInput):
@@ -39,35 +39,35 @@ class CreateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersTitle(SpecModel):
@@ -100,7 +100,7 @@ class CreateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
 
 class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -158,35 +158,35 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2(SpecModel):
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersTitle(SpecModel):
@@ -219,7 +219,7 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry(SpecModel):
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -261,7 +261,7 @@ class CreateAiLeadFinderAgentInputAiEnrichmentValue(SpecModel):
     input_columns: list[str] = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
     use_instantly_account: bool = Field(default=None)
     overwrite: bool = Field(default=None)
-    order: int | float = Field(default=None, description='Execution order of this column within the chain')
+    order: Number = Field(default=None, description='Execution order of this column within the chain')
     required: bool = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
     verb: str = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
     object: str = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
@@ -277,7 +277,7 @@ class CreateAiLeadFinderAgentInput(ToolInput):
     name: str = Field(description='Name of the agent', min_length=1, max_length=255)
     campaign_id: str = Field(description='Campaign the agent keeps topped up')
     search_filters: CreateAiLeadFinderAgentInputSearchFilters = Field(description='Audience search filters in the SuperSearch format')
-    min_active_leads: int | float = Field(description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
+    min_active_leads: Number = Field(description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(description='What the agent does when the search runs out of new leads')
     fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters = Field(default=None, description='Broadened audience used when the primary search is exhausted')
     show_one_lead_per_company: bool = Field(default=None, description='Deliver at most one lead per company in each top-up')
@@ -314,35 +314,35 @@ class UpdateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersTitle(SpecModel):
@@ -375,7 +375,7 @@ class UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
 
 class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -433,35 +433,35 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2(SpecModel):
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Title(SpecModel):
@@ -494,7 +494,7 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry(SpecModel):
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -536,7 +536,7 @@ class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
     input_columns: list[str] = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
     use_instantly_account: bool = Field(default=None)
     overwrite: bool = Field(default=None)
-    order: int | float = Field(default=None, description='Execution order of this column within the chain')
+    order: Number = Field(default=None, description='Execution order of this column within the chain')
     required: bool = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
     verb: str = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
     object: str = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
@@ -551,7 +551,7 @@ class UpdateAiLeadFinderAgentInput(ToolInput):
     name: str = Field(default=None, description='Name of the agent', min_length=1, max_length=255)
     campaign_id: str = Field(default=None, description='Reassign the agent to another campaign')
     search_filters: UpdateAiLeadFinderAgentInputSearchFilters = Field(default=None, description='Audience search filters in the SuperSearch format')
-    min_active_leads: int | float = Field(default=None, description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
+    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: UpdateAiLeadFinderAgentInputFallbackSearchFilters1 | None = Field(default=None)
     show_one_lead_per_company: bool = Field(default=None, description='Deliver at most one lead per company in each top-up')

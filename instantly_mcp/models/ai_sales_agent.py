@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class GetAiAgentAnalyticsInput(ToolInput):
@@ -102,7 +102,7 @@ class CreateAiSalesAgentInputConfigMemory(SpecModel):
 
 class CreateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: int | float = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -112,7 +112,8 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -148,7 +149,7 @@ class CreateAiSalesAgentInputConfigOutreachSettings(SpecModel):
     campaign_schedule: CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule = Field(default=None)
     email_list: list[str] = Field(default=None, description="Sending account emails the agent's campaigns use")
     email_tag_list: list[str] = Field(default=None, description='Account tag ids used to select sending accounts')
-    daily_limit: int | float = Field(default=None, description='Daily email sending limit per campaign')
+    daily_limit: Number = Field(default=None, description='Daily email sending limit per campaign')
     stop_on_reply: bool = Field(default=None, description='Stop contacting a lead after they reply')
     open_tracking: bool = Field(default=None, description='Track email opens')
     first_email_text_only: bool = Field(default=None, description='Send the first email as plain text')
@@ -244,7 +245,7 @@ class UpdateAiSalesAgentInputConfigMemory(SpecModel):
 
 class UpdateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: int | float = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -254,7 +255,8 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -290,7 +292,7 @@ class UpdateAiSalesAgentInputConfigOutreachSettings(SpecModel):
     campaign_schedule: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule = Field(default=None)
     email_list: list[str] = Field(default=None, description="Sending account emails the agent's campaigns use")
     email_tag_list: list[str] = Field(default=None, description='Account tag ids used to select sending accounts')
-    daily_limit: int | float = Field(default=None, description='Daily email sending limit per campaign')
+    daily_limit: Number = Field(default=None, description='Daily email sending limit per campaign')
     stop_on_reply: bool = Field(default=None, description='Stop contacting a lead after they reply')
     open_tracking: bool = Field(default=None, description='Track email opens')
     first_email_text_only: bool = Field(default=None, description='Send the first email as plain text')

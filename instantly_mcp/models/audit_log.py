@@ -7,14 +7,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListAuditLogsInput(ToolInput):
     'List audit logs'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=1000)
     starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    activity_type: int | float = Field(default=None, description='Filter by activity type')
+    activity_type: Number = Field(default=None, description='Filter by activity type')
     search: str = Field(default=None, description='Search term to filter logs')
     start_date: str = Field(default=None, description='Start date to filter logs')
     end_date: str = Field(default=None, description='End date to filter logs')

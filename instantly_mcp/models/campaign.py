@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListCampaignsInput(ToolInput):
@@ -28,7 +28,8 @@ class CreateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
 
 
 class CreateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -64,9 +65,9 @@ class CreateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
 class CreateCampaignInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: int | float = Field(description='The delay value before sending the NEXT email')
+    delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: int | float = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
     pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
     variants: list[CreateCampaignInputSequencesItemStepsItemVariantsItem]
 
@@ -84,7 +85,7 @@ class CreateCampaignInputAutoVariantSelect1(SpecModel):
 class CreateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
     model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
-    daily_limit: int | float = Field(default=None, ge=1)
+    daily_limit: Number = Field(default=None, ge=1)
     scope: Literal['per_campaign', 'across_workspace'] = Field(default=None)
 
 
@@ -99,16 +100,16 @@ class CreateCampaignInput(ToolInput):
     'Create campaign'
     nullable_fields: ClassVar = frozenset(['ai_sdr_id', 'allow_risky_contacts', 'auto_variant_select', 'daily_limit', 'daily_max_leads', 'disable_bounce_protect', 'email_gap', 'first_email_text_only', 'insert_unsubscribe_header', 'is_evergreen', 'limit_emails_per_company_override', 'link_tracking', 'match_lead_esp', 'owned_by', 'pl_value', 'prioritize_new_leads', 'random_wait_max', 'stop_for_company', 'stop_on_auto_reply', 'stop_on_reply', 'text_only'])
     name: str = Field(description='Name of the campaign')
-    pl_value: int | float | None = Field(default=None, description='Value of every positive lead')
+    pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
     campaign_schedule: CreateCampaignInputCampaignSchedule = Field(description='Campaign schedule')
     sequences: list[CreateCampaignInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
-    email_gap: int | float | None = Field(default=None, description='The gap between emails in minutes')
-    random_wait_max: int | float | None = Field(default=None, description='The maximum random wait time in minutes')
+    email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
+    random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
     first_email_text_only: bool | None = Field(default=None, description='Whether the campaign is send the first email as a text only')
     email_list: list[str] = Field(default=None, description='List of accounts to use for sending emails')
-    daily_limit: int | float | None = Field(default=None, description='The daily limit for sending emails')
+    daily_limit: Number | None = Field(default=None, description='The daily limit for sending emails')
     stop_on_reply: bool | None = Field(default=None, description='Whether to stop the campaign on reply')
     email_tag_list: list[str] = Field(default=None, description='List of tags to use for sending emails')
     link_tracking: bool | None = Field(default=None, description='Whether to track links in emails')
@@ -152,7 +153,8 @@ class UpdateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
 
 
 class UpdateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -188,9 +190,9 @@ class UpdateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
 class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: int | float = Field(description='The delay value before sending the NEXT email')
+    delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: int | float = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
     pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
     variants: list[UpdateCampaignInputSequencesItemStepsItemVariantsItem]
 
@@ -208,7 +210,7 @@ class UpdateCampaignInputAutoVariantSelect1(SpecModel):
 class UpdateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
     model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
-    daily_limit: int | float = Field(default=None, ge=1)
+    daily_limit: Number = Field(default=None, ge=1)
     scope: Literal['per_campaign', 'across_workspace'] = Field(default=None)
 
 
@@ -227,16 +229,16 @@ class UpdateCampaignInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['allow_risky_contacts', 'auto_variant_select', 'daily_limit', 'daily_max_leads', 'disable_bounce_protect', 'email_gap', 'first_email_text_only', 'insert_unsubscribe_header', 'is_evergreen', 'limit_emails_per_company_override', 'link_tracking', 'match_lead_esp', 'owned_by', 'pl_value', 'prioritize_new_leads', 'random_wait_max', 'stop_for_company', 'stop_on_auto_reply', 'stop_on_reply', 'text_only'])
     id: str = Field(description='The ID of the item to update')
     name: str = Field(default=None, description='Name of the campaign')
-    pl_value: int | float | None = Field(default=None, description='Value of every positive lead')
+    pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
     campaign_schedule: UpdateCampaignInputCampaignSchedule = Field(default=None, description='Campaign schedule')
     sequences: list[UpdateCampaignInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
-    email_gap: int | float | None = Field(default=None, description='The gap between emails in minutes')
-    random_wait_max: int | float | None = Field(default=None, description='The maximum random wait time in minutes')
+    email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
+    random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
     first_email_text_only: bool | None = Field(default=None, description='Whether the campaign is send the first email as a text only')
     email_list: list[str] = Field(default=None, description='List of accounts to use for sending emails')
-    daily_limit: int | float | None = Field(default=None, description='The daily limit for sending emails')
+    daily_limit: Number | None = Field(default=None, description='The daily limit for sending emails')
     stop_on_reply: bool | None = Field(default=None, description='Whether to stop the campaign on reply')
     email_tag_list: list[str] = Field(default=None, description='List of tags to use for sending emails')
     link_tracking: bool | None = Field(default=None, description='Whether to track links in emails')

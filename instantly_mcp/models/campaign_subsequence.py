@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListCampaignSubsequencesInput(ToolInput):
@@ -21,7 +21,7 @@ class ListCampaignSubsequencesInput(ToolInput):
 
 class CreateCampaignSubsequenceInputConditions(SpecModel):
     model_config = ConfigDict(extra='allow')
-    crm_status: list[int | float] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
+    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
     lead_activity: list[Literal[4, 91, 2]] = Field(default=None, description='Lead activities that trigger the subsequence')
     reply_contains: str = Field(default=None)
 
@@ -33,7 +33,8 @@ class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecM
 
 
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -69,9 +70,9 @@ class CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel
 class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: int | float = Field(description='The delay value before sending the NEXT email')
+    delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: int | float = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
     pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
     variants: list[CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
@@ -96,7 +97,7 @@ class CreateCampaignSubsequenceInput(ToolInput):
     sequences: list[CreateCampaignSubsequenceInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
     auto_variant_select: CreateCampaignSubsequenceInputAutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
     daily_limit_mode: Literal['inherit', 'custom', 'unlimited'] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
-    daily_limit: int | float | None = Field(default=None, description='Custom daily limit for the subsequence')
+    daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
     ignore_account_daily_limit: bool = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
 
 
@@ -129,7 +130,7 @@ class GetCampaignSubsequenceInput(ToolInput):
 
 class UpdateCampaignSubsequenceInputConditions(SpecModel):
     model_config = ConfigDict(extra='allow')
-    crm_status: list[int | float] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
+    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
     lead_activity: list[Literal[4, 91, 2]] = Field(default=None, description='Lead activities that trigger the subsequence')
     reply_contains: str = Field(default=None)
 
@@ -141,7 +142,8 @@ class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecM
 
 
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -177,9 +179,9 @@ class UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel
 class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: int | float = Field(description='The delay value before sending the NEXT email')
+    delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: int | float = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
     pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
     variants: list[UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
@@ -207,7 +209,7 @@ class UpdateCampaignSubsequenceInput(ToolInput):
     sequences: list[UpdateCampaignSubsequenceInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
     auto_variant_select: UpdateCampaignSubsequenceInputAutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
     daily_limit_mode: Literal['inherit', 'custom', 'unlimited'] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
-    daily_limit: int | float | None = Field(default=None, description='Custom daily limit for the subsequence')
+    daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
     ignore_account_daily_limit: bool = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class SendTestEmailInputBody(SpecModel):
@@ -73,7 +73,7 @@ class ListEmailsInput(ToolInput):
     search: str = Field(default=None, description='The search query to filter emails')
     campaign_id: str = Field(default=None, description='The ID of the campaign to filter emails by')
     list_id: str = Field(default=None, description='The ID of the lead list to filter emails by')
-    i_status: int | float = Field(default=None, description='The status of the emails to filter by')
+    i_status: Number = Field(default=None, description='The status of the emails to filter by')
     eaccount: str = Field(default=None, description='The email account that was used to send this email')
     is_unread: bool = Field(default=None, description='Whether the email is unread')
     has_reminder: bool = Field(default=None)
@@ -103,7 +103,7 @@ class UpdateEmailInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['is_unread', 'reminder_ts'])
     id: str = Field(description='The ID of the item to update')
-    is_unread: int | float | None = Field(default=None, description='Indicates if the email is unread')
+    is_unread: Number | None = Field(default=None, description='Indicates if the email is unread')
     reminder_ts: DateTime | None = Field(default=None, description='Timestamp for the reminder')
 
 

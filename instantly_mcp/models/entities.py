@@ -7,26 +7,26 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class AccountWarmupAdvanced(SpecModel):
     model_config = ConfigDict(extra='allow')
     warm_ctd: bool = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: int | float = Field(default=None, description='Email open rate for the account')
-    important_rate: int | float = Field(default=None, description='Important email rate for the account')
+    open_rate: Number = Field(default=None, description='Email open rate for the account')
+    important_rate: Number = Field(default=None, description='Important email rate for the account')
     read_emulation: bool = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: int | float = Field(default=None, description='Spam save rate for the account')
+    spam_save_rate: Number = Field(default=None, description='Spam save rate for the account')
     weekday_only: bool = Field(default=None, description='Whether to send emails only on weekdays')
 
 
 class AccountWarmup(SpecModel):
     model_config = ConfigDict(extra='allow')
-    limit: int | float = Field(default=None, description='Email sending limit for the account')
+    limit: Number = Field(default=None, description='Email sending limit for the account')
     advanced: AccountWarmupAdvanced = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str = Field(default=None, description='Custom tag for the account')
     increment: Literal['disabled', '0', '1', '2', '3', '4'] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: int | float = Field(default=None, description='Reply rate for the account')
+    reply_rate: Number = Field(default=None, description='Reply rate for the account')
 
 
 class AccountStatusMessage(SpecModel):
@@ -35,7 +35,7 @@ class AccountStatusMessage(SpecModel):
     command: str = Field(default=None)
     response: str = Field(default=None)
     e_message: str = Field(default=None)
-    responseCode: int | float = Field(default=None)
+    responseCode: Number = Field(default=None)
 
 
 class Account(SpecModel):
@@ -48,15 +48,15 @@ class Account(SpecModel):
     last_name: str = Field(description='Last name associated with the account')
     warmup: AccountWarmup = Field(default=None, description='Warmup configuration for the account')
     added_by: str | None = Field(default=None, description='User ID who added the account')
-    daily_limit: int | float | None = Field(default=None, description='Daily email sending limit')
-    daily_limit_max: int | float | None = Field(default=None, description='Maximum daily email sending limit for AirMail accounts')
-    warmup_limit_max: int | float | None = Field(default=None, description='Maximum daily warmup sending limit for AirMail accounts')
+    daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
+    daily_limit_max: Number | None = Field(default=None, description='Maximum daily email sending limit for AirMail accounts')
+    warmup_limit_max: Number | None = Field(default=None, description='Maximum daily warmup sending limit for AirMail accounts')
     modified_by: str | None = Field(default=None, description='User ID who last modified the account')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
     status: Literal[1, 2, 3, -1, -2, -3] = Field(default=None, description='Current status of the account (1=Active, 2=Paused, 3=Temporarily paused for…, -1=Connection Error, -2=Soft Bounce Error, -3=Sending Error)')
     enable_slow_ramp: bool | None = Field(default=None, description='Whether to enable slow ramp up for sending limits')
-    inbox_placement_test_limit: int | float | None = Field(default=None, description='The limit for inbox placement tests')
+    inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
     organization: str = Field(description='Organization ID that owns this account')
     warmup_status: Literal[0, 1, -1, -2, -3] = Field(description='Current warmup status of the account (0=Paused, 1=Active, -1=Banned, -2=Spam Folder Unknown, -3=Permanent Suspension)')
     status_message: AccountStatusMessage = Field(default=None, description='Status message for the account')
@@ -64,8 +64,8 @@ class Account(SpecModel):
     provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(description='Provider code for the account (1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant)')
     setup_pending: bool = Field(description='Whether account setup is pending')
     is_managed_account: bool = Field(description='Whether this is a managed account')
-    stat_warmup_score: int | float | None = Field(default=None, description='Warmup score for the account')
-    sending_gap: int | float = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
+    stat_warmup_score: Number | None = Field(default=None, description='Warmup score for the account')
+    sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
     reply_to: Email | None = Field(default=None, description='Custom reply-to email address for the account')
     autofix_failed: bool | None = Field(default=None, description='Whether automatic reconnection attempts have failed. null = in progress, true = failed, false = succeeded')
@@ -78,7 +78,8 @@ class CampaignCampaignScheduleSchedulesItemTiming(SpecModel):
 
 
 class CampaignCampaignScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -114,9 +115,9 @@ class CampaignSequencesItemStepsItemVariantsItem(SpecModel):
 class CampaignSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: int | float = Field(description='The delay value before sending the NEXT email')
+    delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: int | float = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
     pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
     variants: list[CampaignSequencesItemStepsItemVariantsItem]
 
@@ -134,7 +135,7 @@ class CampaignAutoVariantSelect2(SpecModel):
 class CampaignLimitEmailsPerCompanyOverride2(SpecModel):
     model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
-    daily_limit: int | float = Field(default=None, ge=1)
+    daily_limit: Number = Field(default=None, ge=1)
     scope: Literal['per_campaign', 'across_workspace'] = Field(default=None)
 
 
@@ -150,19 +151,19 @@ class Campaign(SpecModel):
     nullable_fields: ClassVar = frozenset(['ai_sdr_id', 'allow_risky_contacts', 'auto_variant_select', 'core_variables', 'custom_variables', 'daily_limit', 'daily_max_leads', 'disable_bounce_protect', 'email_gap', 'first_email_text_only', 'insert_unsubscribe_header', 'is_evergreen', 'limit_emails_per_company_override', 'link_tracking', 'match_lead_esp', 'not_sending_status', 'organization', 'owned_by', 'pl_value', 'prioritize_new_leads', 'random_wait_max', 'stop_for_company', 'stop_on_auto_reply', 'stop_on_reply', 'text_only'])
     id: str = Field(description='Unique identifier for the campaign')
     name: str = Field(description='Name of the campaign')
-    pl_value: int | float | None = Field(default=None, description='Value of every positive lead')
+    pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(description='Campaign Status (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
     campaign_schedule: CampaignCampaignSchedule = Field(description='Campaign schedule')
     sequences: list[CampaignSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
     timestamp_created: str = Field(description='Timestamp when the campaign was created')
     timestamp_updated: str = Field(description='Timestamp when the campaign was last updated')
-    email_gap: int | float | None = Field(default=None, description='The gap between emails in minutes')
-    random_wait_max: int | float | None = Field(default=None, description='The maximum random wait time in minutes')
+    email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
+    random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
     first_email_text_only: bool | None = Field(default=None, description='Whether the campaign is send the first email as a text only')
     email_list: list[str] = Field(default=None, description='List of accounts to use for sending emails')
-    daily_limit: int | float | None = Field(default=None, description='The daily limit for sending emails')
+    daily_limit: Number | None = Field(default=None, description='The daily limit for sending emails')
     stop_on_reply: bool | None = Field(default=None, description='Whether to stop the campaign on reply')
     email_tag_list: list[str] = Field(default=None, description='List of tags to use for sending emails')
     link_tracking: bool | None = Field(default=None, description='Whether to track links in emails')
@@ -197,7 +198,7 @@ class EmailBody(SpecModel):
 class EmailAttachmentJson2FilesItem(SpecModel):
     nullable_fields: ClassVar = frozenset(['error'])
     filename: str = Field(description='Attachment file name')
-    size: int | float = Field(default=None, description='Attachment file size in bytes')
+    size: Number = Field(default=None, description='Attachment file size in bytes')
     type: str = Field(default=None, description='Attachment MIME type')
     url: Uri = Field(default=None, description='Download URL when available')
     error: str | None = Field(default=None, description='Error description when the attachment failed to upload')
@@ -230,13 +231,13 @@ class Email(SpecModel):
     eaccount: str = Field(description='The email account that was used to send the email')
     ue_type: Literal[1, 2, 3, 4] | None = Field(default=None, description='Email type based on the life cycle of the email (1=Sent from campaign, 2=Received, 3=Sent, 4=Scheduled)')
     step: str | None = Field(default=None, description='The campaign step that the email is associated with')
-    is_unread: int | float | None = Field(default=None, description='Indicates if the email is unread')
-    is_auto_reply: int | float | None = Field(default=None, description='Indicates if the email is an auto-reply. 0 (zero) - is false, and 1 is true')
+    is_unread: Number | None = Field(default=None, description='Indicates if the email is unread')
+    is_auto_reply: Number | None = Field(default=None, description='Indicates if the email is an auto-reply. 0 (zero) - is false, and 1 is true')
     reminder_ts: DateTime | None = Field(default=None, description='Timestamp for the reminder')
-    ai_interest_value: int | float | None = Field(default=None, description='AI interest value')
-    ai_assisted: int | float | None = Field(default=None, description='Indicates if AI assistance was used')
-    is_focused: int | float | None = Field(default=None, description='Indicates if the email is focused (is in the primary tab in the Unibox)')
-    i_status: int | float | None = Field(default=None, description='Indicates the interest status of the email')
+    ai_interest_value: Number | None = Field(default=None, description='AI interest value')
+    ai_assisted: Number | None = Field(default=None, description='Indicates if AI assistance was used')
+    is_focused: Number | None = Field(default=None, description='Indicates if the email is focused (is in the primary tab in the Unibox)')
+    i_status: Number | None = Field(default=None, description='Indicates the interest status of the email')
     thread_id: str | None = Field(default=None, description='Identifier for the email thread')
     content_preview: str | None = Field(default=None, description='A short preview of the email content (usually the first few lines of the email)')
     attachment_json: EmailAttachmentJson2 | None = Field(default=None, description='Attachment metadata for the email')
@@ -253,8 +254,8 @@ class EmailVerification(SpecModel):
     email: str = Field(description='The email address to verify')
     verification_status: Literal['pending', 'verified', 'invalid'] = Field(description='The verification status')
     catch_all: Literal[True, False, 'pending'] = Field(default=None, description='Whether this is a catch-all email address')
-    credits: int | float | None = Field(default=None, description='The number of verification credits available after the verification')
-    credits_used: int | float | None = Field(default=None, description='The number of verification credits used')
+    credits: Number | None = Field(default=None, description='The number of verification credits available after the verification')
+    credits_used: Number | None = Field(default=None, description='The number of verification credits used')
 
 
 class LeadList(SpecModel):
@@ -292,13 +293,14 @@ class InboxPlacementTestAutomations2ItemWhen(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['condition_value'])
     condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
-    condition_value: int | float | None = Field(default=None, description='Value for condition, if applicable')
+    condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
 
 
 class InboxPlacementTestAutomations2ItemThen(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     webhook_url: str = Field(default=None)
-    pause_sending_campaigns_for: int | float = Field(default=None, description='Number of days to pause sending campaigns for')
+    pause_sending_campaigns_for: Number = Field(default=None, description='Number of days to pause sending campaigns for')
     pause: bool = Field(default=None)
     enable_slow_ramp: bool = Field(default=None)
     disable_slow_ramp: bool = Field(default=None)
@@ -409,11 +411,11 @@ class InboxPlacementBlacklistAndSpamAssassinReport(SpecModel):
     timestamp_created_date: str = Field(description='Date when the inbox placement report was created')
     organization_id: str = Field(description='Organization ID')
     test_id: str = Field(description='Inbox Placement Test ID')
-    domain_blacklist_count: int | float | None = Field(default=None, description='Count of blacklists the domain is listed on')
+    domain_blacklist_count: Number | None = Field(default=None, description='Count of blacklists the domain is listed on')
     domain: str = Field(description='Domain of the inbox placement report')
     domain_ip: str = Field(description='IP address of the domain')
-    domain_ip_blacklist_count: int | float | None = Field(default=None, description='Count of blacklists the domain IP is listed on')
-    spam_assassin_score: int | float = Field(description='SpamAssassin score for the email, indicating spam likelihood')
+    domain_ip_blacklist_count: Number | None = Field(default=None, description='Count of blacklists the domain IP is listed on')
+    spam_assassin_score: Number = Field(description='SpamAssassin score for the email, indicating spam likelihood')
     spam_assassin_report: InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReport = Field(default=None, description='Detailed SpamAssassin analysis report')
     blacklist_report: InboxPlacementBlacklistAndSpamAssassinReportBlacklistReport = Field(default=None, description='Detailed blacklist report for the domain or IP')
 
@@ -424,7 +426,7 @@ class AIAgentPayload1(SpecModel):
     campaign_id: str = Field(description='Campaign this agent keeps topped up')
     campaign_name: str = Field(default=None, description='Denormalized campaign name')
     search_filters: dict[str, Any] = Field(default=None, description='Primary audience search filters')
-    min_active_leads: int | float = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign')
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
     ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
@@ -462,16 +464,16 @@ class AIAgentPayload2AiSdrConfigMemory(SpecModel):
     model_config = ConfigDict(extra='allow')
     company: str = Field(default=None)
     business_description: str = Field(default=None)
-    active_icps_indexes: list[int | float] = Field(default=None)
+    active_icps_indexes: list[Number] = Field(default=None)
     icps: list[AIAgentPayload2AiSdrConfigMemoryIcpsItem] = Field(default=None)
     custom_fields: list[str] = Field(default=None)
     business_offers: list[str] = Field(default=None)
-    active_business_offers_indexes: list[int | float] = Field(default=None)
+    active_business_offers_indexes: list[Number] = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: int | float = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -498,7 +500,7 @@ class AIAgentPayload2AiSdrConfigOutreachSettings(SpecModel):
     campaign_schedule: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
     email_list: list[Email] = Field(default=None)
     email_tag_list: list[str] = Field(default=None)
-    daily_limit: int | float = Field(default=None)
+    daily_limit: Number = Field(default=None)
     stop_on_reply: bool = Field(default=None)
     open_tracking: bool = Field(default=None)
     first_email_text_only: bool = Field(default=None)
@@ -541,7 +543,7 @@ class AIAgentPayload3NoShowFallbackSendingAccounts(SpecModel):
 class AIAgentPayload3NoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
     enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: int | float = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: AIAgentPayload3NoShowFallbackSendingAccounts = Field(default=None)
 
 
@@ -556,9 +558,9 @@ class AIAgentPayload3(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: AIAgentPayload3NoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[int | float] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
-    monthly_credit_budget: int | float | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
@@ -616,7 +618,7 @@ class AIInboxManagerPayloadNoShowFallbackSendingAccounts(SpecModel):
 class AIInboxManagerPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
     enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: int | float = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: AIInboxManagerPayloadNoShowFallbackSendingAccounts = Field(default=None)
 
 
@@ -631,9 +633,9 @@ class AIInboxManagerPayload(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: AIInboxManagerPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[int | float] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
-    monthly_credit_budget: int | float | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
@@ -714,7 +716,7 @@ class AILeadFinderAgentPayload(SpecModel):
     campaign_id: str = Field(description='Campaign this agent keeps topped up')
     campaign_name: str = Field(default=None, description='Denormalized campaign name')
     search_filters: dict[str, Any] = Field(default=None, description='Primary audience search filters')
-    min_active_leads: int | float = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign')
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
     ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
@@ -804,9 +806,9 @@ class Lead(SpecModel):
     company_name: str | None = Field(default=None, description='Company name of the lead')
     job_title: str | None = Field(default=None, description='Job title of the lead')
     phone: str | None = Field(default=None, description='Phone number of the lead')
-    email_open_count: int | float = Field(description='Number of times the email was opened')
-    email_reply_count: int | float = Field(description='Number of times the email was replied to')
-    email_click_count: int | float = Field(description='Number of times the email was clicked')
+    email_open_count: Number = Field(description='Number of times the email was opened')
+    email_reply_count: Number = Field(description='Number of times the email was replied to')
+    email_click_count: Number = Field(description='Number of times the email was clicked')
     company_domain: str = Field(description='Company domain of the lead')
     status_summary: LeadStatusSummary = Field(description='Status summary of the lead')
     payload: LeadPayload2 | None = Field(default=None, description='Lead custom variables')
@@ -814,12 +816,12 @@ class Lead(SpecModel):
     last_step_from: str | None = Field(default=None, description='Source of the last step')
     last_step_id: str | None = Field(default=None, description='ID of the last step')
     last_step_timestamp_executed: DateTime | None = Field(default=None, description='Timestamp when the last step was executed')
-    email_opened_step: int | float | None = Field(default=None, description='Last email step opened by the lead')
-    email_opened_variant: int | float | None = Field(default=None, description='Last step variant opened by the lead')
-    email_replied_step: int | float | None = Field(default=None, description='Last email step the lead has replied to')
-    email_replied_variant: int | float | None = Field(default=None, description='Last step variant the lead has replied to')
-    email_clicked_step: int | float | None = Field(default=None, description='Last email step the lead has clicked')
-    email_clicked_variant: int | float | None = Field(default=None, description='Last step variant the lead has clicked')
+    email_opened_step: Number | None = Field(default=None, description='Last email step opened by the lead')
+    email_opened_variant: Number | None = Field(default=None, description='Last step variant opened by the lead')
+    email_replied_step: Number | None = Field(default=None, description='Last email step the lead has replied to')
+    email_replied_variant: Number | None = Field(default=None, description='Last step variant the lead has replied to')
+    email_clicked_step: Number | None = Field(default=None, description='Last email step the lead has clicked')
+    email_clicked_variant: Number | None = Field(default=None, description='Last step variant the lead has clicked')
     lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     subsequence_id: str | None = Field(default=None, description='ID of the subsequence')
     verification_status: Literal[1, -1, -2, -3, -4, 11, 12] = Field(default=None, description='Verification status of the lead (1=Verified, 11=Pending, 12=Pending Verification Job, -1=Invalid, -2=Risky, -3=Catch All, -4=Job Change)')
@@ -857,7 +859,7 @@ class BackgroundJob(SpecModel):
     entity_id: str | None = Field(default=None, description='The id of the entity that the job is related to')
     entity_type: Literal['list', 'campaign', 'workspace', 'broadcast', 'subscriber-group-sync', 'subscriber-group'] = Field(default=None, description='Type of entity')
     data: BackgroundJobData = Field(default=None, description='Data about the job, used to store any additional information we need to process the job')
-    progress: int | float = Field(description='Progress of the job as a percentage (from 0 to 100)', ge=0, le=100)
+    progress: Number = Field(description='Progress of the job as a percentage (from 0 to 100)', ge=0, le=100)
     status: Literal['pending', 'in-progress', 'success', 'failed', 'draining', 'paused', 'cancelled'] = Field(description='Job status')
     created_at: str = Field(description='Timestamp when the job was created')
     updated_at: str = Field(description='Timestamp when the job was last updated')
@@ -902,14 +904,14 @@ class LeadLabel(SpecModel):
     organization_id: str = Field(description='Organization ID that owns this custom lead label')
     label: str = Field(description='Display label for the custom lead label')
     interest_status_label: Literal['positive', 'negative', 'neutral'] = Field(description='Interest status label associated with this label')
-    interest_status: int | float = Field(description='Interest status associated with this label')
+    interest_status: Number = Field(description='Interest status associated with this label')
     description: str | None = Field(default=None, description='Detailed description of the custom lead label purpose')
     use_with_ai: bool | None = Field(default=None, description='Whether this label should be used with AI features')
 
 
 class WorkspacePlanIdVerification(SpecModel):
     model_config = ConfigDict(extra='allow')
-    quantity: int | float = Field(default=None)
+    quantity: Number = Field(default=None)
     product_id: str = Field(default=None)
     timestamp_updated: DateTime = Field(default=None)
 
@@ -926,7 +928,7 @@ class Workspace(SpecModel):
     plan_id: str | None = Field(default=None, description='Plan ID for workspace')
     plan_id_bundle: str | None = Field(default=None, description='Plan ID for workspace bundle')
     add_unsub_to_block: bool | None = Field(default=None, description='Whether to add unsubscribes to block list')
-    default_opportunity_value: int | float | None = Field(default=None, description='Default value for opportunities')
+    default_opportunity_value: Number | None = Field(default=None, description='Default value for opportunities')
     plan_id_leadfinder: str | None = Field(default=None, description='Plan ID for leadfinder')
     plan_id_verification: WorkspacePlanIdVerification = Field(default=None, description='Plan ID for verification service')
     org_logo_url: str | None = Field(default=None, description='URL to workspace logo')
@@ -940,7 +942,7 @@ class SuperSearchEnrichment(SpecModel):
     'SuperSearch Enrichment'
     nullable_fields: ClassVar = frozenset(['auto_update', 'in_progress', 'limit', 'skip_rows_without_email'])
     id: str = Field(description='Unique identifier for the enrichment')
-    limit: int | float | None = Field(default=None, description='The maximum number of leads to enrich')
+    limit: Number | None = Field(default=None, description='The maximum number of leads to enrich')
     organization_id: str = Field(description='Organization ID that created this enrichment')
     enrichment_payload: dict[str, Any] = Field(default=None, description='Enrichment payload')
     auto_update: bool | None = Field(default=None, description='Whether new leads added to the resource will be automatically enriched using these same settings')
@@ -989,7 +991,7 @@ class WorkspaceMember(SpecModel):
 
 class CampaignSubsequenceConditions(SpecModel):
     model_config = ConfigDict(extra='allow')
-    crm_status: list[int | float] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
+    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
     lead_activity: list[Literal[4, 91, 2]] = Field(default=None, description='Lead activities that trigger the subsequence')
     reply_contains: str = Field(default=None)
 
@@ -1001,7 +1003,8 @@ class CampaignSubsequenceSubsequenceScheduleSchedulesItemTiming(SpecModel):
 
 
 class CampaignSubsequenceSubsequenceScheduleSchedulesItemDays(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     f_0: bool = Field(default=None, alias='0')
     f_1: bool = Field(default=None, alias='1')
     f_2: bool = Field(default=None, alias='2')
@@ -1037,9 +1040,9 @@ class CampaignSubsequenceSequencesItemStepsItemVariantsItem(SpecModel):
 class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: int | float = Field(description='The delay value before sending the NEXT email')
+    delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: int | float = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
     pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
     variants: list[CampaignSubsequenceSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
@@ -1069,7 +1072,7 @@ class CampaignSubsequence(SpecModel):
     sequences: list[CampaignSubsequenceSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
     auto_variant_select: CampaignSubsequenceAutoVariantSelect2 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
     daily_limit_mode: Literal['inherit', 'custom', 'unlimited'] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
-    daily_limit: int | float | None = Field(default=None, description='Custom daily limit for the subsequence')
+    daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
     ignore_account_daily_limit: bool = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
 
 
@@ -1085,7 +1088,7 @@ class AuditLog(SpecModel):
     ip_address: str = Field(description='IP address from which the activity was performed')
     from_api: bool = Field(description='Whether the activity was performed via API')
     api_key_id: str | None = Field(default=None, description='API key ID that performed the activity, when available')
-    affected_count: int | float | None = Field(default=None, description='Number of items affected by the activity')
+    affected_count: Number | None = Field(default=None, description='Number of items affected by the activity')
     campaign_id: str | None = Field(default=None, description='Associated campaign ID if applicable')
     webhook_id: str | None = Field(default=None, description='Associated webhook ID if applicable')
     subsequence_id: str | None = Field(default=None, description='Associated subsequence ID if applicable')
@@ -1116,7 +1119,7 @@ class AIAgentGuidance(SpecModel):
 
 class AISalesAgentConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: int | float = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class AISalesAgentConfigOutreachSettingsOptOutSettings(SpecModel):
@@ -1186,14 +1189,14 @@ class AISalesAgentReply(SpecModel):
     html: str | None = Field(default=None, description='HTML-formatted reply (nullable)')
     requires_hitl: bool | None = Field(default=None, description='If true, the reply requires human-in-the-loop review (nullable)')
     requires_hitl_reason: str | None = Field(default=None, description='Reason why human-in-the-loop review is required (nullable)')
-    generation_lag_seconds: int | float | None = Field(default=None, description='Time taken (in seconds) for AI to generate the reply (nullable)')
+    generation_lag_seconds: Number | None = Field(default=None, description='Time taken (in seconds) for AI to generate the reply (nullable)')
     is_automatic_email: bool | None = Field(default=None, description='Whether this reply was automatically sent as an email (nullable)')
     in_reply_to: str | None = Field(default=None, description='ID of the reply this message is in response to (nullable)')
     usage_metadata: dict[str, Any] = Field(default=None, description='JSON object with OpenAI usage, costs, and prompt data (nullable)')
     calendly_tool_used: bool | None = Field(default=None, description='Whether the Calendly scheduling tool was used in this reply')
-    confidence_score: int | float | None = Field(default=None, description='Confidence score for this AI-generated reply (nullable, 0-100)')
+    confidence_score: Number | None = Field(default=None, description='Confidence score for this AI-generated reply (nullable, 0-100)')
     information_requested: str | None = Field(default=None, description='Text the AI used to request more information (nullable)')
-    estimated_time_saved_seconds: int | float | None = Field(default=None, description='Estimated time (in seconds) saved by the AI in generating this reply (nullable)')
+    estimated_time_saved_seconds: Number | None = Field(default=None, description='Estimated time (in seconds) saved by the AI in generating this reply (nullable)')
     action_pending: bool | None = Field(default=None, description='Whether this reply requires pending action from the user (nullable)')
     sending_status: Literal[-1, 1, 2] = Field(default=None, description='Status of the email sending process (1=Sent, 2=Scheduled, -1=Failed)')
     is_followup: bool | None = Field(default=None, description='Whether this reply is an automatic follow-up to a previous reply (nullable)')
@@ -1217,7 +1220,7 @@ class AISalesAgentActivity(SpecModel):
     rejected_at: DateTime | None = Field(default=None, description='Timestamp when the activity was rejected')
     rejection_reason: str | None = Field(default=None, description='Reason for rejecting the activity')
     ai_reasoning: str | None = Field(default=None, description='AI reasoning for this activity')
-    ai_confidence: int | float | None = Field(default=None, description='AI confidence score for this activity (0-1)')
+    ai_confidence: Number | None = Field(default=None, description='AI confidence score for this activity (0-1)')
     result: dict[str, Any] = Field(default=None, description='Result data from executing the activity')
     error_message: str | None = Field(default=None, description='Error message if the activity failed')
     error_code: Literal['insufficient_credits', 'insufficient_upload_limit', 'no_leads_with_email', 'scrape_site_not_supported', 'campaign_operation_failed', 'lead_move_failed', 'enrichment_failed', 'configuration_error', 'master_list_missing', 'temporary_failure', 'prospecting_incomplete', 'internal_error'] = Field(default=None, description='Stable error category if the activity failed')
@@ -1236,10 +1239,10 @@ class Webhook(SpecModel):
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
-    custom_interest_value: int | float | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
+    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
     timestamp_created: DateTime = Field(description='Timestamp when the webhook was created')
-    status: int | float | None = Field(default=None, description='Webhook status: 1 = active, -1 = error (disabled due to delivery failures)')
+    status: Number | None = Field(default=None, description='Webhook status: 1 = active, -1 = error (disabled due to delivery failures)')
     timestamp_error: DateTime | None = Field(default=None, description='Timestamp when webhook was disabled due to delivery failures (null if active)')
 
 
@@ -1252,16 +1255,16 @@ class WebhookEvent(SpecModel):
     organization_id: str = Field(description='Organization (workspace) UUID that owns this webhook event')
     payload: dict[str, Any] = Field(default=None, description='JSON payload that was sent/attempted to be sent')
     success: bool = Field(description='Whether the webhook call was successful')
-    retry_count: int | float = Field(description='Number of retry attempts made')
+    retry_count: Number = Field(description='Number of retry attempts made')
     will_retry: bool = Field(description='Whether the webhook will be retried')
     webhook_url: str = Field(description='Target URL where the webhook was sent')
-    status_code: int | float | None = Field(default=None, description='HTTP status code received from the webhook endpoint (if any)')
+    status_code: Number | None = Field(default=None, description='HTTP status code received from the webhook endpoint (if any)')
     error_message: str | None = Field(default=None, description='Error message if the webhook failed')
     timestamp_next_retry: DateTime | None = Field(default=None, description='Timestamp for the next retry attempt (if applicable)')
     retry_group_id: str | None = Field(default=None, description='UUID for grouping retry attempts')
     retry_successful: bool | None = Field(default=None, description='Whether the retry was successful (for retry events)')
     lead_email: str | None = Field(default=None, description='Email address of the lead associated with this webhook event')
-    response_time_ms: int | float | None = Field(default=None, description='Response time in milliseconds for the webhook call')
+    response_time_ms: Number | None = Field(default=None, description='Response time in milliseconds for the webhook call')
 
 
 class DFYEmailAccountOrder(SpecModel):
@@ -1321,8 +1324,8 @@ class CustomPromptTemplate(SpecModel):
     is_public: bool
     model_version: Literal['3.5', 'gpt-5', 'gpt-5.4', 'gpt-5.6-luna', 'gpt-5.6-terra', 'gpt-5-mini', 'gpt-5-nano', '4.0', '4.0-Omni', 'gpt-4o', 'o3', 'gpt-4.1', 'gpt-4.1-mini', 'claude-4.5-sonnet', 'claude-4.6-sonnet', 'claude-5-sonnet', 'r1', 'grok-4.3', 'grok-4.6', 'gemini-3.0-flash', 'gemini-3.5-flash', 'gemini-3.7-flash', 'instantly-ai-lightspeed-agent', 'sonar', 'sonar-pro'] = Field(default=None)
     from_shared: bool | None = Field(default=None)
-    like_count: int | float | None = Field(default=None)
-    execution_count: int | float | None = Field(default=None)
+    like_count: Number | None = Field(default=None)
+    execution_count: Number | None = Field(default=None)
     liked: bool | None = Field(default=None)
     template_type: Literal['custom', 'public'] | None = Field(default=None, description='Custom Prompt template type')
     created_by_instantly: bool | None = Field(default=None)
@@ -1332,18 +1335,18 @@ class CustomPromptTemplate(SpecModel):
 class SalesFlowQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: int | float = Field(default=None)
+    count: Number = Field(default=None)
 
 
 class SalesFlowQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: int | float = Field(default=None)
+    status: Number = Field(default=None)
     condition: Literal['is', 'is-not'] = Field(default=None)
 
 
 class SalesFlowQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: int | float = Field(default=None, alias='occurrence-days')
+    occurrence_days: Number = Field(default=None, alias='occurrence-days')
     occurrence_count: SalesFlowQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
     lead_status: SalesFlowQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
 

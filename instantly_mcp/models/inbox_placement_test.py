@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListInboxPlacementTestsInput(ToolInput):
@@ -43,13 +43,14 @@ class CreateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['condition_value'])
     condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
-    condition_value: int | float | None = Field(default=None, description='Value for condition, if applicable')
+    condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
 
 
 class CreateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     webhook_url: str = Field(default=None)
-    pause_sending_campaigns_for: int | float = Field(default=None, description='Number of days to pause sending campaigns for')
+    pause_sending_campaigns_for: Number = Field(default=None, description='Number of days to pause sending campaigns for')
     pause: bool = Field(default=None)
     enable_slow_ramp: bool = Field(default=None)
     disable_slow_ramp: bool = Field(default=None)
@@ -109,13 +110,14 @@ class UpdateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['condition_value'])
     condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
-    condition_value: int | float | None = Field(default=None, description='Value for condition, if applicable')
+    condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
 
 
 class UpdateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
-    model_config = ConfigDict(extra='allow')
+    min_properties: ClassVar = 1
+    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
     webhook_url: str = Field(default=None)
-    pause_sending_campaigns_for: int | float = Field(default=None, description='Number of days to pause sending campaigns for')
+    pause_sending_campaigns_for: Number = Field(default=None, description='Number of days to pause sending campaigns for')
     pause: bool = Field(default=None)
     enable_slow_ramp: bool = Field(default=None)
     disable_slow_ramp: bool = Field(default=None)

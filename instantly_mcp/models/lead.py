@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class CreateLeadInput(ToolInput):
@@ -32,7 +32,7 @@ class CreateLeadInput(ToolInput):
     blocklist_id: str = Field(default=None, description='The ID of the blocklist to check for the lead')
     verify_leads_for_lead_finder: bool = Field(default=None, description='Whether to verify the leads for the lead finder')
     verify_leads_on_import: bool = Field(default=None, description='Whether to verify the leads on import')
-    custom_variables: dict[str, str | int | float | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
+    custom_variables: dict[str, str | Number | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
 
 
 class DeleteLeadsInput(ToolInput):
@@ -50,18 +50,18 @@ class DeleteLeadsInput(ToolInput):
 class ListLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: int | float = Field(default=None)
+    count: Number = Field(default=None)
 
 
 class ListLeadsInputQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: int | float = Field(default=None)
+    status: Number = Field(default=None)
     condition: Literal['is', 'is-not'] = Field(default=None)
 
 
 class ListLeadsInputQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: int | float = Field(default=None, alias='occurrence-days')
+    occurrence_days: Number = Field(default=None, alias='occurrence-days')
     occurrence_count: ListLeadsInputQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
     lead_status: ListLeadsInputQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
 
@@ -116,7 +116,7 @@ class UpdateLeadInput(ToolInput):
     lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
-    custom_variables: dict[str, str | int | float | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
+    custom_variables: dict[str, str | Number | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
 
 
 class DeleteLeadInput(ToolInput):
@@ -134,9 +134,9 @@ class UpdateLeadInterestStatusInput(ToolInput):
     'Update lead interest status'
     nullable_fields: ClassVar = frozenset(['interest_value'])
     lead_email: str = Field(description='The email of the lead to update the interest status of')
-    interest_value: int | float | None = Field(description='Set this field to "null" to reset the lead value to "Lead"')
+    interest_value: Number | None = Field(description='Set this field to "null" to reset the lead value to "Lead"')
     campaign_id: str = Field(default=None, description='The ID of the campaign to update the interest status of')
-    ai_interest_value: int | float = Field(default=None, description='The AI interest value to set for the lead')
+    ai_interest_value: Number = Field(default=None, description='The AI interest value to set for the lead')
     disable_auto_interest: bool = Field(default=None, description='Whether to disable the auto interest')
     list_id: str = Field(default=None, description='The ID of the list to update the interest status of')
 
@@ -149,18 +149,18 @@ class RemoveLeadFromSubsequenceInput(ToolInput):
 class BulkAssignLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: int | float = Field(default=None)
+    count: Number = Field(default=None)
 
 
 class BulkAssignLeadsInputQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: int | float = Field(default=None)
+    status: Number = Field(default=None)
     condition: Literal['is', 'is-not'] = Field(default=None)
 
 
 class BulkAssignLeadsInputQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: int | float = Field(default=None, alias='occurrence-days')
+    occurrence_days: Number = Field(default=None, alias='occurrence-days')
     occurrence_count: BulkAssignLeadsInputQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
     lead_status: BulkAssignLeadsInputQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
 
@@ -191,18 +191,18 @@ class BulkAssignLeadsInput(ToolInput):
 class MoveLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: int | float = Field(default=None)
+    count: Number = Field(default=None)
 
 
 class MoveLeadsInputQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: int | float = Field(default=None)
+    status: Number = Field(default=None)
     condition: Literal['is', 'is-not'] = Field(default=None)
 
 
 class MoveLeadsInputQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: int | float = Field(default=None, alias='occurrence-days')
+    occurrence_days: Number = Field(default=None, alias='occurrence-days')
     occurrence_count: MoveLeadsInputQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
     lead_status: MoveLeadsInputQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
 
@@ -230,7 +230,7 @@ class MoveLeadsInput(ToolInput):
     ignore_resource_filter_clauses: bool = Field(default=None, description='Whether to ignore saved lead-finder clauses for the source campaign/list when selecting leads to move')
     check_duplicates_in_campaigns: bool = Field(default=None, description='Whether to check duplicates in campaigns')
     skip_leads_in_verification: bool = Field(default=None, description='Whether to skip leads in verification')
-    limit: int | float = Field(default=None, description='The limit of the number of leads to move')
+    limit: Number = Field(default=None, description='The limit of the number of leads to move')
     assigned_to: str = Field(default=None, description='The ID of the user to assign the leads to')
     esp_code: Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000] = Field(default=None, description='The ESP code to move the leads for (0=In Queue, 1=Google, 2=Microsoft, 3=Zoho, 8=AirMail, 9=Yahoo, 10=Yandex, 12=Webde, 13=Liberoit, 999=Other, 1000=Not Found)')
     esg_code: Literal['0', '1', '2', '3', '4', 'all', 'none'] = Field(default=None, description='The ESG code to move the leads for')
@@ -258,7 +258,7 @@ class AddLeadsInputLeadsItem(SpecModel):
     lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
-    custom_variables: dict[str, str | int | float | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
+    custom_variables: dict[str, str | Number | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
 
 
 class AddLeadsInput(ToolInput):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListLeadLabelsInput(ToolInput):
@@ -48,7 +48,7 @@ class UpdateLeadLabelInput(ToolInput):
 class DeleteLeadLabelInput(ToolInput):
     'Delete lead label'
     id: str = Field(description='The ID of the item to delete')
-    reassigned_status: int | float = Field(default=None, description='The interest status to reassign leads and emails to')
+    reassigned_status: Number = Field(default=None, description='The interest status to reassign leads and emails to')
 
 
 class TestAiReplyLabelInput(ToolInput):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class GetSignalKeywordsFacetInput(ToolInput):
@@ -15,7 +15,7 @@ class GetSignalKeywordsFacetInput(ToolInput):
     category: str = Field(description='Signal category to facet against (e.g. linkedinpostcontact)')
     field: str = Field(description='Indexed keyword field on autoboundsignals to aggregate on')
     prefix: str = Field(default=None, description='Optional case-insensitive prefix to narrow the tokens returned')
-    limit: int | float = Field(default=None, description='Max number of keyword buckets to return (1-100)', ge=1, le=100)
+    limit: Number = Field(default=None, description='Max number of keyword buckets to return (1-100)', ge=1, le=100)
 
 
 class CreateAiEnrichmentInput(ToolInput):
@@ -29,7 +29,7 @@ class CreateAiEnrichmentInput(ToolInput):
     overwrite: bool = Field(default=None, description='When true, will overwrite existing values in the output column')
     auto_update: bool = Field(default=None, description='When true, new leads added to the campaign/list will be automatically enriched using these same settings')
     skip_leads_without_email: bool = Field(default=None, description='When true, leads without an email will be skipped')
-    limit: int | float = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=1000000)
+    limit: Number = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=1000000)
     prompt: str = Field(default=None, description='Custom prompt to guide the AI enrichment')
     template_id: str = Field(default=None, description='ID of a predefined AI prompt template to use instead of a custom prompt')
     status: Literal[1, 2, 3, 4] = Field(default=None, description='Status of the job (1=Job is pending processing, 2=Job is currently being…, 3=Job has been completed…, 4=Job processing failed)')
@@ -55,7 +55,7 @@ class CreateEnrichmentInput(ToolInput):
     'Create enrichment'
     resource_id: str = Field(description='Unique identifier for the resource (list or campaign)')
     type: Literal['work_email_enrichment', 'fully_enriched_profile', 'email_verification', 'joblisting', 'technologies', 'news', 'funding', 'engagement_score', 'ai_enrichment', 'custom_flow'] = Field(default=None, description='Enrichment type to add to the resource')
-    limit: int | float = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=50000)
+    limit: Number = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=50000)
     filters: list[dict[str, Any]] = Field(default=None, description='Filters to apply to the enrichment')
     custom_flow: list[str] = Field(default=None, description='Custom flow to apply to the enrichment')
     integration_actions: dict[str, dict[str, CreateEnrichmentInputIntegrationActionsValueValue]] = Field(default=None, description='Provider-keyed integration actions to run against the resource')
@@ -93,35 +93,35 @@ class EnrichLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
@@ -157,7 +157,7 @@ class EnrichLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
 
 class EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -195,7 +195,7 @@ class EnrichLeadsFromSupersearchInputSearchFilters(SpecModel):
 
 class EnrichLeadsFromSupersearchInputSignalEnrichmentItem2(SpecModel):
     key: str = Field(description='Signal category to enrich')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -211,13 +211,13 @@ class EnrichLeadsFromSupersearchInput(ToolInput):
     auto_update: bool = Field(default=None, description='Whether to auto-update new leads')
     skip_rows_without_email: bool = Field(default=None, description='Whether to skip leads without email')
     list_name: str = Field(default=None, description='Name for new list if resourceid not provided')
-    limit: int | float = Field(description='Maximum number of leads to import', ge=1, le=1000000)
+    limit: Number = Field(description='Maximum number of leads to import', ge=1, le=1000000)
     ai_enrichment: dict[str, Any] = Field(default=None, description='AI enrichment configuration')
 
 
 class RunEnrichmentInputFiltersItem(SpecModel):
     column_name: str = Field(description='Lead column key to filter on')
-    type: int | float = Field(description='Backend filter type enum value')
+    type: Number = Field(description='Backend filter type enum value')
     value: list[str] = Field(description='Filter values (empty array for is-empty / is-not-empty style filters)')
 
 
@@ -257,35 +257,35 @@ class CountLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
@@ -321,7 +321,7 @@ class CountLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
 
 class CountLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -388,35 +388,35 @@ class PreviewLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
     nullable_fields: ClassVar = frozenset(['max'])
     op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: int | float = Field(description='Minimum employee count (inclusive)')
-    max: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
     nullable_fields: ClassVar = frozenset(['min'])
     op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: int | float = Field(description='Maximum employee count (inclusive)')
-    min: int | float | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
     model_config = ConfigDict(extra='allow')
-    min: int | float
+    min: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
     model_config = ConfigDict(extra='allow')
-    max: int | float
+    max: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
@@ -452,7 +452,7 @@ class PreviewLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
 
 class PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: int | float = Field(default=None, description='Freshness window in days')
+    period_days: Number = Field(default=None, description='Freshness window in days')
     keywords: list[str] | dict[str, list[str]] = Field(default=None)
 
 
@@ -498,5 +498,5 @@ class PreviewLeadsFromSupersearchInput(ToolInput):
 class GetEnrichmentHistoryInput(ToolInput):
     'Get enrichment history'
     resource_id: str = Field(description='ID of the resource to retrieve')
-    offset: int | float = Field(default=None)
-    limit: int | float = Field(default=None)
+    offset: Number = Field(default=None)
+    limit: Number = Field(default=None)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListWebhooksInput(ToolInput):
@@ -25,7 +25,7 @@ class CreateWebhookInput(ToolInput):
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
-    custom_interest_value: int | float | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
+    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
 
 
@@ -45,7 +45,7 @@ class UpdateWebhookInput(ToolInput):
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(default=None, description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
-    custom_interest_value: int | float | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
+    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 
 
 class ListWorkspaceGroupMembersInput(ToolInput):

@@ -15,10 +15,10 @@ from instantly_mcp.sandbox.spec import Operation, Spec, component, is_param, ref
 
 # View path → (canonical collection path, fields every entity seen through the view carries).
 ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
-    "/api/v2/ai-agents/inbox-manager": ("/api/v2/ai-agents", {"_agent_kind": "inbox-manager"}),
-    "/api/v2/ai-agents/sales": ("/api/v2/ai-agents", {"_agent_kind": "sales"}),
-    "/api/v2/ai-agents/deliverability": ("/api/v2/ai-agents", {"_agent_kind": "deliverability"}),
-    "/api/v2/ai-agents/lead-finder": ("/api/v2/ai-agents", {"_agent_kind": "lead-finder"}),
+    "/api/v2/ai-agents/inbox-manager": ("/api/v2/ai-agents", {"type": 1}),
+    "/api/v2/ai-agents/sales": ("/api/v2/ai-agents", {"agent_type": 2}),
+    "/api/v2/ai-agents/deliverability": ("/api/v2/ai-agents", {"type": 3}),
+    "/api/v2/ai-agents/lead-finder": ("/api/v2/ai-agents", {"type": 6}),
     "/api/v2/ai-agents/sales/{id}/activities": ("/api/v2/ai-agents/{id}/activities", {}),
     "/api/v2/ai-agents/{id}/activity": ("/api/v2/ai-agents/{id}/activities", {}),
 }
@@ -46,7 +46,7 @@ def _singular_title(segment: str) -> str:
     return words.capitalize()
 
 
-def _list_item_schema(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+def list_item_schema(schema: dict[str, Any] | None) -> dict[str, Any] | None:
     """The item schema of a list response: `{items: [...]}` or a bare array."""
     if not schema:
         return None
@@ -97,6 +97,28 @@ class Resource:
         return [name for name in _ORG_FIELDS if self.has_field(name)]
 
 
+def _returns_entity(op: Operation, resource: Resource) -> bool:
+    schema = op.success_schema or {}
+    options = [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]
+    return any(resource.key in option.get("properties", {}) for option in options)
+
+
+def _generic_kind(op: Operation, resource: Resource, rest: tuple[str, ...]) -> str | None:
+    if not rest:
+        if op.method == "get" and list_item_schema(op.success_schema) is not None:
+            return "list"
+        if op.method == "post" and _returns_entity(op, resource):
+            return "create"
+        return None
+    if not is_param(rest[0]) or len(rest) > 2:
+        return None
+    if len(rest) == 1 and _returns_entity(op, resource):
+        return {"get": "get", "patch": "update", "put": "update", "delete": "delete"}.get(op.method)
+    if len(rest) == 2 and op.method == "post" and (_returns_entity(op, resource) or not op.success_schema):
+        return "action"
+    return None
+
+
 class Resources:
     def __init__(self, spec: Spec):
         self.spec = spec
@@ -111,9 +133,9 @@ class Resources:
         for path, ops in ops_by_path.items():
             segments = split_path(path)
             if is_param(segments[-1]) and not is_param(segments[-2]):
-                if any(op.method != "post" and _list_item_schema(op.success_schema) is None for op in ops):
+                if any(op.method != "post" and list_item_schema(op.success_schema) is None for op in ops):
                     candidates["/" + "/".join(segments[:-1])] = segments[-1][1:-1]
-            elif any(op.method == "get" and _list_item_schema(op.success_schema) is not None for op in ops):
+            elif any(op.method == "get" and list_item_schema(op.success_schema) is not None for op in ops):
                 candidates.setdefault(path, None)
         for path, item_param in candidates.items():
             if path in NOT_RESOURCES:
@@ -135,15 +157,15 @@ class Resources:
         ranked = sorted(ops, key=lambda op: {"get": 0, "post": 1, "patch": 2}.get(op.method, 3))
         for op in ranked:
             raw = _raw_success_schema(op)
-            name = ref_name(raw) or ref_name(_list_item_schema(raw) if isinstance(raw, dict) else None)
+            name = ref_name(raw) or ref_name(list_item_schema(raw) if isinstance(raw, dict) else None)
             if name is None and isinstance(raw, dict):
-                item = _list_item_schema(raw) or {}
+                item = list_item_schema(raw) or {}
                 name = next((ref_name(part) for part in item.get("allOf", []) if ref_name(part)), None)
             if name:
                 schema = component(name)
                 return schema, schema.get("title", name)
         for op in ranked:
-            schema = _list_item_schema(op.success_schema) or op.success_schema
+            schema = list_item_schema(op.success_schema) or op.success_schema
             if isinstance(schema, dict) and "id" in schema.get("properties", {}):
                 segment = next(s for s in reversed(split_path(op.path)) if not is_param(s))
                 return schema, _singular_title(segment)
@@ -153,23 +175,13 @@ class Resources:
         return self.by_path.get(_norm(path))
 
     def owning(self, op: Operation) -> tuple[Resource, str] | None:
-        """The resource an operation acts on and how: list/create/get/update/delete/action."""
+        """The resource an operation acts on generically and how: list/create/get/update/delete/action."""
         segments = op.segments
         for cut in range(len(segments), 1, -1):
-            prefix = "/" + "/".join(segments[:cut])
-            resource = self.by_path.get(prefix)
-            if resource is None:
-                continue
-            rest = segments[cut:]
-            if not rest:
-                return resource, {"get": "list", "post": "create"}.get(op.method, "collection")
-            if is_param(rest[0]) and len(rest) == 1:
-                return resource, {"get": "get", "patch": "update", "put": "update", "delete": "delete"}.get(
-                    op.method, "item"
-                )
-            if is_param(rest[0]) and len(rest) == 2 and op.method == "post":
-                return resource, "action"
-            return None
+            resource = self.by_path.get("/" + "/".join(segments[:cut]))
+            if resource is not None:
+                kind = _generic_kind(op, resource, segments[cut:])
+                return (resource, kind) if kind else None
         return None
 
     def addressed(self, op: Operation) -> list[tuple[Resource, str]]:

@@ -79,8 +79,12 @@ class ModelWriter:
         lines = [f"class {class_name}({base}):"]
         if docstring:
             lines.append(f"    {docstring!r}")
-        if extra != "forbid":
-            lines.append(f"    model_config = ConfigDict(extra={extra!r})")
+        config = [f"extra={extra!r}"] if extra != "forbid" else []
+        if schema.get("minProperties") and base == "SpecModel":
+            config.append(f"json_schema_extra={{'minProperties': {schema['minProperties']}}}")
+            lines.append(f"    min_properties: ClassVar = {schema['minProperties']}")
+        if config:
+            lines.append(f"    model_config = ConfigDict({', '.join(config)})")
         for var, value in (class_vars or {}).items():
             lines.append(f"    {var}: ClassVar = {value}")
         nullable = sorted(k for k, v in properties.items() if isinstance(v, dict) and is_nullable(v))
@@ -138,7 +142,7 @@ class ModelWriter:
         if kind == "integer":
             return "int"
         if kind == "number":
-            return "int | float"
+            return "Number"
         if kind == "boolean":
             return "bool"
         if kind == "array":

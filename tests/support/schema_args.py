@@ -29,7 +29,7 @@ def value_for(schema: dict[str, Any], name: str = "", *, full: bool = False) -> 
     for key in ("anyOf", "oneOf"):
         if key in schema:
             branches = [b for b in schema[key] if b.get("type") != "null"]
-            return value_for(branches[0], name, full=full)
+            return value_for(branches[-1], name, full=full)
     kind = schema.get("type", "string")
     if isinstance(kind, list):
         kind = next(k for k in kind if k != "null")
@@ -40,7 +40,7 @@ def value_for(schema: dict[str, Any], name: str = "", *, full: bool = False) -> 
         high = schema.get("maximum", max(low, 10))
         return int(min(max(low, 1), high))
     if kind == "boolean":
-        return True
+        return not full
     if kind == "array":
         count = max(schema.get("minItems", 1), 1)
         return [value_for(schema.get("items") or {}, name, full=full) for _ in range(count)]
@@ -76,7 +76,13 @@ def _string(schema: dict[str, Any], name: str) -> str:
 
 def object_for(schema: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
     properties = schema.get("properties") or {}
-    wanted = properties if full else {k: properties[k] for k in schema.get("required", []) if k in properties}
+    names = list(properties) if full else [k for k in schema.get("required", []) if k in properties]
+    for extra in properties:
+        if len(names) >= schema.get("minProperties", 0):
+            break
+        if extra not in names:
+            names.append(extra)
+    wanted = {k: properties[k] for k in names}
     return {name: value_for(sub, name, full=full) for name, sub in wanted.items()}
 
 

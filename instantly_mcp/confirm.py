@@ -1,0 +1,147 @@
+"""Confirmation of destructive and outbound calls: HMAC tokens and elicitation on both protocol generations.
+
+A token binds a confirmation to one tool, its exact validated arguments, the API key in use and an
+expiry, so it needs no server-side session: any replica holding the same secret can check it.
+The same token rides the 2026-07-28 `request_state`, which keeps elicitation stateless too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+import mcp_types as types
+from mcp_types.version import is_version_at_least
+
+TOKEN_TTL_S = 300
+TOKEN_VERSION = "v1"
+INPUT_REQUIRED_VERSION = "2026-07-28"
+ELICIT_KEY = "confirm"
+
+Purpose = Literal["token", "elicit"]
+Channel = Literal["inline", "input_required", "token"]
+Answer = Literal["accept", "decline", "cancel"]
+
+CONFIRM_FORM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "confirm": {
+            "type": "boolean",
+            "title": "Yes, do it",
+            "description": "Tick to go ahead; anything else sends nothing.",
+            "default": False,
+        }
+    },
+    "required": ["confirm"],
+}
+
+
+@cache
+def process_secret() -> bytes:
+    """Used when INSTANTLY_MCP_SECRET is unset: tokens then work only within this process."""
+    return secrets.token_bytes(32)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class TokenError(Exception):
+    """The token does not confirm this call; the message says why and what to do instead."""
+
+
+@dataclass
+class TokenSigner:
+    """Mints and checks confirmation tokens: `v1.<expiry>.<mac>`.
+
+    The MAC covers the purpose too, so the `request_state` of an elicitation (which a client
+    handles, not the agent) cannot be passed off as a `confirm_token`, nor the other way round.
+    A token confirms one call: once used, this process refuses it; other replicas cannot know,
+    which is the price of needing no shared store.
+    """
+
+    secret: bytes
+    clock: Callable[[], float] = time.time
+    ttl_s: int = TOKEN_TTL_S
+    _used: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def mint(self, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> str:
+        expiry = int(self.clock()) + self.ttl_s
+        return f"{TOKEN_VERSION}.{expiry}.{self._mac(purpose, tool, arguments, fingerprint, expiry)}"
+
+    def redeem(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
+        """Accept the token for exactly this call and mark it used, or raise TokenError."""
+        self.check(token, purpose, tool, arguments, fingerprint)
+        now = self.clock()
+        self._used = {t: exp for t, exp in self._used.items() if exp > now}
+        self._used[token] = float(token.split(".")[1])
+
+    def check(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
+        parts = token.split(".") if isinstance(token, str) else []
+        if len(parts) != 3 or parts[0] != TOKEN_VERSION or not parts[1].isdigit():
+            raise TokenError("it is not a confirmation token this server issued")
+        expiry = int(parts[1])
+        expected = self._mac(purpose, tool, arguments, fingerprint, expiry)
+        if not hmac.compare_digest(expected, parts[2]):
+            raise TokenError(
+                "it was issued for a different call: the arguments, the tool or the API key differ "
+                "(or another server with a different INSTANTLY_MCP_SECRET issued it)"
+            )
+        now = self.clock()
+        if now >= expiry:
+            raise TokenError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
+        if token in self._used:
+            raise TokenError("it was already used; one confirmation covers one call")
+
+    def _mac(self, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str, expiry: int) -> str:
+        message = canonical_json([TOKEN_VERSION, purpose, tool, dict(arguments), fingerprint, expiry])
+        digest = hmac.new(self.secret, message.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def can_elicit(capabilities: types.ClientCapabilities | None) -> bool:
+    """Form elicitation declared; a bare `elicitation: {}` (the only shape before modes) counts."""
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def uses_input_required(protocol_version: str | None) -> bool:
+    """2026-07-28 and later elicit by returning InputRequiredResult; earlier revisions send elicitation/create."""
+    return protocol_version is not None and is_version_at_least(protocol_version, INPUT_REQUIRED_VERSION)
+
+
+def elicit_request(message: str) -> types.ElicitRequest:
+    return types.ElicitRequest(params=types.ElicitRequestFormParams(message=message, requested_schema=CONFIRM_FORM))
+
+
+def answer_of(result: types.ElicitResult) -> Answer:
+    """Accept counts only with the box ticked, so a form submitted with its defaults sends nothing."""
+    if result.action == "accept":
+        return "accept" if (result.content or {}).get("confirm") is True else "decline"
+    return result.action
+
+
+def answer_from_responses(responses: Mapping[str, Any] | None) -> Answer | None:
+    response = (responses or {}).get(ELICIT_KEY)
+    return answer_of(response) if isinstance(response, types.ElicitResult) else None
+
+
+def confirmation_required(tool: str, summary: str, token: str, ttl_s: int) -> dict[str, Any]:
+    return {
+        "status": "confirmation_required",
+        "summary": summary,
+        "confirm_token": token,
+        "expires_in_s": ttl_s,
+        "next": (
+            f"Nothing was sent. Show the summary to the user; only if they agree, call {tool} again "
+            "with the same arguments plus confirm_token."
+        ),
+    }
