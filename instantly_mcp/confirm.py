@@ -13,7 +13,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
@@ -105,6 +105,33 @@ class TokenSigner:
         message = canonical_json([TOKEN_VERSION, purpose, tool, dict(arguments), fingerprint, expiry])
         digest = hmac.new(self.secret, message.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the gate needs to know about the MCP client behind one tools/call."""
+
+    protocol_version: str | None
+    capabilities: types.ClientCapabilities | None
+    can_send_request: bool
+    elicit: Callable[[str], Awaitable[types.ElicitResult]]
+    input_responses: Mapping[str, Any] | None = None
+    request_state: str | None = None
+
+
+def channel_for(mode: str, caller: Caller) -> Channel | None:
+    """How to ask: elicitation when the client declared it (auto, elicit), else a token (auto, token).
+
+    None means --confirm elicit with a client that cannot be asked.
+    """
+    if mode == "token":
+        return "token"
+    if can_elicit(caller.capabilities):
+        if uses_input_required(caller.protocol_version):
+            return "input_required"
+        if caller.can_send_request:
+            return "inline"
+    return "token" if mode == "auto" else None
 
 
 def can_elicit(capabilities: types.ClientCapabilities | None) -> bool:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 import mcp_types as types
+from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
 from . import __version__
-from .client import InstantlyClient
+from .client import InstantlyClient, key_fingerprint
 from .config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from .confirm import CONFIRM_FORM, Caller
+from .policy import GATED_RISKS, Policy, risk_counts
 from .registry import Operation, load_operations
-from .tools import InvalidArguments, error_result, execute, prepare, to_mcp_tool
+from .tools import error_result
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -26,11 +30,14 @@ INSTRUCTIONS = (
 
 @dataclass
 class Runtime:
-    """What every handler shares: the visible operations, their tool definitions, the client."""
+    """What every handler shares: all operations, the policy over them, the visible tool
+    definitions, the client and the fingerprint of the key it sends (which confirmations bind to)."""
 
     settings: Settings
     operations: dict[str, Operation]
+    policy: Policy
     tools: list[types.Tool]
+    key_fingerprint: str
     client: InstantlyClient | None = None
 
 
@@ -39,6 +46,10 @@ def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
     from .sandbox import create_app
 
     return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
+
+
+def api_key_in_use(settings: Settings) -> str | None:
+    return SANDBOX_KEY if settings.uses_sandbox else settings.api_key
 
 
 def make_client(settings: Settings) -> InstantlyClient:
@@ -59,10 +70,44 @@ def announce_backend(settings: Settings) -> None:
         print(f"instantly-mcp: using the Instantly API at {settings.base_url}", file=sys.stderr)
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def announce_policy(runtime: Runtime) -> None:
+    """One stderr line on what the agent gets; a loud one when confirmations are switched off."""
+    visible = runtime.policy.visible_operations()
+    counts = ", ".join(f"{n} {risk}" for risk, n in risk_counts(visible).items())
+    gated = sum(op.risk in GATED_RISKS for op in visible)
+    mode = runtime.settings.confirm
+    print(f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}", file=sys.stderr)
+    if mode == "off" and gated:
+        print(
+            f"instantly-mcp: WARNING --confirm off: {gated} destructive and outbound tools run WITHOUT asking anyone. "
+            "Use this only for trusted automation.",
+            file=sys.stderr,
+        )
+    if runtime.policy.audit is not None:
+        print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
+
+
+def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
+    """Raises ConfigError for unknown names in the policy flags, before anything is served."""
     operations = dict(load_operations())
-    tools = [to_mcp_tool(op) for op in operations.values()]
-    return Runtime(settings=settings, operations=operations, tools=tools)
+    policy = Policy(settings, operations, clock=clock)
+    tools = [policy.tool(op) for op in policy.visible_operations()]
+    fingerprint = key_fingerprint(api_key_in_use(settings) or "")
+    return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint)
+
+
+def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
+    async def elicit(message: str) -> types.ElicitResult:
+        return await ctx.session.elicit_form(message, CONFIRM_FORM, related_request_id=ctx.request_id)
+
+    return Caller(
+        protocol_version=ctx.protocol_version,
+        capabilities=ctx.session.client_capabilities,
+        can_send_request=ctx.session.can_send_request,
+        elicit=elicit,
+        input_responses=params.input_responses,
+        request_state=params.request_state,
+    )
 
 
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
@@ -83,16 +128,14 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=runtime.tools)
 
-    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def call_tool(
+        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
         op = runtime.operations.get(params.name)
         if op is None:
             return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        try:
-            prepared = prepare(op, params.arguments)
-        except InvalidArguments as exc:
-            return error_result(str(exc))
         assert runtime.client is not None
-        return await execute(prepared, runtime.client)
+        return await runtime.policy.call(caller_of(ctx, params), op, params.arguments, runtime.client, runtime.key_fingerprint)
 
     return Server(
         "instantly-mcp",
@@ -105,9 +148,9 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     )
 
 
-async def serve_stdio(settings: Settings) -> None:
+async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
     from mcp.server.stdio import stdio_server
 
-    server = build_server(settings)
+    server = build_server(settings, runtime)
     async with stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())

@@ -26,6 +26,8 @@ def value_for(schema: dict[str, Any], name: str = "", *, full: bool = False) -> 
         return schema["const"]
     if schema.get("enum"):
         return next((v for v in schema["enum"] if v is not None), None)
+    if schema.get("examples"):
+        return schema["examples"][0]
     for key in ("anyOf", "oneOf"):
         if key in schema:
             branches = [b for b in schema[key] if b.get("type") != "null"]
