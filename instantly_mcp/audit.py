@@ -20,7 +20,9 @@ Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_requi
 
 MASK = "***"
 MIN_SECRET_CHARS = 8
-SECRET_KEY = re.compile(r"password|secret|token|api_key|smtp_password|imap_password", re.IGNORECASE)
+# smtp_password and imap_password fall under password; `sec` is change_workspace_owner's security
+# code, Authorization a header a webhook may be given.
+SECRET_KEY = re.compile(r"password|secret|token|api_key|authorization|^sec$", re.IGNORECASE)
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:

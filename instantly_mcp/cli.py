@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .config import ConfigError, Settings, env_settings, split_list
+from .config import CONFIRM_MODES, ConfigError, Settings, env_settings, split_list
 
 SUBCOMMANDS = ("serve", "sandbox", "tools")
 
@@ -16,6 +16,18 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true", help="serve the built-in sandbox even when INSTANTLY_API_KEY is set")
     parser.add_argument("--sandbox-db", metavar="PATH", help="persist the sandbox workspace to this SQLite file")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per upstream request (default 30)")
+    policy = parser.add_argument_group("what the agent may see and do")
+    policy.add_argument("--scopes", metavar="LIST", help="granted scopes, e.g. campaigns:read,leads:all (env INSTANTLY_SCOPES; default all:all)")
+    policy.add_argument("--toolsets", metavar="LIST", help="only these groups, e.g. campaigns,leads,analytics (env INSTANTLY_TOOLSETS; default all)")
+    policy.add_argument("--tools", metavar="LIST", help="only these tools, by name (env INSTANTLY_TOOLS)")
+    policy.add_argument("--read-only", action="store_true", default=None, help="hide every tool that changes something (env INSTANTLY_READ_ONLY)")
+    policy.add_argument(
+        "--confirm",
+        choices=CONFIRM_MODES,
+        help="how destructive and outbound calls are confirmed: auto (elicitation if the client supports it, "
+        "else a confirm token), elicit, token, or off for trusted automation (env INSTANTLY_CONFIRM; default auto)",
+    )
+    policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +51,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if args.base_url:
         values["base_url"] = args.base_url
     values.update(sandbox=args.sandbox, sandbox_db=args.sandbox_db, timeout_s=args.timeout)
+    for flag in ("scopes", "toolsets", "tools"):
+        given = getattr(args, flag)
+        if given is not None:
+            values[flag] = split_list(given)
+    for flag in ("read_only", "confirm", "audit_log"):
+        given = getattr(args, flag)
+        if given is not None:
+            values[flag] = given
     if getattr(args, "transport", None):
         values["transport"] = args.transport
     if values.get("base_url") and not str(values["base_url"]).startswith(("http://", "https://")):
@@ -69,24 +89,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(settings: Settings) -> int:
     import anyio
 
-    from .server import announce_backend, serve_stdio
+    from .server import announce_backend, announce_policy, build_runtime, serve_stdio
 
+    runtime = build_runtime(settings)
     announce_backend(settings)
-    anyio.run(serve_stdio, settings)
+    announce_policy(runtime)
+    anyio.run(serve_stdio, settings, runtime)
     return 0
 
 
 def print_tools(settings: Settings) -> int:
+    """The table an agent would get under these flags, to check a configuration before connecting one."""
+    from .policy import GATED_RISKS, risk_counts
     from .server import build_runtime
 
     runtime = build_runtime(settings)
-    rows = [(op.name, op.risk, op.toolset, ",".join(op.scopes[:1])) for op in runtime.operations.values()]
-    width = max(len(r[0]) for r in rows)
-    print(f"{'tool':{width}}  {'risk':11}  {'toolset':14}  scope")
-    for name, risk, toolset, scope in rows:
-        print(f"{name:{width}}  {risk:11}  {toolset:14}  {scope}")
-    print(f"{len(rows)} tools")
+    visible = runtime.policy.visible_operations()
+    gate = "confirm" if settings.confirm != "off" else "none (--confirm off)"
+    rows = [(op.name, op.risk, gate if op.risk in GATED_RISKS else "", op.toolset, shown_scopes(op.scopes)) for op in visible]
+    header = ("tool", "risk", "gate", "toolset", "scopes (any one)")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+    counts = ", ".join(f"{n} {risk}" for risk, n in risk_counts(visible).items())
+    print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
+    gated = sum(op.risk in GATED_RISKS for op in visible)
+    print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")
     return 0
+
+
+def shown_scopes(scopes: Sequence[str]) -> str:
+    """The specific scopes; the all:* wildcards that every tool also accepts are left out."""
+    return ",".join(s for s in scopes if not s.startswith("all:")) or ",".join(scopes)
 
 
 if __name__ == "__main__":

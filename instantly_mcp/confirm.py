@@ -68,7 +68,7 @@ class TokenSigner:
     which is the price of needing no shared store.
     """
 
-    secret: bytes
+    secret: bytes = field(repr=False)
     clock: Callable[[], float] = time.time
     ttl_s: int = TOKEN_TTL_S
     _used: dict[str, float] = field(default_factory=dict, repr=False)

@@ -19,6 +19,12 @@ CONSEQUENCES = {
     "destructive": "This cannot be undone.",
     "outbound": "This reaches people or spends money or credits outside the workspace; it cannot be taken back.",
 }
+# Where the risk class's sentence would overstate or misstate what follows.
+TOOL_CONSEQUENCES = {
+    "schedule_workspace_removal": "Until the removal date, cancel_workspace_removal can still stop it.",
+    "change_workspace_owner": "Only the new owner can hand ownership back.",
+    "move_leads": "Check the selection first: it changes where every matching lead lives.",
+}
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6
 
@@ -48,7 +54,7 @@ async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) ->
         action = await named_target(op, arguments, lookup)
     else:
         action = generic(op, arguments)
-    consequence = CONSEQUENCES.get(op.risk, "")
+    consequence = TOOL_CONSEQUENCES.get(op.name) or CONSEQUENCES.get(op.risk, "")
     return f"{action} {consequence}".strip()
 
 
@@ -99,7 +105,7 @@ async def verify_email(arguments: dict[str, Any], lookup: Lookup) -> str:
 async def merge_leads(arguments: dict[str, Any], lookup: Lookup) -> str:
     source = await lead_phrase(arguments["lead_id"], lookup)
     destination = await lead_phrase(arguments["destination_lead_id"], lookup)
-    return f"Merge {source} into {destination}? The first lead stops existing on its own."
+    return f"Merge {source} into {destination}? The first lead is folded into the second and removed."
 
 
 async def delete_leads(arguments: dict[str, Any], lookup: Lookup) -> str:

@@ -68,7 +68,7 @@ def test_every_seed_entity_is_served() -> None:
     for tag, endpoints in endpoints_by_tag.items():
         names = {by_endpoint[e] for e in endpoints}
         assert names <= listed, (tag, names - listed)
-    assert sum(wanted.values()) == 150
+    assert sum(wanted.values()) == 142
 
 
 def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) -> None:

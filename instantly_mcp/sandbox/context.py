@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from instantly_mcp.sandbox.resources import Resource, Resources
+from instantly_mcp.sandbox.resources import Resource, Resources, list_item_schema
 from instantly_mcp.sandbox.spec import Operation
 from instantly_mcp.sandbox.store import Entity, Store
 
@@ -37,6 +37,16 @@ class Context:
     def data(self) -> dict[str, Any]:
         """The JSON body when it is an object, else an empty dict."""
         return self.body if isinstance(self.body, dict) else {}
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The success response schema of the operation."""
+        return self.op.success_schema or {}
+
+    @property
+    def item_schema(self) -> dict[str, Any]:
+        """The item schema of a list response (`{items: [...]}` or a bare array)."""
+        return list_item_schema(self.op.success_schema) or {}
 
     def resource(self, collection_path: str) -> Resource:
         resource = self.resources.for_collection(collection_path)

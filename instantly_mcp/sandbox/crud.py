@@ -120,7 +120,7 @@ def search(items: list[Entity], term: str | None, fields: tuple[str, ...] | None
     return [entity for entity in items if hit(entity)]
 
 
-def filter_by_query(resource: Resource, items: list[Entity], query: dict[str, Any], skip: set[str] = frozenset()) -> list[Entity]:
+def filter_by_query(resource: Resource, items: list[Entity], query: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[Entity]:
     """Documented filters that name an entity field (`status`, `campaign`, `x_not`, `exclude_x`, `ids`)."""
     result = search(items, query.get("search")) if "search" not in skip else items
     for name, wanted in query.items():
@@ -174,7 +174,10 @@ def respond_list(ctx: Context, resource: Resource, items: list[Entity], descendi
 
 
 def status_for(resource: Resource, verb: str) -> tuple[str, Any] | None:
-    """(field, value) a verb such as pause/resume/approve moves the entity to, read from the enum labels."""
+    """(field, value) a verb such as pause/resume/approve moves the entity to, read from the enum labels.
+
+    A numeric `status` without an enum (webhooks) follows Instantly's convention that 1 is active.
+    """
     words = _VERB_STATES.get(verb)
     if not words:
         return None
@@ -185,13 +188,17 @@ def status_for(resource: Resource, verb: str) -> tuple[str, Any] | None:
             label = str(labels.get(str(value), value)).lower()
             if any(label.startswith(word) for word in words):
                 return field, value
+    status = resource.schema.get("properties", {}).get("status", {})
+    if "active" in words and "enum" not in status and "number" in status.get("type", []):
+        return "status", 1
     return None
 
 
-def duplicate(ctx: Context, resource: Resource, source: Entity) -> Entity:
-    name = ctx.data.get("name") or f"{source.get('name', resource.title)} (copy)"
+def duplicate(ctx: Context, resource: Resource, source: Entity, default_name: str | None = None) -> Entity:
+    """A draft copy under a new key; body fields (a new name, another parent) override the source's."""
     copied = {k: v for k, v in source.items() if k not in (resource.key, *_TIMESTAMP_FIELDS)}
-    copied["name"] = name
+    copied.update(project(resource, ctx.data))
+    copied["name"] = ctx.data.get("name") or default_name or source.get("name")
     state = status_for(resource, "duplicate")
     if state:
         copied[state[0]] = state[1]

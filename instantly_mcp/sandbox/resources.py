@@ -165,10 +165,10 @@ class Resources:
                 schema = component(name)
                 return schema, schema.get("title", name)
         for op in ranked:
-            schema = list_item_schema(op.success_schema) or op.success_schema
-            if isinstance(schema, dict) and "id" in schema.get("properties", {}):
+            inline = list_item_schema(op.success_schema) or op.success_schema
+            if isinstance(inline, dict) and "id" in inline.get("properties", {}):
                 segment = next(s for s in reversed(split_path(op.path)) if not is_param(s))
-                return schema, _singular_title(segment)
+                return inline, _singular_title(segment)
         return None, ""
 
     def for_collection(self, path: str) -> Resource | None:
@@ -192,7 +192,7 @@ class Resources:
             if not is_param(segment):
                 continue
             resource = self.by_path.get("/" + "/".join(segments[:index]))
-            if resource is not None and resource.item_param is not None:
+            if resource is not None:
                 found.append((resource, segment[1:-1]))
         return found
 

@@ -158,9 +158,6 @@ class Spec:
         self.by_id = {op.operation_id: op for op in self.operations}
         self.router = Router(self.operations)
 
-    def operation(self, method: str, path: str) -> Operation | None:
-        return next((op for op in self.operations if op.method == method.lower() and op.path == path), None)
-
 
 @cache
 def get_spec() -> Spec:

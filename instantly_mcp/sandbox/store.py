@@ -33,7 +33,7 @@ class Store:
         self._collections: dict[str, dict[str, Entity]] = {}
         self._seq = 0
         self._seq_of: dict[tuple[str, str], int] = {}
-        self._undo: dict[tuple[str, str], Entity | None] = {}
+        self._undo: dict[tuple[str, str], tuple[Entity | None, int | None]] = {}
         self._cleared = False
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
@@ -54,9 +54,6 @@ class Store:
     def is_empty(self) -> bool:
         return not any(self._collections.values())
 
-    def collections(self) -> list[str]:
-        return [name for name, entities in self._collections.items() if entities]
-
     def all(self, collection: str) -> list[Entity]:
         entities = self._collections.get(collection, {})
         ordered = sorted(entities, key=lambda key: self._seq_of[(collection, key)])
@@ -68,14 +65,11 @@ class Store:
     def get(self, collection: str, key: str) -> Entity | None:
         return self._collections.get(collection, {}).get(key)
 
-    def first(self, collection: str) -> Entity | None:
-        return next(iter(self.all(collection)), None)
-
     def put(self, collection: str, key: str, entity: Entity) -> Entity:
         """Insert or replace; a new key is appended at the end of the collection's order."""
         with self._lock:
             entities = self._collections.setdefault(collection, {})
-            self._undo.setdefault((collection, key), entities.get(key))
+            self._remember(collection, key)
             if (collection, key) not in self._seq_of or key not in entities:
                 self._seq += 1
                 self._seq_of[(collection, key)] = self._seq
@@ -86,8 +80,13 @@ class Store:
         with self._lock:
             entities = self._collections.get(collection, {})
             if key in entities:
-                self._undo.setdefault((collection, key), entities[key])
+                self._remember(collection, key)
             return entities.pop(key, None)
+
+    def _remember(self, collection: str, key: str) -> None:
+        """Record the state before this request's first change to a key, for rollback()."""
+        previous = self._collections.get(collection, {}).get(key)
+        self._undo.setdefault((collection, key), (previous, self._seq_of.get((collection, key))))
 
     def seq(self, collection: str, key: str) -> int | None:
         """Position of a key in its collection's order; remembered after deletion so cursors survive."""
@@ -126,12 +125,14 @@ class Store:
     def rollback(self) -> None:
         """Undo every mutation since the last commit."""
         with self._lock:
-            for (collection, key), previous in self._undo.items():
+            for (collection, key), (previous, seq) in self._undo.items():
                 entities = self._collections.setdefault(collection, {})
                 if previous is None:
                     entities.pop(key, None)
                 else:
                     entities[key] = previous
+                if seq is not None:
+                    self._seq_of[(collection, key)] = seq
             self._undo.clear()
 
     def close(self) -> None:

@@ -27,6 +27,8 @@ _PATTERN_SAMPLES = {
     "^rule-(0|[1-9][0-9]*)$": "rule-0",
 }
 _MAX_DEPTH = 6
+_MAX_CACHED_VALIDATORS = 4096
+_COMPOSITION = ("allOf", "anyOf", "oneOf")
 _validators: dict[int, tuple[Any, Any]] = {}
 
 
@@ -50,6 +52,8 @@ def new_object_id() -> str:
 def is_valid(value: Any, schema: dict[str, Any]) -> bool:
     cached = _validators.get(id(schema))
     if cached is None or cached[0] is not schema:
+        if len(_validators) >= _MAX_CACHED_VALIDATORS:
+            _validators.clear()
         cached = (schema, compile_schema(schema))
         _validators[id(schema)] = cached
     return cached[1].is_valid(value)
@@ -61,11 +65,32 @@ def _types(schema: dict[str, Any]) -> list[str]:
         return declared
     if isinstance(declared, str):
         return [declared]
-    if "properties" in schema or "additionalProperties" in schema:
+    if "properties" in schema or "additionalProperties" in schema or "required" in schema:
         return ["object"]
     if "items" in schema:
         return ["array"]
     return []
+
+
+def _without_composition(schema: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in schema.items() if key not in _COMPOSITION}
+
+
+def _constrains(schema: dict[str, Any]) -> bool:
+    return any(key in schema for key in ("type", "properties", "items", "enum", "const", "required"))
+
+
+def _in_context(branch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """A composition branch that only lists `required` names gets the parent's property schemas."""
+    if "properties" not in base or not isinstance(branch, dict) or "if" in branch:
+        return branch
+    return {**branch, "type": branch.get("type", base.get("type")), "properties": {**base["properties"], **branch.get("properties", {})}}
+
+
+def _merge(current: Any, part: Any) -> Any:
+    if isinstance(current, dict) and isinstance(part, dict):
+        return {**current, **part}
+    return part if part is not None else current
 
 
 def _example(schema: dict[str, Any]) -> Any:
@@ -105,16 +130,8 @@ class Synthesizer:
     def value(self, schema: dict[str, Any], name: str = "", depth: int = 0) -> Any:
         if "const" in schema:
             return schema["const"]
-        for keyword in ("oneOf", "anyOf"):
-            if keyword in schema:
-                return self._first_valid(schema, schema[keyword], name, depth)
-        if "allOf" in schema:
-            merged: dict[str, Any] = {}
-            for branch in schema["allOf"]:
-                part = self.value(branch, name, depth)
-                if isinstance(part, dict):
-                    merged.update(part)
-            return merged if is_valid(merged, schema) else conform(merged, schema, name)
+        if any(keyword in schema for keyword in _COMPOSITION):
+            return self._composed(schema, name, depth)
         types = _types(schema)
         if "enum" in schema:
             return self._enum(schema)
@@ -132,10 +149,21 @@ class Synthesizer:
             return example if isinstance(example, bool) else False
         return None
 
-    def _first_valid(self, schema: dict[str, Any], branches: list[dict[str, Any]], name: str, depth: int) -> Any:
-        ordered = sorted(branches, key=lambda b: _types(b) == ["null"])
-        candidates = [self.value(branch, name, depth) for branch in ordered]
-        return next((c for c in candidates if is_valid(c, schema)), candidates[0] if candidates else None)
+    def _composed(self, schema: dict[str, Any], name: str, depth: int) -> Any:
+        """allOf parts are merged into the schema's own value; the first valid oneOf/anyOf branch wins."""
+        base = _without_composition(schema)
+        value = self.value(base, name, depth) if _constrains(base) else None
+        for branch in schema.get("allOf", []):
+            if "if" in branch:
+                branch = branch.get("then" if is_valid(value, branch["if"]) else "else", {})
+            if branch:
+                value = _merge(value, self.value(_in_context(branch, base), name, depth))
+        for keyword in ("oneOf", "anyOf"):
+            if keyword in schema:
+                ordered = sorted(schema[keyword], key=lambda b: _types(b) == ["null"])
+                candidates = [_merge(value, self.value(_in_context(b, base), name, depth)) for b in ordered]
+                return next((c for c in candidates if is_valid(c, schema)), candidates[0] if candidates else value)
+        return value if is_valid(value, schema) else conform(value, schema, name)
 
     def _enum(self, schema: dict[str, Any]) -> Any:
         example = _example(schema)
@@ -213,9 +241,18 @@ def strip_internal(entity: dict[str, Any]) -> dict[str, Any]:
 
 
 def conform(value: Any, schema: dict[str, Any], name: str = "") -> Any:
-    """`value` made valid for `schema`: unknown or invalid optional fields dropped, required ones filled."""
+    """`value` made valid for `schema`: unknown or invalid optional fields dropped, required ones filled.
+
+    Invalid scalars are dropped rather than replaced, so a response never shows an invented value
+    for a field the sandbox stored differently (only required fields are synthesized).
+    """
     if is_valid(value, schema):
         return value
+    base = _without_composition(schema)
+    if _constrains(base):
+        value = _conform_plain(value, base, name)
+    for branch in schema.get("allOf", []):
+        value = conform(value, branch, name)
     for keyword in ("oneOf", "anyOf"):
         if keyword in schema:
             for branch in schema[keyword]:
@@ -223,9 +260,11 @@ def conform(value: Any, schema: dict[str, Any], name: str = "") -> Any:
                 if is_valid(candidate, schema):
                     return candidate
             return synthesize(schema, name)
-    if "allOf" in schema:
-        for branch in schema["allOf"]:
-            value = conform(value, branch, name)
+    return value
+
+
+def _conform_plain(value: Any, schema: dict[str, Any], name: str) -> Any:
+    if is_valid(value, schema):
         return value
     types = _types(schema)
     if isinstance(value, dict) and "object" in types:
@@ -246,9 +285,12 @@ def _conform_object(value: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
     result: dict[str, Any] = {}
     for key, item in value.items():
         if key in properties:
-            fixed = conform(item, properties[key], key)
-            if is_valid(fixed, properties[key]):
-                result[key] = fixed
+            if is_valid(item, properties[key]):
+                result[key] = item
+            elif isinstance(item, (dict, list)):
+                fixed = conform(item, properties[key], key)
+                if is_valid(fixed, properties[key]):
+                    result[key] = fixed
         elif isinstance(additional, dict):
             if is_valid(item, additional):
                 result[key] = item

@@ -129,8 +129,17 @@ def _ajv_message(error: ValidationError) -> tuple[list[Any], str]:
     return path, messages.get(keyword, lambda: error.message)()
 
 
+def _first_error(errors: Any) -> ValidationError | None:
+    """The error ajv (allErrors: false) reports first; for anyOf/oneOf, the first branch's error."""
+    error = best_match(errors)
+    while error is not None and error.validator in ("anyOf", "oneOf") and error.context:
+        first_branch = min(e.relative_schema_path[0] for e in error.context)
+        error = best_match(e for e in error.context if e.relative_schema_path[0] == first_branch)
+    return error
+
+
 def _raise_first(validator: Draft202012Validator, instance: Any, data_var: str) -> None:
-    error = best_match(validator.iter_errors(instance))
+    error = _first_error(validator.iter_errors(instance))
     if error is None:
         return
     path, message = _ajv_message(error)
@@ -177,4 +186,5 @@ class RequestValidator:
             raise ApiError(400, "body must be object")
         query = self._query_object(pairs)
         _raise_first(self._query, query, "querystring")
-        return ValidatedRequest(params=params, query=query, body=body if has_body else None)
+        accepted = has_body and self._body is not None
+        return ValidatedRequest(params=params, query=query, body=body if accepted else None)

@@ -100,7 +100,7 @@ def bulk_create(ctx: Context) -> Any:
     created = [
         crud.create(ctx.store, resource, _fields(value), ctx.workspace_id) for value in valid if _existing(ctx, value) is None
     ]
-    item_schema = ctx.op.success_schema["properties"]["items"]["items"]
+    item_schema = ctx.item_schema
     return {
         "items": [render(entry, item_schema) for entry in created],
         "valid_count": len(valid),

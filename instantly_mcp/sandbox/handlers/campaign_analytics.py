@@ -50,13 +50,14 @@ def _emails(ctx: Context, campaign_ids: set[str], start: datetime | None, end: d
     return [e for e in ctx.store.all(EMAILS) if e.get("campaign_id") in campaign_ids and _in_range(e, start, end)]
 
 
-def _counts(leads: list[Entity], emails: list[Entity], pl_value: float) -> dict[str, Any]:
+def _counts(leads: list[Entity], emails: list[Entity], pl_values: dict[str, float]) -> dict[str, Any]:
+    """Totals over the given leads and emails; an opportunity is worth its campaign's `pl_value`."""
     sent = [e for e in emails if e.get("ue_type") in SENT_TYPES]
     replies = [e for e in emails if e.get("ue_type") == RECEIVED and not e.get("is_auto_reply")]
     auto = [e for e in emails if e.get("ue_type") == RECEIVED and e.get("is_auto_reply")]
     contacted = {e.get("lead") for e in sent}
     opportunities = [lead for lead in leads if lead.get("lt_interest_status") in (1, 2, 3, 4)]
-    counts = {
+    counts: dict[str, Any] = {
         "leads_count": len(leads),
         "contacted_count": len(contacted),
         "new_leads_contacted_count": len(contacted),
@@ -77,7 +78,7 @@ def _counts(leads: list[Entity], emails: list[Entity], pl_value: float) -> dict[
         "unsubscribed_count": sum(1 for lead in leads if lead.get("status") == -2),
         "completed_count": sum(1 for lead in leads if lead.get("status") == 3),
         "total_opportunities": len(opportunities),
-        "total_opportunity_value": len(opportunities) * pl_value,
+        "total_opportunity_value": sum(pl_values.get(str(lead.get("campaign")), 0) for lead in opportunities),
     }
     counts.update({name: sum(1 for lead in leads if lead.get("lt_interest_status") == value) for name, value in _INTEREST.items()})
     return counts
@@ -93,6 +94,10 @@ def _engagement(sent: list[Entity]) -> dict[str, int]:
     }
 
 
+def _pl_values(campaigns: list[Entity]) -> dict[str, float]:
+    return {c["id"]: c.get("pl_value") or 0 for c in campaigns}
+
+
 def _leads_of(ctx: Context, campaign_ids: set[str]) -> list[Entity]:
     return [lead for lead in ctx.store.all(LEADS) if lead.get("campaign") in campaign_ids]
 
@@ -105,10 +110,10 @@ def _keep_declared(row: dict[str, Any], item_schema: dict[str, Any]) -> dict[str
 @handles("getCampaignAnalytics")
 def campaign_analytics(ctx: Context) -> Any:
     start, end = _date_range(ctx)
-    item_schema = ctx.op.success_schema["items"]
+    item_schema = ctx.item_schema
     rows = []
     for campaign in _selected_campaigns(ctx, "id"):
-        counts = _counts(_leads_of(ctx, {campaign["id"]}), _emails(ctx, {campaign["id"]}, start, end), campaign.get("pl_value") or 0)
+        counts = _counts(_leads_of(ctx, {campaign["id"]}), _emails(ctx, {campaign["id"]}, start, end), _pl_values([campaign]))
         if ctx.query.get("exclude_total_leads_count"):
             counts["leads_count"] = 0
         row = {
@@ -127,8 +132,8 @@ def campaign_analytics_overview(ctx: Context) -> Any:
     start, end = _date_range(ctx)
     campaigns = _selected_campaigns(ctx, "id", "campaign_status")
     ids = {c["id"] for c in campaigns}
-    value = sum((c.get("pl_value") or 0) for c in campaigns) / len(campaigns) if campaigns else 0
-    return _keep_declared(_counts(_leads_of(ctx, ids), _emails(ctx, ids, start, end), value), ctx.op.success_schema)
+    counts = _counts(_leads_of(ctx, ids), _emails(ctx, ids, start, end), _pl_values(campaigns))
+    return _keep_declared(counts, ctx.schema)
 
 
 @handles("getDailyCampaignAnalytics")

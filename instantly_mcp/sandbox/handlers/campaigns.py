@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from instantly_mcp.sandbox import crud
-from instantly_mcp.sandbox.context import ACCOUNTS, CAMPAIGNS, LEADS, TAG_MAPPINGS, Context
+from instantly_mcp.sandbox.context import ACCOUNTS, CAMPAIGNS, EMAILS, LEADS, TAG_MAPPINGS, Context
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity
-from instantly_mcp.sandbox.synth import now_iso, render, synthesize
+from instantly_mcp.sandbox.synth import now_iso, render, synthesize, today
 
 DRAFT, ACTIVE, PAUSED, COMPLETED = 0, 1, 2, 3
 _CREATE_DEFAULTS: dict[str, Any] = {
@@ -65,7 +65,7 @@ def list_campaigns(ctx: Context) -> Any:
         campaigns = [c for c in campaigns if c["id"] in tagged]
     if ctx.query.get("ai_sales_agent_id"):
         campaigns = [c for c in campaigns if c.get("ai_sdr_id") == ctx.query["ai_sales_agent_id"]]
-    campaigns = crud.filter_by_query(resource, campaigns, ctx.query, skip={"search", "tag_ids"})
+    campaigns = crud.filter_by_query(resource, campaigns, ctx.query, skip=frozenset({"search", "tag_ids"}))
     return crud.respond_list(ctx, resource, campaigns)
 
 
@@ -76,6 +76,13 @@ def delete_campaign(ctx: Context) -> Any:
         ctx.store.delete(LEADS, lead["id"])
     ctx.store.delete(CAMPAIGNS, campaign["id"])
     return render(campaign, ctx.op.success_schema)
+
+
+@handles("duplicate")
+def duplicate_campaign(ctx: Context) -> Any:
+    campaign = crud.find(ctx.store, _resource(ctx), ctx.params["id"])
+    copy = crud.duplicate(ctx, _resource(ctx), campaign, default_name=f"{campaign['name']} (copy)")
+    return render(copy, ctx.schema)
 
 
 @handles("addVariables")
@@ -98,7 +105,7 @@ def search_by_contact(ctx: Context) -> Any:
     campaigns = [c for c in ctx.store.all(CAMPAIGNS) if c["id"] in ids]
     column = ctx.query.get("sort_column") or "timestamp_created"
     campaigns.sort(key=lambda c: str(c.get(column, "")), reverse=ctx.query.get("sort_order") == "desc")
-    item_schema = ctx.op.success_schema["properties"]["items"]["items"]
+    item_schema = ctx.item_schema
     return {"items": [render(c, item_schema) for c in campaigns]}
 
 
@@ -119,13 +126,24 @@ def sending_status(ctx: Context) -> Any:
     campaign = crud.find(ctx.store, _resource(ctx), ctx.params["id"])
     code, message = _sending_state(ctx, campaign)
     emails = campaign.get("email_list") or []
-    available = sum(1 for e in emails if (ctx.store.get(ACCOUNTS, e) or {}).get("status") == 1)
+    accounts = [ctx.store.get(ACCOUNTS, e) or {} for e in emails]
+    available = sum(1 for a in accounts if a.get("status") == 1)
+    sent_today = sum(
+        1 for e in ctx.store.all(EMAILS)
+        if e.get("campaign_id") == campaign["id"] and e.get("ue_type") in (1, 3) and e["timestamp_email"][:10] == today()
+    )
     body = synthesize(ctx.op.success_schema, full=True)
     diagnostics = body["diagnostics"]
     diagnostics.pop("subsequence_id", None)
     diagnostics.update(campaign_id=campaign["id"], last_updated=now_iso(), status=code)
     diagnostics["issue_tracking"]["current_status_code"] = code
-    diagnostics["accounts_summary"].update(total_connected=len(emails), available=available)
+    diagnostics["accounts_summary"] = {
+        "total_connected": len(emails),
+        "available": available,
+        "unavailable": {"daily_limit_hit": 0, "slow_ramp_limit_hit": 0, "disconnected": len(emails) - available, "global_gap_not_met": 0},
+    }
+    limit = campaign.get("daily_limit") or 0
+    diagnostics["campaign_daily_limit"] = {"limit": limit, "sent": sent_today, "limit_hit": bool(limit) and sent_today >= limit}
     diagnostics["schedule_status"]["in_schedule"] = campaign.get("status") == ACTIVE
     summary = body["summary"]
     summary.update(status=code, status_message=message)
@@ -146,5 +164,5 @@ def account_campaign_mappings(ctx: Context) -> Any:
         if email in [e.lower() for e in c.get("email_list") or []]
     ]
     limit = int(ctx.query.get("limit") or crud.DEFAULT_LIMIT)
-    item_schema = ctx.op.success_schema["properties"]["items"]["items"]
+    item_schema = ctx.item_schema
     return {"items": [render(i, item_schema) for i in items[:limit]]}

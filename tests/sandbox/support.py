@@ -1,0 +1,3 @@
+"""Shared constants for the sandbox tests."""
+
+AUTH = {"Authorization": "Bearer sandbox-test-key"}
