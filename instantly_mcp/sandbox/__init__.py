@@ -1,8 +1,8 @@
 """A built-in Instantly API V2 sandbox: the default backend without an API key, and the test backend.
 
-    app = create_app(seed=True)            # a starlette app serving /api/v2/* for all 240 operations
-    app.state.sandbox.request_log          # what clients sent, for assertions
-    serve(port=8089)                       # the same, out of process (blocking)
+app = create_app(seed=True)            # a starlette app serving /api/v2/* for all 240 operations
+app.state.sandbox.request_log          # what clients sent, for assertions
+serve(port=8089)                       # the same, out of process (blocking)
 """
 
 from instantly_mcp.sandbox.app import Sandbox, create_app

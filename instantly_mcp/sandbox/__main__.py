@@ -8,7 +8,9 @@ from instantly_mcp.sandbox.server import serve
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m instantly_mcp.sandbox", description="Run the Instantly API V2 sandbox.")
+    parser = argparse.ArgumentParser(
+        prog="python -m instantly_mcp.sandbox", description="Run the Instantly API V2 sandbox."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--db", dest="db_path", default=None, help="SQLite file that keeps state across restarts")

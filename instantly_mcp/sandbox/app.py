@@ -29,7 +29,7 @@ from instantly_mcp.sandbox.seed import ensure_workspace, seed_workspace
 from instantly_mcp.sandbox.spec import API_PREFIX, Operation, Spec, get_spec
 from instantly_mcp.sandbox.store import Store
 from instantly_mcp.sandbox.synth import synthesize
-from instantly_mcp.sandbox.validation import RequestValidator
+from instantly_mcp.sandbox.validation import validator_for
 
 MAX_LOG_ENTRIES = 10_000
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -46,7 +46,6 @@ class Sandbox:
     faults: FaultInjector
     key_scopes: dict[str, list[str]] | None = None
     request_log: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    _validators: dict[str, RequestValidator] = field(default_factory=dict, repr=False)
 
     def reset(self) -> None:
         """Back to the initial workspace (demo data when seeding), also in SQLite."""
@@ -55,11 +54,6 @@ class Sandbox:
             seed_workspace(self.store, self.resources)
         ensure_workspace(self.store)
         self.store.commit()
-
-    def validator(self, op: Operation) -> RequestValidator:
-        if op.operation_id not in self._validators:
-            self._validators[op.operation_id] = RequestValidator(op)
-        return self._validators[op.operation_id]
 
     def log(self, entry: dict[str, Any]) -> None:
         self.request_log.append(entry)
@@ -142,7 +136,7 @@ class Api:
                 raise ApiError(415, f"Unsupported Media Type: {content_type}")
             if not parsed:
                 raise ApiError(400, "Body is not valid JSON")
-            validated = self.sandbox.validator(op).validate(params, request.query_params.multi_items(), body, body is not None)
+            validated = validator_for(op).validate(params, request.query_params.multi_items(), body, body is not None)
             ctx = Context(op, validated.params, validated.query, validated.body, store, self.sandbox.resources)
             self._ensure_addressed_exist(ctx)
             response = self._respond(op, self._dispatch(ctx))

@@ -58,11 +58,15 @@ def project(resource: Resource, fields: dict[str, Any]) -> dict[str, Any]:
 
 def fill_required(entity: Entity, schema: dict[str, Any]) -> Entity:
     properties = schema.get("properties", {})
-    missing = {name: synthesize(properties.get(name, {}), name) for name in schema.get("required", []) if name not in entity}
+    missing = {
+        name: synthesize(properties.get(name, {}), name) for name in schema.get("required", []) if name not in entity
+    }
     return {**entity, **missing}
 
 
-def build(resource: Resource, fields: dict[str, Any], workspace_id: str, parent: dict[str, str] | None = None) -> Entity:
+def build(
+    resource: Resource, fields: dict[str, Any], workspace_id: str, parent: dict[str, str] | None = None
+) -> Entity:
     """A complete new entity: key, timestamps, workspace ownership, view fields, required defaults."""
     now = now_iso()
     entity: Entity = dict(fields)
@@ -85,7 +89,9 @@ def save(store: Store, resource: Resource, entity: Entity) -> Entity:
     return store.put(resource.collection, key_of(resource, entity), entity)
 
 
-def create(store: Store, resource: Resource, fields: dict[str, Any], workspace_id: str, parent: dict[str, str] | None = None) -> Entity:
+def create(
+    store: Store, resource: Resource, fields: dict[str, Any], workspace_id: str, parent: dict[str, str] | None = None
+) -> Entity:
     return save(store, resource, build(resource, fields, workspace_id, parent))
 
 
@@ -120,7 +126,9 @@ def search(items: list[Entity], term: str | None, fields: tuple[str, ...] | None
     return [entity for entity in items if hit(entity)]
 
 
-def filter_by_query(resource: Resource, items: list[Entity], query: dict[str, Any], skip: frozenset[str] = frozenset()) -> list[Entity]:
+def filter_by_query(
+    resource: Resource, items: list[Entity], query: dict[str, Any], skip: frozenset[str] = frozenset()
+) -> list[Entity]:
     """Documented filters that name an entity field (`status`, `campaign`, `x_not`, `exclude_x`, `ids`)."""
     result = search(items, query.get("search")) if "search" not in skip else items
     for name, wanted in query.items():
@@ -138,7 +146,12 @@ def filter_by_query(resource: Resource, items: list[Entity], query: dict[str, An
 
 
 def paginate(
-    store: Store, resource: Resource, items: list[Entity], limit: Any, starting_after: str | None, descending: bool = False
+    store: Store,
+    resource: Resource,
+    items: list[Entity],
+    limit: Any,
+    starting_after: str | None,
+    descending: bool = False,
 ) -> tuple[list[Entity], str | None]:
     """A page after the cursor (by creation order, remembered for deleted cursors) and the next cursor."""
     seq = {key_of(resource, e): store.seq(resource.collection, key_of(resource, e)) or 0 for e in items}
@@ -147,7 +160,11 @@ def paginate(
         cursor = store.seq(resource.collection, starting_after)
         if cursor is None:
             return [], None
-        ordered = [e for e in ordered if (seq[key_of(resource, e)] < cursor if descending else seq[key_of(resource, e)] > cursor)]
+        ordered = [
+            e
+            for e in ordered
+            if (seq[key_of(resource, e)] < cursor if descending else seq[key_of(resource, e)] > cursor)
+        ]
     size = int(limit) if limit else DEFAULT_LIMIT
     page = ordered[:size]
     more = len(ordered) > size and page
@@ -168,8 +185,10 @@ def list_body(ctx: Context, page: list[Entity], next_cursor: str | None) -> Any:
 def respond_list(ctx: Context, resource: Resource, items: list[Entity], descending: bool = False) -> Any:
     skip = ctx.query.get("skip")
     if isinstance(skip, (int, float)) and skip > 0:
-        items = items[int(skip):]
-    page, cursor = paginate(ctx.store, resource, items, ctx.query.get("limit"), ctx.query.get("starting_after"), descending)
+        items = items[int(skip) :]
+    page, cursor = paginate(
+        ctx.store, resource, items, ctx.query.get("limit"), ctx.query.get("starting_after"), descending
+    )
     return list_body(ctx, page, cursor)
 
 

@@ -38,7 +38,7 @@ def resolve(schema: Any) -> Any:
     if isinstance(schema, dict):
         ref = schema.get("$ref")
         if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
-            target = copy.deepcopy(component(ref[len(_REF_PREFIX):]))
+            target = copy.deepcopy(component(ref[len(_REF_PREFIX) :]))
             siblings = {k: resolve(v) for k, v in schema.items() if k != "$ref"}
             return {**target, **siblings} if siblings else target
         return {key: resolve(value) for key, value in schema.items()}

@@ -7,10 +7,11 @@ candidate validates; otherwise values come from the format, pattern or property 
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from jsonschema import Draft202012Validator
 
 from instantly_mcp.sandbox.validation import compile_schema
 
@@ -29,7 +30,7 @@ _PATTERN_SAMPLES = {
 _MAX_DEPTH = 6
 _MAX_CACHED_VALIDATORS = 4096
 _COMPOSITION = ("allOf", "anyOf", "oneOf")
-_validators: dict[int, tuple[Any, Any]] = {}
+_validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
 
 def now_iso() -> str:
@@ -50,6 +51,7 @@ def new_object_id() -> str:
 
 
 def is_valid(value: Any, schema: dict[str, Any]) -> bool:
+    """Cached by schema identity: the spec's resolved schemas live for the whole process."""
     cached = _validators.get(id(schema))
     if cached is None or cached[0] is not schema:
         if len(_validators) >= _MAX_CACHED_VALIDATORS:
@@ -84,7 +86,11 @@ def _in_context(branch: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
     """A composition branch that only lists `required` names gets the parent's property schemas."""
     if "properties" not in base or not isinstance(branch, dict) or "if" in branch:
         return branch
-    return {**branch, "type": branch.get("type", base.get("type")), "properties": {**base["properties"], **branch.get("properties", {})}}
+    return {
+        **branch,
+        "type": branch.get("type", base.get("type")),
+        "properties": {**base["properties"], **branch.get("properties", {})},
+    }
 
 
 def _merge(current: Any, part: Any) -> Any:
@@ -104,7 +110,7 @@ def _example(schema: dict[str, Any]) -> Any:
 
 def _string_from_name(name: str) -> str:
     lowered = name.lower()
-    if lowered == "id" or lowered.endswith("_id") or lowered.endswith("id") and lowered[:-2].endswith("_"):
+    if lowered == "id" or lowered.endswith("_id"):
         return new_id()
     if "email" in lowered or lowered in ("eaccount", "lead", "contact"):
         return "alex@example.com"
@@ -294,7 +300,7 @@ def _conform_object(value: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
         elif isinstance(additional, dict):
             if is_valid(item, additional):
                 result[key] = item
-        elif additional is not False and not re.match(r"^_", key):
+        elif additional is not False and not key.startswith("_"):
             result[key] = item
     for key in required:
         if key not in result:

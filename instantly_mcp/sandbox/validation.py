@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -178,7 +179,9 @@ class RequestValidator:
                 query[name] = schema["default"]
         return query
 
-    def validate(self, params: dict[str, str], pairs: list[tuple[str, str]], body: Any, has_body: bool) -> ValidatedRequest:
+    def validate(
+        self, params: dict[str, str], pairs: list[tuple[str, str]], body: Any, has_body: bool
+    ) -> ValidatedRequest:
         _raise_first(self._params, params, "params")
         if has_body and self._body is not None:
             _raise_first(self._body, body, "body")
@@ -188,3 +191,9 @@ class RequestValidator:
         _raise_first(self._query, query, "querystring")
         accepted = has_body and self._body is not None
         return ValidatedRequest(params=params, query=query, body=body if accepted else None)
+
+
+@cache
+def validator_for(op: Operation) -> RequestValidator:
+    """Compiled on first use and shared by every app instance in the process."""
+    return RequestValidator(op)

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from instantly_mcp.sandbox import create_app
 from instantly_mcp.sandbox.spec import Operation, get_spec
+
 from .requests_for_spec import build_call
 from .support import AUTH
 

@@ -63,29 +63,56 @@ def test_scopes_gate_operations(scoped: TestClient) -> None:
 
 
 def test_wildcard_scopes(scoped: TestClient) -> None:
-    assert scoped.post("/api/v2/block-lists-entries", headers=as_key("creator"), json={"bl_value": "w.example"}).status_code == 200
+    assert (
+        scoped.post(
+            "/api/v2/block-lists-entries", headers=as_key("creator"), json={"bl_value": "w.example"}
+        ).status_code
+        == 200
+    )
     assert scoped.get("/api/v2/block-lists-entries", headers=as_key("creator")).status_code == 403
     entry = scoped.post("/api/v2/block-lists-entries", headers=as_key("blocker"), json={"bl_value": "b.example"}).json()
     assert scoped.delete(f"/api/v2/block-lists-entries/{entry['id']}", headers=as_key("blocker")).status_code == 200
     assert scoped.get("/api/v2/campaigns", headers=as_key("blocker")).status_code == 403
-    assert scoped.delete(f"/api/v2/campaigns/{scoped.get('/api/v2/campaigns', headers=as_key('admin')).json()['items'][0]['id']}", headers=as_key("admin")).status_code == 200
+    assert (
+        scoped.delete(
+            f"/api/v2/campaigns/{scoped.get('/api/v2/campaigns', headers=as_key('admin')).json()['items'][0]['id']}",
+            headers=as_key("admin"),
+        ).status_code
+        == 200
+    )
 
 
 def test_keys_outside_the_scope_map_get_full_access(scoped: TestClient) -> None:
-    assert scoped.post("/api/v2/block-lists-entries", headers=as_key("unlisted"), json={"bl_value": "u.example"}).status_code == 200
+    assert (
+        scoped.post(
+            "/api/v2/block-lists-entries", headers=as_key("unlisted"), json={"bl_value": "u.example"}
+        ).status_code
+        == 200
+    )
 
 
 def test_inferred_scopes_for_operations_that_state_none(scoped: TestClient) -> None:
     assert scoped.get("/api/v2/campaigns/analytics", headers=as_key("reader")).status_code == 200
-    denied = scoped.post("/api/v2/leads/bulk-assign", headers=as_key("leads-reader"), json={"organization_user_ids": ["u1"]})
+    denied = scoped.post(
+        "/api/v2/leads/bulk-assign", headers=as_key("leads-reader"), json={"organization_user_ids": ["u1"]}
+    )
     assert denied.status_code == 403 and "leads:update" in denied.json()["message"]
 
 
 def test_required_scopes_parse_the_description_and_infer_the_rest() -> None:
     spec = get_spec()
     assert required_scopes(spec.by_id["createEmailVerification"]) == (
-        "email_verifications:create", "email_verifications:all", "all:create", "all:all")
-    assert required_scopes(spec.by_id["getDailyAccountAnalytics"]) == ("accounts:read", "accounts:all", "all:read", "all:all")
+        "email_verifications:create",
+        "email_verifications:all",
+        "all:create",
+        "all:all",
+    )
+    assert required_scopes(spec.by_id["getDailyAccountAnalytics"]) == (
+        "accounts:read",
+        "accounts:all",
+        "all:read",
+        "all:all",
+    )
     assert required_scopes(spec.by_id["initGoogleOAuth"])[0] == "accounts:create"
     assert required_scopes(spec.by_id["createSuperSearchEnrichment"])[0] == "supersearch_enrichments:create"
     assert all(required_scopes(op) for op in spec.operations)

@@ -26,7 +26,9 @@ def client_with(*rules: FaultRule) -> TestClient:
 
 
 def test_status_fault_with_retry_after_applies_the_first_n_times() -> None:
-    with client_with(FaultRule(path_prefix="/api/v2/campaigns", kind="status", status=429, retry_after=2, times=2)) as client:
+    with client_with(
+        FaultRule(path_prefix="/api/v2/campaigns", kind="status", status=429, retry_after=2, times=2)
+    ) as client:
         for _ in range(2):
             limited = client.get("/api/v2/campaigns")
             assert limited.status_code == 429
@@ -35,7 +37,12 @@ def test_status_fault_with_retry_after_applies_the_first_n_times() -> None:
         assert client.get("/api/v2/campaigns").status_code == 200
         assert client.get("/api/v2/emails").status_code == 200
         log = client.app.state.sandbox.request_log
-        assert [(e["status"], e.get("fault")) for e in log] == [(429, "status"), (429, "status"), (200, None), (200, None)]
+        assert [(e["status"], e.get("fault")) for e in log] == [
+            (429, "status"),
+            (429, "status"),
+            (200, None),
+            (200, None),
+        ]
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -62,8 +69,14 @@ def test_latency_delays_then_answers_normally() -> None:
         assert time.monotonic() - started >= 0.3
         assert response.json() == {"count": 3}
         assert client.app.state.sandbox.request_log[-1] | {"ts": 0} == {
-            "method": "GET", "path": "/api/v2/emails/unread/count", "query": {}, "body": None, "ts": 0,
-            "fault": "latency", "operation_id": "countUnreadEmails", "status": 200,
+            "method": "GET",
+            "path": "/api/v2/emails/unread/count",
+            "query": {},
+            "body": None,
+            "ts": 0,
+            "fault": "latency",
+            "operation_id": "countUnreadEmails",
+            "status": 200,
         }
 
 
@@ -72,11 +85,17 @@ def test_drop_raises_a_remote_protocol_error_in_process() -> None:
         with pytest.raises(httpx2.RemoteProtocolError):
             client.get("/api/v2/campaigns")
         assert client.get("/api/v2/campaigns").status_code == 200
-        assert client.app.state.sandbox.request_log[0]["fault"] == "drop" and client.app.state.sandbox.request_log[0]["status"] is None
+        assert (
+            client.app.state.sandbox.request_log[0]["fault"] == "drop"
+            and client.app.state.sandbox.request_log[0]["status"] is None
+        )
 
 
 def test_malformed_json_and_html_error_pages() -> None:
-    with client_with(FaultRule(path_prefix="/api/v2/leads/list", kind="malformed"), FaultRule(path_prefix="/api/v2/emails", kind="html")) as client:
+    with client_with(
+        FaultRule(path_prefix="/api/v2/leads/list", kind="malformed"),
+        FaultRule(path_prefix="/api/v2/emails", kind="html"),
+    ) as client:
         malformed = client.post("/api/v2/leads/list", json={})
         assert malformed.status_code == 200 and malformed.headers["content-type"].startswith("application/json")
         with pytest.raises(json.JSONDecodeError):
@@ -136,7 +155,9 @@ def served(tmp_path: Path) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": root}
     process = subprocess.Popen(
         [sys.executable, "-m", "instantly_mcp.sandbox", "--port", str(port), "--db", str(tmp_path / "served.db")],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -159,8 +180,13 @@ def served(tmp_path: Path) -> Iterator[str]:
 def test_out_of_process_server_drops_connections_and_logs(served: str) -> None:
     with httpx2.Client(base_url=served, headers=AUTH) as http:
         assert http.get("/api/v2/campaigns").status_code == 200
-        http.post("/_sandbox/faults", json=[{"path_prefix": "/api/v2/campaigns", "kind": "drop", "times": 1},
-                                            {"path_prefix": "/api/v2/emails", "status": 429, "retry_after": 1.5}])
+        http.post(
+            "/_sandbox/faults",
+            json=[
+                {"path_prefix": "/api/v2/campaigns", "kind": "drop", "times": 1},
+                {"path_prefix": "/api/v2/emails", "status": 429, "retry_after": 1.5},
+            ],
+        )
         with pytest.raises(httpx2.RemoteProtocolError):
             http.get("/api/v2/campaigns")
         limited = http.get("/api/v2/emails")
@@ -168,5 +194,8 @@ def test_out_of_process_server_drops_connections_and_logs(served: str) -> None:
         assert http.get("/api/v2/campaigns").status_code == 200
         log = http.get("/_sandbox/requests").json()
         assert [(e["path"], e["status"], e.get("fault")) for e in log] == [
-            ("/api/v2/campaigns", 200, None), ("/api/v2/campaigns", None, "drop"), ("/api/v2/emails", 429, "status"), ("/api/v2/campaigns", 200, None),
+            ("/api/v2/campaigns", 200, None),
+            ("/api/v2/campaigns", None, "drop"),
+            ("/api/v2/emails", 429, "status"),
+            ("/api/v2/campaigns", 200, None),
         ]

@@ -32,7 +32,10 @@ def test_walking_a_collection_returns_each_item_once_in_order(client: TestClient
 
 
 def test_walking_with_a_filter(client: TestClient) -> None:
-    client.post("/api/v2/block-lists-entries/bulk-create", json={"bl_values": [f"walk{i}.example" for i in range(5)] + ["someone@walk.example"]})
+    client.post(
+        "/api/v2/block-lists-entries/bulk-create",
+        json={"bl_values": [f"walk{i}.example" for i in range(5)] + ["someone@walk.example"]},
+    )
     pages = walk(client, "GET", "/api/v2/block-lists-entries", 2, domains_only="true", search="walk")
     values = [e["bl_value"] for page in pages for e in page]
     assert sorted(values) == sorted(f"walk{i}.example" for i in range(5))
@@ -59,6 +62,8 @@ def test_a_deleted_cursor_still_continues_the_walk(client: TestClient) -> None:
     client.post("/api/v2/block-lists-entries/bulk-create", json={"bl_values": [f"gone{i}.example" for i in range(4)]})
     first = client.get("/api/v2/block-lists-entries", params={"limit": 2}).json()
     client.delete(f"/api/v2/block-lists-entries/{first['next_starting_after']}")
-    rest = client.get("/api/v2/block-lists-entries", params={"limit": 100, "starting_after": first["next_starting_after"]}).json()["items"]
+    rest = client.get(
+        "/api/v2/block-lists-entries", params={"limit": 100, "starting_after": first["next_starting_after"]}
+    ).json()["items"]
     all_now = client.get("/api/v2/block-lists-entries").json()["items"]
     assert [e["id"] for e in rest] == [e["id"] for e in all_now[1:]]

@@ -16,6 +16,7 @@ _MODULES = (
     "leads",
     "tags",
     "verification",
+    "webhooks",
     "workspace",
 )
 for _module in _MODULES:

@@ -18,8 +18,10 @@ from instantly_mcp.sandbox.synth import new_id, now_iso, render
 ACTIVE, PAUSED = 1, 2
 WARMUP_ACTIVE, WARMUP_PAUSED = 1, 0
 OAUTH_SESSIONS = "oauth-sessions"
-_PROVIDERS = {"initGoogleOAuth": (2, "google", "https://accounts.google.com/o/oauth2/v2/auth"),
-              "initMicrosoftOAuth": (3, "microsoft", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize")}
+_PROVIDERS = {
+    "initGoogleOAuth": (2, "google", "https://accounts.google.com/o/oauth2/v2/auth"),
+    "initMicrosoftOAuth": (3, "microsoft", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"),
+}
 _LIST_FILTERS = {
     "ACC_FILTER_PAUSED": lambda a: a.get("status") == PAUSED,
     "ACC_FILTER_ERROR": lambda a: (a.get("status") or 0) < 0,
@@ -54,7 +56,9 @@ def new_account(ctx: Context, fields: dict[str, Any]) -> Entity:
         "stat_warmup_score": None,
         "added_by": ctx.workspace["owner"],
     }
-    return crud.create(ctx.store, resource, {**defaults, **crud.project(resource, fields), "email": email}, ctx.workspace_id)
+    return crud.create(
+        ctx.store, resource, {**defaults, **crud.project(resource, fields), "email": email}, ctx.workspace_id
+    )
 
 
 @handles("createAccount")
@@ -79,7 +83,9 @@ def list_accounts(ctx: Context) -> Any:
             tagged = tagged_ids(ctx, [tag_id])
             accounts = [a for a in accounts if a["email"] in tagged]
     if q.get("sort_by"):
-        accounts.sort(key=lambda a: (a.get(q["sort_by"]) is None, a.get(q["sort_by"]) or 0), reverse=q.get("sort_order") == "desc")
+        accounts.sort(
+            key=lambda a: (a.get(q["sort_by"]) is None, a.get(q["sort_by"]) or 0), reverse=q.get("sort_order") == "desc"
+        )
         skip = int(q.get("skip") or 0)
         limit = int(q.get("limit") or crud.DEFAULT_LIMIT)
         return crud.list_body(ctx, accounts[skip : skip + limit], None)
@@ -155,7 +161,11 @@ def init_oauth(ctx: Context) -> Any:
     session_id = new_id().replace("-", "")
     ctx.store.put(OAUTH_SESSIONS, session_id, {"status": "pending", "provider_code": provider_code, "polls": 0})
     expires = (datetime.now(UTC) + timedelta(minutes=10)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return {"session_id": session_id, "auth_url": f"{auth_base}?state={session_id}&provider={provider}", "expires_at": expires}
+    return {
+        "session_id": session_id,
+        "auth_url": f"{auth_base}?state={session_id}&provider={provider}",
+        "expires_at": expires,
+    }
 
 
 @handles("getOAuthSessionStatus")
@@ -167,7 +177,15 @@ def oauth_status(ctx: Context) -> Any:
     if session["status"] == "pending" and session["polls"] >= 1:
         number = sum(1 for a in ctx.store.all(ACCOUNTS) if a["email"].startswith("connected.mailbox"))
         email = f"connected.mailbox{number + 1}@northwind.example"
-        new_account(ctx, {"email": email, "first_name": "Connected", "last_name": "Mailbox", "provider_code": session["provider_code"]})
+        new_account(
+            ctx,
+            {
+                "email": email,
+                "first_name": "Connected",
+                "last_name": "Mailbox",
+                "provider_code": session["provider_code"],
+            },
+        )
         session = {**session, "status": "success", "email": email, "name": "Connected Mailbox"}
     session = {**session, "polls": session["polls"] + 1}
     ctx.store.put(OAUTH_SESSIONS, session_id, session)

@@ -48,7 +48,11 @@ def _decide(ctx: Context, action_status: str, counter: str) -> Any:
     decided = 0
     for activity_id in dict.fromkeys(ctx.data["activity_ids"]):
         activity = ctx.store.get(activities.collection, activity_id)
-        if activity is not None and crud.visible(activities, activity, parent) and activity.get("action_status") == "pending":
+        if (
+            activity is not None
+            and crud.visible(activities, activity, parent)
+            and activity.get("action_status") == "pending"
+        ):
             crud.update(ctx.store, activities, activity, changes)
             decided += 1
     return {counter: decided}

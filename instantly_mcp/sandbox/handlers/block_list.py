@@ -98,7 +98,9 @@ def bulk_create(ctx: Context) -> Any:
     invalid_count = sum(1 for v in values if not is_valid_value(v))
     resource = _resource(ctx)
     created = [
-        crud.create(ctx.store, resource, _fields(value), ctx.workspace_id) for value in valid if _existing(ctx, value) is None
+        crud.create(ctx.store, resource, _fields(value), ctx.workspace_id)
+        for value in valid
+        if _existing(ctx, value) is None
     ]
     item_schema = ctx.item_schema
     return {

@@ -80,7 +80,9 @@ def _counts(leads: list[Entity], emails: list[Entity], pl_values: dict[str, floa
         "total_opportunities": len(opportunities),
         "total_opportunity_value": sum(pl_values.get(str(lead.get("campaign")), 0) for lead in opportunities),
     }
-    counts.update({name: sum(1 for lead in leads if lead.get("lt_interest_status") == value) for name, value in _INTEREST.items()})
+    counts.update(
+        {name: sum(1 for lead in leads if lead.get("lt_interest_status") == value) for name, value in _INTEREST.items()}
+    )
     return counts
 
 
@@ -113,7 +115,9 @@ def campaign_analytics(ctx: Context) -> Any:
     item_schema = ctx.item_schema
     rows = []
     for campaign in _selected_campaigns(ctx, "id"):
-        counts = _counts(_leads_of(ctx, {campaign["id"]}), _emails(ctx, {campaign["id"]}, start, end), _pl_values([campaign]))
+        counts = _counts(
+            _leads_of(ctx, {campaign["id"]}), _emails(ctx, {campaign["id"]}, start, end), _pl_values([campaign])
+        )
         if ctx.query.get("exclude_total_leads_count"):
             counts["leads_count"] = 0
         row = {

@@ -52,7 +52,12 @@ def tagged_ids(ctx: Context, tag_ids: Any) -> set[str]:
 @handles("createCampaign")
 def create_campaign(ctx: Context) -> Any:
     resource = _resource(ctx)
-    fields = {**_CREATE_DEFAULTS, "owned_by": ctx.workspace["owner"], **crud.project(resource, ctx.data), "status": DRAFT}
+    fields = {
+        **_CREATE_DEFAULTS,
+        "owned_by": ctx.workspace["owner"],
+        **crud.project(resource, ctx.data),
+        "status": DRAFT,
+    }
     return render(crud.create(ctx.store, resource, fields, ctx.workspace_id), ctx.op.success_schema)
 
 
@@ -129,8 +134,11 @@ def sending_status(ctx: Context) -> Any:
     accounts = [ctx.store.get(ACCOUNTS, e) or {} for e in emails]
     available = sum(1 for a in accounts if a.get("status") == 1)
     sent_today = sum(
-        1 for e in ctx.store.all(EMAILS)
-        if e.get("campaign_id") == campaign["id"] and e.get("ue_type") in (1, 3) and e["timestamp_email"][:10] == today()
+        1
+        for e in ctx.store.all(EMAILS)
+        if e.get("campaign_id") == campaign["id"]
+        and e.get("ue_type") in (1, 3)
+        and e["timestamp_email"][:10] == today()
     )
     body = synthesize(ctx.op.success_schema, full=True)
     diagnostics = body["diagnostics"]
@@ -140,10 +148,19 @@ def sending_status(ctx: Context) -> Any:
     diagnostics["accounts_summary"] = {
         "total_connected": len(emails),
         "available": available,
-        "unavailable": {"daily_limit_hit": 0, "slow_ramp_limit_hit": 0, "disconnected": len(emails) - available, "global_gap_not_met": 0},
+        "unavailable": {
+            "daily_limit_hit": 0,
+            "slow_ramp_limit_hit": 0,
+            "disconnected": len(emails) - available,
+            "global_gap_not_met": 0,
+        },
     }
     limit = campaign.get("daily_limit") or 0
-    diagnostics["campaign_daily_limit"] = {"limit": limit, "sent": sent_today, "limit_hit": bool(limit) and sent_today >= limit}
+    diagnostics["campaign_daily_limit"] = {
+        "limit": limit,
+        "sent": sent_today,
+        "limit_hit": bool(limit) and sent_today >= limit,
+    }
     diagnostics["schedule_status"]["in_schedule"] = campaign.get("status") == ACTIVE
     summary = body["summary"]
     summary.update(status=code, status_message=message)
@@ -159,7 +176,12 @@ def account_campaign_mappings(ctx: Context) -> Any:
     email = ctx.params["email"].lower()
     crud.find(ctx.store, ctx.resource("/api/v2/accounts"), email)
     items = [
-        {"campaign_id": c["id"], "campaign_name": c["name"], "timestamp_created": c["timestamp_created"], "status": c["status"]}
+        {
+            "campaign_id": c["id"],
+            "campaign_name": c["name"],
+            "timestamp_created": c["timestamp_created"],
+            "status": c["status"],
+        }
         for c in ctx.store.all(CAMPAIGNS)
         if email in [e.lower() for e in c.get("email_list") or []]
     ]

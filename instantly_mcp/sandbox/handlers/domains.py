@@ -45,9 +45,20 @@ def create_order(ctx: Context) -> Any:
             }
             crud.create(ctx.store, _orders(ctx), fields, ctx.workspace_id)
     body = synthesize(ctx.op.success_schema, full=True)
-    for listed in ("unavailable_domains", "blacklist_domains", "blacklist_keywords", "invalid_domains", "invalid_forwarding_domains",
-                   "invalid_accounts", "missing_domain_orders", "provider_mismatch_domains", "unsupported_provider_domains",
-                   "unavailable_email_providers", "domains_without_accounts", "free_domains"):
+    for listed in (
+        "unavailable_domains",
+        "blacklist_domains",
+        "blacklist_keywords",
+        "invalid_domains",
+        "invalid_forwarding_domains",
+        "invalid_accounts",
+        "missing_domain_orders",
+        "provider_mismatch_domains",
+        "unsupported_provider_domains",
+        "unavailable_email_providers",
+        "domains_without_accounts",
+        "free_domains",
+    ):
         if listed in body:
             body[listed] = []
     for optional in ("order_error", "payment_failure_reason"):
@@ -80,7 +91,10 @@ def get_forwarding(ctx: Context) -> Any:
 @handles("updateDomainForwarding")
 def update_forwarding(ctx: Context) -> Any:
     order = _order(ctx, ctx.params["domain"])
-    changes = {"forwarding_domain": ctx.data["forwarding_domain"].strip().lower(), "forwarding_mode": ctx.data.get("forwarding_mode", "redirect")}
+    changes = {
+        "forwarding_domain": ctx.data["forwarding_domain"].strip().lower(),
+        "forwarding_mode": ctx.data.get("forwarding_mode", "redirect"),
+    }
     return render(crud.update(ctx.store, _orders(ctx), order, changes), component("DomainForwarding"))
 
 

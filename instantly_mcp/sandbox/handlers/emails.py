@@ -38,9 +38,11 @@ def _filtered(ctx: Context) -> list[Entity]:
     emails = ctx.store.all(EMAILS)
     search = (q.get("search") or "").strip()
     if search.startswith("thread:"):
-        emails = [e for e in emails if e.get("thread_id") == search[len("thread:"):]]
+        emails = [e for e in emails if e.get("thread_id") == search[len("thread:") :]]
     elif search:
-        emails = crud.search(emails, search, ("lead", "subject", "from_address_email", "to_address_email_list", "content_preview"))
+        emails = crud.search(
+            emails, search, ("lead", "subject", "from_address_email", "to_address_email_list", "content_preview")
+        )
     checks = {
         "campaign_id": lambda e, v: e.get("campaign_id") == v,
         "list_id": lambda e, v: e.get("list_id") == v,
@@ -133,7 +135,9 @@ def reply(ctx: Context) -> Any:
     body = ctx.data["body"]
     if not (body.get("html") or body.get("text")):
         raise bad_request("body/body must have property 'html' or 'text'")
-    counterpart = original["from_address_email"] if original.get("ue_type") == RECEIVED else original["to_address_email_list"]
+    counterpart = (
+        original["from_address_email"] if original.get("ue_type") == RECEIVED else original["to_address_email_list"]
+    )
     recipients = ",".join([counterpart, *ctx.data.get("additional_recipients", [])])
     email = _outgoing(ctx, original, recipients, original.get("thread_id") or original["id"], body)
     _touch_lead(ctx, original)

@@ -31,7 +31,9 @@ def start_job(ctx: Context, job_type: str, entity_type: str, entity_id: str | No
 
 def _advance(ctx: Context, job: Entity) -> Entity:
     if job["status"] in ("pending", "in-progress"):
-        return crud.update(ctx.store, ctx.resource("/api/v2/background-jobs"), job, {"status": "success", "progress": 100})
+        return crud.update(
+            ctx.store, ctx.resource("/api/v2/background-jobs"), job, {"status": "success", "progress": 100}
+        )
     return job
 
 

@@ -92,17 +92,25 @@ def _add(ctx: Context, data: dict[str, Any], campaign_id: str | None, list_id: s
 
 
 def _in_scope(lead: Entity, campaign_id: str | None, list_id: str | None) -> bool:
-    return (campaign_id is None or lead.get("campaign") == campaign_id) and (list_id is None or lead.get("_list_id") == list_id)
+    return (campaign_id is None or lead.get("campaign") == campaign_id) and (
+        list_id is None or lead.get("_list_id") == list_id
+    )
 
 
-def _find_by_email(ctx: Context, email: str | None, campaign_id: str | None = None, list_id: str | None = None) -> list[Entity]:
+def _find_by_email(
+    ctx: Context, email: str | None, campaign_id: str | None = None, list_id: str | None = None
+) -> list[Entity]:
     if not email:
         return []
     address = email.strip().lower()
-    return [lead for lead in ctx.store.all(LEADS) if lead.get("email") == address and _in_scope(lead, campaign_id, list_id)]
+    return [
+        lead for lead in ctx.store.all(LEADS) if lead.get("email") == address and _in_scope(lead, campaign_id, list_id)
+    ]
 
 
-def _skip_reason(ctx: Context, email: str | None, options: dict[str, Any], campaign_id: str | None, list_id: str | None) -> str | None:
+def _skip_reason(
+    ctx: Context, email: str | None, options: dict[str, Any], campaign_id: str | None, list_id: str | None
+) -> str | None:
     existing = _find_by_email(ctx, email)
     if not existing:
         return None
@@ -207,7 +215,15 @@ def bulk_add(ctx: Context) -> Any:
         raise bad_request("body must have either property 'campaign_id' or 'list_id'")
     _destination(ctx, campaign_id, list_id)
     summary = dict.fromkeys(
-        ("in_blocklist", "duplicated_leads", "skipped_count", "invalid_email_count", "incomplete_count", "duplicate_email_count"), 0
+        (
+            "in_blocklist",
+            "duplicated_leads",
+            "skipped_count",
+            "invalid_email_count",
+            "incomplete_count",
+            "duplicate_email_count",
+        ),
+        0,
     )
     created, seen = [], set()
     for index, raw in enumerate(data["leads"]):
@@ -223,8 +239,16 @@ def bulk_add(ctx: Context) -> Any:
         elif reason := _skip_reason(ctx, email, data, campaign_id, list_id):
             summary["duplicated_leads" if reason == "duplicate" else "skipped_count"] += 1
         else:
-            lead = _add(ctx, {**raw, "assigned_to": data.get("assigned_to") or raw.get("assigned_to")}, campaign_id, list_id)
-            created.append({"index": index, "id": lead["id"], **{k: lead.get(k) for k in ("email", "first_name", "last_name", "phone")}})
+            lead = _add(
+                ctx, {**raw, "assigned_to": data.get("assigned_to") or raw.get("assigned_to")}, campaign_id, list_id
+            )
+            created.append(
+                {
+                    "index": index,
+                    "id": lead["id"],
+                    **{k: lead.get(k) for k in ("email", "first_name", "last_name", "phone")},
+                }
+            )
         if email:
             seen.add(email)
     return {
@@ -269,7 +293,13 @@ def move_leads(ctx: Context) -> Any:
         "move-leads",
         "campaign" if to_campaign else "list",
         to_campaign or to_list,
-        {"moved_leads": len(moved), "moved_lead_emails": emails[:10000], "total_to_process": len(moved), "success_count": len(moved), "failed_count": 0},
+        {
+            "moved_leads": len(moved),
+            "moved_lead_emails": emails[:10000],
+            "total_to_process": len(moved),
+            "success_count": len(moved),
+            "failed_count": 0,
+        },
     )
     return render(job, ctx.op.success_schema)
 
@@ -282,7 +312,9 @@ def merge_leads(ctx: Context) -> Any:
     if source["id"] == target["id"]:
         raise bad_request("A lead cannot be merged into itself")
     filled = {k: v for k, v in source.items() if not k.startswith("_") and target.get(k) in (None, "", {}, [])}
-    counters = {k: target.get(k, 0) + source.get(k, 0) for k in ("email_open_count", "email_reply_count", "email_click_count")}
+    counters = {
+        k: target.get(k, 0) + source.get(k, 0) for k in ("email_open_count", "email_reply_count", "email_click_count")
+    }
     payload = {**(source.get("payload") or {}), **(target.get("payload") or {})}
     merged = crud.update(ctx.store, resource, target, {**filled, **counters, "payload": payload, "id": target["id"]})
     for email in ctx.store.all(EMAILS):
@@ -334,3 +366,25 @@ def remove_from_subsequence(ctx: Context) -> Any:
     resource = _resource(ctx)
     lead = crud.find(ctx.store, resource, ctx.data["id"])
     return render(crud.update(ctx.store, resource, lead, {"subsequence_id": None}), ctx.op.success_schema)
+
+
+_VERIFICATION_BUCKETS = {
+    1: "verified",
+    -1: "invalid",
+    -2: "risky",
+    -3: "catch_all",
+    -4: "job_change",
+    11: "verification_job_pending_user",
+    12: "verification_job_pending_leadfinder",
+}
+
+
+@handles("getVerificationStats")
+def verification_stats(ctx: Context) -> Any:
+    leads = [lead for lead in ctx.store.all(LEADS) if lead.get("_list_id") == ctx.params["id"]]
+    stats = dict.fromkeys(_VERIFICATION_BUCKETS.values(), 0)
+    for lead in leads:
+        bucket = _VERIFICATION_BUCKETS.get(lead.get("verification_status") or 0)
+        if bucket:
+            stats[bucket] += 1
+    return {"stats": stats, "total_leads": len(leads)}

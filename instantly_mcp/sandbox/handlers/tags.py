@@ -105,7 +105,9 @@ def toggle_tag_resource(ctx: Context) -> Any:
         resource_ids = data["resource_ids"]
         missing = [r for r in resource_ids if r not in known]
         if missing:
-            raise not_found(f"{'Account' if resource_type == ACCOUNT_RESOURCE else 'Campaign'} not found: {', '.join(missing)}")
+            raise not_found(
+                f"{'Account' if resource_type == ACCOUNT_RESOURCE else 'Campaign'} not found: {', '.join(missing)}"
+            )
     else:
         raise ApiError(400, "body must have required property 'resource_ids'")
     for tag_id in data["tag_ids"]:

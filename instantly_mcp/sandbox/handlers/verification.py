@@ -30,5 +30,9 @@ def verify(ctx: Context) -> Any:
         "credits_used": CREDITS_PER_CHECK,
     }
     existing = ctx.store.get(resource.collection, email)
-    entity = crud.update(ctx.store, resource, existing, fields) if existing else crud.create(ctx.store, resource, fields, ctx.workspace_id)
+    entity = (
+        crud.update(ctx.store, resource, existing, fields)
+        if existing
+        else crud.create(ctx.store, resource, fields, ctx.workspace_id)
+    )
     return render(entity, ctx.op.success_schema)

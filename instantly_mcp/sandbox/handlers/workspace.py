@@ -39,7 +39,9 @@ def patch_workspace(ctx: Context) -> Any:
 @handles("scheduleCurrentWorkspaceRemoval")
 def schedule_removal(ctx: Context) -> Any:
     when = datetime.now(UTC) + timedelta(days=REMOVAL_GRACE_DAYS)
-    return _reply(ctx, _save(ctx, {"scheduled_for_removal_at": when.isoformat(timespec="milliseconds").replace("+00:00", "Z")}))
+    return _reply(
+        ctx, _save(ctx, {"scheduled_for_removal_at": when.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
+    )
 
 
 @handles("cancelCurrentWorkspaceRemoval")
@@ -58,9 +60,18 @@ def whitelabel_domain(ctx: Context) -> Any:
     if not domain:
         raise not_found("No white-label domain is configured for this workspace")
     verified = bool(ctx.workspace.get("_domain_verified"))
-    records = [] if verified else [
-        {"type": "CNAME", "domain": domain, "value": "cname.instantly.ai", "reason": "CNAME record required to serve the agency portal"}
-    ]
+    records = (
+        []
+        if verified
+        else [
+            {
+                "type": "CNAME",
+                "domain": domain,
+                "value": "cname.instantly.ai",
+                "reason": "CNAME record required to serve the agency portal",
+            }
+        ]
+    )
     return {"verified": verified, "name": domain, "verification": records}
 
 
