@@ -11,6 +11,8 @@ SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
 SANDBOX_KEY = "sandbox-demo-key"
 
 Transport = Literal["stdio", "sse", "http"]
+TRANSPORTS: tuple[str, ...] = get_args(Transport)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "elicit", "token", "off"]
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
@@ -36,10 +38,48 @@ class Settings:
     secret: str | None = field(default=None, repr=False)
     audit_log: str | None = None
     timeout_s: float = 30.0
+    # HTTP hosting (ignored on stdio): see http_app.py
+    auth_token: str | None = field(default=None, repr=False)
+    per_request_key: bool = False
+    stateless: bool = False
+    workers: int = 1
+    allowed_hosts: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    shutdown_timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
             raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
+        if self.transport not in TRANSPORTS:
+            raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
+        self._check_hosting()
+
+    def _check_hosting(self) -> None:
+        """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
+        http = self.transport != "stdio"
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        if self.per_request_key and not http:
+            raise ConfigError("--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key")
+        if self.per_request_key and self.api_key and not self.sandbox:
+            raise ConfigError(
+                "INSTANTLY_API_KEY is set together with --per-request-key; unset it, so that no request "
+                "without its own X-Instantly-Api-Key header can fall back to the server's workspace"
+            )
+        if self.stateless and self.transport != "http":
+            raise ConfigError("--stateless needs --transport http (legacy SSE keeps a session per connection)")
+        if self.workers > 1 and not (self.transport == "http" and self.stateless):
+            raise ConfigError(
+                f"--workers {self.workers} needs --transport http --stateless: a session lives in one worker process, "
+                "and the next request of a client may reach another one"
+            )
+        if http and not is_loopback(self.host) and not self.allowed_hosts:
+            raise ConfigError(
+                f"--host {self.host} accepts connections from other machines: name the host names clients use "
+                "with --allowed-hosts (e.g. mcp.example.com), or --allowed-hosts '*' behind a proxy that checks Host"
+            )
 
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
@@ -47,8 +87,9 @@ class Settings:
 
     @property
     def uses_sandbox(self) -> bool:
-        """No key means the built-in sandbox; a key means the real API unless --sandbox is given."""
-        return self.sandbox or not self.api_key
+        """No key means the built-in sandbox; a key (or --per-request-key: every request brings one)
+        means the real API unless --sandbox is given."""
+        return self.sandbox or not (self.api_key or self.per_request_key)
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
@@ -77,7 +118,17 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
     if env.get("INSTANTLY_MCP_SECRET"):
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
+    if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
+        values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
+        values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
+    if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
+        values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
 def env_flag(name: str, value: str) -> bool:

@@ -21,14 +21,31 @@ from .registry import Operation
 
 def annotations(op: Operation) -> types.ToolAnnotations:
     """Hints consistent with the risk class; outbound counts as destructive because mail sent
-    or money spent cannot be taken back."""
+    or money spent cannot be taken back.
+
+    A hint is left out only where the MCP default already says it, in the cautious direction, so
+    a client that reads only the defaults errs on the safe side: openWorldHint (default true: every
+    tool reaches Instantly), readOnlyHint false, idempotentHint false, and destructiveHint and
+    idempotentHint on read tools (meaningful only when readOnlyHint is false). The human title is
+    the tool's own `title`, which clients prefer to annotations.title."""
+    if op.risk == "read":
+        return types.ToolAnnotations(read_only_hint=True)
     return types.ToolAnnotations(
-        title=op.title,
-        read_only_hint=op.risk == "read",
         destructive_hint=op.risk in ("destructive", "outbound"),
-        idempotent_hint=op.idempotent,
-        open_world_hint=True,
+        idempotent_hint=True if op.idempotent else None,
     )
+
+
+def effective_hints(hints: types.ToolAnnotations | None) -> dict[str, bool]:
+    """The four hints with the MCP defaults filled in, as a client reads them."""
+    hints = hints or types.ToolAnnotations()
+    read_only = bool(hints.read_only_hint)
+    return {
+        "read_only": read_only,
+        "destructive": False if read_only else hints.destructive_hint is not False,
+        "idempotent": True if read_only else bool(hints.idempotent_hint),
+        "open_world": hints.open_world_hint is not False,
+    }
 
 
 def to_mcp_tool(op: Operation, input_schema: dict[str, Any] | None = None) -> types.Tool:

@@ -167,7 +167,7 @@ def export_schemas(sources: dict[str, str], entries: list[dict[str, Any]]) -> No
         module, cls = entry["model"].split(":")
         model = getattr(modules[module.rsplit(".", 1)[1]], cls)
         model.model_rebuild()
-        entry["input_schema"] = input_schema(model.model_json_schema(by_alias=True))
+        entry["input_schema"] = input_schema(model.model_json_schema(by_alias=True), entry["name"])
 
 
 def check_names(entries: list[dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ handler. A handler's mutations are committed only when it succeeds.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from instantly_mcp.sandbox.synth import synthesize
 from instantly_mcp.sandbox.validation import validator_for
 
 MAX_LOG_ENTRIES = 10_000
+logger = logging.getLogger(__name__)
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -81,7 +83,7 @@ def _parse_json(raw: bytes) -> tuple[bool, Any]:
         return False, None
 
 
-def _bearer_key(request: Request) -> str | None:
+def _bearer_key(request: Request) -> str:
     header = request.headers.get("authorization")
     if header is None:
         raise ApiError(401, "Missing Authorization header")
@@ -143,9 +145,10 @@ class Api:
         except ApiError as error:
             store.rollback()
             return _json(error.status, error.body, error.headers)
-        except Exception:
+        except Exception as exc:
             store.rollback()
-            raise
+            logger.exception("sandbox handler failed for %s %s", request.method, request.url.path)
+            return _json(500, error_body(500, f"Sandbox internal error: {type(exc).__name__}"))
         store.commit()
         return response
 

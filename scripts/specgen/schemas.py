@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .economy import economize
+
 _DROP = {"title", "examples", "example", "x-enumDescriptions", "readOnly", "writeOnly"}
 _SIMPLE = {"string", "integer", "number", "boolean", "array", "object", "null"}
 
@@ -54,7 +56,7 @@ LONG_ENUM = 15
 def shorten_long_enums(schema: Any) -> Any:
     """Long value lists (147 industries, 102 timezones, 178 scopes) cost about 20k tokens when
     repeated across tools. The model still validates them, and a wrong value is answered with
-    the full list, so the schema names a few and says how many there are."""
+    the full list, so the schema gives one as an example and says how many there are."""
     if isinstance(schema, list):
         return [shorten_long_enums(v) for v in schema]
     if not isinstance(schema, dict):
@@ -62,8 +64,7 @@ def shorten_long_enums(schema: Any) -> Any:
     out = {k: shorten_long_enums(v) for k, v in schema.items()}
     values = out.get("enum")
     if isinstance(values, list) and len(values) > LONG_ENUM:
-        shown = ", ".join(json_value(v) for v in values[:3])
-        hint = f"One of {len(values)} values such as {shown}; a wrong value is answered with the full list."
+        hint = f"One of {len(values)} values"
         out.pop("enum")
         out["description"] = f"{out['description'].rstrip('.')}. {hint}" if out.get("description") else hint
         out["examples"] = values[:1]
@@ -74,9 +75,9 @@ def json_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def input_schema(exported: dict[str, Any]) -> dict[str, Any]:
+def input_schema(exported: dict[str, Any], tool: str) -> dict[str, Any]:
     flat = inline_refs(exported, exported.get("$defs", {}))
-    result = shorten_long_enums(compact(flat))
+    result = economize(shorten_long_enums(compact(flat)), tool)
     result.pop("description", None)
     result.setdefault("properties", {})
     result["type"] = "object"

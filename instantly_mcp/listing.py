@@ -1,0 +1,69 @@
+"""The tool list as served: every nested shape spelled out once.
+
+A few large argument shapes recur across tools: the SuperSearch filter object appears in seven
+tools (about 1,400 tokens each), campaign schedules and sequences in campaigns, subsequences and
+AI sales agents. An agent reads the whole list at once, so the second and later copies of a shape
+are served as a pointer to the first visible one ("Same shape as search_filters of
+create_ai_lead_finder_agent"). The pointer always names a tool in the same list, so hiding tools
+with --tools / --toolsets / --scopes never leaves a dangling reference. Validation is unchanged:
+each tool's model checks the full shape, and describe_tool and error messages use the full schema.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+MIN_SHARED_CHARS = 240
+"""A shape shorter than this (about 60 tokens) costs less to repeat than to point at."""
+
+
+def share_shapes(schemas: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """(tool name, inputSchema) pairs in list order -> the schemas to serve, in the same order."""
+    first: dict[str, tuple[str, str]] = {}
+    return [_share(schema, tool, "", first, tool) for tool, schema in schemas]
+
+
+def _share(schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[str, str]], current: str) -> dict[str, Any]:
+    out = dict(schema)
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = _share(out[key], tool, path, first, current)
+    for key in ("anyOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [_share(b, tool, path, first, current) if isinstance(b, dict) else b for b in out[key]]
+    properties = out.get("properties")
+    if isinstance(properties, dict):
+        shared = {}
+        for name, sub in properties.items():
+            if not isinstance(sub, dict):
+                shared[name] = sub
+                continue
+            where = f"{path}.{name}" if path else name
+            shape = _shape_key(sub)
+            if shape is not None and shape in first:
+                shared[name] = _pointer(sub, *first[shape], current)
+                continue
+            if shape is not None:
+                first[shape] = (tool, where)
+            shared[name] = _share(sub, tool, where, first, current)
+        out["properties"] = shared
+    return out
+
+
+def _shape_key(schema: dict[str, Any]) -> str | None:
+    """The shape without its own description, when it is big enough to be worth sharing."""
+    if not ({"properties", "items", "anyOf", "oneOf"} & set(schema)):
+        return None
+    key = json.dumps({k: v for k, v in schema.items() if k != "description"}, sort_keys=True, separators=(",", ":"))
+    return key if len(key) >= MIN_SHARED_CHARS else None
+
+
+def _pointer(schema: dict[str, Any], tool: str, where: str, current: str) -> dict[str, Any]:
+    origin = where if tool == current else f"{where} of {tool}"
+    note = f"Same shape as {origin}"
+    own = schema.get("description")
+    pointer: dict[str, Any] = {"type": schema["type"]} if "type" in schema else {}
+    pointer["description"] = f"{own}. {note}" if own else note
+    return pointer

@@ -1,0 +1,155 @@
+"""The token diet for inputSchemas: what an agent needs to call a tool correctly, and no more.
+
+Agents pay for every token of every tool definition on every turn. This pass runs on the schema
+exported from each input model (the model itself keeps validating everything, so nothing here
+widens or narrows what the server accepts):
+
+- property descriptions that only restate the property and tool name are dropped ("limit": "The
+  number of items to return"; "is_evergreen": "Whether the campaign is evergreen"), the rest are
+  cut to their first clause, keeping enum meanings ("0=Draft, 1=Active") and units;
+- deprecated, alias and server-ignored nested properties are left out of the advertised schema
+  (the model still accepts them);
+- nested `additionalProperties` booleans go (the model rejects unknown keys and names them; the
+  top level keeps `additionalProperties: false` so strict clients know), duplicate and catch-all
+  `{}` union branches go, the UUID regex becomes `format: uuid`.
+
+Types, enums, required fields, bounds and formats stay: the contract test builds every call from
+these schemas alone and Prism must accept it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+DESCRIPTION_LIMIT = 72
+
+# Words that carry no information once the property and tool names are known.
+_FILLER = frozenset(
+    """a an the of to for by in on at is are be been being this that these those it its whether if
+    when true false set enable enabled disable disabled flag value values given specified provided
+    optional used use using will should can which with and or from as into per any all item items
+    entry entries number return returned requested list array filter filters filtered field fields
+    results result data object string boolean indicating indicates whose what how do does should
+    enum associated address whose current specific existing""".split()
+)
+# Words a `format` already says.
+_FORMAT_WORDS = {
+    "date": {"date", "format", "yyyy", "mm", "dd", "iso", "8601"},
+    "date-time": {"date", "time", "datetime", "timestamp", "format", "iso", "8601"},
+    "email": {"email", "address"},
+    "uri": {"url", "uri"},
+    "uuid": {"uuid", "id"},
+}
+# Described once for all tools (server instructions and each list result's hint).
+_SELF_EXPLAINING = {"starting_after", "limit"}
+_DROPPED_PROPERTY = re.compile(r"^(deprecated\b|ignored\b)|\balias of\b.*\bboth keys are accepted\b", re.I)
+_MEANINGS = re.compile(r"\s*\((-?\d+=[^()]*)\)\s*$")
+_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+_CLAUSE = re.compile(r"\s*(?:[;:(]|\s[-–—]\s|, (?:e\.g\.|such as|which|where|used|only|if|when)\b)")
+
+
+def stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def words(text: str) -> set[str]:
+    return {stem(word) for word in re.findall(r"[a-z0-9]+", text.lower())}
+
+
+def name_words(name: str) -> set[str]:
+    """Words of a property or tool name, camelCase and snake_case alike."""
+    return words(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " "))
+
+
+def restates(text: str, prop: str, tool: str, fmt: str | None = None) -> bool:
+    """Nothing is left once filler, the words of the property and tool names and of its format are
+    taken away. "ID" counts as information unless the property name says id already."""
+    known = name_words(prop) | name_words(tool) | words(" ".join(_FILLER | _FORMAT_WORDS.get(fmt or "", set())))
+    if not ({"id"} & name_words(prop)) and fmt != "uuid":
+        known.discard("id")
+    return not (words(text) - known)
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """The first clause, cut at a word boundary near `limit`."""
+    text = _LEADING_ARTICLE.sub("", text.strip()).rstrip(".…").strip()
+    text = text[:1].upper() + text[1:]
+    if len(text) <= limit:
+        return text
+    clause = _CLAUSE.split(text, maxsplit=1)[0].rstrip(",.")
+    if 12 <= len(clause) <= limit:
+        return clause
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.(") + "…"
+
+
+def field_description(text: str, prop: str, tool: str, fmt: str | None = None) -> str:
+    """Purpose and enum meanings; nothing when the names already say it all."""
+    if prop in _SELF_EXPLAINING:
+        return ""
+    meanings = ""
+    match = _MEANINGS.search(text)
+    if match:
+        meanings = match.group(1)
+        text = text[: match.start()]
+    long_enum = ""
+    marker = text.find("One of ")
+    if marker >= 0 and " values" in text[marker:]:
+        text, long_enum = text[:marker].rstrip(". "), text[marker:]
+    text = "" if restates(text, prop, tool, fmt) else shorten(text)
+    parts = [p for p in (text, meanings, long_enum) if p]
+    return "; ".join(parts)
+
+
+def economize(schema: Any, tool: str, prop: str = "", *, top: bool = True) -> Any:
+    if isinstance(schema, list):
+        return [economize(v, tool, prop, top=False) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties":
+            required = set(schema.get("required") or [])
+            out[key] = {
+                name: economize(sub, tool, name, top=False)
+                for name, sub in value.items()
+                if name in required or not _DROPPED_PROPERTY.search(str((sub or {}).get("description", "")))
+            }
+        elif key == "additionalProperties" and isinstance(value, bool) and not top:
+            continue
+        elif key == "description" and isinstance(value, str):
+            fmt = "uuid" if schema.get("pattern") == UUID_PATTERN else schema.get("format")
+            text = field_description(value, prop, tool, fmt)
+            if text:
+                out[key] = text
+        elif key in ("anyOf", "oneOf"):
+            out[key] = branches(economize(value, tool, prop, top=False))
+        elif key == "pattern" and value == UUID_PATTERN:
+            out["format"] = "uuid"
+        elif isinstance(value, (dict, list)) and key not in ("enum", "required", "examples", "const", "default"):
+            out[key] = economize(value, tool, prop, top=False)
+        else:
+            out[key] = value
+    for key in ("anyOf", "oneOf"):
+        if key in out and len(out[key]) == 1:
+            only = out.pop(key)[0]
+            out = {**only, **out}
+    return out
+
+
+def branches(items: list[Any]) -> list[Any]:
+    """Union branches without duplicates, and without a catch-all `{}` next to real ones."""
+    seen, out = set(), []
+    for item in items:
+        key = json.dumps(item, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(item)
+    specific = [b for b in out if b != {}]
+    return specific or out
