@@ -34,6 +34,7 @@ from instantly_mcp.client import (
 )
 from instantly_mcp.errors import describe_api_error, describe_transport_error
 from instantly_mcp.ratelimit import Limit, RateLimiters
+from support.fake_time import FakeTime
 
 pytestmark = pytest.mark.anyio
 
@@ -136,21 +137,6 @@ def server() -> Iterator[Upstream]:
 def upstream(server: Upstream) -> Upstream:
     server.reset()
     return server
-
-
-class FakeTime:
-    """Backoff sleeps that take no time but move a clock, so deadlines can be tested in milliseconds."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.sleeps.append(delay)
-        self.now += delay
 
 
 def make_client(base_url: str, fake: FakeTime | None = None, **options: Any) -> InstantlyClient:

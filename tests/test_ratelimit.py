@@ -9,6 +9,7 @@ import time
 import pytest
 
 from instantly_mcp.ratelimit import GLOBAL_LIMITS, Limit, RateLimiter, RateLimiters
+from support.fake_time import FakeTime
 
 pytestmark = pytest.mark.anyio
 
@@ -16,22 +17,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class FakeTime:
-    """A clock that only moves when someone sleeps, so minutes of limiting run in milliseconds."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, delay: float) -> None:
-        self.sleeps.append(delay)
-        self.now += delay
-        await asyncio.sleep(0)
 
 
 def max_in_window(times: list[float], period: float) -> int:
