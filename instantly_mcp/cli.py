@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .config import CONFIRM_MODES, ConfigError, Settings, env_settings, split_list
+from .config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
 SUBCOMMANDS = ("serve", "sandbox", "tools")
 
@@ -16,10 +16,14 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", action="store_true", help="serve the built-in sandbox even when INSTANTLY_API_KEY is set")
     parser.add_argument("--sandbox-db", metavar="PATH", help="persist the sandbox workspace to this SQLite file")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per upstream request (default 30)")
+    parser.add_argument("--max-result-chars", type=int, metavar="N",
+                        help="cut longer results, saying so and giving the cursor to continue (env INSTANTLY_MAX_RESULT_CHARS; default 20000)")
     policy = parser.add_argument_group("what the agent may see and do")
     policy.add_argument("--scopes", metavar="LIST", help="granted scopes, e.g. campaigns:read,leads:all (env INSTANTLY_SCOPES; default all:all)")
     policy.add_argument("--toolsets", metavar="LIST", help="only these groups, e.g. campaigns,leads,analytics (env INSTANTLY_TOOLSETS; default all)")
-    policy.add_argument("--tools", metavar="LIST", help="only these tools, by name (env INSTANTLY_TOOLS)")
+    policy.add_argument("--tools", metavar="LIST",
+                        help="only these tools, by name; or 'discover': list only search_tools, describe_tool and call_tool "
+                        "(env INSTANTLY_TOOLS)")
     policy.add_argument("--read-only", action="store_true", default=None, help="hide every tool that changes something (env INSTANTLY_READ_ONLY)")
     policy.add_argument(
         "--confirm",
@@ -30,12 +34,33 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
 
 
+def _hosting_flags(parser: argparse.ArgumentParser) -> None:
+    http = parser.add_argument_group("transport and HTTP hosting")
+    http.add_argument("--transport", choices=TRANSPORTS, default="stdio",
+                      help="stdio (default); http: streamable HTTP at /mcp plus legacy SSE at /sse; sse: legacy SSE only")
+    http.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    http.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    http.add_argument("--auth-token", metavar="TOKEN",
+                      help="require Authorization: Bearer TOKEN on the MCP endpoints (env INSTANTLY_MCP_AUTH_TOKEN, preferred)")
+    http.add_argument("--per-request-key", action="store_true",
+                      help="multi-tenant: every request carries its own Instantly key in the X-Instantly-Api-Key header")
+    http.add_argument("--stateless", action="store_true",
+                      help="no per-session state: any replica or worker answers any request (http only; no /sse)")
+    http.add_argument("--workers", type=int, default=1, help="worker processes (needs --stateless; default 1)")
+    http.add_argument("--allowed-hosts", metavar="LIST",
+                      help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any (env INSTANTLY_MCP_ALLOWED_HOSTS)")
+    http.add_argument("--allowed-origins", metavar="LIST",
+                      help="browser Origins accepted besides localhost, e.g. https://app.example.com (env INSTANTLY_MCP_ALLOWED_ORIGINS)")
+    http.add_argument("--shutdown-timeout", type=float, default=30.0,
+                      help="seconds the calls in flight get to finish on shutdown (default 30)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="instantly-mcp", description="MCP server for the Instantly.ai API V2.")
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the MCP server (default)")
     _server_flags(serve)
-    serve.add_argument("--transport", choices=["stdio"], default="stdio")
+    _hosting_flags(serve)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8089)
@@ -55,12 +80,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
         given = getattr(args, flag)
         if given is not None:
             values[flag] = split_list(given)
-    for flag in ("read_only", "confirm", "audit_log"):
+    for flag in ("read_only", "confirm", "audit_log", "max_result_chars"):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
     if getattr(args, "transport", None):
-        values["transport"] = args.transport
+        values.update(transport=args.transport, host=args.host, port=args.port, per_request_key=args.per_request_key,
+                      stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
+        if args.auth_token:
+            values["auth_token"] = args.auth_token
+        for flag in ("allowed_hosts", "allowed_origins"):
+            if getattr(args, flag) is not None:
+                values[flag] = split_list(getattr(args, flag))
     if values.get("base_url") and not str(values["base_url"]).startswith(("http://", "https://")):
         raise ConfigError(f"--base-url must start with http:// or https://, got {values['base_url']!r}")
     return Settings(**values)  # type: ignore[arg-type]
@@ -94,7 +125,12 @@ def run_server(settings: Settings) -> int:
     runtime = build_runtime(settings)
     announce_backend(settings)
     announce_policy(runtime)
-    anyio.run(serve_stdio, settings, runtime)
+    if settings.transport == "stdio":
+        anyio.run(serve_stdio, settings, runtime)
+    else:
+        from .http_app import serve_http
+
+        serve_http(settings, runtime if settings.workers == 1 else None)
     return 0
 
 
@@ -115,6 +151,8 @@ def print_tools(settings: Settings) -> int:
     print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
     gated = sum(op.risk in GATED_RISKS for op in visible)
     print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")
+    if runtime.discovery is not None:
+        print("--tools discover: the agent is listed search_tools, describe_tool and call_tool, which reach these")
     return 0
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import httpx2
 
 from instantly_mcp import __version__
-from instantly_mcp.ratelimit import Limit, RateLimiter, RateLimiters
+from instantly_mcp.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
     "ApiError",
@@ -45,7 +45,8 @@ DEFAULT_BASE_URL = "https://api.instantly.ai"
 SPEC_PREFIX = "/api/v2"
 USER_AGENT = f"instantly-mcp/{__version__}"
 METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
-GATEWAY_STATUSES = frozenset({502, 503, 504})
+# Statuses after which the same request may well succeed: retried only when repeating it is safe.
+RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 1000
 REDACTED = "[redacted]"
 
@@ -223,10 +224,13 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 class InstantlyClient:
     """Sends ApiRequests to Instantly, retrying only where a repeat cannot change the outcome.
 
-    Retried: 429 and failures to connect (nothing was processed) for every request; 502/503/504,
-    timeouts and broken connections only for `retry_safe` requests, because Instantly may already
-    have acted on the first attempt. Backoff is capped exponential with full jitter, at least the
-    Retry-After, and never sleeps past `deadline_s` from the start of the call.
+    Retried: 429 and failures to connect (nothing was processed) for every request; 500/502/503/504,
+    timeouts, broken connections and unreadable answers only for `retry_safe` requests, because
+    Instantly may already have acted on the first attempt. Backoff is capped exponential with full
+    jitter, at least the Retry-After. The whole call, rate-limit waits, attempts and backoff
+    included, ends within `deadline_s`.
+
+    `in_flight` counts the HTTP attempts under way; a cancelled call gives its connection back.
     """
 
     def __init__(
@@ -244,6 +248,7 @@ class InstantlyClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        max_connections: int = 50,
     ) -> None:
         self._origin, self._base_path = _split_base_url(base_url)
         self._api_key = _checked_key(api_key) if api_key is not None else None
@@ -255,10 +260,11 @@ class InstantlyClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
+        self.in_flight = 0
         self._http = httpx2.AsyncClient(
             transport=transport,
             timeout=httpx2.Timeout(timeout, connect=10.0),
-            limits=httpx2.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=5.0),
+            limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=min(20, max_connections), keepalive_expiry=5.0),
             headers={"Accept": "application/json, text/csv", "User-Agent": USER_AGENT},
             follow_redirects=False,
         )
@@ -285,7 +291,10 @@ class InstantlyClient:
 
     async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse:
         """Send `req` (with `api_key`, else the client's key); raises ApiError or TransportError."""
-        key = _checked_key(api_key) if api_key is not None else self._api_key
+        try:
+            key = _checked_key(api_key) if api_key is not None else self._api_key
+        except ValueError as exc:
+            raise ApiError(401, "Unauthorized", str(exc), attempts=0, retry_safe=req.retry_safe) from None
         if key is None:
             raise ApiError(
                 401,
@@ -310,11 +319,14 @@ class InstantlyClient:
         while True:
             attempt += 1
             remaining = self._deadline_s - (self._clock() - started)
-            await self._acquire(limiter, req, remaining, last_failure, attempts=attempt - 1)
+            slot = await self._acquire(limiter, req, remaining, last_failure, attempts=attempt - 1)
+            remaining = self._deadline_s - (self._clock() - started)
             try:
-                return await self._attempt(req, url, params, headers, content, key, attempt)
+                return await self._attempt(req, url, params, headers, content, key, attempt, remaining)
             except (ApiError, TransportError) as failure:
                 last_failure = failure
+            finally:
+                slot.release()
             if attempt > self._max_retries or not _should_retry(last_failure, req):
                 raise last_failure
             delay = max(_retry_after(last_failure), full_jitter(attempt, self._backoff_base, self._backoff_cap, self._rng))
@@ -332,11 +344,11 @@ class InstantlyClient:
 
     async def _acquire(
         self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: Failure | None, attempts: int
-    ) -> None:
+    ) -> Slot:
         """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                await limiter.acquire(req.limiter_endpoint, req.endpoint_limits)
+                return await limiter.acquire(req.limiter_endpoint, req.endpoint_limits)
         except TimeoutError:
             if last_failure is not None:
                 raise last_failure from None
@@ -358,20 +370,36 @@ class InstantlyClient:
         content: bytes | None,
         key: str,
         attempt: int,
+        remaining: float,
     ) -> ApiResponse:
+        """One HTTP exchange, cut short when the call's deadline comes; every failure becomes ApiError or TransportError."""
+
+        def failed(reason: str, *, transient: bool = True) -> TransportError:
+            return TransportError(reason, may_have_been_sent=True, transient=transient, attempts=attempt, retry_safe=req.retry_safe)
+
+        self.in_flight += 1
         try:
-            response = await self._http.request(req.method, url, params=params, headers=headers, content=content)
+            async with asyncio.timeout(max(remaining, 0.0)):
+                response = await self._http.request(req.method, url, params=params, headers=headers, content=content)
+        except TimeoutError:
+            raise failed(f"no answer within the {self._deadline_s:g} s deadline for the whole call") from None
         except httpx2.HTTPError as exc:
             raise _transport_error(exc, key, attempts=attempt, retry_safe=req.retry_safe) from None
+        except Exception as exc:  # a bug below us must end as an error result, not a crashed call
+            log.exception("%s %s: unexpected %s from the HTTP stack", req.method, req.path, type(exc).__name__)
+            raise failed(f"unexpected error in the HTTP client ({type(exc).__name__})", transient=False) from None
+        finally:
+            self.in_flight -= 1
         content_type = response.headers.get("content-type", "")
         if not response.is_success:
             raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
+        if _media_type(content_type) == "text/html":
+            reason = f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({_text_summary(response.text)[:200]})"
+            raise failed(_redact(reason, key))
         try:
             data = _success_data(response)
         except ValueError:
-            raise TransportError(
-                "malformed JSON from upstream", may_have_been_sent=True, attempts=attempt, retry_safe=req.retry_safe
-            ) from None
+            raise failed(f"Instantly answered HTTP {response.status_code} with malformed JSON") from None
         return ApiResponse(status=response.status_code, data=data, content_type=content_type, attempts=attempt)
 
 
@@ -397,7 +425,7 @@ def _query_value(value: Any) -> str:
 
 def _should_retry(failure: Failure, req: ApiRequest) -> bool:
     if isinstance(failure, ApiError):
-        return failure.status == 429 or (failure.status in GATEWAY_STATUSES and req.retry_safe)
+        return failure.status == 429 or (failure.status in RETRYABLE_STATUSES and req.retry_safe)
     return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
 
 
@@ -450,8 +478,12 @@ def _transport_error(exc: httpx2.HTTPError, key: str, *, attempts: int, retry_sa
     )
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def _is_json(content_type: str) -> bool:
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = _media_type(content_type)
     return media == "application/json" or media.endswith("+json")
 
 

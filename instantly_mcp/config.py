@@ -14,6 +14,8 @@ Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "elicit", "token", "off"]
+DISCOVER = "discover"
+MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
 
@@ -38,6 +40,7 @@ class Settings:
     secret: str | None = field(default=None, repr=False)
     audit_log: str | None = None
     timeout_s: float = 30.0
+    max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
     # HTTP hosting (ignored on stdio): see http_app.py
     auth_token: str | None = field(default=None, repr=False)
     per_request_key: bool = False
@@ -50,6 +53,10 @@ class Settings:
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
             raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
+        if self.max_result_chars < MIN_RESULT_CHARS:
+            raise ConfigError(f"--max-result-chars must be at least {MIN_RESULT_CHARS}, got {self.max_result_chars}")
+        if DISCOVER in self.tools and len(self.tools) > 1:
+            raise ConfigError(f"--tools {DISCOVER} stands alone; narrow discover mode with --toolsets, --scopes or --read-only")
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         self._check_hosting()
@@ -86,6 +93,16 @@ class Settings:
         return f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, transport={self.transport!r})"
 
     @property
+    def discover(self) -> bool:
+        """--tools discover: list search_tools, describe_tool and call_tool instead of every tool."""
+        return self.tools == (DISCOVER,)
+
+    @property
+    def tool_names(self) -> tuple[str, ...]:
+        """The --tools allow-list (empty: no allow-list, which discover mode also means)."""
+        return () if self.discover else self.tools
+
+    @property
     def uses_sandbox(self) -> bool:
         """No key means the built-in sandbox; a key (or --per-request-key: every request brings one)
         means the real API unless --sandbox is given."""
@@ -110,6 +127,8 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["toolsets"] = split_list(env["INSTANTLY_TOOLSETS"])
     if env.get("INSTANTLY_TOOLS"):
         values["tools"] = split_list(env["INSTANTLY_TOOLS"])
+    if env.get("INSTANTLY_MAX_RESULT_CHARS"):
+        values["max_result_chars"] = env_int("INSTANTLY_MAX_RESULT_CHARS", env["INSTANTLY_MAX_RESULT_CHARS"])
     if env.get("INSTANTLY_READ_ONLY"):
         values["read_only"] = env_flag("INSTANTLY_READ_ONLY", env["INSTANTLY_READ_ONLY"])
     if env.get("INSTANTLY_CONFIRM"):
@@ -129,6 +148,13 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
 
 def is_loopback(host: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def env_int(name: str, value: str) -> int:
+    try:
+        return int(value.strip().replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
 
 
 def env_flag(name: str, value: str) -> bool:

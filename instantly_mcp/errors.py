@@ -3,24 +3,64 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from instantly_mcp.client import ApiError, TransportError
 
-__all__ = ["describe_api_error", "describe_transport_error"]
+__all__ = ["BULK_CHECKS", "describe_api_error", "describe_transport_error"]
+
+# Bulk tools: the argument holding the items, and how to find out which of them took effect when
+# the answer was lost (a timeout or broken connection after sending, a 5xx, an unreadable body).
+BULK_CHECKS: dict[str, tuple[str, str]] = {
+    "add_leads": ("leads", "list_leads with campaign (or list_id) and contacts set to the emails you sent"),
+    "delete_leads": ("ids", "list_leads with the same campaign (or list_id) and filters: leads still listed were not deleted"),
+    "move_leads": ("ids", "list_leads with campaign (or list_id) set to the destination, or list_background_jobs for the move job"),
+    "bulk_assign_leads": ("ids", "list_leads with organization_user_ids set to the users you assigned"),
+    "bulk_create_block_list_entries": ("bl_values", "list_block_list_entries with search set to each value"),
+    "bulk_delete_block_list_entries": ("ids", "get_block_list_entry for each id (not found means deleted)"),
+    "pause_accounts": ("emails", "get_account for each email and read its status"),
+    "enable_warmup_for_accounts": ("emails", "get_account for each email and read its warmup status"),
+    "disable_warmup_for_accounts": ("emails", "get_account for each email and read its warmup status"),
+    "move_accounts": ("emails", "list_accounts and see which workspace each email is in"),
+    "approve_ai_sales_agent_activities": ("activity_ids", "list_ai_sales_agent_activities and read each activity's status"),
+    "reject_ai_sales_agent_activities": ("activity_ids", "list_ai_sales_agent_activities and read each activity's status"),
+    "toggle_custom_tag_resources": ("resource_ids", "list_custom_tag_mappings for the tags"),
+    "cancel_dfy_email_accounts": ("accounts", "list_dfy_email_accounts and read each account's status"),
+    "run_enrichment": ("lead_ids", "get_enrichment_history for the resource"),
+}
 
 
-def describe_api_error(err: ApiError, *, tool: str, required_scopes: Sequence[str]) -> str:
+def bulk_unknown(tool: str, arguments: Mapping[str, Any] | None) -> str | None:
+    """For a bulk tool whose answer was lost: that the outcome of each item is unknown, and how to find it out."""
+    if tool not in BULK_CHECKS:
+        return None
+    field, check = BULK_CHECKS[tool]
+    items = (arguments or {}).get(field)
+    what = f"{len(items)} {field}" if isinstance(items, list) else "several items"
+    return (
+        f"Outcome unknown: this bulk call carried {what}, and Instantly may have applied all, some or none of "
+        f"them; no answer says which. Before retrying, check with {check}, then resend only what is missing."
+    )
+
+
+def describe_api_error(
+    err: ApiError, *, tool: str, required_scopes: Sequence[str], arguments: Mapping[str, Any] | None = None
+) -> str:
     if err.attempts == 0:
         head = f"{tool} was not sent: {err.message.rstrip('.')}"
     else:
         head = f"{tool} failed: Instantly answered HTTP {err.status} {err.error}"
         if err.message and err.message != err.error:
             head += f" ({err.message.rstrip('.')})"
+    if err.status >= 500 and err.attempts and not err.retry_safe:
+        unknown = bulk_unknown(tool, arguments)
+        if unknown:
+            return f"{head}. Instantly had an internal error. {unknown}"
     return f"{head}. {_advice(err, tool, required_scopes)}"
 
 
-def describe_transport_error(err: TransportError, *, tool: str) -> str:
+def describe_transport_error(err: TransportError, *, tool: str, arguments: Mapping[str, Any] | None = None) -> str:
     tries = f"after {err.attempts} attempt{'s' if err.attempts != 1 else ''}"
     head = f"{tool} failed: no usable answer from Instantly, {err.reason} ({tries})."
     if not err.transient:
@@ -29,6 +69,9 @@ def describe_transport_error(err: TransportError, *, tool: str) -> str:
         return f"{head} Nothing reached Instantly, so it is safe to retry once the network is reachable."
     if err.retry_safe:
         return f"{head} Repeating this call has no extra effect, so it is safe to retry later."
+    unknown = bulk_unknown(tool, arguments)
+    if unknown:
+        return f"{head} {unknown}"
     return (
         f"{head} The request may have reached Instantly and taken effect: check whether it did "
         f"(e.g. with the matching get or list tool) before retrying, or it may be applied twice."

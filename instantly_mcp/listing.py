@@ -15,8 +15,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-MIN_SHARED_CHARS = 240
-"""A shape shorter than this (about 60 tokens) costs less to repeat than to point at."""
+MIN_SHARED_CHARS = 120
+"""A shape shorter than this (about 30 tokens) costs less to repeat than to point at."""
 
 
 def share_shapes(schemas: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:

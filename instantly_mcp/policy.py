@@ -34,24 +34,45 @@ from .confirm import (
     elicit_request,
     process_secret,
 )
+from .listing import share_shapes
 from .registry import RISK_CLASSES, Operation
+from .results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
 from .summaries import Lookup, summarize
 from .tool_filter import build_filter
-from .tools import InvalidArguments, PreparedCall, compact_json, error_result, prepare, send, to_mcp_tool
+from .tools import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, prepare, send, to_mcp_tool
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
+FIELDS = "fields"
+MAX_ITEMS = "max_items"
 LOOKUP_TIMEOUT_S = 10.0
 
-DRY_RUN_PROPERTY = {
-    "type": "boolean",
-    "description": "true: validate and return the request that would be sent, without sending it.",
-}
-CONFIRM_TOKEN_PROPERTY = {
-    "type": "string",
-    "description": "From this tool's confirmation_required answer; pass it only after the user agreed.",
-}
+# The arguments the server adds to tools. They recur in up to 125 tool definitions, so their
+# meaning is stated once, in the server instructions (SERVER_ARGUMENTS), and the schemas carry
+# only types and bounds; confirm_token keeps the one phrase that must never be missed.
+DRY_RUN_PROPERTY = {"type": "boolean"}
+CONFIRM_TOKEN_PROPERTY = {"type": "string", "description": "Only once the user agreed"}
+FIELDS_PROPERTY = {"type": "string"}  # comma-separated names (a JSON array of names is accepted too): 6 tokens less than an array schema
+MAX_ITEMS_PROPERTY = {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS_LIMIT}
+SERVER_ARGUMENTS = (
+    "dry_run=true validates and returns the request without sending it. "
+    'fields="id,name" keeps only those top-level fields of the result (of each item, for lists). '
+    f"max_items=N (up to {MAX_ITEMS_LIMIT}) follows next_starting_after until N items and returns the cursor to resume. "
+    "confirm_token comes from a confirmation_required answer; pass it only after the user agreed. "
+    "Long results are cut, with the cursor to continue. "
+    'A field described "One of N values" takes a fixed list; a wrong value is answered with the whole list.'
+)
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The server's own arguments, taken out before the tool's model sees the rest."""
+
+    dry_run: bool = False
+    token: str | None = None
+    fields: tuple[str, ...] | None = None
+    max_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,7 @@ class Policy:
         self.tokens = TokenSigner(secret, clock=clock)
         secrets = [s for s in (settings.api_key, settings.secret) if s]
         self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
+        self.max_result_chars = settings.max_result_chars
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -85,12 +107,24 @@ class Policy:
     def tool(self, op: Operation) -> types.Tool:
         return to_mcp_tool(op, input_schema=self.input_schema(op))
 
+    def tools(self) -> list[types.Tool]:
+        """The visible tools as listed: each nested shape spelled out once (listing.py)."""
+        visible = self.visible_operations()
+        schemas = share_shapes((op.name, self.input_schema(op)) for op in visible)
+        return [to_mcp_tool(op, input_schema=schema) for op, schema in zip(visible, schemas)]
+
     def input_schema(self, op: Operation) -> dict[str, Any]:
+        """The tool's own arguments plus the server's: dry_run and confirm_token where they apply,
+        fields on reads with named result fields, max_items on cursor-paginated lists."""
         extra: dict[str, Any] = {}
         if op.risk != "read":
             extra[DRY_RUN] = DRY_RUN_PROPERTY
         if self.accepts_token(op):
             extra[CONFIRM_TOKEN] = CONFIRM_TOKEN_PROPERTY
+        if selectable_fields(op):
+            extra[FIELDS] = FIELDS_PROPERTY
+        if op.pagination in CURSOR_PAGINATION:
+            extra[MAX_ITEMS] = MAX_ITEMS_PROPERTY
         if not extra:
             return op.input_schema
         return {**op.input_schema, "properties": {**op.input_schema.get("properties", {}), **extra}}
@@ -128,30 +162,55 @@ class Policy:
         if refusal is not None:
             return Outcome(error_result(refusal), "refused")
         try:
-            tool_arguments, dry_run, token = self.split_controls(op, arguments or {})
+            tool_arguments, controls = self.split_controls(op, arguments or {})
             call = prepare(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
-        if dry_run:
+        if controls.dry_run:
             return Outcome(dry_run_result(call, gated=self.is_gated(op)), "dry_run")
         if self.is_gated(op):
-            stop = await self.confirm(caller, call, token, client, fingerprint)
+            stop = await self.confirm(caller, call, controls.token, client, fingerprint)
             if stop is not None:
                 return stop
-        result, status = await send(call, client)
+        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars)
+        result, status = await send(call, client, shape=shape)
         return Outcome(result, "sent", status)
 
-    def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], bool, str | None]:
-        """Take dry_run and confirm_token out before the model sees them; on tools without them
-        they stay in and the model reports them as unknown arguments."""
+    def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
+        """Take the server's own arguments out before the model sees the rest; on tools without
+        them they stay in and the model reports them as unknown arguments."""
         rest = dict(arguments)
+        invalid = f"Invalid arguments for {op.name}; nothing was sent."
         dry_run = rest.pop(DRY_RUN, False) if op.risk != "read" else False
         token = rest.pop(CONFIRM_TOKEN, None) if self.accepts_token(op) else None
+        selectable = selectable_fields(op)
+        fields = rest.pop(FIELDS, None) if selectable else None
+        max_items = rest.pop(MAX_ITEMS, None) if op.pagination in CURSOR_PAGINATION else None
         if not isinstance(dry_run, bool):
-            raise InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. dry_run: expected boolean")
+            raise InvalidArguments(f"{invalid} dry_run: expected boolean")
         if token is not None and not isinstance(token, str):
-            raise InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. confirm_token: expected string")
-        return rest, dry_run, token
+            raise InvalidArguments(f"{invalid} confirm_token: expected string")
+        if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT):
+            raise InvalidArguments(f"{invalid} max_items: expected integer (>= 1, <= {MAX_ITEMS_LIMIT}), got {max_items!r}")
+        return rest, Controls(dry_run, token, self.checked_fields(op, fields, selectable, invalid), max_items)
+
+    @staticmethod
+    def checked_fields(op: Operation, fields: Any, valid: tuple[str, ...], invalid: str) -> tuple[str, ...] | None:
+        """`fields` as comma-separated names (a list of names is accepted too), each a top-level
+        field of the tool's result records."""
+        if fields is None:
+            return None
+        if isinstance(fields, str):
+            fields = [name.strip() for name in fields.split(",") if name.strip()]
+        if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
+            raise InvalidArguments(f"{invalid} fields: expected comma-separated field names, any of: {', '.join(valid)}")
+        unknown = [name for name in fields if name not in valid]
+        if unknown:
+            raise InvalidArguments(
+                f"{invalid} fields: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                f"{op.name} results have: {', '.join(valid)}"
+            )
+        return tuple(dict.fromkeys(fields)) or None
 
     async def confirm(
         self, caller: Caller, call: PreparedCall, token: str | None, client: InstantlyClient, fingerprint: str

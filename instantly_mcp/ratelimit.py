@@ -1,9 +1,13 @@
 """Client-side rate limits, so a busy server stays inside Instantly's budgets instead of collecting 429s.
 
 Instantly allows 100 requests/s and 6000 requests/min per workspace, and a few endpoints have
-stricter limits of their own (e.g. GET /api/v2/emails: 20/min). Each limit is enforced as a sliding
-window over the last `requests` admissions rather than a refilling token bucket: a full bucket
-plus its refill admits nearly twice the limit within one period, which Instantly answers with 429.
+stricter limits of their own (e.g. GET /api/v2/emails: 20/min). Instantly counts requests when
+they arrive, which is some time after we send them and before their answer comes back. So a
+request counts against each window from the moment it is admitted until `period_s` after it
+ended (`Slot.release()`): then no window of Instantly's can see more than the limit, however the
+network delays each request. (Counting from the moment of sending is not enough: two requests
+sent 1.0 s apart can arrive 0.9 s apart.) A plain sliding window rather than a refilling token
+bucket, since a full bucket plus its refill admits nearly twice the limit within one period.
 
 Waiters queue on an asyncio.Lock per limit set, which is FIFO: only the head of the queue sleeps,
 so a freed slot wakes exactly one task (no thundering herd), and the slot is recorded in the same
@@ -39,21 +43,35 @@ class Limit:
 GLOBAL_LIMITS = (Limit(100, 1.0), Limit(6000, 60.0))
 
 
+def per_worker_limits(workers: int, limits: Sequence[Limit] = GLOBAL_LIMITS) -> tuple[Limit, ...]:
+    """Each of `workers` processes keeps its own windows, so each gets an equal share of the budget."""
+    return tuple(Limit(max(1, limit.requests // max(1, workers)), limit.period_s) for limit in limits)
+
+
 class _Window:
-    """The admission times that still count against one limit (only the newest `requests` can matter)."""
+    """The requests that still count against one limit: those in flight, and those that ended
+    less than `period_s` ago (end times arrive in clock order, so the oldest is on the left)."""
 
     def __init__(self, limit: Limit) -> None:
         self.limit = limit
-        self._admitted: deque[float] = deque(maxlen=limit.requests)
+        self.in_flight = 0
+        self._ended: deque[float] = deque()
 
-    def opens_at(self) -> float:
-        """Earliest clock time at which one more admission keeps every window within the limit."""
-        if len(self._admitted) < self.limit.requests:
+    def opens_at(self, now: float) -> float:
+        """Earliest clock time at which one more request keeps the window within its limit
+        (infinity while only a request still in flight ending can make room)."""
+        while self._ended and self._ended[0] <= now - self.limit.period_s:
+            self._ended.popleft()
+        excess = self.in_flight + len(self._ended) - self.limit.requests
+        if excess < 0:
             return -math.inf
-        return self._admitted[0] + self.limit.period_s
+        if excess >= len(self._ended):
+            return math.inf
+        return self._ended[excess] + self.limit.period_s
 
-    def record(self, at: float) -> None:
-        self._admitted.append(at)
+    def end(self, at: float) -> None:
+        self.in_flight -= 1
+        self._ended.append(at)
 
 
 class _Gate:
@@ -63,12 +81,26 @@ class _Gate:
         self.windows = tuple(_Window(limit) for limit in limits)
         self.queue = asyncio.Lock()
 
-    def opens_at(self) -> float:
-        return max((window.opens_at() for window in self.windows), default=-math.inf)
+    def opens_at(self, now: float) -> float:
+        return max((window.opens_at(now) for window in self.windows), default=-math.inf)
 
-    def record(self, at: float) -> None:
-        for window in self.windows:
-            window.record(at)
+
+class Slot:
+    """One admitted request; `release()` when it has ended (answered, failed or cancelled)."""
+
+    def __init__(self, limiter: RateLimiter, windows: Sequence[_Window]) -> None:
+        self._limiter = limiter
+        self._windows = windows
+        for window in windows:
+            window.in_flight += 1
+
+    def release(self) -> None:
+        windows, self._windows = self._windows, ()
+        if windows:
+            now = self._limiter._clock()
+            for window in windows:
+                window.end(now)
+            self._limiter._ended.set()
 
 
 class RateLimiter:
@@ -84,32 +116,38 @@ class RateLimiter:
         self._sleep = sleep
         self._global = _Gate(global_limits)
         self._endpoints: dict[tuple[str, tuple[Limit, ...]], _Gate] = {}
+        self._ended = asyncio.Event()
 
-    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> None:
-        """Wait until every applicable limit allows one more request, then count it against all of them.
+    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> Slot:
+        """Wait until every applicable limit allows one more request, then count it against all of them
+        until `period_s` after the returned slot is released.
 
         Cancelling a waiting task gives its place up without using a slot.
         """
         if not endpoint_limits:
             async with self._global.queue:
                 await self._wait_until_open(self._global)
-                self._global.record(self._clock())
-            return
+                return Slot(self, self._global.windows)
         gate = self._endpoint_gate(endpoint, endpoint_limits)
         async with gate.queue:
             await self._wait_until_open(gate)
             async with self._global.queue:
                 await self._wait_until_open(self._global)
-                now = self._clock()
-                gate.record(now)
-                self._global.record(now)
+                return Slot(self, gate.windows + self._global.windows)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests admitted and not yet released (the global windows see every one)."""
+        return max((window.in_flight for window in self._global.windows), default=0)
 
     def wait_estimate(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> float:
         """Seconds until a request could be admitted, ignoring tasks already queued (a hint for Retry-After)."""
-        opens_at = self._global.opens_at()
-        if endpoint_limits:
-            opens_at = max(opens_at, self._endpoint_gate(endpoint, endpoint_limits).opens_at())
-        return max(0.0, opens_at - self._clock())
+        now = self._clock()
+        gates = [self._global] + ([self._endpoint_gate(endpoint, endpoint_limits)] if endpoint_limits else [])
+        opens_at = max(gate.opens_at(now) for gate in gates)
+        if opens_at == math.inf:  # every slot is held by a request in flight: at least one period more
+            return max(w.limit.period_s for gate in gates for w in gate.windows)
+        return max(0.0, opens_at - now)
 
     def _endpoint_gate(self, endpoint: str, endpoint_limits: Sequence[Limit]) -> _Gate:
         key = (endpoint, tuple(endpoint_limits))
@@ -119,8 +157,12 @@ class RateLimiter:
         return gate
 
     async def _wait_until_open(self, gate: _Gate) -> None:
-        while (delay := gate.opens_at() - self._clock()) > 0:
-            await self._sleep(delay)
+        while (opens_at := gate.opens_at(now := self._clock())) > now:
+            if opens_at == math.inf:
+                self._ended.clear()
+                await self._ended.wait()
+            else:
+                await self._sleep(opens_at - now)
 
 
 class RateLimiters:

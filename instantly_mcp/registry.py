@@ -48,8 +48,12 @@ class Operation:
 
     @property
     def retry_safe(self) -> bool:
-        """Repeating the request cannot send mail, spend credits or create a second object."""
-        return self.idempotent and self.risk != "outbound"
+        """Repeating the request cannot send mail, spend credits or create a second object.
+
+        A change that acts on "up to `limit` matching items" (delete_leads) is not: a repeat acts
+        on the next `limit` items."""
+        acts_on_a_batch = self.risk != "read" and "limit" in self.body_params
+        return self.idempotent and self.risk != "outbound" and not acts_on_a_batch
 
     @property
     def endpoint(self) -> str:

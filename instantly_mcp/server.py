@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,18 +14,25 @@ import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPDeprecationWarning
 
 from . import __version__
 from .client import InstantlyClient, key_fingerprint
 from .config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from .confirm import CONFIRM_FORM, Caller
-from .policy import GATED_RISKS, Policy, risk_counts
+from .discovery import Discovery
+from .policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
+from .progress import set_logging_level, tracked_call
+from .ratelimit import RateLimiters, per_worker_limits
+from .limits import default_limits
 from .registry import Operation, load_operations
+from .tenancy import TENANT_KEY_HEADER, tenant_of
 from .tools import error_result
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
-    "analytics, deliverability. List tools paginate with starting_after / next_starting_after."
+    "analytics, deliverability. List tools paginate with starting_after / next_starting_after. "
+    + SERVER_ARGUMENTS
 )
 
 
@@ -39,6 +47,7 @@ class Runtime:
     tools: list[types.Tool]
     key_fingerprint: str
     client: InstantlyClient | None = None
+    discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -49,17 +58,27 @@ def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
 
 
 def api_key_in_use(settings: Settings) -> str | None:
+    """The server's own key; None with --per-request-key, where every request brings its tenant's."""
+    if settings.per_request_key:
+        return None
     return SANDBOX_KEY if settings.uses_sandbox else settings.api_key
 
 
 def make_client(settings: Settings) -> InstantlyClient:
+    # Several workers each keep their own limiter, so each gets its share of the workspace budget.
+    limiters = RateLimiters(per_worker_limits(settings.workers))
+    key = api_key_in_use(settings)
     if settings.uses_sandbox:
-        return InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=SANDBOX_KEY, transport=sandbox_transport(settings), timeout=settings.timeout_s)
-    return InstantlyClient(base_url=settings.base_url, api_key=settings.api_key, timeout=settings.timeout_s)
+        return InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=key, transport=sandbox_transport(settings),
+                               timeout=settings.timeout_s, limiters=limiters)
+    return InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
 
 
 def announce_backend(settings: Settings) -> None:
-    if settings.uses_sandbox:
+    if settings.per_request_key:
+        where = "the built-in SANDBOX" if settings.uses_sandbox else f"the Instantly API at {settings.base_url}"
+        print(f"instantly-mcp: multi-tenant: each request's {TENANT_KEY_HEADER} header is sent to {where}", file=sys.stderr)
+    elif settings.uses_sandbox:
         reason = "--sandbox was given" if settings.sandbox else "INSTANTLY_API_KEY is not set"
         print(
             f"instantly-mcp: serving the built-in SANDBOX ({reason}); no real Instantly workspace is touched. "
@@ -88,12 +107,16 @@ def announce_policy(runtime: Runtime) -> None:
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
-    """Raises ConfigError for unknown names in the policy flags, before anything is served."""
+    """Raises ConfigError for unknown names in the policy flags or a bad INSTANTLY_MCP_MAX_* input
+    limit, before anything is served."""
+    default_limits()
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock)
-    tools = [policy.tool(op) for op in policy.visible_operations()]
+    discovery = Discovery(policy) if settings.discover else None
+    tools = discovery.tools() if discovery is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
-    return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint)
+    return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
+                   discovery=discovery)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -131,21 +154,32 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op = runtime.operations.get(params.name)
+        op, arguments = runtime.operations.get(params.name), params.arguments
+        if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
+            routed = runtime.discovery.route(params.name, params.arguments)
+            if isinstance(routed, types.CallToolResult):
+                return routed
+            op, arguments = routed
         if op is None:
             return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        assert runtime.client is not None
-        return await runtime.policy.call(caller_of(ctx, params), op, params.arguments, runtime.client, runtime.key_fingerprint)
+        tenant = tenant_of(runtime, ctx)
+        if isinstance(tenant, str):
+            return error_result(tenant)
+        async with tracked_call(ctx, tenant.client) as client:
+            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
 
-    return Server(
-        "instantly-mcp",
-        version=__version__,
-        title="Instantly.ai",
-        instructions=INSTRUCTIONS,
-        lifespan=lifespan,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
-    )
+    with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return Server(
+            "instantly-mcp",
+            version=__version__,
+            title="Instantly.ai",
+            instructions=INSTRUCTIONS,
+            lifespan=lifespan,
+            on_list_tools=list_tools,
+            on_call_tool=call_tool,
+            on_set_logging_level=set_logging_level,
+        )
 
 
 async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:

@@ -88,10 +88,10 @@ def build_filter(settings: Settings, operations: Mapping[str, Operation]) -> Too
     tool_filter = ToolFilter(
         grants=parse_grants(settings.scopes, operations),
         toolsets=known_names("--toolsets", settings.toolsets, sorted({op.toolset for op in operations.values()})),
-        tools=known_names("--tools", settings.tools, list(operations)),
+        tools=known_names("--tools", settings.tool_names, list(operations)),
         read_only=settings.read_only,
     )
-    hidden = [f"{name} ({'; '.join(tool_filter.reasons(operations[name]))})" for name in settings.tools if not tool_filter.visible(operations[name])]
+    hidden = [f"{name} ({'; '.join(tool_filter.reasons(operations[name]))})" for name in settings.tool_names if not tool_filter.visible(operations[name])]
     if hidden:
         raise ConfigError(f"--tools names tools that the other flags hide: {', '.join(hidden)}")
     if not any(tool_filter.visible(op) for op in operations.values()):

@@ -16,7 +16,10 @@ from pydantic import ValidationError
 
 from .client import ApiError, ApiRequest, InstantlyClient, TransportError
 from .errors import describe_api_error, describe_transport_error
+from .limits import InputLimits, InputTooLarge, default_limits
+from .progress import report_progress
 from .registry import Operation
+from .results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
 
 
 def annotations(op: Operation) -> types.ToolAnnotations:
@@ -69,10 +72,15 @@ class PreparedCall:
     request: ApiRequest
 
 
-def prepare(op: Operation, arguments: dict[str, Any] | None) -> PreparedCall:
+def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits | None = None) -> PreparedCall:
+    try:
+        (limits or default_limits()).check(arguments or {})
+    except InputTooLarge as exc:
+        raise InvalidArguments(f"Arguments too large for {op.name}; nothing was sent. {exc}") from None
     model = op.model()
     try:
-        validated = model.model_validate(arguments or {})
+        # Strict, as JSON: "5" is no integer and true no 1, so what is sent is what the schema says.
+        validated = model.model_validate_json(compact_json(arguments or {}), strict=True)
     except ValidationError as exc:
         raise InvalidArguments(validation_message(op, exc)) from None
     wire = validated.wire()
@@ -82,6 +90,8 @@ def prepare(op: Operation, arguments: dict[str, Any] | None) -> PreparedCall:
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
     path = op.path
     for name in op.path_params:
+        if str(wire[name]) == "":  # /block-lists-entries/ would address the whole collection
+            raise InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. {name}: must not be empty")
         path = path.replace("{" + name + "}", encode_segment(wire[name]))
     query = {k: wire[k] for k in op.query_params if k in wire}
     body: dict[str, Any] | None = {k: wire[k] for k in op.body_params if k in wire}
@@ -142,42 +152,148 @@ async def execute(call: PreparedCall, client: InstantlyClient, *, api_key: str |
 
 
 async def send(
-    call: PreparedCall, client: InstantlyClient, *, api_key: str | None = None
+    call: PreparedCall,
+    client: InstantlyClient,
+    *,
+    api_key: str | None = None,
+    shape: Shape = Shape(),
 ) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
+    if call.op.pagination in CURSOR_PAGINATION:
+        return await send_list(call, client, shape, api_key=api_key)
     try:
         response = await client.request(call.request, api_key=api_key)
-    except ApiError as err:
-        result = error_result(describe_api_error(err, tool=call.op.name, required_scopes=call.op.scopes))
+    except (ApiError, TransportError) as err:
+        return failure(call.op, err, call.arguments)
+    return success_result(call, response.data, shape), response.status
+
+
+def failure(
+    op: Operation, err: ApiError | TransportError, arguments: dict[str, Any] | None = None
+) -> tuple[types.CallToolResult, int | None]:
+    """`arguments` let a bulk tool's error say how many items are in doubt (errors.BULK_CHECKS)."""
+    if isinstance(err, ApiError):
+        result = error_result(describe_api_error(err, tool=op.name, required_scopes=op.scopes, arguments=arguments))
         return result, err.status if err.attempts else None
-    except TransportError as err:
-        return error_result(describe_transport_error(err, tool=call.op.name)), None
-    return success_result(call, response.data), response.status
+    return error_result(describe_transport_error(err, tool=op.name, arguments=arguments)), None
 
 
-def success_result(call: PreparedCall, data: Any) -> types.CallToolResult:
-    if isinstance(data, str):
-        text = data
-    else:
-        text = compact_json(with_next_page_hint(call, data))
+CURSOR_PAGINATION = ("cursor", "cursor_body")
+DEFAULT_PAGE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page fetched: the cursor it started after, where its items begin in the result, how
+    many there are, the cursor after it, and its items as Instantly sent them (before `fields`)."""
+
+    start: Any
+    first: int
+    items: list[Any]
+    end: Any
+
+
+async def send_list(
+    call: PreparedCall, client: InstantlyClient, shape: Shape, *, api_key: str | None = None
+) -> tuple[types.CallToolResult, int | None]:
+    """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
+    items or the last page. Each page goes through the client like any call (rate limiter,
+    retries); the last page asks for exactly what is still wanted, so its cursor resumes right
+    after the last item. A client that sent a progress token hears items fetched of max_items
+    after every page. A result over the size cap is cut at an item boundary, with the cursor that
+    resumes after the last item shown."""
+    op = call.op
+    try:
+        response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items), api_key=api_key)
+    except (ApiError, TransportError) as err:
+        return failure(op, err)
+    status, data = response.status, response.data
+    if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
+        return success_result(call, data, shape), status
+    pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
+    result: dict[str, Any] = {k: v for k, v in data.items() if k != "items"}
+    if shape.max_items:
+        stopped = await follow_pages(call, client, shape.max_items, pages, api_key=api_key)
+        result = {"next_starting_after": pages[-1].end, "pages": len(pages)}
+        if stopped:
+            result["stopped"] = stopped
+    items = [item for page in pages for item in page.items]
+    view = select({"items": items, **result}, shape.fields)
+    text = compact_json(page_view(op, view))
+    if len(text) <= shape.max_chars:
+        return text_result(text), status
+    kept = fitting_items(op, view, shape.max_chars)
+    resume = await resume_after(call, client, pages, kept, api_key=api_key)
+    return text_result(compact_json(cut_view(op, view, kept, resume))), status
+
+
+def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiRequest:
+    """The call's request for the page after `cursor`, asking for at most `limit` items."""
+    arguments = dict(call.arguments)
+    page_max = page_limit(call.op)
+    if limit is not None:
+        arguments["limit"] = min(int(arguments.get("limit") or page_max), page_max, limit)
+    if cursor is not None:
+        arguments["starting_after"] = cursor
+    return build_request(call.op, arguments)
+
+
+async def follow_pages(
+    call: PreparedCall, client: InstantlyClient, wanted: int, pages: list[Page], *, api_key: str | None = None
+) -> str | None:
+    """Fetch pages after the first until `wanted` items; a failure after the first page stops
+    the walk and is reported next to the items so far (and their cursor)."""
+    count = len(pages[0].items)
+    while True:
+        await report_progress(None, float(min(count, wanted)), float(wanted), f"{call.op.name}: {count} items, {len(pages)} pages")
+        last = pages[-1]
+        if count >= wanted or not last.end or not last.items or last.end == last.start:
+            return None
+        try:
+            response = await client.request(page_request(call, last.end, wanted - count), api_key=api_key)
+        except (ApiError, TransportError) as err:
+            reason = failure(call.op, err)[0].content[0]
+            return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
+        data = response.data if isinstance(response.data, dict) else {}
+        items = data.get("items") if isinstance(data.get("items"), list) else []
+        pages.append(Page(last.end, count, items, data.get("next_starting_after")))
+        count += len(items)
+
+
+async def resume_after(
+    call: PreparedCall, client: InstantlyClient, pages: list[Page], kept: int, *, api_key: str | None = None
+) -> Any:
+    """The cursor after item number `kept`: a page's own cursor at a page boundary, else the same
+    field of the last kept item that the page's cursor comes from, else asked of Instantly by
+    fetching that page again with limit = the items kept of it (a read; the cursor it answers
+    with is the exact one). None when none of these works."""
+    if kept == 0:
+        return pages[0].start
+    page = next(p for p in pages if p.first < kept <= p.first + len(p.items))
+    within = kept - page.first
+    cursor = derived_cursor(page.items, within, page.end)
+    if cursor is not None:
+        return cursor
+    try:
+        response = await client.request(page_request(call, page.start, within), api_key=api_key)
+    except (ApiError, TransportError):
+        return None
+    return response.data.get("next_starting_after") if isinstance(response.data, dict) else None
+
+
+def page_limit(op: Operation) -> int:
+    """The most items one page may ask for (the schema's maximum for `limit`)."""
+    limit = op.input_schema.get("properties", {}).get("limit", {})
+    return int(limit.get("maximum", DEFAULT_PAGE_LIMIT))
+
+
+def success_result(call: PreparedCall, data: Any, shape: Shape = Shape()) -> types.CallToolResult:
+    return text_result(text_of(call.op, data, shape))
+
+
+def text_result(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
-
-
-def with_next_page_hint(call: PreparedCall, data: Any) -> Any:
-    """Lists say how to get the next page, in one line the agent can act on."""
-    if not (isinstance(data, dict) and call.op.pagination and "items" in data):
-        return data
-    cursor = data.get("next_starting_after")
-    if cursor:
-        hint = f'More items: call {call.op.name} again with starting_after="{cursor}".'
-    else:
-        hint = "This is the last page."
-    return {**data, "next_starting_after": cursor, "hint": hint}
-
-
-def compact_json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def error_result(message: str) -> types.CallToolResult:

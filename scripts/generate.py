@@ -55,7 +55,7 @@ def build_entry(spec: Spec, op: SpecOperation, overrides: dict[str, Any]) -> dic
         "name": name,
         "title": custom.get("title") or ops_meta.title(name),
         "summary": summary,
-        "description": custom.get("description") or ops_meta.describe(op, summary),
+        "description": custom.get("description") or ops_meta.describe(op, summary, name),
         "method": op.method.upper(),
         "path": op.path,
         "tag": tag,

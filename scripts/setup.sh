@@ -4,7 +4,9 @@
 #   1. this package in editable mode with its `test` extra (pip; into .venv only
 #      where the system Python refuses pip installs: PEP 668 "externally managed")
 #   2. the pinned npm tools in scripts/node (Prism, MCP Inspector, MCP conformance
-#      suite, a Node 22 binary) from scripts/node/package-lock.json
+#      suite, mcpb, a Node 22 binary) from scripts/node/package-lock.json
+#   3. a separate venv for the LangChain example at .cache/venv-langchain
+#      (langchain-mcp-adapters requires mcp<2; ours needs mcp 2.3)
 #
 # One summary line per step; the full output of a failing step goes to
 # .cache/setup/*.log and its tail is printed.
@@ -122,7 +124,7 @@ setup_node() {
     command -v npm >/dev/null || { say "node: npm not found on PATH (Node.js 20+ with npm is needed)"; exit 1; }
     want="$(hash_files "$dir/package.json" "$dir/package-lock.json") $(uname -m)"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$node22" \
-          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" ]]; then
+          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" ]]; then
         say "node: up to date (Prism, MCP Inspector, conformance; Node $("$node22" -v))"
         return
     fi
@@ -140,5 +142,28 @@ setup_node() {
     say "node: npm installed scripts/node (Node $("$node22" -v) from $node_pkg) in $(( $(now) - t0 ))s"
 }
 
+# ---------------------------------------------------------------- LangChain venv
+setup_langchain() {
+    local t0 py venv req stamp want log
+    t0=$(now)
+    py="$(python_bin)"
+    venv="$ROOT/.cache/venv-langchain"
+    req="$ROOT/examples/requirements-langchain.txt"
+    stamp="$venv/.instantly-setup-stamp"
+    want="$(hash_files "$req") $("$py" -V 2>&1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; then
+        say "langchain venv: up to date (.cache/venv-langchain)"
+        return
+    fi
+    log="$LOGDIR/langchain.log"
+    rm -rf "$venv"
+    "$py" -m venv "$venv" >"$log" 2>&1 || fail "langchain venv" "$log"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r "$req" \
+        >>"$log" 2>&1 || fail "pip install -r examples/requirements-langchain.txt" "$log"
+    echo "$want" >"$stamp"
+    say "langchain venv: installed examples/requirements-langchain.txt in $(( $(now) - t0 ))s"
+}
+
 setup_python
 setup_node
+setup_langchain

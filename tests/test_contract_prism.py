@@ -18,18 +18,21 @@ from instantly_mcp.registry import load_operations
 from instantly_mcp.server import build_runtime, build_server
 from instantly_mcp.tools import InvalidArguments, prepare
 from support.recording import RecordingTransport
-from support.schema_args import arguments_for
+from support.schema_args import arguments_for, resolve_shared
 
 pytestmark = pytest.mark.prism
+SERVER_ARGUMENTS = {"dry_run", "confirm_token", "fields", "max_items"}  # the server's own, never sent upstream
 
 
-def contract_arguments(name: str) -> dict:
+def contract_arguments(name: str, schema: dict) -> dict:
     """The first of these that our own validation accepts: required fields only; every field
     (for "at least one field" rules); every field but one (for rules such as "if category is 0,
-    give no instruction"). All built from the inputSchema alone; nothing is sent while searching."""
+    give no instruction"). All built from the inputSchema as listed (shared shapes followed to
+    where the list spells them out); nothing is sent while searching."""
     op = load_operations()[name]
-    full = arguments_for(op.input_schema, full=True)
-    candidates = [arguments_for(op.input_schema), full]
+    schema = {**schema, "properties": {k: v for k, v in schema["properties"].items() if k not in SERVER_ARGUMENTS}}
+    full = arguments_for(schema, full=True)
+    candidates = [arguments_for(schema), full]
     candidates += [{k: v for k, v in full.items() if k != drop} for drop in full]
     for args in candidates:
         try:
@@ -55,9 +58,10 @@ def test_every_tool_sends_a_request_prism_accepts(prism_url: str) -> None:
         runtime = build_runtime(settings)
         runtime.client = InstantlyClient(base_url=prism_url, api_key="contract-key", transport=transport, max_retries=0)
         async with Client(build_server(settings, runtime), mode="legacy") as client:
+            listed = resolve_shared({tool.name: tool.input_schema for tool in (await client.list_tools()).tools})
             for name in names:
                 before = len(transport.exchanges)
-                args = contract_arguments(name)
+                args = contract_arguments(name, listed[name])
                 result = await client.call_tool(name, args)
                 sent = transport.exchanges[before:]
                 if len(sent) != 1:

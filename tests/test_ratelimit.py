@@ -32,7 +32,7 @@ def limiter_with(fake: FakeTime, limits=GLOBAL_LIMITS) -> RateLimiter:
 async def admit(limiter: RateLimiter, fake: FakeTime, n: int, endpoint: str = "GET /x", limits=()) -> list[float]:
     times = []
     for _ in range(n):
-        await limiter.acquire(endpoint, limits)
+        (await limiter.acquire(endpoint, limits)).release()
         times.append(fake.now)
     return times
 
@@ -102,7 +102,7 @@ async def test_request_waiting_on_its_endpoint_does_not_block_others() -> None:
 
     limiter = RateLimiter(GLOBAL_LIMITS, clock=fake.clock, sleep=sleep_until_released)
     one_per_minute = (Limit(1, 60.0),)
-    await limiter.acquire("GET /api/v2/emails", one_per_minute)
+    (await limiter.acquire("GET /api/v2/emails", one_per_minute)).release()
     parked = asyncio.create_task(limiter.acquire("GET /api/v2/emails", one_per_minute))
     await asyncio.sleep(0)
 
@@ -120,8 +120,9 @@ async def test_50_concurrent_tasks_are_admitted_fifo_without_overadmission_or_he
     admitted: list[tuple[int, float]] = []
 
     async def call(i: int) -> None:
-        await limiter.acquire("GET /x")
+        slot = await limiter.acquire("GET /x")
         admitted.append((i, fake.now))
+        slot.release()
 
     async with asyncio.TaskGroup() as tasks:
         for i in range(50):
@@ -135,7 +136,7 @@ async def test_50_concurrent_tasks_are_admitted_fifo_without_overadmission_or_he
 async def test_cancelled_waiter_gives_up_its_place_without_using_a_slot() -> None:
     fake = FakeTime()
     limiter = limiter_with(fake, (Limit(1, 1.0),))
-    await limiter.acquire("GET /x")
+    (await limiter.acquire("GET /x")).release()
     gate_open = asyncio.Event()
 
     async def blocked_sleep(delay: float) -> None:
@@ -181,7 +182,26 @@ async def test_real_clock_and_sleep() -> None:
     started = time.monotonic()
     stamps = []
     for _ in range(15):
-        await limiter.acquire("GET /x")
+        (await limiter.acquire("GET /x")).release()
         stamps.append(time.monotonic())
     assert max_in_window(stamps, 0.1) <= 5
     assert 0.2 <= time.monotonic() - started < 1.0
+
+
+async def test_a_request_counts_until_a_period_after_it_ended() -> None:
+    """Instantly counts a request when it arrives, somewhere between sending and the answer: the
+    window holds it from admission until period_s after release, whatever the network did."""
+    fake = FakeTime()
+    limiter = limiter_with(fake, (Limit(2, 1.0),))
+    first, second = await limiter.acquire("GET /x"), await limiter.acquire("GET /x")
+    assert limiter.wait_estimate("GET /x") == 1.0  # both in flight: at least a period more
+    third = asyncio.create_task(limiter.acquire("GET /x"))
+    await asyncio.sleep(0)
+    assert not third.done()
+    fake.now = 5.0  # a slow answer
+    first.release()
+    first.release()  # releasing twice changes nothing
+    slot = await third
+    assert fake.now == 6.0 and fake.sleeps == [1.0]
+    second.release()
+    slot.release()

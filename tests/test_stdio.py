@@ -37,7 +37,7 @@ def test_lists_all_240_tools_and_calls_the_sandbox_without_a_key(mode: str) -> N
     tools, result = anyio.run(run)
     assert len(tools) == 240
     assert {t.name for t in tools} == set(load_operations())
-    assert all(t.annotations and t.annotations.title for t in tools)
+    assert all(t.title and t.annotations for t in tools)
     assert not result.is_error, result.content[0].text
     page = json.loads(result.content[0].text)
     assert len(page["items"]) == 2 and page["next_starting_after"]

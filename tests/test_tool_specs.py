@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from instantly_mcp.registry import load_operations
-from instantly_mcp.tools import to_mcp_tool
+from instantly_mcp.tools import effective_hints, to_mcp_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS = load_operations()
@@ -94,12 +94,17 @@ def test_input_schema_is_flat_and_self_contained(name):
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_annotations_follow_the_risk_class(name):
     op = OPS[name]
-    hints = to_mcp_tool(op).annotations
-    assert hints.title
-    assert hints.read_only_hint is (op.risk == "read")
-    assert hints.destructive_hint is (op.risk in ("destructive", "outbound"))
-    assert hints.idempotent_hint is op.idempotent
-    assert hints.open_world_hint is True
+    tool = to_mcp_tool(op)
+    assert tool.title
+    hints = effective_hints(tool.annotations)  # as a client reads them: MCP defaults filled in
+    assert hints == {
+        "read_only": op.risk == "read",
+        "destructive": op.risk in ("destructive", "outbound"),
+        "idempotent": op.idempotent,
+        "open_world": True,
+    }
+    # left out only where the default is the cautious reading
+    assert tool.annotations.destructive_hint is (None if op.risk == "read" else op.risk in ("destructive", "outbound"))
     if op.method == "GET":
         assert op.risk == "read"
     if op.method == "DELETE":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import Annotated, Any, ClassVar
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import jsonschema
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, model_validator
@@ -25,8 +26,13 @@ class SpecModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _drop_nulls(cls, data: Any) -> Any:
+        """A null on an unknown name is kept, so that the name is still reported as unknown."""
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v is not None or k in cls.nullable_fields}
+            known = _field_names(cls)
+            data = {k: v for k, v in data.items() if v is not None or k in cls.nullable_fields or k not in known}
+            for name, annotation in _annotations(cls).items():
+                if name in data and _bool_for_number(annotation, data[name]):
+                    raise ValueError(f"{name}: true/false is not one of the numbers this field takes")
         return data
 
     @model_validator(mode="after")
@@ -94,3 +100,34 @@ Number = Annotated[float, PlainSerializer(lambda v: int(v) if float(v).is_intege
 """JSON Schema "number": accepts 5 or 5.5 and sends 5 back as 5, not 5.0."""
 
 FORMATS = {"email": "Email", "date-time": "DateTime", "date": "Date", "uri": "Uri"}
+
+
+@cache
+def _field_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every name a field may be given by: its Python name and its alias."""
+    return frozenset(n for name, f in model.model_fields.items() for n in (name, f.alias) if n)
+
+
+@cache
+def _annotations(model: type[BaseModel]) -> dict[str, Any]:
+    """Each field's type, by name and by alias."""
+    return {n: f.annotation for name, f in model.model_fields.items() for n in (name, f.alias) if n}
+
+
+def _bool_for_number(annotation: Any, value: Any) -> bool:
+    """Whether `value` holds a bool where the type wants one of a Literal's numbers: pydantic lets
+    true match Literal[1, 2] (true == 1), even in strict mode, and would send 1."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bool_for_number(args[0], value)
+    if origin in (Union, UnionType):
+        if isinstance(value, bool) and any(a in (bool, Any) for a in args):
+            return False
+        return any(_bool_for_number(a, value) for a in args)
+    if origin is Literal:
+        return isinstance(value, bool) and not any(isinstance(a, bool) for a in args)
+    if origin in (list, set, frozenset, tuple) and isinstance(value, list) and args:
+        return any(_bool_for_number(args[0], item) for item in value)
+    if origin is dict and isinstance(value, dict) and len(args) == 2:
+        return any(_bool_for_number(args[1], item) for item in value.values())
+    return False

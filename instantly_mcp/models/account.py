@@ -13,7 +13,7 @@ from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
 class ListAccountsInput(ToolInput):
     'List accounts'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='Pagination cursor from nextstartingafter, in timestampcreated&email format')
+    starting_after: str = Field(default=None, description='Pagination cursor from next_starting_after, in timestamp_created&email format')
     search: str = Field(default=None)
     status: Literal[1, 2, 3, -1, -2, -3] = Field(default=None, description='1=Active, 2=Paused, 3=Temporarily paused for…, -1=Connection Error, -2=Soft Bounce Error, -3=Sending Error')
     provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(default=None, description='1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant')
@@ -136,9 +136,9 @@ class EnableWarmupForAccountsInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['filter'])
     emails: list[str] = Field(default=None, description='List of emails to enable warmup accounts for', max_length=100)
     include_all_emails: bool = Field(default=None, description='If true, it will enable warmup to all accounts')
-    excluded_emails: list[str] = Field(default=None, description='List of emails to exclude when includeallemails is true', max_length=100)
-    filter: EnableWarmupForAccountsInputFilter1 | None = Field(default=None, description='Optional filter to apply when includeallemails is true')
-    search: str = Field(default=None, description='Optional search query to filter accounts when includeallemails is true')
+    excluded_emails: list[str] = Field(default=None, description='List of emails to exclude when include_all_emails is true', max_length=100)
+    filter: EnableWarmupForAccountsInputFilter1 | None = Field(default=None, description='Optional filter to apply when include_all_emails is true')
+    search: str = Field(default=None, description='Optional search query to filter accounts when include_all_emails is true')
 
 
 class DisableWarmupForAccountsInputFilter1(SpecModel):
@@ -153,9 +153,9 @@ class DisableWarmupForAccountsInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['filter'])
     emails: list[str] = Field(default=None, description='List of emails to disable warmup accounts for', max_length=100)
     include_all_emails: bool = Field(default=None, description='If true, it will disable warmup to all accounts')
-    excluded_emails: list[str] = Field(default=None, description='List of emails to exclude when includeallemails is true', max_length=100)
-    filter: DisableWarmupForAccountsInputFilter1 | None = Field(default=None, description='Optional filter to apply when includeallemails is true')
-    search: str = Field(default=None, description='Optional search query to filter accounts when includeallemails is true')
+    excluded_emails: list[str] = Field(default=None, description='List of emails to exclude when include_all_emails is true', max_length=100)
+    filter: DisableWarmupForAccountsInputFilter1 | None = Field(default=None, description='Optional filter to apply when include_all_emails is true')
+    search: str = Field(default=None, description='Optional search query to filter accounts when include_all_emails is true')
 
 
 class GetWarmupAnalyticsInput(ToolInput):

@@ -45,7 +45,7 @@ class CreateAiAgentInputPayload(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: CreateAiAgentInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
@@ -55,7 +55,7 @@ class CreateAiAgentInput(ToolInput):
     'Create AI agent'
     name: str = Field(description='Name of the agent')
     payload: CreateAiAgentInputPayload = Field(default=None, description='Reply agent (Inbox Manager) payload')
-    type: Any = Field(default=None, description='Agent type: number (1 = Reply Agent) or SDR type string ("website" or "pitchdeck")')
+    type: Any = Field(default=None, description='Agent type: number (1 = Reply Agent) or SDR type string ("website" or "pitch_deck")')
     input: str = Field(default=None, description='URL for website scraping or text content for pitch deck extraction')
     status: Literal[-1, 0, 1] = Field(default=None, description='Optional initial status of the agent')
     memory_from_workspace: bool = Field(default=None, description='When true, skips the initial scrape and copies memory from an existing AI Sales Agent in the workspace (AI Sales Agent…')
@@ -64,14 +64,14 @@ class CreateAiAgentInput(ToolInput):
     master_lead_list_id: str = Field(default=None, description='Master lead list ID for the AI Sales Agent')
     initial_scrape_ready: bool = Field(default=None, description='Whether the initial scrape is ready (AI Sales Agent only)')
     is_duplicate: bool = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
-    source_ai_sdr_id: str = Field(default=None, description='Required when isduplicate is true: the id of the AI Sales Agent to copy from')
+    source_ai_sdr_id: str = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
     agent_type: Literal[2, 4, 7, 8, 9, 10] = Field(default=None, description='Agent type code for SDR-like agents')
 
 
 class GetAiAgentsAnalyticsInput(ToolInput):
     'Get AI agents analytics'
     agent_ids: list[str] = Field(min_length=1, max_length=100)
-    agent_types: dict[str, Literal[1, 2, 3, 4, 6, 7, 8, 9, 10]] = Field(default=None, description='Optional mapping of agentid to agent type')
+    agent_types: dict[str, Literal[1, 2, 3, 4, 6, 7, 8, 9, 10]] = Field(default=None, description='Optional mapping of agent_id to agent type')
 
 
 class GetAiAgentInput(ToolInput):
@@ -217,7 +217,7 @@ class UpdateAiAgentInputPayload3(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: UpdateAiAgentInputPayload3NoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
@@ -270,8 +270,8 @@ class UpdateAiAgentInputConfig(SpecModel):
     research_details: str = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
     partnership_details: str = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
     enrichment_settings: UpdateAiAgentInputConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: UpdateAiAgentInputConfigOutreachSettings = Field(default=None, description='Settings for email outreach including campaignschedule, emaillist, emailtaglist, dailylimit, stoponreply…')
-    autonomy_settings: UpdateAiAgentInputConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilotmode, autoreplytoresponses, and manualleadsmode')
+    outreach_settings: UpdateAiAgentInputConfigOutreachSettings = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
+    autonomy_settings: UpdateAiAgentInputConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
 
 
 class UpdateAiAgentInput(ToolInput):

@@ -69,7 +69,7 @@ class CreateAiInboxManagerInputPayload(SpecModel):
     integrations: CreateAiInboxManagerInputPayloadIntegrations = Field(default=None, description='Configurations for app integrations')
     no_show: CreateAiInboxManagerInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
@@ -147,7 +147,7 @@ class UpdateAiInboxManagerInputPayload(SpecModel):
     integrations: UpdateAiInboxManagerInputPayloadIntegrations = Field(default=None, description='Configurations for app integrations')
     no_show: UpdateAiInboxManagerInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
@@ -181,7 +181,7 @@ class CreateAiInboxManagerGuidanceInput(ToolInput):
     'Create AI inbox manager guidance'
     body_fields: ClassVar = frozenset(['basic_guidance_options', 'category', 'instruction', 'label', 'status'])
     body_rules: ClassVar = {'allOf': [{'if': {'properties': {'category': {'enum': [0]}}}, 'then': {'required': ['basic_guidance_options'], 'properties': {'instruction': {'maxLength': 0}}}, 'else': {'required': ['instruction', 'status'], 'not': {'required': ['basic_guidance_options']}}}]}
-    body_rule_text: ClassVar = 'See the error for which combination of fields is required.'
+    body_rule_text: ClassVar = 'category 0 takes basic_guidance_options and no instruction; other categories take instruction and status.'
     id: str = Field(description='AI Inbox Manager ID')
     label: str = Field(description='Label of the guidance', min_length=1)
     category: Literal[0, 1, 2, 3, 4] = Field(description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
@@ -205,7 +205,7 @@ class UpdateAiInboxManagerGuidanceInput(ToolInput):
     'Update AI inbox manager guidance'
     body_fields: ClassVar = frozenset(['basic_guidance_options', 'category', 'instruction', 'label', 'status'])
     body_rules: ClassVar = {'allOf': [{'if': {'properties': {'category': {'enum': [0]}}, 'required': ['category']}, 'then': {'properties': {'instruction': {'maxLength': 0}}}}], 'minProperties': 1}
-    body_rule_text: ClassVar = 'See the error for which combination of fields is required.'
+    body_rule_text: ClassVar = 'Give at least one field to change; with category 0, no instruction.'
     id: str = Field(description='AI Inbox Manager ID')
     guidance_id: str = Field(description='Guidance ID')
     label: str = Field(default=None, description='Label of the guidance', min_length=1)

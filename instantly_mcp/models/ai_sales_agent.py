@@ -38,7 +38,7 @@ class ListAiAgentLeadActivityInput(ToolInput):
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
     limit: int = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
     skip: int = Field(default=None, description='Number of leads to skip for pagination (default 0)', ge=0)
-    filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter: "replied" returns only leads that replied; "hasopportunity" returns only leads with a positive…')
+    filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter: "replied" returns only leads that replied; "has_opportunity" returns only leads with a positive…')
 
 
 class ApproveAiAgentActivityInput(ToolInput):
@@ -96,7 +96,7 @@ class CreateAiSalesAgentInputConfigMemory(SpecModel):
     icps: list[CreateAiSalesAgentInputConfigMemoryIcpsItem] = Field(default=None, description='Ideal customer profiles the agent targets')
     active_icps_indexes: list[int] = Field(default=None, description='Indexes of the entries in icps that are currently active')
     business_offers: list[str] = Field(default=None, description='Offers the agent can pitch')
-    active_business_offers_indexes: list[int] = Field(default=None, description='Indexes of the entries in businessoffers that are currently active')
+    active_business_offers_indexes: list[int] = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
     custom_fields: list[str] = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
 
 
@@ -183,7 +183,7 @@ class CreateAiSalesAgentInput(ToolInput):
     'Create AI sales agent'
     body_fields: ClassVar = frozenset(['agent_type', 'config', 'description', 'initial_scrape_ready', 'input', 'is_duplicate', 'master_lead_list_id', 'memory_from_workspace', 'name', 'self_improvement', 'source_ai_sdr_id', 'status', 'type'])
     body_rules: ClassVar = {'allOf': [{'if': {'anyOf': [{'properties': {'memory_from_workspace': {'enum': [True]}}, 'required': ['memory_from_workspace']}, {'properties': {'is_duplicate': {'enum': [True]}}, 'required': ['is_duplicate']}]}, 'else': {'required': ['type', 'input']}}, {'if': {'properties': {'is_duplicate': {'enum': [True]}}, 'required': ['is_duplicate']}, 'then': {'required': ['source_ai_sdr_id']}, 'else': {'required': ['agent_type']}}]}
-    body_rule_text: ClassVar = 'See the error for which combination of fields is required.'
+    body_rule_text: ClassVar = 'Give type and input unless memory_from_workspace or is_duplicate; is_duplicate needs source_ai_sdr_id, else agent_type.'
     nullable_fields: ClassVar = frozenset(['description', 'input', 'self_improvement'])
     name: str = Field(description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
@@ -197,7 +197,7 @@ class CreateAiSalesAgentInput(ToolInput):
     master_lead_list_id: str = Field(default=None, description='Master lead list ID for the AI Sales Agent')
     initial_scrape_ready: bool = Field(default=None, description='Whether the initial scrape is ready')
     is_duplicate: bool = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
-    source_ai_sdr_id: str = Field(default=None, description='Required when isduplicate is true: the id of the AI Sales Agent to copy from')
+    source_ai_sdr_id: str = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
 
 
 class GetAiSalesAgentInput(ToolInput):
@@ -239,7 +239,7 @@ class UpdateAiSalesAgentInputConfigMemory(SpecModel):
     icps: list[UpdateAiSalesAgentInputConfigMemoryIcpsItem] = Field(default=None, description='Ideal customer profiles the agent targets')
     active_icps_indexes: list[int] = Field(default=None, description='Indexes of the entries in icps that are currently active')
     business_offers: list[str] = Field(default=None, description='Offers the agent can pitch')
-    active_business_offers_indexes: list[int] = Field(default=None, description='Indexes of the entries in businessoffers that are currently active')
+    active_business_offers_indexes: list[int] = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
     custom_fields: list[str] = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
 
 

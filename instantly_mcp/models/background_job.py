@@ -28,4 +28,4 @@ class ListBackgroundJobsInput(ToolInput):
 class GetBackgroundJobInput(ToolInput):
     'Get background job'
     id: str = Field(description='The ID of the requested item')
-    data_fields: str = Field(default=None, description='Comma-separated list of fields to include from the data object (e.g., "successcount,failedcount" or…')
+    data_fields: str = Field(default=None, description='Comma-separated list of fields to include from the data object (e.g., "success_count,failed_count" or…')

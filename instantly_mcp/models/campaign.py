@@ -68,7 +68,7 @@ class CreateCampaignInputSequencesItemStepsItem(SpecModel):
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
     pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CreateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -193,7 +193,7 @@ class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
     pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[UpdateCampaignInputSequencesItemStepsItemVariantsItem]
 
 

@@ -73,7 +73,7 @@ class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
     pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -182,7 +182,7 @@ class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
     pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 

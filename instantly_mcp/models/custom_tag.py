@@ -61,7 +61,7 @@ class ToggleCustomTagResourcesInput(ToolInput):
     tag_ids: list[str] = Field(description='The list of tag ids to assign or unassign', min_length=1)
     resource_type: Literal[1, 2] = Field(description='The resource type to assign or unassign the tags to (1=Account, 2=Campaign)')
     resource_ids: list[str] = Field(default=None, description='The list of resource ids to assign or unassign', min_length=1)
-    excluded_resource_ids: list[str] = Field(default=None, description='Optional list of resource ids to exclude when selectedall is true', min_length=1)
+    excluded_resource_ids: list[str] = Field(default=None, description='Optional list of resource ids to exclude when selected_all is true', min_length=1)
     assign: bool = Field(description='Whether to assign the tags to the resources')
     selected_all: bool = Field(default=None, description='Whether to select all resources')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | ToggleCustomTagResourcesInputFilter2 | None = Field(default=None, description='Optional selected-all filter')

@@ -28,7 +28,7 @@ class PlaceDfyEmailAccountOrderInputItemsItem(SpecModel):
     domain: str = Field(description='The domain to use for the email accounts.For regular DFY accounts the only allowed domain extensions (tlds) are .com…')
     email_provider: Literal[1, 2, 3] = Field(default=None, description='The mailbox product to order (1=Google, 2=AirMail, 3=Microsoft/Outlook)')
     forwarding_domain: str = Field(default=None, description='An optional domain to forward emails to')
-    accounts: list[PlaceDfyEmailAccountOrderInputItemsItemAccountsItem] = Field(default=None, description='List of email accounts to create (only if prewarmedup field is false)', max_length=100)
+    accounts: list[PlaceDfyEmailAccountOrderInputItemsItemAccountsItem] = Field(default=None, description='List of email accounts to create (only if pre_warmed_up field is false)', max_length=100)
 
 
 class PlaceDfyEmailAccountOrderInput(ToolInput):

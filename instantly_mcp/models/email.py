@@ -52,7 +52,7 @@ class ForwardEmailInput(ToolInput):
     'Forward email'
     body_fields: ClassVar = frozenset(['assigned_to', 'bcc_address_email_list', 'body', 'cc_address_email_list', 'eaccount', 'forwarded_attachments', 'include_original_body', 'reply_to', 'reply_to_uuid', 'subject', 'to_address_email_list'])
     body_rules: ClassVar = {'anyOf': [{'required': ['body'], 'properties': {'body': {'type': 'object', 'properties': {'html': {'type': 'string'}, 'text': {'type': 'string'}}, 'anyOf': [{'required': ['html'], 'properties': {'html': {'type': 'string', 'minLength': 1}}}, {'required': ['text'], 'properties': {'text': {'type': 'string', 'minLength': 1}}}]}}}, {'required': ['include_original_body'], 'properties': {'include_original_body': {'type': 'boolean', 'enum': [True]}}}]}
-    body_rule_text: ClassVar = 'See the error for which combination of fields is required.'
+    body_rule_text: ClassVar = 'Give body (html or text) or include_original_body=true.'
     eaccount: str = Field(description='The email account that will be used to send this email')
     reply_to_uuid: str = Field(description='The id of the email you want to forward')
     to_address_email_list: str = Field(description='Comma-separated list of recipients that will receive the forwarded email')

@@ -118,7 +118,7 @@ class CampaignSequencesItemStepsItem(SpecModel):
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
     pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CampaignSequencesItemStepsItemVariantsItem]
 
 
@@ -558,7 +558,7 @@ class AIAgentPayload3(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: AIAgentPayload3NoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
@@ -633,7 +633,7 @@ class AIInboxManagerPayload(SpecModel):
     integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
     no_show: AIInboxManagerPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of intereststatus values to trigger the agent on')
+    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
@@ -674,7 +674,7 @@ class AIInboxManager(SpecModel):
     is_auto_created: bool | None = Field(default=None, description='Whether the AI agent was auto-created')
     created_by: str | None = Field(default=None, description='User ID who created the AI agent')
     description: str | None = Field(default=None, description='Description of the AI agent')
-    metadata: AIInboxManagerMetadata = Field(default=None, description='Included only when the withmetadata parameter is true')
+    metadata: AIInboxManagerMetadata = Field(default=None, description='Included only when the with_metadata parameter is true')
 
 
 class AIDeliverabilityAgentPayloadIntegrationsSlack1(SpecModel):
@@ -880,7 +880,7 @@ class CustomTagMapping(SpecModel):
     'Custom Tag Mapping'
     id: str = Field(description='A Unique identifier')
     tag_id: str = Field(description='ID of the tag this custom mapping belongs to')
-    resource_id: str = Field(description='ID of the resource custom tag mapping belongs to, resourcetype determines the type of resource')
+    resource_id: str = Field(description='ID of the resource custom tag mapping belongs to, resource_type determines the type of resource')
     resource_type: Literal[1, 2] = Field(description='Resource type of custom tag, can be 1 for campaigns or 2 for accounts (1=Account, 2=Campaign)')
     timestamp_created: DateTime = Field(description='Timestamp when the custom tag mapping was created')
     organization_id: str = Field(description='Organization ID that owns this custom tag mapping')
@@ -1043,7 +1043,7 @@ class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
     pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the predelay value (minutes, hours, or days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CampaignSubsequenceSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -1147,8 +1147,8 @@ class AISalesAgentConfig(SpecModel):
     research_details: str = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
     partnership_details: str = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
     enrichment_settings: AISalesAgentConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: AISalesAgentConfigOutreachSettings = Field(default=None, description='Settings for email outreach including campaignschedule, emaillist, emailtaglist, dailylimit, stoponreply…')
-    autonomy_settings: AISalesAgentConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilotmode, autoreplytoresponses, and manualleadsmode')
+    outreach_settings: AISalesAgentConfigOutreachSettings = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
+    autonomy_settings: AISalesAgentConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
 
 
 class AISalesAgent(SpecModel):
@@ -1212,7 +1212,7 @@ class AISalesAgentActivity(SpecModel):
     action_type: Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'email_sent', 'lead_meeting_booked', 'lead_closed', 'email_opened', 'reply_received', 'opportunity_received', 'campaign_completed', 'imported_leads'] = Field(description='Type of action performed')
     action_status: Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed'] = Field(description='Status of the activity')
     action_payload: dict[str, Any] = Field(default=None, description='Payload data for the activity action')
-    action_output: dict[str, Any] = Field(default=None, description='Output data for frontend display (e.g., leademail, campaignname, etc.)')
+    action_output: dict[str, Any] = Field(default=None, description='Output data for frontend display (e.g., lead_email, campaign_name, etc.)')
     email_id: str | None = Field(default=None)
     approved_by: str | None = Field(default=None, description='User ID who approved this activity')
     approved_at: DateTime | None = Field(default=None, description='Timestamp when the activity was approved')
@@ -1239,7 +1239,7 @@ class Webhook(SpecModel):
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
-    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
+    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.interest_status (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
     timestamp_created: DateTime = Field(description='Timestamp when the webhook was created')
     status: Number | None = Field(default=None, description='Webhook status: 1 = active, -1 = error (disabled due to delivery failures)')

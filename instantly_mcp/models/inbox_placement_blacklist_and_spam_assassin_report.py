@@ -17,8 +17,8 @@ class ListInboxPlacementReportsInput(ToolInput):
     test_id: str
     date_from: str = Field(default=None)
     date_to: str = Field(default=None)
-    skip_spam_assassin_report: bool = Field(default=None, description='Flag to skip including spamassassinreport JSON')
-    skip_blacklist_report: bool = Field(default=None, description='Flag to skip including blacklistreport JSON')
+    skip_spam_assassin_report: bool = Field(default=None, description='Flag to skip including spam_assassin_report JSON')
+    skip_blacklist_report: bool = Field(default=None, description='Flag to skip including blacklist_report JSON')
 
 
 class GetInboxPlacementReportInput(ToolInput):

@@ -15,7 +15,7 @@ class ListWebhooksInput(ToolInput):
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
     starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     campaign: str = Field(default=None, description='Filter by campaign ID')
-    event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person'] = Field(default=None, description='Filter by event type (e.g., emailsent, leadinterested, allevents)')
+    event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person'] = Field(default=None, description='Filter by event type (e.g., email_sent, lead_interested, all_events)')
 
 
 class CreateWebhookInput(ToolInput):
@@ -25,7 +25,7 @@ class CreateWebhookInput(ToolInput):
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
-    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
+    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.interest_status (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
 
 
@@ -45,7 +45,7 @@ class UpdateWebhookInput(ToolInput):
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(default=None, description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
-    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.intereststatus (used for custom label events)')
+    custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.interest_status (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
 
 

@@ -48,6 +48,7 @@ class Sandbox:
     faults: FaultInjector
     key_scopes: dict[str, list[str]] | None = None
     request_log: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    log_epoch: int = 0  # bumped when the log is cleared, so requests still under way then stay out of it
 
     def reset(self) -> None:
         """Back to the initial workspace (demo data when seeding), also in SQLite."""
@@ -57,7 +58,15 @@ class Sandbox:
         ensure_workspace(self.store)
         self.store.commit()
 
-    def log(self, entry: dict[str, Any]) -> None:
+    def clear_log(self, *, forget_under_way: bool) -> list[dict[str, Any]]:
+        """Empty the log; with `forget_under_way`, requests still being handled will not be logged either."""
+        entries, self.request_log = self.request_log, []
+        self.log_epoch += forget_under_way
+        return entries
+
+    def log(self, entry: dict[str, Any], epoch: int) -> None:
+        if epoch != self.log_epoch:
+            return
         self.request_log.append(entry)
         if len(self.request_log) > MAX_LOG_ENTRIES:
             del self.request_log[: len(self.request_log) - MAX_LOG_ENTRIES]
@@ -104,11 +113,13 @@ class Api:
         self.sandbox = sandbox
 
     async def handle(self, request: Request) -> Response:
+        epoch = self.sandbox.log_epoch
         raw = await request.body()
         parsed, body = _parse_json(raw)
         entry: dict[str, Any] = {
             "method": request.method,
             "path": request.url.path,
+            "raw_path": (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1"),
             "query": _query_dict(request),
             "body": body if parsed else None,
             "ts": time.time(),
@@ -120,11 +131,11 @@ class Api:
                 await anyio.sleep(rule.delay_s)
             else:
                 entry["status"] = None if rule.kind == "drop" else rule.effective_status
-                self.sandbox.log(entry)
+                self.sandbox.log(entry, epoch)
                 return fault_response(rule)
         response = self._answer(request, raw, parsed, body, entry)
         entry["status"] = response.status_code
-        self.sandbox.log(entry)
+        self.sandbox.log(entry, epoch)
         return response
 
     def _answer(self, request: Request, raw: bytes, parsed: bool, body: Any, entry: dict[str, Any]) -> Response:
@@ -193,11 +204,14 @@ class Api:
 
 def _admin_routes(sandbox: Sandbox) -> list[Route]:
     async def requests_log(request: Request) -> Response:
+        """GET: the log; GET ?drain=true: the log, emptied in the same step (so long runs lose no entry); DELETE: empty it."""
+        if request.method == "DELETE" or request.query_params.get("drain") == "true":
+            entries = sandbox.clear_log(forget_under_way=request.method == "DELETE")
+        else:
+            entries = list(sandbox.request_log)
         if request.method == "DELETE":
-            cleared = len(sandbox.request_log)
-            sandbox.request_log.clear()
-            return _json(200, {"cleared": cleared})
-        return _json(200, sandbox.request_log)
+            return _json(200, {"cleared": len(entries)})
+        return _json(200, entries)
 
     async def faults(request: Request) -> Response:
         try:

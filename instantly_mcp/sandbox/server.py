@@ -20,4 +20,5 @@ class _HideDroppedConnections(logging.Filter):
 def serve(host: str = "127.0.0.1", port: int = 8089, db_path: str | None = None, seed: bool = True) -> None:
     """Serve the sandbox until interrupted."""
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
-    uvicorn.run(create_app(db_path=db_path, seed=seed), host=host, port=port, log_level="info")
+    # A latency fault may hold a request for minutes: shutting down does not wait for it.
+    uvicorn.run(create_app(db_path=db_path, seed=seed), host=host, port=port, log_level="info", timeout_graceful_shutdown=1)

@@ -5,10 +5,13 @@ exported from each input model (the model itself keeps validating everything, so
 widens or narrows what the server accepts):
 
 - property descriptions that only restate the property and tool name are dropped ("limit": "The
-  number of items to return"; "is_evergreen": "Whether the campaign is evergreen"), the rest are
-  cut to their first clause, keeping enum meanings ("0=Draft, 1=Active") and units;
+  number of items to return"; "is_evergreen": "Whether the campaign is evergreen"; or one more
+  word than the name, unless it is a unit or qualifier), the rest lose preambles ("If true, ",
+  "Optional ", examples in parentheses) and are cut to their first clause, keeping enum meanings
+  ("0=Draft, 1=Active") and units;
 - deprecated, alias and server-ignored nested properties are left out of the advertised schema
   (the model still accepts them);
+- `type: [X, "null"]` becomes X unless null has a stated meaning (the model still accepts null);
 - nested `additionalProperties` booleans go (the model rejects unknown keys and names them; the
   top level keeps `additionalProperties: false` so strict clients know), duplicate and catch-all
   `{}` union branches go, the UUID regex becomes `format: uuid`.
@@ -31,8 +34,8 @@ _FILLER = frozenset(
     """a an the of to for by in on at is are be been being this that these those it its whether if
     when true false set enable enabled disable disabled flag value values given specified provided
     optional used use using will should can which with and or from as into per any all item items
-    entry entries number return returned requested list array filter filters filtered field fields
-    results result data object string boolean indicating indicates whose what how do does should
+    entry entries number return returned requested filter filters filtered field fields
+    results result data object string boolean indicating indicates what how do does
     enum associated address whose current specific existing""".split()
 )
 # Words a `format` already says.
@@ -47,7 +50,14 @@ _FORMAT_WORDS = {
 _SELF_EXPLAINING = {"starting_after", "limit"}
 _DROPPED_PROPERTY = re.compile(r"^(deprecated\b|ignored\b)|\balias of\b.*\bboth keys are accepted\b", re.I)
 _MEANINGS = re.compile(r"\s*\((-?\d+=[^()]*)\)\s*$")
-_LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+_COLLECTION = re.compile(r"^(?:an? |the )?(?:list|array|set) of ", re.I)
+_EXAMPLES = re.compile(r"\s*\((?:e\.g\.|for example|such as)[^)]*\)", re.I)
+_PREAMBLES = (
+    re.compile(r"^(?:if|when) (?:true|set|enabled|provided)(?:,\s*|\s+then\s+|\s+)", re.I),
+    re.compile(r"^optional(?:ly)?\s+", re.I),
+    re.compile(r"^unique identifier (?:for|of)\s+", re.I),
+    re.compile(r"^(the|a|an)\s+", re.I),
+)
 _CLAUSE = re.compile(r"\s*(?:[;:(]|\s[-–—]\s|, (?:e\.g\.|such as|which|where|used|only|if|when)\b)")
 
 
@@ -69,16 +79,35 @@ def name_words(name: str) -> set[str]:
 
 def restates(text: str, prop: str, tool: str, fmt: str | None = None) -> bool:
     """Nothing is left once filler, the words of the property and tool names and of its format are
-    taken away. "ID" counts as information unless the property name says id already."""
+    taken away; or one word is left, when the description spells out every word of the property
+    name (so the name is no abbreviation to explain) and that word is no unit or qualifier.
+    "ID" counts as information unless the property name says id already."""
     known = name_words(prop) | name_words(tool) | words(" ".join(_FILLER | _FORMAT_WORDS.get(fmt or "", set())))
     if not ({"id"} & name_words(prop)) and fmt != "uuid":
         known.discard("id")
-    return not (words(text) - known)
+    said = words(_COLLECTION.sub("", text))
+    left = said - known
+    if not left:
+        return True
+    return bool(prop) and len(left) == 1 and name_words(prop) - {"is", "id"} <= said and not left & _KEEP
+
+
+# Words that always carry information: units and qualifiers (stemmed like the words they meet).
+_KEEP = words(
+    """second minute hour day week month year percent cent usd utc ms byte character char not only
+    never always max maximum min minimum least most null required default inclusive exclusive"""
+)
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """The first clause, cut at a word boundary near `limit`."""
-    text = _LEADING_ARTICLE.sub("", text.strip()).rstrip(".…").strip()
+    """The first clause without a preamble the type already says ("If true, ", "Optional "), cut
+    at a word boundary near `limit`."""
+    text, before = text.strip(), None
+    while text != before:
+        before = text
+        for pattern in _PREAMBLES:
+            text = pattern.sub("", text)
+    text = text.rstrip(".…").strip()
     text = text[:1].upper() + text[1:]
     if len(text) <= limit:
         return text
@@ -97,6 +126,7 @@ def field_description(text: str, prop: str, tool: str, fmt: str | None = None) -
     if match:
         meanings = match.group(1)
         text = text[: match.start()]
+    text = _EXAMPLES.sub("", text)
     long_enum = ""
     marker = text.find("One of ")
     if marker >= 0 and " values" in text[marker:]:
@@ -129,6 +159,8 @@ def economize(schema: Any, tool: str, prop: str = "", *, top: bool = True) -> An
                 out[key] = text
         elif key in ("anyOf", "oneOf"):
             out[key] = branches(economize(value, tool, prop, top=False))
+        elif key == "type" and isinstance(value, list) and optional_null(schema):
+            out[key] = next(t for t in value if t != "null")
         elif key == "pattern" and value == UUID_PATTERN:
             out["format"] = "uuid"
         elif isinstance(value, (dict, list)) and key not in ("enum", "required", "examples", "const", "default"):
@@ -140,6 +172,21 @@ def economize(schema: Any, tool: str, prop: str = "", *, top: bool = True) -> An
             only = out.pop(key)[0]
             out = {**only, **out}
     return out
+
+
+def optional_null(schema: dict[str, Any]) -> bool:
+    """`type: [X, "null"]` advertised as X: an agent leaves an optional field out rather than send
+    null. The model still accepts null and forwards it for the fields the spec marks nullable, so
+    clearing a field on update keeps working; it is only not advertised. Kept where the
+    description gives null a meaning ("null = unlimited") or an enum lists it."""
+    kinds = schema.get("type")
+    return (
+        isinstance(kinds, list)
+        and len(kinds) == 2
+        and "null" in kinds
+        and None not in (schema.get("enum") or [])
+        and "null" not in str(schema.get("description", "")).lower()
+    )
 
 
 def branches(items: list[Any]) -> list[Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .economy import restates
 from .spec import SpecOperation
-from .text import short_description, strip_scopes
+from .text import short_description, strip_markdown, strip_scopes
 
 _ARTICLES = {"a", "an", "the"}
 _VERBS = {"patch": "update", "retrieve": "get", "fetch": "get", "stop": "pause"}
@@ -108,10 +109,23 @@ def rate_limits(description: str) -> list[dict[str, int]]:
     return limits
 
 
-def describe(op: SpecOperation, summary: str, limit: int = 160) -> str:
-    """Purpose in one or two short sentences; the summary when the spec says nothing more."""
-    prose = strip_scopes(op.raw.get("description") or "")
-    text = short_description(prose, limit)
+_HTML = re.compile(r"<[^>]+>")
+# Sentences about the HTTP mechanics rather than what the tool does (rate limits are kept by the
+# server itself, and the POST-for-a-read deviation is the API's business, not the agent's).
+_MECHANICS = re.compile(r"^(rate limit\b|this endpoint is a post endpoint|note:)", re.I)
+_PREAMBLE = re.compile(r"^this endpoint (?:will |allows you to |lets you |can be used to )?", re.I)
+
+
+def describe(op: SpecOperation, summary: str, name: str, limit: int = 160) -> str:
+    """Purpose in one or two short sentences. Where the spec's words only restate the tool name,
+    the title stands in (every tool needs a description: MCP conformance checks it)."""
+    prose = strip_markdown(_HTML.sub(". ", strip_scopes(op.raw.get("description") or "")))
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(prose.split())) if s.strip(". ") and not _MECHANICS.match(s)]
+    text = short_description(_PREAMBLE.sub("", " ".join(sentences)), limit)
+    text = text[:1].upper() + text[1:]
     if not text or text.lower().rstrip(".") == summary.lower().rstrip("."):
         text = re.sub(r"\s*\([^)]*\)", "", summary)
-    return text.rstrip(".") + "."
+    text = re.sub(r"^Patch\b", "Update", text).rstrip(".")
+    if restates(text, "", name):
+        return title(name) + "."
+    return text if text.endswith("…") else text + "."

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 
 _SCOPES = re.compile(r"\s*Requires one of the following scopes:[^\n]*", re.I)
-_MARKDOWN = re.compile(r"[`*_]{1,2}")
+_MARKDOWN = re.compile(r"[`*]{1,2}|(?<![A-Za-z0-9])_{1,2}|_{1,2}(?![A-Za-z0-9])")  # not the _ inside snake_case names
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
+def strip_markdown(text: str) -> str:
+    return _MARKDOWN.sub("", text)
 
 
 def strip_scopes(text: str) -> str:

@@ -71,6 +71,7 @@ def test_latency_delays_then_answers_normally() -> None:
         assert client.app.state.sandbox.request_log[-1] | {"ts": 0} == {
             "method": "GET",
             "path": "/api/v2/emails/unread/count",
+            "raw_path": "/api/v2/emails/unread/count",
             "query": {},
             "body": None,
             "ts": 0,

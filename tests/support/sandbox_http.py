@@ -40,10 +40,13 @@ class SandboxProcess:
 
 
 @pytest.fixture(scope="session")
-def sandbox_process() -> Iterator[SandboxProcess]:
+def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
     port = free_port()
+    # Its access log goes to a file: a pipe nobody reads fills up and then blocks the server.
+    log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
+    log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,12 +57,13 @@ def sandbox_process() -> Iterator[SandboxProcess]:
             time.sleep(0.2)
     else:
         proc.kill()
-        pytest.fail(f"the sandbox did not start: {proc.stdout.read().decode(errors='replace')[-2000:] if proc.stdout else ''}")
+        pytest.fail(f"the sandbox did not start: {log_path.read_text(errors='replace')[-2000:]}")
     sandbox = SandboxProcess(url, proc)
     yield sandbox
     sandbox.admin.close()
     proc.terminate()
     proc.wait(10)
+    log.close()
 
 
 @pytest.fixture

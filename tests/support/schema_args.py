@@ -10,6 +10,7 @@ _FORMAT_VALUES = {
     "date-time": "2026-01-31T09:00:00Z",
     "date": "2026-01-31",
     "uri": "https://example.com/hook",
+    "uuid": "0b5c2f9e-6a1d-4c3b-9f1e-2d7a8b9c0d1e",
 }
 _PATTERN_VALUES = {
     r"^([01][0-9]|2[0-3]):([0-5][0-9])$": "09:30",
@@ -91,3 +92,52 @@ def object_for(schema: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
 def arguments_for(input_schema: dict[str, Any], *, full: bool = False) -> dict[str, Any]:
     """Required fields only, or every field with `full` (satisfies "at least one field" rules)."""
     return object_for(input_schema, full=full)
+
+
+_POINTER = re.compile(r"Same shape as ([\w.\-]+)(?: of (\w+))?")
+
+
+def child(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The property `name` of this schema, looking through array items and union branches, as a
+    reader following "Same shape as a.b of tool" would."""
+    properties = schema.get("properties") or {}
+    if name in properties:
+        return properties[name]
+    for inner in [schema.get("items")] + list(schema.get("anyOf") or []) + list(schema.get("oneOf") or []):
+        if isinstance(inner, dict):
+            found = child(inner, name)
+            if found is not None:
+                return found
+    return None
+
+
+def pointer_target(tools: dict[str, dict[str, Any]], tool: str, description: str) -> tuple[str, dict[str, Any]] | None:
+    match = _POINTER.search(description or "")
+    if not match:
+        return None
+    path, origin = match.group(1), match.group(2) or tool
+    node: dict[str, Any] | None = tools[origin]
+    for name in path.split("."):
+        node = child(node, name) if node is not None else None
+    if node is None:
+        raise AssertionError(f"{tool}: pointer {match.group(0)!r} leads nowhere")
+    return origin, node
+
+
+def resolve_shared(tools: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each listed inputSchema with its "Same shape as ..." pointers replaced by the shape they name
+    (in the same list), so that arguments can be built from what an agent actually reads."""
+
+    def resolve(schema: Any, tool: str) -> Any:
+        if isinstance(schema, list):
+            return [resolve(v, tool) for v in schema]
+        if not isinstance(schema, dict):
+            return schema
+        description = schema.get("description")
+        target = pointer_target(tools, tool, description) if isinstance(description, str) else None
+        if target is not None:
+            origin, shape = target
+            return resolve(shape, origin)
+        return {k: resolve(v, tool) for k, v in schema.items()}
+
+    return {name: resolve(schema, name) for name, schema in tools.items()}

@@ -1,0 +1,291 @@
+"""Discovery mode (`--tools discover`): three tools instead of 240.
+
+- search_tools(query, toolset?): BM25 over each visible tool's name, title, description, toolset,
+  spec tag and argument names and descriptions; offline, built on first use. Answers one line per
+  match: `name: summary`.
+- describe_tool(name): the tool's full inputSchema (with the server's own arguments), risk class,
+  confirmation gate, hints, scopes and the result fields `fields` may name.
+- call_tool(name, arguments): the same pipeline as a direct call (policy.py): the filter (scopes,
+  toolsets, --read-only), validation, dry_run, confirmation gates, audit log.
+
+The agent pays about 1,000 tokens of definitions instead of about 40,000, and a few hundred per
+tool it actually looks up.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import mcp_types as types
+
+from .policy import GATED_RISKS, Policy
+from .registry import Operation
+from .results import compact_json, selectable_fields
+from .tools import effective_hints, error_result, text_result
+
+SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
+DEFAULT_MATCHES = 8
+MAX_MATCHES = 25
+
+
+def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
+    return [
+        types.Tool(
+            name=SEARCH,
+            title="Search Instantly tools",
+            description=(
+                "Find the Instantly.ai API tool for a task (campaigns, leads, accounts, emails, analytics…). "
+                "Returns matching tool names with a one-line summary; then describe_tool, then call_tool."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "description": "What you want to do, e.g. pause a campaign"},
+                    "toolset": {"type": "string", "enum": sorted(set(toolsets))},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_MATCHES},
+                },
+                "required": ["query"],
+                "additionalProperties": False,
+            },
+            annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+        ),
+        types.Tool(
+            name=DESCRIBE,
+            title="Describe an Instantly tool",
+            description="A tool's arguments (JSON Schema), risk class and whether it asks the user to confirm.",
+            input_schema={
+                "type": "object",
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+            annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
+        ),
+        types.Tool(
+            name=CALL,
+            title="Call an Instantly tool",
+            description=(
+                "Run a tool by name with its arguments, as describe_tool gives them. Destructive and outbound "
+                "tools ask for confirmation; where an answer says to call a tool again, use call_tool again."
+            ),
+            input_schema={
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "arguments": {"type": "object"}},
+                "required": ["name"],
+                "additionalProperties": False,
+            },
+            annotations=types.ToolAnnotations(destructive_hint=True),
+        ),
+    ]
+
+
+@dataclass
+class Discovery:
+    """The three tools over the policy's visible operations."""
+
+    policy: Policy
+    _index: SearchIndex | None = field(default=None, repr=False)
+
+    def tools(self) -> list[types.Tool]:
+        return discovery_tools(op.toolset for op in self.policy.visible_operations())
+
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex(self.policy.visible_operations(), self.policy)
+        return self._index
+
+    def route(self, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult | tuple[Operation, dict[str, Any] | None]:
+        """A finished answer (search, describe, a mistake), or the operation and arguments to run
+        through the policy (call_tool)."""
+        arguments = arguments or {}
+        if name == SEARCH:
+            return self.search(arguments)
+        if name == DESCRIBE:
+            return self.describe(arguments)
+        if name == CALL:
+            return self.resolve_call(arguments)
+        if name in self.policy.operations:
+            return error_result(f"This server runs in discover mode: run {name} with call_tool(name={name!r}, arguments={{...}}).")
+        return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {CALL}.")
+
+    def search(self, arguments: dict[str, Any]) -> types.CallToolResult:
+        query, toolset, limit = arguments.get("query"), arguments.get("toolset"), arguments.get("limit", DEFAULT_MATCHES)
+        unknown = set(arguments) - {"query", "toolset", "limit"}
+        if not isinstance(query, str) or not query.strip() or unknown:
+            return error_result(f"{SEARCH} takes query (text), and optionally toolset and limit (1-{MAX_MATCHES}).")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_MATCHES:
+            return error_result(f"{SEARCH}: limit must be an integer from 1 to {MAX_MATCHES}.")
+        toolsets = sorted({op.toolset for op in self.policy.visible_operations()})
+        if toolset is not None and toolset not in toolsets:
+            return error_result(f"{SEARCH}: unknown toolset {toolset!r}; one of {', '.join(toolsets)}.")
+        matches = self.index.search(query, toolset=toolset, limit=limit)
+        if not matches:
+            return text_result(f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words.")
+        return text_result("\n".join(f"{op.name}: {summary(op)}" for op in matches))
+
+    def describe(self, arguments: dict[str, Any]) -> types.CallToolResult:
+        found = self.operation(arguments.get("name"), DESCRIBE, set(arguments) - {"name"})
+        if isinstance(found, types.CallToolResult):
+            return found
+        op = found
+        hints = effective_hints(self.policy.tool(op).annotations)
+        described: dict[str, Any] = {
+            "name": op.name,
+            "title": op.title,
+            "description": op.description or None,
+            "risk": op.risk,
+            "confirmation": self.policy.is_gated(op),
+            "read_only": hints["read_only"],
+            "idempotent": hints["idempotent"],
+            "scopes": list(op.scopes),
+            "input_schema": self.policy.input_schema(op),
+        }
+        fields = selectable_fields(op)
+        if fields:
+            described["result_fields"] = list(fields)
+        return text_result(compact_json({k: v for k, v in described.items() if v is not None}))
+
+    def resolve_call(self, arguments: dict[str, Any]) -> types.CallToolResult | tuple[Operation, dict[str, Any] | None]:
+        found = self.operation(arguments.get("name"), CALL, set(arguments) - {"name", "arguments"})
+        if isinstance(found, types.CallToolResult):
+            return found
+        inner = arguments.get("arguments")
+        if inner is not None and not isinstance(inner, dict):
+            return error_result(f"{CALL}: arguments must be an object (the tool's arguments by name); nothing was sent.")
+        return found, inner
+
+    def operation(self, name: Any, caller: str, unknown: set[str]) -> types.CallToolResult | Operation:
+        if unknown:
+            return error_result(f"{caller}: unknown argument {', '.join(sorted(unknown))}; nothing was sent.")
+        if not isinstance(name, str) or not name:
+            return error_result(f"{caller}: give name, a tool name from {SEARCH}.")
+        op = self.policy.operations.get(name)
+        if op is None:
+            close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            return error_result(f"Unknown tool {name!r}.{hint} Use {SEARCH} to find tools.")
+        refusal = self.policy.filter.refusal(op)
+        if refusal is not None:
+            return error_result(refusal)
+        return op
+
+
+def summary(op: Operation) -> str:
+    """One line: the description's first sentence, else the title; marked when it asks to confirm."""
+    text = (op.description or op.title).split(". ")[0].rstrip(".")
+    return text + (f" [{op.risk}]" if op.risk in GATED_RISKS else "")
+
+
+# --- search ----------------------------------------------------------------------------------
+
+_STOP = frozenset(
+    "a an the of to for in on at by with and or from my our your all any some this that it its is are be "
+    "i we me us do does how what which who want need please can could would should".split()
+)
+# Words agents use for what the tool names call otherwise.
+_SYNONYMS = {
+    "stop": ("pause",),
+    "halt": ("pause",),
+    "start": ("activate", "resume"),
+    "launch": ("activate",),
+    "resume": ("activate",),
+    "remove": ("delete",),
+    "erase": ("delete",),
+    "new": ("create",),
+    "make": ("create",),
+    "add": ("create",),
+    "block": ("block", "blocklist"),
+    "blacklist": ("block",),
+    "unsubscribe": ("block",),
+    "show": ("list", "get"),
+    "find": ("list", "search", "get"),
+    "fetch": ("get", "list"),
+    "see": ("list", "get"),
+    "edit": ("update",),
+    "change": ("update",),
+    "modify": ("update",),
+    "rename": ("update",),
+    "stats": ("analytics",),
+    "statistic": ("analytics",),
+    "metric": ("analytics",),
+    "performance": ("analytics",),
+    "mailbox": ("account",),
+    "inbox": ("account", "email"),
+    "sender": ("account",),
+    "message": ("email",),
+    "mail": ("email",),
+    "contact": ("lead",),
+    "prospect": ("lead",),
+    "people": ("lead",),
+    "sequence": ("campaign", "subsequence"),
+    "answer": ("reply",),
+    "respond": ("reply",),
+    "label": ("label", "tag"),
+    "tag": ("tag", "label"),
+}
+
+
+def stem(word: str) -> str:
+    for suffix in ("ies", "ing", "es", "ed", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def terms(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
+    return [stem(w) for w in words if w not in _STOP]
+
+
+class SearchIndex:
+    """BM25 over weighted fields: the name counts three times, title and description twice,
+    toolset, tag and the arguments once."""
+
+    K1, B = 1.2, 0.75
+
+    def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
+        self.operations = list(operations)
+        self.docs: list[Counter[str]] = []
+        for op in self.operations:
+            schema = policy.input_schema(op)
+            arguments = " ".join(f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items())
+            words = (
+                terms(op.name) * 3
+                + terms(op.title) * 2
+                + terms(op.description) * 2
+                + terms(f"{op.toolset} {op.tag}")
+                + terms(arguments)
+            )
+            self.docs.append(Counter(words))
+        self.lengths = [sum(doc.values()) for doc in self.docs]
+        self.average = sum(self.lengths) / max(len(self.docs), 1)
+        frequency = Counter(word for doc in self.docs for word in doc)
+        total = len(self.docs)
+        self.idf = {word: math.log(1 + (total - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
+
+    def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+        weights: dict[str, float] = {}
+        for word in terms(query):
+            weights[word] = max(weights.get(word, 0.0), 1.0)
+            for alias in _SYNONYMS.get(word, ()):
+                weights[stem(alias)] = max(weights.get(stem(alias), 0.0), 0.6)
+        scored = []
+        for position, (op, doc, length) in enumerate(zip(self.operations, self.docs, self.lengths)):
+            if toolset is not None and op.toolset != toolset:
+                continue
+            score = 0.0
+            for word, weight in weights.items():
+                count = doc.get(word, 0)
+                if count:
+                    norm = count * (self.K1 + 1) / (count + self.K1 * (1 - self.B + self.B * length / self.average))
+                    score += weight * self.idf.get(word, 0.0) * norm
+            if score > 0:
+                scored.append((-score, position, op))
+        scored.sort(key=lambda item: (item[0], item[1]))
+        return [op for _, _, op in scored[:limit]]

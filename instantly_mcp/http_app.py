@@ -1,0 +1,361 @@
+"""The server over HTTP: streamable HTTP at /mcp, legacy HTTP+SSE at /sse and /messages/, /healthz.
+
+    --transport http   /mcp (both protocol generations) plus /sse + /messages/ (unless --stateless)
+    --transport sse    /sse + /messages/ only (the 2024-11-05 transport)
+
+In front of the MCP endpoints, in this order: Host/Origin validation against DNS rebinding (421,
+403), the optional bearer token (401, constant-time compare), and with --per-request-key the
+tenant's X-Instantly-Api-Key (401 when missing). A session (SSE or stateful streamable HTTP) is
+bound to the tenant that opened it: the SDK answers another tenant's request for it as unknown.
+
+--stateless keeps nothing between requests, so any replica or worker can answer any request;
+confirmation tokens are HMACs that every replica sharing INSTANTLY_MCP_SECRET accepts.
+
+Shutdown (SIGTERM or Ctrl-C): uvicorn stops accepting connections, /healthz says "draining",
+tool calls in flight run to completion (up to --shutdown-timeout) and their answers are
+delivered, and only then are the long-lived SSE streams closed.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+from mcp.server.sse import SseServerTransport
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import __version__
+from .client import key_fingerprint
+from .config import Settings, is_loopback
+from .server import Runtime, build_runtime, build_server, make_client
+from .tenancy import TENANT_KEY_HEADER, valid_tenant_key
+
+log = logging.getLogger(__name__)
+
+MCP_PATH = "/mcp"
+SSE_PATH = "/sse"
+MESSAGES_PATH = "/messages/"
+HEALTH_PATH = "/healthz"
+SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS"  # how `--workers N` hands the settings to each worker
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+# ---------------------------------------------------------------- request checks
+
+
+def host_allowed(host: str | None, allowed: tuple[str, ...]) -> bool:
+    """`allowed` entries are host names, host:port, or host:* ; '*' allows any Host."""
+    if not host:
+        return False
+    host = host.lower()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    for entry in allowed:
+        entry = entry.lower()
+        if entry == "*" or entry == host:
+            return True
+        if entry.endswith(":*") and entry[:-2] == name:
+            return True
+        if ":" not in entry.replace("[::1]", "") and entry == name:
+            return True
+    return False
+
+
+def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """No Origin (not a browser) is fine; else scheme://host[:port] must match an entry (port may be *)."""
+    if not origin:
+        return True
+    origin = origin.lower().rstrip("/")
+    for entry in allowed:
+        entry = entry.lower().rstrip("/")
+        if entry == "*" or entry == origin:
+            return True
+        if entry.endswith(":*") and (origin == entry[:-2] or origin.startswith(entry[:-2] + ":")):
+            return True
+    return False
+
+
+def default_hosts(settings: Settings) -> tuple[str, ...]:
+    hosts = tuple(f"{name}:*" for name in LOOPBACK_NAMES)
+    if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
+        hosts += (f"{settings.host}:*",)
+    return hosts + settings.allowed_hosts
+
+
+def default_origins(settings: Settings) -> tuple[str, ...]:
+    origins = tuple(f"{scheme}://{name}:*" for scheme in ("http", "https") for name in LOOPBACK_NAMES)
+    return origins + settings.allowed_origins
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
+
+
+def token_matches(given: str | None, expected: str) -> bool:
+    """Constant time in the token's content and length (both sides are hashed first)."""
+    return given is not None and hmac.compare_digest(_digest(given), _digest(expected))
+
+
+def bearer_of(headers: Headers) -> str | None:
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status in (401, 403) else -32600, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class Guard:
+    """ASGI middleware in front of the MCP endpoints; /healthz and unknown paths pass untouched."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.hosts = default_hosts(settings)
+        self.origins = default_origins(settings)
+        self.auth_token = settings.auth_token
+        self.per_request_key = settings.per_request_key
+
+    @staticmethod
+    def guards(path: str) -> bool:
+        return path in (MCP_PATH, MCP_PATH + "/", SSE_PATH) or path.startswith(MESSAGES_PATH)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.guards(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        refusal = self.check(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def check(self, scope: Scope) -> Response | None:
+        headers = Headers(scope=scope)
+        if not host_allowed(headers.get("host"), self.hosts):
+            return error_response(421, "Invalid Host header (DNS rebinding protection; see --allowed-hosts)")
+        if not origin_allowed(headers.get("origin"), self.origins):
+            return error_response(403, "Invalid Origin header (DNS rebinding protection; see --allowed-origins)")
+        if self.auth_token is not None and not token_matches(bearer_of(headers), self.auth_token):
+            return error_response(
+                401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
+                {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
+            )
+        if self.per_request_key:
+            key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
+            if key is None:
+                return error_response(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
+            # The SDK binds each session to the principal that opened it: here, the tenant.
+            principal = AccessToken(token="", client_id=f"tenant:{key_fingerprint(key)}", scopes=[])
+            scope["user"] = AuthenticatedUser(principal)
+        return None
+
+
+# ---------------------------------------------------------------- drain on shutdown
+
+
+class Drain:
+    """Counts MCP requests in flight; on shutdown waits for them before closing the SSE streams."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self.inflight = 0
+        self.draining = False
+
+    async def middleware(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        """A server middleware around every request handler (tools/call above all)."""
+        self.inflight += 1
+        try:
+            return await call_next(ctx)
+        finally:
+            self.inflight -= 1
+
+    async def watch(self) -> None:
+        """Wait for uvicorn to start shutting down, let the calls in flight finish, then end the streams."""
+        from sse_starlette.sse import AppStatus
+
+        while not shutdown_requested():
+            await anyio.sleep(0.1)
+        self.draining = True
+        print(f"instantly-mcp: shutting down; waiting for {self.inflight} call(s) in flight", file=sys.stderr)
+        with anyio.move_on_after(max(0.5, self.timeout_s - 1.0)):
+            while self.inflight:
+                await anyio.sleep(0.05)
+        await anyio.sleep(0.3)  # let the last answers leave before their streams are ended
+        AppStatus.should_exit = True
+
+
+def shutdown_requested() -> bool:
+    """True once uvicorn (single process or a worker) got SIGTERM/SIGINT: its handler is a bound method."""
+    handler = signal.getsignal(signal.SIGTERM)
+    server = getattr(handler, "__self__", None)
+    return bool(getattr(server, "should_exit", False))
+
+
+# ---------------------------------------------------------------- the app
+
+
+class SseEndpoint:
+    """GET /sse: one legacy SSE connection, served by the same MCP server as /mcp."""
+
+    def __init__(self, transport: SseServerTransport, server: Any) -> None:
+        self.transport = transport
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+            await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
+    from sse_starlette.sse import AppStatus
+
+    runtime = runtime or build_runtime(settings)
+    server = build_server(settings, runtime)
+    drain = Drain(settings.shutdown_timeout_s)
+    server.middleware.append(drain.middleware)
+    # Our Drain ends the SSE streams once the calls in flight are answered; sse-starlette's own
+    # reaction to SIGTERM would cut them at once, answers and all.
+    AppStatus.disable_automatic_graceful_drain()
+
+    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
+    manager: StreamableHTTPSessionManager | None = None
+    if settings.transport == "http":
+        # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
+        manager = StreamableHTTPSessionManager(app=server, stateless=settings.stateless, security_settings=None)
+        routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
+    if not settings.stateless:
+        sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
+        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server), methods=["GET"]))
+        routes.append(Mount(MESSAGES_PATH, app=sse.handle_post_message))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        AppStatus.should_exit = False
+        owns_client = runtime.client is None
+        if owns_client:
+            runtime.client = make_client(settings)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(drain.watch)
+                if manager is not None:
+                    async with manager.run():
+                        yield
+                else:
+                    yield
+                tg.cancel_scope.cancel()
+        finally:
+            if owns_client and runtime.client is not None:
+                await runtime.client.aclose()
+                runtime.client = None
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(Guard, settings=settings)
+    app.state.runtime = runtime
+    app.state.drain = drain
+    return app
+
+
+def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
+    async def healthz(request: Request) -> Response:
+        body = {
+            "status": "draining" if drain.draining else "ok",
+            "version": __version__,
+            "tools": len(runtime.tools),
+            "stateless": settings.stateless,
+            "inflight": drain.inflight,
+        }
+        return JSONResponse(body, status_code=503 if drain.draining else 200)
+
+    return healthz
+
+
+# ---------------------------------------------------------------- running it
+
+
+def settings_to_env(settings: Settings) -> str:
+    return base64.urlsafe_b64encode(json.dumps(dataclasses.asdict(settings)).encode()).decode()
+
+
+def settings_from_env() -> Settings:
+    values = json.loads(base64.urlsafe_b64decode(os.environ[SETTINGS_ENV]))
+    fields = {f.name: f.type for f in dataclasses.fields(Settings)}
+    for name, value in values.items():
+        if isinstance(value, list) and "tuple" in str(fields.get(name, "")):
+            values[name] = tuple(value)
+    return Settings(**values)
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn factory each worker process calls (`--workers N`)."""
+    return create_app(settings_from_env())
+
+
+def announce_http(settings: Settings) -> None:
+    base = f"http://{settings.host if ':' not in settings.host else f'[{settings.host}]'}:{settings.port}"
+    endpoints = []
+    if settings.transport == "http":
+        endpoints.append(f"{base}{MCP_PATH} (streamable HTTP)")
+    if not settings.stateless:
+        endpoints.append(f"{base}{SSE_PATH} (legacy SSE)")
+    extras = [
+        "bearer token required" if settings.auth_token else "no bearer token",
+        "stateless" if settings.stateless else "sessions in memory",
+        f"{settings.workers} worker(s)",
+    ]
+    print(f"instantly-mcp: serving MCP at {' and '.join(endpoints)}; {', '.join(extras)}", file=sys.stderr)
+    if not is_loopback(settings.host) and not settings.auth_token:
+        print(
+            f"instantly-mcp: WARNING listening on {settings.host} without --auth-token: anyone who can reach "
+            "this port can call the tools. Put it behind an authenticating proxy or set INSTANTLY_MCP_AUTH_TOKEN.",
+            file=sys.stderr,
+        )
+
+
+def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
+    import uvicorn
+
+    options: dict[str, Any] = dict(
+        host=settings.host,
+        port=settings.port,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
+        log_level="warning",
+        access_log=False,  # paths carry SSE session ids; never headers, so never keys
+        lifespan="on",
+    )
+    if settings.workers > 1:
+        if not settings.secret:  # the workers must accept each other's confirmation tokens
+            settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
+        os.environ[SETTINGS_ENV] = settings_to_env(settings)
+        config = uvicorn.Config("instantly_mcp.http_app:app_from_env", factory=True, workers=settings.workers, **options)
+    else:
+        config = uvicorn.Config(create_app(settings, runtime), **options)
+    announce_http(settings)
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        server.run()
+        if not server.started:
+            raise SystemExit(f"instantly-mcp: could not serve on {settings.host}:{settings.port}")

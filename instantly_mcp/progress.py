@@ -1,0 +1,148 @@
+"""What the client hears while a tool call runs: progress notifications and log messages.
+
+- `report_progress(ctx, done, total, message)`: a progress notification for the tool call `ctx`
+  serves (ctx None: the call running in this task). Sent only when the client asked for progress
+  (a progressToken in the request); values that would not increase are dropped, as the spec
+  requires. Code deeper in the pipeline (auto-pagination in tools.py, say) can call it with
+  ctx=None, since `tracked_call` puts the current call's reporter in a context variable.
+- `tracked_call(ctx, client)`: the client a call should use. It reports progress after each
+  upstream request (request n done: progress n) until the code above reports its own figures
+  (items fetched of max_items, say), and logs each request to the client (debug; failures as
+  warning) at the level the client set with logging/setLevel (default: warning).
+- `set_logging_level`: the logging/setLevel handler. The level is kept per connection; on the
+  2026-07-28 protocol, which has no setLevel, the request's own _meta opt-in decides instead.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import time
+import warnings
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, get_args
+
+import mcp_types as types
+from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from .client import ApiError, ApiRequest, ApiResponse, TransportError
+
+log = logging.getLogger(__name__)
+
+LEVELS: tuple[str, ...] = get_args(types.LoggingLevel)
+DEFAULT_LEVEL = "warning"
+LOGGER_NAME = "instantly"
+
+_current: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar("instantly_mcp_progress", default=None)
+_levels: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+class Reporter:
+    """Progress for one tools/call: monotonic, and explicit figures win over the automatic count."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.last: float = 0.0
+        self.explicit = False
+        self.requests = 0
+
+    async def report(self, done: float, total: float | None = None, message: str | None = None, *, automatic: bool = False) -> None:
+        if automatic and self.explicit:
+            return
+        if not automatic:
+            self.explicit = True
+        if done <= self.last:
+            return
+        self.last = done
+        session = getattr(self.ctx, "session", None)
+        if session is None:
+            return
+        try:
+            await session.report_progress(done, total, message)
+        except Exception as exc:  # a client gone away must not fail the call
+            log.debug("progress notification not sent: %s", exc)
+
+
+async def report_progress(ctx: Any, done: float, total: float | None = None, message: str | None = None) -> None:
+    """Tell the client how far the call is (a no-op unless it sent a progress token)."""
+    reporter = _current.get()
+    if ctx is not None and (reporter is None or reporter.ctx is not ctx):
+        reporter = Reporter(ctx)
+    if reporter is not None:
+        await reporter.report(done, total, message)
+
+
+class TrackedClient:
+    """The call's view of the client: every upstream request is counted, reported and logged."""
+
+    def __init__(self, inner: Any, reporter: Reporter) -> None:
+        self._inner = inner
+        self._reporter = reporter
+
+    async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse:
+        started = time.perf_counter()
+        try:
+            response = await self._inner.request(req, api_key=api_key)
+        except (ApiError, TransportError) as exc:
+            await send_log(self._reporter.ctx, "warning", f"{req.method} {req.path} failed: {exc}")
+            raise
+        reporter = self._reporter
+        reporter.requests += 1
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        await send_log(reporter.ctx, "debug", f"{req.method} {req.path} -> {response.status} in {elapsed_ms:.0f} ms")
+        noun = "request" if reporter.requests == 1 else "requests"
+        await reporter.report(reporter.requests, None, f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})", automatic=True)
+        return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@asynccontextmanager
+async def tracked_call(ctx: Any, client: Any) -> AsyncIterator[TrackedClient]:
+    reporter = Reporter(ctx)
+    token = _current.set(reporter)
+    try:
+        yield TrackedClient(client, reporter)
+    finally:
+        _current.reset(token)
+
+
+def _connection_of(ctx: Any) -> Any:
+    session = getattr(ctx, "session", None)
+    return getattr(session, "_connection", session)
+
+
+async def set_logging_level(ctx: Any, params: types.SetLevelRequestParams) -> types.EmptyResult:
+    connection = _connection_of(ctx)
+    try:
+        _levels[connection] = params.level
+    except TypeError:  # not weak-referenceable: nothing to remember it on
+        pass
+    return types.EmptyResult()
+
+
+def _threshold(ctx: Any) -> str:
+    if getattr(ctx, "protocol_version", None) in MODERN_PROTOCOL_VERSIONS:
+        return LEVELS[0]  # the session applies the request's own opt-in
+    try:
+        return _levels.get(_connection_of(ctx), DEFAULT_LEVEL)
+    except TypeError:
+        return DEFAULT_LEVEL
+
+
+async def send_log(ctx: Any, level: str, message: str) -> None:
+    """A notifications/message to the client, if it asked for this level (never fails the call)."""
+    session = getattr(ctx, "session", None)
+    if session is None or LEVELS.index(level) < LEVELS.index(_threshold(ctx)):
+        return
+    try:
+        with warnings.catch_warnings():  # deprecated only from 2026-07-28 on; handshake clients still use it
+            warnings.simplefilter("ignore", MCPDeprecationWarning)
+            sending = session.send_log_message(level, message, logger=LOGGER_NAME, related_request_id=ctx.request_id)
+        await sending
+    except Exception as exc:
+        log.debug("log notification not sent: %s", exc)

@@ -1,0 +1,182 @@
+"""What a successful call returns: only the fields asked for, never more than a set size.
+
+Results are compact JSON text, and only text: no structuredContent and no outputSchema (see
+README "Results"). `fields` keeps the named top-level fields (of each item, for lists); a result
+longer than `max_chars` is cut at an item boundary and says so, with the cursor to continue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .registry import Operation
+
+DEFAULT_MAX_RESULT_CHARS = 20_000
+MAX_ITEMS_LIMIT = 1_000
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the caller wants the result: which fields, how many items across pages, how long."""
+
+    fields: tuple[str, ...] | None = None
+    max_items: int | None = None
+    max_chars: int = DEFAULT_MAX_RESULT_CHARS
+
+
+def record_schema(op: Operation) -> dict[str, Any] | None:
+    """The output outline of one record: each item of a list result, else the result itself."""
+    schema = op.output_schema
+    if not schema or op.response_type != "application/json":
+        return None
+    items = (schema.get("properties") or {}).get("items")
+    if schema.get("type") == "object" and isinstance(items, dict) and items.get("type") == "array":
+        return _merged(items.get("items") or {})
+    if schema.get("type") == "array":
+        return _merged(schema.get("items") or {})
+    return _merged(schema)
+
+
+def _merged(schema: dict[str, Any]) -> dict[str, Any]:
+    """allOf parts side by side, as the API sends them."""
+    if "allOf" not in schema:
+        return schema
+    properties: dict[str, Any] = dict(schema.get("properties") or {})
+    for part in schema["allOf"]:
+        properties.update(_merged(part).get("properties") or {})
+    return {**{k: v for k, v in schema.items() if k != "allOf"}, "properties": properties}
+
+
+def selectable_fields(op: Operation) -> tuple[str, ...]:
+    """The top-level fields `fields` may name; empty when the tool does not take `fields`.
+    Read tools whose records have at least three named fields: with fewer, selection saves nothing."""
+    if op.risk != "read":
+        return ()
+    names = tuple((record_schema(op) or {}).get("properties") or ())
+    return names if len(names) >= 3 else ()
+
+
+def is_list_result(data: Any) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("items"), list)
+
+
+def select(data: Any, fields: tuple[str, ...] | None) -> Any:
+    if not fields:
+        return data
+    keep = lambda record: {k: record[k] for k in fields if k in record} if isinstance(record, dict) else record  # noqa: E731
+    if is_list_result(data):
+        return {**data, "items": [keep(item) for item in data["items"]]}
+    if isinstance(data, list):
+        return [keep(item) for item in data]
+    return keep(data)
+
+
+def compact_json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def page_view(op: Operation, data: dict[str, Any]) -> dict[str, Any]:
+    """A list result with its cursor and a one-line hint the agent can act on."""
+    if not op.pagination:
+        return data
+    cursor = data.get("next_starting_after")
+    if cursor:
+        hint = f'More items: call {op.name} again with starting_after="{cursor}".'
+    else:
+        hint = "This is the last page."
+    return {**data, "next_starting_after": cursor, "hint": hint}
+
+
+def cut_view(op: Operation, data: dict[str, Any], kept: int, resume: Any) -> dict[str, Any]:
+    """The first `kept` items, a note that the rest was left out, and how to get it."""
+    items = data["items"]
+    note = f"Truncated: {kept} of {len(items)} items shown, to stay under the result size limit."
+    if resume is not None:
+        hint = f'For the rest call {op.name} again with starting_after="{resume}", or ask for fewer fields.'
+    else:
+        hint = f"The rest cannot be reached by cursor; call {op.name} again with limit={max(kept, 1)} or fewer fields."
+    rest = {k: v for k, v in data.items() if k not in ("items", "next_starting_after", "hint")}
+    return {"items": items[:kept], **rest, "next_starting_after": resume, "truncated": note, "hint": hint}
+
+
+PLACEHOLDER_CURSOR = "0" * 40
+"""Stands in for the resume cursor while measuring what fits (cursors are ids, emails or timestamps)."""
+
+
+def fitting_items(op: Operation, data: dict[str, Any], max_chars: int) -> int:
+    """How many leading items fit under max_chars, rendered as a cut page."""
+    return _fitting(data["items"], lambda n: len(compact_json(cut_view(op, data, n, PLACEHOLDER_CURSOR))), max_chars)
+
+
+def list_text(op: Operation, data: dict[str, Any], max_chars: int) -> str:
+    """A list result that is not cursor-paginated (or whose cursor cannot be resumed), cut at an
+    item boundary when too long."""
+    text = compact_json(page_view(op, data))
+    if len(text) <= max_chars:
+        return text
+    kept = fitting_items(op, data, max_chars)
+    return compact_json(cut_view(op, data, kept, None))
+
+
+def derived_cursor(items: list[Any], kept: int, cursor: Any) -> Any:
+    """The cursor after the last kept item. Instantly's cursor is a field of the last item of the
+    page (its id, email or timestamp, depending on the endpoint): find which one, and take it from
+    the last item kept. None when no field matches."""
+    if kept >= len(items):
+        return cursor
+    if kept == 0 or cursor is None or not isinstance(items[-1], dict) or not isinstance(items[kept - 1], dict):
+        return None
+    for field, value in items[-1].items():
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) == str(cursor):
+            return items[kept - 1].get(field)
+    return None
+
+
+def _fitting(items: list[Any], size: Any, max_chars: int) -> int:
+    """The most leading items whose rendering stays under max_chars (at least 0), by bisection."""
+    low, high = 0, len(items)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(middle) <= max_chars:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def text_of(op: Operation, data: Any, shape: Shape) -> str:
+    """The result text for any successful answer: CSV or other text, list pages, records."""
+    if isinstance(data, str):
+        return cut_text(data, shape.max_chars)
+    data = select(data, shape.fields)
+    if is_list_result(data):
+        return list_text(op, data, shape.max_chars)
+    text = compact_json(data)
+    if len(text) <= shape.max_chars:
+        return text
+    if isinstance(data, list):
+        note = f"\nTruncated: {{kept}} of {len(data)} elements shown, to stay under the result size limit{_fields_advice(op, shape)}."
+        kept = _fitting(data, lambda n: len(compact_json(data[:n])) + len(note) + 8, shape.max_chars)
+        return compact_json(data[:kept]) + note.format(kept=kept)
+    return cut_text(text, shape.max_chars, advice=_fields_advice(op, shape))
+
+
+def cut_text(text: str, max_chars: int, *, advice: str = "") -> str:
+    """Text cut at a line boundary where there is one, so that text and note stay under max_chars."""
+    if len(text) <= max_chars:
+        return text
+    note = f"\nTruncated: {{shown}} of {len(text)} characters shown, to stay under the result size limit{advice}."
+    head = text[: max(max_chars - len(note) - 8, 0)]
+    if "\n" in head:
+        head = head[: head.rfind("\n")]
+    return head + note.format(shown=len(head))
+
+
+def _fields_advice(op: Operation, shape: Shape) -> str:
+    fields = selectable_fields(op)
+    if not fields or shape.fields:
+        return ""
+    shown = ", ".join(fields[:20]) + (", …" if len(fields) > 20 else "")
+    return f"; pass fields (any of {shown}) for a smaller answer"

@@ -1,0 +1,179 @@
+"""Real HTTP servers on 127.0.0.1 for the transport tests: `instantly-mcp --transport http|sse` in a
+subprocess, and a fake Instantly API in a thread that answers with per-key data and records keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test environment without any INSTANTLY_* variable, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return {**env, **extra}
+
+
+@dataclass
+class McpHttpServer:
+    """`python -m instantly_mcp.cli <args>` listening on a free port; stderr goes to a file."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base + "/mcp"
+
+    @property
+    def sse_url(self) -> str:
+        return self.base + "/sse"
+
+    def start(self, timeout: float = 30.0) -> McpHttpServer:
+        self.port = free_port()
+        command = [sys.executable, "-m", "instantly_mcp.cli", *self.args, "--port", str(self.port)]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                if httpx2.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx2.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f}s:\n{self.log()}")
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, sig)
+
+    def wait(self, timeout: float) -> int:
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+
+
+@contextmanager
+def mcp_http_server(tmp_path: Path, *args: str, **env: str) -> Iterator[McpHttpServer]:
+    log = tmp_path / f"server-{time.monotonic_ns()}.log"
+    server = McpHttpServer(list(args), clean_env(**env), log).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass
+class FakeInstantly:
+    """A tiny Instantly API: block list entries whose values name the key that asked for them.
+
+    `seen` records (key, method, path) of every request; `delay_s` slows every answer down.
+    """
+
+    delay_s: float = 0.0
+    seen: list[tuple[str, str, str]] = field(default_factory=list)
+    url: str = ""
+
+    def app(self) -> Starlette:
+        async def entries(request: Request) -> JSONResponse:
+            key = self._record(request)
+            await asyncio.sleep(self.delay_s)
+            limit = int(request.query_params.get("limit", "2"))
+            items = [{"id": f"{key}-entry-{i}", "bl_value": f"{key}.example", "is_domain": True} for i in range(limit)]
+            return JSONResponse({"items": items, "next_starting_after": None})
+
+        async def entry(request: Request) -> JSONResponse:
+            key = self._record(request)
+            await asyncio.sleep(self.delay_s)
+            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{key}.example", "is_domain": True})
+
+        return Starlette(routes=[
+            Route("/api/v2/block-lists-entries", entries, methods=["GET"]),
+            Route("/api/v2/block-lists-entries/{id}", entry, methods=["GET", "DELETE"]),
+        ])
+
+    def _record(self, request: Request) -> str:
+        key = request.headers.get("authorization", "").removeprefix("Bearer ")
+        self.seen.append((key, request.method, request.url.path))
+        return key
+
+
+@contextmanager
+def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
+    fake = FakeInstantly(**options)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    fake.url = f"http://127.0.0.1:{port}"
+    try:
+        yield fake
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def payload(result: Any) -> Any:
+    assert not result.is_error, result.content[0].text
+    return json.loads(result.content[0].text)
