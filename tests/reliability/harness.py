@@ -3,15 +3,14 @@ what leaves the client, and count-in-window checks on the sandbox's request log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
-import mcp_types as types
 from mcp import Client
+from support.servers import answer as data, text  # noqa: F401  (re-exported for the reliability tests)
 
 from instantly_mcp.client import InstantlyClient
 from instantly_mcp.config import Settings
@@ -69,15 +68,6 @@ async def served(url: str, *, sessions: int = 1, mode: str = "legacy", settings:
             yield Served(clients, runtime, transport)
     finally:
         await runtime.client.aclose()
-
-
-def text(result: types.CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
-
-
-def data(result: types.CallToolResult) -> Any:
-    assert not result.is_error, text(result)
-    return json.loads(text(result))
 
 
 def max_in_window(timestamps: Iterable[float], period_s: float) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +11,7 @@ from mcp import Client
 from instantly_mcp.client import InstantlyClient
 from instantly_mcp.config import Settings
 from instantly_mcp.server import build_runtime, build_server
+from support.servers import answer as payload  # noqa: F401  (re-exported)
 
 
 @asynccontextmanager
@@ -27,7 +27,3 @@ async def mcp_client(base_url: str, *, api_key: str = "test-key", mode: str = "l
         await runtime.client.aclose()
 
 
-def payload(result) -> Any:
-    """The JSON a successful call returned (fails loudly on an error result)."""
-    assert not result.is_error, result.content[0].text
-    return json.loads(result.content[0].text)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -35,6 +33,7 @@ import httpx2
 import pytest
 
 from .node import REPO_ROOT, NodeToolMissing, node22, npx_bin
+from .processes import free_port, stop_process_group
 
 SPEC_PATH = REPO_ROOT / "tool_specs" / "source" / "openapi.json"
 STARTUP_TIMEOUT = 120.0
@@ -43,11 +42,6 @@ STARTUP_TIMEOUT = 120.0
 class PrismError(RuntimeError):
     pass
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrismServer:
@@ -108,17 +102,7 @@ class PrismServer:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
+        stop_process_group(proc, timeout=10)
 
     def __enter__(self) -> str:
         return self.start()
