@@ -160,7 +160,36 @@ def text_of(op: Operation, data: Any, shape: Shape) -> str:
         note = f"\nTruncated: {{kept}} of {len(data)} elements shown, to stay under the result size limit{_fields_advice(op, shape)}."
         kept = _fitting(data, lambda n: len(compact_json(data[:n])) + len(note) + 8, shape.max_chars)
         return compact_json(data[:kept]) + note.format(kept=kept)
+    if isinstance(data, dict):
+        fitted = fit_record(data, shape.max_chars, advice=_fields_advice(op, shape))
+        if fitted is not None:
+            return fitted
     return cut_text(text, shape.max_chars, advice=_fields_advice(op, shape))
+
+
+def fit_record(data: dict[str, Any], max_chars: int, *, advice: str = "") -> str | None:
+    """A record cut as JSON, never mid-value: scalar fields (a bulk call's counts) stay whole and
+    each list keeps as many leading elements as fit, with a note saying how many of how many."""
+    lists = [k for k, v in data.items() if isinstance(v, list) and v]
+    if not lists:
+        return None
+    record = {k: ([] if k in lists else v) for k, v in data.items()}
+    if advice:
+        record["hint"] = f"Lists cut to stay under the result size limit{advice}."
+    notes: dict[str, str] = {}
+    for key in lists:
+        full = data[key]
+        longest_note = f"{len(full)} of {len(full)} elements shown"
+
+        def size(n: int, key: str = key, full: list[Any] = full, note: str = longest_note) -> int:
+            return len(compact_json({**record, key: full[:n], "truncated": {**notes, key: note}}))
+
+        count = _fitting(full, size, max_chars)
+        record[key] = full[:count]
+        if count < len(full):
+            notes[key] = f"{count} of {len(full)} elements shown"
+    text = compact_json({**record, "truncated": notes} if notes else record)
+    return text if len(text) <= max_chars else None
 
 
 def cut_text(text: str, max_chars: int, *, advice: str = "") -> str:

@@ -310,7 +310,7 @@ async def test_a_long_record_is_cut_with_a_note() -> None:
         result = await mcp.call("get_campaign", {"id": campaign})
         small = answer(await mcp.call("get_campaign", {"id": campaign, "fields": ["id", "name"]}))
     assert not result.is_error and len(text(result)) <= 1_000
-    assert "Truncated" in text(result) and "fields" in text(result)
+    assert "runcated" in text(result) and "fields" in text(result)
     assert set(small) == {"id", "name"}
 
 
@@ -430,3 +430,22 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, env={"PYTHONPATH": str(root)})
     assert out.stdout.strip() == "[]"
+
+
+def test_a_large_record_keeps_its_counts_and_stays_json() -> None:
+    """A bulk answer over the size cap keeps every scalar (the counts) and cuts only its lists."""
+    from instantly_mcp.results import fit_record
+
+    answer = {
+        "status": "success",
+        "leads_uploaded": 1000,
+        "skipped_count": 3,
+        "created_leads": [{"id": f"lead-{i:04d}", "email": f"person{i}@example.com"} for i in range(1000)],
+    }
+    text = fit_record(answer, 2_000)
+    data = json.loads(text)
+    assert len(text) <= 2_000
+    assert data["leads_uploaded"] == 1000 and data["skipped_count"] == 3 and data["status"] == "success"
+    kept = len(data["created_leads"])
+    assert 0 < kept < 1000 and data["created_leads"] == answer["created_leads"][:kept]
+    assert data["truncated"] == {"created_leads": f"{kept} of 1000 elements shown"}
