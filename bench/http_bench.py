@@ -1,6 +1,6 @@
 """tools/call throughput over streamable HTTP with 1, 8 and 32 concurrent sessions, side by side:
 
-    (a) a minimal one-tool MCP server (bench/minimal_http_server.py), same SDK and uvicorn
+    (a) a minimal one-tool MCP server (bench/minimal_server.py --port), same SDK and uvicorn
     (b) instantly-mcp, one API key per session (--per-request-key: each has its own rate limiter)
     (c) instantly-mcp, one API key for all (Instantly's 100 requests/s budget is kept, by design)
 
@@ -68,8 +68,7 @@ class Target:
         return f"http://127.0.0.1:{self.port}/mcp"
 
     def start(self) -> None:
-        port = ["--port", str(self.port)] if "instantly_mcp.cli" in self.command else [str(self.port)]
-        self.proc = subprocess.Popen([*self.command, *port], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+        self.proc = subprocess.Popen([*self.command, "--port", str(self.port)], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_http(self.url, self.proc)
 
@@ -122,7 +121,7 @@ def main() -> None:
     upstream = f"http://127.0.0.1:{sandbox_port}"
     ours = [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http"]
     targets = [
-        Target("(a) minimal one-tool server", [sys.executable, str(BENCH / "minimal_http_server.py")],
+        Target("(a) minimal one-tool server", [sys.executable, str(BENCH / "minimal_server.py")],
                {**base, "BENCH_UPSTREAM": upstream}),
         Target("(b) instantly-mcp, key per session", [*ours, "--per-request-key", "--base-url", upstream], base, key_per_session=True),
         Target("(c) instantly-mcp, one key", [*ours, "--base-url", upstream], {**base, "INSTANTLY_API_KEY": "bench-key"}),

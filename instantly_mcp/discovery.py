@@ -33,6 +33,11 @@ DEFAULT_MATCHES = 8
 MAX_MATCHES = 25
 
 
+def arguments(**properties: dict[str, Any]) -> dict[str, Any]:
+    """A strict argument object whose first property is the required one."""
+    return {"type": "object", "properties": properties, "required": [next(iter(properties))], "additionalProperties": False}
+
+
 def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
     return [
         types.Tool(
@@ -42,28 +47,18 @@ def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
                 "Find the Instantly.ai API tool for a task (campaigns, leads, accounts, emails, analytics…). "
                 "Returns matching tool names with a one-line summary; then describe_tool, then call_tool."
             ),
-            input_schema={
-                "type": "object",
-                "properties": {
-                    "query": {"type": "string", "description": "What you want to do, e.g. pause a campaign"},
-                    "toolset": {"type": "string", "enum": sorted(set(toolsets))},
-                    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_MATCHES},
-                },
-                "required": ["query"],
-                "additionalProperties": False,
-            },
+            input_schema=arguments(
+                query={"type": "string", "description": "What you want to do, e.g. pause a campaign"},
+                toolset={"type": "string", "enum": sorted(set(toolsets))},
+                limit={"type": "integer", "minimum": 1, "maximum": MAX_MATCHES},
+            ),
             annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
         ),
         types.Tool(
             name=DESCRIBE,
             title="Describe an Instantly tool",
             description="A tool's arguments (JSON Schema), risk class and whether it asks the user to confirm.",
-            input_schema={
-                "type": "object",
-                "properties": {"name": {"type": "string"}},
-                "required": ["name"],
-                "additionalProperties": False,
-            },
+            input_schema=arguments(name={"type": "string"}),
             annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
         ),
         types.Tool(
@@ -73,12 +68,7 @@ def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
                 "Run a tool by name with its arguments, as describe_tool gives them. Destructive and outbound "
                 "tools ask for confirmation; where an answer says to call a tool again, use call_tool again."
             ),
-            input_schema={
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "arguments": {"type": "object"}},
-                "required": ["name"],
-                "additionalProperties": False,
-            },
+            input_schema=arguments(name={"type": "string"}, arguments={"type": "object"}),
             annotations=types.ToolAnnotations(destructive_hint=True),
         ),
     ]

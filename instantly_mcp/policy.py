@@ -39,7 +39,7 @@ from .registry import RISK_CLASSES, Operation
 from .results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
 from .summaries import Lookup, summarize
 from .tool_filter import build_filter
-from .tools import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, prepare, send, to_mcp_tool
+from .tools import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"
@@ -180,22 +180,21 @@ class Policy:
         """Take the server's own arguments out before the model sees the rest; on tools without
         them they stay in and the model reports them as unknown arguments."""
         rest = dict(arguments)
-        invalid = f"Invalid arguments for {op.name}; nothing was sent."
         dry_run = rest.pop(DRY_RUN, False) if op.risk != "read" else False
         token = rest.pop(CONFIRM_TOKEN, None) if self.accepts_token(op) else None
         selectable = selectable_fields(op)
         fields = rest.pop(FIELDS, None) if selectable else None
         max_items = rest.pop(MAX_ITEMS, None) if op.pagination in CURSOR_PAGINATION else None
         if not isinstance(dry_run, bool):
-            raise InvalidArguments(f"{invalid} dry_run: expected boolean")
+            raise invalid(op, "dry_run: expected boolean")
         if token is not None and not isinstance(token, str):
-            raise InvalidArguments(f"{invalid} confirm_token: expected string")
+            raise invalid(op, "confirm_token: expected string")
         if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT):
-            raise InvalidArguments(f"{invalid} max_items: expected integer (>= 1, <= {MAX_ITEMS_LIMIT}), got {max_items!r}")
-        return rest, Controls(dry_run, token, self.checked_fields(op, fields, selectable, invalid), max_items)
+            raise invalid(op, f"max_items: expected integer (>= 1, <= {MAX_ITEMS_LIMIT}), got {max_items!r}")
+        return rest, Controls(dry_run, token, self.checked_fields(op, fields, selectable), max_items)
 
     @staticmethod
-    def checked_fields(op: Operation, fields: Any, valid: tuple[str, ...], invalid: str) -> tuple[str, ...] | None:
+    def checked_fields(op: Operation, fields: Any, valid: tuple[str, ...]) -> tuple[str, ...] | None:
         """`fields` as comma-separated names (a list of names is accepted too), each a top-level
         field of the tool's result records."""
         if fields is None:
@@ -203,12 +202,13 @@ class Policy:
         if isinstance(fields, str):
             fields = [name.strip() for name in fields.split(",") if name.strip()]
         if not isinstance(fields, list) or not all(isinstance(name, str) for name in fields):
-            raise InvalidArguments(f"{invalid} fields: expected comma-separated field names, any of: {', '.join(valid)}")
+            raise invalid(op, f"fields: expected comma-separated field names, any of: {', '.join(valid)}")
         unknown = [name for name in fields if name not in valid]
         if unknown:
-            raise InvalidArguments(
-                f"{invalid} fields: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                f"{op.name} results have: {', '.join(valid)}"
+            raise invalid(
+                op,
+                f"fields: unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                f"{op.name} results have: {', '.join(valid)}",
             )
         return tuple(dict.fromkeys(fields)) or None
 

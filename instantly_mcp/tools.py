@@ -1,7 +1,7 @@
 """From an Operation to an MCP tool, and the call pipeline: validate -> request -> result.
 
 `prepare` does everything that needs no network (validation, building the request), so the
-policy layer can refuse, confirm or dry-run a call before anything is sent; `execute` sends it.
+policy layer can refuse, confirm or dry-run a call before anything is sent; `send` sends it.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class InvalidArguments(Exception):
     """The arguments do not fit the tool's model; the message names every field and the fix."""
 
 
+def invalid(op: Operation, problems: str) -> InvalidArguments:
+    return InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. {problems}")
+
+
 @dataclass(frozen=True)
 class PreparedCall:
     op: Operation
@@ -91,7 +95,7 @@ def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
     path = op.path
     for name in op.path_params:
         if str(wire[name]) == "":  # /block-lists-entries/ would address the whole collection
-            raise InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. {name}: must not be empty")
+            raise invalid(op, f"{name}: must not be empty")
         path = path.replace("{" + name + "}", encode_segment(wire[name]))
     query = {k: wire[k] for k in op.query_params if k in wire}
     body: dict[str, Any] | None = {k: wire[k] for k in op.body_params if k in wire}
@@ -130,7 +134,7 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})")
-    return f"Invalid arguments for {op.name}; nothing was sent. " + "; ".join(problems)
+    return str(invalid(op, "; ".join(problems)))
 
 
 def expected(schema: dict[str, Any]) -> str:
@@ -146,24 +150,13 @@ def expected(schema: dict[str, Any]) -> str:
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
-async def execute(call: PreparedCall, client: InstantlyClient, *, api_key: str | None = None) -> types.CallToolResult:
-    result, _ = await send(call, client, api_key=api_key)
-    return result
-
-
-async def send(
-    call: PreparedCall,
-    client: InstantlyClient,
-    *,
-    api_key: str | None = None,
-    shape: Shape = Shape(),
-) -> tuple[types.CallToolResult, int | None]:
+async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
     if call.op.pagination in CURSOR_PAGINATION:
-        return await send_list(call, client, shape, api_key=api_key)
+        return await send_list(call, client, shape)
     try:
-        response = await client.request(call.request, api_key=api_key)
+        response = await client.request(call.request)
     except (ApiError, TransportError) as err:
         return failure(call.op, err, call.arguments)
     return success_result(call, response.data, shape), response.status
@@ -194,9 +187,7 @@ class Page:
     end: Any
 
 
-async def send_list(
-    call: PreparedCall, client: InstantlyClient, shape: Shape, *, api_key: str | None = None
-) -> tuple[types.CallToolResult, int | None]:
+async def send_list(call: PreparedCall, client: InstantlyClient, shape: Shape) -> tuple[types.CallToolResult, int | None]:
     """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
     items or the last page. Each page goes through the client like any call (rate limiter,
     retries); the last page asks for exactly what is still wanted, so its cursor resumes right
@@ -205,7 +196,7 @@ async def send_list(
     resumes after the last item shown."""
     op = call.op
     try:
-        response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items), api_key=api_key)
+        response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items))
     except (ApiError, TransportError) as err:
         return failure(op, err)
     status, data = response.status, response.data
@@ -214,7 +205,7 @@ async def send_list(
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
     result: dict[str, Any] = {k: v for k, v in data.items() if k != "items"}
     if shape.max_items:
-        stopped = await follow_pages(call, client, shape.max_items, pages, api_key=api_key)
+        stopped = await follow_pages(call, client, shape.max_items, pages)
         result = {"next_starting_after": pages[-1].end, "pages": len(pages)}
         if stopped:
             result["stopped"] = stopped
@@ -224,7 +215,7 @@ async def send_list(
     if len(text) <= shape.max_chars:
         return text_result(text), status
     kept = fitting_items(op, view, shape.max_chars)
-    resume = await resume_after(call, client, pages, kept, api_key=api_key)
+    resume = await resume_after(call, client, pages, kept)
     return text_result(compact_json(cut_view(op, view, kept, resume))), status
 
 
@@ -239,9 +230,7 @@ def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiReque
     return build_request(call.op, arguments)
 
 
-async def follow_pages(
-    call: PreparedCall, client: InstantlyClient, wanted: int, pages: list[Page], *, api_key: str | None = None
-) -> str | None:
+async def follow_pages(call: PreparedCall, client: InstantlyClient, wanted: int, pages: list[Page]) -> str | None:
     """Fetch pages after the first until `wanted` items; a failure after the first page stops
     the walk and is reported next to the items so far (and their cursor)."""
     count = len(pages[0].items)
@@ -251,7 +240,7 @@ async def follow_pages(
         if count >= wanted or not last.end or not last.items or last.end == last.start:
             return None
         try:
-            response = await client.request(page_request(call, last.end, wanted - count), api_key=api_key)
+            response = await client.request(page_request(call, last.end, wanted - count))
         except (ApiError, TransportError) as err:
             reason = failure(call.op, err)[0].content[0]
             return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
@@ -261,9 +250,7 @@ async def follow_pages(
         count += len(items)
 
 
-async def resume_after(
-    call: PreparedCall, client: InstantlyClient, pages: list[Page], kept: int, *, api_key: str | None = None
-) -> Any:
+async def resume_after(call: PreparedCall, client: InstantlyClient, pages: list[Page], kept: int) -> Any:
     """The cursor after item number `kept`: a page's own cursor at a page boundary, else the same
     field of the last kept item that the page's cursor comes from, else asked of Instantly by
     fetching that page again with limit = the items kept of it (a read; the cursor it answers
@@ -276,7 +263,7 @@ async def resume_after(
     if cursor is not None:
         return cursor
     try:
-        response = await client.request(page_request(call, page.start, within), api_key=api_key)
+        response = await client.request(page_request(call, page.start, within))
     except (ApiError, TransportError):
         return None
     return response.data.get("next_starting_after") if isinstance(response.data, dict) else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import json
 import re
 import sys
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from specgen import operations as ops_meta  # noqa: E402
-from specgen.pymodels import ModelWriter, camel, python_name  # noqa: E402
+from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
 
@@ -144,14 +143,20 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
 
 
 def module_source(writer: ModelWriter) -> str:
-    return (
-        f'{HEADER}"""Generated pydantic models."""\n\n'
-        "from __future__ import annotations\n\n"
-        "from typing import Annotated, Any, ClassVar, Literal\n\n"
-        "from pydantic import ConfigDict, Field\n\n"
-        "from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri\n\n\n"
-        f"{writer.source()}\n"
-    )
+    """The classes with the imports they use, and only those."""
+    body = writer.source()
+
+    def used(*names: str) -> str:
+        return ", ".join(n for n in names if re.search(rf"\b{n}\b", body))
+
+    imports = [
+        "from __future__ import annotations",
+        f"from typing import {used('Annotated', 'Any', 'ClassVar', 'Literal')}",
+        f"from pydantic import {used('ConfigDict', 'Field')}",
+        f"from ._base import {used('Date', 'DateTime', 'EmailAddress', 'Number', 'SpecModel', 'ToolInput', 'Uri')}",
+    ]
+    imports = [line for line in imports if not line.endswith("import ")]
+    return f'{HEADER}"""Generated pydantic models."""\n\n' + "\n\n".join(imports) + f"\n\n\n{body}\n"
 
 
 def export_schemas(sources: dict[str, str], entries: list[dict[str, Any]]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import mcp_types as types
 import pytest
 
-from support.http_server import clean_env, mcp_http_server
+from support.http_server import mcp_http_server
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
 ROOT = Path(__file__).resolve().parent.parent

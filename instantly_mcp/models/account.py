@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListAccountsInput(ToolInput):
@@ -48,7 +48,7 @@ class CreateAccountInputWarmup(SpecModel):
 class CreateAccountInput(ToolInput):
     'Create account'
     nullable_fields: ClassVar = frozenset(['daily_limit', 'enable_slow_ramp', 'inbox_placement_test_limit', 'signature', 'tracking_domain_name', 'tracking_domain_status'])
-    email: Email = Field(description='Email address of the account')
+    email: EmailAddress = Field(description='Email address of the account')
     first_name: str = Field(description='First name associated with the account')
     last_name: str = Field(description='Last name associated with the account')
     warmup: CreateAccountInputWarmup = Field(default=None, description='Warmup configuration for the account')
@@ -114,7 +114,7 @@ class UpdateAccountInput(ToolInput):
     inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
     sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
-    reply_to: Email | None = Field(default=None, description='Custom reply-to email address for the account')
+    reply_to: EmailAddress | None = Field(default=None, description='Custom reply-to email address for the account')
     skip_cname_check: bool = Field(default=None)
     remove_tracking_domain: bool = Field(default=None)
 

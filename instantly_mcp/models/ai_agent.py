@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListAiAgentsInput(ToolInput):
@@ -23,7 +23,7 @@ class ListAiAgentsInput(ToolInput):
 
 class CreateAiAgentInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[Email] = Field(default=None)
+    accounts: list[EmailAddress] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -157,7 +157,7 @@ class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule(Spec
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
     campaign_schedule: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[Email] = Field(default=None)
+    email_list: list[EmailAddress] = Field(default=None)
     email_tag_list: list[str] = Field(default=None)
     daily_limit: Number = Field(default=None)
     stop_on_reply: bool = Field(default=None)
@@ -195,7 +195,7 @@ class UpdateAiAgentInputPayload2(SpecModel):
 
 class UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[Email] = Field(default=None)
+    accounts: list[EmailAddress] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 

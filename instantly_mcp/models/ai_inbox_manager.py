@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
@@ -48,7 +48,7 @@ class CreateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 class CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[Email] = Field(default=None)
+    accounts: list[EmailAddress] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -126,7 +126,7 @@ class UpdateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 class UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[Email] = Field(default=None)
+    accounts: list[EmailAddress] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 

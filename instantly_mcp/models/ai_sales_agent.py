@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, Number, SpecModel, ToolInput
 
 
 class GetAiAgentAnalyticsInput(ToolInput):

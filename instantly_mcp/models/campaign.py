@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListCampaignsInput(ToolInput):
@@ -124,8 +124,8 @@ class CreateCampaignInput(ToolInput):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: CreateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[Email] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[Email] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[EmailAddress] = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[EmailAddress] = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
     provider_routing_rules: list[CreateCampaignInputProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
@@ -253,8 +253,8 @@ class UpdateCampaignInput(ToolInput):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: UpdateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[Email] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[Email] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[EmailAddress] = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[EmailAddress] = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
     provider_routing_rules: list[UpdateCampaignInputProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
 

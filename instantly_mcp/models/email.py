@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class SendTestEmailInputBody(SpecModel):
@@ -35,7 +35,7 @@ class ReplyToEmailInput(ToolInput):
     reply_to_uuid: str = Field(description='The id of the email to reply to')
     subject: str = Field(description='Subject line of the email message')
     body: ReplyToEmailInputBody = Field(description='The email body')
-    additional_recipients: list[Email] = Field(default=None, description='Optional list of extra recipient email addresses to include in the reply, in addition to the default recipient (the…')
+    additional_recipients: list[EmailAddress] = Field(default=None, description='Optional list of extra recipient email addresses to include in the reply, in addition to the default recipient (the…')
     cc_address_email_list: str = Field(default=None, description='Comma-separated list of CC email addresses')
     bcc_address_email_list: str = Field(default=None, description='Comma-separated list of BCC email addresses')
     reminder_ts: DateTime = Field(default=None, description='If provided then a reminder will be attached to this email, you will see this reminder in the Unibox in the web app')
@@ -60,7 +60,7 @@ class ForwardEmailInput(ToolInput):
     body: ForwardEmailInputBody = Field(default=None, description='Optional body content for the forwarded email')
     cc_address_email_list: str = Field(default=None, description='Comma-separated list of CC email addresses')
     bcc_address_email_list: str = Field(default=None, description='Comma-separated list of BCC email addresses')
-    reply_to: Email = Field(default=None, description='Reply-to email address that recipients should use when replying')
+    reply_to: EmailAddress = Field(default=None, description='Reply-to email address that recipients should use when replying')
     forwarded_attachments: str = Field(default=None, description='JSON-encoded forwarded attachment metadata from the original email')
     include_original_body: bool = Field(default=None, description='When true, append the original email headers and content after the provided body')
     assigned_to: str = Field(default=None, description='The user id assigned to the lead')

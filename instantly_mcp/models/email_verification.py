@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from pydantic import Field
 
-from pydantic import ConfigDict, Field
-
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import EmailAddress, ToolInput
 
 
 class VerifyEmailInput(ToolInput):
@@ -18,4 +16,4 @@ class VerifyEmailInput(ToolInput):
 
 class GetEmailVerificationInput(ToolInput):
     'Get email verification'
-    email: Email = Field(description='The email address to verify')
+    email: EmailAddress = Field(description='The email address to verify')

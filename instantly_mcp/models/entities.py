@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import Date, DateTime, EmailAddress, Number, SpecModel, Uri
 
 
 class AccountWarmupAdvanced(SpecModel):
@@ -41,7 +41,7 @@ class AccountStatusMessage(SpecModel):
 class Account(SpecModel):
     'Account'
     nullable_fields: ClassVar = frozenset(['added_by', 'autofix_failed', 'daily_limit', 'daily_limit_max', 'enable_slow_ramp', 'inbox_placement_test_limit', 'modified_by', 'reply_to', 'signature', 'stat_warmup_score', 'timestamp_warmup_start', 'tracking_domain_name', 'tracking_domain_status', 'warmup_limit_max'])
-    email: Email = Field(description='Email address of the account')
+    email: EmailAddress = Field(description='Email address of the account')
     timestamp_created: DateTime = Field(description='Timestamp when the account was created')
     timestamp_updated: DateTime = Field(description='Timestamp when the account was last updated')
     first_name: str = Field(description='First name associated with the account')
@@ -67,7 +67,7 @@ class Account(SpecModel):
     stat_warmup_score: Number | None = Field(default=None, description='Warmup score for the account')
     sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
-    reply_to: Email | None = Field(default=None, description='Custom reply-to email address for the account')
+    reply_to: EmailAddress | None = Field(default=None, description='Custom reply-to email address for the account')
     autofix_failed: bool | None = Field(default=None, description='Whether automatic reconnection attempts have failed. null = in progress, true = failed, false = succeeded')
 
 
@@ -181,8 +181,8 @@ class Campaign(SpecModel):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: CampaignLimitEmailsPerCompanyOverride2 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[Email] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[Email] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[EmailAddress] = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[EmailAddress] = Field(default=None, description='List of accounts to BCC on emails')
     organization: str | None = Field(default=None, description='Organization ID')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
@@ -216,7 +216,7 @@ class Email(SpecModel):
     timestamp_email: DateTime = Field(description='The timestamp of the email, as provided by the email server')
     message_id: str = Field(description='Unique email ID from the email server')
     subject: str = Field(description='Subject line of the email message')
-    from_address_email: Email | None = Field(default=None, description='The sender email address, populated based on the eaccount')
+    from_address_email: EmailAddress | None = Field(default=None, description='The sender email address, populated based on the eaccount')
     to_address_email_list: str = Field(description='Comma-separated list of recipient email addresses')
     cc_address_email_list: str | None = Field(default=None, description='Comma-separated list of CC email addresses')
     bcc_address_email_list: str | None = Field(default=None, description='Comma-separated list of BCC email addresses')
@@ -498,7 +498,7 @@ class AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule(SpecModel):
 class AIAgentPayload2AiSdrConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
     campaign_schedule: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[Email] = Field(default=None)
+    email_list: list[EmailAddress] = Field(default=None)
     email_tag_list: list[str] = Field(default=None)
     daily_limit: Number = Field(default=None)
     stop_on_reply: bool = Field(default=None)
@@ -536,7 +536,7 @@ class AIAgentPayload2(SpecModel):
 
 class AIAgentPayload3NoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[Email] = Field(default=None)
+    accounts: list[EmailAddress] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -611,7 +611,7 @@ class AIAgentSummary(SpecModel):
 
 class AIInboxManagerPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[Email] = Field(default=None)
+    accounts: list[EmailAddress] = Field(default=None)
     tag_ids: list[str] = Field(default=None)
 
 
@@ -846,7 +846,7 @@ class Lead(SpecModel):
 
 class BackgroundJobData(SpecModel):
     model_config = ConfigDict(extra='allow')
-    moved_lead_emails: list[Email] = Field(default=None, description='For move-leads jobs, up to the first 10,000 email addresses of leads that actually moved or copied to the destination…')
+    moved_lead_emails: list[EmailAddress] = Field(default=None, description='For move-leads jobs, up to the first 10,000 email addresses of leads that actually moved or copied to the destination…')
 
 
 class BackgroundJob(SpecModel):
@@ -976,9 +976,9 @@ class WorkspaceMember(SpecModel):
     'Workspace Member'
     nullable_fields: ClassVar = frozenset(['issuer_id', 'nickname', 'permissions', 'user_email'])
     id: str = Field(description='Unique identifier for the workspace member')
-    email: Email = Field(description='Email address of the workspace member')
+    email: EmailAddress = Field(description='Email address of the workspace member')
     user_id: str = Field(description='User ID of the workspace member')
-    user_email: Email | None = Field(default=None, description='Email address of the user')
+    user_email: EmailAddress | None = Field(default=None, description='Email address of the user')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
     name: WorkspaceMemberName = Field(default=None)
     role: Literal['owner', 'admin', 'editor', 'view', 'client'] = Field(description='THe role of the workspace member defining their access level')

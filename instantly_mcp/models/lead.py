@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import EmailAddress, Number, SpecModel, ToolInput
 
 
 class CreateLeadInput(ToolInput):
@@ -83,7 +83,7 @@ class ListLeadsInput(ToolInput):
     ids: list[str] = Field(default=None, description='Array of lead IDs to include')
     queries: list[ListLeadsInputQueriesItem] = Field(default=None)
     excluded_ids: list[str] = Field(default=None, description='Array of lead IDs to exclude')
-    contacts: list[Email] = Field(default=None, description='Array of emails the leads needs to have')
+    contacts: list[EmailAddress] = Field(default=None, description='Array of emails the leads needs to have')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
     starting_after: str = Field(default=None, description='Forward pagination cursor')
     organization_user_ids: list[str] = Field(default=None, description='Array of organization user IDs to filter leads')
@@ -224,7 +224,7 @@ class MoveLeadsInput(ToolInput):
     ids: list[str] = Field(default=None, description='Array of lead IDs to include')
     queries: list[MoveLeadsInputQueriesItem] = Field(default=None)
     excluded_ids: list[str] = Field(default=None, description='Array of lead IDs to exclude')
-    contacts: list[Email] = Field(default=None, description='Array of emails the leads needs to have')
+    contacts: list[EmailAddress] = Field(default=None, description='Array of emails the leads needs to have')
     to_campaign_id: str = Field(default=None, description='The ID of the campaign to move the leads to')
     to_list_id: str = Field(default=None, description='The ID of the list to move the leads to')
     ignore_resource_filter_clauses: bool = Field(default=None, description='Whether to ignore saved lead-finder clauses for the source campaign/list when selecting leads to move')

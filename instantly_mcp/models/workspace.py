@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import EmailAddress, ToolInput
 
 
 class GetWorkspaceInput(ToolInput):
@@ -47,5 +47,5 @@ class DeleteWorkspaceAgencyDomainInput(ToolInput):
 
 class ChangeWorkspaceOwnerInput(ToolInput):
     'Change workspace owner'
-    email: Email
+    email: EmailAddress
     sec: str

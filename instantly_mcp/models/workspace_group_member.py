@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from pydantic import Field
 
-from pydantic import ConfigDict, Field
-
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import ToolInput
 
 
 class ListWorkspaceGroupMembersInput(ToolInput):

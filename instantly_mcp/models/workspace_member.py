@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from ._base import Date, DateTime, Email, Number, SpecModel, ToolInput, Uri
+from ._base import EmailAddress, ToolInput
 
 
 class ListWorkspaceMembersInput(ToolInput):
@@ -21,8 +21,8 @@ class ListWorkspaceMembersInput(ToolInput):
 class CreateWorkspaceMemberInput(ToolInput):
     'Create workspace member'
     nullable_fields: ClassVar = frozenset(['nickname', 'permissions', 'user_email'])
-    email: Email = Field(description='Email address of the workspace member')
-    user_email: Email | None = Field(default=None, description='Email address of the user')
+    email: EmailAddress = Field(description='Email address of the workspace member')
+    user_email: EmailAddress | None = Field(default=None, description='Email address of the user')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
     role: Literal['owner', 'admin', 'editor', 'view', 'client'] = Field(description='THe role of the workspace member defining their access level')
     permissions: list[Literal['dashboard.view', 'campaigns.view', 'campaigns.create', 'campaigns.edit', 'campaigns.delete', 'organization.manage', 'organization.integrations', 'organization.billing', 'organization.users.manage', 'leadFinder.view', 'customLeadLabels.create', 'customLeadLabels.edit', 'customLeadLabels.delete', 'unibox.all', 'analytics.view', 'websiteChat.view', 'websiteChat.manage', 'agency.manage', 'accounts.view', 'accounts.manage', 'leadManagement.view', 'leads.move', 'crm.view', 'websiteVisitors.view', 'blocklist.manage', 'preferences.manage', 'inboxPlacement.view', 'aiAgents.manage', 'workspaceGroupMembers.invite', 'workspaceGroupMembers.remove', 'workspaceGroupMembers.leave']] | None = Field(default=None, description='The permissions for this workspace member')
