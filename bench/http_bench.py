@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,35 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
-import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+
+from common import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 CONCURRENCY = (1, 8, 32)
 CALL = ("list_block_list_entries", {"limit": 2})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{url}: the process exited with {proc.returncode}")
-        try:
-            httpx2.get(url, timeout=1)
-            return
-        except httpx2.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
 
 
 @dataclass
@@ -127,7 +107,7 @@ def main() -> None:
         Target("(c) instantly-mcp, one key", [*ours, "--base-url", upstream], {**base, "INSTANTLY_API_KEY": "bench-key"}),
     ]
     try:
-        wait_http(upstream + "/_sandbox/health", sandbox)
+        wait_http(upstream + "/_sandbox/health", sandbox, healthy=True)
         for target in targets:
             target.start()
         rows = []

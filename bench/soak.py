@@ -18,7 +18,6 @@ import itertools
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from typing import Any
 import anyio
 import httpx2
 from mcp import Client, StdioServerParameters
+
+from common import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-soak-3c9d1e7a5b"
@@ -65,31 +66,11 @@ BAD_INPUT = ("list_campaigns", {"limit": "ten"})
 INJECTED = ("HTTP 500", "HTTP 429", "the connection closed before a complete answer")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, limit_s: float = 60) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-        try:
-            if httpx2.get(url, timeout=1).status_code == 200:
-                return
-        except httpx2.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up within {limit_s:g} s")
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -214,13 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     tally = Tally()
     try:
         sandbox_url = f"http://{HOST}:{sandbox_port}"
-        wait_healthy(f"{sandbox_url}/_sandbox/health", sandbox)
+        wait_http(f"{sandbox_url}/_sandbox/health", sandbox, 60, healthy=True)
         env["INSTANTLY_BASE_URL"] = sandbox_url
         admin = httpx2.Client(base_url=sandbox_url, timeout=30)
         admin.post("/_sandbox/faults", json=FAULTS).raise_for_status()
         if args.transport == "http":
             server = start(["serve", "--transport", "http", "--host", HOST, "--port", str(mcp_port)], env, logs / "soak-server.log")
-            wait_healthy(f"http://{HOST}:{mcp_port}/healthz", server)
+            wait_http(f"http://{HOST}:{mcp_port}/healthz", server, 60, healthy=True)
             mcp: Any = f"http://{HOST}:{mcp_port}/mcp"
             server_pid: int | None = server.pid
         else:  # each stdio session would start its own server: one session, calls one at a time
