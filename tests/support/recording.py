@@ -18,7 +18,7 @@ class Exchange:
 
 @dataclass
 class RecordingTransport(httpx2.AsyncBaseTransport):
-    inner: httpx2.AsyncBaseTransport = field(default_factory=lambda: httpx2.AsyncHTTPTransport(trust_env=False) if _takes_trust_env() else httpx2.AsyncHTTPTransport())
+    inner: httpx2.AsyncBaseTransport = field(default_factory=lambda: httpx2.AsyncHTTPTransport(trust_env=False))
     exchanges: list[Exchange] = field(default_factory=list)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -31,8 +31,3 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         await self.inner.aclose()
 
-
-def _takes_trust_env() -> bool:
-    import inspect
-
-    return "trust_env" in inspect.signature(httpx2.AsyncHTTPTransport.__init__).parameters
