@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
+from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
 SUBCOMMANDS = ("serve", "sandbox", "tools")
 
@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "sandbox":
-            from .sandbox import serve
+            from instantly_mcp.sandbox import serve
 
             serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed)
             return 0
@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(settings: Settings) -> int:
     import anyio
 
-    from .server import announce_backend, announce_policy, build_runtime, serve_stdio
+    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime, serve_stdio
 
     runtime = build_runtime(settings)
     announce_backend(settings)
@@ -128,7 +128,7 @@ def run_server(settings: Settings) -> int:
     if settings.transport == "stdio":
         anyio.run(serve_stdio, settings, runtime)
     else:
-        from .http_app import serve_http
+        from instantly_mcp.transport.http_app import serve_http
 
         serve_http(settings, runtime if settings.workers == 1 else None)
     return 0
@@ -136,8 +136,8 @@ def run_server(settings: Settings) -> int:
 
 def print_tools(settings: Settings) -> int:
     """The table an agent would get under these flags, to check a configuration before connecting one."""
-    from .policy import GATED_RISKS, risk_counts
-    from .server import build_runtime
+    from instantly_mcp.gates.policy import GATED_RISKS, risk_counts
+    from instantly_mcp.transport.server import build_runtime
 
     runtime = build_runtime(settings)
     visible = runtime.policy.visible_operations()

@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from instantly_mcp import __version__
-from instantly_mcp.client import (
+from instantly_mcp.upstream.client import (
     ApiError,
     ApiRequest,
     ApiResponse,
@@ -32,8 +32,8 @@ from instantly_mcp.client import (
     key_fingerprint,
     parse_retry_after,
 )
-from instantly_mcp.errors import describe_api_error, describe_transport_error
-from instantly_mcp.ratelimit import Limit, RateLimiters
+from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
+from instantly_mcp.upstream.ratelimit import Limit, RateLimiters
 from support.fake_time import FakeTime
 
 pytestmark = pytest.mark.anyio

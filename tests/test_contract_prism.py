@@ -12,11 +12,11 @@ import anyio
 import pytest
 from mcp import Client
 
-from instantly_mcp.client import InstantlyClient
+from instantly_mcp.upstream.client import InstantlyClient
 from instantly_mcp.config import Settings
-from instantly_mcp.registry import load_operations
-from instantly_mcp.server import build_runtime, build_server
-from instantly_mcp.tools import InvalidArguments, prepare
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.transport.server import build_runtime, build_server
+from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 from support.recording import RecordingTransport
 from support.schema_args import arguments_for, resolve_shared
 

@@ -20,7 +20,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from instantly_mcp.client import key_fingerprint
+from instantly_mcp.upstream.client import key_fingerprint
 from support.http_server import fake_instantly, mcp_http_server, payload
 
 MODES = ["legacy", "auto"]
@@ -369,7 +369,7 @@ def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, mes
 
 def test_per_request_key_never_falls_back_to_a_server_key() -> None:
     from instantly_mcp.config import Settings
-    from instantly_mcp.server import api_key_in_use
+    from instantly_mcp.transport.server import api_key_in_use
 
     settings = Settings(transport="http", per_request_key=True, base_url="https://api.instantly.ai")
     assert not settings.uses_sandbox and api_key_in_use(settings) is None

@@ -110,7 +110,7 @@ def test_every_conformance_scenario_is_classified() -> None:
 
 def test_the_reasons_for_not_applicable_still_hold() -> None:
     from instantly_mcp.config import Settings
-    from instantly_mcp.server import build_server
+    from instantly_mcp.transport.server import build_server
 
     capabilities: types.ServerCapabilities = build_server(Settings()).get_capabilities()
     assert capabilities.tools is not None and capabilities.logging is not None

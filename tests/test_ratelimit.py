@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from instantly_mcp.ratelimit import GLOBAL_LIMITS, Limit, RateLimiter, RateLimiters
+from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, Limit, RateLimiter, RateLimiters
 from support.fake_time import FakeTime
 
 pytestmark = pytest.mark.anyio

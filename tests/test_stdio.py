@@ -13,7 +13,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from instantly_mcp.registry import load_operations
+from instantly_mcp.catalog.operations import load_operations
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = ["legacy", "auto"]

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from instantly_mcp import cli
-from instantly_mcp.registry import RISK_CLASSES, load_operations
+from instantly_mcp.catalog.operations import RISK_CLASSES, load_operations
 from support.servers import policy_server
 
 pytestmark = pytest.mark.anyio

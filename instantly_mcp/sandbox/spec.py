@@ -13,7 +13,7 @@ from functools import cache, cached_property
 from typing import Any
 from urllib.parse import unquote
 
-from instantly_mcp.paths import openapi_path
+from instantly_mcp.catalog.paths import openapi_path
 
 METHODS = ("get", "post", "put", "patch", "delete")
 API_PREFIX = "/api/v2"

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from instantly_mcp.limits import InputLimits
-from instantly_mcp.registry import load_operations
-from instantly_mcp.tools import encode_segment
+from instantly_mcp.calls.input_limits import InputLimits
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.calls.pipeline import encode_segment
 from support.schema_args import arguments_for
 from support.servers import policy_server, text
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from instantly_mcp.client import key_fingerprint
-from instantly_mcp.ratelimit import GLOBAL_LIMITS, Limit, RateLimiters
+from instantly_mcp.upstream.client import key_fingerprint
+from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, Limit, RateLimiters
 
 from .harness import KEY, data, max_in_window, served, text
 

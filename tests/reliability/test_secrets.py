@@ -83,7 +83,7 @@ def test_the_key_appears_in_no_output_of_a_run(sandbox, tmp_path: Path) -> None:
         "stderr": stderr_file.read_text(errors="replace"),
         "sandbox request log": json.dumps(sandbox.requests()),
     }
-    assert "HTTP Request" in outputs["debug log"] and "instantly_mcp.client" in outputs["debug log"]
+    assert "HTTP Request" in outputs["debug log"] and "instantly_mcp.upstream.client" in outputs["debug log"]
     assert outputs["audit log"].count("\n") >= 5 and '"decision":"sent"' in outputs["audit log"]
     assert "jsonrpc" in outputs["stdout"]
     assert len(texts) == len(scenarios(sandbox)) + 2

@@ -23,10 +23,10 @@ from typing import Any
 
 import mcp_types as types
 
-from .policy import GATED_RISKS, Policy
-from .registry import Operation
-from .results import compact_json, selectable_fields
-from .tools import effective_hints, error_result, text_result
+from instantly_mcp.gates.policy import GATED_RISKS, Policy
+from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.calls.results import compact_json, selectable_fields
+from instantly_mcp.calls.pipeline import effective_hints, error_result, text_result
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 DEFAULT_MATCHES = 8

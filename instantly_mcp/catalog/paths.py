@@ -9,7 +9,7 @@ from pathlib import Path
 @cache
 def tool_specs_dir() -> Path:
     """tool_specs/ beside the package in a checkout; instantly_mcp/_tool_specs in a wheel."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     for candidate in (package.parent / "tool_specs", package / "_tool_specs"):
         if (candidate / "source" / "openapi.json").is_file():
             return candidate

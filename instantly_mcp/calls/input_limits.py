@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
-from .config import ConfigError
+from instantly_mcp.config import ConfigError
 
 ENV_NAMES = {
     "max_total_bytes": "INSTANTLY_MCP_MAX_INPUT_BYTES",

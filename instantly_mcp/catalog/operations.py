@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .paths import tool_specs_dir
-from .ratelimit import Limit
+from instantly_mcp.catalog.paths import tool_specs_dir
+from instantly_mcp.upstream.ratelimit import Limit
 
 if TYPE_CHECKING:
-    from .models._base import ToolInput
+    from instantly_mcp.catalog.models._base import ToolInput
 
 RISK_CLASSES = ("read", "write", "destructive", "outbound")
 

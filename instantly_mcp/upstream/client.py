@@ -25,7 +25,7 @@ from typing import Any
 import httpx2
 
 from instantly_mcp import __version__
-from instantly_mcp.ratelimit import Limit, RateLimiter, RateLimiters, Slot
+from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
     "ApiError",

@@ -16,18 +16,18 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from . import __version__
-from .client import InstantlyClient, key_fingerprint
-from .config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
-from .confirm import CONFIRM_FORM, Caller
-from .discovery import Discovery
-from .policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
-from .progress import set_logging_level, tracked_call
-from .ratelimit import RateLimiters, per_worker_limits
-from .limits import default_limits
-from .registry import Operation, load_operations
-from .tenancy import TENANT_KEY_HEADER, tenant_of
-from .tools import error_result
+from instantly_mcp import __version__
+from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
+from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
+from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
+from instantly_mcp.transport.progress import set_logging_level, tracked_call
+from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
+from instantly_mcp.calls.input_limits import default_limits
+from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
+from instantly_mcp.calls.pipeline import error_result
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -52,7 +52,7 @@ class Runtime:
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
     """The built-in sandbox served in-process: no port, no network."""
-    from .sandbox import create_app
+    from instantly_mcp.sandbox import create_app
 
     return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
 

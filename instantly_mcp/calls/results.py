@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .registry import Operation
+from instantly_mcp.catalog.operations import Operation
 
 DEFAULT_MAX_RESULT_CHARS = 20_000
 MAX_ITEMS_LIMIT = 1_000

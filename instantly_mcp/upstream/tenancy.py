@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .client import ApiRequest, ApiResponse, InstantlyClient, key_fingerprint
+from instantly_mcp.upstream.client import ApiRequest, ApiResponse, InstantlyClient, key_fingerprint
 
 if TYPE_CHECKING:
-    from .server import Runtime
+    from instantly_mcp.transport.server import Runtime
 
 TENANT_KEY_HEADER = "X-Instantly-Api-Key"
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from .config import ConfigError
+from instantly_mcp.config import ConfigError
 
 Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid"]
 

@@ -28,7 +28,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from .client import ApiError, ApiRequest, ApiResponse, TransportError
+from instantly_mcp.upstream.client import ApiError, ApiRequest, ApiResponse, TransportError
 
 log = logging.getLogger(__name__)
 

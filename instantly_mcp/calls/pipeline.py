@@ -14,12 +14,12 @@ from urllib.parse import quote
 import mcp_types as types
 from pydantic import ValidationError
 
-from .client import ApiError, ApiRequest, InstantlyClient, TransportError
-from .errors import describe_api_error, describe_transport_error
-from .limits import InputLimits, InputTooLarge, default_limits
-from .progress import report_progress
-from .registry import Operation
-from .results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
+from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
+from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
+from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
+from instantly_mcp.transport.progress import report_progress
+from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
 
 
 def annotations(op: Operation) -> types.ToolAnnotations:

@@ -44,11 +44,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import __version__
-from .client import key_fingerprint
-from .config import Settings, is_loopback
-from .server import Runtime, build_runtime, build_server, make_client
-from .tenancy import TENANT_KEY_HEADER, valid_tenant_key
+from instantly_mcp import __version__
+from instantly_mcp.upstream.client import key_fingerprint
+from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
 log = logging.getLogger(__name__)
 
@@ -346,7 +346,7 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
         os.environ[SETTINGS_ENV] = settings_to_env(settings)
-        config = uvicorn.Config("instantly_mcp.http_app:app_from_env", factory=True, workers=settings.workers, **options)
+        config = uvicorn.Config("instantly_mcp.transport.http_app:app_from_env", factory=True, workers=settings.workers, **options)
     else:
         config = uvicorn.Config(create_app(settings, runtime), **options)
     announce_http(settings)

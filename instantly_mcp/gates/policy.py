@@ -17,10 +17,10 @@ import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from .audit import AuditLog, Decision
-from .client import ApiError, InstantlyClient, TransportError, encode_query
-from .config import Settings
-from .confirm import (
+from instantly_mcp.gates.audit import AuditLog, Decision
+from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
+from instantly_mcp.config import Settings
+from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
     Answer,
     Caller,
@@ -34,12 +34,12 @@ from .confirm import (
     elicit_request,
     process_secret,
 )
-from .listing import share_shapes
-from .registry import RISK_CLASSES, Operation
-from .results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
-from .summaries import Lookup, summarize
-from .tool_filter import build_filter
-from .tools import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
+from instantly_mcp.catalog.shapes import share_shapes
+from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
+from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
+from instantly_mcp.gates.summaries import Lookup, summarize
+from instantly_mcp.gates.filter import build_filter
+from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"

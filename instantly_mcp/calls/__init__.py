@@ -1,0 +1,1 @@
+"""One call: validate, build the request, send it, shape the result; input limits; advice texts."""

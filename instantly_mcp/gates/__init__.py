@@ -1,0 +1,1 @@
+"""What the agent may see and do: filter, policy, confirmation, summaries, audit, discovery."""
