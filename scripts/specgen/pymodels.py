@@ -36,11 +36,26 @@ def camel(text: str) -> str:
 
 
 def is_nullable(schema: dict[str, Any]) -> bool:
+    """Whether the spec accepts null here (then an explicit null is sent, not dropped)."""
     kind = schema.get("type")
-    if isinstance(kind, list) and "null" in kind:
+    if kind == "null" or (isinstance(kind, list) and "null" in kind) or None in (schema.get("enum") or []):
         return True
     branches = schema.get("anyOf") or schema.get("oneOf") or []
-    return any(isinstance(b, dict) and b.get("type") == "null" for b in branches)
+    return any(isinstance(b, dict) and is_nullable(b) for b in branches)
+
+
+def optional(annotation: str, literal: bool) -> str:
+    """The type of a field that may be left out (default None). The JSON Schema still shows null
+    only where the spec allows it (SpecModel drops the added null from the schema).
+
+    A Literal takes None as one of its values: `Literal[1, 0] | None` would be a typing Union, and
+    typing caches Unions by equality, where Literal[1, 0] == Literal[0, 1], so the enum could come
+    out in another field's order."""
+    if annotation in ("Any", "None") or annotation.endswith(" | None"):
+        return annotation
+    if literal:
+        return f"{annotation[:-1]}, None]"
+    return f"{annotation} | None"
 
 
 class ModelWriter:
@@ -109,6 +124,7 @@ class ModelWriter:
         kwargs.extend(_constraints(schema))
         if not required:
             kwargs.insert(0, "default=None")
+            annotation = optional(annotation, "const" in schema or "enum" in schema)
         field_call = f"Field({', '.join(kwargs)})" if kwargs else None
         if field_call:
             return f"    {attr}: {annotation} = {field_call}"

@@ -9,7 +9,17 @@ from types import UnionType
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 import jsonschema
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 
 class SpecModel(BaseModel):
@@ -42,6 +52,19 @@ class SpecModel(BaseModel):
             raise ValueError(f"give at least {self.min_properties} of: {names}")
         return self
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """An optional field is typed `X | None` for its None default, yet null is accepted only where
+        the spec allows it (`nullable_fields`), so only there does the schema agents see show null."""
+        json_schema = handler(schema)
+        properties = handler.resolve_ref_schema(json_schema).get("properties", {})
+        for name, field in cls.model_fields.items():
+            if field.is_required() or field.default is not None or (field.alias or name) in cls.nullable_fields:
+                continue
+            for key in {name, field.alias} & properties.keys():
+                properties[key] = _without_null(properties[key], handler)
+        return json_schema
+
     def wire(self) -> dict[str, Any]:
         """The fields the caller gave, by their API names, JSON-ready."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
@@ -68,6 +91,18 @@ class ToolInput(SpecModel):
             rule = self.body_rule_text or "The arguments break a rule of this operation."
             raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({error.message})")
         return self
+
+
+def _without_null(schema: dict[str, Any], handler: GetJsonSchemaHandler) -> dict[str, Any]:
+    if None in schema.get("enum", ()):
+        rest = {k: v for k, v in schema.items() if k != "enum"}
+        return {**handler(core_schema.literal_schema([v for v in schema["enum"] if v is not None])), **rest}
+    branches = schema.get("anyOf", [])
+    kept = [b for b in branches if b != {"type": "null"}]
+    if len(kept) == len(branches):
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
 
 
 @cache

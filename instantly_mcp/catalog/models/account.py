@@ -12,37 +12,37 @@ from ._base import EmailAddress, Number, SpecModel, ToolInput
 
 class ListAccountsInput(ToolInput):
     'List accounts'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='Pagination cursor from next_starting_after, in timestamp_created&email format')
-    search: str = Field(default=None)
-    status: Literal[1, 2, 3, -1, -2, -3] = Field(default=None, description='1=Active, 2=Paused, 3=Temporarily paused for…, -1=Connection Error, -2=Soft Bounce Error, -3=Sending Error')
-    provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(default=None, description='1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant')
-    tag_ids: str = Field(default=None, description='Filter accounts by tag ids')
-    tag_ids_all: str = Field(default=None, description='Filter accounts by tag ids with AND logic')
-    include_tags: bool = Field(default=None, description='Include tags in the response')
-    filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] = Field(default=None, description='The filter to apply to the accounts')
-    sort_by: Literal['timestamp_created', 'email', 'stat_warmup_score', 'status'] = Field(default=None, description='Column to sort results by')
-    sort_order: Literal['asc', 'desc'] = Field(default=None, description='Sort direction')
-    skip: int = Field(default=None, description='Number of items to skip for offset-based pagination', ge=0)
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='Pagination cursor from next_starting_after, in timestamp_created&email format')
+    search: str | None = Field(default=None)
+    status: Literal[1, 2, 3, -1, -2, -3, None] = Field(default=None, description='1=Active, 2=Paused, 3=Temporarily paused for…, -1=Connection Error, -2=Soft Bounce Error, -3=Sending Error')
+    provider_code: Literal[1, 2, 3, 4, 8, 11, None] = Field(default=None, description='1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant')
+    tag_ids: str | None = Field(default=None, description='Filter accounts by tag ids')
+    tag_ids_all: str | None = Field(default=None, description='Filter accounts by tag ids with AND logic')
+    include_tags: bool | None = Field(default=None, description='Include tags in the response')
+    filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR', None] = Field(default=None, description='The filter to apply to the accounts')
+    sort_by: Literal['timestamp_created', 'email', 'stat_warmup_score', 'status', None] = Field(default=None, description='Column to sort results by')
+    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='Sort direction')
+    skip: int | None = Field(default=None, description='Number of items to skip for offset-based pagination', ge=0)
 
 
 class CreateAccountInputWarmupAdvanced(SpecModel):
     model_config = ConfigDict(extra='allow')
-    warm_ctd: bool = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: Number = Field(default=None, description='Email open rate for the account')
-    important_rate: Number = Field(default=None, description='Important email rate for the account')
-    read_emulation: bool = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: Number = Field(default=None, description='Spam save rate for the account')
-    weekday_only: bool = Field(default=None, description='Whether to send emails only on weekdays')
+    warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
+    open_rate: Number | None = Field(default=None, description='Email open rate for the account')
+    important_rate: Number | None = Field(default=None, description='Important email rate for the account')
+    read_emulation: bool | None = Field(default=None, description='Whether read emulation is enabled')
+    spam_save_rate: Number | None = Field(default=None, description='Spam save rate for the account')
+    weekday_only: bool | None = Field(default=None, description='Whether to send emails only on weekdays')
 
 
 class CreateAccountInputWarmup(SpecModel):
     model_config = ConfigDict(extra='allow')
-    limit: Number = Field(default=None, description='Email sending limit for the account')
-    advanced: CreateAccountInputWarmupAdvanced = Field(default=None, description='Advanced settings for the account')
-    warmup_custom_ftag: str = Field(default=None, description='Custom tag for the account')
-    increment: Literal['disabled', '0', '1', '2', '3', '4'] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: Number = Field(default=None, description='Reply rate for the account')
+    limit: Number | None = Field(default=None, description='Email sending limit for the account')
+    advanced: CreateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
+    warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
+    increment: Literal['disabled', '0', '1', '2', '3', '4', None] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
+    reply_rate: Number | None = Field(default=None, description='Reply rate for the account')
 
 
 class CreateAccountInput(ToolInput):
@@ -51,16 +51,16 @@ class CreateAccountInput(ToolInput):
     email: EmailAddress = Field(description='Email address of the account')
     first_name: str = Field(description='First name associated with the account')
     last_name: str = Field(description='Last name associated with the account')
-    warmup: CreateAccountInputWarmup = Field(default=None, description='Warmup configuration for the account')
+    warmup: CreateAccountInputWarmup | None = Field(default=None, description='Warmup configuration for the account')
     daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
     enable_slow_ramp: bool | None = Field(default=None, description='Whether to enable slow ramp up for sending limits')
     inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
     provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(description='Provider code for the account (1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant)')
-    sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
+    sending_gap: Number | None = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
-    reply_to: str = Field(default=None)
+    reply_to: str | None = Field(default=None)
     imap_username: str
     imap_password: str
     imap_host: str
@@ -69,8 +69,8 @@ class CreateAccountInput(ToolInput):
     smtp_password: str
     smtp_host: str
     smtp_port: Number
-    warmup_custom_ftag: str = Field(default=None)
-    skip_cname_check: bool = Field(default=None)
+    warmup_custom_ftag: str | None = Field(default=None)
+    skip_cname_check: bool | None = Field(default=None)
 
 
 class GetAccountInput(ToolInput):
@@ -80,21 +80,21 @@ class GetAccountInput(ToolInput):
 
 class UpdateAccountInputWarmupAdvanced(SpecModel):
     model_config = ConfigDict(extra='allow')
-    warm_ctd: bool = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: Number = Field(default=None, description='Email open rate for the account')
-    important_rate: Number = Field(default=None, description='Important email rate for the account')
-    read_emulation: bool = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: Number = Field(default=None, description='Spam save rate for the account')
-    weekday_only: bool = Field(default=None, description='Whether to send emails only on weekdays')
+    warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
+    open_rate: Number | None = Field(default=None, description='Email open rate for the account')
+    important_rate: Number | None = Field(default=None, description='Important email rate for the account')
+    read_emulation: bool | None = Field(default=None, description='Whether read emulation is enabled')
+    spam_save_rate: Number | None = Field(default=None, description='Spam save rate for the account')
+    weekday_only: bool | None = Field(default=None, description='Whether to send emails only on weekdays')
 
 
 class UpdateAccountInputWarmup(SpecModel):
     model_config = ConfigDict(extra='allow')
-    limit: Number = Field(default=None, description='Email sending limit for the account')
-    advanced: UpdateAccountInputWarmupAdvanced = Field(default=None, description='Advanced settings for the account')
-    warmup_custom_ftag: str = Field(default=None, description='Custom tag for the account')
-    increment: Literal['disabled', '0', '1', '2', '3', '4'] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: Number = Field(default=None, description='Reply rate for the account')
+    limit: Number | None = Field(default=None, description='Email sending limit for the account')
+    advanced: UpdateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
+    warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
+    increment: Literal['disabled', '0', '1', '2', '3', '4', None] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
+    reply_rate: Number | None = Field(default=None, description='Reply rate for the account')
 
 
 class UpdateAccountInput(ToolInput):
@@ -104,19 +104,19 @@ class UpdateAccountInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['daily_limit', 'enable_slow_ramp', 'inbox_placement_test_limit', 'reply_to', 'signature', 'tracking_domain_name', 'tracking_domain_status'])
     email: str = Field(description='The email of the account to update')
-    first_name: str = Field(default=None, description='First name associated with the account')
-    last_name: str = Field(default=None, description='Last name associated with the account')
-    warmup: UpdateAccountInputWarmup = Field(default=None, description='Warmup configuration for the account')
+    first_name: str | None = Field(default=None, description='First name associated with the account')
+    last_name: str | None = Field(default=None, description='Last name associated with the account')
+    warmup: UpdateAccountInputWarmup | None = Field(default=None, description='Warmup configuration for the account')
     daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
     enable_slow_ramp: bool | None = Field(default=None, description='Whether to enable slow ramp up for sending limits')
     inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
-    sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
+    sending_gap: Number | None = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
     reply_to: EmailAddress | None = Field(default=None, description='Custom reply-to email address for the account')
-    skip_cname_check: bool = Field(default=None)
-    remove_tracking_domain: bool = Field(default=None)
+    skip_cname_check: bool | None = Field(default=None)
+    remove_tracking_domain: bool | None = Field(default=None)
 
 
 class DeleteAccountInput(ToolInput):
@@ -127,35 +127,35 @@ class DeleteAccountInput(ToolInput):
 class EnableWarmupForAccountsInputFilter1(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
-    tag_id: str = Field(default=None, description='The ID of the tag to filter accounts by')
+    tag_id: str | None = Field(default=None, description='The ID of the tag to filter accounts by')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | None = Field(default=None, description='The filter to apply to the accounts')
 
 
 class EnableWarmupForAccountsInput(ToolInput):
     'Enable warmup for accounts'
     nullable_fields: ClassVar = frozenset(['filter'])
-    emails: list[str] = Field(default=None, description='List of emails to enable warmup accounts for', max_length=100)
-    include_all_emails: bool = Field(default=None, description='If true, it will enable warmup to all accounts')
-    excluded_emails: list[str] = Field(default=None, description='List of emails to exclude when include_all_emails is true', max_length=100)
+    emails: list[str] | None = Field(default=None, description='List of emails to enable warmup accounts for', max_length=100)
+    include_all_emails: bool | None = Field(default=None, description='If true, it will enable warmup to all accounts')
+    excluded_emails: list[str] | None = Field(default=None, description='List of emails to exclude when include_all_emails is true', max_length=100)
     filter: EnableWarmupForAccountsInputFilter1 | None = Field(default=None, description='Optional filter to apply when include_all_emails is true')
-    search: str = Field(default=None, description='Optional search query to filter accounts when include_all_emails is true')
+    search: str | None = Field(default=None, description='Optional search query to filter accounts when include_all_emails is true')
 
 
 class DisableWarmupForAccountsInputFilter1(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
-    tag_id: str = Field(default=None, description='The ID of the tag to filter accounts by')
+    tag_id: str | None = Field(default=None, description='The ID of the tag to filter accounts by')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | None = Field(default=None, description='The filter to apply to the accounts')
 
 
 class DisableWarmupForAccountsInput(ToolInput):
     'Disable warmup for accounts'
     nullable_fields: ClassVar = frozenset(['filter'])
-    emails: list[str] = Field(default=None, description='List of emails to disable warmup accounts for', max_length=100)
-    include_all_emails: bool = Field(default=None, description='If true, it will disable warmup to all accounts')
-    excluded_emails: list[str] = Field(default=None, description='List of emails to exclude when include_all_emails is true', max_length=100)
+    emails: list[str] | None = Field(default=None, description='List of emails to disable warmup accounts for', max_length=100)
+    include_all_emails: bool | None = Field(default=None, description='If true, it will disable warmup to all accounts')
+    excluded_emails: list[str] | None = Field(default=None, description='List of emails to exclude when include_all_emails is true', max_length=100)
     filter: DisableWarmupForAccountsInputFilter1 | None = Field(default=None, description='Optional filter to apply when include_all_emails is true')
-    search: str = Field(default=None, description='Optional search query to filter accounts when include_all_emails is true')
+    search: str | None = Field(default=None, description='Optional search query to filter accounts when include_all_emails is true')
 
 
 class GetWarmupAnalyticsInput(ToolInput):
@@ -165,9 +165,9 @@ class GetWarmupAnalyticsInput(ToolInput):
 
 class GetDailyAccountAnalyticsInput(ToolInput):
     'Get daily account analytics'
-    start_date: str = Field(default=None, description='Start date for the analytics period')
-    end_date: str = Field(default=None, description='End date for the analytics period')
-    emails: list[str] = Field(default=None, description='Email accounts to include', min_length=1, max_length=200)
+    start_date: str | None = Field(default=None, description='Start date for the analytics period')
+    end_date: str | None = Field(default=None, description='End date for the analytics period')
+    emails: list[str] | None = Field(default=None, description='Email accounts to include', min_length=1, max_length=200)
 
 
 class PauseAccountsInput(ToolInput):
@@ -197,7 +197,7 @@ class GetCustomTrackingDomainStatusInput(ToolInput):
 
 class TestAccountVitalsInput(ToolInput):
     'Test account vitals'
-    accounts: list[str] = Field(default=None)
+    accounts: list[str] | None = Field(default=None)
 
 
 class MoveAccountsInput(ToolInput):

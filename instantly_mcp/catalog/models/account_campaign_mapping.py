@@ -11,5 +11,5 @@ from ._base import Number, ToolInput
 class ListAccountCampaignMappingsInput(ToolInput):
     'List account campaign mappings'
     email: str = Field(description='Email')
-    limit: Number = Field(default=None)
-    starting_after: str = Field(default=None)
+    limit: Number | None = Field(default=None)
+    starting_after: str | None = Field(default=None)

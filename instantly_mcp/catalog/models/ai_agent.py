@@ -12,66 +12,66 @@ from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 class ListAiAgentsInput(ToolInput):
     'List AI agents'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str = Field(default=None)
-    status: Literal[-1, 0, 1] = Field(default=None)
-    type: Literal[1, 2, 3, 4, 6, 7, 8, 9, 10] = Field(default=None)
-    sort_column: str = Field(default=None)
-    sort_order: str = Field(default=None)
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    search: str | None = Field(default=None)
+    status: Literal[-1, 0, 1, None] = Field(default=None)
+    type: Literal[1, 2, 3, 4, 6, 7, 8, 9, 10, None] = Field(default=None)
+    sort_column: str | None = Field(default=None)
+    sort_order: str | None = Field(default=None)
 
 
 class CreateAiAgentInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] = Field(default=None)
-    tag_ids: list[str] = Field(default=None)
+    accounts: list[EmailAddress] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None)
 
 
 class CreateAiAgentInputPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: CreateAiAgentInputPayloadNoShowFallbackSendingAccounts = Field(default=None)
+    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
+    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    fallback_sending_accounts: CreateAiAgentInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class CreateAiAgentInputPayload(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
-    configuration_type: Literal[1, 2] = Field(default=None, description='Type of the AI agent configuration')
-    tags: list[Literal['default'] | str] = Field(default=None, description='List of tags to use for AI Agent')
-    handle_followup: bool = Field(default=None, description='Whether to handle follow-up emails')
-    respond_to_automatic_emails: bool = Field(default=None, description='Whether to respond to automatic emails')
-    handle_objections: bool = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
-    no_show: CreateAiAgentInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
-    trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
+    no_show: CreateAiAgentInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
-    followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
 class CreateAiAgentInput(ToolInput):
     'Create AI agent'
     name: str = Field(description='Name of the agent')
-    payload: CreateAiAgentInputPayload = Field(default=None, description='Reply agent (Inbox Manager) payload')
+    payload: CreateAiAgentInputPayload | None = Field(default=None, description='Reply agent (Inbox Manager) payload')
     type: Any = Field(default=None, description='Agent type: number (1 = Reply Agent) or SDR type string ("website" or "pitch_deck")')
-    input: str = Field(default=None, description='URL for website scraping or text content for pitch deck extraction')
-    status: Literal[-1, 0, 1] = Field(default=None, description='Optional initial status of the agent')
-    memory_from_workspace: bool = Field(default=None, description='When true, skips the initial scrape and copies memory from an existing AI Sales Agent in the workspace (AI Sales Agent…')
-    description: str = Field(default=None, description='Optional description for the AI Sales Agent')
-    config: dict[str, Any] = Field(default=None, description='AI Sales Agent configuration object')
-    master_lead_list_id: str = Field(default=None, description='Master lead list ID for the AI Sales Agent')
-    initial_scrape_ready: bool = Field(default=None, description='Whether the initial scrape is ready (AI Sales Agent only)')
-    is_duplicate: bool = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
-    source_ai_sdr_id: str = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
-    agent_type: Literal[2, 4, 7, 8, 9, 10] = Field(default=None, description='Agent type code for SDR-like agents')
+    input: str | None = Field(default=None, description='URL for website scraping or text content for pitch deck extraction')
+    status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status of the agent')
+    memory_from_workspace: bool | None = Field(default=None, description='When true, skips the initial scrape and copies memory from an existing AI Sales Agent in the workspace (AI Sales Agent…')
+    description: str | None = Field(default=None, description='Optional description for the AI Sales Agent')
+    config: dict[str, Any] | None = Field(default=None, description='AI Sales Agent configuration object')
+    master_lead_list_id: str | None = Field(default=None, description='Master lead list ID for the AI Sales Agent')
+    initial_scrape_ready: bool | None = Field(default=None, description='Whether the initial scrape is ready (AI Sales Agent only)')
+    is_duplicate: bool | None = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
+    source_ai_sdr_id: str | None = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
+    agent_type: Literal[2, 4, 7, 8, 9, 10, None] = Field(default=None, description='Agent type code for SDR-like agents')
 
 
 class GetAiAgentsAnalyticsInput(ToolInput):
     'Get AI agents analytics'
     agent_ids: list[str] = Field(min_length=1, max_length=100)
-    agent_types: dict[str, Literal[1, 2, 3, 4, 6, 7, 8, 9, 10]] = Field(default=None, description='Optional mapping of agent_id to agent type')
+    agent_types: dict[str, Literal[1, 2, 3, 4, 6, 7, 8, 9, 10]] | None = Field(default=None, description='Optional mapping of agent_id to agent type')
 
 
 class GetAiAgentInput(ToolInput):
@@ -83,10 +83,10 @@ class UpdateAiAgentInputPayload1(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'ai_enrichment_workflow', 'fallback_search_filters'])
     campaign_id: str = Field(description='Campaign this agent keeps topped up')
-    campaign_name: str = Field(default=None, description='Denormalized campaign name')
-    search_filters: dict[str, Any] = Field(default=None, description='Primary audience search filters')
-    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign')
-    on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
+    campaign_name: str | None = Field(default=None, description='Denormalized campaign name')
+    search_filters: dict[str, Any] | None = Field(default=None, description='Primary audience search filters')
+    min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
     ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
@@ -101,134 +101,134 @@ class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemKeywords(SpecModel):
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemJobTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None)
-    exclude: list[str] = Field(default=None)
+    include: list[str] | None = Field(default=None)
+    exclude: list[str] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    problems_solved: list[str] = Field(default=None)
-    benefits: list[str] = Field(default=None)
-    usp: str = Field(default=None)
-    customer_goals: list[str] = Field(default=None)
-    success_stories: str = Field(default=None)
-    keywords: UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemKeywords = Field(default=None)
-    company_size: list[str] = Field(default=None)
-    industry: list[str] = Field(default=None)
-    job_title: UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemJobTitle = Field(default=None)
+    name: str | None = Field(default=None)
+    problems_solved: list[str] | None = Field(default=None)
+    benefits: list[str] | None = Field(default=None)
+    usp: str | None = Field(default=None)
+    customer_goals: list[str] | None = Field(default=None)
+    success_stories: str | None = Field(default=None)
+    keywords: UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemKeywords | None = Field(default=None)
+    company_size: list[str] | None = Field(default=None)
+    industry: list[str] | None = Field(default=None)
+    job_title: UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemJobTitle | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemory(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company: str = Field(default=None)
-    business_description: str = Field(default=None)
-    active_icps_indexes: list[Number] = Field(default=None)
-    icps: list[UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem] = Field(default=None)
-    custom_fields: list[str] = Field(default=None)
-    business_offers: list[str] = Field(default=None)
-    active_business_offers_indexes: list[Number] = Field(default=None)
+    company: str | None = Field(default=None)
+    business_description: str | None = Field(default=None)
+    active_icps_indexes: list[Number] | None = Field(default=None)
+    icps: list[UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem] | None = Field(default=None)
+    custom_fields: list[str] | None = Field(default=None)
+    business_offers: list[str] | None = Field(default=None)
+    active_business_offers_indexes: list[Number] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from')
-    to: str = Field(default=None)
+    from_: str | None = Field(default=None, alias='from')
+    to: str | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    timing: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming = Field(default=None)
-    days: dict[str, bool] = Field(default=None)
-    timezone: str = Field(default=None)
+    name: str | None = Field(default=None)
+    timing: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming | None = Field(default=None)
+    days: dict[str, bool] | None = Field(default=None)
+    timezone: str | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
-    schedules: list[UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(default=None)
+    schedules: list[UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    campaign_schedule: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[EmailAddress] = Field(default=None)
-    email_tag_list: list[str] = Field(default=None)
-    daily_limit: Number = Field(default=None)
-    stop_on_reply: bool = Field(default=None)
-    open_tracking: bool = Field(default=None)
-    first_email_text_only: bool = Field(default=None)
-    prioritize_new_leads: bool = Field(default=None)
-    match_lead_esp: bool = Field(default=None)
+    campaign_schedule: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
+    email_list: list[EmailAddress] | None = Field(default=None)
+    email_tag_list: list[str] | None = Field(default=None)
+    daily_limit: Number | None = Field(default=None)
+    stop_on_reply: bool | None = Field(default=None)
+    open_tracking: bool | None = Field(default=None)
+    first_email_text_only: bool | None = Field(default=None)
+    prioritize_new_leads: bool | None = Field(default=None)
+    match_lead_esp: bool | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigAutonomySettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    autopilot_mode: bool = Field(default=None, description='Whether autopilot mode is enabled')
-    auto_reply_to_responses: bool = Field(default=None, description='Whether to auto-reply to responses')
+    autopilot_mode: bool | None = Field(default=None, description='Whether autopilot mode is enabled')
+    auto_reply_to_responses: bool | None = Field(default=None, description='Whether to auto-reply to responses')
 
 
 class UpdateAiAgentInputPayload2AiSdrConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
-    memory: UpdateAiAgentInputPayload2AiSdrConfigMemory = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    enrichment_settings: UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings = Field(default=None, description='Settings for email outreach')
-    autonomy_settings: UpdateAiAgentInputPayload2AiSdrConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy')
+    memory: UpdateAiAgentInputPayload2AiSdrConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    enrichment_settings: UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
+    autonomy_settings: UpdateAiAgentInputPayload2AiSdrConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
 
 
 class UpdateAiAgentInputPayload2(SpecModel):
     model_config = ConfigDict(extra='allow')
     ai_sdr_config: UpdateAiAgentInputPayload2AiSdrConfig = Field(description='AI Sales Agent agent config')
-    type: Literal['website', 'pitch_deck'] = Field(default=None, description='SDR source type')
-    input: str = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
-    master_lead_list_id: str = Field(default=None, description='Master lead list ID for the SDR')
-    initial_scrape_ready: bool = Field(default=None, description='Whether initial scrape is ready')
-    timestamp_last_action: DateTime = Field(default=None, description='Timestamp of last SDR action')
-    timestamp_last_decision: DateTime = Field(default=None, description='Timestamp of last SDR decision')
-    next_decision_time: DateTime = Field(default=None, description='Scheduled time for next decision')
+    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='SDR source type')
+    input: str | None = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
+    master_lead_list_id: str | None = Field(default=None, description='Master lead list ID for the SDR')
+    initial_scrape_ready: bool | None = Field(default=None, description='Whether initial scrape is ready')
+    timestamp_last_action: DateTime | None = Field(default=None, description='Timestamp of last SDR action')
+    timestamp_last_decision: DateTime | None = Field(default=None, description='Timestamp of last SDR decision')
+    next_decision_time: DateTime | None = Field(default=None, description='Scheduled time for next decision')
 
 
 class UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] = Field(default=None)
-    tag_ids: list[str] = Field(default=None)
+    accounts: list[EmailAddress] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload3NoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts = Field(default=None)
+    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
+    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    fallback_sending_accounts: UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload3(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
-    configuration_type: Literal[1, 2] = Field(default=None, description='Type of the AI agent configuration')
-    tags: list[Literal['default'] | str] = Field(default=None, description='List of tags to use for AI Agent')
-    handle_followup: bool = Field(default=None, description='Whether to handle follow-up emails')
-    respond_to_automatic_emails: bool = Field(default=None, description='Whether to respond to automatic emails')
-    handle_objections: bool = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
-    no_show: UpdateAiAgentInputPayload3NoShow = Field(default=None, description='No-show recovery feature configuration')
-    trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
+    no_show: UpdateAiAgentInputPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
-    followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
 class UpdateAiAgentInputPayload4IntegrationsSlack1(SpecModel):
-    connection_id: str = Field(default=None, description='Slack app connection ID')
-    enabled: bool = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
-    connection_name: str = Field(default=None, description='Deprecated')
-    channel_id: str = Field(default=None, description='Deprecated')
-    channel_name: str = Field(default=None, description='Deprecated')
+    connection_id: str | None = Field(default=None, description='Slack app connection ID')
+    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
+    connection_name: str | None = Field(default=None, description='Deprecated')
+    channel_id: str | None = Field(default=None, description='Deprecated')
+    channel_name: str | None = Field(default=None, description='Deprecated')
 
 
 class UpdateAiAgentInputPayload4Integrations(SpecModel):
@@ -237,41 +237,41 @@ class UpdateAiAgentInputPayload4Integrations(SpecModel):
 
 
 class UpdateAiAgentInputPayload4(SpecModel):
-    integrations: UpdateAiAgentInputPayload4Integrations = Field(default=None, description='Configurations for Deliverability Agent app integrations')
+    integrations: UpdateAiAgentInputPayload4Integrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
 
 
 class UpdateAiAgentInputConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    text_opt_out_enabled: bool = Field(default=None, description='Append a plain-text opt-out line to every email')
+    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
 class UpdateAiAgentInputConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    opt_out_settings: UpdateAiAgentInputConfigOutreachSettingsOptOutSettings = Field(default=None, description='Opt-out settings appended to outgoing emails')
+    opt_out_settings: UpdateAiAgentInputConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
 
 
 class UpdateAiAgentInputConfigAutonomySettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    autopilot_mode: bool = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
-    auto_reply_to_responses: bool = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
-    manual_leads_mode: bool = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
+    autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
+    auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
+    manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
 class UpdateAiAgentInputConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
-    memory: dict[str, Any] = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    position_details: str = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
-    investment_details: str = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
-    research_details: str = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
-    partnership_details: str = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: UpdateAiAgentInputConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: UpdateAiAgentInputConfigOutreachSettings = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
-    autonomy_settings: UpdateAiAgentInputConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
+    memory: dict[str, Any] | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
+    investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
+    research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
+    partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
+    enrichment_settings: UpdateAiAgentInputConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: UpdateAiAgentInputConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
+    autonomy_settings: UpdateAiAgentInputConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
 
 
 class UpdateAiAgentInput(ToolInput):
@@ -281,12 +281,12 @@ class UpdateAiAgentInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description', 'is_auto_created', 'self_improvement'])
     id: str = Field(description='The ID of the item to update')
-    name: str = Field(default=None, description='Name of the AI Sales Agent')
-    payload: UpdateAiAgentInputPayload1 | UpdateAiAgentInputPayload2 | UpdateAiAgentInputPayload3 | UpdateAiAgentInputPayload4 = Field(default=None, description='Payload of the AI Agent')
-    status: Literal[-1, 0, 1] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
+    name: str | None = Field(default=None, description='Name of the AI Sales Agent')
+    payload: UpdateAiAgentInputPayload1 | UpdateAiAgentInputPayload2 | UpdateAiAgentInputPayload3 | UpdateAiAgentInputPayload4 | None = Field(default=None, description='Payload of the AI Agent')
+    status: Literal[-1, 0, 1, None] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
     is_auto_created: bool | None = Field(default=None, description='Whether the AI agent was auto-created')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    config: UpdateAiAgentInputConfig = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
+    config: UpdateAiAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
 
 

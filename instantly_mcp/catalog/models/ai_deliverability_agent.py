@@ -27,9 +27,9 @@ class UpdateDefaultAiDeliverabilitySettingsInput(ToolInput):
 
 class GetDefaultAiDeliverabilityAgentStateInput(ToolInput):
     'Get default AI deliverability agent state'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    feed_filter: Literal['all', 'todo', 'done'] = Field(default=None, description='Filter the activity feed items')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    feed_filter: Literal['all', 'todo', 'done', None] = Field(default=None, description='Filter the activity feed items')
 
 
 class PauseDeliverabilityAffectedAccountsInput(ToolInput):
@@ -75,14 +75,14 @@ class UpdateAiDeliverabilityAgentInput(ToolInput):
 class GetAiDeliverabilityAgentStateInput(ToolInput):
     'Get AI deliverability agent state'
     id: str = Field(description='AI Deliverability Agent ID')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    feed_filter: Literal['all', 'todo', 'done'] = Field(default=None, description='Filter for the activity feed items')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    feed_filter: Literal['all', 'todo', 'done', None] = Field(default=None, description='Filter for the activity feed items')
 
 
 class ListAiDeliverabilityAgentFeedItemsInput(ToolInput):
     'List AI deliverability agent feed items'
     id: str = Field(description='AI Deliverability Agent ID')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    feed_filter: Literal['all', 'todo', 'done'] = Field(default=None, description='Filter feed items by status')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    feed_filter: Literal['all', 'todo', 'done', None] = Field(default=None, description='Filter feed items by status')

@@ -11,30 +11,30 @@ from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
-    connection_id: str = Field(default=None, description='Slack app connection ID')
-    enabled: bool = Field(default=None, description='Whether Slack notifications are enabled')
-    connection_name: str = Field(default=None, description='Deprecated')
-    channel_id: str = Field(default=None, description='Deprecated')
-    channel_name: str = Field(default=None, description='Deprecated')
+    connection_id: str | None = Field(default=None, description='Slack app connection ID')
+    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled')
+    connection_name: str | None = Field(default=None, description='Deprecated')
+    channel_id: str | None = Field(default=None, description='Deprecated')
+    channel_name: str | None = Field(default=None, description='Deprecated')
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    type: str = Field(default=None)
-    required: bool = Field(default=None)
-    answer_choices: list[str] = Field(default=None)
-    include_other: bool = Field(default=None)
-    enabled: bool = Field(default=None)
-    position: Number = Field(default=None)
+    name: str | None = Field(default=None)
+    type: str | None = Field(default=None)
+    required: bool | None = Field(default=None)
+    answer_choices: list[str] | None = Field(default=None)
+    include_other: bool | None = Field(default=None)
+    enabled: bool | None = Field(default=None)
+    position: Number | None = Field(default=None)
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
     nullable_fields: ClassVar = frozenset(['connection_name', 'custom_questions', 'scheduling_url'])
-    connection_id: str = Field(default=None, description='Calendly app connection ID')
-    calendar_uri: str = Field(default=None, description='URI of the Calendly event type to book')
-    calendar_name: str = Field(default=None, description='Display name of the Calendly event type')
-    disable_auto_booking: bool = Field(default=None, description='When true, the agent shares the scheduling link instead of booking directly')
+    connection_id: str | None = Field(default=None, description='Calendly app connection ID')
+    calendar_uri: str | None = Field(default=None, description='URI of the Calendly event type to book')
+    calendar_name: str | None = Field(default=None, description='Display name of the Calendly event type')
+    disable_auto_booking: bool | None = Field(default=None, description='When true, the agent shares the scheduling link instead of booking directly')
     connection_name: str | None = Field(default=None, description='Display name of the Calendly connection')
     scheduling_url: str | None = Field(default=None, description='Public scheduling URL of the selected event type')
     custom_questions: list[CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item] | None = Field(default=None, description='Custom questions configured on the Calendly event type')
@@ -48,71 +48,71 @@ class CreateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 class CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] = Field(default=None)
-    tag_ids: list[str] = Field(default=None)
+    accounts: list[EmailAddress] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None)
 
 
 class CreateAiInboxManagerInputPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts = Field(default=None)
+    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
+    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    fallback_sending_accounts: CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class CreateAiInboxManagerInputPayload(SpecModel):
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2] = Field(description='Type of the AI agent configuration')
-    tags: list[Literal['default'] | str] = Field(default=None, description='List of tags to use for AI Agent')
-    handle_followup: bool = Field(default=None, description='Whether to handle follow-up emails')
-    respond_to_automatic_emails: bool = Field(default=None, description='Whether to respond to automatic emails')
-    handle_objections: bool = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: CreateAiInboxManagerInputPayloadIntegrations = Field(default=None, description='Configurations for app integrations')
-    no_show: CreateAiInboxManagerInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
-    trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: CreateAiInboxManagerInputPayloadIntegrations | None = Field(default=None, description='Configurations for app integrations')
+    no_show: CreateAiInboxManagerInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
-    followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
 class CreateAiInboxManagerInput(ToolInput):
     'Create AI inbox manager'
     name: str = Field(description='Name of the AI Inbox Manager', min_length=1)
     payload: CreateAiInboxManagerInputPayload = Field(description='Configuration of the AI Inbox Manager')
-    description: str = Field(default=None, description='Optional description for the AI Inbox Manager')
+    description: str | None = Field(default=None, description='Optional description for the AI Inbox Manager')
 
 
 class GetAiInboxManagerInput(ToolInput):
     'Get AI inbox manager'
     id: str = Field(description='AI Inbox Manager ID')
-    with_metadata: bool = Field(default=None, description='Whether to include additional metadata about the ai agent')
+    with_metadata: bool | None = Field(default=None, description='Whether to include additional metadata about the ai agent')
 
 
 class UpdateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
-    connection_id: str = Field(default=None, description='Slack app connection ID')
-    enabled: bool = Field(default=None, description='Whether Slack notifications are enabled')
-    connection_name: str = Field(default=None, description='Deprecated')
-    channel_id: str = Field(default=None, description='Deprecated')
-    channel_name: str = Field(default=None, description='Deprecated')
+    connection_id: str | None = Field(default=None, description='Slack app connection ID')
+    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled')
+    connection_name: str | None = Field(default=None, description='Deprecated')
+    channel_id: str | None = Field(default=None, description='Deprecated')
+    channel_name: str | None = Field(default=None, description='Deprecated')
 
 
 class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    type: str = Field(default=None)
-    required: bool = Field(default=None)
-    answer_choices: list[str] = Field(default=None)
-    include_other: bool = Field(default=None)
-    enabled: bool = Field(default=None)
-    position: Number = Field(default=None)
+    name: str | None = Field(default=None)
+    type: str | None = Field(default=None)
+    required: bool | None = Field(default=None)
+    answer_choices: list[str] | None = Field(default=None)
+    include_other: bool | None = Field(default=None)
+    enabled: bool | None = Field(default=None)
+    position: Number | None = Field(default=None)
 
 
 class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
     nullable_fields: ClassVar = frozenset(['connection_name', 'custom_questions', 'scheduling_url'])
-    connection_id: str = Field(default=None, description='Calendly app connection ID')
-    calendar_uri: str = Field(default=None, description='URI of the Calendly event type to book')
-    calendar_name: str = Field(default=None, description='Display name of the Calendly event type')
-    disable_auto_booking: bool = Field(default=None, description='When true, the agent shares the scheduling link instead of booking directly')
+    connection_id: str | None = Field(default=None, description='Calendly app connection ID')
+    calendar_uri: str | None = Field(default=None, description='URI of the Calendly event type to book')
+    calendar_name: str | None = Field(default=None, description='Display name of the Calendly event type')
+    disable_auto_booking: bool | None = Field(default=None, description='When true, the agent shares the scheduling link instead of booking directly')
     connection_name: str | None = Field(default=None, description='Display name of the Calendly connection')
     scheduling_url: str | None = Field(default=None, description='Public scheduling URL of the selected event type')
     custom_questions: list[UpdateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item] | None = Field(default=None, description='Custom questions configured on the Calendly event type')
@@ -126,31 +126,31 @@ class UpdateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 class UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] = Field(default=None)
-    tag_ids: list[str] = Field(default=None)
+    accounts: list[EmailAddress] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None)
 
 
 class UpdateAiInboxManagerInputPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts = Field(default=None)
+    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
+    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    fallback_sending_accounts: UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class UpdateAiInboxManagerInputPayload(SpecModel):
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
-    configuration_type: Literal[1, 2] = Field(default=None, description='Type of the AI agent configuration')
-    tags: list[Literal['default'] | str] = Field(default=None, description='List of tags to use for AI Agent')
-    handle_followup: bool = Field(default=None, description='Whether to handle follow-up emails')
-    respond_to_automatic_emails: bool = Field(default=None, description='Whether to respond to automatic emails')
-    handle_objections: bool = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: UpdateAiInboxManagerInputPayloadIntegrations = Field(default=None, description='Configurations for app integrations')
-    no_show: UpdateAiInboxManagerInputPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
-    trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: UpdateAiInboxManagerInputPayloadIntegrations | None = Field(default=None, description='Configurations for app integrations')
+    no_show: UpdateAiInboxManagerInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
-    followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
 class UpdateAiInboxManagerInput(ToolInput):
@@ -159,17 +159,17 @@ class UpdateAiInboxManagerInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     id: str = Field(description='AI Inbox Manager ID')
-    name: str = Field(default=None, description='Name of the AI Inbox Manager', min_length=1)
-    status: Literal[0, 1] = Field(default=None, description='Status of the AI Inbox Manager. 0 pauses the agent, 1 activates it (0=Inactive, 1=Active)')
-    payload: UpdateAiInboxManagerInputPayload = Field(default=None, description='Configuration of the AI Inbox Manager')
+    name: str | None = Field(default=None, description='Name of the AI Inbox Manager', min_length=1)
+    status: Literal[0, 1, None] = Field(default=None, description='Status of the AI Inbox Manager. 0 pauses the agent, 1 activates it (0=Inactive, 1=Active)')
+    payload: UpdateAiInboxManagerInputPayload | None = Field(default=None, description='Configuration of the AI Inbox Manager')
 
 
 class ListAiInboxManagerGuidancesInput(ToolInput):
     'List AI inbox manager guidances'
     id: str = Field(description='AI Inbox Manager ID')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    status: Literal[1, 0] = Field(default=None, description='Filter guidances by status (0=Inactive, 1=Active)')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    status: Literal[1, 0, None] = Field(default=None, description='Filter guidances by status (0=Inactive, 1=Active)')
 
 
 class CreateAiInboxManagerGuidanceInputBasicGuidanceOptions(SpecModel):
@@ -185,9 +185,9 @@ class CreateAiInboxManagerGuidanceInput(ToolInput):
     id: str = Field(description='AI Inbox Manager ID')
     label: str = Field(description='Label of the guidance', min_length=1)
     category: Literal[0, 1, 2, 3, 4] = Field(description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
-    instruction: str = Field(default=None, description='Instruction text')
-    status: Literal[1, 0] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
-    basic_guidance_options: CreateAiInboxManagerGuidanceInputBasicGuidanceOptions = Field(default=None, description='Tone and length options')
+    instruction: str | None = Field(default=None, description='Instruction text')
+    status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
+    basic_guidance_options: CreateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options')
 
 
 class GetAiInboxManagerGuidanceInput(ToolInput):
@@ -208,11 +208,11 @@ class UpdateAiInboxManagerGuidanceInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change; with category 0, no instruction.'
     id: str = Field(description='AI Inbox Manager ID')
     guidance_id: str = Field(description='Guidance ID')
-    label: str = Field(default=None, description='Label of the guidance', min_length=1)
-    category: Literal[0, 1, 2, 3, 4] = Field(default=None, description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
-    instruction: str = Field(default=None, description='Instruction text')
-    status: Literal[1, 0] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
-    basic_guidance_options: UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions = Field(default=None, description='Tone and length options')
+    label: str | None = Field(default=None, description='Label of the guidance', min_length=1)
+    category: Literal[0, 1, 2, 3, 4, None] = Field(default=None, description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
+    instruction: str | None = Field(default=None, description='Instruction text')
+    status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
+    basic_guidance_options: UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options')
 
 
 class DeleteAiInboxManagerGuidanceInput(ToolInput):
@@ -224,11 +224,11 @@ class DeleteAiInboxManagerGuidanceInput(ToolInput):
 class ListAiInboxManagerRepliesInput(ToolInput):
     'List AI inbox manager replies'
     id: str = Field(description='AI Inbox Manager ID')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    requires_hitl: bool = Field(default=None, description='Filter by whether the reply requires human-in-the-loop review')
-    information_requested: bool = Field(default=None, description='Filter by whether the agent requested more information')
-    action_pending: bool = Field(default=None, description='Filter by whether the reply still requires action from the user')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    requires_hitl: bool | None = Field(default=None, description='Filter by whether the reply requires human-in-the-loop review')
+    information_requested: bool | None = Field(default=None, description='Filter by whether the agent requested more information')
+    action_pending: bool | None = Field(default=None, description='Filter by whether the reply still requires action from the user')
 
 
 class GetAiInboxManagerReplyInput(ToolInput):
@@ -244,30 +244,30 @@ class UpdateAiInboxManagerReplyInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     id: str = Field(description='AI Inbox Manager ID')
     reply_id: str = Field(description='Reply ID')
-    feedback_positive: bool = Field(default=None, description='Whether the feedback on the reply is positive')
-    feedback_text: str = Field(default=None, description='Feedback text for this reply')
-    action_pending: bool = Field(default=None, description='Whether this reply still requires action from the user')
+    feedback_positive: bool | None = Field(default=None, description='Whether the feedback on the reply is positive')
+    feedback_text: str | None = Field(default=None, description='Feedback text for this reply')
+    action_pending: bool | None = Field(default=None, description='Whether this reply still requires action from the user')
 
 
 class GetAiInboxManagerAnalyticsSummaryInput(ToolInput):
     'Get AI inbox manager analytics summary'
     id: str = Field(description='AI Inbox Manager ID')
-    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class GetAiInboxManagerAnalyticsByDateInput(ToolInput):
     'Get AI inbox manager analytics by date'
     id: str = Field(description='AI Inbox Manager ID')
-    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class ListAiInboxManagerActivitiesInput(ToolInput):
     'List AI inbox manager activities'
     id: str = Field(description='AI Inbox Manager ID')
-    starting_after: str = Field(default=None, description='Pagination cursor (ID of the last item from the previous page)')
-    limit: Number = Field(default=None, description='Number of items to return', ge=1, le=100)
-    action_pending: bool = Field(default=None, description='Filter by action pending status: true for to-do items, false for done items')
-    activity_type: Literal['reply', 'followup', 'recovery'] = Field(default=None, description='Filter by activity type')
-    job_type: Literal[1, 2, 3] = Field(default=None, description='Filter by work type: 1 = inbox reply, 2 = inbox follow-up, 3 = no-show follow-up')
+    starting_after: str | None = Field(default=None, description='Pagination cursor (ID of the last item from the previous page)')
+    limit: Number | None = Field(default=None, description='Number of items to return', ge=1, le=100)
+    action_pending: bool | None = Field(default=None, description='Filter by action pending status: true for to-do items, false for done items')
+    activity_type: Literal['reply', 'followup', 'recovery', None] = Field(default=None, description='Filter by activity type')
+    job_type: Literal[1, 2, 3, None] = Field(default=None, description='Filter by work type: 1 = inbox reply, 2 = inbox follow-up, 3 = no-show follow-up')

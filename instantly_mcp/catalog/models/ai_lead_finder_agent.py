@@ -12,28 +12,28 @@ from ._base import Number, SpecModel, ToolInput
 
 class ListAiLeadFinderAgentsInput(ToolInput):
     'List AI lead finder agents'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
-    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -71,88 +71,88 @@ class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersTitle(SpecModel):
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
+    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
+    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersCompanyName(SpecModel):
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersKeywordFilter(SpecModel):
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersIndustry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class CreateAiLeadFinderAgentInputSearchFilters(SpecModel):
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: CreateAiLeadFinderAgentInputSearchFiltersTitle = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: CreateAiLeadFinderAgentInputSearchFiltersCompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: Literal['targeted', 'broad'] = Field(default=None, description='How to interpret the look-alike domain')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: Literal['contact', 'company'] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: CreateAiLeadFinderAgentInputSearchFiltersKeywordFilter = Field(default=None)
-    industry: CreateAiLeadFinderAgentInputSearchFiltersIndustry = Field(default=None)
-    subIndustry: CreateAiLeadFinderAgentInputSearchFiltersSubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: CreateAiLeadFinderAgentInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: CreateAiLeadFinderAgentInputSearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: CreateAiLeadFinderAgentInputSearchFiltersKeywordFilter | None = Field(default=None)
+    industry: CreateAiLeadFinderAgentInputSearchFiltersIndustry | None = Field(default=None)
+    subIndustry: CreateAiLeadFinderAgentInputSearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2(SpecModel):
-    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2(SpecModel):
@@ -190,83 +190,83 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52(SpecM
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersTitle(SpecModel):
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
+    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
+    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersCompanyName(SpecModel):
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersKeywordFilter(SpecModel):
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersIndustry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: CreateAiLeadFinderAgentInputFallbackSearchFiltersTitle = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: CreateAiLeadFinderAgentInputFallbackSearchFiltersCompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: Literal['targeted', 'broad'] = Field(default=None, description='How to interpret the look-alike domain')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: Literal['contact', 'company'] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: CreateAiLeadFinderAgentInputFallbackSearchFiltersKeywordFilter = Field(default=None)
-    industry: CreateAiLeadFinderAgentInputFallbackSearchFiltersIndustry = Field(default=None)
-    subIndustry: CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: CreateAiLeadFinderAgentInputFallbackSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: CreateAiLeadFinderAgentInputFallbackSearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: CreateAiLeadFinderAgentInputFallbackSearchFiltersKeywordFilter | None = Field(default=None)
+    industry: CreateAiLeadFinderAgentInputFallbackSearchFiltersIndustry | None = Field(default=None)
+    subIndustry: CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class CreateAiLeadFinderAgentInputAiEnrichmentValue(SpecModel):
     model_config = ConfigDict(extra='allow')
     model_version: str
-    prompt: str = Field(default=None)
-    input_columns: list[str] = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
-    use_instantly_account: bool = Field(default=None)
-    overwrite: bool = Field(default=None)
-    order: Number = Field(default=None, description='Execution order of this column within the chain')
-    required: bool = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
-    verb: str = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
-    object: str = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
-    fallback: str = Field(default=None, description='Value the email sends if this step fails')
-    skip_if_input_empty: bool = Field(default=None, description='Skip the lead when an input field is empty')
+    prompt: str | None = Field(default=None)
+    input_columns: list[str] | None = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
+    use_instantly_account: bool | None = Field(default=None)
+    overwrite: bool | None = Field(default=None)
+    order: Number | None = Field(default=None, description='Execution order of this column within the chain')
+    required: bool | None = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
+    verb: str | None = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
+    object: str | None = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
+    fallback: str | None = Field(default=None, description='Value the email sends if this step fails')
+    skip_if_input_empty: bool | None = Field(default=None, description='Skip the lead when an input field is empty')
 
 
 class CreateAiLeadFinderAgentInput(ToolInput):
@@ -279,11 +279,11 @@ class CreateAiLeadFinderAgentInput(ToolInput):
     search_filters: CreateAiLeadFinderAgentInputSearchFilters = Field(description='Audience search filters in the SuperSearch format')
     min_active_leads: Number = Field(description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(description='What the agent does when the search runs out of new leads')
-    fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters = Field(default=None, description='Broadened audience used when the primary search is exhausted')
-    show_one_lead_per_company: bool = Field(default=None, description='Deliver at most one lead per company in each top-up')
-    source: Literal['agents_page', 'campaign_banner', 'supersearch', 'announcement', 'campaign_setup'] = Field(default=None, description='Entry point the agent was created from, for adoption attribution')
-    ai_enrichment: dict[str, CreateAiLeadFinderAgentInputAiEnrichmentValue] = Field(default=None, description='AI enrichment columns filled on every top-up, keyed by output column name')
-    ai_enrichment_workflow: str = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
+    fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters | None = Field(default=None, description='Broadened audience used when the primary search is exhausted')
+    show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up')
+    source: Literal['agents_page', 'campaign_banner', 'supersearch', 'announcement', 'campaign_setup', None] = Field(default=None, description='Entry point the agent was created from, for adoption attribution')
+    ai_enrichment: dict[str, CreateAiLeadFinderAgentInputAiEnrichmentValue] | None = Field(default=None, description='AI enrichment columns filled on every top-up, keyed by output column name')
+    ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
 
 
 class GetAiLeadFinderAgentInput(ToolInput):
@@ -293,22 +293,22 @@ class GetAiLeadFinderAgentInput(ToolInput):
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
-    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -346,88 +346,88 @@ class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersTitle(SpecModel):
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
+    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
+    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersCompanyName(SpecModel):
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersKeywordFilter(SpecModel):
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersIndustry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class UpdateAiLeadFinderAgentInputSearchFilters(SpecModel):
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: UpdateAiLeadFinderAgentInputSearchFiltersTitle = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: UpdateAiLeadFinderAgentInputSearchFiltersCompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: Literal['targeted', 'broad'] = Field(default=None, description='How to interpret the look-alike domain')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: Literal['contact', 'company'] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: UpdateAiLeadFinderAgentInputSearchFiltersKeywordFilter = Field(default=None)
-    industry: UpdateAiLeadFinderAgentInputSearchFiltersIndustry = Field(default=None)
-    subIndustry: UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: UpdateAiLeadFinderAgentInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: UpdateAiLeadFinderAgentInputSearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: UpdateAiLeadFinderAgentInputSearchFiltersKeywordFilter | None = Field(default=None)
+    industry: UpdateAiLeadFinderAgentInputSearchFiltersIndustry | None = Field(default=None)
+    subIndustry: UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2(SpecModel):
-    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2(SpecModel):
@@ -465,98 +465,98 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52(Spec
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Title(SpecModel):
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS'] = Field(default=None, description='How the titles are matched')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
+    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
+    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1CompanyName(SpecModel):
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1KeywordFilter(SpecModel):
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Industry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | Any] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: UpdateAiLeadFinderAgentInputFallbackSearchFilters1Title = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: UpdateAiLeadFinderAgentInputFallbackSearchFilters1CompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: Literal['targeted', 'broad'] = Field(default=None, description='How to interpret the look-alike domain')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: Literal['contact', 'company'] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: UpdateAiLeadFinderAgentInputFallbackSearchFilters1KeywordFilter = Field(default=None)
-    industry: UpdateAiLeadFinderAgentInputFallbackSearchFilters1Industry = Field(default=None)
-    subIndustry: UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | Any] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: UpdateAiLeadFinderAgentInputFallbackSearchFilters1Title | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: UpdateAiLeadFinderAgentInputFallbackSearchFilters1CompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: UpdateAiLeadFinderAgentInputFallbackSearchFilters1KeywordFilter | None = Field(default=None)
+    industry: UpdateAiLeadFinderAgentInputFallbackSearchFilters1Industry | None = Field(default=None)
+    subIndustry: UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
     model_config = ConfigDict(extra='allow')
     model_version: str
-    prompt: str = Field(default=None)
-    input_columns: list[str] = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
-    use_instantly_account: bool = Field(default=None)
-    overwrite: bool = Field(default=None)
-    order: Number = Field(default=None, description='Execution order of this column within the chain')
-    required: bool = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
-    verb: str = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
-    object: str = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
-    fallback: str = Field(default=None, description='Value the email sends if this step fails')
-    skip_if_input_empty: bool = Field(default=None, description='Skip the lead when an input field is empty')
+    prompt: str | None = Field(default=None)
+    input_columns: list[str] | None = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
+    use_instantly_account: bool | None = Field(default=None)
+    overwrite: bool | None = Field(default=None)
+    order: Number | None = Field(default=None, description='Execution order of this column within the chain')
+    required: bool | None = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
+    verb: str | None = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
+    object: str | None = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
+    fallback: str | None = Field(default=None, description='Value the email sends if this step fails')
+    skip_if_input_empty: bool | None = Field(default=None, description='Skip the lead when an input field is empty')
 
 
 class UpdateAiLeadFinderAgentInput(ToolInput):
     'Update AI lead finder agent'
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'fallback_search_filters'])
     id: str = Field(description='AI Lead Finder Agent ID')
-    name: str = Field(default=None, description='Name of the agent', min_length=1, max_length=255)
-    campaign_id: str = Field(default=None, description='Reassign the agent to another campaign')
-    search_filters: UpdateAiLeadFinderAgentInputSearchFilters = Field(default=None, description='Audience search filters in the SuperSearch format')
-    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
-    on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
+    name: str | None = Field(default=None, description='Name of the agent', min_length=1, max_length=255)
+    campaign_id: str | None = Field(default=None, description='Reassign the agent to another campaign')
+    search_filters: UpdateAiLeadFinderAgentInputSearchFilters | None = Field(default=None, description='Audience search filters in the SuperSearch format')
+    min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
+    on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: UpdateAiLeadFinderAgentInputFallbackSearchFilters1 | None = Field(default=None)
-    show_one_lead_per_company: bool = Field(default=None, description='Deliver at most one lead per company in each top-up')
+    show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up')
     ai_enrichment: dict[str, UpdateAiLeadFinderAgentInputAiEnrichment1Value] | None = Field(default=None)
-    ai_enrichment_workflow: str = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
+    ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
 
 
 class PauseAiLeadFinderAgentInput(ToolInput):
@@ -577,5 +577,5 @@ class GetAiLeadFinderAgentStatsInput(ToolInput):
 class ListAiLeadFinderAgentActivitiesInput(ToolInput):
     'List AI lead finder agent activities'
     id: str = Field(description='AI Lead Finder Agent ID')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='Opaque pagination cursor - pass the next_starting_after value from the previous response')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='Opaque pagination cursor - pass the next_starting_after value from the previous response')

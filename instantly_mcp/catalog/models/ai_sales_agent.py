@@ -13,32 +13,32 @@ from ._base import Date, DateTime, Number, SpecModel, ToolInput
 class GetAiAgentAnalyticsInput(ToolInput):
     'Get AI agent analytics'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date for analytics (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date for analytics (ISO 8601)')
+    start_date: DateTime | None = Field(default=None, description='Start date for analytics (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date for analytics (ISO 8601)')
 
 
 class GetAiAgentOpportunitySummaryInput(ToolInput):
     'Get AI agent opportunity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiAgentLeadActivitySummaryInput(ToolInput):
     'Get AI agent lead activity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiAgentLeadActivityInput(ToolInput):
     'List AI agent lead activity'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
-    limit: int = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
-    skip: int = Field(default=None, description='Number of leads to skip for pagination (default 0)', ge=0)
-    filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter: "replied" returns only leads that replied; "has_opportunity" returns only leads with a positive…')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
+    limit: int | None = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
+    skip: int | None = Field(default=None, description='Number of leads to skip for pagination (default 0)', ge=0)
+    filter: Literal['replied', 'has_opportunity', None] = Field(default=None, description='Optional filter: "replied" returns only leads that replied; "has_opportunity" returns only leads with a positive…')
 
 
 class ApproveAiAgentActivityInput(ToolInput):
@@ -59,7 +59,7 @@ class CreateAiAgentImportedLeadsActivityInput(ToolInput):
     id: str = Field(description='AI SDR ID')
     lead_ids: list[str] = Field(description='Array of imported lead IDs', min_length=1)
     master_list_id: str = Field(description='The list ID leads were imported into')
-    source: Literal['csv_import'] = Field(default=None, description='Import source')
+    source: Literal['csv_import', None] = Field(default=None, description='Import source')
 
 
 class CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
@@ -71,38 +71,38 @@ class CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
 
 class CreateAiSalesAgentInputConfigMemoryIcpsItemJobTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None)
-    exclude: list[str] = Field(default=None)
+    include: list[str] | None = Field(default=None)
+    exclude: list[str] | None = Field(default=None)
 
 
 class CreateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    problems_solved: list[str] = Field(default=None)
-    benefits: list[str] = Field(default=None)
-    usp: str = Field(default=None)
-    customer_goals: list[str] = Field(default=None)
-    success_stories: str = Field(default=None)
-    keywords: CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords = Field(default=None)
-    company_size: list[str] = Field(default=None)
-    industry: list[str] = Field(default=None)
-    job_title: CreateAiSalesAgentInputConfigMemoryIcpsItemJobTitle = Field(default=None)
+    name: str | None = Field(default=None)
+    problems_solved: list[str] | None = Field(default=None)
+    benefits: list[str] | None = Field(default=None)
+    usp: str | None = Field(default=None)
+    customer_goals: list[str] | None = Field(default=None)
+    success_stories: str | None = Field(default=None)
+    keywords: CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords | None = Field(default=None)
+    company_size: list[str] | None = Field(default=None)
+    industry: list[str] | None = Field(default=None)
+    job_title: CreateAiSalesAgentInputConfigMemoryIcpsItemJobTitle | None = Field(default=None)
 
 
 class CreateAiSalesAgentInputConfigMemory(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company: str = Field(default=None, description='Company name')
-    business_description: str = Field(default=None, description='Description of the business and what it sells')
-    icps: list[CreateAiSalesAgentInputConfigMemoryIcpsItem] = Field(default=None, description='Ideal customer profiles the agent targets')
-    active_icps_indexes: list[int] = Field(default=None, description='Indexes of the entries in icps that are currently active')
-    business_offers: list[str] = Field(default=None, description='Offers the agent can pitch')
-    active_business_offers_indexes: list[int] = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
-    custom_fields: list[str] = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
+    company: str | None = Field(default=None, description='Company name')
+    business_description: str | None = Field(default=None, description='Description of the business and what it sells')
+    icps: list[CreateAiSalesAgentInputConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
+    active_icps_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in icps that are currently active')
+    business_offers: list[str] | None = Field(default=None, description='Offers the agent can pitch')
+    active_business_offers_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
+    custom_fields: list[str] | None = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
 
 
 class CreateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -114,13 +114,13 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
@@ -141,41 +141,41 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
 
 class CreateAiSalesAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    text_opt_out_enabled: bool = Field(default=None, description='Append a plain-text opt-out line to every email')
+    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    campaign_schedule: CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[str] = Field(default=None, description="Sending account emails the agent's campaigns use")
-    email_tag_list: list[str] = Field(default=None, description='Account tag ids used to select sending accounts')
-    daily_limit: Number = Field(default=None, description='Daily email sending limit per campaign')
-    stop_on_reply: bool = Field(default=None, description='Stop contacting a lead after they reply')
-    open_tracking: bool = Field(default=None, description='Track email opens')
-    first_email_text_only: bool = Field(default=None, description='Send the first email as plain text')
-    prioritize_new_leads: bool = Field(default=None, description='Prioritize new leads over follow-ups')
-    match_lead_esp: bool = Field(default=None, description="Match the sending account's email provider to the lead's provider")
-    opt_out_settings: CreateAiSalesAgentInputConfigOutreachSettingsOptOutSettings = Field(default=None, description='Opt-out settings appended to outgoing emails')
+    campaign_schedule: CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
+    email_list: list[str] | None = Field(default=None, description="Sending account emails the agent's campaigns use")
+    email_tag_list: list[str] | None = Field(default=None, description='Account tag ids used to select sending accounts')
+    daily_limit: Number | None = Field(default=None, description='Daily email sending limit per campaign')
+    stop_on_reply: bool | None = Field(default=None, description='Stop contacting a lead after they reply')
+    open_tracking: bool | None = Field(default=None, description='Track email opens')
+    first_email_text_only: bool | None = Field(default=None, description='Send the first email as plain text')
+    prioritize_new_leads: bool | None = Field(default=None, description='Prioritize new leads over follow-ups')
+    match_lead_esp: bool | None = Field(default=None, description="Match the sending account's email provider to the lead's provider")
+    opt_out_settings: CreateAiSalesAgentInputConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
 
 
 class CreateAiSalesAgentInputConfigAutonomySettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    autopilot_mode: bool = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
-    auto_reply_to_responses: bool = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
-    manual_leads_mode: bool = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
+    autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
+    auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
+    manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
 class CreateAiSalesAgentInputConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['slack_connection_id'])
-    memory: CreateAiSalesAgentInputConfigMemory = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    position_details: str = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
-    investment_details: str = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
-    research_details: str = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
-    partnership_details: str = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: CreateAiSalesAgentInputConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: CreateAiSalesAgentInputConfigOutreachSettings = Field(default=None, description='Settings for email outreach')
-    autonomy_settings: CreateAiSalesAgentInputConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy')
+    memory: CreateAiSalesAgentInputConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
+    investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
+    research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
+    partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
+    enrichment_settings: CreateAiSalesAgentInputConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: CreateAiSalesAgentInputConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
+    autonomy_settings: CreateAiSalesAgentInputConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
     slack_connection_id: str | None = Field(default=None, description='App connection id of the Slack workspace used for daily reports. null disconnects Slack')
 
 
@@ -187,17 +187,17 @@ class CreateAiSalesAgentInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['description', 'input', 'self_improvement'])
     name: str = Field(description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    type: Literal['website', 'pitch_deck'] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck)')
+    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck)')
     input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction')
-    config: CreateAiSalesAgentInputConfig = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
-    agent_type: Literal[2, 7, 8, 9, 10] = Field(default=None, description='The outbound agent type to create; preserved on every read. 2 = Sales, 7 = Recruiting, 8 = Investment, 9 = User… (2=Sales, 7=Recruiting, 8=Investment, 9=User Research, 10=Partnership)')
+    config: CreateAiSalesAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
+    agent_type: Literal[2, 7, 8, 9, 10, None] = Field(default=None, description='The outbound agent type to create; preserved on every read. 2 = Sales, 7 = Recruiting, 8 = Investment, 9 = User… (2=Sales, 7=Recruiting, 8=Investment, 9=User Research, 10=Partnership)')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
-    status: Literal[-1, 0, 1] = Field(default=None, description='Optional initial status for the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
-    memory_from_workspace: bool = Field(default=None, description='When true, skips the initial scrape and copies memory from the workspace business details, then creates an initial…')
-    master_lead_list_id: str = Field(default=None, description='Master lead list ID for the AI Sales Agent')
-    initial_scrape_ready: bool = Field(default=None, description='Whether the initial scrape is ready')
-    is_duplicate: bool = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
-    source_ai_sdr_id: str = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
+    status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status for the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
+    memory_from_workspace: bool | None = Field(default=None, description='When true, skips the initial scrape and copies memory from the workspace business details, then creates an initial…')
+    master_lead_list_id: str | None = Field(default=None, description='Master lead list ID for the AI Sales Agent')
+    initial_scrape_ready: bool | None = Field(default=None, description='Whether the initial scrape is ready')
+    is_duplicate: bool | None = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
+    source_ai_sdr_id: str | None = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
 
 
 class GetAiSalesAgentInput(ToolInput):
@@ -214,38 +214,38 @@ class UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
 
 class UpdateAiSalesAgentInputConfigMemoryIcpsItemJobTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None)
-    exclude: list[str] = Field(default=None)
+    include: list[str] | None = Field(default=None)
+    exclude: list[str] | None = Field(default=None)
 
 
 class UpdateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    problems_solved: list[str] = Field(default=None)
-    benefits: list[str] = Field(default=None)
-    usp: str = Field(default=None)
-    customer_goals: list[str] = Field(default=None)
-    success_stories: str = Field(default=None)
-    keywords: UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords = Field(default=None)
-    company_size: list[str] = Field(default=None)
-    industry: list[str] = Field(default=None)
-    job_title: UpdateAiSalesAgentInputConfigMemoryIcpsItemJobTitle = Field(default=None)
+    name: str | None = Field(default=None)
+    problems_solved: list[str] | None = Field(default=None)
+    benefits: list[str] | None = Field(default=None)
+    usp: str | None = Field(default=None)
+    customer_goals: list[str] | None = Field(default=None)
+    success_stories: str | None = Field(default=None)
+    keywords: UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords | None = Field(default=None)
+    company_size: list[str] | None = Field(default=None)
+    industry: list[str] | None = Field(default=None)
+    job_title: UpdateAiSalesAgentInputConfigMemoryIcpsItemJobTitle | None = Field(default=None)
 
 
 class UpdateAiSalesAgentInputConfigMemory(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company: str = Field(default=None, description='Company name')
-    business_description: str = Field(default=None, description='Description of the business and what it sells')
-    icps: list[UpdateAiSalesAgentInputConfigMemoryIcpsItem] = Field(default=None, description='Ideal customer profiles the agent targets')
-    active_icps_indexes: list[int] = Field(default=None, description='Indexes of the entries in icps that are currently active')
-    business_offers: list[str] = Field(default=None, description='Offers the agent can pitch')
-    active_business_offers_indexes: list[int] = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
-    custom_fields: list[str] = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
+    company: str | None = Field(default=None, description='Company name')
+    business_description: str | None = Field(default=None, description='Description of the business and what it sells')
+    icps: list[UpdateAiSalesAgentInputConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
+    active_icps_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in icps that are currently active')
+    business_offers: list[str] | None = Field(default=None, description='Offers the agent can pitch')
+    active_business_offers_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
+    custom_fields: list[str] | None = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
 
 
 class UpdateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -257,13 +257,13 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
@@ -284,41 +284,41 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    text_opt_out_enabled: bool = Field(default=None, description='Append a plain-text opt-out line to every email')
+    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    campaign_schedule: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[str] = Field(default=None, description="Sending account emails the agent's campaigns use")
-    email_tag_list: list[str] = Field(default=None, description='Account tag ids used to select sending accounts')
-    daily_limit: Number = Field(default=None, description='Daily email sending limit per campaign')
-    stop_on_reply: bool = Field(default=None, description='Stop contacting a lead after they reply')
-    open_tracking: bool = Field(default=None, description='Track email opens')
-    first_email_text_only: bool = Field(default=None, description='Send the first email as plain text')
-    prioritize_new_leads: bool = Field(default=None, description='Prioritize new leads over follow-ups')
-    match_lead_esp: bool = Field(default=None, description="Match the sending account's email provider to the lead's provider")
-    opt_out_settings: UpdateAiSalesAgentInputConfigOutreachSettingsOptOutSettings = Field(default=None, description='Opt-out settings appended to outgoing emails')
+    campaign_schedule: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
+    email_list: list[str] | None = Field(default=None, description="Sending account emails the agent's campaigns use")
+    email_tag_list: list[str] | None = Field(default=None, description='Account tag ids used to select sending accounts')
+    daily_limit: Number | None = Field(default=None, description='Daily email sending limit per campaign')
+    stop_on_reply: bool | None = Field(default=None, description='Stop contacting a lead after they reply')
+    open_tracking: bool | None = Field(default=None, description='Track email opens')
+    first_email_text_only: bool | None = Field(default=None, description='Send the first email as plain text')
+    prioritize_new_leads: bool | None = Field(default=None, description='Prioritize new leads over follow-ups')
+    match_lead_esp: bool | None = Field(default=None, description="Match the sending account's email provider to the lead's provider")
+    opt_out_settings: UpdateAiSalesAgentInputConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
 
 
 class UpdateAiSalesAgentInputConfigAutonomySettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    autopilot_mode: bool = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
-    auto_reply_to_responses: bool = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
-    manual_leads_mode: bool = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
+    autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
+    auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
+    manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
 class UpdateAiSalesAgentInputConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['slack_connection_id'])
-    memory: UpdateAiSalesAgentInputConfigMemory = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    position_details: str = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
-    investment_details: str = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
-    research_details: str = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
-    partnership_details: str = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: UpdateAiSalesAgentInputConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: UpdateAiSalesAgentInputConfigOutreachSettings = Field(default=None, description='Settings for email outreach')
-    autonomy_settings: UpdateAiSalesAgentInputConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy')
+    memory: UpdateAiSalesAgentInputConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
+    investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
+    research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
+    partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
+    enrichment_settings: UpdateAiSalesAgentInputConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: UpdateAiSalesAgentInputConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
+    autonomy_settings: UpdateAiSalesAgentInputConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
     slack_connection_id: str | None = Field(default=None, description='App connection id of the Slack workspace used for daily reports. null disconnects Slack')
 
 
@@ -329,52 +329,52 @@ class UpdateAiSalesAgentInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description', 'self_improvement'])
     id: str = Field(description='AI Sales Agent ID')
-    name: str = Field(default=None, description='Name of the AI Sales Agent')
+    name: str | None = Field(default=None, description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    config: UpdateAiSalesAgentInputConfig = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
+    config: UpdateAiSalesAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
-    status: Literal[-1, 0, 1] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
+    status: Literal[-1, 0, 1, None] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
 
 
 class GetAiSalesAgentAnalyticsInput(ToolInput):
     'Get AI sales agent analytics'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiSalesAgentOpportunitySummaryInput(ToolInput):
     'Get AI sales agent opportunity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiSalesAgentLeadActivitySummaryInput(ToolInput):
     'Get AI sales agent lead activity summary'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiSalesAgentLeadActivityInput(ToolInput):
     'List AI sales agent lead activity'
     id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
-    filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter for the lead set')
-    limit: int = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The email of the last lead in the previous page - used for pagination')
+    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
+    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
+    filter: Literal['replied', 'has_opportunity', None] = Field(default=None, description='Optional filter for the lead set')
+    limit: int | None = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The email of the last lead in the previous page - used for pagination')
 
 
 class ListAiSalesAgentActivitiesInput(ToolInput):
     'List AI sales agent activities'
     id: str = Field(description='AI Sales Agent ID')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    action_status: list[Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed']] = Field(default=None, description='Filter by activity status (array of statuses)')
-    action_type: list[Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'reply_received', 'opportunity_received', 'imported_leads']] = Field(default=None, description='Filter by action type (array of types)')
-    exclude_live_feed_hidden: bool = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    action_status: list[Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed']] | None = Field(default=None, description='Filter by activity status (array of statuses)')
+    action_type: list[Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'reply_received', 'opportunity_received', 'imported_leads']] | None = Field(default=None, description='Filter by action type (array of types)')
+    exclude_live_feed_hidden: bool | None = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…')
 
 
 class ApproveAiSalesAgentActivityInput(ToolInput):
@@ -411,7 +411,7 @@ class ListAiSalesAgentGuidanceRulesInput(ToolInput):
 class CreateAiSalesAgentGuidanceRuleInput(ToolInput):
     'Create AI sales agent guidance rule'
     id: str = Field(description='AI Sales Agent ID')
-    title: str = Field(default=None, description='Optional short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
+    title: str | None = Field(default=None, description='Optional short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
     content: str = Field(description='The rule text the agent must follow', min_length=1)
 
 
@@ -422,8 +422,8 @@ class UpdateAiSalesAgentGuidanceRuleInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     id: str = Field(description='AI Sales Agent ID')
     rule_id: str = Field(description='Positional guidance rule id from the guidance rules list (e.g. rule-0)', pattern='^rule-(0|[1-9][0-9]*)$')
-    title: str = Field(default=None, description='Short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
-    content: str = Field(default=None, description='The rule text the agent must follow', min_length=1)
+    title: str | None = Field(default=None, description='Short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
+    content: str | None = Field(default=None, description='The rule text the agent must follow', min_length=1)
 
 
 class DeleteAiSalesAgentGuidanceRuleInput(ToolInput):

@@ -10,9 +10,9 @@ from ._base import Number, ToolInput
 
 class ListAuditLogsInput(ToolInput):
     'List audit logs'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=1000)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    activity_type: Number = Field(default=None, description='Filter by activity type')
-    search: str = Field(default=None, description='Search term to filter logs')
-    start_date: str = Field(default=None, description='Start date to filter logs')
-    end_date: str = Field(default=None, description='End date to filter logs')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=1000)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    activity_type: Number | None = Field(default=None, description='Filter by activity type')
+    search: str | None = Field(default=None, description='Search term to filter logs')
+    start_date: str | None = Field(default=None, description='Start date to filter logs')
+    end_date: str | None = Field(default=None, description='End date to filter logs')

@@ -12,20 +12,20 @@ from ._base import ToolInput
 
 class ListBackgroundJobsInput(ToolInput):
     'List background jobs'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None)
-    ids: str = Field(default=None, description='The ID of the job')
-    included_ids: str = Field(default=None, description='The ID of the job to be included in the response')
-    excluded_ids: str = Field(default=None, description='The ID of the job to be excluded from the response')
-    type: Literal['move-leads', 'import-leads', 'export-leads', 'update-warmup-accounts', 'rename-variable', 'broadcast-ai-generate', 'broadcast-website-scrape', 'import-subscribers-from-crm', 'resync-subscriber-crm-tags'] = Field(default=None, description='The type of the job')
-    entity_type: Literal['list', 'campaign', 'workspace', 'broadcast', 'subscriber-group-sync', 'subscriber-group'] = Field(default=None, description='The type of the entity')
-    entity_id: str = Field(default=None, description='The ID of the entity')
-    status: str = Field(default=None, description='The status of the job')
-    sort_column: Literal['created_at', 'updated_at'] = Field(default=None, description='The column to sort the results by')
-    sort_order: Literal['asc', 'desc'] = Field(default=None, description='The order to sort the results by')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None)
+    ids: str | None = Field(default=None, description='The ID of the job')
+    included_ids: str | None = Field(default=None, description='The ID of the job to be included in the response')
+    excluded_ids: str | None = Field(default=None, description='The ID of the job to be excluded from the response')
+    type: Literal['move-leads', 'import-leads', 'export-leads', 'update-warmup-accounts', 'rename-variable', 'broadcast-ai-generate', 'broadcast-website-scrape', 'import-subscribers-from-crm', 'resync-subscriber-crm-tags', None] = Field(default=None, description='The type of the job')
+    entity_type: Literal['list', 'campaign', 'workspace', 'broadcast', 'subscriber-group-sync', 'subscriber-group', None] = Field(default=None, description='The type of the entity')
+    entity_id: str | None = Field(default=None, description='The ID of the entity')
+    status: str | None = Field(default=None, description='The status of the job')
+    sort_column: Literal['created_at', 'updated_at', None] = Field(default=None, description='The column to sort the results by')
+    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='The order to sort the results by')
 
 
 class GetBackgroundJobInput(ToolInput):
     'Get background job'
     id: str = Field(description='The ID of the requested item')
-    data_fields: str = Field(default=None, description='Comma-separated list of fields to include from the data object (e.g., "success_count,failed_count" or…')
+    data_fields: str | None = Field(default=None, description='Comma-separated list of fields to include from the data object (e.g., "success_count,failed_count" or…')

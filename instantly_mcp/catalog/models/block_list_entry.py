@@ -12,10 +12,10 @@ from ._base import ToolInput
 
 class ListBlockListEntriesInput(ToolInput):
     'List block list entries'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    domains_only: bool = Field(default=None, description='Filter by domain')
-    search: str = Field(default=None, description='Search by value')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    domains_only: bool | None = Field(default=None, description='Filter by domain')
+    search: str | None = Field(default=None, description='Search by value')
 
 
 class CreateBlockListEntryInput(ToolInput):
@@ -25,8 +25,8 @@ class CreateBlockListEntryInput(ToolInput):
 
 class DeleteAllBlockListEntriesInput(ToolInput):
     'Delete all block list entries'
-    domains_only: bool = Field(default=None, description='Filter by domain')
-    search: str = Field(default=None, description='Search by value')
+    domains_only: bool | None = Field(default=None, description='Filter by domain')
+    search: str | None = Field(default=None, description='Search by value')
 
 
 class GetBlockListEntryInput(ToolInput):
@@ -40,7 +40,7 @@ class UpdateBlockListEntryInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     id: str = Field(description='The ID of the item to update')
-    bl_value: str = Field(default=None, description='The email or domain to block')
+    bl_value: str | None = Field(default=None, description='The email or domain to block')
 
 
 class DeleteBlockListEntryInput(ToolInput):
@@ -60,5 +60,5 @@ class BulkDeleteBlockListEntriesInput(ToolInput):
 
 class DownloadBlockListEntriesCsvInput(ToolInput):
     'Download block list entries CSV'
-    domains_only: bool = Field(default=None, description='Filter by domain')
-    search: str = Field(default=None, description='Search by value')
+    domains_only: bool | None = Field(default=None, description='Filter by domain')
+    search: str | None = Field(default=None, description='Search by value')

@@ -12,13 +12,13 @@ from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 class ListCampaignsInput(ToolInput):
     'List campaigns'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str = Field(default=None, description='Search by campaign name')
-    tag_ids: str = Field(default=None, description='Filter campaigns by tag ids')
-    ai_sales_agent_id: str = Field(default=None, description='Filter campaigns by AI Sales Agent ID')
-    status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(default=None, description='Filter campaigns by status using the campaign status enum value (e.g., ACTIVE, PAUSED) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
-    exclude_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(default=None, description='Exclude campaigns with this status using the campaign status enum value (e.g., exclude ACTIVE to list only campaigns… (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    search: str | None = Field(default=None, description='Search by campaign name')
+    tag_ids: str | None = Field(default=None, description='Filter campaigns by tag ids')
+    ai_sales_agent_id: str | None = Field(default=None, description='Filter campaigns by AI Sales Agent ID')
+    status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter campaigns by status using the campaign status enum value (e.g., ACTIVE, PAUSED) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
+    exclude_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Exclude campaigns with this status using the campaign status enum value (e.g., exclude ACTIVE to list only campaigns… (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
 class CreateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -30,13 +30,13 @@ class CreateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
 class CreateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class CreateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
@@ -59,16 +59,16 @@ class CreateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class CreateCampaignInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CreateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -85,15 +85,15 @@ class CreateCampaignInputAutoVariantSelect1(SpecModel):
 class CreateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
     model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
-    daily_limit: Number = Field(default=None, ge=1)
-    scope: Literal['per_campaign', 'across_workspace'] = Field(default=None)
+    daily_limit: Number | None = Field(default=None, ge=1)
+    scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
 
 
 class CreateCampaignInputProviderRoutingRulesItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    action: Literal['send', 'do_not_send'] = Field(default=None)
-    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] = Field(default=None)
-    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] = Field(default=None)
+    action: Literal['send', 'do_not_send', None] = Field(default=None)
+    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
+    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
 
 
 class CreateCampaignInput(ToolInput):
@@ -103,17 +103,17 @@ class CreateCampaignInput(ToolInput):
     pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
     campaign_schedule: CreateCampaignInputCampaignSchedule = Field(description='Campaign schedule')
-    sequences: list[CreateCampaignInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
+    sequences: list[CreateCampaignInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
     random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
     first_email_text_only: bool | None = Field(default=None, description='Whether the campaign is send the first email as a text only')
-    email_list: list[str] = Field(default=None, description='List of accounts to use for sending emails')
+    email_list: list[str] | None = Field(default=None, description='List of accounts to use for sending emails')
     daily_limit: Number | None = Field(default=None, description='The daily limit for sending emails')
     stop_on_reply: bool | None = Field(default=None, description='Whether to stop the campaign on reply')
-    email_tag_list: list[str] = Field(default=None, description='List of tags to use for sending emails')
+    email_tag_list: list[str] | None = Field(default=None, description='List of tags to use for sending emails')
     link_tracking: bool | None = Field(default=None, description='Whether to track links in emails')
-    open_tracking: bool = Field(default=None, description='Whether to track opens in emails')
+    open_tracking: bool | None = Field(default=None, description='Whether to track opens in emails')
     stop_on_auto_reply: bool | None = Field(default=None, description='Whether to stop the campaign on auto reply')
     daily_max_leads: int | None = Field(default=None, description='The daily maximum new leads to contact')
     prioritize_new_leads: bool | None = Field(default=None, description='Whether to prioritize new leads')
@@ -124,11 +124,11 @@ class CreateCampaignInput(ToolInput):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: CreateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[EmailAddress] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[EmailAddress] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
-    provider_routing_rules: list[CreateCampaignInputProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
+    provider_routing_rules: list[CreateCampaignInputProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
 
 
 class ActivateCampaignInput(ToolInput):
@@ -155,13 +155,13 @@ class UpdateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
 class UpdateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class UpdateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
@@ -184,16 +184,16 @@ class UpdateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[UpdateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -210,15 +210,15 @@ class UpdateCampaignInputAutoVariantSelect1(SpecModel):
 class UpdateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
     model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
-    daily_limit: Number = Field(default=None, ge=1)
-    scope: Literal['per_campaign', 'across_workspace'] = Field(default=None)
+    daily_limit: Number | None = Field(default=None, ge=1)
+    scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
 
 
 class UpdateCampaignInputProviderRoutingRulesItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    action: Literal['send', 'do_not_send'] = Field(default=None)
-    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] = Field(default=None)
-    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] = Field(default=None)
+    action: Literal['send', 'do_not_send', None] = Field(default=None)
+    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
+    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
 
 
 class UpdateCampaignInput(ToolInput):
@@ -228,21 +228,21 @@ class UpdateCampaignInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['allow_risky_contacts', 'auto_variant_select', 'daily_limit', 'daily_max_leads', 'disable_bounce_protect', 'email_gap', 'first_email_text_only', 'insert_unsubscribe_header', 'is_evergreen', 'limit_emails_per_company_override', 'link_tracking', 'match_lead_esp', 'owned_by', 'pl_value', 'prioritize_new_leads', 'random_wait_max', 'stop_for_company', 'stop_on_auto_reply', 'stop_on_reply', 'text_only'])
     id: str = Field(description='The ID of the item to update')
-    name: str = Field(default=None, description='Name of the campaign')
+    name: str | None = Field(default=None, description='Name of the campaign')
     pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
-    campaign_schedule: UpdateCampaignInputCampaignSchedule = Field(default=None, description='Campaign schedule')
-    sequences: list[UpdateCampaignInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
+    campaign_schedule: UpdateCampaignInputCampaignSchedule | None = Field(default=None, description='Campaign schedule')
+    sequences: list[UpdateCampaignInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
     random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
     first_email_text_only: bool | None = Field(default=None, description='Whether the campaign is send the first email as a text only')
-    email_list: list[str] = Field(default=None, description='List of accounts to use for sending emails')
+    email_list: list[str] | None = Field(default=None, description='List of accounts to use for sending emails')
     daily_limit: Number | None = Field(default=None, description='The daily limit for sending emails')
     stop_on_reply: bool | None = Field(default=None, description='Whether to stop the campaign on reply')
-    email_tag_list: list[str] = Field(default=None, description='List of tags to use for sending emails')
+    email_tag_list: list[str] | None = Field(default=None, description='List of tags to use for sending emails')
     link_tracking: bool | None = Field(default=None, description='Whether to track links in emails')
-    open_tracking: bool = Field(default=None, description='Whether to track opens in emails')
+    open_tracking: bool | None = Field(default=None, description='Whether to track opens in emails')
     stop_on_auto_reply: bool | None = Field(default=None, description='Whether to stop the campaign on auto reply')
     daily_max_leads: int | None = Field(default=None, description='The daily maximum new leads to contact')
     prioritize_new_leads: bool | None = Field(default=None, description='Whether to prioritize new leads')
@@ -253,10 +253,10 @@ class UpdateCampaignInput(ToolInput):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: UpdateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[EmailAddress] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[EmailAddress] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
-    provider_routing_rules: list[UpdateCampaignInputProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
+    provider_routing_rules: list[UpdateCampaignInputProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
 
 
 class DeleteCampaignInput(ToolInput):
@@ -266,44 +266,44 @@ class DeleteCampaignInput(ToolInput):
 
 class SearchCampaignsByLeadEmailInput(ToolInput):
     'Search campaigns by lead email'
-    search: str = Field(default=None, description='Search by lead email')
-    sort_column: str = Field(default=None, description='Sort campaigns by column name')
-    sort_order: str = Field(default=None, description='Sort direction')
+    search: str | None = Field(default=None, description='Search by lead email')
+    sort_column: str | None = Field(default=None, description='Sort campaigns by column name')
+    sort_order: str | None = Field(default=None, description='Sort direction')
 
 
 class GetCampaignAnalyticsInput(ToolInput):
     'Get campaign analytics'
-    id: str = Field(default=None, description='A campaign ID to get the analytics for')
-    ids: list[str] = Field(default=None)
-    start_date: str = Field(default=None, description='Start of the analytics range')
-    end_date: str = Field(default=None, description='End of the analytics range')
-    exclude_total_leads_count: bool = Field(default=None, description='Exclude the total leads from the result')
+    id: str | None = Field(default=None, description='A campaign ID to get the analytics for')
+    ids: list[str] | None = Field(default=None)
+    start_date: str | None = Field(default=None, description='Start of the analytics range')
+    end_date: str | None = Field(default=None, description='End of the analytics range')
+    exclude_total_leads_count: bool | None = Field(default=None, description='Exclude the total leads from the result')
 
 
 class GetCampaignAnalyticsOverviewInput(ToolInput):
     'Get campaign analytics overview'
-    id: str = Field(default=None, description='A campaign ID to get the analytics overview for')
-    ids: list[str] = Field(default=None)
-    start_date: str = Field(default=None, description='Start of the analytics range')
-    end_date: str = Field(default=None, description='End of the analytics range')
-    campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
-    expand_crm_events: bool = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…')
+    id: str | None = Field(default=None, description='A campaign ID to get the analytics overview for')
+    ids: list[str] | None = Field(default=None)
+    start_date: str | None = Field(default=None, description='Start of the analytics range')
+    end_date: str | None = Field(default=None, description='End of the analytics range')
+    campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
+    expand_crm_events: bool | None = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…')
 
 
 class GetDailyCampaignAnalyticsInput(ToolInput):
     'Get daily campaign analytics'
-    campaign_id: str = Field(default=None, description='Campaign ID (optional)')
-    start_date: str = Field(default=None, description='Start of the analytics range')
-    end_date: str = Field(default=None, description='End of the analytics range')
-    campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
+    campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
+    start_date: str | None = Field(default=None, description='Start of the analytics range')
+    end_date: str | None = Field(default=None, description='End of the analytics range')
+    campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
 class GetCampaignStepsAnalyticsInput(ToolInput):
     'Get campaign steps analytics'
-    campaign_id: str = Field(default=None, description='Campaign ID (optional)')
-    start_date: str = Field(default=None, description='Start of the analytics range')
-    end_date: str = Field(default=None, description='End of the analytics range')
-    include_opportunities_count: bool = Field(default=None, description='Whether to include the opportunities count per step')
+    campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
+    start_date: str | None = Field(default=None, description='Start of the analytics range')
+    end_date: str | None = Field(default=None, description='End of the analytics range')
+    include_opportunities_count: bool | None = Field(default=None, description='Whether to include the opportunities count per step')
 
 
 class ShareCampaignInput(ToolInput):
@@ -324,7 +324,7 @@ class ExportCampaignInput(ToolInput):
 class DuplicateCampaignInput(ToolInput):
     'Duplicate campaign'
     id: str = Field(description='Campaign ID')
-    name: str = Field(default=None, description='Campaign new name (optional)')
+    name: str | None = Field(default=None, description='Campaign new name (optional)')
 
 
 class CountLaunchedCampaignsInput(ToolInput):
@@ -340,4 +340,4 @@ class AddCampaignVariablesInput(ToolInput):
 class GetCampaignSendingStatusInput(ToolInput):
     'Get campaign sending status'
     id: str = Field(description='Campaign ID')
-    with_ai_summary: bool = Field(default=None, description='Include AI-generated summary')
+    with_ai_summary: bool | None = Field(default=None, description='Include AI-generated summary')

@@ -12,18 +12,18 @@ from ._base import Date, Number, SpecModel, ToolInput
 
 class ListCampaignSubsequencesInput(ToolInput):
     'List campaign subsequences'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    parent_campaign: str = Field(default=None, description='The ID of the campaign to list the subsequences of')
-    parent_campaign_not: str = Field(default=None, description="The ID of a campaign to exclude subsequences of, returning reusable subsequences from the workspace's other campaigns…")
-    search: str = Field(default=None, description='The search query to filter the subsequences by')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    parent_campaign: str | None = Field(default=None, description='The ID of the campaign to list the subsequences of')
+    parent_campaign_not: str | None = Field(default=None, description="The ID of a campaign to exclude subsequences of, returning reusable subsequences from the workspace's other campaigns…")
+    search: str | None = Field(default=None, description='The search query to filter the subsequences by')
 
 
 class CreateCampaignSubsequenceInputConditions(SpecModel):
     model_config = ConfigDict(extra='allow')
-    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
-    lead_activity: list[Literal[4, 91, 2]] = Field(default=None, description='Lead activities that trigger the subsequence')
-    reply_contains: str = Field(default=None)
+    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
+    lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
+    reply_contains: str | None = Field(default=None)
 
 
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecModel):
@@ -35,13 +35,13 @@ class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecM
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
@@ -64,16 +64,16 @@ class CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -93,19 +93,19 @@ class CreateCampaignSubsequenceInput(ToolInput):
     parent_campaign: str = Field(description='ID of the parent campaign')
     name: str = Field(description='Name of the subsequence')
     conditions: CreateCampaignSubsequenceInputConditions = Field(description='Conditions that trigger the subsequence')
-    subsequence_schedule: CreateCampaignSubsequenceInputSubsequenceSchedule = Field(default=None, description='Schedule configuration for the subsequence')
-    sequences: list[CreateCampaignSubsequenceInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
+    subsequence_schedule: CreateCampaignSubsequenceInputSubsequenceSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
+    sequences: list[CreateCampaignSubsequenceInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     auto_variant_select: CreateCampaignSubsequenceInputAutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
-    daily_limit_mode: Literal['inherit', 'custom', 'unlimited'] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
+    daily_limit_mode: Literal['inherit', 'custom', 'unlimited', None] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
     daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
-    ignore_account_daily_limit: bool = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
+    ignore_account_daily_limit: bool | None = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
 
 
 class DuplicateSubsequenceInput(ToolInput):
     'Duplicate subsequence'
     id: str = Field(description='The ID of the subsequence to duplicate')
     parent_campaign: str = Field(description='The ID of the campaign to duplicate the subsequence to')
-    name: str = Field(default=None, description='The name of the duplicate subsequence')
+    name: str | None = Field(default=None, description='The name of the duplicate subsequence')
 
 
 class PauseSubsequenceInput(ToolInput):
@@ -130,9 +130,9 @@ class GetCampaignSubsequenceInput(ToolInput):
 
 class UpdateCampaignSubsequenceInputConditions(SpecModel):
     model_config = ConfigDict(extra='allow')
-    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
-    lead_activity: list[Literal[4, 91, 2]] = Field(default=None, description='Lead activities that trigger the subsequence')
-    reply_contains: str = Field(default=None)
+    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
+    lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
+    reply_contains: str | None = Field(default=None)
 
 
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecModel):
@@ -144,13 +144,13 @@ class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecM
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
@@ -173,16 +173,16 @@ class UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -203,14 +203,14 @@ class UpdateCampaignSubsequenceInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['auto_variant_select', 'daily_limit'])
     id: str = Field(description='The ID of the item to update')
-    name: str = Field(default=None, description='Name of the subsequence')
-    conditions: UpdateCampaignSubsequenceInputConditions = Field(default=None, description='Conditions that trigger the subsequence')
-    subsequence_schedule: UpdateCampaignSubsequenceInputSubsequenceSchedule = Field(default=None, description='Schedule configuration for the subsequence')
-    sequences: list[UpdateCampaignSubsequenceInputSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
+    name: str | None = Field(default=None, description='Name of the subsequence')
+    conditions: UpdateCampaignSubsequenceInputConditions | None = Field(default=None, description='Conditions that trigger the subsequence')
+    subsequence_schedule: UpdateCampaignSubsequenceInputSubsequenceSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
+    sequences: list[UpdateCampaignSubsequenceInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     auto_variant_select: UpdateCampaignSubsequenceInputAutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
-    daily_limit_mode: Literal['inherit', 'custom', 'unlimited'] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
+    daily_limit_mode: Literal['inherit', 'custom', 'unlimited', None] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
     daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
-    ignore_account_daily_limit: bool = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
+    ignore_account_daily_limit: bool | None = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
 
 
 class DeleteCampaignSubsequenceInput(ToolInput):
@@ -221,11 +221,11 @@ class DeleteCampaignSubsequenceInput(ToolInput):
 class GetSubsequenceStepsAnalyticsInput(ToolInput):
     'Get subsequence steps analytics'
     id: str = Field(description='The ID of the subsequence to analyze')
-    start_date: str = Field(default=None, description='Inclusive start of the analytics range')
-    end_date: str = Field(default=None, description='Inclusive end of the analytics range')
+    start_date: str | None = Field(default=None, description='Inclusive start of the analytics range')
+    end_date: str | None = Field(default=None, description='Inclusive end of the analytics range')
 
 
 class GetSubsequenceSendingStatusInput(ToolInput):
     'Get subsequence sending status'
     id: str = Field(description='Subsequence ID')
-    with_ai_summary: bool = Field(default=None, description='Include AI-generated summary')
+    with_ai_summary: bool | None = Field(default=None, description='Include AI-generated summary')

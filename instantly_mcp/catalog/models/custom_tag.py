@@ -12,11 +12,11 @@ from ._base import SpecModel, ToolInput
 
 class ListCustomTagsInput(ToolInput):
     'List custom tags'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str = Field(default=None, description='The search query to filter custom tags')
-    resource_ids: str = Field(default=None, description='The list of resource ids to filter custom tags by')
-    tag_ids: str = Field(default=None, description='The list of tag ids to filter custom tags by')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    search: str | None = Field(default=None, description='The search query to filter custom tags')
+    resource_ids: str | None = Field(default=None, description='The list of resource ids to filter custom tags by')
+    tag_ids: str | None = Field(default=None, description='The list of tag ids to filter custom tags by')
 
 
 class CreateCustomTagInput(ToolInput):
@@ -38,7 +38,7 @@ class UpdateCustomTagInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description'])
     id: str = Field(description='The ID of the item to update')
-    label: str = Field(default=None, description='Display label for the custom tag', min_length=1, pattern='.*\\S.*')
+    label: str | None = Field(default=None, description='Display label for the custom tag', min_length=1, pattern='.*\\S.*')
     description: str | None = Field(default=None, description='Detailed description of the custom tag purpose')
 
 
@@ -49,20 +49,21 @@ class DeleteCustomTagInput(ToolInput):
 
 class ToggleCustomTagResourcesInputFilter2(SpecModel):
     nullable_fields: ClassVar = frozenset(['filter'])
-    tag_id: str | Literal['no-tag'] = Field(default=None)
-    tag_ids: list[str] = Field(default=None, min_length=1)
-    tag_ids_all: list[str] = Field(default=None, min_length=1)
+    tag_id: str | Literal['no-tag'] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None, min_length=1)
+    tag_ids_all: list[str] | None = Field(default=None, min_length=1)
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | None = Field(default=None)
-    search: str = Field(default=None)
+    search: str | None = Field(default=None)
 
 
 class ToggleCustomTagResourcesInput(ToolInput):
     'Toggle custom tag resources'
+    nullable_fields: ClassVar = frozenset(['filter'])
     tag_ids: list[str] = Field(description='The list of tag ids to assign or unassign', min_length=1)
     resource_type: Literal[1, 2] = Field(description='The resource type to assign or unassign the tags to (1=Account, 2=Campaign)')
-    resource_ids: list[str] = Field(default=None, description='The list of resource ids to assign or unassign', min_length=1)
-    excluded_resource_ids: list[str] = Field(default=None, description='Optional list of resource ids to exclude when selected_all is true', min_length=1)
+    resource_ids: list[str] | None = Field(default=None, description='The list of resource ids to assign or unassign', min_length=1)
+    excluded_resource_ids: list[str] | None = Field(default=None, description='Optional list of resource ids to exclude when selected_all is true', min_length=1)
     assign: bool = Field(description='Whether to assign the tags to the resources')
-    selected_all: bool = Field(default=None, description='Whether to select all resources')
+    selected_all: bool | None = Field(default=None, description='Whether to select all resources')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | ToggleCustomTagResourcesInputFilter2 | None = Field(default=None, description='Optional selected-all filter')
-    search: str = Field(default=None, description='Optional selected-all search query')
+    search: str | None = Field(default=None, description='Optional selected-all search query')

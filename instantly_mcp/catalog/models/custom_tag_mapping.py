@@ -10,6 +10,6 @@ from ._base import ToolInput
 
 class ListCustomTagMappingsInput(ToolInput):
     'List custom tag mappings'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    resource_ids: str = Field(default=None, description='The list of resource ids to filter custom tag mappings by')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    resource_ids: str | None = Field(default=None, description='The list of resource ids to filter custom tag mappings by')

@@ -12,8 +12,8 @@ from ._base import SpecModel, ToolInput
 
 class ListDfyEmailAccountOrdersInput(ToolInput):
     'List DFY email account orders'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class PlaceDfyEmailAccountOrderInputItemsItemAccountsItem(SpecModel):
@@ -26,22 +26,22 @@ class PlaceDfyEmailAccountOrderInputItemsItemAccountsItem(SpecModel):
 class PlaceDfyEmailAccountOrderInputItemsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     domain: str = Field(description='The domain to use for the email accounts.For regular DFY accounts the only allowed domain extensions (tlds) are .com…')
-    email_provider: Literal[1, 2, 3] = Field(default=None, description='The mailbox product to order (1=Google, 2=AirMail, 3=Microsoft/Outlook)')
-    forwarding_domain: str = Field(default=None, description='An optional domain to forward emails to')
-    accounts: list[PlaceDfyEmailAccountOrderInputItemsItemAccountsItem] = Field(default=None, description='List of email accounts to create (only if pre_warmed_up field is false)', max_length=100)
+    email_provider: Literal[1, 2, 3, None] = Field(default=None, description='The mailbox product to order (1=Google, 2=AirMail, 3=Microsoft/Outlook)')
+    forwarding_domain: str | None = Field(default=None, description='An optional domain to forward emails to')
+    accounts: list[PlaceDfyEmailAccountOrderInputItemsItemAccountsItem] | None = Field(default=None, description='List of email accounts to create (only if pre_warmed_up field is false)', max_length=100)
 
 
 class PlaceDfyEmailAccountOrderInput(ToolInput):
     'Place DFY email account order'
     items: list[PlaceDfyEmailAccountOrderInputItemsItem] = Field(description='List of domains and accounts to order')
     order_type: Literal['dfy', 'pre_warmed_up', 'extra_accounts'] = Field(description='The type of order to place')
-    simulation: bool = Field(default=None, description='Whether to run a simulation of the order ot not')
+    simulation: bool | None = Field(default=None, description='Whether to run a simulation of the order ot not')
 
 
 class GenerateSimilarDomainsInput(ToolInput):
     'Generate similar domains'
     domain: str = Field(description='The domain to base the suggestions on')
-    tlds: list[Literal['com', 'org']] = Field(default=None, description='The extensions (tlds) to use for generating similar domains')
+    tlds: list[Literal['com', 'org']] | None = Field(default=None, description='The extensions (tlds) to use for generating similar domains')
 
 
 class CheckDomainsAvailabilityInput(ToolInput):
@@ -51,15 +51,15 @@ class CheckDomainsAvailabilityInput(ToolInput):
 
 class GetPreWarmedUpDomainsInput(ToolInput):
     'Get pre warmed up domains'
-    extensions: list[Literal['com', 'org', 'co']] = Field(default=None, description='A list of domain extensions to filter the results by')
-    search: str = Field(default=None, description='A search string to filter the domains by')
+    extensions: list[Literal['com', 'org', 'co']] | None = Field(default=None, description='A list of domain extensions to filter the results by')
+    search: str | None = Field(default=None, description='A search string to filter the domains by')
 
 
 class ListDfyEmailAccountsInput(ToolInput):
     'List DFY email accounts'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    with_passwords: bool = Field(default=None, description='Whether to include passwords in the response')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    with_passwords: bool | None = Field(default=None, description='Whether to include passwords in the response')
 
 
 class CancelDfyEmailAccountsInput(ToolInput):

@@ -25,8 +25,8 @@ class SendTestEmailInput(ToolInput):
 
 class ReplyToEmailInputBody(SpecModel):
     model_config = ConfigDict(extra='allow')
-    html: str = Field(default=None, description='HTML body of the email message')
-    text: str = Field(default=None, description='Text body of the email message')
+    html: str | None = Field(default=None, description='HTML body of the email message')
+    text: str | None = Field(default=None, description='Text body of the email message')
 
 
 class ReplyToEmailInput(ToolInput):
@@ -35,17 +35,17 @@ class ReplyToEmailInput(ToolInput):
     reply_to_uuid: str = Field(description='The id of the email to reply to')
     subject: str = Field(description='Subject line of the email message')
     body: ReplyToEmailInputBody = Field(description='The email body')
-    additional_recipients: list[EmailAddress] = Field(default=None, description='Optional list of extra recipient email addresses to include in the reply, in addition to the default recipient (the…')
-    cc_address_email_list: str = Field(default=None, description='Comma-separated list of CC email addresses')
-    bcc_address_email_list: str = Field(default=None, description='Comma-separated list of BCC email addresses')
-    reminder_ts: DateTime = Field(default=None, description='If provided then a reminder will be attached to this email, you will see this reminder in the Unibox in the web app')
-    assigned_to: str = Field(default=None, description='The user id assigned to the lead')
+    additional_recipients: list[EmailAddress] | None = Field(default=None, description='Optional list of extra recipient email addresses to include in the reply, in addition to the default recipient (the…')
+    cc_address_email_list: str | None = Field(default=None, description='Comma-separated list of CC email addresses')
+    bcc_address_email_list: str | None = Field(default=None, description='Comma-separated list of BCC email addresses')
+    reminder_ts: DateTime | None = Field(default=None, description='If provided then a reminder will be attached to this email, you will see this reminder in the Unibox in the web app')
+    assigned_to: str | None = Field(default=None, description='The user id assigned to the lead')
 
 
 class ForwardEmailInputBody(SpecModel):
     model_config = ConfigDict(extra='allow')
-    html: str = Field(default=None, description='HTML body of the forwarded email')
-    text: str = Field(default=None, description='Text body of the forwarded email')
+    html: str | None = Field(default=None, description='HTML body of the forwarded email')
+    text: str | None = Field(default=None, description='Text body of the forwarded email')
 
 
 class ForwardEmailInput(ToolInput):
@@ -57,38 +57,38 @@ class ForwardEmailInput(ToolInput):
     reply_to_uuid: str = Field(description='The id of the email you want to forward')
     to_address_email_list: str = Field(description='Comma-separated list of recipients that will receive the forwarded email')
     subject: str = Field(description='Subject line of the forwarded email message')
-    body: ForwardEmailInputBody = Field(default=None, description='Optional body content for the forwarded email')
-    cc_address_email_list: str = Field(default=None, description='Comma-separated list of CC email addresses')
-    bcc_address_email_list: str = Field(default=None, description='Comma-separated list of BCC email addresses')
-    reply_to: EmailAddress = Field(default=None, description='Reply-to email address that recipients should use when replying')
-    forwarded_attachments: str = Field(default=None, description='JSON-encoded forwarded attachment metadata from the original email')
-    include_original_body: bool = Field(default=None, description='When true, append the original email headers and content after the provided body')
-    assigned_to: str = Field(default=None, description='The user id assigned to the lead')
+    body: ForwardEmailInputBody | None = Field(default=None, description='Optional body content for the forwarded email')
+    cc_address_email_list: str | None = Field(default=None, description='Comma-separated list of CC email addresses')
+    bcc_address_email_list: str | None = Field(default=None, description='Comma-separated list of BCC email addresses')
+    reply_to: EmailAddress | None = Field(default=None, description='Reply-to email address that recipients should use when replying')
+    forwarded_attachments: str | None = Field(default=None, description='JSON-encoded forwarded attachment metadata from the original email')
+    include_original_body: bool | None = Field(default=None, description='When true, append the original email headers and content after the provided body')
+    assigned_to: str | None = Field(default=None, description='The user id assigned to the lead')
 
 
 class ListEmailsInput(ToolInput):
     'List emails'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str = Field(default=None, description='The search query to filter emails')
-    campaign_id: str = Field(default=None, description='The ID of the campaign to filter emails by')
-    list_id: str = Field(default=None, description='The ID of the lead list to filter emails by')
-    i_status: Number = Field(default=None, description='The status of the emails to filter by')
-    eaccount: str = Field(default=None, description='The email account that was used to send this email')
-    is_unread: bool = Field(default=None, description='Whether the email is unread')
-    has_reminder: bool = Field(default=None)
-    mode: Literal['emode_focused', 'emode_others', 'emode_all'] = Field(default=None, description='The mode to filter emails by')
-    preview_only: bool = Field(default=None, description='Whether to only return the preview of the emails')
-    sort_order: Literal['asc', 'desc'] = Field(default=None, description='The order to sort the emails by (based on the email creation date)')
-    scheduled_only: bool = Field(default=None, description='Whether to only return the scheduled emails')
-    assigned_to: str = Field(default=None, description='The ID of the user to filter emails by')
-    lead: str = Field(default=None, description='The email of the lead to filter emails by')
-    company_domain: str = Field(default=None, description='The domain of the company to filter emails by')
-    marked_as_done: bool = Field(default=None, description='Whether the email is marked as done')
-    email_type: Literal['received', 'sent', 'manual'] = Field(default=None, description='The type of the email to filter by')
-    min_timestamp_created: str = Field(default=None, description='Filter emails created after this timestamp (ISO format)')
-    max_timestamp_created: str = Field(default=None, description='Filter emails created before this timestamp (ISO format)')
-    latest_of_thread: bool = Field(default=None, description='Whether to only return the latest email in each thread')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    search: str | None = Field(default=None, description='The search query to filter emails')
+    campaign_id: str | None = Field(default=None, description='The ID of the campaign to filter emails by')
+    list_id: str | None = Field(default=None, description='The ID of the lead list to filter emails by')
+    i_status: Number | None = Field(default=None, description='The status of the emails to filter by')
+    eaccount: str | None = Field(default=None, description='The email account that was used to send this email')
+    is_unread: bool | None = Field(default=None, description='Whether the email is unread')
+    has_reminder: bool | None = Field(default=None)
+    mode: Literal['emode_focused', 'emode_others', 'emode_all', None] = Field(default=None, description='The mode to filter emails by')
+    preview_only: bool | None = Field(default=None, description='Whether to only return the preview of the emails')
+    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='The order to sort the emails by (based on the email creation date)')
+    scheduled_only: bool | None = Field(default=None, description='Whether to only return the scheduled emails')
+    assigned_to: str | None = Field(default=None, description='The ID of the user to filter emails by')
+    lead: str | None = Field(default=None, description='The email of the lead to filter emails by')
+    company_domain: str | None = Field(default=None, description='The domain of the company to filter emails by')
+    marked_as_done: bool | None = Field(default=None, description='Whether the email is marked as done')
+    email_type: Literal['received', 'sent', 'manual', None] = Field(default=None, description='The type of the email to filter by')
+    min_timestamp_created: str | None = Field(default=None, description='Filter emails created after this timestamp (ISO format)')
+    max_timestamp_created: str | None = Field(default=None, description='Filter emails created before this timestamp (ISO format)')
+    latest_of_thread: bool | None = Field(default=None, description='Whether to only return the latest email in each thread')
 
 
 class GetEmailInput(ToolInput):

@@ -12,30 +12,30 @@ from ._base import Date, DateTime, EmailAddress, Number, SpecModel, Uri
 
 class AccountWarmupAdvanced(SpecModel):
     model_config = ConfigDict(extra='allow')
-    warm_ctd: bool = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: Number = Field(default=None, description='Email open rate for the account')
-    important_rate: Number = Field(default=None, description='Important email rate for the account')
-    read_emulation: bool = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: Number = Field(default=None, description='Spam save rate for the account')
-    weekday_only: bool = Field(default=None, description='Whether to send emails only on weekdays')
+    warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
+    open_rate: Number | None = Field(default=None, description='Email open rate for the account')
+    important_rate: Number | None = Field(default=None, description='Important email rate for the account')
+    read_emulation: bool | None = Field(default=None, description='Whether read emulation is enabled')
+    spam_save_rate: Number | None = Field(default=None, description='Spam save rate for the account')
+    weekday_only: bool | None = Field(default=None, description='Whether to send emails only on weekdays')
 
 
 class AccountWarmup(SpecModel):
     model_config = ConfigDict(extra='allow')
-    limit: Number = Field(default=None, description='Email sending limit for the account')
-    advanced: AccountWarmupAdvanced = Field(default=None, description='Advanced settings for the account')
-    warmup_custom_ftag: str = Field(default=None, description='Custom tag for the account')
-    increment: Literal['disabled', '0', '1', '2', '3', '4'] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: Number = Field(default=None, description='Reply rate for the account')
+    limit: Number | None = Field(default=None, description='Email sending limit for the account')
+    advanced: AccountWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
+    warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
+    increment: Literal['disabled', '0', '1', '2', '3', '4', None] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
+    reply_rate: Number | None = Field(default=None, description='Reply rate for the account')
 
 
 class AccountStatusMessage(SpecModel):
     model_config = ConfigDict(extra='allow')
-    code: str = Field(default=None)
-    command: str = Field(default=None)
-    response: str = Field(default=None)
-    e_message: str = Field(default=None)
-    responseCode: Number = Field(default=None)
+    code: str | None = Field(default=None)
+    command: str | None = Field(default=None)
+    response: str | None = Field(default=None)
+    e_message: str | None = Field(default=None)
+    responseCode: Number | None = Field(default=None)
 
 
 class Account(SpecModel):
@@ -46,7 +46,7 @@ class Account(SpecModel):
     timestamp_updated: DateTime = Field(description='Timestamp when the account was last updated')
     first_name: str = Field(description='First name associated with the account')
     last_name: str = Field(description='Last name associated with the account')
-    warmup: AccountWarmup = Field(default=None, description='Warmup configuration for the account')
+    warmup: AccountWarmup | None = Field(default=None, description='Warmup configuration for the account')
     added_by: str | None = Field(default=None, description='User ID who added the account')
     daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     daily_limit_max: Number | None = Field(default=None, description='Maximum daily email sending limit for AirMail accounts')
@@ -54,18 +54,18 @@ class Account(SpecModel):
     modified_by: str | None = Field(default=None, description='User ID who last modified the account')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
-    status: Literal[1, 2, 3, -1, -2, -3] = Field(default=None, description='Current status of the account (1=Active, 2=Paused, 3=Temporarily paused for…, -1=Connection Error, -2=Soft Bounce Error, -3=Sending Error)')
+    status: Literal[1, 2, 3, -1, -2, -3, None] = Field(default=None, description='Current status of the account (1=Active, 2=Paused, 3=Temporarily paused for…, -1=Connection Error, -2=Soft Bounce Error, -3=Sending Error)')
     enable_slow_ramp: bool | None = Field(default=None, description='Whether to enable slow ramp up for sending limits')
     inbox_placement_test_limit: Number | None = Field(default=None, description='The limit for inbox placement tests')
     organization: str = Field(description='Organization ID that owns this account')
     warmup_status: Literal[0, 1, -1, -2, -3] = Field(description='Current warmup status of the account (0=Paused, 1=Active, -1=Banned, -2=Spam Folder Unknown, -3=Permanent Suspension)')
-    status_message: AccountStatusMessage = Field(default=None, description='Status message for the account')
+    status_message: AccountStatusMessage | None = Field(default=None, description='Status message for the account')
     timestamp_warmup_start: DateTime | None = Field(default=None, description='Timestamp when warmup was started')
     provider_code: Literal[1, 2, 3, 4, 8, 11] = Field(description='Provider code for the account (1=Custom IMAP/SMTP, 2=Google, 3=Microsoft, 4=AWS, 8=AirMail, 11=Airmail Instant)')
     setup_pending: bool = Field(description='Whether account setup is pending')
     is_managed_account: bool = Field(description='Whether this is a managed account')
     stat_warmup_score: Number | None = Field(default=None, description='Warmup score for the account')
-    sending_gap: Number = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
+    sending_gap: Number | None = Field(default=None, description='The gap between emails sent from this account in minutes (minimum wait time when used with multiple campaigns)', ge=0, le=1440)
     signature: str | None = Field(default=None, description='Email signature for the account')
     reply_to: EmailAddress | None = Field(default=None, description='Custom reply-to email address for the account')
     autofix_failed: bool | None = Field(default=None, description='Whether automatic reconnection attempts have failed. null = in progress, true = failed, false = succeeded')
@@ -80,13 +80,13 @@ class CampaignCampaignScheduleSchedulesItemTiming(SpecModel):
 class CampaignCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class CampaignCampaignScheduleSchedulesItem(SpecModel):
@@ -109,16 +109,16 @@ class CampaignSequencesItemStepsItemVariantsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class CampaignSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CampaignSequencesItemStepsItemVariantsItem]
 
 
@@ -135,15 +135,15 @@ class CampaignAutoVariantSelect2(SpecModel):
 class CampaignLimitEmailsPerCompanyOverride2(SpecModel):
     model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
-    daily_limit: Number = Field(default=None, ge=1)
-    scope: Literal['per_campaign', 'across_workspace'] = Field(default=None)
+    daily_limit: Number | None = Field(default=None, ge=1)
+    scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
 
 
 class CampaignProviderRoutingRulesItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    action: Literal['send', 'do_not_send'] = Field(default=None)
-    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] = Field(default=None)
-    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] = Field(default=None)
+    action: Literal['send', 'do_not_send', None] = Field(default=None)
+    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
+    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
 
 
 class Campaign(SpecModel):
@@ -155,19 +155,19 @@ class Campaign(SpecModel):
     status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(description='Campaign Status (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
     campaign_schedule: CampaignCampaignSchedule = Field(description='Campaign schedule')
-    sequences: list[CampaignSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
+    sequences: list[CampaignSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     timestamp_created: str = Field(description='Timestamp when the campaign was created')
     timestamp_updated: str = Field(description='Timestamp when the campaign was last updated')
     email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
     random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
     first_email_text_only: bool | None = Field(default=None, description='Whether the campaign is send the first email as a text only')
-    email_list: list[str] = Field(default=None, description='List of accounts to use for sending emails')
+    email_list: list[str] | None = Field(default=None, description='List of accounts to use for sending emails')
     daily_limit: Number | None = Field(default=None, description='The daily limit for sending emails')
     stop_on_reply: bool | None = Field(default=None, description='Whether to stop the campaign on reply')
-    email_tag_list: list[str] = Field(default=None, description='List of tags to use for sending emails')
+    email_tag_list: list[str] | None = Field(default=None, description='List of tags to use for sending emails')
     link_tracking: bool | None = Field(default=None, description='Whether to track links in emails')
-    open_tracking: bool = Field(default=None, description='Whether to track opens in emails')
+    open_tracking: bool | None = Field(default=None, description='Whether to track opens in emails')
     stop_on_auto_reply: bool | None = Field(default=None, description='Whether to stop the campaign on auto reply')
     daily_max_leads: int | None = Field(default=None, description='The daily maximum new leads to contact')
     prioritize_new_leads: bool | None = Field(default=None, description='Whether to prioritize new leads')
@@ -181,26 +181,26 @@ class Campaign(SpecModel):
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
     limit_emails_per_company_override: CampaignLimitEmailsPerCompanyOverride2 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
-    cc_list: list[EmailAddress] = Field(default=None, description='List of accounts to CC on emails')
-    bcc_list: list[EmailAddress] = Field(default=None, description='List of accounts to BCC on emails')
+    cc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to CC on emails')
+    bcc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to BCC on emails')
     organization: str | None = Field(default=None, description='Organization ID')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
-    provider_routing_rules: list[CampaignProviderRoutingRulesItem] = Field(default=None, description='Auto variant select settings')
+    provider_routing_rules: list[CampaignProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
 
 
 class EmailBody(SpecModel):
     model_config = ConfigDict(extra='allow')
-    text: str = Field(default=None, description='Plain-text representation of the email body')
-    html: str = Field(default=None, description='HTML content of the email')
+    text: str | None = Field(default=None, description='Plain-text representation of the email body')
+    html: str | None = Field(default=None, description='HTML content of the email')
 
 
 class EmailAttachmentJson2FilesItem(SpecModel):
     nullable_fields: ClassVar = frozenset(['error'])
     filename: str = Field(description='Attachment file name')
-    size: Number = Field(default=None, description='Attachment file size in bytes')
-    type: str = Field(default=None, description='Attachment MIME type')
-    url: Uri = Field(default=None, description='Download URL when available')
+    size: Number | None = Field(default=None, description='Attachment file size in bytes')
+    type: str | None = Field(default=None, description='Attachment MIME type')
+    url: Uri | None = Field(default=None, description='Download URL when available')
     error: str | None = Field(default=None, description='Error description when the attachment failed to upload')
 
 
@@ -253,7 +253,7 @@ class EmailVerification(SpecModel):
     status: Literal['success', 'error'] | None = Field(default=None, description='The request status')
     email: str = Field(description='The email address to verify')
     verification_status: Literal['pending', 'verified', 'invalid'] = Field(description='The verification status')
-    catch_all: Literal[True, False, 'pending'] = Field(default=None, description='Whether this is a catch-all email address')
+    catch_all: Literal[True, False, 'pending', None] = Field(default=None, description='Whether this is a catch-all email address')
     credits: Number | None = Field(default=None, description='The number of verification credits available after the verification')
     credits_used: Number | None = Field(default=None, description='The number of verification credits used')
 
@@ -271,14 +271,14 @@ class LeadList(SpecModel):
 
 class InboxPlacementTestScheduleTiming(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
+    from_: str | None = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
 
 
 class InboxPlacementTestSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
-    days: dict[str, bool] = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
-    timing: InboxPlacementTestScheduleTiming = Field(default=None, description='Timing configuration for the scheduled test')
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia'] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
+    days: dict[str, bool] | None = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
+    timing: InboxPlacementTestScheduleTiming | None = Field(default=None, description='Timing configuration for the scheduled test')
+    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia', None] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
 
 
 class InboxPlacementTestRecipientsLabelsItem(SpecModel):
@@ -299,13 +299,13 @@ class InboxPlacementTestAutomations2ItemWhen(SpecModel):
 class InboxPlacementTestAutomations2ItemThen(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    webhook_url: str = Field(default=None)
-    pause_sending_campaigns_for: Number = Field(default=None, description='Number of days to pause sending campaigns for')
-    pause: bool = Field(default=None)
-    enable_slow_ramp: bool = Field(default=None)
-    disable_slow_ramp: bool = Field(default=None)
-    add_tags: list[str] = Field(default=None)
-    remove_tags: list[str] = Field(default=None)
+    webhook_url: str | None = Field(default=None)
+    pause_sending_campaigns_for: Number | None = Field(default=None, description='Number of days to pause sending campaigns for')
+    pause: bool | None = Field(default=None)
+    enable_slow_ramp: bool | None = Field(default=None)
+    disable_slow_ramp: bool | None = Field(default=None)
+    add_tags: list[str] | None = Field(default=None)
+    remove_tags: list[str] | None = Field(default=None)
 
 
 class InboxPlacementTestAutomations2Item(SpecModel):
@@ -322,7 +322,7 @@ class InboxPlacementTest(SpecModel):
     name: str = Field(description='Name of the inbox placement test')
     delivery_mode: Literal[1, 2] | None = Field(default=None, description='Whether to send emails one by one or all together (1=One by one, 2=All together)')
     description: str | None = Field(default=None, description='Description of the inbox placement test')
-    schedule: InboxPlacementTestSchedule = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
+    schedule: InboxPlacementTestSchedule | None = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
     type: Literal[1, 2] = Field(description='Whether the inbox placement test is a one-time test or an automated test')
     sending_method: Literal[1, 2] = Field(description='Whether the inbox placement test will be sent from Instantly or from outside Instantly (1=From Instantly, 2=From Outside Instantly)')
     campaign_id: str | None = Field(default=None, description='Campaign ID')
@@ -333,7 +333,7 @@ class InboxPlacementTest(SpecModel):
     tags: list[str] | None = Field(default=None, description='List of tag IDs to use for sending emails')
     text_only: bool | None = Field(default=None, description='Disables open tracking')
     recipients: list[str]
-    recipients_labels: list[InboxPlacementTestRecipientsLabelsItem] = Field(default=None, description='A list of email providers and their corresponding types to which emails will be sent')
+    recipients_labels: list[InboxPlacementTestRecipientsLabelsItem] | None = Field(default=None, description='A list of email providers and their corresponding types to which emails will be sent')
     timestamp_created: str = Field(description='Timestamp when the inbox placement test was created')
     timestamp_next_run: str | None = Field(default=None, description='Timestamp when the inbox placement test will run next')
     automations: list[InboxPlacementTestAutomations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
@@ -343,9 +343,9 @@ class InboxPlacementTest(SpecModel):
 
 class InboxPlacementAnalyticsAuthenticationFailureResults2(SpecModel):
     model_config = ConfigDict(extra='allow')
-    authentication_results: str = Field(default=None, description='Authentication results')
-    dkim_signature: str = Field(default=None, description='DKIM signature')
-    received_spf: str = Field(default=None, description='Received SPF')
+    authentication_results: str | None = Field(default=None, description='Authentication results')
+    dkim_signature: str | None = Field(default=None, description='DKIM signature')
+    received_spf: str | None = Field(default=None, description='Received SPF')
 
 
 class InboxPlacementAnalytics(SpecModel):
@@ -381,26 +381,26 @@ class InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReportReportItem(S
 
 class InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReport(SpecModel):
     model_config = ConfigDict(extra='allow')
-    is_spam: bool = Field(default=None, description='Indicates if the message is classified as spam by SpamAssassin')
-    report: list[InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReportReportItem] = Field(default=None, description='List of individual SpamAssassin rule evaluations')
-    spam_score: int = Field(default=None, description='Overall spam score assigned to the message by SpamAssassin')
+    is_spam: bool | None = Field(default=None, description='Indicates if the message is classified as spam by SpamAssassin')
+    report: list[InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReportReportItem] | None = Field(default=None, description='List of individual SpamAssassin rule evaluations')
+    spam_score: int | None = Field(default=None, description='Overall spam score assigned to the message by SpamAssassin')
 
 
 class InboxPlacementBlacklistAndSpamAssassinReportBlacklistReportDetailsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    blacklist: str = Field(default=None, description='The name of the blacklist')
-    is_listed: bool = Field(default=None, description='Whether the address is listed on this blacklist')
-    test_type: str = Field(default=None, description='The type of test')
+    blacklist: str | None = Field(default=None, description='The name of the blacklist')
+    is_listed: bool | None = Field(default=None, description='Whether the address is listed on this blacklist')
+    test_type: str | None = Field(default=None, description='The type of test')
 
 
 class InboxPlacementBlacklistAndSpamAssassinReportBlacklistReport(SpecModel):
     model_config = ConfigDict(extra='allow')
-    address: str = Field(default=None, description='The address or domain associated with the report')
-    blacklisted_count: int = Field(default=None, description='The count of blacklists the address is listed on')
-    details: list[InboxPlacementBlacklistAndSpamAssassinReportBlacklistReportDetailsItem] = Field(default=None, description='List of individual blacklist details')
-    ip: str = Field(default=None, description='The IP address associated with the blacklist check')
-    is_blacklisted: bool = Field(default=None, description='Overall status indicating if the address is blacklisted')
-    is_domain: bool = Field(default=None, description='Whether the address is a domain')
+    address: str | None = Field(default=None, description='The address or domain associated with the report')
+    blacklisted_count: int | None = Field(default=None, description='The count of blacklists the address is listed on')
+    details: list[InboxPlacementBlacklistAndSpamAssassinReportBlacklistReportDetailsItem] | None = Field(default=None, description='List of individual blacklist details')
+    ip: str | None = Field(default=None, description='The IP address associated with the blacklist check')
+    is_blacklisted: bool | None = Field(default=None, description='Overall status indicating if the address is blacklisted')
+    is_domain: bool | None = Field(default=None, description='Whether the address is a domain')
 
 
 class InboxPlacementBlacklistAndSpamAssassinReport(SpecModel):
@@ -416,18 +416,18 @@ class InboxPlacementBlacklistAndSpamAssassinReport(SpecModel):
     domain_ip: str = Field(description='IP address of the domain')
     domain_ip_blacklist_count: Number | None = Field(default=None, description='Count of blacklists the domain IP is listed on')
     spam_assassin_score: Number = Field(description='SpamAssassin score for the email, indicating spam likelihood')
-    spam_assassin_report: InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReport = Field(default=None, description='Detailed SpamAssassin analysis report')
-    blacklist_report: InboxPlacementBlacklistAndSpamAssassinReportBlacklistReport = Field(default=None, description='Detailed blacklist report for the domain or IP')
+    spam_assassin_report: InboxPlacementBlacklistAndSpamAssassinReportSpamAssassinReport | None = Field(default=None, description='Detailed SpamAssassin analysis report')
+    blacklist_report: InboxPlacementBlacklistAndSpamAssassinReportBlacklistReport | None = Field(default=None, description='Detailed blacklist report for the domain or IP')
 
 
 class AIAgentPayload1(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'ai_enrichment_workflow', 'fallback_search_filters'])
     campaign_id: str = Field(description='Campaign this agent keeps topped up')
-    campaign_name: str = Field(default=None, description='Denormalized campaign name')
-    search_filters: dict[str, Any] = Field(default=None, description='Primary audience search filters')
-    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign')
-    on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
+    campaign_name: str | None = Field(default=None, description='Denormalized campaign name')
+    search_filters: dict[str, Any] | None = Field(default=None, description='Primary audience search filters')
+    min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
     ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
@@ -442,134 +442,134 @@ class AIAgentPayload2AiSdrConfigMemoryIcpsItemKeywords(SpecModel):
 
 class AIAgentPayload2AiSdrConfigMemoryIcpsItemJobTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None)
-    exclude: list[str] = Field(default=None)
+    include: list[str] | None = Field(default=None)
+    exclude: list[str] | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigMemoryIcpsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    problems_solved: list[str] = Field(default=None)
-    benefits: list[str] = Field(default=None)
-    usp: str = Field(default=None)
-    customer_goals: list[str] = Field(default=None)
-    success_stories: str = Field(default=None)
-    keywords: AIAgentPayload2AiSdrConfigMemoryIcpsItemKeywords = Field(default=None)
-    company_size: list[str] = Field(default=None)
-    industry: list[str] = Field(default=None)
-    job_title: AIAgentPayload2AiSdrConfigMemoryIcpsItemJobTitle = Field(default=None)
+    name: str | None = Field(default=None)
+    problems_solved: list[str] | None = Field(default=None)
+    benefits: list[str] | None = Field(default=None)
+    usp: str | None = Field(default=None)
+    customer_goals: list[str] | None = Field(default=None)
+    success_stories: str | None = Field(default=None)
+    keywords: AIAgentPayload2AiSdrConfigMemoryIcpsItemKeywords | None = Field(default=None)
+    company_size: list[str] | None = Field(default=None)
+    industry: list[str] | None = Field(default=None)
+    job_title: AIAgentPayload2AiSdrConfigMemoryIcpsItemJobTitle | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigMemory(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company: str = Field(default=None)
-    business_description: str = Field(default=None)
-    active_icps_indexes: list[Number] = Field(default=None)
-    icps: list[AIAgentPayload2AiSdrConfigMemoryIcpsItem] = Field(default=None)
-    custom_fields: list[str] = Field(default=None)
-    business_offers: list[str] = Field(default=None)
-    active_business_offers_indexes: list[Number] = Field(default=None)
+    company: str | None = Field(default=None)
+    business_description: str | None = Field(default=None)
+    active_icps_indexes: list[Number] | None = Field(default=None)
+    icps: list[AIAgentPayload2AiSdrConfigMemoryIcpsItem] | None = Field(default=None)
+    custom_fields: list[str] | None = Field(default=None)
+    business_offers: list[str] | None = Field(default=None)
+    active_business_offers_indexes: list[Number] | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from')
-    to: str = Field(default=None)
+    from_: str | None = Field(default=None, alias='from')
+    to: str | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    timing: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming = Field(default=None)
-    days: dict[str, bool] = Field(default=None)
-    timezone: str = Field(default=None)
+    name: str | None = Field(default=None)
+    timing: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming | None = Field(default=None)
+    days: dict[str, bool] | None = Field(default=None)
+    timezone: str | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
-    schedules: list[AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(default=None)
+    schedules: list[AIAgentPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem] | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    campaign_schedule: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule = Field(default=None)
-    email_list: list[EmailAddress] = Field(default=None)
-    email_tag_list: list[str] = Field(default=None)
-    daily_limit: Number = Field(default=None)
-    stop_on_reply: bool = Field(default=None)
-    open_tracking: bool = Field(default=None)
-    first_email_text_only: bool = Field(default=None)
-    prioritize_new_leads: bool = Field(default=None)
-    match_lead_esp: bool = Field(default=None)
+    campaign_schedule: AIAgentPayload2AiSdrConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
+    email_list: list[EmailAddress] | None = Field(default=None)
+    email_tag_list: list[str] | None = Field(default=None)
+    daily_limit: Number | None = Field(default=None)
+    stop_on_reply: bool | None = Field(default=None)
+    open_tracking: bool | None = Field(default=None)
+    first_email_text_only: bool | None = Field(default=None)
+    prioritize_new_leads: bool | None = Field(default=None)
+    match_lead_esp: bool | None = Field(default=None)
 
 
 class AIAgentPayload2AiSdrConfigAutonomySettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    autopilot_mode: bool = Field(default=None, description='Whether autopilot mode is enabled')
-    auto_reply_to_responses: bool = Field(default=None, description='Whether to auto-reply to responses')
+    autopilot_mode: bool | None = Field(default=None, description='Whether autopilot mode is enabled')
+    auto_reply_to_responses: bool | None = Field(default=None, description='Whether to auto-reply to responses')
 
 
 class AIAgentPayload2AiSdrConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
-    memory: AIAgentPayload2AiSdrConfigMemory = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    enrichment_settings: AIAgentPayload2AiSdrConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: AIAgentPayload2AiSdrConfigOutreachSettings = Field(default=None, description='Settings for email outreach')
-    autonomy_settings: AIAgentPayload2AiSdrConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy')
+    memory: AIAgentPayload2AiSdrConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    enrichment_settings: AIAgentPayload2AiSdrConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: AIAgentPayload2AiSdrConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
+    autonomy_settings: AIAgentPayload2AiSdrConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
 
 
 class AIAgentPayload2(SpecModel):
     model_config = ConfigDict(extra='allow')
     ai_sdr_config: AIAgentPayload2AiSdrConfig = Field(description='AI Sales Agent agent config')
-    type: Literal['website', 'pitch_deck'] = Field(default=None, description='SDR source type')
-    input: str = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
-    master_lead_list_id: str = Field(default=None, description='Master lead list ID for the SDR')
-    initial_scrape_ready: bool = Field(default=None, description='Whether initial scrape is ready')
-    timestamp_last_action: DateTime = Field(default=None, description='Timestamp of last SDR action')
-    timestamp_last_decision: DateTime = Field(default=None, description='Timestamp of last SDR decision')
-    next_decision_time: DateTime = Field(default=None, description='Scheduled time for next decision')
+    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='SDR source type')
+    input: str | None = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
+    master_lead_list_id: str | None = Field(default=None, description='Master lead list ID for the SDR')
+    initial_scrape_ready: bool | None = Field(default=None, description='Whether initial scrape is ready')
+    timestamp_last_action: DateTime | None = Field(default=None, description='Timestamp of last SDR action')
+    timestamp_last_decision: DateTime | None = Field(default=None, description='Timestamp of last SDR decision')
+    next_decision_time: DateTime | None = Field(default=None, description='Scheduled time for next decision')
 
 
 class AIAgentPayload3NoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] = Field(default=None)
-    tag_ids: list[str] = Field(default=None)
+    accounts: list[EmailAddress] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None)
 
 
 class AIAgentPayload3NoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: AIAgentPayload3NoShowFallbackSendingAccounts = Field(default=None)
+    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
+    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    fallback_sending_accounts: AIAgentPayload3NoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class AIAgentPayload3(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
-    configuration_type: Literal[1, 2] = Field(default=None, description='Type of the AI agent configuration')
-    tags: list[Literal['default'] | str] = Field(default=None, description='List of tags to use for AI Agent')
-    handle_followup: bool = Field(default=None, description='Whether to handle follow-up emails')
-    respond_to_automatic_emails: bool = Field(default=None, description='Whether to respond to automatic emails')
-    handle_objections: bool = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
-    no_show: AIAgentPayload3NoShow = Field(default=None, description='No-show recovery feature configuration')
-    trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
+    no_show: AIAgentPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
-    followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
 class AIAgentPayload4IntegrationsSlack1(SpecModel):
-    connection_id: str = Field(default=None, description='Slack app connection ID')
-    enabled: bool = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
-    connection_name: str = Field(default=None, description='Deprecated')
-    channel_id: str = Field(default=None, description='Deprecated')
-    channel_name: str = Field(default=None, description='Deprecated')
+    connection_id: str | None = Field(default=None, description='Slack app connection ID')
+    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
+    connection_name: str | None = Field(default=None, description='Deprecated')
+    channel_id: str | None = Field(default=None, description='Deprecated')
+    channel_name: str | None = Field(default=None, description='Deprecated')
 
 
 class AIAgentPayload4Integrations(SpecModel):
@@ -578,7 +578,7 @@ class AIAgentPayload4Integrations(SpecModel):
 
 
 class AIAgentPayload4(SpecModel):
-    integrations: AIAgentPayload4Integrations = Field(default=None, description='Configurations for Deliverability Agent app integrations')
+    integrations: AIAgentPayload4Integrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
 
 
 class AIAgent(SpecModel):
@@ -611,32 +611,32 @@ class AIAgentSummary(SpecModel):
 
 class AIInboxManagerPayloadNoShowFallbackSendingAccounts(SpecModel):
     model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] = Field(default=None)
-    tag_ids: list[str] = Field(default=None)
+    accounts: list[EmailAddress] | None = Field(default=None)
+    tag_ids: list[str] | None = Field(default=None)
 
 
 class AIInboxManagerPayloadNoShow(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enabled: bool = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: AIInboxManagerPayloadNoShowFallbackSendingAccounts = Field(default=None)
+    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
+    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
+    fallback_sending_accounts: AIInboxManagerPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class AIInboxManagerPayload(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
-    configuration_type: Literal[1, 2] = Field(default=None, description='Type of the AI agent configuration')
-    tags: list[Literal['default'] | str] = Field(default=None, description='List of tags to use for AI Agent')
-    handle_followup: bool = Field(default=None, description='Whether to handle follow-up emails')
-    respond_to_automatic_emails: bool = Field(default=None, description='Whether to respond to automatic emails')
-    handle_objections: bool = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: dict[str, Any] = Field(default=None, description='Configurations for app integrations')
-    no_show: AIInboxManagerPayloadNoShow = Field(default=None, description='No-show recovery feature configuration')
-    trigger_on_labels_enabled: bool = Field(default=None, description='Whether to activate the agent only for specific interest labels')
-    trigger_on_labels: list[Number] = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude'] = Field(default=None, description='Whether to include or exclude the selected labels')
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
+    no_show: AIInboxManagerPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
-    followup_business_days_only: bool = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
 
 class AIInboxManagerMetadataTagsValue(SpecModel):
@@ -656,8 +656,8 @@ class AIInboxManagerMetadataIntegrationsValue(SpecModel):
 
 class AIInboxManagerMetadata(SpecModel):
     model_config = ConfigDict(extra='allow')
-    tags: dict[str, AIInboxManagerMetadataTagsValue] = Field(default=None, description='The tags associated with the ai agent')
-    integrations: dict[str, AIInboxManagerMetadataIntegrationsValue] = Field(default=None, description='The integrations associated with the ai agent')
+    tags: dict[str, AIInboxManagerMetadataTagsValue] | None = Field(default=None, description='The tags associated with the ai agent')
+    integrations: dict[str, AIInboxManagerMetadataIntegrationsValue] | None = Field(default=None, description='The integrations associated with the ai agent')
 
 
 class AIInboxManager(SpecModel):
@@ -674,15 +674,15 @@ class AIInboxManager(SpecModel):
     is_auto_created: bool | None = Field(default=None, description='Whether the AI agent was auto-created')
     created_by: str | None = Field(default=None, description='User ID who created the AI agent')
     description: str | None = Field(default=None, description='Description of the AI agent')
-    metadata: AIInboxManagerMetadata = Field(default=None, description='Included only when the with_metadata parameter is true')
+    metadata: AIInboxManagerMetadata | None = Field(default=None, description='Included only when the with_metadata parameter is true')
 
 
 class AIDeliverabilityAgentPayloadIntegrationsSlack1(SpecModel):
-    connection_id: str = Field(default=None, description='Slack app connection ID')
-    enabled: bool = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
-    connection_name: str = Field(default=None, description='Deprecated')
-    channel_id: str = Field(default=None, description='Deprecated')
-    channel_name: str = Field(default=None, description='Deprecated')
+    connection_id: str | None = Field(default=None, description='Slack app connection ID')
+    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
+    connection_name: str | None = Field(default=None, description='Deprecated')
+    channel_id: str | None = Field(default=None, description='Deprecated')
+    channel_name: str | None = Field(default=None, description='Deprecated')
 
 
 class AIDeliverabilityAgentPayloadIntegrations(SpecModel):
@@ -691,7 +691,7 @@ class AIDeliverabilityAgentPayloadIntegrations(SpecModel):
 
 
 class AIDeliverabilityAgentPayload(SpecModel):
-    integrations: AIDeliverabilityAgentPayloadIntegrations = Field(default=None, description='Configurations for Deliverability Agent app integrations')
+    integrations: AIDeliverabilityAgentPayloadIntegrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
 
 
 class AIDeliverabilityAgent(SpecModel):
@@ -700,7 +700,7 @@ class AIDeliverabilityAgent(SpecModel):
     id: str = Field(description='Unique identifier for the AI agent')
     organization_id: str = Field(description='Organization ID')
     name: str = Field(description='Name of the AI Agent')
-    payload: AIDeliverabilityAgentPayload = Field(default=None, description='Deliverability Agent payload')
+    payload: AIDeliverabilityAgentPayload | None = Field(default=None, description='Deliverability Agent payload')
     type: Literal[1, 2, 3, 4, 6, 7, 8, 9, 10] | None = Field(default=None, description='Type of the AI Agent (1=Inbox Manager Agent, 2=Sales Development…, 3=Deliverability Agent, 4=Affiliate Agent, 6=Lead Finder Agent, 7=Recruiting Agent, 8=Investment Agent, 9=User Research Agent, 10=Partnership Agent)')
     timestamp_created: str = Field(description='Timestamp when the AI agent was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent was updated')
@@ -714,10 +714,10 @@ class AILeadFinderAgentPayload(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'ai_enrichment_workflow', 'fallback_search_filters'])
     campaign_id: str = Field(description='Campaign this agent keeps topped up')
-    campaign_name: str = Field(default=None, description='Denormalized campaign name')
-    search_filters: dict[str, Any] = Field(default=None, description='Primary audience search filters')
-    min_active_leads: Number = Field(default=None, description='Threshold below which the agent tops up the campaign')
-    on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(default=None, description='What the agent does when the search runs out of new leads')
+    campaign_name: str | None = Field(default=None, description='Denormalized campaign name')
+    search_filters: dict[str, Any] | None = Field(default=None, description='Primary audience search filters')
+    min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
     ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
@@ -729,7 +729,7 @@ class AILeadFinderAgent(SpecModel):
     id: str = Field(description='Unique identifier for the AI agent')
     organization_id: str = Field(description='Organization ID')
     name: str = Field(description='Name of the AI Agent')
-    payload: AILeadFinderAgentPayload = Field(default=None, description='Lead Finder Agent payload')
+    payload: AILeadFinderAgentPayload | None = Field(default=None, description='Lead Finder Agent payload')
     type: Literal[6] | None = Field(default=None, description='Type of the AI Agent (6=Lead Finder Agent)')
     timestamp_created: str = Field(description='Timestamp when the AI agent was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent was updated')
@@ -755,38 +755,38 @@ class AccountCampaignMapping(SpecModel):
     campaign_id: str
     campaign_name: str
     timestamp_created: str = Field(description='Timestamp when the campaign was created')
-    status: Literal[-99, -1, -2, 0, 1, 2, 3, 4] = Field(default=None, description='Campaign Status (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
+    status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Campaign Status (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
 class LeadStatusSummaryLastStep(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from')
-    stepID: str = Field(default=None)
-    timestamp_executed: DateTime = Field(default=None)
+    from_: str | None = Field(default=None, alias='from')
+    stepID: str | None = Field(default=None)
+    timestamp_executed: DateTime | None = Field(default=None)
 
 
 class LeadStatusSummary(SpecModel):
     model_config = ConfigDict(extra='allow')
-    lastStep: LeadStatusSummaryLastStep = Field(default=None)
-    domain_complete: bool = Field(default=None)
+    lastStep: LeadStatusSummaryLastStep | None = Field(default=None)
+    domain_complete: bool | None = Field(default=None)
 
 
 class LeadPayload2(SpecModel):
     model_config = ConfigDict(extra='allow')
-    firstName: str = Field(default=None)
-    lastName: str = Field(default=None)
-    companyName: str = Field(default=None)
-    jobTitle: str = Field(default=None)
-    website: str = Field(default=None)
-    phone: str = Field(default=None)
-    personalization: str = Field(default=None)
+    firstName: str | None = Field(default=None)
+    lastName: str | None = Field(default=None)
+    companyName: str | None = Field(default=None)
+    jobTitle: str | None = Field(default=None)
+    website: str | None = Field(default=None)
+    phone: str | None = Field(default=None)
+    personalization: str | None = Field(default=None)
 
 
 class LeadStatusSummarySubseq(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from')
-    stepID: str = Field(default=None)
-    timestampExecuted: DateTime = Field(default=None)
+    from_: str | None = Field(default=None, alias='from')
+    stepID: str | None = Field(default=None)
+    timestampExecuted: DateTime | None = Field(default=None)
 
 
 class Lead(SpecModel):
@@ -812,7 +812,7 @@ class Lead(SpecModel):
     company_domain: str = Field(description='Company domain of the lead')
     status_summary: LeadStatusSummary = Field(description='Status summary of the lead')
     payload: LeadPayload2 | None = Field(default=None, description='Lead custom variables')
-    status_summary_subseq: LeadStatusSummarySubseq = Field(default=None, description='Subsequence status summary of the lead')
+    status_summary_subseq: LeadStatusSummarySubseq | None = Field(default=None, description='Subsequence status summary of the lead')
     last_step_from: str | None = Field(default=None, description='Source of the last step')
     last_step_id: str | None = Field(default=None, description='ID of the last step')
     last_step_timestamp_executed: DateTime | None = Field(default=None, description='Timestamp when the last step was executed')
@@ -822,9 +822,9 @@ class Lead(SpecModel):
     email_replied_variant: Number | None = Field(default=None, description='Last step variant the lead has replied to')
     email_clicked_step: Number | None = Field(default=None, description='Last email step the lead has clicked')
     email_clicked_variant: Number | None = Field(default=None, description='Last step variant the lead has clicked')
-    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
+    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4, None] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     subsequence_id: str | None = Field(default=None, description='ID of the subsequence')
-    verification_status: Literal[1, -1, -2, -3, -4, 11, 12] = Field(default=None, description='Verification status of the lead (1=Verified, 11=Pending, 12=Pending Verification Job, -1=Invalid, -2=Risky, -3=Catch All, -4=Job Change)')
+    verification_status: Literal[1, -1, -2, -3, -4, 11, 12, None] = Field(default=None, description='Verification status of the lead (1=Verified, 11=Pending, 12=Pending Verification Job, -1=Invalid, -2=Risky, -3=Catch All, -4=Job Change)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     timestamp_added_subsequence: DateTime | None = Field(default=None, description='Timestamp when the lead was added to the subsequence')
     timestamp_last_contact: DateTime | None = Field(default=None, description='Timestamp of the last contact with the lead')
@@ -832,21 +832,21 @@ class Lead(SpecModel):
     timestamp_last_reply: DateTime | None = Field(default=None, description='Timestamp of the last email reply')
     timestamp_last_interest_change: DateTime | None = Field(default=None, description='Timestamp of the last interest status change')
     timestamp_last_click: DateTime | None = Field(default=None, description='Timestamp of the last email click')
-    enrichment_status: Literal[1, -1, 11, -2] = Field(default=None, description='Enrichment status of the lead (1=Enriched, 11=Pending, -1=Enrichment data not available, -2=Error)')
+    enrichment_status: Literal[1, -1, 11, -2, None] = Field(default=None, description='Enrichment status of the lead (1=Enriched, 11=Pending, -1=Enrichment data not available, -2=Error)')
     list_id: str | None = Field(default=None, description='List ID associated with the lead')
     last_contacted_from: str | None = Field(default=None, description='Source of the last contact')
     uploaded_by_user: str | None = Field(default=None, description='ID of the user who uploaded the lead')
-    upload_method: Literal['manual', 'api', 'website-visitor'] = Field(default=None, description='Method used to upload the lead')
+    upload_method: Literal['manual', 'api', 'website-visitor', None] = Field(default=None, description='Method used to upload the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
     is_website_visitor: bool | None = Field(default=None, description='Indicates if the lead is a website visitor')
     timestamp_last_touch: DateTime | None = Field(default=None, description='Timestamp of the last touch with the lead')
-    esp_code: Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000] = Field(default=None, description='ESP code associated with the lead (0=In Queue, 1=Google, 2=Microsoft, 3=Zoho, 8=AirMail, 9=Yahoo, 10=Yandex, 12=Web.de, 13=Libero.it, 999=Other, 1000=Not Found)')
-    esg_code: Literal[0, 1, 2, 3, 4] = Field(default=None, description='ESG code associated with the lead (0=In Queue, 1=Barracuda, 2=Mimecast, 3=Proofpoint, 4=Cisco)')
+    esp_code: Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000, None] = Field(default=None, description='ESP code associated with the lead (0=In Queue, 1=Google, 2=Microsoft, 3=Zoho, 8=AirMail, 9=Yahoo, 10=Yandex, 12=Web.de, 13=Libero.it, 999=Other, 1000=Not Found)')
+    esg_code: Literal[0, 1, 2, 3, 4, None] = Field(default=None, description='ESG code associated with the lead (0=In Queue, 1=Barracuda, 2=Mimecast, 3=Proofpoint, 4=Cisco)')
 
 
 class BackgroundJobData(SpecModel):
     model_config = ConfigDict(extra='allow')
-    moved_lead_emails: list[EmailAddress] = Field(default=None, description='For move-leads jobs, up to the first 10,000 email addresses of leads that actually moved or copied to the destination…')
+    moved_lead_emails: list[EmailAddress] | None = Field(default=None, description='For move-leads jobs, up to the first 10,000 email addresses of leads that actually moved or copied to the destination…')
 
 
 class BackgroundJob(SpecModel):
@@ -857,8 +857,8 @@ class BackgroundJob(SpecModel):
     user_id: str | None = Field(default=None, description='The id of the user that triggered the action that created the job')
     type: Literal['move-leads', 'import-leads', 'export-leads', 'update-warmup-accounts', 'rename-variable', 'broadcast-ai-generate', 'broadcast-website-scrape', 'import-subscribers-from-crm', 'resync-subscriber-crm-tags'] = Field(description='Type of background job')
     entity_id: str | None = Field(default=None, description='The id of the entity that the job is related to')
-    entity_type: Literal['list', 'campaign', 'workspace', 'broadcast', 'subscriber-group-sync', 'subscriber-group'] = Field(default=None, description='Type of entity')
-    data: BackgroundJobData = Field(default=None, description='Data about the job, used to store any additional information we need to process the job')
+    entity_type: Literal['list', 'campaign', 'workspace', 'broadcast', 'subscriber-group-sync', 'subscriber-group', None] = Field(default=None, description='Type of entity')
+    data: BackgroundJobData | None = Field(default=None, description='Data about the job, used to store any additional information we need to process the job')
     progress: Number = Field(description='Progress of the job as a percentage (from 0 to 100)', ge=0, le=100)
     status: Literal['pending', 'in-progress', 'success', 'failed', 'draining', 'paused', 'cancelled'] = Field(description='Job status')
     created_at: str = Field(description='Timestamp when the job was created')
@@ -911,9 +911,9 @@ class LeadLabel(SpecModel):
 
 class WorkspacePlanIdVerification(SpecModel):
     model_config = ConfigDict(extra='allow')
-    quantity: Number = Field(default=None)
-    product_id: str = Field(default=None)
-    timestamp_updated: DateTime = Field(default=None)
+    quantity: Number | None = Field(default=None)
+    product_id: str | None = Field(default=None)
+    timestamp_updated: DateTime | None = Field(default=None)
 
 
 class Workspace(SpecModel):
@@ -930,7 +930,7 @@ class Workspace(SpecModel):
     add_unsub_to_block: bool | None = Field(default=None, description='Whether to add unsubscribes to block list')
     default_opportunity_value: Number | None = Field(default=None, description='Default value for opportunities')
     plan_id_leadfinder: str | None = Field(default=None, description='Plan ID for leadfinder')
-    plan_id_verification: WorkspacePlanIdVerification = Field(default=None, description='Plan ID for verification service')
+    plan_id_verification: WorkspacePlanIdVerification | None = Field(default=None, description='Plan ID for verification service')
     org_logo_url: str | None = Field(default=None, description='URL to workspace logo')
     org_client_domain: str | None = Field(default=None, description='The domain for the white label agency mode')
     plan_id_crm: str | None = Field(default=None, description='Plan ID for CRM')
@@ -944,11 +944,11 @@ class SuperSearchEnrichment(SpecModel):
     id: str = Field(description='Unique identifier for the enrichment')
     limit: Number | None = Field(default=None, description='The maximum number of leads to enrich')
     organization_id: str = Field(description='Organization ID that created this enrichment')
-    enrichment_payload: dict[str, Any] = Field(default=None, description='Enrichment payload')
+    enrichment_payload: dict[str, Any] | None = Field(default=None, description='Enrichment payload')
     auto_update: bool | None = Field(default=None, description='Whether new leads added to the resource will be automatically enriched using these same settings')
     skip_rows_without_email: bool | None = Field(default=None, description="Whether the fully enriched profile enrichment will run even if we don't find an email")
     in_progress: bool | None = Field(default=None, description='Whether the enrichment is in progress')
-    type: Literal['work_email_enrichment', 'fully_enriched_profile', 'email_verification', 'joblisting', 'technologies', 'news', 'funding', 'engagement_score', 'ai_enrichment', 'custom_flow'] = Field(default=None, description='Enrichment type to add to the resource')
+    type: Literal['work_email_enrichment', 'fully_enriched_profile', 'email_verification', 'joblisting', 'technologies', 'news', 'funding', 'engagement_score', 'ai_enrichment', 'custom_flow', None] = Field(default=None, description='Enrichment type to add to the resource')
     resource_id: str = Field(description='Unique identifier for the entity to enrich leads into')
     resource_type: Literal[1, 2] = Field(description='Type of the entity to enrich leads into (1=Campaign, 2=List)')
 
@@ -968,8 +968,8 @@ class WorkspaceGroupMember(SpecModel):
 
 class WorkspaceMemberName(SpecModel):
     model_config = ConfigDict(extra='allow')
-    first: str = Field(default=None, description='Workspace member first name')
-    last: str = Field(default=None, description='Workspace member last name')
+    first: str | None = Field(default=None, description='Workspace member first name')
+    last: str | None = Field(default=None, description='Workspace member last name')
 
 
 class WorkspaceMember(SpecModel):
@@ -980,7 +980,7 @@ class WorkspaceMember(SpecModel):
     user_id: str = Field(description='User ID of the workspace member')
     user_email: EmailAddress | None = Field(default=None, description='Email address of the user')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
-    name: WorkspaceMemberName = Field(default=None)
+    name: WorkspaceMemberName | None = Field(default=None)
     role: Literal['owner', 'admin', 'editor', 'view', 'client'] = Field(description='THe role of the workspace member defining their access level')
     timestamp_created: DateTime = Field(description='Timestamp when the workspace member was created')
     workspace_id: str = Field(description='ID of the workspace this member belongs to')
@@ -991,9 +991,9 @@ class WorkspaceMember(SpecModel):
 
 class CampaignSubsequenceConditions(SpecModel):
     model_config = ConfigDict(extra='allow')
-    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
-    lead_activity: list[Literal[4, 91, 2]] = Field(default=None, description='Lead activities that trigger the subsequence')
-    reply_contains: str = Field(default=None)
+    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
+    lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
+    reply_contains: str | None = Field(default=None)
 
 
 class CampaignSubsequenceSubsequenceScheduleSchedulesItemTiming(SpecModel):
@@ -1005,13 +1005,13 @@ class CampaignSubsequenceSubsequenceScheduleSchedulesItemTiming(SpecModel):
 class CampaignSubsequenceSubsequenceScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool = Field(default=None, alias='0')
-    f_1: bool = Field(default=None, alias='1')
-    f_2: bool = Field(default=None, alias='2')
-    f_3: bool = Field(default=None, alias='3')
-    f_4: bool = Field(default=None, alias='4')
-    f_5: bool = Field(default=None, alias='5')
-    f_6: bool = Field(default=None, alias='6')
+    f_0: bool | None = Field(default=None, alias='0')
+    f_1: bool | None = Field(default=None, alias='1')
+    f_2: bool | None = Field(default=None, alias='2')
+    f_3: bool | None = Field(default=None, alias='3')
+    f_4: bool | None = Field(default=None, alias='4')
+    f_5: bool | None = Field(default=None, alias='5')
+    f_6: bool | None = Field(default=None, alias='6')
 
 
 class CampaignSubsequenceSubsequenceScheduleSchedulesItem(SpecModel):
@@ -1034,16 +1034,16 @@ class CampaignSubsequenceSequencesItemStepsItemVariantsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days'] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
     variants: list[CampaignSubsequenceSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -1068,12 +1068,12 @@ class CampaignSubsequence(SpecModel):
     timestamp_leads_updated: DateTime = Field(description='Timestamp when the leads were last updated')
     name: str = Field(description='Name of the subsequence')
     conditions: CampaignSubsequenceConditions = Field(description='Conditions that trigger the subsequence')
-    subsequence_schedule: CampaignSubsequenceSubsequenceSchedule = Field(default=None, description='Schedule configuration for the subsequence')
-    sequences: list[CampaignSubsequenceSequencesItem] = Field(default=None, description='List of sequences (the actual email copy)')
+    subsequence_schedule: CampaignSubsequenceSubsequenceSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
+    sequences: list[CampaignSubsequenceSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     auto_variant_select: CampaignSubsequenceAutoVariantSelect2 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
-    daily_limit_mode: Literal['inherit', 'custom', 'unlimited'] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
+    daily_limit_mode: Literal['inherit', 'custom', 'unlimited', None] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
     daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
-    ignore_account_daily_limit: bool = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
+    ignore_account_daily_limit: bool | None = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
 
 
 class AuditLog(SpecModel):
@@ -1093,7 +1093,7 @@ class AuditLog(SpecModel):
     webhook_id: str | None = Field(default=None, description='Associated webhook ID if applicable')
     subsequence_id: str | None = Field(default=None, description='Associated subsequence ID if applicable')
     list_id: str | None = Field(default=None, description='Associated list ID if applicable')
-    audit_metadata: dict[str, Any] = Field(default=None, description='Sanitized metadata about the audit log')
+    audit_metadata: dict[str, Any] | None = Field(default=None, description='Sanitized metadata about the audit log')
     user_name: str | None = Field(default=None, description='Name of the user who performed the activity')
 
 
@@ -1112,43 +1112,43 @@ class AIAgentGuidance(SpecModel):
     instruction: str = Field(description='Instruction text for the AI agent guidance')
     status: Literal[1, 0] = Field(description='Status of the AI agent guidance (0=Inactive, 1=Active)')
     category: Literal[0, 1, 2, 3, 4] = Field(description='Category of the AI agent guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
-    basic_guidance_options: AIAgentGuidanceBasicGuidanceOptions = Field(default=None, description='Basic guidance options (tone, length, etc.) - only for BASICS category')
+    basic_guidance_options: AIAgentGuidanceBasicGuidanceOptions | None = Field(default=None, description='Basic guidance options (tone, length, etc.) - only for BASICS category')
     timestamp_created: str = Field(description='Timestamp when the AI agent guidance was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent guidance was updated')
 
 
 class AISalesAgentConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number = Field(default=None, description='Maximum number of leads to enrich per run')
+    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class AISalesAgentConfigOutreachSettingsOptOutSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    text_opt_out_enabled: bool = Field(default=None, description='Append a plain-text opt-out line to every email')
+    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
 class AISalesAgentConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    opt_out_settings: AISalesAgentConfigOutreachSettingsOptOutSettings = Field(default=None, description='Opt-out settings appended to outgoing emails')
+    opt_out_settings: AISalesAgentConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
 
 
 class AISalesAgentConfigAutonomySettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    autopilot_mode: bool = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
-    auto_reply_to_responses: bool = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
-    manual_leads_mode: bool = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
+    autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
+    auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
+    manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
 class AISalesAgentConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
-    memory: dict[str, Any] = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    position_details: str = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
-    investment_details: str = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
-    research_details: str = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
-    partnership_details: str = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: AISalesAgentConfigEnrichmentSettings = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: AISalesAgentConfigOutreachSettings = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
-    autonomy_settings: AISalesAgentConfigAutonomySettings = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
+    memory: dict[str, Any] | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
+    investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
+    research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
+    partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
+    enrichment_settings: AISalesAgentConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: AISalesAgentConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
+    autonomy_settings: AISalesAgentConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
 
 
 class AISalesAgent(SpecModel):
@@ -1158,14 +1158,14 @@ class AISalesAgent(SpecModel):
     workspace_id: str = Field(description='Workspace ID that owns this AI Sales Agent')
     name: str = Field(description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    type: Literal['website', 'pitch_deck'] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck)')
+    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck)')
     input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction')
     status: Literal[-1, 0, 1] = Field(description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
-    config: AISalesAgentConfig = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
+    config: AISalesAgentConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     created_by: str | None = Field(default=None, description='User ID who created the AI Sales Agent')
     master_lead_list_id: str | None = Field(default=None, description='ID of the master lead list associated with this AI Sales Agent')
     initial_scrape_ready: bool = Field(description='Indicates whether the initial website scrape has been completed')
-    agent_type: Literal[2, 4, 7, 8, 9, 10] = Field(default=None, description='The agent type. 2 = Sales Agent, 4 = Affiliate Agent, 7 = Recruiting Agent, 8 = Investment Agent, 9 = User Research…')
+    agent_type: Literal[2, 4, 7, 8, 9, 10, None] = Field(default=None, description='The agent type. 2 = Sales Agent, 4 = Affiliate Agent, 7 = Recruiting Agent, 8 = Investment Agent, 9 = User Research…')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
     timestamp_created: DateTime = Field(description='Timestamp when the AI Sales Agent was created')
     timestamp_updated: DateTime = Field(description='Timestamp when the AI Sales Agent was last updated')
@@ -1192,15 +1192,15 @@ class AISalesAgentReply(SpecModel):
     generation_lag_seconds: Number | None = Field(default=None, description='Time taken (in seconds) for AI to generate the reply (nullable)')
     is_automatic_email: bool | None = Field(default=None, description='Whether this reply was automatically sent as an email (nullable)')
     in_reply_to: str | None = Field(default=None, description='ID of the reply this message is in response to (nullable)')
-    usage_metadata: dict[str, Any] = Field(default=None, description='JSON object with OpenAI usage, costs, and prompt data (nullable)')
+    usage_metadata: dict[str, Any] | None = Field(default=None, description='JSON object with OpenAI usage, costs, and prompt data (nullable)')
     calendly_tool_used: bool | None = Field(default=None, description='Whether the Calendly scheduling tool was used in this reply')
     confidence_score: Number | None = Field(default=None, description='Confidence score for this AI-generated reply (nullable, 0-100)')
     information_requested: str | None = Field(default=None, description='Text the AI used to request more information (nullable)')
     estimated_time_saved_seconds: Number | None = Field(default=None, description='Estimated time (in seconds) saved by the AI in generating this reply (nullable)')
     action_pending: bool | None = Field(default=None, description='Whether this reply requires pending action from the user (nullable)')
-    sending_status: Literal[-1, 1, 2] = Field(default=None, description='Status of the email sending process (1=Sent, 2=Scheduled, -1=Failed)')
+    sending_status: Literal[-1, 1, 2, None] = Field(default=None, description='Status of the email sending process (1=Sent, 2=Scheduled, -1=Failed)')
     is_followup: bool | None = Field(default=None, description='Whether this reply is an automatic follow-up to a previous reply (nullable)')
-    error_code: Literal['NO_SENDING_ACCOUNT', 'ACCOUNT_INACTIVE', 'ACCOUNT_FETCH_FAILED', 'SEND_FAILED', 'HITL_NOT_SUPPORTED', 'RATE_LIMITED', 'AGENT_NOT_FOUND', 'LEAD_BLOCKED', 'FREE_TRIAL_LIMIT_REACHED', 'OUT_OF_CREDITS', 'MONTHLY_BUDGET_EXCEEDED'] = Field(default=None, description='Error code for the email sending process (nullable)')
+    error_code: Literal['NO_SENDING_ACCOUNT', 'ACCOUNT_INACTIVE', 'ACCOUNT_FETCH_FAILED', 'SEND_FAILED', 'HITL_NOT_SUPPORTED', 'RATE_LIMITED', 'AGENT_NOT_FOUND', 'LEAD_BLOCKED', 'FREE_TRIAL_LIMIT_REACHED', 'OUT_OF_CREDITS', 'MONTHLY_BUDGET_EXCEEDED', None] = Field(default=None, description='Error code for the email sending process (nullable)')
 
 
 class AISalesAgentActivity(SpecModel):
@@ -1211,8 +1211,8 @@ class AISalesAgentActivity(SpecModel):
     workspace_id: str = Field(description='Workspace ID that owns this activity')
     action_type: Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'email_sent', 'lead_meeting_booked', 'lead_closed', 'email_opened', 'reply_received', 'opportunity_received', 'campaign_completed', 'imported_leads'] = Field(description='Type of action performed')
     action_status: Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed'] = Field(description='Status of the activity')
-    action_payload: dict[str, Any] = Field(default=None, description='Payload data for the activity action')
-    action_output: dict[str, Any] = Field(default=None, description='Output data for frontend display (e.g., lead_email, campaign_name, etc.)')
+    action_payload: dict[str, Any] | None = Field(default=None, description='Payload data for the activity action')
+    action_output: dict[str, Any] | None = Field(default=None, description='Output data for frontend display (e.g., lead_email, campaign_name, etc.)')
     email_id: str | None = Field(default=None)
     approved_by: str | None = Field(default=None, description='User ID who approved this activity')
     approved_at: DateTime | None = Field(default=None, description='Timestamp when the activity was approved')
@@ -1221,9 +1221,9 @@ class AISalesAgentActivity(SpecModel):
     rejection_reason: str | None = Field(default=None, description='Reason for rejecting the activity')
     ai_reasoning: str | None = Field(default=None, description='AI reasoning for this activity')
     ai_confidence: Number | None = Field(default=None, description='AI confidence score for this activity (0-1)')
-    result: dict[str, Any] = Field(default=None, description='Result data from executing the activity')
+    result: dict[str, Any] | None = Field(default=None, description='Result data from executing the activity')
     error_message: str | None = Field(default=None, description='Error message if the activity failed')
-    error_code: Literal['insufficient_credits', 'insufficient_upload_limit', 'no_leads_with_email', 'scrape_site_not_supported', 'campaign_operation_failed', 'lead_move_failed', 'enrichment_failed', 'configuration_error', 'master_list_missing', 'temporary_failure', 'prospecting_incomplete', 'internal_error'] = Field(default=None, description='Stable error category if the activity failed')
+    error_code: Literal['insufficient_credits', 'insufficient_upload_limit', 'no_leads_with_email', 'scrape_site_not_supported', 'campaign_operation_failed', 'lead_move_failed', 'enrichment_failed', 'configuration_error', 'master_list_missing', 'temporary_failure', 'prospecting_incomplete', 'internal_error', None] = Field(default=None, description='Stable error category if the activity failed')
     timestamp_created: DateTime = Field(description='Timestamp when the activity was created')
     timestamp_updated: DateTime = Field(description='Timestamp when the activity was last updated')
     timestamp_executed: DateTime | None = Field(default=None, description='Timestamp when the activity was executed')
@@ -1253,7 +1253,7 @@ class WebhookEvent(SpecModel):
     timestamp_created: DateTime = Field(description='Timestamp when the webhook event was created')
     timestamp_created_date: Date = Field(description='Date when the webhook event was created (for partitioning)')
     organization_id: str = Field(description='Organization (workspace) UUID that owns this webhook event')
-    payload: dict[str, Any] = Field(default=None, description='JSON payload that was sent/attempted to be sent')
+    payload: dict[str, Any] | None = Field(default=None, description='JSON payload that was sent/attempted to be sent')
     success: bool = Field(description='Whether the webhook call was successful')
     retry_count: Number = Field(description='Number of retry attempts made')
     will_retry: bool = Field(description='Whether the webhook will be retried')
@@ -1289,25 +1289,25 @@ class DomainForwarding(SpecModel):
 
 class CustomPromptTemplateProperties2Item(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: str = Field(default=None)
-    property: str = Field(default=None)
+    name: str | None = Field(default=None)
+    property: str | None = Field(default=None)
 
 
 class CustomPromptTemplateCreator2PayloadName(SpecModel):
     model_config = ConfigDict(extra='allow')
-    first: str = Field(default=None)
-    last: str = Field(default=None)
+    first: str | None = Field(default=None)
+    last: str | None = Field(default=None)
 
 
 class CustomPromptTemplateCreator2Payload(SpecModel):
     model_config = ConfigDict(extra='allow')
-    name: CustomPromptTemplateCreator2PayloadName = Field(default=None)
+    name: CustomPromptTemplateCreator2PayloadName | None = Field(default=None)
 
 
 class CustomPromptTemplateCreator2(SpecModel):
     model_config = ConfigDict(extra='allow')
-    id: str = Field(default=None)
-    payload: CustomPromptTemplateCreator2Payload = Field(default=None)
+    id: str | None = Field(default=None)
+    payload: CustomPromptTemplateCreator2Payload | None = Field(default=None)
 
 
 class CustomPromptTemplate(SpecModel):
@@ -1322,7 +1322,7 @@ class CustomPromptTemplate(SpecModel):
     properties: list[CustomPromptTemplateProperties2Item] | None = Field(default=None)
     prompt: str
     is_public: bool
-    model_version: Literal['3.5', 'gpt-5', 'gpt-5.4', 'gpt-5.6-luna', 'gpt-5.6-terra', 'gpt-5-mini', 'gpt-5-nano', '4.0', '4.0-Omni', 'gpt-4o', 'o3', 'gpt-4.1', 'gpt-4.1-mini', 'claude-4.5-sonnet', 'claude-4.6-sonnet', 'claude-5-sonnet', 'r1', 'grok-4.3', 'grok-4.6', 'gemini-3.0-flash', 'gemini-3.5-flash', 'gemini-3.7-flash', 'instantly-ai-lightspeed-agent', 'sonar', 'sonar-pro'] = Field(default=None)
+    model_version: Literal['3.5', 'gpt-5', 'gpt-5.4', 'gpt-5.6-luna', 'gpt-5.6-terra', 'gpt-5-mini', 'gpt-5-nano', '4.0', '4.0-Omni', 'gpt-4o', 'o3', 'gpt-4.1', 'gpt-4.1-mini', 'claude-4.5-sonnet', 'claude-4.6-sonnet', 'claude-5-sonnet', 'r1', 'grok-4.3', 'grok-4.6', 'gemini-3.0-flash', 'gemini-3.5-flash', 'gemini-3.7-flash', 'instantly-ai-lightspeed-agent', 'sonar', 'sonar-pro', None] = Field(default=None)
     from_shared: bool | None = Field(default=None)
     like_count: Number | None = Field(default=None)
     execution_count: Number | None = Field(default=None)
@@ -1334,21 +1334,21 @@ class CustomPromptTemplate(SpecModel):
 
 class SalesFlowQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
-    condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: Number = Field(default=None)
+    condition: Literal['more', 'less', 'equal', None] = Field(default=None)
+    count: Number | None = Field(default=None)
 
 
 class SalesFlowQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: Number = Field(default=None)
-    condition: Literal['is', 'is-not'] = Field(default=None)
+    status: Number | None = Field(default=None)
+    condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class SalesFlowQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: Number = Field(default=None, alias='occurrence-days')
-    occurrence_count: SalesFlowQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
-    lead_status: SalesFlowQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
+    occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
+    occurrence_count: SalesFlowQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
+    lead_status: SalesFlowQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class SalesFlowQueriesItem(SpecModel):

@@ -12,15 +12,15 @@ from ._base import ToolInput
 
 class ListInboxPlacementAnalyticsInput(ToolInput):
     'List inbox placement analytics'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
-    recipient_geo: str = Field(default=None, description='A comma-separated list of recipient geo values')
-    recipient_type: str = Field(default=None, description='A comma-separated list of recipient type values')
-    recipient_esp: str = Field(default=None, description='A comma-separated list of recipient ESP values')
-    sender_email: str = Field(default=None)
+    date_from: str | None = Field(default=None)
+    date_to: str | None = Field(default=None)
+    recipient_geo: str | None = Field(default=None, description='A comma-separated list of recipient geo values')
+    recipient_type: str | None = Field(default=None, description='A comma-separated list of recipient type values')
+    recipient_esp: str | None = Field(default=None, description='A comma-separated list of recipient ESP values')
+    sender_email: str | None = Field(default=None)
 
 
 class GetInboxPlacementAnalyticsInput(ToolInput):
@@ -31,33 +31,33 @@ class GetInboxPlacementAnalyticsInput(ToolInput):
 class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
     'Get inbox placement analytics stats by test id'
     test_ids: list[str] = Field(min_length=1)
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
-    recipient_geo: list[Literal[1, 2, 3, 4]] = Field(default=None)
-    recipient_type: list[Literal[1, 2]] = Field(default=None)
-    recipient_esp: list[Literal[1, 2, 8, 12, 13]] = Field(default=None)
-    sender_email: str = Field(default=None)
+    date_from: str | None = Field(default=None)
+    date_to: str | None = Field(default=None)
+    recipient_geo: list[Literal[1, 2, 3, 4]] | None = Field(default=None)
+    recipient_type: list[Literal[1, 2]] | None = Field(default=None)
+    recipient_esp: list[Literal[1, 2, 8, 12, 13]] | None = Field(default=None)
+    sender_email: str | None = Field(default=None)
 
 
 class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
     'Get inbox placement deliverability insights'
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
-    previous_date_from: str = Field(default=None)
-    previous_date_to: str = Field(default=None)
-    show_previous: bool = Field(default=None)
-    recipient_geo: list[Literal[1, 2, 3, 4]] = Field(default=None)
-    recipient_type: list[Literal[1, 2]] = Field(default=None)
-    recipient_esp: list[Literal[1, 2, 8, 12, 13]] = Field(default=None)
+    date_from: str | None = Field(default=None)
+    date_to: str | None = Field(default=None)
+    previous_date_from: str | None = Field(default=None)
+    previous_date_to: str | None = Field(default=None)
+    show_previous: bool | None = Field(default=None)
+    recipient_geo: list[Literal[1, 2, 3, 4]] | None = Field(default=None)
+    recipient_type: list[Literal[1, 2]] | None = Field(default=None)
+    recipient_esp: list[Literal[1, 2, 8, 12, 13]] | None = Field(default=None)
 
 
 class GetInboxPlacementAnalyticsStatsByDateInput(ToolInput):
     'Get inbox placement analytics stats by date'
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
-    recipient_geo: list[Literal[1, 2, 3, 4]] = Field(default=None)
-    recipient_type: list[Literal[1, 2]] = Field(default=None)
-    recipient_esp: list[Literal[1, 2, 8, 12, 13]] = Field(default=None)
-    sender_email: str = Field(default=None)
+    date_from: str | None = Field(default=None)
+    date_to: str | None = Field(default=None)
+    recipient_geo: list[Literal[1, 2, 3, 4]] | None = Field(default=None)
+    recipient_type: list[Literal[1, 2]] | None = Field(default=None)
+    recipient_esp: list[Literal[1, 2, 8, 12, 13]] | None = Field(default=None)
+    sender_email: str | None = Field(default=None)

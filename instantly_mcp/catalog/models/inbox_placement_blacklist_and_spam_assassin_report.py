@@ -10,13 +10,13 @@ from ._base import ToolInput
 
 class ListInboxPlacementReportsInput(ToolInput):
     'List inbox placement reports'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
-    skip_spam_assassin_report: bool = Field(default=None, description='Flag to skip including spam_assassin_report JSON')
-    skip_blacklist_report: bool = Field(default=None, description='Flag to skip including blacklist_report JSON')
+    date_from: str | None = Field(default=None)
+    date_to: str | None = Field(default=None)
+    skip_spam_assassin_report: bool | None = Field(default=None, description='Flag to skip including spam_assassin_report JSON')
+    skip_blacklist_report: bool | None = Field(default=None, description='Flag to skip including blacklist_report JSON')
 
 
 class GetInboxPlacementReportInput(ToolInput):

@@ -12,23 +12,23 @@ from ._base import Number, SpecModel, ToolInput
 
 class ListInboxPlacementTestsInput(ToolInput):
     'List inbox placement tests'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str = Field(default=None)
-    status: Literal[1, 2, 3] = Field(default=None)
-    sort_order: Literal['asc', 'desc'] = Field(default=None, description='Sort order for the results')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    search: str | None = Field(default=None)
+    status: Literal[1, 2, 3, None] = Field(default=None)
+    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='Sort order for the results')
 
 
 class CreateInboxPlacementTestInputScheduleTiming(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
+    from_: str | None = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
 
 
 class CreateInboxPlacementTestInputSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
-    days: dict[str, bool] = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
-    timing: CreateInboxPlacementTestInputScheduleTiming = Field(default=None, description='Timing configuration for the scheduled test')
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia'] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
+    days: dict[str, bool] | None = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
+    timing: CreateInboxPlacementTestInputScheduleTiming | None = Field(default=None, description='Timing configuration for the scheduled test')
+    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia', None] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
 
 
 class CreateInboxPlacementTestInputRecipientsLabelsItem(SpecModel):
@@ -49,13 +49,13 @@ class CreateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
 class CreateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    webhook_url: str = Field(default=None)
-    pause_sending_campaigns_for: Number = Field(default=None, description='Number of days to pause sending campaigns for')
-    pause: bool = Field(default=None)
-    enable_slow_ramp: bool = Field(default=None)
-    disable_slow_ramp: bool = Field(default=None)
-    add_tags: list[str] = Field(default=None)
-    remove_tags: list[str] = Field(default=None)
+    webhook_url: str | None = Field(default=None)
+    pause_sending_campaigns_for: Number | None = Field(default=None, description='Number of days to pause sending campaigns for')
+    pause: bool | None = Field(default=None)
+    enable_slow_ramp: bool | None = Field(default=None)
+    disable_slow_ramp: bool | None = Field(default=None)
+    add_tags: list[str] | None = Field(default=None)
+    remove_tags: list[str] | None = Field(default=None)
 
 
 class CreateInboxPlacementTestInputAutomations2Item(SpecModel):
@@ -70,7 +70,7 @@ class CreateInboxPlacementTestInput(ToolInput):
     name: str = Field(description='Name of the inbox placement test')
     delivery_mode: Literal[1, 2] | None = Field(default=None, description='Whether to send emails one by one or all together (1=One by one, 2=All together)')
     description: str | None = Field(default=None, description='Description of the inbox placement test')
-    schedule: CreateInboxPlacementTestInputSchedule = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
+    schedule: CreateInboxPlacementTestInputSchedule | None = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
     type: Literal[1, 2] = Field(description='Whether the inbox placement test is a one-time test or an automated test')
     sending_method: Literal[1, 2] = Field(description='Whether the inbox placement test will be sent from Instantly or from outside Instantly (1=From Instantly, 2=From Outside Instantly)')
     campaign_id: str | None = Field(default=None, description='Campaign ID')
@@ -80,30 +80,30 @@ class CreateInboxPlacementTestInput(ToolInput):
     test_code: str | None = Field(default=None, description='Code for identifying inbox placement tests sent from outside Instantly')
     tags: list[str] | None = Field(default=None, description='List of tag IDs to use for sending emails')
     text_only: bool | None = Field(default=None, description='Disables open tracking')
-    recipients_labels: list[CreateInboxPlacementTestInputRecipientsLabelsItem] = Field(default=None, description='A list of email providers and their corresponding types to which emails will be sent')
+    recipients_labels: list[CreateInboxPlacementTestInputRecipientsLabelsItem] | None = Field(default=None, description='A list of email providers and their corresponding types to which emails will be sent')
     timestamp_next_run: str | None = Field(default=None, description='Timestamp when the inbox placement test will run next')
     automations: list[CreateInboxPlacementTestInputAutomations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
     status: Literal[1, 2, 3] | None = Field(default=None, description='Status of the inbox placement test (1=Active, 2=Paused, 3=Completed)')
     not_sending_status: Literal['daily_limits_hit', 'other'] | None = Field(default=None, description='Why the inbox placement test is currently not sending')
-    run_immediately: bool = Field(default=None, description='Run the test immediately after creation, as well as on the schedule')
+    run_immediately: bool | None = Field(default=None, description='Run the test immediately after creation, as well as on the schedule')
 
 
 class GetInboxPlacementTestInput(ToolInput):
     'Get inbox placement test'
     id: str = Field(description='The ID of the requested item')
-    with_metadata: bool = Field(default=None, description='Whether to include additional metadata about the inbox placement test')
+    with_metadata: bool | None = Field(default=None, description='Whether to include additional metadata about the inbox placement test')
 
 
 class UpdateInboxPlacementTestInputScheduleTiming(SpecModel):
     model_config = ConfigDict(extra='allow')
-    from_: str = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
+    from_: str | None = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
 
 
 class UpdateInboxPlacementTestInputSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
-    days: dict[str, bool] = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
-    timing: UpdateInboxPlacementTestInputScheduleTiming = Field(default=None, description='Timing configuration for the scheduled test')
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia'] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
+    days: dict[str, bool] | None = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
+    timing: UpdateInboxPlacementTestInputScheduleTiming | None = Field(default=None, description='Timing configuration for the scheduled test')
+    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia', None] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
 
 
 class UpdateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
@@ -116,13 +116,13 @@ class UpdateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
 class UpdateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    webhook_url: str = Field(default=None)
-    pause_sending_campaigns_for: Number = Field(default=None, description='Number of days to pause sending campaigns for')
-    pause: bool = Field(default=None)
-    enable_slow_ramp: bool = Field(default=None)
-    disable_slow_ramp: bool = Field(default=None)
-    add_tags: list[str] = Field(default=None)
-    remove_tags: list[str] = Field(default=None)
+    webhook_url: str | None = Field(default=None)
+    pause_sending_campaigns_for: Number | None = Field(default=None, description='Number of days to pause sending campaigns for')
+    pause: bool | None = Field(default=None)
+    enable_slow_ramp: bool | None = Field(default=None)
+    disable_slow_ramp: bool | None = Field(default=None)
+    add_tags: list[str] | None = Field(default=None)
+    remove_tags: list[str] | None = Field(default=None)
 
 
 class UpdateInboxPlacementTestInputAutomations2Item(SpecModel):
@@ -138,8 +138,8 @@ class UpdateInboxPlacementTestInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['automations', 'status'])
     id: str = Field(description='The ID of the item to update')
-    name: str = Field(default=None, description='Name of the inbox placement test')
-    schedule: UpdateInboxPlacementTestInputSchedule = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
+    name: str | None = Field(default=None, description='Name of the inbox placement test')
+    schedule: UpdateInboxPlacementTestInputSchedule | None = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
     automations: list[UpdateInboxPlacementTestInputAutomations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
     status: Literal[1, 2, 3] | None = Field(default=None, description='Status of the inbox placement test (1=Active, 2=Paused, 3=Completed)')
 

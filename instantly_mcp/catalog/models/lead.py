@@ -22,17 +22,17 @@ class CreateLeadInput(ToolInput):
     company_name: str | None = Field(default=None, description='Company name of the lead')
     job_title: str | None = Field(default=None, description='Job title of the lead')
     phone: str | None = Field(default=None, description='Phone number of the lead')
-    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
+    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4, None] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     list_id: str | None = Field(default=None, description='List ID associated with the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
-    skip_if_in_workspace: bool = Field(default=None, description='Whether to skip if the lead is already in the workspace')
-    skip_if_in_campaign: bool = Field(default=None, description='Whether to skip if the lead is already in the campaign')
-    skip_if_in_list: bool = Field(default=None, description='Whether to skip if the lead is already in the list')
-    blocklist_id: str = Field(default=None, description='The ID of the blocklist to check for the lead')
-    verify_leads_for_lead_finder: bool = Field(default=None, description='Whether to verify the leads for the lead finder')
-    verify_leads_on_import: bool = Field(default=None, description='Whether to verify the leads on import')
-    custom_variables: dict[str, str | Number | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
+    skip_if_in_workspace: bool | None = Field(default=None, description='Whether to skip if the lead is already in the workspace')
+    skip_if_in_campaign: bool | None = Field(default=None, description='Whether to skip if the lead is already in the campaign')
+    skip_if_in_list: bool | None = Field(default=None, description='Whether to skip if the lead is already in the list')
+    blocklist_id: str | None = Field(default=None, description='The ID of the blocklist to check for the lead')
+    verify_leads_for_lead_finder: bool | None = Field(default=None, description='Whether to verify the leads for the lead finder')
+    verify_leads_on_import: bool | None = Field(default=None, description='Whether to verify the leads on import')
+    custom_variables: dict[str, str | Number | bool | None] | None = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
 
 
 class DeleteLeadsInput(ToolInput):
@@ -40,30 +40,30 @@ class DeleteLeadsInput(ToolInput):
     body_fields: ClassVar = frozenset(['campaign_id', 'ids', 'limit', 'list_id', 'status'])
     body_rules: ClassVar = {'anyOf': [{'required': ['campaign_id']}, {'required': ['list_id']}]}
     body_rule_text: ClassVar = 'Give one of: campaign_id, list_id.'
-    campaign_id: str = Field(default=None, description='The ID of the campaign to delete leads from')
-    list_id: str = Field(default=None, description='The ID of the list to delete leads from')
-    status: Literal[1, 2, 3, -1, -2, -3] = Field(default=None, description='Optional status filter (1=Active, 2=Paused, 3=Completed, -1=Bounced, -2=Unsubscribed, -3=Skipped)')
-    ids: list[str] = Field(default=None, description='Optional array of specific lead IDs to delete')
-    limit: int = Field(default=None, description='Maximum number of leads to delete', ge=1, le=10000)
+    campaign_id: str | None = Field(default=None, description='The ID of the campaign to delete leads from')
+    list_id: str | None = Field(default=None, description='The ID of the list to delete leads from')
+    status: Literal[1, 2, 3, -1, -2, -3, None] = Field(default=None, description='Optional status filter (1=Active, 2=Paused, 3=Completed, -1=Bounced, -2=Unsubscribed, -3=Skipped)')
+    ids: list[str] | None = Field(default=None, description='Optional array of specific lead IDs to delete')
+    limit: int | None = Field(default=None, description='Maximum number of leads to delete', ge=1, le=10000)
 
 
 class ListLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
-    condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: Number = Field(default=None)
+    condition: Literal['more', 'less', 'equal', None] = Field(default=None)
+    count: Number | None = Field(default=None)
 
 
 class ListLeadsInputQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: Number = Field(default=None)
-    condition: Literal['is', 'is-not'] = Field(default=None)
+    status: Number | None = Field(default=None)
+    condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class ListLeadsInputQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: Number = Field(default=None, alias='occurrence-days')
-    occurrence_count: ListLeadsInputQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
-    lead_status: ListLeadsInputQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
+    occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
+    occurrence_count: ListLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
+    lead_status: ListLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class ListLeadsInputQueriesItem(SpecModel):
@@ -74,24 +74,24 @@ class ListLeadsInputQueriesItem(SpecModel):
 
 class ListLeadsInput(ToolInput):
     'List leads'
-    search: str = Field(default=None, description='A search string to search the leads against - can be First Name, Last Name, or Email')
-    filter: str = Field(default=None, description='Filter criteria for leads')
-    campaign: str = Field(default=None, description='Campaign ID to filter leads')
-    list_id: str = Field(default=None, description='List ID to filter leads')
-    in_campaign: bool = Field(default=None, description='Whether the lead is in a campaign')
-    in_list: bool = Field(default=None, description='Whether the lead is in a list')
-    ids: list[str] = Field(default=None, description='Array of lead IDs to include')
-    queries: list[ListLeadsInputQueriesItem] = Field(default=None)
-    excluded_ids: list[str] = Field(default=None, description='Array of lead IDs to exclude')
-    contacts: list[EmailAddress] = Field(default=None, description='Array of emails the leads needs to have')
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='Forward pagination cursor')
-    organization_user_ids: list[str] = Field(default=None, description='Array of organization user IDs to filter leads')
-    smart_view_id: str = Field(default=None, description='Smart view ID to filter leads')
-    is_website_visitor: bool = Field(default=None, description='Whether the lead is a website visitor')
-    distinct_contacts: bool = Field(default=None, description='Whether to return distinct contacts')
-    enrichment_status: Literal[1, -1, 11, -2] = Field(default=None, description='Enrichment status to filter leads (1=The lead has been…, 11=The lead is pending enrichment, -1=Enrichment data is not…, -2=An error occurred during the…)')
-    esg_code: Literal['0', '1', '2', '3', '4', 'all', 'none'] = Field(default=None, description='ESG code to filter leads')
+    search: str | None = Field(default=None, description='A search string to search the leads against - can be First Name, Last Name, or Email')
+    filter: str | None = Field(default=None, description='Filter criteria for leads')
+    campaign: str | None = Field(default=None, description='Campaign ID to filter leads')
+    list_id: str | None = Field(default=None, description='List ID to filter leads')
+    in_campaign: bool | None = Field(default=None, description='Whether the lead is in a campaign')
+    in_list: bool | None = Field(default=None, description='Whether the lead is in a list')
+    ids: list[str] | None = Field(default=None, description='Array of lead IDs to include')
+    queries: list[ListLeadsInputQueriesItem] | None = Field(default=None)
+    excluded_ids: list[str] | None = Field(default=None, description='Array of lead IDs to exclude')
+    contacts: list[EmailAddress] | None = Field(default=None, description='Array of emails the leads needs to have')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='Forward pagination cursor')
+    organization_user_ids: list[str] | None = Field(default=None, description='Array of organization user IDs to filter leads')
+    smart_view_id: str | None = Field(default=None, description='Smart view ID to filter leads')
+    is_website_visitor: bool | None = Field(default=None, description='Whether the lead is a website visitor')
+    distinct_contacts: bool | None = Field(default=None, description='Whether to return distinct contacts')
+    enrichment_status: Literal[1, -1, 11, -2, None] = Field(default=None, description='Enrichment status to filter leads (1=The lead has been…, 11=The lead is pending enrichment, -1=Enrichment data is not…, -2=An error occurred during the…)')
+    esg_code: Literal['0', '1', '2', '3', '4', 'all', 'none', None] = Field(default=None, description='ESG code to filter leads')
 
 
 class GetLeadInput(ToolInput):
@@ -113,10 +113,10 @@ class UpdateLeadInput(ToolInput):
     company_name: str | None = Field(default=None, description='Company name of the lead')
     job_title: str | None = Field(default=None, description='Job title of the lead')
     phone: str | None = Field(default=None, description='Phone number of the lead')
-    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
+    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4, None] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
-    custom_variables: dict[str, str | Number | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
+    custom_variables: dict[str, str | Number | bool | None] | None = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
 
 
 class DeleteLeadInput(ToolInput):
@@ -135,10 +135,10 @@ class UpdateLeadInterestStatusInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['interest_value'])
     lead_email: str = Field(description='The email of the lead to update the interest status of')
     interest_value: Number | None = Field(description='Set this field to "null" to reset the lead value to "Lead"')
-    campaign_id: str = Field(default=None, description='The ID of the campaign to update the interest status of')
-    ai_interest_value: Number = Field(default=None, description='The AI interest value to set for the lead')
-    disable_auto_interest: bool = Field(default=None, description='Whether to disable the auto interest')
-    list_id: str = Field(default=None, description='The ID of the list to update the interest status of')
+    campaign_id: str | None = Field(default=None, description='The ID of the campaign to update the interest status of')
+    ai_interest_value: Number | None = Field(default=None, description='The AI interest value to set for the lead')
+    disable_auto_interest: bool | None = Field(default=None, description='Whether to disable the auto interest')
+    list_id: str | None = Field(default=None, description='The ID of the list to update the interest status of')
 
 
 class RemoveLeadFromSubsequenceInput(ToolInput):
@@ -148,21 +148,21 @@ class RemoveLeadFromSubsequenceInput(ToolInput):
 
 class BulkAssignLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
-    condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: Number = Field(default=None)
+    condition: Literal['more', 'less', 'equal', None] = Field(default=None)
+    count: Number | None = Field(default=None)
 
 
 class BulkAssignLeadsInputQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: Number = Field(default=None)
-    condition: Literal['is', 'is-not'] = Field(default=None)
+    status: Number | None = Field(default=None)
+    condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class BulkAssignLeadsInputQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: Number = Field(default=None, alias='occurrence-days')
-    occurrence_count: BulkAssignLeadsInputQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
-    lead_status: BulkAssignLeadsInputQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
+    occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
+    occurrence_count: BulkAssignLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
+    lead_status: BulkAssignLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class BulkAssignLeadsInputQueriesItem(SpecModel):
@@ -173,38 +173,38 @@ class BulkAssignLeadsInputQueriesItem(SpecModel):
 
 class BulkAssignLeadsInput(ToolInput):
     'Bulk assign leads'
-    search: str = Field(default=None, description='The search query to filter leads by')
-    filter: Literal['FILTER_VAL_CONTACTED', 'FILTER_VAL_NOT_CONTACTED', 'FILTER_VAL_COMPLETED', 'FILTER_VAL_UNSUBSCRIBED', 'FILTER_VAL_ACTIVE', 'FILTER_LEAD_INTERESTED', 'FILTER_LEAD_NOT_INTERESTED', 'FILTER_LEAD_MEETING_BOOKED', 'FILTER_LEAD_MEETING_COMPLETED', 'FILTER_LEAD_CLOSED', 'FILTER_LEAD_OUT_OF_OFFICE', 'FILTER_LEAD_WRONG_PERSON', 'FILTER_LEAD_LOST', 'FILTER_LEAD_NO_SHOW', 'FILTER_LEAD_CUSTOM_LABEL_POSITIVE', 'FILTER_LEAD_CUSTOM_LABEL_NEGATIVE', 'FILTER_VAL_BOUNCED', 'FILTER_VAL_SKIPPED', 'FILTER_VAL_RISKY', 'FILTER_VAL_INVALID', 'FILTER_VAL_VALID', 'FILTER_VAL_IN_SUBSEQUENCE', 'FILTER_VAL_OPENED_NO_REPLY', 'FILTER_VAL_COMPLETED_NO_REPLY', 'FILTER_VAL_NO_OPENS', 'FILTER_VAL_REPLIED', 'FILTER_VAL_LINK_CLICKED'] = Field(default=None, description='The filter to apply to the leads')
-    campaign: str = Field(default=None, description='The ID of the campaign to filter leads by')
-    list_id: str = Field(default=None, description='The ID of the list to filter leads by')
-    in_campaign: bool = Field(default=None, description='Whether the leads are in the campaign')
-    in_list: bool = Field(default=None, description='Whether the leads are in the list')
+    search: str | None = Field(default=None, description='The search query to filter leads by')
+    filter: Literal['FILTER_VAL_CONTACTED', 'FILTER_VAL_NOT_CONTACTED', 'FILTER_VAL_COMPLETED', 'FILTER_VAL_UNSUBSCRIBED', 'FILTER_VAL_ACTIVE', 'FILTER_LEAD_INTERESTED', 'FILTER_LEAD_NOT_INTERESTED', 'FILTER_LEAD_MEETING_BOOKED', 'FILTER_LEAD_MEETING_COMPLETED', 'FILTER_LEAD_CLOSED', 'FILTER_LEAD_OUT_OF_OFFICE', 'FILTER_LEAD_WRONG_PERSON', 'FILTER_LEAD_LOST', 'FILTER_LEAD_NO_SHOW', 'FILTER_LEAD_CUSTOM_LABEL_POSITIVE', 'FILTER_LEAD_CUSTOM_LABEL_NEGATIVE', 'FILTER_VAL_BOUNCED', 'FILTER_VAL_SKIPPED', 'FILTER_VAL_RISKY', 'FILTER_VAL_INVALID', 'FILTER_VAL_VALID', 'FILTER_VAL_IN_SUBSEQUENCE', 'FILTER_VAL_OPENED_NO_REPLY', 'FILTER_VAL_COMPLETED_NO_REPLY', 'FILTER_VAL_NO_OPENS', 'FILTER_VAL_REPLIED', 'FILTER_VAL_LINK_CLICKED', None] = Field(default=None, description='The filter to apply to the leads')
+    campaign: str | None = Field(default=None, description='The ID of the campaign to filter leads by')
+    list_id: str | None = Field(default=None, description='The ID of the list to filter leads by')
+    in_campaign: bool | None = Field(default=None, description='Whether the leads are in the campaign')
+    in_list: bool | None = Field(default=None, description='Whether the leads are in the list')
     organization_user_ids: list[str] = Field(min_length=1)
-    smart_view_id: str = Field(default=None, description='The ID of the smart view to filter leads by')
-    ids: list[str] = Field(default=None, description='The IDs of the leads to filter by')
-    limit: int = Field(default=None, description='The limit of the number of leads to return', ge=0)
-    queries: list[BulkAssignLeadsInputQueriesItem] = Field(default=None)
-    assigned_to: str = Field(default=None, description='Filter leads by their current owner (the user they are currently assigned to)')
-    has_clause: bool = Field(default=None, description='Whether this endpoint should list data based on the filters currently applied in the web app')
+    smart_view_id: str | None = Field(default=None, description='The ID of the smart view to filter leads by')
+    ids: list[str] | None = Field(default=None, description='The IDs of the leads to filter by')
+    limit: int | None = Field(default=None, description='The limit of the number of leads to return', ge=0)
+    queries: list[BulkAssignLeadsInputQueriesItem] | None = Field(default=None)
+    assigned_to: str | None = Field(default=None, description='Filter leads by their current owner (the user they are currently assigned to)')
+    has_clause: bool | None = Field(default=None, description='Whether this endpoint should list data based on the filters currently applied in the web app')
 
 
 class MoveLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
     model_config = ConfigDict(extra='allow')
-    condition: Literal['more', 'less', 'equal'] = Field(default=None)
-    count: Number = Field(default=None)
+    condition: Literal['more', 'less', 'equal', None] = Field(default=None)
+    count: Number | None = Field(default=None)
 
 
 class MoveLeadsInputQueriesItemValuesLeadStatus(SpecModel):
     model_config = ConfigDict(extra='allow')
-    status: Number = Field(default=None)
-    condition: Literal['is', 'is-not'] = Field(default=None)
+    status: Number | None = Field(default=None)
+    condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class MoveLeadsInputQueriesItemValues(SpecModel):
     model_config = ConfigDict(extra='allow')
-    occurrence_days: Number = Field(default=None, alias='occurrence-days')
-    occurrence_count: MoveLeadsInputQueriesItemValuesOccurrenceCount = Field(default=None, alias='occurrence-count')
-    lead_status: MoveLeadsInputQueriesItemValuesLeadStatus = Field(default=None, alias='lead-status')
+    occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
+    occurrence_count: MoveLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
+    lead_status: MoveLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class MoveLeadsInputQueriesItem(SpecModel):
@@ -215,28 +215,28 @@ class MoveLeadsInputQueriesItem(SpecModel):
 
 class MoveLeadsInput(ToolInput):
     'Move leads'
-    search: str = Field(default=None, description='A search string to search the leads against - can be First Name, Last Name, or Email')
-    filter: str = Field(default=None, description='Filter criteria for leads')
-    campaign: str = Field(default=None, description='Campaign ID to filter leads')
-    list_id: str = Field(default=None, description='List ID to filter leads')
-    in_campaign: bool = Field(default=None, description='Whether the lead is in a campaign')
-    in_list: bool = Field(default=None, description='Whether the lead is in a list')
-    ids: list[str] = Field(default=None, description='Array of lead IDs to include')
-    queries: list[MoveLeadsInputQueriesItem] = Field(default=None)
-    excluded_ids: list[str] = Field(default=None, description='Array of lead IDs to exclude')
-    contacts: list[EmailAddress] = Field(default=None, description='Array of emails the leads needs to have')
-    to_campaign_id: str = Field(default=None, description='The ID of the campaign to move the leads to')
-    to_list_id: str = Field(default=None, description='The ID of the list to move the leads to')
-    ignore_resource_filter_clauses: bool = Field(default=None, description='Whether to ignore saved lead-finder clauses for the source campaign/list when selecting leads to move')
-    check_duplicates_in_campaigns: bool = Field(default=None, description='Whether to check duplicates in campaigns')
-    skip_leads_in_verification: bool = Field(default=None, description='Whether to skip leads in verification')
-    limit: Number = Field(default=None, description='The limit of the number of leads to move')
-    assigned_to: str = Field(default=None, description='The ID of the user to assign the leads to')
-    esp_code: Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000] = Field(default=None, description='The ESP code to move the leads for (0=In Queue, 1=Google, 2=Microsoft, 3=Zoho, 8=AirMail, 9=Yahoo, 10=Yandex, 12=Webde, 13=Liberoit, 999=Other, 1000=Not Found)')
-    esg_code: Literal['0', '1', '2', '3', '4', 'all', 'none'] = Field(default=None, description='The ESG code to move the leads for')
-    copy_leads: bool = Field(default=None, description='Whether to copy the leads')
-    check_duplicates: bool = Field(default=None, description='Whether to check duplicates')
-    reset_interest_status: bool = Field(default=None, description='Whether to reset the interest status of leads when moving or copying them')
+    search: str | None = Field(default=None, description='A search string to search the leads against - can be First Name, Last Name, or Email')
+    filter: str | None = Field(default=None, description='Filter criteria for leads')
+    campaign: str | None = Field(default=None, description='Campaign ID to filter leads')
+    list_id: str | None = Field(default=None, description='List ID to filter leads')
+    in_campaign: bool | None = Field(default=None, description='Whether the lead is in a campaign')
+    in_list: bool | None = Field(default=None, description='Whether the lead is in a list')
+    ids: list[str] | None = Field(default=None, description='Array of lead IDs to include')
+    queries: list[MoveLeadsInputQueriesItem] | None = Field(default=None)
+    excluded_ids: list[str] | None = Field(default=None, description='Array of lead IDs to exclude')
+    contacts: list[EmailAddress] | None = Field(default=None, description='Array of emails the leads needs to have')
+    to_campaign_id: str | None = Field(default=None, description='The ID of the campaign to move the leads to')
+    to_list_id: str | None = Field(default=None, description='The ID of the list to move the leads to')
+    ignore_resource_filter_clauses: bool | None = Field(default=None, description='Whether to ignore saved lead-finder clauses for the source campaign/list when selecting leads to move')
+    check_duplicates_in_campaigns: bool | None = Field(default=None, description='Whether to check duplicates in campaigns')
+    skip_leads_in_verification: bool | None = Field(default=None, description='Whether to skip leads in verification')
+    limit: Number | None = Field(default=None, description='The limit of the number of leads to move')
+    assigned_to: str | None = Field(default=None, description='The ID of the user to assign the leads to')
+    esp_code: Literal[0, 1, 2, 3, 8, 9, 10, 12, 13, 999, 1000, None] = Field(default=None, description='The ESP code to move the leads for (0=In Queue, 1=Google, 2=Microsoft, 3=Zoho, 8=AirMail, 9=Yahoo, 10=Yandex, 12=Webde, 13=Liberoit, 999=Other, 1000=Not Found)')
+    esg_code: Literal['0', '1', '2', '3', '4', 'all', 'none', None] = Field(default=None, description='The ESG code to move the leads for')
+    copy_leads: bool | None = Field(default=None, description='Whether to copy the leads')
+    check_duplicates: bool | None = Field(default=None, description='Whether to check duplicates')
+    reset_interest_status: bool | None = Field(default=None, description='Whether to reset the interest status of leads when moving or copying them')
 
 
 class MoveLeadToSubsequenceInput(ToolInput):
@@ -255,21 +255,21 @@ class AddLeadsInputLeadsItem(SpecModel):
     company_name: str | None = Field(default=None, description='Company name of the lead')
     job_title: str | None = Field(default=None, description='Job title of the lead')
     phone: str | None = Field(default=None, description='Phone number of the lead')
-    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
+    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4, None] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
-    custom_variables: dict[str, str | Number | bool | None] = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
+    custom_variables: dict[str, str | Number | bool | None] | None = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
 
 
 class AddLeadsInput(ToolInput):
     'Add leads'
     nullable_fields: ClassVar = frozenset(['blocklist_id'])
-    campaign_id: str = Field(default=None, description='The unique identifier for the campaign to add leads to')
-    list_id: str = Field(default=None, description='The unique identifier for the list to add leads to')
+    campaign_id: str | None = Field(default=None, description='The unique identifier for the campaign to add leads to')
+    list_id: str | None = Field(default=None, description='The unique identifier for the list to add leads to')
     leads: list[AddLeadsInputLeadsItem] = Field(description='An array of lead objects to create', min_length=1, max_length=1000)
     blocklist_id: str | None = Field(default=None, description='Optional blocklist ID to check leads against')
-    assigned_to: str = Field(default=None, description='Optional user ID to assign all imported leads to')
-    verify_leads_on_import: bool = Field(default=None, description='If true, a background job will be created to verify the email addresses of the imported leads')
-    skip_if_in_workspace: bool = Field(default=None, description='If true, any lead that already exists anywhere in your workspace (in any campaign or list) will be skipped')
-    skip_if_in_campaign: bool = Field(default=None, description='If true, any lead that already exists in ANY campaign in your workspace will be skipped')
-    skip_if_in_list: bool = Field(default=None, description='If true, any lead that already exists in ANY list in your workspace will be skipped')
+    assigned_to: str | None = Field(default=None, description='Optional user ID to assign all imported leads to')
+    verify_leads_on_import: bool | None = Field(default=None, description='If true, a background job will be created to verify the email addresses of the imported leads')
+    skip_if_in_workspace: bool | None = Field(default=None, description='If true, any lead that already exists anywhere in your workspace (in any campaign or list) will be skipped')
+    skip_if_in_campaign: bool | None = Field(default=None, description='If true, any lead that already exists in ANY campaign in your workspace will be skipped')
+    skip_if_in_list: bool | None = Field(default=None, description='If true, any lead that already exists in ANY list in your workspace will be skipped')

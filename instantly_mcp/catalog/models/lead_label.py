@@ -12,10 +12,10 @@ from ._base import Number, ToolInput
 
 class ListLeadLabelsInput(ToolInput):
     'List lead labels'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The starting after timestamp to filter lead labels by')
-    search: str = Field(default=None, description='The search query to filter lead labels')
-    interest_status: Literal['positive', 'neutral', 'negative'] = Field(default=None, description='The interest status to filter lead labels by')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The starting after timestamp to filter lead labels by')
+    search: str | None = Field(default=None, description='The search query to filter lead labels')
+    interest_status: Literal['positive', 'neutral', 'negative', None] = Field(default=None, description='The interest status to filter lead labels by')
 
 
 class CreateLeadLabelInput(ToolInput):
@@ -39,8 +39,8 @@ class UpdateLeadLabelInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description', 'use_with_ai'])
     id: str = Field(description='The ID of the item to update')
-    label: str = Field(default=None, description='Display label for the custom lead label')
-    interest_status_label: Literal['positive', 'negative', 'neutral'] = Field(default=None, description='Interest status label associated with this label')
+    label: str | None = Field(default=None, description='Display label for the custom lead label')
+    interest_status_label: Literal['positive', 'negative', 'neutral', None] = Field(default=None, description='Interest status label associated with this label')
     description: str | None = Field(default=None, description='Detailed description of the custom lead label purpose')
     use_with_ai: bool | None = Field(default=None, description='Whether this label should be used with AI features')
 
@@ -48,7 +48,7 @@ class UpdateLeadLabelInput(ToolInput):
 class DeleteLeadLabelInput(ToolInput):
     'Delete lead label'
     id: str = Field(description='The ID of the item to delete')
-    reassigned_status: Number = Field(default=None, description='The interest status to reassign leads and emails to')
+    reassigned_status: Number | None = Field(default=None, description='The interest status to reassign leads and emails to')
 
 
 class TestAiReplyLabelInput(ToolInput):

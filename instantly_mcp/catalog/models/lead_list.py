@@ -12,10 +12,10 @@ from ._base import ToolInput
 
 class ListLeadListsInput(ToolInput):
     'List lead lists'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The starting after timestamp to filter lead lists by')
-    has_enrichment_task: bool = Field(default=None, description='Whether the list has an enrichment task')
-    search: str = Field(default=None, description='The search query to filter lead lists by')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The starting after timestamp to filter lead lists by')
+    has_enrichment_task: bool | None = Field(default=None, description='Whether the list has an enrichment task')
+    search: str | None = Field(default=None, description='The search query to filter lead lists by')
 
 
 class CreateLeadListInput(ToolInput):
@@ -40,7 +40,7 @@ class UpdateLeadListInput(ToolInput):
     id: str = Field(description='The ID of the item to update')
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
     owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list')
-    name: str = Field(default=None, description='Name of the lead list')
+    name: str | None = Field(default=None, description='Name of the lead list')
 
 
 class DeleteLeadListInput(ToolInput):

@@ -14,8 +14,8 @@ class GetSignalKeywordsFacetInput(ToolInput):
     'Get signal keywords facet'
     category: str = Field(description='Signal category to facet against (e.g. linkedin_post_contact)')
     field: str = Field(description='Indexed keyword field on autobound_signals to aggregate on')
-    prefix: str = Field(default=None, description='Optional case-insensitive prefix to narrow the tokens returned')
-    limit: Number = Field(default=None, description='Max number of keyword buckets to return (1-100)', ge=1, le=100)
+    prefix: str | None = Field(default=None, description='Optional case-insensitive prefix to narrow the tokens returned')
+    limit: Number | None = Field(default=None, description='Max number of keyword buckets to return (1-100)', ge=1, le=100)
 
 
 class CreateAiEnrichmentInput(ToolInput):
@@ -23,17 +23,17 @@ class CreateAiEnrichmentInput(ToolInput):
     resource_id: str = Field(description='Id of the resource (list or campaign) to enrich')
     output_column: str = Field(description='Name of the column where the AI enrichment results will be stored')
     resource_type: Literal[1, 2] = Field(description='Type of the entity to enrich (1=Campaign, 2=List)')
-    input_columns: list[str] = Field(default=None, description='List of column names to use as input data for the AI enrichment')
+    input_columns: list[str] | None = Field(default=None, description='List of column names to use as input data for the AI enrichment')
     model_version: Literal['3.5', '4.0', 'gpt-4o', 'o3', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-5-mini', 'gpt-5-nano', 'gpt-5', 'gpt-5.4', 'gpt-5.6-luna', 'gpt-5.6-terra', 'claude-4.5-sonnet', 'claude-4.6-sonnet', 'claude-5-sonnet', 'r1', 'grok-4.3', 'grok-4.6', 'gemini-3.0-flash', 'gemini-3.5-flash', 'gemini-3.7-flash', 'sonar', 'sonar-pro', 'instantly-ai-lightspeed-agent-for-web-research', 'instantly-ai-lightspeed-agent-for-email-generation'] = Field(description='Version of the AI model to use for enrichment')
-    use_instantly_account: bool = Field(default=None, description="When true, the enrichment will use Instantly's account for API calls")
-    overwrite: bool = Field(default=None, description='When true, will overwrite existing values in the output column')
-    auto_update: bool = Field(default=None, description='When true, new leads added to the campaign/list will be automatically enriched using these same settings')
-    skip_leads_without_email: bool = Field(default=None, description='When true, leads without an email will be skipped')
-    limit: Number = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=1000000)
-    prompt: str = Field(default=None, description='Custom prompt to guide the AI enrichment')
-    template_id: str = Field(default=None, description='ID of a predefined AI prompt template to use instead of a custom prompt')
-    status: Literal[1, 2, 3, 4] = Field(default=None, description='Status of the job (1=Job is pending processing, 2=Job is currently being…, 3=Job has been completed…, 4=Job processing failed)')
-    filters: list[dict[str, Any]] = Field(default=None)
+    use_instantly_account: bool | None = Field(default=None, description="When true, the enrichment will use Instantly's account for API calls")
+    overwrite: bool | None = Field(default=None, description='When true, will overwrite existing values in the output column')
+    auto_update: bool | None = Field(default=None, description='When true, new leads added to the campaign/list will be automatically enriched using these same settings')
+    skip_leads_without_email: bool | None = Field(default=None, description='When true, leads without an email will be skipped')
+    limit: Number | None = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=1000000)
+    prompt: str | None = Field(default=None, description='Custom prompt to guide the AI enrichment')
+    template_id: str | None = Field(default=None, description='ID of a predefined AI prompt template to use instead of a custom prompt')
+    status: Literal[1, 2, 3, 4, None] = Field(default=None, description='Status of the job (1=Job is pending processing, 2=Job is currently being…, 3=Job has been completed…, 4=Job processing failed)')
+    filters: list[dict[str, Any]] | None = Field(default=None)
 
 
 class GetAiEnrichmentInProgressInput(ToolInput):
@@ -54,40 +54,40 @@ class CreateEnrichmentInputIntegrationActionsValueValue(SpecModel):
 class CreateEnrichmentInput(ToolInput):
     'Create enrichment'
     resource_id: str = Field(description='Unique identifier for the resource (list or campaign)')
-    type: Literal['work_email_enrichment', 'fully_enriched_profile', 'email_verification', 'joblisting', 'technologies', 'news', 'funding', 'engagement_score', 'ai_enrichment', 'custom_flow'] = Field(default=None, description='Enrichment type to add to the resource')
-    limit: Number = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=50000)
-    filters: list[dict[str, Any]] = Field(default=None, description='Filters to apply to the enrichment')
-    custom_flow: list[str] = Field(default=None, description='Custom flow to apply to the enrichment')
-    integration_actions: dict[str, dict[str, CreateEnrichmentInputIntegrationActionsValueValue]] = Field(default=None, description='Provider-keyed integration actions to run against the resource')
+    type: Literal['work_email_enrichment', 'fully_enriched_profile', 'email_verification', 'joblisting', 'technologies', 'news', 'funding', 'engagement_score', 'ai_enrichment', 'custom_flow', None] = Field(default=None, description='Enrichment type to add to the resource')
+    limit: Number | None = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=50000)
+    filters: list[dict[str, Any]] | None = Field(default=None, description='Filters to apply to the enrichment')
+    custom_flow: list[str] | None = Field(default=None, description='Custom flow to apply to the enrichment')
+    integration_actions: dict[str, dict[str, CreateEnrichmentInputIntegrationActionsValueValue]] | None = Field(default=None, description='Provider-keyed integration actions to run against the resource')
 
 
 class UpdateEnrichmentSettingsInput(ToolInput):
     'Update enrichment settings'
     resource_id: str = Field(description='Unique identifier for the resource (list or campaign)')
-    auto_update: bool = Field(default=None, description='Whether new leads added to the resource will be automatically enriched')
-    skip_rows_without_email: bool = Field(default=None, description="Whether the fully enriched profile enrichment will run even if we don't find an email")
-    is_evergreen: bool = Field(default=None, description='Whether the enrichment is evergreen')
+    auto_update: bool | None = Field(default=None, description='Whether new leads added to the resource will be automatically enriched')
+    skip_rows_without_email: bool | None = Field(default=None, description="Whether the fully enriched profile enrichment will run even if we don't find an email")
+    is_evergreen: bool | None = Field(default=None, description='Whether the enrichment is evergreen')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -126,93 +126,93 @@ class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel)
 
 class EnrichLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersCompanyName(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersKeywordFilter(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersIndustry(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class EnrichLeadsFromSupersearchInputSearchFilters(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: EnrichLeadsFromSupersearchInputSearchFiltersTitle = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: EnrichLeadsFromSupersearchInputSearchFiltersCompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: str = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[str] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: str = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
-    keyword_filter: EnrichLeadsFromSupersearchInputSearchFiltersKeywordFilter = Field(default=None)
-    industry: EnrichLeadsFromSupersearchInputSearchFiltersIndustry = Field(default=None)
-    subIndustry: EnrichLeadsFromSupersearchInputSearchFiltersSubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: EnrichLeadsFromSupersearchInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: EnrichLeadsFromSupersearchInputSearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: str | None = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[str] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: str | None = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
+    keyword_filter: EnrichLeadsFromSupersearchInputSearchFiltersKeywordFilter | None = Field(default=None)
+    industry: EnrichLeadsFromSupersearchInputSearchFiltersIndustry | None = Field(default=None)
+    subIndustry: EnrichLeadsFromSupersearchInputSearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class EnrichLeadsFromSupersearchInputSignalEnrichmentItem2(SpecModel):
     key: str = Field(description='Signal category to enrich')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class EnrichLeadsFromSupersearchInput(ToolInput):
     'Enrich leads from supersearch'
     search_filters: EnrichLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
-    search_name: str = Field(default=None, description='Name of the search')
-    work_email_enrichment: bool = Field(default=None, description='Enable work email enrichment')
-    fully_enriched_profile: bool = Field(default=None, description='Enable LinkedIn profile enrichment')
-    custom_flow: list[str] = Field(default=None, description='Ordered list of providers for waterfall enrichment (enabled platforms only)')
-    signal_enrichment: list[str | EnrichLeadsFromSupersearchInputSignalEnrichmentItem2] = Field(default=None, description='Signal categories to enrich from Autobound data')
-    resource_id: str = Field(default=None, description='ID of the list to target')
-    auto_update: bool = Field(default=None, description='Whether to auto-update new leads')
-    skip_rows_without_email: bool = Field(default=None, description='Whether to skip leads without email')
-    list_name: str = Field(default=None, description='Name for new list if resource_id not provided')
+    search_name: str | None = Field(default=None, description='Name of the search')
+    work_email_enrichment: bool | None = Field(default=None, description='Enable work email enrichment')
+    fully_enriched_profile: bool | None = Field(default=None, description='Enable LinkedIn profile enrichment')
+    custom_flow: list[str] | None = Field(default=None, description='Ordered list of providers for waterfall enrichment (enabled platforms only)')
+    signal_enrichment: list[str | EnrichLeadsFromSupersearchInputSignalEnrichmentItem2] | None = Field(default=None, description='Signal categories to enrich from Autobound data')
+    resource_id: str | None = Field(default=None, description='ID of the list to target')
+    auto_update: bool | None = Field(default=None, description='Whether to auto-update new leads')
+    skip_rows_without_email: bool | None = Field(default=None, description='Whether to skip leads without email')
+    list_name: str | None = Field(default=None, description='Name for new list if resource_id not provided')
     limit: Number = Field(description='Maximum number of leads to import', ge=1, le=1000000)
-    ai_enrichment: dict[str, Any] = Field(default=None, description='AI enrichment configuration')
+    ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment configuration')
 
 
 class RunEnrichmentInputFiltersItem(SpecModel):
@@ -224,34 +224,34 @@ class RunEnrichmentInputFiltersItem(SpecModel):
 class RunEnrichmentInput(ToolInput):
     'Run enrichment'
     resource_id: str = Field(description='The ID of the resource (list or campaign) to run enrichments for')
-    lead_ids: list[str] = Field(default=None, description='List of lead IDs to enrich (optional)', min_length=1, max_length=10000)
-    limit: int = Field(default=None, description='If set, only the first N leads will be enriched')
-    column_name: str = Field(default=None, description='AI enrichment column to run')
-    overwrite: bool = Field(default=None, description='(AI re-run parameter) If true, run even if column has value')
-    starting_row: int = Field(default=None, description='(AI re-run parameter) Starting lead position (inclusive, 1-indexed)', ge=1)
-    count: int = Field(default=None, description='(AI re-run parameter) How many leads to process', ge=1)
-    filters: list[RunEnrichmentInputFiltersItem] = Field(default=None, description='Conditional formula filters to apply when processing leads')
+    lead_ids: list[str] | None = Field(default=None, description='List of lead IDs to enrich (optional)', min_length=1, max_length=10000)
+    limit: int | None = Field(default=None, description='If set, only the first N leads will be enriched')
+    column_name: str | None = Field(default=None, description='AI enrichment column to run')
+    overwrite: bool | None = Field(default=None, description='(AI re-run parameter) If true, run even if column has value')
+    starting_row: int | None = Field(default=None, description='(AI re-run parameter) Starting lead position (inclusive, 1-indexed)', ge=1)
+    count: int | None = Field(default=None, description='(AI re-run parameter) How many leads to process', ge=1)
+    filters: list[RunEnrichmentInputFiltersItem] | None = Field(default=None, description='Conditional formula filters to apply when processing leads')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class CountLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -290,99 +290,99 @@ class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
 
 class CountLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersCompanyName(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersKeywordFilter(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class CountLeadsFromSupersearchInputSearchFiltersIndustry(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class CountLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | CountLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: CountLeadsFromSupersearchInputSearchFiltersTitle = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: CountLeadsFromSupersearchInputSearchFiltersCompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: str = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[str] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: str = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
-    keyword_filter: CountLeadsFromSupersearchInputSearchFiltersKeywordFilter = Field(default=None)
-    industry: CountLeadsFromSupersearchInputSearchFiltersIndustry = Field(default=None)
-    subIndustry: CountLeadsFromSupersearchInputSearchFiltersSubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | CountLeadsFromSupersearchInputSearchFiltersSignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | CountLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: CountLeadsFromSupersearchInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: CountLeadsFromSupersearchInputSearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: str | None = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[str] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: str | None = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
+    keyword_filter: CountLeadsFromSupersearchInputSearchFiltersKeywordFilter | None = Field(default=None)
+    industry: CountLeadsFromSupersearchInputSearchFiltersIndustry | None = Field(default=None)
+    subIndustry: CountLeadsFromSupersearchInputSearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | CountLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class CountLeadsFromSupersearchInput(ToolInput):
     'Count leads from supersearch'
     search_filters: CountLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
-    skip_owned_leads: bool = Field(default=None, description='Skip leads that belong to the current workspace')
-    show_one_lead_per_company: bool = Field(default=None, description='Return only one lead per company')
+    skip_owned_leads: bool | None = Field(default=None, description='Skip leads that belong to the current workspace')
+    show_one_lead_per_company: bool | None = Field(default=None, description='Return only one lead per company')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str = Field(default=None, description="Label of the lead's location")
+    label: str | None = Field(default=None, description="Label of the lead's location")
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -421,82 +421,82 @@ class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel
 
 class PreviewLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Titles of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersCompanyName(SpecModel):
     model_config = ConfigDict(extra='allow')
-    include: list[str] = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] = Field(default=None, description='Companies of the lead to exclude in the search')
+    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
+    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersKeywordFilter(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: str = Field(default=None)
-    include: str = Field(default=None)
-    include_mode: Literal['ANY', 'ALL'] = Field(default=None)
+    exclude: str | None = Field(default=None)
+    include: str | None = Field(default=None)
+    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersIndustry(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] = Field(default=None)
+    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
+    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
     model_config = ConfigDict(extra='allow')
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] = Field(default=None, description='Subindustries of the lead company to include in the search')
+    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
+    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number = Field(default=None, description='Freshness window in days')
-    keywords: list[str] | dict[str, list[str]] = Field(default=None)
+    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class PreviewLeadsFromSupersearchInputSearchFilters(SpecModel):
     model_config = ConfigDict(extra='allow')
-    company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
-    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
-    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
-    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] = Field(default=None)
-    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] = Field(default=None)
-    jobListing: list[str] = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
-    jobListingFilter: list[str] = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: PreviewLeadsFromSupersearchInputSearchFiltersTitle = Field(default=None)
-    name: list[str] = Field(default=None, description='Names of the lead to include in the search')
-    company_name: PreviewLeadsFromSupersearchInputSearchFiltersCompanyName = Field(default=None)
-    look_alike: str = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
-    lookAlike: str = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
-    lookAlikeMode: str = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
-    technologies: list[str] = Field(default=None, description='Technologies the lead company uses')
-    fundingType: list[str] = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
-    locationMode: str = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
-    keyword_filter: PreviewLeadsFromSupersearchInputSearchFiltersKeywordFilter = Field(default=None)
-    industry: PreviewLeadsFromSupersearchInputSearchFiltersIndustry = Field(default=None)
-    subIndustry: PreviewLeadsFromSupersearchInputSearchFiltersSubIndustry = Field(default=None)
-    domains: list[str] = Field(default=None)
-    website_visitors: bool = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
-    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] = Field(default=None)
-    signals: list[str | PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2] = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
-    skip_owned_leads: bool = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
-    show_one_lead_per_company: bool = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company'] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: PreviewLeadsFromSupersearchInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: PreviewLeadsFromSupersearchInputSearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: str | None = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[str] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: str | None = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
+    keyword_filter: PreviewLeadsFromSupersearchInputSearchFiltersKeywordFilter | None = Field(default=None)
+    industry: PreviewLeadsFromSupersearchInputSearchFiltersIndustry | None = Field(default=None)
+    subIndustry: PreviewLeadsFromSupersearchInputSearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
 
 
 class PreviewLeadsFromSupersearchInput(ToolInput):
     'Preview leads from supersearch'
     search_filters: PreviewLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
-    skip_owned_leads: bool = Field(default=None, description='Skip leads that belong to the current workspace')
-    show_one_lead_per_company: bool = Field(default=None, description='Return only one lead per company')
+    skip_owned_leads: bool | None = Field(default=None, description='Skip leads that belong to the current workspace')
+    show_one_lead_per_company: bool | None = Field(default=None, description='Return only one lead per company')
 
 
 class GetEnrichmentHistoryInput(ToolInput):
     'Get enrichment history'
     resource_id: str = Field(description='ID of the resource to retrieve')
-    offset: Number = Field(default=None)
-    limit: Number = Field(default=None)
+    offset: Number | None = Field(default=None)
+    limit: Number | None = Field(default=None)

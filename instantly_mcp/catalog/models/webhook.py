@@ -12,10 +12,10 @@ from ._base import Number, ToolInput, Uri
 
 class ListWebhooksInput(ToolInput):
     'List webhooks'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    campaign: str = Field(default=None, description='Filter by campaign ID')
-    event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person'] = Field(default=None, description='Filter by event type (e.g., email_sent, lead_interested, all_events)')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    campaign: str | None = Field(default=None, description='Filter by campaign ID')
+    event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', None] = Field(default=None, description='Filter by event type (e.g., email_sent, lead_interested, all_events)')
 
 
 class CreateWebhookInput(ToolInput):
@@ -43,7 +43,7 @@ class UpdateWebhookInput(ToolInput):
     id: str = Field(description='The ID of the item to update')
     campaign: str | None = Field(default=None, description='Optional campaign UUID to filter events (null = all campaigns in workspace)')
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
-    target_hook_url: Uri = Field(default=None, description='Target URL to send webhook payloads', pattern='^https?://')
+    target_hook_url: Uri | None = Field(default=None, description='Target URL to send webhook payloads', pattern='^https?://')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
     custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.interest_status (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')

@@ -10,12 +10,12 @@ from ._base import Date, ToolInput
 
 class ListWebhookEventsInput(ToolInput):
     'List webhook events'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    success: bool = Field(default=None, description='Filter by success status')
-    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
-    search: str = Field(default=None, description='Search by exact webhook URL or lead email match')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    success: bool | None = Field(default=None, description='Filter by success status')
+    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    search: str | None = Field(default=None, description='Search by exact webhook URL or lead email match')
 
 
 class GetWebhookEventInput(ToolInput):
@@ -25,11 +25,11 @@ class GetWebhookEventInput(ToolInput):
 
 class GetWebhookEventsSummaryInput(ToolInput):
     'Get webhook events summary'
-    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class GetWebhookEventsSummaryByDateInput(ToolInput):
     'Get webhook events summary by date'
-    from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
+    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
+    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')

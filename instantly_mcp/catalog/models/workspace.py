@@ -20,7 +20,7 @@ class UpdateWorkspaceInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['org_logo_url'])
-    name: str = Field(default=None, description='Name of the workspace')
+    name: str | None = Field(default=None, description='Name of the workspace')
     org_logo_url: str | None = Field(default=None, description='URL to workspace logo')
 
 

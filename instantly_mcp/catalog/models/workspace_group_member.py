@@ -10,8 +10,8 @@ from ._base import ToolInput
 
 class ListWorkspaceGroupMembersInput(ToolInput):
     'List workspace group members'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class CreateWorkspaceGroupMemberInput(ToolInput):

@@ -12,10 +12,10 @@ from ._base import EmailAddress, ToolInput
 
 class ListWorkspaceMembersInput(ToolInput):
     'List workspace members'
-    limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    accepted: bool = Field(default=None, description='Filter workspace members by invitation acceptance status')
-    search: str = Field(default=None, description='Search by name or email')
+    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
+    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    accepted: bool | None = Field(default=None, description='Filter workspace members by invitation acceptance status')
+    search: str | None = Field(default=None, description='Search by name or email')
 
 
 class CreateWorkspaceMemberInput(ToolInput):
@@ -41,7 +41,7 @@ class UpdateWorkspaceMemberInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['nickname'])
     id: str = Field(description='The ID of the item to update')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
-    role: Literal['owner', 'admin', 'editor', 'view', 'client'] = Field(default=None, description='THe role of the workspace member defining their access level')
+    role: Literal['owner', 'admin', 'editor', 'view', 'client', None] = Field(default=None, description='THe role of the workspace member defining their access level')
 
 
 class DeleteWorkspaceMemberInput(ToolInput):
