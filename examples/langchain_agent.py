@@ -18,7 +18,7 @@ from langchain.agents import create_agent
 from langchain_mcp_adapters.client import MultiServerMCPClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import INSTRUCTIONS, PROMPT, server_command, server_env  # noqa: E402
+from _server import INSTRUCTIONS, PROMPT, server_command, server_env
 
 
 def mcp_client() -> MultiServerMCPClient:

@@ -13,7 +13,7 @@ from agents import Agent, Model, RunConfig, Runner
 from agents.mcp import MCPServerStdio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import INSTRUCTIONS, PROMPT, server_command, server_env  # noqa: E402
+from _server import INSTRUCTIONS, PROMPT, server_command, server_env
 
 
 async def run(model: Model | str | None = None, prompt: str = PROMPT, *, tracing: bool = True) -> str:

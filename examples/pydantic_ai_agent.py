@@ -16,7 +16,7 @@ from pydantic_ai.mcp import MCPToolset
 from pydantic_ai.models import Model
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import INSTRUCTIONS, PROMPT, server_command, server_env  # noqa: E402
+from _server import INSTRUCTIONS, PROMPT, server_command, server_env
 
 
 def build_agent(model: Model | str) -> Agent:

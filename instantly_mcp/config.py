@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping, get_args
+from typing import Literal, get_args
 
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"

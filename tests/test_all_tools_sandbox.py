@@ -8,11 +8,12 @@ import re
 
 import anyio
 from jsonschema import Draft202012Validator
+from sandbox.requests_for_spec import build_call
 
+from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.sandbox.spec import get_spec
-from sandbox.requests_for_spec import build_call
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+
 from support.schema_args import arguments_for
 from support.servers import policy_server, sandbox_app, text
 

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 import httpx2
@@ -22,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from instantly_mcp import __version__
+from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.upstream.client import (
     ApiError,
     ApiRequest,
@@ -32,8 +34,8 @@ from instantly_mcp.upstream.client import (
     key_fingerprint,
     parse_retry_after,
 )
-from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.upstream.ratelimit import Limit, RateLimiters
+
 from support.fake_time import FakeTime
 
 pytestmark = pytest.mark.anyio
@@ -336,9 +338,9 @@ async def test_error_body_variants(upstream: Upstream, reply: Reply, error: str,
 
 
 def test_parse_retry_after() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after("1.5") == 1.5
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30.0

@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.policy import GATED_RISKS
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.transport.server import announce_policy, build_runtime
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+
 from support.schema_args import arguments_for
 from support.servers import Clock, Human, answer, policy_server, text
 

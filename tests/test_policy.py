@@ -8,12 +8,13 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from instantly_mcp import cli
-from instantly_mcp.upstream.client import encode_query
+from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import ConfigError, Settings, env_settings
 from instantly_mcp.gates.filter import Scope
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.transport.server import build_runtime
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.upstream.client import encode_query
+
 from support.schema_args import arguments_for
 from support.servers import TEST_KEY, answer, policy_server, sandbox_app, text
 

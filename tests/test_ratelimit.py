@@ -9,6 +9,7 @@ import time
 import pytest
 
 from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, Limit, RateLimiter, RateLimiters
+
 from support.fake_time import FakeTime
 
 pytestmark = pytest.mark.anyio

@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx2
 import pytest
+from sandbox.requests_for_spec import Call, build_call
 from starlette.testclient import TestClient
 
 from instantly_mcp.sandbox import create_app
 from instantly_mcp.sandbox.spec import Operation, get_spec
-from sandbox.requests_for_spec import Call, build_call
 
 pytestmark = pytest.mark.prism
 AUTH = {"Authorization": "Bearer differential-key"}

@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.calls.pipeline import effective_hints, to_mcp_tool
+from instantly_mcp.catalog.operations import load_operations
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS = load_operations()

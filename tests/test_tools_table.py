@@ -9,6 +9,7 @@ import pytest
 
 from instantly_mcp import cli
 from instantly_mcp.catalog.operations import RISK_CLASSES, load_operations
+
 from support.servers import policy_server
 
 pytestmark = pytest.mark.anyio

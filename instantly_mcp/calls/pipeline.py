@@ -14,12 +14,21 @@ from urllib.parse import quote
 import mcp_types as types
 from pydantic import ValidationError
 
-from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
-from instantly_mcp.transport.progress import report_progress
+from instantly_mcp.calls.results import (
+    Shape,
+    compact_json,
+    cut_view,
+    derived_cursor,
+    fitting_items,
+    page_view,
+    select,
+    text_of,
+)
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
+from instantly_mcp.transport.progress import report_progress
+from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
 
 
 def annotations(op: Operation) -> types.ToolAnnotations:

@@ -10,7 +10,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,7 +62,7 @@ class AuditLog:
         duration_ms: float,
     ) -> None:
         line = {
-            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tool": tool,
             "risk": risk,
             "arguments": redact(arguments or {}, self._secrets),

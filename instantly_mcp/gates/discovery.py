@@ -23,10 +23,10 @@ from typing import Any
 
 import mcp_types as types
 
-from instantly_mcp.gates.policy import GATED_RISKS, Policy
-from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.calls.results import compact_json, selectable_fields
 from instantly_mcp.calls.pipeline import effective_hints, error_result, text_result
+from instantly_mcp.calls.results import compact_json, selectable_fields
+from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.gates.policy import GATED_RISKS, Policy
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 DEFAULT_MATCHES = 8
@@ -175,7 +175,7 @@ def summary(op: Operation) -> str:
 # --- search ----------------------------------------------------------------------------------
 
 _STOP = frozenset(
-    "a an the of to for in on at by with and or from my our your all any some this that it its is are be "
+    "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which who want need please can could would should".split()
 )
 # Words agents use for what the tool names call otherwise.

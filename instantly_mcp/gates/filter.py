@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from instantly_mcp.config import ConfigError, Settings
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.config import ConfigError, Settings
 
 WILDCARD = "all"
 SCOPE_ACTIONS = ("read", "create", "update", "delete", WILDCARD)

@@ -17,9 +17,21 @@ import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from instantly_mcp.gates.audit import AuditLog, Decision
-from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
+from instantly_mcp.calls.pipeline import (
+    CURSOR_PAGINATION,
+    InvalidArguments,
+    PreparedCall,
+    error_result,
+    invalid,
+    prepare,
+    send,
+    to_mcp_tool,
+)
+from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
+from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
+from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
     Answer,
@@ -34,12 +46,9 @@ from instantly_mcp.gates.confirm import (
     elicit_request,
     process_secret,
 )
-from instantly_mcp.catalog.shapes import share_shapes
-from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
-from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
-from instantly_mcp.gates.summaries import Lookup, summarize
 from instantly_mcp.gates.filter import build_filter
-from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
+from instantly_mcp.gates.summaries import Lookup, summarize
+from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"

@@ -45,9 +45,9 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from instantly_mcp import __version__
-from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
+from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
 log = logging.getLogger(__name__)

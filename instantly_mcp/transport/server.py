@@ -17,17 +17,17 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning
 
 from instantly_mcp import __version__
-from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
+from instantly_mcp.calls.input_limits import default_limits
+from instantly_mcp.calls.pipeline import error_result
+from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
+from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
-from instantly_mcp.calls.input_limits import default_limits
-from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
-from instantly_mcp.calls.pipeline import error_result
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
@@ -28,10 +28,10 @@ from instantly_mcp import __version__
 from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
+    "DEFAULT_BASE_URL",
     "ApiError",
     "ApiRequest",
     "ApiResponse",
-    "DEFAULT_BASE_URL",
     "InstantlyClient",
     "TransportError",
     "full_jitter",
@@ -217,8 +217,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class InstantlyClient:

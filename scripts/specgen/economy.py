@@ -36,7 +36,7 @@ _FILLER = frozenset(
     optional used use using will should can which with and or from as into per any all item items
     entry entries number return returned requested filter filters filtered field fields
     results result data object string boolean indicating indicates what how do does
-    enum associated address whose current specific existing""".split()
+    enum associated address whose current specific existing""".split()  # noqa: SIM905 (reads as prose)
 )
 # Words a `format` already says.
 _FORMAT_WORDS = {

@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx2
 from mcp import Client
-from support.servers import answer as data, text  # noqa: F401  (re-exported for the reliability tests)
 
-from instantly_mcp.upstream.client import InstantlyClient
 from instantly_mcp.config import Settings
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server
+from instantly_mcp.upstream.client import InstantlyClient
+
+from support.servers import answer as data  # noqa: F401  (re-exported for the reliability tests)
+from support.servers import text  # noqa: F401  (re-exported for the reliability tests)
 
 KEY = "sk-reliability-4b1d7e0c9a5f"
 

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from instantly_mcp.calls.input_limits import InputLimits
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.calls.pipeline import encode_segment
-from support.schema_args import arguments_for
-from support.servers import policy_server, text
+from instantly_mcp.catalog.operations import load_operations
 
 from .harness import served
+from support.schema_args import arguments_for
+from support.servers import policy_server, text
 
 TOOLS = sorted(load_operations())
 CONTROLS = {"dry_run", "confirm_token", "fields", "max_items"}

@@ -17,9 +17,10 @@ import httpx2
 import mcp_types as types
 from mcp import Client
 
-from instantly_mcp.upstream.client import InstantlyClient
 from instantly_mcp.config import Settings
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server
+from instantly_mcp.upstream.client import InstantlyClient
+
 from support.recording import Exchange, RecordingTransport
 
 SANDBOX_URL = "http://sandbox.test"

@@ -94,7 +94,7 @@ def duplicate_campaign(ctx: Context) -> Any:
 def add_variables(ctx: Context) -> Any:
     resource = _resource(ctx)
     campaign = crud.find(ctx.store, resource, ctx.params["id"])
-    variables = {**(campaign.get("custom_variables") or {}), **{name: "" for name in ctx.data["variables"]}}
+    variables = {**(campaign.get("custom_variables") or {}), **dict.fromkeys(ctx.data["variables"], "")}
     return render(crud.update(ctx.store, resource, campaign, {"custom_variables": variables}), ctx.op.success_schema)
 
 
