@@ -67,13 +67,15 @@ async def cell(target: Target, sessions: int, seconds: float) -> tuple[float, in
 
     async def session(index: int) -> None:
         headers = {"X-Instantly-Api-Key": f"bench-key-{index}"} if target.key_per_session else None
-        async with create_mcp_http_client(headers=headers) as http:
-            async with Client(streamable_http_client(target.url, http_client=http), mode="legacy") as client:
-                await client.list_tools()
-                await client.call_tool(*CALL)  # warm
-                started[0] += 1
-                if started[0] == sessions:
-                    ready.set()
+        async with (
+            create_mcp_http_client(headers=headers) as http,
+            Client(streamable_http_client(target.url, http_client=http), mode="legacy") as client,
+        ):
+            await client.list_tools()
+            await client.call_tool(*CALL)  # warm
+            started[0] += 1
+            if started[0] == sessions:
+                ready.set()
                 await ready.wait()
                 deadline = time.monotonic() + seconds
                 while time.monotonic() < deadline:

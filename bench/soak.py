@@ -105,9 +105,9 @@ class Tally:
             if entry.get("fault"):
                 kind = entry["fault"]
                 self.faults[f"{kind} {entry['status']}" if kind in ("status", "html") else kind] += 1
-            if entry["method"] == "POST" and entry["path"] == "/api/v2/block-lists-entries":
-                if not (entry.get("fault") == "status" and entry.get("status") == 429):  # refused unprocessed
-                    self.posts[(entry.get("body") or {}).get("bl_value", "?")] += 1
+            refused = entry.get("fault") == "status" and entry.get("status") == 429  # refused unprocessed
+            if entry["method"] == "POST" and entry["path"] == "/api/v2/block-lists-entries" and not refused:
+                self.posts[(entry.get("body") or {}).get("bl_value", "?")] += 1
 
     @property
     def duplicates(self) -> int:

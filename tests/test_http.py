@@ -41,9 +41,11 @@ async def connect(url: str, *, mode: str = "legacy", headers: dict[str, str] | N
         async with Client(sse_client(url, headers=headers), mode="legacy", **options) as client:
             yield client
         return
-    async with create_mcp_http_client(headers=headers) as http:
-        async with Client(streamable_http_client(url, http_client=http), mode=mode, **options) as client:
-            yield client
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        Client(streamable_http_client(url, http_client=http), mode=mode, **options) as client,
+    ):
+        yield client
 
 
 def first_json(response: httpx2.Response) -> dict:
@@ -142,11 +144,8 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
     keys = {"alpha": "sk-tenant-alpha-5b7d2e0c", "beta": "sk-tenant-beta-9a4f1c3e"}
 
     async def tenant(server, name: str, mode: str) -> list[dict]:
-        pages = []
         async with connect(server.url, mode=mode, headers={"X-Instantly-Api-Key": keys[name]}) as client:
-            for _ in range(5):
-                pages.append(payload(await client.call_tool("list_block_list_entries", {"limit": 2})))
-        return pages
+            return [payload(await client.call_tool("list_block_list_entries", {"limit": 2})) for _ in range(5)]
 
     async def concurrently(server) -> dict[str, list[dict]]:
         results: dict[str, list[dict]] = {}

@@ -135,10 +135,10 @@ def test_risk_classes_of_the_gated_workflows():
 def test_pagination_and_rate_limits_come_from_the_spec():
     assert OPS["list_block_list_entries"].pagination == "cursor"
     assert OPS["list_leads"].pagination == "cursor_body"
-    assert [(l.requests, l.period_s) for l in OPS["list_emails"].rate_limits] == [(20, 60.0)]
-    assert [(l.requests, l.period_s) for l in OPS["send_test_email"].rate_limits] == [(10, 60.0)]
+    assert [(limit.requests, limit.period_s) for limit in OPS["list_emails"].rate_limits] == [(20, 60.0)]
+    assert [(limit.requests, limit.period_s) for limit in OPS["send_test_email"].rate_limits] == [(10, 60.0)]
     google = OPS["initialize_google_oauth"].rate_limits
-    assert [(l.requests, l.period_s) for l in google] == [(75, 60.0)]
+    assert [(limit.requests, limit.period_s) for limit in google] == [(75, 60.0)]
     assert OPS["download_block_list_entries_csv"].response_type == "text/csv"
     limited = sum(1 for op in OPS.values() if op.rate_limits)
     assert limited == 8

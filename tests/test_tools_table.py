@@ -56,7 +56,7 @@ def test_read_only_table_counts_only_reads(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_scopes_and_toolsets_narrow_the_table(capsys: pytest.CaptureFixture[str]) -> None:
-    rows, tail = table(["--scopes", "campaigns:read,leads:all", "--toolsets", "leads,campaigns"], capsys)
+    rows, _ = table(["--scopes", "campaigns:read,leads:all", "--toolsets", "leads,campaigns"], capsys)
     expected = {
         name
         for name, op in OPERATIONS.items()

@@ -82,10 +82,7 @@ def page_view(op: Operation, data: dict[str, Any]) -> dict[str, Any]:
     if not op.pagination:
         return data
     cursor = data.get("next_starting_after")
-    if cursor:
-        hint = f'More items: call {op.name} again with starting_after="{cursor}".'
-    else:
-        hint = "This is the last page."
+    hint = f'More items: call {op.name} again with starting_after="{cursor}".' if cursor else "This is the last page."
     return {**data, "next_starting_after": cursor, "hint": hint}
 
 

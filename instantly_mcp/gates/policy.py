@@ -120,7 +120,7 @@ class Policy:
         """The visible tools as listed: each nested shape spelled out once (listing.py)."""
         visible = self.visible_operations()
         schemas = share_shapes((op.name, self.input_schema(op)) for op in visible)
-        return [to_mcp_tool(op, input_schema=schema) for op, schema in zip(visible, schemas)]
+        return [to_mcp_tool(op, input_schema=schema) for op, schema in zip(visible, schemas, strict=True)]
 
     def input_schema(self, op: Operation) -> dict[str, Any]:
         """The tool's own arguments plus the server's: dry_run and confirm_token where they apply,

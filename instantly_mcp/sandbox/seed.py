@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from instantly_mcp.sandbox import crud
@@ -55,7 +57,7 @@ class DemoMessage(NamedTuple):
     subject: str
     text: str
     unread: int = 0
-    extra: dict[str, Any] = {}
+    extra: Mapping[str, Any] = MappingProxyType({})
 
 
 class DemoThread(NamedTuple):

@@ -334,14 +334,14 @@ def announce_http(settings: Settings) -> None:
 def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     import uvicorn
 
-    options: dict[str, Any] = dict(
-        host=settings.host,
-        port=settings.port,
-        timeout_graceful_shutdown=settings.shutdown_timeout_s,
-        log_level="warning",
-        access_log=False,  # paths carry SSE session ids; never headers, so never keys
-        lifespan="on",
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_s,
+        "log_level": "warning",
+        "access_log": False,  # paths carry SSE session ids; never headers, so never keys
+        "lifespan": "on",
+    }
     if settings.workers > 1:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))

@@ -21,7 +21,7 @@ import time
 import warnings
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any, get_args
 
 import mcp_types as types
@@ -118,10 +118,8 @@ def _connection_of(ctx: Any) -> Any:
 
 async def set_logging_level(ctx: Any, params: types.SetLevelRequestParams) -> types.EmptyResult:
     connection = _connection_of(ctx)
-    try:
+    with suppress(TypeError):  # not weak-referenceable: nothing to remember it on
         _levels[connection] = params.level
-    except TypeError:  # not weak-referenceable: nothing to remember it on
-        pass
     return types.EmptyResult()
 
 

@@ -405,12 +405,12 @@ class InstantlyClient:
 
 def encode_query(query: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Query pairs as Instantly reads them: lists repeat the name, bools are true/false, None is left out."""
-    pairs: list[tuple[str, str]] = []
-    for name, value in query.items():
-        for item in value if isinstance(value, (list, tuple)) else (value,):
-            if item is not None:
-                pairs.append((name, _query_value(item)))
-    return pairs
+    return [
+        (name, _query_value(item))
+        for name, value in query.items()
+        for item in (value if isinstance(value, (list, tuple)) else (value,))
+        if item is not None
+    ]
 
 
 def _query_value(value: Any) -> str:

@@ -58,7 +58,7 @@ _PREAMBLES = (
     re.compile(r"^unique identifier (?:for|of)\s+", re.I),
     re.compile(r"^(the|a|an)\s+", re.I),
 )
-_CLAUSE = re.compile(r"\s*(?:[;:(]|\s[-–—]\s|, (?:e\.g\.|such as|which|where|used|only|if|when)\b)")
+_CLAUSE = re.compile(r"\s*(?:[;:(]|\s[-\u2013\u2014]\s|, (?:e\.g\.|such as|which|where|used|only|if|when)\b)")
 
 
 def stem(word: str) -> str:

@@ -39,9 +39,9 @@ def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
     port = free_port()
     # Its access log goes to a file: a pipe nobody reads fills up and then blocks the server.
     log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "wb") as log:  # the server holds its own copy of the file
+        proc = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)], cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -58,7 +58,6 @@ def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
     sandbox.admin.close()
     proc.terminate()
     proc.wait(10)
-    log.close()
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def child(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     properties = schema.get("properties") or {}
     if name in properties:
         return properties[name]
-    for inner in [schema.get("items")] + list(schema.get("anyOf") or []) + list(schema.get("oneOf") or []):
+    for inner in [schema.get("items"), *(schema.get("anyOf") or []), *(schema.get("oneOf") or [])]:
         if isinstance(inner, dict):
             found = child(inner, name)
             if found is not None:
