@@ -217,7 +217,8 @@ def print_table(rows: list[Row], runs: int, calls: int) -> None:
           "round trips to the same local sandbox; tokens: o200k_base of the compact tools/list JSON as served)")
     for row in rows:
         if row.tokens_without_output_schema != row.list_tokens:
-            print(f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema it declares on every tool")
+            print(f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema "
+                  "it declares on every tool")
 
 
 def main() -> None:

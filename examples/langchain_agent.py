@@ -3,7 +3,8 @@
 langchain-mcp-adapters 0.3 requires mcp<2, so it lives in its own virtualenv, apart from the
 server (which needs mcp 2.3); the two talk over stdio only:
 
-    python -m venv .venv-langchain && .venv-langchain/bin/pip install -r examples/requirements-langchain.txt langchain-openai
+    python -m venv .venv-langchain
+    .venv-langchain/bin/pip install -r examples/requirements-langchain.txt langchain-openai
     OPENAI_API_KEY=... .venv-langchain/bin/python examples/langchain_agent.py
 """
 

@@ -17,7 +17,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox-db", metavar="PATH", help="persist the sandbox workspace to this SQLite file")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per upstream request (default 30)")
     parser.add_argument("--max-result-chars", type=int, metavar="N",
-                        help="cut longer results, saying so and giving the cursor to continue (env INSTANTLY_MAX_RESULT_CHARS; default 20000)")
+                        help="cut longer results, saying so and giving the cursor to continue "
+                        "(env INSTANTLY_MAX_RESULT_CHARS; default 20000)")
     policy = parser.add_argument_group("what the agent may see and do")
     policy.add_argument("--scopes", metavar="LIST", help="granted scopes, e.g. campaigns:read,leads:all (env INSTANTLY_SCOPES; default all:all)")
     policy.add_argument("--toolsets", metavar="LIST", help="only these groups, e.g. campaigns,leads,analytics (env INSTANTLY_TOOLSETS; default all)")
@@ -48,9 +49,11 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
                       help="no per-session state: any replica or worker answers any request (http only; no /sse)")
     http.add_argument("--workers", type=int, default=1, help="worker processes (needs --stateless; default 1)")
     http.add_argument("--allowed-hosts", metavar="LIST",
-                      help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any (env INSTANTLY_MCP_ALLOWED_HOSTS)")
+                      help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any "
+                      "(env INSTANTLY_MCP_ALLOWED_HOSTS)")
     http.add_argument("--allowed-origins", metavar="LIST",
-                      help="browser Origins accepted besides localhost, e.g. https://app.example.com (env INSTANTLY_MCP_ALLOWED_ORIGINS)")
+                      help="browser Origins accepted besides localhost, e.g. https://app.example.com "
+                      "(env INSTANTLY_MCP_ALLOWED_ORIGINS)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
 

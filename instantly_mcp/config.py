@@ -91,7 +91,10 @@ class Settings:
 
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
-        return f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, transport={self.transport!r})"
+        return (
+            f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, "
+            f"transport={self.transport!r})"
+        )
 
     @property
     def discover(self) -> bool:

@@ -426,7 +426,8 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
         "from instantly_mcp.transport.server import build_runtime, build_server\n"
         "settings = Settings(api_key='k')\n"
         "build_server(settings, build_runtime(settings))\n"
-        "print(sorted(m for m in sys.modules if m.startswith('instantly_mcp.catalog.models.') and m != 'instantly_mcp.catalog.models._base'))\n"
+        "models = 'instantly_mcp.catalog.models.'\n"
+        "print(sorted(m for m in sys.modules if m.startswith(models) and m != models + '_base'))\n"
     )
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, env={"PYTHONPATH": str(root)})

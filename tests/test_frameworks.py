@@ -146,7 +146,8 @@ async def main():
         content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
     import mcp
     print(json.dumps({"tools": sorted(set(filter(None, model.tools))), "tool_result": content,
-                      "final": state["messages"][-1].content, "mcp": mcp.__version__ if hasattr(mcp, "__version__") else None}))
+                      "final": state["messages"][-1].content,
+                      "mcp": mcp.__version__ if hasattr(mcp, "__version__") else None}))
 
 asyncio.run(main())
 # run() itself is the example's entry point; check it too, with a fresh script

@@ -43,7 +43,7 @@ NOT_APPLICABLE = {
     "tools-call-with-logging": "fixture tool test_tool_with_logging (our log messages are tested in test_http.py)",
     "tools-call-with-progress": "fixture tool test_tool_with_progress (our progress is tested in test_http.py)",
     "tools-call-sampling": "fixture tool test_sampling; the server never asks the client's model",
-    "tools-call-elicitation": "fixture tool test_elicitation (our confirmation elicitation is tested in test_policy.py)",
+    "tools-call-elicitation": "fixture tool test_elicitation (our confirmation elicitation: test_policy.py)",
     "elicitation-sep1034-defaults": "fixture tool test_elicitation_sep1034_defaults",
     "elicitation-sep1330-enums": "fixture tool test_elicitation_sep1330_enums",
     "json-schema-2020-12": "fixture tool json_schema_2020_12_tool",

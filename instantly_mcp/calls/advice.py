@@ -94,7 +94,10 @@ def _advice(err: ApiError, tool: str, required_scopes: Sequence[str]) -> str:
     if status == 404:
         return "Check the id (use the list tool to find it); the resource may not exist or may have been deleted."
     if status == 409:
-        return "Conflict: the resource already exists or is in a state that does not allow this; fetch its current state before trying again."
+        return (
+            "Conflict: the resource already exists or is in a state that does not allow this; "
+            "fetch its current state before trying again."
+        )
     if status in (400, 422):
         return f"The request was rejected as invalid: fix the named field and call {tool} again."
     if status == 413:

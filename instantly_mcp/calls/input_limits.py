@@ -86,7 +86,8 @@ class InputLimits:
             largest = max(sizes, key=sizes.__getitem__)
             raise InputTooLarge(
                 f"{_shown(largest)}: the arguments come to {total} bytes as JSON ({_shown(largest)} alone "
-                f"{sizes[largest]}), more than the {self.max_total_bytes} allowed in one call; send fewer items per call"
+                f"{sizes[largest]}), more than the {self.max_total_bytes} allowed in one call; "
+                "send fewer items per call"
             )
 
     def _check_string(self, path: str, value: Any, what: str) -> None:
@@ -105,5 +106,6 @@ def _json_bytes(value: Any) -> int:
 
 @cache
 def default_limits() -> InputLimits:
-    """The limits from the environment (INSTANTLY_MCP_MAX_*), read once; ConfigError when one is not a positive integer."""
+    """The limits from the environment (INSTANTLY_MCP_MAX_*), read once; ConfigError when one is not
+    a positive integer."""
     return InputLimits.from_env()

@@ -154,7 +154,10 @@ def text_of(op: Operation, data: Any, shape: Shape) -> str:
     if len(text) <= shape.max_chars:
         return text
     if isinstance(data, list):
-        note = f"\nTruncated: {{kept}} of {len(data)} elements shown, to stay under the result size limit{_fields_advice(op, shape)}."
+        note = (
+            f"\nTruncated: {{kept}} of {len(data)} elements shown, "
+            f"to stay under the result size limit{_fields_advice(op, shape)}."
+        )
         kept = _fitting(data, lambda n: len(compact_json(data[:n])) + len(note) + 8, shape.max_chars)
         return compact_json(data[:kept]) + note.format(kept=kept)
     if isinstance(data, dict):

@@ -114,7 +114,8 @@ def parse_grants(texts: Iterable[str], operations: Mapping[str, Operation]) -> t
             unknown.append(text)
     if unknown:
         raise ConfigError(
-            f"unknown scopes in --scopes / INSTANTLY_SCOPES: {', '.join(unknown)}. Valid scopes are resource:action with "
+            f"unknown scopes in --scopes / INSTANTLY_SCOPES: {', '.join(unknown)}. "
+            "Valid scopes are resource:action with "
             f"action one of {', '.join(SCOPE_ACTIONS)} and resource one of {', '.join(sorted(resources))} "
             "(all is the wildcard)"
         )

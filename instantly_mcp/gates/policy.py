@@ -67,7 +67,8 @@ MAX_ITEMS_PROPERTY = {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS_LIMI
 SERVER_ARGUMENTS = (
     "dry_run=true validates and returns the request without sending it. "
     'fields="id,name" keeps only those top-level fields of the result (of each item, for lists). '
-    f"max_items=N (up to {MAX_ITEMS_LIMIT}) follows next_starting_after until N items and returns the cursor to resume. "
+    f"max_items=N (up to {MAX_ITEMS_LIMIT}) follows next_starting_after until N items "
+    "and returns the cursor to resume. "
     "confirm_token comes from a confirmation_required answer; pass it only after the user agreed. "
     "Long results are cut, with the cursor to continue. "
     'A field described "One of N values" takes a fixed list; a wrong value is answered with the whole list.'
@@ -277,7 +278,8 @@ class Policy:
         body = {
             "status": status,
             "sent": False,
-            "message": f"The user {status} {call.op.name}; nothing was sent to Instantly. Do not retry unless the user asks.",
+            "message": f"The user {status} {call.op.name}; nothing was sent to Instantly. "
+            "Do not retry unless the user asks.",
         }
         return Outcome(json_result(body), "declined")
 

@@ -204,7 +204,8 @@ class Api:
 
 def _admin_routes(sandbox: Sandbox) -> list[Route]:
     async def requests_log(request: Request) -> Response:
-        """GET: the log; GET ?drain=true: the log, emptied in the same step (so long runs lose no entry); DELETE: empty it."""
+        """GET: the log; GET ?drain=true: the log, emptied in the same step (so long runs lose no entry);
+        DELETE: empty it."""
         if request.method == "DELETE" or request.query_params.get("drain") == "true":
             entries = sandbox.clear_log(forget_under_way=request.method == "DELETE")
         else:

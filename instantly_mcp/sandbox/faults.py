@@ -96,7 +96,10 @@ def fault_response(rule: FaultRule) -> Response:
         return Response(_MALFORMED_JSON, status_code=status, media_type="application/json")
     if rule.kind == "html":
         title = f"{status} {error_body(status, '')['error']}"
-        page = f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center><hr><center>cloudflare</center></body></html>"
+        page = (
+            f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center>"
+            "<hr><center>cloudflare</center></body></html>"
+        )
         return Response(page, status_code=status, media_type="text/html")
     headers = {}
     if rule.retry_after is not None:

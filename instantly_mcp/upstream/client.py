@@ -372,7 +372,8 @@ class InstantlyClient:
         attempt: int,
         remaining: float,
     ) -> ApiResponse:
-        """One HTTP exchange, cut short when the call's deadline comes; every failure becomes ApiError or TransportError."""
+        """One HTTP exchange, cut short when the call's deadline comes; every failure becomes ApiError
+        or TransportError."""
 
         def failed(reason: str, *, transient: bool = True) -> TransportError:
             return TransportError(reason, may_have_been_sent=True, transient=transient, attempts=attempt, retry_safe=req.retry_safe)
@@ -394,7 +395,10 @@ class InstantlyClient:
         if not response.is_success:
             raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
         if _media_type(content_type) == "text/html":
-            reason = f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({_text_summary(response.text)[:200]})"
+            reason = (
+                f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON "
+                f"({_text_summary(response.text)[:200]})"
+            )
             raise failed(_redact(reason, key))
         try:
             data = _success_data(response)

@@ -14,7 +14,7 @@ _FORMAT_VALUES = {
 }
 _PATTERN_VALUES = {
     r"^([01][0-9]|2[0-3]):([0-5][0-9])$": "09:30",
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "0b5c2f9e-6a1d-4c3b-9f1e-2d7a8b9c0d1e",
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": _FORMAT_VALUES["uuid"],
     r"^\s*\S+\.[a-zA-Z]{2,}\s*$": "example.com",
     r"^https?://": "https://example.com",
     r"^rule-(0|[1-9][0-9]*)$": "rule-1",

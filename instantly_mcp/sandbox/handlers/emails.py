@@ -150,7 +150,10 @@ def forward(ctx: Context) -> Any:
     body = dict(ctx.data.get("body") or {})
     if ctx.data.get("include_original_body"):
         quoted = original.get("body", {}).get("html") or html.escape(original.get("body", {}).get("text", ""))
-        header = f"---------- Forwarded message ---------<br/>From: {original.get('from_address_email')}<br/>Subject: {original.get('subject')}<br/><br/>"
+        header = (
+            f"---------- Forwarded message ---------<br/>From: {original.get('from_address_email')}"
+            f"<br/>Subject: {original.get('subject')}<br/><br/>"
+        )
         body["html"] = (body.get("html") or html.escape(body.get("text", ""))) + "<br/><br/>" + header + quoted
     email = _outgoing(ctx, original, ctx.data["to_address_email_list"], new_id(), body)
     return render(email, ctx.op.success_schema)
