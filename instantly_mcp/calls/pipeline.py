@@ -28,10 +28,11 @@ from instantly_mcp.calls.results import (
 )
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.transport.progress import report_progress
-from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
+from instantly_mcp.upstream.client import ApiError, ApiRequest, TransportError
+from instantly_mcp.upstream.requester import Requester
 
 
-def annotations(op: Operation) -> types.ToolAnnotations:
+def tool_annotations(op: Operation) -> types.ToolAnnotations:
     """Hints consistent with the risk class; outbound counts as destructive because mail sent
     or money spent cannot be taken back.
 
@@ -66,7 +67,7 @@ def to_mcp_tool(op: Operation, input_schema: dict[str, Any] | None = None) -> ty
         title=op.title,
         description=op.description,
         input_schema=input_schema or op.input_schema,
-        annotations=annotations(op),
+        annotations=tool_annotations(op),
     )
 
 
@@ -151,7 +152,7 @@ def expected(schema: dict[str, Any]) -> str:
         values = schema["enum"]
         shown = ", ".join(json.dumps(v) for v in values[:12])
         return f"one of {shown}" + (f" … ({len(values)} values)" if len(values) > 12 else "")
-    kind = schema.get("type", "any value")
+    kind: str | list[str] = schema.get("type", "any value")
     kind = " or ".join(kind) if isinstance(kind, list) else kind
     if kind == "array" and isinstance(schema.get("items"), dict):
         kind = f"array of {expected(schema['items'])}"
@@ -159,7 +160,7 @@ def expected(schema: dict[str, Any]) -> str:
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
-async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
+async def send(call: PreparedCall, client: Requester, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
     if call.op.pagination in CURSOR_PAGINATION:
@@ -196,7 +197,7 @@ class Page:
     end: Any
 
 
-async def send_list(call: PreparedCall, client: InstantlyClient, shape: Shape) -> tuple[types.CallToolResult, int | None]:
+async def send_list(call: PreparedCall, client: Requester, shape: Shape) -> tuple[types.CallToolResult, int | None]:
     """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
     items or the last page. Each page goes through the client like any call (rate limiter,
     retries); the last page asks for exactly what is still wanted, so its cursor resumes right
@@ -239,7 +240,7 @@ def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiReque
     return build_request(call.op, arguments)
 
 
-async def follow_pages(call: PreparedCall, client: InstantlyClient, wanted: int, pages: list[Page]) -> str | None:
+async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages: list[Page]) -> str | None:
     """Fetch pages after the first until `wanted` items; a failure after the first page stops
     the walk and is reported next to the items so far (and their cursor)."""
     count = len(pages[0].items)
@@ -254,12 +255,13 @@ async def follow_pages(call: PreparedCall, client: InstantlyClient, wanted: int,
             reason = failure(call.op, err)[0].content[0]
             return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
         data = response.data if isinstance(response.data, dict) else {}
-        items = data.get("items") if isinstance(data.get("items"), list) else []
+        items = data.get("items")
+        items = items if isinstance(items, list) else []
         pages.append(Page(last.end, count, items, data.get("next_starting_after")))
         count += len(items)
 
 
-async def resume_after(call: PreparedCall, client: InstantlyClient, pages: list[Page], kept: int) -> Any:
+async def resume_after(call: PreparedCall, client: Requester, pages: list[Page], kept: int) -> Any:
     """The cursor after item number `kept`: a page's own cursor at a page boundary, else the same
     field of the last kept item that the page's cursor comes from, else asked of Instantly by
     fetching that page again with limit = the items kept of it (a read; the cursor it answers

@@ -65,7 +65,10 @@ def is_list_result(data: Any) -> bool:
 def select(data: Any, fields: tuple[str, ...] | None) -> Any:
     if not fields:
         return data
-    keep = lambda record: {k: record[k] for k in fields if k in record} if isinstance(record, dict) else record  # noqa: E731
+
+    def keep(record: Any) -> Any:
+        return {k: record[k] for k in fields if k in record} if isinstance(record, dict) else record
+
     if is_list_result(data):
         return {**data, "items": [keep(item) for item in data["items"]]}
     if isinstance(data, list):

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from instantly_mcp.catalog.paths import tool_specs_dir
 from instantly_mcp.upstream.ratelimit import Limit
@@ -66,7 +66,7 @@ class Operation:
 @cache
 def _import_model(ref: str) -> type[ToolInput]:
     module, name = ref.split(":")
-    return getattr(importlib.import_module(module), name)
+    return cast("type[ToolInput]", getattr(importlib.import_module(module), name))
 
 
 def _operation(entry: dict[str, Any]) -> Operation:

@@ -48,7 +48,8 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.summaries import Lookup, summarize
-from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
+from instantly_mcp.upstream.client import ApiError, TransportError, encode_query
+from instantly_mcp.upstream.requester import Requester
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"
@@ -144,7 +145,7 @@ class Policy:
         caller: Caller,
         op: Operation,
         arguments: dict[str, Any] | None,
-        client: InstantlyClient,
+        client: Requester,
         fingerprint: str,
     ) -> types.CallToolResult | types.InputRequiredResult:
         started = time.perf_counter()
@@ -165,7 +166,7 @@ class Policy:
         caller: Caller,
         op: Operation,
         arguments: dict[str, Any] | None,
-        client: InstantlyClient,
+        client: Requester,
         fingerprint: str,
     ) -> Outcome:
         refusal = self.filter.refusal(op)
@@ -223,7 +224,7 @@ class Policy:
         return tuple(dict.fromkeys(fields)) or None
 
     async def confirm(
-        self, caller: Caller, call: PreparedCall, token: str | None, client: InstantlyClient, fingerprint: str
+        self, caller: Caller, call: PreparedCall, token: str | None, client: Requester, fingerprint: str
     ) -> Outcome | None:
         """None lets the call through; an Outcome stops it (asked, declined or refused)."""
         op = call.op
@@ -283,7 +284,7 @@ class Policy:
         }
         return Outcome(json_result(body), "declined")
 
-    def lookup(self, client: InstantlyClient) -> Lookup:
+    def lookup(self, client: Requester) -> Lookup:
         """Read-only calls for the summary, only where the granted scopes allow them, so a summary
         never shows the agent what it could not read itself."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from instantly_mcp.sandbox.resources import Resource, Resources, list_item_schema
 from instantly_mcp.sandbox.spec import Operation
@@ -63,4 +63,4 @@ class Context:
 
     @property
     def workspace_id(self) -> str:
-        return self.workspace["id"]
+        return cast(str, self.workspace["id"])

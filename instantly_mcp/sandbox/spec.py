@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from instantly_mcp.catalog.paths import openapi_path
@@ -24,13 +24,13 @@ _REF_PREFIX = "#/components/schemas/"
 @cache
 def load_spec() -> dict[str, Any]:
     with open(openapi_path(), encoding="utf-8") as handle:
-        return json.load(handle)
+        return cast(dict[str, Any], json.load(handle))
 
 
 @cache
 def component(name: str) -> dict[str, Any]:
     """A components.schemas entry with its own `$ref`s inlined (the spec has no ref cycles)."""
-    return resolve(load_spec()["components"]["schemas"][name])
+    return cast(dict[str, Any], resolve(load_spec()["components"]["schemas"][name]))
 
 
 def resolve(schema: Any) -> Any:
@@ -49,9 +49,8 @@ def resolve(schema: Any) -> Any:
 
 def ref_name(schema: Any) -> str | None:
     """The component name when `schema` is a bare `$ref` (before resolution)."""
-    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        return schema["$ref"].removeprefix(_REF_PREFIX)
-    return None
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    return ref.removeprefix(_REF_PREFIX) if isinstance(ref, str) else None
 
 
 def split_path(path: str) -> tuple[str, ...]:

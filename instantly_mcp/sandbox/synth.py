@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 
@@ -227,7 +227,7 @@ class Synthesizer:
         for candidate in candidates:
             if isinstance(candidate, str) and is_valid(candidate, schema):
                 return candidate
-        return candidates[0]
+        return cast(str, candidates[0])
 
     def _number(self, schema: dict[str, Any], kind: str) -> int | float:
         example = _example(schema)

@@ -7,10 +7,11 @@ Validators are compiled lazily per operation and cached; messages follow ajv's w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlparse
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -94,18 +95,19 @@ def _object_schema(params: list[dict[str, Any]]) -> dict[str, Any]:
 def _ajv_message(error: ValidationError) -> tuple[list[Any], str]:
     """(instance path, ajv-worded message) for one jsonschema error."""
     path = list(error.absolute_path)
-    value = error.validator_value
-    keyword = error.validator
-    instance = error.instance
+    value: Any = error.validator_value
+    keyword = cast(str, error.validator)
+    instance: Any = error.instance
+    schema: Any = error.schema
     if keyword == "required":
         missing = next((name for name in value if isinstance(instance, dict) and name not in instance), value[0])
         return path, f"must have required property '{missing}'"
     if keyword == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+        known = set(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
         extras = [k for k in instance if k not in known and not any(p.search(k) for p in patterns)]
         return path, "must NOT have additional properties: " + ", ".join(f"'{k}'" for k in extras)
-    messages = {
+    messages: dict[str, Callable[[], str]] = {
         "type": lambda: "must be " + (",".join(value) if isinstance(value, list) else str(value)),
         "enum": lambda: "must be equal to one of the allowed values",
         "const": lambda: "must be equal to constant",
@@ -132,7 +134,7 @@ def _ajv_message(error: ValidationError) -> tuple[list[Any], str]:
 
 def _first_error(errors: Any) -> ValidationError | None:
     """The error ajv (allErrors: false) reports first; for anyOf/oneOf, the first branch's error."""
-    error = best_match(errors)
+    error: ValidationError | None = best_match(errors)
     while error is not None and error.validator in ("anyOf", "oneOf") and error.context:
         first_branch = min(e.relative_schema_path[0] for e in error.context)
         error = best_match(e for e in error.context if e.relative_schema_path[0] == first_branch)

@@ -29,6 +29,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from instantly_mcp.upstream.client import ApiError, ApiRequest, ApiResponse, TransportError
+from instantly_mcp.upstream.requester import Requester
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ async def report_progress(ctx: Any, done: float, total: float | None = None, mes
 class TrackedClient:
     """The call's view of the client: every upstream request is counted, reported and logged."""
 
-    def __init__(self, inner: Any, reporter: Reporter) -> None:
+    def __init__(self, inner: Requester, reporter: Reporter) -> None:
         self._inner = inner
         self._reporter = reporter
 

@@ -381,7 +381,7 @@ class InstantlyClient:
         self.in_flight += 1
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                response = await self._http.request(req.method, url, params=params, headers=headers, content=content)
+                response = await self._http.request(req.method, url, params=tuple(params), headers=headers, content=content)
         except TimeoutError:
             raise failed(f"no answer within the {self._deadline_s:g} s deadline for the whole call") from None
         except httpx2.HTTPError as exc:

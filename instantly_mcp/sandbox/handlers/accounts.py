@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,7 @@ _PROVIDERS = {
     "initGoogleOAuth": (2, "google", "https://accounts.google.com/o/oauth2/v2/auth"),
     "initMicrosoftOAuth": (3, "microsoft", "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"),
 }
-_LIST_FILTERS = {
+_LIST_FILTERS: dict[str, Callable[[Entity], bool]] = {
     "ACC_FILTER_PAUSED": lambda a: a.get("status") == PAUSED,
     "ACC_FILTER_ERROR": lambda a: (a.get("status") or 0) < 0,
     "ACC_FILTER_NO_CTD": lambda a: not a.get("tracking_domain_name"),

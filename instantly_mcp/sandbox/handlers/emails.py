@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, EMAILS, LEADS, Context
@@ -29,7 +30,7 @@ def _csv(value: str | None) -> list[str]:
 
 def _text_of(body: dict[str, Any]) -> str:
     if body.get("text"):
-        return body["text"]
+        return cast(str, body["text"])
     return html.unescape(re.sub(r"<br\s*/?>", "\n", re.sub(r"<(?!br)[^>]+>", "", body.get("html", ""))))
 
 
@@ -43,7 +44,7 @@ def _filtered(ctx: Context) -> list[Entity]:
         emails = crud.search(
             emails, search, ("lead", "subject", "from_address_email", "to_address_email_list", "content_preview")
         )
-    checks = {
+    checks: dict[str, Callable[[Entity, Any], bool]] = {
         "campaign_id": lambda e, v: e.get("campaign_id") == v,
         "list_id": lambda e, v: e.get("list_id") == v,
         "i_status": lambda e, v: e.get("i_status") == v,

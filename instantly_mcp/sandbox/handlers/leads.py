@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from instantly_mcp.sandbox import crud
@@ -27,7 +28,7 @@ _PAYLOAD_NAMES = {
     "personalization": "personalization",
 }
 # Lead filters of POST /leads/list (and the bulk operations sharing its selection).
-_FILTERS = {
+_FILTERS: dict[str, Callable[[Entity], bool]] = {
     "FILTER_VAL_CONTACTED": lambda lead: lead.get("timestamp_last_contact") is not None,
     "FILTER_VAL_NOT_CONTACTED": lambda lead: lead.get("timestamp_last_contact") is None,
     "FILTER_VAL_ACTIVE": lambda lead: lead.get("status") == 1,
