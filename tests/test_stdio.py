@@ -73,7 +73,6 @@ def test_every_seed_entity_is_served() -> None:
 
 def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) -> None:
     key = "sk-test-do-not-leak-5f3a9c"
-    errlog = (tmp_path / "stderr.txt").open("w+")
 
     async def run():
         params = server_params(INSTANTLY_API_KEY=key, INSTANTLY_BASE_URL=sandbox.url + "/api/v2/")
@@ -82,9 +81,10 @@ def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) ->
             missing = await client.call_tool("get_campaign", {"id": "no-such-campaign"})
             return ok, missing
 
-    ok, missing = anyio.run(run)
-    errlog.seek(0)
-    stderr = errlog.read()
+    with (tmp_path / "stderr.txt").open("w+") as errlog:
+        ok, missing = anyio.run(run)
+        errlog.seek(0)
+        stderr = errlog.read()
     assert "using the Instantly API at" in stderr and "SANDBOX" not in stderr
     assert not ok.is_error, ok.content[0].text
     assert missing.is_error and "404" in missing.content[0].text
