@@ -96,5 +96,9 @@ def test_the_schema_drops_only_the_null_added_for_the_default() -> None:
     optional = _Optional.model_json_schema()["properties"]
     assert optional["order"] == {"default": None, "enum": ["a", "b"], "title": "Order", "type": "string"}
     assert optional["count"] == {
-        "default": None, "description": "how many", "minimum": 1, "title": "Count", "type": "integer"
+        "default": None,
+        "description": "how many",
+        "minimum": 1,
+        "title": "Count",
+        "type": "integer",
     }
