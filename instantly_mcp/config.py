@@ -16,6 +16,8 @@ TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "elicit", "token", "off"]
 DISCOVER = "discover"
+CODE = "code"
+MODES = (DISCOVER, CODE)
 MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
@@ -50,14 +52,22 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     shutdown_timeout_s: float = 30.0
+    # --tools code: limits per run_code script (see codemode/runner.py)
+    code_timeout_s: float = 30.0
+    code_memory_mb: int = 64
+    code_max_calls: int = 200
+    code_max_depth: int = 200
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
             raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
         if self.max_result_chars < MIN_RESULT_CHARS:
             raise ConfigError(f"--max-result-chars must be at least {MIN_RESULT_CHARS}, got {self.max_result_chars}")
-        if DISCOVER in self.tools and len(self.tools) > 1:
-            raise ConfigError(f"--tools {DISCOVER} stands alone; narrow discover mode with --toolsets, --scopes or --read-only")
+        for mode in MODES:
+            if mode in self.tools and len(self.tools) > 1:
+                raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
+        if min(self.code_timeout_s, self.code_memory_mb, self.code_max_calls, self.code_max_depth) <= 0:
+            raise ConfigError("--code-timeout, --code-memory-mb, --code-max-calls and --code-max-depth must be above 0")
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         self._check_hosting()
@@ -102,9 +112,14 @@ class Settings:
         return self.tools == (DISCOVER,)
 
     @property
+    def code(self) -> bool:
+        """--tools code: list search_tools, describe_tool and run_code (scripts call the others)."""
+        return self.tools == (CODE,)
+
+    @property
     def tool_names(self) -> tuple[str, ...]:
-        """The --tools allow-list (empty: no allow-list, which discover mode also means)."""
-        return () if self.discover else self.tools
+        """The --tools allow-list (empty: no allow-list, which discover and code mode also mean)."""
+        return () if self.discover or self.code else self.tools
 
     @property
     def uses_sandbox(self) -> bool:
@@ -133,6 +148,9 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["tools"] = split_list(env["INSTANTLY_TOOLS"])
     if env.get("INSTANTLY_MAX_RESULT_CHARS"):
         values["max_result_chars"] = env_int("INSTANTLY_MAX_RESULT_CHARS", env["INSTANTLY_MAX_RESULT_CHARS"])
+    for name, key, kind in CODE_ENV:
+        if env.get(name):
+            values[key] = env_number(name, env[name], kind)
     if env.get("INSTANTLY_READ_ONLY"):
         values["read_only"] = env_flag("INSTANTLY_READ_ONLY", env["INSTANTLY_READ_ONLY"])
     if env.get("INSTANTLY_CONFIRM"):
@@ -148,6 +166,23 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
         values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values
+
+
+CODE_ENV: tuple[tuple[str, str, type[int] | type[float]], ...] = (
+    ("INSTANTLY_CODE_TIMEOUT", "code_timeout_s", float),
+    ("INSTANTLY_CODE_MEMORY_MB", "code_memory_mb", int),
+    ("INSTANTLY_CODE_MAX_CALLS", "code_max_calls", int),
+    ("INSTANTLY_CODE_MAX_DEPTH", "code_max_depth", int),
+)
+
+
+def env_number(name: str, value: str, kind: type[int] | type[float]) -> int | float:
+    if kind is int:
+        return env_int(name, value)
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
 
 
 def is_loopback(host: str) -> bool:

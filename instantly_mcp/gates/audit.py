@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from instantly_mcp.config import ConfigError
 
-Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid"]
+Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "ran", "stopped"]
 
 MASK = "***"
 MIN_SECRET_CHARS = 8
@@ -60,7 +60,9 @@ class AuditLog:
         decision: Decision,
         status: int | None,
         duration_ms: float,
+        script: str | None = None,
     ) -> None:
+        """`script` is the sha256 of the run_code script that made the call, or of the script itself."""
         line = {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tool": tool,
@@ -70,6 +72,8 @@ class AuditLog:
             "status": status,
             "duration_ms": round(duration_ms, 1),
         }
+        if script is not None:
+            line["script_sha256"] = script
         text = json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:

@@ -8,7 +8,7 @@ only then sends; every non-read call leaves one audit line (audit.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -57,6 +57,7 @@ CONFIRM_TOKEN = "confirm_token"
 FIELDS = "fields"
 MAX_ITEMS = "max_items"
 LOOKUP_TIMEOUT_S = 10.0
+SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own output is cut for the agent
 
 # The arguments the server adds to tools. They recur in up to 125 tool definitions, so their
 # meaning is stated once, in the server instructions (SERVER_ARGUMENTS), and the schemas carry
@@ -147,10 +148,14 @@ class Policy:
         arguments: dict[str, Any] | None,
         client: Requester,
         fingerprint: str,
+        *,
+        script: str | None = None,
     ) -> types.CallToolResult | types.InputRequiredResult:
+        """`script` is the sha256 of the run_code script making the call: its gated calls ask a
+        person through `approve`, never through a token, and its audit lines carry the hash."""
         started = time.perf_counter()
-        outcome = await self.decide(caller, op, arguments, client, fingerprint)
-        if self.audit is not None and op.risk != "read":
+        outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script)
+        if self.audit is not None and (op.risk != "read" or script is not None):
             self.audit.record(
                 tool=op.name,
                 risk=op.risk,
@@ -158,6 +163,7 @@ class Policy:
                 decision=outcome.decision,
                 status=outcome.status,
                 duration_ms=(time.perf_counter() - started) * 1000,
+                script=script,
             )
         return outcome.result
 
@@ -168,6 +174,8 @@ class Policy:
         arguments: dict[str, Any] | None,
         client: Requester,
         fingerprint: str,
+        *,
+        script: str | None = None,
     ) -> Outcome:
         refusal = self.filter.refusal(op)
         if refusal is not None:
@@ -180,10 +188,14 @@ class Policy:
         if controls.dry_run:
             return Outcome(dry_run_result(call, gated=self.is_gated(op)), "dry_run")
         if self.is_gated(op):
-            stop = await self.confirm(caller, call, controls.token, client, fingerprint)
+            if script is not None:
+                stop = await self.approve(caller, [call], client)
+            else:
+                stop = await self.confirm(caller, call, controls.token, client, fingerprint)
             if stop is not None:
                 return stop
-        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars)
+        max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
+        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars)
         result, status = await send(call, client, shape=shape)
         return Outcome(result, "sent", status)
 
@@ -257,6 +269,29 @@ class Policy:
         except MCPError as exc:
             return Outcome(error_result(f"Could not ask the user to confirm {op.name} ({exc}). Nothing was sent."), "refused")
         return self.answered(call, answer)
+
+    async def approve(self, caller: Caller, calls: Sequence[PreparedCall], client: Requester) -> Outcome | None:
+        """Get a person's approval for these gated calls, each named: the one way code mode asks.
+
+        None lets them through. Today the person is asked by form elicitation while the request
+        waits; a channel that answers only on a retry (tokens, InputRequiredResult) cannot resume
+        a running script, so it is refused here rather than handed to the agent.
+        """
+        names = ", ".join(c.op.name for c in calls)
+        if channel_for("elicit", caller) != "inline":
+            message = (
+                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation "
+                "while it runs, which this client does not offer. Nothing was sent."
+            )
+            return Outcome(error_result(message), "refused")
+        summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+        question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        try:
+            answer = answer_of(await caller.elicit(question))
+        except MCPError as exc:
+            message = f"Could not ask the user to approve {names} ({exc}). Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        return self.answered(calls[0], answer)
 
     def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:

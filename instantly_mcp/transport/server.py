@@ -20,6 +20,8 @@ from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
+from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
@@ -48,6 +50,7 @@ class Runtime:
     key_fingerprint: str
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
+    code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -113,10 +116,11 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock)
     discovery = Discovery(policy) if settings.discover else None
-    tools = discovery.tools() if discovery is not None else policy.tools()
+    code = CodeMode(policy, settings) if settings.code else None
+    tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery)
+                   discovery=discovery, code=code)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -147,6 +151,8 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             if owns_client and runtime.client is not None:
                 await runtime.client.aclose()
                 runtime.client = None
+            if runtime.code is not None:
+                await runtime.code.runner.aclose()
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=runtime.tools)
@@ -155,17 +161,28 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
         op, arguments = runtime.operations.get(params.name), params.arguments
+        script: Script | None = None
+        if runtime.code is not None:  # search/describe answer here; run_code runs below with the caller and client
+            routed_code = runtime.code.route(params.name, params.arguments)
+            if isinstance(routed_code, types.CallToolResult):
+                return routed_code
+            script = routed_code
         if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
             routed = runtime.discovery.route(params.name, params.arguments)
             if isinstance(routed, types.CallToolResult):
                 return routed
             op, arguments = routed
-        if op is None:
+        if op is None and script is None:
             return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
         async with tracked_call(ctx, tenant.client) as client:
+            if script is not None and runtime.code is not None:
+                caller = caller_of(ctx, params)
+                return await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller, client=client,
+                                                     fingerprint=tenant.fingerprint)
+            assert op is not None
             return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
@@ -174,7 +191,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
-            instructions=INSTRUCTIONS,
+            instructions=CODE_INSTRUCTIONS if settings.code else INSTRUCTIONS,
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,

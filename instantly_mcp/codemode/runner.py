@@ -1,0 +1,226 @@
+"""run_code: one agent script in a pydantic-monty worker, its calls sent through the policy.
+
+The script sees one module, `instantly`, holding an async function per visible operation; each
+call goes through `Policy.call` (filter, validation, dry run, approval, rate limiter, audit) exactly
+like a tool call. The worker has no filesystem, network or environment; Monty enforces memory,
+recursion and execution time inside it, the host enforces wall time and the API-call budget, and
+a worker that dies is replaced by the pool while this request reports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import mcp_types as types
+import pydantic_monty as monty
+
+from instantly_mcp.calls.pipeline import error_result, text_result
+from instantly_mcp.calls.results import cut_text
+from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.config import Settings
+from instantly_mcp.gates.confirm import Caller
+from instantly_mcp.gates.policy import CONFIRM_TOKEN, DRY_RUN, Policy
+from instantly_mcp.upstream.requester import Requester
+
+MODULE = "instantly"
+SCRIPT_NAME = "script.py"
+WORKERS = 2
+OUTPUT_BYTES_FACTOR = 4  # print output kept before cutting: a few times what may be returned
+
+
+@dataclass(frozen=True)
+class CodeLimits:
+    wall_s: float = 30.0
+    memory_mb: int = 64
+    max_calls: int = 200
+    max_depth: int = 200
+    output_chars: int = 20_000
+
+    @classmethod
+    def of(cls, settings: Settings) -> CodeLimits:
+        return cls(
+            settings.code_timeout_s,
+            settings.code_memory_mb,
+            settings.code_max_calls,
+            settings.code_max_depth,
+            settings.max_result_chars,
+        )
+
+    def monty(self) -> monty.ResourceLimits:
+        return {
+            "max_feed_duration_secs": self.wall_s,
+            "max_memory": self.memory_mb * 1024 * 1024,
+            "max_recursion_depth": self.max_depth,
+            "max_suspensions": self.max_calls + 50,
+        }
+
+
+class LimitReached(Exception):
+    """Raised into the script; `Run.stopped` keeps it even if the script catches it."""
+
+
+@dataclass
+class Run:
+    """One script's bookkeeping: its hash and every call it made, in order."""
+
+    sha256: str
+    dry_run: bool
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str | None = None
+
+    def sent(self) -> str:
+        done = [f"{name} ({outcome})" for name, outcome in self.calls]
+        return "; ".join(done) if done else "nothing"
+
+
+Invoke = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Runner:
+    policy: Policy
+    limits: CodeLimits
+    stubs: str
+    _pool: monty.AsyncMonty | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _lock: anyio.Lock = field(default_factory=anyio.Lock)
+
+    async def pool(self) -> monty.AsyncMonty:
+        async with self._lock:
+            if self._pool is None:
+                pool = monty.AsyncMonty(min_processes=1, max_processes=WORKERS, request_timeout=self.limits.wall_s + 5)
+                self._pool = await self._stack.enter_async_context(pool)
+            return self._pool
+
+    async def aclose(self) -> None:
+        self._pool = None
+        await self._stack.aclose()
+
+    async def run(
+        self, source: str, *, dry_run: bool, caller: Caller, client: Requester, fingerprint: str
+    ) -> types.CallToolResult:
+        run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
+        started = time.perf_counter()
+        result, decision = await self.execute(source, run, caller, client, fingerprint)
+        if self.policy.audit is not None:
+            self.policy.audit.record(
+                tool="run_code",
+                risk="script",
+                arguments={"calls": len(run.calls), "dry_run": dry_run},
+                decision=decision,
+                status=None,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                script=run.sha256,
+            )
+        return result
+
+    async def execute(
+        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
+    ) -> tuple[types.CallToolResult, Any]:
+        functions = {
+            op.name: self.bridge(op, run, caller, client, fingerprint) for op in self.policy.visible_operations()
+        }
+        module = monty.ExternalModule(functions, stubs=self.stubs)
+        printed = monty.CollectString(max_bytes=self.limits.output_chars * OUTPUT_BYTES_FACTOR)
+        try:
+            with anyio.fail_after(self.limits.wall_s):
+                pool = await self.pool()
+                async with pool.checkout(
+                    script_name=SCRIPT_NAME,
+                    limits=self.limits.monty(),
+                    type_check=True,
+                    type_check_format="concise",
+                    external_modules={MODULE: module},
+                ) as session:
+                    await session.feed_run(f"import {MODULE}")
+                    value = await session.feed_run(source, print_callback=printed)
+        except TimeoutError:
+            return self.stop(
+                run, f"the wall time limit ({self.limits.wall_s:g} s, --code-timeout) was reached"
+            ), "stopped"
+        except monty.MontyTypingError as exc:
+            return error_result(f"The script did not run (nothing was sent): {exc.display().strip()}"), "invalid"
+        except monty.MontySyntaxError as exc:
+            return error_result(f"The script did not run (nothing was sent): {script_error(exc)}"), "invalid"
+        except monty.MontyRuntimeError as exc:
+            if run.stopped:
+                return self.stop(run, run.stopped), "stopped"
+            return self.failed(run, script_error(exc), printed), "stopped"
+        except monty.MontyCrashedError as exc:
+            return self.stop(run, f"its worker died ({exc}); a fresh worker serves the next script"), "stopped"
+        except monty.MontyError as exc:
+            return self.stop(run, f"Monty refused it ({exc})"), "stopped"
+        if run.stopped:
+            return self.stop(run, run.stopped), "stopped"
+        return text_result(self.output(value, printed.output)), "ran"
+
+    def bridge(self, op: Operation, run: Run, caller: Caller, client: Requester, fingerprint: str) -> Invoke:
+        """The script's `instantly.<op>(**arguments)`: one policy call, its answer parsed, or an exception
+        that names the call (the traceback adds the line)."""
+
+        async def invoke(**arguments: Any) -> Any:
+            if run.stopped:
+                raise LimitReached(run.stopped)
+            if len(run.calls) >= self.limits.max_calls:
+                run.stopped = f"the API call limit ({self.limits.max_calls} per script, --code-max-calls) was reached"
+                raise LimitReached(run.stopped)
+            if CONFIRM_TOKEN in arguments:
+                raise TypeError(
+                    f"{op.name}: scripts take no confirm_token; a person approves gated calls when the script reaches them"
+                )
+            if run.dry_run and op.risk != "read":
+                arguments = {**arguments, DRY_RUN: True}
+            result = await self.policy.call(caller, op, arguments, client, fingerprint, script=run.sha256)
+            return answer(op, run, arguments, result)
+
+        return invoke
+
+    def output(self, value: Any, printed: str) -> str:
+        shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        text = f"{printed.rstrip()}\nresult: {shown}" if printed and value is not None else printed or shown
+        return cut_text(text, self.limits.output_chars, advice="Return or print only the fields you need.")
+
+    def failed(self, run: Run, message: str, printed: monty.CollectString) -> types.CallToolResult:
+        output = f"\nPrinted before it stopped:\n{printed.output[-2000:]}" if printed.output else ""
+        return error_result(f"The script stopped: {message}\nCalls made: {run.sent()}.{output}")
+
+    def stop(self, run: Run, reason: str) -> types.CallToolResult:
+        return error_result(f"The script was stopped: {reason}. Calls made before: {run.sent()}.")
+
+
+def answer(
+    op: Operation, run: Run, arguments: dict[str, Any], result: types.CallToolResult | types.InputRequiredResult
+) -> Any:
+    if not isinstance(result, types.CallToolResult):  # approvals in scripts never use the retry channel
+        run.calls.append((op.name, "refused"))
+        raise PermissionError(f"{op.name}: this client can only approve on a retry; nothing was sent")
+    text = "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+    if result.is_error:
+        run.calls.append((op.name, "failed"))
+        raise RuntimeError(f"{op.name} failed: {text}")
+    data = parse(text)
+    if isinstance(data, dict) and data.get("status") in ("declined", "cancelled") and data.get("sent") is False:
+        run.calls.append((op.name, data["status"]))
+        raise PermissionError(f"{op.name}: the user {data['status']}; nothing was sent")
+    run.calls.append((op.name, "dry run" if arguments.get(DRY_RUN) else "sent"))
+    return data
+
+
+def parse(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def script_error(exc: monty.MontyRuntimeError | monty.MontySyntaxError) -> str:
+    """The traceback with the script's own name, so "line N" points into what the agent wrote."""
+    return re.sub(r'"<python-input-\d+>"', f'"{SCRIPT_NAME}"', exc.display()).strip()

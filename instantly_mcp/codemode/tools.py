@@ -1,0 +1,113 @@
+"""Code mode (`--tools code`): search_tools, describe_tool and run_code instead of 240 tools.
+
+Search is discover mode's (discovery.py); describe_tool answers a Python signature with a short
+docstring (stubs.py); run_code runs a script whose `await instantly.<tool>(**arguments)` calls go
+through the same policy as tool calls (runner.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import mcp_types as types
+
+from instantly_mcp.calls.pipeline import error_result, text_result
+from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.codemode.runner import CodeLimits, Runner
+from instantly_mcp.codemode.stubs import describe, module_stubs
+from instantly_mcp.config import Settings
+from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools
+from instantly_mcp.gates.policy import CONFIRM_TOKEN, Policy
+
+RUN = "run_code"
+MAX_SCRIPT_CHARS = 20_000
+INSTRUCTIONS = (
+    "Code mode: find tools with search_tools, read their Python signatures with describe_tool, then do the whole "
+    "job in one run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed "
+    "JSON; return or print only what you need. Destructive and outbound calls pause the script until a person "
+    "approves them; run_code(dry_run=true) answers every write with its dry run instead."
+)
+
+
+@dataclass(frozen=True)
+class Script:
+    """A run_code request, checked, for the server to run with its caller and client."""
+
+    source: str
+    dry_run: bool
+
+
+@dataclass
+class CodeMode:
+    policy: Policy
+    settings: Settings
+    discovery: Discovery = field(init=False)
+    runner: Runner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.discovery = Discovery(self.policy)
+        self.runner = Runner(self.policy, CodeLimits.of(self.settings), module_stubs(self.schemas()))
+
+    def schemas(self) -> list[tuple[Operation, dict[str, Any]]]:
+        return [(op, self.script_schema(op)) for op in self.policy.visible_operations()]
+
+    def script_schema(self, op: Operation) -> dict[str, Any]:
+        """The operation's arguments as a script passes them: no confirm_token, a person approves instead."""
+        schema = self.policy.input_schema(op)
+        return {**schema, "properties": {k: v for k, v in schema.get("properties", {}).items() if k != CONFIRM_TOKEN}}
+
+    def tools(self) -> list[types.Tool]:
+        search, describe_tool, _ = discovery_tools(op.toolset for op in self.policy.visible_operations())
+        limits = self.runner.limits
+        return [
+            search.model_copy(
+                update={"description": "Find Instantly.ai API tools for a task; answers name: summary lines."}
+            ),
+            describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
+            types.Tool(
+                name=RUN,
+                title="Run a Python script against Instantly",
+                description=(
+                    "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
+                    "returns its JSON. Returns the last expression and print output. Limits: "
+                    f"{limits.max_calls} calls, {limits.wall_s:g} s. Gated calls ask a person; dry_run=true sends no writes."
+                ),
+                input_schema=arguments(
+                    code={"type": "string", "maxLength": MAX_SCRIPT_CHARS}, dry_run={"type": "boolean"}
+                ),
+                annotations=types.ToolAnnotations(destructive_hint=True, open_world_hint=True),
+            ),
+        ]
+
+    def route(self, name: str, args: dict[str, Any] | None) -> types.CallToolResult | Script:
+        args = args or {}
+        if name == SEARCH:
+            return self.discovery.search(args)
+        if name == DESCRIBE:
+            return self.describe(args)
+        if name == RUN:
+            return self.script(args)
+        if name in self.policy.operations:
+            return error_result(
+                f"This server runs in code mode: call it from run_code as `await instantly.{name}(...)`."
+            )
+        return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {RUN}.")
+
+    def describe(self, args: dict[str, Any]) -> types.CallToolResult:
+        found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})
+        if isinstance(found, types.CallToolResult):
+            return found
+        return text_result(describe(found, self.script_schema(found), gated=self.policy.is_gated(found)))
+
+    @staticmethod
+    def script(args: dict[str, Any]) -> types.CallToolResult | Script:
+        code, dry_run = args.get("code"), args.get("dry_run", False)
+        unknown = set(args) - {"code", "dry_run"}
+        if unknown or not isinstance(code, str) or not code.strip() or not isinstance(dry_run, bool):
+            return error_result(f"{RUN} takes code (Python source) and optionally dry_run (boolean); nothing was run.")
+        if len(code) > MAX_SCRIPT_CHARS:
+            return error_result(
+                f"{RUN}: the script has {len(code):,} characters, more than {MAX_SCRIPT_CHARS:,}; nothing was run."
+            )
+        return Script(code, dry_run)
