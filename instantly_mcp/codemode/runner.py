@@ -173,9 +173,7 @@ class Runner:
                 run.stopped = f"the API call limit ({self.limits.max_calls} per script, --code-max-calls) was reached"
                 raise LimitReached(run.stopped)
             if CONFIRM_TOKEN in arguments:
-                raise TypeError(
-                    f"{op.name}: scripts take no confirm_token; a person approves gated calls when the script reaches them"
-                )
+                raise TypeError(f"{op.name}: scripts take no confirm_token; a person approves gated calls as they come")
             if run.dry_run and op.risk != "read":
                 arguments = {**arguments, DRY_RUN: True}
             result = await self.policy.call(caller, op, arguments, client, fingerprint, script=run.sha256)
@@ -205,7 +203,7 @@ def answer(
     text = "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
     if result.is_error:
         run.calls.append((op.name, "failed"))
-        raise RuntimeError(f"{op.name} failed: {text}")
+        raise RuntimeError(text if text.startswith(op.name) else f"{op.name} failed: {text}")
     data = parse(text)
     if isinstance(data, dict) and data.get("status") in ("declined", "cancelled") and data.get("sent") is False:
         run.calls.append((op.name, data["status"]))

@@ -70,8 +70,8 @@ class CodeMode:
                 title="Run a Python script against Instantly",
                 description=(
                     "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
-                    "returns its JSON. Returns the last expression and print output. Limits: "
-                    f"{limits.max_calls} calls, {limits.wall_s:g} s. Gated calls ask a person; dry_run=true sends no writes."
+                    "returns its JSON. Answers the last expression and the printed text. Limits: "
+                    f"{limits.max_calls} calls, {limits.wall_s:g} s. People approve gated calls; dry_run=true: no writes."
                 ),
                 input_schema=arguments(
                     code={"type": "string", "maxLength": MAX_SCRIPT_CHARS}, dry_run={"type": "boolean"}
