@@ -129,7 +129,8 @@ class Runner:
             op.name: self.bridge(op, run, caller, client, fingerprint) for op in self.policy.visible_operations()
         }
         module = monty.ExternalModule(functions, stubs=self.stubs)
-        printed = monty.CollectString(max_bytes=self.limits.output_chars * OUTPUT_BYTES_FACTOR)
+        cap = self.limits.output_chars * OUTPUT_BYTES_FACTOR
+        printed = monty.CollectString(max_bytes=cap)
         try:
             with anyio.fail_after(self.limits.wall_s):
                 pool = await self.pool()
@@ -153,6 +154,8 @@ class Runner:
         except monty.MontyRuntimeError as exc:
             if run.stopped:
                 return self.stop(run, run.stopped), "stopped"
+            if f"> {cap} bytes" in str(exc):  # the print collector's own limit, not the heap's
+                return self.stop(run, f"the output limit ({cap:,} bytes of print output) was reached"), "stopped"
             return self.failed(run, script_error(exc), printed), "stopped"
         except monty.MontyCrashedError as exc:
             return self.stop(run, f"its worker died ({exc}); a fresh worker serves the next script"), "stopped"

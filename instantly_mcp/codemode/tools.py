@@ -70,7 +70,7 @@ class CodeMode:
                 title="Run a Python script against Instantly",
                 description=(
                     "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
-                    "returns its JSON. Answers the last expression and the printed text. Limits: "
+                    "returns its JSON. Answers the last expression and printed text. Limits: "
                     f"{limits.max_calls} calls, {limits.wall_s:g} s. People approve gated calls; dry_run=true: no writes."
                 ),
                 input_schema=arguments(

@@ -1,0 +1,195 @@
+"""Code mode (`--tools code`): scripts in pydantic-monty whose calls go through the same gates as tool calls.
+
+Every script here runs against the sandbox; its request log shows what was (not) sent, and the
+next call shows the server still answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from support.http_server import mcp_http_server
+from support.servers import Harness, Human, policy_server, text
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRST_CAMPAIGN = "c = (await instantly.list_campaigns(limit=1))['items'][0]\n"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+pytestmark = pytest.mark.anyio
+
+
+async def run(mcp: Harness, code: str, **options: object):
+    return await mcp.call("run_code", {"code": code, **options})
+
+
+async def still_serves(mcp: Harness) -> None:
+    result = await run(mcp, "(await instantly.list_campaigns(limit=2))['items'][0]['name']")
+    assert not result.is_error, text(result)
+
+
+def writes(mcp: Harness) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in mcp.received if r["method"] != "GET"]
+
+
+async def test_tools_list_is_three_small_tools() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        tools = (await mcp.client.list_tools()).tools
+    assert [t.name for t in tools] == ["search_tools", "describe_tool", "run_code"]
+    listed = json.dumps([t.model_dump(mode="json", exclude_none=True) for t in tools])
+    assert len(listed) < 3_000  # about 700 tokens; the 240 tools are over 100,000 characters
+
+
+async def test_describe_gives_a_python_signature_without_confirm_token() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        described = text(await mcp.call("describe_tool", {"name": "delete_campaign"}))
+        hidden = await mcp.call("describe_tool", {"name": "delete_campaign"})
+    assert described.startswith("async def delete_campaign(*, id: str, dry_run: bool | None = None) -> Any:")
+    assert "confirm_token" not in described and "a person approves" in described
+    assert not hidden.is_error
+
+
+async def test_script_reads_and_returns_only_its_answer() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        result = await run(mcp, "r = await instantly.list_campaigns(limit=3)\nprint(len(r['items']))\n[c['name'] for c in r['items']]")
+        assert not result.is_error, text(result)
+        printed, answer = text(result).split("\nresult: ")
+        assert printed == "3" and len(json.loads(answer)) == 3
+        assert [r["path"] for r in mcp.received] == ["/api/v2/campaigns"]
+
+
+async def test_gated_call_pauses_for_a_person_who_sees_it_named() -> None:
+    for action, sent in (("accept", True), ("decline", False)):
+        human = Human(action=action)
+        async with policy_server(tools=("code",), elicit=human) as mcp:
+            result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])\n'done'")
+            assert len(human.questions) == 1 and human.questions[0].startswith("Delete campaign")
+            deletes = [w for w in writes(mcp) if w.startswith("DELETE")]
+            assert bool(deletes) is sent and result.is_error is not sent, text(result)
+            if not sent:
+                assert "declined" in text(result) and "line 2" in text(result)
+            await still_serves(mcp)
+
+
+async def test_gated_call_is_refused_when_no_person_can_be_asked() -> None:
+    for options in ({"mode": "auto"}, {"mode": "legacy", "confirm": "token"}):
+        async with policy_server(tools=("code",), **options) as mcp:
+            result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])")
+            assert result.is_error and "Nothing was sent" in text(result)
+            assert writes(mcp) == []
+            token = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'], confirm_token='v1.1.x')")
+            assert token.is_error and "confirm_token" in text(token) and writes(mcp) == []
+
+
+async def test_dry_run_answers_every_write_with_its_dry_run() -> None:
+    human = Human()
+    async with policy_server(tools=("code",), elicit=human) as mcp:
+        code = FIRST_CAMPAIGN + "a = await instantly.pause_campaign(id=c['id'])\nb = await instantly.delete_campaign(id=c['id'])\n[a, b]"
+        result = await run(mcp, code, dry_run=True)
+        assert not result.is_error, text(result)
+        assert [r["dry_run"] for r in json.loads(text(result))] == [True, True]
+        assert writes(mcp) == [] and human.questions == []
+
+
+async def test_audit_has_a_line_per_call_and_one_per_script(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    async with policy_server(tools=("code",), audit_log=str(log)) as mcp:
+        result = await run(mcp, FIRST_CAMPAIGN + "await instantly.pause_campaign(id=c['id'])")
+        assert not result.is_error, text(result)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["tool"] for line in lines] == ["list_campaigns", "pause_campaign", "run_code"]
+    assert len({line["script_sha256"] for line in lines}) == 1 and len(lines[0]["script_sha256"]) == 64
+
+
+ESCAPES = {
+    "import os": ("import os\nos.listdir('/')", "PermissionError"),
+    "import subprocess": ("import subprocess\nsubprocess.run(['id'])", "subprocess"),
+    "import socket": ("import socket\nsocket.socket()", "socket"),
+    "open()": ("open('/etc/passwd').read()", "open"),
+    "__import__": ("__import__('os')", "__import__"),
+    "attribute tricks": ("(1).__class__.__subclasses__()", "__class__"),
+    "globals": ("instantly.__dict__", "__dict__"),
+    "infinite loop": ("while True:\n    pass", "time limit"),
+    "memory bomb": ("x = 'a' * (10 ** 9)", "MemoryError"),
+    "deep recursion": ("def f(n):\n    return f(n + 1)\nf(0)", "RecursionError"),
+    "hidden tool": (FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])", "delete_campaign"),
+    "too many calls": ("for i in range(50):\n    await instantly.list_campaigns(limit=1)", "API call limit (5 per script"),
+}
+
+
+@pytest.mark.parametrize("name", list(ESCAPES))
+async def test_escape_attempts_are_contained(name: str) -> None:
+    code, expected = ESCAPES[name]
+    async with policy_server(tools=("code",), read_only=True, code_timeout_s=3, code_max_calls=5) as mcp:
+        result = await run(mcp, code)
+        assert result.is_error and expected in text(result), text(result)
+        assert writes(mcp) == []
+        assert len(mcp.received) <= 5
+        await still_serves(mcp)
+
+
+async def test_huge_output_stops_the_script_or_is_cut_with_a_note() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        flood = await run(mcp, "for i in range(100000):\n    print('spam' * 20)")
+        assert flood.is_error and "output limit" in text(flood) and len(text(flood)) < 1_000
+        big = await run(mcp, "print('spam' * 10000)\n'x' * 30000")
+        assert not big.is_error and len(text(big)) < 21_000 and "Return or print only the fields you need" in text(big)
+        await still_serves(mcp)
+
+
+async def test_agent_fixable_errors_name_the_line_and_the_field() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        syntax = text(await run(mcp, "x = 1\ny = (\n"))
+        wrong_name = text(await run(mcp, "x = 1\nawait instantly.list_campaigns(limt=2)"))
+        wrong_type = text(await run(mcp, "await instantly.list_campaigns(limit='ten')"))
+        upstream = text(await run(mcp, "x = 1\nawait instantly.get_campaign(id='no-such-campaign')"))
+        assert [r["path"] for r in mcp.received] == ["/api/v2/campaigns/no-such-campaign"]
+    assert "main.py:2" in syntax or "line 2" in syntax, syntax
+    assert "limt" in wrong_name and "main.py:2" in wrong_name and "nothing was sent" in wrong_name
+    assert "limit" in wrong_type and "int" in wrong_type
+    assert "get_campaign" in upstream and "404" in upstream and "line 2" in upstream
+
+
+def stdio_params() -> StdioServerParameters:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
+    args = ["-m", "instantly_mcp.cli", "--tools", "code", "--code-timeout", "3"]
+    return StdioServerParameters(command=sys.executable, args=args, env=base, cwd=str(ROOT))
+
+
+CRASH_THEN_WORK = ["while True:\n    pass", "(await instantly.list_campaigns(limit=2))['items'][0]['id']"]
+
+
+def test_end_to_end_over_stdio() -> None:
+    async def session():
+        async with Client(stdio_params(), mode="auto") as client:
+            names = [t.name for t in (await client.list_tools()).tools]
+            return names, [await client.call_tool("run_code", {"code": code}) for code in CRASH_THEN_WORK]
+
+    names, (stuck, ok) = anyio.run(session)
+    assert names == ["search_tools", "describe_tool", "run_code"]
+    assert stuck.is_error and "time limit" in stuck.content[0].text
+    assert not ok.is_error and ok.content[0].text.startswith('"')
+
+
+def test_end_to_end_over_http(tmp_path: Path) -> None:
+    async def session(url: str):
+        async with create_mcp_http_client() as http, Client(streamable_http_client(url, http_client=http)) as client:
+            return [await client.call_tool("run_code", {"code": code}) for code in CRASH_THEN_WORK]
+
+    with mcp_http_server(tmp_path, "--transport", "http", "--tools", "code", "--code-timeout", "3") as server:
+        stuck, ok = anyio.run(session, server.url)
+    assert stuck.is_error and "time limit" in stuck.content[0].text
+    assert not ok.is_error and ok.content[0].text.startswith('"')
