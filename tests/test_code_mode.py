@@ -64,7 +64,9 @@ async def test_describe_gives_a_python_signature_without_confirm_token() -> None
 
 async def test_script_reads_and_returns_only_its_answer() -> None:
     async with policy_server(tools=("code",)) as mcp:
-        result = await run(mcp, "r = await instantly.list_campaigns(limit=3)\nprint(len(r['items']))\n[c['name'] for c in r['items']]")
+        result = await run(
+            mcp, "r = await instantly.list_campaigns(limit=3)\nprint(len(r['items']))\n[c['name'] for c in r['items']]"
+        )
         assert not result.is_error, text(result)
         printed, answer = text(result).split("\nresult: ")
         assert printed == "3" and len(json.loads(answer)) == 3
@@ -90,14 +92,19 @@ async def test_gated_call_is_refused_when_no_person_can_be_asked() -> None:
             result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])")
             assert result.is_error and "Nothing was sent" in text(result)
             assert writes(mcp) == []
-            token = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'], confirm_token='v1.1.x')")
+            token = await run(
+                mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'], confirm_token='v1.1.x')"
+            )
             assert token.is_error and "confirm_token" in text(token) and writes(mcp) == []
 
 
 async def test_dry_run_answers_every_write_with_its_dry_run() -> None:
     human = Human()
     async with policy_server(tools=("code",), elicit=human) as mcp:
-        code = FIRST_CAMPAIGN + "a = await instantly.pause_campaign(id=c['id'])\nb = await instantly.delete_campaign(id=c['id'])\n[a, b]"
+        code = (
+            FIRST_CAMPAIGN
+            + "a = await instantly.pause_campaign(id=c['id'])\nb = await instantly.delete_campaign(id=c['id'])\n[a, b]"
+        )
         result = await run(mcp, code, dry_run=True)
         assert not result.is_error, text(result)
         assert [r["dry_run"] for r in json.loads(text(result))] == [True, True]
@@ -126,7 +133,10 @@ ESCAPES = {
     "memory bomb": ("x = 'a' * (10 ** 9)", "MemoryError"),
     "deep recursion": ("def f(n):\n    return f(n + 1)\nf(0)", "RecursionError"),
     "hidden tool": (FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])", "delete_campaign"),
-    "too many calls": ("for i in range(50):\n    await instantly.list_campaigns(limit=1)", "API call limit (5 per script"),
+    "too many calls": (
+        "for i in range(50):\n    await instantly.list_campaigns(limit=1)",
+        "API call limit (5 per script",
+    ),
 }
 
 
@@ -157,8 +167,8 @@ async def test_agent_fixable_errors_name_the_line_and_the_field() -> None:
         wrong_type = text(await run(mcp, "await instantly.list_campaigns(limit='ten')"))
         upstream = text(await run(mcp, "x = 1\nawait instantly.get_campaign(id='no-such-campaign')"))
         assert [r["path"] for r in mcp.received] == ["/api/v2/campaigns/no-such-campaign"]
-    assert "main.py:2" in syntax or "line 2" in syntax, syntax
-    assert "limt" in wrong_name and "main.py:2" in wrong_name and "nothing was sent" in wrong_name
+    assert "script.py:3:1" in syntax and "invalid-syntax" in syntax, syntax
+    assert "limt" in wrong_name and "script.py:2" in wrong_name and "nothing was sent" in wrong_name
     assert "limit" in wrong_type and "int" in wrong_type
     assert "get_campaign" in upstream and "404" in upstream and "line 2" in upstream
 

@@ -148,7 +148,7 @@ class Runner:
                 run, f"the wall time limit ({self.limits.wall_s:g} s, --code-timeout) was reached"
             ), "stopped"
         except monty.MontyTypingError as exc:
-            return error_result(f"The script did not run (nothing was sent): {exc.display().strip()}"), "invalid"
+            return error_result(f"The script did not run (nothing was sent): {typing_errors(exc, source)}"), "invalid"
         except monty.MontySyntaxError as exc:
             return error_result(f"The script did not run (nothing was sent): {script_error(exc)}"), "invalid"
         except monty.MontyRuntimeError as exc:
@@ -220,6 +220,18 @@ def parse(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def typing_errors(exc: monty.MontyTypingError, source: str) -> str:
+    """The checker's one-line diagnostics, each followed by the script text it points at."""
+    lines = source.splitlines()
+    shown = []
+    for diagnostic in exc.display().strip().splitlines():
+        shown.append(diagnostic)
+        where = re.match(rf"{re.escape(SCRIPT_NAME)}:(\d+):(\d+):", diagnostic)
+        if where and 0 < int(where[1]) <= len(lines):
+            shown.append(f"    {lines[int(where[1]) - 1][int(where[2]) - 1 :][:80]}")
+    return "\n".join(shown)
 
 
 def script_error(exc: monty.MontyRuntimeError | monty.MontySyntaxError) -> str:
