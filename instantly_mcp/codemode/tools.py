@@ -71,7 +71,8 @@ class CodeMode:
                 description=(
                     "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
                     "returns its JSON. Answers the last expression and printed text. Limits: "
-                    f"{limits.max_calls} calls, {limits.wall_s:g} s. People approve gated calls; dry_run=true: no writes."
+                    f"{limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
+                    "dry_run=true: no writes."
                 ),
                 input_schema=arguments(
                     code={"type": "string", "maxLength": MAX_SCRIPT_CHARS}, dry_run={"type": "boolean"}
