@@ -64,6 +64,15 @@ def module_stubs(operations: Iterable[tuple[Operation, dict[str, Any]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def brief(op: Operation, schema: dict[str, Any], summary: str, *, shown: int = 6) -> str:
+    """One search answer line: the call with its required arguments typed and a few optional names."""
+    params = parameters(schema)
+    required = [f"{n}: {t}" for n, t, req, _ in params if req]
+    optional = [f"{n}=" for n, _, req, _ in params if not req and n != "dry_run"]
+    more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
+    return f"{op.name}({', '.join(required + optional[:shown] + more)}): {summary}"
+
+
 def constraint(sub: dict[str, Any]) -> str:
     parts = [f"{key} {sub[key]}" for key in ("format", "pattern") if key in sub]
     parts += [
