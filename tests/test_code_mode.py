@@ -73,17 +73,26 @@ async def test_script_reads_and_returns_only_its_answer() -> None:
         assert [r["path"] for r in mcp.received] == ["/api/v2/campaigns"]
 
 
-async def test_gated_call_pauses_for_a_person_who_sees_it_named() -> None:
-    for action, sent in (("accept", True), ("decline", False)):
-        human = Human(action=action)
-        async with policy_server(tools=("code",), elicit=human) as mcp:
-            result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])\n'done'")
-            assert len(human.questions) == 1 and human.questions[0].startswith("Delete campaign")
-            deletes = [w for w in writes(mcp) if w.startswith("DELETE")]
-            assert bool(deletes) is sent and result.is_error is not sent, text(result)
-            if not sent:
-                assert "declined" in text(result) and "line 2" in text(result)
-            await still_serves(mcp)
+@pytest.mark.parametrize("mode", ["legacy", "auto"])  # legacy pauses at the call; 2026-07-28 asks once for the plan
+@pytest.mark.parametrize(("action", "sent"), [("accept", True), ("decline", False)])
+async def test_gated_calls_wait_for_a_person_who_sees_them_named(mode: str, action: str, sent: bool) -> None:
+    human = Human(action=action)
+    async with policy_server(tools=("code",), elicit=human, mode=mode) as mcp:
+        code = (
+            FIRST_CAMPAIGN
+            + "await instantly.pause_campaign(id=c['id'])\nawait instantly.delete_campaign(id=c['id'])\nc['id']"
+        )
+        result = await run(mcp, code)
+        assert len(human.questions) == 1 and "Delete campaign" in human.questions[0]
+        paths = [path.split("/")[-1] for path in writes(mcp)]
+        if sent:
+            campaign = json.loads(text(result))
+            assert writes(mcp) == [f"POST /api/v2/campaigns/{campaign}/pause", f"DELETE /api/v2/campaigns/{campaign}"]
+        else:
+            assert "declined" in text(result) and "DELETE" not in " ".join(writes(mcp))
+            # a paused script already sent the write before the gated call; a plan sends nothing unapproved
+            assert paths == (["pause"] if mode == "legacy" else [])
+        await still_serves(mcp)
 
 
 async def test_gated_call_is_refused_when_no_person_can_be_asked() -> None:

@@ -22,11 +22,12 @@ import anyio
 import mcp_types as types
 import pydantic_monty as monty
 
-from instantly_mcp.calls.pipeline import error_result, text_result
+from instantly_mcp.calls.pipeline import InvalidArguments, PreparedCall, error_result, prepare, text_result
 from instantly_mcp.calls.results import cut_text
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.config import Settings
-from instantly_mcp.gates.confirm import Caller
+from instantly_mcp.gates.audit import Decision
+from instantly_mcp.gates.confirm import Caller, channel_for
 from instantly_mcp.gates.policy import CONFIRM_TOKEN, DRY_RUN, Policy
 from instantly_mcp.upstream.requester import Requester
 
@@ -75,6 +76,9 @@ class Run:
     dry_run: bool
     calls: list[tuple[str, str]] = field(default_factory=list)
     stopped: str | None = None
+    planning: bool = False  # a plan pass: every write answered by its dry run, gated calls collected
+    gated: list[PreparedCall] = field(default_factory=list)
+    approved: list[tuple[str, dict[str, Any]]] | None = None  # the plan a person approved, consumed call by call
 
     def sent(self) -> str:
         done = [f"{name} ({outcome})" for name, outcome in self.calls]
@@ -106,10 +110,16 @@ class Runner:
 
     async def run(
         self, source: str, *, dry_run: bool, caller: Caller, client: Requester, fingerprint: str
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
         started = time.perf_counter()
-        result, decision = await self.execute(source, run, caller, client, fingerprint)
+        result: types.CallToolResult | types.InputRequiredResult
+        planned = await self.plan(source, run, caller, client, fingerprint) if self.plans(caller, dry_run) else None
+        if isinstance(planned, tuple):
+            result, decision = planned
+        else:
+            run.approved = planned
+            result, decision = await self.execute(source, run, caller, client, fingerprint)
         if self.policy.audit is not None:
             self.policy.audit.record(
                 tool="run_code",
@@ -122,9 +132,27 @@ class Runner:
             )
         return result
 
+    def plans(self, caller: Caller, dry_run: bool) -> bool:
+        """A client that answers elicitation only on a retry is asked once, for the script's whole plan."""
+        return not dry_run and self.policy.confirm_mode != "off" and channel_for("elicit", caller) == "input_required"
+
+    async def plan(
+        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
+    ) -> list[tuple[str, dict[str, Any]]] | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
+        """Run the script with every write answered by its dry run, then ask a person about the gated
+        calls it would make: the approved list, or the answer to return (the question, a refusal)."""
+        trial = Run(run.sha256, dry_run=True, planning=True)
+        result, decision = await self.execute(source, trial, caller, client, fingerprint)
+        if decision != "ran" or not trial.gated:
+            return (result, decision) if decision != "ran" else []
+        stop = await self.policy.approve(caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256)
+        if stop is not None:
+            return stop.result, stop.decision
+        return [(call.op.name, call.arguments) for call in trial.gated]
+
     async def execute(
         self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
-    ) -> tuple[types.CallToolResult, Any]:
+    ) -> tuple[types.CallToolResult, Decision]:
         functions = {
             op.name: self.bridge(op, run, caller, client, fingerprint) for op in self.policy.visible_operations()
         }
@@ -179,10 +207,34 @@ class Runner:
                 raise TypeError(f"{op.name}: scripts take no confirm_token; a person approves gated calls as they come")
             if run.dry_run and op.risk != "read":
                 arguments = {**arguments, DRY_RUN: True}
-            result = await self.policy.call(caller, op, arguments, client, fingerprint, script=run.sha256)
+            approved = self.planned(op, run, arguments)
+            result = await self.policy.call(
+                caller, op, arguments, client, fingerprint, script=run.sha256, approved=approved
+            )
             return answer(op, run, arguments, result)
 
         return invoke
+
+    def planned(self, op: Operation, run: Run, arguments: dict[str, Any]) -> bool:
+        """Collect gated calls in a plan pass; after it, let through only what the person approved."""
+        if not self.policy.is_gated(op) or not (run.planning or run.approved is not None):
+            return False
+        try:
+            rest, _ = self.policy.split_controls(op, arguments)
+            call = prepare(op, rest)
+        except InvalidArguments:
+            return False  # the policy answers the mistake
+        if run.planning:
+            run.gated.append(call)
+            return False
+        assert run.approved is not None
+        if (op.name, call.arguments) not in run.approved:
+            run.calls.append((op.name, "refused"))
+            raise PermissionError(
+                f"{op.name}: not among the calls the person approved (the data changed?); nothing was sent"
+            )
+        run.approved.remove((op.name, call.arguments))
+        return True
 
     def output(self, value: Any, printed: str) -> str:
         shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -150,11 +150,13 @@ class Policy:
         fingerprint: str,
         *,
         script: str | None = None,
+        approved: bool = False,
     ) -> types.CallToolResult | types.InputRequiredResult:
         """`script` is the sha256 of the run_code script making the call: its gated calls ask a
-        person through `approve`, never through a token, and its audit lines carry the hash."""
+        person through `approve`, never through a token, and its audit lines carry the hash.
+        `approved`: a person already approved this exact call in the script's plan (`approve`)."""
         started = time.perf_counter()
-        outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script)
+        outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script, approved=approved)
         if self.audit is not None and (op.risk != "read" or script is not None):
             self.audit.record(
                 tool=op.name,
@@ -176,6 +178,7 @@ class Policy:
         fingerprint: str,
         *,
         script: str | None = None,
+        approved: bool = False,
     ) -> Outcome:
         refusal = self.filter.refusal(op)
         if refusal is not None:
@@ -187,7 +190,7 @@ class Policy:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
             return Outcome(dry_run_result(call, gated=self.is_gated(op)), "dry_run")
-        if self.is_gated(op):
+        if self.is_gated(op) and not approved:
             if script is not None:
                 stop = await self.approve(caller, [call], client)
             else:
@@ -270,22 +273,41 @@ class Policy:
             return Outcome(error_result(f"Could not ask the user to confirm {op.name} ({exc}). Nothing was sent."), "refused")
         return self.answered(call, answer)
 
-    async def approve(self, caller: Caller, calls: Sequence[PreparedCall], client: Requester) -> Outcome | None:
+    async def approve(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, *, fingerprint: str = "",
+        plan: str | None = None,
+    ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
-        None lets them through. Today the person is asked by form elicitation while the request
-        waits; a channel that answers only on a retry (tokens, InputRequiredResult) cannot resume
-        a running script, so it is refused here rather than handed to the agent.
+        None lets them through. A client that elicits while the request waits is asked at once (a
+        script pauses at the call). A 2026-07-28 client answers only on a retry, so it is asked for a
+        whole `plan` (the script's sha256) at once: the question goes out as InputRequiredResult and
+        its request_state binds the script, the exact calls and the key, so the retry's answer
+        approves nothing else. Tokens are never offered to scripts: the agent would hold them.
         """
         names = ", ".join(c.op.name for c in calls)
-        if channel_for("elicit", caller) != "inline":
+        channel = channel_for("elicit", caller)
+        if channel == "input_required" and plan is not None:
+            binding = {"script": plan, "calls": [[c.op.name, c.arguments] for c in calls]}
+            if caller.request_state is not None:
+                try:
+                    self.tokens.redeem(caller.request_state, "elicit", "run_code", binding, fingerprint)
+                except TokenError as exc:
+                    message = f"run_code refused: the answer does not approve these calls, because {exc}. Nothing was sent."
+                    return Outcome(error_result(message), "refused")
+                return self.answered(calls[0], answer_from_responses(caller.input_responses))
+        elif channel != "inline":
             message = (
-                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation "
-                "while it runs, which this client does not offer. Nothing was sent."
+                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation, "
+                "which this client does not offer. Nothing was sent."
             )
             return Outcome(error_result(message), "refused")
         summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        if channel == "input_required":
+            state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
+            asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(question)}, request_state=state)
+            return Outcome(asked, "confirmation_required")
         try:
             answer = answer_of(await caller.elicit(question))
         except MCPError as exc:
