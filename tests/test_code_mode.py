@@ -100,9 +100,13 @@ async def test_gated_calls_wait_for_a_person_who_sees_them_named(mode: str, acti
 async def test_gated_call_is_refused_when_no_person_can_be_asked() -> None:
     for options in ({"mode": "auto"}, {"mode": "legacy", "confirm": "token"}):
         async with policy_server(tools=("code",), **options) as mcp:
-            result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])")
+            code = (
+                FIRST_CAMPAIGN
+                + "await instantly.pause_campaign(id=c['id'])\nawait instantly.delete_campaign(id=c['id'])"
+            )
+            result = await run(mcp, code)
             assert result.is_error and "Nothing was sent" in text(result)
-            assert writes(mcp) == []
+            assert writes(mcp) == []  # not even the write before the gated call: the plan was refused first
             token = await run(
                 mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'], confirm_token='v1.1.x')"
             )
@@ -187,25 +191,33 @@ async def test_agent_fixable_errors_name_the_line_and_the_field() -> None:
     assert "get_campaign" in upstream and "404" in upstream and "line 2" in upstream
 
 
-def stdio_params() -> StdioServerParameters:
+def stdio_params(**env: str) -> StdioServerParameters:
     base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
     args = ["-m", "instantly_mcp.cli", "--tools", "code", "--code-timeout", "3"]
-    return StdioServerParameters(command=sys.executable, args=args, env=base, cwd=str(ROOT))
+    return StdioServerParameters(command=sys.executable, args=args, env={**base, **env}, cwd=str(ROOT))
 
 
 CRASH_THEN_WORK = ["while True:\n    pass", "(await instantly.list_campaigns(limit=2))['items'][0]['id']"]
+GATED = "c = (await instantly.list_campaigns(limit=1))['items'][0]\nawait instantly.delete_campaign(id=c['id'])"
 
 
-def test_end_to_end_over_stdio() -> None:
+def test_end_to_end_over_stdio_against_the_sandbox_server(sandbox) -> None:
+    """The SDK client without elicitation: reads run, a gated call is refused, the sandbox's own log agrees."""
+
     async def session():
-        async with Client(stdio_params(), mode="auto") as client:
+        params = stdio_params(INSTANTLY_API_KEY="sk-test-code-mode-7c1e", INSTANTLY_BASE_URL=sandbox.url + "/api/v2/")
+        async with Client(params, mode="auto") as client:
             names = [t.name for t in (await client.list_tools()).tools]
-            return names, [await client.call_tool("run_code", {"code": code}) for code in CRASH_THEN_WORK]
+            calls = [await client.call_tool("run_code", {"code": code}) for code in [*CRASH_THEN_WORK, GATED]]
+            return names, calls, await client.call_tool("run_code", {"code": CRASH_THEN_WORK[1]})
 
-    names, (stuck, ok) = anyio.run(session)
+    names, (stuck, ok, gated), after = anyio.run(session)
     assert names == ["search_tools", "describe_tool", "run_code"]
     assert stuck.is_error and "time limit" in stuck.content[0].text
     assert not ok.is_error and ok.content[0].text.startswith('"')
+    assert gated.is_error and "Nothing was sent" in gated.content[0].text
+    assert not after.is_error
+    assert {(r["method"], r["path"]) for r in sandbox.requests()} == {("GET", "/api/v2/campaigns")}
 
 
 def test_end_to_end_over_http(tmp_path: Path) -> None:

@@ -114,7 +114,9 @@ class Runner:
         run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
         started = time.perf_counter()
         result: types.CallToolResult | types.InputRequiredResult
-        planned = await self.plan(source, run, caller, client, fingerprint) if self.plans(caller, dry_run) else None
+        planned = (
+            await self.plan(source, run, caller, client, fingerprint) if self.plans(source, caller, dry_run) else None
+        )
         if isinstance(planned, tuple):
             result, decision = planned
         else:
@@ -132,9 +134,17 @@ class Runner:
             )
         return result
 
-    def plans(self, caller: Caller, dry_run: bool) -> bool:
-        """A client that answers elicitation only on a retry is asked once, for the script's whole plan."""
-        return not dry_run and self.policy.confirm_mode != "off" and channel_for("elicit", caller) == "input_required"
+    def plans(self, source: str, caller: Caller, dry_run: bool) -> bool:
+        """Unless a person can be asked while the script waits, its gated calls are settled before it
+        sends anything: asked once for the whole plan (a client that answers on a retry), or refused.
+
+        Only a script that names a gated tool gets a plan pass (which repeats its reads); one that
+        reaches a gated tool some other way is refused at that call.
+        """
+        if dry_run or channel_for("elicit", caller) == "inline":
+            return False
+        gated = [op.name for op in self.policy.visible_operations() if self.policy.is_gated(op)]
+        return any(re.search(rf"\b{name}\b", source) for name in gated)
 
     async def plan(
         self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
