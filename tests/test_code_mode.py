@@ -268,3 +268,24 @@ async def test_wall_time_counts_waiting_too() -> None:
         result = await run(mcp, "import time\ntime.sleep(5)")
         assert result.is_error and "wall time limit (2 s" in text(result)
         await still_serves(mcp)
+
+
+def test_limits_come_from_flags_and_environment_and_are_checked() -> None:
+    from instantly_mcp.cli import build_parser, settings_from
+    from instantly_mcp.config import ConfigError, Settings, env_settings
+
+    args = build_parser().parse_args(["serve", "--tools", "code", "--code-max-calls", "7", "--code-timeout", "2.5"])
+    settings = settings_from(args)
+    assert (
+        settings.code and settings.tool_names == () and (settings.code_max_calls, settings.code_timeout_s) == (7, 2.5)
+    )
+    assert env_settings({"INSTANTLY_CODE_MEMORY_MB": "32", "INSTANTLY_CODE_MAX_DEPTH": "50"}) == {
+        "code_memory_mb": 32,
+        "code_max_depth": 50,
+    }
+    with pytest.raises(ConfigError, match="INSTANTLY_CODE_MAX_CALLS must be a whole number"):
+        env_settings({"INSTANTLY_CODE_MAX_CALLS": "lots"})
+    with pytest.raises(ConfigError, match="--tools code stands alone"):
+        Settings(tools=("code", "list_campaigns"))
+    with pytest.raises(ConfigError, match="must be above 0"):
+        Settings(tools=("code",), code_max_calls=0)
