@@ -26,7 +26,7 @@ def run_approvals(action: str, approval_id: str | None, url: str, token: str | N
     except httpx2.HTTPError as exc:
         print(f"instantly-mcp approvals: cannot reach {url} ({exc})", file=sys.stderr)
         return 1
-    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    body: Any = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     if response.status_code >= 400 and response.status_code != 409:
         print(f"instantly-mcp approvals: {response.status_code} {body.get('error', response.text[:200])}", file=sys.stderr)
         return 1

@@ -17,7 +17,6 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-
 from support.http_server import ROOT, clean_env, mcp_http_server
 from support.servers import Human, text
 
@@ -86,6 +85,13 @@ def test_stdio(confirm: str, generation: str, elicits: bool, sandbox: Any) -> No
     assert channel == ("elicitation (declined)" if elicits else "approval page")
 
 
+async def over_http(url: str, generation: str, human: Human | None, sandbox: Any) -> str:
+    async with create_mcp_http_client() as http:
+        transport = streamable_http_client(url, http_client=http)
+        async with Client(transport, mode=generation, elicitation_callback=human) as client:
+            return await exercise(client, human, campaign_id(sandbox), sandbox)
+
+
 @pytest.mark.parametrize("confirm", CONFIRM)
 @pytest.mark.parametrize("stateless", [False, True], ids=["stateful", "stateless"])
 def test_http(confirm: str, stateless: bool, sandbox: Any, tmp_path: Path) -> None:
@@ -97,13 +103,7 @@ def test_http(confirm: str, stateless: bool, sandbox: Any, tmp_path: Path) -> No
                 sandbox.reset()
                 human = Human(action="decline") if elicits else None
 
-                async def run() -> str:
-                    async with create_mcp_http_client() as http:
-                        transport = streamable_http_client(server.url, http_client=http)
-                        async with Client(transport, mode=generation, elicitation_callback=human) as client:
-                            return await exercise(client, human, campaign_id(sandbox), sandbox)
-
-                seen[(generation, elicits)] = anyio.run(run)
+                seen[(generation, elicits)] = anyio.run(over_http, server.url, generation, human, sandbox)
     page, asked = "approval page", "elicitation (declined)"
     # Stateless handshake-era sessions have no back channel for elicitation/create: the page serves them.
     assert seen == {

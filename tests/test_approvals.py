@@ -4,20 +4,19 @@ protocol versions that define it; --confirm human; batches; and no approval for 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anyio
 import mcp.client.session as client_session
 import mcp_types as types
 import pytest
+from support.approvals import PAGES_BASE, serve_pages
+from support.servers import Clock, Human, answer, policy_server, text
 
 from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.gates.approval_items import approval_item
 from instantly_mcp.gates.approvals import ApprovalRefused
 from instantly_mcp.gates.policy import dry_run_payload
-from support.approvals import PAGES_BASE, serve_pages
-from support.servers import Clock, Human, answer, policy_server, text
 
 pytestmark = pytest.mark.anyio
 MODES = ["legacy", "auto"]

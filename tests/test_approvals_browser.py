@@ -18,7 +18,6 @@ import anyio
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-
 from support.http_server import ROOT, clean_env, mcp_http_server
 from support.servers import text
 
@@ -29,9 +28,8 @@ SCREENSHOT = ROOT / "docs" / "approval-page.png"
 
 @asynccontextmanager
 async def connect(url: str, mode: str = "legacy") -> AsyncIterator[Client]:
-    async with create_mcp_http_client() as http:
-        async with Client(streamable_http_client(url, http_client=http), mode=mode) as client:
-            yield client
+    async with create_mcp_http_client() as http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
+        yield client
 
 
 def call(url: str, name: str, arguments: dict[str, Any], mode: str = "legacy") -> tuple[bool, str]:
@@ -88,8 +86,8 @@ def test_person_approves_in_the_browser_and_the_call_runs_once(tmp_path: Path, s
         if os.environ.get("INSTANTLY_TEST_SAVE_SCREENSHOT"):
             shutil.copy(tmp_path / "approval-page.png", SCREENSHOT)
 
-        early, _ = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
-        assert writes(sandbox) == []
+        early = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
+        assert json.loads(early[1])["status"] == "approval_pending" and writes(sandbox) == []
         page.click("button.approve")
         assert page.inner_text("#status").startswith("Approved")
 
@@ -132,12 +130,12 @@ def test_approver_token_guards_the_buttons_and_the_cli_decides(tmp_path: Path, s
 
         cli = [sys.executable, "-m", "instantly_mcp.cli", "approvals"]
         env = clean_env()
-        listed = subprocess.run([*cli, "list", "--url", server.base], env=env, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(check=False, args=[*cli, "list", "--url", server.base], env=env, capture_output=True, text=True, timeout=60)
         assert listed.returncode == 1 and "401" in listed.stderr
-        listed = subprocess.run([*cli, "list", "--url", server.base, "--approver-token", APPROVER], env=env,
+        listed = subprocess.run(check=False, args=[*cli, "list", "--url", server.base, "--approver-token", APPROVER], env=env,
                                 capture_output=True, text=True, timeout=60)
         assert asked["approval_id"] in listed.stdout and "reply_to_email" in listed.stdout
-        approved = subprocess.run([*cli, "approve", asked["approval_id"], "--url", server.base], cwd=ROOT,
+        approved = subprocess.run(check=False, args=[*cli, "approve", asked["approval_id"], "--url", server.base], cwd=ROOT,
                                   env={**env, "INSTANTLY_MCP_APPROVER_TOKEN": APPROVER}, capture_output=True, text=True, timeout=60)
         assert approved.returncode == 0 and "Approved" in approved.stdout
         assert writes(sandbox) == []

@@ -81,6 +81,7 @@ class Pages:
         from instantly_mcp.transport.http_app import host_allowed, origin_allowed
 
         async def endpoint(request: Request) -> Response:
+            response: Response
             if not host_allowed(request.headers.get("host"), self.hosts):
                 response = message(421, "Refused", "Invalid Host header (DNS rebinding protection; see --allowed-hosts).")
             elif not origin_allowed(request.headers.get("origin"), self.origins):
@@ -157,7 +158,7 @@ class Pages:
             return message(400, "Refused", "Choose Approve or Deny.")
         if not self.authorized(request, str(form.get("approver_token") or "")):
             return message(401, "Refused", "Wrong approver token: nothing was decided.")
-        await self.desk.store.decide(approval.id, decision)
+        await self.desk.store.decide(approval.id, "approve" if decision == "approve" else "deny")
         response = RedirectResponse(f"{PREFIX}/{approval.id}", status_code=303)
         self.remember(response)
         return response
@@ -237,6 +238,6 @@ async def serve_pages(desk: ApprovalDesk, settings: Settings, *, task_status: Ta
     print(f"instantly-mcp: approval pages at {desk.base_url}{PREFIX}", file=sys.stderr)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)
-    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]  # the MCP server owns the signals
+    server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]  # the MCP server owns the signals
     task_status.started()
     await server.serve(sockets=[sock])
