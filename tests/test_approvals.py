@@ -14,9 +14,11 @@ from support.approvals import PAGES_BASE, serve_pages
 from support.servers import Clock, Human, answer, policy_server, text
 
 from instantly_mcp.calls.pipeline import prepare
+from instantly_mcp.config import Settings
 from instantly_mcp.gates.approval_items import approval_item
 from instantly_mcp.gates.approvals import ApprovalRefused
 from instantly_mcp.gates.policy import dry_run_payload
+from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy, build_runtime
 
 pytestmark = pytest.mark.anyio
 MODES = ["legacy", "auto"]
@@ -275,3 +277,18 @@ def declare_only_url(monkeypatch: pytest.MonkeyPatch) -> None:
         return capabilities
 
     monkeypatch.setattr(client_session.ClientSession, "_build_capabilities", url_only)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: pytest.CaptureFixture[str]) -> None:
+    announce_policy(build_runtime(Settings(approvals_port=None)))
+    assert "WARNING no approval pages" in capsys.readouterr().err
+    announce_policy(build_runtime(Settings()))
+    assert "WARNING" not in capsys.readouterr().err
+    async with policy_server(mode=mode, approvals_port=None) as mcp:
+        assert AGENT_CONFIRMS in (mcp.client.instructions or "")
+        lead = await seeded(mcp, "list_leads")
+        assert answer(await mcp.call("delete_lead", {"id": lead["id"]}))["status"] == "confirmation_required"
+        assert mcp.writes() == []
+    async with policy_server(mode=mode) as mcp:
+        assert AGENT_CONFIRMS not in (mcp.client.instructions or "")
