@@ -20,6 +20,7 @@ import anyio
 from instantly_mcp.gates.confirm import canonical_json
 
 APPROVAL_TTL_S = 600
+MAX_KEPT = 10_000  # an agent looping on gated calls must not grow the store without bound
 Status = Literal["pending", "approved", "denied"]
 Decision = Literal["approve", "deny"]
 
@@ -81,9 +82,12 @@ class MemoryApprovalStore:
     _changed: dict[str, anyio.Event] = field(default_factory=dict)
 
     async def add(self, approval: Approval) -> None:
+        """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the oldest beyond MAX_KEPT."""
         now = self.clock()
-        self._items = {k: a for k, a in self._items.items() if not a.expired(now - APPROVAL_TTL_S)}
+        kept = [(k, a) for k, a in self._items.items() if not a.expired(now - APPROVAL_TTL_S)]
+        self._items = dict(kept[-(MAX_KEPT - 1):])
         self._items[approval.id] = approval
+        self._changed = {k: e for k, e in self._changed.items() if k in self._items}
 
     async def get(self, approval_id: str) -> Approval | None:
         return self._items.get(approval_id)
