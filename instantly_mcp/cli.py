@@ -57,6 +57,8 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
                       help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any (env INSTANTLY_MCP_ALLOWED_HOSTS)")
     http.add_argument("--allowed-origins", metavar="LIST",
                       help="browser Origins accepted besides localhost, e.g. https://app.example.com (env INSTANTLY_MCP_ALLOWED_ORIGINS)")
+    http.add_argument("--public-url", metavar="URL",
+                      help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links (env INSTANTLY_MCP_PUBLIC_URL)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
 
@@ -108,6 +110,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
         if args.auth_token:
             values["auth_token"] = args.auth_token
+        if args.public_url:
+            values["public_url"] = args.public_url
         for flag in ("allowed_hosts", "allowed_origins"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))

@@ -53,6 +53,7 @@ class Settings:
     # (0: any free port, the default in --confirm auto and human; None: no pages).
     approvals_port: int | None = 0
     approver_token: str | None = field(default=None, repr=False)
+    public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
     confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
 
     def __post_init__(self) -> None:
@@ -71,6 +72,8 @@ class Settings:
         http = self.transport != "stdio"
         if self.approvals_port is not None and not 0 <= self.approvals_port < 65536:
             raise ConfigError(f"--approvals-port must be between 0 and 65535, got {self.approvals_port}")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"--public-url must start with http:// or https://, got {self.public_url!r}")
         if self.confirm_timeout_s <= 0:
             raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
@@ -161,6 +164,8 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_PUBLIC_URL"):
+        values["public_url"] = env["INSTANTLY_MCP_PUBLIC_URL"].strip()
     if env.get("INSTANTLY_MCP_APPROVER_TOKEN"):
         values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):

@@ -14,7 +14,7 @@ from support.approvals import PAGES_BASE, serve_pages
 from support.servers import Clock, Human, answer, policy_server, text
 
 from instantly_mcp.calls.pipeline import prepare
-from instantly_mcp.config import Settings
+from instantly_mcp.config import ConfigError, Settings
 from instantly_mcp.gates.approval_items import approval_item
 from instantly_mcp.gates.approvals import ApprovalRefused
 from instantly_mcp.gates.policy import dry_run_payload
@@ -56,7 +56,7 @@ async def test_approved_call_runs_once_and_only_for_what_was_approved(mode: str)
         for tool, arguments in (("delete_lead", {"id": other["id"]}), ("delete_lead_list", {"id": lead["id"]})):
             refused = await mcp.call(tool, {**arguments, "approval_id": approval_id})
             assert refused.is_error and "different call" in text(refused), text(refused)
-        for forged in (approval_id[:-2] + "xx", "yes", ""):
+        for forged in (other_last(approval_id), "yes", ""):
             refused = await mcp.call("delete_lead", {"id": lead["id"], "approval_id": forged})
             assert refused.is_error and "no such approval" in text(refused)
         assert mcp.writes() == []
@@ -107,7 +107,7 @@ async def test_pages_refuse_missing_csrf_wrong_origin_and_unknown_ids() -> None:
         assert cross_site.status_code == 403
         rebinding = await pages.http.get(url, headers={"Host": "evil.test"})
         assert rebinding.status_code == 421
-        for forged in ("/approvals/" + approval_id[:-1] + "A", "/approvals/guessed-id"):
+        for forged in ("/approvals/" + other_last(approval_id), "/approvals/guessed-id"):
             assert (await pages.http.get(forged)).status_code == 404
             assert (await pages.http.post(forged, data={"decision": "approve", "csrf": csrf})).status_code == 404
         still = answer(await mcp.call("delete_campaign", {"id": campaign["id"], "approval_id": approval_id}))
@@ -262,6 +262,11 @@ async def test_a_call_that_cannot_succeed_is_refused_before_anyone_is_asked(tool
             assert desk_is_empty(mcp)
 
 
+def other_last(approval_id: str) -> str:
+    """The id with its last character changed: a near miss that must not count."""
+    return approval_id[:-1] + ("A" if approval_id[-1] != "A" else "B")
+
+
 def desk_is_empty(mcp: Any) -> bool:
     desk = mcp.runtime.policy.desk
     return desk is None or not desk.store._items
@@ -292,3 +297,15 @@ async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: p
         assert mcp.writes() == []
     async with policy_server(mode=mode) as mcp:
         assert AGENT_CONFIRMS not in (mcp.client.instructions or "")
+
+
+def test_public_url_names_the_links_and_is_an_accepted_origin() -> None:
+    from instantly_mcp.transport.http_app import default_origins, origin_allowed, public_base
+
+    behind = Settings(transport="http", host="0.0.0.0", allowed_hosts=("mcp.example.com",), public_url="https://mcp.example.com/")
+    assert public_base(behind) == "https://mcp.example.com"
+    assert origin_allowed("https://mcp.example.com", default_origins(behind))
+    assert not origin_allowed("https://evil.example.com", default_origins(behind))
+    assert public_base(Settings(transport="http", port=9000)) == "http://127.0.0.1:9000"
+    with pytest.raises(ConfigError, match="--public-url"):
+        Settings(public_url="mcp.example.com")

@@ -8,6 +8,7 @@ from typing import Any
 
 from instantly_mcp.calls.pipeline import PreparedCall
 from instantly_mcp.gates.approvals import ApprovalItem, call_digest
+from instantly_mcp.gates.summaries import Lookup, text_field
 
 RECIPIENT_FIELDS = {
     "to_address_email_list": "To",
@@ -21,15 +22,26 @@ COUNTED_FIELDS = {"ids": "Listed items", "leads": "Leads", "emails": "Emails", "
 BODY_START_CHARS = 400
 
 
-def approval_item(call: PreparedCall, summary: str, request: dict[str, Any]) -> ApprovalItem:
+def approval_item(
+    call: PreparedCall, summary: str, request: dict[str, Any], looked_up: list[tuple[str, str]] | None = None
+) -> ApprovalItem:
     return ApprovalItem(
         tool=call.op.name,
         title=call.op.title,
         summary=summary,
-        details=tuple(details(call.arguments)),
+        details=tuple((looked_up or []) + details(call.arguments)),
         request=json.dumps(request, indent=2, ensure_ascii=False),
         digest=call_digest(call.op.name, call.arguments),
     )
+
+
+async def reply_recipient(call: PreparedCall, lookup: Lookup) -> list[tuple[str, str]]:
+    """A reply goes to the sender of the email it answers, which only a lookup names."""
+    if call.op.name != "reply_to_email":
+        return []
+    original = await lookup("get_email", {"id": call.arguments["reply_to_uuid"]})
+    recipient = text_field(original, "lead", "from_address_email")
+    return [("To", recipient)] if recipient else []
 
 
 def details(arguments: dict[str, Any]) -> list[tuple[str, str]]:

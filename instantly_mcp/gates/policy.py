@@ -37,7 +37,7 @@ from instantly_mcp.gates.confirm import (
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
-from instantly_mcp.gates.approval_items import approval_item
+from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalRefused, MemoryApprovalStore
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.gates.filter import build_filter
@@ -258,7 +258,8 @@ class Policy:
         if channel == "inline":
             return await self.elicit_inline(caller, call, summary)
         assert self.desk is not None
-        approval = await self.desk.open([approval_item(call, summary, dry_run_payload(call))], fingerprint, caller.tenant)
+        to = await reply_recipient(call, self.lookup(client))
+        approval = await self.desk.open([approval_item(call, summary, dry_run_payload(call), to)], fingerprint, caller.tenant)
         if channel == "url":
             return await self.elicit_url(caller, call, approval, summary)
         return Outcome(json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required")

@@ -103,6 +103,8 @@ def default_hosts(settings: Settings) -> tuple[str, ...]:
 
 def default_origins(settings: Settings) -> tuple[str, ...]:
     origins = tuple(f"{scheme}://{name}:*" for scheme in ("http", "https") for name in LOOPBACK_NAMES)
+    if settings.public_url:  # the approval pages' forms post from there
+        origins += ("/".join(settings.public_url.split("/")[:3]),)
     return origins + settings.allowed_origins
 
 
@@ -316,8 +318,10 @@ def app_from_env() -> Starlette:
 
 
 def public_base(settings: Settings) -> str:
-    """The server's own address as a person's browser reaches it: the first --allowed-hosts name when listening
-    on every interface, else the listening host."""
+    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
+    name when listening on every interface, else the listening host."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
     host = settings.host
     if host in ("0.0.0.0", "::"):
         named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
