@@ -112,3 +112,29 @@ def test_http(confirm: str, stateless: bool, sandbox: Any, tmp_path: Path) -> No
         ("auto", True): asked,
         ("auto", False): page,
     }
+
+
+def test_http_tenants_cannot_use_each_others_approvals(sandbox: Any, tmp_path: Path) -> None:
+    args = ["--transport", "http", "--per-request-key", "--base-url", sandbox.url]
+
+    async def as_tenant(url: str, key: str, arguments: dict[str, Any]) -> tuple[bool, str]:
+        async with create_mcp_http_client(headers={"X-Instantly-Api-Key": key}) as http, \
+                Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+            result = await client.call_tool("delete_campaign", arguments)
+            return bool(result.is_error), text(result)
+
+    async def run(url: str) -> tuple[str, str, str]:
+        campaign = campaign_id(sandbox)
+        asked = json.loads((await as_tenant(url, "sk-tenant-alpha-1", {"id": campaign}))[1])
+        await approve(asked["approval_url"])
+        with_id = {"id": campaign, "approval_id": asked["approval_id"]}
+        stolen = await as_tenant(url, "sk-tenant-beta-2", with_id)
+        assert stolen[0] and writes(sandbox) == []
+        used = await as_tenant(url, "sk-tenant-alpha-1", with_id)
+        assert not used[0], used[1]
+        return asked["status"], stolen[1], used[1]
+
+    with mcp_http_server(tmp_path, *args) as server:
+        status, stolen, _ = anyio.run(run, server.url)
+    assert status == "approval_required" and "different call" in stolen
+    assert [r["method"] for r in writes(sandbox)] == ["DELETE"]
