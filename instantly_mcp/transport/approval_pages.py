@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import hmac
 import re
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from instantly_mcp.config import Settings
+from instantly_mcp.config import ConfigError, Settings
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
 
 PREFIX = "/approvals"
@@ -223,18 +224,26 @@ def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
     return Pages(desk, settings.approver_secret, default_hosts(settings), default_origins(settings))
 
 
-async def serve_pages(desk: ApprovalDesk, settings: Settings, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
-    """The pages alone on 127.0.0.1 (stdio): --approvals-port, 0 for any free port."""
-    import socket
+def bind_pages(settings: Settings) -> socket.socket:
+    """The stdio pages' socket, bound before anything is served, so a taken port stops the start-up cleanly."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", settings.approvals_port or 0))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"--approvals-port {settings.approvals_port}: cannot listen on 127.0.0.1 ({exc.strerror})") from None
+    return sock
 
+
+async def serve_pages(
+    desk: ApprovalDesk, settings: Settings, sock: socket.socket, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+) -> None:
+    """The pages alone on 127.0.0.1 (stdio): --approvals-port, 0 for any free port."""
     import uvicorn
 
     app = Starlette(routes=pages_for(desk, settings).routes())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", settings.approvals_port or 0))
-    port = sock.getsockname()[1]
-    desk.base_url = f"http://127.0.0.1:{port}"
+    desk.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     print(f"instantly-mcp: approval pages at {desk.base_url}{PREFIX}", file=sys.stderr)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)

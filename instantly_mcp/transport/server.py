@@ -217,11 +217,15 @@ async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> Non
 
     runtime = runtime or build_runtime(settings)
     server = build_server(settings, runtime)
-    async with anyio.create_task_group() as tg:
-        if runtime.policy.desk is not None and settings.approvals_port is not None:
-            from instantly_mcp.transport.approval_pages import serve_pages
+    desk = runtime.policy.desk
+    sock = None
+    if desk is not None and settings.approvals_port is not None:
+        from instantly_mcp.transport.approval_pages import bind_pages, serve_pages
 
-            await tg.start(serve_pages, runtime.policy.desk, settings)
+        sock = bind_pages(settings)
+    async with anyio.create_task_group() as tg:
+        if desk is not None and sock is not None:
+            await tg.start(serve_pages, desk, settings, sock)
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
         tg.cancel_scope.cancel()
