@@ -4,6 +4,7 @@ protocol versions that define it; --confirm human; batches; and no approval for 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anyio
@@ -13,11 +14,9 @@ import pytest
 from support.approvals import PAGES_BASE, serve_pages
 from support.servers import Clock, Human, answer, policy_server, text
 
-from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.config import ConfigError, Settings
-from instantly_mcp.gates.approval_items import approval_item
 from instantly_mcp.gates.approvals import ApprovalRefused
-from instantly_mcp.gates.policy import dry_run_payload
+from instantly_mcp.gates.confirm import Caller
 from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy, build_runtime
 
 pytestmark = pytest.mark.anyio
@@ -230,20 +229,30 @@ async def test_human_mode_never_hands_out_a_token(mode: str) -> None:
 async def test_one_approval_covers_a_batch_each_call_once() -> None:
     async with policy_server() as mcp, serve_pages(mcp) as pages:
         first, second = (await mcp.data("list_leads", {"limit": 2}))["items"]
-        op = mcp.runtime.operations["delete_lead"]
-        calls = [prepare(op, {"id": lead["id"]}) for lead in (first, second)]
-        items = [approval_item(c, f"Delete lead {c.arguments['id']}?", dry_run_payload(c)) for c in calls]
-        desk = mcp.runtime.policy.desk
-        approval = await desk.open(items, mcp.runtime.key_fingerprint, "")
-        page = (await pages.http.get(f"/approvals/{approval.id}")).text
-        assert "Approve 2 calls?" in page and first["id"] in page and second["id"] in page
-        await pages.decide(approval.id, "approve")
+        policy, op = mcp.runtime.policy, mcp.runtime.operations["delete_lead"]
+        caller = Caller(protocol_version=None, capabilities=None, can_send_request=False, elicit=no_elicitation)
+        batch = [(op, {"id": first["id"]}), (op, {"id": second["id"]})]
+        asked = json.loads(text(await policy.request_batch(caller, batch, mcp.runtime.client, mcp.runtime.key_fingerprint)))
+        assert asked["status"] == "approval_required" and asked["calls"] == 2
+        page = (await pages.http.get(f"/approvals/{asked['approval_id']}")).text
+        assert "Approve 2 calls?" in page and first["email"] in page and second["email"] in page
+        await pages.decide(asked["approval_id"], "approve")
         for lead in (first, second):
-            done = await mcp.call("delete_lead", {"id": lead["id"], "approval_id": approval.id})
+            done = await mcp.call("delete_lead", {"id": lead["id"], "approval_id": asked["approval_id"]})
             assert not done.is_error, text(done)
-        again = await mcp.call("delete_lead", {"id": first["id"], "approval_id": approval.id})
+        again = await mcp.call("delete_lead", {"id": first["id"], "approval_id": asked["approval_id"]})
         assert again.is_error and "already used" in text(again)
         assert [e.method for e in mcp.writes()] == ["DELETE", "DELETE"]
+
+        missing = [(op, {"id": first["id"]}), (op, {"id": "no-such-lead"})]
+        refused = await policy.request_batch(caller, missing, mcp.runtime.client, mcp.runtime.key_fingerprint)
+        assert refused.is_error and "list_leads" in text(refused)
+        reads = [(mcp.runtime.operations["list_leads"], {})]
+        assert (await policy.request_batch(caller, reads, mcp.runtime.client, mcp.runtime.key_fingerprint)).is_error
+
+
+async def no_elicitation(message: str) -> types.ElicitResult:
+    raise AssertionError("a batch never elicits")
 
 
 @pytest.mark.parametrize(("tool", "arguments", "list_tool"), [

@@ -8,7 +8,7 @@ only then sends; every non-read call leaves one audit line (audit.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -38,7 +38,7 @@ from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
-from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalRefused, MemoryApprovalStore
+from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem, ApprovalRefused, MemoryApprovalStore
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
@@ -258,8 +258,7 @@ class Policy:
         if channel == "inline":
             return await self.elicit_inline(caller, call, summary)
         assert self.desk is not None
-        to = await reply_recipient(call, self.lookup(client))
-        approval = await self.desk.open([approval_item(call, summary, dry_run_payload(call), to)], fingerprint, caller.tenant)
+        approval = await self.desk.open([await self.item_for(call, summary, client)], fingerprint, caller.tenant)
         if channel == "url":
             return await self.elicit_url(caller, call, approval, summary)
         return Outcome(json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required")
@@ -295,6 +294,37 @@ class Policy:
         if decided.status == "pending":
             return waiting
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
+
+    async def item_for(self, call: PreparedCall, summary: str, client: InstantlyClient) -> ApprovalItem:
+        return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
+
+    async def request_batch(
+        self, caller: Caller, calls: Sequence[tuple[Operation, dict[str, Any]]], client: InstantlyClient, fingerprint: str
+    ) -> types.CallToolResult:
+        """One approval for several gated calls (bulk jobs, scripts), each listed on the page and each
+        then made with the same approval_id; refused as a whole when any of them could not succeed."""
+        if self.desk is None or self.desk.base_url is None:
+            return error_result("A batch needs the approval pages, and this server serves none. Nothing was sent.")
+        items: list[ApprovalItem] = []
+        for op, arguments in calls:
+            refusal = self.filter.refusal(op) or (None if self.is_gated(op) else f"{op.name} needs no approval; call it directly.")
+            if refusal is not None:
+                return error_result(f"{refusal} Nothing was sent.")
+            try:
+                call = prepare(op, arguments)
+                summary = await summarize(op, call.arguments, self.lookup(client))
+            except InvalidArguments as exc:
+                return error_result(str(exc))
+            except TargetNotFound as exc:
+                return error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent.")
+            items.append(await self.item_for(call, summary, client))
+        approval = await self.desk.open(items, fingerprint, caller.tenant)
+        body = approval_required("", "\n".join(item.summary for item in items), self.desk.url(approval), approval)
+        body["next"] = (
+            "Nothing was sent. Show the user this URL; a person approves or denies all of these calls there. Then make "
+            "each call with its arguments plus approval_id: each proceeds once, after approval."
+        )
+        return json_result({**body, "calls": len(items)})
 
     async def redeem_approval(self, approval_id: str, caller: Caller, call: PreparedCall, fingerprint: str) -> Outcome | None:
         name = call.op.name
