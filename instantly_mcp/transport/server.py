@@ -113,6 +113,12 @@ def announce_policy(runtime: Runtime) -> None:
             "which the agent can pass back itself. Use --confirm human, or serve pages (--approvals-port on stdio).",
             file=sys.stderr,
         )
+    if runtime.policy.desk is not None and gated and runtime.settings.approver_secret is None:
+        print(
+            "instantly-mcp: approval pages without --approver-token: whoever can reach them and has an approval link "
+            "can approve. Set one when the agent can make HTTP requests to this host itself.",
+            file=sys.stderr,
+        )
     if runtime.policy.audit is not None:
         print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
 
