@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
-SUBCOMMANDS = ("serve", "sandbox", "tools")
+SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals")
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +29,15 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     policy.add_argument(
         "--confirm",
         choices=CONFIRM_MODES,
-        help="how destructive and outbound calls are confirmed: auto (elicitation if the client supports it, "
-        "else a confirm token), elicit, token, or off for trusted automation (env INSTANTLY_CONFIRM; default auto)",
+        help="how destructive and outbound calls are confirmed: auto (form elicitation, else URL elicitation, else an "
+        "approval page, else a confirm token), human (never a token), elicit, token, or off for trusted automation "
+        "(env INSTANTLY_CONFIRM; default auto)",
     )
+    policy.add_argument("--confirm-timeout", type=float, metavar="S", help="seconds a call waits for a person's answer (default 120)")
+    policy.add_argument("--approvals-port", type=port_or_off, metavar="N",
+                        help="stdio: serve the approval pages on 127.0.0.1:N (default: any free port; 'off': none)")
+    policy.add_argument("--approver-token", metavar="TOKEN",
+                        help="required by the approvals index and buttons (env INSTANTLY_MCP_APPROVER_TOKEN; default --auth-token)")
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
 
 
@@ -54,8 +60,15 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--allowed-origins", metavar="LIST",
                       help="browser Origins accepted besides localhost, e.g. https://app.example.com "
                       "(env INSTANTLY_MCP_ALLOWED_ORIGINS)")
+    http.add_argument("--public-url", metavar="URL",
+                      help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links "
+                      "(env INSTANTLY_MCP_PUBLIC_URL)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
+
+
+def port_or_off(value: str) -> int | str:
+    return "off" if value.strip().lower() == "off" else int(value)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--no-seed", action="store_true", help="start with an empty workspace")
     tools = sub.add_parser("tools", help="print the tools an agent would see")
     _server_flags(tools)
+    approvals = sub.add_parser("approvals", help="list, approve or deny pending approvals of a running server")
+    approvals.add_argument("action", choices=("list", "approve", "deny"))
+    approvals.add_argument("id", nargs="?", help="the approval id (approve, deny)")
+    approvals.add_argument("--url", default="http://127.0.0.1:8000", help="the server (or stdio approval pages) base URL")
+    approvals.add_argument("--approver-token", metavar="TOKEN", help="env INSTANTLY_MCP_APPROVER_TOKEN")
     return parser
 
 
@@ -83,7 +101,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         given = getattr(args, flag)
         if given is not None:
             values[flag] = split_list(given)
-    for flag in ("read_only", "confirm", "audit_log", "max_result_chars"):
+    if args.confirm_timeout is not None:
+        values["confirm_timeout_s"] = args.confirm_timeout
+    if args.approvals_port is not None:
+        values["approvals_port"] = None if args.approvals_port == "off" else args.approvals_port
+    for flag in ("read_only", "confirm", "audit_log", "max_result_chars", "approver_token"):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
@@ -92,6 +114,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
         if args.auth_token:
             values["auth_token"] = args.auth_token
+        if args.public_url:
+            values["public_url"] = args.public_url
         for flag in ("allowed_hosts", "allowed_origins"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))
@@ -111,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed)
             return 0
+        if args.command == "approvals":
+            from instantly_mcp.approvals_cli import run_approvals
+
+            return run_approvals(args.action, args.id, args.url, args.approver_token)
         settings = settings_from(args)
         if args.command == "tools":
             return print_tools(settings)

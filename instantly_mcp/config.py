@@ -14,7 +14,7 @@ SANDBOX_KEY = "sandbox-demo-key"
 Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-ConfirmMode = Literal["auto", "elicit", "token", "off"]
+ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
 DISCOVER = "discover"
 MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
@@ -50,6 +50,12 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     shutdown_timeout_s: float = 30.0
+    # Approval pages (approval_pages.py): on HTTP at /approvals; on stdio on 127.0.0.1:approvals_port
+    # (0: any free port, the default in --confirm auto and human; None: no pages).
+    approvals_port: int | None = 0
+    approver_token: str | None = field(default=None, repr=False)
+    public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
+    confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
@@ -65,6 +71,12 @@ class Settings:
     def _check_hosting(self) -> None:
         """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
         http = self.transport != "stdio"
+        if self.approvals_port is not None and not 0 <= self.approvals_port < 65536:
+            raise ConfigError(f"--approvals-port must be between 0 and 65535, got {self.approvals_port}")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"--public-url must start with http:// or https://, got {self.public_url!r}")
+        if self.confirm_timeout_s <= 0:
+            raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
         if self.workers < 1:
@@ -95,6 +107,19 @@ class Settings:
             f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, "
             f"transport={self.transport!r})"
         )
+
+    @property
+    def approver_secret(self) -> str | None:
+        """What the approvals index and buttons require: --approver-token, else --auth-token."""
+        return self.approver_token or self.auth_token
+
+    @property
+    def serves_approvals(self) -> bool:
+        """Approval pages in this process: a person's channel for --confirm auto and human. Not with
+        several workers: an approval made on one would be unknown to the others (no shared store yet)."""
+        if self.confirm not in ("auto", "human") or self.workers > 1:
+            return False
+        return self.transport != "stdio" or self.approvals_port is not None
 
     @property
     def discover(self) -> bool:
@@ -143,6 +168,10 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_PUBLIC_URL"):
+        values["public_url"] = env["INSTANTLY_MCP_PUBLIC_URL"].strip()
+    if env.get("INSTANTLY_MCP_APPROVER_TOKEN"):
+        values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):

@@ -7,6 +7,8 @@
 #      suite, mcpb, a Node 22 binary) from scripts/node/package-lock.json
 #   3. a separate venv for the LangChain example at .cache/venv-langchain
 #      (langchain-mcp-adapters requires mcp<2; ours needs mcp 2.3)
+#   4. Debian's chromium for the approval-page browser tests (apt; Playwright drives
+#      /usr/bin/chromium, so no browser is ever downloaded by `playwright install`)
 #
 # One summary line per step; the full output of a failing step goes to
 # .cache/setup/*.log and its tail is printed.
@@ -164,6 +166,23 @@ setup_langchain() {
     say "langchain venv: installed examples/requirements-langchain.txt in $(( $(now) - t0 ))s"
 }
 
+# ---------------------------------------------------------------- chromium
+setup_chromium() {
+    local t0 log sudo=""
+    t0=$(now)
+    if [[ -x /usr/bin/chromium ]]; then
+        say "chromium: up to date ($(/usr/bin/chromium --version 2>/dev/null | head -n1))"
+        return
+    fi
+    command -v apt-get >/dev/null || { say "chromium: apt-get not found; install Debian's chromium by hand"; exit 1; }
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    log="$LOGDIR/chromium.log"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >"$log" 2>&1 \
+        || fail "apt-get install chromium" "$log"
+    say "chromium: installed with apt-get in $(( $(now) - t0 ))s"
+}
+
 setup_python
 setup_node
 setup_langchain
+setup_chromium

@@ -77,11 +77,13 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     from instantly_mcp.cli import build_parser
 
     parser = build_parser()
-    serve = next(a for a in parser._actions if a.dest == "command").choices["serve"]  # type: ignore[union-attr]
-    known = {option for action in serve._actions for option in action.option_strings}
+    subcommands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[union-attr]
     commands = re.findall(r"^\s*(instantly-mcp\b[^#\n]*)", readme, re.MULTILINE)
     commands += re.findall(r"`(instantly-mcp\b[^`]*)`", readme)
     for command in commands:
-        for word in shlex.split(command):
+        words = shlex.split(command)
+        name = words[1] if len(words) > 1 and words[1] in subcommands else "serve"
+        known = {option for action in subcommands[name]._actions for option in action.option_strings}
+        for word in words:
             if word.startswith("--"):
-                assert word.split("=")[0] in known, f"README uses {word}, which `instantly-mcp serve` does not know"
+                assert word.split("=")[0] in known, f"README uses {word}, which `instantly-mcp {name}` does not know"

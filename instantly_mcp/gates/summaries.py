@@ -1,7 +1,8 @@
 """What a gated call will do, in words a human can judge: names and counts, not bare ids.
 
 Built from the validated arguments plus a few read-only lookups through the same client. A lookup
-that fails or is not allowed only makes the sentence plainer; it never blocks the confirmation.
+that fails or is not allowed only makes the sentence plainer; one that finds no such object (404)
+raises TargetNotFound, since nobody should be asked to approve a call that cannot succeed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ from typing import Any
 from instantly_mcp.catalog.operations import Operation
 
 Lookup = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+class TargetNotFound(Exception):
+    """A lookup by id found nothing: the id is wrong (a name passed as an id, a thread id as an email id)."""
+
+    def __init__(self, lookup: Operation, arguments: dict[str, Any], list_tool: str | None) -> None:
+        ids = ", ".join(f"{k} {v!r}" for k, v in arguments.items())
+        noun = lookup.name.removeprefix("get_").replace("_", " ")
+        hint = f" Call {list_tool} to find the right id." if list_tool else ""
+        super().__init__(f"Instantly has no {noun} with {ids} (it answered 404 to {lookup.name}).{hint}")
 Writer = Callable[[dict[str, Any], Lookup], Awaitable[str]]
 
 CONSEQUENCES = {

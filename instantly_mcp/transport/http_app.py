@@ -103,6 +103,8 @@ def default_hosts(settings: Settings) -> tuple[str, ...]:
 
 def default_origins(settings: Settings) -> tuple[str, ...]:
     origins = tuple(f"{scheme}://{name}:*" for scheme in ("http", "https") for name in LOOPBACK_NAMES)
+    if settings.public_url:  # the approval pages' forms post from there
+        origins += ("/".join(settings.public_url.split("/")[:3]),)
     return origins + settings.allowed_origins
 
 
@@ -243,6 +245,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
         manager = StreamableHTTPSessionManager(app=server, stateless=settings.stateless, security_settings=None)
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
+    if runtime.policy.desk is not None:
+        from instantly_mcp.transport.approval_pages import pages_for
+
+        runtime.policy.desk.base_url = public_base(settings)
+        routes.extend(pages_for(runtime.policy.desk, settings).routes())
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
         routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server), methods=["GET"]))
@@ -310,11 +317,25 @@ def app_from_env() -> Starlette:
     return create_app(settings_from_env())
 
 
+def public_base(settings: Settings) -> str:
+    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
+    name when listening on every interface, else the listening host."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.host
+    if host in ("0.0.0.0", "::"):
+        named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
+        host = named[0] if named else "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+
+
 def announce_http(settings: Settings) -> None:
     base = f"http://{settings.host if ':' not in settings.host else f'[{settings.host}]'}:{settings.port}"
     endpoints = []
     if settings.transport == "http":
         endpoints.append(f"{base}{MCP_PATH} (streamable HTTP)")
+    if settings.serves_approvals:
+        endpoints.append(f"{public_base(settings)}/approvals (approval pages)")
     if not settings.stateless:
         endpoints.append(f"{base}{SSE_PATH} (legacy SSE)")
     extras = [

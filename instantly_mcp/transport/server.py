@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
@@ -33,6 +34,10 @@ INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
     "analytics, deliverability. List tools paginate with starting_after / next_starting_after. "
     + SERVER_ARGUMENTS
+)
+AGENT_CONFIRMS = (
+    "When this client cannot ask its user (no elicitation), confirmation is up to you: "
+    "pass confirm_token only after the user agreed."
 )
 
 
@@ -102,6 +107,18 @@ def announce_policy(runtime: Runtime) -> None:
             "Use this only for trusted automation.",
             file=sys.stderr,
         )
+    if mode == "auto" and not runtime.settings.serves_approvals and gated:
+        print(
+            "instantly-mcp: WARNING no approval pages are served: clients without elicitation get confirm tokens, "
+            "which the agent can pass back itself. Use --confirm human, or serve pages (--approvals-port on stdio).",
+            file=sys.stderr,
+        )
+    if runtime.policy.desk is not None and gated and runtime.settings.approver_secret is None:
+        print(
+            "instantly-mcp: approval pages without --approver-token: whoever can reach them and has an approval link "
+            "can approve. Set one when the agent can make HTTP requests to this host itself.",
+            file=sys.stderr,
+        )
     if runtime.policy.audit is not None:
         print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
 
@@ -123,6 +140,9 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
     async def elicit(message: str) -> types.ElicitResult:
         return await ctx.session.elicit_form(message, CONFIRM_FORM, related_request_id=ctx.request_id)
 
+    async def elicit_url(message: str, url: str, elicitation_id: str) -> types.ElicitResult:
+        return await ctx.session.elicit_url(message, url, elicitation_id, related_request_id=ctx.request_id)
+
     return Caller(
         protocol_version=ctx.protocol_version,
         capabilities=ctx.session.client_capabilities,
@@ -130,7 +150,23 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
         elicit=elicit,
         input_responses=params.input_responses,
         request_state=params.request_state,
+        elicit_url=elicit_url,
+        tenant=principal_of(ctx),
     )
+
+
+def principal_of(ctx: Any) -> str:
+    """Who the HTTP layer authenticated (the tenant, with --per-request-key); empty on stdio."""
+    request = getattr(ctx, "request", None)
+    user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
+    return str(getattr(user, "username", "") or "")
+
+
+def instructions_for(settings: Settings) -> str:
+    """The server instructions; they say so when a confirmation may end up in the agent's hands."""
+    if settings.confirm == "token" or (settings.confirm == "auto" and not settings.serves_approvals):
+        return INSTRUCTIONS + " " + AGENT_CONFIRMS
+    return INSTRUCTIONS
 
 
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
@@ -174,7 +210,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
-            instructions=INSTRUCTIONS,
+            instructions=instructions_for(settings),
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
@@ -185,6 +221,17 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
 async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
     from mcp.server.stdio import stdio_server
 
+    runtime = runtime or build_runtime(settings)
     server = build_server(settings, runtime)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+    desk = runtime.policy.desk
+    sock = None
+    if desk is not None and settings.approvals_port is not None:
+        from instantly_mcp.transport.approval_pages import bind_pages, serve_pages
+
+        sock = bind_pages(settings)
+    async with anyio.create_task_group() as tg:
+        if desk is not None and sock is not None:
+            await tg.start(serve_pages, desk, settings, sock)
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+        tg.cancel_scope.cancel()
