@@ -171,8 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(settings: Settings) -> int:
     import anyio
 
-    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime, serve_stdio
+    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime
 
+    from instantly_mcp.transport.stdio import install_signal_handlers, serve_stdio
+
+    if settings.transport == "stdio":
+        install_signal_handlers()
     runtime = build_runtime(settings)
     announce_backend(settings)
     announce_policy(runtime)

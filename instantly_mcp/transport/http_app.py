@@ -36,6 +36,7 @@ import anyio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.sse import SseServerTransport
+from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -47,6 +48,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
@@ -120,6 +122,15 @@ def bearer_of(headers: Headers) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def unsupported_version(headers: Headers) -> str | None:
+    """The spec's answer to an MCP-Protocol-Version header the server does not speak: 400 naming the
+    supported ones (the SDK would route it to the newest protocol and complain about params._meta)."""
+    given = headers.get("mcp-protocol-version")
+    if given is None or given in SUPPORTED_PROTOCOL_VERSIONS:
+        return None
+    return f"Bad Request: unsupported protocol version {given!r}, supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)}"
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status in (401, 403) else -32600, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -160,6 +171,8 @@ class Guard:
                 401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
             )
+        if (unsupported := unsupported_version(headers)) is not None:
+            return error_response(400, unsupported)
         if self.per_request_key:
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
@@ -241,7 +254,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = StreamableHTTPSessionManager(app=server, stateless=settings.stateless, security_settings=None)
+        manager = streamable_manager(settings, server)
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
@@ -273,6 +286,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app.state.runtime = runtime
     app.state.drain = drain
     return app
+
+
+def streamable_manager(settings: Settings, server: Any) -> StreamableHTTPSessionManager:
+    """Sessions keep their SSE events for resumption (Last-Event-ID); --stateless has no sessions to resume."""
+    if settings.stateless:
+        return StreamableHTTPSessionManager(app=server, stateless=True, security_settings=None)
+    return ResumableSessionManager(app=server, security_settings=None, event_log=MemoryEventLog())
 
 
 def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:

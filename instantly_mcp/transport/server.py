@@ -181,10 +181,3 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             on_set_logging_level=set_logging_level,
         )
 
-
-async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
-    from mcp.server.stdio import stdio_server
-
-    server = build_server(settings, runtime)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())
