@@ -114,3 +114,28 @@ def test_claude_desktop_config_refuses_bad_server_flags_and_never_prints_the_key
                           env=clean_env(INSTANTLY_API_KEY="sk-live-secret-1234"), cwd=ROOT)
     assert done.returncode == 0 and "sk-live-secret-1234" not in done.stdout + done.stderr
     assert json.loads(done.stdout)["mcpServers"]["instantly"]["env"] == {"INSTANTLY_API_KEY": "paste-your-instantly-api-key"}
+
+
+def test_standalone_sandbox_serves_api_v2_to_any_bearer_key(tmp_path: Path) -> None:
+    import httpx2
+
+    from support.processes import free_port, stop_process_group
+
+    port = free_port()
+    proc = subprocess.Popen([*CLI, "sandbox", "--port", str(port)], cwd=ROOT, env=clean_env(), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}/api/v2"  # the base path the README documents
+    try:
+        for _ in range(300):
+            try:
+                httpx2.get(base + "/campaigns", timeout=1)
+                break
+            except httpx2.HTTPError:
+                assert proc.poll() is None
+                anyio.run(anyio.sleep, 0.1)
+        anyone = httpx2.get(base + "/campaigns", headers={"Authorization": "Bearer anything-at-all"}, params={"limit": 1})
+        nobody = httpx2.get(base + "/campaigns", params={"limit": 1})
+    finally:
+        stop_process_group(proc)
+    assert anyone.status_code == 200 and len(anyone.json()["items"]) == 1
+    assert nobody.status_code == 401
