@@ -124,7 +124,8 @@ setup_node() {
     command -v npm >/dev/null || { say "node: npm not found on PATH (Node.js 20+ with npm is needed)"; exit 1; }
     want="$(hash_files "$dir/package.json" "$dir/package-lock.json") $(uname -m)"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$node22" \
-          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" ]]; then
+          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" \
+          && -e "$nm/inspector-strict/clients/cli/build/index.js" ]]; then
         say "node: up to date (Prism, MCP Inspector, conformance; Node $("$node22" -v))"
         return
     fi

@@ -55,9 +55,17 @@ def node22() -> Path:
     return path
 
 
+# Both Inspectors (0.15 and 2.12, the latter as the npm alias inspector-strict) ship a bin named
+# mcp-inspector; which one npm links under .bin is not ours to choose, so these go by package path.
+PACKAGE_BINS = {
+    "mcp-inspector": "@modelcontextprotocol/inspector/cli/build/cli.js",
+    "inspector-strict": "inspector-strict/clients/cli/build/index.js",
+}
+
+
 def npx_bin(name: str) -> Path:
-    """Absolute path of scripts/node/node_modules/.bin/<name>."""
-    path = NODE_MODULES / ".bin" / name
+    """Absolute path of scripts/node/node_modules/.bin/<name> (or of the package file it stands for)."""
+    path = NODE_MODULES / PACKAGE_BINS[name] if name in PACKAGE_BINS else NODE_MODULES / ".bin" / name
     if not path.exists():
         raise NodeToolMissing(f"{name} not found at {path}: {SETUP_HINT}")
     return path
