@@ -12,7 +12,7 @@ from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
 from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "config")
-HTTP_ONLY_FLAGS = ("host", "port", "auth_token")
+HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +55,17 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
                       help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any (env INSTANTLY_MCP_ALLOWED_HOSTS)")
     http.add_argument("--allowed-origins", metavar="LIST",
                       help="browser Origins accepted besides localhost, e.g. https://app.example.com (env INSTANTLY_MCP_ALLOWED_ORIGINS)")
+    oauth = parser.add_argument_group("OAuth 2.1 resource server (instead of --auth-token)")
+    oauth.add_argument("--oauth-issuer", metavar="URL",
+                       help="accept JWT access tokens from this authorization server (env INSTANTLY_MCP_OAUTH_ISSUER)")
+    oauth.add_argument("--oauth-resource", metavar="URL",
+                       help="this server's MCP URL as clients reach it, e.g. https://mcp.example.com/mcp "
+                       "(env INSTANTLY_MCP_OAUTH_RESOURCE; default http://HOST:PORT/mcp)")
+    oauth.add_argument("--oauth-audience", metavar="AUD",
+                       help="the aud tokens must carry (env INSTANTLY_MCP_OAUTH_AUDIENCE; default the resource URL)")
+    oauth.add_argument("--oauth-scopes", metavar="LIST", help="scopes every token must have (env INSTANTLY_MCP_OAUTH_SCOPES)")
+    oauth.add_argument("--oauth-jwks-url", metavar="URL",
+                       help="the issuer's JWKS (env INSTANTLY_MCP_OAUTH_JWKS_URL; default from its metadata)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
 
@@ -139,9 +150,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
         if args.auth_token:
             values["auth_token"] = args.auth_token
-        for flag in ("allowed_hosts", "allowed_origins"):
+        for flag in ("allowed_hosts", "allowed_origins", "oauth_scopes"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))
+        for flag in ("oauth_issuer", "oauth_resource", "oauth_audience", "oauth_jwks_url"):
+            if getattr(args, flag) is not None:
+                values[flag] = getattr(args, flag)
     if values.get("base_url") and not str(values["base_url"]).startswith(("http://", "https://")):
         raise ConfigError(f"--base-url must start with http:// or https://, got {values['base_url']!r}")
     return Settings(**values)  # type: ignore[arg-type]

@@ -48,6 +48,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
@@ -139,8 +140,9 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 class Guard:
     """ASGI middleware in front of the MCP endpoints; /healthz and unknown paths pass untouched."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, oauth: OAuthGate | None = None) -> None:
         self.app = app
+        self.oauth = oauth
         self.hosts = default_hosts(settings)
         self.origins = default_origins(settings)
         self.auth_token = settings.auth_token
@@ -155,6 +157,8 @@ class Guard:
             await self.app(scope, receive, send)
             return
         refusal = self.check(scope)
+        if refusal is None and self.oauth is not None:
+            refusal = await self.oauth.check(scope, bearer_of(Headers(scope=scope)))
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -251,6 +255,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     AppStatus.disable_automatic_graceful_drain()
 
     routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
+    oauth_settings = OAuthSettings.from_settings(settings)
+    oauth = OAuthGate(oauth_settings) if oauth_settings is not None else None
+    if oauth is not None:
+        routes += [Route(path, oauth.metadata_endpoint, methods=["GET"]) for path in (WELL_KNOWN, WELL_KNOWN + MCP_PATH)]
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
@@ -282,7 +290,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 runtime.client = None
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings, oauth=oauth)
     app.state.runtime = runtime
     app.state.drain = drain
     return app
@@ -337,13 +345,14 @@ def announce_http(settings: Settings) -> None:
         endpoints.append(f"{base}{MCP_PATH} (streamable HTTP)")
     if not settings.stateless:
         endpoints.append(f"{base}{SSE_PATH} (legacy SSE)")
+    guard = f"OAuth tokens from {settings.oauth_issuer}" if settings.oauth_issuer else "no bearer token"
     extras = [
-        "bearer token required" if settings.auth_token else "no bearer token",
+        "bearer token required" if settings.auth_token else guard,
         "stateless" if settings.stateless else "sessions in memory",
         f"{settings.workers} worker(s)",
     ]
     print(f"instantly-mcp: serving MCP at {' and '.join(endpoints)}; {', '.join(extras)}", file=sys.stderr)
-    if not is_loopback(settings.host) and not settings.auth_token:
+    if not is_loopback(settings.host) and not (settings.auth_token or settings.oauth_issuer):
         print(
             f"instantly-mcp: WARNING listening on {settings.host} without --auth-token: anyone who can reach "
             "this port can call the tools. Put it behind an authenticating proxy or set INSTANTLY_MCP_AUTH_TOKEN.",

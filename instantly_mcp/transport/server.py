@@ -19,6 +19,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from instantly_mcp import __version__
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
@@ -165,8 +166,12 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
-        async with tracked_call(ctx, tenant.client) as client:
-            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+        acting = acting_principal.set(tenant.principal)
+        try:
+            async with tracked_call(ctx, tenant.client) as client:
+                return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+        finally:
+            acting_principal.reset(acting)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
