@@ -186,7 +186,6 @@ def run_server(settings: Settings) -> int:
     import anyio
 
     from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime
-
     from instantly_mcp.transport.stdio import install_signal_handlers, serve_stdio
 
     if settings.transport == "stdio":

@@ -5,7 +5,6 @@ a bare PATH). Each through the real process, and the last through the SDK client
 from __future__ import annotations
 
 import json
-import os
 import select
 import signal
 import subprocess

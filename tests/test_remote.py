@@ -35,9 +35,8 @@ CALL = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
 
 @asynccontextmanager
 async def connect(url: str, *, headers: dict[str, str]) -> AsyncIterator[Client]:
-    async with create_mcp_http_client(headers=headers) as http:
-        async with Client(streamable_http_client(url, http_client=http)) as client:
-            yield client
+    async with create_mcp_http_client(headers=headers) as http, Client(streamable_http_client(url, http_client=http)) as client:
+        yield client
 
 
 def sse_events(text: str) -> list[dict[str, str]]:

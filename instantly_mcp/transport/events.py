@@ -14,8 +14,17 @@ import itertools
 from collections import OrderedDict
 from typing import Any, Protocol
 
-from mcp.server.streamable_http import EventCallback, EventId, EventMessage, EventStore, StreamId
+from mcp.server.lowlevel import Server
+from mcp.server.streamable_http import (
+    EventCallback,
+    EventId,
+    EventMessage,
+    EventStore,
+    StreamableHTTPServerTransport,
+    StreamId,
+)
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import JSONRPCMessage
 
 DEFAULT_MAX_EVENTS = 10_000
@@ -74,12 +83,13 @@ class SessionEvents(EventStore):
 class ResumableSessionManager(StreamableHTTPSessionManager):
     """The SDK's session manager, giving each new session its own view of the event log."""
 
-    def __init__(self, *args: Any, event_log: EventLog, **kwargs: Any) -> None:
-        super().__init__(*args, event_store=SessionEvents(event_log, ""), retry_interval=RETRY_MS, **kwargs)
+    def __init__(self, app: Server[Any], *, event_log: EventLog, security_settings: TransportSecuritySettings | None) -> None:
+        super().__init__(app, event_store=SessionEvents(event_log, ""), retry_interval=RETRY_MS,
+                         security_settings=security_settings)
         self.event_log = event_log
 
-    def _admit_session(self, requestor: Any) -> Any:
+    def _admit_session(self, requestor: Any) -> StreamableHTTPServerTransport | None:
         transport = super()._admit_session(requestor)
         if transport is not None:
-            transport._event_store = SessionEvents(self.event_log, transport.mcp_session_id)
+            transport._event_store = SessionEvents(self.event_log, transport.mcp_session_id or "")
         return transport

@@ -120,7 +120,7 @@ class WorkspaceResources:
                 name=str(item.get(listing.label) or value), title=f"{listing.template.title}: {item.get(listing.label) or value}",
                 description=listing.template.description, mime_type=listing.template.mime_type))
         following = page.get("next_starting_after")
-        next_cursor = encode_cursor(index, following) if following else encode_cursor(index + 1, None)
+        next_cursor: str | None = encode_cursor(index, following) if following else encode_cursor(index + 1, None)
         if not following and index + 1 >= len(LISTINGS):
             next_cursor = None
         return types.ListResourcesResult(resources=resources, next_cursor=next_cursor)
