@@ -32,11 +32,13 @@ class AuthServer:
     key: rsa.RSAPrivateKey = field(default_factory=rsa_key)
     kid: str = "test-key-1"
     jwks_fetches: int = 0
+    registrations: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> Starlette:
         async def metadata(request: Request) -> JSONResponse:
             return JSONResponse({"issuer": self.issuer, "jwks_uri": self.issuer + "/jwks",
                                  "authorization_endpoint": self.issuer + "/authorize", "token_endpoint": self.issuer + "/token",
+                                 "registration_endpoint": self.issuer + "/register", "grant_types_supported": ["authorization_code"],
                                  "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"]})
 
         async def jwks(request: Request) -> JSONResponse:
@@ -44,7 +46,13 @@ class AuthServer:
             public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
             return JSONResponse({"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "RS256"}]})
 
-        return Starlette(routes=[Route("/.well-known/oauth-authorization-server", metadata), Route("/jwks", jwks)])
+        async def register(request: Request) -> JSONResponse:  # RFC 7591 dynamic client registration
+            client = await request.json()
+            self.registrations.append(client)
+            return JSONResponse({**client, "client_id": f"client-{len(self.registrations)}"}, status_code=201)
+
+        return Starlette(routes=[Route("/.well-known/oauth-authorization-server", metadata), Route("/jwks", jwks),
+                                 Route("/register", register, methods=["POST"])])
 
     def mint(self, *, audience: str, subject: str = "alice@example.com", scope: str = "mcp:tools", ttl_s: int = 600,
              issuer: str | None = None, key: rsa.RSAPrivateKey | None = None, **claims: Any) -> str:

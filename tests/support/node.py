@@ -76,3 +76,13 @@ def node22_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["PATH"] = os.pathsep.join([str(node22().parent), str(NODE_MODULES / ".bin"), env.get("PATH", "")])
     return env
+
+
+def claude_bin() -> Path:
+    """Claude Code's native binary, from its per-platform npm package (setup installs with
+    --ignore-scripts, so the package's own bin/ launcher is never linked to it)."""
+    package = node_package().replace("node-", "claude-code-")
+    path = NODE_MODULES / "@anthropic-ai" / package / "claude"
+    if not os.access(path, os.X_OK):
+        raise NodeToolMissing(f"Claude Code not found at {path}: {SETUP_HINT}")
+    return path
