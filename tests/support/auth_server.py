@@ -4,7 +4,6 @@ and a `mint` that signs access tokens with its RSA key (or any other key, to for
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .http_server import serve_in_thread
 from .processes import free_port
 
 
@@ -66,15 +65,6 @@ class AuthServer:
 def auth_server() -> Iterator[AuthServer]:
     fake = AuthServer()
     port = free_port()
-    fake.issuer = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
+    fake.issuer = f"http://127.0.0.1:{port}"  # the metadata names it, so it is known before serving
+    with serve_in_thread(fake.app(), port):
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(10)

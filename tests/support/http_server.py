@@ -144,21 +144,28 @@ class FakeInstantly:
 
 
 @contextmanager
-def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
-    fake = FakeInstantly(**options)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
+    """An ASGI app on 127.0.0.1 in a thread of this process; yields its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    fake.url = f"http://127.0.0.1:{port}"
     try:
-        yield fake
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
+    fake = FakeInstantly(**options)
+    with serve_in_thread(fake.app()) as url:
+        fake.url = url
+        yield fake
 
 
 def payload(result: Any) -> Any:
