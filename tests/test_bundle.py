@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,9 @@ SHIPPED = {"manifest.json", "pyproject.toml", "uv.lock", "icon.png", "README.md"
 
 
 def uv() -> str:
-    found = shutil.which("uv")
+    """uv from the `test` extra: next to this interpreter (a venv that is not activated), else on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    found = str(beside) if beside.is_file() else shutil.which("uv")
     if found is None:
         pytest.fail("uv not found: it is in the `test` extra (bash scripts/setup.sh installs it)", pytrace=False)
     return found
