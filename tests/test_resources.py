@@ -5,6 +5,7 @@ request log), and the gates: what a policy hides is neither listed nor read, and
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from typing import Any
 
@@ -136,3 +137,24 @@ def test_the_conformance_fixtures_are_not_served_in_normal_runs() -> None:
 
     uris, missing = anyio.run(run)
     assert not [u for u in uris if u.startswith("test://")] and missing.error.code == resources.RESOURCE_NOT_FOUND
+
+
+def test_resources_through_the_inspector_cli() -> None:
+    from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
+
+    def inspector(*args: str) -> Any:
+        try:
+            command = [str(node22()), str(npx_bin("mcp-inspector")), "--cli", "-e", f"PYTHONPATH={clean_env()['PYTHONPATH']}",
+                       sys.executable, "-m", "instantly_mcp.cli", *args]
+        except NodeToolMissing as exc:
+            pytest.fail(str(exc), pytrace=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=node22_env(), cwd=NODE_DIR)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout)
+
+    listed = inspector("--method", "resources/list")["resources"]
+    templates = inspector("--method", "resources/templates/list")["resourceTemplates"]
+    campaign = next(r["uri"] for r in listed if r["uri"].startswith("instantly://campaigns/"))
+    read = inspector("--method", "resources/read", "--uri", campaign)["contents"][0]
+    assert listed[0]["uri"] == "instantly://block-list.csv" and len(templates) == 3
+    assert read["mimeType"] == "application/json" and json.loads(read["text"])["campaign"]["id"] == campaign.rsplit("/", 1)[1]
