@@ -1,4 +1,5 @@
-"""Command line: `instantly-mcp [serve]`, `instantly-mcp sandbox`, `instantly-mcp tools`."""
+"""Command line: `instantly-mcp [serve] [flags]`, `instantly-mcp sandbox`, `instantly-mcp tools`,
+`instantly-mcp config claude-desktop`."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from instantly_mcp import __version__
+from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
 from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
-SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals")
+SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config")
+HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -45,8 +49,8 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http = parser.add_argument_group("transport and HTTP hosting")
     http.add_argument("--transport", choices=TRANSPORTS, default="stdio",
                       help="stdio (default); http: streamable HTTP at /mcp plus legacy SSE at /sse; sse: legacy SSE only")
-    http.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    http.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    http.add_argument("--host", help="address to listen on (default 127.0.0.1; needs --transport http or sse)")
+    http.add_argument("--port", type=int, help="port to listen on (default 8000; needs --transport http or sse)")
     http.add_argument("--auth-token", metavar="TOKEN",
                       help="require Authorization: Bearer TOKEN on the MCP endpoints (env INSTANTLY_MCP_AUTH_TOKEN, preferred)")
     http.add_argument("--per-request-key", action="store_true",
@@ -63,6 +67,17 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--public-url", metavar="URL",
                       help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links "
                       "(env INSTANTLY_MCP_PUBLIC_URL)")
+    oauth = parser.add_argument_group("OAuth 2.1 resource server (instead of --auth-token)")
+    oauth.add_argument("--oauth-issuer", metavar="URL",
+                       help="accept JWT access tokens from this authorization server (env INSTANTLY_MCP_OAUTH_ISSUER)")
+    oauth.add_argument("--oauth-resource", metavar="URL",
+                       help="this server's MCP URL as clients reach it, e.g. https://mcp.example.com/mcp "
+                       "(env INSTANTLY_MCP_OAUTH_RESOURCE; default http://HOST:PORT/mcp)")
+    oauth.add_argument("--oauth-audience", metavar="AUD",
+                       help="the aud tokens must carry (env INSTANTLY_MCP_OAUTH_AUDIENCE; default the resource URL)")
+    oauth.add_argument("--oauth-scopes", metavar="LIST", help="scopes every token must have (env INSTANTLY_MCP_OAUTH_SCOPES)")
+    oauth.add_argument("--oauth-jwks-url", metavar="URL",
+                       help="the issuer's JWKS (env INSTANTLY_MCP_OAUTH_JWKS_URL; default from its metadata)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
 
@@ -72,9 +87,19 @@ def port_or_off(value: str) -> int | str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="instantly-mcp", description="MCP server for the Instantly.ai API V2.")
-    sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="run the MCP server (default)")
+    """The top-level parser is the server's, so `instantly-mcp --help` shows every server flag;
+    `serve` is the same parser by name."""
+    parser = argparse.ArgumentParser(
+        prog="instantly-mcp",
+        description="MCP server for the Instantly.ai API V2. With no INSTANTLY_API_KEY it serves a built-in sandbox.",
+        epilog="Subcommands: `instantly-mcp sandbox --help`, `instantly-mcp tools --help`, "
+        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _server_flags(parser)
+    _hosting_flags(parser)
+    sub = parser.add_subparsers(dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config}")
+    serve = sub.add_parser("serve", help="run the MCP server (the default; takes the flags above)")
     _server_flags(serve)
     _hosting_flags(serve)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
@@ -89,7 +114,41 @@ def build_parser() -> argparse.ArgumentParser:
     approvals.add_argument("id", nargs="?", help="the approval id (approve, deny)")
     approvals.add_argument("--url", default="http://127.0.0.1:8000", help="the server (or stdio approval pages) base URL")
     approvals.add_argument("--approver-token", metavar="TOKEN", help="env INSTANTLY_MCP_APPROVER_TOKEN")
+    config = sub.add_parser("config", help="print a client configuration that launches this installation")
+    config.add_argument("client", choices=CLIENT_CONFIGS, help="claude-desktop: JSON for claude_desktop_config.json")
+    config.add_argument("--name", default="instantly", help="the server's name in the client (default instantly)")
+    config.add_argument("--with-key", action="store_true",
+                        help="add an INSTANTLY_API_KEY entry to fill in (the key itself is never printed)")
+    config.epilog = "Server flags for the client to pass go after --, e.g. `config claude-desktop -- --read-only`."
     return parser
+
+
+def check_transport_flags(args: argparse.Namespace) -> None:
+    """Hosting flags on stdio would be ignored; say what to add instead of starting something else."""
+    if getattr(args, "transport", "stdio") != "stdio":
+        return
+    given = [f"--{flag.replace('_', '-')}" for flag in HTTP_ONLY_FLAGS if getattr(args, flag, None) is not None]
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: only for HTTP hosting: add --transport http (streamable HTTP at /mcp) "
+            "or --transport sse; on stdio the client starts the server and talks over its stdin/stdout"
+        )
+
+
+def split_server_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`config CLIENT [options] -- FLAGS`: the FLAGS are the server's, for the client to pass."""
+    if argv[:1] != ["config"] or "--" not in argv:
+        return argv, []
+    cut = argv.index("--")
+    return argv[:cut], argv[cut + 1:]
+
+
+def checked_server_args(server_args: list[str]) -> list[str]:
+    """Refused now (exit 2) rather than when the client first starts the server."""
+    from instantly_mcp.transport.server import build_runtime
+
+    build_runtime(settings_from(build_parser().parse_args(["serve", *server_args])))
+    return server_args
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -110,15 +169,20 @@ def settings_from(args: argparse.Namespace) -> Settings:
         if given is not None:
             values[flag] = given
     if getattr(args, "transport", None):
-        values.update(transport=args.transport, host=args.host, port=args.port, per_request_key=args.per_request_key,
+        check_transport_flags(args)
+        values.update(transport=args.transport, host=args.host or "127.0.0.1", port=args.port or 8000,
+                      per_request_key=args.per_request_key,
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
         if args.auth_token:
             values["auth_token"] = args.auth_token
         if args.public_url:
             values["public_url"] = args.public_url
-        for flag in ("allowed_hosts", "allowed_origins"):
+        for flag in ("allowed_hosts", "allowed_origins", "oauth_scopes"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))
+        for flag in ("oauth_issuer", "oauth_resource", "oauth_audience", "oauth_jwks_url"):
+            if getattr(args, flag) is not None:
+                values[flag] = getattr(args, flag)
     if values.get("base_url") and not str(values["base_url"]).startswith(("http://", "https://")):
         raise ConfigError(f"--base-url must start with http:// or https://, got {values['base_url']!r}")
     return Settings(**values)  # type: ignore[arg-type]
@@ -126,10 +190,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
-        argv.insert(0, "serve")
+    argv, server_args = split_server_args(argv)
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "config":
+            return print_client_config(args.client, args.name, checked_server_args(server_args), args.with_key)
         if args.command == "sandbox":
             from instantly_mcp.sandbox import serve
 
@@ -151,8 +216,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(settings: Settings) -> int:
     import anyio
 
-    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime, serve_stdio
+    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime
+    from instantly_mcp.transport.stdio import install_signal_handlers, serve_stdio
 
+    if settings.transport == "stdio":
+        install_signal_handlers()
     runtime = build_runtime(settings)
     announce_backend(settings)
     announce_policy(runtime)

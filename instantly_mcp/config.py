@@ -56,6 +56,12 @@ class Settings:
     approver_token: str | None = field(default=None, repr=False)
     public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
     confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
+    # OAuth resource-server mode: see transport/oauth.py
+    oauth_issuer: str | None = None
+    oauth_resource: str | None = None
+    oauth_audience: str | None = None
+    oauth_scopes: tuple[str, ...] = ()
+    oauth_jwks_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
@@ -67,6 +73,7 @@ class Settings:
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         self._check_hosting()
+        self._check_oauth()
 
     def _check_hosting(self) -> None:
         """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
@@ -100,6 +107,21 @@ class Settings:
                 f"--host {self.host} accepts connections from other machines: name the host names clients use "
                 "with --allowed-hosts (e.g. mcp.example.com), or --allowed-hosts '*' behind a proxy that checks Host"
             )
+
+    def _check_oauth(self) -> None:
+        """OAuth options without an issuer, or next to a second way of guarding the same endpoints."""
+        if self.oauth_issuer is None:
+            if self.oauth_scopes or self.oauth_resource or self.oauth_audience or self.oauth_jwks_url:
+                raise ConfigError("--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer")
+            return
+        if self.transport == "stdio":
+            raise ConfigError("--oauth-issuer needs --transport http or sse: on stdio the client starts the server itself")
+        if self.auth_token:
+            raise ConfigError("--oauth-issuer and --auth-token (INSTANTLY_MCP_AUTH_TOKEN) both guard the endpoints: choose one")
+        for name, url in (("--oauth-issuer", self.oauth_issuer), ("--oauth-resource", self.oauth_resource),
+                          ("--oauth-jwks-url", self.oauth_jwks_url)):
+            if url is not None and not url.startswith(("https://", "http://")):
+                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
 
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
@@ -174,6 +196,11 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
+    for name in ("issuer", "resource", "audience", "jwks_url"):
+        if env.get(f"INSTANTLY_MCP_OAUTH_{name.upper()}"):
+            values[f"oauth_{name}"] = env[f"INSTANTLY_MCP_OAUTH_{name.upper()}"].strip()
+    if env.get("INSTANTLY_MCP_OAUTH_SCOPES"):
+        values["oauth_scopes"] = split_list(env["INSTANTLY_MCP_OAUTH_SCOPES"].replace(" ", ","))
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
         values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values

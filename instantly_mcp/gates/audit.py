@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,10 @@ def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
+# Who made the call, where the server knows (an OAuth user): set around each tools/call.
+acting_principal: ContextVar[str | None] = ContextVar("instantly_mcp_acting_principal", default=None)
+
+
 class AuditLog:
     """Appends lines to a file created owner-only (it holds lead and recipient addresses)."""
 
@@ -70,6 +75,8 @@ class AuditLog:
             "status": status,
             "duration_ms": round(duration_ms, 1),
         }
+        if (principal := acting_principal.get()) is not None:
+            line["principal"] = principal
         text = json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:

@@ -7,25 +7,26 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
+from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
@@ -53,6 +54,7 @@ class Runtime:
     key_fingerprint: str
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
+    resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -169,6 +171,23 @@ def instructions_for(settings: Settings) -> str:
     return INSTRUCTIONS
 
 
+async def run_operation(
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation,
+    arguments: dict[str, Any] | None,
+) -> types.CallToolResult | types.InputRequiredResult:
+    """One operation for the caller of this request (a tool call, or a read behind a resource):
+    the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
+    tenant = tenant_of(runtime, ctx)
+    if isinstance(tenant, str):
+        return error_result(tenant)
+    acting = acting_principal.set(tenant.principal)
+    try:
+        async with tracked_call(ctx, tenant.client) as client:
+            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+    finally:
+        acting_principal.reset(acting)
+
+
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
     runtime = runtime or build_runtime(settings)
 
@@ -198,11 +217,36 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             op, arguments = routed
         if op is None:
             return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        tenant = tenant_of(runtime, ctx)
-        if isinstance(tenant, str):
-            return error_result(tenant)
-        async with tracked_call(ctx, tenant.client) as client:
-            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+        return await run_operation(runtime, ctx, params, op, arguments)
+
+    resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
+
+    async def read_tool(ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]) -> str:
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        result = await run_operation(runtime, ctx, params, runtime.operations[name], arguments)
+        text = "".join(c.text for c in getattr(result, "content", []) if isinstance(c, types.TextContent))
+        if not isinstance(result, types.CallToolResult) or result.is_error:
+            raise MCPError(code=types.INTERNAL_ERROR, message=text or f"{name} gave no answer")
+        return text
+
+    async def list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+        page = await resources.list_page(params.cursor if params else None, lambda n, a: read_tool(ctx, n, a))
+        if not (params and params.cursor):
+            page.resources[:0] = [r for provider in runtime.resource_providers for r in provider.resources()]
+        return page
+
+    async def list_templates(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourceTemplatesResult:
+        extra = [t for provider in runtime.resource_providers for t in provider.templates()]
+        return types.ListResourceTemplatesResult(resource_templates=extra + resources.templates())
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        for provider in runtime.resource_providers:
+            if (found := await provider.read(params.uri)) is not None:
+                return found
+        read = await resources.read(params.uri, lambda n, a: read_tool(ctx, n, a))
+        if read is None:
+            raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list")
+        return read
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
@@ -214,24 +258,9 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
+            on_list_resources=list_resources,
+            on_list_resource_templates=list_templates,
+            on_read_resource=read_resource,
             on_set_logging_level=set_logging_level,
         )
 
-
-async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
-    from mcp.server.stdio import stdio_server
-
-    runtime = runtime or build_runtime(settings)
-    server = build_server(settings, runtime)
-    desk = runtime.policy.desk
-    sock = None
-    if desk is not None and settings.approvals_port is not None:
-        from instantly_mcp.transport.approval_pages import bind_pages, serve_pages
-
-        sock = bind_pages(settings)
-    async with anyio.create_task_group() as tg:
-        if desk is not None and sock is not None:
-            await tg.start(serve_pages, desk, settings, sock)
-        async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
-        tg.cancel_scope.cancel()

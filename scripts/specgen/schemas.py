@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .economy import economize
+from .portable import portable
 
 _DROP = {"title", "examples", "example", "x-enumDescriptions", "readOnly", "writeOnly"}
 _SIMPLE = {"string", "integer", "number", "boolean", "array", "object", "null"}
@@ -77,7 +78,7 @@ def json_value(value: Any) -> str:
 
 def input_schema(exported: dict[str, Any], tool: str) -> dict[str, Any]:
     flat = inline_refs(exported, exported.get("$defs", {}))
-    result = economize(shorten_long_enums(compact(flat)), tool)
+    result = portable(economize(shorten_long_enums(compact(flat)), tool))
     result.pop("description", None)
     result.setdefault("properties", {})
     result["type"] = "object"
