@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Literal, Mapping, get_args
 
+from instantly_mcp.errors import ConfigError
+
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
 SANDBOX_KEY = "sandbox-demo-key"
@@ -17,10 +19,6 @@ ConfirmMode = Literal["auto", "elicit", "token", "off"]
 DISCOVER = "discover"
 MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
-
-
-class ConfigError(ValueError):
-    """A setting is invalid; raised at start-up, never ignored."""
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,15 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from instantly_mcp.gates.audit import AuditLog, Decision
-from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
+from instantly_mcp.errors import UpstreamError
+from instantly_mcp.upstream.client import InstantlyClient, encode_query
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
     Answer,
     Caller,
     Purpose,
-    TokenError,
+    ConfirmationError,
     TokenSigner,
     answer_from_responses,
     answer_of,
@@ -250,7 +251,7 @@ class Policy:
     def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:
             self.tokens.redeem(token, purpose, call.op.name, call.arguments, fingerprint)
-        except TokenError as exc:
+        except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
                 f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
@@ -283,7 +284,7 @@ class Policy:
             try:
                 with anyio.fail_after(LOOKUP_TIMEOUT_S):
                     response = await client.request(prepare(op, arguments).request)
-            except (InvalidArguments, ApiError, TransportError, TimeoutError):
+            except (InvalidArguments, UpstreamError, TimeoutError):
                 return None
             return response.data
 

@@ -28,7 +28,8 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from instantly_mcp.upstream.client import ApiError, ApiRequest, ApiResponse, TransportError
+from instantly_mcp.errors import UpstreamError
+from instantly_mcp.upstream.client import ApiRequest, ApiResponse
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ class TrackedClient:
         started = time.perf_counter()
         try:
             response = await self._inner.request(req, api_key=api_key)
-        except (ApiError, TransportError) as exc:
+        except UpstreamError as exc:
             await send_log(self._reporter.ctx, "warning", f"{req.method} {req.path} failed: {exc}")
             raise
         reporter = self._reporter

@@ -25,6 +25,7 @@ from typing import Any
 import httpx2
 
 from instantly_mcp import __version__
+from instantly_mcp.errors import ApiError, TransportError, UpstreamError
 from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "InstantlyClient",
     "TransportError",
+    "UpstreamError",
     "full_jitter",
     "key_fingerprint",
     "parse_retry_after",
@@ -113,77 +115,6 @@ class ApiResponse:
     data: Any
     content_type: str
     attempts: int
-
-
-class ApiError(Exception):
-    """Instantly answered with an HTTP error status.
-
-    The client also raises it, without sending anything, with the status Instantly would have
-    sent: 401 when no API key is configured, 429 when the local rate budget has no slot in time.
-    `attempts` counts the HTTP requests actually sent.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        error: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        body: Any = None,
-        attempts: int = 1,
-        retry_safe: bool = False,
-    ) -> None:
-        super().__init__(status, error, message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.retry_after = retry_after
-        self.body = body
-        self.attempts = attempts
-        self.retry_safe = retry_safe
-
-    def __str__(self) -> str:
-        return f"HTTP {self.status} {self.error}: {self.message}"
-
-    def __repr__(self) -> str:
-        return (
-            f"ApiError(status={self.status}, error={self.error!r}, message={self.message!r}, "
-            f"retry_after={self.retry_after!r}, attempts={self.attempts})"
-        )
-
-
-class TransportError(Exception):
-    """No usable HTTP answer: timeout, connection failure or reset, malformed body.
-
-    `may_have_been_sent` says whether Instantly could have received (and acted on) the request;
-    `transient` whether the same request could succeed later.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        may_have_been_sent: bool,
-        transient: bool = True,
-        attempts: int = 1,
-        retry_safe: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.may_have_been_sent = may_have_been_sent
-        self.transient = transient
-        self.attempts = attempts
-        self.retry_safe = retry_safe
-
-    def __str__(self) -> str:
-        return self.reason
-
-    def __repr__(self) -> str:
-        return (
-            f"TransportError(reason={self.reason!r}, may_have_been_sent={self.may_have_been_sent}, "
-            f"attempts={self.attempts})"
-        )
 
 
 Failure = ApiError | TransportError
@@ -323,7 +254,7 @@ class InstantlyClient:
             remaining = self._deadline_s - (self._clock() - started)
             try:
                 return await self._attempt(req, url, params, headers, content, key, attempt, remaining)
-            except (ApiError, TransportError) as failure:
+            except UpstreamError as failure:
                 last_failure = failure
             finally:
                 slot.release()

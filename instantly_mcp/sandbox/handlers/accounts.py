@@ -7,7 +7,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, Context
-from instantly_mcp.sandbox.errors import ApiError, bad_request, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_found
 from instantly_mcp.sandbox.handlers.campaigns import tagged_ids
 from instantly_mcp.sandbox.handlers.jobs import start_job
 from instantly_mcp.sandbox.handlers.registry import handles
@@ -143,7 +143,7 @@ def pause_accounts(ctx: Context) -> Any:
 @handles("moveAccounts")
 def move_accounts(ctx: Context) -> Any:
     if ctx.data["source_workspace_id"] != ctx.workspace_id:
-        raise ApiError(403, "Accounts can only be moved out of the workspace that owns this API key")
+        raise SandboxHttpError(403, "Accounts can only be moved out of the workspace that owns this API key")
     if ctx.data["destination_workspace_id"] == ctx.workspace_id:
         raise bad_request("The destination workspace must differ from the source workspace")
     emails = [e.strip().lower() for e in ctx.data["emails"]]

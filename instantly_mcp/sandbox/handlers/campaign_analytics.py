@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from instantly_mcp.sandbox.context import CAMPAIGNS, EMAILS, LEADS, Context
-from instantly_mcp.sandbox.errors import ApiError
+from instantly_mcp.sandbox.errors import SandboxHttpError
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.store import Entity
 
@@ -26,10 +26,10 @@ def _date_range(ctx: Context) -> tuple[datetime | None, datetime | None]:
         start = _parse(ctx.query["start_date"]) if ctx.query.get("start_date") else None
         end = _parse(ctx.query["end_date"]) if ctx.query.get("end_date") else None
     except ValueError as exc:
-        raise ApiError(400, "Invalid date", body={"message": f"Invalid date: {exc}"}) from exc
+        raise SandboxHttpError(400, "Invalid date", body={"message": f"Invalid date: {exc}"}) from exc
     if start and end and start > end:
         message = "Start Date must be earlier than End Date"
-        raise ApiError(400, message, body={"message": message})
+        raise SandboxHttpError(400, message, body={"message": message})
     return start, end
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, EMAILS, LEADS, Context
-from instantly_mcp.sandbox.errors import ApiError, bad_request, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_found
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity
@@ -180,5 +180,5 @@ def send_test(ctx: Context) -> Any:
     if account.get("status", 1) < 0:
         return {"error": "ACC_AUTH_ERROR"}
     if not _csv(ctx.data["to_address_email_list"]):
-        raise ApiError(400, "body/to_address_email_list must contain at least one recipient")
+        raise SandboxHttpError(400, "body/to_address_email_list must contain at least one recipient")
     return {"status": "success"}

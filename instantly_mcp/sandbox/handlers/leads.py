@@ -7,7 +7,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import CAMPAIGNS, EMAILS, LEAD_LISTS, LEADS, SUBSEQUENCES, Context
-from instantly_mcp.sandbox.errors import ApiError, bad_request, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_found
 from instantly_mcp.sandbox.handlers.block_list import is_blocked
 from instantly_mcp.sandbox.handlers.jobs import start_job
 from instantly_mcp.sandbox.handlers.registry import handles
@@ -341,7 +341,7 @@ def bulk_assign(ctx: Context) -> Any:
     members = {m.get("user_id") for m in ctx.store.all("workspace-members")} | {ctx.workspace["owner"]}
     user_ids = ctx.data["organization_user_ids"]
     if any(user_id not in members for user_id in user_ids):
-        raise ApiError(400, "Invalid ID on `organization_user_ids` field")
+        raise SandboxHttpError(400, "Invalid ID on `organization_user_ids` field")
     leads = select(ctx, {k: v for k, v in ctx.data.items() if k != "assigned_to"})
     if ctx.data.get("assigned_to"):
         leads = [lead for lead in leads if lead.get("_assigned_to") == ctx.data["assigned_to"]]
