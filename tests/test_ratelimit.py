@@ -205,3 +205,17 @@ async def test_a_request_counts_until_a_period_after_it_ended() -> None:
     assert fake.now == 6.0 and fake.sleeps == [1.0]
     second.release()
     slot.release()
+
+
+async def test_a_slot_that_opens_after_the_deadline_is_refused_at_once_and_one_before_it_waits() -> None:
+    fake = FakeTime()
+    limiter = limiter_with(fake, (Limit(2, 1.0), Limit(3, 60.0)))
+    await admit(limiter, fake, 2)
+    (await limiter.acquire("GET /x", within_s=1.5)).release()  # the 1 s window opens in time
+    assert fake.now == 1.0 and fake.sleeps == [1.0]
+    with pytest.raises(TimeoutError):
+        await limiter.acquire("GET /x", within_s=30)  # the minute window opens at 60 s
+    assert fake.now == 1.0 and fake.sleeps == [1.0]
+    assert limiter.in_flight == 0
+    (await limiter.acquire("GET /x", within_s=60)).release()
+    assert fake.now == 60.0

@@ -279,7 +279,7 @@ class InstantlyClient:
         """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                return await limiter.acquire(req.limiter_endpoint, req.endpoint_limits)
+                return await limiter.acquire(req.limiter_endpoint, req.endpoint_limits, within_s=remaining)
         except TimeoutError:
             if last_failure is not None:
                 raise last_failure from None
