@@ -388,8 +388,8 @@ async def test_unsafe_post_that_times_out_is_sent_exactly_once(upstream: Upstrea
 
 
 async def test_safe_get_that_times_out_is_retried(upstream: Upstream) -> None:
-    upstream.script("/api/v2/campaigns", Reply(delay=0.5), Reply(body={"items": [1]}))
-    async with make_client(upstream.url, timeout=0.1) as client:
+    upstream.script("/api/v2/campaigns", Reply(delay=3), Reply(body={"items": [1]}))
+    async with make_client(upstream.url, timeout=1.0) as client:  # ample for the answer that is not held back
         response = await client.request(ApiRequest("GET", "/api/v2/campaigns", retry_safe=True))
     assert response.data == {"items": [1]} and response.attempts == 2
     assert upstream.count("/api/v2/campaigns") == 2
@@ -578,11 +578,11 @@ async def test_api_key_never_appears_in_errors_or_logs(upstream: Upstream, caplo
     caplog.set_level(logging.DEBUG)
     echo_key = lambda received: instantly_error(401, "Unauthorized", f"Invalid key {received.headers['authorization']}")  # noqa: E731
     upstream.script("/api/v2/echo", echo_key)
-    upstream.script("/api/v2/slow", Reply(delay=0.5))
+    upstream.script("/api/v2/slow", Reply(delay=3))
     upstream.script("/api/v2/bad-json", Reply(body="{", content_type="application/json"))
     upstream.script("/api/v2/busy", instantly_error(503, "Service Unavailable", "busy"))
     failures: list[Exception] = []
-    async with make_client(upstream.url, timeout=0.1, max_retries=1) as client:
+    async with make_client(upstream.url, timeout=1.0, max_retries=1) as client:
         for req in (
             ApiRequest("GET", "/api/v2/echo"),
             ApiRequest("POST", "/api/v2/slow"),
