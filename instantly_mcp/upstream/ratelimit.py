@@ -118,7 +118,9 @@ class RateLimiter:
         self._endpoints: dict[tuple[str, tuple[Limit, ...]], _Gate] = {}
         self._ended = asyncio.Event()
 
-    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf) -> Slot:
+    async def acquire(
+        self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
+    ) -> Slot:
         """Wait until every applicable limit allows one more request, then count it against all of them
         until `period_s` after the returned slot is released.
 
