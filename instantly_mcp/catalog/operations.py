@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -45,6 +46,7 @@ class Operation:
     model_ref: str
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
+    aliases: tuple[str, ...] = ()  # former names ([aliases] in overrides.toml), still accepted
 
     @property
     def retry_safe(self) -> bool:
@@ -93,6 +95,7 @@ def _operation(entry: dict[str, Any]) -> Operation:
         model_ref=entry["model"],
         input_schema=entry["input_schema"],
         output_schema=entry["output_schema"],
+        aliases=tuple(entry.get("aliases", ())),
     )
 
 
@@ -105,3 +108,11 @@ def load_operations(directory: Path | None = None) -> dict[str, Operation]:
         for entry in json.loads(path.read_text())["operations"]:
             operations[entry["name"]] = _operation(entry)
     return operations
+
+
+def resolve(operations: Mapping[str, Operation], name: str) -> Operation | None:
+    """The operation called `name` now, or the one a rename left `name` behind on."""
+    found = operations.get(name)
+    if found is not None:
+        return found
+    return next((op for op in operations.values() if name in op.aliases), None)

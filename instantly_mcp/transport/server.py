@@ -25,7 +25,7 @@ from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, ri
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.calls.input_limits import default_limits
-from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.catalog.operations import Operation, load_operations, resolve
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
 from instantly_mcp.calls.pipeline import error_result
 
@@ -154,7 +154,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op, arguments = runtime.operations.get(params.name), params.arguments
+        op, arguments = resolve(runtime.operations, params.name), params.arguments
         if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
             routed = runtime.discovery.route(params.name, params.arguments)
             if isinstance(routed, types.CallToolResult):
