@@ -146,7 +146,7 @@ def print_tools(settings: Settings) -> int:
     header = ("tool", "risk", "gate", "toolset", "scopes (any one)")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4])
     counts = ", ".join(f"{n} {risk}" for risk, n in risk_counts(visible).items())
     print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
     gated = sum(op.risk in GATED_RISKS for op in visible)

@@ -488,7 +488,7 @@ async def test_backoff_is_capped_exponential_full_jitter(upstream: Upstream) -> 
             await client.request(ApiRequest("GET", "/api/v2/campaigns", retry_safe=True))
     ceilings = [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
     assert len(fake.sleeps) == 6
-    assert all(0.0 <= slept <= ceiling for slept, ceiling in zip(fake.sleeps, ceilings))
+    assert all(0.0 <= slept <= ceiling for slept, ceiling in zip(fake.sleeps, ceilings, strict=True))
     assert len(set(fake.sleeps)) > 1
 
 

@@ -15,7 +15,7 @@ import mcp_types as types
 from pydantic import ValidationError
 
 from instantly_mcp.errors import ApiError, InputTooLarge, InvalidArguments, TransportError, UpstreamError
-from instantly_mcp.upstream.client import ApiRequest, InstantlyClient
+from instantly_mcp.upstream.client import ApiRequest, Requester
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, default_limits
 from instantly_mcp.transport.progress import report_progress
@@ -23,7 +23,7 @@ from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
 
 
-def annotations(op: Operation) -> types.ToolAnnotations:
+def tool_annotations(op: Operation) -> types.ToolAnnotations:
     """Hints consistent with the risk class; outbound counts as destructive because mail sent
     or money spent cannot be taken back.
 
@@ -58,7 +58,7 @@ def to_mcp_tool(op: Operation, input_schema: dict[str, Any] | None = None) -> ty
         title=op.title,
         description=op.description,
         input_schema=input_schema or op.input_schema,
-        annotations=annotations(op),
+        annotations=tool_annotations(op),
     )
 
 
@@ -147,7 +147,7 @@ def expected(schema: dict[str, Any]) -> str:
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
-async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
+async def send(call: PreparedCall, client: Requester, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
     if call.op.pagination in CURSOR_PAGINATION:
@@ -186,7 +186,7 @@ class Page:
     end: Any
 
 
-async def send_list(call: PreparedCall, client: InstantlyClient, shape: Shape) -> tuple[types.CallToolResult, int | None]:
+async def send_list(call: PreparedCall, client: Requester, shape: Shape) -> tuple[types.CallToolResult, int | None]:
     """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
     items or the last page. Each page goes through the client like any call (rate limiter,
     retries); the last page asks for exactly what is still wanted, so its cursor resumes right
@@ -229,7 +229,7 @@ def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiReque
     return build_request(call.op, arguments)
 
 
-async def follow_pages(call: PreparedCall, client: InstantlyClient, wanted: int, pages: list[Page]) -> str | None:
+async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages: list[Page]) -> str | None:
     """Fetch pages after the first until `wanted` items; a failure after the first page stops
     the walk and is reported next to the items so far (and their cursor)."""
     count = len(pages[0].items)
@@ -249,7 +249,7 @@ async def follow_pages(call: PreparedCall, client: InstantlyClient, wanted: int,
         count += len(items)
 
 
-async def resume_after(call: PreparedCall, client: InstantlyClient, pages: list[Page], kept: int) -> Any:
+async def resume_after(call: PreparedCall, client: Requester, pages: list[Page], kept: int) -> Any:
     """The cursor after item number `kept`: a page's own cursor at a page boundary, else the same
     field of the last kept item that the page's cursor comes from, else asked of Instantly by
     fetching that page again with limit = the items kept of it (a read; the cursor it answers

@@ -266,7 +266,7 @@ class SearchIndex:
             for alias in _SYNONYMS.get(word, ()):
                 weights[stem(alias)] = max(weights.get(stem(alias), 0.0), 0.6)
         scored = []
-        for position, (op, doc, length) in enumerate(zip(self.operations, self.docs, self.lengths)):
+        for position, (op, doc, length) in enumerate(zip(self.operations, self.docs, self.lengths, strict=True)):
             if toolset is not None and op.toolset != toolset:
                 continue
             score = 0.0

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.errors import UpstreamError
-from instantly_mcp.upstream.client import InstantlyClient, encode_query
+from instantly_mcp.upstream.client import Requester, encode_query
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
@@ -112,7 +112,7 @@ class Policy:
         """The visible tools as listed: each nested shape spelled out once (listing.py)."""
         visible = self.visible_operations()
         schemas = share_shapes((op.name, self.input_schema(op)) for op in visible)
-        return [to_mcp_tool(op, input_schema=schema) for op, schema in zip(visible, schemas)]
+        return [to_mcp_tool(op, input_schema=schema) for op, schema in zip(visible, schemas, strict=True)]
 
     def input_schema(self, op: Operation) -> dict[str, Any]:
         """The tool's own arguments plus the server's: dry_run and confirm_token where they apply,
@@ -135,7 +135,7 @@ class Policy:
         caller: Caller,
         op: Operation,
         arguments: dict[str, Any] | None,
-        client: InstantlyClient,
+        client: Requester,
         fingerprint: str,
     ) -> types.CallToolResult | types.InputRequiredResult:
         started = time.perf_counter()
@@ -156,7 +156,7 @@ class Policy:
         caller: Caller,
         op: Operation,
         arguments: dict[str, Any] | None,
-        client: InstantlyClient,
+        client: Requester,
         fingerprint: str,
     ) -> Outcome:
         refusal = self.filter.refusal(op)
@@ -214,7 +214,7 @@ class Policy:
         return tuple(dict.fromkeys(fields)) or None
 
     async def confirm(
-        self, caller: Caller, call: PreparedCall, token: str | None, client: InstantlyClient, fingerprint: str
+        self, caller: Caller, call: PreparedCall, token: str | None, client: Requester, fingerprint: str
     ) -> Outcome | None:
         """None lets the call through; an Outcome stops it (asked, declined or refused)."""
         op = call.op
@@ -273,7 +273,7 @@ class Policy:
         }
         return Outcome(json_result(body), "declined")
 
-    def lookup(self, client: InstantlyClient) -> Lookup:
+    def lookup(self, client: Requester) -> Lookup:
         """Read-only calls for the summary, only where the granted scopes allow them, so a summary
         never shows the agent what it could not read itself."""
 

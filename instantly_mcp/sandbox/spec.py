@@ -136,7 +136,7 @@ class Router:
             if len(op.segments) != len(segments):
                 continue
             params: dict[str, str] = {}
-            for template, actual in zip(op.segments, segments):
+            for template, actual in zip(op.segments, segments, strict=True):
                 if is_param(template):
                     params[template[1:-1]] = actual
                 elif template != actual:

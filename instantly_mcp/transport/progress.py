@@ -29,7 +29,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from instantly_mcp.errors import UpstreamError
-from instantly_mcp.upstream.client import ApiRequest, ApiResponse
+from instantly_mcp.upstream.client import ApiRequest, ApiResponse, Requester
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ async def report_progress(ctx: Any, done: float, total: float | None = None, mes
 class TrackedClient:
     """The call's view of the client: every upstream request is counted, reported and logged."""
 
-    def __init__(self, inner: Any, reporter: Reporter) -> None:
+    def __init__(self, inner: Requester, reporter: Reporter) -> None:
         self._inner = inner
         self._reporter = reporter
 
@@ -98,12 +98,9 @@ class TrackedClient:
         await reporter.report(reporter.requests, None, f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})", automatic=True)
         return response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
 
 @asynccontextmanager
-async def tracked_call(ctx: Any, client: Any) -> AsyncIterator[TrackedClient]:
+async def tracked_call(ctx: Any, client: Requester) -> AsyncIterator[TrackedClient]:
     reporter = Reporter(ctx)
     token = _current.set(reporter)
     try:

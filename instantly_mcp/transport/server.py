@@ -162,7 +162,8 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             op, arguments = routed
         if op is None:
             return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        tenant = tenant_of(runtime, ctx)
+        per_request_key = runtime.settings.per_request_key
+        tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=per_request_key, ctx=ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
         async with tracked_call(ctx, tenant.client) as client:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 
@@ -34,6 +34,7 @@ __all__ = [
     "ApiResponse",
     "DEFAULT_BASE_URL",
     "InstantlyClient",
+    "Requester",
     "TransportError",
     "UpstreamError",
     "full_jitter",
@@ -117,7 +118,12 @@ class ApiResponse:
     attempts: int
 
 
-Failure = ApiError | TransportError
+class Requester(Protocol):
+    """What a tool call needs of a client: send one request, with another tenant's key if given.
+    InstantlyClient implements it, and so do the views the server puts over it for one call
+    (upstream.tenancy.KeyedClient, transport.progress.TrackedClient)."""
+
+    async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse: ...
 
 
 def key_fingerprint(api_key: str) -> str:
@@ -245,7 +251,7 @@ class InstantlyClient:
         params = encode_query(req.query)
 
         started = self._clock()
-        last_failure: Failure | None = None
+        last_failure: UpstreamError | None = None
         attempt = 0
         while True:
             attempt += 1
@@ -274,7 +280,7 @@ class InstantlyClient:
             await self._sleep(delay)
 
     async def _acquire(
-        self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: Failure | None, attempts: int
+        self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: UpstreamError | None, attempts: int
     ) -> Slot:
         """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
         try:
@@ -354,13 +360,15 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def _should_retry(failure: Failure, req: ApiRequest) -> bool:
+def _should_retry(failure: UpstreamError, req: ApiRequest) -> bool:
     if isinstance(failure, ApiError):
         return failure.status == 429 or (failure.status in RETRYABLE_STATUSES and req.retry_safe)
-    return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+    if isinstance(failure, TransportError):
+        return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+    return False
 
 
-def _retry_after(failure: Failure) -> float:
+def _retry_after(failure: UpstreamError) -> float:
     return (failure.retry_after or 0.0) if isinstance(failure, ApiError) else 0.0
 
 
