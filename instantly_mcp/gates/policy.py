@@ -18,7 +18,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from instantly_mcp.gates.audit import AuditLog, Decision
-from instantly_mcp.errors import UpstreamError
+from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
 from instantly_mcp.upstream.client import Requester, encode_query
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.confirm import (
@@ -26,7 +26,6 @@ from instantly_mcp.gates.confirm import (
     Answer,
     Caller,
     Purpose,
-    ConfirmationError,
     TokenSigner,
     answer_from_responses,
     answer_of,
@@ -40,7 +39,7 @@ from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
 from instantly_mcp.gates.summaries import Lookup, summarize
 from instantly_mcp.gates.filter import build_filter
-from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
+from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"
@@ -310,7 +309,7 @@ def json_result(data: Any) -> types.CallToolResult:
 
 
 def risk_counts(operations: Iterable[Operation]) -> dict[str, int]:
-    counts = dict.fromkeys(RISK_CLASSES, 0)
+    counts: dict[str, int] = dict.fromkeys(RISK_CLASSES, 0)
     for op in operations:
         counts[op.risk] += 1
     return counts
