@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from instantly_mcp.sandbox import crud
@@ -159,27 +160,42 @@ def patch_lead(ctx: Context) -> Any:
 
 def select(ctx: Context, data: dict[str, Any]) -> list[Entity]:
     """Leads matching the shared selection body of /leads/list, /leads/move and /leads/bulk-assign."""
-    leads = ctx.store.all(LEADS)
-    if data.get("campaign"):
-        leads = [lead for lead in leads if lead.get("campaign") == data["campaign"]]
-    if data.get("list_id"):
-        leads = [lead for lead in leads if lead.get("_list_id") == data["list_id"]]
-    if "in_campaign" in data:
-        leads = [lead for lead in leads if bool(lead.get("campaign")) == data["in_campaign"]]
-    if "in_list" in data:
-        leads = [lead for lead in leads if bool(lead.get("_list_id")) == data["in_list"]]
-    if data.get("ids"):
-        leads = [lead for lead in leads if lead["id"] in set(data["ids"])]
-    if data.get("excluded_ids"):
-        leads = [lead for lead in leads if lead["id"] not in set(data["excluded_ids"])]
-    if data.get("contacts"):
-        wanted = {c.lower() for c in data["contacts"]}
-        leads = [lead for lead in leads if lead.get("email") in wanted]
-    if data.get("filter") in _FILTERS:
-        leads = [lead for lead in leads if _FILTERS[data["filter"]](lead)]
-    if data.get("assigned_to"):
-        leads = [lead for lead in leads if lead.get("_assigned_to") == data["assigned_to"]]
+    tests = _where_tests(data) + _which_tests(data)
+    leads = [lead for lead in ctx.store.all(LEADS) if all(test(lead) for test in tests)]
     return crud.search(leads, data.get("search"), ("first_name", "last_name", "email"))
+
+
+LeadTest = Callable[[Entity], bool]
+
+
+def _where_tests(data: dict[str, Any]) -> list[LeadTest]:
+    """The selection by where the leads are: campaign, list, in any campaign or list."""
+    tests: list[LeadTest] = []
+    if data.get("campaign"):
+        tests.append(lambda lead: lead.get("campaign") == data["campaign"])
+    if data.get("list_id"):
+        tests.append(lambda lead: lead.get("_list_id") == data["list_id"])
+    if "in_campaign" in data:
+        tests.append(lambda lead: bool(lead.get("campaign")) == data["in_campaign"])
+    if "in_list" in data:
+        tests.append(lambda lead: bool(lead.get("_list_id")) == data["in_list"])
+    return tests
+
+
+def _which_tests(data: dict[str, Any]) -> list[LeadTest]:
+    """The selection by which leads: ids in and out, email addresses, the named filter, the assignee."""
+    tests: list[LeadTest] = []
+    if data.get("ids"):
+        tests.append(lambda lead, ids=set(data["ids"]): lead["id"] in ids)
+    if data.get("excluded_ids"):
+        tests.append(lambda lead, ids=set(data["excluded_ids"]): lead["id"] not in ids)
+    if data.get("contacts"):
+        tests.append(lambda lead, wanted={c.lower() for c in data["contacts"]}: lead.get("email") in wanted)
+    if data.get("filter") in _FILTERS:
+        tests.append(_FILTERS[data["filter"]])
+    if data.get("assigned_to"):
+        tests.append(lambda lead: lead.get("_assigned_to") == data["assigned_to"])
+    return tests
 
 
 @handles("listLeads")
@@ -207,6 +223,16 @@ def bulk_delete(ctx: Context) -> Any:
     return {"count": len(leads)}
 
 
+_BULK_SUMMARY = (
+    "in_blocklist",
+    "duplicated_leads",
+    "skipped_count",
+    "invalid_email_count",
+    "incomplete_count",
+    "duplicate_email_count",
+)
+
+
 @handles("bulkAddLeads")
 def bulk_add(ctx: Context) -> Any:
     data = ctx.data
@@ -214,30 +240,14 @@ def bulk_add(ctx: Context) -> Any:
     if not campaign_id and not list_id:
         raise bad_request("body must have either property 'campaign_id' or 'list_id'")
     _destination(ctx, campaign_id, list_id)
-    summary = dict.fromkeys(
-        (
-            "in_blocklist",
-            "duplicated_leads",
-            "skipped_count",
-            "invalid_email_count",
-            "incomplete_count",
-            "duplicate_email_count",
-        ),
-        0,
-    )
-    created, seen = [], set()
+    summary = dict.fromkeys(_BULK_SUMMARY, 0)
+    created: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for index, raw in enumerate(data["leads"]):
         email = (raw.get("email") or "").strip().lower()
-        if (campaign_id and not email) or (email and not _EMAIL.match(email)):
-            summary["invalid_email_count"] += 1
-        elif list_id and not (email or raw.get("first_name") or raw.get("last_name")):
-            summary["incomplete_count"] += 1
-        elif email and email in seen:
-            summary["duplicate_email_count"] += 1
-        elif is_blocked(ctx.store, email):
-            summary["in_blocklist"] += 1
-        elif reason := _skip_reason(ctx, email, data, campaign_id, list_id):
-            summary["duplicated_leads" if reason == "duplicate" else "skipped_count"] += 1
+        rejected = _rejection(ctx, data, raw, email, seen)
+        if rejected:
+            summary[rejected] += 1
         else:
             lead = _add(
                 ctx, {**raw, "assigned_to": data.get("assigned_to") or raw.get("assigned_to")}, campaign_id, list_id
@@ -260,6 +270,23 @@ def bulk_add(ctx: Context) -> Any:
         "remaining_in_plan": 25000 - ctx.store.count(LEADS) if campaign_id else None,
         "created_leads": created,
     }
+
+
+def _rejection(ctx: Context, data: dict[str, Any], raw: dict[str, Any], email: str, seen: set[str]) -> str | None:
+    """The summary counter a lead of a bulk add goes to instead of being added, or None to add it."""
+    campaign_id, list_id = data.get("campaign_id"), data.get("list_id")
+    if (campaign_id and not email) or (email and not _EMAIL.match(email)):
+        return "invalid_email_count"
+    if list_id and not (email or raw.get("first_name") or raw.get("last_name")):
+        return "incomplete_count"
+    if email and email in seen:
+        return "duplicate_email_count"
+    if is_blocked(ctx.store, email):
+        return "in_blocklist"
+    reason = _skip_reason(ctx, email, data, campaign_id, list_id)
+    if reason:
+        return "duplicated_leads" if reason == "duplicate" else "skipped_count"
+    return None
 
 
 @handles("moveLeads")
