@@ -18,7 +18,9 @@ def specific(scopes: list[str]) -> list[str]:
 
 
 def row(entry: dict[str, Any]) -> str:
-    scopes = ", ".join(f"`{s}`" for s in specific(entry["scopes"])) + (" (inferred)" if entry["scopes_inferred"] else "")
+    scopes = ", ".join(f"`{s}`" for s in specific(entry["scopes"]))
+    if entry["scopes_inferred"]:
+        scopes += " (inferred)"
     former = ", ".join(f"`{a}`" for a in entry.get("aliases", []))
     name = f"`{entry['name']}`" + (f" (formerly {former})" if former else "")
     return f"| {name} | {cell(entry['title'])} | {entry['risk']} | {scopes} |"
