@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from instantly_mcp import __version__
 from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
-from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
+from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, Settings, env_settings, split_list
+from instantly_mcp.errors import ConfigError
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config")
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from instantly_mcp.errors import ConfigError
+
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
 SANDBOX_KEY = "sandbox-demo-key"
@@ -18,10 +20,6 @@ ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
 DISCOVER = "discover"
 MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
-
-
-class ConfigError(ValueError):
-    """A setting is invalid; raised at start-up, never ignored."""
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def test_ctrl_c_ends_the_stdio_server_at_once_and_quietly() -> None:
             code = proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-            raise AssertionError(f"{signal.Signals(signum).name} did not end the server while stdin was idle")
+            raise AssertionError(f"{signal.Signals(signum).name} did not end the server while stdin was idle") from None
         assert proc.stderr is not None
         rest = proc.stderr.read().decode()
         assert code == 128 + signum and "Traceback" not in rest and rest.strip() == "", rest

@@ -158,7 +158,7 @@ def test_oauth_mode_publishes_metadata_and_checks_every_token(tmp_path: Path) ->
     assert challenge.startswith("Bearer ") and f'resource_metadata="{metadata_url}/mcp"' in challenge
     assert metadata["resource"] == audience and metadata["authorization_servers"] == [issuer.issuer]
     assert metadata["scopes_supported"] == ["mcp:tools"]
-    assert {name: r.status_code for name, r in refused.items()} == {name: 401 for name in bad}
+    assert {name: r.status_code for name, r in refused.items()} == dict.fromkeys(bad, 401)
     assert all('error="invalid_token"' in r.headers["www-authenticate"] for r in refused.values())
     assert no_scope.status_code == 403 and 'error="insufficient_scope"' in no_scope.headers["www-authenticate"]
     assert count == 240 and "oauth.example" in created

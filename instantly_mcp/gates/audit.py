@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from instantly_mcp.config import ConfigError
+from instantly_mcp.errors import ConfigError
 
 Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid"]
 

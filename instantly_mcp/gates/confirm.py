@@ -21,6 +21,8 @@ from typing import Any, Literal
 import mcp_types as types
 from mcp_types.version import is_version_at_least
 
+from instantly_mcp.errors import ConfirmationError
+
 TOKEN_TTL_S = 300
 TOKEN_VERSION = "v1"
 INPUT_REQUIRED_VERSION = "2026-07-28"
@@ -56,10 +58,6 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class TokenError(Exception):
-    """The token does not confirm this call; the message says why and what to do instead."""
-
-
 @dataclass
 class TokenSigner:
     """Mints and checks confirmation tokens: `v1.<expiry>.<mac>`.
@@ -80,7 +78,7 @@ class TokenSigner:
         return f"{TOKEN_VERSION}.{expiry}.{self._mac(purpose, tool, arguments, fingerprint, expiry)}"
 
     def redeem(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
-        """Accept the token for exactly this call and mark it used, or raise TokenError."""
+        """Accept the token for exactly this call and mark it used, or raise ConfirmationError."""
         self.check(token, purpose, tool, arguments, fingerprint)
         now = self.clock()
         self._used = {t: exp for t, exp in self._used.items() if exp > now}
@@ -89,19 +87,19 @@ class TokenSigner:
     def check(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
         parts = token.split(".") if isinstance(token, str) else []
         if len(parts) != 3 or parts[0] != TOKEN_VERSION or not parts[1].isdigit():
-            raise TokenError("it is not a confirmation token this server issued")
+            raise ConfirmationError("it is not a confirmation token this server issued")
         expiry = int(parts[1])
         expected = self._mac(purpose, tool, arguments, fingerprint, expiry)
         if not hmac.compare_digest(expected, parts[2]):
-            raise TokenError(
+            raise ConfirmationError(
                 "it was issued for a different call: the arguments, the tool or the API key differ "
                 "(or another server with a different INSTANTLY_MCP_SECRET issued it)"
             )
         now = self.clock()
         if now >= expiry:
-            raise TokenError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
+            raise ConfirmationError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
         if token in self._used:
-            raise TokenError("it was already used; one confirmation covers one call")
+            raise ConfirmationError("it was already used; one confirmation covers one call")
 
     def _mac(self, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str, expiry: int) -> str:
         message = canonical_json([TOKEN_VERSION, purpose, tool, dict(arguments), fingerprint, expiry])

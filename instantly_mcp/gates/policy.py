@@ -19,7 +19,6 @@ from mcp.shared.exceptions import MCPError
 
 from instantly_mcp.calls.pipeline import (
     CURSOR_PAGINATION,
-    InvalidArguments,
     PreparedCall,
     error_result,
     invalid,
@@ -31,6 +30,7 @@ from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, se
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem, ApprovalRefused, MemoryApprovalStore
 from instantly_mcp.gates.audit import AuditLog, Decision
@@ -39,7 +39,6 @@ from instantly_mcp.gates.confirm import (
     Answer,
     Caller,
     Purpose,
-    TokenError,
     TokenSigner,
     answer_from_responses,
     answer_of,
@@ -50,8 +49,7 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
-from instantly_mcp.upstream.client import ApiError, TransportError, encode_query
-from instantly_mcp.upstream.requester import Requester
+from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"
@@ -359,7 +357,7 @@ class Policy:
     def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:
             self.tokens.redeem(token, purpose, call.op.name, call.arguments, fingerprint)
-        except TokenError as exc:
+        except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
                 f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
@@ -397,7 +395,7 @@ class Policy:
                 if exc.status == 404 and op.path_params:
                     raise TargetNotFound(op, arguments, self.list_tool_for(op)) from None
                 return None
-            except (InvalidArguments, TransportError, TimeoutError):
+            except (InvalidArguments, UpstreamError, TimeoutError):
                 return None
             return response.data
 
@@ -457,7 +455,7 @@ def json_result(data: Any) -> types.CallToolResult:
 
 
 def risk_counts(operations: Iterable[Operation]) -> dict[str, int]:
-    counts = dict.fromkeys(RISK_CLASSES, 0)
+    counts: dict[str, int] = dict.fromkeys(RISK_CLASSES, 0)
     for op in operations:
         counts[op.risk] += 1
     return counts

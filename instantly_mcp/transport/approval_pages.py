@@ -32,7 +32,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
 
 PREFIX = "/approvals"

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
-from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.catalog.operations import Operation, load_operations, resolve
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
@@ -177,7 +177,7 @@ async def run_operation(
 ) -> types.CallToolResult | types.InputRequiredResult:
     """One operation for the caller of this request (a tool call, or a read behind a resource):
     the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
-    tenant = tenant_of(runtime, ctx)
+    tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
     if isinstance(tenant, str):
         return error_result(tenant)
     acting = acting_principal.set(tenant.principal)
@@ -209,7 +209,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op, arguments = runtime.operations.get(params.name), params.arguments
+        op, arguments = resolve(runtime.operations, params.name), params.arguments
         if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
             routed = runtime.discovery.route(params.name, params.arguments)
             if isinstance(routed, types.CallToolResult):

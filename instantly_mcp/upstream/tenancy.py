@@ -12,14 +12,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp.server.auth.provider import AccessToken
 
-from instantly_mcp.upstream.client import ApiRequest, ApiResponse, InstantlyClient, key_fingerprint
-
-if TYPE_CHECKING:
-    from instantly_mcp.transport.server import Runtime
+from instantly_mcp.upstream.client import ApiRequest, ApiResponse, InstantlyClient, Requester, key_fingerprint
 
 TENANT_KEY_HEADER = "X-Instantly-Api-Key"
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
@@ -35,16 +32,13 @@ class KeyedClient:
     async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse:
         return await self._inner.request(req, api_key=api_key or self._api_key)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
     def __repr__(self) -> str:
         return f"KeyedClient(key_fingerprint={key_fingerprint(self._api_key)!r})"
 
 
 @dataclass(frozen=True)
 class Tenant:
-    client: Any  # InstantlyClient or KeyedClient: anything with `request(req, api_key=None)`
+    client: Requester
     fingerprint: str  # what confirmations bind to: the key's, and the OAuth user's when there is one
     principal: str | None = None  # the OAuth user (--oauth-issuer), for the audit log
 
@@ -74,17 +68,18 @@ def principal_of(ctx: Any) -> str | None:
 
 
 
-def tenant_of(runtime: Runtime, ctx: Any) -> Tenant | str:
-    """The client and key fingerprint for this call, or an error message when the tenant's key is missing."""
-    assert runtime.client is not None
+def tenant_of(client: InstantlyClient | None, fingerprint: str, *, per_request_key: bool, ctx: Any) -> Tenant | str:
+    """The client and key fingerprint for this call (the server's own unless `per_request_key`), or
+    an error message when the tenant's key is missing. An OAuth user is bound into the fingerprint."""
+    assert client is not None
     principal = principal_of(ctx)
     bound = f"/{principal}" if principal else ""
-    if not runtime.settings.per_request_key:
-        return Tenant(runtime.client, runtime.key_fingerprint + bound, principal)
+    if not per_request_key:
+        return Tenant(client, fingerprint + bound, principal)
     key = header_key(ctx)
     if key is None:
         return (
             f"This server is multi-tenant: every request must carry your Instantly API key in the "
             f"{TENANT_KEY_HEADER} header. Nothing was sent."
         )
-    return Tenant(KeyedClient(runtime.client, key), key_fingerprint(key) + bound, principal)
+    return Tenant(KeyedClient(client, key), key_fingerprint(key) + bound, principal)

@@ -135,47 +135,50 @@ class ModelWriter:
     def annotation(self, schema: dict[str, Any], hint: str) -> str:
         if not schema:
             return "Any"
+        composed = self._composed(schema, hint)
+        if composed is not None:
+            return composed
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return self._union([{**schema, "type": k} for k in kind], hint)
+        if kind == "string":
+            return FORMATS.get(schema.get("format", ""), "str")
+        if isinstance(kind, str) and kind in _SCALARS:
+            return _SCALARS[kind]
+        if kind == "array":
+            return self._array(schema, hint)
+        if kind == "object" or "properties" in schema:
+            return self._object(schema, hint)
+        return "Any"
+
+    def _composed(self, schema: dict[str, Any], hint: str) -> str | None:
+        """const, enum and the combinators, which decide the annotation before `type` does."""
         if "const" in schema:
             return f"Literal[{schema['const']!r}]"
         if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
-            literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
-            return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
+            return _enum_literal(schema)
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 return self._union([{**_inherited(schema), **b} for b in schema[key]], hint)
         if "allOf" in schema:
-            merged = merge_all_of(schema)
-            return self.annotation(merged, hint)
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            branches = [{**schema, "type": k} for k in kind]
-            return self._union(branches, hint)
-        if kind == "null":
-            return "None"
-        if kind == "string":
-            return FORMATS.get(schema.get("format", ""), "str")
-        if kind == "integer":
-            return "int"
-        if kind == "number":
-            return "Number"
-        if kind == "boolean":
-            return "bool"
-        if kind == "array":
-            items = schema.get("items") or {}
-            item_type = self.annotation(items, hint + "Item") if items else "Any"
-            item_constraints = _constraints(items) if isinstance(items, dict) and items else []
-            if item_constraints and " | " not in item_type:
-                item_type = f"Annotated[{item_type}, Field({', '.join(item_constraints)})]"
-            return f"list[{item_type}]"
-        if kind == "object" or "properties" in schema:
-            if schema.get("properties"):
-                return self.object_class(schema, hint)
-            additional = schema.get("additionalProperties")
-            if isinstance(additional, dict) and additional:
-                return f"dict[str, {self.annotation(additional, hint + 'Value')}]"
-            return "dict[str, Any]"
-        return "Any"
+            return self.annotation(merge_all_of(schema), hint)
+        return None
+
+    def _array(self, schema: dict[str, Any], hint: str) -> str:
+        items = schema.get("items") or {}
+        item_type = self.annotation(items, hint + "Item") if items else "Any"
+        item_constraints = _constraints(items) if isinstance(items, dict) and items else []
+        if item_constraints and " | " not in item_type:
+            item_type = f"Annotated[{item_type}, Field({', '.join(item_constraints)})]"
+        return f"list[{item_type}]"
+
+    def _object(self, schema: dict[str, Any], hint: str) -> str:
+        if schema.get("properties"):
+            return self.object_class(schema, hint)
+        additional = schema.get("additionalProperties")
+        if isinstance(additional, dict) and additional:
+            return f"dict[str, {self.annotation(additional, hint + 'Value')}]"
+        return "dict[str, Any]"
 
     def _union(self, branches: list[dict[str, Any]], hint: str) -> str:
         parts: list[str] = []
@@ -187,6 +190,15 @@ class ModelWriter:
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "Any"
+
+
+_SCALARS = {"null": "None", "integer": "int", "number": "Number", "boolean": "bool"}
+
+
+def _enum_literal(schema: dict[str, Any]) -> str:
+    values = [v for v in schema["enum"] if v is not None]
+    literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
+    return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
 
 
 def _inherited(schema: dict[str, Any]) -> dict[str, Any]:

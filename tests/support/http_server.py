@@ -112,24 +112,31 @@ def mcp_http_server(tmp_path: Path, *args: str, command: tuple[str, ...] | None 
 class FakeInstantly:
     """A tiny Instantly API: block list entries whose values name the key that asked for them.
 
-    `seen` records (key, method, path) of every request; `delay_s` slows every answer down.
+    `seen` records (key, method, path) of every request; `delay_s` slows every answer down, and
+    `hold` (when given) keeps every answer back until it is set.
     """
 
     delay_s: float = 0.0
     seen: list[tuple[str, str, str]] = field(default_factory=list)
     url: str = ""
+    hold: threading.Event | None = None
+
+    async def _delay(self) -> None:
+        await asyncio.sleep(self.delay_s)
+        while self.hold is not None and not self.hold.is_set():
+            await asyncio.sleep(0.01)
 
     def app(self) -> Starlette:
         async def entries(request: Request) -> JSONResponse:
             key = self._record(request)
-            await asyncio.sleep(self.delay_s)
+            await self._delay()
             limit = int(request.query_params.get("limit", "2"))
             items = [{"id": f"{key}-entry-{i}", "bl_value": f"{key}.example", "is_domain": True} for i in range(limit)]
             return JSONResponse({"items": items, "next_starting_after": None})
 
         async def entry(request: Request) -> JSONResponse:
             key = self._record(request)
-            await asyncio.sleep(self.delay_s)
+            await self._delay()
             return JSONResponse({"id": request.path_params["id"], "bl_value": f"{key}.example", "is_domain": True})
 
         return Starlette(routes=[
