@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from specgen import fidelity  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
@@ -71,6 +72,7 @@ def build_entry(spec: Spec, op: SpecOperation, overrides: dict[str, Any]) -> dic
             "query": [p["name"] for p in op.query_params],
             "body": list((op.body_schema or {}).get("properties", {})),
             "body_required": op.body_required,
+            "body_open": fidelity.body_is_open(op),
         },
         "_response": response,
     }
@@ -118,9 +120,10 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
         by_module.setdefault(snake(entry["tag"]), []).append((op, entry))
     sources = {}
     for module, items in sorted(by_module.items()):
-        writer = ModelWriter()
+        writer = ModelWriter(inputs=True)
         for op, entry in items:
             schema, required = flat_schema(op)
+            schema = fidelity.mark_open_body(schema, op)
             rules = body_rules(op)
             custom = overrides.get("operations", {}).get(op.key, {})
             class_vars = {}

@@ -19,6 +19,8 @@ from instantly_mcp.calls.advice import describe_api_error, describe_transport_er
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.calls.undocumented import note as undocumented_note
+from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
 
 
@@ -74,6 +76,7 @@ class PreparedCall:
     op: Operation
     arguments: dict[str, Any]
     request: ApiRequest
+    undocumented: tuple[str, ...] = ()
 
 
 def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits | None = None) -> PreparedCall:
@@ -88,7 +91,7 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
     except ValidationError as exc:
         raise InvalidArguments(validation_message(op, exc)) from None
     wire = validated.wire()
-    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire))
+    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated))
 
 
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
@@ -98,7 +101,7 @@ def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
             raise invalid(op, f"{name}: must not be empty")
         path = path.replace("{" + name + "}", encode_segment(wire[name]))
     query = {k: wire[k] for k in op.query_params if k in wire}
-    body: dict[str, Any] | None = {k: wire[k] for k in op.body_params if k in wire}
+    body: dict[str, Any] | None = {k: v for k, v in wire.items() if k in op.body_params or is_extra(op, k)}
     if not body and not op.body_required:
         body = None
     return ApiRequest(
@@ -110,6 +113,11 @@ def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
         endpoint_limits=op.rate_limits,
         endpoint=op.endpoint,
     )
+
+
+def is_extra(op: Operation, name: str) -> bool:
+    """An undocumented top-level field; the model admits these only where the body is open."""
+    return op.body_open and name not in op.path_params and name not in op.query_params and name not in op.body_params
 
 
 def encode_segment(value: Any) -> str:
@@ -153,6 +161,13 @@ def expected(schema: dict[str, Any]) -> str:
 async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
+    result, status = await send_once(call, client, shape)
+    if call.undocumented:
+        result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented)))
+    return result, status
+
+
+async def send_once(call: PreparedCall, client: InstantlyClient, shape: Shape) -> tuple[types.CallToolResult, int | None]:
     if call.op.pagination in CURSOR_PAGINATION:
         return await send_list(call, client, shape)
     try:

@@ -232,7 +232,7 @@ class Policy:
                 ),
                 "refused",
             )
-        summary = await summarize(op, call.arguments, self.lookup(client))
+        summary = await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
             body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)
@@ -301,6 +301,7 @@ def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:
             "body": call.request.body,
             "note": f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}.",
         }
+        | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
     )
 
 

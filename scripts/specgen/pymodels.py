@@ -46,9 +46,10 @@ def is_nullable(schema: dict[str, Any]) -> bool:
 class ModelWriter:
     """Accumulates class definitions for one module; nested objects become their own classes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, inputs: bool = False) -> None:
         self.classes: list[str] = []
         self._taken: set[str] = set()
+        self.inputs = inputs
 
     def claim(self, name: str) -> str:
         candidate, n = name, 2
@@ -75,7 +76,7 @@ class ModelWriter:
         class_name = self.claim(name)
         properties: dict[str, Any] = schema.get("properties") or {}
         required = required_override if required_override is not None else set(schema.get("required") or [])
-        extra = "forbid" if schema.get("additionalProperties") is False or base == "ToolInput" else "allow"
+        extra = object_extra(schema, base, inputs=self.inputs)
         lines = [f"class {class_name}({base}):"]
         if docstring:
             lines.append(f"    {docstring!r}")
@@ -171,6 +172,21 @@ class ModelWriter:
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "Any"
+
+
+def object_extra(schema: dict[str, Any], base: str, *, inputs: bool) -> str:
+    """Whether a model takes fields its schema does not list.
+
+    A tool's top level is open where the spec leaves the request body open (real clients send
+    undocumented fields there, issue 15); nested input objects are open only where the spec says so
+    explicitly, since an unlisted nested field (body.bcc) would reach Instantly unseen (issue 10).
+    Entity models keep the JSON Schema default (open unless closed)."""
+    additional = schema.get("additionalProperties")
+    if base == "ToolInput":
+        return "allow" if schema.get("x-open-body") else "forbid"
+    if inputs:
+        return "allow" if additional is True or isinstance(additional, dict) else "forbid"
+    return "forbid" if additional is False else "allow"
 
 
 def _inherited(schema: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ._base import Number, SpecModel, ToolInput
 
@@ -51,22 +51,18 @@ class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -170,22 +166,18 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3(SpecMo
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -255,7 +247,6 @@ class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
 
 
 class CreateAiLeadFinderAgentInputAiEnrichmentValue(SpecModel):
-    model_config = ConfigDict(extra='allow')
     model_version: str
     prompt: str = Field(default=None)
     input_columns: list[str] = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
@@ -326,22 +317,18 @@ class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -445,22 +432,18 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3(SpecM
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -530,7 +513,6 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
 
 
 class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
-    model_config = ConfigDict(extra='allow')
     model_version: str
     prompt: str = Field(default=None)
     input_columns: list[str] = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
