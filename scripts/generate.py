@@ -51,6 +51,7 @@ def build_entry(spec: Spec, op: SpecOperation, overrides: dict[str, Any]) -> dic
         resource = custom.get("scope_resource") or overrides["scope_resources"][tag]
         scopes = ops_meta.infer_scopes(resource, custom.get("scope_action") or ops_meta.default_action(op, risk))
     content_type, response = spec.response_schema(op)
+    response = fidelity.patch_response(response, custom)
     return {
         "name": name,
         "title": custom.get("title") or ops_meta.title(name),
@@ -197,7 +198,8 @@ def check_names(entries: list[dict[str, Any]]) -> None:
 def render() -> dict[Path, str]:
     spec = Spec(SOURCE)
     overrides = tomllib.loads(OVERRIDES.read_text())
-    pairs = [(op, build_entry(spec, op, overrides)) for op in spec.operations()]
+    fidelity.patch_entities(spec, overrides.get("entities", {}))
+    pairs = [(op, build_entry(spec, op, overrides)) for op in patched_operations(spec, overrides)]
     unknown = set(overrides.get("operations", {})) - {op.key for op, _ in pairs}
     if unknown:
         raise SystemExit(f"overrides name operations not in the spec: {sorted(unknown)}")
@@ -214,6 +216,12 @@ def render() -> dict[Path, str]:
         document = {"generated_by": "scripts/generate.py", "tag": tag, "operations": tag_entries}
         files[SPECS / f"{tag}.json"] = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     return files
+
+
+def patched_operations(spec: Spec, overrides: dict[str, Any]) -> list[SpecOperation]:
+    """The spec's operations with the curated corrections of live behaviour applied (specgen/fidelity.py)."""
+    curated = overrides.get("operations", {})
+    return [fidelity.patch_operation(op, curated.get(op.key, {})) for op in spec.operations()]
 
 
 def stale_files(files: dict[Path, str]) -> list[Path]:

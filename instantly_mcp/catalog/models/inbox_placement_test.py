@@ -21,6 +21,7 @@ class ListInboxPlacementTestsInput(ToolInput):
 
 class CreateInboxPlacementTestInputScheduleTiming(SpecModel):
     from_: str = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
+    to: str = Field(default=None, description='The time of day when the test stops (24-hour HH:MM)')
 
 
 class CreateInboxPlacementTestInputSchedule(SpecModel):
@@ -61,9 +62,12 @@ class CreateInboxPlacementTestInputAutomations2Item(SpecModel):
 
 class CreateInboxPlacementTestInput(ToolInput):
     'Create inbox placement test'
+    body_fields: ClassVar = frozenset(['automations', 'campaign_id', 'delivery_mode', 'description', 'email_body', 'email_subject', 'emails', 'name', 'not_sending_status', 'recipients_labels', 'run_immediately', 'schedule', 'sending_method', 'status', 'tags', 'test_code', 'text_only', 'timestamp_next_run', 'type'])
+    body_rules: ClassVar = {'allOf': [{'anyOf': [{'properties': {'emails': {'minItems': 1}}}, {'required': ['tags'], 'properties': {'tags': {'minItems': 1}}}]}, {'if': {'required': ['type'], 'properties': {'type': {'const': 2}}}, 'then': {'required': ['schedule'], 'properties': {'schedule': {'required': ['timing'], 'properties': {'timing': {'required': ['from', 'to']}}}}}}]}
+    body_rule_text: ClassVar = 'Give delivery_mode, at least one sender in emails (or tags), and for an automated test (type 2) schedule.timing with both from and to (HH:MM).'
     nullable_fields: ClassVar = frozenset(['automations', 'campaign_id', 'delivery_mode', 'description', 'not_sending_status', 'status', 'tags', 'test_code', 'text_only', 'timestamp_next_run'])
     name: str = Field(description='Name of the inbox placement test')
-    delivery_mode: Literal[1, 2] | None = Field(default=None, description='Whether to send emails one by one or all together (1=One by one, 2=All together)')
+    delivery_mode: Literal[1, 2] | None = Field(description='Whether to send emails one by one or all together (1=One by one, 2=All together)')
     description: str | None = Field(default=None, description='Description of the inbox placement test')
     schedule: CreateInboxPlacementTestInputSchedule = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
     type: Literal[1, 2] = Field(description='Whether the inbox placement test is a one-time test or an automated test')

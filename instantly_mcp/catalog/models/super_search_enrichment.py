@@ -473,4 +473,4 @@ class GetEnrichmentHistoryInput(ToolInput):
     'Get enrichment history'
     resource_id: str = Field(description='ID of the resource to retrieve')
     offset: Number = Field(default=None)
-    limit: Number = Field(default=None)
+    limit: Number = Field(default=None, description='At most 100: Instantly answers an empty list above that, although the spec sets no maximum', le=100)
