@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -138,11 +139,48 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             valid = ", ".join(properties) or "none"
             problems.append(f"{field}: unknown argument; this tool accepts: {valid}")
         elif error["type"] == "missing":
-            problems.append(f"{field}: required, expected {expected(properties.get(top, {}))}")
+            problems.append(missing_message(op, field, error["loc"]))
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})")
     return str(invalid(op, "; ".join(problems)))
+
+
+def missing_message(op: Operation, field: str, loc: tuple[Any, ...]) -> str:
+    """What the missing field itself is (not its parent's type), from the model's full schema."""
+    schema = field_schema(op, loc)
+    description = str(schema.get("description") or "").rstrip(".")
+    what = f"an object with {', '.join(schema['properties'])}" if schema.get("properties") else expected(schema)
+    return f"{field} is required: {what}" + (f" ({description})" if description else "")
+
+
+def field_schema(op: Operation, loc: tuple[Any, ...]) -> dict[str, Any]:
+    """The JSON Schema at `loc` in the tool's model, following $refs, items and union branches."""
+    root = model_schema(op.model_ref)
+    schema: dict[str, Any] = root
+    for step in loc:
+        schema = resolved(schema, root)
+        if isinstance(step, int):
+            schema = schema.get("items") or {}
+            continue
+        candidates = [schema, *[resolved(b, root) for b in schema.get("anyOf", [])]]
+        schema = next((c["properties"][step] for c in candidates if step in c.get("properties", {})), {})
+    schema = resolved(schema, root)
+    branches = [resolved(b, root) for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    return {**branches[0], **{k: v for k, v in schema.items() if k != "anyOf"}} if len(branches) == 1 else schema
+
+
+def resolved(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = root.get("$defs", {}).get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return schema
+
+
+@cache
+def model_schema(model_ref: str) -> dict[str, Any]:
+    from instantly_mcp.catalog.operations import _import_model
+
+    return _import_model(model_ref).model_json_schema(by_alias=True)
 
 
 def expected(schema: dict[str, Any]) -> str:

@@ -38,7 +38,7 @@ class SpecModel(BaseModel):
     @model_validator(mode="after")
     def _check_min_properties(self) -> SpecModel:
         if len(self.model_fields_set) < self.min_properties:
-            names = ", ".join(type(self).model_fields)
+            names = ", ".join(f.alias or name for name, f in type(self).model_fields.items())
             raise ValueError(f"give at least {self.min_properties} of: {names}")
         return self
 
@@ -66,8 +66,17 @@ class ToolInput(SpecModel):
         error = jsonschema.exceptions.best_match(_validator(type(self)).iter_errors(body))
         if error is not None:
             rule = self.body_rule_text or "The arguments break a rule of this operation."
-            raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({error.message})")
+            raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({_rule_detail(error)})")
         return self
+
+
+def _rule_detail(error: jsonschema.ValidationError) -> str:
+    """The broken rule's own message, with the full path of a field it finds missing."""
+    missing = re.fullmatch(r"'(.+)' is a required property", error.message)
+    if error.validator != "required" or missing is None:
+        return error.message
+    path = "".join(f"{step}." for step in error.absolute_path)
+    return f"{path}{missing.group(1)} is required"
 
 
 @cache
