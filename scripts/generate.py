@@ -28,6 +28,7 @@ from specgen.schemas import input_schema, output_schema  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
 
 SOURCE = ROOT / "tool_specs" / "source" / "openapi.json"
+SUPPLEMENT = ROOT / "tool_specs" / "source" / "supplement.json"
 OVERRIDES = ROOT / "tool_specs" / "overrides.toml"
 MODELS = ROOT / "instantly_mcp" / "catalog" / "models"
 SPECS = ROOT / "tool_specs"
@@ -196,7 +197,7 @@ def check_names(entries: list[dict[str, Any]]) -> None:
 
 
 def render() -> dict[Path, str]:
-    spec = Spec(SOURCE)
+    spec = fidelity.with_supplement(Spec(SOURCE), SUPPLEMENT)
     overrides = tomllib.loads(OVERRIDES.read_text())
     fidelity.patch_entities(spec, overrides.get("entities", {}))
     pairs = [(op, build_entry(spec, op, overrides)) for op in patched_operations(spec, overrides)]

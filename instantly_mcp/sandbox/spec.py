@@ -13,7 +13,7 @@ from functools import cache, cached_property
 from typing import Any
 from urllib.parse import unquote
 
-from instantly_mcp.catalog.paths import openapi_path
+from instantly_mcp.catalog.source_spec import merged_spec
 
 METHODS = ("get", "post", "put", "patch", "delete")
 API_PREFIX = "/api/v2"
@@ -21,10 +21,9 @@ _SCOPE_SENTENCE = re.compile(r"Requires one of the following scopes:([^\n]*)")
 _REF_PREFIX = "#/components/schemas/"
 
 
-@cache
 def load_spec() -> dict[str, Any]:
-    with open(openapi_path(), encoding="utf-8") as handle:
-        return json.load(handle)
+    """The vendored spec plus the curated supplement (catalog/source_spec.py)."""
+    return merged_spec()
 
 
 @cache

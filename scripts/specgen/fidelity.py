@@ -6,9 +6,13 @@ without touching these rules.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from .spec import SpecOperation
+from instantly_mcp.catalog.source_spec import add_supplement
+
+from .spec import Spec, SpecOperation
 
 
 def body_is_open(op: SpecOperation) -> bool:
@@ -110,3 +114,13 @@ def nullables(schema: Any) -> Any:
         if "enum" in out and None not in out["enum"]:
             out["enum"] = [*out["enum"], None]
     return out
+
+
+def with_supplement(spec: Spec, supplement: Path) -> Spec:
+    """The spec with tool_specs/source/supplement.json's operations added (issue 15, item 7)."""
+    if supplement.is_file():
+        try:
+            add_supplement(spec.doc, json.loads(supplement.read_text()))
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
+    return spec
