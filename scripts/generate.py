@@ -3,6 +3,7 @@
 
     python scripts/generate.py          # write
     python scripts/generate.py --check  # exit 1 if the committed files differ (CI)
+    python scripts/generate.py --spec NEW.json  # print what changed from the vendored spec, adopt NEW.json, regenerate
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from specgen import fidelity  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
+from specgen import specdiff  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
@@ -196,8 +198,8 @@ def check_names(entries: list[dict[str, Any]]) -> None:
         raise SystemExit("Fix these in tool_specs/overrides.toml:\n  " + "\n  ".join(problems))
 
 
-def render() -> dict[Path, str]:
-    spec = fidelity.with_supplement(Spec(SOURCE), SUPPLEMENT)
+def render(source: Path = SOURCE) -> dict[Path, str]:
+    spec = fidelity.with_supplement(Spec(source), SUPPLEMENT)
     overrides = tomllib.loads(OVERRIDES.read_text())
     fidelity.patch_entities(spec, overrides.get("entities", {}))
     pairs = [(op, build_entry(spec, op, overrides)) for op in patched_operations(spec, overrides)]
@@ -225,6 +227,18 @@ def patched_operations(spec: Spec, overrides: dict[str, Any]) -> list[SpecOperat
     return [fidelity.patch_operation(op, curated.get(op.key, {})) for op in spec.operations()]
 
 
+def print_changes(new: Path) -> None:
+    """The operations and fields that differ between the vendored spec and `new`. `new` replaces the
+    vendored copy only once everything regenerates from it (overrides and supplement still fit)."""
+    try:
+        candidate = Spec(new)
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(f"{new}: not a readable OpenAPI document ({exc})") from None
+    lines = specdiff.report(Spec(SOURCE), candidate)
+    sys.stdout.writelines(line + "\n" for line in lines)
+    print(f"{new} against the vendored spec: {specdiff.summary(lines)}")
+
+
 def stale_files(files: dict[Path, str]) -> list[Path]:
     generated_models = {p for p in MODELS.glob("*.py") if p.read_text().startswith(HEADER)}
     generated_specs = set(SPECS.glob("*.json"))
@@ -234,8 +248,13 @@ def stale_files(files: dict[Path, str]) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if generated files drift")
+    parser.add_argument("--spec", type=Path, metavar="NEW.json", help="adopt a newer Instantly spec: print what changed, then regenerate")
     args = parser.parse_args()
-    files = render()
+    if args.spec is not None:
+        print_changes(args.spec)
+    files = render(args.spec or SOURCE)
+    if args.spec is not None and not args.check:
+        SOURCE.write_bytes(args.spec.read_bytes())
     stale = stale_files(files)
     if args.check:
         drift = [p for p, text in files.items() if not p.exists() or p.read_text() != text] + stale

@@ -26,8 +26,12 @@ def tool_arguments(template: str, call) -> dict:
     return {**match.groupdict(), **call.query, **(call.body or {})}
 
 
-# The sandbox checks a block-list value is an email or a domain, as Instantly does.
-CHANGES = {"update_block_list_entry": {"bl_value": "blocked-domain.example"}}
+# The sandbox checks a block-list value is an email or a domain, as Instantly does; a placement test needs
+# delivery_mode and a sender, as Instantly does live (overrides.toml).
+CHANGES = {
+    "update_block_list_entry": {"bl_value": "blocked-domain.example"},
+    "create_inbox_placement_test": {"delivery_mode": 1, "emails": ["sender@example.com"]},
+}
 
 
 def with_a_change(op, arguments: dict) -> dict:
