@@ -20,6 +20,7 @@ from instantly_mcp.calls.advice import describe_api_error, describe_transport_er
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.calls.verify import deleted_anyway
 from instantly_mcp.calls.undocumented import note as undocumented_note
 from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
@@ -210,7 +211,10 @@ async def send_once(call: PreparedCall, client: InstantlyClient, shape: Shape) -
         return await send_list(call, client, shape)
     try:
         response = await client.request(call.request)
-    except (ApiError, TransportError) as err:
+    except ApiError as err:
+        deleted = await deleted_anyway(call.op, call.request, err, client)
+        return (deleted, err.status) if deleted is not None else failure(call.op, err, call.arguments)
+    except TransportError as err:
         return failure(call.op, err, call.arguments)
     return success_result(call, response.data, shape), response.status
 
