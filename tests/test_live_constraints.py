@@ -89,3 +89,19 @@ def test_fields_observed_null_are_nullable_in_the_output_outline(tool: str, path
     for step in path:
         node = node["items"] if step == "[]" else node["properties"][step]
     assert "null" in node["type"]
+
+
+@pytest.mark.parametrize("tool", ["count_leads_from_supersearch", "preview_leads_from_supersearch"])
+def test_locations_by_city_state_or_country_are_advertised_and_validated(tool: str) -> None:
+    schema = OPS[tool].input_schema["properties"]["search_filters"]["properties"]["locations"]
+    include = next(branch for branch in schema["anyOf"] if branch.get("type") == "object")["properties"]["include"]["items"]["anyOf"]
+    assert [set(form["properties"]) for form in include] == [{"place_id", "label"}, {"city", "state", "country"}]
+    by_city = {"search_filters": {"locations": {"include": [{"city": "Austin", "state": "Texas", "country": "United States"}]}}}
+    legacy = {"search_filters": {"locations": [{"country": "Germany"}, {"place_id": "ChIJN1t_t3uEmsRUso9K6W47H4"}]}}
+    empty = {"search_filters": {"locations": {"include": [{}]}}}
+    stray = {"search_filters": {"locations": {"include": [{"town": "Austin"}]}}}
+    outcomes, received = calls((tool, by_city), (tool, legacy), (tool, empty), (tool, stray))
+    assert [is_error for is_error, _ in outcomes] == [False, False, True, True], outcomes
+    assert "give one of: city; state; country" in outcomes[2][1] and "town" in outcomes[3][1]
+    assert [r["body"]["search_filters"]["locations"] for r in received] == [by_city["search_filters"]["locations"],
+                                                                            legacy["search_filters"]["locations"]]

@@ -18,7 +18,7 @@ from instantly_mcp.catalog.models._base import FORMATS
 
 from .text import short_description
 
-_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields"}
+_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields", "required_any"}
 
 
 def python_name(name: str) -> str:
@@ -126,6 +126,10 @@ class ModelWriter:
             values = [v for v in schema["enum"] if v is not None]
             literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
             return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
+        alternatives = required_alternatives(schema)
+        if alternatives:
+            closed = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+            return self.object_class(closed, hint, class_vars={"required_any": repr(alternatives)})
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 return self._union([{**_inherited(schema), **b} for b in schema[key]], hint)
@@ -172,6 +176,17 @@ class ModelWriter:
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "Any"
+
+
+def required_alternatives(schema: dict[str, Any]) -> tuple[tuple[str, ...], ...] | None:
+    """An object whose only union is "one of these sets of fields is required" ({city} or {state} or
+    {country}): one class checking the rule, not a union of empty branches that would accept anything."""
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not schema.get("properties") or not branches:
+        return None
+    if not all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
+        return None
+    return tuple(tuple(b["required"]) for b in branches)
 
 
 def object_extra(schema: dict[str, Any], base: str, *, inputs: bool) -> str:

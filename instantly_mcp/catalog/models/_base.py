@@ -22,6 +22,7 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, regex_engine="python-re")
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
     min_properties: ClassVar[int] = 0
+    required_any: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -40,6 +41,16 @@ class SpecModel(BaseModel):
         if len(self.model_fields_set) < self.min_properties:
             names = ", ".join(f.alias or name for name, f in type(self).model_fields.items())
             raise ValueError(f"give at least {self.min_properties} of: {names}")
+        return self
+
+    @model_validator(mode="after")
+    def _check_required_any(self) -> SpecModel:
+        """One of several sets of fields must be given (a location by city, state or country)."""
+        if not self.required_any:
+            return self
+        given = set(self.wire())
+        if not any(set(names) <= given for names in self.required_any):
+            raise ValueError("give one of: " + "; ".join(" + ".join(names) for names in self.required_any))
         return self
 
     def wire(self) -> dict[str, Any]:

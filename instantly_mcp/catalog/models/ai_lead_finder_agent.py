@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -21,9 +21,23 @@ class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -31,9 +45,16 @@ class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel)
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
-    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -102,7 +123,7 @@ class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
 
 class CreateAiLeadFinderAgentInputSearchFilters(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 = Field(default=None)
+    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | CreateAiLeadFinderAgentInputSearchFiltersLocations1Item2] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
@@ -136,9 +157,23 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1(SpecModel
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -146,9 +181,16 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1(Sp
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2(SpecModel):
-    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2(SpecModel):
@@ -217,7 +259,7 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
 
 class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 = Field(default=None)
+    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item2] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
@@ -287,9 +329,23 @@ class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -297,9 +353,16 @@ class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel)
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
-    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -368,7 +431,7 @@ class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
 
 class UpdateAiLeadFinderAgentInputSearchFilters(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 = Field(default=None)
+    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item2] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
@@ -402,9 +465,23 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1(SpecMode
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1(SpecModel):
@@ -412,9 +489,16 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1(S
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2(SpecModel):
-    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2(SpecModel):
@@ -483,7 +567,7 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | Any] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 = Field(default=None)
+    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item2] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52] = Field(default=None, description='Employee count filters')

@@ -77,9 +77,23 @@ class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -87,9 +101,16 @@ class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecMod
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
-    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -156,7 +177,7 @@ class EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
 
 class EnrichLeadsFromSupersearchInputSearchFilters(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
+    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item2] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
@@ -232,9 +253,23 @@ class CountLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class CountLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -242,9 +277,16 @@ class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecMode
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class CountLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
-    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -311,7 +353,7 @@ class CountLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
 
 class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | CountLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
+    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | CountLeadsFromSupersearchInputSearchFiltersLocations1Item2] | CountLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
@@ -353,9 +395,23 @@ class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str = Field(default=None, description="Label of the lead's location")
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -363,9 +419,16 @@ class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecMo
     label: str = Field(default=None, description="Label of the lead's location")
 
 
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str = Field(default=None, description='City of the lead')
+    state: str = Field(default=None, description='State of the lead')
+    country: str = Field(default=None, description='Country of the lead')
+
+
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
-    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] = Field(default=None, description='Locations to include in the search')
-    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] = Field(default=None, description='Locations to exclude from the search')
+    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] = Field(default=None, description='Locations to include in the search')
+    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] = Field(default=None, description='Locations to exclude from the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -432,7 +495,7 @@ class PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
 
 class PreviewLeadsFromSupersearchInputSearchFilters(SpecModel):
     company_list_id: str = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
+    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item2] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] = Field(default=None, description='Employee count filters')
