@@ -31,6 +31,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
         help="how destructive and outbound calls are confirmed: auto (elicitation if the client supports it, "
         "else a confirm token), elicit, token, or off for trusted automation (env INSTANTLY_CONFIRM; default auto)",
     )
+    policy.add_argument("--log-drift", action="store_true", default=None,
+                        help="log, once per operation and field, where Instantly's answers differ from the spec (never values; env INSTANTLY_LOG_DRIFT)")
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
 
 
@@ -80,7 +82,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         given = getattr(args, flag)
         if given is not None:
             values[flag] = split_list(given)
-    for flag in ("read_only", "confirm", "audit_log", "max_result_chars"):
+    for flag in ("read_only", "confirm", "audit_log", "max_result_chars", "log_drift"):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given

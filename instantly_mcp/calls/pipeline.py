@@ -21,6 +21,7 @@ from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.calls.verify import deleted_anyway
+from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.calls.undocumented import note as undocumented_note
 from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
@@ -197,18 +198,22 @@ def expected(schema: dict[str, Any]) -> str:
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
-async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
+async def send(
+    call: PreparedCall, client: InstantlyClient, *, shape: Shape = Shape(), watch: DriftLog | None = None
+) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
-    result, status = await send_once(call, client, shape)
+    result, status = await send_once(call, client, shape, watch)
     if call.undocumented:
         result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented)))
     return result, status
 
 
-async def send_once(call: PreparedCall, client: InstantlyClient, shape: Shape) -> tuple[types.CallToolResult, int | None]:
+async def send_once(
+    call: PreparedCall, client: InstantlyClient, shape: Shape, watch: DriftLog | None
+) -> tuple[types.CallToolResult, int | None]:
     if call.op.pagination in CURSOR_PAGINATION:
-        return await send_list(call, client, shape)
+        return await send_list(call, client, shape, watch)
     try:
         response = await client.request(call.request)
     except ApiError as err:
@@ -216,6 +221,8 @@ async def send_once(call: PreparedCall, client: InstantlyClient, shape: Shape) -
         return (deleted, err.status) if deleted is not None else failure(call.op, err, call.arguments)
     except TransportError as err:
         return failure(call.op, err, call.arguments)
+    if watch is not None:
+        watch.observe(call.op, response.data)
     return success_result(call, response.data, shape), response.status
 
 
@@ -244,7 +251,9 @@ class Page:
     end: Any
 
 
-async def send_list(call: PreparedCall, client: InstantlyClient, shape: Shape) -> tuple[types.CallToolResult, int | None]:
+async def send_list(
+    call: PreparedCall, client: InstantlyClient, shape: Shape, watch: DriftLog | None = None
+) -> tuple[types.CallToolResult, int | None]:
     """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
     items or the last page. Each page goes through the client like any call (rate limiter,
     retries); the last page asks for exactly what is still wanted, so its cursor resumes right
@@ -257,6 +266,8 @@ async def send_list(call: PreparedCall, client: InstantlyClient, shape: Shape) -
     except (ApiError, TransportError) as err:
         return failure(op, err)
     status, data = response.status, response.data
+    if watch is not None:
+        watch.observe(op, data)
     if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
         return success_result(call, data, shape), status
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]

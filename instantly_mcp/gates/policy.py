@@ -17,6 +17,7 @@ import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
+from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
 from instantly_mcp.config import Settings
@@ -94,6 +95,7 @@ class Policy:
         secrets = [s for s in (settings.api_key, settings.secret) if s]
         self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
         self.max_result_chars = settings.max_result_chars
+        self.drift = DriftLog() if settings.log_drift else None
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -173,7 +175,7 @@ class Policy:
             if stop is not None:
                 return stop
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars)
-        result, status = await send(call, client, shape=shape)
+        result, status = await send(call, client, shape=shape, watch=self.drift)
         return Outcome(result, "sent", status)
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
