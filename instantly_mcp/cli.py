@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
-SUBCOMMANDS = ("serve", "sandbox", "tools")
+SUBCOMMANDS = ("serve", "sandbox", "tools", "doctor")
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--no-seed", action="store_true", help="start with an empty workspace")
     tools = sub.add_parser("tools", help="print the tools an agent would see")
     _server_flags(tools)
+    doctor = sub.add_parser("doctor", help="check the key, its scopes and where Instantly's answers drift from the spec (reads only)")
+    _server_flags(doctor)
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -113,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         if args.command == "tools":
             return print_tools(settings)
+        if args.command == "doctor":
+            return run_doctor(settings, as_json=args.json)
         return run_server(settings)
     except ConfigError as exc:
         print(f"instantly-mcp: {exc}", file=sys.stderr)
@@ -134,6 +139,30 @@ def run_server(settings: Settings) -> int:
 
         serve_http(settings, runtime if settings.workers == 1 else None)
     return 0
+
+
+def run_doctor(settings: Settings, *, as_json: bool) -> int:
+    """Exit 0 when Instantly answers and takes the key, 1 otherwise; drift is reported, not fatal."""
+    import json
+
+    import anyio
+
+    from instantly_mcp.drift.doctor import diagnose, table
+    from instantly_mcp.transport.server import build_runtime, make_client
+
+    runtime = build_runtime(settings)
+    client = make_client(settings)
+    base_url = "the built-in sandbox" if settings.uses_sandbox else settings.base_url
+
+    async def run() -> int:
+        try:
+            report = await diagnose(client, runtime.operations, base_url)
+        finally:
+            await client.aclose()
+        print(json.dumps(report.as_json(), indent=1) if as_json else table(report))
+        return 0 if report.ok else 1
+
+    return anyio.run(run)
 
 
 def print_tools(settings: Settings) -> int:
