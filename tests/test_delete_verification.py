@@ -9,9 +9,9 @@ import json
 from typing import Any
 
 import anyio
+from support.servers import policy_server, text
 
 from instantly_mcp.sandbox.faults import FaultRule
-from support.servers import policy_server, text
 
 
 def delete_first_email(fault: dict[str, Any]) -> tuple[Any, list[tuple[str, int | None]], bool]:
@@ -50,4 +50,4 @@ def test_a_500_without_retries_is_checked_too() -> None:
     result, log, _ = delete_first_email({"status": 500, "after": True})
     answer = json.loads(text(result))
     assert answer["deleted"] is True and "get_email now answers 404" in answer["message"]
-    assert [entry for entry in log if entry[0] == "DELETE"][0] == ("DELETE", 500)
+    assert next(entry for entry in log if entry[0] == "DELETE") == ("DELETE", 500)

@@ -8,9 +8,9 @@ from typing import Any
 
 import anyio
 import pytest
+from support.servers import policy_server, text
 
 from instantly_mcp.catalog.operations import load_operations
-from support.servers import policy_server, text
 
 OPS = load_operations()
 PLACEMENT_TEST = {
@@ -74,7 +74,7 @@ def test_unbounded_list_limits_are_capped_at_100() -> None:
     assert OPS["list_account_campaign_mappings"].input_schema["properties"]["limit"]["maximum"] == 100
     assert OPS["get_enrichment_history"].input_schema["properties"]["limit"]["maximum"] == 100
     assert OPS["list_audit_logs"].input_schema["properties"]["limit"]["maximum"] == 1000  # the spec's own bound stays
-    (refused, sent), received = calls(("list_account_campaign_mappings", {"email": "sender@example.com", "limit": 101}),
+    (refused, _), received = calls(("list_account_campaign_mappings", {"email": "sender@example.com", "limit": 101}),
                                       ("list_account_campaign_mappings", {"email": "sender@example.com", "limit": 100}))
     assert refused[0] and "limit" in refused[1] and "100" in refused[1]
     assert [r["query"]["limit"] for r in received] == ["100"]

@@ -9,10 +9,10 @@ import logging
 import anyio
 import httpx2
 import pytest
-
-from instantly_mcp.config import Settings
 from support.drifting import MARK, Drifting
 from support.servers import policy_server, sandbox_app
+
+from instantly_mcp.config import Settings
 
 
 def drift_lines(caplog: pytest.LogCaptureFixture, **settings: object) -> list[str]:

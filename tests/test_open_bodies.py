@@ -10,11 +10,11 @@ from typing import Any
 
 import anyio
 from mcp import Client
+from support.real_clients import stdio
+from support.sandbox_http import SandboxProcess
 
 from instantly_mcp.calls.undocumented import NOTE
 from instantly_mcp.catalog.operations import load_operations
-from support.real_clients import stdio
-from support.sandbox_http import SandboxProcess
 
 NOTE_START = NOTE.split("{", 1)[0]
 
@@ -45,7 +45,7 @@ def test_undocumented_field_is_shown_confirmed_and_sent(sandbox: SandboxProcess)
             asked = json.loads((await client.call_tool("delete_leads", arguments)).content[0].text)
             before = [r for r in sandbox.requests() if r["method"] != "GET"]
             done = await client.call_tool("delete_leads", {**arguments, "confirm_token": asked["confirm_token"]})
-            return campaign, [dry, asked], before, [r for r in sandbox.requests() if r["method"] == "DELETE"][0], texts(done)
+            return campaign, [dry, asked], before, next(r for r in sandbox.requests() if r["method"] == "DELETE"), texts(done)
 
     campaign, (dry, asked), before, sent, done = anyio.run(run)
     assert dry["body"] == {"campaign_id": campaign, "delete_list": ["gone@example.com"], "limit": 1}
@@ -63,7 +63,7 @@ def test_read_with_undocumented_filters_is_sent(sandbox: SandboxProcess) -> None
             return texts(await client.call_tool("list_leads", {"list_ids": ["l-1"], "esp_code": 1, "limit": 2}))
 
     result = anyio.run(run)
-    body = [r for r in sandbox.requests() if r["path"] == "/api/v2/leads/list"][0]["body"]
+    body = next(r for r in sandbox.requests() if r["path"] == "/api/v2/leads/list")["body"]
     assert body == {"list_ids": ["l-1"], "esp_code": 1, "limit": 2}
     assert "items" in json.loads(result[0]) and "list_ids, esp_code" in result[1]
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 from anyio.from_thread import start_blocking_portal
-
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 from support.real_world import FIXTURE, RealRequest, load
 from support.servers import Harness, policy_server, text
+
+from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 
 REQUESTS = load()
 BY_ID = {r.id: r for r in REQUESTS}

@@ -9,10 +9,10 @@ import re
 
 import anyio
 import pytest
+from support.servers import policy_server, text
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.source_spec import add_supplement, merged_spec, supplement_path
-from support.servers import policy_server, text
 
 SUPPLEMENT = json.loads(supplement_path().read_text())
 OPS = load_operations()

@@ -6,7 +6,6 @@ The spec is 3.9 MB, so it is parsed once per process and shared by every app ins
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property

@@ -87,7 +87,8 @@ def patch_response(response: dict[str, Any] | None, custom: dict[str, Any]) -> d
     """Fields observed live with other types than the spec says (null bodies, ...)."""
     if response is None or "response" not in custom:
         return response
-    return deep_merge(response, custom["response"])
+    merged: dict[str, Any] = deep_merge(response, custom["response"])
+    return merged
 
 
 def patch_entities(spec: Any, patches: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import anyio
 import pytest
 from mcp import Client
-
 from support.real_clients import TRANSPORTS, http, http_process, stdio
 from support.sandbox_http import SandboxProcess
 
