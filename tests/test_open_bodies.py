@@ -92,3 +92,18 @@ def test_undocumented_fields_stay_within_the_input_limits(sandbox: SandboxProces
     is_error, text = anyio.run(run)
     assert is_error and "esp_code" in text and "nothing was sent" in text
     assert sandbox.requests() == []
+
+
+def test_a_nested_object_the_spec_opens_sends_extras_and_shows_them(sandbox: SandboxProcess) -> None:
+    """update_ai_agent's `config` is `additionalProperties: true` in the spec: an extra nested field is sent,
+    and the dry run and the confirmation name it with its path."""
+
+    async def run() -> dict[str, Any]:
+        async with stdio(sandbox.url, INSTANTLY_CONFIRM="token") as client:
+            agents = json.loads((await client.call_tool("list_ai_agents", {"limit": 1})).content[0].text)["items"]
+            arguments = {"id": agents[0]["id"], "config": {"tone_hint": "warm"}, "dry_run": True}
+            return dict(json.loads((await client.call_tool("update_ai_agent", arguments)).content[0].text))
+
+    dry = anyio.run(run)
+    assert dry["body"] == {"config": {"tone_hint": "warm"}} and dry["undocumented"] == ["config.tone_hint"]
+    assert [r for r in sandbox.requests() if r["method"] != "GET"] == []
