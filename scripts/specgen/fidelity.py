@@ -61,7 +61,7 @@ def cap_list_limit(op: SpecOperation) -> None:
     if not _is_list(op):
         return
     for param in op.query_params:
-        if param["name"] == "limit":
+        if param["name"] == "limit" and "maximum" not in param["schema"]:
             param["schema"] = _capped(param["schema"])
             param["description"] = _capped_text(param.get("description"))
     if op.body_schema is not None and "limit" in op.body_schema.get("properties", {}):
