@@ -204,7 +204,7 @@ async def send(
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
     result, status = await send_once(call, client, shape, watch)
-    if call.undocumented:
+    if call.undocumented and (status is not None or not result.is_error):  # not when nothing reached Instantly
         result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented)))
     return result, status
 
