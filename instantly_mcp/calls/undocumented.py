@@ -7,6 +7,7 @@ visible wherever a person or the agent judges the call: the dry run, the confirm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -40,7 +41,7 @@ def note(fields: tuple[str, ...]) -> str:
     return NOTE.format(fields=", ".join(fields))
 
 
-def shown(fields: tuple[str, ...], arguments: dict[str, Any], render: Any) -> str:
+def shown(fields: tuple[str, ...], arguments: dict[str, Any], render: Callable[[Any], str]) -> str:
     """For the confirmation: each undocumented field with its value as sent."""
     parts = [f"{path}={render(value_at(arguments, path))}" for path in fields]
     return f"It also sends fields Instantly does not document: {', '.join(parts)}."
