@@ -42,6 +42,7 @@ def test_a_scoped_key_is_valid_and_allows_only_its_toolsets() -> None:
     assert report.reachable and report.key == "valid" and report.ok
     assert report.toolsets["campaigns"] == "allowed" and report.toolsets["webhooks"] == "allowed"
     assert report.toolsets["leads"] == "denied" and report.toolsets["accounts"] == "denied"
+    assert set(report.toolsets) == {op.toolset for op in OPS.values()}  # one probe at least for every toolset
     assert {p.status for p in report.probes} <= {200, 403}
     assert {r["method"] for r in app.state.sandbox.request_log} == {"GET"}
     assert len(app.state.sandbox.request_log) == len(probe_set(OPS.values()))
@@ -79,7 +80,7 @@ def test_the_command_against_the_sandbox_process(sandbox: SandboxProcess) -> Non
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] and report["reachable"] and report["key"] == "valid"
-    assert set(report["toolsets"].values()) == {"allowed"}
+    assert set(report["toolsets"].values()) == {"allowed"} and "verification" in report["toolsets"]
     assert "sk-doctor-cli" not in done.stdout + done.stderr
     assert {r["method"] for r in sandbox.requests()} == {"GET"}
     table = subprocess.run([sys.executable, "-m", "instantly_mcp.cli", "doctor"], cwd=ROOT, env=env,

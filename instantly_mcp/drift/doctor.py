@@ -42,20 +42,28 @@ class Report:
         return {**asdict(self), "ok": self.ok, "drifting": sorted(p.tool for p in self.probes if p.drift)}
 
 
+PLACEHOLDER = "doctor-probe@example.com"
+
+
 def probe_set(operations: Iterable[Operation]) -> list[Operation]:
-    """GET read tools that need no argument: safe to call with nothing but `limit`."""
-    chosen = []
-    for op in operations:
-        if op.risk != "read" or op.method != "GET" or op.path_params:
-            continue
-        required = set(op.input_schema.get("required") or [])
-        if not required:
+    """GET read tools that need no argument (safe to call with nothing but `limit`), plus, for a toolset
+    that has none, one GET read that needs only path parameters: called with a placeholder id, its
+    answer (404 or 200 against 403) still tells whether the key's scopes reach the toolset."""
+    reads = [op for op in operations if op.risk == "read" and op.method == "GET"]
+    chosen = [op for op in reads if not op.input_schema.get("required")]
+    covered = {op.toolset for op in chosen}
+    for op in reads:
+        if op.toolset not in covered and set(op.input_schema.get("required") or []) <= set(op.path_params):
             chosen.append(op)
+            covered.add(op.toolset)
     return chosen
 
 
 def probe_arguments(op: Operation) -> dict[str, Any]:
-    return {"limit": 1} if "limit" in op.input_schema.get("properties", {}) else {}
+    arguments: dict[str, Any] = dict.fromkeys(op.path_params, PLACEHOLDER)
+    if "limit" in op.input_schema.get("properties", {}):
+        arguments["limit"] = 1
+    return arguments
 
 
 async def run_probe(op: Operation, client: InstantlyClient) -> Probe:
@@ -73,22 +81,33 @@ async def run_probe(op: Operation, client: InstantlyClient) -> Probe:
     return Probe(op.name, op.toolset, response.status, drift=found)
 
 
+PASSED_AUTH = frozenset({400, 404, 422})  # refused after the key and its scopes were accepted
+RANK = {"allowed": 2, "denied": 1, "unknown": 0}
+
+
+def verdict(status: int | None) -> str:
+    """What one answer says about the key's scopes for the probed toolset."""
+    if status is None or status == 401:
+        return "unknown"
+    if status == 403:
+        return "denied"
+    return "allowed" if status < 400 or status in PASSED_AUTH else "unknown"
+
+
 def judge(base_url: str, probes: list[Probe]) -> Report:
     answered = [p for p in probes if p.status is not None]
-    statuses = {p.status for p in answered}
+    verdicts = [verdict(p.status) for p in answered]
     if not answered:
         key = "unknown"
-    elif statuses == {401}:
+    elif all(p.status == 401 for p in answered):
         key = "invalid"
-    elif any(p.status is not None and p.status < 400 or p.status == 403 for p in answered):
-        key = "valid"
     else:
-        key = "unknown"
+        key = "valid" if any(v != "unknown" for v in verdicts) else "unknown"
     toolsets: dict[str, str] = {}
     for probe in probes:
-        verdict = "allowed" if probe.status is not None and probe.status < 400 else "denied" if probe.status == 403 else "unknown"
-        if toolsets.get(probe.toolset) != "allowed":
-            toolsets[probe.toolset] = verdict if toolsets.get(probe.toolset) in (None, "unknown") else toolsets[probe.toolset]
+        found = verdict(probe.status)
+        if RANK[found] >= RANK[toolsets.get(probe.toolset, "unknown")]:
+            toolsets[probe.toolset] = found
     return Report(base_url, bool(answered), key, dict(sorted(toolsets.items())), probes)
 
 
