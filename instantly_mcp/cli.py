@@ -12,7 +12,7 @@ from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
 from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, Settings, env_settings, split_list
 from instantly_mcp.errors import ConfigError
 
-SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config")
+SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor")
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 
 
@@ -43,6 +43,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
                         help="stdio: serve the approval pages on 127.0.0.1:N (default: any free port; 'off': none)")
     policy.add_argument("--approver-token", metavar="TOKEN",
                         help="required by the approvals index and buttons (env INSTANTLY_MCP_APPROVER_TOKEN; default --auth-token)")
+    policy.add_argument("--log-drift", action="store_true", default=None,
+                        help="log, once per operation and field, where Instantly's answers differ from the spec (never values; env INSTANTLY_LOG_DRIFT)")
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
 
 
@@ -121,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--with-key", action="store_true",
                         help="add an INSTANTLY_API_KEY entry to fill in (the key itself is never printed)")
     config.epilog = "Server flags for the client to pass go after --, e.g. `config claude-desktop -- --read-only`."
+    doctor = sub.add_parser("doctor", help="check the key, its scopes and where Instantly's answers drift from the spec (reads only)")
+    _server_flags(doctor)
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -165,7 +170,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         values["confirm_timeout_s"] = args.confirm_timeout
     if args.approvals_port is not None:
         values["approvals_port"] = None if args.approvals_port == "off" else args.approvals_port
-    for flag in ("read_only", "confirm", "audit_log", "max_result_chars", "approver_token"):
+    for flag in ("read_only", "confirm", "audit_log", "max_result_chars", "approver_token", "log_drift"):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
@@ -208,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from(args)
         if args.command == "tools":
             return print_tools(settings)
+        if args.command == "doctor":
+            return run_doctor(settings, as_json=args.json)
         return run_server(settings)
     except ConfigError as exc:
         print(f"instantly-mcp: {exc}", file=sys.stderr)
@@ -232,6 +239,30 @@ def run_server(settings: Settings) -> int:
 
         serve_http(settings, runtime if settings.workers == 1 else None)
     return 0
+
+
+def run_doctor(settings: Settings, *, as_json: bool) -> int:
+    """Exit 0 when Instantly answers and takes the key, 1 otherwise; drift is reported, not fatal."""
+    import json
+
+    import anyio
+
+    from instantly_mcp.drift.doctor import diagnose, table
+    from instantly_mcp.transport.server import build_runtime, make_client
+
+    runtime = build_runtime(settings)
+    client = make_client(settings)
+    base_url = "the built-in sandbox" if settings.uses_sandbox else settings.base_url
+
+    async def run() -> int:
+        try:
+            report = await diagnose(client, runtime.operations, base_url)
+        finally:
+            await client.aclose()
+        print(json.dumps(report.as_json(), indent=1) if as_json else table(report))
+        return 0 if report.ok else 1
+
+    return anyio.run(run)
 
 
 def print_tools(settings: Settings) -> int:

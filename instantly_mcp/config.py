@@ -40,6 +40,7 @@ class Settings:
     audit_log: str | None = None
     timeout_s: float = 30.0
     max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
+    log_drift: bool = False  # compare responses with the spec in the background; log each new difference once
     # HTTP hosting (ignored on stdio): see http_app.py
     auth_token: str | None = field(default=None, repr=False)
     per_request_key: bool = False
@@ -182,6 +183,8 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["read_only"] = env_flag("INSTANTLY_READ_ONLY", env["INSTANTLY_READ_ONLY"])
     if env.get("INSTANTLY_CONFIRM"):
         values["confirm"] = env["INSTANTLY_CONFIRM"].strip().lower()
+    if env.get("INSTANTLY_LOG_DRIFT"):
+        values["log_drift"] = env_flag("INSTANTLY_LOG_DRIFT", env["INSTANTLY_LOG_DRIFT"])
     if env.get("INSTANTLY_AUDIT_LOG"):
         values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
     if env.get("INSTANTLY_MCP_SECRET"):

@@ -3,6 +3,7 @@
 
     python scripts/generate.py          # write
     python scripts/generate.py --check  # exit 1 if the committed files differ (CI)
+    python scripts/generate.py --spec NEW.json  # print what changed from the vendored spec, adopt NEW.json, regenerate
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from specgen import fidelity, specdiff  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
 from specgen.docs import tools_markdown  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
@@ -28,6 +30,7 @@ from specgen.schemas import input_schema, output_schema  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
 
 SOURCE = ROOT / "tool_specs" / "source" / "openapi.json"
+SUPPLEMENT = ROOT / "tool_specs" / "source" / "supplement.json"
 OVERRIDES = ROOT / "tool_specs" / "overrides.toml"
 MODELS = ROOT / "instantly_mcp" / "catalog" / "models"
 SPECS = ROOT / "tool_specs"
@@ -52,6 +55,7 @@ def build_entry(spec: Spec, op: SpecOperation, overrides: dict[str, Any]) -> dic
         resource = custom.get("scope_resource") or overrides["scope_resources"][tag]
         scopes = ops_meta.infer_scopes(resource, custom.get("scope_action") or ops_meta.default_action(op, risk))
     content_type, response = spec.response_schema(op)
+    response = fidelity.patch_response(response, custom)
     return {
         "name": name,
         "title": custom.get("title") or ops_meta.title(name),
@@ -73,6 +77,7 @@ def build_entry(spec: Spec, op: SpecOperation, overrides: dict[str, Any]) -> dic
             "query": [p["name"] for p in op.query_params],
             "body": list((op.body_schema or {}).get("properties", {})),
             "body_required": op.body_required,
+            "body_open": fidelity.body_is_open(op),
         },
         "_response": response,
     }
@@ -120,9 +125,10 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
         by_module.setdefault(snake(entry["tag"]), []).append((op, entry))
     sources = {}
     for module, items in sorted(by_module.items()):
-        writer = ModelWriter()
+        writer = ModelWriter(inputs=True)
         for op, entry in items:
             schema, required = flat_schema(op)
+            schema = fidelity.mark_open_body(schema, op)
             rules = body_rules(op)
             custom = overrides.get("operations", {}).get(op.key, {})
             class_vars = {}
@@ -211,10 +217,11 @@ def apply_aliases(entries: list[dict[str, Any]], aliases: dict[str, str]) -> Non
         raise SystemExit("Fix these in [aliases] of tool_specs/overrides.toml:\n  " + "\n  ".join(problems))
 
 
-def render() -> dict[Path, str]:
-    spec = Spec(SOURCE)
+def render(source: Path = SOURCE) -> dict[Path, str]:
+    spec = fidelity.with_supplement(Spec(source), SUPPLEMENT)
     overrides = tomllib.loads(OVERRIDES.read_text())
-    pairs = [(op, build_entry(spec, op, overrides)) for op in spec.operations()]
+    fidelity.patch_entities(spec, overrides.get("entities", {}))
+    pairs = [(op, build_entry(spec, op, overrides)) for op in patched_operations(spec, overrides)]
     unknown = set(overrides.get("operations", {})) - {op.key for op, _ in pairs}
     if unknown:
         raise SystemExit(f"overrides name operations not in the spec: {sorted(unknown)}")
@@ -235,6 +242,24 @@ def render() -> dict[Path, str]:
     return files
 
 
+def patched_operations(spec: Spec, overrides: dict[str, Any]) -> list[SpecOperation]:
+    """The spec's operations with the curated corrections of live behaviour applied (specgen/fidelity.py)."""
+    curated = overrides.get("operations", {})
+    return [fidelity.patch_operation(op, curated.get(op.key, {})) for op in spec.operations()]
+
+
+def print_changes(new: Path) -> None:
+    """The operations and fields that differ between the vendored spec and `new`. `new` replaces the
+    vendored copy only once everything regenerates from it (overrides and supplement still fit)."""
+    try:
+        candidate = Spec(new)
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(f"{new}: not a readable OpenAPI document ({exc})") from None
+    lines = specdiff.report(Spec(SOURCE), candidate)
+    sys.stdout.writelines(line + "\n" for line in lines)
+    print(f"{new} against the vendored spec: {specdiff.summary(lines)}")
+
+
 def stale_files(files: dict[Path, str]) -> list[Path]:
     generated_models = {p for p in MODELS.glob("*.py") if p.read_text().startswith(HEADER)}
     generated_specs = set(SPECS.glob("*.json"))
@@ -244,8 +269,13 @@ def stale_files(files: dict[Path, str]) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if generated files drift")
+    parser.add_argument("--spec", type=Path, metavar="NEW.json", help="adopt a newer Instantly spec: print what changed, then regenerate")
     args = parser.parse_args()
-    files = render()
+    if args.spec is not None:
+        print_changes(args.spec)
+    files = render(args.spec or SOURCE)
+    if args.spec is not None and not args.check:
+        SOURCE.write_bytes(args.spec.read_bytes())
     stale = stale_files(files)
     if args.check:
         drift = [p for p, text in files.items() if not p.exists() or p.read_text() != text] + stale

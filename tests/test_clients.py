@@ -50,9 +50,9 @@ def test_bundle_manifest_matches_the_package() -> None:
                      if isinstance(defaults[m.group(1)], bool) else str(defaults[m.group(1)]), v) for k, v in config["env"].items()}
     settings = Settings(**env_settings(env))  # type: ignore[arg-type]
     assert settings.uses_sandbox and not settings.read_only
-    assert len(build_runtime(settings).tools) == 240
+    assert len(build_runtime(settings).tools) == 255
     read_only = Settings(**env_settings({**env, "INSTANTLY_READ_ONLY": "true"}))  # type: ignore[arg-type]
-    assert read_only.read_only and len(build_runtime(read_only).tools) < 240
+    assert read_only.read_only and len(build_runtime(read_only).tools) < 255
     ignored = [line for line in (ROOT / ".mcpbignore").read_text().splitlines() if line and not line.startswith("#")]
     assert "tests/" in ignored and not any("instantly_mcp" in line or "tool_specs" in line for line in ignored)
 

@@ -73,9 +73,9 @@ def test_http_serves_both_protocol_generations_and_legacy_sse(tmp_path: Path) ->
         seen = anyio.run(run, server)
         health = httpx2.get(server.base + "/healthz").json()
     assert [(path, version, count) for path, version, count, _ in seen] == [
-        ("mcp", "2025-11-25", 240), ("mcp", "2026-07-28", 240), ("sse", "2025-11-25", 240)]
+        ("mcp", "2025-11-25", 255), ("mcp", "2026-07-28", 255), ("sse", "2025-11-25", 255)]
     assert all(len(page["items"]) == 2 for *_, page in seen)
-    assert health["status"] == "ok" and health["tools"] == 240 and health["stateless"] is False
+    assert health["status"] == "ok" and health["tools"] == 255 and health["stateless"] is False
     assert "serving the built-in SANDBOX" in server.log() and "/mcp (streamable HTTP)" in server.log()
 
 
@@ -85,7 +85,7 @@ def test_sse_transport_serves_only_the_legacy_endpoints(tmp_path: Path) -> None:
             return len((await client.list_tools()).tools)
 
     with mcp_http_server(tmp_path, "--transport", "sse") as server:
-        assert anyio.run(run, server) == 240
+        assert anyio.run(run, server) == 255
         assert httpx2.post(server.url, json=INIT, headers=ACCEPT).status_code == 404
 
 
@@ -136,7 +136,7 @@ def test_bearer_token_guards_every_mcp_endpoint(tmp_path: Path) -> None:
         assert httpx2.get(server.sse_url, headers={"Authorization": "Bearer nope"}).status_code == 401
         assert httpx2.post(server.base + "/messages/?session_id=" + "0" * 32, json=INIT).status_code == 401
         assert httpx2.get(server.base + "/healthz").status_code == 200
-        assert anyio.run(run, server) == (240, 240)
+        assert anyio.run(run, server) == (255, 255)
         assert token not in server.log()
 
 

@@ -84,7 +84,7 @@ def inspector(target: list[str], *args: str) -> dict:
 
 def check_inspector(target: list[str]) -> None:
     tools = inspector(target, "--method", "tools/list")["tools"]
-    assert len(tools) == 240 and {"list_block_list_entries", "delete_campaign"} <= {t["name"] for t in tools}
+    assert len(tools) == 255 and {"list_block_list_entries", "delete_campaign"} <= {t["name"] for t in tools}
     result = inspector(target, "--method", "tools/call", "--tool-name", "list_block_list_entries", "--tool-arg", "limit=2")
     assert not result.get("isError"), result
     assert len(json.loads(result["content"][0]["text"])["items"]) == 2

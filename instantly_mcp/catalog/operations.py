@@ -53,6 +53,7 @@ class Operation:
     query_params: tuple[str, ...]
     body_params: tuple[str, ...]
     body_required: bool
+    body_open: bool
     model_ref: str
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
@@ -115,6 +116,7 @@ def _operation(entry: dict[str, Any]) -> Operation:
         query_params=tuple(params["query"]),
         body_params=tuple(params["body"]),
         body_required=params["body_required"],
+        body_open=params.get("body_open", False),
         model_ref=entry["model"],
         input_schema=entry["input_schema"],
         output_schema=entry["output_schema"],

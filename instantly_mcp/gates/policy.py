@@ -30,6 +30,7 @@ from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, se
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
+from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem, ApprovalRefused, MemoryApprovalStore
@@ -111,6 +112,7 @@ class Policy:
         secrets = [s for s in (settings.api_key, settings.secret) if s]
         self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
         self.max_result_chars = settings.max_result_chars
+        self.drift = DriftLog() if settings.log_drift else None
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -195,7 +197,7 @@ class Policy:
             if stop is not None:
                 return stop
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars)
-        result, status = await send(call, client, shape=shape)
+        result, status = await send(call, client, shape=shape, watch=self.drift)
         return Outcome(result, "sent", status)
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
@@ -253,7 +255,7 @@ class Policy:
         if channel is None:
             return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
         try:
-            summary = await summarize(op, call.arguments, self.lookup(client))
+            summary = await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
         except TargetNotFound as exc:
             return Outcome(error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
         if channel == "token":
@@ -440,8 +442,11 @@ def approval_required(tool: str, summary: str, url: str, approval: Approval) -> 
 
 
 def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
+    """The exact request, as a dry run shows it and an approval page lists it; undocumented fields named."""
     query = urlencode(encode_query(call.request.query), quote_via=quote)
-    return {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""), "body": call.request.body}
+    payload = {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""),
+               "body": call.request.body}
+    return payload | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
 
 
 def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from instantly_mcp.calls.undocumented import shown as undocumented_summary
 from instantly_mcp.catalog.operations import Operation
 
 Lookup = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -56,8 +57,9 @@ NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) -> str:
-    """One or two sentences: the concrete action as a question, then why it needs a human."""
+async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup, *, undocumented: tuple[str, ...] = ()) -> str:
+    """One or two sentences: the concrete action as a question, then why it needs a human; then any
+    field sent that the spec does not document, with its value, since the person approves it too."""
     writer = WRITERS.get(op.name)
     if writer is not None:
         action = await writer(arguments, lookup)
@@ -66,7 +68,8 @@ async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) ->
     else:
         action = generic(op, arguments)
     consequence = TOOL_CONSEQUENCES.get(op.name) or CONSEQUENCES.get(op.risk, "")
-    return f"{action} {consequence}".strip()
+    extra = undocumented_summary(undocumented, arguments, short) if undocumented else ""
+    return " ".join(part for part in (action, extra, consequence) if part)
 
 
 async def delete_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:

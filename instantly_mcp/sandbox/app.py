@@ -129,6 +129,11 @@ class Api:
             entry["fault"] = rule.kind
             if rule.kind == "latency":
                 await anyio.sleep(rule.delay_s)
+            elif rule.after:
+                entry["handled_status"] = self._answer(request, raw, parsed, body, entry).status_code
+                entry["status"] = None if rule.kind == "drop" else rule.effective_status
+                self.sandbox.log(entry, epoch)
+                return fault_response(rule)
             else:
                 entry["status"] = None if rule.kind == "drop" else rule.effective_status
                 self.sandbox.log(entry, epoch)

@@ -18,7 +18,7 @@ from instantly_mcp.catalog.models._base import FORMATS
 
 from .text import short_description
 
-_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields"}
+_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields", "required_any"}
 
 
 def python_name(name: str) -> str:
@@ -61,9 +61,10 @@ def optional(annotation: str, literal: bool) -> str:
 class ModelWriter:
     """Accumulates class definitions for one module; nested objects become their own classes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, inputs: bool = False) -> None:
         self.classes: list[str] = []
         self._taken: set[str] = set()
+        self.inputs = inputs
 
     def claim(self, name: str) -> str:
         candidate, n = name, 2
@@ -90,7 +91,7 @@ class ModelWriter:
         class_name = self.claim(name)
         properties: dict[str, Any] = schema.get("properties") or {}
         required = required_override if required_override is not None else set(schema.get("required") or [])
-        extra = "forbid" if schema.get("additionalProperties") is False or base == "ToolInput" else "allow"
+        extra = object_extra(schema, base, inputs=self.inputs)
         lines = [f"class {class_name}({base}):"]
         if docstring:
             lines.append(f"    {docstring!r}")
@@ -157,6 +158,10 @@ class ModelWriter:
             return f"Literal[{schema['const']!r}]"
         if "enum" in schema:
             return _enum_literal(schema)
+        alternatives = required_alternatives(schema)
+        if alternatives:
+            closed = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+            return self.object_class(closed, hint, class_vars={"required_any": repr(alternatives)})
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 return self._union([{**_inherited(schema), **b} for b in schema[key]], hint)
@@ -199,6 +204,32 @@ def _enum_literal(schema: dict[str, Any]) -> str:
     values = [v for v in schema["enum"] if v is not None]
     literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
     return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
+
+
+def required_alternatives(schema: dict[str, Any]) -> tuple[tuple[str, ...], ...] | None:
+    """An object whose only union is "one of these sets of fields is required" ({city} or {state} or
+    {country}): one class checking the rule, not a union of empty branches that would accept anything."""
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not schema.get("properties") or not branches:
+        return None
+    if not all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
+        return None
+    return tuple(tuple(b["required"]) for b in branches)
+
+
+def object_extra(schema: dict[str, Any], base: str, *, inputs: bool) -> str:
+    """Whether a model takes fields its schema does not list.
+
+    A tool's top level is open where the spec leaves the request body open (real clients send
+    undocumented fields there, issue 15); nested input objects are open only where the spec says so
+    explicitly, since an unlisted nested field (body.bcc) would reach Instantly unseen (issue 10).
+    Entity models keep the JSON Schema default (open unless closed)."""
+    additional = schema.get("additionalProperties")
+    if base == "ToolInput":
+        return "allow" if schema.get("x-open-body") else "forbid"
+    if inputs:
+        return "allow" if additional is True or isinstance(additional, dict) else "forbid"
+    return "forbid" if additional is False else "allow"
 
 
 def _inherited(schema: dict[str, Any]) -> dict[str, Any]:
