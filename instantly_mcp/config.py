@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
+from instantly_mcp.errors import ConfigError
+
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
 SANDBOX_KEY = "sandbox-demo-key"
@@ -14,16 +16,12 @@ SANDBOX_KEY = "sandbox-demo-key"
 Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
-ConfirmMode = Literal["auto", "elicit", "token", "off"]
+ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
 DISCOVER = "discover"
 CODE = "code"
 MODES = (DISCOVER, CODE)
 MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
-
-
-class ConfigError(ValueError):
-    """A setting is invalid; raised at start-up, never ignored."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,7 @@ class Settings:
     audit_log: str | None = None
     timeout_s: float = 30.0
     max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
+    log_drift: bool = False  # compare responses with the spec in the background; log each new difference once
     # HTTP hosting (ignored on stdio): see http_app.py
     auth_token: str | None = field(default=None, repr=False)
     per_request_key: bool = False
@@ -57,6 +56,18 @@ class Settings:
     code_memory_mb: int = 64
     code_max_calls: int = 200
     code_max_depth: int = 200
+    # Approval pages (approval_pages.py): on HTTP at /approvals; on stdio on 127.0.0.1:approvals_port
+    # (0: any free port, the default in --confirm auto and human; None: no pages).
+    approvals_port: int | None = 0
+    approver_token: str | None = field(default=None, repr=False)
+    public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
+    confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
+    # OAuth resource-server mode: see transport/oauth.py
+    oauth_issuer: str | None = None
+    oauth_resource: str | None = None
+    oauth_audience: str | None = None
+    oauth_scopes: tuple[str, ...] = ()
+    oauth_jwks_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
@@ -71,10 +82,17 @@ class Settings:
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         self._check_hosting()
+        self._check_oauth()
 
     def _check_hosting(self) -> None:
         """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
         http = self.transport != "stdio"
+        if self.approvals_port is not None and not 0 <= self.approvals_port < 65536:
+            raise ConfigError(f"--approvals-port must be between 0 and 65535, got {self.approvals_port}")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"--public-url must start with http:// or https://, got {self.public_url!r}")
+        if self.confirm_timeout_s <= 0:
+            raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
         if self.workers < 1:
@@ -99,12 +117,40 @@ class Settings:
                 "with --allowed-hosts (e.g. mcp.example.com), or --allowed-hosts '*' behind a proxy that checks Host"
             )
 
+    def _check_oauth(self) -> None:
+        """OAuth options without an issuer, or next to a second way of guarding the same endpoints."""
+        if self.oauth_issuer is None:
+            if self.oauth_scopes or self.oauth_resource or self.oauth_audience or self.oauth_jwks_url:
+                raise ConfigError("--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer")
+            return
+        if self.transport == "stdio":
+            raise ConfigError("--oauth-issuer needs --transport http or sse: on stdio the client starts the server itself")
+        if self.auth_token:
+            raise ConfigError("--oauth-issuer and --auth-token (INSTANTLY_MCP_AUTH_TOKEN) both guard the endpoints: choose one")
+        for name, url in (("--oauth-issuer", self.oauth_issuer), ("--oauth-resource", self.oauth_resource),
+                          ("--oauth-jwks-url", self.oauth_jwks_url)):
+            if url is not None and not url.startswith(("https://", "http://")):
+                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
+
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
         return (
             f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, "
             f"transport={self.transport!r})"
         )
+
+    @property
+    def approver_secret(self) -> str | None:
+        """What the approvals index and buttons require: --approver-token, else --auth-token."""
+        return self.approver_token or self.auth_token
+
+    @property
+    def serves_approvals(self) -> bool:
+        """Approval pages in this process: a person's channel for --confirm auto and human. Not with
+        several workers: an approval made on one would be unknown to the others (no shared store yet)."""
+        if self.confirm not in ("auto", "human") or self.workers > 1:
+            return False
+        return self.transport != "stdio" or self.approvals_port is not None
 
     @property
     def discover(self) -> bool:
@@ -155,14 +201,25 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["read_only"] = env_flag("INSTANTLY_READ_ONLY", env["INSTANTLY_READ_ONLY"])
     if env.get("INSTANTLY_CONFIRM"):
         values["confirm"] = env["INSTANTLY_CONFIRM"].strip().lower()
+    if env.get("INSTANTLY_LOG_DRIFT"):
+        values["log_drift"] = env_flag("INSTANTLY_LOG_DRIFT", env["INSTANTLY_LOG_DRIFT"])
     if env.get("INSTANTLY_AUDIT_LOG"):
         values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
     if env.get("INSTANTLY_MCP_SECRET"):
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_PUBLIC_URL"):
+        values["public_url"] = env["INSTANTLY_MCP_PUBLIC_URL"].strip()
+    if env.get("INSTANTLY_MCP_APPROVER_TOKEN"):
+        values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
+    for name in ("issuer", "resource", "audience", "jwks_url"):
+        if env.get(f"INSTANTLY_MCP_OAUTH_{name.upper()}"):
+            values[f"oauth_{name}"] = env[f"INSTANTLY_MCP_OAUTH_{name.upper()}"].strip()
+    if env.get("INSTANTLY_MCP_OAUTH_SCOPES"):
+        values["oauth_scopes"] = split_list(env["INSTANTLY_MCP_OAUTH_SCOPES"].replace(" ", ","))
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
         values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values

@@ -3,10 +3,12 @@
 #
 #   1. this package in editable mode with its `test` extra (pip; into .venv only
 #      where the system Python refuses pip installs: PEP 668 "externally managed")
-#   2. the pinned npm tools in scripts/node (Prism, MCP Inspector, MCP conformance
-#      suite, mcpb, a Node 22 binary) from scripts/node/package-lock.json
+#   2. the pinned npm tools in scripts/node (Prism, MCP Inspector 0.15 and 2.12, MCP
+#      conformance suite, mcpb, Claude Code, a Node 22 binary) from scripts/node/package-lock.json
 #   3. a separate venv for the LangChain example at .cache/venv-langchain
 #      (langchain-mcp-adapters requires mcp<2; ours needs mcp 2.3)
+#   4. Debian's chromium for the approval-page browser tests (apt; Playwright drives
+#      /usr/bin/chromium, so no browser is ever downloaded by `playwright install`)
 #
 # One summary line per step; the full output of a failing step goes to
 # .cache/setup/*.log and its tail is printed.
@@ -124,8 +126,9 @@ setup_node() {
     command -v npm >/dev/null || { say "node: npm not found on PATH (Node.js 20+ with npm is needed)"; exit 1; }
     want="$(hash_files "$dir/package.json" "$dir/package-lock.json") $(uname -m)"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$node22" \
-          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" ]]; then
-        say "node: up to date (Prism, MCP Inspector, conformance; Node $("$node22" -v))"
+          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" \
+          && -e "$nm/inspector-strict/clients/cli/build/index.js" && -x "$nm/@anthropic-ai/${node_pkg/node-/claude-code-}/claude" ]]; then
+        say "node: up to date (Prism, MCP Inspector 0.15 and 2.12, conformance, mcpb, Claude Code; Node $("$node22" -v))"
         return
     fi
     log="$LOGDIR/npm.log"
@@ -164,6 +167,23 @@ setup_langchain() {
     say "langchain venv: installed examples/requirements-langchain.txt in $(( $(now) - t0 ))s"
 }
 
+# ---------------------------------------------------------------- chromium
+setup_chromium() {
+    local t0 log sudo=""
+    t0=$(now)
+    if [[ -x /usr/bin/chromium ]]; then
+        say "chromium: up to date ($(/usr/bin/chromium --version 2>/dev/null | head -n1))"
+        return
+    fi
+    command -v apt-get >/dev/null || { say "chromium: apt-get not found; install Debian's chromium by hand"; exit 1; }
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    log="$LOGDIR/chromium.log"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >"$log" 2>&1 \
+        || fail "apt-get install chromium" "$log"
+    say "chromium: installed with apt-get in $(( $(now) - t0 ))s"
+}
+
 setup_python
 setup_node
 setup_langchain
+setup_chromium

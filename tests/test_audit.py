@@ -63,9 +63,10 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
         await mcp.call("create_block_list_entry", {"bl_value": "dry.test", "dry_run": True})
         await mcp.call("create_block_list_entry", {})
         await mcp.call("delete_campaign", {"id": "c-1"})
-        token = answer(await mcp.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
-        await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": token})
-        await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": token})
+        lead_id = (await mcp.data("list_leads", {"limit": 1}))["items"][0]["id"]
+        token = answer(await mcp.call("delete_lead", {"id": lead_id}))["confirm_token"]
+        await mcp.call("delete_lead", {"id": lead_id, "confirm_token": token})
+        await mcp.call("delete_lead", {"id": lead_id, "confirm_token": token})
         await mcp.call("create_account", {"email": "x@y.test", "first_name": "X", "last_name": "Y", "provider_code": 1,
                                           "imap_username": "x", "imap_password": "imap-pass-1", "imap_host": "h", "imap_port": 993,
                                           "smtp_username": "x", "smtp_password": TEST_KEY, "smtp_host": "h", "smtp_port": 465, "dry_run": True})
@@ -85,7 +86,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
     assert all(r["status"] is None for r in records if r["decision"] != "sent")
     assert all(isinstance(r["duration_ms"], (int, float)) and r["duration_ms"] >= 0 and r["ts"].endswith("+00:00") for r in records)
     assert records[0]["arguments"] == {"bl_value": "audit.test"}
-    assert records[5]["arguments"] == {"id": "lead-1", "confirm_token": "***"}
+    assert records[5]["arguments"] == {"id": lead_id, "confirm_token": "***"}
     assert records[7]["arguments"]["imap_password"] == "***" and records[7]["arguments"]["smtp_password"] == "***"
     content = log.read_text()
     assert TEST_KEY not in content and "imap-pass-1" not in content
@@ -94,7 +95,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
 
 async def test_declined_elicitation_is_audited(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
-    async with policy_server(audit_log=str(log), elicit=Human(action="decline")) as mcp:
+    async with policy_server(audit_log=str(log), elicit=Human(action="decline"), scopes=("leads:delete",)) as mcp:
         await mcp.call("delete_lead", {"id": "lead-1"})
     assert [(r["decision"], r["status"]) for r in lines(log)] == [("declined", None)]
 
@@ -114,7 +115,8 @@ def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Pat
     key = "sk-live-must-never-be-logged-4242"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
     env.update(INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret", PYTHONPATH=str(ROOT))
-    args = ["-m", "instantly_mcp.cli", "serve", "--sandbox", "--scopes", "campaigns:all", "--audit-log", str(log)]
+    args = ["-m", "instantly_mcp.cli", "serve", "--sandbox", "--scopes", "campaigns:all", "--confirm", "token",
+            "--audit-log", str(log)]
     params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=str(ROOT))
 
     async def run() -> tuple[set[str], dict, bool, bool]:

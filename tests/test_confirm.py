@@ -22,6 +22,9 @@ OPERATIONS = load_operations()
 GATED = sorted(name for name, op in OPERATIONS.items() if op.risk in GATED_RISKS)
 MODES = ["legacy", "auto"]
 SECRET = "shared-replica-secret-for-tests"
+# Made-up ids would be refused at the summary's 404 lookup (test_approvals.py covers that): granting
+# only the writes leaves the summaries without lookups, so such ids reach the gate itself.
+WRITE_ONLY = ("leads:delete", "lead_lists:delete")
 
 
 @pytest.fixture
@@ -61,7 +64,8 @@ def test_every_gated_tool_is_destructive_or_outbound() -> None:
 @pytest.mark.parametrize("name", GATED)
 async def test_gate_sends_nothing_before_confirmation(name: str) -> None:
     arguments = gated_arguments(name)
-    async with policy_server(confirm="token") as mcp:
+    own_scope = OPERATIONS[name].scopes[:1]
+    async with policy_server(confirm="token", scopes=own_scope) as mcp:
         first = answer(await mcp.call(name, arguments))
         assert first["status"] == "confirmation_required" and first["expires_in_s"] == 300
         assert mcp.writes() == [] and endpoint_requests(mcp, name, arguments) == []
@@ -69,7 +73,7 @@ async def test_gate_sends_nothing_before_confirmation(name: str) -> None:
         assert len(endpoint_requests(mcp, name, arguments)) == 1
     for mode in MODES:
         human = Human(action="decline")
-        async with policy_server(mode=mode, elicit=human) as mcp:
+        async with policy_server(mode=mode, elicit=human, scopes=own_scope) as mcp:
             declined = answer(await mcp.call(name, arguments))
             assert declined["status"] == "declined" and declined["sent"] is False
             assert len(human.questions) == 1
@@ -146,7 +150,7 @@ async def test_lookups_respect_the_granted_scopes() -> None:
 
 async def test_token_is_bound_to_arguments_expiry_and_key() -> None:
     clock = Clock()
-    async with policy_server(confirm="token", secret=SECRET, clock=clock) as mcp:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, clock=clock) as mcp:
         token = answer(await mcp.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
 
         changed = await mcp.call("delete_lead", {"id": "lead-2", "confirm_token": token})
@@ -173,27 +177,27 @@ async def test_token_is_bound_to_arguments_expiry_and_key() -> None:
 
 
 async def test_token_from_another_key_or_secret_is_refused() -> None:
-    async with policy_server(confirm="token", secret=SECRET, api_key="sk-key-of-workspace-a") as a:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a") as a:
         token = answer(await a.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
-    async with policy_server(confirm="token", secret=SECRET, api_key="sk-key-of-workspace-b") as b:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-b") as b:
         other_key = await b.call("delete_lead", {"id": "lead-1", "confirm_token": token})
         assert other_key.is_error and "API key" in text(other_key)
         assert b.writes() == []
-    async with policy_server(confirm="token", secret="another-secret", api_key="sk-key-of-workspace-a") as c:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret="another-secret", api_key="sk-key-of-workspace-a") as c:
         assert (await c.call("delete_lead", {"id": "lead-1", "confirm_token": token})).is_error
         assert c.writes() == []
-    async with policy_server(confirm="token", secret=SECRET, api_key="sk-key-of-workspace-a") as replica:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a") as replica:
         await replica.call("delete_lead", {"id": "lead-1", "confirm_token": token})
         assert [e.method for e in replica.writes()] == ["DELETE"]
 
 
 async def test_elicitation_state_is_no_confirm_token() -> None:
-    async with policy_server(mode="auto", elicit=Human(), secret=SECRET) as mcp:
+    async with policy_server(mode="auto", elicit=Human(), scopes=WRITE_ONLY, secret=SECRET) as mcp:
         asked = await mcp.client.session.call_tool("delete_lead", {"id": "lead-1"}, allow_input_required=True)
         state = asked.request_state
         assert state and "confirm" in asked.input_requests
         assert mcp.writes() == []
-    async with policy_server(confirm="token", secret=SECRET) as mcp:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET) as mcp:
         result = await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": state})
         assert result.is_error and mcp.writes() == []
 
@@ -201,7 +205,7 @@ async def test_elicitation_state_is_no_confirm_token() -> None:
 async def test_modern_answer_for_other_arguments_is_refused() -> None:
     import mcp_types as types
 
-    async with policy_server(mode="auto", elicit=Human(), secret=SECRET) as mcp:
+    async with policy_server(mode="auto", elicit=Human(), scopes=WRITE_ONLY, secret=SECRET) as mcp:
         asked = await mcp.client.session.call_tool("delete_lead", {"id": "lead-1"}, allow_input_required=True)
         accept = {"confirm": types.ElicitResult(action="accept", content={"confirm": True})}
         swapped = await mcp.client.session.call_tool(

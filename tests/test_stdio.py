@@ -25,7 +25,7 @@ def server_params(**env: str) -> StdioServerParameters:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_lists_all_240_tools_and_calls_the_sandbox_without_a_key(mode: str) -> None:
+def test_lists_all_255_tools_and_calls_the_sandbox_without_a_key(mode: str) -> None:
     async def run():
         async with Client(server_params(), mode=mode) as client:
             expected_version = "2025-11-25" if mode == "legacy" else "2026-07-28"
@@ -35,7 +35,7 @@ def test_lists_all_240_tools_and_calls_the_sandbox_without_a_key(mode: str) -> N
             return tools, result
 
     tools, result = anyio.run(run)
-    assert len(tools) == 240
+    assert len(tools) == 255
     assert {t.name for t in tools} == set(load_operations())
     assert all(t.title and t.annotations for t in tools)
     assert not result.is_error, result.content[0].text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ import mcp_types as types
 from pydantic import ValidationError
 
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
-from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
+from instantly_mcp.calls.input_limits import InputLimits, default_limits
 from instantly_mcp.calls.results import (
     Shape,
     compact_json,
@@ -26,10 +27,14 @@ from instantly_mcp.calls.results import (
     select,
     text_of,
 )
+from instantly_mcp.calls.undocumented import note as undocumented_note
+from instantly_mcp.calls.undocumented import undocumented_fields
+from instantly_mcp.calls.verify import deleted_anyway
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.drift.log import DriftLog
+from instantly_mcp.errors import ApiError, InputTooLarge, InvalidArguments, TransportError, UpstreamError
 from instantly_mcp.transport.progress import report_progress
-from instantly_mcp.upstream.client import ApiError, ApiRequest, TransportError
-from instantly_mcp.upstream.requester import Requester
+from instantly_mcp.upstream.client import ApiRequest, Requester
 
 
 def tool_annotations(op: Operation) -> types.ToolAnnotations:
@@ -71,10 +76,6 @@ def to_mcp_tool(op: Operation, input_schema: dict[str, Any] | None = None) -> ty
     )
 
 
-class InvalidArguments(Exception):
-    """The arguments do not fit the tool's model; the message names every field and the fix."""
-
-
 def invalid(op: Operation, problems: str) -> InvalidArguments:
     return InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. {problems}")
 
@@ -84,6 +85,7 @@ class PreparedCall:
     op: Operation
     arguments: dict[str, Any]
     request: ApiRequest
+    undocumented: tuple[str, ...] = ()
 
 
 def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits | None = None) -> PreparedCall:
@@ -98,7 +100,7 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
     except ValidationError as exc:
         raise InvalidArguments(validation_message(op, exc)) from None
     wire = validated.wire()
-    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire))
+    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated))
 
 
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
@@ -108,7 +110,7 @@ def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
             raise invalid(op, f"{name}: must not be empty")
         path = path.replace("{" + name + "}", encode_segment(wire[name]))
     query = {k: wire[k] for k in op.query_params if k in wire}
-    body: dict[str, Any] | None = {k: wire[k] for k in op.body_params if k in wire}
+    body: dict[str, Any] | None = {k: v for k, v in wire.items() if k in op.body_params or is_extra(op, k)}
     if not body and not op.body_required:
         body = None
     return ApiRequest(
@@ -120,6 +122,11 @@ def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
         endpoint_limits=op.rate_limits,
         endpoint=op.endpoint,
     )
+
+
+def is_extra(op: Operation, name: str) -> bool:
+    """An undocumented top-level field; the model admits these only where the body is open."""
+    return op.body_open and name not in op.path_params and name not in op.query_params and name not in op.body_params
 
 
 def encode_segment(value: Any) -> str:
@@ -140,11 +147,48 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             valid = ", ".join(properties) or "none"
             problems.append(f"{field}: unknown argument; this tool accepts: {valid}")
         elif error["type"] == "missing":
-            problems.append(f"{field}: required, expected {expected(properties.get(top, {}))}")
+            problems.append(missing_message(op, field, error["loc"]))
         else:
             message = error["msg"].removeprefix("Value error, ")
             problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})")
     return str(invalid(op, "; ".join(problems)))
+
+
+def missing_message(op: Operation, field: str, loc: tuple[Any, ...]) -> str:
+    """What the missing field itself is (not its parent's type), from the model's full schema."""
+    schema = field_schema(op, loc)
+    description = str(schema.get("description") or "").rstrip(".")
+    what = f"an object with {', '.join(schema['properties'])}" if schema.get("properties") else expected(schema)
+    return f"{field} is required: {what}" + (f" ({description})" if description else "")
+
+
+def field_schema(op: Operation, loc: tuple[Any, ...]) -> dict[str, Any]:
+    """The JSON Schema at `loc` in the tool's model, following $refs, items and union branches."""
+    root = model_schema(op.model_ref)
+    schema: dict[str, Any] = root
+    for step in loc:
+        schema = resolved(schema, root)
+        if isinstance(step, int):
+            schema = schema.get("items") or {}
+            continue
+        candidates = [schema, *[resolved(b, root) for b in schema.get("anyOf", [])]]
+        schema = next((c["properties"][step] for c in candidates if step in c.get("properties", {})), {})
+    schema = resolved(schema, root)
+    branches = [resolved(b, root) for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    return {**branches[0], **{k: v for k, v in schema.items() if k != "anyOf"}} if len(branches) == 1 else schema
+
+
+def resolved(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = root.get("$defs", {}).get(schema["$ref"].rsplit("/", 1)[-1], {})
+    return schema
+
+
+@cache
+def model_schema(model_ref: str) -> dict[str, Any]:
+    from instantly_mcp.catalog.operations import _import_model
+
+    return _import_model(model_ref).model_json_schema(by_alias=True)
 
 
 def expected(schema: dict[str, Any]) -> str:
@@ -160,26 +204,44 @@ def expected(schema: dict[str, Any]) -> str:
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
-async def send(call: PreparedCall, client: Requester, *, shape: Shape = Shape()) -> tuple[types.CallToolResult, int | None]:
+async def send(
+    call: PreparedCall, client: Requester, *, shape: Shape = Shape(), watch: DriftLog | None = None
+) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
+    result, status = await send_once(call, client, shape, watch)
+    if call.undocumented and (status is not None or not result.is_error):  # not when nothing reached Instantly
+        result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented)))
+    return result, status
+
+
+async def send_once(
+    call: PreparedCall, client: Requester, shape: Shape, watch: DriftLog | None
+) -> tuple[types.CallToolResult, int | None]:
     if call.op.pagination in CURSOR_PAGINATION:
-        return await send_list(call, client, shape)
+        return await send_list(call, client, shape, watch)
     try:
         response = await client.request(call.request)
-    except (ApiError, TransportError) as err:
+    except ApiError as err:
+        deleted = await deleted_anyway(call.op, call.request, err, client)
+        return (deleted, err.status) if deleted is not None else failure(call.op, err, call.arguments)
+    except TransportError as err:
         return failure(call.op, err, call.arguments)
+    if watch is not None:
+        watch.observe(call.op, response.data)
     return success_result(call, response.data, shape), response.status
 
 
 def failure(
-    op: Operation, err: ApiError | TransportError, arguments: dict[str, Any] | None = None
+    op: Operation, err: UpstreamError, arguments: dict[str, Any] | None = None
 ) -> tuple[types.CallToolResult, int | None]:
-    """`arguments` let a bulk tool's error say how many items are in doubt (errors.BULK_CHECKS)."""
+    """`arguments` let a bulk tool's error say how many items are in doubt (advice.BULK_CHECKS)."""
     if isinstance(err, ApiError):
         result = error_result(describe_api_error(err, tool=op.name, required_scopes=op.scopes, arguments=arguments))
         return result, err.status if err.attempts else None
-    return error_result(describe_transport_error(err, tool=op.name, arguments=arguments)), None
+    if isinstance(err, TransportError):
+        return error_result(describe_transport_error(err, tool=op.name, arguments=arguments)), None
+    raise err  # a kind of upstream failure with no advice written for it yet
 
 
 CURSOR_PAGINATION = ("cursor", "cursor_body")
@@ -197,7 +259,9 @@ class Page:
     end: Any
 
 
-async def send_list(call: PreparedCall, client: Requester, shape: Shape) -> tuple[types.CallToolResult, int | None]:
+async def send_list(
+    call: PreparedCall, client: Requester, shape: Shape, watch: DriftLog | None = None
+) -> tuple[types.CallToolResult, int | None]:
     """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
     items or the last page. Each page goes through the client like any call (rate limiter,
     retries); the last page asks for exactly what is still wanted, so its cursor resumes right
@@ -207,9 +271,11 @@ async def send_list(call: PreparedCall, client: Requester, shape: Shape) -> tupl
     op = call.op
     try:
         response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items))
-    except (ApiError, TransportError) as err:
+    except UpstreamError as err:
         return failure(op, err)
     status, data = response.status, response.data
+    if watch is not None:
+        watch.observe(op, data)
     if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
         return success_result(call, data, shape), status
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
@@ -251,7 +317,7 @@ async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages
             return None
         try:
             response = await client.request(page_request(call, last.end, wanted - count))
-        except (ApiError, TransportError) as err:
+        except UpstreamError as err:
             reason = failure(call.op, err)[0].content[0]
             return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
         data = response.data if isinstance(response.data, dict) else {}
@@ -275,7 +341,7 @@ async def resume_after(call: PreparedCall, client: Requester, pages: list[Page],
         return cursor
     try:
         response = await client.request(page_request(call, page.start, within))
-    except (ApiError, TransportError):
+    except UpstreamError:
         return None
     return response.data.get("next_starting_after") if isinstance(response.data, dict) else None
 

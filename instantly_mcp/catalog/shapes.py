@@ -60,10 +60,21 @@ def _shape_key(schema: dict[str, Any]) -> str | None:
     return key if len(key) >= MIN_SHARED_CHARS else None
 
 
+def _kind_of(schema: dict[str, Any]) -> dict[str, Any]:
+    """The pointer keeps the shape's type, or its branches' types: an untyped schema is not portable."""
+    if "type" in schema:
+        return {"type": schema["type"]}
+    kinds = [branch["type"] for branch in schema.get("anyOf") or schema.get("oneOf") or [] if "type" in branch]
+    unique = list(dict.fromkeys(kinds))
+    if len(unique) == 1:
+        return {"type": unique[0]}
+    return {"anyOf": [{"type": kind} for kind in unique]} if unique else {}
+
+
 def _pointer(schema: dict[str, Any], tool: str, where: str, current: str) -> dict[str, Any]:
     origin = where if tool == current else f"{where} of {tool}"
     note = f"Same shape as {origin}"
     own = schema.get("description")
-    pointer: dict[str, Any] = {"type": schema["type"]} if "type" in schema else {}
+    pointer = _kind_of(schema)
     pointer["description"] = f"{own}. {note}" if own else note
     return pointer

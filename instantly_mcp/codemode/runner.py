@@ -22,14 +22,15 @@ import anyio
 import mcp_types as types
 import pydantic_monty as monty
 
-from instantly_mcp.calls.pipeline import InvalidArguments, PreparedCall, error_result, prepare, text_result
+from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, text_result
 from instantly_mcp.calls.results import cut_text
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.config import Settings
+from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.gates.audit import Decision
 from instantly_mcp.gates.confirm import Caller, channel_for
-from instantly_mcp.gates.policy import CONFIRM_TOKEN, DRY_RUN, Policy
-from instantly_mcp.upstream.requester import Requester
+from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN, Policy
+from instantly_mcp.upstream.client import Requester
 
 MODULE = "instantly"
 SCRIPT_NAME = "script.py"
@@ -141,7 +142,7 @@ class Runner:
         Only a script that names a gated tool gets a plan pass (which repeats its reads); one that
         reaches a gated tool some other way is refused at that call.
         """
-        if dry_run or channel_for("elicit", caller) == "inline":
+        if dry_run or channel_for("elicit", caller, pages=False) == "inline":
             return False
         gated = [op.name for op in self.policy.visible_operations() if self.policy.is_gated(op)]
         return any(re.search(rf"\b{name}\b", source) for name in gated)
@@ -213,8 +214,10 @@ class Runner:
             if len(run.calls) >= self.limits.max_calls:
                 run.stopped = f"the API call limit ({self.limits.max_calls} per script, --code-max-calls) was reached"
                 raise LimitReached(run.stopped)
-            if CONFIRM_TOKEN in arguments:
-                raise TypeError(f"{op.name}: scripts take no confirm_token; a person approves gated calls as they come")
+            if CONFIRM_TOKEN in arguments or APPROVAL_ID in arguments:
+                raise TypeError(
+                    f"{op.name}: scripts take no confirm_token or approval_id; a person approves gated calls as they come"
+                )
             if run.dry_run and op.risk != "read":
                 arguments = {**arguments, DRY_RUN: True}
             approved = self.planned(op, run, arguments)

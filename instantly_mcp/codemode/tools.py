@@ -18,9 +18,10 @@ from instantly_mcp.codemode.runner import CodeLimits, Runner
 from instantly_mcp.codemode.stubs import brief, describe, module_stubs
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools, summary
-from instantly_mcp.gates.policy import CONFIRM_TOKEN, Policy
+from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
 
 RUN = "run_code"
+AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
 MAX_SCRIPT_CHARS = 20_000
 INSTRUCTIONS = (
     "Code mode: find tools with search_tools, read their Python signatures with describe_tool, then do the whole "
@@ -55,7 +56,10 @@ class CodeMode:
     def script_schema(self, op: Operation) -> dict[str, Any]:
         """The operation's arguments as a script passes them: no confirm_token, a person approves instead."""
         schema = self.policy.input_schema(op)
-        return {**schema, "properties": {k: v for k, v in schema.get("properties", {}).items() if k != CONFIRM_TOKEN}}
+        return {
+            **schema,
+            "properties": {k: v for k, v in schema.get("properties", {}).items() if k not in AGENT_APPROVALS},
+        }
 
     def tools(self) -> list[types.Tool]:
         search, describe_tool, _ = discovery_tools(op.toolset for op in self.policy.visible_operations())

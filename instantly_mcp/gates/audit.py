@@ -10,11 +10,12 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from instantly_mcp.config import ConfigError
+from instantly_mcp.errors import ConfigError
 
 Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "ran", "stopped"]
 
@@ -41,6 +42,10 @@ def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
         for secret in secrets:
             value = value.replace(secret, MASK)
     return value
+
+
+# Who made the call, where the server knows (an OAuth user): set around each tools/call.
+acting_principal: ContextVar[str | None] = ContextVar("instantly_mcp_acting_principal", default=None)
 
 
 class AuditLog:
@@ -74,6 +79,8 @@ class AuditLog:
         }
         if script is not None:
             line["script_sha256"] = script
+        if (principal := acting_principal.get()) is not None:
+            line["principal"] = principal
         text = json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:

@@ -21,13 +21,17 @@ from typing import Any, Literal
 import mcp_types as types
 from mcp_types.version import is_version_at_least
 
+from instantly_mcp.errors import ConfirmationError
+
 TOKEN_TTL_S = 300
 TOKEN_VERSION = "v1"
 INPUT_REQUIRED_VERSION = "2026-07-28"
+FORM_ELICITATION_VERSION = "2025-06-18"
+URL_ELICITATION_VERSION = "2025-11-25"
 ELICIT_KEY = "confirm"
 
 Purpose = Literal["token", "elicit"]
-Channel = Literal["inline", "input_required", "token"]
+Channel = Literal["inline", "input_required", "url", "page", "token"]
 Answer = Literal["accept", "decline", "cancel"]
 
 CONFIRM_FORM: dict[str, Any] = {
@@ -54,10 +58,6 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class TokenError(Exception):
-    """The token does not confirm this call; the message says why and what to do instead."""
-
-
 @dataclass
 class TokenSigner:
     """Mints and checks confirmation tokens: `v1.<expiry>.<mac>`.
@@ -78,7 +78,7 @@ class TokenSigner:
         return f"{TOKEN_VERSION}.{expiry}.{self._mac(purpose, tool, arguments, fingerprint, expiry)}"
 
     def redeem(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
-        """Accept the token for exactly this call and mark it used, or raise TokenError."""
+        """Accept the token for exactly this call and mark it used, or raise ConfirmationError."""
         self.check(token, purpose, tool, arguments, fingerprint)
         now = self.clock()
         self._used = {t: exp for t, exp in self._used.items() if exp > now}
@@ -87,19 +87,19 @@ class TokenSigner:
     def check(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
         parts = token.split(".") if isinstance(token, str) else []
         if len(parts) != 3 or parts[0] != TOKEN_VERSION or not parts[1].isdigit():
-            raise TokenError("it is not a confirmation token this server issued")
+            raise ConfirmationError("it is not a confirmation token this server issued")
         expiry = int(parts[1])
         expected = self._mac(purpose, tool, arguments, fingerprint, expiry)
         if not hmac.compare_digest(expected, parts[2]):
-            raise TokenError(
+            raise ConfirmationError(
                 "it was issued for a different call: the arguments, the tool or the API key differ "
                 "(or another server with a different INSTANTLY_MCP_SECRET issued it)"
             )
         now = self.clock()
         if now >= expiry:
-            raise TokenError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
+            raise ConfirmationError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
         if token in self._used:
-            raise TokenError("it was already used; one confirmation covers one call")
+            raise ConfirmationError("it was already used; one confirmation covers one call")
 
     def _mac(self, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str, expiry: int) -> str:
         message = canonical_json([TOKEN_VERSION, purpose, tool, dict(arguments), fingerprint, expiry])
@@ -117,27 +117,41 @@ class Caller:
     elicit: Callable[[str], Awaitable[types.ElicitResult]]
     input_responses: Mapping[str, Any] | None = None
     request_state: str | None = None
+    elicit_url: Callable[[str, str, str], Awaitable[types.ElicitResult]] | None = None
+    tenant: str = ""
 
 
-def channel_for(mode: str, caller: Caller) -> Channel | None:
-    """How to ask: elicitation when the client declared it (auto, elicit), else a token (auto, token).
-
-    None means --confirm elicit with a client that cannot be asked.
+def channel_for(mode: str, caller: Caller, *, pages: bool) -> Channel | None:
+    """How to ask, per --confirm mode: a form elicitation where the protocol and the client allow
+    it (auto, human, elicit); else a URL elicitation to the approval page, else the page itself
+    (auto, human); else the agent-visible token (auto, token). None: no channel this mode accepts.
     """
     if mode == "token":
         return "token"
-    if can_elicit(caller.capabilities):
+    if can_elicit(caller.capabilities, caller.protocol_version):
         if uses_input_required(caller.protocol_version):
             return "input_required"
         if caller.can_send_request:
             return "inline"
+    if mode in ("auto", "human") and pages:
+        if can_elicit_url(caller.capabilities, caller.protocol_version) and caller.can_send_request:
+            return "url"
+        return "page"
     return "token" if mode == "auto" else None
 
 
-def can_elicit(capabilities: types.ClientCapabilities | None) -> bool:
-    """Form elicitation declared; a bare `elicitation: {}` (the only shape before modes) counts."""
+def can_elicit(capabilities: types.ClientCapabilities | None, protocol_version: str | None) -> bool:
+    """Form elicitation declared on a protocol that has it; a bare `elicitation: {}` (the only shape
+    before modes) counts. 2024-11-05 and 2025-03-26 define no elicitation at all."""
     elicitation = capabilities.elicitation if capabilities is not None else None
-    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    declared = elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    return declared and protocol_version is not None and is_version_at_least(protocol_version, FORM_ELICITATION_VERSION)
+
+
+def can_elicit_url(capabilities: types.ClientCapabilities | None, protocol_version: str | None) -> bool:
+    """URL elicitation: declared, on 2025-11-25, the one handshake revision that sends it as elicitation/create."""
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and elicitation.url is not None and protocol_version == URL_ELICITATION_VERSION
 
 
 def uses_input_required(protocol_version: str | None) -> bool:

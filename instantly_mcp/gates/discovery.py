@@ -25,7 +25,7 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import effective_hints, error_result, text_result
 from instantly_mcp.calls.results import compact_json, selectable_fields
-from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.operations import Operation, resolve
 from instantly_mcp.gates.policy import GATED_RISKS, Policy
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
@@ -100,7 +100,7 @@ class Discovery:
             return self.describe(arguments)
         if name == CALL:
             return self.resolve_call(arguments)
-        if name in self.policy.operations:
+        if resolve(self.policy.operations, name) is not None:
             return error_result(f"This server runs in discover mode: run {name} with call_tool(name={name!r}, arguments={{...}}).")
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {CALL}.")
 
@@ -155,7 +155,7 @@ class Discovery:
             return error_result(f"{caller}: unknown argument {', '.join(sorted(unknown))}; nothing was sent.")
         if not isinstance(name, str) or not name:
             return error_result(f"{caller}: give name, a tool name from {SEARCH}.")
-        op = self.policy.operations.get(name)
+        op = resolve(self.policy.operations, name)
         if op is None:
             close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]
             hint = f" Did you mean {', '.join(close)}?" if close else ""

@@ -19,7 +19,6 @@ from mcp.shared.exceptions import MCPError
 
 from instantly_mcp.calls.pipeline import (
     CURSOR_PAGINATION,
-    InvalidArguments,
     PreparedCall,
     error_result,
     invalid,
@@ -31,13 +30,16 @@ from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, se
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
+from instantly_mcp.drift.log import DriftLog
+from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
+from instantly_mcp.gates.approval_items import approval_item, reply_recipient
+from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem, ApprovalRefused, MemoryApprovalStore
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
     Answer,
     Caller,
     Purpose,
-    TokenError,
     TokenSigner,
     answer_from_responses,
     answer_of,
@@ -47,13 +49,13 @@ from instantly_mcp.gates.confirm import (
     process_secret,
 )
 from instantly_mcp.gates.filter import build_filter
-from instantly_mcp.gates.summaries import Lookup, summarize
-from instantly_mcp.upstream.client import ApiError, TransportError, encode_query
-from instantly_mcp.upstream.requester import Requester
+from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
+from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
+APPROVAL_ID = "approval_id"
 FIELDS = "fields"
 MAX_ITEMS = "max_items"
 LOOKUP_TIMEOUT_S = 10.0
@@ -64,6 +66,7 @@ SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own ou
 # only types and bounds; confirm_token keeps the one phrase that must never be missed.
 DRY_RUN_PROPERTY = {"type": "boolean"}
 CONFIRM_TOKEN_PROPERTY = {"type": "string", "description": "Only once the user agreed"}
+APPROVAL_ID_PROPERTY = {"type": "string"}
 FIELDS_PROPERTY = {"type": "string"}  # comma-separated names (a JSON array of names is accepted too): 6 tokens less than an array schema
 MAX_ITEMS_PROPERTY = {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS_LIMIT}
 SERVER_ARGUMENTS = (
@@ -72,6 +75,7 @@ SERVER_ARGUMENTS = (
     f"max_items=N (up to {MAX_ITEMS_LIMIT}) follows next_starting_after until N items "
     "and returns the cursor to resume. "
     "confirm_token comes from a confirmation_required answer; pass it only after the user agreed. "
+    "approval_id comes from an approval_required answer: show its URL to the user, then repeat the same call with it. "
     "Long results are cut, with the cursor to continue. "
     'A field described "One of N values" takes a fixed list; a wrong value is answered with the whole list.'
 )
@@ -83,6 +87,7 @@ class Controls:
 
     dry_run: bool = False
     token: str | None = None
+    approval_id: str | None = None
     fields: tuple[str, ...] | None = None
     max_items: int | None = None
 
@@ -103,9 +108,12 @@ class Policy:
         self.confirm_mode = settings.confirm
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
+        self.confirm_timeout_s = settings.confirm_timeout_s
+        self.desk = ApprovalDesk(MemoryApprovalStore(clock), clock=clock) if settings.serves_approvals else None
         secrets = [s for s in (settings.api_key, settings.secret) if s]
         self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
         self.max_result_chars = settings.max_result_chars
+        self.drift = DriftLog() if settings.log_drift else None
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -115,6 +123,9 @@ class Policy:
 
     def accepts_token(self, op: Operation) -> bool:
         return self.is_gated(op) and self.confirm_mode in ("auto", "token")
+
+    def accepts_approval(self, op: Operation) -> bool:
+        return self.is_gated(op) and self.desk is not None
 
     def tool(self, op: Operation) -> types.Tool:
         return to_mcp_tool(op, input_schema=self.input_schema(op))
@@ -133,6 +144,8 @@ class Policy:
             extra[DRY_RUN] = DRY_RUN_PROPERTY
         if self.accepts_token(op):
             extra[CONFIRM_TOKEN] = CONFIRM_TOKEN_PROPERTY
+        if self.accepts_approval(op):
+            extra[APPROVAL_ID] = APPROVAL_ID_PROPERTY
         if selectable_fields(op):
             extra[FIELDS] = FIELDS_PROPERTY
         if op.pagination in CURSOR_PAGINATION:
@@ -194,12 +207,12 @@ class Policy:
             if script is not None:
                 stop = await self.approve(caller, [call], client)
             else:
-                stop = await self.confirm(caller, call, controls.token, client, fingerprint)
+                stop = await self.confirm(caller, call, controls, client, fingerprint)
             if stop is not None:
                 return stop
         max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars)
-        result, status = await send(call, client, shape=shape)
+        result, status = await send(call, client, shape=shape, watch=self.drift)
         return Outcome(result, "sent", status)
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
@@ -208,6 +221,7 @@ class Policy:
         rest = dict(arguments)
         dry_run = rest.pop(DRY_RUN, False) if op.risk != "read" else False
         token = rest.pop(CONFIRM_TOKEN, None) if self.accepts_token(op) else None
+        approval_id = rest.pop(APPROVAL_ID, None) if self.accepts_approval(op) else None
         selectable = selectable_fields(op)
         fields = rest.pop(FIELDS, None) if selectable else None
         max_items = rest.pop(MAX_ITEMS, None) if op.pagination in CURSOR_PAGINATION else None
@@ -215,9 +229,11 @@ class Policy:
             raise invalid(op, "dry_run: expected boolean")
         if token is not None and not isinstance(token, str):
             raise invalid(op, "confirm_token: expected string")
+        if approval_id is not None and not isinstance(approval_id, str):
+            raise invalid(op, "approval_id: expected string")
         if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT):
             raise invalid(op, f"max_items: expected integer (>= 1, <= {MAX_ITEMS_LIMIT}), got {max_items!r}")
-        return rest, Controls(dry_run, token, self.checked_fields(op, fields, selectable), max_items)
+        return rest, Controls(dry_run, token, approval_id, self.checked_fields(op, fields, selectable), max_items)
 
     @staticmethod
     def checked_fields(op: Operation, fields: Any, valid: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -239,26 +255,24 @@ class Policy:
         return tuple(dict.fromkeys(fields)) or None
 
     async def confirm(
-        self, caller: Caller, call: PreparedCall, token: str | None, client: Requester, fingerprint: str
+        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
     ) -> Outcome | None:
         """None lets the call through; an Outcome stops it (asked, declined or refused)."""
         op = call.op
-        if token is not None:
-            return self.redeem(token, "token", call, fingerprint)
+        if controls.token is not None:
+            return self.redeem(controls.token, "token", call, fingerprint)
+        if controls.approval_id is not None:
+            return await self.redeem_approval(controls.approval_id, caller, call, fingerprint)
         if caller.request_state is not None:
             refused = self.redeem(caller.request_state, "elicit", call, fingerprint)
             return refused or self.answered(call, answer_from_responses(caller.input_responses))
-        channel = channel_for(self.confirm_mode, caller)
+        channel = channel_for(self.confirm_mode, caller, pages=self.desk is not None and self.desk.base_url is not None)
         if channel is None:
-            return Outcome(
-                error_result(
-                    f"{op.name} needs the user's confirmation, and this server asks through MCP elicitation "
-                    "(--confirm elicit), which this client did not declare. Nothing was sent. Use a client that "
-                    "supports elicitation, or start the server with --confirm token."
-                ),
-                "refused",
-            )
-        summary = await summarize(op, call.arguments, self.lookup(client))
+            return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
+        try:
+            summary = await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
+        except TargetNotFound as exc:
+            return Outcome(error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
             body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)
@@ -267,10 +281,25 @@ class Policy:
             state = self.tokens.mint("elicit", op.name, call.arguments, fingerprint)
             asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(summary)}, request_state=state)
             return Outcome(asked, "confirmation_required")
+        if channel == "inline":
+            return await self.elicit_inline(caller, call, summary)
+        assert self.desk is not None
+        approval = await self.desk.open([await self.item_for(call, summary, client)], fingerprint, caller.tenant)
+        if channel == "url":
+            return await self.elicit_url(caller, call, approval, summary)
+        return Outcome(json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required")
+
+    async def elicit_inline(self, caller: Caller, call: PreparedCall, summary: str) -> Outcome | None:
+        """elicitation/create in the call, answered within --confirm-timeout or refused."""
+        name = call.op.name
         try:
-            answer = answer_of(await caller.elicit(summary))
+            with anyio.fail_after(self.confirm_timeout_s):
+                answer = answer_of(await caller.elicit(summary))
         except MCPError as exc:
-            return Outcome(error_result(f"Could not ask the user to confirm {op.name} ({exc}). Nothing was sent."), "refused")
+            return Outcome(error_result(f"Could not ask the user to confirm {name} ({exc}). Nothing was sent."), "refused")
+        except TimeoutError:
+            message = f"No answer to the confirmation of {name} within {self.confirm_timeout_s:g} s. Nothing was sent."
+            return Outcome(error_result(message), "refused")
         return self.answered(call, answer)
 
     async def approve(
@@ -286,13 +315,13 @@ class Policy:
         approves nothing else. Tokens are never offered to scripts: the agent would hold them.
         """
         names = ", ".join(c.op.name for c in calls)
-        channel = channel_for("elicit", caller)
+        channel = channel_for("elicit", caller, pages=False)
         if channel == "input_required" and plan is not None:
             binding = {"script": plan, "calls": [[c.op.name, c.arguments] for c in calls]}
             if caller.request_state is not None:
                 try:
                     self.tokens.redeem(caller.request_state, "elicit", "run_code", binding, fingerprint)
-                except TokenError as exc:
+                except ConfirmationError as exc:
                     message = f"run_code refused: the answer does not approve these calls, because {exc}. Nothing was sent."
                     return Outcome(error_result(message), "refused")
                 return self.answered(calls[0], answer_from_responses(caller.input_responses))
@@ -315,10 +344,79 @@ class Policy:
             return Outcome(error_result(message), "refused")
         return self.answered(calls[0], answer)
 
+    async def elicit_url(self, caller: Caller, call: PreparedCall, approval: Approval, summary: str) -> Outcome | None:
+        """Ask the client to open the approval page, then continue the same call once the person
+        decided; without a decision in time, answer as the page channel does (the approval stays open)."""
+        assert self.desk is not None and caller.elicit_url is not None
+        url = self.desk.url(approval)
+        waiting = Outcome(json_result(approval_required(call.op.name, summary, url, approval)), "confirmation_required")
+        try:
+            with anyio.fail_after(self.confirm_timeout_s):
+                opened = await caller.elicit_url(f"Approve or deny: {summary}", url, approval.id)
+        except (MCPError, TimeoutError):
+            return waiting
+        if opened.action != "accept":
+            await self.desk.store.decide(approval.id, "deny")
+            return self.answered(call, "decline" if opened.action == "decline" else "cancel")
+        decided = await self.desk.wait(approval, self.confirm_timeout_s)
+        if decided.status == "pending":
+            return waiting
+        return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
+
+    async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
+        return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
+
+    async def request_batch(
+        self, caller: Caller, calls: Sequence[tuple[Operation, dict[str, Any]]], client: Requester, fingerprint: str
+    ) -> types.CallToolResult:
+        """One approval for several gated calls (bulk jobs, scripts), each listed on the page and each
+        then made with the same approval_id; refused as a whole when any of them could not succeed."""
+        if self.desk is None or self.desk.base_url is None:
+            return error_result("A batch needs the approval pages, and this server serves none. Nothing was sent.")
+        items: list[ApprovalItem] = []
+        for op, arguments in calls:
+            refusal = self.filter.refusal(op) or (None if self.is_gated(op) else f"{op.name} needs no approval; call it directly.")
+            if refusal is not None:
+                return error_result(f"{refusal} Nothing was sent.")
+            try:
+                call = prepare(op, arguments)
+                summary = await summarize(op, call.arguments, self.lookup(client))
+            except InvalidArguments as exc:
+                return error_result(str(exc))
+            except TargetNotFound as exc:
+                return error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent.")
+            items.append(await self.item_for(call, summary, client))
+        approval = await self.desk.open(items, fingerprint, caller.tenant)
+        body = approval_required("", "\n".join(item.summary for item in items), self.desk.url(approval), approval)
+        body["next"] = (
+            "Nothing was sent. Show the user this URL; a person approves or denies all of these calls there. Then make "
+            "each call with its arguments plus approval_id: each proceeds once, after approval."
+        )
+        return json_result({**body, "calls": len(items)})
+
+    async def redeem_approval(self, approval_id: str, caller: Caller, call: PreparedCall, fingerprint: str) -> Outcome | None:
+        name = call.op.name
+        if self.desk is None:
+            return Outcome(error_result(f"{name} refused: this server serves no approvals. Nothing was sent."), "refused")
+        try:
+            redeemed = await self.desk.redeem(approval_id, name, call.arguments, fingerprint, caller.tenant)
+        except ApprovalRefused as exc:
+            message = (
+                f"{name} refused: approval_id does not approve this call, because {exc}. Nothing was sent. "
+                f"Call {name} again without approval_id to ask for a new approval."
+            )
+            return Outcome(error_result(message), "refused")
+        if redeemed.status == "approved":
+            return None
+        if redeemed.status == "denied":
+            return self.answered(call, "decline")
+        body = approval_required(name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval)
+        return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
+
     def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:
             self.tokens.redeem(token, purpose, call.op.name, call.arguments, fingerprint)
-        except TokenError as exc:
+        except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
                 f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
@@ -352,25 +450,66 @@ class Policy:
             try:
                 with anyio.fail_after(LOOKUP_TIMEOUT_S):
                     response = await client.request(prepare(op, arguments).request)
-            except (InvalidArguments, ApiError, TransportError, TimeoutError):
+            except ApiError as exc:
+                if exc.status == 404 and op.path_params:
+                    raise TargetNotFound(op, arguments, self.list_tool_for(op)) from None
+                return None
+            except (InvalidArguments, UpstreamError, TimeoutError):
                 return None
             return response.data
 
         return run
 
+    def list_tool_for(self, op: Operation) -> str | None:
+        """The visible list tool that finds ids for a get_<noun> lookup (get_block_list_entry: list_block_list_entries)."""
+        noun = op.name.removeprefix("get_")
+        for name in (f"list_{noun}s", f"list_{noun[:-1]}ies", f"list_{noun}es"):
+            found = self.operations.get(name)
+            if found is not None and self.filter.visible(found):
+                return name
+        return None
+
+
+def no_channel_message(tool: str, mode: str) -> str:
+    if mode == "human":
+        return (
+            f"{tool} needs a person's approval, and this server (--confirm human) found no channel to ask one: "
+            "this client declared no elicitation and no approval pages are served. Nothing was sent. Serve them with "
+            "--transport http (pages at /approvals) or --approvals-port N on stdio, or use a client with elicitation."
+        )
+    return (
+        f"{tool} needs the user's confirmation, and this server asks through MCP elicitation "
+        "(--confirm elicit), which this client did not declare. Nothing was sent. Use a client that "
+        "supports elicitation, or start the server with --confirm token."
+    )
+
+
+def approval_required(tool: str, summary: str, url: str, approval: Approval) -> dict[str, Any]:
+    return {
+        "status": "approval_required",
+        "summary": summary,
+        "approval_url": url,
+        "approval_id": approval.id,
+        "expires_at": int(approval.expires),
+        "next": (
+            f"Nothing was sent. Show the user this URL; a person approves or denies there. Then call {tool} again "
+            "with the same arguments plus approval_id: it proceeds once approved, and says so if it was denied or expired."
+        ),
+    }
+
+
+def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
+    """The exact request, as a dry run shows it and an approval page lists it; undocumented fields named."""
+    query = urlencode(encode_query(call.request.query), quote_via=quote)
+    payload = {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""),
+               "body": call.request.body}
+    return payload | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
+
 
 def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:
-    query = urlencode(encode_query(call.request.query), quote_via=quote)
     after = " (it will ask for confirmation first)" if gated else ""
-    return json_result(
-        {
-            "dry_run": True,
-            "method": call.request.method,
-            "url": call.request.path + (f"?{query}" if query else ""),
-            "body": call.request.body,
-            "note": f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}.",
-        }
-    )
+    note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
+    return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
 
 
 def json_result(data: Any) -> types.CallToolResult:
@@ -378,7 +517,7 @@ def json_result(data: Any) -> types.CallToolResult:
 
 
 def risk_counts(operations: Iterable[Operation]) -> dict[str, int]:
-    counts = dict.fromkeys(RISK_CLASSES, 0)
+    counts: dict[str, int] = dict.fromkeys(RISK_CLASSES, 0)
     for op in operations:
         counts[op.risk] += 1
     return counts

@@ -1,7 +1,8 @@
 """What a gated call will do, in words a human can judge: names and counts, not bare ids.
 
 Built from the validated arguments plus a few read-only lookups through the same client. A lookup
-that fails or is not allowed only makes the sentence plainer; it never blocks the confirmation.
+that fails or is not allowed only makes the sentence plainer; one that finds no such object (404)
+raises TargetNotFound, since nobody should be asked to approve a call that cannot succeed.
 """
 
 from __future__ import annotations
@@ -10,9 +11,20 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from instantly_mcp.calls.undocumented import shown as undocumented_summary
 from instantly_mcp.catalog.operations import Operation
 
 Lookup = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+class TargetNotFound(Exception):
+    """A lookup by id found nothing: the id is wrong (a name passed as an id, a thread id as an email id)."""
+
+    def __init__(self, lookup: Operation, arguments: dict[str, Any], list_tool: str | None) -> None:
+        ids = ", ".join(f"{k} {v!r}" for k, v in arguments.items())
+        noun = lookup.name.removeprefix("get_").replace("_", " ")
+        hint = f" Call {list_tool} to find the right id." if list_tool else ""
+        super().__init__(f"Instantly has no {noun} with {ids} (it answered 404 to {lookup.name}).{hint}")
 Writer = Callable[[dict[str, Any], Lookup], Awaitable[str]]
 
 CONSEQUENCES = {
@@ -45,8 +57,9 @@ NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) -> str:
-    """One or two sentences: the concrete action as a question, then why it needs a human."""
+async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup, *, undocumented: tuple[str, ...] = ()) -> str:
+    """One or two sentences: the concrete action as a question, then why it needs a human; then any
+    field sent that the spec does not document, with its value, since the person approves it too."""
     writer = WRITERS.get(op.name)
     if writer is not None:
         action = await writer(arguments, lookup)
@@ -55,7 +68,8 @@ async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) ->
     else:
         action = generic(op, arguments)
     consequence = TOOL_CONSEQUENCES.get(op.name) or CONSEQUENCES.get(op.risk, "")
-    return f"{action} {consequence}".strip()
+    extra = undocumented_summary(undocumented, arguments, short) if undocumented else ""
+    return " ".join(part for part in (action, extra, consequence) if part)
 
 
 async def delete_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:

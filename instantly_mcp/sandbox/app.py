@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import Context
-from instantly_mcp.sandbox.errors import ApiError, error_body
+from instantly_mcp.sandbox.errors import SandboxHttpError, error_body
 from instantly_mcp.sandbox.faults import FaultInjector, FaultRule, fault_response
 from instantly_mcp.sandbox.handlers import HANDLERS
 from instantly_mcp.sandbox.resources import Resources
@@ -95,10 +95,10 @@ def _parse_json(raw: bytes) -> tuple[bool, Any]:
 def _bearer_key(request: Request) -> str:
     header = request.headers.get("authorization")
     if header is None:
-        raise ApiError(401, "Missing Authorization header")
+        raise SandboxHttpError(401, "Missing Authorization header")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        raise ApiError(401, "Invalid API key")
+        raise SandboxHttpError(401, "Invalid API key")
     return key.strip()
 
 
@@ -129,6 +129,11 @@ class Api:
             entry["fault"] = rule.kind
             if rule.kind == "latency":
                 await anyio.sleep(rule.delay_s)
+            elif rule.after:
+                entry["handled_status"] = self._answer(request, raw, parsed, body, entry).status_code
+                entry["status"] = None if rule.kind == "drop" else rule.effective_status
+                self.sandbox.log(entry, epoch)
+                return fault_response(rule)
             else:
                 entry["status"] = None if rule.kind == "drop" else rule.effective_status
                 self.sandbox.log(entry, epoch)
@@ -146,14 +151,14 @@ class Api:
             self._authorize(request, op)
             content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
             if raw.strip() and not content_type.endswith("json"):
-                raise ApiError(415, f"Unsupported Media Type: {content_type}")
+                raise SandboxHttpError(415, f"Unsupported Media Type: {content_type}")
             if not parsed:
-                raise ApiError(400, "Body is not valid JSON")
+                raise SandboxHttpError(400, "Body is not valid JSON")
             validated = validator_for(op).validate(params, request.query_params.multi_items(), body, body is not None)
             ctx = Context(op, validated.params, validated.query, validated.body, store, self.sandbox.resources)
             self._ensure_addressed_exist(ctx)
             response = self._respond(op, self._dispatch(ctx))
-        except ApiError as error:
+        except SandboxHttpError as error:
             store.rollback()
             return _json(error.status, error.body, error.headers)
         except Exception as exc:
@@ -168,7 +173,7 @@ class Api:
         path = raw_path.decode("latin-1").split("?", 1)[0]
         matched = self.sandbox.spec.router.match(request.method, path) if path.startswith(API_PREFIX) else None
         if matched is None:
-            raise ApiError(404, f"Route {request.method}:{request.url.path} not found")
+            raise SandboxHttpError(404, f"Route {request.method}:{request.url.path} not found")
         return matched
 
     def _authorize(self, request: Request, op: Operation) -> None:
@@ -178,7 +183,7 @@ class Api:
             return
         required = required_scopes(op, self.sandbox.spec)
         if not is_allowed(grants[key], required):
-            raise ApiError(403, f"API key is missing a required scope; requires one of: {', '.join(required)}")
+            raise SandboxHttpError(403, f"API key is missing a required scope; requires one of: {', '.join(required)}")
 
     def _ensure_addressed_exist(self, ctx: Context) -> None:
         for resource, param in self.sandbox.resources.addressed(ctx.op):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from instantly_mcp.sandbox.context import Context
-from instantly_mcp.sandbox.errors import ApiError, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, not_found
 from instantly_mcp.sandbox.resources import Resource, list_item_schema
 from instantly_mcp.sandbox.store import Entity, Store
 from instantly_mcp.sandbox.synth import new_id, now_iso, render, synthesize, today
@@ -240,7 +240,7 @@ def act(ctx: Context, resource: Resource, entity: Entity, verb: str) -> Entity:
 def ensure_unique_key(ctx: Context, resource: Resource, fields: dict[str, Any]) -> None:
     key = fields.get(resource.key)
     if key is not None and ctx.store.get(resource.collection, str(key)) is not None:
-        raise ApiError(400, f"{resource.title} {key} already exists")
+        raise SandboxHttpError(400, f"{resource.title} {key} already exists")
 
 
 def handle(ctx: Context, resource: Resource, kind: str) -> Any:

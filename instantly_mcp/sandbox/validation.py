@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from instantly_mcp.sandbox.errors import ApiError
+from instantly_mcp.sandbox.errors import SandboxHttpError
 from instantly_mcp.sandbox.spec import Operation
 
 FORMAT_CHECKER = FormatChecker(formats=())
@@ -147,7 +147,7 @@ def _raise_first(validator: Draft202012Validator, instance: Any, data_var: str) 
         return
     path, message = _ajv_message(error)
     location = data_var + "".join(f"/{part}" for part in path)
-    raise ApiError(400, f"{location} {message}")
+    raise SandboxHttpError(400, f"{location} {message}")
 
 
 @dataclass
@@ -188,7 +188,7 @@ class RequestValidator:
         if has_body and self._body is not None:
             _raise_first(self._body, body, "body")
         elif self.op.body_required:
-            raise ApiError(400, "body must be object")
+            raise SandboxHttpError(400, "body must be object")
         query = self._query_object(pairs)
         _raise_first(self._query, query, "querystring")
         accepted = has_body and self._body is not None

@@ -37,6 +37,7 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.sse import SseServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -46,6 +47,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from instantly_mcp import __version__
 from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
+from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
@@ -103,6 +106,8 @@ def default_hosts(settings: Settings) -> tuple[str, ...]:
 
 def default_origins(settings: Settings) -> tuple[str, ...]:
     origins = tuple(f"{scheme}://{name}:*" for scheme in ("http", "https") for name in LOOPBACK_NAMES)
+    if settings.public_url:  # the approval pages' forms post from there
+        origins += ("/".join(settings.public_url.split("/")[:3]),)
     return origins + settings.allowed_origins
 
 
@@ -120,6 +125,15 @@ def bearer_of(headers: Headers) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def unsupported_version(headers: Headers) -> str | None:
+    """The spec's answer to an MCP-Protocol-Version header the server does not speak: 400 naming the
+    supported ones (the SDK would route it to the newest protocol and complain about params._meta)."""
+    given = headers.get("mcp-protocol-version")
+    if given is None or given in SUPPORTED_PROTOCOL_VERSIONS:
+        return None
+    return f"Bad Request: unsupported protocol version {given!r}, supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)}"
+
+
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status in (401, 403) else -32600, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
@@ -128,8 +142,9 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 class Guard:
     """ASGI middleware in front of the MCP endpoints; /healthz and unknown paths pass untouched."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, oauth: OAuthGate | None = None) -> None:
         self.app = app
+        self.oauth = oauth
         self.hosts = default_hosts(settings)
         self.origins = default_origins(settings)
         self.auth_token = settings.auth_token
@@ -144,6 +159,8 @@ class Guard:
             await self.app(scope, receive, send)
             return
         refusal = self.check(scope)
+        if refusal is None and self.oauth is not None:
+            refusal = await self.oauth.check(scope, bearer_of(Headers(scope=scope)))
         if refusal is not None:
             await refusal(scope, receive, send)
             return
@@ -160,6 +177,8 @@ class Guard:
                 401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
             )
+        if (unsupported := unsupported_version(headers)) is not None:
+            return error_response(400, unsupported)
         if self.per_request_key:
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
@@ -238,11 +257,20 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     AppStatus.disable_automatic_graceful_drain()
 
     routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
+    oauth_settings = OAuthSettings.from_settings(settings)
+    oauth = OAuthGate(oauth_settings) if oauth_settings is not None else None
+    if oauth is not None:
+        routes += [Route(path, oauth.metadata_endpoint, methods=["GET"]) for path in (WELL_KNOWN, WELL_KNOWN + MCP_PATH)]
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = StreamableHTTPSessionManager(app=server, stateless=settings.stateless, security_settings=None)
+        manager = streamable_manager(settings, server)
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
+    if runtime.policy.desk is not None:
+        from instantly_mcp.transport.approval_pages import pages_for
+
+        runtime.policy.desk.base_url = public_base(settings)
+        routes.extend(pages_for(runtime.policy.desk, settings).routes())
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
         routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server), methods=["GET"]))
@@ -269,10 +297,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 runtime.client = None
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings, oauth=oauth)
     app.state.runtime = runtime
     app.state.drain = drain
     return app
+
+
+def streamable_manager(settings: Settings, server: Any) -> StreamableHTTPSessionManager:
+    """Sessions keep their SSE events for resumption (Last-Event-ID); --stateless has no sessions to resume."""
+    if settings.stateless:
+        return StreamableHTTPSessionManager(app=server, stateless=True, security_settings=None)
+    return ResumableSessionManager(app=server, security_settings=None, event_log=MemoryEventLog())
 
 
 def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
@@ -310,20 +345,35 @@ def app_from_env() -> Starlette:
     return create_app(settings_from_env())
 
 
+def public_base(settings: Settings) -> str:
+    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
+    name when listening on every interface, else the listening host."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.host
+    if host in ("0.0.0.0", "::"):
+        named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
+        host = named[0] if named else "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+
+
 def announce_http(settings: Settings) -> None:
     base = f"http://{settings.host if ':' not in settings.host else f'[{settings.host}]'}:{settings.port}"
     endpoints = []
     if settings.transport == "http":
         endpoints.append(f"{base}{MCP_PATH} (streamable HTTP)")
+    if settings.serves_approvals:
+        endpoints.append(f"{public_base(settings)}/approvals (approval pages)")
     if not settings.stateless:
         endpoints.append(f"{base}{SSE_PATH} (legacy SSE)")
+    guard = f"OAuth tokens from {settings.oauth_issuer}" if settings.oauth_issuer else "no bearer token"
     extras = [
-        "bearer token required" if settings.auth_token else "no bearer token",
+        "bearer token required" if settings.auth_token else guard,
         "stateless" if settings.stateless else "sessions in memory",
         f"{settings.workers} worker(s)",
     ]
     print(f"instantly-mcp: serving MCP at {' and '.join(endpoints)}; {', '.join(extras)}", file=sys.stderr)
-    if not is_loopback(settings.host) and not settings.auth_token:
+    if not is_loopback(settings.host) and not (settings.auth_token or settings.oauth_issuer):
         print(
             f"instantly-mcp: WARNING listening on {settings.host} without --auth-token: anyone who can reach "
             "this port can call the tools. Put it behind an authenticating proxy or set INSTANTLY_MCP_AUTH_TOKEN.",

@@ -28,8 +28,8 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from instantly_mcp.upstream.client import ApiError, ApiRequest, ApiResponse, TransportError
-from instantly_mcp.upstream.requester import Requester
+from instantly_mcp.errors import UpstreamError
+from instantly_mcp.upstream.client import ApiRequest, ApiResponse, Requester
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class TrackedClient:
         started = time.perf_counter()
         try:
             response = await self._inner.request(req, api_key=api_key)
-        except (ApiError, TransportError) as exc:
+        except UpstreamError as exc:
             await send_log(self._reporter.ctx, "warning", f"{req.method} {req.path} failed: {exc}")
             raise
         reporter = self._reporter
@@ -98,12 +98,9 @@ class TrackedClient:
         await reporter.report(reporter.requests, None, f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})", automatic=True)
         return response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
 
 @asynccontextmanager
-async def tracked_call(ctx: Any, client: Any) -> AsyncIterator[TrackedClient]:
+async def tracked_call(ctx: Any, client: Requester) -> AsyncIterator[TrackedClient]:
     reporter = Reporter(ctx)
     token = _current.set(reporter)
     try:

@@ -7,26 +7,28 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
-from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.catalog.operations import Operation, load_operations, resolve
 from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
 from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
+from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
@@ -35,6 +37,10 @@ INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
     "analytics, deliverability. List tools paginate with starting_after / next_starting_after. "
     + SERVER_ARGUMENTS
+)
+AGENT_CONFIRMS = (
+    "When this client cannot ask its user (no elicitation), confirmation is up to you: "
+    "pass confirm_token only after the user agreed."
 )
 
 
@@ -50,6 +56,7 @@ class Runtime:
     key_fingerprint: str
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
+    resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
     code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
 
 
@@ -105,6 +112,18 @@ def announce_policy(runtime: Runtime) -> None:
             "Use this only for trusted automation.",
             file=sys.stderr,
         )
+    if mode == "auto" and not runtime.settings.serves_approvals and gated:
+        print(
+            "instantly-mcp: WARNING no approval pages are served: clients without elicitation get confirm tokens, "
+            "which the agent can pass back itself. Use --confirm human, or serve pages (--approvals-port on stdio).",
+            file=sys.stderr,
+        )
+    if runtime.policy.desk is not None and gated and runtime.settings.approver_secret is None:
+        print(
+            "instantly-mcp: approval pages without --approver-token: whoever can reach them and has an approval link "
+            "can approve. Set one when the agent can make HTTP requests to this host itself.",
+            file=sys.stderr,
+        )
     if runtime.policy.audit is not None:
         print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
 
@@ -127,6 +146,9 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
     async def elicit(message: str) -> types.ElicitResult:
         return await ctx.session.elicit_form(message, CONFIRM_FORM, related_request_id=ctx.request_id)
 
+    async def elicit_url(message: str, url: str, elicitation_id: str) -> types.ElicitResult:
+        return await ctx.session.elicit_url(message, url, elicitation_id, related_request_id=ctx.request_id)
+
     return Caller(
         protocol_version=ctx.protocol_version,
         capabilities=ctx.session.client_capabilities,
@@ -134,7 +156,45 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
         elicit=elicit,
         input_responses=params.input_responses,
         request_state=params.request_state,
+        elicit_url=elicit_url,
+        tenant=principal_of(ctx),
     )
+
+
+def principal_of(ctx: Any) -> str:
+    """Who the HTTP layer authenticated (the tenant, with --per-request-key); empty on stdio."""
+    request = getattr(ctx, "request", None)
+    user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
+    return str(getattr(user, "username", "") or "")
+
+
+def instructions_for(settings: Settings) -> str:
+    """The server instructions; they say so when a confirmation may end up in the agent's hands."""
+    if settings.confirm == "token" or (settings.confirm == "auto" and not settings.serves_approvals):
+        return INSTRUCTIONS + " " + AGENT_CONFIRMS
+    return INSTRUCTIONS
+
+
+async def run_operation(
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
+    arguments: dict[str, Any] | None, script: Script | None = None,
+) -> types.CallToolResult | types.InputRequiredResult:
+    """One operation (or a run_code script) for the caller of this request (a tool call, or a read
+    behind a resource): the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
+    tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
+    if isinstance(tenant, str):
+        return error_result(tenant)
+    acting = acting_principal.set(tenant.principal)
+    try:
+        async with tracked_call(ctx, tenant.client) as client:
+            caller = caller_of(ctx, params)
+            if script is not None and runtime.code is not None:
+                return await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller, client=client,
+                                                     fingerprint=tenant.fingerprint)
+            assert op is not None
+            return await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
+    finally:
+        acting_principal.reset(acting)
 
 
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
@@ -160,7 +220,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op, arguments = runtime.operations.get(params.name), params.arguments
+        op, arguments = resolve(runtime.operations, params.name), params.arguments
         script: Script | None = None
         if runtime.code is not None:  # search/describe answer here; run_code runs below with the caller and client
             routed_code = runtime.code.route(params.name, params.arguments)
@@ -174,16 +234,36 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             op, arguments = routed
         if op is None and script is None:
             return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        tenant = tenant_of(runtime, ctx)
-        if isinstance(tenant, str):
-            return error_result(tenant)
-        async with tracked_call(ctx, tenant.client) as client:
-            if script is not None and runtime.code is not None:
-                caller = caller_of(ctx, params)
-                return await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller, client=client,
-                                                     fingerprint=tenant.fingerprint)
-            assert op is not None
-            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+        return await run_operation(runtime, ctx, params, op, arguments, script)
+
+    resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
+
+    async def read_tool(ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]) -> str:
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        result = await run_operation(runtime, ctx, params, runtime.operations[name], arguments)
+        text = "".join(c.text for c in getattr(result, "content", []) if isinstance(c, types.TextContent))
+        if not isinstance(result, types.CallToolResult) or result.is_error:
+            raise MCPError(code=types.INTERNAL_ERROR, message=text or f"{name} gave no answer")
+        return text
+
+    async def list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+        page = await resources.list_page(params.cursor if params else None, lambda n, a: read_tool(ctx, n, a))
+        if not (params and params.cursor):
+            page.resources[:0] = [r for provider in runtime.resource_providers for r in provider.resources()]
+        return page
+
+    async def list_templates(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourceTemplatesResult:
+        extra = [t for provider in runtime.resource_providers for t in provider.templates()]
+        return types.ListResourceTemplatesResult(resource_templates=extra + resources.templates())
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        for provider in runtime.resource_providers:
+            if (found := await provider.read(params.uri)) is not None:
+                return found
+        read = await resources.read(params.uri, lambda n, a: read_tool(ctx, n, a))
+        if read is None:
+            raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list")
+        return read
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
@@ -191,17 +271,13 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
-            instructions=CODE_INSTRUCTIONS if settings.code else INSTRUCTIONS,
+            instructions=CODE_INSTRUCTIONS if settings.code else instructions_for(settings),
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
+            on_list_resources=list_resources,
+            on_list_resource_templates=list_templates,
+            on_read_resource=read_resource,
             on_set_logging_level=set_logging_level,
         )
 
-
-async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
-    from mcp.server.stdio import stdio_server
-
-    server = build_server(settings, runtime)
-    async with stdio_server() as (read_stream, write_stream):
-        await server.run(read_stream, write_stream, server.create_initialization_options())

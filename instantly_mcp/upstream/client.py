@@ -20,11 +20,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 
 from instantly_mcp import __version__
+from instantly_mcp.errors import ApiError, TransportError, UpstreamError
 from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
@@ -33,7 +34,9 @@ __all__ = [
     "ApiRequest",
     "ApiResponse",
     "InstantlyClient",
+    "Requester",
     "TransportError",
+    "UpstreamError",
     "full_jitter",
     "key_fingerprint",
     "parse_retry_after",
@@ -115,78 +118,12 @@ class ApiResponse:
     attempts: int
 
 
-class ApiError(Exception):
-    """Instantly answered with an HTTP error status.
+class Requester(Protocol):
+    """What a tool call needs of a client: send one request, with another tenant's key if given.
+    InstantlyClient implements it, and so do the views the server puts over it for one call
+    (upstream.tenancy.KeyedClient, transport.progress.TrackedClient)."""
 
-    The client also raises it, without sending anything, with the status Instantly would have
-    sent: 401 when no API key is configured, 429 when the local rate budget has no slot in time.
-    `attempts` counts the HTTP requests actually sent.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        error: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        body: Any = None,
-        attempts: int = 1,
-        retry_safe: bool = False,
-    ) -> None:
-        super().__init__(status, error, message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.retry_after = retry_after
-        self.body = body
-        self.attempts = attempts
-        self.retry_safe = retry_safe
-
-    def __str__(self) -> str:
-        return f"HTTP {self.status} {self.error}: {self.message}"
-
-    def __repr__(self) -> str:
-        return (
-            f"ApiError(status={self.status}, error={self.error!r}, message={self.message!r}, "
-            f"retry_after={self.retry_after!r}, attempts={self.attempts})"
-        )
-
-
-class TransportError(Exception):
-    """No usable HTTP answer: timeout, connection failure or reset, malformed body.
-
-    `may_have_been_sent` says whether Instantly could have received (and acted on) the request;
-    `transient` whether the same request could succeed later.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        may_have_been_sent: bool,
-        transient: bool = True,
-        attempts: int = 1,
-        retry_safe: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.may_have_been_sent = may_have_been_sent
-        self.transient = transient
-        self.attempts = attempts
-        self.retry_safe = retry_safe
-
-    def __str__(self) -> str:
-        return self.reason
-
-    def __repr__(self) -> str:
-        return (
-            f"TransportError(reason={self.reason!r}, may_have_been_sent={self.may_have_been_sent}, "
-            f"attempts={self.attempts})"
-        )
-
-
-Failure = ApiError | TransportError
+    async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse: ...
 
 
 def key_fingerprint(api_key: str) -> str:
@@ -314,7 +251,7 @@ class InstantlyClient:
         params = encode_query(req.query)
 
         started = self._clock()
-        last_failure: Failure | None = None
+        last_failure: UpstreamError | None = None
         attempt = 0
         while True:
             attempt += 1
@@ -323,7 +260,7 @@ class InstantlyClient:
             remaining = self._deadline_s - (self._clock() - started)
             try:
                 return await self._attempt(req, url, params, headers, content, key, attempt, remaining)
-            except (ApiError, TransportError) as failure:
+            except UpstreamError as failure:
                 last_failure = failure
             finally:
                 slot.release()
@@ -343,12 +280,12 @@ class InstantlyClient:
             await self._sleep(delay)
 
     async def _acquire(
-        self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: Failure | None, attempts: int
+        self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: UpstreamError | None, attempts: int
     ) -> Slot:
         """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                return await limiter.acquire(req.limiter_endpoint, req.endpoint_limits)
+                return await limiter.acquire(req.limiter_endpoint, req.endpoint_limits, within_s=remaining)
         except TimeoutError:
             if last_failure is not None:
                 raise last_failure from None
@@ -427,13 +364,15 @@ def _query_value(value: Any) -> str:
     return str(value)
 
 
-def _should_retry(failure: Failure, req: ApiRequest) -> bool:
+def _should_retry(failure: UpstreamError, req: ApiRequest) -> bool:
     if isinstance(failure, ApiError):
         return failure.status == 429 or (failure.status in RETRYABLE_STATUSES and req.retry_safe)
-    return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+    if isinstance(failure, TransportError):
+        return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+    return False
 
 
-def _retry_after(failure: Failure) -> float:
+def _retry_after(failure: UpstreamError) -> float:
     return (failure.retry_after or 0.0) if isinstance(failure, ApiError) else 0.0
 
 

@@ -118,21 +118,27 @@ class RateLimiter:
         self._endpoints: dict[tuple[str, tuple[Limit, ...]], _Gate] = {}
         self._ended = asyncio.Event()
 
-    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> Slot:
+    async def acquire(
+        self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
+    ) -> Slot:
         """Wait until every applicable limit allows one more request, then count it against all of them
         until `period_s` after the returned slot is released.
 
-        Cancelling a waiting task gives its place up without using a slot.
+        Raises TimeoutError at once when the limits say the slot opens more than `within_s` seconds
+        from now: waiting for a refusal that is already certain only costs the caller time (and made
+        the outcome depend on how busy the machine was). Cancelling a waiting task gives its place up
+        without using a slot.
         """
+        deadline = self._clock() + within_s
         if not endpoint_limits:
             async with self._global.queue:
-                await self._wait_until_open(self._global)
+                await self._wait_until_open(self._global, deadline)
                 return Slot(self, self._global.windows)
         gate = self._endpoint_gate(endpoint, endpoint_limits)
         async with gate.queue:
-            await self._wait_until_open(gate)
+            await self._wait_until_open(gate, deadline)
             async with self._global.queue:
-                await self._wait_until_open(self._global)
+                await self._wait_until_open(self._global, deadline)
                 return Slot(self, gate.windows + self._global.windows)
 
     @property
@@ -156,8 +162,10 @@ class RateLimiter:
             gate = self._endpoints[key] = _Gate(key[1])
         return gate
 
-    async def _wait_until_open(self, gate: _Gate) -> None:
+    async def _wait_until_open(self, gate: _Gate, deadline: float = math.inf) -> None:
         while (opens_at := gate.opens_at(now := self._clock())) > now:
+            if deadline < opens_at < math.inf:
+                raise TimeoutError(f"the next slot opens in {opens_at - now:.3g} s, after the deadline")
             if opens_at == math.inf:
                 self._ended.clear()
                 await self._ended.wait()

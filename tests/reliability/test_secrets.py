@@ -56,7 +56,8 @@ def test_the_key_appears_in_no_output_of_a_run(sandbox, tmp_path: Path) -> None:
     debug_log, audit_log = tmp_path / "debug.log", tmp_path / "audit.log"
     stdout_copy, stderr_file = tmp_path / "stdout.log", tmp_path / "stderr.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    env.update(INSTANTLY_API_KEY=KEY, INSTANTLY_BASE_URL=sandbox.url, INSTANTLY_AUDIT_LOG=str(audit_log), PYTHONPATH=str(ROOT))
+    env.update(INSTANTLY_API_KEY=KEY, INSTANTLY_BASE_URL=sandbox.url, INSTANTLY_AUDIT_LOG=str(audit_log), PYTHONPATH=str(ROOT),
+               INSTANTLY_CONFIRM="token")
     command = f"{sys.executable} -c \"$0\" {debug_log} serve --timeout 0.5 2>{stderr_file} | tee {stdout_copy}"
     params = StdioServerParameters(command="bash", args=["-c", command, RUN_WITH_DEBUG_LOG], env=env, cwd=str(ROOT))
     texts: list[str] = []
@@ -68,11 +69,12 @@ def test_the_key_appears_in_no_output_of_a_run(sandbox, tmp_path: Path) -> None:
                     sandbox.faults(rules)
                 texts.append(text(await client.call_tool(name, args)))
             sandbox.faults([])
-            first = await client.call_tool("delete_block_list_entry", {"id": "no-such-entry"})
+            entry = sandbox.admin.get("/api/v2/block-lists-entries", headers={"Authorization": "Bearer x"}).json()["items"][0]
+            first = await client.call_tool("delete_block_list_entry", {"id": entry["id"]})
             texts.append(text(first))
             token = json.loads(text(first)).get("confirm_token")
             assert token, text(first)
-            texts.append(text(await client.call_tool("delete_block_list_entry", {"id": "no-such-entry", "confirm_token": token})))
+            texts.append(text(await client.call_tool("delete_block_list_entry", {"id": entry["id"], "confirm_token": token})))
 
     anyio.run(run)
     outputs = {

@@ -44,6 +44,7 @@ class McpHttpServer:
     args: list[str]
     env: dict[str, str]
     log_path: Path
+    command: tuple[str, ...] = (sys.executable, "-m", "instantly_mcp.cli")
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
@@ -61,7 +62,7 @@ class McpHttpServer:
 
     def start(self, timeout: float = 30.0) -> McpHttpServer:
         self.port = free_port()
-        command = [sys.executable, "-m", "instantly_mcp.cli", *self.args, "--port", str(self.port)]
+        command = [*self.command, *self.args, "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -98,9 +99,9 @@ class McpHttpServer:
 
 
 @contextmanager
-def mcp_http_server(tmp_path: Path, *args: str, **env: str) -> Iterator[McpHttpServer]:
+def mcp_http_server(tmp_path: Path, *args: str, command: tuple[str, ...] | None = None, **env: str) -> Iterator[McpHttpServer]:
     log = tmp_path / f"server-{time.monotonic_ns()}.log"
-    server = McpHttpServer(list(args), clean_env(**env), log).start()
+    server = McpHttpServer(list(args), clean_env(**env), log, *(() if command is None else (command,))).start()
     try:
         yield server
     finally:
@@ -111,24 +112,31 @@ def mcp_http_server(tmp_path: Path, *args: str, **env: str) -> Iterator[McpHttpS
 class FakeInstantly:
     """A tiny Instantly API: block list entries whose values name the key that asked for them.
 
-    `seen` records (key, method, path) of every request; `delay_s` slows every answer down.
+    `seen` records (key, method, path) of every request; `delay_s` slows every answer down, and
+    `hold` (when given) keeps every answer back until it is set.
     """
 
     delay_s: float = 0.0
     seen: list[tuple[str, str, str]] = field(default_factory=list)
     url: str = ""
+    hold: threading.Event | None = None
+
+    async def _delay(self) -> None:
+        await asyncio.sleep(self.delay_s)
+        while self.hold is not None and not self.hold.is_set():
+            await asyncio.sleep(0.01)
 
     def app(self) -> Starlette:
         async def entries(request: Request) -> JSONResponse:
             key = self._record(request)
-            await asyncio.sleep(self.delay_s)
+            await self._delay()
             limit = int(request.query_params.get("limit", "2"))
             items = [{"id": f"{key}-entry-{i}", "bl_value": f"{key}.example", "is_domain": True} for i in range(limit)]
             return JSONResponse({"items": items, "next_starting_after": None})
 
         async def entry(request: Request) -> JSONResponse:
             key = self._record(request)
-            await asyncio.sleep(self.delay_s)
+            await self._delay()
             return JSONResponse({"id": request.path_params["id"], "bl_value": f"{key}.example", "is_domain": True})
 
         return Starlette(routes=[
@@ -143,21 +151,28 @@ class FakeInstantly:
 
 
 @contextmanager
-def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
-    fake = FakeInstantly(**options)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
+    """An ASGI app on 127.0.0.1 in a thread of this process; yields its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    fake.url = f"http://127.0.0.1:{port}"
     try:
-        yield fake
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
+    fake = FakeInstantly(**options)
+    with serve_in_thread(fake.app()) as url:
+        fake.url = url
+        yield fake
 
 
 def payload(result: Any) -> Any:

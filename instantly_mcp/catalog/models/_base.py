@@ -32,6 +32,7 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, regex_engine="python-re")
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
     min_properties: ClassVar[int] = 0
+    required_any: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -48,7 +49,7 @@ class SpecModel(BaseModel):
     @model_validator(mode="after")
     def _check_min_properties(self) -> SpecModel:
         if len(self.model_fields_set) < self.min_properties:
-            names = ", ".join(type(self).model_fields)
+            names = ", ".join(f.alias or name for name, f in type(self).model_fields.items())
             raise ValueError(f"give at least {self.min_properties} of: {names}")
         return self
 
@@ -64,6 +65,16 @@ class SpecModel(BaseModel):
             for key in {name, field.alias} & properties.keys():
                 properties[key] = _without_null(properties[key], handler)
         return json_schema
+
+    @model_validator(mode="after")
+    def _check_required_any(self) -> SpecModel:
+        """One of several sets of fields must be given (a location by city, state or country)."""
+        if not self.required_any:
+            return self
+        given = set(self.wire())
+        if not any(set(names) <= given for names in self.required_any):
+            raise ValueError("give one of: " + "; ".join(" + ".join(names) for names in self.required_any))
+        return self
 
     def wire(self) -> dict[str, Any]:
         """The fields the caller gave, by their API names, JSON-ready."""
@@ -89,7 +100,7 @@ class ToolInput(SpecModel):
         error = jsonschema.exceptions.best_match(_validator(type(self)).iter_errors(body))
         if error is not None:
             rule = self.body_rule_text or "The arguments break a rule of this operation."
-            raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({error.message})")
+            raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({_rule_detail(error)})")
         return self
 
 
@@ -103,6 +114,14 @@ def _without_null(schema: dict[str, Any], handler: GetJsonSchemaHandler) -> dict
         return schema
     rest = {k: v for k, v in schema.items() if k != "anyOf"}
     return {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
+
+def _rule_detail(error: jsonschema.ValidationError) -> str:
+    """The broken rule's own message, with the full path of a field it finds missing."""
+    missing = re.fullmatch(r"'(.+)' is a required property", error.message)
+    if error.validator != "required" or missing is None:
+        return error.message
+    path = "".join(f"{step}." for step in error.absolute_path)
+    return f"{path}{missing.group(1)} is required"
 
 
 @cache

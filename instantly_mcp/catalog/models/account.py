@@ -27,7 +27,6 @@ class ListAccountsInput(ToolInput):
 
 
 class CreateAccountInputWarmupAdvanced(SpecModel):
-    model_config = ConfigDict(extra='allow')
     warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
     open_rate: Number | None = Field(default=None, description='Email open rate for the account')
     important_rate: Number | None = Field(default=None, description='Important email rate for the account')
@@ -37,7 +36,6 @@ class CreateAccountInputWarmupAdvanced(SpecModel):
 
 
 class CreateAccountInputWarmup(SpecModel):
-    model_config = ConfigDict(extra='allow')
     limit: Number | None = Field(default=None, description='Email sending limit for the account')
     advanced: CreateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
@@ -79,7 +77,6 @@ class GetAccountInput(ToolInput):
 
 
 class UpdateAccountInputWarmupAdvanced(SpecModel):
-    model_config = ConfigDict(extra='allow')
     warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
     open_rate: Number | None = Field(default=None, description='Email open rate for the account')
     important_rate: Number | None = Field(default=None, description='Important email rate for the account')
@@ -89,7 +86,6 @@ class UpdateAccountInputWarmupAdvanced(SpecModel):
 
 
 class UpdateAccountInputWarmup(SpecModel):
-    model_config = ConfigDict(extra='allow')
     limit: Number | None = Field(default=None, description='Email sending limit for the account')
     advanced: UpdateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
@@ -125,7 +121,6 @@ class DeleteAccountInput(ToolInput):
 
 
 class EnableWarmupForAccountsInputFilter1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
     tag_id: str | None = Field(default=None, description='The ID of the tag to filter accounts by')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | None = Field(default=None, description='The filter to apply to the accounts')
@@ -133,6 +128,7 @@ class EnableWarmupForAccountsInputFilter1(SpecModel):
 
 class EnableWarmupForAccountsInput(ToolInput):
     'Enable warmup for accounts'
+    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
     emails: list[str] | None = Field(default=None, description='List of emails to enable warmup accounts for', max_length=100)
     include_all_emails: bool | None = Field(default=None, description='If true, it will enable warmup to all accounts')
@@ -150,6 +146,7 @@ class DisableWarmupForAccountsInputFilter1(SpecModel):
 
 class DisableWarmupForAccountsInput(ToolInput):
     'Disable warmup for accounts'
+    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
     emails: list[str] | None = Field(default=None, description='List of emails to disable warmup accounts for', max_length=100)
     include_all_emails: bool | None = Field(default=None, description='If true, it will disable warmup to all accounts')
@@ -160,6 +157,7 @@ class DisableWarmupForAccountsInput(ToolInput):
 
 class GetWarmupAnalyticsInput(ToolInput):
     'Get warmup analytics'
+    model_config = ConfigDict(extra='allow')
     emails: list[str] = Field(description='List of emails to get warmup analytics for', min_length=1, max_length=100)
 
 
@@ -197,11 +195,13 @@ class GetCustomTrackingDomainStatusInput(ToolInput):
 
 class TestAccountVitalsInput(ToolInput):
     'Test account vitals'
+    model_config = ConfigDict(extra='allow')
     accounts: list[str] | None = Field(default=None)
 
 
 class MoveAccountsInput(ToolInput):
     'Move accounts'
+    model_config = ConfigDict(extra='allow')
     emails: list[str] = Field(description='Array of email addresses of the accounts to move', min_length=1)
     source_workspace_id: str = Field(description='ID of the source workspace (the workspace that the accounts are currently in)')
     destination_workspace_id: str = Field(description='ID of the destination workspace (the workspace that the accounts will be moved to)')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ._base import ToolInput
 
@@ -30,6 +30,7 @@ class GetInboxPlacementAnalyticsInput(ToolInput):
 
 class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
     'Get inbox placement analytics stats by test id'
+    model_config = ConfigDict(extra='allow')
     test_ids: list[str] = Field(min_length=1)
     date_from: str | None = Field(default=None)
     date_to: str | None = Field(default=None)
@@ -41,6 +42,7 @@ class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
 
 class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
     'Get inbox placement deliverability insights'
+    model_config = ConfigDict(extra='allow')
     test_id: str
     date_from: str | None = Field(default=None)
     date_to: str | None = Field(default=None)
@@ -54,6 +56,7 @@ class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
 
 class GetInboxPlacementAnalyticsStatsByDateInput(ToolInput):
     'Get inbox placement analytics stats by date'
+    model_config = ConfigDict(extra='allow')
     test_id: str
     date_from: str | None = Field(default=None)
     date_to: str | None = Field(default=None)

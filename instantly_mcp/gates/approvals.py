@@ -1,0 +1,194 @@
+"""Approvals a person gives on a page the agent cannot reach through MCP: the store and its rules.
+
+An approval covers one gated call or a batch of them. Each call in it is bound to the tool, the
+canonical arguments, the key fingerprint and the tenant, may run once, and only while the
+approval is unexpired and approved. The store is a small async interface so that a shared store
+(Redis) can back several replicas later; `MemoryApprovalStore` serves one process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+import anyio
+
+from instantly_mcp.gates.confirm import canonical_json
+
+APPROVAL_TTL_S = 600
+MAX_KEPT = 10_000  # an agent looping on gated calls must not grow the store without bound
+Status = Literal["pending", "approved", "denied"]
+Decision = Literal["approve", "deny"]
+
+
+def call_digest(tool: str, arguments: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_json([tool, dict(arguments)]).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApprovalItem:
+    """One gated call as the person reads it, plus the digest it is redeemed against."""
+
+    tool: str
+    title: str
+    summary: str
+    details: tuple[tuple[str, str], ...]
+    request: str
+    digest: str
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class Approval:
+    id: str
+    csrf: str = field(repr=False)
+    items: tuple[ApprovalItem, ...]
+    fingerprint: str
+    tenant: str
+    created: float
+    expires: float
+    status: Status = "pending"
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires
+
+
+class ApprovalStore(Protocol):
+    """What any store must do; `use` must be atomic across the replicas that share the store."""
+
+    async def add(self, approval: Approval) -> None: ...
+
+    async def get(self, approval_id: str) -> Approval | None: ...
+
+    async def decide(self, approval_id: str, decision: Decision) -> Approval | None:
+        """Pending -> approved/denied; returns the approval as it now is (None: unknown id)."""
+
+    async def use(self, approval_id: str, index: int) -> bool:
+        """Mark item `index` of an approved approval used; False when it already was."""
+
+    async def pending(self) -> list[Approval]: ...
+
+
+@dataclass
+class MemoryApprovalStore:
+    """Approvals in this process; expired ones are dropped as new ones arrive."""
+
+    clock: Callable[[], float] = time.time
+    _items: dict[str, Approval] = field(default_factory=dict)
+    _changed: dict[str, anyio.Event] = field(default_factory=dict)
+
+    async def add(self, approval: Approval) -> None:
+        """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the oldest beyond MAX_KEPT."""
+        now = self.clock()
+        kept = [(k, a) for k, a in self._items.items() if not a.expired(now - APPROVAL_TTL_S)]
+        self._items = dict(kept[-(MAX_KEPT - 1):])
+        self._items[approval.id] = approval
+        self._changed = {k: e for k, e in self._changed.items() if k in self._items}
+
+    async def get(self, approval_id: str) -> Approval | None:
+        return self._items.get(approval_id)
+
+    async def decide(self, approval_id: str, decision: Decision) -> Approval | None:
+        approval = self._items.get(approval_id)
+        if approval is None or approval.status != "pending" or approval.expired(self.clock()):
+            return approval
+        approval = replace(approval, status="approved" if decision == "approve" else "denied")
+        self._items[approval_id] = approval
+        self._changed.pop(approval_id, anyio.Event()).set()
+        return approval
+
+    async def use(self, approval_id: str, index: int) -> bool:
+        approval = self._items.get(approval_id)
+        if approval is None or approval.status != "approved" or approval.items[index].used:
+            return False
+        items = list(approval.items)
+        items[index] = replace(items[index], used=True)
+        self._items[approval_id] = replace(approval, items=tuple(items))
+        return True
+
+    async def pending(self) -> list[Approval]:
+        now = self.clock()
+        return [a for a in self._items.values() if a.status == "pending" and not a.expired(now)]
+
+    async def wait(self, approval_id: str, timeout_s: float) -> Approval | None:
+        """The approval once decided, or as it is after `timeout_s` (in-process only: others poll)."""
+        approval = self._items.get(approval_id)
+        if approval is not None and approval.status == "pending":
+            event = self._changed.setdefault(approval_id, anyio.Event())
+            with anyio.move_on_after(timeout_s):
+                await event.wait()
+        return self._items.get(approval_id)
+
+
+class ApprovalRefused(Exception):
+    """The approval id does not let this call through; the message says why."""
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """What an approval id means for one call: go (approved, now used), or wait, or stop."""
+
+    status: Literal["approved", "pending", "denied"]
+    approval: Approval
+
+
+@dataclass
+class ApprovalDesk:
+    """Opens approvals, builds their URLs and redeems them for exactly the calls they cover."""
+
+    store: ApprovalStore
+    base_url: str | None = None  # set once the pages are served (stdio learns its port late)
+    clock: Callable[[], float] = time.time
+    ttl_s: int = APPROVAL_TTL_S
+
+    def url(self, approval: Approval) -> str:
+        return f"{(self.base_url or '').rstrip('/')}/approvals/{approval.id}"
+
+    async def open(self, items: Sequence[ApprovalItem], fingerprint: str, tenant: str) -> Approval:
+        now = self.clock()
+        approval = Approval(
+            id=secrets.token_urlsafe(24),
+            csrf=secrets.token_urlsafe(24),
+            items=tuple(items),
+            fingerprint=fingerprint,
+            tenant=tenant,
+            created=now,
+            expires=now + self.ttl_s,
+        )
+        await self.store.add(approval)
+        return approval
+
+    async def redeem(self, approval_id: str, tool: str, arguments: Mapping[str, Any], fingerprint: str, tenant: str) -> Redeemed:
+        """Raises ApprovalRefused unless the id covers this very call, unused and unexpired."""
+        approval = await self.store.get(approval_id) if isinstance(approval_id, str) else None
+        if approval is None:
+            raise ApprovalRefused("this server knows no such approval (it may have been forged, mistyped or dropped)")
+        digest = call_digest(tool, arguments)
+        index = next((i for i, item in enumerate(approval.items) if item.digest == digest), None)
+        if index is None or approval.fingerprint != fingerprint or approval.tenant != tenant:
+            raise ApprovalRefused("it was given for a different call: the arguments, the tool, the API key or the tenant differ")
+        now = self.clock()
+        if approval.expired(now):
+            raise ApprovalRefused(f"it expired {int(now - approval.expires)} s ago (approvals last {self.ttl_s // 60} minutes)")
+        if approval.items[index].used:
+            raise ApprovalRefused("it was already used; one approval covers each call once")
+        if approval.status != "approved":
+            return Redeemed(approval.status, approval)
+        if not await self.store.use(approval_id, index):
+            raise ApprovalRefused("it was already used; one approval covers each call once")
+        return Redeemed("approved", approval)
+
+    async def wait(self, approval: Approval, timeout_s: float) -> Approval:
+        """Until the person decides or `timeout_s` passes; any store works (polled unless it can wait)."""
+        waiter = getattr(self.store, "wait", None)
+        if waiter is not None:
+            return await waiter(approval.id, timeout_s) or approval
+        with anyio.move_on_after(timeout_s):
+            while approval.status == "pending":
+                await anyio.sleep(0.5)
+                approval = await self.store.get(approval.id) or approval
+        return approval
