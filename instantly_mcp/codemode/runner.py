@@ -216,7 +216,7 @@ class Runner:
                 raise LimitReached(run.stopped)
             if CONFIRM_TOKEN in arguments or APPROVAL_ID in arguments:
                 raise TypeError(
-                    f"{op.name}: scripts take no confirm_token or approval_id; a person approves gated calls as they come"
+                    f"{op.name}: a script takes no confirm_token or approval_id; a person approves as it runs"
                 )
             if run.dry_run and op.risk != "read":
                 arguments = {**arguments, DRY_RUN: True}
