@@ -163,7 +163,7 @@ class Policy:
             return Outcome(error_result(refusal), "refused")
         try:
             tool_arguments, controls = self.split_controls(op, arguments or {})
-            call = prepare(op, tool_arguments)
+            call = await prepare_off_loop(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
@@ -288,6 +288,12 @@ class Policy:
             return response.data
 
         return run
+
+
+async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
+    """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
+    (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
+    return await anyio.to_thread.run_sync(prepare, op, arguments)
 
 
 def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:
