@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from instantly_mcp.config import ConfigError
 
-Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid"]
+Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "failed"]
 
 MASK = "***"
 MIN_SECRET_CHARS = 8

@@ -138,16 +138,21 @@ class Policy:
         fingerprint: str,
     ) -> types.CallToolResult | types.InputRequiredResult:
         started = time.perf_counter()
-        outcome = await self.decide(caller, op, arguments, client, fingerprint)
-        if self.audit is not None and op.risk != "read":
-            self.audit.record(
-                tool=op.name,
-                risk=op.risk,
-                arguments=arguments,
-                decision=outcome.decision,
-                status=outcome.status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
+        decision: Decision = "failed"
+        status: int | None = None
+        try:
+            outcome = await self.decide(caller, op, arguments, client, fingerprint)
+            decision, status = outcome.decision, outcome.status
+        finally:  # a call that ends in an unexpected error is audited too
+            if self.audit is not None and op.risk != "read":
+                self.audit.record(
+                    tool=op.name,
+                    risk=op.risk,
+                    arguments=arguments,
+                    decision=decision,
+                    status=status,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
         return outcome.result
 
     async def decide(
