@@ -32,6 +32,10 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
         "else a confirm token), elicit, token, or off for trusted automation (env INSTANTLY_CONFIRM; default auto)",
     )
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
+    policy.add_argument("--audit-log-max-bytes", type=int, metavar="N",
+                        help="rotate the audit log to PATH.1 when it would pass N bytes (env INSTANTLY_AUDIT_LOG_MAX_BYTES; default 10 MiB)")
+    policy.add_argument("--audit-log-backups", type=int, metavar="N",
+                        help="rotated audit logs kept, PATH.1 to PATH.N (env INSTANTLY_AUDIT_LOG_BACKUPS; default 3)")
 
 
 def _hosting_flags(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +84,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         given = getattr(args, flag)
         if given is not None:
             values[flag] = split_list(given)
-    for flag in ("read_only", "confirm", "audit_log", "max_result_chars"):
+    for flag in ("read_only", "confirm", "audit_log", "audit_log_max_bytes", "audit_log_backups", "max_result_chars"):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given

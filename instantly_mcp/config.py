@@ -16,6 +16,7 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "elicit", "token", "off"]
 DISCOVER = "discover"
 MIN_RESULT_CHARS = 1_000
+MIN_AUDIT_LOG_BYTES = 64 * 1024
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
 
@@ -39,6 +40,8 @@ class Settings:
     confirm: ConfirmMode = "auto"
     secret: str | None = field(default=None, repr=False)
     audit_log: str | None = None
+    audit_log_max_bytes: int = 10 * 1024 * 1024  # rotated to <path>.1 ... when the next line would pass it
+    audit_log_backups: int = 3
     timeout_s: float = 30.0
     max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
     # HTTP hosting (ignored on stdio): see http_app.py
@@ -55,6 +58,11 @@ class Settings:
             raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
         if self.max_result_chars < MIN_RESULT_CHARS:
             raise ConfigError(f"--max-result-chars must be at least {MIN_RESULT_CHARS}, got {self.max_result_chars}")
+        if self.audit_log_max_bytes < MIN_AUDIT_LOG_BYTES or self.audit_log_backups < 0:
+            raise ConfigError(
+                f"--audit-log-max-bytes must be at least {MIN_AUDIT_LOG_BYTES} and --audit-log-backups at least 0, "
+                f"got {self.audit_log_max_bytes} and {self.audit_log_backups}"
+            )
         if DISCOVER in self.tools and len(self.tools) > 1:
             raise ConfigError(f"--tools {DISCOVER} stands alone; narrow discover mode with --toolsets, --scopes or --read-only")
         if self.transport not in TRANSPORTS:
@@ -135,6 +143,9 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["confirm"] = env["INSTANTLY_CONFIRM"].strip().lower()
     if env.get("INSTANTLY_AUDIT_LOG"):
         values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
+    for name, var in (("audit_log_max_bytes", "INSTANTLY_AUDIT_LOG_MAX_BYTES"), ("audit_log_backups", "INSTANTLY_AUDIT_LOG_BACKUPS")):
+        if env.get(var):
+            values[name] = env_int(var, env[var])
     if env.get("INSTANTLY_MCP_SECRET"):
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):

@@ -18,6 +18,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from instantly_mcp.gates.audit import AuditLog, Decision
+from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError, encode_query
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.confirm import (
@@ -91,8 +92,12 @@ class Policy:
         self.confirm_mode = settings.confirm
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
-        secrets = [s for s in (settings.api_key, settings.secret) if s]
-        self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
+        secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
+        self.audit = (
+            AuditLog(settings.audit_log, secrets=secrets, max_bytes=settings.audit_log_max_bytes, backups=settings.audit_log_backups)
+            if settings.audit_log
+            else None
+        )
         self.max_result_chars = settings.max_result_chars
 
     def visible_operations(self) -> list[Operation]:
@@ -237,7 +242,7 @@ class Policy:
                 ),
                 "refused",
             )
-        summary = await summarize(op, call.arguments, self.lookup(client))
+        summary = scrub_text(await summarize(op, call.arguments, self.lookup(client)))
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
             body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)

@@ -26,7 +26,8 @@ from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.catalog.operations import Operation, load_operations
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, header_key, tenant_of
+from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
 from instantly_mcp.calls.pipeline import error_result
 
 INSTRUCTIONS = (
@@ -110,6 +111,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     """Raises ConfigError for unknown names in the policy flags or a bad INSTANTLY_MCP_MAX_* input
     limit, before anything is served."""
     default_limits()
+    register(api_key_in_use(settings), settings.api_key, settings.auth_token, settings.secret)
+    install_log_scrubber()
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock)
     discovery = Discovery(policy) if settings.discover else None
@@ -131,6 +134,15 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
         input_responses=params.input_responses,
         request_state=params.request_state,
     )
+
+
+def scrubbed(result: types.CallToolResult | types.InputRequiredResult) -> types.CallToolResult | types.InputRequiredResult:
+    """The result without any secret in play, in its text and its structured content."""
+    if not isinstance(result, types.CallToolResult):
+        return result  # an elicitation: its message is the summary, scrubbed where it is made
+    content = [c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c for c in result.content]
+    structured = scrub(result.structured_content) if result.structured_content is not None else None
+    return result.model_copy(update={"content": content, "structured_content": structured})
 
 
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
@@ -165,8 +177,10 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
-        async with tracked_call(ctx, tenant.client) as client:
-            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+        with call_secrets(header_key(ctx)):
+            async with tracked_call(ctx, tenant.client) as client:
+                result = await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+            return scrubbed(result)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)

@@ -25,6 +25,7 @@ from typing import Any
 import httpx2
 
 from instantly_mcp import __version__
+from instantly_mcp.redaction import scrub, scrub_and_cut
 from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
@@ -48,7 +49,6 @@ METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 # Statuses after which the same request may well succeed: retried only when repeating it is safe.
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 1000
-REDACTED = "[redacted]"
 
 _NOTHING_SENT = (
     httpx2.ConnectError,
@@ -394,8 +394,8 @@ class InstantlyClient:
         if not response.is_success:
             raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
         if _media_type(content_type) == "text/html":
-            reason = f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({_text_summary(response.text)[:200]})"
-            raise failed(_redact(reason, key))
+            page = scrub_and_cut(_text_summary(response.text), 200, (key,))
+            raise failed(f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({page})")
         try:
             data = _success_data(response)
         except ValueError:
@@ -455,22 +455,12 @@ def _checked_key(api_key: str) -> str:
     return key
 
 
-def _redact(value: Any, secret: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(secret, REDACTED)
-    if isinstance(value, dict):
-        return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secret) for item in value]
-    return value
-
-
 def _transport_error(exc: httpx2.HTTPError, key: str, *, attempts: int, retry_safe: bool) -> TransportError:
     phrase = next((_TRANSPORT_PHRASES[cls] for cls in type(exc).__mro__ if cls in _TRANSPORT_PHRASES), None)
     detail = str(exc).strip()
     reason = f"{phrase or 'request failed'} ({type(exc).__name__}{': ' + detail if detail else ''})"
     return TransportError(
-        _redact(reason, key),
+        scrub(reason, (key,)),
         may_have_been_sent=not isinstance(exc, _NOTHING_SENT),
         transient=isinstance(exc, _TRANSIENT),
         attempts=attempts,
@@ -526,14 +516,12 @@ def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe
             message = _as_text(upstream_error)
     elif isinstance(body, str) and body.strip():
         message = _text_summary(body)
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + "…"
     return ApiError(
         status,
-        _redact(error, key),
-        _redact(message, key),
+        scrub_and_cut(error, MAX_MESSAGE_CHARS, (key,)),
+        scrub_and_cut(message, MAX_MESSAGE_CHARS, (key,)),
         retry_after=parse_retry_after(response.headers.get("retry-after")),
-        body=_redact(body, key),
+        body=scrub(body, (key,)),
         attempts=attempts,
         retry_safe=retry_safe,
     )
