@@ -143,21 +143,28 @@ class FakeInstantly:
 
 
 @contextmanager
-def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
-    fake = FakeInstantly(**options)
+def serve_app(app: Any) -> Iterator[str]:
+    """Any ASGI app on a free 127.0.0.1 port, in a thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    fake.url = f"http://127.0.0.1:{port}"
     try:
-        yield fake
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
+    fake = FakeInstantly(**options)
+    with serve_app(fake.app()) as url:
+        fake.url = url
+        yield fake
 
 
 def payload(result: Any) -> Any:
