@@ -57,6 +57,9 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
                       help="browser Origins accepted besides localhost, e.g. https://app.example.com (env INSTANTLY_MCP_ALLOWED_ORIGINS)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
+    http.add_argument("--request-read-timeout", type=float, metavar="S",
+                      help="seconds a client gets to send a request's headers, and then its body, before the "
+                      "connection is closed (env INSTANTLY_MCP_REQUEST_READ_TIMEOUT; default 10)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +96,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
         if args.auth_token:
             values["auth_token"] = args.auth_token
+        if args.request_read_timeout is not None:
+            values["request_read_timeout_s"] = args.request_read_timeout
         for flag in ("allowed_hosts", "allowed_origins"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))

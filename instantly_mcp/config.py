@@ -52,6 +52,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     shutdown_timeout_s: float = 30.0
+    request_read_timeout_s: float = 10.0  # a request's head, then its body, must arrive within this
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
@@ -74,6 +75,8 @@ class Settings:
         http = self.transport != "stdio"
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
+        if not self.request_read_timeout_s > 0:
+            raise ConfigError(f"--request-read-timeout must be more than 0 seconds, got {self.request_read_timeout_s}")
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.per_request_key and not http:
@@ -150,6 +153,8 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_REQUEST_READ_TIMEOUT"):
+        values["request_read_timeout_s"] = env_float("INSTANTLY_MCP_REQUEST_READ_TIMEOUT", env["INSTANTLY_MCP_REQUEST_READ_TIMEOUT"])
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
@@ -166,6 +171,13 @@ def env_int(name: str, value: str) -> int:
         return int(value.strip().replace("_", ""))
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def env_float(name: str, value: str) -> float:
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
 
 
 def env_flag(name: str, value: str) -> bool:

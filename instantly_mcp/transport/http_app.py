@@ -49,6 +49,7 @@ from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
+from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(Guard, settings=settings)
+    app.add_middleware(BodyDeadline, timeout_s=settings.request_read_timeout_s)
+    set_read_timeout(settings.request_read_timeout_s)
     app.state.runtime = runtime
     app.state.drain = drain
     return app
@@ -340,6 +343,7 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
         log_level="warning",
         access_log=False,  # paths carry SSE session ids; never headers, so never keys
+        http="instantly_mcp.transport.slow_clients:BoundedH11Protocol",  # a deadline for each request head
         lifespan="on",
     )
     if settings.workers > 1:
