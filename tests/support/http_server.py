@@ -24,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from instantly_mcp.upstream.client import key_fingerprint
+
 from .processes import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +111,8 @@ def mcp_http_server(tmp_path: Path, *args: str, **env: str) -> Iterator[McpHttpS
 
 @dataclass
 class FakeInstantly:
-    """A tiny Instantly API: block list entries whose values name the key that asked for them.
+    """A tiny Instantly API: block list entries whose values name the fingerprint of the key that
+    asked for them (the server scrubs the key itself from every result).
 
     `seen` records (key, method, path) of every request; `delay_s` slows every answer down.
     """
@@ -120,16 +123,16 @@ class FakeInstantly:
 
     def app(self) -> Starlette:
         async def entries(request: Request) -> JSONResponse:
-            key = self._record(request)
+            owner = key_fingerprint(self._record(request))
             await asyncio.sleep(self.delay_s)
             limit = int(request.query_params.get("limit", "2"))
-            items = [{"id": f"{key}-entry-{i}", "bl_value": f"{key}.example", "is_domain": True} for i in range(limit)]
+            items = [{"id": f"{owner}-entry-{i}", "bl_value": f"{owner}.example", "is_domain": True} for i in range(limit)]
             return JSONResponse({"items": items, "next_starting_after": None})
 
         async def entry(request: Request) -> JSONResponse:
-            key = self._record(request)
+            owner = key_fingerprint(self._record(request))
             await asyncio.sleep(self.delay_s)
-            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{key}.example", "is_domain": True})
+            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{owner}.example", "is_domain": True})
 
         return Starlette(routes=[
             Route("/api/v2/block-lists-entries", entries, methods=["GET"]),

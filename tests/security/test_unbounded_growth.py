@@ -1,0 +1,55 @@
+"""Finding 10: per-key rate limiters are forgotten once idle (and beyond a cap), and the
+search_tools query is bounded, so made-up keys or a huge query cannot grow memory or burn CPU.
+(Half-sent HTTP requests: test_slow_clients.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio
+
+from instantly_mcp.gates.discovery import MAX_QUERY_CHARS
+from instantly_mcp.upstream.client import key_fingerprint
+from instantly_mcp.upstream.ratelimit import RateLimiters
+from security.conftest import Target, nothing_sent, text
+from support.fake_time import FakeTime
+
+
+def test_idle_limiters_are_forgotten_and_their_number_is_capped() -> None:
+    async def run() -> tuple[int, int, int, bool]:
+        time = FakeTime()
+        limiters = RateLimiters(clock=time.clock, sleep=time.sleep, max_keys=100)
+        busy = limiters.for_key("busy")
+        held = await busy.acquire("GET /x")
+        for i in range(5000):  # made-up keys, one request each
+            slot = await limiters.for_key(key_fingerprint(f"made-up-{i}")).acquire("GET /x")
+            slot.release()
+        capped = len(limiters)
+        await time.sleep(61)  # past the longest window (60 s): every idle limiter is empty
+        limiters.for_key("new")
+        after_idle = len(limiters)
+        same = limiters.for_key("busy") is busy
+        held.release()
+        await time.sleep(61)
+        limiters.for_key("newer")
+        return capped, after_idle, len(limiters), same
+
+    capped, after_idle, at_last, busy_kept = asyncio.run(run())
+    assert capped == 100  # the cap, counting the one holding a slot, which is never dropped
+    assert after_idle == 2 and busy_kept  # "busy" (still in flight) and "new"
+    assert at_last == 1
+
+
+def test_a_huge_search_query_is_refused(target: Target) -> None:
+    query = " ".join(f"word{i}" for i in range(80_000))
+
+    async def run() -> tuple[str, str, bool]:
+        async with target.connect("--tools", "discover") as client:
+            huge = await client.call_tool("search_tools", {"query": query})
+            fine = await client.call_tool("search_tools", {"query": "pause a campaign"})
+            return text(huge), text(fine), huge.is_error
+
+    refusal, found, is_error = anyio.run(run)
+    assert is_error and "query" in refusal and str(MAX_QUERY_CHARS) in refusal and len(refusal) < 500
+    assert "pause_campaign" in found
+    assert nothing_sent(target.sandbox)
