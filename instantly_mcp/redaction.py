@@ -84,7 +84,7 @@ def scrubbed_record(record: logging.LogRecord) -> logging.LogRecord:
     """The record with its message (and traceback) scrubbed, formatted once here."""
     try:
         message = record.getMessage()
-    except Exception:  # a bad format string is logging's to report, at emit time
+    except (TypeError, ValueError):  # a bad format string is logging's to report, at emit time
         return record
     clean = scrub_text(message)
     if record.exc_info:

@@ -15,7 +15,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,7 +107,7 @@ class AuditLog:
     ) -> None:
         shown = redact(arguments or {}, in_play(self._secrets), shorten=True)
         line = {
-            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "tool": tool,
             "risk": risk,
             "arguments": fitted(shown),

@@ -32,7 +32,6 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-
 from support.http_server import ROOT, McpHttpServer, clean_env, mcp_http_server
 from support.sandbox_http import SandboxProcess
 
@@ -60,9 +59,11 @@ class Served:
                 async with Client(stdio_client(params, errlog=errlog), mode=mode, **options) as client:
                     yield client
             return
-        async with create_mcp_http_client(headers=headers) as http:
-            async with Client(streamable_http_client(self.http.url, http_client=http), mode=mode, **options) as client:
-                yield client
+        async with (
+            create_mcp_http_client(headers=headers) as http,
+            Client(streamable_http_client(self.http.url, http_client=http), mode=mode, **options) as client,
+        ):
+            yield client
 
 
 @dataclass

@@ -16,9 +16,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from support.http_server import serve_app
 
 from security.conftest import API_KEY, Target, audit_lines, text
-from support.http_server import serve_app
 
 AUTH_TOKEN = "bearer-TOKEN-for-security-tests-4c1d9e"
 SECRET = "confirmation-SECRET-for-security-tests-0123456789abcdef"

@@ -9,9 +9,9 @@ from typing import Any
 
 import anyio
 import mcp_types as types
+from support.servers import Human
 
 from security.conftest import Target, audit_lines, text
-from support.servers import Human
 
 SEND = {
     "eaccount": "sender@ours.test",

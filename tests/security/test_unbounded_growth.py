@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 
 import anyio
+from support.fake_time import FakeTime
 
 from instantly_mcp.gates.discovery import MAX_QUERY_CHARS
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters
 from security.conftest import Target, nothing_sent, text
-from support.fake_time import FakeTime
 
 
 def test_idle_limiters_are_forgotten_and_their_number_is_capped() -> None:
