@@ -74,7 +74,7 @@ async def attack(client: Any, notices: list[str]) -> list[types.CallToolResult]:
 
     results = [await client.call_tool("list_api_keys", {}, progress_callback=on_progress)]
     results.append(await client.call_tool("get_campaign", {"id": "c1"}, progress_callback=on_progress))
-    label = f"{AUTH_TOKEN} {SECRET.upper()}"
+    label = f"{AUTH_TOKEN} {SECRET.upper()} {TENANT_KEY.lower()}"
     results.append(await client.call_tool("create_custom_tag", {"label": label}, progress_callback=on_progress))
     return results
 
