@@ -32,6 +32,7 @@ SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 DEFAULT_MATCHES = 8
 MAX_MATCHES = 25
 MAX_QUERY_CHARS = 500  # a task in words; longer text only costs scoring time
+MAX_NAME_CHARS = 100  # tool names are shorter; a longer one is not searched for look-alikes
 
 
 def arguments(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +118,7 @@ class Discovery:
             return error_result(f"{SEARCH}: limit must be an integer from 1 to {MAX_MATCHES}.")
         toolsets = sorted({op.toolset for op in self.policy.visible_operations()})
         if toolset is not None and toolset not in toolsets:
-            return error_result(f"{SEARCH}: unknown toolset {toolset!r}; one of {', '.join(toolsets)}.")
+            return error_result(f"{SEARCH}: unknown toolset {str(toolset)[:MAX_NAME_CHARS]!r}; one of {', '.join(toolsets)}.")
         matches = self.index.search(query, toolset=toolset, limit=limit)
         if not matches:
             return text_result(f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words.")
@@ -157,8 +158,8 @@ class Discovery:
     def operation(self, name: Any, caller: str, unknown: set[str]) -> types.CallToolResult | Operation:
         if unknown:
             return error_result(f"{caller}: unknown argument {', '.join(sorted(unknown))}; nothing was sent.")
-        if not isinstance(name, str) or not name:
-            return error_result(f"{caller}: give name, a tool name from {SEARCH}.")
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
+            return error_result(f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters).")
         op = self.policy.operations.get(name)
         if op is None:
             close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import anyio
+import mcp_types as types
 from support.fake_time import FakeTime
 
-from instantly_mcp.gates.discovery import MAX_QUERY_CHARS
+from instantly_mcp.gates.discovery import MAX_NAME_CHARS, MAX_QUERY_CHARS
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters
 from security.conftest import Target, nothing_sent, text
@@ -40,16 +41,23 @@ def test_idle_limiters_are_forgotten_and_their_number_is_capped() -> None:
     assert at_last == 1
 
 
-def test_a_huge_search_query_is_refused(target: Target) -> None:
-    query = " ".join(f"word{i}" for i in range(80_000))
+def test_a_huge_search_query_or_tool_name_is_refused(target: Target) -> None:
+    words = " ".join(f"word{i}" for i in range(80_000))
 
-    async def run() -> tuple[str, str, bool]:
+    async def run() -> list[types.CallToolResult]:
         async with target.connect("--tools", "discover") as client:
-            huge = await client.call_tool("search_tools", {"query": query})
-            fine = await client.call_tool("search_tools", {"query": "pause a campaign"})
-            return text(huge), text(fine), huge.is_error
+            return [
+                await client.call_tool("search_tools", {"query": words}),
+                await client.call_tool("search_tools", {"query": "pause", "toolset": words}),
+                await client.call_tool("describe_tool", {"name": words}),
+                await client.call_tool("call_tool", {"name": words, "arguments": {}}),
+                await client.call_tool("search_tools", {"query": "pause a campaign"}),
+            ]
 
-    refusal, found, is_error = anyio.run(run)
-    assert is_error and "query" in refusal and str(MAX_QUERY_CHARS) in refusal and len(refusal) < 500
-    assert "pause_campaign" in found
+    *refused, fine = anyio.run(run)
+    assert all(r.is_error and len(text(r)) < 1000 for r in refused), [text(r)[:200] for r in refused]
+    assert "query" in text(refused[0]) and str(MAX_QUERY_CHARS) in text(refused[0])
+    assert "toolset" in text(refused[1])
+    assert all(str(MAX_NAME_CHARS) in text(r) for r in refused[2:])
+    assert "pause_campaign" in text(fine)
     assert nothing_sent(target.sandbox)
