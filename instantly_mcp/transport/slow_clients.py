@@ -40,8 +40,9 @@ class BoundedH11Protocol(H11Protocol):
             self._disarm_head_timer()
 
     def on_response_complete(self) -> None:
+        cycle = self.cycle
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if self.cycle is cycle and not self.transport.is_closing():  # no pipelined request under way yet
             self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
