@@ -31,6 +31,8 @@ SECRET_KEY = re.compile(r"password|secret|token|api_key|authorization|^sec$", re
 MAX_VALUE_CHARS = 200  # a longer string is logged as {"chars", "sha256"}
 MAX_ITEMS = 20  # items of a list (fields of an object) logged; the rest are counted
 MAX_NESTING = 8
+MAX_NAME_CHARS = 60  # of a field name
+MAX_NODES = 500  # values walked for one line; beyond them, containers are summarised
 MAX_LINE_BYTES = 4096  # arguments that still do not fit are logged as their size, SHA-256 and names
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_BACKUPS = 3
@@ -38,37 +40,50 @@ DEFAULT_BACKUPS = 3
 
 def redact(value: Any, secrets: Iterable[str] = (), *, shorten: bool = False) -> Any:
     """A copy of `value` with credential-like keys masked and every known secret cut out of strings;
-    with `shorten`, long strings, lists and objects and deep nesting are summarised too."""
-    return _redact(value, tuple(secrets), shorten, 0)
+    with `shorten`, long strings, lists and objects, deep nesting and whatever lies beyond the first
+    MAX_NODES values are summarised too, so the cost of a line is bounded whatever the arguments."""
+    return _Redaction(tuple(secrets), shorten).walk(value, 0)
 
 
-def _redact(value: Any, secrets: tuple[str, ...], shorten: bool, depth: int) -> Any:
-    if shorten and depth > MAX_NESTING and isinstance(value, (dict, list, tuple)):
-        return {"omitted": f"nested more than {MAX_NESTING} levels"}
-    if isinstance(value, dict):
-        items = list(value.items())
-        kept = items[:MAX_ITEMS] if shorten else items
-        out = {_text(str(k), secrets, shorten): MASK if SECRET_KEY.search(str(k)) else _redact(v, secrets, shorten, depth + 1)
-               for k, v in kept}
-        if len(kept) < len(items):
-            out["…"] = f"{len(items) - len(kept)} more fields"
-        return out
-    if isinstance(value, (list, tuple)):
-        kept_items = value[:MAX_ITEMS] if shorten else value
-        shown = [_redact(v, secrets, shorten, depth + 1) for v in kept_items]
-        if len(kept_items) < len(value):
-            shown.append({"more_items": len(value) - len(kept_items)})
-        return shown
-    if isinstance(value, str):
-        return _text(value, secrets, shorten)
-    return value
+class _Redaction:
+    def __init__(self, secrets: tuple[str, ...], shorten: bool) -> None:
+        self.secrets = secrets
+        self.shorten = shorten
+        self.budget = MAX_NODES
 
+    def walk(self, value: Any, depth: int) -> Any:
+        if self.shorten and isinstance(value, (dict, list, tuple)):
+            if depth > MAX_NESTING:
+                return {"omitted": f"nested more than {MAX_NESTING} levels"}
+            if self.budget <= 0:
+                return {"omitted": f"more than {MAX_NODES} values"}
+        self.budget -= 1
+        if isinstance(value, dict):
+            items = list(value.items())
+            kept = items[:MAX_ITEMS] if self.shorten else items
+            out = {self.name(k): MASK if SECRET_KEY.search(str(k)) else self.walk(v, depth + 1) for k, v in kept}
+            if len(kept) < len(items):
+                out["…"] = f"{len(items) - len(kept)} more fields"
+            return out
+        if isinstance(value, (list, tuple)):
+            kept_items = value[:MAX_ITEMS] if self.shorten else value
+            shown = [self.walk(v, depth + 1) for v in kept_items]
+            if len(kept_items) < len(value):
+                shown.append({"more_items": len(value) - len(kept_items)})
+            return shown
+        if isinstance(value, str):
+            return self.text(value)
+        return value
 
-def _text(value: str, secrets: tuple[str, ...], shorten: bool) -> Any:
-    clean = scrub_text(value, secrets, mask=MASK)
-    if shorten and len(clean) > MAX_VALUE_CHARS:
-        return {"chars": len(clean), "sha256": hashlib.sha256(clean.encode()).hexdigest()}
-    return clean
+    def name(self, key: Any) -> str:
+        clean = scrub_text(str(key), self.secrets, mask=MASK)
+        return clean[:MAX_NAME_CHARS] + "…" if self.shorten and len(clean) > MAX_NAME_CHARS else clean
+
+    def text(self, value: str) -> Any:
+        clean = scrub_text(value, self.secrets, mask=MASK)
+        if self.shorten and len(clean) > MAX_VALUE_CHARS:
+            return {"chars": len(clean), "sha256": hashlib.sha256(clean.encode()).hexdigest()}
+        return clean
 
 
 def fitted(arguments: Any, limit: int = MAX_LINE_BYTES) -> Any:

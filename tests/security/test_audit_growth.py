@@ -22,7 +22,7 @@ def test_oversized_arguments_leave_a_short_line(target: Target) -> None:
         async with target.connect("--confirm", "token") as client:
             results = [await client.call_tool("create_custom_tag", {"label": huge}) for _ in range(3)]
             results.append(await client.call_tool("create_custom_tag", {"label": 5, "description": "z" * 5000,
-                                                                        "extra": near_limit}))
+                                                                        "extra": near_limit, "k" * 90_000: 1}))
             return [text(r) for r in results if r.is_error]
 
     refusals = anyio.run(run)
@@ -34,6 +34,7 @@ def test_oversized_arguments_leave_a_short_line(target: Target) -> None:
     assert [line["decision"] for line in lines] == ["invalid"] * 4
     assert lines[0]["arguments"]["label"] == {"chars": BIG, "sha256": hashlib.sha256(huge.encode()).hexdigest()}
     assert lines[3]["arguments"]["description"]["chars"] == 5000
+    assert lines[3]["arguments"]["k" * 60 + "…"] == 1
 
 
 def test_the_audit_log_rotates_by_size(target: Target) -> None:
