@@ -49,6 +49,7 @@ METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 # Statuses after which the same request may well succeed: retried only when repeating it is safe.
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 1000
+MAX_SUMMARY_SOURCE_CHARS = 64 * 1024
 
 _NOTHING_SENT = (
     httpx2.ConnectError,
@@ -492,8 +493,7 @@ def _success_data(response: httpx2.Response) -> Any:
         return response.text
 
 
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HTML_TAG = re.compile(r"<[^>]+>")
+_HTML_TAG = re.compile(r"<[^<>]*>")  # stops at the next "<": linear, where <[^>]+> is quadratic on "<<<<"
 
 
 def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe: bool) -> ApiError:
@@ -536,8 +536,20 @@ def _as_text(value: Any) -> str:
 
 
 def _text_summary(text: str) -> str:
-    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page."""
-    title = _HTML_TITLE.search(text)
-    if title and title.group(1).strip():
-        return " ".join(title.group(1).split())
+    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page.
+    Only the start of the body is read, so a huge page (which may echo our request) costs little."""
+    text = text[:MAX_SUMMARY_SOURCE_CHARS]
+    title = _html_title(text)
+    if title.strip():
+        return " ".join(title.split())
     return " ".join(_HTML_TAG.sub(" ", text).split())
+
+
+def _html_title(text: str) -> str:
+    """The text of the first <title> element, found with plain scans (a lazy regex backtracks
+    quadratically on a page of unclosed <title> tags)."""
+    lower = text.lower()
+    start = lower.find("<title")
+    opened = lower.find(">", start) if start >= 0 else -1
+    closed = lower.find("</title>", opened) if opened >= 0 else -1
+    return text[opened + 1 : closed] if closed >= 0 else ""
