@@ -8,10 +8,17 @@ import asyncio
 
 import anyio
 import mcp_types as types
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 from support.fake_time import FakeTime
+from support.http_server import serve_app
 
+from instantly_mcp.config import SANDBOX_BASE_URL, Settings
 from instantly_mcp.gates.discovery import MAX_NAME_CHARS, MAX_QUERY_CHARS
-from instantly_mcp.upstream.client import key_fingerprint
+from instantly_mcp.transport.http_app import create_app
+from instantly_mcp.transport.server import build_runtime, sandbox_transport
+from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters
 from security.conftest import Target, nothing_sent, text
 
@@ -61,3 +68,28 @@ def test_a_huge_search_query_or_tool_name_is_refused(target: Target) -> None:
     assert all(str(MAX_NAME_CHARS) in text(r) for r in refused[2:])
     assert "pause_campaign" in text(fine)
     assert nothing_sent(target.sandbox)
+
+
+def test_made_up_tenant_keys_do_not_pile_up_limiters() -> None:
+    """Over HTTP with --per-request-key, 60 tenants with made-up keys each make a call; the server
+    (in a thread here, so that its limiters can be counted) keeps no more than its cap."""
+    settings = Settings(transport="http", per_request_key=True, sandbox=True)
+    runtime = build_runtime(settings)
+    limiters = RateLimiters(max_keys=20)
+    runtime.client = InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=None, transport=sandbox_transport(settings),
+                                     limiters=limiters)
+    answered: list[bool] = []
+
+    async def tenants(url: str) -> None:
+        for i in range(60):
+            headers = {"X-Instantly-Api-Key": f"made-up-tenant-key-{i:04d}"}
+            async with (
+                create_mcp_http_client(headers=headers) as http,
+                Client(streamable_http_client(url + "/mcp", http_client=http), mode="legacy") as client,
+            ):
+                answered.append(not (await client.call_tool("list_campaigns", {"limit": 1})).is_error)
+
+    with serve_app(create_app(settings, runtime), lifespan="on") as url:
+        anyio.run(tenants, url)
+    assert answered == [True] * 60
+    assert len(limiters) == 20
