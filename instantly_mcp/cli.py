@@ -46,6 +46,10 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     policy.add_argument("--log-drift", action="store_true", default=None,
                         help="log, once per operation and field, where Instantly's answers differ from the spec (never values; env INSTANTLY_LOG_DRIFT)")
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
+    policy.add_argument("--audit-log-max-bytes", type=int, metavar="N",
+                        help="rotate the audit log to PATH.1 when it would pass N bytes (env INSTANTLY_AUDIT_LOG_MAX_BYTES; default 10 MiB)")
+    policy.add_argument("--audit-log-backups", type=int, metavar="N",
+                        help="rotated audit logs kept, PATH.1 to PATH.N (env INSTANTLY_AUDIT_LOG_BACKUPS; default 3)")
     code = parser.add_argument_group("--tools code: limits per run_code script")
     code.add_argument("--code-timeout", dest="code_timeout_s", type=float, metavar="S",
                       help="wall time (env INSTANTLY_CODE_TIMEOUT; default 30)")
@@ -89,6 +93,9 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
                        help="the issuer's JWKS (env INSTANTLY_MCP_OAUTH_JWKS_URL; default from its metadata)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
+    http.add_argument("--request-read-timeout", type=float, metavar="S",
+                      help="seconds a client gets to send a request's headers, and then its body, before the "
+                      "connection is closed (env INSTANTLY_MCP_REQUEST_READ_TIMEOUT; default 10)")
 
 
 def port_or_off(value: str) -> int | str:
@@ -179,8 +186,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         values["confirm_timeout_s"] = args.confirm_timeout
     if args.approvals_port is not None:
         values["approvals_port"] = None if args.approvals_port == "off" else args.approvals_port
-    for flag in ("read_only", "confirm", "audit_log", "max_result_chars", "approver_token", "log_drift",
-                 *CODE_FLAGS):
+    for flag in ("read_only", "confirm", "audit_log", "audit_log_max_bytes", "audit_log_backups", "max_result_chars",
+                 "approver_token", "log_drift", *CODE_FLAGS):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
@@ -191,6 +198,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
         if args.auth_token:
             values["auth_token"] = args.auth_token
+        if args.request_read_timeout is not None:
+            values["request_read_timeout_s"] = args.request_read_timeout
         if args.public_url:
             values["public_url"] = args.public_url
         for flag in ("allowed_hosts", "allowed_origins", "oauth_scopes"):

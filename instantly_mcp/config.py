@@ -21,6 +21,7 @@ DISCOVER = "discover"
 CODE = "code"
 MODES = (DISCOVER, CODE)
 MIN_RESULT_CHARS = 1_000
+MIN_AUDIT_LOG_BYTES = 64 * 1024
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
 
@@ -40,6 +41,8 @@ class Settings:
     confirm: ConfirmMode = "auto"
     secret: str | None = field(default=None, repr=False)
     audit_log: str | None = None
+    audit_log_max_bytes: int = 10 * 1024 * 1024  # rotated to <path>.1 ... when the next line would pass it
+    audit_log_backups: int = 3
     timeout_s: float = 30.0
     max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
     log_drift: bool = False  # compare responses with the spec in the background; log each new difference once
@@ -68,12 +71,18 @@ class Settings:
     oauth_audience: str | None = None
     oauth_scopes: tuple[str, ...] = ()
     oauth_jwks_url: str | None = None
+    request_read_timeout_s: float = 10.0  # a request's head, then its body, must arrive within this
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
             raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
         if self.max_result_chars < MIN_RESULT_CHARS:
             raise ConfigError(f"--max-result-chars must be at least {MIN_RESULT_CHARS}, got {self.max_result_chars}")
+        if self.audit_log_max_bytes < MIN_AUDIT_LOG_BYTES or self.audit_log_backups < 0:
+            raise ConfigError(
+                f"--audit-log-max-bytes must be at least {MIN_AUDIT_LOG_BYTES} and --audit-log-backups at least 0, "
+                f"got {self.audit_log_max_bytes} and {self.audit_log_backups}"
+            )
         for mode in MODES:
             if mode in self.tools and len(self.tools) > 1:
                 raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
@@ -95,6 +104,8 @@ class Settings:
             raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
+        if not self.request_read_timeout_s > 0:
+            raise ConfigError(f"--request-read-timeout must be more than 0 seconds, got {self.request_read_timeout_s}")
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.per_request_key and not http:
@@ -205,6 +216,9 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["log_drift"] = env_flag("INSTANTLY_LOG_DRIFT", env["INSTANTLY_LOG_DRIFT"])
     if env.get("INSTANTLY_AUDIT_LOG"):
         values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
+    for name, var in (("audit_log_max_bytes", "INSTANTLY_AUDIT_LOG_MAX_BYTES"), ("audit_log_backups", "INSTANTLY_AUDIT_LOG_BACKUPS")):
+        if env.get(var):
+            values[name] = env_int(var, env[var])
     if env.get("INSTANTLY_MCP_SECRET"):
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
@@ -213,6 +227,8 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["public_url"] = env["INSTANTLY_MCP_PUBLIC_URL"].strip()
     if env.get("INSTANTLY_MCP_APPROVER_TOKEN"):
         values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_REQUEST_READ_TIMEOUT"):
+        values["request_read_timeout_s"] = env_float("INSTANTLY_MCP_REQUEST_READ_TIMEOUT", env["INSTANTLY_MCP_REQUEST_READ_TIMEOUT"])
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
     for name in ("issuer", "resource", "audience", "jwks_url"):
@@ -251,6 +267,13 @@ def env_int(name: str, value: str) -> int:
         return int(value.strip().replace("_", ""))
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def env_float(name: str, value: str) -> float:
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
 
 
 def env_flag(name: str, value: str) -> bool:

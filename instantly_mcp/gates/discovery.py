@@ -31,6 +31,8 @@ from instantly_mcp.gates.policy import GATED_RISKS, Policy
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 DEFAULT_MATCHES = 8
 MAX_MATCHES = 25
+MAX_QUERY_CHARS = 500  # a task in words; longer text only costs scoring time
+MAX_NAME_CHARS = 100  # tool names are shorter; a longer one is not searched for look-alikes
 
 
 def arguments(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +50,7 @@ def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
                 "Returns matching tool names with a one-line summary; then describe_tool, then call_tool."
             ),
             input_schema=arguments(
-                query={"type": "string", "description": "What you want to do, e.g. pause a campaign"},
+                query={"type": "string", "maxLength": MAX_QUERY_CHARS, "description": "What you want to do, e.g. pause a campaign"},
                 toolset={"type": "string", "enum": sorted(set(toolsets))},
                 limit={"type": "integer", "minimum": 1, "maximum": MAX_MATCHES},
             ),
@@ -109,11 +111,14 @@ class Discovery:
         unknown = set(arguments) - {"query", "toolset", "limit"}
         if not isinstance(query, str) or not query.strip() or unknown:
             return error_result(f"{SEARCH} takes query (text), and optionally toolset and limit (1-{MAX_MATCHES}).")
+        if len(query) > MAX_QUERY_CHARS:
+            return error_result(f"{SEARCH}: query is {len(query)} characters, more than the {MAX_QUERY_CHARS} allowed; "
+                                "describe the task in a few words.")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_MATCHES:
             return error_result(f"{SEARCH}: limit must be an integer from 1 to {MAX_MATCHES}.")
         toolsets = sorted({op.toolset for op in self.policy.visible_operations()})
         if toolset is not None and toolset not in toolsets:
-            return error_result(f"{SEARCH}: unknown toolset {toolset!r}; one of {', '.join(toolsets)}.")
+            return error_result(f"{SEARCH}: unknown toolset {str(toolset)[:MAX_NAME_CHARS]!r}; one of {', '.join(toolsets)}.")
         matches = self.index.search(query, toolset=toolset, limit=limit)
         if not matches:
             return text_result(f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words.")
@@ -153,8 +158,8 @@ class Discovery:
     def operation(self, name: Any, caller: str, unknown: set[str]) -> types.CallToolResult | Operation:
         if unknown:
             return error_result(f"{caller}: unknown argument {', '.join(sorted(unknown))}; nothing was sent.")
-        if not isinstance(name, str) or not name:
-            return error_result(f"{caller}: give name, a tool name from {SEARCH}.")
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
+            return error_result(f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters).")
         op = resolve(self.policy.operations, name)
         if op is None:
             close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]
@@ -261,10 +266,11 @@ class SearchIndex:
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
         weights: dict[str, float] = {}
-        for word in terms(query):
+        for word in dict.fromkeys(terms(query)):
             weights[word] = max(weights.get(word, 0.0), 1.0)
             for alias in _SYNONYMS.get(word, ()):
                 weights[stem(alias)] = max(weights.get(stem(alias), 0.0), 0.6)
+        weights = {word: weight for word, weight in weights.items() if word in self.idf}
         scored = []
         for position, (op, doc, length) in enumerate(zip(self.operations, self.docs, self.lengths, strict=True)):
             if toolset is not None and op.toolset != toolset:

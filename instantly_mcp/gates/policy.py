@@ -50,6 +50,7 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
+from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
@@ -110,8 +111,12 @@ class Policy:
         self.tokens = TokenSigner(secret, clock=clock)
         self.confirm_timeout_s = settings.confirm_timeout_s
         self.desk = ApprovalDesk(MemoryApprovalStore(clock), clock=clock) if settings.serves_approvals else None
-        secrets = [s for s in (settings.api_key, settings.secret) if s]
-        self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
+        secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
+        self.audit = (
+            AuditLog(settings.audit_log, secrets=secrets, max_bytes=settings.audit_log_max_bytes, backups=settings.audit_log_backups)
+            if settings.audit_log
+            else None
+        )
         self.max_result_chars = settings.max_result_chars
         self.drift = DriftLog() if settings.log_drift else None
 
@@ -169,17 +174,22 @@ class Policy:
         person through `approve`, never through a token, and its audit lines carry the hash.
         `approved`: a person already approved this exact call in the script's plan (`approve`)."""
         started = time.perf_counter()
-        outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script, approved=approved)
-        if self.audit is not None and (op.risk != "read" or script is not None):
-            self.audit.record(
-                tool=op.name,
-                risk=op.risk,
-                arguments=arguments,
-                decision=outcome.decision,
-                status=outcome.status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                script=script,
-            )
+        decision: Decision = "failed"
+        status: int | None = None
+        try:
+            outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script, approved=approved)
+            decision, status = outcome.decision, outcome.status
+        finally:  # a call that ends in an unexpected error is audited too
+            if self.audit is not None and (op.risk != "read" or script is not None):
+                self.audit.record(
+                    tool=op.name,
+                    risk=op.risk,
+                    arguments=arguments,
+                    decision=decision,
+                    status=status,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    script=script,
+                )
         return outcome.result
 
     async def decide(
@@ -198,7 +208,7 @@ class Policy:
             return Outcome(error_result(refusal), "refused")
         try:
             tool_arguments, controls = self.split_controls(op, arguments or {})
-            call = prepare(op, tool_arguments)
+            call = await prepare_off_loop(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
@@ -270,7 +280,9 @@ class Policy:
         if channel is None:
             return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
         try:
-            summary = await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
+            summary = scrub_text(
+                await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
+            )
         except TargetNotFound as exc:
             return Outcome(error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
         if channel == "token":
@@ -504,6 +516,12 @@ def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
     payload = {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""),
                "body": call.request.body}
     return payload | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
+
+
+async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
+    """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
+    (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
+    return await anyio.to_thread.run_sync(prepare, op, arguments)
 
 
 def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:

@@ -50,6 +50,7 @@ from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
+from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
@@ -298,6 +299,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(Guard, settings=settings, oauth=oauth)
+    app.add_middleware(BodyDeadline, timeout_s=settings.request_read_timeout_s)
+    set_read_timeout(settings.request_read_timeout_s)
     app.state.runtime = runtime
     app.state.drain = drain
     return app
@@ -390,6 +393,7 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
         "log_level": "warning",
         "access_log": False,  # paths carry SSE session ids; never headers, so never keys
+        "http": "instantly_mcp.transport.slow_clients:BoundedH11Protocol",  # a deadline for each request head
         "lifespan": "on",
     }
     if settings.workers > 1:

@@ -29,6 +29,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from instantly_mcp.errors import UpstreamError
+from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import ApiRequest, ApiResponse, Requester
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Reporter:
         if session is None:
             return
         try:
-            await session.report_progress(done, total, message)
+            await session.report_progress(done, total, scrub_text(message) if message else message)
         except Exception as exc:  # a client gone away must not fail the call
             log.debug("progress notification not sent: %s", exc)
 
@@ -138,7 +139,7 @@ async def send_log(ctx: Any, level: str, message: str) -> None:
     try:
         with warnings.catch_warnings():  # deprecated only from 2026-07-28 on; handshake clients still use it
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            sending = session.send_log_message(level, message, logger=LOGGER_NAME, related_request_id=ctx.request_id)
+            sending = session.send_log_message(level, scrub_text(message), logger=LOGGER_NAME, related_request_id=ctx.request_id)
         await sending
     except Exception as exc:
         log.debug("log notification not sent: %s", exc)

@@ -27,11 +27,12 @@ from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
+from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, header_key, tenant_of
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -132,6 +133,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     """Raises ConfigError for unknown names in the policy flags or a bad INSTANTLY_MCP_MAX_* input
     limit, before anything is served."""
     default_limits()
+    register(api_key_in_use(settings), settings.api_key, settings.auth_token, settings.secret)
+    install_log_scrubber()
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock)
     discovery = Discovery(policy) if settings.discover else None
@@ -186,15 +189,27 @@ async def run_operation(
         return error_result(tenant)
     acting = acting_principal.set(tenant.principal)
     try:
-        async with tracked_call(ctx, tenant.client) as client:
-            caller = caller_of(ctx, params)
-            if script is not None and runtime.code is not None:
-                return await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller, client=client,
-                                                     fingerprint=tenant.fingerprint)
-            assert op is not None
-            return await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
+        with call_secrets(header_key(ctx)):
+            async with tracked_call(ctx, tenant.client) as client:
+                caller = caller_of(ctx, params)
+                if script is not None and runtime.code is not None:
+                    result = await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller,
+                                                           client=client, fingerprint=tenant.fingerprint)
+                else:
+                    assert op is not None
+                    result = await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
+            return scrubbed(result)
     finally:
         acting_principal.reset(acting)
+
+
+def scrubbed(result: types.CallToolResult | types.InputRequiredResult) -> types.CallToolResult | types.InputRequiredResult:
+    """The result without any secret in play, in its text and its structured content."""
+    if not isinstance(result, types.CallToolResult):
+        return result  # an elicitation: its message is the summary, scrubbed where it is made
+    content = [c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c for c in result.content]
+    structured = scrub(result.structured_content) if result.structured_content is not None else None
+    return result.model_copy(update={"content": content, "structured_content": structured})
 
 
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:

@@ -26,6 +26,7 @@ import httpx2
 
 from instantly_mcp import __version__
 from instantly_mcp.errors import ApiError, TransportError, UpstreamError
+from instantly_mcp.redaction import scrub, scrub_and_cut
 from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
 
 __all__ = [
@@ -51,7 +52,7 @@ METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 # Statuses after which the same request may well succeed: retried only when repeating it is safe.
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 1000
-REDACTED = "[redacted]"
+MAX_SUMMARY_SOURCE_CHARS = 64 * 1024
 
 _NOTHING_SENT = (
     httpx2.ConnectError,
@@ -332,11 +333,8 @@ class InstantlyClient:
         if not response.is_success:
             raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
         if _media_type(content_type) == "text/html":
-            reason = (
-                f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON "
-                f"({_text_summary(response.text)[:200]})"
-            )
-            raise failed(_redact(reason, key))
+            page = scrub_and_cut(_text_summary(response.text), 200, (key,))
+            raise failed(f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({page})")
         try:
             data = _success_data(response)
         except ValueError:
@@ -398,22 +396,12 @@ def _checked_key(api_key: str) -> str:
     return key
 
 
-def _redact(value: Any, secret: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(secret, REDACTED)
-    if isinstance(value, dict):
-        return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secret) for item in value]
-    return value
-
-
 def _transport_error(exc: httpx2.HTTPError, key: str, *, attempts: int, retry_safe: bool) -> TransportError:
     phrase = next((_TRANSPORT_PHRASES[cls] for cls in type(exc).__mro__ if cls in _TRANSPORT_PHRASES), None)
     detail = str(exc).strip()
     reason = f"{phrase or 'request failed'} ({type(exc).__name__}{': ' + detail if detail else ''})"
     return TransportError(
-        _redact(reason, key),
+        scrub(reason, (key,)),
         may_have_been_sent=not isinstance(exc, _NOTHING_SENT),
         transient=isinstance(exc, _TRANSIENT),
         attempts=attempts,
@@ -445,8 +433,7 @@ def _success_data(response: httpx2.Response) -> Any:
         return response.text
 
 
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HTML_TAG = re.compile(r"<[^>]+>")
+_HTML_TAG = re.compile(r"<[^<>]*>")  # stops at the next "<": linear, where <[^>]+> is quadratic on "<<<<"
 
 
 def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe: bool) -> ApiError:
@@ -469,14 +456,12 @@ def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe
             message = _as_text(upstream_error)
     elif isinstance(body, str) and body.strip():
         message = _text_summary(body)
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + "…"
     return ApiError(
         status,
-        _redact(error, key),
-        _redact(message, key),
+        scrub_and_cut(error, MAX_MESSAGE_CHARS, (key,)),
+        scrub_and_cut(message, MAX_MESSAGE_CHARS, (key,)),
         retry_after=parse_retry_after(response.headers.get("retry-after")),
-        body=_redact(body, key),
+        body=scrub(body, (key,)),
         attempts=attempts,
         retry_safe=retry_safe,
     )
@@ -491,8 +476,20 @@ def _as_text(value: Any) -> str:
 
 
 def _text_summary(text: str) -> str:
-    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page."""
-    title = _HTML_TITLE.search(text)
-    if title and title.group(1).strip():
-        return " ".join(title.group(1).split())
+    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page.
+    Only the start of the body is read, so a huge page (which may echo our request) costs little."""
+    text = text[:MAX_SUMMARY_SOURCE_CHARS]
+    title = _html_title(text)
+    if title.strip():
+        return " ".join(title.split())
     return " ".join(_HTML_TAG.sub(" ", text).split())
+
+
+def _html_title(text: str) -> str:
+    """The text of the first <title> element, found with plain scans (a lazy regex backtracks
+    quadratically on a page of unclosed <title> tags)."""
+    lower = text.lower()
+    start = lower.find("<title")
+    opened = lower.find(">", start) if start >= 0 else -1
+    closed = lower.find("</title>", opened) if opened >= 0 else -1
+    return text[opened + 1 : closed] if closed >= 0 else ""

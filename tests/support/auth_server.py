@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .http_server import serve_in_thread
+from .http_server import serve_app
 from .processes import free_port
 
 
@@ -66,5 +66,5 @@ def auth_server() -> Iterator[AuthServer]:
     fake = AuthServer()
     port = free_port()
     fake.issuer = f"http://127.0.0.1:{port}"  # the metadata names it, so it is known before serving
-    with serve_in_thread(fake.app(), port):
+    with serve_app(fake.app(), port=port):
         yield fake

@@ -24,6 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from instantly_mcp.upstream.client import key_fingerprint
+
 from .processes import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +112,8 @@ def mcp_http_server(tmp_path: Path, *args: str, command: tuple[str, ...] | None 
 
 @dataclass
 class FakeInstantly:
-    """A tiny Instantly API: block list entries whose values name the key that asked for them.
+    """A tiny Instantly API: block list entries whose values name the fingerprint of the key that
+    asked for them (the server scrubs the key itself from every result).
 
     `seen` records (key, method, path) of every request; `delay_s` slows every answer down, and
     `hold` (when given) keeps every answer back until it is set.
@@ -128,16 +131,16 @@ class FakeInstantly:
 
     def app(self) -> Starlette:
         async def entries(request: Request) -> JSONResponse:
-            key = self._record(request)
+            owner = key_fingerprint(self._record(request))
             await self._delay()
             limit = int(request.query_params.get("limit", "2"))
-            items = [{"id": f"{key}-entry-{i}", "bl_value": f"{key}.example", "is_domain": True} for i in range(limit)]
+            items = [{"id": f"{owner}-entry-{i}", "bl_value": f"{owner}.example", "is_domain": True} for i in range(limit)]
             return JSONResponse({"items": items, "next_starting_after": None})
 
         async def entry(request: Request) -> JSONResponse:
-            key = self._record(request)
+            owner = key_fingerprint(self._record(request))
             await self._delay()
-            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{key}.example", "is_domain": True})
+            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{owner}.example", "is_domain": True})
 
         return Starlette(routes=[
             Route("/api/v2/block-lists-entries", entries, methods=["GET"]),
@@ -151,10 +154,10 @@ class FakeInstantly:
 
 
 @contextmanager
-def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
-    """An ASGI app on 127.0.0.1 in a thread of this process; yields its base URL."""
+def serve_app(app: Any, *, lifespan: str = "off", port: int | None = None) -> Iterator[str]:
+    """Any ASGI app on 127.0.0.1 (a free port unless given), in a thread of this process; yields its base URL."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -170,7 +173,7 @@ def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
 @contextmanager
 def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
     fake = FakeInstantly(**options)
-    with serve_in_thread(fake.app()) as url:
+    with serve_app(fake.app()) as url:
         fake.url = url
         yield fake
 

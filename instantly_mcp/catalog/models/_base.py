@@ -29,7 +29,7 @@ class SpecModel(BaseModel):
     the call, so it is dropped instead.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, regex_engine="python-re")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, regex_engine="rust-regex")
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
     min_properties: ClassVar[int] = 0
     required_any: ClassVar[tuple[tuple[str, ...], ...]] = ()
@@ -129,27 +129,56 @@ def _validator(model: type[ToolInput]) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(model.body_rules or {})
 
 
-def _checked(pattern: str, what: str) -> Callable[[str], str]:
-    compiled = re.compile(pattern)
-
+def _checked(valid: Callable[[str], bool], what: str) -> Callable[[str], str]:
     def check(value: str) -> str:
-        if not compiled.match(value):
+        if not valid(value):
             raise ValueError(f"must be {what}")
         return value
 
     return check
 
 
-def _formatted(name: str, pattern: str, what: str) -> Any:
+def _formatted(name: str, valid: Callable[[str], bool], what: str) -> Any:
     """A string the API checks against a JSON Schema format; checked here first, so a bad value
-    fails with a clear message before anything is sent."""
-    return Annotated[str, AfterValidator(_checked(pattern, what)), WithJsonSchema({"type": "string", "format": name})]
+    fails with a clear message before anything is sent. Every check runs in linear time (no
+    backtracking regex), so a 100,000-character value costs microseconds, not minutes."""
+    return Annotated[str, AfterValidator(_checked(valid, what)), WithJsonSchema({"type": "string", "format": name})]
 
 
-EmailAddress = _formatted("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address such as jane@example.com")
-DateTime = _formatted("date-time", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", "an ISO 8601 date-time such as 2026-01-31T09:00:00Z")
-Date = _formatted("date", r"^\d{4}-\d{2}-\d{2}$", "a date such as 2026-01-31")
-Uri = _formatted("uri", r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", "an absolute URI such as https://example.com/hook")
+def _no_space(value: str) -> bool:
+    return value.split() == [value]
+
+
+def is_email(value: str) -> bool:
+    """local@domain.tld: one @, no whitespace, a dot inside the domain (not first or last)."""
+    local, at, domain = value.partition("@")
+    return bool(local) and bool(at) and "@" not in domain and "." in domain[1:-1] and _no_space(value)
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+MAX_DATE_TIME_CHARS = 64  # 2026-01-31T09:00:00.123456789+01:00 is 35
+
+
+def is_date(value: str) -> bool:
+    return len(value) == 10 and _DATE.fullmatch(value) is not None
+
+
+def is_date_time(value: str) -> bool:
+    return len(value) <= MAX_DATE_TIME_CHARS and _DATE_TIME.fullmatch(value) is not None
+
+
+def is_uri(value: str) -> bool:
+    """scheme:rest, where rest is not empty and has no whitespace."""
+    scheme, colon, rest = value.partition(":")
+    return bool(colon) and bool(rest) and _SCHEME.fullmatch(scheme) is not None and _no_space(rest)
+
+
+EmailAddress = _formatted("email", is_email, "an email address such as jane@example.com")
+DateTime = _formatted("date-time", is_date_time, "an ISO 8601 date-time such as 2026-01-31T09:00:00Z")
+Date = _formatted("date", is_date, "a date such as 2026-01-31")
+Uri = _formatted("uri", is_uri, "an absolute URI such as https://example.com/hook")
 Number = Annotated[float, PlainSerializer(lambda v: int(v) if float(v).is_integer() else v, when_used="json")]
 """JSON Schema "number": accepts 5 or 5.5 and sends 5 back as 5, not 5.0."""
 
