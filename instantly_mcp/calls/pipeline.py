@@ -19,12 +19,13 @@ from instantly_mcp.calls.advice import describe_api_error, describe_transport_er
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.calls.secrets import guard_secrets
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
 
 
 def annotations(op: Operation) -> types.ToolAnnotations:
-    """Hints consistent with the risk class; outbound counts as destructive because mail sent
-    or money spent cannot be taken back.
+    """Hints consistent with the risk class; outbound and privileged count as destructive because
+    mail sent, money spent or access handed out cannot be taken back.
 
     A hint is left out only where the MCP default already says it, in the cautious direction, so
     a client that reads only the defaults errs on the safe side: openWorldHint (default true: every
@@ -34,7 +35,7 @@ def annotations(op: Operation) -> types.ToolAnnotations:
     if op.risk == "read":
         return types.ToolAnnotations(read_only_hint=True)
     return types.ToolAnnotations(
-        destructive_hint=op.risk in ("destructive", "outbound"),
+        destructive_hint=op.risk in ("destructive", "outbound", "privileged"),
         idempotent_hint=True if op.idempotent else None,
     )
 
@@ -159,7 +160,7 @@ async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Sh
         response = await client.request(call.request)
     except (ApiError, TransportError) as err:
         return failure(call.op, err, call.arguments)
-    return success_result(call, response.data, shape), response.status
+    return success_result(call, guard_secrets(call.op, response.data), shape), response.status
 
 
 def failure(
@@ -199,7 +200,7 @@ async def send_list(call: PreparedCall, client: InstantlyClient, shape: Shape) -
         response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items))
     except (ApiError, TransportError) as err:
         return failure(op, err)
-    status, data = response.status, response.data
+    status, data = response.status, guard_secrets(op, response.data)
     if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
         return success_result(call, data, shape), status
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
@@ -244,7 +245,7 @@ async def follow_pages(call: PreparedCall, client: InstantlyClient, wanted: int,
         except (ApiError, TransportError) as err:
             reason = failure(call.op, err)[0].content[0]
             return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
-        data = response.data if isinstance(response.data, dict) else {}
+        data = guard_secrets(call.op, response.data) if isinstance(response.data, dict) else {}
         items = data.get("items") if isinstance(data.get("items"), list) else []
         pages.append(Page(last.end, count, items, data.get("next_starting_after")))
         count += len(items)

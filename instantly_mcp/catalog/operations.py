@@ -19,7 +19,7 @@ from instantly_mcp.upstream.ratelimit import Limit
 if TYPE_CHECKING:
     from instantly_mcp.catalog.models._base import ToolInput
 
-RISK_CLASSES = ("read", "write", "destructive", "outbound")
+RISK_CLASSES = ("read", "write", "destructive", "outbound", "privileged")
 
 
 @dataclass(frozen=True)

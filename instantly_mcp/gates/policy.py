@@ -1,8 +1,8 @@
 """The gates in front of every call: filter, validate, dry_run, confirm, send, audit.
 
 `Policy.call` refuses tools the filter hides (tool_filter.py), validates the arguments, answers
-dry_run without sending, asks for confirmation of destructive and outbound calls (confirm.py) and
-only then sends; every non-read call leaves one audit line (audit.py).
+dry_run without sending, asks for confirmation of destructive, outbound and privileged calls, and of
+writes whose target is live (live.py), through confirm.py, and only then sends; every non-read call leaves one audit line (audit.py).
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
 from instantly_mcp.gates.summaries import Lookup, summarize
 from instantly_mcp.gates.filter import build_filter
+from instantly_mcp.gates.live import goes_live, may_go_live
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, InvalidArguments, PreparedCall, error_result, invalid, prepare, send, to_mcp_tool
 
-GATED_RISKS = frozenset({"destructive", "outbound"})
+GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
 FIELDS = "fields"
@@ -101,8 +102,17 @@ class Policy:
     def is_gated(self, op: Operation) -> bool:
         return op.risk in GATED_RISKS and self.confirm_mode != "off"
 
+    def may_be_gated(self, op: Operation) -> bool:
+        """Gated always, or (live.py) when the target of the call is live."""
+        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off")
+
     def accepts_token(self, op: Operation) -> bool:
-        return self.is_gated(op) and self.confirm_mode in ("auto", "token")
+        return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
+
+    async def gated_call(self, call: PreparedCall, client: InstantlyClient) -> bool:
+        if self.is_gated(call.op):
+            return True
+        return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def tool(self, op: Operation) -> types.Tool:
         return to_mcp_tool(op, input_schema=self.input_schema(op))
@@ -166,9 +176,10 @@ class Policy:
             call = prepare(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
+        gated = await self.gated_call(call, client)
         if controls.dry_run:
-            return Outcome(dry_run_result(call, gated=self.is_gated(op)), "dry_run")
-        if self.is_gated(op):
+            return Outcome(dry_run_result(call, gated=gated), "dry_run")
+        if gated:
             stop = await self.confirm(caller, call, controls.token, client, fingerprint)
             if stop is not None:
                 return stop
@@ -273,12 +284,12 @@ class Policy:
         return Outcome(json_result(body), "declined")
 
     def lookup(self, client: InstantlyClient) -> Lookup:
-        """Read-only calls for the summary, only where the granted scopes allow them, so a summary
-        never shows the agent what it could not read itself."""
+        """Read-only calls for the summary and the live check, only through tools the agent could
+        call itself (scopes, toolsets, --tools), so a summary never shows what it could not read."""
 
         async def run(name: str, arguments: dict[str, Any]) -> Any:
             op = self.operations.get(name)
-            if op is None or op.risk != "read" or not self.filter.granted(op):
+            if op is None or op.risk != "read" or not self.filter.visible(op):
                 return None
             try:
                 with anyio.fail_after(LOOKUP_TIMEOUT_S):

@@ -18,12 +18,17 @@ Writer = Callable[[dict[str, Any], Lookup], Awaitable[str]]
 CONSEQUENCES = {
     "destructive": "This cannot be undone.",
     "outbound": "This reaches people or spends money or credits outside the workspace; it cannot be taken back.",
+    "privileged": "This hands out access to the workspace or sends its data outside it.",
 }
 # Where the risk class's sentence would overstate or misstate what follows.
 TOOL_CONSEQUENCES = {
     "schedule_workspace_removal": "Until the removal date, cancel_workspace_removal can still stop it.",
     "change_workspace_owner": "Only the new owner can hand ownership back.",
     "move_leads": "Check the selection first: it changes where every matching lead lives.",
+    "add_leads": "The campaign is active, or its state could not be checked: these leads start getting its emails.",
+    "create_lead": "The campaign is active, or its state could not be checked: the lead starts getting its emails.",
+    "move_lead_to_subsequence": "The subsequence is running, or its state could not be checked: the lead starts getting its emails.",
+    "update_campaign": "The campaign is active, or its state could not be checked: the change applies to the emails it sends from now on.",
 }
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6
