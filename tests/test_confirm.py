@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.transport.server import announce_policy, build_runtime
@@ -52,8 +53,8 @@ async def seeded_campaign(mcp) -> tuple[dict, int]:
     return campaign, analytics[0]["leads_count"]
 
 
-def test_every_gated_tool_is_destructive_or_outbound() -> None:
-    assert len(GATED) == sum(op.risk in ("destructive", "outbound") for op in OPERATIONS.values()) > 40
+def test_every_gated_tool_is_destructive_outbound_or_privileged() -> None:
+    assert len(GATED) == sum(op.risk in ("destructive", "outbound", "privileged") for op in OPERATIONS.values()) > 40
     assert {"delete_campaign", "activate_campaign", "reply_to_email", "merge_leads", "move_leads", "verify_email"} <= set(GATED)
 
 
@@ -215,7 +216,7 @@ async def test_confirm_token_is_offered_only_where_accepted() -> None:
         async with policy_server(confirm=confirm) as mcp:
             tools = {t.name: t for t in (await mcp.client.list_tools()).tools}
             with_token = {n for n, t in tools.items() if "confirm_token" in t.input_schema["properties"]}
-            assert with_token == (set(GATED) if offered else set()), confirm
+            assert with_token == (set(GATED) | set(LIVE_TARGETS) if offered else set()), confirm
             if offered:
                 assert tools["delete_campaign"].input_schema["properties"]["confirm_token"]["type"] == "string"
                 assert "confirm_token" not in tools["delete_campaign"].input_schema.get("required", [])

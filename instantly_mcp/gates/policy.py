@@ -176,10 +176,9 @@ class Policy:
             call = prepare(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
-        gated = await self.gated_call(call, client)
         if controls.dry_run:
-            return Outcome(dry_run_result(call, gated=gated), "dry_run")
-        if gated:
+            return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
+        if await self.gated_call(call, client):
             stop = await self.confirm(caller, call, controls.token, client, fingerprint)
             if stop is not None:
                 return stop
@@ -301,9 +300,12 @@ class Policy:
         return run
 
 
-def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:
+def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> types.CallToolResult:
+    """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
     query = urlencode(encode_query(call.request.query), quote_via=quote)
     after = " (it will ask for confirmation first)" if gated else ""
+    if maybe and not gated:
+        after = " (it will ask for confirmation first if its campaign or subsequence is live)"
     return json_result(
         {
             "dry_run": True,
