@@ -130,7 +130,7 @@ async def test_summaries_say_who_and_what() -> None:
         recipient = email.get("lead") or email["from_address_email"]
         reply = {"eaccount": "me@ours.test", "reply_to_uuid": email["id"], "subject": "Re: pricing", "body": {"text": "Hi"}}
         summary = answer(await mcp.call("reply_to_email", reply))["summary"]
-        assert summary.startswith(f"Send a reply from me@ours.test to {recipient}") and "'Re: pricing'" in summary
+        assert summary.startswith(f"Send a reply from me@ours.test to 1 recipient ({recipient})") and "'Re: pricing'" in summary
 
         generic = answer(await mcp.call("delete_api_key", {"id": "key-9"}))["summary"]
         assert generic == "Delete API key: id=key-9? This cannot be undone."
