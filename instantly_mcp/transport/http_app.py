@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.transport.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
@@ -57,53 +58,20 @@ SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
 SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS"  # how `--workers N` hands the settings to each worker
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 # ---------------------------------------------------------------- request checks
 
 
-def host_allowed(host: str | None, allowed: tuple[str, ...]) -> bool:
-    """`allowed` entries are host names, host:port, or host:* ; '*' allows any Host."""
-    if not host:
-        return False
-    host = host.lower()
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    for entry in allowed:
-        entry = entry.lower()
-        if entry == "*" or entry == host:
-            return True
-        if entry.endswith(":*") and entry[:-2] == name:
-            return True
-        if ":" not in entry.replace("[::1]", "") and entry == name:
-            return True
-    return False
-
-
-def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
-    """No Origin (not a browser) is fine; else scheme://host[:port] must match an entry (port may be *)."""
-    if not origin:
-        return True
-    origin = origin.lower().rstrip("/")
-    for entry in allowed:
-        entry = entry.lower().rstrip("/")
-        if entry == "*" or entry == origin:
-            return True
-        if entry.endswith(":*") and (origin == entry[:-2] or origin.startswith(entry[:-2] + ":")):
-            return True
-    return False
-
-
 def default_hosts(settings: Settings) -> tuple[str, ...]:
-    hosts = tuple(f"{name}:*" for name in LOOPBACK_NAMES)
+    hosts = loopback_hosts()
     if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
         hosts += (f"{settings.host}:*",)
     return hosts + settings.allowed_hosts
 
 
 def default_origins(settings: Settings) -> tuple[str, ...]:
-    origins = tuple(f"{scheme}://{name}:*" for scheme in ("http", "https") for name in LOOPBACK_NAMES)
-    return origins + settings.allowed_origins
+    return loopback_origins() + settings.allowed_origins
 
 
 def _digest(value: str) -> bytes:
@@ -118,11 +86,6 @@ def token_matches(given: str | None, expected: str) -> bool:
 def bearer_of(headers: Headers) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status in (401, 403) else -32600, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 class Guard:
@@ -149,21 +112,23 @@ class Guard:
             return
         await self.app(scope, receive, send)
 
+    def authorized(self, headers: Headers) -> bool:
+        return self.auth_token is None or token_matches(bearer_of(headers), self.auth_token)
+
     def check(self, scope: Scope) -> Response | None:
         headers = Headers(scope=scope)
-        if not host_allowed(headers.get("host"), self.hosts):
-            return error_response(421, "Invalid Host header (DNS rebinding protection; see --allowed-hosts)")
-        if not origin_allowed(headers.get("origin"), self.origins):
-            return error_response(403, "Invalid Origin header (DNS rebinding protection; see --allowed-origins)")
-        if self.auth_token is not None and not token_matches(bearer_of(headers), self.auth_token):
-            return error_response(
+        refused = rebinding_refusal(headers, self.hosts, self.origins)
+        if refused is not None:
+            return refused
+        if not self.authorized(headers):
+            return refusal(
                 401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
             )
         if self.per_request_key:
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
-                return error_response(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
+                return refusal(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
             # The SDK binds each session to the principal that opened it: here, the tenant.
             principal = AccessToken(token="", client_id=f"tenant:{key_fingerprint(key)}", scopes=[])
             scope["user"] = AuthenticatedUser(principal)
@@ -237,7 +202,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # reaction to SIGTERM would cut them at once, answers and all.
     AppStatus.disable_automatic_graceful_drain()
 
-    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
+    guard = Guard(lambda scope, receive, send: None, settings)  # type: ignore[arg-type,return-value]
+    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain, guard), methods=["GET"])]
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
@@ -275,15 +241,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     return app
 
 
-def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
+def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain, guard: Guard) -> Callable[[Request], Awaitable[Response]]:
+    """ok or draining for anyone (load balancers carry no token); the details only to a request that
+    passes the Host/Origin checks and carries the bearer token when one is set."""
+
     async def healthz(request: Request) -> Response:
-        body = {
-            "status": "draining" if drain.draining else "ok",
-            "version": __version__,
-            "tools": len(runtime.tools),
-            "stateless": settings.stateless,
-            "inflight": drain.inflight,
-        }
+        body: dict[str, Any] = {"status": "draining" if drain.draining else "ok"}
+        trusted = rebinding_refusal(request.headers, guard.hosts, guard.origins) is None and guard.authorized(request.headers)
+        if trusted:
+            body.update(version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight)
         return JSONResponse(body, status_code=503 if drain.draining else 200)
 
     return healthz
