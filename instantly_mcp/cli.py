@@ -6,7 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
+from instantly_mcp.config import (
+    CONFIRM_MODES,
+    TRANSPORTS,
+    ConfigError,
+    Settings,
+    env_settings,
+    read_secret_file,
+    split_list,
+)
 
 SUBCOMMANDS = ("serve", "sandbox", "tools")
 
@@ -32,6 +40,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
         "else a confirm token), elicit, token, or off for trusted automation (env INSTANTLY_CONFIRM; default auto)",
     )
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
+    policy.add_argument("--raw-csv", action="store_true", default=None,
+                        help="return CSV downloads as sent, without neutralising formula-like cells (env INSTANTLY_RAW_CSV)")
 
 
 def _hosting_flags(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +51,10 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     http.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     http.add_argument("--auth-token", metavar="TOKEN",
-                      help="require Authorization: Bearer TOKEN on the MCP endpoints (env INSTANTLY_MCP_AUTH_TOKEN, preferred)")
+                      help="require Authorization: Bearer TOKEN on the MCP endpoints; visible in ps, so prefer "
+                      "--auth-token-file or env INSTANTLY_MCP_AUTH_TOKEN")
+    http.add_argument("--auth-token-file", metavar="PATH",
+                      help="read the bearer token from the first line of this file (env INSTANTLY_MCP_AUTH_TOKEN_FILE)")
     http.add_argument("--per-request-key", action="store_true",
                       help="multi-tenant: every request carries its own Instantly key in the X-Instantly-Api-Key header")
     http.add_argument("--stateless", action="store_true",
@@ -80,14 +93,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
         given = getattr(args, flag)
         if given is not None:
             values[flag] = split_list(given)
-    for flag in ("read_only", "confirm", "audit_log", "max_result_chars"):
+    for flag in ("read_only", "confirm", "audit_log", "max_result_chars", "raw_csv"):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
     if getattr(args, "transport", None):
         values.update(transport=args.transport, host=args.host, port=args.port, per_request_key=args.per_request_key,
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
+        if args.auth_token_file:
+            values["auth_token"] = read_secret_file("--auth-token-file", args.auth_token_file)
         if args.auth_token:
+            print("instantly-mcp: WARNING --auth-token on the command line is visible to every local user (ps); "
+                  "use --auth-token-file or INSTANTLY_MCP_AUTH_TOKEN instead", file=sys.stderr)
             values["auth_token"] = args.auth_token
         for flag in ("allowed_hosts", "allowed_origins"):
             if getattr(args, flag) is not None:

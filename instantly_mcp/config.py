@@ -16,6 +16,7 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "elicit", "token", "off"]
 DISCOVER = "discover"
 MIN_RESULT_CHARS = 1_000
+MIN_SECRET_BYTES = 32
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
 
 
@@ -41,6 +42,7 @@ class Settings:
     audit_log: str | None = None
     timeout_s: float = 30.0
     max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
+    raw_csv: bool = False  # CSV downloads as Instantly sent them, formula-like cells included
     # HTTP hosting (ignored on stdio): see http_app.py
     auth_token: str | None = field(default=None, repr=False)
     per_request_key: bool = False
@@ -59,6 +61,11 @@ class Settings:
             raise ConfigError(f"--tools {DISCOVER} stands alone; narrow discover mode with --toolsets, --scopes or --read-only")
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
+        if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         self._check_hosting()
 
     def _check_hosting(self) -> None:
@@ -139,11 +146,27 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["secret"] = env["INSTANTLY_MCP_SECRET"]
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
+    if env.get("INSTANTLY_MCP_AUTH_TOKEN_FILE"):
+        values["auth_token"] = read_secret_file("INSTANTLY_MCP_AUTH_TOKEN_FILE", env["INSTANTLY_MCP_AUTH_TOKEN_FILE"].strip())
+    if env.get("INSTANTLY_RAW_CSV"):
+        values["raw_csv"] = env_flag("INSTANTLY_RAW_CSV", env["INSTANTLY_RAW_CSV"])
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
         values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values
+
+
+def read_secret_file(name: str, path: str) -> str:
+    """A secret kept in a file (first line), so it never shows in `ps` or the environment."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.readline().strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path} ({exc.strerror})") from None
+    if not value:
+        raise ConfigError(f"{name}: {path} is empty")
+    return value
 
 
 def is_loopback(host: str) -> bool:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.anyio
 OPERATIONS = load_operations()
 GATED = sorted(name for name, op in OPERATIONS.items() if op.risk in GATED_RISKS)
 MODES = ["legacy", "auto"]
-SECRET = "shared-replica-secret-for-tests"
+SECRET = "shared-replica-secret-for-tests-0123456789"
 
 
 @pytest.fixture
@@ -179,7 +179,7 @@ async def test_token_from_another_key_or_secret_is_refused() -> None:
         other_key = await b.call("delete_lead", {"id": "lead-1", "confirm_token": token})
         assert other_key.is_error and "API key" in text(other_key)
         assert b.writes() == []
-    async with policy_server(confirm="token", secret="another-secret", api_key="sk-key-of-workspace-a") as c:
+    async with policy_server(confirm="token", secret="another-secret-of-at-least-32-bytes", api_key="sk-key-of-workspace-a") as c:
         assert (await c.call("delete_lead", {"id": "lead-1", "confirm_token": token})).is_error
         assert c.writes() == []
     async with policy_server(confirm="token", secret=SECRET, api_key="sk-key-of-workspace-a") as replica:

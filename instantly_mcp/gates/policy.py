@@ -95,6 +95,7 @@ class Policy:
         secrets = [s for s in (settings.api_key, settings.secret) if s]
         self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
         self.max_result_chars = settings.max_result_chars
+        self.raw_csv = settings.raw_csv
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -182,7 +183,7 @@ class Policy:
             stop = await self.confirm(caller, call, controls.token, client, fingerprint)
             if stop is not None:
                 return stop
-        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars)
+        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars, raw_csv=self.raw_csv)
         result, status = await send(call, client, shape=shape)
         return Outcome(result, "sent", status)
 
