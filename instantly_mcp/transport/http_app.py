@@ -18,7 +18,6 @@ delivered, and only then are the long-lived SSE streams closed.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import hmac
@@ -28,8 +27,10 @@ import os
 import secrets
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -57,7 +58,7 @@ MCP_PATH = "/mcp"
 SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
-SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS"  # how `--workers N` hands the settings to each worker
+SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # the 0600 file through which `--workers N` hands each worker its settings
 
 
 # ---------------------------------------------------------------- request checks
@@ -83,6 +84,11 @@ def token_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(_digest(given), _digest(expected))
 
 
+def authorized(settings: Settings, headers: Headers) -> bool:
+    """The bearer token matches, or none is required."""
+    return settings.auth_token is None or token_matches(bearer_of(headers), settings.auth_token)
+
+
 def bearer_of(headers: Headers) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -95,7 +101,7 @@ class Guard:
         self.app = app
         self.hosts = default_hosts(settings)
         self.origins = default_origins(settings)
-        self.auth_token = settings.auth_token
+        self.settings = settings
         self.per_request_key = settings.per_request_key
 
     @staticmethod
@@ -112,15 +118,12 @@ class Guard:
             return
         await self.app(scope, receive, send)
 
-    def authorized(self, headers: Headers) -> bool:
-        return self.auth_token is None or token_matches(bearer_of(headers), self.auth_token)
-
     def check(self, scope: Scope) -> Response | None:
         headers = Headers(scope=scope)
         refused = rebinding_refusal(headers, self.hosts, self.origins)
         if refused is not None:
             return refused
-        if not self.authorized(headers):
+        if not authorized(self.settings, headers):
             return refusal(
                 401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
@@ -202,8 +205,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # reaction to SIGTERM would cut them at once, answers and all.
     AppStatus.disable_automatic_graceful_drain()
 
-    guard = Guard(lambda scope, receive, send: None, settings)  # type: ignore[arg-type,return-value]
-    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain, guard), methods=["GET"])]
+    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
@@ -241,13 +243,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     return app
 
 
-def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain, guard: Guard) -> Callable[[Request], Awaitable[Response]]:
+def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
     """ok or draining for anyone (load balancers carry no token); the details only to a request that
     passes the Host/Origin checks and carries the bearer token when one is set."""
 
+    hosts, origins = default_hosts(settings), default_origins(settings)
+
     async def healthz(request: Request) -> Response:
         body: dict[str, Any] = {"status": "draining" if drain.draining else "ok"}
-        trusted = rebinding_refusal(request.headers, guard.hosts, guard.origins) is None and guard.authorized(request.headers)
+        trusted = rebinding_refusal(request.headers, hosts, origins) is None and authorized(settings, request.headers)
         if trusted:
             body.update(version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight)
         return JSONResponse(body, status_code=503 if drain.draining else 200)
@@ -258,12 +262,25 @@ def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain, guard: G
 # ---------------------------------------------------------------- running it
 
 
-def settings_to_env(settings: Settings) -> str:
-    return base64.urlsafe_b64encode(json.dumps(dataclasses.asdict(settings)).encode()).decode()
+def write_settings_file(settings: Settings) -> Path:
+    """The settings, secrets included, in a file only this user can read, in a directory only this
+    user can list: workers read it at start; the environment names only its path."""
+    directory = Path(tempfile.mkdtemp(prefix="instantly-mcp-"))
+    path = directory / "settings.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(dataclasses.asdict(settings), handle)
+    return path
 
 
-def settings_from_env() -> Settings:
-    values = json.loads(base64.urlsafe_b64decode(os.environ[SETTINGS_ENV]))
+def remove_settings_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.parent.rmdir()
+
+
+def settings_from_file(path: str) -> Settings:
+    with open(path, encoding="utf-8") as handle:
+        values = json.load(handle)
     fields = {f.name: f.type for f in dataclasses.fields(Settings)}
     for name, value in values.items():
         if isinstance(value, list) and "tuple" in str(fields.get(name, "")):
@@ -273,7 +290,7 @@ def settings_from_env() -> Settings:
 
 def app_from_env() -> Starlette:
     """The uvicorn factory each worker process calls (`--workers N`)."""
-    return create_app(settings_from_env())
+    return create_app(settings_from_file(os.environ[SETTINGS_ENV]))
 
 
 def announce_http(settings: Settings) -> None:
@@ -311,7 +328,8 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     if settings.workers > 1:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
-        os.environ[SETTINGS_ENV] = settings_to_env(settings)
+        settings_file = write_settings_file(settings)
+        os.environ[SETTINGS_ENV] = str(settings_file)
         config = uvicorn.Config("instantly_mcp.transport.http_app:app_from_env", factory=True, workers=settings.workers, **options)
     else:
         config = uvicorn.Config(create_app(settings, runtime), **options)
@@ -320,7 +338,10 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     if config.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            remove_settings_file(settings_file)
     else:
         server.run()
         if not server.started:

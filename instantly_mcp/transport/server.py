@@ -27,7 +27,7 @@ from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.catalog.operations import Operation, load_operations
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, TenantSandboxes, tenant_of
 from instantly_mcp.calls.pipeline import error_result
 
 INSTRUCTIONS = (
@@ -52,9 +52,12 @@ class Runtime:
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The built-in sandbox served in-process: no port, no network."""
+    """The built-in sandbox served in-process: no port, no network; one workspace per tenant key
+    with --per-request-key."""
     from instantly_mcp.sandbox import create_app
 
+    if settings.per_request_key:
+        return TenantSandboxes(settings.sandbox_db)
     return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
 
 
