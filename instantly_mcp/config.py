@@ -51,6 +51,11 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     shutdown_timeout_s: float = 30.0
+    # Caps that keep one tenant from locking the others out: see transport/sessions.py
+    max_sessions: int = 1_000
+    max_sessions_per_tenant: int = 20
+    session_idle_timeout_s: float = 300.0
+    max_calls_per_tenant: int = 8
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
@@ -75,6 +80,10 @@ class Settings:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        for flag, value in (("--max-sessions", self.max_sessions), ("--max-sessions-per-tenant", self.max_sessions_per_tenant),
+                            ("--max-calls-per-tenant", self.max_calls_per_tenant), ("--session-idle-timeout", self.session_idle_timeout_s)):
+            if not value > 0:
+                raise ConfigError(f"{flag} must be positive, got {value}")
         if self.per_request_key and not http:
             raise ConfigError("--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key")
         if self.per_request_key and self.api_key and not self.sandbox:
@@ -148,6 +157,12 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_AUTH_TOKEN_FILE"):
         values["auth_token"] = read_secret_file("INSTANTLY_MCP_AUTH_TOKEN_FILE", env["INSTANTLY_MCP_AUTH_TOKEN_FILE"].strip())
+    for name, key in (("INSTANTLY_MCP_MAX_SESSIONS", "max_sessions"), ("INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT", "max_sessions_per_tenant"),
+                      ("INSTANTLY_MCP_MAX_CALLS_PER_TENANT", "max_calls_per_tenant")):
+        if env.get(name):
+            values[key] = env_int(name, env[name])
+    if env.get("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT"):
+        values["session_idle_timeout_s"] = float(env_int("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT", env["INSTANTLY_MCP_SESSION_IDLE_TIMEOUT"]))
     if env.get("INSTANTLY_RAW_CSV"):
         values["raw_csv"] = env_flag("INSTANTLY_RAW_CSV", env["INSTANTLY_RAW_CSV"])
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):

@@ -37,7 +37,7 @@ import anyio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.sse import SseServerTransport
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -50,6 +50,7 @@ from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.transport.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
+from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager, tenant_of_scope
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
 log = logging.getLogger(__name__)
@@ -185,12 +186,17 @@ def shutdown_requested() -> bool:
 class SseEndpoint:
     """GET /sse: one legacy SSE connection, served by the same MCP server as /mcp."""
 
-    def __init__(self, transport: SseServerTransport, server: Any) -> None:
+    def __init__(self, transport: SseServerTransport, server: Any, caps: SseCaps) -> None:
         self.transport = transport
         self.server = server
+        self.caps = caps
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+        tenant = tenant_of_scope(scope)
+        if not self.caps.admits(tenant):
+            await refusal(503, "Too many open sessions for this tenant or server; close one or try later")(scope, receive, send)
+            return
+        async with self.caps.held(tenant), self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
             await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
 
 
@@ -206,14 +212,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     AppStatus.disable_automatic_graceful_drain()
 
     routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
-    manager: StreamableHTTPSessionManager | None = None
+    manager: TenantSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = StreamableHTTPSessionManager(app=server, stateless=settings.stateless, security_settings=None)
+        manager = TenantSessionManager(app=server, stateless=settings.stateless, security_settings=None, settings=settings)
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
-        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server), methods=["GET"]))
+        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server, SseCaps(settings)), methods=["GET"]))
         routes.append(Mount(MESSAGES_PATH, app=sse.handle_post_message))
 
     @asynccontextmanager

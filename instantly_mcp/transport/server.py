@@ -27,7 +27,8 @@ from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.catalog.operations import Operation, load_operations
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, TenantSandboxes, tenant_of
+from instantly_mcp.transport.sessions import CallCaps
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, tenant_of
 from instantly_mcp.calls.pipeline import error_result
 
 INSTRUCTIONS = (
@@ -49,6 +50,7 @@ class Runtime:
     key_fingerprint: str
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
+    call_caps: CallCaps | None = None  # --per-request-key: calls in flight per tenant
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -119,8 +121,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     discovery = Discovery(policy) if settings.discover else None
     tools = discovery.tools() if discovery is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
+    call_caps = CallCaps(settings.max_calls_per_tenant) if settings.per_request_key else None
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery)
+                   discovery=discovery, call_caps=call_caps)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -169,6 +172,19 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
+        if runtime.call_caps is None:
+            return await call_as(ctx, params, op, arguments, tenant)
+        async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
+            if not admitted:
+                return error_result(
+                    f"Too many calls in flight for this tenant (at most {runtime.call_caps.per_tenant}); "
+                    "wait for one to finish, then retry. Nothing was sent."
+                )
+            return await call_as(ctx, params, op, arguments, tenant)
+
+    async def call_as(
+        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation, arguments: Any, tenant: Tenant
+    ) -> types.CallToolResult | types.InputRequiredResult:
         async with tracked_call(ctx, tenant.client) as client:
             return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
 
