@@ -59,6 +59,7 @@ MCP_PATH = "/mcp"
 SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
+SECRET_ENV = ("INSTANTLY_API_KEY", "INSTANTLY_MCP_SECRET", "INSTANTLY_MCP_AUTH_TOKEN")
 SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # the 0600 file through which `--workers N` hands each worker its settings
 
 
@@ -336,6 +337,8 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
         settings_file = write_settings_file(settings)
         os.environ[SETTINGS_ENV] = str(settings_file)
+        for name in SECRET_ENV:  # read into the settings file already; the workers need not inherit them
+            os.environ.pop(name, None)
         config = uvicorn.Config("instantly_mcp.transport.http_app:app_from_env", factory=True, workers=settings.workers, **options)
     else:
         config = uvicorn.Config(create_app(settings, runtime), **options)
