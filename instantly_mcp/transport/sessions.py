@@ -35,6 +35,12 @@ def tenant_of_scope(scope: Scope) -> str:
     return access.client_id if isinstance(access, AccessToken) and access.client_id else ANONYMOUS
 
 
+def tenant_of_requestor(requestor: Any) -> str:
+    """The SDK's AuthorizationContext (a TypedDict) of the request that opens a session."""
+    client_id = requestor.get("client_id") if isinstance(requestor, dict) else None
+    return client_id if isinstance(client_id, str) and client_id else ANONYMOUS
+
+
 class TenantSessionManager(StreamableHTTPSessionManager):
     """The SDK's session manager with a per-tenant cap and idlest-first eviction at the global cap."""
 
@@ -61,7 +67,7 @@ class TenantSessionManager(StreamableHTTPSessionManager):
             self._last_seen[session_id] = time.monotonic()
 
     def _admit_session(self, requestor: Any) -> StreamableHTTPServerTransport | None:
-        tenant = requestor.client_id if requestor is not None and getattr(requestor, "client_id", None) else ANONYMOUS
+        tenant = tenant_of_requestor(requestor)
         self._forget_closed()
         held = sum(1 for owner in self._tenants.values() if owner == tenant)
         if tenant != ANONYMOUS and held >= self.tenant_cap:

@@ -7,7 +7,6 @@ import unicodedata
 
 import anyio
 import pytest
-
 from support.security import SERVER_KEY, TRANSPORTS, attack_server, body
 
 AUTH = {"Authorization": f"Bearer {SERVER_KEY}"}

@@ -16,7 +16,6 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
-
 from support.http_server import ROOT, clean_env
 from support.security import (
     SERVER_KEY,
@@ -151,7 +150,7 @@ def test_per_request_key_sandbox_gives_each_tenant_its_own_workspace(tmp_path) -
 
 def test_a_short_secret_is_refused_at_start_up() -> None:
     env = clean_env(INSTANTLY_MCP_SECRET="too-short-31-bytes-xxxxxxxxxxxx")
-    done = subprocess.run([sys.executable, "-m", "instantly_mcp.cli", "tools"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "instantly_mcp.cli", "tools"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and "at least 32 bytes" in done.stderr and "too-short" not in done.stderr
 
 

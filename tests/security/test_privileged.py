@@ -7,11 +7,11 @@ import json
 
 import anyio
 import pytest
+from support.security import SERVER_KEY, TRANSPORTS, attack_server, body, text
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
-from support.security import SERVER_KEY, TRANSPORTS, attack_server, body, text
 
 OPERATIONS = load_operations()
 PRIVILEGED_ATTACKS = {

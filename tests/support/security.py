@@ -67,7 +67,7 @@ async def attack_server(
     environment = server_env(sandbox, audit_path, **env)
     if transport == "stdio":
         params = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli", *args], env=environment, cwd=str(ROOT))
-        with open(tmp_path / "stdio-stderr.txt", "w") as errlog:
+        with open(tmp_path / "stdio-stderr.txt", "w") as errlog:  # noqa: ASYNC230 (opened once, before the server starts)
             async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
                 yield Attack(client, audit_path, sandbox)
         return
@@ -82,9 +82,9 @@ async def attack_server(
 
 @asynccontextmanager
 async def http_client(url: str, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
-    async with create_mcp_http_client(headers=headers) as http:
-        async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-            yield client
+    async with create_mcp_http_client(headers=headers) as http, \
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+        yield client
 
 
 @contextmanager
