@@ -19,7 +19,7 @@ from instantly_mcp.calls.advice import describe_api_error, describe_transport_er
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.calls.secrets import guard_secrets
+from instantly_mcp.calls.secrets import guard_secrets, mark_secret
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
 
 
@@ -160,7 +160,7 @@ async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Sh
         response = await client.request(call.request)
     except (ApiError, TransportError) as err:
         return failure(call.op, err, call.arguments)
-    return success_result(call, guard_secrets(call.op, response.data), shape), response.status
+    return mark_secret(call.op, success_result(call, guard_secrets(call.op, response.data), shape)), response.status
 
 
 def failure(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import mcp_types as types
+
 from instantly_mcp.catalog.operations import Operation
 
 KEY_FIELD = "key"
 NEW_KEY_TOOL = "create_api_key"
 KEY_TAG = "APIKey"
+SECRET_META = "instantly-mcp/secret"
 SHOWN_CHARS = 4
 SECRET_NOTE = (
     "key is a secret, shown only in this answer and never again: hand it to the user to store in a secret "
@@ -18,12 +21,20 @@ SECRET_NOTE = (
 
 
 def guard_secrets(op: Operation, data: Any) -> Any:
-    """The answer as the agent may see it."""
-    if op.tag != KEY_TAG:
-        return data
-    if op.name == NEW_KEY_TOOL:
-        return {**data, "secret_fields": [KEY_FIELD], "secret_note": SECRET_NOTE} if isinstance(data, dict) else data
-    return masked(data)
+    """The answer as the agent may see it: keys masked everywhere but in the answer that creates one."""
+    return masked(data) if op.tag == KEY_TAG and op.name != NEW_KEY_TOOL else data
+
+
+def mark_secret(op: Operation, result: types.CallToolResult) -> types.CallToolResult:
+    """The one answer holding a new key, marked for the client: meant for the user (MCP audience),
+    with the secret fields and a note in _meta; the JSON itself stays as Instantly sent it."""
+    if op.name != NEW_KEY_TOOL or result.is_error:
+        return result
+    marked = [
+        c.model_copy(update={"annotations": types.Annotations(audience=["user"], priority=1.0)}) for c in result.content
+    ]
+    meta = {**(result.meta or {}), SECRET_META: {"fields": [KEY_FIELD], "note": SECRET_NOTE}}
+    return result.model_copy(update={"content": marked, "meta": meta})
 
 
 def masked(data: Any) -> Any:

@@ -4,6 +4,7 @@ forwarding) are gated, and so are writes that send email because their campaign 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anyio
 import pytest
@@ -97,16 +98,17 @@ def test_live_target_that_cannot_be_checked_is_gated(transport: str, sandbox, tm
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_new_key_is_marked_secret_and_listings_never_show_a_key_in_full(transport: str, sandbox, tmp_path) -> None:
-    async def run() -> tuple[str, str]:
+    async def run() -> tuple[Any, str]:
         async with attack_server(transport, sandbox, tmp_path, "--confirm", "off") as attack:
-            created = text(await attack.call("create_api_key", {"name": "ci", "scopes": ["campaigns:read"]}))
+            created = await attack.call("create_api_key", {"name": "ci", "scopes": ["campaigns:read"]})
             listed = text(await attack.call("list_api_keys", {"limit": 100}))
             return created, listed
 
-    created, listed = anyio.run(run)
-    new = body_of(created)
-    assert new["secret_fields"] == ["key"] and "never again" in new["secret_note"]
-    assert created.count(new["key"]) == 1
+    result, listed = anyio.run(run)
+    new = body(result)
+    assert result.meta["instantly-mcp/secret"]["fields"] == ["key"] and "never again" in result.meta["instantly-mcp/secret"]["note"]
+    assert [c.annotations.audience for c in result.content] == [["user"]]
+    assert text(result).count(new["key"]) == 1
     assert new["key"] not in listed and SERVER_KEY not in listed
     assert all(item["key"].startswith("…") for item in body_of(listed)["items"])
 
