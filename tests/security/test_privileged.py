@@ -4,6 +4,8 @@ forwarding) are gated, and so are writes that send email because their campaign 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -115,3 +117,16 @@ def test_a_new_key_is_marked_secret_and_listings_never_show_a_key_in_full(transp
 
 def body_of(text_: str) -> dict:
     return json.loads(text_)
+
+
+def test_readme_names_every_gated_tool_with_its_class() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Which calls ask a person first", 1)[1].split("### Limits", 1)[0]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| ") and "`" in line]
+    named = {name: row[1].strip() for row in rows for name in re.findall(r"`([a-z_]+)`", row[2])}
+    for op in OPERATIONS.values():
+        if op.risk in GATED_RISKS and not op.name.startswith("delete_"):
+            assert named.get(op.name) == op.risk, op.name
+        if op.name in LIVE_TARGETS:
+            assert named.get(op.name) == "write, when live"
+    assert all(OPERATIONS[name].risk == risk for name, risk in named.items() if risk in GATED_RISKS)
