@@ -36,7 +36,7 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     policy.add_argument(
         "--confirm",
         choices=CONFIRM_MODES,
-        help="how destructive and outbound calls are confirmed: auto (elicitation if the client supports it, "
+        help="how destructive, outbound and privileged calls are confirmed: auto (elicitation if the client supports it, "
         "else a confirm token), elicit, token, or off for trusted automation (env INSTANTLY_CONFIRM; default auto)",
     )
     policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")

@@ -21,16 +21,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from instantly_mcp.upstream.client import key_fingerprint
-from support.http_server import fake_instantly, mcp_http_server, payload
+from support.http_server import ACCEPT, INIT, fake_instantly, mcp_http_server, payload
 
 MODES = ["legacy", "auto"]
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 @asynccontextmanager

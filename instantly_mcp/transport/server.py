@@ -104,7 +104,7 @@ def announce_policy(runtime: Runtime) -> None:
     print(f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}", file=sys.stderr)
     if mode == "off" and gated:
         print(
-            f"instantly-mcp: WARNING --confirm off: {gated} destructive and outbound tools run WITHOUT asking anyone. "
+            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools run WITHOUT asking anyone. "
             "Use this only for trusted automation.",
             file=sys.stderr,
         )

@@ -18,6 +18,8 @@ import httpx2
 import pytest
 from support.http_server import ROOT, clean_env
 from support.security import (
+    ACCEPT,
+    INIT,
     SERVER_KEY,
     TRANSPORTS,
     attack_server,
@@ -30,13 +32,6 @@ from support.security import (
     text,
 )
 
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 TOKEN = "bearer-token-for-security-tests-5e0c"
 
 

@@ -12,16 +12,9 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-from support.security import body, http_client, http_mcp, text
+from support.security import ACCEPT, INIT, body, http_client, http_mcp, text
 
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "flood", "version": "0"}},
-}
 PING = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 def tenant(key: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from .http_server import McpHttpServer, clean_env, mcp_http_server
+from .http_server import ACCEPT, INIT, McpHttpServer, clean_env, mcp_http_server  # noqa: F401 (re-exported)
 from .sandbox_http import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[2]
