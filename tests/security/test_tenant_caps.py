@@ -97,3 +97,16 @@ def test_calls_in_flight_are_capped_per_tenant(cap: int, sandbox, tmp_path) -> N
     assert len(body(calm)["items"]) == 1
     assert len([r for r in sandbox.requests() if r["path"] == "/api/v2/campaigns"]) == cap + 1  # the refused one never went out
 
+
+
+def test_legacy_sse_connections_are_capped_per_tenant(tmp_path) -> None:
+    """An SSE connection is a session too; over the tenant's cap a new one is refused, another tenant's is not."""
+    with http_mcp(tmp_path, "--per-request-key", "--sandbox", "--max-sessions-per-tenant", "1") as server, \
+            httpx2.Client(timeout=10) as http:
+        def sse(key: str) -> int:
+            with http.stream("GET", server.sse_url, headers={"X-Instantly-Api-Key": key}) as response:
+                return response.status_code
+
+        with http.stream("GET", server.sse_url, headers={"X-Instantly-Api-Key": "sse-flood-key-1"}) as held:
+            statuses = (held.status_code, sse("sse-flood-key-1"), sse("sse-other-key-2"))
+    assert statuses == (200, 503, 200)
