@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx2
 import pytest
 from support.security import SERVER_KEY, TRANSPORTS, attack_server, body, text
+from support.servers import TEST_KEY, policy_server
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.gates.live import LIVE_TARGETS
@@ -131,3 +133,19 @@ def test_readme_names_every_gated_tool_with_its_class() -> None:
         if op.name in LIVE_TARGETS:
             assert named.get(op.name) == "write, when live"
     assert all(OPERATIONS[name].risk == risk for name, risk in named.items() if risk in GATED_RISKS)
+
+
+def test_the_servers_own_key_is_never_listed_in_full() -> None:
+    """An upstream that lists keys unmasked (the sandbox masks them itself): the answer still shows
+    only the last characters, for the server's own key above all."""
+
+    def unmasked(request: httpx2.Request) -> httpx2.Response:
+        items = [{"id": "k-1", "name": "this server", "key": TEST_KEY, "scopes": ["all:all"]}]
+        return httpx2.Response(200, json={"items": items, "next_starting_after": None})
+
+    async def run() -> str:
+        async with policy_server(transport=httpx2.MockTransport(unmasked), confirm="off") as mcp:
+            return text(await mcp.call("list_api_keys", {}))
+
+    listed = anyio.run(run)
+    assert TEST_KEY not in listed and TEST_KEY[:10] not in listed and f"…{TEST_KEY[-4:]}" in listed
