@@ -1,8 +1,9 @@
 """The gates in front of every call: filter, validate, dry_run, confirm, send, audit.
 
 `Policy.call` refuses tools the filter hides (tool_filter.py), validates the arguments, answers
-dry_run without sending, asks for confirmation of destructive, outbound and privileged calls, and of
-writes whose target is live (live.py), through confirm.py, and only then sends; every non-read call leaves one audit line (audit.py).
+dry_run without sending, asks for confirmation of destructive, outbound and privileged calls and of
+writes whose target is live (live.py) through confirm.py, and only then sends; every non-read call
+leaves one audit line (audit.py).
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ class Policy:
         return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
 
     async def gated_call(self, call: PreparedCall, client: InstantlyClient) -> bool:
+        """Whether this call, with these arguments, waits for a person (a lookup decides live targets)."""
         if self.is_gated(call.op):
             return True
         return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
