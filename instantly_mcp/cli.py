@@ -17,6 +17,12 @@ from instantly_mcp.config import (
 )
 
 SUBCOMMANDS = ("serve", "sandbox", "tools")
+CAP_FLAGS = {
+    "max_sessions": "max_sessions",
+    "max_sessions_per_tenant": "max_sessions_per_tenant",
+    "session_idle_timeout": "session_idle_timeout_s",
+    "max_calls_per_tenant": "max_calls_per_tenant",
+}
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -68,11 +74,13 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
     caps = parser.add_argument_group("caps per tenant and per server (HTTP)")
     caps.add_argument("--max-sessions", type=int, metavar="N",
-                      help="open sessions in all; at the cap the idlest session of the busiest tenant is closed (env INSTANTLY_MCP_MAX_SESSIONS; default 1000)")
+                      help="open sessions in all; at the cap the idlest session of the busiest tenant is closed "
+                      "(env INSTANTLY_MCP_MAX_SESSIONS; default 1000)")
     caps.add_argument("--max-sessions-per-tenant", type=int, metavar="N",
                       help="open sessions per tenant key (env INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT; default 20)")
     caps.add_argument("--session-idle-timeout", type=float, metavar="S",
-                      help="close a session after S seconds without a request (env INSTANTLY_MCP_SESSION_IDLE_TIMEOUT; default 300)")
+                      help="close a session after S seconds without a request "
+                      "(env INSTANTLY_MCP_SESSION_IDLE_TIMEOUT; default 300)")
     caps.add_argument("--max-calls-per-tenant", type=int, metavar="N",
                       help="tool calls in flight per tenant key, which is also its share of the upstream connection pool "
                       "(env INSTANTLY_MCP_MAX_CALLS_PER_TENANT; default 8)")
@@ -116,8 +124,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             print("instantly-mcp: WARNING --auth-token on the command line is visible to every local user (ps); "
                   "use --auth-token-file or INSTANTLY_MCP_AUTH_TOKEN instead", file=sys.stderr)
             values["auth_token"] = args.auth_token
-        for flag, field in (("max_sessions", "max_sessions"), ("max_sessions_per_tenant", "max_sessions_per_tenant"),
-                            ("session_idle_timeout", "session_idle_timeout_s"), ("max_calls_per_tenant", "max_calls_per_tenant")):
+        for flag, field in CAP_FLAGS.items():
             if getattr(args, flag) is not None:
                 values[field] = getattr(args, flag)
         for flag in ("allowed_hosts", "allowed_origins"):

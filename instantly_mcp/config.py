@@ -80,8 +80,13 @@ class Settings:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
-        for flag, value in (("--max-sessions", self.max_sessions), ("--max-sessions-per-tenant", self.max_sessions_per_tenant),
-                            ("--max-calls-per-tenant", self.max_calls_per_tenant), ("--session-idle-timeout", self.session_idle_timeout_s)):
+        caps = {
+            "--max-sessions": self.max_sessions,
+            "--max-sessions-per-tenant": self.max_sessions_per_tenant,
+            "--max-calls-per-tenant": self.max_calls_per_tenant,
+            "--session-idle-timeout": self.session_idle_timeout_s,
+        }
+        for flag, value in caps.items():
             if not value > 0:
                 raise ConfigError(f"{flag} must be positive, got {value}")
         if self.per_request_key and not http:
@@ -156,13 +161,11 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
     if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
         values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_AUTH_TOKEN_FILE"):
-        values["auth_token"] = read_secret_file("INSTANTLY_MCP_AUTH_TOKEN_FILE", env["INSTANTLY_MCP_AUTH_TOKEN_FILE"].strip())
-    for name, key in (("INSTANTLY_MCP_MAX_SESSIONS", "max_sessions"), ("INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT", "max_sessions_per_tenant"),
-                      ("INSTANTLY_MCP_MAX_CALLS_PER_TENANT", "max_calls_per_tenant")):
+        token_file = env["INSTANTLY_MCP_AUTH_TOKEN_FILE"].strip()
+        values["auth_token"] = read_secret_file("INSTANTLY_MCP_AUTH_TOKEN_FILE", token_file)
+    for name, key in CAP_VARIABLES.items():
         if env.get(name):
             values[key] = env_int(name, env[name])
-    if env.get("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT"):
-        values["session_idle_timeout_s"] = float(env_int("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT", env["INSTANTLY_MCP_SESSION_IDLE_TIMEOUT"]))
     if env.get("INSTANTLY_RAW_CSV"):
         values["raw_csv"] = env_flag("INSTANTLY_RAW_CSV", env["INSTANTLY_RAW_CSV"])
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
@@ -170,6 +173,14 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
         values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values
+
+
+CAP_VARIABLES = {
+    "INSTANTLY_MCP_MAX_SESSIONS": "max_sessions",
+    "INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT": "max_sessions_per_tenant",
+    "INSTANTLY_MCP_MAX_CALLS_PER_TENANT": "max_calls_per_tenant",
+    "INSTANTLY_MCP_SESSION_IDLE_TIMEOUT": "session_idle_timeout_s",
+}
 
 
 def read_secret_file(name: str, path: str) -> str:

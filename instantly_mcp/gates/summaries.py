@@ -25,18 +25,17 @@ CONSEQUENCES = {
     "outbound": "This reaches people or spends money or credits outside the workspace; it cannot be taken back.",
     "privileged": "This hands out access to the workspace or sends its data outside it.",
 }
+LIVE_OR_UNKNOWN = "live, or its state could not be checked"
 # Where the risk class's sentence would overstate or misstate what follows.
 TOOL_CONSEQUENCES = {
     "schedule_workspace_removal": "Until the removal date, cancel_workspace_removal can still stop it.",
     "change_workspace_owner": "Only the new owner can hand ownership back.",
     "move_leads": "Check the selection first: it changes where every matching lead lives.",
-    "add_leads": "The campaign is active, or its state could not be checked: these leads start getting its emails.",
-    "create_lead": "The campaign is active, or its state could not be checked: the lead starts getting its emails.",
-    "move_lead_to_subsequence": "The subsequence is running, or its state could not be checked: the lead starts getting its emails.",
-    "update_campaign": "The campaign is active, or its state could not be checked: the change applies to the emails it sends from now on.",
-    "update_campaign_subsequence": (
-        "The subsequence is running, or its state could not be checked: the change applies to the emails it sends from now on."
-    ),
+    "add_leads": f"The campaign is {LIVE_OR_UNKNOWN}: these leads start getting its emails.",
+    "create_lead": f"The campaign is {LIVE_OR_UNKNOWN}: the lead starts getting its emails.",
+    "move_lead_to_subsequence": f"The subsequence is {LIVE_OR_UNKNOWN}: the lead starts getting its emails.",
+    "update_campaign": f"The campaign is {LIVE_OR_UNKNOWN}: the change applies to the emails it sends from now on.",
+    "update_campaign_subsequence": f"The subsequence is {LIVE_OR_UNKNOWN}: the change applies to what it sends from now on.",
 }
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6
@@ -91,7 +90,8 @@ async def activate_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
 async def reply_to_email(arguments: dict[str, Any], lookup: Lookup) -> str:
     original = await lookup("get_email", {"id": arguments["reply_to_uuid"]})
     recipient = text_field(original, "lead", "from_address_email")
-    to = [recipient or f"the sender of email {arguments['reply_to_uuid']}", *addresses(arguments.get("additional_recipients"))]
+    sender = recipient or f"the sender of email {arguments['reply_to_uuid']}"
+    to = [sender, *addresses(arguments.get("additional_recipients"))]
     return f"Send a reply from {arguments['eaccount']} {email_parts(to, arguments)}?"
 
 

@@ -60,7 +60,7 @@ SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
 SECRET_ENV = ("INSTANTLY_API_KEY", "INSTANTLY_MCP_SECRET", "INSTANTLY_MCP_AUTH_TOKEN")
-SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # the 0600 file through which `--workers N` hands each worker its settings
+SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # `--workers N`: the 0600 file holding each worker's settings
 
 
 # ---------------------------------------------------------------- request checks
@@ -195,7 +195,8 @@ class SseEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         tenant = tenant_of_scope(scope)
         if not self.caps.admits(tenant):
-            await refusal(503, "Too many open sessions for this tenant or server; close one or try later")(scope, receive, send)
+            refused = refusal(503, "Too many open sessions for this tenant or server; close one or try later")
+            await refused(scope, receive, send)
             return
         async with self.caps.held(tenant), self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
             await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
