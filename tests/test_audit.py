@@ -114,7 +114,7 @@ def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Pat
     log = tmp_path / "audit.jsonl"
     key = "sk-live-must-never-be-logged-4242"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    env.update(INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret", PYTHONPATH=str(ROOT))
+    env.update(INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret-of-at-least-32-bytes", PYTHONPATH=str(ROOT))
     args = ["-m", "instantly_mcp.cli", "serve", "--sandbox", "--scopes", "campaigns:all", "--confirm", "token",
             "--audit-log", str(log)]
     params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=str(ROOT))

@@ -10,6 +10,7 @@ import pytest
 from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
 from instantly_mcp.transport.server import announce_policy, build_runtime
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.anyio
 OPERATIONS = load_operations()
 GATED = sorted(name for name, op in OPERATIONS.items() if op.risk in GATED_RISKS)
 MODES = ["legacy", "auto"]
-SECRET = "shared-replica-secret-for-tests"
+SECRET = "shared-replica-secret-for-tests-0123456789"
 # Made-up ids would be refused at the summary's 404 lookup (test_approvals.py covers that): granting
 # only the writes leaves the summaries without lookups, so such ids reach the gate itself.
 WRITE_ONLY = ("leads:delete", "lead_lists:delete")
@@ -56,8 +57,8 @@ async def seeded_campaign(mcp) -> tuple[dict, int]:
     return campaign, analytics[0]["leads_count"]
 
 
-def test_every_gated_tool_is_destructive_or_outbound() -> None:
-    assert len(GATED) == sum(op.risk in ("destructive", "outbound") for op in OPERATIONS.values()) > 40
+def test_every_gated_tool_is_destructive_outbound_or_privileged() -> None:
+    assert len(GATED) == sum(op.risk in ("destructive", "outbound", "privileged") for op in OPERATIONS.values()) > 40
     assert {"delete_campaign", "activate_campaign", "reply_to_email", "merge_leads", "move_leads", "verify_email"} <= set(GATED)
 
 
@@ -134,7 +135,7 @@ async def test_summaries_say_who_and_what() -> None:
         recipient = email.get("lead") or email["from_address_email"]
         reply = {"eaccount": "me@ours.test", "reply_to_uuid": email["id"], "subject": "Re: pricing", "body": {"text": "Hi"}}
         summary = answer(await mcp.call("reply_to_email", reply))["summary"]
-        assert summary.startswith(f"Send a reply from me@ours.test to {recipient}") and "'Re: pricing'" in summary
+        assert summary.startswith(f"Send a reply from me@ours.test to 1 recipient ({recipient})") and "'Re: pricing'" in summary
 
         generic = answer(await mcp.call("delete_api_key", {"id": "key-9"}))["summary"]
         assert generic == "Delete API key: id=key-9? This cannot be undone."
@@ -183,7 +184,7 @@ async def test_token_from_another_key_or_secret_is_refused() -> None:
         other_key = await b.call("delete_lead", {"id": "lead-1", "confirm_token": token})
         assert other_key.is_error and "API key" in text(other_key)
         assert b.writes() == []
-    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret="another-secret", api_key="sk-key-of-workspace-a") as c:
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret="another-secret-of-at-least-32-bytes", api_key="sk-key-of-workspace-a") as c:
         assert (await c.call("delete_lead", {"id": "lead-1", "confirm_token": token})).is_error
         assert c.writes() == []
     async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a") as replica:
@@ -220,7 +221,7 @@ async def test_confirm_token_is_offered_only_where_accepted() -> None:
         async with policy_server(confirm=confirm) as mcp:
             tools = {t.name: t for t in (await mcp.client.list_tools()).tools}
             with_token = {n for n, t in tools.items() if "confirm_token" in t.input_schema["properties"]}
-            assert with_token == (set(GATED) if offered else set()), confirm
+            assert with_token == (set(GATED) | set(LIVE_TARGETS) if offered else set()), confirm
             if offered:
                 assert tools["delete_campaign"].input_schema["properties"]["confirm_token"]["type"] == "string"
                 assert "confirm_token" not in tools["delete_campaign"].input_schema.get("required", [])

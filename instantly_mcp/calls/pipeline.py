@@ -27,6 +27,7 @@ from instantly_mcp.calls.results import (
     select,
     text_of,
 )
+from instantly_mcp.calls.secrets import guard_secrets, mark_secret
 from instantly_mcp.calls.undocumented import note as undocumented_note
 from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.verify import deleted_anyway
@@ -38,8 +39,8 @@ from instantly_mcp.upstream.client import ApiRequest, Requester
 
 
 def tool_annotations(op: Operation) -> types.ToolAnnotations:
-    """Hints consistent with the risk class; outbound counts as destructive because mail sent
-    or money spent cannot be taken back.
+    """Hints consistent with the risk class; outbound and privileged count as destructive because
+    mail sent, money spent or access handed out cannot be taken back.
 
     A hint is left out only where the MCP default already says it, in the cautious direction, so
     a client that reads only the defaults errs on the safe side: openWorldHint (default true: every
@@ -49,7 +50,7 @@ def tool_annotations(op: Operation) -> types.ToolAnnotations:
     if op.risk == "read":
         return types.ToolAnnotations(read_only_hint=True)
     return types.ToolAnnotations(
-        destructive_hint=op.risk in ("destructive", "outbound"),
+        destructive_hint=op.risk in ("destructive", "outbound", "privileged"),
         idempotent_hint=True if op.idempotent else None,
     )
 
@@ -227,9 +228,10 @@ async def send_once(
         return (deleted, err.status) if deleted is not None else failure(call.op, err, call.arguments)
     except TransportError as err:
         return failure(call.op, err, call.arguments)
+    data = guard_secrets(call.op, response.data)
     if watch is not None:
         watch.observe(call.op, response.data)
-    return success_result(call, response.data, shape), response.status
+    return mark_secret(call.op, success_result(call, data, shape)), response.status
 
 
 def failure(
@@ -273,9 +275,9 @@ async def send_list(
         response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items))
     except UpstreamError as err:
         return failure(op, err)
-    status, data = response.status, response.data
+    status, data = response.status, guard_secrets(op, response.data)
     if watch is not None:
-        watch.observe(op, data)
+        watch.observe(op, response.data)
     if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
         return success_result(call, data, shape), status
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
@@ -320,9 +322,9 @@ async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages
         except UpstreamError as err:
             reason = failure(call.op, err)[0].content[0]
             return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
-        data = response.data if isinstance(response.data, dict) else {}
-        items = data.get("items")
-        items = items if isinstance(items, list) else []
+        data = guard_secrets(call.op, response.data) if isinstance(response.data, dict) else {}
+        listed = data.get("items")
+        items: list[Any] = listed if isinstance(listed, list) else []
         pages.append(Page(last.end, count, items, data.get("next_starting_after")))
         count += len(items)
 

@@ -20,7 +20,7 @@ from instantly_mcp.upstream.ratelimit import Limit
 if TYPE_CHECKING:
     from instantly_mcp.catalog.models._base import ToolInput
 
-Risk = Literal["read", "write", "destructive", "outbound"]
+Risk = Literal["read", "write", "destructive", "outbound", "privileged"]
 RISK_CLASSES: tuple[Risk, ...] = get_args(Risk)
 Pagination = Literal["cursor", "cursor_body", "offset"]
 PAGINATION_STYLES: tuple[Pagination, ...] = get_args(Pagination)

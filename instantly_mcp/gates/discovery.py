@@ -161,13 +161,10 @@ class Discovery:
         if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
             return error_result(f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters).")
         op = resolve(self.policy.operations, name)
-        if op is None:
+        if op is None or not self.policy.filter.visible(op):
             close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             return error_result(f"Unknown tool {name!r}.{hint} Use {SEARCH} to find tools.")
-        refusal = self.policy.filter.refusal(op)
-        if refusal is not None:
-            return error_result(refusal)
         return op
 
 

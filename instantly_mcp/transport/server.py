@@ -24,13 +24,15 @@ from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.filter import unknown_tool
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
+from instantly_mcp.transport.sessions import CallCaps
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, header_key, tenant_of
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -56,12 +58,16 @@ class Runtime:
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
     resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
+    call_caps: CallCaps | None = None  # --per-request-key: calls in flight per tenant
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The built-in sandbox served in-process: no port, no network."""
+    """The built-in sandbox served in-process: no port, no network; one workspace per tenant key
+    with --per-request-key."""
     from instantly_mcp.sandbox import create_app
 
+    if settings.per_request_key:
+        return TenantSandboxes(settings.sandbox_db)
     return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
 
 
@@ -106,7 +112,7 @@ def announce_policy(runtime: Runtime) -> None:
     print(f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}", file=sys.stderr)
     if mode == "off" and gated:
         print(
-            f"instantly-mcp: WARNING --confirm off: {gated} destructive and outbound tools run WITHOUT asking anyone. "
+            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools run WITHOUT asking anyone. "
             "Use this only for trusted automation.",
             file=sys.stderr,
         )
@@ -137,8 +143,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     discovery = Discovery(policy) if settings.discover else None
     tools = discovery.tools() if discovery is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
+    call_caps = CallCaps(settings.max_calls_per_tenant) if settings.per_request_key else None
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery)
+                   discovery=discovery, call_caps=call_caps)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -183,6 +190,23 @@ async def run_operation(
     tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
     if isinstance(tenant, str):
         return error_result(tenant)
+    if runtime.call_caps is None:
+        return await run_as(runtime, ctx, params, op, arguments, tenant)
+    async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
+        if not admitted:
+            return error_result(
+                f"Too many calls in flight for this tenant (at most {runtime.call_caps.per_tenant}); "
+                "wait for one to finish, then retry. Nothing was sent."
+            )
+        return await run_as(runtime, ctx, params, op, arguments, tenant)
+
+
+async def run_as(
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation,
+    arguments: dict[str, Any] | None, tenant: Tenant,
+) -> types.CallToolResult | types.InputRequiredResult:
+    """The policy's call as this tenant, with the caller's identity for the audit and every secret in
+    play scrubbed from the answer."""
     acting = acting_principal.set(tenant.principal)
     try:
         with call_secrets(header_key(ctx)):
@@ -230,7 +254,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
                 return routed
             op, arguments = routed
         if op is None:
-            return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
+            return error_result(unknown_tool(params.name))
         return await run_operation(runtime, ctx, params, op, arguments)
 
     resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
