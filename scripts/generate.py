@@ -191,6 +191,17 @@ def check_names(entries: list[dict[str, Any]]) -> None:
         raise SystemExit("Fix these in tool_specs/overrides.toml:\n  " + "\n  ".join(problems))
 
 
+def add_search_aliases(entries: list[dict[str, Any]], aliases: dict[str, list[str]]) -> None:
+    """The user's words for a tool ([search_aliases] in overrides.toml), which discover mode's
+    search_tools ranks on; only on the tools that have some, so other entries stay as they are."""
+    unknown = set(aliases) - {entry["name"] for entry in entries}
+    if unknown:
+        raise SystemExit(f"[search_aliases] in overrides.toml names unknown tools: {sorted(unknown)}")
+    for entry in entries:
+        if entry["name"] in aliases:
+            entry["aliases"] = list(aliases[entry["name"]])
+
+
 def render() -> dict[Path, str]:
     spec = Spec(SOURCE)
     overrides = tomllib.loads(OVERRIDES.read_text())
@@ -200,6 +211,7 @@ def render() -> dict[Path, str]:
         raise SystemExit(f"overrides name operations not in the spec: {sorted(unknown)}")
     entries = [entry for _, entry in pairs]
     check_names(entries)
+    add_search_aliases(entries, overrides.get("search_aliases", {}))
     sources = write_models(spec, pairs, overrides)
     export_schemas(sources, entries)
     files: dict[Path, str] = {MODELS / f"{module}.py": source for module, source in sources.items()}

@@ -45,6 +45,7 @@ class Operation:
     model_ref: str
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
+    aliases: tuple[str, ...] = ()  # the user's words for the tool, for discover mode's search
 
     @property
     def retry_safe(self) -> bool:
@@ -93,6 +94,7 @@ def _operation(entry: dict[str, Any]) -> Operation:
         model_ref=entry["model"],
         input_schema=entry["input_schema"],
         output_schema=entry["output_schema"],
+        aliases=tuple(entry.get("aliases", ())),
     )
 
 

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import mcp_types as types
@@ -221,10 +222,11 @@ _SYNONYMS = {
 }
 
 
+@cache
 def stem(word: str) -> str:
-    for suffix in ("ies", "ing", "es", "ed", "s"):
+    for suffix in ("ies", "ied", "ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
     return word
 
 
@@ -233,49 +235,104 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words if w not in _STOP]
 
 
+_STEMMED_SYNONYMS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in _SYNONYMS.items()}
+
+
 class SearchIndex:
-    """BM25 over weighted fields: the name counts three times, title and description twice,
-    toolset, tag and the arguments once."""
+    """BM25 over weighted fields (the name three times, the curated aliases twice, the description,
+    toolset and tag once, the arguments half), plus what a person means by a short request: a tool
+    whose name the request covers beats one that only shares a word (list_campaigns over
+    list_campaign_subsequences), a whole alias phrase counts, and a request without an action
+    verb ("my campaigns") asks for list and get tools."""
 
     K1, B = 1.2, 0.75
+    NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
+    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 0.5, 0.3
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
         self.operations = list(operations)
-        self.docs: list[Counter[str]] = []
-        for op in self.operations:
-            schema = policy.input_schema(op)
-            arguments = " ".join(f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items())
-            words = (
-                terms(op.name) * 3
-                + terms(op.title) * 2
-                + terms(op.description) * 2
-                + terms(f"{op.toolset} {op.tag}")
-                + terms(arguments)
-            )
-            self.docs.append(Counter(words))
+        self.docs = [self.document(op, policy) for op in self.operations]
+        self.names = [terms(op.name)[1:] or terms(op.name) for op in self.operations]  # the entity: the name after its verb
+        self.phrases = [[phrase for alias in op.aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
+        self.verbs = {stem(op.name.split("_", 1)[0]) for op in self.operations} - READ_VERBS
         self.lengths = [sum(doc.values()) for doc in self.docs]
         self.average = sum(self.lengths) / max(len(self.docs), 1)
         frequency = Counter(word for doc in self.docs for word in doc)
         total = len(self.docs)
         self.idf = {word: math.log(1 + (total - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
 
-    def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+    def document(self, op: Operation, policy: Policy) -> dict[str, float]:
+        schema = policy.input_schema(op)
+        arguments = " ".join(f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items())
+        fields = (
+            (op.name, self.NAME),
+            (" ".join(op.aliases), self.ALIASES),
+            (op.description, self.DESCRIPTION),
+            (f"{op.toolset} {op.tag}", self.CONTEXT),
+            (arguments, self.ARGUMENTS),
+        )
+        doc: dict[str, float] = {}
+        for text, weight in fields:
+            for word in terms(text):
+                doc[word] = doc.get(word, 0.0) + weight
+        return doc
+
+    def expand(self, words: list[str]) -> dict[str, float]:
         weights: dict[str, float] = {}
-        for word in terms(query):
+        for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for alias in _SYNONYMS.get(word, ()):
-                weights[stem(alias)] = max(weights.get(stem(alias), 0.0), 0.6)
+            for alias in _STEMMED_SYNONYMS.get(word, ()):
+                weights[alias] = max(weights.get(alias, 0.0), 0.6)
+        return weights
+
+    def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+        words = nouns_after_verb(terms(query))
+        weights = self.expand(words)
+        asks_action = any(word in self.verbs for word in weights)
         scored = []
-        for position, (op, doc, length) in enumerate(zip(self.operations, self.docs, self.lengths)):
+        for position, op in enumerate(self.operations):
             if toolset is not None and op.toolset != toolset:
                 continue
-            score = 0.0
-            for word, weight in weights.items():
-                count = doc.get(word, 0)
-                if count:
-                    norm = count * (self.K1 + 1) / (count + self.K1 * (1 - self.B + self.B * length / self.average))
-                    score += weight * self.idf.get(word, 0.0) * norm
-            if score > 0:
-                scored.append((-score, position, op))
+            score = self.bm25(position, weights)
+            if score <= 0:
+                continue
+            score += self.shape(position, op, words, weights, asks_action)
+            scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [op for _, _, op in scored[:limit]]
+
+    def bm25(self, position: int, weights: dict[str, float]) -> float:
+        doc, length = self.docs[position], self.lengths[position]
+        score = 0.0
+        for word, weight in weights.items():
+            count = doc.get(word, 0.0)
+            if count:
+                norm = count * (self.K1 + 1) / (count + self.K1 * (1 - self.B + self.B * length / self.average))
+                score += weight * self.idf.get(word, 0.0) * norm
+        return score
+
+    def shape(self, position: int, op: Operation, words: list[str], weights: dict[str, float], asks_action: bool) -> float:
+        name = self.names[position]
+        coverage = sum(weights.get(word, 0.0) for word in name) / len(name)
+        uncovered = sum(1 for word in name if word not in weights)
+        phrases = sum(len(phrase) ** 0.5 for phrase in self.phrases[position] if contains(words, phrase))
+        verb = op.name.split("_", 1)[0]
+        if asks_action:
+            verb_bonus = self.VERB if stem(verb) in weights else 0.0
+        else:
+            verb_bonus = self.READ_DEFAULT if verb in READ_VERBS else 0.0
+        return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered
+
+
+READ_VERBS = frozenset({"list", "get"})
+
+
+def nouns_after_verb(words: list[str]) -> list[str]:
+    """Drops "list" after the first word: there it is a noun ("rename a lead list") that would
+    otherwise pull every list_* tool ahead of the one asked for."""
+    return words[:1] + [word for word in words[1:] if word != "list"]
+
+
+def contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
