@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from specgen.formats import state_formats, uuid_paths  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
@@ -117,10 +118,12 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
     for op, entry in entries:
         by_module.setdefault(snake(entry["tag"]), []).append((op, entry))
     sources = {}
+    uuids = uuid_paths([op for op, _ in entries])
     for module, items in sorted(by_module.items()):
         writer = ModelWriter()
         for op, entry in items:
             schema, required = flat_schema(op)
+            state_formats(op, schema, uuids)
             rules = body_rules(op)
             custom = overrides.get("operations", {}).get(op.key, {})
             class_vars = {}
@@ -153,7 +156,7 @@ def module_source(writer: ModelWriter) -> str:
         "from __future__ import annotations",
         f"from typing import {used('Annotated', 'Any', 'ClassVar', 'Literal')}",
         f"from pydantic import {used('ConfigDict', 'Field')}",
-        f"from ._base import {used('Date', 'DateTime', 'EmailAddress', 'Number', 'SpecModel', 'ToolInput', 'Uri')}",
+        f"from ._base import {used('Date', 'DateTime', 'EmailAddress', 'Number', 'SpecModel', 'ToolInput', 'Uri', 'Uuid')}",
     ]
     imports = [line for line in imports if not line.endswith("import ")]
     return f'{HEADER}"""Generated pydantic models."""\n\n' + "\n\n".join(imports) + f"\n\n\n{body}\n"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import Number, ToolInput
+from ._base import EmailAddress, Number, ToolInput
 
 
 class ListAccountCampaignMappingsInput(ToolInput):
     'List account campaign mappings'
-    email: str = Field(description='Email')
+    email: EmailAddress = Field(description='Email')
     limit: Number = Field(default=None)
     starting_after: str = Field(default=None)

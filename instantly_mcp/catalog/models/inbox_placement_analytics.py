@@ -7,16 +7,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from ._base import ToolInput
+from ._base import DateTime, ToolInput, Uuid
 
 
 class ListInboxPlacementAnalyticsInput(ToolInput):
     'List inbox placement analytics'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
+    date_from: DateTime = Field(default=None)
+    date_to: DateTime = Field(default=None)
     recipient_geo: str = Field(default=None, description='A comma-separated list of recipient geo values')
     recipient_type: str = Field(default=None, description='A comma-separated list of recipient type values')
     recipient_esp: str = Field(default=None, description='A comma-separated list of recipient ESP values')
@@ -25,14 +25,14 @@ class ListInboxPlacementAnalyticsInput(ToolInput):
 
 class GetInboxPlacementAnalyticsInput(ToolInput):
     'Get inbox placement analytics'
-    id: str = Field(description='The ID of the requested item')
+    id: Uuid = Field(description='The ID of the requested item')
 
 
 class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
     'Get inbox placement analytics stats by test id'
     test_ids: list[str] = Field(min_length=1)
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
+    date_from: DateTime = Field(default=None)
+    date_to: DateTime = Field(default=None)
     recipient_geo: list[Literal[1, 2, 3, 4]] = Field(default=None)
     recipient_type: list[Literal[1, 2]] = Field(default=None)
     recipient_esp: list[Literal[1, 2, 8, 12, 13]] = Field(default=None)
@@ -42,10 +42,10 @@ class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
 class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
     'Get inbox placement deliverability insights'
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
-    previous_date_from: str = Field(default=None)
-    previous_date_to: str = Field(default=None)
+    date_from: DateTime = Field(default=None)
+    date_to: DateTime = Field(default=None)
+    previous_date_from: DateTime = Field(default=None)
+    previous_date_to: DateTime = Field(default=None)
     show_previous: bool = Field(default=None)
     recipient_geo: list[Literal[1, 2, 3, 4]] = Field(default=None)
     recipient_type: list[Literal[1, 2]] = Field(default=None)
@@ -55,8 +55,8 @@ class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
 class GetInboxPlacementAnalyticsStatsByDateInput(ToolInput):
     'Get inbox placement analytics stats by date'
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
+    date_from: DateTime = Field(default=None)
+    date_to: DateTime = Field(default=None)
     recipient_geo: list[Literal[1, 2, 3, 4]] = Field(default=None)
     recipient_type: list[Literal[1, 2]] = Field(default=None)
     recipient_esp: list[Literal[1, 2, 8, 12, 13]] = Field(default=None)

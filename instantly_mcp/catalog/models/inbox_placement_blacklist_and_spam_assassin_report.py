@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import ToolInput
+from ._base import DateTime, ToolInput, Uuid
 
 
 class ListInboxPlacementReportsInput(ToolInput):
     'List inbox placement reports'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
-    date_from: str = Field(default=None)
-    date_to: str = Field(default=None)
+    date_from: DateTime = Field(default=None)
+    date_to: DateTime = Field(default=None)
     skip_spam_assassin_report: bool = Field(default=None, description='Flag to skip including spam_assassin_report JSON')
     skip_blacklist_report: bool = Field(default=None, description='Flag to skip including blacklist_report JSON')
 
 
 class GetInboxPlacementReportInput(ToolInput):
     'Get inbox placement report'
-    id: str = Field(description='The ID of the requested item')
+    id: Uuid = Field(description='The ID of the requested item')

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import EmailAddress, Number, SpecModel, ToolInput
+from ._base import EmailAddress, Number, SpecModel, ToolInput, Uuid
 
 
 class CreateLeadInput(ToolInput):
@@ -85,7 +85,7 @@ class ListLeadsInput(ToolInput):
     excluded_ids: list[str] = Field(default=None, description='Array of lead IDs to exclude')
     contacts: list[EmailAddress] = Field(default=None, description='Array of emails the leads needs to have')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str = Field(default=None, description='Forward pagination cursor')
+    starting_after: Uuid = Field(default=None, description='Forward pagination cursor')
     organization_user_ids: list[str] = Field(default=None, description='Array of organization user IDs to filter leads')
     smart_view_id: str = Field(default=None, description='Smart view ID to filter leads')
     is_website_visitor: bool = Field(default=None, description='Whether the lead is a website visitor')
@@ -96,7 +96,7 @@ class ListLeadsInput(ToolInput):
 
 class GetLeadInput(ToolInput):
     'Get lead'
-    id: str = Field(description='The ID of the requested item')
+    id: Uuid = Field(description='The ID of the requested item')
 
 
 class UpdateLeadInput(ToolInput):
@@ -105,7 +105,7 @@ class UpdateLeadInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['assigned_to', 'company_name', 'first_name', 'job_title', 'last_name', 'personalization', 'phone', 'pl_value_lead', 'website'])
-    id: str = Field(description='The ID of the item to update')
+    id: Uuid = Field(description='The ID of the item to update')
     personalization: str | None = Field(default=None, description='Personalization of the lead')
     website: str | None = Field(default=None, description='Website of the lead')
     last_name: str | None = Field(default=None, description='Last name of the lead')
@@ -121,7 +121,7 @@ class UpdateLeadInput(ToolInput):
 
 class DeleteLeadInput(ToolInput):
     'Delete lead'
-    id: str = Field(description='The ID of the item to delete')
+    id: Uuid = Field(description='The ID of the item to delete')
 
 
 class MergeLeadsInput(ToolInput):
@@ -133,7 +133,7 @@ class MergeLeadsInput(ToolInput):
 class UpdateLeadInterestStatusInput(ToolInput):
     'Update lead interest status'
     nullable_fields: ClassVar = frozenset(['interest_value'])
-    lead_email: str = Field(description='The email of the lead to update the interest status of')
+    lead_email: EmailAddress = Field(description='The email of the lead to update the interest status of')
     interest_value: Number | None = Field(description='Set this field to "null" to reset the lead value to "Lead"')
     campaign_id: str = Field(default=None, description='The ID of the campaign to update the interest status of')
     ai_interest_value: Number = Field(default=None, description='The AI interest value to set for the lead')

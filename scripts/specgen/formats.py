@@ -1,0 +1,66 @@
+"""Formats the spec shows only by example, stated in the schema (issue 14).
+
+The spec types campaign ids, analytics dates, cursors and the address verify_email spends a
+credit on as plain strings; its examples show what they are. Stated as a JSON Schema format,
+the generated model checks them before anything is sent and the agent reads the format in the
+tool's schema."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .spec import SpecOperation
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+DATES = re.compile(r"^((previous_)?date_(from|to)|start_date|end_date|(min|max)_timestamp_created|timestamp_next_run)$")
+EMAILS = ("email", "lead_email")
+
+
+def uuid_paths(operations: list[SpecOperation]) -> set[tuple[str, str]]:
+    """(path up to the parameter, parameter) for every path parameter some operation shows as a
+    UUID: `/api/v2/ai-agents/{id}` holds a UUID in every operation under it, example or not."""
+    found = set()
+    for op in operations:
+        for param in op.path_params:
+            if UUID.match(str(example(param))):
+                found.add(path_prefix(op.path, param["name"]))
+    return found
+
+
+def state_formats(op: SpecOperation, schema: dict[str, Any], uuids: set[tuple[str, str]]) -> None:
+    properties = schema["properties"]
+    for param in op.path_params:
+        if path_prefix(op.path, param["name"]) in uuids:
+            properties[param["name"]] = {**properties[param["name"]], "format": "uuid"}
+    for name, prop in properties.items():
+        if "format" in prop or prop.get("type") != "string":
+            continue
+        value = str(example(prop) or example(param_named(op, name)) or "")
+        fmt = stated_format(name, prop, value)
+        if fmt:
+            properties[name] = {**prop, "format": fmt}
+
+
+def stated_format(name: str, prop: dict[str, Any], value: str) -> str | None:
+    if DATES.match(name) and DATE_TIME.match(value):
+        return "date" if "date-only" in str(prop.get("description", "")) else "date-time"
+    if name == "starting_after" and UUID.match(value):
+        return "uuid"
+    if name in EMAILS and "@" in value:
+        return "email"
+    return None
+
+
+def example(schema: dict[str, Any] | None) -> Any:
+    schema = schema or {}
+    return schema.get("example", (schema.get("schema") or {}).get("example"))
+
+
+def param_named(op: SpecOperation, name: str) -> dict[str, Any] | None:
+    return next((p for p in op.path_params + op.query_params if p["name"] == name), None)
+
+
+def path_prefix(path: str, name: str) -> tuple[str, str]:
+    return path.split("{" + name + "}")[0], name
