@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from specgen.formats import state_formats, uuid_paths  # noqa: E402
+from specgen.formats import interest_codes, state_formats, state_meanings, uuid_paths  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
@@ -217,6 +217,9 @@ def render() -> dict[Path, str]:
     add_search_aliases(entries, overrides.get("search_aliases", {}))
     sources = write_models(spec, pairs, overrides)
     export_schemas(sources, entries)
+    codes = interest_codes(spec.schemas)
+    for entry in entries:
+        state_meanings(entry["input_schema"], codes)
     files: dict[Path, str] = {MODELS / f"{module}.py": source for module, source in sources.items()}
     by_tag: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:

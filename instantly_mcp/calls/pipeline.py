@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
+from instantly_mcp.calls.mistakes import Mistake, correct, enum_hint, id_hint
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
@@ -74,6 +75,7 @@ class PreparedCall:
     op: Operation
     arguments: dict[str, Any]
     request: ApiRequest
+    notes: tuple[str, ...] = ()  # what the server changed on the way (a timezone mapped), for the result
 
 
 def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits | None = None) -> PreparedCall:
@@ -81,6 +83,10 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
         (limits or default_limits()).check(arguments or {})
     except InputTooLarge as exc:
         raise InvalidArguments(f"Arguments too large for {op.name}; nothing was sent. {exc}") from None
+    try:
+        arguments, notes = correct(op, arguments or {})
+    except Mistake as exc:
+        raise invalid(op, str(exc)) from None
     model = op.model()
     try:
         # Strict, as JSON: "5" is no integer and true no 1, so what is sent is what the schema says.
@@ -88,7 +94,7 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
     except ValidationError as exc:
         raise InvalidArguments(validation_message(op, exc)) from None
     wire = validated.wire()
-    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire))
+    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), notes=tuple(notes))
 
 
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
@@ -131,9 +137,12 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             problems.append(f"{field}: unknown argument; this tool accepts: {valid}")
         elif error["type"] == "missing":
             problems.append(f"{field}: required, expected {expected(properties.get(top, {}))}")
+        elif field == top and properties.get(top, {}).get("format") == "uuid":
+            problems.append(id_hint(op, field, error.get("input")))
         else:
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})")
+            hint = enum_hint(properties.get(top, {}), error.get("input")) if field == top else None
+            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})" + (f"; {hint}" if hint else ""))
     return str(invalid(op, "; ".join(problems)))
 
 
@@ -159,7 +168,14 @@ async def send(call: PreparedCall, client: InstantlyClient, *, shape: Shape = Sh
         response = await client.request(call.request)
     except (ApiError, TransportError) as err:
         return failure(call.op, err, call.arguments)
-    return success_result(call, response.data, shape), response.status
+    return with_notes(success_result(call, response.data, shape), call.notes), response.status
+
+
+def with_notes(result: types.CallToolResult, notes: tuple[str, ...]) -> types.CallToolResult:
+    """The result plus a block saying what the server changed in the arguments on the way."""
+    if not notes:
+        return result
+    return result.model_copy(update={"content": [*result.content, types.TextContent(type="text", text="Note: " + " ".join(notes))]})
 
 
 def failure(

@@ -16,6 +16,11 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 DATES = re.compile(r"^((previous_)?date_(from|to)|start_date|end_date|(min|max)_timestamp_created|timestamp_next_run)$")
 EMAILS = ("email", "lead_email")
+INTEREST_CODES = ("interest_value", "ai_interest_value")
+DAY_KEYS = {"0", "1", "2", "3", "4", "5", "6"}
+DAYS = 'Keys "0"-"6": 0 = Sunday, 1 = Monday … 6 = Saturday'
+ANY_ZONE = "any IANA zone is mapped to the one with the same rules"
+TIMEZONE_EXAMPLE = "America/Detroit"  # the first value, Etc/GMT+12, is a poor first guess
 
 
 def uuid_paths(operations: list[SpecOperation]) -> set[tuple[str, str]]:
@@ -27,6 +32,31 @@ def uuid_paths(operations: list[SpecOperation]) -> set[tuple[str, str]]:
             if UUID.match(str(example(param))):
                 found.add(path_prefix(op.path, param["name"]))
     return found
+
+
+def interest_codes(schemas: dict[str, Any]) -> str:
+    """The lead interest codes and their meanings, as the spec gives them on Lead.lt_interest_status."""
+    status = schemas.get("Lead", {}).get("properties", {}).get("lt_interest_status", {})
+    meanings = status.get("x-enumDescriptions", {})
+    return ", ".join(f"{code}={meaning}" for code, meaning in meanings.items())
+
+
+def state_meanings(schema: dict[str, Any], codes: str) -> None:
+    """Numeric codes with their meanings (interest values), schedule day keys with theirs, and
+    that a timezone may be any IANA zone (calls/mistakes.py maps it); on the
+    exported inputSchema, as the codes outrun the model's description length."""
+    properties = schema.get("properties", {})
+    for name in INTEREST_CODES:
+        if name in properties and codes:
+            nulls = "null resets to Lead; " if "null" in str(properties[name].get("type")) else ""
+            properties[name] = {**properties[name], "description": f"{codes}; {nulls}or a custom status value"}
+    for name, prop in properties.items():
+        if name == "timezone" and str(prop.get("description", "")).startswith("One of "):
+            properties[name] = {**prop, "description": f"{prop['description']}; {ANY_ZONE}", "examples": [TIMEZONE_EXAMPLE]}
+        elif isinstance(prop, dict) and set(prop.get("properties", {})) == DAY_KEYS:
+            properties[name] = {**prop, "description": DAYS}
+        elif isinstance(prop, dict):
+            state_meanings(prop.get("items", prop) if "items" in prop else prop, codes)
 
 
 def state_formats(op: SpecOperation, schema: dict[str, Any], uuids: set[tuple[str, str]]) -> None:
