@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from specgen.formats import interest_codes, state_formats, state_meanings, uuid_paths  # noqa: E402
+from specgen.formats import interest_codes, state_formats, state_meanings, uuid_fields, uuid_paths  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
@@ -123,7 +123,8 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
         writer = ModelWriter()
         for op, entry in items:
             schema, required = flat_schema(op)
-            state_formats(op, schema, uuids)
+            state_formats(op, schema)
+            add_uuid_fields(entry, uuid_fields(op, uuids))
             rules = body_rules(op)
             custom = overrides.get("operations", {}).get(op.key, {})
             class_vars = {}
@@ -156,7 +157,7 @@ def module_source(writer: ModelWriter) -> str:
         "from __future__ import annotations",
         f"from typing import {used('Annotated', 'Any', 'ClassVar', 'Literal')}",
         f"from pydantic import {used('ConfigDict', 'Field')}",
-        f"from ._base import {used('Date', 'DateTime', 'EmailAddress', 'Number', 'SpecModel', 'ToolInput', 'Uri', 'Uuid')}",
+        f"from ._base import {used('Date', 'DateTime', 'EmailAddress', 'Number', 'SpecModel', 'ToolInput', 'Uri')}",
     ]
     imports = [line for line in imports if not line.endswith("import ")]
     return f'{HEADER}"""Generated pydantic models."""\n\n' + "\n\n".join(imports) + f"\n\n\n{body}\n"
@@ -192,6 +193,12 @@ def check_names(entries: list[dict[str, Any]]) -> None:
         seen[entry["name"]] = key
     if problems:
         raise SystemExit("Fix these in tool_specs/overrides.toml:\n  " + "\n  ".join(problems))
+
+
+def add_uuid_fields(entry: dict[str, Any], fields: list[str]) -> None:
+    """The arguments that must be UUIDs, which the server checks before sending (issue 14)."""
+    if fields:
+        entry["uuid_fields"] = fields
 
 
 def add_search_aliases(entries: list[dict[str, Any]], aliases: dict[str, list[str]]) -> None:

@@ -40,6 +40,12 @@ def correct(op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], l
             f"starting_after: {cursor!r} is a page number, not a cursor; pass next_starting_after from the previous "
             "page's answer (leave starting_after out for the first page), or use max_items to fetch several pages"
         )
+    problems += [
+        id_hint(op, name, arguments[name])
+        for name in op.uuid_fields
+        if arguments.get(name) is not None and not (isinstance(arguments[name], str) and UUID_SHAPE.match(arguments[name]))
+        and not (name == "starting_after" and problems)
+    ]
     fixed = _walk(model_schema(op), arguments, "", problems, notes)
     if problems:
         raise Mistake("; ".join(problems))
@@ -131,7 +137,8 @@ def id_hint(op: Operation, field: str, value: Any) -> str:
     noun, finder = _finder(op, field)
     kind = "an email" if isinstance(value, str) and "@" in value else "a name" if isinstance(value, str) and value.strip() else "no id"
     found = f"; {finder} finds the id" if finder else ""
-    return f"{field}: {value!r} is {kind}, not {noun} id (ids look like 019a3c5e-8f3b-7c1d-9e2f-0a1b2c3d4e5f){found}"
+    what = f"is {kind}, not {noun} id" if kind != "no id" else f"is not {noun} id"
+    return f"{field}: {value!r} {what} (ids look like 019a3c5e-8f3b-7c1d-9e2f-0a1b2c3d4e5f){found}"
 
 
 def _finder(op: Operation, field: str) -> tuple[str, str | None]:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
-from instantly_mcp.calls.mistakes import Mistake, correct, enum_hint, id_hint
+from instantly_mcp.calls.mistakes import Mistake, correct, enum_hint
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
@@ -137,8 +137,6 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             problems.append(f"{field}: unknown argument; this tool accepts: {valid}")
         elif error["type"] == "missing":
             problems.append(f"{field}: required, expected {expected(properties.get(top, {}))}")
-        elif field == top and properties.get(top, {}).get("format") == "uuid":
-            problems.append(id_hint(op, field, error.get("input")))
         else:
             message = error["msg"].removeprefix("Value error, ")
             hint = enum_hint(properties.get(top, {}), error.get("input")) if field == top else None

@@ -3,7 +3,7 @@
 The spec types campaign ids, analytics dates, cursors and the address verify_email spends a
 credit on as plain strings; its examples show what they are. Stated as a JSON Schema format,
 the generated model checks them before anything is sent and the agent reads the format in the
-tool's schema."""
+tool's schema. Ids are listed apart (uuid_fields) and checked by the server."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
 DATES = re.compile(r"^((previous_)?date_(from|to)|start_date|end_date|(min|max)_timestamp_created|timestamp_next_run)$")
 EMAILS = ("email", "lead_email")
-INTEREST_CODES = ("interest_value", "ai_interest_value")
+INTEREST_CODES = ("interest_value",)
 DAY_KEYS = {"0", "1", "2", "3", "4", "5", "6"}
 DAYS = 'Keys "0"-"6": 0 = Sunday, 1 = Monday … 6 = Saturday'
-ANY_ZONE = "any IANA zone is mapped to the one with the same rules"
+ANY_ZONE = "or any IANA zone"
 TIMEZONE_EXAMPLE = "America/Detroit"  # the first value, Etc/GMT+12, is a poor first guess
 
 
@@ -59,11 +59,18 @@ def state_meanings(schema: dict[str, Any], codes: str) -> None:
             state_meanings(prop.get("items", prop) if "items" in prop else prop, codes)
 
 
-def state_formats(op: SpecOperation, schema: dict[str, Any], uuids: set[tuple[str, str]]) -> None:
+def uuid_fields(op: SpecOperation, uuids: set[tuple[str, str]]) -> list[str]:
+    """The path ids and the cursor that hold UUIDs. Checked at call time (calls/mistakes.py) and
+    not stated in the schema: "format": "uuid" on 140 fields would cost 700 tokens of tools/list."""
+    fields = [p["name"] for p in op.path_params if path_prefix(op.path, p["name"]) in uuids]
+    cursor = param_named(op, "starting_after") or (op.body_schema or {}).get("properties", {}).get("starting_after")
+    if cursor is not None and UUID.match(str(example(cursor))):
+        fields.append("starting_after")
+    return fields
+
+
+def state_formats(op: SpecOperation, schema: dict[str, Any]) -> None:
     properties = schema["properties"]
-    for param in op.path_params:
-        if path_prefix(op.path, param["name"]) in uuids:
-            properties[param["name"]] = {**properties[param["name"]], "format": "uuid"}
     for name, prop in properties.items():
         if "format" in prop or prop.get("type") != "string":
             continue
@@ -76,8 +83,6 @@ def state_formats(op: SpecOperation, schema: dict[str, Any], uuids: set[tuple[st
 def stated_format(name: str, prop: dict[str, Any], value: str) -> str | None:
     if DATES.match(name) and DATE_TIME.match(value):
         return "date" if "date-only" in str(prop.get("description", "")) else "date-time"
-    if name == "starting_after" and UUID.match(value):
-        return "uuid"
     if name in EMAILS and "@" in value:
         return "email"
     return None

@@ -96,11 +96,10 @@ EmailAddress = _formatted("email", r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email addr
 DateTime = _formatted("date-time", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", "an ISO 8601 date-time such as 2026-01-31T09:00:00Z (work out words like 'yesterday' into one first)")
 Date = _formatted("date", r"^\d{4}-\d{2}-\d{2}$", "a date as YYYY-MM-DD such as 2026-01-31 (work out words like 'last week' into dates first)")
 Uri = _formatted("uri", r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", "an absolute URI such as https://example.com/hook")
-Uuid = _formatted("uuid", r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", "an id (a UUID such as 019a3c5e-8f3b-7c1d-9e2f-0a1b2c3d4e5f)")
 Number = Annotated[float, PlainSerializer(lambda v: int(v) if float(v).is_integer() else v, when_used="json")]
 """JSON Schema "number": accepts 5 or 5.5 and sends 5 back as 5, not 5.0."""
 
-FORMATS = {"email": "EmailAddress", "date-time": "DateTime", "date": "Date", "uri": "Uri", "uuid": "Uuid"}
+FORMATS = {"email": "EmailAddress", "date-time": "DateTime", "date": "Date", "uri": "Uri"}
 
 
 @cache

@@ -7,13 +7,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput, Uuid
+from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListAiAgentsInput(ToolInput):
     'List AI agents'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     search: str = Field(default=None)
     status: Literal[-1, 0, 1] = Field(default=None)
     type: Literal[1, 2, 3, 4, 6, 7, 8, 9, 10] = Field(default=None)
@@ -76,7 +76,7 @@ class GetAiAgentsAnalyticsInput(ToolInput):
 
 class GetAiAgentInput(ToolInput):
     'Get AI agent'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateAiAgentInputPayload1(SpecModel):
@@ -280,7 +280,7 @@ class UpdateAiAgentInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description', 'is_auto_created', 'self_improvement'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     name: str = Field(default=None, description='Name of the AI Sales Agent')
     payload: UpdateAiAgentInputPayload1 | UpdateAiAgentInputPayload2 | UpdateAiAgentInputPayload3 | UpdateAiAgentInputPayload4 = Field(default=None, description='Payload of the AI Agent')
     status: Literal[-1, 0, 1] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
@@ -292,4 +292,4 @@ class UpdateAiAgentInput(ToolInput):
 
 class DeleteAiAgentInput(ToolInput):
     'Delete AI agent'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')

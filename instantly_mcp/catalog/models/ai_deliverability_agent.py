@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ._base import SpecModel, ToolInput, Uuid
+from ._base import SpecModel, ToolInput
 
 
 class GetDefaultAiDeliverabilityAgentInput(ToolInput):
@@ -28,23 +28,23 @@ class UpdateDefaultAiDeliverabilitySettingsInput(ToolInput):
 class GetDefaultAiDeliverabilityAgentStateInput(ToolInput):
     'Get default AI deliverability agent state'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     feed_filter: Literal['all', 'todo', 'done'] = Field(default=None, description='Filter the activity feed items')
 
 
 class PauseDeliverabilityAffectedAccountsInput(ToolInput):
     'Pause deliverability affected accounts'
-    id: Uuid = Field(description='Deliverability Agent feed item ID')
+    id: str = Field(description='Deliverability Agent feed item ID')
 
 
 class PauseDeliverabilityCampaignSendingInput(ToolInput):
     'Pause deliverability campaign sending'
-    id: Uuid = Field(description='Deliverability Agent feed item ID')
+    id: str = Field(description='Deliverability Agent feed item ID')
 
 
 class CompleteDeliverabilityFeedItemInput(ToolInput):
     'Complete deliverability feed item'
-    id: Uuid = Field(description='Deliverability Agent feed item ID')
+    id: str = Field(description='Deliverability Agent feed item ID')
 
 
 class RunDeliverabilityAgentInput(ToolInput):
@@ -57,7 +57,7 @@ class DeployDefaultAiDeliverabilityAgentInput(ToolInput):
 
 class GetAiDeliverabilityAgentInput(ToolInput):
     'Get AI deliverability agent'
-    id: Uuid = Field(description='AI Deliverability Agent ID')
+    id: str = Field(description='AI Deliverability Agent ID')
 
 
 class UpdateAiDeliverabilityAgentInputSlack1(SpecModel):
@@ -68,21 +68,21 @@ class UpdateAiDeliverabilityAgentInputSlack1(SpecModel):
 class UpdateAiDeliverabilityAgentInput(ToolInput):
     'Update AI deliverability agent'
     nullable_fields: ClassVar = frozenset(['slack'])
-    id: Uuid = Field(description='AI Deliverability Agent ID')
+    id: str = Field(description='AI Deliverability Agent ID')
     slack: UpdateAiDeliverabilityAgentInputSlack1 | None = Field(description='Slack notification settings')
 
 
 class GetAiDeliverabilityAgentStateInput(ToolInput):
     'Get AI deliverability agent state'
-    id: Uuid = Field(description='AI Deliverability Agent ID')
+    id: str = Field(description='AI Deliverability Agent ID')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     feed_filter: Literal['all', 'todo', 'done'] = Field(default=None, description='Filter for the activity feed items')
 
 
 class ListAiDeliverabilityAgentFeedItemsInput(ToolInput):
     'List AI deliverability agent feed items'
-    id: Uuid = Field(description='AI Deliverability Agent ID')
+    id: str = Field(description='AI Deliverability Agent ID')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     feed_filter: Literal['all', 'todo', 'done'] = Field(default=None, description='Filter feed items by status')

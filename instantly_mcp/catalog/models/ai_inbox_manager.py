@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, EmailAddress, Number, SpecModel, ToolInput, Uuid
+from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
@@ -84,7 +84,7 @@ class CreateAiInboxManagerInput(ToolInput):
 
 class GetAiInboxManagerInput(ToolInput):
     'Get AI inbox manager'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     with_metadata: bool = Field(default=None, description='Whether to include additional metadata about the ai agent')
 
 
@@ -158,7 +158,7 @@ class UpdateAiInboxManagerInput(ToolInput):
     body_fields: ClassVar = frozenset(['name', 'payload', 'status'])
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     name: str = Field(default=None, description='Name of the AI Inbox Manager', min_length=1)
     status: Literal[0, 1] = Field(default=None, description='Status of the AI Inbox Manager. 0 pauses the agent, 1 activates it (0=Inactive, 1=Active)')
     payload: UpdateAiInboxManagerInputPayload = Field(default=None, description='Configuration of the AI Inbox Manager')
@@ -166,9 +166,9 @@ class UpdateAiInboxManagerInput(ToolInput):
 
 class ListAiInboxManagerGuidancesInput(ToolInput):
     'List AI inbox manager guidances'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     status: Literal[1, 0] = Field(default=None, description='Filter guidances by status (0=Inactive, 1=Active)')
 
 
@@ -182,7 +182,7 @@ class CreateAiInboxManagerGuidanceInput(ToolInput):
     body_fields: ClassVar = frozenset(['basic_guidance_options', 'category', 'instruction', 'label', 'status'])
     body_rules: ClassVar = {'allOf': [{'if': {'properties': {'category': {'enum': [0]}}}, 'then': {'required': ['basic_guidance_options'], 'properties': {'instruction': {'maxLength': 0}}}, 'else': {'required': ['instruction', 'status'], 'not': {'required': ['basic_guidance_options']}}}]}
     body_rule_text: ClassVar = 'category 0 takes basic_guidance_options and no instruction; other categories take instruction and status.'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     label: str = Field(description='Label of the guidance', min_length=1)
     category: Literal[0, 1, 2, 3, 4] = Field(description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
     instruction: str = Field(default=None, description='Instruction text')
@@ -192,8 +192,8 @@ class CreateAiInboxManagerGuidanceInput(ToolInput):
 
 class GetAiInboxManagerGuidanceInput(ToolInput):
     'Get AI inbox manager guidance'
-    id: Uuid = Field(description='AI Inbox Manager ID')
-    guidance_id: Uuid = Field(description='Guidance ID')
+    id: str = Field(description='AI Inbox Manager ID')
+    guidance_id: str = Field(description='Guidance ID')
 
 
 class UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions(SpecModel):
@@ -206,8 +206,8 @@ class UpdateAiInboxManagerGuidanceInput(ToolInput):
     body_fields: ClassVar = frozenset(['basic_guidance_options', 'category', 'instruction', 'label', 'status'])
     body_rules: ClassVar = {'allOf': [{'if': {'properties': {'category': {'enum': [0]}}, 'required': ['category']}, 'then': {'properties': {'instruction': {'maxLength': 0}}}}], 'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change; with category 0, no instruction.'
-    id: Uuid = Field(description='AI Inbox Manager ID')
-    guidance_id: Uuid = Field(description='Guidance ID')
+    id: str = Field(description='AI Inbox Manager ID')
+    guidance_id: str = Field(description='Guidance ID')
     label: str = Field(default=None, description='Label of the guidance', min_length=1)
     category: Literal[0, 1, 2, 3, 4] = Field(default=None, description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
     instruction: str = Field(default=None, description='Instruction text')
@@ -217,15 +217,15 @@ class UpdateAiInboxManagerGuidanceInput(ToolInput):
 
 class DeleteAiInboxManagerGuidanceInput(ToolInput):
     'Delete AI inbox manager guidance'
-    id: Uuid = Field(description='AI Inbox Manager ID')
-    guidance_id: Uuid = Field(description='Guidance ID')
+    id: str = Field(description='AI Inbox Manager ID')
+    guidance_id: str = Field(description='Guidance ID')
 
 
 class ListAiInboxManagerRepliesInput(ToolInput):
     'List AI inbox manager replies'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     requires_hitl: bool = Field(default=None, description='Filter by whether the reply requires human-in-the-loop review')
     information_requested: bool = Field(default=None, description='Filter by whether the agent requested more information')
     action_pending: bool = Field(default=None, description='Filter by whether the reply still requires action from the user')
@@ -233,8 +233,8 @@ class ListAiInboxManagerRepliesInput(ToolInput):
 
 class GetAiInboxManagerReplyInput(ToolInput):
     'Get AI inbox manager reply'
-    id: Uuid = Field(description='AI Inbox Manager ID')
-    reply_id: Uuid = Field(description='Reply ID')
+    id: str = Field(description='AI Inbox Manager ID')
+    reply_id: str = Field(description='Reply ID')
 
 
 class UpdateAiInboxManagerReplyInput(ToolInput):
@@ -242,8 +242,8 @@ class UpdateAiInboxManagerReplyInput(ToolInput):
     body_fields: ClassVar = frozenset(['action_pending', 'feedback_positive', 'feedback_text'])
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
-    id: Uuid = Field(description='AI Inbox Manager ID')
-    reply_id: Uuid = Field(description='Reply ID')
+    id: str = Field(description='AI Inbox Manager ID')
+    reply_id: str = Field(description='Reply ID')
     feedback_positive: bool = Field(default=None, description='Whether the feedback on the reply is positive')
     feedback_text: str = Field(default=None, description='Feedback text for this reply')
     action_pending: bool = Field(default=None, description='Whether this reply still requires action from the user')
@@ -251,22 +251,22 @@ class UpdateAiInboxManagerReplyInput(ToolInput):
 
 class GetAiInboxManagerAnalyticsSummaryInput(ToolInput):
     'Get AI inbox manager analytics summary'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
     to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class GetAiInboxManagerAnalyticsByDateInput(ToolInput):
     'Get AI inbox manager analytics by date'
-    id: Uuid = Field(description='AI Inbox Manager ID')
+    id: str = Field(description='AI Inbox Manager ID')
     from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
     to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
 
 
 class ListAiInboxManagerActivitiesInput(ToolInput):
     'List AI inbox manager activities'
-    id: Uuid = Field(description='AI Inbox Manager ID')
-    starting_after: Uuid = Field(default=None, description='Pagination cursor (ID of the last item from the previous page)')
+    id: str = Field(description='AI Inbox Manager ID')
+    starting_after: str = Field(default=None, description='Pagination cursor (ID of the last item from the previous page)')
     limit: Number = Field(default=None, description='Number of items to return', ge=1, le=100)
     action_pending: bool = Field(default=None, description='Filter by action pending status: true for to-do items, false for done items')
     activity_type: Literal['reply', 'followup', 'recovery'] = Field(default=None, description='Filter by activity type')

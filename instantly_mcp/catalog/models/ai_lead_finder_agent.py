@@ -7,13 +7,13 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Number, SpecModel, ToolInput, Uuid
+from ._base import Number, SpecModel, ToolInput
 
 
 class ListAiLeadFinderAgentsInput(ToolInput):
     'List AI lead finder agents'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
@@ -288,7 +288,7 @@ class CreateAiLeadFinderAgentInput(ToolInput):
 
 class GetAiLeadFinderAgentInput(ToolInput):
     'Get AI lead finder agent'
-    id: Uuid = Field(description='AI Lead Finder Agent ID')
+    id: str = Field(description='AI Lead Finder Agent ID')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
@@ -547,7 +547,7 @@ class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
 class UpdateAiLeadFinderAgentInput(ToolInput):
     'Update AI lead finder agent'
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'fallback_search_filters'])
-    id: Uuid = Field(description='AI Lead Finder Agent ID')
+    id: str = Field(description='AI Lead Finder Agent ID')
     name: str = Field(default=None, description='Name of the agent', min_length=1, max_length=255)
     campaign_id: str = Field(default=None, description='Reassign the agent to another campaign')
     search_filters: UpdateAiLeadFinderAgentInputSearchFilters = Field(default=None, description='Audience search filters in the SuperSearch format')
@@ -561,21 +561,21 @@ class UpdateAiLeadFinderAgentInput(ToolInput):
 
 class PauseAiLeadFinderAgentInput(ToolInput):
     'Pause AI lead finder agent'
-    id: Uuid = Field(description='AI Lead Finder Agent ID')
+    id: str = Field(description='AI Lead Finder Agent ID')
 
 
 class ResumeAiLeadFinderAgentInput(ToolInput):
     'Resume AI lead finder agent'
-    id: Uuid = Field(description='AI Lead Finder Agent ID')
+    id: str = Field(description='AI Lead Finder Agent ID')
 
 
 class GetAiLeadFinderAgentStatsInput(ToolInput):
     'Get AI lead finder agent stats'
-    id: Uuid = Field(description='AI Lead Finder Agent ID')
+    id: str = Field(description='AI Lead Finder Agent ID')
 
 
 class ListAiLeadFinderAgentActivitiesInput(ToolInput):
     'List AI lead finder agent activities'
-    id: Uuid = Field(description='AI Lead Finder Agent ID')
+    id: str = Field(description='AI Lead Finder Agent ID')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
     starting_after: str = Field(default=None, description='Opaque pagination cursor - pass the next_starting_after value from the previous response')

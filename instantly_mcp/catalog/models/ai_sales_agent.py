@@ -7,33 +7,33 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, DateTime, Number, SpecModel, ToolInput, Uuid
+from ._base import Date, DateTime, Number, SpecModel, ToolInput
 
 
 class GetAiAgentAnalyticsInput(ToolInput):
     'Get AI agent analytics'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date for analytics (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date for analytics (ISO 8601)')
 
 
 class GetAiAgentOpportunitySummaryInput(ToolInput):
     'Get AI agent opportunity summary'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiAgentLeadActivitySummaryInput(ToolInput):
     'Get AI agent lead activity summary'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiAgentLeadActivityInput(ToolInput):
     'List AI agent lead activity'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
     limit: int = Field(default=None, description='Number of leads to return (default 100)', ge=1, le=100)
@@ -43,20 +43,20 @@ class ListAiAgentLeadActivityInput(ToolInput):
 
 class ApproveAiAgentActivityInput(ToolInput):
     'Approve AI agent activity'
-    id: Uuid = Field(description='AI Sales Agent ID')
-    activity_id: Uuid = Field(description='Activity ID')
+    id: str = Field(description='AI Sales Agent ID')
+    activity_id: str = Field(description='Activity ID')
 
 
 class RejectAiAgentActivityInput(ToolInput):
     'Reject AI agent activity'
-    id: Uuid = Field(description='AI Sales Agent ID')
-    activity_id: Uuid = Field(description='Activity ID')
+    id: str = Field(description='AI Sales Agent ID')
+    activity_id: str = Field(description='Activity ID')
     rejection_reason: str = Field(description='Reason for rejecting the activity')
 
 
 class CreateAiAgentImportedLeadsActivityInput(ToolInput):
     'Create AI agent imported leads activity'
-    id: Uuid = Field(description='AI SDR ID')
+    id: str = Field(description='AI SDR ID')
     lead_ids: list[str] = Field(description='Array of imported lead IDs', min_length=1)
     master_list_id: str = Field(description='The list ID leads were imported into')
     source: Literal['csv_import'] = Field(default=None, description='Import source')
@@ -202,7 +202,7 @@ class CreateAiSalesAgentInput(ToolInput):
 
 class GetAiSalesAgentInput(ToolInput):
     'Get AI sales agent'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
 
 
 class UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
@@ -328,7 +328,7 @@ class UpdateAiSalesAgentInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description', 'self_improvement'])
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     name: str = Field(default=None, description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
     config: UpdateAiSalesAgentInputConfig = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
@@ -338,28 +338,28 @@ class UpdateAiSalesAgentInput(ToolInput):
 
 class GetAiSalesAgentAnalyticsInput(ToolInput):
     'Get AI sales agent analytics'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiSalesAgentOpportunitySummaryInput(ToolInput):
     'Get AI sales agent opportunity summary'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class GetAiSalesAgentLeadActivitySummaryInput(ToolInput):
     'Get AI sales agent lead activity summary'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiSalesAgentLeadActivityInput(ToolInput):
     'List AI sales agent lead activity'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime = Field(default=None, description='End date filter (ISO 8601)')
     filter: Literal['replied', 'has_opportunity'] = Field(default=None, description='Optional filter for the lead set')
@@ -369,9 +369,9 @@ class ListAiSalesAgentLeadActivityInput(ToolInput):
 
 class ListAiSalesAgentActivitiesInput(ToolInput):
     'List AI sales agent activities'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     action_status: list[Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed']] = Field(default=None, description='Filter by activity status (array of statuses)')
     action_type: list[Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'reply_received', 'opportunity_received', 'imported_leads']] = Field(default=None, description='Filter by action type (array of types)')
     exclude_live_feed_hidden: bool = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…')
@@ -379,38 +379,38 @@ class ListAiSalesAgentActivitiesInput(ToolInput):
 
 class ApproveAiSalesAgentActivityInput(ToolInput):
     'Approve AI sales agent activity'
-    id: Uuid = Field(description='AI Sales Agent ID')
-    activity_id: Uuid = Field(description='Activity ID')
+    id: str = Field(description='AI Sales Agent ID')
+    activity_id: str = Field(description='Activity ID')
 
 
 class RejectAiSalesAgentActivityInput(ToolInput):
     'Reject AI sales agent activity'
-    id: Uuid = Field(description='AI Sales Agent ID')
-    activity_id: Uuid = Field(description='Activity ID')
+    id: str = Field(description='AI Sales Agent ID')
+    activity_id: str = Field(description='Activity ID')
     rejection_reason: str = Field(description='Reason for rejecting the activity')
 
 
 class ApproveAiSalesAgentActivitiesInput(ToolInput):
     'Approve AI sales agent activities'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     activity_ids: list[str] = Field(description='Array of activity IDs to approve (at most 100 per request)', min_length=1, max_length=100)
 
 
 class RejectAiSalesAgentActivitiesInput(ToolInput):
     'Reject AI sales agent activities'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     activity_ids: list[str] = Field(description='Array of activity IDs to reject (at most 100 per request)', min_length=1, max_length=100)
     rejection_reason: str = Field(description='Reason for rejecting the activities')
 
 
 class ListAiSalesAgentGuidanceRulesInput(ToolInput):
     'List AI sales agent guidance rules'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
 
 
 class CreateAiSalesAgentGuidanceRuleInput(ToolInput):
     'Create AI sales agent guidance rule'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     title: str = Field(default=None, description='Optional short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
     content: str = Field(description='The rule text the agent must follow', min_length=1)
 
@@ -420,7 +420,7 @@ class UpdateAiSalesAgentGuidanceRuleInput(ToolInput):
     body_fields: ClassVar = frozenset(['content', 'title'])
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     rule_id: str = Field(description='Positional guidance rule id from the guidance rules list (e.g. rule-0)', pattern='^rule-(0|[1-9][0-9]*)$')
     title: str = Field(default=None, description='Short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
     content: str = Field(default=None, description='The rule text the agent must follow', min_length=1)
@@ -428,5 +428,5 @@ class UpdateAiSalesAgentGuidanceRuleInput(ToolInput):
 
 class DeleteAiSalesAgentGuidanceRuleInput(ToolInput):
     'Delete AI sales agent guidance rule'
-    id: Uuid = Field(description='AI Sales Agent ID')
+    id: str = Field(description='AI Sales Agent ID')
     rule_id: str = Field(description='Positional guidance rule id from the guidance rules list (e.g. rule-0)', pattern='^rule-(0|[1-9][0-9]*)$')

@@ -7,14 +7,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListAiAgentActivitiesInput(ToolInput):
     'List AI agent activities'
-    id: Uuid
+    id: str
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     action_status: list[Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed']] = Field(default=None, description='Filter by activity status (array of statuses)')
     action_type: list[Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'reply_received', 'opportunity_received', 'imported_leads']] = Field(default=None, description='Filter by action type (array of types)')
     exclude_live_feed_hidden: bool = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…')

@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListApiKeysInput(ToolInput):
     'List API keys'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class CreateApiKeyInput(ToolInput):
@@ -24,4 +24,4 @@ class CreateApiKeyInput(ToolInput):
 
 class DeleteApiKeyInput(ToolInput):
     'Delete API key'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import DateTime, Number, ToolInput, Uuid
+from ._base import DateTime, Number, ToolInput
 
 
 class ListAuditLogsInput(ToolInput):
     'List audit logs'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=1000)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     activity_type: Number = Field(default=None, description='Filter by activity type')
     search: str = Field(default=None, description='Search term to filter logs')
     start_date: DateTime = Field(default=None, description='Start date to filter logs')

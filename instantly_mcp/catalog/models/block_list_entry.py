@@ -7,13 +7,13 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListBlockListEntriesInput(ToolInput):
     'List block list entries'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     domains_only: bool = Field(default=None, description='Filter by domain')
     search: str = Field(default=None, description='Search by value')
 
@@ -31,7 +31,7 @@ class DeleteAllBlockListEntriesInput(ToolInput):
 
 class GetBlockListEntryInput(ToolInput):
     'Get block list entry'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateBlockListEntryInput(ToolInput):
@@ -39,13 +39,13 @@ class UpdateBlockListEntryInput(ToolInput):
     body_fields: ClassVar = frozenset(['bl_value'])
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     bl_value: str = Field(default=None, description='The email or domain to block')
 
 
 class DeleteBlockListEntryInput(ToolInput):
     'Delete block list entry'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class BulkCreateBlockListEntriesInput(ToolInput):

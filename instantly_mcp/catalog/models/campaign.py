@@ -7,13 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, EmailAddress, Number, SpecModel, ToolInput, Uuid
+from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListCampaignsInput(ToolInput):
     'List campaigns'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     search: str = Field(default=None, description='Search by campaign name')
     tag_ids: str = Field(default=None, description='Filter campaigns by tag ids')
     ai_sales_agent_id: str = Field(default=None, description='Filter campaigns by AI Sales Agent ID')
@@ -133,17 +133,17 @@ class CreateCampaignInput(ToolInput):
 
 class ActivateCampaignInput(ToolInput):
     'Activate campaign'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
 
 
 class PauseCampaignInput(ToolInput):
     'Pause campaign'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
 
 
 class GetCampaignInput(ToolInput):
     'Get campaign'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -227,7 +227,7 @@ class UpdateCampaignInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['allow_risky_contacts', 'auto_variant_select', 'daily_limit', 'daily_max_leads', 'disable_bounce_protect', 'email_gap', 'first_email_text_only', 'insert_unsubscribe_header', 'is_evergreen', 'limit_emails_per_company_override', 'link_tracking', 'match_lead_esp', 'owned_by', 'pl_value', 'prioritize_new_leads', 'random_wait_max', 'stop_for_company', 'stop_on_auto_reply', 'stop_on_reply', 'text_only'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     name: str = Field(default=None, description='Name of the campaign')
     pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
@@ -261,7 +261,7 @@ class UpdateCampaignInput(ToolInput):
 
 class DeleteCampaignInput(ToolInput):
     'Delete campaign'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class SearchCampaignsByLeadEmailInput(ToolInput):
@@ -308,22 +308,22 @@ class GetCampaignStepsAnalyticsInput(ToolInput):
 
 class ShareCampaignInput(ToolInput):
     'Share campaign'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
 
 
 class CreateCampaignFromExportInput(ToolInput):
     'Create campaign from export'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
 
 
 class ExportCampaignInput(ToolInput):
     'Export campaign'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
 
 
 class DuplicateCampaignInput(ToolInput):
     'Duplicate campaign'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
     name: str = Field(default=None, description='Campaign new name (optional)')
 
 
@@ -333,11 +333,11 @@ class CountLaunchedCampaignsInput(ToolInput):
 
 class AddCampaignVariablesInput(ToolInput):
     'Add campaign variables'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
     variables: list[str]
 
 
 class GetCampaignSendingStatusInput(ToolInput):
     'Get campaign sending status'
-    id: Uuid = Field(description='Campaign ID')
+    id: str = Field(description='Campaign ID')
     with_ai_summary: bool = Field(default=None, description='Include AI-generated summary')

@@ -7,13 +7,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, Number, SpecModel, ToolInput, Uuid
+from ._base import Date, Number, SpecModel, ToolInput
 
 
 class ListCampaignSubsequencesInput(ToolInput):
     'List campaign subsequences'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     parent_campaign: str = Field(default=None, description='The ID of the campaign to list the subsequences of')
     parent_campaign_not: str = Field(default=None, description="The ID of a campaign to exclude subsequences of, returning reusable subsequences from the workspace's other campaigns…")
     search: str = Field(default=None, description='The search query to filter the subsequences by')
@@ -103,19 +103,19 @@ class CreateCampaignSubsequenceInput(ToolInput):
 
 class DuplicateSubsequenceInput(ToolInput):
     'Duplicate subsequence'
-    id: Uuid = Field(description='The ID of the subsequence to duplicate')
+    id: str = Field(description='The ID of the subsequence to duplicate')
     parent_campaign: str = Field(description='The ID of the campaign to duplicate the subsequence to')
     name: str = Field(default=None, description='The name of the duplicate subsequence')
 
 
 class PauseSubsequenceInput(ToolInput):
     'Pause subsequence'
-    id: Uuid = Field(description='Subsequence ID')
+    id: str = Field(description='Subsequence ID')
 
 
 class ResumeSubsequenceInput(ToolInput):
     'Resume subsequence'
-    id: Uuid = Field(description='The ID of the subsequence to resume')
+    id: str = Field(description='The ID of the subsequence to resume')
 
 
 class GetSubsequenceAnalyticsInput(ToolInput):
@@ -125,7 +125,7 @@ class GetSubsequenceAnalyticsInput(ToolInput):
 
 class GetCampaignSubsequenceInput(ToolInput):
     'Get campaign subsequence'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateCampaignSubsequenceInputConditions(SpecModel):
@@ -202,7 +202,7 @@ class UpdateCampaignSubsequenceInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['auto_variant_select', 'daily_limit'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     name: str = Field(default=None, description='Name of the subsequence')
     conditions: UpdateCampaignSubsequenceInputConditions = Field(default=None, description='Conditions that trigger the subsequence')
     subsequence_schedule: UpdateCampaignSubsequenceInputSubsequenceSchedule = Field(default=None, description='Schedule configuration for the subsequence')
@@ -215,17 +215,17 @@ class UpdateCampaignSubsequenceInput(ToolInput):
 
 class DeleteCampaignSubsequenceInput(ToolInput):
     'Delete campaign subsequence'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class GetSubsequenceStepsAnalyticsInput(ToolInput):
     'Get subsequence steps analytics'
-    id: Uuid = Field(description='The ID of the subsequence to analyze')
+    id: str = Field(description='The ID of the subsequence to analyze')
     start_date: Date = Field(default=None, description='Inclusive start of the analytics range')
     end_date: Date = Field(default=None, description='Inclusive end of the analytics range')
 
 
 class GetSubsequenceSendingStatusInput(ToolInput):
     'Get subsequence sending status'
-    id: Uuid = Field(description='Subsequence ID')
+    id: str = Field(description='Subsequence ID')
     with_ai_summary: bool = Field(default=None, description='Include AI-generated summary')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListPhoneNumbersInput(ToolInput):
@@ -14,4 +14,4 @@ class ListPhoneNumbersInput(ToolInput):
 
 class DeletePhoneNumberInput(ToolInput):
     'Delete phone number'
-    id: Uuid = Field(description='The phone number record id to delete')
+    id: str = Field(description='The phone number record id to delete')

@@ -7,13 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ._base import SpecModel, ToolInput, Uuid
+from ._base import SpecModel, ToolInput
 
 
 class ListCustomTagsInput(ToolInput):
     'List custom tags'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     search: str = Field(default=None, description='The search query to filter custom tags')
     resource_ids: str = Field(default=None, description='The list of resource ids to filter custom tags by')
     tag_ids: str = Field(default=None, description='The list of tag ids to filter custom tags by')
@@ -28,7 +28,7 @@ class CreateCustomTagInput(ToolInput):
 
 class GetCustomTagInput(ToolInput):
     'Get custom tag'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateCustomTagInput(ToolInput):
@@ -37,14 +37,14 @@ class UpdateCustomTagInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     label: str = Field(default=None, description='Display label for the custom tag', min_length=1, pattern='.*\\S.*')
     description: str | None = Field(default=None, description='Detailed description of the custom tag purpose')
 
 
 class DeleteCustomTagInput(ToolInput):
     'Delete custom tag'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class ToggleCustomTagResourcesInputFilter2(SpecModel):

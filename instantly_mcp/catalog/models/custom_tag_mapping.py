@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListCustomTagMappingsInput(ToolInput):
     'List custom tag mappings'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     resource_ids: str = Field(default=None, description='The list of resource ids to filter custom tag mappings by')

@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import SpecModel, ToolInput, Uuid
+from ._base import SpecModel, ToolInput
 
 
 class ListDfyEmailAccountOrdersInput(ToolInput):
     'List DFY email account orders'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class PlaceDfyEmailAccountOrderInputItemsItemAccountsItem(SpecModel):
@@ -58,7 +58,7 @@ class GetPreWarmedUpDomainsInput(ToolInput):
 class ListDfyEmailAccountsInput(ToolInput):
     'List DFY email accounts'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     with_passwords: bool = Field(default=None, description='Whether to include passwords in the response')
 
 

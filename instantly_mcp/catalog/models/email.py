@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput, Uuid
+from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class SendTestEmailInputBody(SpecModel):
@@ -69,7 +69,7 @@ class ForwardEmailInput(ToolInput):
 class ListEmailsInput(ToolInput):
     'List emails'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     search: str = Field(default=None, description='The search query to filter emails')
     campaign_id: str = Field(default=None, description='The ID of the campaign to filter emails by')
     list_id: str = Field(default=None, description='The ID of the lead list to filter emails by')
@@ -93,7 +93,7 @@ class ListEmailsInput(ToolInput):
 
 class GetEmailInput(ToolInput):
     'Get email'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateEmailInput(ToolInput):
@@ -102,14 +102,14 @@ class UpdateEmailInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['is_unread', 'reminder_ts'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     is_unread: Number | None = Field(default=None, description='Indicates if the email is unread')
     reminder_ts: DateTime | None = Field(default=None, description='Timestamp for the reminder')
 
 
 class DeleteEmailInput(ToolInput):
     'Delete email'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class CountUnreadEmailsInput(ToolInput):
@@ -118,4 +118,4 @@ class CountUnreadEmailsInput(ToolInput):
 
 class MarkThreadAsReadInput(ToolInput):
     'Mark thread as read'
-    thread_id: Uuid
+    thread_id: str

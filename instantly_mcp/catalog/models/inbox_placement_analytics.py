@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from ._base import DateTime, ToolInput, Uuid
+from ._base import DateTime, ToolInput
 
 
 class ListInboxPlacementAnalyticsInput(ToolInput):
     'List inbox placement analytics'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
     date_from: DateTime = Field(default=None)
     date_to: DateTime = Field(default=None)
@@ -25,7 +25,7 @@ class ListInboxPlacementAnalyticsInput(ToolInput):
 
 class GetInboxPlacementAnalyticsInput(ToolInput):
     'Get inbox placement analytics'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import DateTime, ToolInput, Uuid
+from ._base import DateTime, ToolInput
 
 
 class ListInboxPlacementReportsInput(ToolInput):
     'List inbox placement reports'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
     date_from: DateTime = Field(default=None)
     date_to: DateTime = Field(default=None)
@@ -21,4 +21,4 @@ class ListInboxPlacementReportsInput(ToolInput):
 
 class GetInboxPlacementReportInput(ToolInput):
     'Get inbox placement report'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')

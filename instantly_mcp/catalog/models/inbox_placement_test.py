@@ -7,13 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Number, SpecModel, ToolInput, Uuid
+from ._base import Number, SpecModel, ToolInput
 
 
 class ListInboxPlacementTestsInput(ToolInput):
     'List inbox placement tests'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     search: str = Field(default=None)
     status: Literal[1, 2, 3] = Field(default=None)
     sort_order: Literal['asc', 'desc'] = Field(default=None, description='Sort order for the results')
@@ -90,7 +90,7 @@ class CreateInboxPlacementTestInput(ToolInput):
 
 class GetInboxPlacementTestInput(ToolInput):
     'Get inbox placement test'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
     with_metadata: bool = Field(default=None, description='Whether to include additional metadata about the inbox placement test')
 
 
@@ -137,7 +137,7 @@ class UpdateInboxPlacementTestInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['automations', 'status'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     name: str = Field(default=None, description='Name of the inbox placement test')
     schedule: UpdateInboxPlacementTestInputSchedule = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
     automations: list[UpdateInboxPlacementTestInputAutomations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
@@ -146,7 +146,7 @@ class UpdateInboxPlacementTestInput(ToolInput):
 
 class DeleteInboxPlacementTestInput(ToolInput):
     'Delete inbox placement test'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class GetInboxPlacementEspOptionsInput(ToolInput):

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import EmailAddress, Number, SpecModel, ToolInput, Uuid
+from ._base import EmailAddress, Number, SpecModel, ToolInput
 
 
 class CreateLeadInput(ToolInput):
@@ -85,7 +85,7 @@ class ListLeadsInput(ToolInput):
     excluded_ids: list[str] = Field(default=None, description='Array of lead IDs to exclude')
     contacts: list[EmailAddress] = Field(default=None, description='Array of emails the leads needs to have')
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='Forward pagination cursor')
+    starting_after: str = Field(default=None, description='Forward pagination cursor')
     organization_user_ids: list[str] = Field(default=None, description='Array of organization user IDs to filter leads')
     smart_view_id: str = Field(default=None, description='Smart view ID to filter leads')
     is_website_visitor: bool = Field(default=None, description='Whether the lead is a website visitor')
@@ -96,7 +96,7 @@ class ListLeadsInput(ToolInput):
 
 class GetLeadInput(ToolInput):
     'Get lead'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateLeadInput(ToolInput):
@@ -105,7 +105,7 @@ class UpdateLeadInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['assigned_to', 'company_name', 'first_name', 'job_title', 'last_name', 'personalization', 'phone', 'pl_value_lead', 'website'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     personalization: str | None = Field(default=None, description='Personalization of the lead')
     website: str | None = Field(default=None, description='Website of the lead')
     last_name: str | None = Field(default=None, description='Last name of the lead')
@@ -121,7 +121,7 @@ class UpdateLeadInput(ToolInput):
 
 class DeleteLeadInput(ToolInput):
     'Delete lead'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class MergeLeadsInput(ToolInput):

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ._base import Number, ToolInput, Uuid
+from ._base import Number, ToolInput
 
 
 class ListLeadLabelsInput(ToolInput):
@@ -29,7 +29,7 @@ class CreateLeadLabelInput(ToolInput):
 
 class GetLeadLabelInput(ToolInput):
     'Get lead label'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateLeadLabelInput(ToolInput):
@@ -38,7 +38,7 @@ class UpdateLeadLabelInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['description', 'use_with_ai'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     label: str = Field(default=None, description='Display label for the custom lead label')
     interest_status_label: Literal['positive', 'negative', 'neutral'] = Field(default=None, description='Interest status label associated with this label')
     description: str | None = Field(default=None, description='Detailed description of the custom lead label purpose')
@@ -47,7 +47,7 @@ class UpdateLeadLabelInput(ToolInput):
 
 class DeleteLeadLabelInput(ToolInput):
     'Delete lead label'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
     reassigned_status: Number = Field(default=None, description='The interest status to reassign leads and emails to')
 
 

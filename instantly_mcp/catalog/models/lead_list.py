@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListLeadListsInput(ToolInput):
@@ -28,7 +28,7 @@ class CreateLeadListInput(ToolInput):
 
 class GetLeadListInput(ToolInput):
     'Get lead list'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateLeadListInput(ToolInput):
@@ -37,7 +37,7 @@ class UpdateLeadListInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['has_enrichment_task', 'owned_by'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
     owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list')
     name: str = Field(default=None, description='Name of the lead list')
@@ -45,9 +45,9 @@ class UpdateLeadListInput(ToolInput):
 
 class DeleteLeadListInput(ToolInput):
     'Delete lead list'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class GetLeadListVerificationStatsInput(ToolInput):
     'Get lead list verification stats'
-    id: Uuid
+    id: str

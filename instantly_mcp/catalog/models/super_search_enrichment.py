@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Number, SpecModel, ToolInput, Uuid
+from ._base import Number, SpecModel, ToolInput
 
 
 class GetSignalKeywordsFacetInput(ToolInput):
@@ -38,12 +38,12 @@ class CreateAiEnrichmentInput(ToolInput):
 
 class GetAiEnrichmentInProgressInput(ToolInput):
     'Get AI enrichment in progress'
-    resource_id: Uuid = Field(description='The ID of the list or campaign to retrieve the AI enrichment')
+    resource_id: str = Field(description='The ID of the list or campaign to retrieve the AI enrichment')
 
 
 class GetEnrichmentForResourceInput(ToolInput):
     'Get enrichment for resource'
-    resource_id: Uuid = Field(description='The ID of the list or campaign to retrieve the enrichment')
+    resource_id: str = Field(description='The ID of the list or campaign to retrieve the enrichment')
 
 
 class CreateEnrichmentInputIntegrationActionsValueValue(SpecModel):
@@ -63,7 +63,7 @@ class CreateEnrichmentInput(ToolInput):
 
 class UpdateEnrichmentSettingsInput(ToolInput):
     'Update enrichment settings'
-    resource_id: Uuid = Field(description='Unique identifier for the resource (list or campaign)')
+    resource_id: str = Field(description='Unique identifier for the resource (list or campaign)')
     auto_update: bool = Field(default=None, description='Whether new leads added to the resource will be automatically enriched')
     skip_rows_without_email: bool = Field(default=None, description="Whether the fully enriched profile enrichment will run even if we don't find an email")
     is_evergreen: bool = Field(default=None, description='Whether the enrichment is evergreen')
@@ -497,6 +497,6 @@ class PreviewLeadsFromSupersearchInput(ToolInput):
 
 class GetEnrichmentHistoryInput(ToolInput):
     'Get enrichment history'
-    resource_id: Uuid = Field(description='ID of the resource to retrieve')
+    resource_id: str = Field(description='ID of the resource to retrieve')
     offset: Number = Field(default=None)
     limit: Number = Field(default=None)

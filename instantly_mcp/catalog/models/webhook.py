@@ -7,13 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ._base import Number, ToolInput, Uri, Uuid
+from ._base import Number, ToolInput, Uri
 
 
 class ListWebhooksInput(ToolInput):
     'List webhooks'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     campaign: str = Field(default=None, description='Filter by campaign ID')
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person'] = Field(default=None, description='Filter by event type (e.g., email_sent, lead_interested, all_events)')
 
@@ -31,7 +31,7 @@ class CreateWebhookInput(ToolInput):
 
 class GetWebhookInput(ToolInput):
     'Get webhook'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateWebhookInput(ToolInput):
@@ -40,7 +40,7 @@ class UpdateWebhookInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['campaign', 'custom_interest_value', 'event_type', 'headers', 'name'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     campaign: str | None = Field(default=None, description='Optional campaign UUID to filter events (null = all campaigns in workspace)')
     name: str | None = Field(default=None, description='Optional user-defined name for the webhook')
     target_hook_url: Uri = Field(default=None, description='Target URL to send webhook payloads', pattern='^https?://')
@@ -51,7 +51,7 @@ class UpdateWebhookInput(ToolInput):
 
 class DeleteWebhookInput(ToolInput):
     'Delete webhook'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class ListWebhookEventTypesInput(ToolInput):
@@ -60,9 +60,9 @@ class ListWebhookEventTypesInput(ToolInput):
 
 class TestWebhookInput(ToolInput):
     'Test webhook'
-    id: Uuid
+    id: str
 
 
 class ResumeWebhookInput(ToolInput):
     'Resume webhook'
-    id: Uuid
+    id: str

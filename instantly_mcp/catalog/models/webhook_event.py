@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import Date, ToolInput, Uuid
+from ._base import Date, ToolInput
 
 
 class ListWebhookEventsInput(ToolInput):
     'List webhook events'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     success: bool = Field(default=None, description='Filter by success status')
     from_: Date = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
     to: Date = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
@@ -20,7 +20,7 @@ class ListWebhookEventsInput(ToolInput):
 
 class GetWebhookEventInput(ToolInput):
     'Get webhook event'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class GetWebhookEventsSummaryInput(ToolInput):

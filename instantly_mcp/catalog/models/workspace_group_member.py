@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import ToolInput, Uuid
+from ._base import ToolInput
 
 
 class ListWorkspaceGroupMembersInput(ToolInput):
     'List workspace group members'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
 class CreateWorkspaceGroupMemberInput(ToolInput):
@@ -21,12 +21,12 @@ class CreateWorkspaceGroupMemberInput(ToolInput):
 
 class GetWorkspaceGroupMemberInput(ToolInput):
     'Get workspace group member'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class DeleteWorkspaceGroupMemberInput(ToolInput):
     'Delete workspace group member'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
 
 
 class GetAdminWorkspaceInput(ToolInput):

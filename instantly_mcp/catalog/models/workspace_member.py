@@ -7,13 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ._base import EmailAddress, ToolInput, Uuid
+from ._base import EmailAddress, ToolInput
 
 
 class ListWorkspaceMembersInput(ToolInput):
     'List workspace members'
     limit: int = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: Uuid = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+    starting_after: str = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     accepted: bool = Field(default=None, description='Filter workspace members by invitation acceptance status')
     search: str = Field(default=None, description='Search by name or email')
 
@@ -30,7 +30,7 @@ class CreateWorkspaceMemberInput(ToolInput):
 
 class GetWorkspaceMemberInput(ToolInput):
     'Get workspace member'
-    id: Uuid = Field(description='The ID of the requested item')
+    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateWorkspaceMemberInput(ToolInput):
@@ -39,11 +39,11 @@ class UpdateWorkspaceMemberInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['nickname'])
-    id: Uuid = Field(description='The ID of the item to update')
+    id: str = Field(description='The ID of the item to update')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
     role: Literal['owner', 'admin', 'editor', 'view', 'client'] = Field(default=None, description='THe role of the workspace member defining their access level')
 
 
 class DeleteWorkspaceMemberInput(ToolInput):
     'Delete workspace member'
-    id: Uuid = Field(description='The ID of the item to delete')
+    id: str = Field(description='The ID of the item to delete')
