@@ -61,10 +61,10 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
         await mcp.call("create_block_list_entry", {"bl_value": "audit.test"})
         await mcp.call("create_block_list_entry", {"bl_value": "dry.test", "dry_run": True})
         await mcp.call("create_block_list_entry", {})
-        await mcp.call("delete_campaign", {"id": "c-1"})
-        token = answer(await mcp.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
-        await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": token})
-        await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": token})
+        await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
+        token = answer(await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}))["confirm_token"]
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         await mcp.call("create_account", {"email": "x@y.test", "first_name": "X", "last_name": "Y", "provider_code": 1,
                                           "imap_username": "x", "imap_password": "imap-pass-1", "imap_host": "h", "imap_port": 993,
                                           "smtp_username": "x", "smtp_password": TEST_KEY, "smtp_host": "h", "smtp_port": 465, "dry_run": True})
@@ -84,7 +84,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
     assert all(r["status"] is None for r in records if r["decision"] != "sent")
     assert all(isinstance(r["duration_ms"], (int, float)) and r["duration_ms"] >= 0 and r["ts"].endswith("+00:00") for r in records)
     assert records[0]["arguments"] == {"bl_value": "audit.test"}
-    assert records[5]["arguments"] == {"id": "lead-1", "confirm_token": "***"}
+    assert records[5]["arguments"] == {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": "***"}
     assert records[7]["arguments"]["imap_password"] == "***" and records[7]["arguments"]["smtp_password"] == "***"
     content = log.read_text()
     assert TEST_KEY not in content and "imap-pass-1" not in content
@@ -94,7 +94,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
 async def test_declined_elicitation_is_audited(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     async with policy_server(audit_log=str(log), elicit=Human(action="decline")) as mcp:
-        await mcp.call("delete_lead", {"id": "lead-1"})
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"})
     assert [(r["decision"], r["status"]) for r in lines(log)] == [("declined", None)]
 
 

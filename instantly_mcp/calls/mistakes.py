@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,12 +27,17 @@ DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "
 DAYS_RULE = 'day keys are "0"-"6" with 0 = Sunday, 1 = Monday … 6 = Saturday, e.g. {"1": true, "2": true, "3": true, "4": true, "5": true} for Monday to Friday'
 
 
-class Mistake(ValueError):
-    """The arguments hold a mistake; the message names the field and the fix."""
+@dataclass(frozen=True)
+class Corrected:
+    """The arguments to validate (timezones mapped to Instantly's), notes for the result, and the
+    mistakes found, each naming its field first."""
+
+    arguments: dict[str, Any]
+    notes: list[str]
+    problems: list[str]
 
 
-def correct(op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The arguments to validate (timezones mapped to Instantly's) and notes for the result."""
+def correct(op: Operation, arguments: dict[str, Any]) -> Corrected:
     problems: list[str] = []
     notes: list[str] = []
     cursor = arguments.get("starting_after")
@@ -47,9 +53,7 @@ def correct(op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], l
         and not (name == "starting_after" and problems)
     ]
     fixed = _walk(model_schema(op), arguments, "", problems, notes)
-    if problems:
-        raise Mistake("; ".join(problems))
-    return fixed, notes
+    return Corrected(fixed, notes, problems)
 
 
 def _walk(schema: dict[str, Any], value: Any, path: str, problems: list[str], notes: list[str]) -> Any:
@@ -80,11 +84,8 @@ def _zone(value: str, zones: list[str], path: str, problems: list[str], notes: l
     if twin is not None:
         notes.append(f"{path}: {value} is not one of Instantly's zones; sent {twin}, which has the same UTC offsets and daylight-saving changes.")
         return twin
-    near = timezones.nearest(value, zones)
-    if not timezones.is_zone(value):
-        near = difflib.get_close_matches(value, zones, n=timezones.NEAREST, cutoff=0.4) or near
-        problems.append(f"{path}: {value!r} is not an IANA timezone; Instantly takes one of {len(zones)} zones" + (f", e.g. {', '.join(near)}" if near else ""))
-    else:
+    if timezones.is_zone(value):  # no IANA zone at all: the model's answer lists all of Instantly's
+        near = timezones.nearest(value, zones)
         problems.append(f"{path}: no Instantly zone has the same rules as {value}; the nearest are {', '.join(near)}. Pick one with the user")
     return value
 

@@ -7,6 +7,7 @@ policy layer can refuse, confirm or dry-run a call before anything is sent; `sen
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +18,7 @@ from pydantic import ValidationError
 from instantly_mcp.upstream.client import ApiError, ApiRequest, InstantlyClient, TransportError
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, InputTooLarge, default_limits
-from instantly_mcp.calls.mistakes import Mistake, correct, enum_hint
+from instantly_mcp.calls.mistakes import correct, enum_hint
 from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.calls.results import Shape, compact_json, cut_view, derived_cursor, fitting_items, page_view, select, text_of
@@ -83,18 +84,17 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
         (limits or default_limits()).check(arguments or {})
     except InputTooLarge as exc:
         raise InvalidArguments(f"Arguments too large for {op.name}; nothing was sent. {exc}") from None
-    try:
-        arguments, notes = correct(op, arguments or {})
-    except Mistake as exc:
-        raise invalid(op, str(exc)) from None
+    corrected = correct(op, arguments or {})
     model = op.model()
     try:
         # Strict, as JSON: "5" is no integer and true no 1, so what is sent is what the schema says.
-        validated = model.model_validate_json(compact_json(arguments or {}), strict=True)
+        validated = model.model_validate_json(compact_json(corrected.arguments), strict=True)
     except ValidationError as exc:
-        raise InvalidArguments(validation_message(op, exc)) from None
+        raise InvalidArguments(validation_message(op, exc, corrected.problems)) from None
+    if corrected.problems:
+        raise invalid(op, "; ".join(corrected.problems))
     wire = validated.wire()
-    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), notes=tuple(notes))
+    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), notes=tuple(corrected.notes))
 
 
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
@@ -124,12 +124,17 @@ def encode_segment(value: Any) -> str:
     return segment.replace(".", "%2E") if segment.strip(".") == "" else segment
 
 
-def validation_message(op: Operation, exc: ValidationError) -> str:
+def validation_message(op: Operation, exc: ValidationError, mistakes: Sequence[str] = ()) -> str:
+    """Every problem, the mistakes (calls/mistakes.py) first; a field they explain is not
+    reported twice."""
     properties = op.input_schema.get("properties", {})
-    problems = []
+    problems = list(mistakes)
+    explained = {m.split(":", 1)[0] for m in mistakes}
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"])
         top = str(error["loc"][0]) if error["loc"] else ""
+        if field and field_path(error["loc"]) in explained:
+            continue
         if not field:
             problems.append(error["msg"].removeprefix("Value error, "))
         elif error["type"] == "extra_forbidden":
@@ -142,6 +147,11 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             hint = enum_hint(properties.get(top, {}), error.get("input")) if field == top else None
             problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})" + (f"; {hint}" if hint else ""))
     return str(invalid(op, "; ".join(problems)))
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as mistakes.py writes paths: schedules[0].timezone."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
 def expected(schema: dict[str, Any]) -> str:
