@@ -14,6 +14,7 @@ tool it actually looks up.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
@@ -158,13 +159,22 @@ class Discovery:
             return error_result(f"{caller}: give name, a tool name from {SEARCH}.")
         op = self.policy.operations.get(name)
         if op is None:
-            close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            return error_result(f"Unknown tool {name!r}.{hint} Use {SEARCH} to find tools.")
+            return error_result(f"Unknown tool {name!r}.{did_you_mean(name, self.policy, self.index)} Use {SEARCH} to find tools.")
         refusal = self.policy.filter.refusal(op)
         if refusal is not None:
             return error_result(refusal)
         return op
+
+
+def did_you_mean(name: str, policy: Policy, index: SearchIndex | None = None) -> str:
+    """" Did you mean a, b, c?" for a tool name that does not exist: near spellings first, then
+    the tools a search for its words finds (in full mode the index is built for the occasion)."""
+    visible = [op.name for op in policy.visible_operations()]
+    close = difflib.get_close_matches(name, visible, n=3, cutoff=0.75)
+    index = index or SearchIndex(policy.visible_operations(), policy)
+    close += [op.name for op in index.search(name.replace("_", " "), limit=3)]
+    names = list(dict.fromkeys(close))[:3]
+    return f" Did you mean {', '.join(names)}?" if names else ""
 
 
 def summary(op: Operation) -> str:

@@ -20,7 +20,7 @@ from instantly_mcp import __version__
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
-from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.discovery import Discovery, did_you_mean
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
@@ -161,7 +161,8 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
                 return routed
             op, arguments = routed
         if op is None:
-            return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
+            hint = did_you_mean(params.name, runtime.policy)
+            return error_result(f"Unknown tool {params.name!r}.{hint} Call tools/list for the available tools.")
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
