@@ -14,7 +14,7 @@ import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from instantly_mcp import __version__
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
@@ -22,6 +22,7 @@ from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery, did_you_mean
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
+from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
 from instantly_mcp.calls.input_limits import default_limits
@@ -133,6 +134,22 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
     )
 
 
+def workspace_reader(runtime: Runtime, ctx: ServerRequestContext[Any, Any]) -> prompts.Reader:
+    """Read tools run for prompt completions, through the same filter, pipeline and tenant client
+    as tools/call; a refused or failed read reads as None."""
+
+    async def read(name: str, arguments: dict[str, Any]) -> Any:
+        op = runtime.operations.get(name)
+        tenant = tenant_of(runtime, ctx)
+        if op is None or op.risk != "read" or isinstance(tenant, str):
+            return None
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        async with tracked_call(ctx, tenant.client) as client:
+            return prompts.parsed(await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint))
+
+    return read
+
+
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
     runtime = runtime or build_runtime(settings)
 
@@ -169,6 +186,18 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         async with tracked_call(ctx, tenant.client) as client:
             return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
 
+    async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.list_prompts())
+
+    async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        try:
+            return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
+        except prompts.PromptError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+
+    async def complete(ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams) -> types.CompleteResult:
+        return await prompts.complete(params, workspace_reader(runtime, ctx))
+
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
         return Server(
@@ -180,6 +209,9 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             on_list_tools=list_tools,
             on_call_tool=call_tool,
             on_set_logging_level=set_logging_level,
+            on_list_prompts=list_prompts,
+            on_get_prompt=get_prompt,
+            on_completion=complete,
         )
 
 
