@@ -48,18 +48,18 @@ NOT_APPLICABLE = {
     "elicitation-sep1330-enums": "fixture tool test_elicitation_sep1330_enums",
     "json-schema-2020-12": "fixture tool json_schema_2020_12_tool",
     "server-sse-polling": "fixture tool test_reconnection, which closes its stream mid-call; we keep no event store",
-    "completion-complete": "no prompts or resource templates, so no completion capability",
+    "completion-complete": "completes the suite's fixture prompt; ours complete campaign, list and account names (test_prompts.py)",
     "resources-list": "the server offers tools only: no resources capability",
     "resources-read-text": "no resources capability",
     "resources-read-binary": "no resources capability",
     "resources-templates-read": "no resources capability",
     "resources-subscribe": "no resources capability",
     "resources-unsubscribe": "no resources capability",
-    "prompts-list": "no prompts capability",
-    "prompts-get-simple": "no prompts capability",
-    "prompts-get-with-args": "no prompts capability",
-    "prompts-get-embedded-resource": "no prompts capability",
-    "prompts-get-with-image": "no prompts capability",
+    "prompts-list": "expects the suite's fixture prompts (test_simple_prompt, …); ours are tested in test_prompts.py",
+    "prompts-get-simple": "fixture prompt test_simple_prompt",
+    "prompts-get-with-args": "fixture prompt test_prompt_with_arguments",
+    "prompts-get-embedded-resource": "fixture prompt with an embedded resource; the server has no resources",
+    "prompts-get-with-image": "fixture prompt with an image; our prompts are text plans",
 }
 
 
@@ -114,7 +114,7 @@ def test_the_reasons_for_not_applicable_still_hold() -> None:
 
     capabilities: types.ServerCapabilities = build_server(Settings()).get_capabilities()
     assert capabilities.tools is not None and capabilities.logging is not None
-    assert capabilities.resources is None and capabilities.prompts is None and capabilities.completions is None
+    assert capabilities.resources is None and capabilities.prompts is not None and capabilities.completions is not None
 
 
 @pytest.mark.parametrize("mode", ["stateful", "stateless"])
