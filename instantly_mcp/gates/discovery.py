@@ -217,7 +217,7 @@ _SYNONYMS = {
     "metric": ("analytics",),
     "performance": ("analytics",),
     "mailbox": ("account",),
-    "inbox": ("account", "email"),
+    "inbox": ("email",),
     "sender": ("account",),
     "message": ("email",),
     "mail": ("email",),
