@@ -13,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from support.search_eval import PARTS, PlainBM25, cases, figures, misses  # noqa: E402
+from support.search_eval import PARTS, PlainBM25, cases, figures, misses
 
-from instantly_mcp.catalog.operations import load_operations  # noqa: E402
-from instantly_mcp.config import Settings  # noqa: E402
-from instantly_mcp.gates.discovery import Discovery  # noqa: E402
-from instantly_mcp.gates.policy import Policy  # noqa: E402
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.config import Settings
+from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.policy import Policy
 
 
 def main() -> None:

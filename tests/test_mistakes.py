@@ -9,9 +9,9 @@ from typing import Any
 
 import anyio
 import pytest
+from support.mcp_session import mcp_client, payload
 
 from instantly_mcp.config import Settings
-from support.mcp_session import mcp_client, payload
 
 CAMPAIGN = "0190c0de-0000-7000-8000-00000000c001"
 

@@ -9,9 +9,9 @@ import anyio
 import mcp_types as types
 import pytest
 from mcp.shared.exceptions import MCPError
+from support.mcp_session import mcp_client, payload
 
 from instantly_mcp.config import Settings
-from support.mcp_session import mcp_client, payload
 
 JOBS = {"campaign_health_report", "reply_triage", "list_hygiene", "new_campaign_launch_checklist", "deliverability_check"}
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from instantly_mcp.calls import timezones
 from pydantic import BaseModel
 
+from instantly_mcp.calls import timezones
 from instantly_mcp.catalog.operations import Operation, load_operations
 
 DAY_KEYS = frozenset("0123456")
@@ -112,7 +112,8 @@ def model_schema(op: Operation) -> dict[str, Any]:
 @cache
 def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(by_alias=True)
-    return _resolve(schema, schema.get("$defs", {}))
+    resolved: dict[str, Any] = _resolve(schema, schema.get("$defs", {}))
+    return resolved
 
 
 def _resolve(node: Any, defs: dict[str, Any]) -> Any:

@@ -325,7 +325,7 @@ class SearchIndex:
         name = self.names[position]
         coverage = sum(weights.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in weights)
-        phrases = sum(len(phrase) ** 0.5 for phrase in self.phrases[position] if contains(words, phrase))
+        phrases = sum(math.sqrt(len(phrase)) for phrase in self.phrases[position] if contains(words, phrase))
         verb = op.name.split("_", 1)[0]
         if asks_action:
             verb_bonus = self.VERB if stem(verb) in weights else 0.0
