@@ -62,7 +62,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
         await mcp.call("create_block_list_entry", {"bl_value": "audit.test"})
         await mcp.call("create_block_list_entry", {"bl_value": "dry.test", "dry_run": True})
         await mcp.call("create_block_list_entry", {})
-        await mcp.call("delete_campaign", {"id": "c-1"})
+        await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         lead_id = (await mcp.data("list_leads", {"limit": 1}))["items"][0]["id"]
         token = answer(await mcp.call("delete_lead", {"id": lead_id}))["confirm_token"]
         await mcp.call("delete_lead", {"id": lead_id, "confirm_token": token})
@@ -96,7 +96,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
 async def test_declined_elicitation_is_audited(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     async with policy_server(audit_log=str(log), elicit=Human(action="decline"), scopes=("leads:delete",)) as mcp:
-        await mcp.call("delete_lead", {"id": "lead-1"})
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"})
     assert [(r["decision"], r["status"]) for r in lines(log)] == [("declined", None)]
 
 

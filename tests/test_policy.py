@@ -59,7 +59,7 @@ async def test_scopes_hide_and_refuse_like_an_unknown_name(mode: str) -> None:
             scopes = OPERATIONS[name].scopes
             assert "campaigns:read" in scopes or any(s.startswith("leads:") for s in scopes), name
 
-        result = await mcp.call("delete_campaign", {"id": "c-1"})
+        result = await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         assert result.is_error
         assert text(result) == text(await mcp.call("delete_campaing", {"id": "c-1"})).replace("campaing", "campaign")
         assert "campaigns:" not in text(result) and "scope" not in text(result)
@@ -80,7 +80,7 @@ async def test_toolsets_keep_only_their_groups() -> None:
 async def test_tools_allow_list_is_exact() -> None:
     async with policy_server(tools=("list_campaigns", "delete_campaign")) as mcp:
         assert set(await listed(mcp)) == {"list_campaigns", "delete_campaign"}
-        result = await mcp.call("get_campaign", {"id": "c-1"})
+        result = await mcp.call("get_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         assert result.is_error and text(result) == unknown_tool("get_campaign")
         assert mcp.nothing_sent()
 
@@ -208,8 +208,9 @@ async def test_dry_run_on_every_non_read_tool_sends_nothing() -> None:
 
 async def test_dry_run_shows_path_query_and_body() -> None:
     async with policy_server() as mcp:
-        deleted = answer(await mcp.call("delete_lead_label", {"id": "label 1", "reassigned_status": 2, "dry_run": True}))
-        assert deleted["method"] == "DELETE" and deleted["url"].startswith("/api/v2/lead-labels/label%201")
+        label = "0190c0de-0000-7000-8000-00000000d001"
+        deleted = answer(await mcp.call("delete_lead_label", {"id": label, "reassigned_status": 2, "dry_run": True}))
+        assert deleted["method"] == "DELETE" and deleted["url"].startswith(f"/api/v2/lead-labels/{label}")
         created = answer(await mcp.call("create_block_list_entry", {"bl_value": "spam.test", "dry_run": True}))
         assert created == {**created, "method": "POST", "url": "/api/v2/block-lists-entries", "body": {"bl_value": "spam.test"}}
         assert mcp.nothing_sent()
@@ -225,7 +226,7 @@ async def test_dry_run_is_validated_and_not_on_read_tools() -> None:
         assert not_bool.is_error and "dry_run: expected boolean" in text(not_bool)
         invalid = await mcp.call("create_block_list_entry", {"dry_run": True})
         assert invalid.is_error and "bl_value" in text(invalid)
-        hidden = await mcp.call("delete_campaign", {"id": "c-1", "dry_run": True})
+        hidden = await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001", "dry_run": True})
         assert hidden.is_error and text(hidden) == unknown_tool("delete_campaign")
         assert mcp.nothing_sent()
 
@@ -235,7 +236,7 @@ async def test_upstream_403_names_the_scopes_the_key_lacks() -> None:
     app = sandbox_app(key_scopes={TEST_KEY: ["campaigns:read"]})
     async with policy_server(confirm="off", app=app) as mcp:
         assert not (await mcp.call("list_campaigns", {"limit": 1})).is_error
-        result = await mcp.call("delete_campaign", {"id": "c-1"})
+        result = await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         assert result.is_error
         assert "403" in text(result) and "campaigns:delete" in text(result) and "all:delete" in text(result)
         assert [(r["method"], r["status"]) for r in mcp.received] == [("GET", 200), ("DELETE", 403)]

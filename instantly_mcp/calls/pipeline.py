@@ -7,6 +7,7 @@ policy layer can refuse, confirm or dry-run a call before anything is sent; `sen
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, default_limits
+from instantly_mcp.calls.mistakes import correct, enum_hint
 from instantly_mcp.calls.results import (
     Shape,
     compact_json,
@@ -87,6 +89,7 @@ class PreparedCall:
     arguments: dict[str, Any]
     request: ApiRequest
     undocumented: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the server changed on the way (a timezone mapped), for the result
 
 
 def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits | None = None) -> PreparedCall:
@@ -94,14 +97,20 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
         (limits or default_limits()).check(arguments or {})
     except InputTooLarge as exc:
         raise InvalidArguments(f"Arguments too large for {op.name}; nothing was sent. {exc}") from None
+    corrected = correct(op, arguments or {})
     model = op.model()
     try:
         # Strict, as JSON: "5" is no integer and true no 1, so what is sent is what the schema says.
-        validated = model.model_validate_json(compact_json(arguments or {}), strict=True)
+        validated = model.model_validate_json(compact_json(corrected.arguments), strict=True)
     except ValidationError as exc:
-        raise InvalidArguments(validation_message(op, exc)) from None
+        raise InvalidArguments(validation_message(op, exc, corrected.problems)) from None
+    if corrected.problems:
+        raise invalid(op, "; ".join(corrected.problems))
     wire = validated.wire()
-    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated))
+    return PreparedCall(
+        op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated),
+        notes=tuple(corrected.notes),
+    )
 
 
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
@@ -136,12 +145,17 @@ def encode_segment(value: Any) -> str:
     return segment.replace(".", "%2E") if segment.strip(".") == "" else segment
 
 
-def validation_message(op: Operation, exc: ValidationError) -> str:
+def validation_message(op: Operation, exc: ValidationError, mistakes: Sequence[str] = ()) -> str:
+    """Every problem, the mistakes (calls/mistakes.py) first; a field they explain is not
+    reported twice."""
     properties = op.input_schema.get("properties", {})
-    problems = []
+    problems = list(mistakes)
+    explained = {m.split(":", 1)[0] for m in mistakes}
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"])
         top = str(error["loc"][0]) if error["loc"] else ""
+        if field and field_path(error["loc"]) in explained:
+            continue
         if not field:
             problems.append(error["msg"].removeprefix("Value error, "))
         elif error["type"] == "extra_forbidden":
@@ -151,7 +165,8 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             problems.append(missing_message(op, field, error["loc"]))
         else:
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})")
+            hint = enum_hint(properties.get(top, {}), error.get("input")) if field == top else None
+            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})" + (f"; {hint}" if hint else ""))
     return str(invalid(op, "; ".join(problems)))
 
 
@@ -190,6 +205,11 @@ def model_schema(model_ref: str) -> dict[str, Any]:
     from instantly_mcp.catalog.operations import _import_model
 
     return _import_model(model_ref).model_json_schema(by_alias=True)
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as mistakes.py writes paths: schedules[0].timezone."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
 def expected(schema: dict[str, Any]) -> str:
@@ -231,7 +251,14 @@ async def send_once(
     data = guard_secrets(call.op, response.data)
     if watch is not None:
         watch.observe(call.op, response.data)
-    return mark_secret(call.op, success_result(call, data, shape)), response.status
+    return mark_secret(call.op, with_notes(success_result(call, data, shape), call.notes)), response.status
+
+
+def with_notes(result: types.CallToolResult, notes: tuple[str, ...]) -> types.CallToolResult:
+    """The result plus a block saying what the server changed in the arguments on the way."""
+    if not notes:
+        return result
+    return result.model_copy(update={"content": [*result.content, types.TextContent(type="text", text="Note: " + " ".join(notes))]})
 
 
 def failure(

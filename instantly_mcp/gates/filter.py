@@ -80,9 +80,10 @@ class ToolFilter:
         return None if self.visible(op) else unknown_tool(op.name)
 
 
-def unknown_tool(name: str) -> str:
-    """The one answer to a name the agent may not call, whether it exists or not."""
-    return f"Unknown tool {name!r}. Call tools/list for the available tools. Nothing was sent."
+def unknown_tool(name: str, hint: str = "") -> str:
+    """The one answer to a name the agent may not call, whether it exists or not (`hint` names
+    visible tools only, so it reveals nothing either)."""
+    return f"Unknown tool {name!r}.{hint} Call tools/list for the available tools. Nothing was sent."
 
 
 def build_filter(settings: Settings, operations: Mapping[str, Operation]) -> ToolFilter:

@@ -98,7 +98,16 @@ async def activate_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
     phrase = await campaign_phrase(campaign_id, lookup, with_leads=False)
     leads = await campaign_lead_count(campaign_id, lookup)
     audience = f"its {leads:,} leads" if leads is not None else "its leads"
-    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule."
+    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule.{await no_senders(campaign_id, lookup)}"
+
+
+async def no_senders(campaign_id: str, lookup: Lookup) -> str:
+    """A warning when the campaign has no sending account: Instantly refuses to activate it."""
+    campaign = await lookup("get_campaign", {"id": campaign_id})
+    if isinstance(campaign, dict) and "email_list" in campaign and not campaign["email_list"]:
+        return (" WARNING: it has no sending accounts (email_list is empty), so Instantly will refuse it; "
+                "attach accounts with update_campaign(email_list=[...]) first.")
+    return ""
 
 
 async def reply_to_email(arguments: dict[str, Any], lookup: Lookup) -> str:

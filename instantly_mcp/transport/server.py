@@ -23,10 +23,11 @@ from instantly_mcp.catalog.operations import Operation, load_operations, resolve
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
-from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.discovery import Discovery, near_names
 from instantly_mcp.gates.filter import unknown_tool
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
+from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.transport.sessions import CallCaps
@@ -226,6 +227,20 @@ def scrubbed(result: types.CallToolResult | types.InputRequiredResult) -> types.
     return result.model_copy(update={"content": content, "structured_content": structured})
 
 
+def workspace_reader(runtime: Runtime, ctx: ServerRequestContext[Any, Any]) -> prompts.Reader:
+    """Read tools run for prompt completions, through the same filter, pipeline, caps and tenant
+    client as tools/call; a refused or failed read reads as None."""
+
+    async def read(name: str, arguments: dict[str, Any]) -> Any:
+        op = runtime.operations.get(name)
+        if op is None or op.risk != "read":
+            return None
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        return prompts.parsed(await run_operation(runtime, ctx, params, op, arguments))
+
+    return read
+
+
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
     runtime = runtime or build_runtime(settings)
 
@@ -253,10 +268,28 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             if isinstance(routed, types.CallToolResult):
                 return routed
             op, arguments = routed
-        if op is None:
-            return error_result(unknown_tool(params.name))
+        if op is None or not runtime.policy.filter.visible(op):  # hidden and unknown answer alike
+            return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
         return await run_operation(runtime, ctx, params, op, arguments)
 
+    with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return Server(
+            "instantly-mcp",
+            version=__version__,
+            title="Instantly.ai",
+            instructions=instructions_for(settings),
+            lifespan=lifespan,
+            on_list_tools=list_tools,
+            on_call_tool=call_tool,
+            on_set_logging_level=set_logging_level,
+            **resource_handlers(runtime),
+            **prompt_handlers(runtime),
+        )
+
+
+def resource_handlers(runtime: Runtime) -> dict[str, Any]:
+    """resources/list, templates and read: each read is a call of read tools through run_operation."""
     resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
 
     async def read_tool(ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]) -> str:
@@ -286,19 +319,22 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list")
         return read
 
-    with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
-        warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return Server(
-            "instantly-mcp",
-            version=__version__,
-            title="Instantly.ai",
-            instructions=instructions_for(settings),
-            lifespan=lifespan,
-            on_list_tools=list_tools,
-            on_call_tool=call_tool,
-            on_list_resources=list_resources,
-            on_list_resource_templates=list_templates,
-            on_read_resource=read_resource,
-            on_set_logging_level=set_logging_level,
-        )
+    return {"on_list_resources": list_resources, "on_list_resource_templates": list_templates,
+            "on_read_resource": read_resource}
 
+
+def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
+    """The five job prompts, and completion of their arguments from the workspace."""
+    async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.list_prompts())
+
+    async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        try:
+            return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
+        except prompts.PromptError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+
+    async def complete(ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams) -> types.CompleteResult:
+        return await prompts.complete(params, workspace_reader(runtime, ctx))
+
+    return {"on_list_prompts": list_prompts, "on_get_prompt": get_prompt, "on_completion": complete}
