@@ -54,7 +54,7 @@ def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
     """The built-in sandbox served in-process: no port, no network."""
     from instantly_mcp.sandbox import create_app
 
-    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
+    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db, scale=settings.sandbox_scale))
 
 
 def api_key_in_use(settings: Settings) -> str | None:
