@@ -6,7 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from instantly_mcp.config import CONFIRM_MODES, SANDBOX_SCALES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
+from instantly_mcp.config import (
+    CONFIRM_MODES,
+    SANDBOX_SCALES,
+    TRANSPORTS,
+    ConfigError,
+    Settings,
+    env_settings,
+    split_list,
+)
 
 SUBCOMMANDS = ("serve", "sandbox", "tools")
 

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from instantly_mcp.config import SANDBOX_SCALES as SCALES
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import Context
 from instantly_mcp.sandbox.errors import ApiError, error_body
@@ -26,7 +27,7 @@ from instantly_mcp.sandbox.faults import FaultInjector, FaultRule, fault_respons
 from instantly_mcp.sandbox.handlers import HANDLERS
 from instantly_mcp.sandbox.resources import Resources
 from instantly_mcp.sandbox.scopes import is_allowed, required_scopes
-from instantly_mcp.sandbox.seed import SCALES, ensure_workspace, saved_scale, seed_workspace
+from instantly_mcp.sandbox.seed import ensure_workspace, saved_scale, seed_workspace
 from instantly_mcp.sandbox.spec import API_PREFIX, Operation, Spec, get_spec
 from instantly_mcp.sandbox.store import Store
 from instantly_mcp.sandbox.synth import synthesize

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from instantly_mcp.config import SANDBOX_SCALES as SCALES
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import WORKSPACE, WORKSPACE_KEY
 from instantly_mcp.sandbox.resources import Resource, Resources

@@ -85,8 +85,14 @@ class LargeShape:
 class LargeSeeder(Seeder):
     """The demo seeder's helpers, driven by generated data instead of the hand-written Northwind."""
 
-    def __init__(self, store: Store, resources: Resources, now: datetime | None = None,
-                 shape: LargeShape = LargeShape(), seed: int = LARGE_SEED):
+    def __init__(
+        self,
+        store: Store,
+        resources: Resources,
+        now: datetime | None = None,
+        shape: LargeShape = LargeShape(),
+        seed: int = LARGE_SEED,
+    ):
         super().__init__(store, resources, now=now, seed=seed)
         self.shape = shape
         self._resources_by_path: dict[str, Any] = {}
@@ -206,14 +212,14 @@ class LargeSeeder(Seeder):
         leads = []
         for index, (campaign_id, list_id) in enumerate(homes):
             first, last = self.rng.choice(_FIRST), self.rng.choice(_LAST)
-            company = self._company()
+            company, title = self._company(), self.rng.choice(_TITLES)
             domain = self._ascii(company).replace(" ", "") + ".example"
             email = f"{self._ascii(first)}.{self._ascii(last)}{index}@{domain}"
             fields = {
                 "email": email,
                 "first_name": first,
                 "last_name": last,
-                "job_title": self.rng.choice(_TITLES),
+                "job_title": title,
                 "company_name": company,
                 "company_domain": domain,
                 "website": f"https://{domain}",
@@ -232,7 +238,7 @@ class LargeSeeder(Seeder):
                     "firstName": first,
                     "lastName": last,
                     "companyName": company,
-                    "jobTitle": "",
+                    "jobTitle": title,
                     "industry": self.rng.choice(_INDUSTRIES),
                     "city": self.rng.choice(_CITIES),
                     "employees": self.rng.choice(("1-10", "11-50", "51-200", "201-1000", "1000+")),
@@ -241,7 +247,6 @@ class LargeSeeder(Seeder):
                 "timestamp_last_open": None,
                 "timestamp_last_reply": None,
             }
-            fields["payload"]["jobTitle"] = fields["job_title"]
             leads.append(self._build(resource, fields, self.rng.uniform(20, 200)))
         return leads
 
@@ -279,8 +284,23 @@ class LargeSeeder(Seeder):
             opens = self.rng.choice((0, 0, 1, 1, 2, 3)) if not bounced else 0
             clicks = 1 if opens and self.rng.random() < 0.2 else 0
             variant = steps[step]["variants"][0]
-            messages.append((day, self._email(lead, campaign, account, thread_id, False, str(step),
-                                              variant["subject"], variant["body"], opens=opens, clicks=clicks)))
+            messages.append(
+                (
+                    day,
+                    self._email(
+                        lead,
+                        campaign,
+                        account,
+                        thread_id,
+                        False,
+                        str(step),
+                        variant["subject"],
+                        variant["body"],
+                        opens=opens,
+                        clicks=clicks,
+                    ),
+                )
+            )
             lead["email_open_count"] += opens
             lead["email_click_count"] += clicks
             lead["timestamp_last_contact"] = self.ago(day)
@@ -292,40 +312,108 @@ class LargeSeeder(Seeder):
         last_step = str(sent_steps - 1)
         if bounced:
             lead["status"] = -1
-            messages.append((day, self._email(
-                lead, campaign, account, thread_id, True, last_step, "Undeliverable: " + messages[0][1]["subject"],
-                "Delivery has failed to this recipient. The address was not found (550 5.1.1).",
-                sender="mailer-daemon@" + str(lead["company_domain"]), auto_reply=True, bounce=True)))
+            messages.append(
+                (
+                    day,
+                    self._email(
+                        lead,
+                        campaign,
+                        account,
+                        thread_id,
+                        True,
+                        last_step,
+                        "Undeliverable: " + messages[0][1]["subject"],
+                        "Delivery has failed to this recipient. The address was not found (550 5.1.1).",
+                        sender="mailer-daemon@" + str(lead["company_domain"]),
+                        auto_reply=True,
+                        bounce=True,
+                    ),
+                )
+            )
         elif replied:
             interest, text = self.rng.choice(_REPLIES)
             lead["email_reply_count"] += 1
             lead["lt_interest_status"] = interest
             lead["timestamp_last_reply"] = self.ago(day)
             lead["status"] = 3 if interest < 0 else 1
-            messages.append((day, self._email(lead, campaign, account, thread_id, True, last_step,
-                                              "Re: " + messages[-1][1]["subject"], text, interest=interest,
-                                              unread=int(self.rng.random() < 0.3))))
+            messages.append(
+                (
+                    day,
+                    self._email(
+                        lead,
+                        campaign,
+                        account,
+                        thread_id,
+                        True,
+                        last_step,
+                        "Re: " + messages[-1][1]["subject"],
+                        text,
+                        interest=interest,
+                        unread=int(self.rng.random() < 0.3),
+                    ),
+                )
+            )
             if interest > 0 and self.rng.random() < 0.5:
                 later = max(day - 0.5, 0.005)
-                messages.append((later, self._email(lead, campaign, account, thread_id, False, last_step,
-                                                    "Re: " + messages[-1][1]["subject"],
-                                                    "Great, here is a link to pick a time that works.")))
+                messages.append(
+                    (
+                        later,
+                        self._email(
+                            lead,
+                            campaign,
+                            account,
+                            thread_id,
+                            False,
+                            last_step,
+                            "Re: " + messages[-1][1]["subject"],
+                            "Great, here is a link to pick a time that works.",
+                        ),
+                    )
+                )
         elif auto:
             lead["lt_interest_status"] = 0
-            messages.append((day, self._email(lead, campaign, account, thread_id, True, last_step,
-                                              "Automatic reply: " + messages[0][1]["subject"],
-                                              "I am out of the office until next week with limited access to email.",
-                                              auto_reply=True, interest=0)))
+            messages.append(
+                (
+                    day,
+                    self._email(
+                        lead,
+                        campaign,
+                        account,
+                        thread_id,
+                        True,
+                        last_step,
+                        "Automatic reply: " + messages[0][1]["subject"],
+                        "I am out of the office until next week with limited access to email.",
+                        auto_reply=True,
+                        interest=0,
+                    ),
+                )
+            )
         elif sent_steps == len(steps):
             lead["status"] = 3
         if self.rng.random() < 0.01 and not bounced:
             lead["status"] = -2
         return messages
 
-    def _email(self, lead: Entity, campaign: Entity, account: str, thread_id: str, inbound: bool, step: str,
-               subject: str, text: str, *, sender: str | None = None, opens: int = 0, clicks: int = 0,
-               auto_reply: bool = False, bounce: bool = False, interest: int | None = None,
-               unread: int = 0) -> dict[str, Any]:
+    def _email(
+        self,
+        lead: Entity,
+        campaign: Entity,
+        account: str,
+        thread_id: str,
+        inbound: bool,
+        step: str,
+        subject: str,
+        text: str,
+        *,
+        sender: str | None = None,
+        opens: int = 0,
+        clicks: int = 0,
+        auto_reply: bool = False,
+        bounce: bool = False,
+        interest: int | None = None,
+        unread: int = 0,
+    ) -> dict[str, Any]:
         personal = self._personalize(text, lead)
         address = str(lead["email"])
         fields: dict[str, Any] = {
@@ -365,20 +453,50 @@ class LargeSeeder(Seeder):
             self._build(resource, {"bl_value": value, "is_domain": "@" not in value}, self.rng.uniform(1, 365))
 
     def tags_and_labels(self, campaigns: list[Entity]) -> None:
-        words = ("Priority", "Q4 push", "Enterprise", "SMB", "EMEA", "North America", "Experiment", "Partner-led",
-                 "Do not pause", "Reviewed", "Holiday", "Needs copy review")
+        words = (
+            "Priority",
+            "Q4 push",
+            "Enterprise",
+            "SMB",
+            "EMEA",
+            "North America",
+            "Experiment",
+            "Partner-led",
+            "Do not pause",
+            "Reviewed",
+            "Holiday",
+            "Needs copy review",
+        )
         for label in words[: self.shape.tags]:
             tag = self.add("/api/v2/custom-tags", {"label": label, "description": f"Campaigns tagged {label}"}, 60)
             for campaign in self.rng.sample(campaigns, k=3):
-                self.add("/api/v2/custom-tag-mappings",
-                         {"tag_id": tag["id"], "resource_id": campaign["id"], "resource_type": 2}, 30)
-        for label, kind, status in (("Hot lead", "positive", 5), ("Pricing asked", "positive", 6),
-                                    ("Call back next quarter", "neutral", 100), ("Referral given", "neutral", 101),
-                                    ("Competitor customer", "negative", -5), ("Legal said no", "negative", -6),
-                                    ("Champion", "positive", 7), ("Budget frozen", "neutral", 102))[: self.shape.labels]:
-            self.add("/api/v2/lead-labels", {"label": label, "interest_status_label": kind, "interest_status": status,
-                                             "description": label, "use_with_ai": True, "created_by": self.owner_id},
-                     40)
+                self.add(
+                    "/api/v2/custom-tag-mappings",
+                    {"tag_id": tag["id"], "resource_id": campaign["id"], "resource_type": 2},
+                    30,
+                )
+        for label, kind, status in (
+            ("Hot lead", "positive", 5),
+            ("Pricing asked", "positive", 6),
+            ("Call back next quarter", "neutral", 100),
+            ("Referral given", "neutral", 101),
+            ("Competitor customer", "negative", -5),
+            ("Legal said no", "negative", -6),
+            ("Champion", "positive", 7),
+            ("Budget frozen", "neutral", 102),
+        )[: self.shape.labels]:
+            self.add(
+                "/api/v2/lead-labels",
+                {
+                    "label": label,
+                    "interest_status_label": kind,
+                    "interest_status": status,
+                    "description": label,
+                    "use_with_ai": True,
+                    "created_by": self.owner_id,
+                },
+                40,
+            )
 
     # ------------------------------------------------------------------ helpers
     def _build(self, resource: Any, fields: dict[str, Any], days: float) -> Entity:
@@ -420,8 +538,13 @@ _STEP_COPY = (
 )
 
 
-def seed_large_workspace(store: Store, resources: Resources, now: datetime | None = None,
-                         shape: LargeShape = LargeShape(), seed: int = LARGE_SEED) -> None:
+def seed_large_workspace(
+    store: Store,
+    resources: Resources,
+    now: datetime | None = None,
+    shape: LargeShape = LargeShape(),
+    seed: int = LARGE_SEED,
+) -> None:
     seeder = LargeSeeder(store, resources, now=now, shape=shape, seed=seed)
     with seeded(seeder.rng, seeder.now):
         seeder.run()

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-
 from instantly_mcp.sandbox.validation import compile_fast, compile_schema
 
 PLACEHOLDER_UUID = "f9cc070d-8dba-4341-b847-f083c358e460"

@@ -19,7 +19,7 @@ from mcp import Client, StdioServerParameters
 from instantly_mcp.sandbox import create_app
 from instantly_mcp.sandbox.context import CAMPAIGNS, EMAILS, LEADS
 from instantly_mcp.sandbox.resources import Resources
-from instantly_mcp.sandbox.seed_large import LARGE_SEED, LargeShape, seed_large_workspace
+from instantly_mcp.sandbox.seed_large import LargeShape, seed_large_workspace
 from instantly_mcp.sandbox.spec import get_spec
 from instantly_mcp.sandbox.store import Store
 
@@ -36,7 +36,9 @@ def build(seed: int, shape: LargeShape = LargeShape()) -> Store:
 
 def identity(store: Store) -> list[tuple[str, str]]:
     """What a build must repeat; timestamps are relative to the moment of the build."""
-    return [(lead["id"], lead["email"]) for lead in store.all(LEADS)] + [(e["id"], e["subject"]) for e in store.all(EMAILS)]
+    return [(lead["id"], lead["email"]) for lead in store.all(LEADS)] + [
+        (e["id"], e["subject"]) for e in store.all(EMAILS)
+    ]
 
 
 def digest(store: Store) -> str:
@@ -97,7 +99,9 @@ def test_lead_counters_follow_from_their_emails(store: Store) -> None:
 def test_analytics_agree_with_the_events(large_app: Any, store: Store) -> None:
     async def fetch() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         transport = httpx2.ASGITransport(app=large_app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer k"}) as c:
+        async with httpx2.AsyncClient(
+            transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer k"}
+        ) as c:
             rows = (await c.get("/api/v2/campaigns/analytics")).json()
             daily = (await c.get("/api/v2/campaigns/analytics/daily")).json()
             return rows, daily
@@ -122,7 +126,9 @@ def test_every_email_page_of_the_unibox_visits_each_email_once(large_app: Any, s
     async def walk() -> list[str]:
         seen: list[str] = []
         transport = httpx2.ASGITransport(app=large_app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer k"}) as c:
+        async with httpx2.AsyncClient(
+            transport=transport, base_url="http://sandbox", headers={"Authorization": "Bearer k"}
+        ) as c:
             params: dict[str, Any] = {"limit": 100}
             while True:
                 page = (await c.get("/api/v2/emails", params=params)).json()
