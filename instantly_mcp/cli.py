@@ -9,7 +9,15 @@ from collections.abc import Sequence
 
 from instantly_mcp import __version__
 from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
-from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, Settings, env_settings, read_secret_file, split_list
+from instantly_mcp.config import (
+    CONFIRM_MODES,
+    SANDBOX_SCALES,
+    TRANSPORTS,
+    Settings,
+    env_settings,
+    read_secret_file,
+    split_list,
+)
 from instantly_mcp.errors import ConfigError
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor")
@@ -26,6 +34,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="Instantly API base (env INSTANTLY_BASE_URL); may end in /api/v2")
     parser.add_argument("--sandbox", action="store_true", help="serve the built-in sandbox even when INSTANTLY_API_KEY is set")
     parser.add_argument("--sandbox-db", metavar="PATH", help="persist the sandbox workspace to this SQLite file")
+    parser.add_argument("--sandbox-scale", choices=SANDBOX_SCALES, default="demo",
+                        help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per upstream request (default 30)")
     parser.add_argument("--max-result-chars", type=int, metavar="N",
                         help="cut longer results, saying so and giving the cursor to continue "
@@ -140,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8089)
     sandbox.add_argument("--db", metavar="PATH", help="persist to this SQLite file")
     sandbox.add_argument("--no-seed", action="store_true", help="start with an empty workspace")
+    sandbox.add_argument("--scale", choices=SANDBOX_SCALES, default="demo",
+                         help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails")
     tools = sub.add_parser("tools", help="print the tools an agent would see")
     _server_flags(tools)
     approvals = sub.add_parser("approvals", help="list, approve or deny pending approvals of a running server")
@@ -191,7 +203,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     values = env_settings()
     if args.base_url:
         values["base_url"] = args.base_url
-    values.update(sandbox=args.sandbox, sandbox_db=args.sandbox_db, timeout_s=args.timeout)
+    values.update(sandbox=args.sandbox, sandbox_db=args.sandbox_db, sandbox_scale=args.sandbox_scale,
+                  timeout_s=args.timeout)
     for flag in ("scopes", "toolsets", "tools"):
         given = getattr(args, flag)
         if given is not None:
@@ -243,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             from instantly_mcp.sandbox import serve
 
-            serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed)
+            serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed, scale=args.scale)
             return 0
         if args.command == "approvals":
             from instantly_mcp.approvals_cli import run_approvals

@@ -12,6 +12,7 @@ from instantly_mcp.errors import ConfigError
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
 SANDBOX_KEY = "sandbox-demo-key"
+SANDBOX_SCALES = ("demo", "large")
 
 Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
@@ -30,6 +31,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     sandbox: bool = False
     sandbox_db: str | None = None
+    sandbox_scale: str = "demo"
     transport: Transport = "stdio"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -18,11 +18,13 @@ class _HideDroppedConnections(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
 
 
-def serve(host: str = "127.0.0.1", port: int = 8089, db_path: str | None = None, seed: bool = True) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8089, db_path: str | None = None, seed: bool = True, scale: str = "demo"
+) -> None:
     """Serve the sandbox until interrupted, behind the same Host/Origin checks as the MCP server: its
     /_sandbox/* endpoints (request log with bodies, reset, faults) must not answer a rebound page."""
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
     hosts = loopback_hosts() + ((f"{host}:*",) if host not in ("0.0.0.0", "::") else ())
-    app = RebindingGuard(create_app(db_path=db_path, seed=seed), hosts=hosts, origins=loopback_origins())
+    app = RebindingGuard(create_app(db_path=db_path, seed=seed, scale=scale), hosts=hosts, origins=loopback_origins())
     # A latency fault may hold a request for minutes: shutting down does not wait for it.
     uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=1)

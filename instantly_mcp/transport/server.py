@@ -68,8 +68,8 @@ def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
     from instantly_mcp.sandbox import create_app
 
     if settings.per_request_key:
-        return TenantSandboxes(settings.sandbox_db)
-    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
+        return TenantSandboxes(settings.sandbox_db, scale=settings.sandbox_scale)
+    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db, scale=settings.sandbox_scale))
 
 
 def api_key_in_use(settings: Settings) -> str | None:

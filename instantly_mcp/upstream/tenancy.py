@@ -95,8 +95,9 @@ class TenantSandboxes(httpx2.AsyncBaseTransport):
     no tenant reads or changes another's. The least recently used workspace is dropped beyond
     MAX_SANDBOX_TENANTS (a sandbox is disposable; its next request starts from the seed again)."""
 
-    def __init__(self, db_path: str | None = None, limit: int = MAX_SANDBOX_TENANTS) -> None:
+    def __init__(self, db_path: str | None = None, limit: int = MAX_SANDBOX_TENANTS, scale: str = "demo") -> None:
         self._db_path = db_path
+        self._scale = scale
         self._limit = limit
         self._apps: OrderedDict[str, httpx2.ASGITransport] = OrderedDict()
 
@@ -110,7 +111,7 @@ class TenantSandboxes(httpx2.AsyncBaseTransport):
         transport = self._apps.get(tenant)
         if transport is None:
             db_path = f"{self._db_path}.{tenant}" if self._db_path else None
-            transport = self._apps[tenant] = httpx2.ASGITransport(app=create_app(db_path=db_path))
+            transport = self._apps[tenant] = httpx2.ASGITransport(app=create_app(db_path=db_path, scale=self._scale))
             while len(self._apps) > self._limit:
                 self._apps.popitem(last=False)
         self._apps.move_to_end(tenant)
