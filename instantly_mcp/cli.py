@@ -9,17 +9,33 @@ from collections.abc import Sequence
 
 from instantly_mcp import __version__
 from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
-from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, Settings, env_settings, split_list
+from instantly_mcp.config import (
+    CONFIRM_MODES,
+    SANDBOX_SCALES,
+    TRANSPORTS,
+    Settings,
+    env_settings,
+    read_secret_file,
+    split_list,
+)
 from instantly_mcp.errors import ConfigError
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor")
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
+CAP_FLAGS = {
+    "max_sessions": "max_sessions",
+    "max_sessions_per_tenant": "max_sessions_per_tenant",
+    "session_idle_timeout": "session_idle_timeout_s",
+    "max_calls_per_tenant": "max_calls_per_tenant",
+}
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="Instantly API base (env INSTANTLY_BASE_URL); may end in /api/v2")
     parser.add_argument("--sandbox", action="store_true", help="serve the built-in sandbox even when INSTANTLY_API_KEY is set")
     parser.add_argument("--sandbox-db", metavar="PATH", help="persist the sandbox workspace to this SQLite file")
+    parser.add_argument("--sandbox-scale", choices=SANDBOX_SCALES, default="demo",
+                        help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per upstream request (default 30)")
     parser.add_argument("--max-result-chars", type=int, metavar="N",
                         help="cut longer results, saying so and giving the cursor to continue "
@@ -34,7 +50,7 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     policy.add_argument(
         "--confirm",
         choices=CONFIRM_MODES,
-        help="how destructive and outbound calls are confirmed: auto (form elicitation, else URL elicitation, else an "
+        help="how destructive, outbound and privileged calls are confirmed: auto (form elicitation, else URL elicitation, else an "
         "approval page, else a confirm token), human (never a token), elicit, token, or off for trusted automation "
         "(env INSTANTLY_CONFIRM; default auto)",
     )
@@ -50,6 +66,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
                         help="rotate the audit log to PATH.1 when it would pass N bytes (env INSTANTLY_AUDIT_LOG_MAX_BYTES; default 10 MiB)")
     policy.add_argument("--audit-log-backups", type=int, metavar="N",
                         help="rotated audit logs kept, PATH.1 to PATH.N (env INSTANTLY_AUDIT_LOG_BACKUPS; default 3)")
+    policy.add_argument("--raw-csv", action="store_true", default=None,
+                        help="return CSV downloads as sent, without neutralising formula-like cells (env INSTANTLY_RAW_CSV)")
     code = parser.add_argument_group("--tools code: limits per run_code script")
     code.add_argument("--code-timeout", dest="code_timeout_s", type=float, metavar="S",
                       help="wall time (env INSTANTLY_CODE_TIMEOUT; default 30)")
@@ -65,7 +83,10 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--host", help="address to listen on (default 127.0.0.1; needs --transport http or sse)")
     http.add_argument("--port", type=int, help="port to listen on (default 8000; needs --transport http or sse)")
     http.add_argument("--auth-token", metavar="TOKEN",
-                      help="require Authorization: Bearer TOKEN on the MCP endpoints (env INSTANTLY_MCP_AUTH_TOKEN, preferred)")
+                      help="require Authorization: Bearer TOKEN on the MCP endpoints; visible in ps, so prefer "
+                      "--auth-token-file or env INSTANTLY_MCP_AUTH_TOKEN")
+    http.add_argument("--auth-token-file", metavar="PATH",
+                      help="read the bearer token from the first line of this file (env INSTANTLY_MCP_AUTH_TOKEN_FILE)")
     http.add_argument("--per-request-key", action="store_true",
                       help="multi-tenant: every request carries its own Instantly key in the X-Instantly-Api-Key header")
     http.add_argument("--stateless", action="store_true",
@@ -96,6 +117,18 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--request-read-timeout", type=float, metavar="S",
                       help="seconds a client gets to send a request's headers, and then its body, before the "
                       "connection is closed (env INSTANTLY_MCP_REQUEST_READ_TIMEOUT; default 10)")
+    caps = parser.add_argument_group("caps per tenant and per server (HTTP)")
+    caps.add_argument("--max-sessions", type=int, metavar="N",
+                      help="open sessions in all; at the cap the idlest session of the busiest tenant is closed "
+                      "(env INSTANTLY_MCP_MAX_SESSIONS; default 1000)")
+    caps.add_argument("--max-sessions-per-tenant", type=int, metavar="N",
+                      help="open sessions per tenant key (env INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT; default 20)")
+    caps.add_argument("--session-idle-timeout", type=float, metavar="S",
+                      help="close a session after S seconds without a request "
+                      "(env INSTANTLY_MCP_SESSION_IDLE_TIMEOUT; default 300)")
+    caps.add_argument("--max-calls-per-tenant", type=int, metavar="N",
+                      help="tool calls in flight per tenant key, which is also its share of the upstream connection pool "
+                      "(env INSTANTLY_MCP_MAX_CALLS_PER_TENANT; default 8)")
 
 
 def port_or_off(value: str) -> int | str:
@@ -123,6 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8089)
     sandbox.add_argument("--db", metavar="PATH", help="persist to this SQLite file")
     sandbox.add_argument("--no-seed", action="store_true", help="start with an empty workspace")
+    sandbox.add_argument("--scale", choices=SANDBOX_SCALES, default="demo",
+                         help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails")
     tools = sub.add_parser("tools", help="print the tools an agent would see")
     _server_flags(tools)
     approvals = sub.add_parser("approvals", help="list, approve or deny pending approvals of a running server")
@@ -177,7 +212,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     values = env_settings()
     if args.base_url:
         values["base_url"] = args.base_url
-    values.update(sandbox=args.sandbox, sandbox_db=args.sandbox_db, timeout_s=args.timeout)
+    values.update(sandbox=args.sandbox, sandbox_db=args.sandbox_db, sandbox_scale=args.sandbox_scale,
+                  timeout_s=args.timeout)
     for flag in ("scopes", "toolsets", "tools"):
         given = getattr(args, flag)
         if given is not None:
@@ -187,7 +223,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if args.approvals_port is not None:
         values["approvals_port"] = None if args.approvals_port == "off" else args.approvals_port
     for flag in ("read_only", "confirm", "audit_log", "audit_log_max_bytes", "audit_log_backups", "max_result_chars",
-                 "approver_token", "log_drift", *CODE_FLAGS):
+                 "approver_token", "log_drift", "raw_csv", *CODE_FLAGS):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
@@ -196,12 +232,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
         values.update(transport=args.transport, host=args.host or "127.0.0.1", port=args.port or 8000,
                       per_request_key=args.per_request_key,
                       stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
+        if args.auth_token_file:
+            values["auth_token"] = read_secret_file("--auth-token-file", args.auth_token_file)
         if args.auth_token:
+            print("instantly-mcp: WARNING --auth-token on the command line is visible to every local user (ps); "
+                  "use --auth-token-file or INSTANTLY_MCP_AUTH_TOKEN instead", file=sys.stderr)
             values["auth_token"] = args.auth_token
         if args.request_read_timeout is not None:
             values["request_read_timeout_s"] = args.request_read_timeout
         if args.public_url:
             values["public_url"] = args.public_url
+        for flag, field in CAP_FLAGS.items():
+            if getattr(args, flag) is not None:
+                values[field] = getattr(args, flag)
         for flag in ("allowed_hosts", "allowed_origins", "oauth_scopes"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))
@@ -223,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             from instantly_mcp.sandbox import serve
 
-            serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed)
+            serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed, scale=args.scale)
             return 0
         if args.command == "approvals":
             from instantly_mcp.approvals_cli import run_approvals

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from specgen import fidelity, specdiff  # noqa: E402
 from specgen import operations as ops_meta  # noqa: E402
 from specgen.docs import tools_markdown  # noqa: E402
+from specgen.formats import interest_codes, state_formats, state_meanings, uuid_fields, uuid_paths  # noqa: E402
 from specgen.pymodels import ModelWriter, camel  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
@@ -124,11 +125,14 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
     for op, entry in entries:
         by_module.setdefault(snake(entry["tag"]), []).append((op, entry))
     sources = {}
+    uuids = uuid_paths([op for op, _ in entries])
     for module, items in sorted(by_module.items()):
         writer = ModelWriter(inputs=True)
         for op, entry in items:
             schema, required = flat_schema(op)
             schema = fidelity.mark_open_body(schema, op)
+            state_formats(op, schema)
+            add_uuid_fields(entry, uuid_fields(op, uuids))
             rules = body_rules(op)
             custom = overrides.get("operations", {}).get(op.key, {})
             class_vars = {}
@@ -217,6 +221,23 @@ def apply_aliases(entries: list[dict[str, Any]], aliases: dict[str, str]) -> Non
         raise SystemExit("Fix these in [aliases] of tool_specs/overrides.toml:\n  " + "\n  ".join(problems))
 
 
+def add_uuid_fields(entry: dict[str, Any], fields: list[str]) -> None:
+    """The arguments that must be UUIDs, which the server checks before sending (issue 14)."""
+    if fields:
+        entry["uuid_fields"] = fields
+
+
+def add_search_aliases(entries: list[dict[str, Any]], aliases: dict[str, list[str]]) -> None:
+    """The user's words for a tool ([search_aliases] in overrides.toml), which discover mode's
+    search_tools ranks on; only on the tools that have some, so other entries stay as they are."""
+    unknown = set(aliases) - {entry["name"] for entry in entries}
+    if unknown:
+        raise SystemExit(f"[search_aliases] in overrides.toml names unknown tools: {sorted(unknown)}")
+    for entry in entries:
+        if entry["name"] in aliases:
+            entry["search_aliases"] = list(aliases[entry["name"]])
+
+
 def render(source: Path = SOURCE) -> dict[Path, str]:
     spec = fidelity.with_supplement(Spec(source), SUPPLEMENT)
     overrides = tomllib.loads(OVERRIDES.read_text())
@@ -227,8 +248,12 @@ def render(source: Path = SOURCE) -> dict[Path, str]:
         raise SystemExit(f"overrides name operations not in the spec: {sorted(unknown)}")
     entries = [entry for _, entry in pairs]
     check_names(entries)
+    add_search_aliases(entries, overrides.get("search_aliases", {}))
     sources = write_models(spec, pairs, overrides)
     export_schemas(sources, entries)
+    codes = interest_codes(spec.schemas)
+    for entry in entries:
+        state_meanings(entry["input_schema"], codes)
     files: dict[Path, str] = {MODELS / f"{module}.py": source for module, source in sources.items()}
     by_tag: dict[str, list[dict[str, Any]]] = {}
     for entry in entries:

@@ -183,8 +183,10 @@ async def test_agent_fixable_errors_name_the_line_and_the_field() -> None:
         syntax = text(await run(mcp, "x = 1\ny = (\n"))
         wrong_name = text(await run(mcp, "x = 1\nawait instantly.list_campaigns(limt=2)"))
         wrong_type = text(await run(mcp, "await instantly.list_campaigns(limit='ten')"))
-        upstream = text(await run(mcp, "x = 1\nawait instantly.get_campaign(id='no-such-campaign')"))
-        assert [r["path"] for r in mcp.received] == ["/api/v2/campaigns/no-such-campaign"]
+        upstream = text(
+            await run(mcp, "x = 1\nawait instantly.get_campaign(id='019a3c5e-8f3b-7c1d-9e2f-0a1b2c3d4e5f')")
+        )
+        assert [r["path"] for r in mcp.received] == ["/api/v2/campaigns/019a3c5e-8f3b-7c1d-9e2f-0a1b2c3d4e5f"]
     assert "script.py:3:1" in syntax and "invalid-syntax" in syntax, syntax
     assert "limt" in wrong_name and "script.py:2" in wrong_name and "nothing was sent" in wrong_name
     assert "limit" in wrong_type and "int" in wrong_type

@@ -22,16 +22,9 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from instantly_mcp.upstream.client import key_fingerprint
 
-from support.http_server import fake_instantly, mcp_http_server, payload
+from support.http_server import ACCEPT, INIT, fake_instantly, mcp_http_server, payload
 
 MODES = ["legacy", "auto"]
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 @asynccontextmanager
@@ -160,7 +153,7 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
         return results
 
     async def confirm_across_tenants(server) -> tuple[dict, str, str]:
-        args = {"id": "entry-1"}
+        args = {"id": "0190c0de-0000-7000-8000-0000000e0001"}
         async with connect(server.url, headers={"X-Instantly-Api-Key": keys["alpha"]}) as alpha:
             asked = payload(await alpha.call_tool("delete_block_list_entry", args))
         async with connect(server.url, headers={"X-Instantly-Api-Key": keys["beta"]}) as beta:
@@ -200,10 +193,10 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
 
 
 def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: Path) -> None:
-    shared = {"INSTANTLY_API_KEY": "sk-replica-key-4c1b9d", "INSTANTLY_MCP_SECRET": "shared-secret-for-replicas-0b1e"}
+    shared = {"INSTANTLY_API_KEY": "sk-replica-key-4c1b9d", "INSTANTLY_MCP_SECRET": "shared-secret-for-replicas-0b1e-0123456789"}
 
     async def run(a, b, c) -> tuple[dict, bool, str, list[str]]:
-        args = {"id": "entry-7"}
+        args = {"id": "0190c0de-0000-7000-8000-0000000e0007"}
         async with connect(a.url) as client:
             asked = payload(await client.call_tool("delete_block_list_entry", args))
         async with connect(b.url, mode="auto") as client:  # another replica, the other protocol generation
@@ -220,7 +213,7 @@ def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: P
     with fake_instantly() as fake:
         common = ("--transport", "http", "--stateless", "--base-url", fake.url, "--confirm", "token")
         with mcp_http_server(tmp_path, *common, **shared) as a, mcp_http_server(tmp_path, *common, **shared) as b, \
-                mcp_http_server(tmp_path, *common, **{**shared, "INSTANTLY_MCP_SECRET": "another-secret-99"}) as c:
+                mcp_http_server(tmp_path, *common, **{**shared, "INSTANTLY_MCP_SECRET": "another-secret-of-at-least-32-bytes-99"}) as c:
             asked, failed, foreign, versions = anyio.run(run, a, b, c)
             opened = httpx2.post(a.url, json=INIT, headers=ACCEPT)
             sse = httpx2.get(a.sse_url)
@@ -238,9 +231,9 @@ def test_several_workers_answer_and_accept_each_others_tokens(tmp_path: Path) ->
         ok = 0
         for n in range(6):  # new connections, spread over the workers by the kernel
             async with connect(server.url) as client:
-                asked = payload(await client.call_tool("delete_block_list_entry", {"id": f"entry-{n}"}))
+                asked = payload(await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}"}))
             async with connect(server.url) as client:
-                done = await client.call_tool("delete_block_list_entry", {"id": f"entry-{n}", "confirm_token": asked["confirm_token"]})
+                done = await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}", "confirm_token": asked["confirm_token"]})
                 ok += not done.is_error
                 assert not done.is_error, done.content[0].text
         return ok, 6

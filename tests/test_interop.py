@@ -57,13 +57,12 @@ NOT_APPLICABLE = {
     "server-sse-polling": "fixture tool test_reconnection, which closes its stream mid-call; we keep no event store",
     "resources-subscribe": "no subscriptions: Instantly sends no change events to pass on",
     "resources-unsubscribe": "no subscriptions",
-    # Pending on the usability branch, which adds prompts and completions; this branch has neither.
-    "completion-complete": "no completion capability yet (pending: prompts and completions, usability branch)",
-    "prompts-list": "no prompts capability yet (pending: usability branch)",
-    "prompts-get-simple": "no prompts capability yet (pending: usability branch)",
-    "prompts-get-with-args": "no prompts capability yet (pending: usability branch)",
-    "prompts-get-embedded-resource": "no prompts capability yet (pending: usability branch)",
-    "prompts-get-with-image": "no prompts capability yet (pending: usability branch)",
+    "completion-complete": "completes the suite's fixture prompt; ours complete campaign, list and account names (test_prompts.py)",
+    "prompts-list": "expects the suite's fixture prompts (test_simple_prompt, …); ours are tested in test_prompts.py",
+    "prompts-get-simple": "fixture prompt test_simple_prompt",
+    "prompts-get-with-args": "fixture prompt test_prompt_with_arguments",
+    "prompts-get-embedded-resource": "fixture prompt with an embedded resource; our prompts are text plans",
+    "prompts-get-with-image": "fixture prompt with an image; our prompts are text plans",
 }
 
 
@@ -119,7 +118,7 @@ def test_the_reasons_for_not_applicable_still_hold() -> None:
     capabilities: types.ServerCapabilities = build_server(Settings()).get_capabilities()
     assert capabilities.tools is not None and capabilities.logging is not None and capabilities.resources is not None
     assert not capabilities.resources.subscribe
-    assert capabilities.prompts is None and capabilities.completions is None
+    assert capabilities.prompts is not None and capabilities.completions is not None
 
 
 @pytest.mark.parametrize("mode", ["stateful", "stateless"])

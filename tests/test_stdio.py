@@ -78,7 +78,7 @@ def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) ->
         params = server_params(INSTANTLY_API_KEY=key, INSTANTLY_BASE_URL=sandbox.url + "/api/v2/")
         async with Client(stdio_client(params, errlog=errlog), mode="auto") as client:
             ok = await client.call_tool("list_campaigns", {"limit": 1})
-            missing = await client.call_tool("get_campaign", {"id": "no-such-campaign"})
+            missing = await client.call_tool("get_campaign", {"id": "0190c0de-0000-7000-8000-0000000000ff"})
             return ok, missing
 
     with (tmp_path / "stderr.txt").open("w+") as errlog:
@@ -89,7 +89,7 @@ def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) ->
     assert not ok.is_error, ok.content[0].text
     assert missing.is_error and "404" in missing.content[0].text
     received = sandbox.requests()
-    assert [r["path"] for r in received] == ["/api/v2/campaigns", "/api/v2/campaigns/no-such-campaign"]
+    assert [r["path"] for r in received] == ["/api/v2/campaigns", "/api/v2/campaigns/0190c0de-0000-7000-8000-0000000000ff"]
     assert key not in stderr and key not in ok.content[0].text and key not in missing.content[0].text
 
 

@@ -99,12 +99,12 @@ def test_annotations_follow_the_risk_class(name):
     hints = effective_hints(tool.annotations)  # as a client reads them: MCP defaults filled in
     assert hints == {
         "read_only": op.risk == "read",
-        "destructive": op.risk in ("destructive", "outbound"),
+        "destructive": op.risk in ("destructive", "outbound", "privileged"),
         "idempotent": op.idempotent,
         "open_world": True,
     }
     # left out only where the default is the cautious reading
-    assert tool.annotations.destructive_hint is (None if op.risk == "read" else op.risk in ("destructive", "outbound"))
+    assert tool.annotations.destructive_hint is (None if op.risk == "read" else op.risk in ("destructive", "outbound", "privileged"))
     if op.method == "GET":
         assert op.risk == "read"
     if op.method == "DELETE":

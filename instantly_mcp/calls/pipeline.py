@@ -7,6 +7,7 @@ policy layer can refuse, confirm or dry-run a call before anything is sent; `sen
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, default_limits
+from instantly_mcp.calls.mistakes import correct, enum_hint
 from instantly_mcp.calls.results import (
     Shape,
     compact_json,
@@ -27,6 +29,7 @@ from instantly_mcp.calls.results import (
     select,
     text_of,
 )
+from instantly_mcp.calls.secrets import guard_secrets, mark_secret
 from instantly_mcp.calls.undocumented import note as undocumented_note
 from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.verify import deleted_anyway
@@ -38,8 +41,8 @@ from instantly_mcp.upstream.client import ApiRequest, Requester
 
 
 def tool_annotations(op: Operation) -> types.ToolAnnotations:
-    """Hints consistent with the risk class; outbound counts as destructive because mail sent
-    or money spent cannot be taken back.
+    """Hints consistent with the risk class; outbound and privileged count as destructive because
+    mail sent, money spent or access handed out cannot be taken back.
 
     A hint is left out only where the MCP default already says it, in the cautious direction, so
     a client that reads only the defaults errs on the safe side: openWorldHint (default true: every
@@ -49,7 +52,7 @@ def tool_annotations(op: Operation) -> types.ToolAnnotations:
     if op.risk == "read":
         return types.ToolAnnotations(read_only_hint=True)
     return types.ToolAnnotations(
-        destructive_hint=op.risk in ("destructive", "outbound"),
+        destructive_hint=op.risk in ("destructive", "outbound", "privileged"),
         idempotent_hint=True if op.idempotent else None,
     )
 
@@ -86,6 +89,7 @@ class PreparedCall:
     arguments: dict[str, Any]
     request: ApiRequest
     undocumented: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the server changed on the way (a timezone mapped), for the result
 
 
 def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits | None = None) -> PreparedCall:
@@ -93,14 +97,20 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
         (limits or default_limits()).check(arguments or {})
     except InputTooLarge as exc:
         raise InvalidArguments(f"Arguments too large for {op.name}; nothing was sent. {exc}") from None
+    corrected = correct(op, arguments or {})
     model = op.model()
     try:
         # Strict, as JSON: "5" is no integer and true no 1, so what is sent is what the schema says.
-        validated = model.model_validate_json(compact_json(arguments or {}), strict=True)
+        validated = model.model_validate_json(compact_json(corrected.arguments), strict=True)
     except ValidationError as exc:
-        raise InvalidArguments(validation_message(op, exc)) from None
+        raise InvalidArguments(validation_message(op, exc, corrected.problems)) from None
+    if corrected.problems:
+        raise invalid(op, "; ".join(corrected.problems))
     wire = validated.wire()
-    return PreparedCall(op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated))
+    return PreparedCall(
+        op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated),
+        notes=tuple(corrected.notes),
+    )
 
 
 def build_request(op: Operation, wire: dict[str, Any]) -> ApiRequest:
@@ -135,12 +145,17 @@ def encode_segment(value: Any) -> str:
     return segment.replace(".", "%2E") if segment.strip(".") == "" else segment
 
 
-def validation_message(op: Operation, exc: ValidationError) -> str:
+def validation_message(op: Operation, exc: ValidationError, mistakes: Sequence[str] = ()) -> str:
+    """Every problem, the mistakes (calls/mistakes.py) first; a field they explain is not
+    reported twice."""
     properties = op.input_schema.get("properties", {})
-    problems = []
+    problems = list(mistakes)
+    explained = {m.split(":", 1)[0] for m in mistakes}
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"])
         top = str(error["loc"][0]) if error["loc"] else ""
+        if field and field_path(error["loc"]) in explained:
+            continue
         if not field:
             problems.append(error["msg"].removeprefix("Value error, "))
         elif error["type"] == "extra_forbidden":
@@ -150,7 +165,8 @@ def validation_message(op: Operation, exc: ValidationError) -> str:
             problems.append(missing_message(op, field, error["loc"]))
         else:
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})")
+            hint = enum_hint(properties.get(top, {}), error.get("input")) if field == top else None
+            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})" + (f"; {hint}" if hint else ""))
     return str(invalid(op, "; ".join(problems)))
 
 
@@ -191,6 +207,11 @@ def model_schema(model_ref: str) -> dict[str, Any]:
     return _import_model(model_ref).model_json_schema(by_alias=True)
 
 
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as mistakes.py writes paths: schedules[0].timezone."""
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
 def expected(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         values = schema["enum"]
@@ -227,9 +248,17 @@ async def send_once(
         return (deleted, err.status) if deleted is not None else failure(call.op, err, call.arguments)
     except TransportError as err:
         return failure(call.op, err, call.arguments)
+    data = guard_secrets(call.op, response.data)
     if watch is not None:
         watch.observe(call.op, response.data)
-    return success_result(call, response.data, shape), response.status
+    return mark_secret(call.op, with_notes(success_result(call, data, shape), call.notes)), response.status
+
+
+def with_notes(result: types.CallToolResult, notes: tuple[str, ...]) -> types.CallToolResult:
+    """The result plus a block saying what the server changed in the arguments on the way."""
+    if not notes:
+        return result
+    return result.model_copy(update={"content": [*result.content, types.TextContent(type="text", text="Note: " + " ".join(notes))]})
 
 
 def failure(
@@ -273,9 +302,9 @@ async def send_list(
         response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items))
     except UpstreamError as err:
         return failure(op, err)
-    status, data = response.status, response.data
+    status, data = response.status, guard_secrets(op, response.data)
     if watch is not None:
-        watch.observe(op, data)
+        watch.observe(op, response.data)
     if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
         return success_result(call, data, shape), status
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
@@ -320,9 +349,9 @@ async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages
         except UpstreamError as err:
             reason = failure(call.op, err)[0].content[0]
             return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
-        data = response.data if isinstance(response.data, dict) else {}
-        items = data.get("items")
-        items = items if isinstance(items, list) else []
+        data = guard_secrets(call.op, response.data) if isinstance(response.data, dict) else {}
+        listed = data.get("items")
+        items: list[Any] = listed if isinstance(listed, list) else []
         pages.append(Page(last.end, count, items, data.get("next_starting_after")))
         count += len(items)
 

@@ -20,7 +20,7 @@ from instantly_mcp.upstream.ratelimit import Limit
 if TYPE_CHECKING:
     from instantly_mcp.catalog.models._base import ToolInput
 
-Risk = Literal["read", "write", "destructive", "outbound"]
+Risk = Literal["read", "write", "destructive", "outbound", "privileged"]
 RISK_CLASSES: tuple[Risk, ...] = get_args(Risk)
 Pagination = Literal["cursor", "cursor_body", "offset"]
 PAGINATION_STYLES: tuple[Pagination, ...] = get_args(Pagination)
@@ -58,6 +58,8 @@ class Operation:
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
     aliases: tuple[str, ...] = ()  # former names ([aliases] in overrides.toml), still accepted
+    search_aliases: tuple[str, ...] = ()  # the user's words for the tool, for discover mode's search
+    uuid_fields: tuple[str, ...] = ()  # path ids and cursors that must be UUIDs, checked before sending
 
     @property
     def retry_safe(self) -> bool:
@@ -121,6 +123,8 @@ def _operation(entry: dict[str, Any]) -> Operation:
         input_schema=entry["input_schema"],
         output_schema=entry["output_schema"],
         aliases=tuple(entry.get("aliases", ())),
+        search_aliases=tuple(entry.get("search_aliases", ())),
+        uuid_fields=tuple(entry.get("uuid_fields", ())),
     )
 
 

@@ -20,9 +20,23 @@ MIN_SHARED_CHARS = 120
 
 
 def share_shapes(schemas: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """(tool name, inputSchema) pairs in list order -> the schemas to serve, in the same order."""
+    """(tool name, inputSchema) pairs in list order -> the schemas to serve, in the same order.
+
+    The shape is spelled out in the most natural tool that has it: core tools before AI-agent
+    ones, so campaign_schedule points at create_campaign, not create_ai_sales_agent."""
+    pairs = list(schemas)
     first: dict[str, tuple[str, str]] = {}
-    return [_share(schema, tool, "", first, tool) for tool, schema in schemas]
+    served: dict[int, dict[str, Any]] = {}
+    for i in sorted(range(len(pairs)), key=lambda i: (is_niche(pairs[i][0]), i)):
+        tool, schema = pairs[i]
+        served[i] = _share(schema, tool, "", first, tool)
+    return [served[i] for i in range(len(pairs))]
+
+
+def is_niche(tool: str) -> bool:
+    """A tool few agents reach for first: the AI agents' configuration carries copies of the
+    campaign and search shapes."""
+    return "_ai_" in f"_{tool}"
 
 
 def _share(schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[str, str]], current: str) -> dict[str, Any]:

@@ -144,7 +144,7 @@ class Runner:
         """
         if dry_run or channel_for("elicit", caller, pages=False) == "inline":
             return False
-        gated = [op.name for op in self.policy.visible_operations() if self.policy.is_gated(op)]
+        gated = [op.name for op in self.policy.visible_operations() if self.gated(op)]
         return any(re.search(rf"\b{name}\b", source) for name in gated)
 
     async def plan(
@@ -228,9 +228,13 @@ class Runner:
 
         return invoke
 
+    def gated(self, op: Operation) -> bool:
+        """Gated always, or by its live target (the policy's gated_call decides per call)."""
+        return self.policy.may_be_gated(op)
+
     def planned(self, op: Operation, run: Run, arguments: dict[str, Any]) -> bool:
         """Collect gated calls in a plan pass; after it, let through only what the person approved."""
-        if not self.policy.is_gated(op) or not (run.planning or run.approved is not None):
+        if not self.gated(op) or not (run.planning or run.approved is not None):
             return False
         try:
             rest, _ = self.policy.split_controls(op, arguments)

@@ -1,7 +1,8 @@
 """Which tools the agent may see and call: the scope filter, --toolsets, --tools and --read-only.
 
-A hidden tool is not listed, and a call to it anyway is refused with the reasons, naming the scopes
-it needs. Unknown names in any of these flags stop the start-up: a typo must never widen or
+A hidden tool is not listed, and a call to it anyway is refused exactly like an unknown name, so the
+agent learns neither that it exists nor which scopes would unlock it (`instantly-mcp tools` shows
+the operator why a tool is hidden). Unknown names in any of these flags stop the start-up: a typo must never widen or
 silently narrow what an agent can do.
 """
 
@@ -76,10 +77,13 @@ class ToolFilter:
         return not self.reasons(op)
 
     def refusal(self, op: Operation) -> str | None:
-        reasons = self.reasons(op)
-        if not reasons:
-            return None
-        return f"{op.name} is not available to this agent: {'; '.join(reasons)}. Nothing was sent."
+        return None if self.visible(op) else unknown_tool(op.name)
+
+
+def unknown_tool(name: str, hint: str = "") -> str:
+    """The one answer to a name the agent may not call, whether it exists or not (`hint` names
+    visible tools only, so it reveals nothing either)."""
+    return f"Unknown tool {name!r}.{hint} Call tools/list for the available tools. Nothing was sent."
 
 
 def build_filter(settings: Settings, operations: Mapping[str, Operation]) -> ToolFilter:

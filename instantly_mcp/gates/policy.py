@@ -1,8 +1,9 @@
 """The gates in front of every call: filter, validate, dry_run, confirm, send, audit.
 
 `Policy.call` refuses tools the filter hides (tool_filter.py), validates the arguments, answers
-dry_run without sending, asks for confirmation of destructive and outbound calls (confirm.py) and
-only then sends; every non-read call leaves one audit line (audit.py).
+dry_run without sending, asks for confirmation of destructive, outbound and privileged calls and of
+writes whose target is live (live.py) through confirm.py, and only then sends; every non-read call
+leaves one audit line (audit.py).
 """
 
 from __future__ import annotations
@@ -49,11 +50,12 @@ from instantly_mcp.gates.confirm import (
     process_secret,
 )
 from instantly_mcp.gates.filter import build_filter
+from instantly_mcp.gates.live import goes_live, may_go_live
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 
-GATED_RISKS = frozenset({"destructive", "outbound"})
+GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
 APPROVAL_ID = "approval_id"
@@ -119,6 +121,7 @@ class Policy:
         )
         self.max_result_chars = settings.max_result_chars
         self.drift = DriftLog() if settings.log_drift else None
+        self.raw_csv = settings.raw_csv
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -126,8 +129,18 @@ class Policy:
     def is_gated(self, op: Operation) -> bool:
         return op.risk in GATED_RISKS and self.confirm_mode != "off"
 
+    def may_be_gated(self, op: Operation) -> bool:
+        """Gated always, or (live.py) when the target of the call is live."""
+        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off")
+
     def accepts_token(self, op: Operation) -> bool:
-        return self.is_gated(op) and self.confirm_mode in ("auto", "token")
+        return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
+
+    async def gated_call(self, call: PreparedCall, client: Requester) -> bool:
+        """Whether this call, with these arguments, waits for a person (a lookup decides live targets)."""
+        if self.is_gated(call.op):
+            return True
+        return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
         return self.is_gated(op) and self.desk is not None
@@ -212,8 +225,8 @@ class Policy:
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
-            return Outcome(dry_run_result(call, gated=self.is_gated(op)), "dry_run")
-        if self.is_gated(op) and not approved:
+            return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
+        if not approved and await self.gated_call(call, client):
             if script is not None:
                 stop = await self.approve(caller, [call], client)
             else:
@@ -221,7 +234,7 @@ class Policy:
             if stop is not None:
                 return stop
         max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
-        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars)
+        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
         result, status = await send(call, client, shape=shape, watch=self.drift)
         return Outcome(result, "sent", status)
 
@@ -452,12 +465,12 @@ class Policy:
         return Outcome(json_result(body), "declined")
 
     def lookup(self, client: Requester) -> Lookup:
-        """Read-only calls for the summary, only where the granted scopes allow them, so a summary
-        never shows the agent what it could not read itself."""
+        """Read-only calls for the summary and the live check, only through tools the agent could
+        call itself (scopes, toolsets, --tools), so a summary never shows what it could not read."""
 
         async def run(name: str, arguments: dict[str, Any]) -> Any:
             op = self.operations.get(name)
-            if op is None or op.risk != "read" or not self.filter.granted(op):
+            if op is None or op.risk != "read" or not self.filter.visible(op):
                 return None
             try:
                 with anyio.fail_after(LOOKUP_TIMEOUT_S):
@@ -524,8 +537,11 @@ async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> Prepared
     return await anyio.to_thread.run_sync(prepare, op, arguments)
 
 
-def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:
+def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> types.CallToolResult:
+    """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
     after = " (it will ask for confirmation first)" if gated else ""
+    if maybe and not gated:
+        after = " (it will ask for confirmation first if its campaign or subsequence is live)"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
     return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
 

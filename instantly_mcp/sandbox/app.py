@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from instantly_mcp.config import SANDBOX_SCALES as SCALES
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import Context
 from instantly_mcp.sandbox.errors import SandboxHttpError, error_body
@@ -26,7 +27,7 @@ from instantly_mcp.sandbox.faults import FaultInjector, FaultRule, fault_respons
 from instantly_mcp.sandbox.handlers import HANDLERS
 from instantly_mcp.sandbox.resources import Resources
 from instantly_mcp.sandbox.scopes import is_allowed, required_scopes
-from instantly_mcp.sandbox.seed import ensure_workspace, seed_workspace
+from instantly_mcp.sandbox.seed import ensure_workspace, saved_scale, seed_workspace
 from instantly_mcp.sandbox.spec import API_PREFIX, Operation, Spec, get_spec
 from instantly_mcp.sandbox.store import Store
 from instantly_mcp.sandbox.synth import synthesize
@@ -47,14 +48,15 @@ class Sandbox:
     seed: bool
     faults: FaultInjector
     key_scopes: dict[str, list[str]] | None = None
+    scale: str = "demo"
     request_log: list[dict[str, Any]] = field(default_factory=list, repr=False)
     log_epoch: int = 0  # bumped when the log is cleared, so requests still under way then stay out of it
 
     def reset(self) -> None:
-        """Back to the initial workspace (demo data when seeding), also in SQLite."""
+        """Back to the initial workspace (demo or large data when seeding), also in SQLite."""
         self.store.clear()
         if self.seed:
-            seed_workspace(self.store, self.resources)
+            seed_workspace(self.store, self.resources, self.scale)
         ensure_workspace(self.store)
         self.store.commit()
 
@@ -248,12 +250,19 @@ def create_app(
     seed: bool = True,
     key_scopes: dict[str, list[str]] | None = None,
     faults: list[FaultRule] | None = None,
+    scale: str = "demo",
 ) -> Starlette:
-    """A sandbox app; with `db_path`, state lives in SQLite and survives restarts (seeded once)."""
+    """A sandbox app; with `db_path`, state lives in SQLite and survives restarts (seeded once).
+
+    A saved workspace of another scale than asked for is replaced, so `--scale large` with an
+    existing demo file gives the large workspace (and the next start loads it from the file).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown sandbox scale {scale!r}; expected one of {', '.join(SCALES)}")
     spec = get_spec()
     store = Store(db_path)
-    sandbox = Sandbox(spec, Resources(spec), store, seed, FaultInjector(faults), key_scopes)
-    if store.is_empty:
+    sandbox = Sandbox(spec, Resources(spec), store, seed, FaultInjector(faults), key_scopes, scale)
+    if store.is_empty or (seed and saved_scale(store) != scale):
         sandbox.reset()
     api = Api(sandbox)
     routes = [*_admin_routes(sandbox), Route("/{path:path}", api.handle, methods=_ALL_METHODS)]

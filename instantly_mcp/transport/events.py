@@ -83,9 +83,11 @@ class SessionEvents(EventStore):
 class ResumableSessionManager(StreamableHTTPSessionManager):
     """The SDK's session manager, giving each new session its own view of the event log."""
 
-    def __init__(self, app: Server[Any], *, event_log: EventLog, security_settings: TransportSecuritySettings | None) -> None:
+    def __init__(
+        self, app: Server[Any], *, event_log: EventLog, security_settings: TransportSecuritySettings | None, **options: Any
+    ) -> None:
         super().__init__(app, event_store=SessionEvents(event_log, ""), retry_interval=RETRY_MS,
-                         security_settings=security_settings)
+                         security_settings=security_settings, **options)
         self.event_log = event_log
 
     def _admit_session(self, requestor: Any) -> StreamableHTTPServerTransport | None:

@@ -25,14 +25,17 @@ from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
-from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.discovery import Discovery, near_names
+from instantly_mcp.gates.filter import unknown_tool
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
+from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
+from instantly_mcp.transport.sessions import CallCaps
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, header_key, tenant_of
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -58,14 +61,18 @@ class Runtime:
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
     resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
+    call_caps: CallCaps | None = None  # --per-request-key: calls in flight per tenant
     code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The built-in sandbox served in-process: no port, no network."""
+    """The built-in sandbox served in-process: no port, no network; one workspace per tenant key
+    with --per-request-key."""
     from instantly_mcp.sandbox import create_app
 
-    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
+    if settings.per_request_key:
+        return TenantSandboxes(settings.sandbox_db, scale=settings.sandbox_scale)
+    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db, scale=settings.sandbox_scale))
 
 
 def api_key_in_use(settings: Settings) -> str | None:
@@ -109,7 +116,7 @@ def announce_policy(runtime: Runtime) -> None:
     print(f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}", file=sys.stderr)
     if mode == "off" and gated:
         print(
-            f"instantly-mcp: WARNING --confirm off: {gated} destructive and outbound tools run WITHOUT asking anyone. "
+            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools run WITHOUT asking anyone. "
             "Use this only for trusted automation.",
             file=sys.stderr,
         )
@@ -141,8 +148,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     code = CodeMode(policy, settings) if settings.code else None
     tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
+    call_caps = CallCaps(settings.max_calls_per_tenant) if settings.per_request_key else None
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery, code=code)
+                   discovery=discovery, call_caps=call_caps, code=code)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -187,6 +195,23 @@ async def run_operation(
     tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
     if isinstance(tenant, str):
         return error_result(tenant)
+    if runtime.call_caps is None:
+        return await run_as(runtime, ctx, params, op, arguments, tenant, script)
+    async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
+        if not admitted:
+            return error_result(
+                f"Too many calls in flight for this tenant (at most {runtime.call_caps.per_tenant}); "
+                "wait for one to finish, then retry. Nothing was sent."
+            )
+        return await run_as(runtime, ctx, params, op, arguments, tenant, script)
+
+
+async def run_as(
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
+    arguments: dict[str, Any] | None, tenant: Tenant, script: Script | None = None,
+) -> types.CallToolResult | types.InputRequiredResult:
+    """The policy's call (or a run_code script) as this tenant, with the caller's identity for the
+    audit and every secret in play scrubbed from the answer."""
     acting = acting_principal.set(tenant.principal)
     try:
         with call_secrets(header_key(ctx)):
@@ -210,6 +235,20 @@ def scrubbed(result: types.CallToolResult | types.InputRequiredResult) -> types.
     content = [c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c for c in result.content]
     structured = scrub(result.structured_content) if result.structured_content is not None else None
     return result.model_copy(update={"content": content, "structured_content": structured})
+
+
+def workspace_reader(runtime: Runtime, ctx: ServerRequestContext[Any, Any]) -> prompts.Reader:
+    """Read tools run for prompt completions, through the same filter, pipeline, caps and tenant
+    client as tools/call; a refused or failed read reads as None."""
+
+    async def read(name: str, arguments: dict[str, Any]) -> Any:
+        op = runtime.operations.get(name)
+        if op is None or op.risk != "read":
+            return None
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        return prompts.parsed(await run_operation(runtime, ctx, params, op, arguments))
+
+    return read
 
 
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
@@ -247,10 +286,30 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             if isinstance(routed, types.CallToolResult):
                 return routed
             op, arguments = routed
-        if op is None and script is None:
-            return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        return await run_operation(runtime, ctx, params, op, arguments, script)
+        if script is not None:
+            return await run_operation(runtime, ctx, params, None, None, script)
+        if op is None or not runtime.policy.filter.visible(op):  # hidden and unknown answer alike
+            return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
+        return await run_operation(runtime, ctx, params, op, arguments)
 
+    with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        return Server(
+            "instantly-mcp",
+            version=__version__,
+            title="Instantly.ai",
+            instructions=CODE_INSTRUCTIONS if settings.code else instructions_for(settings),
+            lifespan=lifespan,
+            on_list_tools=list_tools,
+            on_call_tool=call_tool,
+            on_set_logging_level=set_logging_level,
+            **resource_handlers(runtime),
+            **prompt_handlers(runtime),
+        )
+
+
+def resource_handlers(runtime: Runtime) -> dict[str, Any]:
+    """resources/list, templates and read: each read is a call of read tools through run_operation."""
     resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
 
     async def read_tool(ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]) -> str:
@@ -280,19 +339,22 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list")
         return read
 
-    with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
-        warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return Server(
-            "instantly-mcp",
-            version=__version__,
-            title="Instantly.ai",
-            instructions=CODE_INSTRUCTIONS if settings.code else instructions_for(settings),
-            lifespan=lifespan,
-            on_list_tools=list_tools,
-            on_call_tool=call_tool,
-            on_list_resources=list_resources,
-            on_list_resource_templates=list_templates,
-            on_read_resource=read_resource,
-            on_set_logging_level=set_logging_level,
-        )
+    return {"on_list_resources": list_resources, "on_list_resource_templates": list_templates,
+            "on_read_resource": read_resource}
 
+
+def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
+    """The five job prompts, and completion of their arguments from the workspace."""
+    async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.list_prompts())
+
+    async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        try:
+            return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
+        except prompts.PromptError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+
+    async def complete(ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams) -> types.CompleteResult:
+        return await prompts.complete(params, workspace_reader(runtime, ctx))
+
+    return {"on_list_prompts": list_prompts, "on_get_prompt": get_prompt, "on_completion": complete}

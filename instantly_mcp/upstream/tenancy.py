@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import httpx2
 from mcp.server.auth.provider import AccessToken
 
 from instantly_mcp.upstream.client import ApiRequest, ApiResponse, InstantlyClient, Requester, key_fingerprint
@@ -83,3 +85,34 @@ def tenant_of(client: InstantlyClient | None, fingerprint: str, *, per_request_k
             f"{TENANT_KEY_HEADER} header. Nothing was sent."
         )
     return Tenant(KeyedClient(client, key), key_fingerprint(key) + bound, principal)
+
+
+MAX_SANDBOX_TENANTS = 256
+
+
+class TenantSandboxes(httpx2.AsyncBaseTransport):
+    """`--per-request-key --sandbox`: each tenant key gets its own in-process sandbox workspace, so
+    no tenant reads or changes another's. The least recently used workspace is dropped beyond
+    MAX_SANDBOX_TENANTS (a sandbox is disposable; its next request starts from the seed again)."""
+
+    def __init__(self, db_path: str | None = None, limit: int = MAX_SANDBOX_TENANTS, scale: str = "demo") -> None:
+        self._db_path = db_path
+        self._scale = scale
+        self._limit = limit
+        self._apps: OrderedDict[str, httpx2.ASGITransport] = OrderedDict()
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        return await self.workspace(request.headers.get("authorization", "")).handle_async_request(request)
+
+    def workspace(self, authorization: str) -> httpx2.ASGITransport:
+        from instantly_mcp.sandbox import create_app
+
+        tenant = key_fingerprint(authorization)
+        transport = self._apps.get(tenant)
+        if transport is None:
+            db_path = f"{self._db_path}.{tenant}" if self._db_path else None
+            transport = self._apps[tenant] = httpx2.ASGITransport(app=create_app(db_path=db_path, scale=self._scale))
+            while len(self._apps) > self._limit:
+                self._apps.popitem(last=False)
+        self._apps.move_to_end(tenant)
+        return transport

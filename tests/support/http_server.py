@@ -29,6 +29,14 @@ from instantly_mcp.upstream.client import key_fingerprint
 from .processes import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
+# A raw initialize request and the headers streamable HTTP wants, for tests that speak plain HTTP.
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+}
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 

@@ -176,8 +176,13 @@ def is_uri(value: str) -> bool:
 
 
 EmailAddress = _formatted("email", is_email, "an email address such as jane@example.com")
-DateTime = _formatted("date-time", is_date_time, "an ISO 8601 date-time such as 2026-01-31T09:00:00Z")
-Date = _formatted("date", is_date, "a date such as 2026-01-31")
+DateTime = _formatted(
+    "date-time", is_date_time,
+    "an ISO 8601 date-time such as 2026-01-31T09:00:00Z (work out words like 'yesterday' into one first)",
+)
+Date = _formatted(
+    "date", is_date, "a date as YYYY-MM-DD such as 2026-01-31 (work out words like 'last week' into dates first)"
+)
 Uri = _formatted("uri", is_uri, "an absolute URI such as https://example.com/hook")
 Number = Annotated[float, PlainSerializer(lambda v: int(v) if float(v).is_integer() else v, when_used="json")]
 """JSON Schema "number": accepts 5 or 5.5 and sends 5 back as 5, not 5.0."""

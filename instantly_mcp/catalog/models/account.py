@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import EmailAddress, Number, SpecModel, ToolInput
+from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListAccountsInput(ToolInput):
@@ -73,7 +73,7 @@ class CreateAccountInput(ToolInput):
 
 class GetAccountInput(ToolInput):
     'Get account'
-    email: str = Field(description='The email of the account to get')
+    email: EmailAddress = Field(description='The email of the account to get')
 
 
 class UpdateAccountInputWarmupAdvanced(SpecModel):
@@ -99,7 +99,7 @@ class UpdateAccountInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['daily_limit', 'enable_slow_ramp', 'inbox_placement_test_limit', 'reply_to', 'signature', 'tracking_domain_name', 'tracking_domain_status'])
-    email: str = Field(description='The email of the account to update')
+    email: EmailAddress = Field(description='The email of the account to update')
     first_name: str | None = Field(default=None, description='First name associated with the account')
     last_name: str | None = Field(default=None, description='Last name associated with the account')
     warmup: UpdateAccountInputWarmup | None = Field(default=None, description='Warmup configuration for the account')
@@ -117,7 +117,7 @@ class UpdateAccountInput(ToolInput):
 
 class DeleteAccountInput(ToolInput):
     'Delete account'
-    email: str = Field(description='The email of the account to get')
+    email: EmailAddress = Field(description='The email of the account to get')
 
 
 class EnableWarmupForAccountsInputFilter1(SpecModel):
@@ -163,8 +163,8 @@ class GetWarmupAnalyticsInput(ToolInput):
 
 class GetDailyAccountAnalyticsInput(ToolInput):
     'Get daily account analytics'
-    start_date: str | None = Field(default=None, description='Start date for the analytics period')
-    end_date: str | None = Field(default=None, description='End date for the analytics period')
+    start_date: DateTime | None = Field(default=None, description='Start date for the analytics period')
+    end_date: DateTime | None = Field(default=None, description='End date for the analytics period')
     emails: list[str] | None = Field(default=None, description='Email accounts to include', min_length=1, max_length=200)
 
 
@@ -175,17 +175,17 @@ class PauseAccountsInput(ToolInput):
 
 class PauseAccountInput(ToolInput):
     'Pause account'
-    email: str = Field(description='The email of the account to pause')
+    email: EmailAddress = Field(description='The email of the account to pause')
 
 
 class ResumeAccountInput(ToolInput):
     'Resume account'
-    email: str = Field(description='Account email')
+    email: EmailAddress = Field(description='Account email')
 
 
 class MarkAccountFixedInput(ToolInput):
     'Mark account fixed'
-    email: str = Field(description='Account email')
+    email: EmailAddress = Field(description='Account email')
 
 
 class GetCustomTrackingDomainStatusInput(ToolInput):

@@ -257,8 +257,8 @@ class GetCampaignAnalyticsInput(ToolInput):
     'Get campaign analytics'
     id: str | None = Field(default=None, description='A campaign ID to get the analytics for')
     ids: list[str] | None = Field(default=None)
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     exclude_total_leads_count: bool | None = Field(default=None, description='Exclude the total leads from the result')
 
 
@@ -266,8 +266,8 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
     'Get campaign analytics overview'
     id: str | None = Field(default=None, description='A campaign ID to get the analytics overview for')
     ids: list[str] | None = Field(default=None)
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
     expand_crm_events: bool | None = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…')
 
@@ -275,16 +275,16 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
 class GetDailyCampaignAnalyticsInput(ToolInput):
     'Get daily campaign analytics'
     campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
 class GetCampaignStepsAnalyticsInput(ToolInput):
     'Get campaign steps analytics'
     campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     include_opportunities_count: bool | None = Field(default=None, description='Whether to include the opportunities count per step')
 
 

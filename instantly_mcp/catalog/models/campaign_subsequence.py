@@ -206,8 +206,8 @@ class DeleteCampaignSubsequenceInput(ToolInput):
 class GetSubsequenceStepsAnalyticsInput(ToolInput):
     'Get subsequence steps analytics'
     id: str = Field(description='The ID of the subsequence to analyze')
-    start_date: str | None = Field(default=None, description='Inclusive start of the analytics range')
-    end_date: str | None = Field(default=None, description='Inclusive end of the analytics range')
+    start_date: Date | None = Field(default=None, description='Inclusive start of the analytics range')
+    end_date: Date | None = Field(default=None, description='Inclusive end of the analytics range')
 
 
 class GetSubsequenceSendingStatusInput(ToolInput):

@@ -86,8 +86,8 @@ class ListEmailsInput(ToolInput):
     company_domain: str | None = Field(default=None, description='The domain of the company to filter emails by')
     marked_as_done: bool | None = Field(default=None, description='Whether the email is marked as done')
     email_type: Literal['received', 'sent', 'manual', None] = Field(default=None, description='The type of the email to filter by')
-    min_timestamp_created: str | None = Field(default=None, description='Filter emails created after this timestamp (ISO format)')
-    max_timestamp_created: str | None = Field(default=None, description='Filter emails created before this timestamp (ISO format)')
+    min_timestamp_created: DateTime | None = Field(default=None, description='Filter emails created after this timestamp (ISO format)')
+    max_timestamp_created: DateTime | None = Field(default=None, description='Filter emails created before this timestamp (ISO format)')
     latest_of_thread: bool | None = Field(default=None, description='Whether to only return the latest email in each thread')
 
 

@@ -133,7 +133,7 @@ class UpdateLeadInterestStatusInput(ToolInput):
     'Update lead interest status'
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['interest_value'])
-    lead_email: str = Field(description='The email of the lead to update the interest status of')
+    lead_email: EmailAddress = Field(description='The email of the lead to update the interest status of')
     interest_value: Number | None = Field(description='Set this field to "null" to reset the lead value to "Lead"')
     campaign_id: str | None = Field(default=None, description='The ID of the campaign to update the interest status of')
     ai_interest_value: Number | None = Field(default=None, description='The AI interest value to set for the lead')

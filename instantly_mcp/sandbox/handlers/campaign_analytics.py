@@ -34,6 +34,8 @@ def _date_range(ctx: Context) -> tuple[datetime | None, datetime | None]:
 
 
 def _in_range(email: Entity, start: datetime | None, end: datetime | None) -> bool:
+    if start is None and end is None:
+        return True
     moment = _parse(email["timestamp_email"])
     return (start is None or moment >= start) and (end is None or moment <= end)
 
@@ -117,6 +119,14 @@ def _leads_of(ctx: Context, campaign_ids: set[str]) -> list[Entity]:
     return [lead for lead in ctx.store.all(LEADS) if lead.get("campaign") in campaign_ids]
 
 
+def _grouped(entities: list[Entity], field: str) -> defaultdict[str, list[Entity]]:
+    """One pass over a large workspace instead of one per campaign."""
+    groups: defaultdict[str, list[Entity]] = defaultdict(list)
+    for entity in entities:
+        groups[entity.get(field) or ""].append(entity)
+    return groups
+
+
 def _keep_declared(row: dict[str, Any], item_schema: dict[str, Any]) -> dict[str, Any]:
     declared = item_schema.get("properties", {})
     return {k: v for k, v in row.items() if k in declared}
@@ -126,11 +136,12 @@ def _keep_declared(row: dict[str, Any], item_schema: dict[str, Any]) -> dict[str
 def campaign_analytics(ctx: Context) -> Any:
     start, end = _date_range(ctx)
     item_schema = ctx.item_schema
+    campaigns = _selected_campaigns(ctx, "id")
+    ids = {c["id"] for c in campaigns}
+    leads, emails = _grouped(_leads_of(ctx, ids), "campaign"), _grouped(_emails(ctx, ids, start, end), "campaign_id")
     rows = []
-    for campaign in _selected_campaigns(ctx, "id"):
-        counts = _counts(
-            _leads_of(ctx, {campaign["id"]}), _emails(ctx, {campaign["id"]}, start, end), _pl_values([campaign])
-        )
+    for campaign in campaigns:
+        counts = _counts(leads[campaign["id"]], emails[campaign["id"]], _pl_values([campaign]))
         if ctx.query.get("exclude_total_leads_count"):
             counts["leads_count"] = 0
         row = {

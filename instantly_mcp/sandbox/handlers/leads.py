@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from instantly_mcp.sandbox import crud
@@ -204,12 +206,11 @@ def _which_tests(data: dict[str, Any]) -> list[LeadTest]:
 @handles("listLeads")
 def list_leads(ctx: Context) -> Any:
     data = ctx.data
-    leads = sorted(select(ctx, data), key=lambda lead: lead["id"])
-    if data.get("starting_after"):
-        leads = [lead for lead in leads if lead["id"] > data["starting_after"]]
+    leads = sorted(select(ctx, data), key=itemgetter("id"))
+    start = bisect.bisect_right(leads, data["starting_after"], key=itemgetter("id")) if data.get("starting_after") else 0
     limit = data.get("limit") or crud.DEFAULT_LIMIT
-    page = leads[:limit]
-    return crud.list_body(ctx, page, page[-1]["id"] if len(leads) > limit else None)
+    page = leads[start : start + limit]
+    return crud.list_body(ctx, page, page[-1]["id"] if len(leads) > start + limit else None)
 
 
 @handles("bulkDeleteLeads")
