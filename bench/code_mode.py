@@ -69,7 +69,7 @@ await instantly.pause_campaign(id=c["id"])
         "add_leads_and_activate",
         "list campaigns; create lead; activate campaign",
         """
-c = (await instantly.list_campaigns(search="Fintech Webinar"))["items"][0]
+c = (await instantly.list_campaigns(search="Agency Partners"))["items"][0]
 people = [("ana@ledgerly.example", "Ana"), ("ben@coinbase-like.example", "Ben"), ("cy@fundly.example", "Cy")]
 for email, first in people:
     await instantly.create_lead(campaign=c["id"], email=email, first_name=first)
