@@ -204,7 +204,8 @@ GATED = "c = (await instantly.list_campaigns(limit=1))['items'][0]\nawait instan
 
 
 def test_end_to_end_over_stdio_against_the_sandbox_server(sandbox) -> None:
-    """The SDK client without elicitation: reads run, a gated call is refused, the sandbox's own log agrees."""
+    """The SDK client without elicitation: reads run, a gated call waits for the approval page,
+    and the sandbox's own log shows nothing but reads."""
 
     async def session():
         params = stdio_params(INSTANTLY_API_KEY="sk-test-code-mode-7c1e", INSTANTLY_BASE_URL=sandbox.url + "/api/v2/")
@@ -217,9 +218,10 @@ def test_end_to_end_over_stdio_against_the_sandbox_server(sandbox) -> None:
     assert names == ["search_tools", "describe_tool", "run_code"]
     assert stuck.is_error and "time limit" in stuck.content[0].text
     assert not ok.is_error and ok.content[0].text.startswith('"')
-    assert gated.is_error and "Nothing was sent" in gated.content[0].text
+    asked = json.loads(gated.content[0].text)  # no elicitation: the plan goes to the approval page
+    assert asked["status"] == "approval_required" and asked["approval_url"].startswith("http://127.0.0.1:")
     assert not after.is_error
-    assert {(r["method"], r["path"]) for r in sandbox.requests()} == {("GET", "/api/v2/campaigns")}
+    assert {r["method"] for r in sandbox.requests()} == {"GET"}  # reads, and the summary's lookups
 
 
 def test_end_to_end_over_http(tmp_path: Path) -> None:
@@ -291,3 +293,29 @@ def test_limits_come_from_flags_and_environment_and_are_checked() -> None:
         Settings(tools=("code", "list_campaigns"))
     with pytest.raises(ConfigError, match="must be above 0"):
         Settings(tools=("code",), code_max_calls=0)
+
+
+async def test_without_elicitation_the_plan_goes_to_the_approval_page() -> None:
+    from support.approvals import serve_pages
+
+    async with policy_server(tools=("code",), mode="auto") as mcp, serve_pages(mcp) as pages:
+        code = (
+            FIRST_CAMPAIGN
+            + "await instantly.pause_campaign(id=c['id'])\nawait instantly.delete_campaign(id=c['id'])\n'ok'"
+        )
+        asked = json.loads(text(await run(mcp, code)))
+        assert asked["status"] == "approval_required" and "Delete campaign" in asked["summary"]
+        assert writes(mcp) == []  # the plan pass sent nothing, not even the ungated pause
+        pending = json.loads(text(await run(mcp, code, approval_id=asked["approval_id"])))
+        assert pending["status"] == "approval_pending" and writes(mcp) == []
+        assert (await pages.decide(asked["approval_id"], "approve")).status_code == 303
+        second = (
+            "c = (await instantly.list_campaigns(limit=2))['items'][1]\nawait instantly.delete_campaign(id=c['id'])"
+        )
+        other = await run(mcp, second, approval_id=asked["approval_id"])
+        assert other.is_error and "different call" in text(other) and writes(mcp) == []
+        done = await run(mcp, code, approval_id=asked["approval_id"])
+        assert text(done) == '"ok"', text(done)
+        assert [w.split()[0] for w in writes(mcp)] == ["POST", "DELETE"]
+        again = await run(mcp, code, approval_id=asked["approval_id"])
+        assert again.is_error and "Nothing was sent" in text(again) and len(writes(mcp)) == 2

@@ -110,13 +110,22 @@ class Runner:
         await self._stack.aclose()
 
     async def run(
-        self, source: str, *, dry_run: bool, caller: Caller, client: Requester, fingerprint: str
+        self,
+        source: str,
+        *,
+        dry_run: bool,
+        caller: Caller,
+        client: Requester,
+        fingerprint: str,
+        approval_id: str | None = None,
     ) -> types.CallToolResult | types.InputRequiredResult:
         run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
         started = time.perf_counter()
         result: types.CallToolResult | types.InputRequiredResult
         planned = (
-            await self.plan(source, run, caller, client, fingerprint) if self.plans(source, caller, dry_run) else None
+            await self.plan(source, run, caller, client, fingerprint, approval_id)
+            if self.plans(source, caller, dry_run)
+            else None
         )
         if isinstance(planned, tuple):
             result, decision = planned
@@ -148,7 +157,7 @@ class Runner:
         return any(re.search(rf"\b{name}\b", source) for name in gated)
 
     async def plan(
-        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
+        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
     ) -> list[tuple[str, dict[str, Any]]] | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
         """Run the script with every write answered by its dry run, then ask a person about the gated
         calls it would make: the approved list, or the answer to return (the question, a refusal)."""
@@ -156,7 +165,9 @@ class Runner:
         result, decision = await self.execute(source, trial, caller, client, fingerprint)
         if decision != "ran" or not trial.gated:
             return (result, decision) if decision != "ran" else []
-        stop = await self.policy.approve(caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256)
+        stop = await self.policy.approve(
+            caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
+        )
         if stop is not None:
             return stop.result, stop.decision
         return [(call.op.name, call.arguments) for call in trial.gated]

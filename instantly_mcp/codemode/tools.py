@@ -37,6 +37,7 @@ class Script:
 
     source: str
     dry_run: bool
+    approval_id: str | None = None
 
 
 @dataclass
@@ -66,7 +67,10 @@ class CodeMode:
         limits = self.runner.limits
         return [
             search.model_copy(
-                update={"description": "Find Instantly.ai API tools for a task; answers name: summary lines."}
+                update={
+                    "description": "Find Instantly.ai API tools: name(arguments): summary. "
+                    "Name every step of a job at once, separated by ';' (list campaigns; pause campaign)."
+                }
             ),
             describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
             types.Tool(
@@ -79,7 +83,9 @@ class CodeMode:
                     "dry_run=true: no writes."
                 ),
                 input_schema=arguments(
-                    code={"type": "string", "maxLength": MAX_SCRIPT_CHARS}, dry_run={"type": "boolean"}
+                    code={"type": "string", "maxLength": MAX_SCRIPT_CHARS},
+                    dry_run={"type": "boolean"},
+                    approval_id={"type": "string", "description": "From an approval_required answer"},
                 ),
                 annotations=types.ToolAnnotations(destructive_hint=True, open_world_hint=True),
             ),
@@ -125,12 +131,16 @@ class CodeMode:
 
     @staticmethod
     def script(args: dict[str, Any]) -> types.CallToolResult | Script:
-        code, dry_run = args.get("code"), args.get("dry_run", False)
-        unknown = set(args) - {"code", "dry_run"}
+        code, dry_run, approval_id = args.get("code"), args.get("dry_run", False), args.get("approval_id")
+        unknown = set(args) - {"code", "dry_run", "approval_id"}
         if unknown or not isinstance(code, str) or not code.strip() or not isinstance(dry_run, bool):
             return error_result(f"{RUN} takes code (Python source) and optionally dry_run (boolean); nothing was run.")
+        if approval_id is not None and not isinstance(approval_id, str):
+            return error_result(
+                f"{RUN}: approval_id must be the string an approval_required answer gave; nothing was run."
+            )
         if len(code) > MAX_SCRIPT_CHARS:
             return error_result(
                 f"{RUN}: the script has {len(code):,} characters, more than {MAX_SCRIPT_CHARS:,}; nothing was run."
             )
-        return Script(code, dry_run)
+        return Script(code, dry_run, approval_id)

@@ -329,15 +329,16 @@ class Policy:
 
     async def approve(
         self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, *, fingerprint: str = "",
-        plan: str | None = None,
+        plan: str | None = None, approval_id: str | None = None,
     ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
         None lets them through. A client that elicits while the request waits is asked at once (a
-        script pauses at the call). A 2026-07-28 client answers only on a retry, so it is asked for a
-        whole `plan` (the script's sha256) at once: the question goes out as InputRequiredResult and
-        its request_state binds the script, the exact calls and the key, so the retry's answer
-        approves nothing else. Tokens are never offered to scripts: the agent would hold them.
+        script pauses at the call). Otherwise the whole `plan` (the script's sha256 and its gated
+        calls) is put to a person once: a 2026-07-28 client by InputRequiredResult, whose
+        request_state binds the script, the exact calls and the key; a client without elicitation on
+        the approval page, redeemed call by call with `approval_id` on the retry. Tokens are never
+        offered to scripts: the agent would hold them.
         """
         names = ", ".join(c.op.name for c in calls)
         channel = channel_for("elicit", caller, pages=False)
@@ -351,12 +352,17 @@ class Policy:
                     return Outcome(error_result(message), "refused")
                 return self.answered(calls[0], answer_from_responses(caller.input_responses))
         elif channel != "inline":
+            if plan is not None and self.desk is not None and self.desk.base_url is not None:
+                return await self.approve_on_page(caller, calls, client, fingerprint, approval_id)
             message = (
-                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation, "
-                "which this client does not offer. Nothing was sent."
+                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation "
+                "or the approval pages, neither of which is available here. Nothing was sent."
             )
             return Outcome(error_result(message), "refused")
-        summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+        try:
+            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+        except TargetNotFound as exc:
+            return Outcome(error_result(f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
         if channel == "input_required":
             state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
@@ -368,6 +374,29 @@ class Policy:
             message = f"Could not ask the user to approve {names} ({exc}). Nothing was sent."
             return Outcome(error_result(message), "refused")
         return self.answered(calls[0], answer)
+
+    async def approve_on_page(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str, approval_id: str | None
+    ) -> Outcome | None:
+        """A script's gated calls on one approval page; the retry with approval_id redeems each of them."""
+        assert self.desk is not None
+        if approval_id is not None:
+            for call in calls:  # one status for the whole approval: all pass, or the first answer stops
+                stop = await self.redeem_approval(approval_id, caller, call, fingerprint)
+                if stop is not None:
+                    return stop
+            return None
+        try:
+            items = [await self.item_for(c, await summarize(c.op, c.arguments, self.lookup(client)), client) for c in calls]
+        except TargetNotFound as exc:
+            return Outcome(error_result(f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
+        approval = await self.desk.open(items, fingerprint, caller.tenant)
+        body = approval_required("run_code", "\n".join(item.summary for item in items), self.desk.url(approval), approval)
+        body["next"] = (
+            "Nothing was sent. Show the user this URL; a person approves or denies these calls there. Then call "
+            "run_code again with the same code plus approval_id: it runs once approved."
+        )
+        return Outcome(json_result(body), "confirmation_required")
 
     async def elicit_url(self, caller: Caller, call: PreparedCall, approval: Approval, summary: str) -> Outcome | None:
         """Ask the client to open the approval page, then continue the same call once the person

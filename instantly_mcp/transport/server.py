@@ -219,7 +219,8 @@ async def run_as(
                 caller = caller_of(ctx, params)
                 if script is not None and runtime.code is not None:
                     result = await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller,
-                                                           client=client, fingerprint=tenant.fingerprint)
+                                                           client=client, fingerprint=tenant.fingerprint,
+                                                           approval_id=script.approval_id)
                 else:
                     assert op is not None
                     result = await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
