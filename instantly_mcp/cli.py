@@ -71,9 +71,12 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     code = parser.add_argument_group("--tools code: limits per run_code script")
     code.add_argument("--code-timeout", dest="code_timeout_s", type=float, metavar="S",
                       help="wall time (env INSTANTLY_CODE_TIMEOUT; default 30)")
-    code.add_argument("--code-memory-mb", type=int, metavar="MB", help="heap (env INSTANTLY_CODE_MEMORY_MB; default 64)")
-    code.add_argument("--code-max-calls", type=int, metavar="N", help="API calls (env INSTANTLY_CODE_MAX_CALLS; default 200)")
-    code.add_argument("--code-max-depth", type=int, metavar="N", help="recursion (env INSTANTLY_CODE_MAX_DEPTH; default 200)")
+    code.add_argument("--code-memory-mb", type=int, metavar="MB",
+                      help="heap (env INSTANTLY_CODE_MEMORY_MB; default 64)")
+    code.add_argument("--code-max-calls", type=int, metavar="N",
+                      help="API calls (env INSTANTLY_CODE_MAX_CALLS; default 200)")
+    code.add_argument("--code-max-depth", type=int, metavar="N",
+                      help="recursion (env INSTANTLY_CODE_MAX_DEPTH; default 200)")
 
 
 def _hosting_flags(parser: argparse.ArgumentParser) -> None:

@@ -23,7 +23,9 @@ from typing import Any, Literal
 from instantly_mcp.errors import ConfigError
 from instantly_mcp.redaction import in_play, scrub_text
 
-Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "failed", "ran", "stopped"]
+Decision = Literal[
+    "sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "failed", "ran", "stopped"
+]
 
 MASK = "***"
 # smtp_password and imap_password fall under password; `sec` is change_workspace_owner's security

@@ -348,7 +348,7 @@ class Policy:
                 try:
                     self.tokens.redeem(caller.request_state, "elicit", "run_code", binding, fingerprint)
                 except ConfirmationError as exc:
-                    message = f"run_code refused: the answer does not approve these calls, because {exc}. Nothing was sent."
+                    message = f"run_code refused: the answer does not approve these calls ({exc}). Nothing was sent."
                     return Outcome(error_result(message), "refused")
                 return self.answered(calls[0], answer_from_responses(caller.input_responses))
         elif channel != "inline":
@@ -362,11 +362,13 @@ class Policy:
         try:
             summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
         except TargetNotFound as exc:
-            return Outcome(error_result(f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
+            message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
+            return Outcome(error_result(message), "refused")
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
         if channel == "input_required":
             state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
-            asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(question)}, request_state=state)
+            asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(question)},
+                                              request_state=state)
             return Outcome(asked, "confirmation_required")
         try:
             answer = answer_of(await caller.elicit(question))
@@ -376,7 +378,8 @@ class Policy:
         return self.answered(calls[0], answer)
 
     async def approve_on_page(
-        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str, approval_id: str | None
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
+        approval_id: str | None,
     ) -> Outcome | None:
         """A script's gated calls on one approval page; the retry with approval_id redeems each of them."""
         assert self.desk is not None
@@ -387,11 +390,14 @@ class Policy:
                     return stop
             return None
         try:
-            items = [await self.item_for(c, await summarize(c.op, c.arguments, self.lookup(client)), client) for c in calls]
+            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
-            return Outcome(error_result(f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
+            message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
+            return Outcome(error_result(message), "refused")
         approval = await self.desk.open(items, fingerprint, caller.tenant)
-        body = approval_required("run_code", "\n".join(item.summary for item in items), self.desk.url(approval), approval)
+        summary = "\n".join(item.summary for item in items)
+        body = approval_required("run_code", summary, self.desk.url(approval), approval)
         body["next"] = (
             "Nothing was sent. Show the user this URL; a person approves or denies these calls there. Then call "
             "run_code again with the same code plus approval_id: it runs once approved."
