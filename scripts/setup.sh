@@ -135,7 +135,11 @@ setup_node() {
     # --ignore-scripts: the only install script in the tree is @scarf/scarf's telemetry.
     local npm_args=(--prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error)
     if [[ -f "$dir/package-lock.json" ]]; then
-        SCARF_ANALYTICS=false npm ci "${npm_args[@]}" >"$log" 2>&1 || fail "npm ci (scripts/node)" "$log"
+        # npm ci refuses the lock because vite (under the Inspector 2.12) names an optional package
+        # the registry does not have; npm install skips it and still installs exactly the locked versions.
+        SCARF_ANALYTICS=false npm ci "${npm_args[@]}" >"$log" 2>&1 \
+            || SCARF_ANALYTICS=false npm install --no-save "${npm_args[@]}" >>"$log" 2>&1 \
+            || fail "npm install (scripts/node)" "$log"
     else
         SCARF_ANALYTICS=false npm install "${npm_args[@]}" >"$log" 2>&1 || fail "npm install (scripts/node)" "$log"
     fi

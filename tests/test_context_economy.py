@@ -358,6 +358,21 @@ async def test_max_items_follows_pages_and_returns_the_cursor_to_resume() -> Non
     assert progress[-1] == (10, 10) and [done for done, _ in progress] == sorted(done for done, _ in progress)
 
 
+async def test_max_items_stops_fetching_once_the_result_is_over_the_cap() -> None:
+    """Pages past the cap would be cut away unseen: they are not fetched, and the cut result's
+    cursor resumes at the first lead it did not show."""
+    async with policy_server(max_result_chars=2_000) as mcp:
+        every = await lead_ids(mcp)
+        before = len(mcp.sent)
+        first = answer(await mcp.call("list_leads", {"limit": 2, "max_items": 15}))
+        pages = [e for e in mcp.sent[before:] if e.url.endswith("/leads/list")]
+        rest = answer(await mcp.call("list_leads", {"limit": 100, "starting_after": first["next_starting_after"], "fields": ["id"]}))
+    shown = [item["id"] for item in first["items"]]
+    assert "truncated" in first and 0 < len(shown) < len(every)
+    assert len(pages) < 8, f"{len(pages)} pages fetched for a result the cap cuts after {len(shown)} leads"
+    assert shown + [item["id"] for item in rest["items"]] == every
+
+
 async def test_max_items_on_a_get_list_and_out_of_range() -> None:
     async with policy_server() as mcp:
         campaigns = answer(await mcp.call("list_campaigns", {"limit": 1, "max_items": 2}))

@@ -310,7 +310,7 @@ async def send_list(
     pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
     result: dict[str, Any] = {k: v for k, v in data.items() if k != "items"}
     if shape.max_items:
-        stopped = await follow_pages(call, client, shape.max_items, pages)
+        stopped = await follow_pages(call, client, shape.max_items, pages, shape)
         result = {"next_starting_after": pages[-1].end, "pages": len(pages)}
         if stopped:
             result["stopped"] = stopped
@@ -335,14 +335,18 @@ def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiReque
     return build_request(call.op, arguments)
 
 
-async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages: list[Page]) -> str | None:
-    """Fetch pages after the first until `wanted` items; a failure after the first page stops
-    the walk and is reported next to the items so far (and their cursor)."""
+async def follow_pages(
+    call: PreparedCall, client: Requester, wanted: int, pages: list[Page], shape: Shape = Shape()
+) -> str | None:
+    """Fetch pages after the first until `wanted` items, or until the items so far already pass
+    the result cap (more would be cut away unseen, so they are not fetched; the cut result carries
+    the cursor to resume). A failure after the first page stops the walk and is reported next to
+    the items so far (and their cursor)."""
     count = len(pages[0].items)
     while True:
         await report_progress(None, float(min(count, wanted)), float(wanted), f"{call.op.name}: {count} items, {len(pages)} pages")
         last = pages[-1]
-        if count >= wanted or not last.end or not last.items or last.end == last.start:
+        if count >= wanted or not last.end or not last.items or last.end == last.start or over_cap(pages, shape):
             return None
         try:
             response = await client.request(page_request(call, last.end, wanted - count))
@@ -354,6 +358,12 @@ async def follow_pages(call: PreparedCall, client: Requester, wanted: int, pages
         items: list[Any] = listed if isinstance(listed, list) else []
         pages.append(Page(last.end, count, items, data.get("next_starting_after")))
         count += len(items)
+
+
+def over_cap(pages: list[Page], shape: Shape) -> bool:
+    """Whether the items fetched so far, as the result would show them, are already over the cap."""
+    items = [item for page in pages for item in page.items]
+    return len(compact_json(select({"items": items}, shape.fields))) > shape.max_chars
 
 
 async def resume_after(call: PreparedCall, client: Requester, pages: list[Page], kept: int) -> Any:
