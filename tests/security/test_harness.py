@@ -14,7 +14,8 @@ def test_both_transports_reach_the_sandbox_and_audit(target: Target) -> None:
             assert not read.is_error, text(read)
             assert [r["path"] for r in target.sandbox.requests()] == ["/api/v2/campaigns"]
             target.sandbox.reset()
-            refused = await client.call_tool("delete_lead", {"id": "x", "confirm_token": "v1.1.nope"})
+            lead = "0190c0de-0000-7000-8000-00000000a001"
+            refused = await client.call_tool("delete_lead", {"id": lead, "confirm_token": "v1.1.nope"})
             return refused.is_error, text(refused)
 
     is_error, message = anyio.run(run)
