@@ -44,8 +44,8 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
     policy.add_argument("--scopes", metavar="LIST", help="granted scopes, e.g. campaigns:read,leads:all (env INSTANTLY_SCOPES; default all:all)")
     policy.add_argument("--toolsets", metavar="LIST", help="only these groups, e.g. campaigns,leads,analytics (env INSTANTLY_TOOLSETS; default all)")
     policy.add_argument("--tools", metavar="LIST",
-                        help="only these tools, by name; or 'discover': list only search_tools, describe_tool and call_tool "
-                        "(env INSTANTLY_TOOLS)")
+                        help="only these tools, by name; or 'discover': list only search_tools, describe_tool and "
+                        "call_tool; or 'code': search_tools, describe_tool and run_code (env INSTANTLY_TOOLS)")
     policy.add_argument("--read-only", action="store_true", default=None, help="hide every tool that changes something (env INSTANTLY_READ_ONLY)")
     policy.add_argument(
         "--confirm",
@@ -68,6 +68,15 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
                         help="rotated audit logs kept, PATH.1 to PATH.N (env INSTANTLY_AUDIT_LOG_BACKUPS; default 3)")
     policy.add_argument("--raw-csv", action="store_true", default=None,
                         help="return CSV downloads as sent, without neutralising formula-like cells (env INSTANTLY_RAW_CSV)")
+    code = parser.add_argument_group("--tools code: limits per run_code script")
+    code.add_argument("--code-timeout", dest="code_timeout_s", type=float, metavar="S",
+                      help="wall time (env INSTANTLY_CODE_TIMEOUT; default 30)")
+    code.add_argument("--code-memory-mb", type=int, metavar="MB",
+                      help="heap (env INSTANTLY_CODE_MEMORY_MB; default 64)")
+    code.add_argument("--code-max-calls", type=int, metavar="N",
+                      help="API calls (env INSTANTLY_CODE_MAX_CALLS; default 200)")
+    code.add_argument("--code-max-depth", type=int, metavar="N",
+                      help="recursion (env INSTANTLY_CODE_MAX_DEPTH; default 200)")
 
 
 def _hosting_flags(parser: argparse.ArgumentParser) -> None:
@@ -199,6 +208,9 @@ def checked_server_args(server_args: list[str]) -> list[str]:
     return server_args
 
 
+CODE_FLAGS = ("code_timeout_s", "code_memory_mb", "code_max_calls", "code_max_depth")
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     values = env_settings()
     if args.base_url:
@@ -213,7 +225,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         values["confirm_timeout_s"] = args.confirm_timeout
     if args.approvals_port is not None:
         values["approvals_port"] = None if args.approvals_port == "off" else args.approvals_port
-    for flag in ("read_only", "confirm", "audit_log", "audit_log_max_bytes", "audit_log_backups", "max_result_chars", "approver_token", "log_drift", "raw_csv"):
+    for flag in ("read_only", "confirm", "audit_log", "audit_log_max_bytes", "audit_log_backups", "max_result_chars",
+                 "approver_token", "log_drift", "raw_csv", *CODE_FLAGS):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
@@ -336,6 +349,8 @@ def print_tools(settings: Settings) -> int:
     print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")
     if runtime.discovery is not None:
         print("--tools discover: the agent is listed search_tools, describe_tool and call_tool, which reach these")
+    if settings.code:
+        print("--tools code: the agent is listed search_tools, describe_tool and run_code, whose scripts call these")
     return 0
 
 

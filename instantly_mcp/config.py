@@ -19,6 +19,8 @@ TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
 DISCOVER = "discover"
+CODE = "code"
+MODES = (DISCOVER, CODE)
 MIN_RESULT_CHARS = 1_000
 MIN_AUDIT_LOG_BYTES = 64 * 1024
 MIN_SECRET_BYTES = 32
@@ -56,6 +58,11 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     shutdown_timeout_s: float = 30.0
+    # --tools code: limits per run_code script (see codemode/runner.py)
+    code_timeout_s: float = 30.0
+    code_memory_mb: int = 64
+    code_max_calls: int = 200
+    code_max_depth: int = 200
     # Approval pages (approval_pages.py): on HTTP at /approvals; on stdio on 127.0.0.1:approvals_port
     # (0: any free port, the default in --confirm auto and human; None: no pages).
     approvals_port: int | None = 0
@@ -85,8 +92,11 @@ class Settings:
                 f"--audit-log-max-bytes must be at least {MIN_AUDIT_LOG_BYTES} and --audit-log-backups at least 0, "
                 f"got {self.audit_log_max_bytes} and {self.audit_log_backups}"
             )
-        if DISCOVER in self.tools and len(self.tools) > 1:
-            raise ConfigError(f"--tools {DISCOVER} stands alone; narrow discover mode with --toolsets, --scopes or --read-only")
+        for mode in MODES:
+            if mode in self.tools and len(self.tools) > 1:
+                raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
+        if min(self.code_timeout_s, self.code_memory_mb, self.code_max_calls, self.code_max_depth) <= 0:
+            raise ConfigError("--code-timeout, --code-memory-mb, --code-max-calls and --code-max-depth must be above 0")
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:
@@ -182,9 +192,14 @@ class Settings:
         return self.tools == (DISCOVER,)
 
     @property
+    def code(self) -> bool:
+        """--tools code: list search_tools, describe_tool and run_code (scripts call the others)."""
+        return self.tools == (CODE,)
+
+    @property
     def tool_names(self) -> tuple[str, ...]:
-        """The --tools allow-list (empty: no allow-list, which discover mode also means)."""
-        return () if self.discover else self.tools
+        """The --tools allow-list (empty: no allow-list, which discover and code mode also mean)."""
+        return () if self.discover or self.code else self.tools
 
     @property
     def uses_sandbox(self) -> bool:
@@ -275,6 +290,10 @@ ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
     ("INSTANTLY_TOOLSETS", "toolsets", _list),
     ("INSTANTLY_TOOLS", "tools", _list),
     ("INSTANTLY_MAX_RESULT_CHARS", "max_result_chars", env_int),
+    ("INSTANTLY_CODE_TIMEOUT", "code_timeout_s", env_float),
+    ("INSTANTLY_CODE_MEMORY_MB", "code_memory_mb", env_int),
+    ("INSTANTLY_CODE_MAX_CALLS", "code_max_calls", env_int),
+    ("INSTANTLY_CODE_MAX_DEPTH", "code_max_depth", env_int),
     ("INSTANTLY_READ_ONLY", "read_only", env_flag),
     ("INSTANTLY_CONFIRM", "confirm", _lower),
     ("INSTANTLY_LOG_DRIFT", "log_drift", env_flag),

@@ -23,7 +23,9 @@ from typing import Any, Literal
 from instantly_mcp.errors import ConfigError
 from instantly_mcp.redaction import in_play, scrub_text
 
-Decision = Literal["sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "failed"]
+Decision = Literal[
+    "sent", "declined", "refused", "dry_run", "confirmation_required", "invalid", "failed", "ran", "stopped"
+]
 
 MASK = "***"
 # smtp_password and imap_password fall under password; `sec` is change_workspace_owner's security
@@ -124,7 +126,9 @@ class AuditLog:
         decision: Decision,
         status: int | None,
         duration_ms: float,
+        script: str | None = None,
     ) -> None:
+        """`script` is the sha256 of the run_code script that made the call, or of the script itself."""
         shown = redact(arguments or {}, in_play(self._secrets), shorten=True)
         line = {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -135,6 +139,8 @@ class AuditLog:
             "status": status,
             "duration_ms": round(duration_ms, 1),
         }
+        if script is not None:
+            line["script_sha256"] = script
         if (principal := acting_principal.get()) is not None:
             line["principal"] = principal
         self.write(json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")

@@ -62,6 +62,7 @@ APPROVAL_ID = "approval_id"
 FIELDS = "fields"
 MAX_ITEMS = "max_items"
 LOOKUP_TIMEOUT_S = 10.0
+SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own output is cut for the agent
 
 # The arguments the server adds to tools. They recur in up to 125 tool definitions, so their
 # meaning is stated once, in the server instructions (SERVER_ARGUMENTS), and the schemas carry
@@ -178,15 +179,21 @@ class Policy:
         arguments: dict[str, Any] | None,
         client: Requester,
         fingerprint: str,
+        *,
+        script: str | None = None,
+        approved: bool = False,
     ) -> types.CallToolResult | types.InputRequiredResult:
+        """`script` is the sha256 of the run_code script making the call: its gated calls ask a
+        person through `approve`, never through a token, and its audit lines carry the hash.
+        `approved`: a person already approved this exact call in the script's plan (`approve`)."""
         started = time.perf_counter()
         decision: Decision = "failed"
         status: int | None = None
         try:
-            outcome = await self.decide(caller, op, arguments, client, fingerprint)
+            outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script, approved=approved)
             decision, status = outcome.decision, outcome.status
         finally:  # a call that ends in an unexpected error is audited too
-            if self.audit is not None and op.risk != "read":
+            if self.audit is not None and (op.risk != "read" or script is not None):
                 self.audit.record(
                     tool=op.name,
                     risk=op.risk,
@@ -194,6 +201,7 @@ class Policy:
                     decision=decision,
                     status=status,
                     duration_ms=(time.perf_counter() - started) * 1000,
+                    script=script,
                 )
         return outcome.result
 
@@ -204,6 +212,9 @@ class Policy:
         arguments: dict[str, Any] | None,
         client: Requester,
         fingerprint: str,
+        *,
+        script: str | None = None,
+        approved: bool = False,
     ) -> Outcome:
         refusal = self.filter.refusal(op)
         if refusal is not None:
@@ -215,13 +226,15 @@ class Policy:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
             return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
-        if await self.gated_call(call, client):
-            stop = await self.confirm(caller, call, controls, client, fingerprint)
+        if not approved and await self.gated_call(call, client):
+            if script is not None:
+                stop = await self.approve(caller, [call], client)
+            else:
+                stop = await self.confirm(caller, call, controls, client, fingerprint)
             if stop is not None:
                 return stop
-        shape = Shape(
-            fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars, raw_csv=self.raw_csv
-        )
+        max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
+        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
         result, status = await send(call, client, shape=shape, watch=self.drift)
         return Outcome(result, "sent", status)
 
@@ -313,6 +326,83 @@ class Policy:
             message = f"No answer to the confirmation of {name} within {self.confirm_timeout_s:g} s. Nothing was sent."
             return Outcome(error_result(message), "refused")
         return self.answered(call, answer)
+
+    async def approve(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, *, fingerprint: str = "",
+        plan: str | None = None, approval_id: str | None = None,
+    ) -> Outcome | None:
+        """Get a person's approval for these gated calls, each named: the one way code mode asks.
+
+        None lets them through. A client that elicits while the request waits is asked at once (a
+        script pauses at the call). Otherwise the whole `plan` (the script's sha256 and its gated
+        calls) is put to a person once: a 2026-07-28 client by InputRequiredResult, whose
+        request_state binds the script, the exact calls and the key; a client without elicitation on
+        the approval page, redeemed call by call with `approval_id` on the retry. Tokens are never
+        offered to scripts: the agent would hold them.
+        """
+        names = ", ".join(c.op.name for c in calls)
+        channel = channel_for("elicit", caller, pages=False)
+        if channel == "input_required" and plan is not None:
+            binding = {"script": plan, "calls": [[c.op.name, c.arguments] for c in calls]}
+            if caller.request_state is not None:
+                try:
+                    self.tokens.redeem(caller.request_state, "elicit", "run_code", binding, fingerprint)
+                except ConfirmationError as exc:
+                    message = f"run_code refused: the answer does not approve these calls ({exc}). Nothing was sent."
+                    return Outcome(error_result(message), "refused")
+                return self.answered(calls[0], answer_from_responses(caller.input_responses))
+        elif channel != "inline":
+            if plan is not None and self.desk is not None and self.desk.base_url is not None:
+                return await self.approve_on_page(caller, calls, client, fingerprint, approval_id)
+            message = (
+                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation "
+                "or the approval pages, neither of which is available here. Nothing was sent."
+            )
+            return Outcome(error_result(message), "refused")
+        try:
+            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+        except TargetNotFound as exc:
+            message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        if channel == "input_required":
+            state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
+            asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(question)},
+                                              request_state=state)
+            return Outcome(asked, "confirmation_required")
+        try:
+            answer = answer_of(await caller.elicit(question))
+        except MCPError as exc:
+            message = f"Could not ask the user to approve {names} ({exc}). Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        return self.answered(calls[0], answer)
+
+    async def approve_on_page(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
+        approval_id: str | None,
+    ) -> Outcome | None:
+        """A script's gated calls on one approval page; the retry with approval_id redeems each of them."""
+        assert self.desk is not None
+        if approval_id is not None:
+            for call in calls:  # one status for the whole approval: all pass, or the first answer stops
+                stop = await self.redeem_approval(approval_id, caller, call, fingerprint)
+                if stop is not None:
+                    return stop
+            return None
+        try:
+            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
+        except TargetNotFound as exc:
+            message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        approval = await self.desk.open(items, fingerprint, caller.tenant)
+        summary = "\n".join(item.summary for item in items)
+        body = approval_required("run_code", summary, self.desk.url(approval), approval)
+        body["next"] = (
+            "Nothing was sent. Show the user this URL; a person approves or denies these calls there. Then call "
+            "run_code again with the same code plus approval_id: it runs once approved."
+        )
+        return Outcome(json_result(body), "confirmation_required")
 
     async def elicit_url(self, caller: Caller, call: PreparedCall, approval: Approval, summary: str) -> Outcome | None:
         """Ask the client to open the approval page, then continue the same call once the person

@@ -20,6 +20,8 @@ from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.operations import Operation, load_operations, resolve
+from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
+from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
@@ -60,6 +62,7 @@ class Runtime:
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
     resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
     call_caps: CallCaps | None = None  # --per-request-key: calls in flight per tenant
+    code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -142,11 +145,12 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock)
     discovery = Discovery(policy) if settings.discover else None
-    tools = discovery.tools() if discovery is not None else policy.tools()
+    code = CodeMode(policy, settings) if settings.code else None
+    tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
     call_caps = CallCaps(settings.max_calls_per_tenant) if settings.per_request_key else None
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery, call_caps=call_caps)
+                   discovery=discovery, call_caps=call_caps, code=code)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -183,36 +187,43 @@ def instructions_for(settings: Settings) -> str:
 
 
 async def run_operation(
-    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation,
-    arguments: dict[str, Any] | None,
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
+    arguments: dict[str, Any] | None, script: Script | None = None,
 ) -> types.CallToolResult | types.InputRequiredResult:
-    """One operation for the caller of this request (a tool call, or a read behind a resource):
-    the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
+    """One operation (or a run_code script) for the caller of this request (a tool call, or a read
+    behind a resource): the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
     tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
     if isinstance(tenant, str):
         return error_result(tenant)
     if runtime.call_caps is None:
-        return await run_as(runtime, ctx, params, op, arguments, tenant)
+        return await run_as(runtime, ctx, params, op, arguments, tenant, script)
     async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
         if not admitted:
             return error_result(
                 f"Too many calls in flight for this tenant (at most {runtime.call_caps.per_tenant}); "
                 "wait for one to finish, then retry. Nothing was sent."
             )
-        return await run_as(runtime, ctx, params, op, arguments, tenant)
+        return await run_as(runtime, ctx, params, op, arguments, tenant, script)
 
 
 async def run_as(
-    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation,
-    arguments: dict[str, Any] | None, tenant: Tenant,
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
+    arguments: dict[str, Any] | None, tenant: Tenant, script: Script | None = None,
 ) -> types.CallToolResult | types.InputRequiredResult:
-    """The policy's call as this tenant, with the caller's identity for the audit and every secret in
-    play scrubbed from the answer."""
+    """The policy's call (or a run_code script) as this tenant, with the caller's identity for the
+    audit and every secret in play scrubbed from the answer."""
     acting = acting_principal.set(tenant.principal)
     try:
         with call_secrets(header_key(ctx)):
             async with tracked_call(ctx, tenant.client) as client:
-                result = await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+                caller = caller_of(ctx, params)
+                if script is not None and runtime.code is not None:
+                    result = await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller,
+                                                           client=client, fingerprint=tenant.fingerprint,
+                                                           approval_id=script.approval_id)
+                else:
+                    assert op is not None
+                    result = await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
             return scrubbed(result)
     finally:
         acting_principal.reset(acting)
@@ -255,6 +266,8 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             if owns_client and runtime.client is not None:
                 await runtime.client.aclose()
                 runtime.client = None
+            if runtime.code is not None:
+                await runtime.code.runner.aclose()
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=runtime.tools)
@@ -263,11 +276,19 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
         op, arguments = resolve(runtime.operations, params.name), params.arguments
+        script: Script | None = None
+        if runtime.code is not None:  # search/describe answer here; run_code runs below with the caller and client
+            routed_code = runtime.code.route(params.name, params.arguments)
+            if isinstance(routed_code, types.CallToolResult):
+                return routed_code
+            script = routed_code
         if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
             routed = runtime.discovery.route(params.name, params.arguments)
             if isinstance(routed, types.CallToolResult):
                 return routed
             op, arguments = routed
+        if script is not None:
+            return await run_operation(runtime, ctx, params, None, None, script)
         if op is None or not runtime.policy.filter.visible(op):  # hidden and unknown answer alike
             return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
         return await run_operation(runtime, ctx, params, op, arguments)
@@ -278,7 +299,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
-            instructions=instructions_for(settings),
+            instructions=CODE_INSTRUCTIONS if settings.code else instructions_for(settings),
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
