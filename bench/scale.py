@@ -275,23 +275,30 @@ JOBS: dict[str, Callable[[Agent], Awaitable[Any]]] = {
     "unread replies per account": unread_replies_per_account,
 }
 
-CODE = {
-    "reply rate per campaign": (
-        "rows = await instantly.get_campaign_analytics(fields='campaign_name,emails_sent_count,reply_count')\n"
-        "{r['campaign_name']: round(r['reply_count'] / r['emails_sent_count'], 3)"
-        " for r in rows if r.get('emails_sent_count')}"
-    ),
-    "leads bounced in 30 days": (
-        "leads = await instantly.list_leads(filter='FILTER_VAL_BOUNCED', max_items=1000)\nlen(leads['items'])"
-    ),
-    "unread replies per account": (
-        "emails = await instantly.list_emails(is_unread=True, email_type='received', max_items=1000)\n"
-        "counts = {}\n"
-        "for e in emails['items']:\n"
-        "    counts[e['eaccount']] = counts.get(e['eaccount'], 0) + 1\n"
-        "counts"
-    ),
-}
+
+def code_scripts() -> dict[str, str]:
+    """The same jobs as one run_code script each; the agent computes the date, as in full mode."""
+    since = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    return {
+        "reply rate per campaign": (
+            "rows = await instantly.get_campaign_analytics(fields='campaign_name,emails_sent_count,reply_count')\n"
+            "{r['campaign_name']: round(r['reply_count'] / r['emails_sent_count'], 3)"
+            " for r in rows if r.get('emails_sent_count')}"
+        ),
+        "leads bounced in 30 days": (
+            "leads = await instantly.list_leads(filter='FILTER_VAL_BOUNCED', fields='email,timestamp_last_contact',"
+            " max_items=1000)\n"
+            f"[lead['email'] for lead in leads['items'] if (lead.get('timestamp_last_contact') or '') >= '{since}']"
+        ),
+        "unread replies per account": (
+            "emails = await instantly.list_emails(is_unread=True, email_type='received', fields='eaccount',"
+            " max_items=1000)\n"
+            "counts = {}\n"
+            "for e in emails['items']:\n"
+            "    counts[e['eaccount']] = counts.get(e['eaccount'], 0) + 1\n"
+            "counts"
+        ),
+    }
 
 
 async def definition_tokens(client: Client) -> int:
@@ -310,7 +317,7 @@ async def table_jobs(scale: str) -> list[list[str]]:
                 for job, run in JOBS.items():
                     agent = Agent(client, mode)
                     if mode == "code":
-                        await agent.raw("run_code", {"code": CODE[job]})
+                        await agent.raw("run_code", {"code": code_scripts()[job]})
                     else:
                         await run(agent)
                     t = agent.tally
@@ -339,14 +346,15 @@ def show(title: str, header: list[str], rows: list[list[str]]) -> None:
         print("| " + " | ".join(row) + " |")
 
 
-async def main(quick: bool) -> None:
+async def main(quick: bool, only_jobs: bool) -> None:
     sizes = SIZES[:3] if quick else SIZES
     fetch: list[list[str]] = []
     rss: list[list[str]] = []
     jobs: list[list[str]] = []
     for scale in ("demo", "large"):
-        fetch += await table_fetch(scale, sizes)
-        rss.append(await table_rss(scale))
+        if not only_jobs:
+            fetch += await table_fetch(scale, sizes)
+            rss.append(await table_rss(scale))
         jobs += await table_jobs(scale)
     cell = "items / calls / result tokens / s"
     show(
@@ -376,4 +384,6 @@ async def main(quick: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 1,000")
-    anyio.run(main, parser.parse_args().quick)
+    parser.add_argument("--jobs", action="store_true", help="only table 3, the aggregate jobs")
+    options = parser.parse_args()
+    anyio.run(main, options.quick, options.jobs)

@@ -257,9 +257,9 @@ async def no_elicitation(message: str) -> types.ElicitResult:
 
 
 @pytest.mark.parametrize(("tool", "arguments", "list_tool"), [
-    ("delete_lead_list", {"id": "My prospects"}, "list_lead_lists"),
-    ("delete_email", {"id": "thread-0b5c2f9e"}, "list_emails"),
-    ("delete_campaign", {"id": "Spring launch"}, "list_campaigns"),
+    ("delete_lead_list", {"id": "0190c0de-0000-7000-8000-00000000c001"}, "list_lead_lists"),
+    ("delete_email", {"id": "0190c0de-0000-7000-8000-00000000c002"}, "list_emails"),
+    ("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c003"}, "list_campaigns"),
 ])
 async def test_a_call_that_cannot_succeed_is_refused_before_anyone_is_asked(tool: str, arguments: dict, list_tool: str) -> None:
     human = Human()
@@ -268,6 +268,8 @@ async def test_a_call_that_cannot_succeed_is_refused_before_anyone_is_asked(tool
             refused = await mcp.call(tool, arguments)
             assert refused.is_error and "404" in text(refused) and f"Call {list_tool} to find the right id" in text(refused)
             assert "Nothing was sent" in text(refused)
+            named = await mcp.call(tool, {"id": "Spring launch"})  # a name for an id: refused locally (issue 14)
+            assert named.is_error and "nothing was sent" in text(named).lower() and list_tool in text(named)
             assert mcp.writes() == [] and human.questions == []
             assert desk_is_empty(mcp)
 
@@ -313,7 +315,8 @@ async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: p
 
 
 def test_public_url_names_the_links_and_is_an_accepted_origin() -> None:
-    from instantly_mcp.transport.http_app import default_origins, origin_allowed, public_base
+    from instantly_mcp.transport.http_app import default_origins, public_base
+    from instantly_mcp.transport.rebinding import origin_allowed
 
     behind = Settings(transport="http", host="0.0.0.0", allowed_hosts=("mcp.example.com",), public_url="https://mcp.example.com/")
     assert public_base(behind) == "https://mcp.example.com"

@@ -3,6 +3,7 @@ manifest (validated by the official mcpb tool), and the `claude mcp add` lines i
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shlex
@@ -81,12 +82,17 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     subcommands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[union-attr]
     commands = re.findall(r"^\s*(instantly-mcp\b[^#\n]*)", readme, re.MULTILINE)
     commands += re.findall(r"`((?:\.venv/bin/)?instantly-mcp\b[^`]*)`", readme)
+    def options(of: argparse.ArgumentParser) -> set[str]:
+        return {option for action in of._actions for option in action.option_strings}
+
     for command in commands:
         words = shlex.split(command)
-        name = words[1] if len(words) > 1 and words[1] in subcommands else "serve"
+        # No subcommand: the top-level parser reads the line (the server flags and --version).
+        name = words[1] if len(words) > 1 and words[1] in subcommands else None
         own, server = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
         for sub, part in ((name, own), ("serve", server)):
-            known = {option for action in subcommands[sub]._actions for option in action.option_strings}
+            known = options(parser if sub is None else subcommands[sub])
             for word in part:
                 if word.startswith("--"):
-                    assert word.split("=")[0] in known, f"README uses {word}, which `instantly-mcp {sub}` does not know"
+                    where = "instantly-mcp" if sub is None else f"instantly-mcp {sub}"
+                    assert word.split("=")[0] in known, f"README uses {word}, which `{where}` does not know"

@@ -11,6 +11,7 @@ from instantly_mcp import cli
 from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 from instantly_mcp.catalog.operations import RISK_CLASSES, load_operations
 from instantly_mcp.config import ConfigError, Settings, env_settings
+from instantly_mcp.gates.discovery import near_names
 from instantly_mcp.gates.filter import Scope, unknown_tool
 from instantly_mcp.transport.server import build_runtime
 from instantly_mcp.upstream.client import encode_query
@@ -31,6 +32,11 @@ def anyio_backend() -> str:
 
 async def listed(harness) -> dict[str, object]:
     return {tool.name: tool for tool in (await harness.client.list_tools()).tools}
+
+
+def as_unknown(harness, name: str) -> str:
+    """What tools/call answers a name no tool has, with the same " Did you mean" (visible tools only)."""
+    return unknown_tool(name, near_names(name, harness.runtime.policy))
 
 
 @pytest.mark.parametrize(
@@ -61,7 +67,10 @@ async def test_scopes_hide_and_refuse_like_an_unknown_name(mode: str) -> None:
 
         result = await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         assert result.is_error
-        assert text(result) == text(await mcp.call("delete_campaing", {"id": "c-1"})).replace("campaing", "campaign")
+        assert text(result) == as_unknown(mcp, "delete_campaign")
+        unknown = await mcp.call("delete_campaing", {"id": "0190c0de-0000-7000-8000-00000000c001"})
+        assert unknown.is_error and text(unknown) == as_unknown(mcp, "delete_campaing")
+        assert "delete_campaign" not in text(result).partition("Did you mean")[2]  # the hint names visible tools only
         assert "campaigns:" not in text(result) and "scope" not in text(result)
         assert "Nothing was sent" in text(result)
         assert mcp.nothing_sent()
@@ -73,7 +82,7 @@ async def test_toolsets_keep_only_their_groups() -> None:
         assert {OPERATIONS[name].toolset for name in tools} == {"campaigns", "analytics"}
         assert len(tools) == sum(op.toolset in ("campaigns", "analytics") for op in OPERATIONS.values())
         result = await mcp.call("list_leads", {})
-        assert result.is_error and text(result) == unknown_tool("list_leads")
+        assert result.is_error and text(result) == as_unknown(mcp, "list_leads")
         assert mcp.nothing_sent()
 
 
@@ -81,7 +90,7 @@ async def test_tools_allow_list_is_exact() -> None:
     async with policy_server(tools=("list_campaigns", "delete_campaign")) as mcp:
         assert set(await listed(mcp)) == {"list_campaigns", "delete_campaign"}
         result = await mcp.call("get_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
-        assert result.is_error and text(result) == unknown_tool("get_campaign")
+        assert result.is_error and text(result) == as_unknown(mcp, "get_campaign")
         assert mcp.nothing_sent()
 
 
@@ -94,7 +103,7 @@ async def test_read_only_hides_every_tool_that_changes_something() -> None:
         assert all(tool.annotations.read_only_hint for tool in tools.values())
         for name in ("create_block_list_entry", "delete_campaign", "reply_to_email"):
             result = await mcp.call(name, {})
-            assert result.is_error and text(result) == unknown_tool(name), name
+            assert result.is_error and text(result) == as_unknown(mcp, name), name
         assert mcp.nothing_sent()
 
 
@@ -227,7 +236,7 @@ async def test_dry_run_is_validated_and_not_on_read_tools() -> None:
         invalid = await mcp.call("create_block_list_entry", {"dry_run": True})
         assert invalid.is_error and "bl_value" in text(invalid)
         hidden = await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001", "dry_run": True})
-        assert hidden.is_error and text(hidden) == unknown_tool("delete_campaign")
+        assert hidden.is_error and text(hidden) == as_unknown(mcp, "delete_campaign")
         assert mcp.nothing_sent()
 
 

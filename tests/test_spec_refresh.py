@@ -21,6 +21,8 @@ def copy(tmp_path: Path) -> Path:
     for folder in ("scripts", "tool_specs"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("node_modules", "node", "__pycache__"))
     shutil.copytree(ROOT / "instantly_mcp", tmp_path / "instantly_mcp", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "docs").mkdir()
+    shutil.copy2(ROOT / "docs" / "tools.md", tmp_path / "docs" / "tools.md")  # generated too (issue 16)
     return tmp_path
 
 

@@ -81,7 +81,11 @@ def test_dates_name_their_format_and_codes_their_meanings() -> None:
     for name in ("get_campaign_analytics", "get_daily_campaign_analytics", "get_campaign_steps_analytics"):
         assert ops[name].input_schema["properties"]["start_date"]["format"] == "date"
     assert ops["list_emails"].input_schema["properties"]["min_timestamp_created"]["format"] == "date-time"
-    assert ops["list_audit_logs"].input_schema["properties"]["start_date"]["format"] == "date-time"
+    # A plain date where the spec shows a date-only example or live clients send one (issue 15's
+    # tests/fixtures/real_world_requests.json: instantly-cli sends YYYY-MM-DD to both)
+    for name in ("list_audit_logs", "get_daily_account_analytics"):
+        assert ops[name].input_schema["properties"]["start_date"]["format"] == "date"
+    assert ops["get_ai_agent_analytics"].input_schema["properties"]["start_date"]["format"] == "date-time"
     undated = [
         f"{op.name}.{field}"
         for op in ops.values()

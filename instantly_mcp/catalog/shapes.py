@@ -4,9 +4,12 @@ A few large argument shapes recur across tools: the SuperSearch filter object ap
 tools (about 1,400 tokens each), campaign schedules and sequences in campaigns, subsequences and
 AI sales agents. An agent reads the whole list at once, so the second and later copies of a shape
 are served as a pointer to the first visible one ("Same shape as search_filters of
-create_ai_lead_finder_agent"). The pointer always names a tool in the same list, so hiding tools
-with --tools / --toolsets / --scopes never leaves a dangling reference. Validation is unchanged:
-each tool's model checks the full shape, and describe_tool and error messages use the full schema.
+create_ai_lead_finder_agent"); so are a union branch equal to such a shape, an update's payload that
+is a create's with nothing required ("...; no field required") and a long field without nested
+fields, description included (the lead interest codes). The pointer always names a tool in the
+same list, so hiding tools with --tools / --toolsets / --scopes never leaves a dangling reference.
+Validation is unchanged: each tool's model checks the full shape, and describe_tool and error
+messages use the full schema.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+NONE_REQUIRED = "; no field required"
 MIN_SHARED_CHARS = 120
 """A shape shorter than this (about 30 tokens) costs less to repeat than to point at."""
+MIN_SHARED_LEAF_CHARS = 150
+"""A field without nested fields is pointed at only from this size: its description goes too."""
 
 
 def share_shapes(schemas: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -46,7 +52,7 @@ def _share(schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[
             out[key] = _share(out[key], tool, path, first, current)
     for key in ("anyOf", "oneOf"):
         if isinstance(out.get(key), list):
-            out[key] = [_share(b, tool, path, first, current) if isinstance(b, dict) else b for b in out[key]]
+            out[key] = [_branch(b, tool, path, first, current) if isinstance(b, dict) else b for b in out[key]]
     properties = out.get("properties")
     if isinstance(properties, dict):
         shared = {}
@@ -59,19 +65,48 @@ def _share(schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[
             if shape is not None and shape in first:
                 shared[name] = _pointer(sub, *first[shape], current)
                 continue
+            loose = _shape_key(sub, loose=True)
+            if loose is not None and "required" not in sub and loose in first:
+                shared[name] = _pointer(sub, *first[loose], current, NONE_REQUIRED)
+                continue
             if shape is not None:
                 first[shape] = (tool, where)
+                if loose is not None:
+                    first.setdefault(loose, (tool, where))
             shared[name] = _share(sub, tool, where, first, current)
         out["properties"] = shared
     return out
 
 
-def _shape_key(schema: dict[str, Any]) -> str | None:
-    """The shape without its own description, when it is big enough to be worth sharing."""
+def _branch(
+    schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[str, str]], current: str
+) -> dict[str, Any]:
+    """A union branch that is a shape already spelled out (update_ai_agent's payload may be any
+    agent type's create payload) is a pointer to it; otherwise it is shared within, like a property."""
+    shape = _shape_key(schema)
+    if shape is not None and shape in first:
+        return _pointer(schema, *first[shape], current)
+    return _share(schema, tool, path, first, current)
+
+
+def _shape_key(schema: dict[str, Any], *, loose: bool = False) -> str | None:
+    """The shape without its own description, when it is big enough to be worth sharing. Loose:
+    without its top-level `required` too, so that an update's all-optional payload can point at the
+    create's ("Same shape as payload of create_ai_inbox_manager; no field required")."""
     if not ({"properties", "items", "anyOf", "oneOf"} & set(schema)):
+        return _leaf_key(schema) if not loose else None
+    left_out = ("description", "required") if loose else ("description",)
+    key = json.dumps({k: v for k, v in schema.items() if k not in left_out}, sort_keys=True, separators=(",", ":"))
+    if len(key) < MIN_SHARED_CHARS:
         return None
-    key = json.dumps({k: v for k, v in schema.items() if k != "description"}, sort_keys=True, separators=(",", ":"))
-    return key if len(key) >= MIN_SHARED_CHARS else None
+    return f"loose:{key}" if loose else key
+
+
+def _leaf_key(schema: dict[str, Any]) -> str | None:
+    """A field without nested fields, description and all, when it is long enough to point at: the
+    lead interest codes or the account filters with their meanings."""
+    key = json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    return f"leaf:{key}" if len(key) >= MIN_SHARED_LEAF_CHARS else None
 
 
 def _kind_of(schema: dict[str, Any]) -> dict[str, Any]:
@@ -85,10 +120,11 @@ def _kind_of(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [{"type": kind} for kind in unique]} if unique else {}
 
 
-def _pointer(schema: dict[str, Any], tool: str, where: str, current: str) -> dict[str, Any]:
+def _pointer(schema: dict[str, Any], tool: str, where: str, current: str, rider: str = "") -> dict[str, Any]:
     origin = where if tool == current else f"{where} of {tool}"
-    note = f"Same shape as {origin}"
-    own = schema.get("description")
+    note = f"Same shape as {origin}{rider}"
+    nested = {"properties", "items", "anyOf", "oneOf"} & set(schema)
+    own = schema.get("description") if nested else None  # a leaf's description is the origin's too
     pointer = _kind_of(schema)
     pointer["description"] = f"{own}. {note}" if own else note
     return pointer

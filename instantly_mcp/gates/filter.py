@@ -9,7 +9,7 @@ silently narrow what an agent can do.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +76,11 @@ class ToolFilter:
     def visible(self, op: Operation) -> bool:
         return not self.reasons(op)
 
-    def refusal(self, op: Operation) -> str | None:
-        return None if self.visible(op) else unknown_tool(op.name)
+    def refusal(self, op: Operation, hint: Callable[[str], str] | None = None) -> str | None:
+        """None for a visible tool; else the unknown-tool answer, with `hint(name)` where an unknown name gets one."""
+        if self.visible(op):
+            return None
+        return unknown_tool(op.name, hint(op.name) if hint is not None else "")
 
 
 def unknown_tool(name: str, hint: str = "") -> str:

@@ -105,9 +105,19 @@ class Outcome:
 class Policy:
     """The filter plus the call pipeline; one per server, shared by every session."""
 
-    def __init__(self, settings: Settings, operations: Mapping[str, Operation], *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        operations: Mapping[str, Operation],
+        *,
+        clock: Callable[[], float] = time.time,
+        hint: Callable[[str, Policy], str] | None = None,
+    ) -> None:
+        """`hint(name, policy)` is the " Did you mean ...?" an unknown tool name gets (discovery.near_names);
+        a hidden tool's refusal carries the same, so the two read alike."""
         self.operations = operations
         self.filter = build_filter(settings, operations)
+        self.hint = hint
         self.confirm_mode = settings.confirm
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
@@ -122,6 +132,11 @@ class Policy:
         self.max_result_chars = settings.max_result_chars
         self.drift = DriftLog() if settings.log_drift else None
         self.raw_csv = settings.raw_csv
+
+    def refusal(self, op: Operation) -> str | None:
+        """None for a visible tool; for a hidden one exactly what an unknown name gets (filter.unknown_tool)."""
+        hint = self.hint
+        return self.filter.refusal(op, None if hint is None else lambda name: hint(name, self))
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -216,7 +231,7 @@ class Policy:
         script: str | None = None,
         approved: bool = False,
     ) -> Outcome:
-        refusal = self.filter.refusal(op)
+        refusal = self.refusal(op)
         if refusal is not None:
             return Outcome(error_result(refusal), "refused")
         try:
@@ -435,9 +450,11 @@ class Policy:
             return error_result("A batch needs the approval pages, and this server serves none. Nothing was sent.")
         items: list[ApprovalItem] = []
         for op, arguments in calls:
-            refusal = self.filter.refusal(op) or (None if self.is_gated(op) else f"{op.name} needs no approval; call it directly.")
-            if refusal is not None:
-                return error_result(f"{refusal} Nothing was sent.")
+            refusal = self.refusal(op)
+            if refusal is None and not self.is_gated(op):
+                refusal = f"{op.name} needs no approval; call it directly. Nothing was sent."
+            if refusal is not None:  # a hidden tool's refusal already says that nothing was sent
+                return error_result(refusal)
             try:
                 call = prepare(op, arguments)
                 summary = await summarize(op, call.arguments, self.lookup(client))

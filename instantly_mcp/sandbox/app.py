@@ -123,7 +123,7 @@ class Api:
             "path": request.url.path,
             "raw_path": (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1"),
             "query": _query_dict(request),
-            "body": body if parsed else None,
+            "body": _parse_json(raw)[1] if parsed else None,  # its own copy: handlers fill defaults into `body`
             "ts": time.time(),
         }
         rule = self.sandbox.faults.pick(request.method, request.url.path)

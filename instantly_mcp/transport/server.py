@@ -143,7 +143,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     register(api_key_in_use(settings), settings.api_key, settings.auth_token, settings.secret)
     install_log_scrubber()
     operations = dict(load_operations())
-    policy = Policy(settings, operations, clock=clock)
+    policy = Policy(settings, operations, clock=clock, hint=near_names)
     discovery = Discovery(policy) if settings.discover else None
     code = CodeMode(policy, settings) if settings.code else None
     tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
@@ -289,7 +289,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             op, arguments = routed
         if script is not None:
             return await run_operation(runtime, ctx, params, None, None, script)
-        if op is None or not runtime.policy.filter.visible(op):  # hidden and unknown answer alike
+        if op is None:  # a hidden tool answers alike, from the policy, which audits the refusal
             return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
         return await run_operation(runtime, ctx, params, op, arguments)
 

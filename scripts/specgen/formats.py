@@ -14,6 +14,10 @@ from .spec import SpecOperation
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Operations whose dates real clients send as YYYY-MM-DD, though the spec shows only date-times
+# (tests/fixtures/real_world_requests.json: bcharleson/instantly-cli src/commands/audit-logs/list.ts).
+DATE_ONLY_LIVE = frozenset({"GET /api/v2/audit-logs"})
 DATES = re.compile(r"^((previous_)?date_(from|to)|start_date|end_date|(min|max)_timestamp_created|timestamp_next_run)$")
 EMAILS = ("email", "lead_email")
 INTEREST_CODES = ("interest_value",)
@@ -48,7 +52,7 @@ def state_meanings(schema: dict[str, Any], codes: str) -> None:
     properties = schema.get("properties", {})
     for name in INTEREST_CODES:
         if name in properties and codes:
-            nulls = "null resets to Lead; " if "null" in str(properties[name].get("type")) else ""
+            nulls = "null resets to Lead; " if nullable(properties[name]) else ""
             properties[name] = {**properties[name], "description": f"{codes}; {nulls}or a custom status value"}
     for name, prop in properties.items():
         if name == "timezone" and str(prop.get("description", "")).startswith("One of "):
@@ -57,6 +61,13 @@ def state_meanings(schema: dict[str, Any], codes: str) -> None:
             properties[name] = {**prop, "description": DAYS}
         elif isinstance(prop, dict):
             state_meanings(prop.get("items", prop) if "items" in prop else prop, codes)
+
+
+def nullable(prop: dict[str, Any]) -> bool:
+    """null is one of the types, as a type list or (portable schemas) as an anyOf branch."""
+    kinds = prop.get("type")
+    branches = prop.get("anyOf") or []
+    return "null" in (kinds if isinstance(kinds, list) else [kinds]) or {"type": "null"} in branches
 
 
 def uuid_fields(op: SpecOperation, uuids: set[tuple[str, str]]) -> list[str]:
@@ -75,17 +86,31 @@ def state_formats(op: SpecOperation, schema: dict[str, Any]) -> None:
         if "format" in prop or prop.get("type") != "string":
             continue
         value = str(example(prop) or example(param_named(op, name)) or "")
-        fmt = stated_format(name, prop, value)
+        fmt = stated_format(name, prop, value, op)
         if fmt:
             properties[name] = {**prop, "format": fmt}
 
 
-def stated_format(name: str, prop: dict[str, Any], value: str) -> str | None:
+def stated_format(name: str, prop: dict[str, Any], value: str, op: SpecOperation | None = None) -> str | None:
     if DATES.match(name) and DATE_TIME.match(value):
-        return "date" if "date-only" in str(prop.get("description", "")) else "date-time"
+        return "date" if takes_dates(name, prop, op) else "date-time"
     if name in EMAILS and "@" in value:
         return "email"
     return None
+
+
+def takes_dates(name: str, prop: dict[str, Any], op: SpecOperation | None) -> bool:
+    """The API takes a plain YYYY-MM-DD here (as UTC midnight): the spec says so ("date-only"), names
+    a date-only example (`examples: {"2024-01-01": ...}`), or live clients send one (DATE_ONLY_LIVE).
+    Such a field is stated as a date, the form every one of these sources shows."""
+    if "date-only" in str(prop.get("description", "")):
+        return True
+    if op is None:
+        return False
+    if op.key in DATE_ONLY_LIVE:
+        return True
+    named = (param_named(op, name) or {}).get("examples") or prop.get("examples")
+    return isinstance(named, dict) and any(PLAIN_DATE.match(str(key)) for key in named)
 
 
 def example(schema: dict[str, Any] | None) -> Any:

@@ -74,7 +74,8 @@ async def attack(client: Any, notices: list[str]) -> list[types.CallToolResult]:
         notices.append(message or "")
 
     results = [await client.call_tool("list_api_keys", {}, progress_callback=on_progress)]
-    results.append(await client.call_tool("get_campaign", {"id": "c1"}, progress_callback=on_progress))
+    campaign_id = "0190c0de-0000-7000-8000-00000000c001"  # well-formed, so it reaches the echoing upstream
+    results.append(await client.call_tool("get_campaign", {"id": campaign_id}, progress_callback=on_progress))
     label = f"{AUTH_TOKEN} {SECRET.upper()} {TENANT_KEY.lower()}"
     results.append(await client.call_tool("create_custom_tag", {"label": label}, progress_callback=on_progress))
     return results
@@ -95,7 +96,7 @@ def test_no_secret_leaves_the_server(target: Target, echo_url: str) -> None:
 
     results = anyio.run(run)
     texts = [text(r) for r in results]
-    assert "[redacted]" in texts[0] and not results[0].is_error
+    assert f'"key":"…{API_KEY[-4:]}"' in texts[0] and not results[0].is_error  # a listed key shows its last 4 only
     assert results[1].is_error and "404" in texts[1] and results[2].is_error
     assert any("failed" in n for n in notices), "no log notification was received to check"
     everything = [*texts, *notices, target.log(), target.audit_path.read_text()]
@@ -116,6 +117,6 @@ def test_a_tenants_key_is_scrubbed_from_its_results(target: Target, echo_url: st
 
     results = anyio.run(run)
     texts = [text(r) for r in results]
-    assert "[redacted]" in texts[0]
+    assert f'"key":"…{TENANT_KEY[-4:]}"' in texts[0] and not results[0].is_error  # a listed key shows its last 4 only
     everything = [*texts, *notices, target.log(), target.audit_path.read_text()]
     assert not leaks(TENANT_KEY, everything), leaks(TENANT_KEY, everything)

@@ -78,6 +78,12 @@ def test_adding_leads_to_an_active_campaign_asks_and_a_paused_one_does_not(trans
     assert [(line["tool"], line["decision"]) for line in audit] == [("add_leads", "confirmation_required"), ("add_leads", "sent")]
 
 
+# Well-formed ids that no workspace has: they pass the local id check and leave the target's state unknown.
+UNKNOWN_CAMPAIGN = "0190c0de-0000-7000-8000-00000000ca01"
+UNKNOWN_SUBSEQUENCE = "0190c0de-0000-7000-8000-00000000ab01"
+UNKNOWN_LEAD = "0190c0de-0000-7000-8000-00000000e001"
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_live_target_that_cannot_be_checked_is_gated(transport: str, sandbox, tmp_path) -> None:
     """With the lookups hidden by --tools, the campaign's state is unknown: ask rather than guess."""
@@ -86,12 +92,13 @@ def test_live_target_that_cannot_be_checked_is_gated(transport: str, sandbox, tm
         tools = ",".join(LIVE_TARGETS)
         async with attack_server(transport, sandbox, tmp_path, "--confirm", "token", "--tools", tools) as attack:
             statuses = []
+            campaign, subsequence, lead = UNKNOWN_CAMPAIGN, UNKNOWN_SUBSEQUENCE, UNKNOWN_LEAD
             for name, arguments in (
-                ("add_leads", {"campaign_id": "c-unknown", "leads": [{"email": "a@prospect.test"}]}),
-                ("create_lead", {"campaign": "c-unknown", "email": "b@prospect.test"}),
-                ("move_lead_to_subsequence", {"subsequence_id": "s-unknown", "id": "l-1"}),
-                ("update_campaign", {"id": "c-unknown", "bcc_list": ["spy@evil.example"]}),
-                ("update_campaign_subsequence", {"id": "s-unknown", "name": "renamed"}),
+                ("add_leads", {"campaign_id": campaign, "leads": [{"email": "a@prospect.test"}]}),
+                ("create_lead", {"campaign": campaign, "email": "b@prospect.test"}),
+                ("move_lead_to_subsequence", {"subsequence_id": subsequence, "id": lead}),
+                ("update_campaign", {"id": campaign, "bcc_list": ["spy@evil.example"]}),
+                ("update_campaign_subsequence", {"id": subsequence, "name": "renamed"}),
             ):
                 statuses.append(body(await attack.call(name, arguments))["status"])
             return statuses, attack.upstream(), attack.audit()

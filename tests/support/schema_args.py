@@ -137,6 +137,8 @@ def resolve_shared(tools: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]
         target = pointer_target(tools, tool, description) if isinstance(description, str) else None
         if target is not None:
             origin, shape = target
+            if description.endswith("; no field required"):  # an update's all-optional copy of a create's shape
+                shape = {k: v for k, v in shape.items() if k != "required"}
             return resolve(shape, origin)
         return {k: resolve(v, tool) for k, v in schema.items()}
 

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
+from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListAccountsInput(ToolInput):
@@ -163,8 +163,8 @@ class GetWarmupAnalyticsInput(ToolInput):
 
 class GetDailyAccountAnalyticsInput(ToolInput):
     'Get daily account analytics'
-    start_date: DateTime | None = Field(default=None, description='Start date for the analytics period')
-    end_date: DateTime | None = Field(default=None, description='End date for the analytics period')
+    start_date: Date | None = Field(default=None, description='Start date for the analytics period')
+    end_date: Date | None = Field(default=None, description='End date for the analytics period')
     emails: list[str] | None = Field(default=None, description='Email accounts to include', min_length=1, max_length=200)
 
 
