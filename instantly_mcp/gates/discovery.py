@@ -236,15 +236,68 @@ _SYNONYMS = {
     "respond": ("reply",),
     "label": ("label", "tag"),
     "tag": ("tag", "label"),
+    "search": ("list",),
+    "look": ("list", "get"),
+    "read": ("list", "get"),
+    "view": ("list", "get"),
+    "save": ("create",),
+    "build": ("create",),
+    "setup": ("create",),
+    "connect": ("create", "account"),
+    "invite": ("create", "member"),
+    "unblock": ("delete", "block"),
+    "revoke": ("delete",),
+    "cancel": ("delete", "cancel"),
+    "disconnect": ("delete", "account"),
+    "import": ("add", "lead"),
+    "upload": ("add", "lead"),
+    "turn": ("enable",),
+    "check": ("get", "test", "verify"),
+    "validate": ("verify",),
+    "valid": ("verify",),
+    "bounce": ("verify",),
+    "health": ("vitals", "warmup"),
+    "healthy": ("vitals", "warmup"),
+    "dns": ("vitals",),
+    "spam": ("placement",),
+    "deliverability": ("placement",),
+    "inbox": ("email", "account"),
+    "conversation": ("email",),
+    "thread": ("email",),
+    "subject": ("email",),
+    "teammate": ("member",),
+    "colleague": ("member",),
+    "team": ("member",),
+    "user": ("member",),
+    "role": ("member",),
+    "many": ("count", "analytics"),
+    "number": ("count", "analytics"),
+    "rate": ("analytics",),
+    "report": ("analytics",),
+    "yesterday": ("daily",),
+    "today": ("daily",),
+    "day": ("daily",),
+    "sdr": ("ai", "agent"),
+    "bot": ("ai", "agent"),
+    "agent": ("ai",),
+    "job": ("background",),
+    "history": ("audit",),
+    "variable": ("variable",),
+    "setting": ("update", "get"),
 }
 
 
 @cache
 def stem(word: str) -> str:
+    """A light stemmer that gives every form of a word one stem: "change", "changed" and
+    "changes" -> "chang"; "replies"/"replied" -> "reply"; "address"/"addresses" -> "address"."""
     for suffix in ("ies", "ied", "ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
+            if suffix == "s" and word[-2] in "su":
+                break
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    return word[:-1] if len(word) >= 4 and word.endswith("e") else word
 
 
 def terms(text: str) -> list[str]:
@@ -265,6 +318,7 @@ class SearchIndex:
     K1, B = 1.2, 0.75
     NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
     COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 0.5, 0.3
+    NICHE, TYPO = 2.0, 0.75
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
         self.operations = list(operations)
@@ -272,6 +326,9 @@ class SearchIndex:
         self.names = [terms(op.name)[1:] or terms(op.name) for op in self.operations]  # the entity: the name after its verb
         self.phrases = [[phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
         self.verbs = {stem(op.name.split("_", 1)[0]) for op in self.operations} - READ_VERBS
+        self.list_nouns = {name[i - 1] for name in self.names for i in range(1, len(name)) if name[i] == "list"}
+        self.vocabulary = sorted({w for op in self.operations for w in terms(op.name)}
+                                 | {w for phrases in self.phrases for phrase in phrases for w in phrase})
         self.lengths = [sum(doc.values()) for doc in self.docs]
         self.average = sum(self.lengths) / max(len(self.docs), 1)
         frequency = Counter(word for doc in self.docs for word in doc)
@@ -303,7 +360,7 @@ class SearchIndex:
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
-        words = nouns_after_verb(terms(query))
+        words = self.nouns_after_verb([self.spelled(word) for word in terms(query)])
         weights = self.expand(words)
         asks_action = any(word in self.verbs for word in weights)
         scored = []
@@ -338,16 +395,26 @@ class SearchIndex:
             verb_bonus = self.VERB if stem(verb) in weights else 0.0
         else:
             verb_bonus = self.READ_DEFAULT if verb in READ_VERBS else 0.0
-        return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered
+        niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in weights)
+        return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered - niche
+
+
+    def spelled(self, word: str) -> str:
+        """A word no tool uses, read as the tool-name or alias word it is a typo of ("campaing",
+        "wramup"); a word of three letters or fewer is left as it is."""
+        if word in self.idf or len(word) < 4:
+            return word
+        return next(iter(difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=self.TYPO)), word)
+
+    def nouns_after_verb(self, words: list[str]) -> list[str]:
+        """Drops "list" after the first word unless it names an entity ("lead list", "block list"):
+        there it is a noun that would otherwise pull every list_* tool ahead of the one asked for."""
+        return words[:1] + [w for i, w in enumerate(words[1:]) if w != "list" or words[i] in self.list_nouns]
 
 
 READ_VERBS = frozenset({"list", "get"})
-
-
-def nouns_after_verb(words: list[str]) -> list[str]:
-    """Drops "list" after the first word: there it is a noun ("rename a lead list") that would
-    otherwise pull every list_* tool ahead of the one asked for."""
-    return words[:1] + [word for word in words[1:] if word != "list"]
+# Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
+NICHE_WORDS = frozenset({"ai", "dfy"})
 
 
 def contains(words: list[str], phrase: tuple[str, ...]) -> bool:
