@@ -284,6 +284,10 @@ _SYNONYMS = {
     "history": ("audit",),
     "variable": ("variable",),
     "setting": ("update", "get"),
+    "set": ("update",),
+    "mark": ("update",),
+    "delete": ("removal",),
+    "count": ("analytics",),
 }
 
 
@@ -317,7 +321,7 @@ class SearchIndex:
 
     K1, B = 1.2, 0.75
     NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
-    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 0.5, 0.3
+    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 4.0, 0.3
     NICHE, TYPO = 2.0, 0.75
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
@@ -325,7 +329,8 @@ class SearchIndex:
         self.docs = [self.document(op, policy) for op in self.operations]
         self.names = [terms(op.name)[1:] or terms(op.name) for op in self.operations]  # the entity: the name after its verb
         self.phrases = [[phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
-        self.verbs = {stem(op.name.split("_", 1)[0]) for op in self.operations} - READ_VERBS
+        self.tool_verbs = [verb_of(op.name) for op in self.operations]
+        self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.list_nouns = {name[i - 1] for name in self.names for i in range(1, len(name)) if name[i] == "list"}
         self.vocabulary = sorted({w for op in self.operations for w in terms(op.name)}
                                  | {w for phrases in self.phrases for phrase in phrases for w in phrase})
@@ -389,12 +394,12 @@ class SearchIndex:
         name = self.names[position]
         coverage = sum(weights.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in weights)
-        phrases = sum(math.sqrt(len(phrase)) for phrase in self.phrases[position] if contains(words, phrase))
-        verb = op.name.split("_", 1)[0]
+        phrases = sum(math.sqrt(len(phrase)) for phrase in set(self.phrases[position]) if contains(words, phrase))
+        verb = self.tool_verbs[position]
         if asks_action:
-            verb_bonus = self.VERB if stem(verb) in weights else 0.0
+            verb_bonus = self.VERB * (weights.get(stem(verb), 0.0) if verb != "list" or words[:1] == ["list"] else 0.0)
         else:
-            verb_bonus = self.READ_DEFAULT if verb in READ_VERBS else 0.0
+            verb_bonus = self.READ_DEFAULT * READ_VERBS.get(verb, 0.0)
         niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in weights)
         return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered - niche
 
@@ -412,7 +417,14 @@ class SearchIndex:
         return words[:1] + [w for i, w in enumerate(words[1:]) if w != "list" or words[i] in self.list_nouns]
 
 
-READ_VERBS = frozenset({"list", "get"})
+def verb_of(name: str) -> str:
+    """The action a tool's name starts with; bulk_create_x creates."""
+    words = name.split("_")
+    return words[1] if words[0] == "bulk" and len(words) > 1 else words[0]
+
+
+# A request without an action verb reads; list first, as get needs an id the list gives.
+READ_VERBS = {"list": 1.0, "get": 0.7}
 # Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
 NICHE_WORDS = frozenset({"ai", "dfy"})
 
