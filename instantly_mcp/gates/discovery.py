@@ -304,9 +304,11 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") else word
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, *, past: bool = True) -> list[str]:
+    """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
+    launched"), which ask about what happened rather than for an action."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
-    return [stem(w) for w in words if w not in _STOP]
+    return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
 
 
 _STEMMED_SYNONYMS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in _SYNONYMS.items()}
@@ -322,7 +324,7 @@ class SearchIndex:
     K1, B = 1.2, 0.75
     NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
     COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 4.0, 0.3
-    NICHE, TYPO = 2.0, 0.75
+    NICHE = 2.0
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
         self.operations = list(operations)
@@ -331,9 +333,8 @@ class SearchIndex:
         self.phrases = [[phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
-        self.list_nouns = {name[i - 1] for name in self.names for i in range(1, len(name)) if name[i] == "list"}
-        self.vocabulary = sorted({w for op in self.operations for w in terms(op.name)}
-                                 | {w for phrases in self.phrases for phrase in phrases for w in phrase})
+        named = {w for op in self.operations for w in terms(op.name)}
+        self.vocabulary = sorted(named) + sorted({w for ps in self.phrases for p in ps for w in p} - named)
         self.lengths = [sum(doc.values()) for doc in self.docs]
         self.average = sum(self.lengths) / max(len(self.docs), 1)
         frequency = Counter(word for doc in self.docs for word in doc)
@@ -365,9 +366,11 @@ class SearchIndex:
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
-        words = self.nouns_after_verb([self.spelled(word) for word in terms(query)])
+        words = [self.spelled(word) for word in terms(query)]
         weights = self.expand(words)
-        asks_action = any(word in self.verbs for word in weights)
+        asked = self.expand([self.spelled(word) for word in terms(query, past=False)])
+        if not any(word in self.verbs for word in asked):
+            asked = {}
         scored = []
         for position, op in enumerate(self.operations):
             if toolset is not None and op.toolset != toolset:
@@ -375,7 +378,7 @@ class SearchIndex:
             score = self.bm25(position, weights)
             if score <= 0:
                 continue
-            score += self.shape(position, op, words, weights, asks_action)
+            score += self.shape(position, words, weights, asked)
             scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [op for _, _, op in scored[:limit]]
@@ -390,14 +393,16 @@ class SearchIndex:
                 score += weight * self.idf.get(word, 0.0) * norm
         return score
 
-    def shape(self, position: int, op: Operation, words: list[str], weights: dict[str, float], asks_action: bool) -> float:
+    def shape(self, position: int, words: list[str], weights: dict[str, float], asked: dict[str, float]) -> float:
+        """What BM25 misses: the name's coverage, whole alias phrases, the action asked for (none:
+        list and get), and niche tools the request does not name."""
         name = self.names[position]
         coverage = sum(weights.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in weights)
         phrases = sum(math.sqrt(len(phrase)) for phrase in set(self.phrases[position]) if contains(words, phrase))
         verb = self.tool_verbs[position]
-        if asks_action:
-            verb_bonus = self.VERB * (weights.get(stem(verb), 0.0) if verb != "list" or words[:1] == ["list"] else 0.0)
+        if asked:
+            verb_bonus = self.VERB * (asked.get(stem(verb), 0.0) if verb != "list" or words[:1] == ["list"] else 0.0)
         else:
             verb_bonus = self.READ_DEFAULT * READ_VERBS.get(verb, 0.0)
         niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in weights)
@@ -405,16 +410,26 @@ class SearchIndex:
 
 
     def spelled(self, word: str) -> str:
-        """A word no tool uses, read as the tool-name or alias word it is a typo of ("campaing",
-        "wramup"); a word of three letters or fewer is left as it is."""
+        """A word no tool uses, read as the tool-name (else alias) word it is one typo from
+        ("campaing", "wramup"; two for words over 8 letters); words under 4 letters stay."""
         if word in self.idf or len(word) < 4:
             return word
-        return next(iter(difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=self.TYPO)), word)
+        allowed = 1 if len(word) <= 8 else 2
+        near = [(typos(word, known), rank, known) for rank, known in enumerate(self.vocabulary) if abs(len(known) - len(word)) <= allowed]
+        return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
 
-    def nouns_after_verb(self, words: list[str]) -> list[str]:
-        """Drops "list" after the first word unless it names an entity ("lead list", "block list"):
-        there it is a noun that would otherwise pull every list_* tool ahead of the one asked for."""
-        return words[:1] + [w for i, w in enumerate(words[1:]) if w != "list" or words[i] in self.list_nouns]
+
+def typos(a: str, b: str) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from a to b."""
+    previous, row = None, list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
+            if previous is not None and i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                current[j] = min(current[j], previous[j - 2] + 1)
+        previous, row = row, current
+    return row[-1]
 
 
 def verb_of(name: str) -> str:
@@ -423,8 +438,9 @@ def verb_of(name: str) -> str:
     return words[1] if words[0] == "bulk" and len(words) > 1 else words[0]
 
 
-# A request without an action verb reads; list first, as get needs an id the list gives.
-READ_VERBS = {"list": 1.0, "get": 0.7}
+# A request without an action verb reads; list first, as get needs an id the list gives. "search"
+# asks to read too (search_campaigns_by_lead_email is not what "search for CTOs" means).
+READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0}
 # Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
 NICHE_WORDS = frozenset({"ai", "dfy"})
 
