@@ -402,7 +402,7 @@ class SearchIndex:
         phrases = sum(math.sqrt(len(phrase)) for phrase in set(self.phrases[position]) if contains(words, phrase))
         verb = self.tool_verbs[position]
         if asked:
-            verb_bonus = self.VERB * (asked.get(stem(verb), 0.0) if verb != "list" or words[:1] == ["list"] else 0.0)
+            verb_bonus = self.VERB * (stem(verb) in asked and (verb != "list" or words[:1] == ["list"]))
         else:
             verb_bonus = self.READ_DEFAULT * READ_VERBS.get(verb, 0.0)
         niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in weights)
