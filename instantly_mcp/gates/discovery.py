@@ -323,7 +323,7 @@ class SearchIndex:
 
     K1, B = 1.2, 0.75
     NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
-    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 4.0, 0.3
+    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 3.5, 2.0, 1.0, 3.0, 0.3
     NICHE = 2.0
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
@@ -371,6 +371,8 @@ class SearchIndex:
         asked = self.expand([self.spelled(word) for word in terms(query, past=False)])
         if not any(word in self.verbs for word in asked):
             asked = {}
+        leads_with_verb = bool(words) and any(w in self.verbs or w in READ_VERBS for w in self.expand(words[:1]))
+        objects = self.expand(words[1:]) if leads_with_verb else weights
         scored = []
         for position, op in enumerate(self.operations):
             if toolset is not None and op.toolset != toolset:
@@ -378,7 +380,7 @@ class SearchIndex:
             score = self.bm25(position, weights)
             if score <= 0:
                 continue
-            score += self.shape(position, words, weights, asked)
+            score += self.shape(position, words, objects, asked)
             scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [op for _, _, op in scored[:limit]]
@@ -393,19 +395,20 @@ class SearchIndex:
                 score += weight * self.idf.get(word, 0.0) * norm
         return score
 
-    def shape(self, position: int, words: list[str], weights: dict[str, float], asked: dict[str, float]) -> float:
-        """What BM25 misses: the name's coverage, whole alias phrases, the action asked for (none:
-        list and get), and niche tools the request does not name."""
+    def shape(self, position: int, words: list[str], objects: dict[str, float], asked: dict[str, float]) -> float:
+        """What BM25 misses: how much of the name the request's objects (the words after a leading
+        verb) cover, whole alias phrases, the action asked for (none: list and get), and niche
+        tools the request does not name."""
         name = self.names[position]
-        coverage = sum(weights.get(word, 0.0) for word in name) / len(name)
-        uncovered = sum(1 for word in name if word not in weights)
+        coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
+        uncovered = sum(1 for word in name if word not in objects)
         phrases = sum(math.sqrt(len(phrase)) for phrase in set(self.phrases[position]) if contains(words, phrase))
         verb = self.tool_verbs[position]
         if asked:
             verb_bonus = self.VERB * (stem(verb) in asked and (verb != "list" or words[:1] == ["list"]))
         else:
             verb_bonus = self.READ_DEFAULT * READ_VERBS.get(verb, 0.0)
-        niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in weights)
+        niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered - niche
 
 
