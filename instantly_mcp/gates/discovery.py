@@ -194,7 +194,7 @@ def summary(op: Operation) -> str:
 
 _STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
-    "i we me us do does how what which who want need please can could would should".split()
+    "i we me us do does how what which want need please can could would should".split()
 )
 # Words agents use for what the tool names call otherwise.
 _SYNONYMS = {
@@ -278,13 +278,19 @@ _SYNONYMS = {
     "today": ("daily",),
     "day": ("daily",),
     "sdr": ("ai", "agent"),
+    "cto": ("supersearch",),
+    "ceo": ("supersearch",),
+    "cfo": ("supersearch",),
+    "vp": ("supersearch",),
+    "founder": ("supersearch",),
+    "title": ("supersearch",),
     "bot": ("ai", "agent"),
     "agent": ("ai",),
     "job": ("background",),
     "history": ("audit",),
     "variable": ("variable",),
     "setting": ("update", "get"),
-    "set": ("update",),
+    "set": ("update", "create"),
     "mark": ("update",),
     "delete": ("removal",),
     "count": ("analytics",),
@@ -308,6 +314,7 @@ def terms(text: str, *, past: bool = True) -> list[str]:
     """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
     launched"), which ask about what happened rather than for an action."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
+    words = [word for i, word in enumerate(words) if not (word == "up" and i and words[i - 1] == "set")]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
 
 
@@ -407,7 +414,7 @@ class SearchIndex:
         if asked:
             verb_bonus = self.VERB * (stem(verb) in asked and (verb != "list" or words[:1] == ["list"]))
         else:
-            verb_bonus = self.READ_DEFAULT * READ_VERBS.get(verb, 0.0)
+            verb_bonus = self.READ_DEFAULT * (words[:1] == [verb] or READ_VERBS.get(verb, 0.0))
         niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered - niche
 
