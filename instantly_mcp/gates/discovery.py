@@ -290,7 +290,8 @@ _SYNONYMS = {
     "history": ("audit",),
     "variable": ("variable",),
     "setting": ("update", "get"),
-    "set": ("update", "create"),
+    "set": ("update",),
+    "done": ("dfy",),
     "mark": ("update",),
     "delete": ("removal",),
     "count": ("analytics",),
@@ -310,11 +311,16 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") else word
 
 
+# Two-word verbs: "set up" creates, "turn on" enables, "turn off" disables.
+_PARTICLES = {("set", "up"): "create", ("turn", "on"): "enable", ("switch", "on"): "enable",
+              ("turn", "off"): "disable", ("switch", "off"): "disable"}
+
+
 def terms(text: str, *, past: bool = True) -> list[str]:
     """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
     launched"), which ask about what happened rather than for an action."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
-    words = [word for i, word in enumerate(words) if not (word == "up" and i and words[i - 1] == "set")]
+    words = [_PARTICLES.get((words[i - 1] if i else "", word), word) for i, word in enumerate(words)]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
 
 
