@@ -18,7 +18,7 @@ from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import Policy
 
-from support.search_eval import PARTS, SETS, PlainBM25, cases, figures, misses
+from support.search_eval import PARTS, SETS, PlainBM25, Ranker, cases, figures, misses
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
     operations = load_operations()
     index = Discovery(Policy(Settings(tools=("discover",)), operations)).index
-    rankers = {
+    rankers: dict[str, Ranker] = {
         "search_tools": lambda q: [op.name for op in index.search(q, limit=25)],
         "plain BM25": PlainBM25(operations.values()),
     }

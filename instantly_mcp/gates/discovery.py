@@ -224,7 +224,6 @@ _SYNONYMS = {
     "metric": ("analytics",),
     "performance": ("analytics",),
     "mailbox": ("account",),
-    "inbox": ("email",),
     "sender": ("account",),
     "message": ("email",),
     "mail": ("email",),
@@ -431,7 +430,8 @@ class SearchIndex:
         if word in self.idf or len(word) < 4:
             return word
         allowed = 1 if len(word) <= 8 else 2
-        near = [(typos(word, known), rank, known) for rank, known in enumerate(self.vocabulary) if abs(len(known) - len(word)) <= allowed]
+        near = [(typos(word, known), rank, known) for rank, known in enumerate(self.vocabulary)
+                if abs(len(known) - len(word)) <= allowed]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
 
 
