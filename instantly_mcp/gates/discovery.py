@@ -336,7 +336,7 @@ class SearchIndex:
     K1, B = 1.2, 0.75
     NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
     COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 3.5, 2.0, 1.0, 3.0, 0.3
-    NICHE = 2.0
+    NICHE, MAX_TYPOS = 2.0, 8  # typos looked up per request: each costs a pass over the vocabulary
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
         self.operations = list(operations)
@@ -378,9 +378,11 @@ class SearchIndex:
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
-        words = [self.spelled(word) for word in terms(query)]
+        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.idf]
+        spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
+        words = [spelled[word] for word in terms(query)]
         weights = self.expand(words)
-        asked = self.expand([self.spelled(word) for word in terms(query, past=False)])
+        asked = self.expand([spelled[word] for word in terms(query, past=False)])
         if not any(word in self.verbs for word in asked):
             asked = {}
         leads_with_verb = bool(words) and any(w in self.verbs or w in READ_VERBS for w in self.expand(words[:1]))
