@@ -54,6 +54,20 @@ def test_search_tools_meets_the_held_out_floors_and_beats_plain_bm25(sandbox) ->
     assert sandbox.requests() == []
 
 
+def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbox) -> None:
+    requests = ["pasue my campain", "delte the webhok", "campaign analytics", "ai agent analytics",
+                "create a lead list", "rename my lead list", "who changed my campaign"]
+    ranked = anyio.run(search_tools_ranking(sandbox), requests)
+    assert ranked["pasue my campain"][0] == "pause_campaign"
+    assert ranked["delte the webhok"][0] == "delete_webhook"
+    assert not any("_ai_" in f"_{name}" for name in ranked["campaign analytics"])
+    assert "_ai_" in f"_{ranked['ai agent analytics'][0]}"
+    assert ranked["create a lead list"][0] == "create_lead_list"
+    assert ranked["rename my lead list"][0] == "update_lead_list"
+    assert ranked["who changed my campaign"][0] == "list_audit_logs"
+    assert sandbox.requests() == []
+
+
 def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
     import hashlib
 
