@@ -341,12 +341,12 @@ class SearchIndex:
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
         self.operations = list(operations)
         self.docs = [self.document(op, policy) for op in self.operations]
-        self.names = [terms(op.name)[1:] or terms(op.name) for op in self.operations]  # the entity: the name after its verb
+        self.names = [entity(op.name) for op in self.operations]
         self.phrases = [[phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
-        named = {w for op in self.operations for w in terms(op.name)}
-        self.vocabulary = sorted(named) + sorted({w for ps in self.phrases for p in ps for w in p} - named)
+        self.named = {w for op in self.operations for w in terms(op.name)}
+        self.vocabulary = sorted(self.named) + sorted({w for ps in self.phrases for p in ps for w in p} - self.named)
         self.lengths = [sum(doc.values()) for doc in self.docs]
         self.average = sum(self.lengths) / max(len(self.docs), 1)
         frequency = Counter(word for doc in self.docs for word in doc)
@@ -380,9 +380,9 @@ class SearchIndex:
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
         unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.idf]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
-        words = [spelled[word] for word in terms(query)]
+        words = [part for word in terms(query) for part in spelled[word].split()]
         weights = self.expand(words)
-        asked = self.expand([spelled[word] for word in terms(query, past=False)])
+        asked = self.expand([part for word in terms(query, past=False) for part in spelled[word].split()])
         if not any(word in self.verbs for word in asked):
             asked = {}
         leads_with_verb = bool(words) and any(w in self.verbs or w in READ_VERBS for w in self.expand(words[:1]))
@@ -431,6 +431,9 @@ class SearchIndex:
         ("campaing", "wramup"; two for words over 8 letters); words under 4 letters stay."""
         if word in self.idf or len(word) < 4:
             return word
+        halves = next(((word[:i], word[i:]) for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named), None)
+        if halves:
+            return " ".join(halves)
         allowed = 1 if len(word) <= 8 else 2
         near = [(typos(word, known), rank, known) for rank, known in enumerate(self.vocabulary)
                 if abs(len(known) - len(word)) <= allowed]
@@ -448,6 +451,13 @@ def typos(a: str, b: str) -> int:
                 current[j] = min(current[j], previous[j - 2] + 1)
         previous, row = row, current
     return row[-1]
+
+
+def entity(name: str) -> list[str]:
+    """What a tool's name acts on: the words after its verb (and after "bulk")."""
+    words = terms(name)
+    rest = words[words.index(stem(verb_of(name))) + 1 :] if stem(verb_of(name)) in words else words[1:]
+    return rest or words
 
 
 def verb_of(name: str) -> str:
