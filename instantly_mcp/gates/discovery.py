@@ -326,6 +326,18 @@ def terms(text: str, *, past: bool = True) -> list[str]:
 _STEMMED_SYNONYMS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in _SYNONYMS.items()}
 
 
+@dataclass(frozen=True)
+class Request:
+    """A request as search reads it: its words, their weights with synonyms, the objects (words
+    after a leading verb), the actions asked for (empty: a read), the nouns said in the plural."""
+
+    words: list[str]
+    weights: dict[str, float]
+    objects: dict[str, float]
+    asked: dict[str, float]
+    plural: frozenset[str]
+
+
 class SearchIndex:
     """BM25 over weighted fields (the name three times, the curated aliases twice, the description,
     toolset and tag once, the arguments half), plus what a person means by a short request: a tool
@@ -336,6 +348,7 @@ class SearchIndex:
     K1, B = 1.2, 0.75
     NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
     COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 3.5, 2.0, 1.0, 3.0, 0.3
+    PLURAL_GET = 0.3
     NICHE, MAX_TYPOS = 2.0, 8  # typos looked up per request: each costs a pass over the vocabulary
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
@@ -378,26 +391,34 @@ class SearchIndex:
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+        request = self.parse(query)
+        scored = []
+        for position, op in enumerate(self.operations):
+            if toolset is not None and op.toolset != toolset:
+                continue
+            score = self.bm25(position, request.weights)
+            if score <= 0:
+                continue
+            score += self.shape(position, request)
+            scored.append((-score, position, op))
+        scored.sort(key=lambda item: (item[0], item[1]))
+        return [op for _, _, op in scored[:limit]]
+
+    def parse(self, query: str) -> Request:
         unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.idf]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
         weights = self.expand(words)
         asked = self.expand([part for word in terms(query, past=False) for part in spelled[word].split()])
-        if not any(word in self.verbs for word in asked):
-            asked = {}
         leads_with_verb = bool(words) and any(w in self.verbs or w in READ_VERBS for w in self.expand(words[:1]))
-        objects = self.expand(words[1:]) if leads_with_verb else weights
-        scored = []
-        for position, op in enumerate(self.operations):
-            if toolset is not None and op.toolset != toolset:
-                continue
-            score = self.bm25(position, weights)
-            if score <= 0:
-                continue
-            score += self.shape(position, words, objects, asked)
-            scored.append((-score, position, op))
-        scored.sort(key=lambda item: (item[0], item[1]))
-        return [op for _, _, op in scored[:limit]]
+        plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
+        return Request(
+            words=words,
+            weights=weights,
+            objects=self.expand(words[1:]) if leads_with_verb else weights,
+            asked=asked if any(word in self.verbs for word in asked) else {},
+            plural=frozenset(spelled.get(w, w) for w in plural),
+        )
 
     def bm25(self, position: int, weights: dict[str, float]) -> float:
         doc, length = self.docs[position], self.lengths[position]
@@ -409,17 +430,19 @@ class SearchIndex:
                 score += weight * self.idf.get(word, 0.0) * norm
         return score
 
-    def shape(self, position: int, words: list[str], objects: dict[str, float], asked: dict[str, float]) -> float:
+    def shape(self, position: int, request: Request) -> float:
         """What BM25 misses: how much of the name the request's objects (the words after a leading
-        verb) cover, whole alias phrases, the action asked for (none: list and get), and niche
-        tools the request does not name."""
-        name = self.names[position]
+        verb) cover, whole alias phrases, the action asked for (none: list, or get for one thing),
+        and niche tools the request does not name."""
+        name, words, objects = self.names[position], request.words, request.objects
         coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in objects)
         phrases = sum(math.sqrt(len(phrase)) for phrase in set(self.phrases[position]) if contains(words, phrase))
         verb = self.tool_verbs[position]
-        if asked:
-            verb_bonus = self.VERB * (stem(verb) in asked and (verb != "list" or words[:1] == ["list"]))
+        if request.asked:
+            verb_bonus = self.VERB * (stem(verb) in request.asked and (verb != "list" or words[:1] == ["list"]))
+        elif verb == "get" and request.plural & set(name):
+            verb_bonus = self.READ_DEFAULT * self.PLURAL_GET
         else:
             verb_bonus = self.READ_DEFAULT * (words[:1] == [verb] or READ_VERBS.get(verb, 0.0))
         niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
@@ -427,13 +450,14 @@ class SearchIndex:
 
 
     def spelled(self, word: str) -> str:
-        """A word no tool uses, read as the tool-name (else alias) word it is one typo from
-        ("campaing", "wramup"; two for words over 8 letters); words under 4 letters stay."""
+        """A word no tool uses, read as two tool-name words run together, else as the tool-name
+        (else alias) word it is one typo from ("campaing", "wramup"; two for words over 8 letters);
+        words under 4 letters stay."""
         if word in self.idf or len(word) < 4:
             return word
-        halves = next(((word[:i], word[i:]) for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named), None)
+        halves = [f"{word[:i]} {word[i:]}" for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named]
         if halves:
-            return " ".join(halves)
+            return halves[0]
         allowed = 1 if len(word) <= 8 else 2
         near = [(typos(word, known), rank, known) for rank, known in enumerate(self.vocabulary)
                 if abs(len(known) - len(word)) <= allowed]
