@@ -17,10 +17,9 @@ from instantly_mcp.transport.server import build_runtime
 from support.mcp_session import mcp_client, payload
 from support.search_eval import PlainBM25, cases, figures
 
-# Floors at what search_tools reaches on the held-out part (0.72 and 0.97 of 64); issue 14 aims at
-# 0.85 and 0.97, which recall@1 does not meet yet.
-HELD_OUT_RECALL_AT_1 = 0.70
-HELD_OUT_RECALL_AT_5 = 0.95
+# Issue 14's targets on the held-out parts, met on both sets: recall@1 >= 0.85, recall@5 >= 0.97 (the first
+# set's part: 0.859 and 1.000 of 64; the fresh, independently written set's: 0.861 and 0.987 of 79).
+HELD_OUT_FLOORS = {"fresh": (0.85, 0.97), "old": (0.85, 0.97)}
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -41,24 +40,45 @@ def search_tools_ranking(sandbox) -> Any:
 
 
 def test_search_tools_meets_the_held_out_floors_and_beats_plain_bm25(sandbox) -> None:
-    held_out = [c for c in cases() if c.part == "heldout"]
+    held_out = [c for name in HELD_OUT_FLOORS for c in cases(name) if c.part == "heldout"]
     ranked = anyio.run(search_tools_ranking(sandbox), [c.request for c in held_out])
-    ours = figures(lambda q: ranked[q], held_out)
-    plain = figures(PlainBM25(load_operations().values()), held_out)
-    print(f"\nheld-out n={ours.n}: recall@1 {ours.recall_at_1:.3f} (BM25 {plain.recall_at_1:.3f}), "
-          f"recall@5 {ours.recall_at_5:.3f} (BM25 {plain.recall_at_5:.3f})")
-    assert ours.recall_at_1 >= HELD_OUT_RECALL_AT_1 and ours.recall_at_5 >= HELD_OUT_RECALL_AT_5
-    assert ours.mrr > plain.mrr
+    plain_bm25 = PlainBM25(load_operations().values())
+    for name, (recall_at_1, recall_at_5) in HELD_OUT_FLOORS.items():
+        part = [c for c in held_out if c.set == name]
+        ours, plain = figures(lambda q: ranked[q], part), figures(plain_bm25, part)
+        print(f"\n{name} held-out n={ours.n}: recall@1 {ours.recall_at_1:.3f} (BM25 {plain.recall_at_1:.3f}), "
+              f"recall@5 {ours.recall_at_5:.3f} (BM25 {plain.recall_at_5:.3f})")
+        assert ours.recall_at_1 >= recall_at_1 and ours.recall_at_5 >= recall_at_5, name
+        assert ours.mrr > plain.mrr
+    assert sandbox.requests() == []
+
+
+def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbox) -> None:
+    requests = ["pasue my campain", "delte the webhok", "campaign analytics", "ai agent analytics",
+                "create a lead list", "rename my lead list", "who changed my campaign"]
+    ranked = anyio.run(search_tools_ranking(sandbox), requests)
+    assert ranked["pasue my campain"][0] == "pause_campaign"
+    assert ranked["delte the webhok"][0] == "delete_webhook"
+    assert not any("_ai_" in f"_{name}" for name in ranked["campaign analytics"])
+    assert "_ai_" in f"_{ranked['ai agent analytics'][0]}"
+    assert ranked["create a lead list"][0] == "create_lead_list"
+    assert ranked["rename my lead list"][0] == "update_lead_list"
+    assert ranked["who changed my campaign"][0] == "list_audit_logs"
     assert sandbox.requests() == []
 
 
 def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
     import hashlib
 
-    every = cases()
-    assert len(every) >= 150 and sum(c.part == "heldout" for c in every) >= len(every) // 4
-    assert all((hashlib.sha256(c.request.encode()).digest()[0] % 3 == 0) == (c.part == "heldout") for c in every)
-    assert all(c.tools <= set(load_operations()) for c in every)
+    def digest(text: str) -> int:
+        return hashlib.sha256(text.encode()).digest()[0]
+
+    old, fresh = cases("old"), cases("fresh")
+    assert len(old) >= 150 and sum(c.part == "heldout" for c in old) >= len(old) // 4
+    assert all((digest(c.request) % 3 == 0) == (c.part == "heldout") for c in old)
+    assert len(fresh) >= 120 and sum(c.part == "heldout" for c in fresh) >= len(fresh) // 3
+    assert all((digest("fresh:" + c.request) % 2 == 0) == (c.part == "heldout") for c in fresh)
+    assert all(c.tools <= set(load_operations()) for c in old + fresh)
 
 
 # --- schemas -----------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""The search evaluation set (tests/fixtures/search_eval.json) and its figures: recall@1, recall@5, MRR.
+"""The search evaluation sets and their figures: recall@1, recall@5, MRR.
 
-The split into tune and held-out parts is fixed in the fixture (by a hash of the request, chosen
-before any tuning); only the tune part may guide changes to the search."""
+Two sets: "old" (tests/fixtures/search_eval.json, issue 14's first set) and "fresh"
+(tests/fixtures/search_eval_fresh.json, written later and independently, before looking at tool names
+or aliases). Each splits into tune and held-out parts fixed in the fixture (by a hash of the request,
+chosen before any tuning); only tune parts may guide changes to the search."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from pathlib import Path
 
 from instantly_mcp.catalog.operations import Operation
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "search_eval.json"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SETS = {"old": FIXTURES / "search_eval.json", "fresh": FIXTURES / "search_eval_fresh.json"}
 PARTS = ("tune", "heldout")
 
 Ranker = Callable[[str], list[str]]
@@ -26,6 +29,7 @@ class Case:
     request: str
     tools: frozenset[str]
     part: str
+    set: str = "old"
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,9 @@ class Figures:
     mrr: float
 
 
-def cases() -> list[Case]:
-    rows = json.loads(FIXTURE.read_text())["requests"]
-    return [Case(r["request"], frozenset(r["tools"]), r["part"]) for r in rows]
+def cases(name: str = "old") -> list[Case]:
+    rows = json.loads(SETS[name].read_text())["requests"]
+    return [Case(r["request"], frozenset(r["tools"]), r["part"], name) for r in rows]
 
 
 def rank_of(ranked: list[str], acceptable: frozenset[str]) -> int | None:
