@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from instantly_mcp.config import CONFIRM_MODES, TRANSPORTS, ConfigError, Settings, env_settings, split_list
+from instantly_mcp.config import CONFIRM_MODES, LOG_FORMATS, TRANSPORTS, ConfigError, Settings, env_settings, split_list
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals")
 
@@ -63,6 +63,14 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--public-url", metavar="URL",
                       help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links "
                       "(env INSTANTLY_MCP_PUBLIC_URL)")
+    http.add_argument("--redis-url", metavar="URL",
+                      help="share the rate budget, confirmations, approvals and tenant counts between replicas "
+                      "through Redis, e.g. redis://127.0.0.1:6379/0 (env INSTANTLY_MCP_REDIS_URL)")
+    http.add_argument("--replicas", type=int, metavar="N",
+                      help="replicas sharing one budget: each keeps 1/N of it while Redis is unreachable "
+                      "(env INSTANTLY_MCP_REPLICAS; default 1)")
+    http.add_argument("--log-format", choices=LOG_FORMATS,
+                      help="text (default) or json: one JSON object per log line (env INSTANTLY_MCP_LOG_FORMAT)")
     http.add_argument("--shutdown-timeout", type=float, default=30.0,
                       help="seconds the calls in flight get to finish on shutdown (default 30)")
 
@@ -116,6 +124,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
             values["auth_token"] = args.auth_token
         if args.public_url:
             values["public_url"] = args.public_url
+        for flag in ("redis_url", "replicas", "log_format"):
+            if getattr(args, flag) is not None:
+                values[flag] = getattr(args, flag)
         for flag in ("allowed_hosts", "allowed_origins"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))

@@ -15,6 +15,8 @@ Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
+LogFormat = Literal["text", "json"]
+LOG_FORMATS: tuple[str, ...] = get_args(LogFormat)
 DISCOVER = "discover"
 MIN_RESULT_CHARS = 1_000
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
@@ -56,6 +58,10 @@ class Settings:
     approver_token: str | None = field(default=None, repr=False)
     public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
     confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
+    # Scale-out (shared_state.py): Redis holds the limiter, used tokens, approvals and tenant counts
+    redis_url: str | None = field(default=None, repr=False)  # may carry a password
+    replicas: int = 1  # how many replicas share the budget: each one's share while Redis is unreachable
+    log_format: LogFormat = "text"
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
@@ -79,6 +85,12 @@ class Settings:
             raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
+        if self.replicas < 1:
+            raise ConfigError(f"--replicas must be at least 1, got {self.replicas}")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("--redis-url must start with redis://, rediss:// or unix:// (e.g. redis://127.0.0.1:6379/0)")
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.per_request_key and not http:
@@ -116,8 +128,8 @@ class Settings:
     @property
     def serves_approvals(self) -> bool:
         """Approval pages in this process: a person's channel for --confirm auto and human. Not with
-        several workers: an approval made on one would be unknown to the others (no shared store yet)."""
-        if self.confirm not in ("auto", "human") or self.workers > 1:
+        several workers unless Redis holds the approvals: one made on one would be unknown to the others."""
+        if self.confirm not in ("auto", "human") or (self.workers > 1 and not self.redis_url):
             return False
         return self.transport != "stdio" or self.approvals_port is not None
 
@@ -174,6 +186,12 @@ def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
         values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
     if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
         values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
+    if env.get("INSTANTLY_MCP_REDIS_URL"):
+        values["redis_url"] = env["INSTANTLY_MCP_REDIS_URL"].strip()
+    if env.get("INSTANTLY_MCP_REPLICAS"):
+        values["replicas"] = env_int("INSTANTLY_MCP_REPLICAS", env["INSTANTLY_MCP_REPLICAS"])
+    if env.get("INSTANTLY_MCP_LOG_FORMAT"):
+        values["log_format"] = env["INSTANTLY_MCP_LOG_FORMAT"].strip().lower()
     if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
         values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
     return values
