@@ -32,7 +32,16 @@ from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
-from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem, ApprovalRefused, MemoryApprovalStore
+from instantly_mcp import metrics
+from instantly_mcp.gates.approvals import (
+    Approval,
+    ApprovalDesk,
+    ApprovalItem,
+    ApprovalRefused,
+    ApprovalStore,
+    MemoryApprovalStore,
+    StoreUnavailable,
+)
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
@@ -49,8 +58,10 @@ from instantly_mcp.gates.confirm import (
     process_secret,
 )
 from instantly_mcp.gates.filter import build_filter
+from instantly_mcp.gates.shared_gates import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.upstream.client import ApiError, TransportError, encode_query
+from instantly_mcp.upstream.redis_conn import connect
 from instantly_mcp.upstream.requester import Requester
 
 GATED_RISKS = frozenset({"destructive", "outbound"})
@@ -99,6 +110,24 @@ class Outcome:
     status: int | None = None
 
 
+def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[ApprovalStore, RedisUsedTokens | None]:
+    """Approvals and used tokens in Redis when replicas share them (--redis-url), else in this process."""
+    if not settings.redis_url:
+        return MemoryApprovalStore(clock), None
+    redis = connect(settings.redis_url)
+    return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
+
+
+def confirmation_event(stop: Outcome | None) -> str:
+    """What a confirmation step amounted to, for the metrics: asked, approved, denied, expired or refused."""
+    if stop is None:
+        return "approved"
+    if stop.decision in ("confirmation_required", "declined"):
+        return "asked" if stop.decision == "confirmation_required" else "denied"
+    texts = [c.text for c in getattr(stop.result, "content", []) if isinstance(c, types.TextContent)]
+    return "expired" if any("because it expired" in text for text in texts) else "refused"
+
+
 class Policy:
     """The filter plus the call pipeline; one per server, shared by every session."""
 
@@ -109,7 +138,8 @@ class Policy:
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
         self.confirm_timeout_s = settings.confirm_timeout_s
-        self.desk = ApprovalDesk(MemoryApprovalStore(clock), clock=clock) if settings.serves_approvals else None
+        store, self.used_tokens = shared_stores(settings, clock)
+        self.desk = ApprovalDesk(store, clock=clock) if settings.serves_approvals else None
         secrets = [s for s in (settings.api_key, settings.secret) if s]
         self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
         self.max_result_chars = settings.max_result_chars
@@ -242,14 +272,30 @@ class Policy:
     async def confirm(
         self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
     ) -> Outcome | None:
-        """None lets the call through; an Outcome stops it (asked, declined or refused)."""
+        """None lets the call through; an Outcome stops it (asked, declined or refused). Refused,
+        too, when the shared store that must check the confirmation is unreachable (fail closed)."""
+        try:
+            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
+        except StoreUnavailable as exc:
+            message = (
+                f"{call.op.name} refused: confirmations cannot be checked right now, because {exc}, and this "
+                "server's replicas share their confirmations and approvals there. Nothing was sent. Try again "
+                "once the operator has Redis back."
+            )
+            stop = Outcome(error_result(message), "refused")
+        metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
+        return stop
+
+    async def ask_or_redeem(
+        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+    ) -> Outcome | None:
         op = call.op
         if controls.token is not None:
-            return self.redeem(controls.token, "token", call, fingerprint)
+            return await self.redeem(controls.token, "token", call, fingerprint)
         if controls.approval_id is not None:
             return await self.redeem_approval(controls.approval_id, caller, call, fingerprint)
         if caller.request_state is not None:
-            refused = self.redeem(caller.request_state, "elicit", call, fingerprint)
+            refused = await self.redeem(caller.request_state, "elicit", call, fingerprint)
             return refused or self.answered(call, answer_from_responses(caller.input_responses))
         channel = channel_for(self.confirm_mode, caller, pages=self.desk is not None and self.desk.base_url is not None)
         if channel is None:
@@ -356,9 +402,11 @@ class Policy:
         body = approval_required(name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval)
         return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
 
-    def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
+    async def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:
             self.tokens.redeem(token, purpose, call.op.name, call.arguments, fingerprint)
+            if self.used_tokens is not None and not await self.used_tokens.claim(token, float(token.split(".")[1])):
+                raise TokenError("it was already used (on another replica); one confirmation covers one call")
         except TokenError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (

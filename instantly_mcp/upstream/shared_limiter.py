@@ -106,7 +106,9 @@ class SharedRateLimiter:
             while self._owner.reachable():
                 member = self._owner.member()
                 try:
-                    wait_ms = await self._owner.acquire_script(keys=[*keys, f"{self._base}:hold"], args=self._args(member, limits))
+                    wait_ms = await self._owner.acquire_script(
+                        keys=[*keys, f"{self._base}:hold"], args=self._args(member, limits)
+                    )
                 except (RedisError, OSError) as exc:
                     self._owner.went_down(exc)
                     break
@@ -193,7 +195,8 @@ class SharedRateLimiters:
             log.error(
                 "instantly-mcp: REDIS UNREACHABLE (%s): the rate limit is no longer shared; this replica now keeps "
                 "to its own 1/%d share of each workspace's budget until Redis answers again",
-                type(exc).__name__, self.replicas,
+                type(exc).__name__,
+                self.replicas,
             )
         self._down_until = time.monotonic() + RETRY_S
 
