@@ -17,6 +17,7 @@ import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
+from instantly_mcp import metrics
 from instantly_mcp.calls.pipeline import (
     CURSOR_PAGINATION,
     InvalidArguments,
@@ -32,7 +33,6 @@ from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
-from instantly_mcp import metrics
 from instantly_mcp.gates.approvals import (
     Approval,
     ApprovalDesk,
@@ -60,6 +60,7 @@ from instantly_mcp.gates.confirm import (
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.shared_gates import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
+from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import ApiError, TransportError, encode_query
 from instantly_mcp.upstream.redis_conn import connect
 from instantly_mcp.upstream.requester import Requester
@@ -192,7 +193,11 @@ class Policy:
         fingerprint: str,
     ) -> types.CallToolResult | types.InputRequiredResult:
         started = time.perf_counter()
-        outcome = await self.decide(caller, op, arguments, client, fingerprint)
+        with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
+            outcome = await self.decide(caller, op, arguments, client, fingerprint)
+            current.set_attribute("outcome", outcome.decision)
+        metrics.TOOL_CALLS.labels(op.name, outcome.decision).inc()
+        metrics.TOOL_CALL_SECONDS.labels(op.name).observe(time.perf_counter() - started)
         if self.audit is not None and op.risk != "read":
             self.audit.record(
                 tool=op.name,

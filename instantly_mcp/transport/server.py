@@ -6,7 +6,7 @@ import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,18 +17,20 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from instantly_mcp import __version__
+from instantly_mcp import __version__, metrics
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.gates.approvals import StoreUnavailable
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
-from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
+from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
+from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counters
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -53,6 +55,7 @@ class Runtime:
     key_fingerprint: str
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
+    counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -69,9 +72,18 @@ def api_key_in_use(settings: Settings) -> str | None:
     return SANDBOX_KEY if settings.uses_sandbox else settings.api_key
 
 
+def make_limiters(settings: Settings) -> LimiterSource:
+    """Redis keeps one budget for all replicas and workers; without it each worker gets its share."""
+    if settings.redis_url:
+        from instantly_mcp.upstream.redis_conn import connect
+        from instantly_mcp.upstream.shared_limiter import SharedRateLimiters
+
+        return SharedRateLimiters(connect(settings.redis_url), replicas=settings.replicas * settings.workers)
+    return RateLimiters(per_worker_limits(settings.workers))
+
+
 def make_client(settings: Settings) -> InstantlyClient:
-    # Several workers each keep their own limiter, so each gets its share of the workspace budget.
-    limiters = RateLimiters(per_worker_limits(settings.workers))
+    limiters = make_limiters(settings)
     key = api_key_in_use(settings)
     if settings.uses_sandbox:
         return InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=key, transport=sandbox_transport(settings),
@@ -133,7 +145,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     tools = discovery.tools() if discovery is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery)
+                   discovery=discovery, counters=tenant_counters(settings.redis_url))
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -160,6 +172,24 @@ def principal_of(ctx: Any) -> str:
     request = getattr(ctx, "request", None)
     user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
     return str(getattr(user, "username", "") or "")
+
+
+@asynccontextmanager
+async def counted_call(runtime: Runtime, tenant: str) -> AsyncIterator[None]:
+    """One more call open for `tenant` while the body runs (uncounted when the shared counts are unreachable:
+    counting alone never stops a call)."""
+    label = metrics.tenant_label(tenant)
+    lease = None
+    if runtime.counters is not None:
+        with suppress(StoreUnavailable):
+            lease = await runtime.counters.acquire("call", tenant)
+    metrics.CALLS_IN_FLIGHT.labels(label).inc()
+    try:
+        yield
+    finally:
+        metrics.CALLS_IN_FLIGHT.labels(label).dec()
+        if runtime.counters is not None and lease is not None:
+            await runtime.counters.release("call", tenant, lease)
 
 
 def instructions_for(settings: Settings) -> str:
@@ -201,7 +231,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
-        async with tracked_call(ctx, tenant.client) as client:
+        async with counted_call(runtime, tenant.fingerprint), tracked_call(ctx, tenant.client) as client:
             return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
