@@ -164,6 +164,10 @@ def run_server(settings: Settings) -> int:
 
     from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime, serve_stdio
 
+    from instantly_mcp.logs import configure_logging
+
+    if settings.log_format == "json":
+        configure_logging(settings.log_format)
     runtime = build_runtime(settings)
     announce_backend(settings)
     announce_policy(runtime)

@@ -29,7 +29,7 @@ import secrets
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import anyio
@@ -40,15 +40,17 @@ from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, Streamable
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from instantly_mcp import __version__
+from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.gates.approvals import StoreUnavailable
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
+from instantly_mcp.upstream.tenant_counters import TenantCounters
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ MCP_PATH = "/mcp"
 SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS"  # how `--workers N` hands the settings to each worker
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
@@ -139,7 +142,7 @@ class Guard:
 
     @staticmethod
     def guards(path: str) -> bool:
-        return path in (MCP_PATH, MCP_PATH + "/", SSE_PATH) or path.startswith(MESSAGES_PATH)
+        return path in (MCP_PATH, MCP_PATH + "/", SSE_PATH, METRICS_PATH) or path.startswith(MESSAGES_PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.guards(scope["path"]):
@@ -162,7 +165,7 @@ class Guard:
                 401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
             )
-        if self.per_request_key:
+        if self.per_request_key and scope["path"] != METRICS_PATH:  # a scraper is no tenant
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
                 return error_response(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
@@ -219,13 +222,46 @@ def shutdown_requested() -> bool:
 class SseEndpoint:
     """GET /sse: one legacy SSE connection, served by the same MCP server as /mcp."""
 
-    def __init__(self, transport: SseServerTransport, server: Any) -> None:
+    def __init__(self, transport: SseServerTransport, server: Any, counters: TenantCounters | None = None) -> None:
         self.transport = transport
         self.server = server
+        self.counters = counters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
-            await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
+        user = scope.get("user")
+        tenant = str(getattr(user, "username", "") or "")
+        async with counted_session(self.counters, tenant):
+            async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+                await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
+
+
+@asynccontextmanager
+async def counted_session(counters: TenantCounters | None, tenant: str) -> AsyncIterator[None]:
+    """One more session open for `tenant` while the body runs; the sessions gauge shows it hashed."""
+    label = metrics.tenant_label(tenant)
+    lease = None
+    if counters is not None:
+        with suppress(StoreUnavailable):
+            lease = await counters.acquire("session", tenant)
+    metrics.SESSIONS.labels(label).inc()
+    try:
+        yield
+    finally:
+        metrics.SESSIONS.labels(label).dec()
+        if counters is not None and lease is not None:
+            await counters.release("session", tenant, lease)
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE_LATEST)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """The approval pages while Redis is down: nothing can be shown or decided."""
+    return PlainTextResponse(
+        f"The shared approval store is unreachable ({exc}); nothing can be approved or denied until it is back.",
+        status_code=503,
+    )
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -239,7 +275,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # reaction to SIGTERM would cut them at once, answers and all.
     AppStatus.disable_automatic_graceful_drain()
 
-    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
+    routes: list[Route | Mount] = [
+        Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"]),
+        Route(METRICS_PATH, metrics_endpoint, methods=["GET"]),
+    ]
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
@@ -252,7 +291,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         routes.extend(pages_for(runtime.policy.desk, settings).routes())
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
-        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server), methods=["GET"]))
+        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server, runtime.counters), methods=["GET"]))
         routes.append(Mount(MESSAGES_PATH, app=sse.handle_post_message))
 
     @asynccontextmanager
@@ -275,7 +314,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 await runtime.client.aclose()
                 runtime.client = None
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={StoreUnavailable: store_unavailable})
     app.add_middleware(Guard, settings=settings)
     app.state.runtime = runtime
     app.state.drain = drain
@@ -363,6 +402,8 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         "access_log": False,  # paths carry SSE session ids; never headers, so never keys
         "lifespan": "on",
     }
+    if settings.log_format == "json":
+        options["log_config"] = None  # uvicorn's loggers then reach the JSON handler configure_logging set
     if settings.workers > 1:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
