@@ -102,24 +102,36 @@ class SharedRateLimiter:
         keys = [f"{self._base}:{endpoint}:{_spec(endpoint_limits)}:{i}" for i in range(len(endpoint_limits))]
         keys += [f"{self._base}:global:{_spec([limit])}" for limit in self._owner.global_limits]
         queue = self._queues.setdefault(keys[0], asyncio.Lock())
+        if not queue.locked():  # nobody of this replica is waiting: one try without queueing
+            slot = await self._try(keys, limits)
+            if isinstance(slot, SharedSlot):
+                return slot
         async with queue:
             while self._owner.reachable():
-                member = self._owner.member()
-                try:
-                    wait_ms = await self._owner.acquire_script(
-                        keys=[*keys, f"{self._base}:hold"], args=self._args(member, limits)
-                    )
-                except (RedisError, OSError) as exc:
-                    self._owner.went_down(exc)
+                slot = await self._try(keys, limits)
+                if slot is None:
                     break
-                self._owner.answered()
-                if int(wait_ms) <= 0:
-                    self._last_wait = 0.0
-                    return SharedSlot(self, keys, member)
-                self._last_wait = int(wait_ms) / 1000
-                await asyncio.sleep(min(self._last_wait, POLL_S * (1 + random.random())))
+                if isinstance(slot, SharedSlot):
+                    return slot
+                await asyncio.sleep(min(slot, POLL_S * (1 + random.random())))
         metrics.LIMITER_FALLBACKS.inc()
         return await self._local.acquire(endpoint, _share(endpoint_limits, self._owner.replicas))
+
+    async def _try(self, keys: list[str], limits: Sequence[Limit]) -> SharedSlot | float | None:
+        """A slot, or the seconds until one may be free, or None when Redis cannot be reached."""
+        if not self._owner.reachable():
+            return None
+        member = self._owner.member()
+        try:
+            wait_ms = await self._owner.acquire_script(
+                keys=[*keys, f"{self._base}:hold"], args=self._args(member, limits)
+            )
+        except (RedisError, OSError) as exc:
+            self._owner.went_down(exc)
+            return None
+        self._owner.answered()
+        self._last_wait = max(0, int(wait_ms)) / 1000
+        return SharedSlot(self, keys, member) if int(wait_ms) <= 0 else self._last_wait
 
     def wait_estimate(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> float:
         return max(self._last_wait, self._local.wait_estimate(endpoint, _share(endpoint_limits, self._owner.replicas)))
