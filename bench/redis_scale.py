@@ -62,8 +62,24 @@ def replicas(count: int, sandbox: str, redis_url: str | None) -> tuple[list[subp
     for _ in range(count):
         port = free_port()
         extra = ["--redis-url", redis_url, "--replicas", str(count)] if redis_url else []
-        proc = start([sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--stateless", "--base-url", sandbox,
-                      "--port", str(port), "--shutdown-timeout", "1", *extra], env)
+        proc = start(
+            [
+                sys.executable,
+                "-m",
+                "instantly_mcp.cli",
+                "--transport",
+                "http",
+                "--stateless",
+                "--base-url",
+                sandbox,
+                "--port",
+                str(port),
+                "--shutdown-timeout",
+                "1",
+                *extra,
+            ],
+            env,
+        )
         wait_http(f"http://127.0.0.1:{port}/healthz", proc, healthy=True)
         procs.append(proc)
         urls.append(f"http://127.0.0.1:{port}/mcp")
@@ -79,7 +95,10 @@ async def load(urls: list[str], sessions: int, seconds: float) -> tuple[int, int
     started = [0.0]
 
     async def session(url: str) -> None:
-        async with create_mcp_http_client() as http, Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+        async with (
+            create_mcp_http_client() as http,
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+        ):
             await client.call_tool(*CALL)
             warmed[0] += 1
             if warmed[0] == sessions:
@@ -135,27 +154,47 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         sandbox_port, redis_port = free_port(), free_port()
         sandbox_proc = start([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(sandbox_port)])
-        redis_proc = start([binary, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                            "--dir", workdir])
+        redis_proc = start(
+            [
+                binary,
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                workdir,
+            ]
+        )
         sandbox = f"http://127.0.0.1:{sandbox_port}"
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
         dead_redis = f"redis://127.0.0.1:{free_port()}/0"
         try:
             wait_http(f"{sandbox}/_sandbox/health", sandbox_proc, healthy=True)
-            cells = [("1 replica, no Redis", 1, None), ("3 replicas, no Redis", 3, None),
-                     ("3 replicas + Redis", 3, redis_url), ("3 replicas, Redis down", 3, dead_redis)]
+            cells = [
+                ("1 replica, no Redis", 1, None),
+                ("3 replicas, no Redis", 3, None),
+                ("3 replicas + Redis", 3, redis_url),
+                ("3 replicas, Redis down", 3, dead_redis),
+            ]
             rows = [run_cell(label, count, sandbox, url, args.sessions, args.seconds) for label, count, url in cells]
         finally:
             for proc in (sandbox_proc, redis_proc):
                 proc.terminate()
                 proc.wait(15)
     print(f"one key, budget {BUDGET} requests/s; {args.sessions} sessions calling {CALL[0]} for {args.seconds:g} s\n")
-    header = f"{'setup':<26} {'upstream req/s':>14} {'% of budget':>12} {'peak in 1 s':>12} {'429s provoked':>14} {'calls':>7} {'errors':>7}"
+    header = f"{'setup':<26} {'upstream req/s':>14} {'% of budget':>12} {'peak in 1 s':>12} {'429s provoked':>14}"
+    header += f" {'calls':>7} {'errors':>7}"
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row.label:<26} {row.rate:>14.1f} {100 * row.rate / BUDGET:>11.0f}% {row.peak:>12} {row.over:>14} "
-              f"{row.calls:>7} {row.errors:>7}")
+        print(
+            f"{row.label:<26} {row.rate:>14.1f} {100 * row.rate / BUDGET:>11.0f}% {row.peak:>12} {row.over:>14} "
+            f"{row.calls:>7} {row.errors:>7}"
+        )
 
 
 if __name__ == "__main__":

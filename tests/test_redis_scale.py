@@ -15,12 +15,10 @@ from typing import Any
 import anyio
 import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
 from support.http_server import McpHttpServer, clean_env
 from support.redis_server import RedisServer
+from support.replicas import call, metric, scrape
 from support.servers import text
 
 KEY = "sk-redis-scale-7d21"
@@ -29,14 +27,28 @@ AUTH = "bearer-of-the-token-pair-0c9a"
 
 
 def start_replicas(tmp: Path, redis: RedisServer, sandbox: Any, count: int, *extra: str) -> list[McpHttpServer]:
-    args = ["--transport", "http", "--stateless", "--redis-url", redis.url, "--replicas", str(count),
-            "--base-url", sandbox.url, "--shutdown-timeout", "1", *extra]
+    args = [
+        "--transport",
+        "http",
+        "--stateless",
+        "--redis-url",
+        redis.url,
+        "--replicas",
+        str(count),
+        "--base-url",
+        sandbox.url,
+        "--shutdown-timeout",
+        "1",
+        *extra,
+    ]
     env = clean_env(INSTANTLY_API_KEY=KEY, INSTANTLY_MCP_SECRET=SECRET)
     return [McpHttpServer(args, env, tmp / f"replica-{i}.log").start() for i in range(count)]
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, sandbox_process: Any) -> Iterator[list[McpHttpServer]]:
+def replicas(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer, sandbox_process: Any
+) -> Iterator[list[McpHttpServer]]:
     """Three replicas under --confirm auto: gated calls go to the approval pages."""
     servers = start_replicas(tmp_path_factory.mktemp("replicas"), redis_server, sandbox_process, 3, "--confirm", "auto")
     yield servers
@@ -48,12 +60,6 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer
 def trio(replicas: list[McpHttpServer], redis: RedisServer, sandbox: Any) -> list[McpHttpServer]:
     """The replicas with Redis running and empty, and the sandbox reset."""
     return replicas
-
-
-async def call(url: str, tool: str, arguments: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
-    async with create_mcp_http_client(headers=headers) as http, \
-            Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-        return await client.call_tool(tool, arguments)
 
 
 def writes(sandbox: Any) -> list[dict[str, Any]]:
@@ -86,25 +92,6 @@ async def approve_on(page_url: str, headers: dict[str, str] | None = None) -> ht
         return await http.post(page_url, data={"csrf": csrf.group(1), "decision": "approve"}, headers={"Origin": base})
 
 
-def metric(scrape: str, name: str, **labels: str) -> float:
-    """The sample of `name` with exactly these labels (0 when absent)."""
-    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in scrape.splitlines():
-        if line.startswith("#"):
-            continue
-        sample, _, value = line.rpartition(" ")
-        sample_name, _, rest = sample.partition("{")
-        if sample_name == name and ",".join(sorted(rest.rstrip("}").split(","))) == wanted:
-            return float(value)
-    return 0.0
-
-
-def scrape(server: McpHttpServer, headers: dict[str, str] | None = None) -> str:
-    response = httpx2.get(server.base + "/metrics", headers=headers, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.text
-
-
 def test_sixty_concurrent_calls_over_three_replicas_keep_one_budget(trio: list[McpHttpServer], sandbox: Any) -> None:
     """40 paginating list calls (5 requests each) and 20 list_emails calls, spread over the replicas: more
     than the workspace's 100/s, so the shared limiter must space them; list_emails has its own 20/min."""
@@ -131,22 +118,32 @@ def test_sixty_concurrent_calls_over_three_replicas_keep_one_budget(trio: list[M
 
     # /metrics on each replica counts exactly what it did: 20 calls each, and every request the sandbox saw.
     after = [scrape(server) for server in trio]
-    calls = sum(metric(a, "instantly_mcp_tool_calls_total", tool="list_campaigns", outcome="sent")
-                - metric(b, "instantly_mcp_tool_calls_total", tool="list_campaigns", outcome="sent")
-                for a, b in zip(after, before, strict=True))
+    calls = sum(
+        metric(a, "instantly_mcp_tool_calls_total", tool="list_campaigns", outcome="sent")
+        - metric(b, "instantly_mcp_tool_calls_total", tool="list_campaigns", outcome="sent")
+        for a, b in zip(after, before, strict=True)
+    )
     assert calls == 40
     for a, b in zip(after, before, strict=True):
-        made = sum(metric(a, "instantly_mcp_tool_calls_total", tool=t, outcome="sent")
-                   - metric(b, "instantly_mcp_tool_calls_total", tool=t, outcome="sent") for t in ("list_campaigns", "list_emails"))
+        made = sum(
+            metric(a, "instantly_mcp_tool_calls_total", tool=t, outcome="sent")
+            - metric(b, "instantly_mcp_tool_calls_total", tool=t, outcome="sent")
+            for t in ("list_campaigns", "list_emails")
+        )
         assert made == 20
-    sent = sum(metric(a, "instantly_mcp_upstream_requests_total", operation=op, status="200")
-               - metric(b, "instantly_mcp_upstream_requests_total", operation=op, status="200")
-               for a, b in zip(after, before, strict=True) for op in ("GET /api/v2/campaigns", "GET /api/v2/emails"))
+    sent = sum(
+        metric(a, "instantly_mcp_upstream_requests_total", operation=op, status="200")
+        - metric(b, "instantly_mcp_upstream_requests_total", operation=op, status="200")
+        for a, b in zip(after, before, strict=True)
+        for op in ("GET /api/v2/campaigns", "GET /api/v2/emails")
+    )
     assert sent == len(log)
     assert KEY not in "".join(after) and "sk-" not in "".join(after)
 
 
-def test_an_approval_given_on_one_replicas_page_unblocks_the_call_on_another(trio: list[McpHttpServer], sandbox: Any) -> None:
+def test_an_approval_given_on_one_replicas_page_unblocks_the_call_on_another(
+    trio: list[McpHttpServer], sandbox: Any
+) -> None:
     a, b, c = trio
     campaign = campaign_id(sandbox)
 
@@ -180,7 +177,9 @@ def test_a_token_used_on_one_replica_is_refused_on_another(tmp_path: Path, redis
         async def run() -> tuple[Any, Any]:
             asked = json.loads(text(await call(a.url, "delete_campaign", {"id": campaign}, headers)))
             confirmed = {"id": campaign, "confirm_token": asked["confirm_token"]}
-            return await call(a.url, "delete_campaign", confirmed, headers), await call(b.url, "delete_campaign", confirmed, headers)
+            return await call(a.url, "delete_campaign", confirmed, headers), await call(
+                b.url, "delete_campaign", confirmed, headers
+            )
 
         used, replayed = anyio.run(run)
         assert not used.is_error, text(used)
