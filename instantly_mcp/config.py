@@ -90,7 +90,9 @@ class Settings:
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError("--redis-url must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0")
+            raise ConfigError(
+                "--redis-url must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0"
+            )
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         if self.per_request_key and not http:

@@ -47,6 +47,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.gates.approvals import StoreUnavailable
+from instantly_mcp.transport.counted_sessions import CountedSessionManager, tenant_of_scope
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
@@ -228,11 +229,11 @@ class SseEndpoint:
         self.counters = counters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        user = scope.get("user")
-        tenant = str(getattr(user, "username", "") or "")
-        async with counted_session(self.counters, tenant):
-            async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
-                await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
+        async with (
+            counted_session(self.counters, tenant_of_scope(scope)),
+            self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream),
+        ):
+            await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
 
 
 @asynccontextmanager
@@ -282,7 +283,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     manager: StreamableHTTPSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = StreamableHTTPSessionManager(app=server, stateless=settings.stateless, security_settings=None)
+        manager = CountedSessionManager(
+            app=server, stateless=settings.stateless, security_settings=None, counters=runtime.counters
+        )
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
     if runtime.policy.desk is not None:
         from instantly_mcp.transport.approval_pages import pages_for
