@@ -10,18 +10,23 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.metrics import tenant_label
+from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.redis_conn import connect
 from instantly_mcp.upstream.tenant_counters import MemoryTenantCounters, RedisTenantCounters, TenantCounters
 
 from support.http_server import mcp_http_server
 from support.redis_server import RedisServer
-from support.replicas import call
+from support.replicas import call, metric, scrape
 from support.servers import TEST_KEY, policy_server, text
 
 pytestmark = pytest.mark.anyio
@@ -134,3 +139,41 @@ async def test_tenant_counters_are_shared_through_redis(redis: RedisServer) -> N
     finally:
         await first.redis.aclose()
         await second.redis.aclose()
+
+
+def test_open_sessions_are_counted_per_tenant_in_redis_and_in_metrics(
+    tmp_path: Path, redis: RedisServer, sandbox: Any
+) -> None:
+    """A stateful session of one tenant: counted (hashed label, shared count in Redis) while open, not after."""
+    key = "sk-tenant-counted-41"
+    tenant = f"tenant:{key_fingerprint(key)}"
+    args = ("--transport", "http", "--per-request-key", "--base-url", sandbox.url, "--redis-url", redis.url)
+
+    async def during_and_after(server: Any) -> tuple[float, int, float, int]:
+        counters = RedisTenantCounters(connect(redis.url))
+        headers = {"X-Instantly-Api-Key": key}
+        async with (
+            create_mcp_http_client(headers=headers) as http,
+            Client(streamable_http_client(server.url, http_client=http), mode="legacy") as client,
+        ):
+            await client.call_tool("list_campaigns", {"limit": 1})
+            during = (
+                metric(scrape(server), "instantly_mcp_sessions", tenant=tenant_label(tenant)),
+                await counters.count("session", tenant),
+            )
+        with anyio.move_on_after(10):  # the session's DELETE is answered before its task has ended
+            while await counters.count("session", tenant):
+                await anyio.sleep(0.05)
+        after = (
+            metric(scrape(server), "instantly_mcp_sessions", tenant=tenant_label(tenant)),
+            await counters.count("session", tenant),
+        )
+        await counters.redis.aclose()
+        return (*during, *after)
+
+    with mcp_http_server(tmp_path, *args) as server:
+        during_gauge, during_count, after_gauge, after_count = anyio.run(during_and_after, server)
+        scraped = scrape(server)
+    assert (during_gauge, during_count) == (1, 1)
+    assert (after_gauge, after_count) == (0, 0)
+    assert key not in scraped and key_fingerprint(key) not in scraped
