@@ -16,6 +16,8 @@ import anyio
 import httpx2
 import pytest
 
+from instantly_mcp.upstream.client import key_fingerprint
+
 from support.http_server import McpHttpServer, clean_env
 from support.redis_server import RedisServer
 from support.replicas import call, metric, scrape
@@ -220,3 +222,34 @@ def test_redis_stopped_mid_run(trio: list[McpHttpServer], redis: RedisServer, sa
     again = anyio.run(call, b.url, "delete_campaign", {"id": campaign})
     assert json.loads(text(again))["status"] == "approval_required"
     assert KEY not in a.log() + b.log()
+
+
+def test_a_429_seen_by_one_replica_holds_back_the_others(
+    trio: list[McpHttpServer], redis: RedisServer, sandbox: Any
+) -> None:
+    """Instantly's 429 with Retry-After 2 s to replica A: B's next request for the workspace waits it out too."""
+    a, b, _ = trio
+    sandbox.faults([{"path_prefix": "/api/v2/campaigns", "method": "GET", "status": 429, "retry_after": 2, "times": 1}])
+    hold = f"instantly-mcp:rl:{{{key_fingerprint(KEY)}}}:hold"
+
+    async def run() -> tuple[Any, Any]:
+        async with anyio.create_task_group() as tg:
+            first: list[Any] = []
+
+            async def on_a() -> None:
+                first.append(await call(a.url, "list_campaigns", {"limit": 1}))
+
+            tg.start_soon(on_a)
+            with anyio.fail_after(20):
+                while b":1" not in redis.command("EXISTS", hold):
+                    await anyio.sleep(0.01)
+            second = await call(b.url, "list_accounts", {"limit": 1})
+        return first[0], second
+
+    on_a, on_b = anyio.run(run)
+    assert not on_a.is_error and not on_b.is_error, (text(on_a), text(on_b))
+    log = sandbox.requests()
+    refused = [r["ts"] for r in log if r.get("status") == 429]
+    accounts = [r["ts"] for r in log if r["path"] == "/api/v2/accounts"]
+    assert len(refused) == 1 and len(accounts) == 1
+    assert accounts[0] - refused[0] >= 1.5  # the 2 s hold, less the moments before A heard the 429
