@@ -218,9 +218,19 @@ def test_redis_stopped_mid_run(trio: list[McpHttpServer], redis: RedisServer, sa
     assert page.status_code == 503 and "unreachable" in page.text
     assert writes(sandbox) == []
     assert all(httpx2.get(s.base + "/healthz", timeout=5).status_code == 200 for s in trio)
-    # Redis back (empty: the approval made before the outage is gone, so it is refused, not honoured)
+    # Redis back, empty: the limiters share again (each says so once it tried Redis again) and gated calls
+    # are asked again; the approval made before the outage is gone, so it is refused, not honoured.
+    for server in (a, b):
+        for _ in range(50):
+            if "Redis answers again" in server.log():
+                break
+            assert not anyio.run(call, server.url, "list_campaigns", {"limit": 1}).is_error
+    assert all("Redis answers again" in server.log() for server in (a, b))
     again = anyio.run(call, b.url, "delete_campaign", {"id": campaign})
     assert json.loads(text(again))["status"] == "approval_required"
+    stale = anyio.run(call, a.url, "delete_campaign", {"id": campaign, "approval_id": asked["approval_id"]})
+    assert stale.is_error and "knows no such approval" in text(stale)
+    assert writes(sandbox) == []
     assert KEY not in a.log() + b.log()
 
 
