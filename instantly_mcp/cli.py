@@ -162,9 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(settings: Settings) -> int:
     import anyio
 
-    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime, serve_stdio
-
     from instantly_mcp.logs import configure_logging
+    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime, serve_stdio
 
     if settings.log_format == "json":
         configure_logging(settings.log_format)
