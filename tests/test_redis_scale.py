@@ -263,3 +263,27 @@ def test_a_429_seen_by_one_replica_holds_back_the_others(
     accounts = [r["ts"] for r in log if r["path"] == "/api/v2/accounts"]
     assert len(refused) == 1 and len(accounts) == 1
     assert accounts[0] - refused[0] >= 1.5  # the 2 s hold, less the moments before A heard the 429
+
+
+def test_workers_of_one_replica_share_approvals_through_redis(tmp_path: Path, redis: RedisServer, sandbox: Any) -> None:
+    """--workers 2 serves the approval pages once Redis holds the approvals; whichever worker answers each
+    request, the approval is found and honoured exactly once."""
+    args = ["--transport", "http", "--stateless", "--workers", "2", "--redis-url", redis.url, "--base-url", sandbox.url]
+    server = McpHttpServer(args, clean_env(INSTANTLY_API_KEY=KEY), tmp_path / "workers.log").start()
+    try:
+        campaigns = [campaign_id(sandbox)]
+
+        async def run() -> list[Any]:
+            asked = json.loads(text(await call(server.url, "delete_campaign", {"id": campaigns[0]})))
+            assert asked["status"] == "approval_required", asked
+            assert (await approve_on(asked["approval_url"])).status_code == 303
+            with_id = {"id": campaigns[0], "approval_id": asked["approval_id"]}
+            return [await call(server.url, "delete_campaign", with_id) for _ in range(4)]
+
+        results = anyio.run(run)
+    finally:
+        server.stop()
+    assert "approval pages" in server.log()
+    assert not results[0].is_error, text(results[0])
+    assert all(r.is_error and "already used" in text(r) for r in results[1:])
+    assert len(writes(sandbox)) == 1
