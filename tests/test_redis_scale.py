@@ -222,10 +222,10 @@ def test_redis_stopped_mid_run(trio: list[McpHttpServer], redis: RedisServer, sa
     # are asked again; the approval made before the outage is gone, so it is refused, not honoured.
     for server in (a, b):
         for _ in range(50):
-            if "Redis answers again" in server.log():
+            if "Redis is reachable again" in server.log():
                 break
             assert not anyio.run(call, server.url, "list_campaigns", {"limit": 1}).is_error
-    assert all("Redis answers again" in server.log() for server in (a, b))
+    assert all("Redis is reachable again" in server.log() for server in (a, b))
     again = anyio.run(call, b.url, "delete_campaign", {"id": campaign})
     assert json.loads(text(again))["status"] == "approval_required"
     stale = anyio.run(call, a.url, "delete_campaign", {"id": campaign, "approval_id": asked["approval_id"]})

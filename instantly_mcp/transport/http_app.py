@@ -29,7 +29,7 @@ import secrets
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -51,7 +51,7 @@ from instantly_mcp.transport.counted_sessions import CountedSessionManager, tena
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
-from instantly_mcp.upstream.tenant_counters import TenantCounters
+from instantly_mcp.upstream.tenant_counters import TenantCounters, counted
 
 log = logging.getLogger(__name__)
 
@@ -230,27 +230,10 @@ class SseEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async with (
-            counted_session(self.counters, tenant_of_scope(scope)),
+            counted(self.counters, "session", tenant_of_scope(scope)),
             self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream),
         ):
             await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
-
-
-@asynccontextmanager
-async def counted_session(counters: TenantCounters | None, tenant: str) -> AsyncIterator[None]:
-    """One more session open for `tenant` while the body runs; the sessions gauge shows it hashed."""
-    label = metrics.tenant_label(tenant)
-    lease = None
-    if counters is not None:
-        with suppress(StoreUnavailable):
-            lease = await counters.acquire("session", tenant)
-    metrics.SESSIONS.labels(label).inc()
-    try:
-        yield
-    finally:
-        metrics.SESSIONS.labels(label).dec()
-        if counters is not None and lease is not None:
-            await counters.release("session", tenant, lease)
 
 
 async def metrics_endpoint(request: Request) -> Response:

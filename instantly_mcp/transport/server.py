@@ -6,7 +6,7 @@ import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +17,11 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning
 
-from instantly_mcp import __version__, metrics
+from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
-from instantly_mcp.gates.approvals import StoreUnavailable
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
@@ -30,7 +29,7 @@ from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
-from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counters
+from instantly_mcp.upstream.tenant_counters import TenantCounters, counted, tenant_counters
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -174,24 +173,6 @@ def principal_of(ctx: Any) -> str:
     return str(getattr(user, "username", "") or "")
 
 
-@asynccontextmanager
-async def counted_call(runtime: Runtime, tenant: str) -> AsyncIterator[None]:
-    """One more call open for `tenant` while the body runs (uncounted when the shared counts are unreachable:
-    counting alone never stops a call)."""
-    label = metrics.tenant_label(tenant)
-    lease = None
-    if runtime.counters is not None:
-        with suppress(StoreUnavailable):
-            lease = await runtime.counters.acquire("call", tenant)
-    metrics.CALLS_IN_FLIGHT.labels(label).inc()
-    try:
-        yield
-    finally:
-        metrics.CALLS_IN_FLIGHT.labels(label).dec()
-        if runtime.counters is not None and lease is not None:
-            await runtime.counters.release("call", tenant, lease)
-
-
 def instructions_for(settings: Settings) -> str:
     """The server instructions; they say so when a confirmation may end up in the agent's hands."""
     if settings.confirm == "token" or (settings.confirm == "auto" and not settings.serves_approvals):
@@ -231,7 +212,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
         tenant = tenant_of(runtime, ctx)
         if isinstance(tenant, str):
             return error_result(tenant)
-        async with counted_call(runtime, tenant.fingerprint), tracked_call(ctx, tenant.client) as client:
+        async with counted(runtime.counters, "call", tenant.fingerprint), tracked_call(ctx, tenant.client) as client:
             return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it

@@ -199,7 +199,7 @@ class SharedRateLimiters:
     def answered(self) -> None:
         if self._outage:
             self._outage = False
-            log.warning("instantly-mcp: Redis answers again: the rate limit is shared between replicas again")
+            log.warning("instantly-mcp: Redis is reachable again: the rate limit is shared between replicas again")
 
     def went_down(self, exc: Exception) -> None:
         if not self._outage:

@@ -12,12 +12,16 @@ import itertools
 import secrets
 import time
 from collections import Counter
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from prometheus_client import Gauge
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from instantly_mcp import metrics
 from instantly_mcp.gates.approvals import StoreUnavailable
 
 Kind = Literal["session", "call"]
@@ -101,6 +105,46 @@ class RedisTenantCounters:
 
 def _key(kind: Kind, tenant: str) -> str:
     return f"{PREFIX}:{kind}:{{{tenant}}}"
+
+
+@dataclass
+class Opened:
+    """One counted session or call: in TenantCounters (when they answered) and in its per-tenant gauge."""
+
+    counters: TenantCounters | None
+    kind: Kind
+    tenant: str
+    lease: str | None
+
+    async def close(self) -> None:
+        _gauge(self.kind, self.tenant).dec()
+        if self.counters is not None and self.lease is not None:
+            await self.counters.release(self.kind, self.tenant, self.lease)
+
+
+async def open_one(counters: TenantCounters | None, kind: Kind, tenant: str) -> Opened:
+    """Count one more `kind` for `tenant`; uncounted in TenantCounters while they are unreachable, since
+    counting alone never refuses anything (the caps decide that)."""
+    lease = None
+    if counters is not None:
+        with suppress(StoreUnavailable):
+            lease = await counters.acquire(kind, tenant)
+    _gauge(kind, tenant).inc()
+    return Opened(counters, kind, tenant, lease)
+
+
+@asynccontextmanager
+async def counted(counters: TenantCounters | None, kind: Kind, tenant: str) -> AsyncIterator[None]:
+    opened = await open_one(counters, kind, tenant)
+    try:
+        yield
+    finally:
+        await opened.close()
+
+
+def _gauge(kind: Kind, tenant: str) -> Gauge:
+    gauge = metrics.SESSIONS if kind == "session" else metrics.CALLS_IN_FLIGHT
+    return gauge.labels(metrics.tenant_label(tenant))
 
 
 def tenant_counters(redis_url: str | None) -> TenantCounters:
