@@ -1,8 +1,11 @@
 """A bounded soak on loopback: mixed tool calls for --seconds against the MCP server over HTTP (or
 stdio), which talks to the sandbox served over HTTP with faults injected at random.
 
-    python bench/soak.py --seconds 120            # the 2-minute soak
-    python bench/soak.py --seconds 10 --json      # the short one the tests run
+    python bench/soak.py --seconds 120                        # the 2-minute soak
+    python bench/soak.py --calls 150 --seconds 300 --json     # the short one the tests run
+
+--calls N stops after N calls, however long they take (--seconds stays an upper bound), so a
+test can count on N answers on a busy machine as on a quiet one.
 
 Both processes listen on 127.0.0.1 only and are stopped at the end; every loop stops at the
 deadline. Prints, and with --json emits as one JSON line: calls made, errors surfaced (injected
@@ -127,15 +130,20 @@ def stdio_server_pid() -> int:
     raise RuntimeError("the stdio server process was not found")
 
 
-async def soak(mcp: Any, seconds: float, workers: int, admin: httpx2.Client, tally: Tally, server_pid: int | None) -> dict[str, float]:
-    serial = itertools.count()
+async def soak(mcp: Any, seconds: float, workers: int, admin: httpx2.Client, tally: Tally, server_pid: int | None,
+               calls: int | None = None) -> dict[str, float]:
+    serial, started = itertools.count(), itertools.count()
     stop_at = time.monotonic() + seconds
     rss: dict[str, float] = {}
+    done = anyio.Event()
+
+    def more() -> bool:
+        return time.monotonic() < stop_at and (calls is None or next(started) < calls)
 
     async def worker(index: int) -> None:
         rng = random.Random(index)
         async with Client(mcp, mode="legacy") as client:
-            while time.monotonic() < stop_at:
+            while more():
                 roll = rng.random()
                 if roll < 0.15:
                     name, args, kind = "create_block_list_entry", {"bl_value": f"soak-{next(serial)}.example"}, "write"
@@ -165,22 +173,29 @@ async def soak(mcp: Any, seconds: float, workers: int, admin: httpx2.Client, tal
         await anyio.sleep(1)  # past start-up and the first calls
         server_pid = server_pid or stdio_server_pid()
         rss["start"] = rss_mb(server_pid)
-        while time.monotonic() < stop_at:
-            await anyio.sleep(2)
+        while not done.is_set() and time.monotonic() < stop_at:
+            with anyio.move_on_after(2):
+                await done.wait()
             tally.take_log(admin.get("/_sandbox/requests", params={"drain": "true"}).json())
             rss["peak"] = max(rss.get("peak", 0.0), rss_mb(server_pid))
         rss["end"] = rss_mb(server_pid)
 
+    async def workers_then_done() -> None:
+        async with anyio.create_task_group() as tg:
+            for i in range(workers):
+                tg.start_soon(worker, i)
+        done.set()
+
     async with anyio.create_task_group() as tg:
         tg.start_soon(sampler)
-        for i in range(workers):
-            tg.start_soon(worker, i)
+        tg.start_soon(workers_then_done)
     return rss
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="how long to run the calls (default 120)")
+    parser.add_argument("--calls", type=int, default=None, help="stop after this many calls (default: run for --seconds)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent MCP sessions (default 8)")
     parser.add_argument("--transport", choices=["http", "stdio"], default="http", help="how to reach the MCP server")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
@@ -208,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             mcp = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"], env=env, cwd=str(ROOT))
             args.workers, server_pid = 1, None
         started = time.monotonic()
-        rss = anyio.run(soak, mcp, args.seconds, args.workers, admin, tally, server_pid)
+        rss = anyio.run(soak, mcp, args.seconds, args.workers, admin, tally, server_pid, args.calls)
         elapsed = time.monotonic() - started
         tally.take_log(admin.get("/_sandbox/requests", params={"drain": "true"}).json())
         crashed_server = server is not None and server.poll() is not None

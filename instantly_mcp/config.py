@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
+
+from instantly_mcp.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://api.instantly.ai"
 SANDBOX_BASE_URL = "http://sandbox.instantly-mcp.local"
 SANDBOX_KEY = "sandbox-demo-key"
+SANDBOX_SCALES = ("demo", "large")
 
 Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
@@ -18,12 +21,12 @@ ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
 LogFormat = Literal["text", "json"]
 LOG_FORMATS: tuple[str, ...] = get_args(LogFormat)
 DISCOVER = "discover"
+CODE = "code"
+MODES = (DISCOVER, CODE)
 MIN_RESULT_CHARS = 1_000
+MIN_AUDIT_LOG_BYTES = 64 * 1024
+MIN_SECRET_BYTES = 32
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
-
-
-class ConfigError(ValueError):
-    """A setting is invalid; raised at start-up, never ignored."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     sandbox: bool = False
     sandbox_db: str | None = None
+    sandbox_scale: str = "demo"
     transport: Transport = "stdio"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -42,8 +46,12 @@ class Settings:
     confirm: ConfirmMode = "auto"
     secret: str | None = field(default=None, repr=False)
     audit_log: str | None = None
+    audit_log_max_bytes: int = 10 * 1024 * 1024  # rotated to <path>.1 ... when the next line would pass it
+    audit_log_backups: int = 3
     timeout_s: float = 30.0
     max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
+    log_drift: bool = False  # compare responses with the spec in the background; log each new difference once
+    raw_csv: bool = False  # CSV downloads as Instantly sent them, formula-like cells included
     # HTTP hosting (ignored on stdio): see http_app.py
     auth_token: str | None = field(default=None, repr=False)
     per_request_key: bool = False
@@ -52,6 +60,11 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     shutdown_timeout_s: float = 30.0
+    # --tools code: limits per run_code script (see codemode/runner.py)
+    code_timeout_s: float = 30.0
+    code_memory_mb: int = 64
+    code_max_calls: int = 200
+    code_max_depth: int = 200
     # Approval pages (approval_pages.py): on HTTP at /approvals; on stdio on 127.0.0.1:approvals_port
     # (0: any free port, the default in --confirm auto and human; None: no pages).
     approvals_port: int | None = 0
@@ -62,17 +75,43 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)  # may carry a password
     replicas: int = 1  # how many replicas share the budget: each one's share while Redis is unreachable
     log_format: LogFormat = "text"
+    # OAuth resource-server mode: see transport/oauth.py
+    oauth_issuer: str | None = None
+    oauth_resource: str | None = None
+    oauth_audience: str | None = None
+    oauth_scopes: tuple[str, ...] = ()
+    oauth_jwks_url: str | None = None
+    request_read_timeout_s: float = 10.0  # a request's head, then its body, must arrive within this
+    # Caps that keep one tenant from locking the others out: see transport/sessions.py
+    max_sessions: int = 1_000
+    max_sessions_per_tenant: int = 20
+    session_idle_timeout_s: float = 300.0
+    max_calls_per_tenant: int = 8
 
     def __post_init__(self) -> None:
         if self.confirm not in CONFIRM_MODES:
             raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
         if self.max_result_chars < MIN_RESULT_CHARS:
             raise ConfigError(f"--max-result-chars must be at least {MIN_RESULT_CHARS}, got {self.max_result_chars}")
-        if DISCOVER in self.tools and len(self.tools) > 1:
-            raise ConfigError(f"--tools {DISCOVER} stands alone; narrow discover mode with --toolsets, --scopes or --read-only")
+        if self.audit_log_max_bytes < MIN_AUDIT_LOG_BYTES or self.audit_log_backups < 0:
+            raise ConfigError(
+                f"--audit-log-max-bytes must be at least {MIN_AUDIT_LOG_BYTES} and --audit-log-backups at least 0, "
+                f"got {self.audit_log_max_bytes} and {self.audit_log_backups}"
+            )
+        for mode in MODES:
+            if mode in self.tools and len(self.tools) > 1:
+                raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
+        if min(self.code_timeout_s, self.code_memory_mb, self.code_max_calls, self.code_max_depth) <= 0:
+            raise ConfigError("--code-timeout, --code-memory-mb, --code-max-calls and --code-max-depth must be above 0")
         if self.transport not in TRANSPORTS:
             raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
+        if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         self._check_hosting()
+        self._check_oauth()
 
     def _check_hosting(self) -> None:
         """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
@@ -85,6 +124,8 @@ class Settings:
             raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
+        if not self.request_read_timeout_s > 0:
+            raise ConfigError(f"--request-read-timeout must be more than 0 seconds, got {self.request_read_timeout_s}")
         if self.replicas < 1:
             raise ConfigError(f"--replicas must be at least 1, got {self.replicas}")
         if self.log_format not in LOG_FORMATS:
@@ -95,6 +136,15 @@ class Settings:
             )
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
+        caps = {
+            "--max-sessions": self.max_sessions,
+            "--max-sessions-per-tenant": self.max_sessions_per_tenant,
+            "--max-calls-per-tenant": self.max_calls_per_tenant,
+            "--session-idle-timeout": self.session_idle_timeout_s,
+        }
+        for flag, value in caps.items():
+            if not value > 0:
+                raise ConfigError(f"{flag} must be positive, got {value}")
         if self.per_request_key and not http:
             raise ConfigError("--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key")
         if self.per_request_key and self.api_key and not self.sandbox:
@@ -114,6 +164,21 @@ class Settings:
                 f"--host {self.host} accepts connections from other machines: name the host names clients use "
                 "with --allowed-hosts (e.g. mcp.example.com), or --allowed-hosts '*' behind a proxy that checks Host"
             )
+
+    def _check_oauth(self) -> None:
+        """OAuth options without an issuer, or next to a second way of guarding the same endpoints."""
+        if self.oauth_issuer is None:
+            if self.oauth_scopes or self.oauth_resource or self.oauth_audience or self.oauth_jwks_url:
+                raise ConfigError("--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer")
+            return
+        if self.transport == "stdio":
+            raise ConfigError("--oauth-issuer needs --transport http or sse: on stdio the client starts the server itself")
+        if self.auth_token:
+            raise ConfigError("--oauth-issuer and --auth-token (INSTANTLY_MCP_AUTH_TOKEN) both guard the endpoints: choose one")
+        for name, url in (("--oauth-issuer", self.oauth_issuer), ("--oauth-resource", self.oauth_resource),
+                          ("--oauth-jwks-url", self.oauth_jwks_url)):
+            if url is not None and not url.startswith(("https://", "http://")):
+                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
 
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
@@ -141,9 +206,14 @@ class Settings:
         return self.tools == (DISCOVER,)
 
     @property
+    def code(self) -> bool:
+        """--tools code: list search_tools, describe_tool and run_code (scripts call the others)."""
+        return self.tools == (CODE,)
+
+    @property
     def tool_names(self) -> tuple[str, ...]:
-        """The --tools allow-list (empty: no allow-list, which discover mode also means)."""
-        return () if self.discover else self.tools
+        """The --tools allow-list (empty: no allow-list, which discover and code mode also mean)."""
+        return () if self.discover or self.code else self.tools
 
     @property
     def uses_sandbox(self) -> bool:
@@ -157,46 +227,21 @@ def split_list(value: str | None) -> tuple[str, ...]:
 
 
 def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
-    """The values that may come from the environment; flags override them."""
+    """The values that may come from the environment (ENVIRONMENT, at the end); flags override them."""
     env = os.environ if env is None else env
-    values: dict[str, object] = {}
-    if env.get("INSTANTLY_API_KEY"):
-        values["api_key"] = env["INSTANTLY_API_KEY"].strip()
-    if env.get("INSTANTLY_BASE_URL"):
-        values["base_url"] = env["INSTANTLY_BASE_URL"].strip()
-    if env.get("INSTANTLY_SCOPES"):
-        values["scopes"] = split_list(env["INSTANTLY_SCOPES"])
-    if env.get("INSTANTLY_TOOLSETS"):
-        values["toolsets"] = split_list(env["INSTANTLY_TOOLSETS"])
-    if env.get("INSTANTLY_TOOLS"):
-        values["tools"] = split_list(env["INSTANTLY_TOOLS"])
-    if env.get("INSTANTLY_MAX_RESULT_CHARS"):
-        values["max_result_chars"] = env_int("INSTANTLY_MAX_RESULT_CHARS", env["INSTANTLY_MAX_RESULT_CHARS"])
-    if env.get("INSTANTLY_READ_ONLY"):
-        values["read_only"] = env_flag("INSTANTLY_READ_ONLY", env["INSTANTLY_READ_ONLY"])
-    if env.get("INSTANTLY_CONFIRM"):
-        values["confirm"] = env["INSTANTLY_CONFIRM"].strip().lower()
-    if env.get("INSTANTLY_AUDIT_LOG"):
-        values["audit_log"] = env["INSTANTLY_AUDIT_LOG"].strip()
-    if env.get("INSTANTLY_MCP_SECRET"):
-        values["secret"] = env["INSTANTLY_MCP_SECRET"]
-    if env.get("INSTANTLY_MCP_AUTH_TOKEN"):
-        values["auth_token"] = env["INSTANTLY_MCP_AUTH_TOKEN"].strip()
-    if env.get("INSTANTLY_MCP_PUBLIC_URL"):
-        values["public_url"] = env["INSTANTLY_MCP_PUBLIC_URL"].strip()
-    if env.get("INSTANTLY_MCP_APPROVER_TOKEN"):
-        values["approver_token"] = env["INSTANTLY_MCP_APPROVER_TOKEN"].strip()
-    if env.get("INSTANTLY_MCP_ALLOWED_HOSTS"):
-        values["allowed_hosts"] = split_list(env["INSTANTLY_MCP_ALLOWED_HOSTS"])
-    if env.get("INSTANTLY_MCP_REDIS_URL"):
-        values["redis_url"] = env["INSTANTLY_MCP_REDIS_URL"].strip()
-    if env.get("INSTANTLY_MCP_REPLICAS"):
-        values["replicas"] = env_int("INSTANTLY_MCP_REPLICAS", env["INSTANTLY_MCP_REPLICAS"])
-    if env.get("INSTANTLY_MCP_LOG_FORMAT"):
-        values["log_format"] = env["INSTANTLY_MCP_LOG_FORMAT"].strip().lower()
-    if env.get("INSTANTLY_MCP_ALLOWED_ORIGINS"):
-        values["allowed_origins"] = split_list(env["INSTANTLY_MCP_ALLOWED_ORIGINS"])
-    return values
+    return {setting: parse(name, env[name]) for name, setting, parse in ENVIRONMENT if env.get(name)}
+
+
+def read_secret_file(name: str, path: str) -> str:
+    """A secret kept in a file (first line), so it never shows in `ps` or the environment."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.readline().strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path} ({exc.strerror})") from None
+    if not value:
+        raise ConfigError(f"{name}: {path} is empty")
+    return value
 
 
 def is_loopback(host: str) -> bool:
@@ -210,6 +255,13 @@ def env_int(name: str, value: str) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
 
 
+def env_float(name: str, value: str) -> float:
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
+
+
 def env_flag(name: str, value: str) -> bool:
     """A yes/no variable; anything else is a mistake worth stopping for, not silently false."""
     text = value.strip().lower()
@@ -218,3 +270,69 @@ def env_flag(name: str, value: str) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {value!r}")
+
+
+def _text(name: str, value: str) -> str:
+    return value.strip()
+
+
+def _lower(name: str, value: str) -> str:
+    return value.strip().lower()
+
+
+def _exact(name: str, value: str) -> str:
+    return value
+
+
+def _list(name: str, value: str) -> tuple[str, ...]:
+    return split_list(value)
+
+
+def _space_or_comma_list(name: str, value: str) -> tuple[str, ...]:
+    return split_list(value.replace(" ", ","))
+
+
+def _secret_file(name: str, value: str) -> str:
+    return read_secret_file(name, value.strip())
+
+
+# Variable, setting, parser; a later line for the same setting wins (a token file over the token).
+ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
+    ("INSTANTLY_API_KEY", "api_key", _text),
+    ("INSTANTLY_BASE_URL", "base_url", _text),
+    ("INSTANTLY_SCOPES", "scopes", _list),
+    ("INSTANTLY_TOOLSETS", "toolsets", _list),
+    ("INSTANTLY_TOOLS", "tools", _list),
+    ("INSTANTLY_MAX_RESULT_CHARS", "max_result_chars", env_int),
+    ("INSTANTLY_CODE_TIMEOUT", "code_timeout_s", env_float),
+    ("INSTANTLY_CODE_MEMORY_MB", "code_memory_mb", env_int),
+    ("INSTANTLY_CODE_MAX_CALLS", "code_max_calls", env_int),
+    ("INSTANTLY_CODE_MAX_DEPTH", "code_max_depth", env_int),
+    ("INSTANTLY_READ_ONLY", "read_only", env_flag),
+    ("INSTANTLY_CONFIRM", "confirm", _lower),
+    ("INSTANTLY_LOG_DRIFT", "log_drift", env_flag),
+    ("INSTANTLY_RAW_CSV", "raw_csv", env_flag),
+    ("INSTANTLY_AUDIT_LOG", "audit_log", _text),
+    ("INSTANTLY_AUDIT_LOG_MAX_BYTES", "audit_log_max_bytes", env_int),
+    ("INSTANTLY_AUDIT_LOG_BACKUPS", "audit_log_backups", env_int),
+    ("INSTANTLY_MCP_SECRET", "secret", _exact),
+    ("INSTANTLY_MCP_AUTH_TOKEN", "auth_token", _text),
+    ("INSTANTLY_MCP_AUTH_TOKEN_FILE", "auth_token", _secret_file),
+    ("INSTANTLY_MCP_PUBLIC_URL", "public_url", _text),
+    ("INSTANTLY_MCP_APPROVER_TOKEN", "approver_token", _text),
+    ("INSTANTLY_MCP_REQUEST_READ_TIMEOUT", "request_read_timeout_s", env_float),
+    ("INSTANTLY_MCP_MAX_SESSIONS", "max_sessions", env_int),
+    ("INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT", "max_sessions_per_tenant", env_int),
+    ("INSTANTLY_MCP_MAX_CALLS_PER_TENANT", "max_calls_per_tenant", env_int),
+    ("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT", "session_idle_timeout_s", env_float),
+    ("INSTANTLY_MCP_ALLOWED_HOSTS", "allowed_hosts", _list),
+    ("INSTANTLY_MCP_ALLOWED_ORIGINS", "allowed_origins", _list),
+    ("INSTANTLY_MCP_OAUTH_ISSUER", "oauth_issuer", _text),
+    ("INSTANTLY_MCP_OAUTH_RESOURCE", "oauth_resource", _text),
+    ("INSTANTLY_MCP_OAUTH_AUDIENCE", "oauth_audience", _text),
+    ("INSTANTLY_MCP_OAUTH_JWKS_URL", "oauth_jwks_url", _text),
+    ("INSTANTLY_MCP_OAUTH_SCOPES", "oauth_scopes", _space_or_comma_list),
+    ("INSTANTLY_MCP_REDIS_URL", "redis_url", _text),
+    ("INSTANTLY_MCP_REPLICAS", "replicas", env_int),
+    ("INSTANTLY_MCP_LOG_FORMAT", "log_format", _lower),
+)

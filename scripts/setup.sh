@@ -3,8 +3,8 @@
 #
 #   1. this package in editable mode with its `test` extra (pip; into .venv only
 #      where the system Python refuses pip installs: PEP 668 "externally managed")
-#   2. the pinned npm tools in scripts/node (Prism, MCP Inspector, MCP conformance
-#      suite, mcpb, a Node 22 binary) from scripts/node/package-lock.json
+#   2. the pinned npm tools in scripts/node (Prism, MCP Inspector 0.15 and 2.12, MCP
+#      conformance suite, mcpb, Claude Code, a Node 22 binary) from scripts/node/package-lock.json
 #   3. a separate venv for the LangChain example at .cache/venv-langchain
 #      (langchain-mcp-adapters requires mcp<2; ours needs mcp 2.3)
 #   4. Debian's chromium for the approval-page browser tests (apt; Playwright drives
@@ -127,15 +127,20 @@ setup_node() {
     command -v npm >/dev/null || { say "node: npm not found on PATH (Node.js 20+ with npm is needed)"; exit 1; }
     want="$(hash_files "$dir/package.json" "$dir/package-lock.json") $(uname -m)"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$node22" \
-          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" ]]; then
-        say "node: up to date (Prism, MCP Inspector, conformance; Node $("$node22" -v))"
+          && -e "$nm/.bin/prism" && -e "$nm/.bin/conformance" && -e "$nm/.bin/mcp-inspector" && -e "$nm/.bin/mcpb" \
+          && -e "$nm/inspector-strict/clients/cli/build/index.js" && -x "$nm/@anthropic-ai/${node_pkg/node-/claude-code-}/claude" ]]; then
+        say "node: up to date (Prism, MCP Inspector 0.15 and 2.12, conformance, mcpb, Claude Code; Node $("$node22" -v))"
         return
     fi
     log="$LOGDIR/npm.log"
     # --ignore-scripts: the only install script in the tree is @scarf/scarf's telemetry.
     local npm_args=(--prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error)
     if [[ -f "$dir/package-lock.json" ]]; then
-        SCARF_ANALYTICS=false npm ci "${npm_args[@]}" >"$log" 2>&1 || fail "npm ci (scripts/node)" "$log"
+        # npm ci refuses the lock because vite (under the Inspector 2.12) names an optional package
+        # the registry does not have; npm install skips it and still installs exactly the locked versions.
+        SCARF_ANALYTICS=false npm ci "${npm_args[@]}" >"$log" 2>&1 \
+            || SCARF_ANALYTICS=false npm install --no-save "${npm_args[@]}" >>"$log" 2>&1 \
+            || fail "npm install (scripts/node)" "$log"
     else
         SCARF_ANALYTICS=false npm install "${npm_args[@]}" >"$log" 2>&1 || fail "npm install (scripts/node)" "$log"
     fi

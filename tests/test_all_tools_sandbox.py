@@ -1,4 +1,4 @@
-"""All 240 tools, called end to end through the SDK client against the sandbox with valid
+"""All 255 tools, called end to end through the SDK client against the sandbox with valid
 arguments, give non-error results whose JSON validates against the spec's response schema."""
 
 from __future__ import annotations
@@ -27,8 +27,12 @@ def tool_arguments(template: str, call) -> dict:
     return {**match.groupdict(), **call.query, **(call.body or {})}
 
 
-# The sandbox checks a block-list value is an email or a domain, as Instantly does.
-CHANGES = {"update_block_list_entry": {"bl_value": "blocked-domain.example"}}
+# The sandbox checks a block-list value is an email or a domain, as Instantly does; a placement test needs
+# delivery_mode and a sender, as Instantly does live (overrides.toml).
+CHANGES = {
+    "update_block_list_entry": {"bl_value": "blocked-domain.example"},
+    "create_inbox_placement_test": {"delivery_mode": 1, "emails": ["sender@example.com"]},
+}
 
 
 def with_a_change(op, arguments: dict) -> dict:
@@ -85,5 +89,5 @@ def test_all_tools_end_to_end_against_the_sandbox() -> None:
 
     anyio.run(run)
     print(f"\nsandbox end to end: {len(spec_ops) - len(failures)}/{len(spec_ops)} tools gave schema-valid results")
-    assert len(spec_ops) == 240
+    assert len(spec_ops) == 255
     assert not failures, "\n".join(failures)

@@ -62,7 +62,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
         await mcp.call("create_block_list_entry", {"bl_value": "audit.test"})
         await mcp.call("create_block_list_entry", {"bl_value": "dry.test", "dry_run": True})
         await mcp.call("create_block_list_entry", {})
-        await mcp.call("delete_campaign", {"id": "c-1"})
+        await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         lead_id = (await mcp.data("list_leads", {"limit": 1}))["items"][0]["id"]
         token = answer(await mcp.call("delete_lead", {"id": lead_id}))["confirm_token"]
         await mcp.call("delete_lead", {"id": lead_id, "confirm_token": token})
@@ -96,7 +96,7 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
 async def test_declined_elicitation_is_audited(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
     async with policy_server(audit_log=str(log), elicit=Human(action="decline"), scopes=("leads:delete",)) as mcp:
-        await mcp.call("delete_lead", {"id": "lead-1"})
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"})
     assert [(r["decision"], r["status"]) for r in lines(log)] == [("declined", None)]
 
 
@@ -114,7 +114,7 @@ def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Pat
     log = tmp_path / "audit.jsonl"
     key = "sk-live-must-never-be-logged-4242"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    env.update(INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret", PYTHONPATH=str(ROOT))
+    env.update(INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret-of-at-least-32-bytes", PYTHONPATH=str(ROOT))
     args = ["-m", "instantly_mcp.cli", "serve", "--sandbox", "--scopes", "campaigns:all", "--confirm", "token",
             "--audit-log", str(log)]
     params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=str(ROOT))

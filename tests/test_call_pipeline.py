@@ -25,7 +25,7 @@ def call(sandbox, name: str, args: dict, **options):
         ("list_block_list_entries", {"limit": 500}, ["limit", "<= 100"]),
         ("create_block_list_entry", {}, ["bl_value", "required"]),
         ("create_block_list_entry", {"bl_value": "x.test", "colour": "red"}, ["colour", "unknown argument", "bl_value"]),
-        ("update_block_list_entry", {"id": "abc"}, ["at least one field", "bl_value"]),
+        ("update_block_list_entry", {"id": "0190c0de-0000-7000-8000-00000000b001"}, ["at least one field", "bl_value"]),
         ("reply_to_email", {"eaccount": "a@b.test", "reply_to_uuid": "x", "subject": "s", "body": {"text": "t"}, "reminder_ts": "tomorrow"}, ["reminder_ts", "date-time"]),
         ("delete_leads", {}, ["campaign_id", "list_id"]),
     ],
@@ -41,7 +41,7 @@ def test_invalid_arguments_name_the_field_and_send_nothing(sandbox, name, args, 
 
 
 def test_upstream_errors_say_what_to_do(sandbox) -> None:
-    missing = call(sandbox, "get_campaign", {"id": "does-not-exist"})
+    missing = call(sandbox, "get_campaign", {"id": "0190c0de-0000-7000-8000-0000000000ff"})
     assert missing.is_error and "404" in missing.content[0].text and "id" in missing.content[0].text
     sandbox.faults([{"path_prefix": "/api/v2/campaigns", "kind": "status", "status": 403}])
     forbidden = call(sandbox, "list_campaigns", {})
@@ -63,9 +63,11 @@ def test_create_that_times_out_is_not_sent_again(sandbox) -> None:
     result = call(sandbox, "create_block_list_entry", {"bl_value": "slow.test"}, timeout=0.5, backoff_base=0.01)
     assert result.is_error
     assert "check whether it took effect" in result.content[0].text or "may have" in result.content[0].text
-    time.sleep(2.5)
-    posts = [r for r in sandbox.requests() if r["method"] == "POST"]
-    assert len(posts) == 1
+    deadline = time.monotonic() + 30  # the sandbox logs the slow POST once it has finished it
+    while not (posts := [r for r in sandbox.requests() if r["method"] == "POST"]):
+        assert time.monotonic() < deadline, "the sandbox never logged the POST"
+        time.sleep(0.05)
+    assert len(posts) == 1  # the call has returned: no retry can follow
 
 
 def test_create_rejected_by_429_is_retried(sandbox) -> None:

@@ -50,16 +50,17 @@ def test_bundle_manifest_matches_the_package() -> None:
                      if isinstance(defaults[m.group(1)], bool) else str(defaults[m.group(1)]), v) for k, v in config["env"].items()}
     settings = Settings(**env_settings(env))  # type: ignore[arg-type]
     assert settings.uses_sandbox and not settings.read_only
-    assert len(build_runtime(settings).tools) == 240
+    assert len(build_runtime(settings).tools) == 255
     read_only = Settings(**env_settings({**env, "INSTANTLY_READ_ONLY": "true"}))  # type: ignore[arg-type]
-    assert read_only.read_only and len(build_runtime(read_only).tools) < 240
+    assert read_only.read_only and len(build_runtime(read_only).tools) < 255
     ignored = [line for line in (ROOT / ".mcpbignore").read_text().splitlines() if line and not line.startswith("#")]
     assert "tests/" in ignored and not any("instantly_mcp" in line or "tool_specs" in line for line in ignored)
 
 
 def test_claude_desktop_config_example() -> None:
     servers = json.loads((ROOT / "examples" / "claude_desktop_config.json").read_text())["mcpServers"]
-    assert {s["command"] for s in servers.values()} == {CONSOLE_SCRIPT}
+    # Desktop does not search a venv's bin/: the command is absolute (`instantly-mcp config claude-desktop` prints it)
+    assert all(s["command"].startswith("/") and s["command"].endswith("/.venv/bin/" + CONSOLE_SCRIPT) for s in servers.values())
     sandbox, keyed = servers["instantly-sandbox"], servers["instantly"]
     assert sandbox["args"] == ["--sandbox"] and "env" not in sandbox
     assert set(keyed["env"]) == {"INSTANTLY_API_KEY"}
@@ -70,7 +71,7 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     adds = re.findall(r"`(claude mcp add[^`]*)`", readme)
     assert adds, "README lost its `claude mcp add` lines"
     stdio = [shlex.split(line) for line in adds if " -- " in line]
-    assert stdio and all(words[words.index("--") + 1] == CONSOLE_SCRIPT for words in stdio)
+    assert stdio and all(words[words.index("--") + 1].split("/")[-1] == CONSOLE_SCRIPT for words in stdio)
     http = [shlex.split(line) for line in adds if "--transport http" in line]
     assert http and all(any(w.endswith("/mcp") for w in words) for words in http)
 
@@ -79,11 +80,13 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     parser = build_parser()
     subcommands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[union-attr]
     commands = re.findall(r"^\s*(instantly-mcp\b[^#\n]*)", readme, re.MULTILINE)
-    commands += re.findall(r"`(instantly-mcp\b[^`]*)`", readme)
+    commands += re.findall(r"`((?:\.venv/bin/)?instantly-mcp\b[^`]*)`", readme)
     for command in commands:
         words = shlex.split(command)
         name = words[1] if len(words) > 1 and words[1] in subcommands else "serve"
-        known = {option for action in subcommands[name]._actions for option in action.option_strings}
-        for word in words:
-            if word.startswith("--"):
-                assert word.split("=")[0] in known, f"README uses {word}, which `instantly-mcp {name}` does not know"
+        own, server = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
+        for sub, part in ((name, own), ("serve", server)):
+            known = {option for action in subcommands[sub]._actions for option in action.option_strings}
+            for word in part:
+                if word.startswith("--"):
+                    assert word.split("=")[0] in known, f"README uses {word}, which `instantly-mcp {sub}` does not know"

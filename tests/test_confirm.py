@@ -10,6 +10,7 @@ import pytest
 from instantly_mcp.calls.pipeline import InvalidArguments, prepare
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
 from instantly_mcp.transport.server import announce_policy, build_runtime
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.anyio
 OPERATIONS = load_operations()
 GATED = sorted(name for name, op in OPERATIONS.items() if op.risk in GATED_RISKS)
 MODES = ["legacy", "auto"]
-SECRET = "shared-replica-secret-for-tests"
+SECRET = "shared-replica-secret-for-tests-0123456789"
 # Made-up ids would be refused at the summary's 404 lookup (test_approvals.py covers that): granting
 # only the writes leaves the summaries without lookups, so such ids reach the gate itself.
 WRITE_ONLY = ("leads:delete", "lead_lists:delete")
@@ -56,8 +57,8 @@ async def seeded_campaign(mcp) -> tuple[dict, int]:
     return campaign, analytics[0]["leads_count"]
 
 
-def test_every_gated_tool_is_destructive_or_outbound() -> None:
-    assert len(GATED) == sum(op.risk in ("destructive", "outbound") for op in OPERATIONS.values()) > 40
+def test_every_gated_tool_is_destructive_outbound_or_privileged() -> None:
+    assert len(GATED) == sum(op.risk in ("destructive", "outbound", "privileged") for op in OPERATIONS.values()) > 40
     assert {"delete_campaign", "activate_campaign", "reply_to_email", "merge_leads", "move_leads", "verify_email"} <= set(GATED)
 
 
@@ -104,7 +105,7 @@ async def test_elicit_mode_refuses_a_client_that_cannot_be_asked(mode: str) -> N
     async with policy_server(mode=mode, confirm="elicit") as mcp:
         tools = {t.name: t for t in (await mcp.client.list_tools()).tools}
         assert "confirm_token" not in tools["delete_campaign"].input_schema["properties"]
-        result = await mcp.call("delete_campaign", {"id": "c-1"})
+        result = await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c001"})
         assert result.is_error and "elicitation" in text(result) and "Nothing was sent" in text(result)
         assert mcp.nothing_sent()
 
@@ -134,71 +135,71 @@ async def test_summaries_say_who_and_what() -> None:
         recipient = email.get("lead") or email["from_address_email"]
         reply = {"eaccount": "me@ours.test", "reply_to_uuid": email["id"], "subject": "Re: pricing", "body": {"text": "Hi"}}
         summary = answer(await mcp.call("reply_to_email", reply))["summary"]
-        assert summary.startswith(f"Send a reply from me@ours.test to {recipient}") and "'Re: pricing'" in summary
+        assert summary.startswith(f"Send a reply from me@ours.test to 1 recipient ({recipient})") and "'Re: pricing'" in summary
 
-        generic = answer(await mcp.call("delete_api_key", {"id": "key-9"}))["summary"]
-        assert generic == "Delete API key: id=key-9? This cannot be undone."
+        generic = answer(await mcp.call("delete_api_key", {"id": "0190c0de-0000-7000-8000-00000000e009"}))["summary"]
+        assert generic == "Delete API key: id=0190c0de-0000-7000-8000-00000000e009? This cannot be undone."
         assert mcp.writes() == []
 
 
 async def test_lookups_respect_the_granted_scopes() -> None:
     async with policy_server(confirm="token", scopes=("campaigns:delete",)) as mcp:
-        summary = answer(await mcp.call("delete_campaign", {"id": "c-77"}))["summary"]
-        assert summary == "Delete campaign c-77? This cannot be undone."
+        summary = answer(await mcp.call("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c077"}))["summary"]
+        assert summary == "Delete campaign 0190c0de-0000-7000-8000-00000000c077? This cannot be undone."
         assert mcp.nothing_sent()
 
 
 async def test_token_is_bound_to_arguments_expiry_and_key() -> None:
     clock = Clock()
     async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, clock=clock) as mcp:
-        token = answer(await mcp.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
+        token = answer(await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}))["confirm_token"]
 
-        changed = await mcp.call("delete_lead", {"id": "lead-2", "confirm_token": token})
+        changed = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a002", "confirm_token": token})
         assert changed.is_error and "different call" in text(changed)
-        other_tool = await mcp.call("delete_lead_list", {"id": "lead-1", "confirm_token": token})
+        other_tool = await mcp.call("delete_lead_list", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         assert other_tool.is_error and "different call" in text(other_tool)
-        forged = await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": token[:-3] + "AAA"})
+        forged = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token[:-3] + "AAA"})
         assert forged.is_error and "different call" in text(forged)
-        garbage = await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": "yes please"})
+        garbage = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": "yes please"})
         assert garbage.is_error and "not a confirmation token" in text(garbage)
 
         clock.advance(301)
-        expired = await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": token})
+        expired = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         assert expired.is_error and "expired" in text(expired)
         assert mcp.writes() == []
 
-        fresh = answer(await mcp.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
+        fresh = answer(await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}))["confirm_token"]
         clock.advance(299)
-        await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": fresh})
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": fresh})
         assert [e.method for e in mcp.writes()] == ["DELETE"]
-        again = await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": fresh})
+        again = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": fresh})
         assert again.is_error and "already used" in text(again)
         assert len(mcp.writes()) == 1
 
 
 async def test_token_from_another_key_or_secret_is_refused() -> None:
     async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a") as a:
-        token = answer(await a.call("delete_lead", {"id": "lead-1"}))["confirm_token"]
+        token = answer(await a.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}))["confirm_token"]
     async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-b") as b:
-        other_key = await b.call("delete_lead", {"id": "lead-1", "confirm_token": token})
+        other_key = await b.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         assert other_key.is_error and "API key" in text(other_key)
         assert b.writes() == []
-    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret="another-secret", api_key="sk-key-of-workspace-a") as c:
-        assert (await c.call("delete_lead", {"id": "lead-1", "confirm_token": token})).is_error
+    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret="another-secret-of-at-least-32-bytes", api_key="sk-key-of-workspace-a") as c:
+        assert (await c.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})).is_error
         assert c.writes() == []
     async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a") as replica:
-        await replica.call("delete_lead", {"id": "lead-1", "confirm_token": token})
+        await replica.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         assert [e.method for e in replica.writes()] == ["DELETE"]
 
 
 async def test_elicitation_state_is_no_confirm_token() -> None:
     async with policy_server(mode="auto", elicit=Human(), scopes=WRITE_ONLY, secret=SECRET) as mcp:
-        asked = await mcp.client.session.call_tool("delete_lead", {"id": "lead-1"}, allow_input_required=True)
+        asked = await mcp.client.session.call_tool("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}, allow_input_required=True)
         state = asked.request_state
         assert state and "confirm" in asked.input_requests
         assert mcp.writes() == []
     async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET) as mcp:
-        result = await mcp.call("delete_lead", {"id": "lead-1", "confirm_token": state})
+        result = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": state})
         assert result.is_error and mcp.writes() == []
 
 
@@ -206,10 +207,10 @@ async def test_modern_answer_for_other_arguments_is_refused() -> None:
     import mcp_types as types
 
     async with policy_server(mode="auto", elicit=Human(), scopes=WRITE_ONLY, secret=SECRET) as mcp:
-        asked = await mcp.client.session.call_tool("delete_lead", {"id": "lead-1"}, allow_input_required=True)
+        asked = await mcp.client.session.call_tool("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}, allow_input_required=True)
         accept = {"confirm": types.ElicitResult(action="accept", content={"confirm": True})}
         swapped = await mcp.client.session.call_tool(
-            "delete_lead", {"id": "lead-2"}, input_responses=accept, request_state=asked.request_state, allow_input_required=True
+            "delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a002"}, input_responses=accept, request_state=asked.request_state, allow_input_required=True
         )
         assert swapped.is_error and "different call" in text(swapped)
         assert mcp.writes() == []
@@ -220,7 +221,7 @@ async def test_confirm_token_is_offered_only_where_accepted() -> None:
         async with policy_server(confirm=confirm) as mcp:
             tools = {t.name: t for t in (await mcp.client.list_tools()).tools}
             with_token = {n for n, t in tools.items() if "confirm_token" in t.input_schema["properties"]}
-            assert with_token == (set(GATED) if offered else set()), confirm
+            assert with_token == (set(GATED) | set(LIVE_TARGETS) if offered else set()), confirm
             if offered:
                 assert tools["delete_campaign"].input_schema["properties"]["confirm_token"]["type"] == "string"
                 assert "confirm_token" not in tools["delete_campaign"].input_schema.get("required", [])
@@ -234,5 +235,5 @@ async def test_confirm_off_sends_at_once_and_says_so_at_start_up(capsys: pytest.
     announce_policy(build_runtime(Settings()))
     assert "WITHOUT" not in capsys.readouterr().err
     async with policy_server(confirm="off", elicit=Human()) as mcp:
-        await mcp.call("delete_lead", {"id": "lead-1"})
+        await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"})
         assert [e.method for e in mcp.writes()] == ["DELETE"]

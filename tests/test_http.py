@@ -7,7 +7,7 @@ import json
 import os
 import re
 import signal
-import time
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,16 +22,9 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from instantly_mcp.upstream.client import key_fingerprint
 
-from support.http_server import fake_instantly, mcp_http_server, payload
+from support.http_server import ACCEPT, INIT, fake_instantly, mcp_http_server, payload
 
 MODES = ["legacy", "auto"]
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
-}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 @asynccontextmanager
@@ -73,9 +66,9 @@ def test_http_serves_both_protocol_generations_and_legacy_sse(tmp_path: Path) ->
         seen = anyio.run(run, server)
         health = httpx2.get(server.base + "/healthz").json()
     assert [(path, version, count) for path, version, count, _ in seen] == [
-        ("mcp", "2025-11-25", 240), ("mcp", "2026-07-28", 240), ("sse", "2025-11-25", 240)]
+        ("mcp", "2025-11-25", 255), ("mcp", "2026-07-28", 255), ("sse", "2025-11-25", 255)]
     assert all(len(page["items"]) == 2 for *_, page in seen)
-    assert health["status"] == "ok" and health["tools"] == 240 and health["stateless"] is False
+    assert health["status"] == "ok" and health["tools"] == 255 and health["stateless"] is False
     assert "serving the built-in SANDBOX" in server.log() and "/mcp (streamable HTTP)" in server.log()
 
 
@@ -85,7 +78,7 @@ def test_sse_transport_serves_only_the_legacy_endpoints(tmp_path: Path) -> None:
             return len((await client.list_tools()).tools)
 
     with mcp_http_server(tmp_path, "--transport", "sse") as server:
-        assert anyio.run(run, server) == 240
+        assert anyio.run(run, server) == 255
         assert httpx2.post(server.url, json=INIT, headers=ACCEPT).status_code == 404
 
 
@@ -136,7 +129,7 @@ def test_bearer_token_guards_every_mcp_endpoint(tmp_path: Path) -> None:
         assert httpx2.get(server.sse_url, headers={"Authorization": "Bearer nope"}).status_code == 401
         assert httpx2.post(server.base + "/messages/?session_id=" + "0" * 32, json=INIT).status_code == 401
         assert httpx2.get(server.base + "/healthz").status_code == 200
-        assert anyio.run(run, server) == (240, 240)
+        assert anyio.run(run, server) == (255, 255)
         assert token not in server.log()
 
 
@@ -160,7 +153,7 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
         return results
 
     async def confirm_across_tenants(server) -> tuple[dict, str, str]:
-        args = {"id": "entry-1"}
+        args = {"id": "0190c0de-0000-7000-8000-0000000e0001"}
         async with connect(server.url, headers={"X-Instantly-Api-Key": keys["alpha"]}) as alpha:
             asked = payload(await alpha.call_tool("delete_block_list_entry", args))
         async with connect(server.url, headers={"X-Instantly-Api-Key": keys["beta"]}) as beta:
@@ -175,7 +168,7 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
         for name, key in keys.items():
             for mode in MODES:
                 values = {item["bl_value"] for page in results[f"{name}/{mode}"] for item in page["items"]}
-                assert values == {f"{key}.example"}, (name, mode, values)
+                assert values == {f"{key_fingerprint(key)}.example"}, (name, mode, values)
         assert {k for k, *_ in fake.seen} == set(keys.values())
 
         # no key, or a session opened by another tenant: refused before anything reaches Instantly
@@ -200,10 +193,10 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
 
 
 def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: Path) -> None:
-    shared = {"INSTANTLY_API_KEY": "sk-replica-key-4c1b9d", "INSTANTLY_MCP_SECRET": "shared-secret-for-replicas-0b1e"}
+    shared = {"INSTANTLY_API_KEY": "sk-replica-key-4c1b9d", "INSTANTLY_MCP_SECRET": "shared-secret-for-replicas-0b1e-0123456789"}
 
     async def run(a, b, c) -> tuple[dict, bool, str, list[str]]:
-        args = {"id": "entry-7"}
+        args = {"id": "0190c0de-0000-7000-8000-0000000e0007"}
         async with connect(a.url) as client:
             asked = payload(await client.call_tool("delete_block_list_entry", args))
         async with connect(b.url, mode="auto") as client:  # another replica, the other protocol generation
@@ -220,7 +213,7 @@ def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: P
     with fake_instantly() as fake:
         common = ("--transport", "http", "--stateless", "--base-url", fake.url, "--confirm", "token")
         with mcp_http_server(tmp_path, *common, **shared) as a, mcp_http_server(tmp_path, *common, **shared) as b, \
-                mcp_http_server(tmp_path, *common, **{**shared, "INSTANTLY_MCP_SECRET": "another-secret-99"}) as c:
+                mcp_http_server(tmp_path, *common, **{**shared, "INSTANTLY_MCP_SECRET": "another-secret-of-at-least-32-bytes-99"}) as c:
             asked, failed, foreign, versions = anyio.run(run, a, b, c)
             opened = httpx2.post(a.url, json=INIT, headers=ACCEPT)
             sse = httpx2.get(a.sse_url)
@@ -238,9 +231,9 @@ def test_several_workers_answer_and_accept_each_others_tokens(tmp_path: Path) ->
         ok = 0
         for n in range(6):  # new connections, spread over the workers by the kernel
             async with connect(server.url) as client:
-                asked = payload(await client.call_tool("delete_block_list_entry", {"id": f"entry-{n}"}))
+                asked = payload(await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}"}))
             async with connect(server.url) as client:
-                done = await client.call_tool("delete_block_list_entry", {"id": f"entry-{n}", "confirm_token": asked["confirm_token"]})
+                done = await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}", "confirm_token": asked["confirm_token"]})
                 ok += not done.is_error
                 assert not done.is_error, done.content[0].text
         return ok, 6
@@ -275,7 +268,7 @@ def test_shutdown_lets_calls_in_flight_finish(tmp_path: Path) -> None:
     """SIGTERM while three slow calls are in flight (streamable HTTP in both generations, legacy SSE):
     all three answers arrive, new connections are refused, and the process exits 0."""
 
-    async def run(server, fake) -> tuple[dict[str, object], float]:
+    async def run(server, fake) -> dict[str, object]:
         results: dict[str, object] = {}
 
         async def call(label: str, url: str, mode: str) -> None:
@@ -294,19 +287,21 @@ def test_shutdown_lets_calls_in_flight_finish(tmp_path: Path) -> None:
                 while len(fake.seen) < 3:
                     await anyio.sleep(0.02)
             server.signal(signal.SIGTERM)
-            signalled = time.monotonic()
-        return results, time.monotonic() - signalled
+            with anyio.fail_after(10):  # the answers are held back until the server says it is draining
+                while "waiting for" not in server.log():
+                    await anyio.sleep(0.02)
+            fake.hold.set()
+        return results
 
-    with fake_instantly(delay_s=1.5) as fake, mcp_http_server(tmp_path, "--transport", "http", "--base-url", fake.url,
+    with fake_instantly(hold=threading.Event()) as fake, mcp_http_server(tmp_path, "--transport", "http", "--base-url", fake.url,
                                                               INSTANTLY_API_KEY="sk-drain-key-31f0aa") as server:
-        results, waited = anyio.run(run, server, fake)
+        results = anyio.run(run, server, fake)
         code = server.wait(15)
         with pytest.raises(httpx2.ConnectError):
             httpx2.get(server.base + "/healthz", timeout=2)
     for label in ("http-legacy", "http-auto", "sse"):
         assert isinstance(results.get(label), dict), (label, results.get(label), server.log())
-        assert results[label]["items"][0]["bl_value"] == "sk-drain-key-31f0aa.example"
-    assert waited >= 0.5  # the answers came after the signal, not before it
+        assert results[label]["items"][0]["bl_value"] == f"{key_fingerprint('sk-drain-key-31f0aa')}.example"
     assert code in (0, -signal.SIGTERM), server.log()  # uvicorn re-raises the signal once it has shut down
     assert "waiting for" in server.log()
 

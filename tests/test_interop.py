@@ -30,7 +30,14 @@ APPLIES = {
     "tools-call-error": "a failing call (here: an unknown tool name) is an isError result with a message",
     "server-sse-multiple-streams": "several concurrent POST SSE response streams in one session",
     "dns-rebinding-protection": "foreign Host and Origin headers are refused on a localhost server",
+    "resources-list": "resources/list: the block list, campaigns, lead lists and accounts (test_resources.py)",
+    "resources-read-text": "fixture resource test://static-text, served by the test-only launcher",
+    "resources-read-binary": "fixture resource test://static-binary, served by the test-only launcher",
+    "resources-templates-read": "fixture template test://template/{id}/data, served by the test-only launcher",
 }
+# Fixture resources the suite reads by name: the conformance run adds them (tests/support/conformance_fixtures.py);
+# `instantly-mcp` itself never serves them.
+FIXTURE_LAUNCHER = (sys.executable, str(ROOT / "tests" / "support" / "conformance_fixtures.py"))
 # With --stateless there is no session: this scenario then stops at "no session id" with a warning.
 NEEDS_SESSION = {"server-sse-multiple-streams"}
 NOT_APPLICABLE = {
@@ -48,18 +55,14 @@ NOT_APPLICABLE = {
     "elicitation-sep1330-enums": "fixture tool test_elicitation_sep1330_enums",
     "json-schema-2020-12": "fixture tool json_schema_2020_12_tool",
     "server-sse-polling": "fixture tool test_reconnection, which closes its stream mid-call; we keep no event store",
-    "completion-complete": "no prompts or resource templates, so no completion capability",
-    "resources-list": "the server offers tools only: no resources capability",
-    "resources-read-text": "no resources capability",
-    "resources-read-binary": "no resources capability",
-    "resources-templates-read": "no resources capability",
-    "resources-subscribe": "no resources capability",
-    "resources-unsubscribe": "no resources capability",
-    "prompts-list": "no prompts capability",
-    "prompts-get-simple": "no prompts capability",
-    "prompts-get-with-args": "no prompts capability",
-    "prompts-get-embedded-resource": "no prompts capability",
-    "prompts-get-with-image": "no prompts capability",
+    "resources-subscribe": "no subscriptions: Instantly sends no change events to pass on",
+    "resources-unsubscribe": "no subscriptions",
+    "completion-complete": "completes the suite's fixture prompt; ours complete campaign, list and account names (test_prompts.py)",
+    "prompts-list": "expects the suite's fixture prompts (test_simple_prompt, …); ours are tested in test_prompts.py",
+    "prompts-get-simple": "fixture prompt test_simple_prompt",
+    "prompts-get-with-args": "fixture prompt test_prompt_with_arguments",
+    "prompts-get-embedded-resource": "fixture prompt with an embedded resource; our prompts are text plans",
+    "prompts-get-with-image": "fixture prompt with an image; our prompts are text plans",
 }
 
 
@@ -80,7 +83,7 @@ def inspector(target: list[str], *args: str) -> dict:
 
 def check_inspector(target: list[str]) -> None:
     tools = inspector(target, "--method", "tools/list")["tools"]
-    assert len(tools) == 240 and {"list_block_list_entries", "delete_campaign"} <= {t["name"] for t in tools}
+    assert len(tools) == 255 and {"list_block_list_entries", "delete_campaign"} <= {t["name"] for t in tools}
     result = inspector(target, "--method", "tools/call", "--tool-name", "list_block_list_entries", "--tool-arg", "limit=2")
     assert not result.get("isError"), result
     assert len(json.loads(result["content"][0]["text"])["items"]) == 2
@@ -113,15 +116,16 @@ def test_the_reasons_for_not_applicable_still_hold() -> None:
     from instantly_mcp.transport.server import build_server
 
     capabilities: types.ServerCapabilities = build_server(Settings()).get_capabilities()
-    assert capabilities.tools is not None and capabilities.logging is not None
-    assert capabilities.resources is None and capabilities.prompts is None and capabilities.completions is None
+    assert capabilities.tools is not None and capabilities.logging is not None and capabilities.resources is not None
+    assert not capabilities.resources.subscribe
+    assert capabilities.prompts is not None and capabilities.completions is not None
 
 
 @pytest.mark.parametrize("mode", ["stateful", "stateless"])
 def test_conformance_suite_over_http(tmp_path: Path, mode: str) -> None:
     flags = ["--transport", "http"] + (["--stateless"] if mode == "stateless" else [])
     out = tmp_path / "results"
-    with mcp_http_server(tmp_path, *flags) as server:
+    with mcp_http_server(tmp_path, *flags, command=FIXTURE_LAUNCHER) as server:
         done = run_node("conformance", "server", "--url", server.url, "--suite", "all", "-o", str(out), timeout=120)
     results: dict[str, list[dict]] = {}
     for checks in out.glob("server-*/checks.json"):

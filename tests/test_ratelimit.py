@@ -107,7 +107,7 @@ async def test_request_waiting_on_its_endpoint_does_not_block_others() -> None:
     parked = asyncio.create_task(limiter.acquire("GET /api/v2/emails", one_per_minute))
     await asyncio.sleep(0)
 
-    await asyncio.wait_for(limiter.acquire("GET /api/v2/campaigns"), timeout=1.0)
+    await asyncio.wait_for(limiter.acquire("GET /api/v2/campaigns"), timeout=30)  # a hang guard
     assert not parked.done() and fake.now == 0.0
 
     one_minute_passes.set()
@@ -186,7 +186,7 @@ async def test_real_clock_and_sleep() -> None:
         (await limiter.acquire("GET /x")).release()
         stamps.append(time.monotonic())
     assert max_in_window(stamps, 0.1) <= 5
-    assert 0.2 <= time.monotonic() - started < 1.0
+    assert time.monotonic() - started >= 0.2  # two full windows waited out (a busy machine only adds to it)
 
 
 async def test_a_request_counts_until_a_period_after_it_ended() -> None:
@@ -206,3 +206,17 @@ async def test_a_request_counts_until_a_period_after_it_ended() -> None:
     assert fake.now == 6.0 and fake.sleeps == [1.0]
     second.release()
     slot.release()
+
+
+async def test_a_slot_that_opens_after_the_deadline_is_refused_at_once_and_one_before_it_waits() -> None:
+    fake = FakeTime()
+    limiter = limiter_with(fake, (Limit(2, 1.0), Limit(3, 60.0)))
+    await admit(limiter, fake, 2)
+    (await limiter.acquire("GET /x", within_s=1.5)).release()  # the 1 s window opens in time
+    assert fake.now == 1.0 and fake.sleeps == [1.0]
+    with pytest.raises(TimeoutError):
+        await limiter.acquire("GET /x", within_s=30)  # the minute window opens at 60 s
+    assert fake.now == 1.0 and fake.sleeps == [1.0]
+    assert limiter.in_flight == 0
+    (await limiter.acquire("GET /x", within_s=60)).release()
+    assert fake.now == 60.0

@@ -25,7 +25,7 @@ def server_params(**env: str) -> StdioServerParameters:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_lists_all_240_tools_and_calls_the_sandbox_without_a_key(mode: str) -> None:
+def test_lists_all_255_tools_and_calls_the_sandbox_without_a_key(mode: str) -> None:
     async def run():
         async with Client(server_params(), mode=mode) as client:
             expected_version = "2025-11-25" if mode == "legacy" else "2026-07-28"
@@ -35,7 +35,7 @@ def test_lists_all_240_tools_and_calls_the_sandbox_without_a_key(mode: str) -> N
             return tools, result
 
     tools, result = anyio.run(run)
-    assert len(tools) == 240
+    assert len(tools) == 255
     assert {t.name for t in tools} == set(load_operations())
     assert all(t.title and t.annotations for t in tools)
     assert not result.is_error, result.content[0].text
@@ -78,7 +78,7 @@ def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) ->
         params = server_params(INSTANTLY_API_KEY=key, INSTANTLY_BASE_URL=sandbox.url + "/api/v2/")
         async with Client(stdio_client(params, errlog=errlog), mode="auto") as client:
             ok = await client.call_tool("list_campaigns", {"limit": 1})
-            missing = await client.call_tool("get_campaign", {"id": "no-such-campaign"})
+            missing = await client.call_tool("get_campaign", {"id": "0190c0de-0000-7000-8000-0000000000ff"})
             return ok, missing
 
     with (tmp_path / "stderr.txt").open("w+") as errlog:
@@ -89,7 +89,7 @@ def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) ->
     assert not ok.is_error, ok.content[0].text
     assert missing.is_error and "404" in missing.content[0].text
     received = sandbox.requests()
-    assert [r["path"] for r in received] == ["/api/v2/campaigns", "/api/v2/campaigns/no-such-campaign"]
+    assert [r["path"] for r in received] == ["/api/v2/campaigns", "/api/v2/campaigns/0190c0de-0000-7000-8000-0000000000ff"]
     assert key not in stderr and key not in ok.content[0].text and key not in missing.content[0].text
 
 

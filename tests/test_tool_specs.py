@@ -1,8 +1,7 @@
-"""The generated registry: names, schemas, annotations and scopes hold their promises for all 240 tools."""
+"""The generated registry: names, schemas, annotations and scopes hold their promises for all 255 tools."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections import Counter
@@ -13,6 +12,7 @@ import pytest
 
 from instantly_mcp.calls.pipeline import effective_hints, to_mcp_tool
 from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.source_spec import merged_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS = load_operations()
@@ -26,7 +26,7 @@ SEED_TAGS = {
 
 
 def spec_operations() -> list[dict]:
-    spec = json.loads((ROOT / "tool_specs" / "source" / "openapi.json").read_text())
+    spec = merged_spec()
     return [
         {"key": f"{m.upper()} {p}", "tags": op["tags"]}
         for p, item in spec["paths"].items()
@@ -42,7 +42,7 @@ def test_generated_files_match_the_generator():
 
 def test_every_spec_operation_is_a_tool_once():
     keys = Counter(op.endpoint for op in OPS.values())
-    assert len(OPS) == 240
+    assert len(OPS) == 255
     assert set(keys) == {o["key"] for o in spec_operations()}
     assert max(keys.values()) == 1
 
@@ -79,7 +79,7 @@ def _walk(schema, visit):
 def test_input_schema_is_flat_and_self_contained(name):
     schema = OPS[name].input_schema
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["type"] == "object" and schema["additionalProperties"] is False
+    assert schema["type"] == "object" and schema["additionalProperties"] is OPS[name].body_open
     assert not {"anyOf", "oneOf", "allOf"} & set(schema)
 
     def no_refs(node):
@@ -99,12 +99,12 @@ def test_annotations_follow_the_risk_class(name):
     hints = effective_hints(tool.annotations)  # as a client reads them: MCP defaults filled in
     assert hints == {
         "read_only": op.risk == "read",
-        "destructive": op.risk in ("destructive", "outbound"),
+        "destructive": op.risk in ("destructive", "outbound", "privileged"),
         "idempotent": op.idempotent,
         "open_world": True,
     }
     # left out only where the default is the cautious reading
-    assert tool.annotations.destructive_hint is (None if op.risk == "read" else op.risk in ("destructive", "outbound"))
+    assert tool.annotations.destructive_hint is (None if op.risk == "read" else op.risk in ("destructive", "outbound", "privileged"))
     if op.method == "GET":
         assert op.risk == "read"
     if op.method == "DELETE":
@@ -113,7 +113,7 @@ def test_annotations_follow_the_risk_class(name):
 
 def test_scopes_parsed_or_inferred():
     inferred = [op for op in OPS.values() if op.scopes_inferred]
-    assert len(inferred) == 30
+    assert len(inferred) == 45  # 30 of the spec's operations state none, nor do the supplement's 15
     for op in OPS.values():
         assert op.scopes and all(":" in s for s in op.scopes), op.name
     assert OPS["list_campaigns"].scopes == ("campaigns:read", "campaigns:all", "all:read", "all:all")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
-from instantly_mcp.config import ConfigError
+from instantly_mcp.errors import ConfigError, InputTooLarge
 
 ENV_NAMES = {
     "max_total_bytes": "INSTANTLY_MCP_MAX_INPUT_BYTES",
@@ -25,10 +25,6 @@ ENV_NAMES = {
     "max_list_items": "INSTANTLY_MCP_MAX_LIST_ITEMS",
     "max_depth": "INSTANTLY_MCP_MAX_DEPTH",
 }
-
-
-class InputTooLarge(ValueError):
-    """The arguments break a size limit; the message names the field and the limit."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from instantly_mcp.calls.csv_cells import neutralise_csv
 from instantly_mcp.catalog.operations import Operation
 
 DEFAULT_MAX_RESULT_CHARS = 20_000
@@ -24,6 +25,7 @@ class Shape:
     fields: tuple[str, ...] | None = None
     max_items: int | None = None
     max_chars: int = DEFAULT_MAX_RESULT_CHARS
+    raw_csv: bool = False
 
 
 def record_schema(op: Operation) -> dict[str, Any] | None:
@@ -149,6 +151,8 @@ def _fitting(items: list[Any], size: Any, max_chars: int) -> int:
 def text_of(op: Operation, data: Any, shape: Shape) -> str:
     """The result text for any successful answer: CSV or other text, list pages, records."""
     if isinstance(data, str):
+        if op.response_type == "text/csv" and not shape.raw_csv:
+            data = neutralise_csv(data)
         return cut_text(data, shape.max_chars)
     data = select(data, shape.fields)
     if is_list_result(data):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, get_args
 
 from instantly_mcp.catalog.paths import tool_specs_dir
 from instantly_mcp.upstream.ratelimit import Limit
@@ -19,7 +20,17 @@ from instantly_mcp.upstream.ratelimit import Limit
 if TYPE_CHECKING:
     from instantly_mcp.catalog.models._base import ToolInput
 
-RISK_CLASSES = ("read", "write", "destructive", "outbound")
+Risk = Literal["read", "write", "destructive", "outbound", "privileged"]
+RISK_CLASSES: tuple[Risk, ...] = get_args(Risk)
+Pagination = Literal["cursor", "cursor_body", "offset"]
+PAGINATION_STYLES: tuple[Pagination, ...] = get_args(Pagination)
+# The groups --toolsets selects: the values of [toolsets] in tool_specs/overrides.toml (a test holds them equal).
+ToolsetId = Literal[
+    "accounts", "ai_agents", "analytics", "campaigns", "crm", "deliverability", "dfy", "emails", "enrichment",
+    "leads", "tags", "verification", "webhooks", "workspace",
+]
+TOOLSET_IDS: tuple[ToolsetId, ...] = get_args(ToolsetId)
+_Word = TypeVar("_Word", bound=str)
 
 
 @dataclass(frozen=True)
@@ -30,21 +41,25 @@ class Operation:
     method: str
     path: str
     tag: str
-    toolset: str
-    risk: str
+    toolset: ToolsetId
+    risk: Risk
     idempotent: bool
     scopes: tuple[str, ...]
     scopes_inferred: bool
-    pagination: str | None
+    pagination: Pagination | None
     rate_limits: tuple[Limit, ...]
     response_type: str
     path_params: tuple[str, ...]
     query_params: tuple[str, ...]
     body_params: tuple[str, ...]
     body_required: bool
+    body_open: bool
     model_ref: str
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
+    aliases: tuple[str, ...] = ()  # former names ([aliases] in overrides.toml), still accepted
+    search_aliases: tuple[str, ...] = ()  # the user's words for the tool, for discover mode's search
+    uuid_fields: tuple[str, ...] = ()  # path ids and cursors that must be UUIDs, checked before sending
 
     @property
     def retry_safe(self) -> bool:
@@ -69,6 +84,19 @@ def _import_model(ref: str) -> type[ToolInput]:
     return cast("type[ToolInput]", getattr(importlib.import_module(module), name))
 
 
+def _one_of(value: Any, words: tuple[_Word, ...], what: str, tool: str) -> _Word:
+    """`value` as one of the vocabulary's words; a registry the code does not know stops the load."""
+    for word in words:
+        if value == word:
+            return word
+    raise ValueError(f"tool_specs: {tool} has {what} {value!r}, not one of {', '.join(words)}")
+
+
+def _pagination(entry: dict[str, Any]) -> Pagination | None:
+    style = entry["pagination"]
+    return None if style is None else _one_of(style, PAGINATION_STYLES, "pagination", entry["name"])
+
+
 def _operation(entry: dict[str, Any]) -> Operation:
     params = entry["params"]
     return Operation(
@@ -78,21 +106,25 @@ def _operation(entry: dict[str, Any]) -> Operation:
         method=entry["method"],
         path=entry["path"],
         tag=entry["tag"],
-        toolset=entry["toolset"],
-        risk=entry["risk"],
+        toolset=_one_of(entry["toolset"], TOOLSET_IDS, "toolset", entry["name"]),
+        risk=_one_of(entry["risk"], RISK_CLASSES, "risk", entry["name"]),
         idempotent=entry["idempotent"],
         scopes=tuple(entry["scopes"]),
         scopes_inferred=entry["scopes_inferred"],
-        pagination=entry["pagination"],
+        pagination=_pagination(entry),
         rate_limits=tuple(Limit(r["requests"], float(r["period_s"])) for r in entry["rate_limits"]),
         response_type=entry["response_type"],
         path_params=tuple(params["path"]),
         query_params=tuple(params["query"]),
         body_params=tuple(params["body"]),
         body_required=params["body_required"],
+        body_open=params.get("body_open", False),
         model_ref=entry["model"],
         input_schema=entry["input_schema"],
         output_schema=entry["output_schema"],
+        aliases=tuple(entry.get("aliases", ())),
+        search_aliases=tuple(entry.get("search_aliases", ())),
+        uuid_fields=tuple(entry.get("uuid_fields", ())),
     )
 
 
@@ -105,3 +137,11 @@ def load_operations(directory: Path | None = None) -> dict[str, Operation]:
         for entry in json.loads(path.read_text())["operations"]:
             operations[entry["name"]] = _operation(entry)
     return operations
+
+
+def resolve(operations: Mapping[str, Operation], name: str) -> Operation | None:
+    """The operation called `name` now, or the one a rename left `name` behind on."""
+    found = operations.get(name)
+    if found is not None:
+        return found
+    return next((op for op in operations.values() if name in op.aliases), None)

@@ -20,9 +20,23 @@ MIN_SHARED_CHARS = 120
 
 
 def share_shapes(schemas: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """(tool name, inputSchema) pairs in list order -> the schemas to serve, in the same order."""
+    """(tool name, inputSchema) pairs in list order -> the schemas to serve, in the same order.
+
+    The shape is spelled out in the most natural tool that has it: core tools before AI-agent
+    ones, so campaign_schedule points at create_campaign, not create_ai_sales_agent."""
+    pairs = list(schemas)
     first: dict[str, tuple[str, str]] = {}
-    return [_share(schema, tool, "", first, tool) for tool, schema in schemas]
+    served: dict[int, dict[str, Any]] = {}
+    for i in sorted(range(len(pairs)), key=lambda i: (is_niche(pairs[i][0]), i)):
+        tool, schema = pairs[i]
+        served[i] = _share(schema, tool, "", first, tool)
+    return [served[i] for i in range(len(pairs))]
+
+
+def is_niche(tool: str) -> bool:
+    """A tool few agents reach for first: the AI agents' configuration carries copies of the
+    campaign and search shapes."""
+    return "_ai_" in f"_{tool}"
 
 
 def _share(schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[str, str]], current: str) -> dict[str, Any]:
@@ -60,10 +74,21 @@ def _shape_key(schema: dict[str, Any]) -> str | None:
     return key if len(key) >= MIN_SHARED_CHARS else None
 
 
+def _kind_of(schema: dict[str, Any]) -> dict[str, Any]:
+    """The pointer keeps the shape's type, or its branches' types: an untyped schema is not portable."""
+    if "type" in schema:
+        return {"type": schema["type"]}
+    kinds = [branch["type"] for branch in schema.get("anyOf") or schema.get("oneOf") or [] if "type" in branch]
+    unique = list(dict.fromkeys(kinds))
+    if len(unique) == 1:
+        return {"type": unique[0]}
+    return {"anyOf": [{"type": kind} for kind in unique]} if unique else {}
+
+
 def _pointer(schema: dict[str, Any], tool: str, where: str, current: str) -> dict[str, Any]:
     origin = where if tool == current else f"{where} of {tool}"
     note = f"Same shape as {origin}"
     own = schema.get("description")
-    pointer: dict[str, Any] = {"type": schema["type"]} if "type" in schema else {}
+    pointer = _kind_of(schema)
     pointer["description"] = f"{own}. {note}" if own else note
     return pointer

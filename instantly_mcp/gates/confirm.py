@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -21,12 +22,18 @@ from typing import Any, Literal
 import mcp_types as types
 from mcp_types.version import is_version_at_least
 
+from instantly_mcp.errors import ConfirmationError
+
 TOKEN_TTL_S = 300
 TOKEN_VERSION = "v1"
 INPUT_REQUIRED_VERSION = "2026-07-28"
 FORM_ELICITATION_VERSION = "2025-06-18"
 URL_ELICITATION_VERSION = "2025-11-25"
 ELICIT_KEY = "confirm"
+
+# The one form a token is accepted in: ASCII digits without a leading zero, the MAC as minted.
+TOKEN_FORM = re.compile(re.escape(TOKEN_VERSION) + r"\.([1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})", re.ASCII)
+MAX_TOKEN_CHARS = 80
 
 Purpose = Literal["token", "elicit"]
 Channel = Literal["inline", "input_required", "url", "page", "token"]
@@ -56,18 +63,15 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class TokenError(Exception):
-    """The token does not confirm this call; the message says why and what to do instead."""
-
-
 @dataclass
 class TokenSigner:
     """Mints and checks confirmation tokens: `v1.<expiry>.<mac>`.
 
     The MAC covers the purpose too, so the `request_state` of an elicitation (which a client
     handles, not the agent) cannot be passed off as a `confirm_token`, nor the other way round.
-    A token confirms one call: once used, this process refuses it; other replicas cannot know,
-    which is the price of needing no shared store.
+    A token confirms one call: once used, this process refuses it (keyed on its MAC, so no other
+    spelling of the same token passes); other replicas cannot know, which is the price of needing
+    no shared store.
     """
 
     secret: bytes = field(repr=False)
@@ -80,33 +84,40 @@ class TokenSigner:
         return f"{TOKEN_VERSION}.{expiry}.{self._mac(purpose, tool, arguments, fingerprint, expiry)}"
 
     def redeem(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
-        """Accept the token for exactly this call and mark it used, or raise TokenError."""
-        self.check(token, purpose, tool, arguments, fingerprint)
+        """Accept the token for exactly this call and mark it used, or raise ConfirmationError."""
+        expiry, mac = self.check(token, purpose, tool, arguments, fingerprint)
         now = self.clock()
-        self._used = {t: exp for t, exp in self._used.items() if exp > now}
-        self._used[token] = float(token.split(".")[1])
+        self._used = {m: exp for m, exp in self._used.items() if exp > now}
+        self._used[mac] = float(expiry)
 
-    def check(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> None:
-        parts = token.split(".") if isinstance(token, str) else []
-        if len(parts) != 3 or parts[0] != TOKEN_VERSION or not parts[1].isdigit():
-            raise TokenError("it is not a confirmation token this server issued")
-        expiry = int(parts[1])
+    def check(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> tuple[int, str]:
+        """(expiry, MAC) of a token that confirms this call; ConfirmationError for anything else."""
+        expiry, mac = parse_token(token)
         expected = self._mac(purpose, tool, arguments, fingerprint, expiry)
-        if not hmac.compare_digest(expected, parts[2]):
-            raise TokenError(
+        if not hmac.compare_digest(expected, mac):
+            raise ConfirmationError(
                 "it was issued for a different call: the arguments, the tool or the API key differ "
                 "(or another server with a different INSTANTLY_MCP_SECRET issued it)"
             )
         now = self.clock()
         if now >= expiry:
-            raise TokenError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
-        if token in self._used:
-            raise TokenError("it was already used; one confirmation covers one call")
+            raise ConfirmationError(f"it expired {int(now - expiry)} s ago (tokens last {self.ttl_s} s)")
+        if mac in self._used:
+            raise ConfirmationError("it was already used; one confirmation covers one call")
+        return expiry, mac
 
     def _mac(self, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str, expiry: int) -> str:
         message = canonical_json([TOKEN_VERSION, purpose, tool, dict(arguments), fingerprint, expiry])
         digest = hmac.new(self.secret, message.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def parse_token(token: Any) -> tuple[int, str]:
+    """(expiry, MAC) of a token in its one canonical form; ConfirmationError for any other text."""
+    match = TOKEN_FORM.fullmatch(token) if isinstance(token, str) and len(token) <= MAX_TOKEN_CHARS else None
+    if match is None:
+        raise ConfirmationError("it is not a confirmation token this server issued")
+    return int(match.group(1)), match.group(2)
 
 
 @dataclass(frozen=True)

@@ -14,23 +14,27 @@ tool it actually looks up.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import mcp_types as types
 
 from instantly_mcp.calls.pipeline import effective_hints, error_result, text_result
 from instantly_mcp.calls.results import compact_json, selectable_fields
-from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.operations import Operation, resolve
 from instantly_mcp.gates.policy import GATED_RISKS, Policy
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 DEFAULT_MATCHES = 8
 MAX_MATCHES = 25
+MAX_QUERY_CHARS = 500  # a task in words; longer text only costs scoring time
+MAX_NAME_CHARS = 100  # tool names are shorter; a longer one is not searched for look-alikes
 
 
 def arguments(**properties: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +52,7 @@ def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
                 "Returns matching tool names with a one-line summary; then describe_tool, then call_tool."
             ),
             input_schema=arguments(
-                query={"type": "string", "description": "What you want to do, e.g. pause a campaign"},
+                query={"type": "string", "maxLength": MAX_QUERY_CHARS, "description": "What you want to do, e.g. pause a campaign"},
                 toolset={"type": "string", "enum": sorted(set(toolsets))},
                 limit={"type": "integer", "minimum": 1, "maximum": MAX_MATCHES},
             ),
@@ -100,7 +104,7 @@ class Discovery:
             return self.describe(arguments)
         if name == CALL:
             return self.resolve_call(arguments)
-        if name in self.policy.operations:
+        if resolve(self.policy.operations, name) is not None:
             return error_result(f"This server runs in discover mode: run {name} with call_tool(name={name!r}, arguments={{...}}).")
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {CALL}.")
 
@@ -109,11 +113,14 @@ class Discovery:
         unknown = set(arguments) - {"query", "toolset", "limit"}
         if not isinstance(query, str) or not query.strip() or unknown:
             return error_result(f"{SEARCH} takes query (text), and optionally toolset and limit (1-{MAX_MATCHES}).")
+        if len(query) > MAX_QUERY_CHARS:
+            return error_result(f"{SEARCH}: query is {len(query)} characters, more than the {MAX_QUERY_CHARS} allowed; "
+                                "describe the task in a few words.")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_MATCHES:
             return error_result(f"{SEARCH}: limit must be an integer from 1 to {MAX_MATCHES}.")
         toolsets = sorted({op.toolset for op in self.policy.visible_operations()})
         if toolset is not None and toolset not in toolsets:
-            return error_result(f"{SEARCH}: unknown toolset {toolset!r}; one of {', '.join(toolsets)}.")
+            return error_result(f"{SEARCH}: unknown toolset {str(toolset)[:MAX_NAME_CHARS]!r}; one of {', '.join(toolsets)}.")
         matches = self.index.search(query, toolset=toolset, limit=limit)
         if not matches:
             return text_result(f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words.")
@@ -153,17 +160,28 @@ class Discovery:
     def operation(self, name: Any, caller: str, unknown: set[str]) -> types.CallToolResult | Operation:
         if unknown:
             return error_result(f"{caller}: unknown argument {', '.join(sorted(unknown))}; nothing was sent.")
-        if not isinstance(name, str) or not name:
-            return error_result(f"{caller}: give name, a tool name from {SEARCH}.")
-        op = self.policy.operations.get(name)
-        if op is None:
-            close = [m.name for m in self.index.search(name.replace("_", " "), limit=3)]
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            return error_result(f"Unknown tool {name!r}.{hint} Use {SEARCH} to find tools.")
-        refusal = self.policy.filter.refusal(op)
-        if refusal is not None:
-            return error_result(refusal)
+        if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
+            return error_result(f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters).")
+        op = resolve(self.policy.operations, name)
+        if op is None or not self.policy.filter.visible(op):
+            return error_result(f"Unknown tool {name!r}.{did_you_mean(name, self.policy, self.index)} Use {SEARCH} to find tools.")
         return op
+
+
+def near_names(name: str, policy: Policy) -> str:
+    """did_you_mean for tools/call in any mode; a name too long to be a tool's gets no search."""
+    return did_you_mean(name, policy) if len(name) <= MAX_NAME_CHARS else ""
+
+
+def did_you_mean(name: str, policy: Policy, index: SearchIndex | None = None) -> str:
+    """" Did you mean a, b, c?" for a tool name that does not exist: near spellings first, then
+    the tools a search for its words finds (in full mode the index is built for the occasion)."""
+    visible = [op.name for op in policy.visible_operations()]
+    close = difflib.get_close_matches(name, visible, n=3, cutoff=0.75)
+    index = index or SearchIndex(policy.visible_operations(), policy)
+    close += [op.name for op in index.search(name.replace("_", " "), limit=3)]
+    names = list(dict.fromkeys(close))[:3]
+    return f" Did you mean {', '.join(names)}?" if names else ""
 
 
 def summary(op: Operation) -> str:
@@ -206,7 +224,7 @@ _SYNONYMS = {
     "metric": ("analytics",),
     "performance": ("analytics",),
     "mailbox": ("account",),
-    "inbox": ("account", "email"),
+    "inbox": ("email",),
     "sender": ("account",),
     "message": ("email",),
     "mail": ("email",),
@@ -221,10 +239,11 @@ _SYNONYMS = {
 }
 
 
+@cache
 def stem(word: str) -> str:
-    for suffix in ("ies", "ing", "es", "ed", "s"):
+    for suffix in ("ies", "ied", "ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
     return word
 
 
@@ -233,49 +252,104 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words if w not in _STOP]
 
 
+_STEMMED_SYNONYMS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in _SYNONYMS.items()}
+
+
 class SearchIndex:
-    """BM25 over weighted fields: the name counts three times, title and description twice,
-    toolset, tag and the arguments once."""
+    """BM25 over weighted fields (the name three times, the curated aliases twice, the description,
+    toolset and tag once, the arguments half), plus what a person means by a short request: a tool
+    whose name the request covers beats one that only shares a word (list_campaigns over
+    list_campaign_subsequences), a whole alias phrase counts, and a request without an action
+    verb ("my campaigns") asks for list and get tools."""
 
     K1, B = 1.2, 0.75
+    NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
+    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 2.5, 2.0, 1.0, 0.5, 0.3
 
     def __init__(self, operations: Iterable[Operation], policy: Policy) -> None:
         self.operations = list(operations)
-        self.docs: list[Counter[str]] = []
-        for op in self.operations:
-            schema = policy.input_schema(op)
-            arguments = " ".join(f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items())
-            words = (
-                terms(op.name) * 3
-                + terms(op.title) * 2
-                + terms(op.description) * 2
-                + terms(f"{op.toolset} {op.tag}")
-                + terms(arguments)
-            )
-            self.docs.append(Counter(words))
+        self.docs = [self.document(op, policy) for op in self.operations]
+        self.names = [terms(op.name)[1:] or terms(op.name) for op in self.operations]  # the entity: the name after its verb
+        self.phrases = [[phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
+        self.verbs = {stem(op.name.split("_", 1)[0]) for op in self.operations} - READ_VERBS
         self.lengths = [sum(doc.values()) for doc in self.docs]
         self.average = sum(self.lengths) / max(len(self.docs), 1)
         frequency = Counter(word for doc in self.docs for word in doc)
         total = len(self.docs)
         self.idf = {word: math.log(1 + (total - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
 
-    def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+    def document(self, op: Operation, policy: Policy) -> dict[str, float]:
+        schema = policy.input_schema(op)
+        arguments = " ".join(f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items())
+        fields = (
+            (op.name, self.NAME),
+            (" ".join(op.search_aliases), self.ALIASES),
+            (op.description, self.DESCRIPTION),
+            (f"{op.toolset} {op.tag}", self.CONTEXT),
+            (arguments, self.ARGUMENTS),
+        )
+        doc: dict[str, float] = {}
+        for text, weight in fields:
+            for word in terms(text):
+                doc[word] = doc.get(word, 0.0) + weight
+        return doc
+
+    def expand(self, words: list[str]) -> dict[str, float]:
         weights: dict[str, float] = {}
-        for word in terms(query):
+        for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for alias in _SYNONYMS.get(word, ()):
-                weights[stem(alias)] = max(weights.get(stem(alias), 0.0), 0.6)
+            for alias in _STEMMED_SYNONYMS.get(word, ()):
+                weights[alias] = max(weights.get(alias, 0.0), 0.6)
+        return weights
+
+    def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+        words = nouns_after_verb(terms(query))
+        weights = self.expand(words)
+        asks_action = any(word in self.verbs for word in weights)
         scored = []
-        for position, (op, doc, length) in enumerate(zip(self.operations, self.docs, self.lengths, strict=True)):
+        for position, op in enumerate(self.operations):
             if toolset is not None and op.toolset != toolset:
                 continue
-            score = 0.0
-            for word, weight in weights.items():
-                count = doc.get(word, 0)
-                if count:
-                    norm = count * (self.K1 + 1) / (count + self.K1 * (1 - self.B + self.B * length / self.average))
-                    score += weight * self.idf.get(word, 0.0) * norm
-            if score > 0:
-                scored.append((-score, position, op))
+            score = self.bm25(position, weights)
+            if score <= 0:
+                continue
+            score += self.shape(position, op, words, weights, asks_action)
+            scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [op for _, _, op in scored[:limit]]
+
+    def bm25(self, position: int, weights: dict[str, float]) -> float:
+        doc, length = self.docs[position], self.lengths[position]
+        score = 0.0
+        for word, weight in weights.items():
+            count = doc.get(word, 0.0)
+            if count:
+                norm = count * (self.K1 + 1) / (count + self.K1 * (1 - self.B + self.B * length / self.average))
+                score += weight * self.idf.get(word, 0.0) * norm
+        return score
+
+    def shape(self, position: int, op: Operation, words: list[str], weights: dict[str, float], asks_action: bool) -> float:
+        name = self.names[position]
+        coverage = sum(weights.get(word, 0.0) for word in name) / len(name)
+        uncovered = sum(1 for word in name if word not in weights)
+        phrases = sum(math.sqrt(len(phrase)) for phrase in self.phrases[position] if contains(words, phrase))
+        verb = op.name.split("_", 1)[0]
+        if asks_action:
+            verb_bonus = self.VERB if stem(verb) in weights else 0.0
+        else:
+            verb_bonus = self.READ_DEFAULT if verb in READ_VERBS else 0.0
+        return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered
+
+
+READ_VERBS = frozenset({"list", "get"})
+
+
+def nouns_after_verb(words: list[str]) -> list[str]:
+    """Drops "list" after the first word: there it is a noun ("rename a lead list") that would
+    otherwise pull every list_* tool ahead of the one asked for."""
+    return words[:1] + [word for word in words[1:] if word != "list"]
+
+
+def contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))

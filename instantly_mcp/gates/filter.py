@@ -1,7 +1,8 @@
 """Which tools the agent may see and call: the scope filter, --toolsets, --tools and --read-only.
 
-A hidden tool is not listed, and a call to it anyway is refused with the reasons, naming the scopes
-it needs. Unknown names in any of these flags stop the start-up: a typo must never widen or
+A hidden tool is not listed, and a call to it anyway is refused exactly like an unknown name, so the
+agent learns neither that it exists nor which scopes would unlock it (`instantly-mcp tools` shows
+the operator why a tool is hidden). Unknown names in any of these flags stop the start-up: a typo must never widen or
 silently narrow what an agent can do.
 """
 
@@ -12,8 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.catalog.operations import Operation, resolve
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 
 WILDCARD = "all"
 SCOPE_ACTIONS = ("read", "create", "update", "delete", WILDCARD)
@@ -75,28 +77,37 @@ class ToolFilter:
         return not self.reasons(op)
 
     def refusal(self, op: Operation) -> str | None:
-        reasons = self.reasons(op)
-        if not reasons:
-            return None
-        return f"{op.name} is not available to this agent: {'; '.join(reasons)}. Nothing was sent."
+        return None if self.visible(op) else unknown_tool(op.name)
+
+
+def unknown_tool(name: str, hint: str = "") -> str:
+    """The one answer to a name the agent may not call, whether it exists or not (`hint` names
+    visible tools only, so it reveals nothing either)."""
+    return f"Unknown tool {name!r}.{hint} Call tools/list for the available tools. Nothing was sent."
 
 
 def build_filter(settings: Settings, operations: Mapping[str, Operation]) -> ToolFilter:
     """The filter for these settings; unknown names and contradictions stop the start-up."""
     if not settings.scopes:
         raise ConfigError("--scopes is empty; give at least one scope, e.g. all:read (the default is all:all)")
+    tool_names = current_names(settings.tool_names, operations)
     tool_filter = ToolFilter(
         grants=parse_grants(settings.scopes, operations),
         toolsets=known_names("--toolsets", settings.toolsets, sorted({op.toolset for op in operations.values()})),
-        tools=known_names("--tools", settings.tool_names, list(operations)),
+        tools=known_names("--tools", tool_names, list(operations)),
         read_only=settings.read_only,
     )
-    hidden = [f"{name} ({'; '.join(tool_filter.reasons(operations[name]))})" for name in settings.tool_names if not tool_filter.visible(operations[name])]
+    hidden = [f"{name} ({'; '.join(tool_filter.reasons(operations[name]))})" for name in tool_names if not tool_filter.visible(operations[name])]
     if hidden:
         raise ConfigError(f"--tools names tools that the other flags hide: {', '.join(hidden)}")
     if not any(tool_filter.visible(op) for op in operations.values()):
         raise ConfigError("these flags leave no tool at all; check --scopes, --toolsets, --tools and --read-only together")
     return tool_filter
+
+
+def current_names(names: tuple[str, ...], operations: Mapping[str, Operation]) -> tuple[str, ...]:
+    """--tools names with each former name of a renamed tool replaced by its current one."""
+    return tuple(op.name if (op := resolve(operations, name)) is not None else name for name in names)
 
 
 def parse_grants(texts: Iterable[str], operations: Mapping[str, Operation]) -> tuple[Scope, ...]:

@@ -1,8 +1,9 @@
 """The gates in front of every call: filter, validate, dry_run, confirm, send, audit.
 
 `Policy.call` refuses tools the filter hides (tool_filter.py), validates the arguments, answers
-dry_run without sending, asks for confirmation of destructive and outbound calls (confirm.py) and
-only then sends; every non-read call leaves one audit line (audit.py).
+dry_run without sending, asks for confirmation of destructive, outbound and privileged calls and of
+writes whose target is live (live.py) through confirm.py, and only then sends; every non-read call
+leaves one audit line (audit.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from mcp.shared.exceptions import MCPError
 from instantly_mcp import metrics
 from instantly_mcp.calls.pipeline import (
     CURSOR_PAGINATION,
-    InvalidArguments,
     PreparedCall,
     error_result,
     invalid,
@@ -32,6 +32,8 @@ from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, se
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
+from instantly_mcp.drift.log import DriftLog
+from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import (
     Approval,
@@ -48,7 +50,6 @@ from instantly_mcp.gates.confirm import (
     Answer,
     Caller,
     Purpose,
-    TokenError,
     TokenSigner,
     answer_from_responses,
     answer_of,
@@ -58,20 +59,22 @@ from instantly_mcp.gates.confirm import (
     process_secret,
 )
 from instantly_mcp.gates.filter import build_filter
+from instantly_mcp.gates.live import goes_live, may_go_live
 from instantly_mcp.gates.shared_gates import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
+from instantly_mcp.redaction import scrub_text
 from instantly_mcp.tracing import span
-from instantly_mcp.upstream.client import ApiError, TransportError, encode_query
+from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 from instantly_mcp.upstream.redis_conn import connect
-from instantly_mcp.upstream.requester import Requester
 
-GATED_RISKS = frozenset({"destructive", "outbound"})
+GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
 APPROVAL_ID = "approval_id"
 FIELDS = "fields"
 MAX_ITEMS = "max_items"
 LOOKUP_TIMEOUT_S = 10.0
+SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own output is cut for the agent
 
 # The arguments the server adds to tools. They recur in up to 125 tool definitions, so their
 # meaning is stated once, in the server instructions (SERVER_ARGUMENTS), and the schemas carry
@@ -129,6 +132,14 @@ def confirmation_event(stop: Outcome | None) -> str:
     return "expired" if any("because it expired" in text for text in texts) else "refused"
 
 
+def store_unavailable(name: str, exc: StoreUnavailable) -> Outcome:
+    message = (
+        f"{name} refused: confirmations cannot be checked right now, because {exc}, and this server's replicas "
+        "share their confirmations and approvals there. Nothing was sent. Try again once the operator has Redis back."
+    )
+    return Outcome(error_result(message), "refused")
+
+
 class Policy:
     """The filter plus the call pipeline; one per server, shared by every session."""
 
@@ -141,9 +152,15 @@ class Policy:
         self.confirm_timeout_s = settings.confirm_timeout_s
         store, self.used_tokens = shared_stores(settings, clock)
         self.desk = ApprovalDesk(store, clock=clock) if settings.serves_approvals else None
-        secrets = [s for s in (settings.api_key, settings.secret) if s]
-        self.audit = AuditLog(settings.audit_log, secrets=secrets) if settings.audit_log else None
+        secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
+        self.audit = (
+            AuditLog(settings.audit_log, secrets=secrets, max_bytes=settings.audit_log_max_bytes, backups=settings.audit_log_backups)
+            if settings.audit_log
+            else None
+        )
         self.max_result_chars = settings.max_result_chars
+        self.drift = DriftLog() if settings.log_drift else None
+        self.raw_csv = settings.raw_csv
 
     def visible_operations(self) -> list[Operation]:
         return [op for op in self.operations.values() if self.filter.visible(op)]
@@ -151,8 +168,18 @@ class Policy:
     def is_gated(self, op: Operation) -> bool:
         return op.risk in GATED_RISKS and self.confirm_mode != "off"
 
+    def may_be_gated(self, op: Operation) -> bool:
+        """Gated always, or (live.py) when the target of the call is live."""
+        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off")
+
     def accepts_token(self, op: Operation) -> bool:
-        return self.is_gated(op) and self.confirm_mode in ("auto", "token")
+        return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
+
+    async def gated_call(self, call: PreparedCall, client: Requester) -> bool:
+        """Whether this call, with these arguments, waits for a person (a lookup decides live targets)."""
+        if self.is_gated(call.op):
+            return True
+        return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
         return self.is_gated(op) and self.desk is not None
@@ -191,22 +218,36 @@ class Policy:
         arguments: dict[str, Any] | None,
         client: Requester,
         fingerprint: str,
+        *,
+        script: str | None = None,
+        approved: bool = False,
     ) -> types.CallToolResult | types.InputRequiredResult:
+        """`script` is the sha256 of the run_code script making the call: its gated calls ask a
+        person through `approve`, never through a token, and its audit lines carry the hash.
+        `approved`: a person already approved this exact call in the script's plan (`approve`)."""
         started = time.perf_counter()
-        with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
-            outcome = await self.decide(caller, op, arguments, client, fingerprint)
-            current.set_attribute("outcome", outcome.decision)
-        metrics.TOOL_CALLS.labels(op.name, outcome.decision).inc()
-        metrics.TOOL_CALL_SECONDS.labels(op.name).observe(time.perf_counter() - started)
-        if self.audit is not None and op.risk != "read":
-            self.audit.record(
-                tool=op.name,
-                risk=op.risk,
-                arguments=arguments,
-                decision=outcome.decision,
-                status=outcome.status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
+        decision: Decision = "failed"
+        status: int | None = None
+        try:
+            with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
+                outcome = await self.decide(
+                    caller, op, arguments, client, fingerprint, script=script, approved=approved
+                )
+                decision, status = outcome.decision, outcome.status
+                current.set_attribute("outcome", decision)
+        finally:  # a call that ends in an unexpected error is audited (and counted) too
+            metrics.TOOL_CALLS.labels(op.name, decision).inc()
+            metrics.TOOL_CALL_SECONDS.labels(op.name).observe(time.perf_counter() - started)
+            if self.audit is not None and (op.risk != "read" or script is not None):
+                self.audit.record(
+                    tool=op.name,
+                    risk=op.risk,
+                    arguments=arguments,
+                    decision=decision,
+                    status=status,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                    script=script,
+                )
         return outcome.result
 
     async def decide(
@@ -216,23 +257,30 @@ class Policy:
         arguments: dict[str, Any] | None,
         client: Requester,
         fingerprint: str,
+        *,
+        script: str | None = None,
+        approved: bool = False,
     ) -> Outcome:
         refusal = self.filter.refusal(op)
         if refusal is not None:
             return Outcome(error_result(refusal), "refused")
         try:
             tool_arguments, controls = self.split_controls(op, arguments or {})
-            call = prepare(op, tool_arguments)
+            call = await prepare_off_loop(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
-            return Outcome(dry_run_result(call, gated=self.is_gated(op)), "dry_run")
-        if self.is_gated(op):
-            stop = await self.confirm(caller, call, controls, client, fingerprint)
+            return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
+        if not approved and await self.gated_call(call, client):
+            if script is not None:
+                stop = await self.approve(caller, [call], client)
+            else:
+                stop = await self.confirm(caller, call, controls, client, fingerprint)
             if stop is not None:
                 return stop
-        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=self.max_result_chars)
-        result, status = await send(call, client, shape=shape)
+        max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
+        shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
+        result, status = await send(call, client, shape=shape, watch=self.drift)
         return Outcome(result, "sent", status)
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
@@ -282,12 +330,7 @@ class Policy:
         try:
             stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
         except StoreUnavailable as exc:
-            message = (
-                f"{call.op.name} refused: confirmations cannot be checked right now, because {exc}, and this "
-                "server's replicas share their confirmations and approvals there. Nothing was sent. Try again "
-                "once the operator has Redis back."
-            )
-            stop = Outcome(error_result(message), "refused")
+            stop = store_unavailable(call.op.name, exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
         return stop
 
@@ -306,7 +349,9 @@ class Policy:
         if channel is None:
             return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
         try:
-            summary = await summarize(op, call.arguments, self.lookup(client))
+            summary = scrub_text(
+                await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
+            )
         except TargetNotFound as exc:
             return Outcome(error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
         if channel == "token":
@@ -337,6 +382,95 @@ class Policy:
             message = f"No answer to the confirmation of {name} within {self.confirm_timeout_s:g} s. Nothing was sent."
             return Outcome(error_result(message), "refused")
         return self.answered(call, answer)
+
+    async def approve(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, *, fingerprint: str = "",
+        plan: str | None = None, approval_id: str | None = None,
+    ) -> Outcome | None:
+        """`ask_approval`, refused (fail closed) when the shared store is unreachable."""
+        try:
+            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id)
+        except StoreUnavailable as exc:
+            stop = store_unavailable("run_code", exc)
+        metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
+        return stop
+
+    async def ask_approval(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
+        plan: str | None, approval_id: str | None,
+    ) -> Outcome | None:
+        """Get a person's approval for these gated calls, each named: the one way code mode asks.
+
+        None lets them through. A client that elicits while the request waits is asked at once (a
+        script pauses at the call). Otherwise the whole `plan` (the script's sha256 and its gated
+        calls) is put to a person once: a 2026-07-28 client by InputRequiredResult, whose
+        request_state binds the script, the exact calls and the key; a client without elicitation on
+        the approval page, redeemed call by call with `approval_id` on the retry. Tokens are never
+        offered to scripts: the agent would hold them.
+        """
+        names = ", ".join(c.op.name for c in calls)
+        channel = channel_for("elicit", caller, pages=False)
+        if channel == "input_required" and plan is not None:
+            binding = {"script": plan, "calls": [[c.op.name, c.arguments] for c in calls]}
+            if caller.request_state is not None:
+                try:
+                    await self.claim(caller.request_state, "elicit", "run_code", binding, fingerprint)
+                except ConfirmationError as exc:
+                    message = f"run_code refused: the answer does not approve these calls ({exc}). Nothing was sent."
+                    return Outcome(error_result(message), "refused")
+                return self.answered(calls[0], answer_from_responses(caller.input_responses))
+        elif channel != "inline":
+            if plan is not None and self.desk is not None and self.desk.base_url is not None:
+                return await self.approve_on_page(caller, calls, client, fingerprint, approval_id)
+            message = (
+                f"{names} needs a person's approval, and a script can ask only through MCP form elicitation "
+                "or the approval pages, neither of which is available here. Nothing was sent."
+            )
+            return Outcome(error_result(message), "refused")
+        try:
+            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+        except TargetNotFound as exc:
+            message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        if channel == "input_required":
+            state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
+            asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(question)},
+                                              request_state=state)
+            return Outcome(asked, "confirmation_required")
+        try:
+            answer = answer_of(await caller.elicit(question))
+        except MCPError as exc:
+            message = f"Could not ask the user to approve {names} ({exc}). Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        return self.answered(calls[0], answer)
+
+    async def approve_on_page(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
+        approval_id: str | None,
+    ) -> Outcome | None:
+        """A script's gated calls on one approval page; the retry with approval_id redeems each of them."""
+        assert self.desk is not None
+        if approval_id is not None:
+            for call in calls:  # one status for the whole approval: all pass, or the first answer stops
+                stop = await self.redeem_approval(approval_id, caller, call, fingerprint)
+                if stop is not None:
+                    return stop
+            return None
+        try:
+            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
+        except TargetNotFound as exc:
+            message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
+            return Outcome(error_result(message), "refused")
+        approval = await self.desk.open(items, fingerprint, caller.tenant)
+        summary = "\n".join(item.summary for item in items)
+        body = approval_required("run_code", summary, self.desk.url(approval), approval)
+        body["next"] = (
+            "Nothing was sent. Show the user this URL; a person approves or denies these calls there. Then call "
+            "run_code again with the same code plus approval_id: it runs once approved."
+        )
+        return Outcome(json_result(body), "confirmation_required")
 
     async def elicit_url(self, caller: Caller, call: PreparedCall, approval: Approval, summary: str) -> Outcome | None:
         """Ask the client to open the approval page, then continue the same call once the person
@@ -409,10 +543,8 @@ class Policy:
 
     async def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:
-            self.tokens.redeem(token, purpose, call.op.name, call.arguments, fingerprint)
-            if self.used_tokens is not None and not await self.used_tokens.claim(token, float(token.split(".")[1])):
-                raise TokenError("it was already used (on another replica); one confirmation covers one call")
-        except TokenError as exc:
+            await self.claim(token, purpose, call.op.name, call.arguments, fingerprint)
+        except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
                 f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
@@ -420,6 +552,12 @@ class Policy:
             )
             return Outcome(error_result(message), "refused")
         return None
+
+    async def claim(self, token: str, purpose: Purpose, name: str, arguments: Any, fingerprint: str) -> None:
+        """Check the token here, then mark it used in Redis too, so no other replica accepts it again."""
+        self.tokens.redeem(token, purpose, name, arguments, fingerprint)
+        if self.used_tokens is not None and not await self.used_tokens.claim(token, float(token.split(".")[1])):
+            raise ConfirmationError("it was already used (on another replica); one confirmation covers one call")
 
     def answered(self, call: PreparedCall, answer: Answer | None) -> Outcome | None:
         if answer == "accept":
@@ -436,12 +574,12 @@ class Policy:
         return Outcome(json_result(body), "declined")
 
     def lookup(self, client: Requester) -> Lookup:
-        """Read-only calls for the summary, only where the granted scopes allow them, so a summary
-        never shows the agent what it could not read itself."""
+        """Read-only calls for the summary and the live check, only through tools the agent could
+        call itself (scopes, toolsets, --tools), so a summary never shows what it could not read."""
 
         async def run(name: str, arguments: dict[str, Any]) -> Any:
             op = self.operations.get(name)
-            if op is None or op.risk != "read" or not self.filter.granted(op):
+            if op is None or op.risk != "read" or not self.filter.visible(op):
                 return None
             try:
                 with anyio.fail_after(LOOKUP_TIMEOUT_S):
@@ -450,7 +588,7 @@ class Policy:
                 if exc.status == 404 and op.path_params:
                     raise TargetNotFound(op, arguments, self.list_tool_for(op)) from None
                 return None
-            except (InvalidArguments, TransportError, TimeoutError):
+            except (InvalidArguments, UpstreamError, TimeoutError):
                 return None
             return response.data
 
@@ -495,12 +633,24 @@ def approval_required(tool: str, summary: str, url: str, approval: Approval) -> 
 
 
 def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
+    """The exact request, as a dry run shows it and an approval page lists it; undocumented fields named."""
     query = urlencode(encode_query(call.request.query), quote_via=quote)
-    return {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""), "body": call.request.body}
+    payload = {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""),
+               "body": call.request.body}
+    return payload | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
 
 
-def dry_run_result(call: PreparedCall, *, gated: bool) -> types.CallToolResult:
+async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
+    """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
+    (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
+    return await anyio.to_thread.run_sync(prepare, op, arguments)
+
+
+def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> types.CallToolResult:
+    """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
     after = " (it will ask for confirmation first)" if gated else ""
+    if maybe and not gated:
+        after = " (it will ask for confirmation first if its campaign or subsequence is live)"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
     return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
 
@@ -510,7 +660,7 @@ def json_result(data: Any) -> types.CallToolResult:
 
 
 def risk_counts(operations: Iterable[Operation]) -> dict[str, int]:
-    counts = dict.fromkeys(RISK_CLASSES, 0)
+    counts: dict[str, int] = dict.fromkeys(RISK_CLASSES, 0)
     for op in operations:
         counts[op.risk] += 1
     return counts

@@ -3,14 +3,20 @@
 Built from the validated arguments plus a few read-only lookups through the same client. A lookup
 that fails or is not allowed only makes the sentence plainer; one that finds no such object (404)
 raises TargetNotFound, since nobody should be asked to approve a call that cannot succeed.
+What the agent wrote is shown cleaned (no control or bidi characters) and, where it decides who is
+reached, in full: every recipient, the subject, the start of the body, the number of leads.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from instantly_mcp.calls.undocumented import shown as undocumented_summary
 from instantly_mcp.catalog.operations import Operation
 
 Lookup = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -29,15 +35,27 @@ Writer = Callable[[dict[str, Any], Lookup], Awaitable[str]]
 CONSEQUENCES = {
     "destructive": "This cannot be undone.",
     "outbound": "This reaches people or spends money or credits outside the workspace; it cannot be taken back.",
+    "privileged": "This hands out access to the workspace or sends its data outside it.",
 }
+LIVE_OR_UNKNOWN = "live, or its state could not be checked"
 # Where the risk class's sentence would overstate or misstate what follows.
 TOOL_CONSEQUENCES = {
     "schedule_workspace_removal": "Until the removal date, cancel_workspace_removal can still stop it.",
     "change_workspace_owner": "Only the new owner can hand ownership back.",
     "move_leads": "Check the selection first: it changes where every matching lead lives.",
+    "add_leads": f"The campaign is {LIVE_OR_UNKNOWN}: these leads start getting its emails.",
+    "create_lead": f"The campaign is {LIVE_OR_UNKNOWN}: the lead starts getting its emails.",
+    "move_lead_to_subsequence": f"The subsequence is {LIVE_OR_UNKNOWN}: the lead starts getting its emails.",
+    "update_campaign": f"The campaign is {LIVE_OR_UNKNOWN}: the change applies to the emails it sends from now on.",
+    "update_campaign_subsequence": f"The subsequence is {LIVE_OR_UNKNOWN}: the change applies to what it sends from now on.",
 }
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6
+BODY_CHARS = 160
+MAX_LISTED = 10
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+TAG = re.compile(r"<[^<>]*>")  # [^<>]: each scan stops at the next "<", so the pass stays linear
 
 # tool -> (lookup tool, noun, fields that name the object); the id argument is the lookup's path parameter.
 NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -56,8 +74,9 @@ NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) -> str:
-    """One or two sentences: the concrete action as a question, then why it needs a human."""
+async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup, *, undocumented: tuple[str, ...] = ()) -> str:
+    """One or two sentences: the concrete action as a question, then why it needs a human; then any
+    field sent that the spec does not document, with its value, since the person approves it too."""
     writer = WRITERS.get(op.name)
     if writer is not None:
         action = await writer(arguments, lookup)
@@ -66,7 +85,8 @@ async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup) ->
     else:
         action = generic(op, arguments)
     consequence = TOOL_CONSEQUENCES.get(op.name) or CONSEQUENCES.get(op.risk, "")
-    return f"{action} {consequence}".strip()
+    extra = undocumented_summary(undocumented, arguments, short) if undocumented else ""
+    return clean(" ".join(part for part in (action, extra, consequence) if part))
 
 
 async def delete_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
@@ -78,35 +98,37 @@ async def activate_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
     phrase = await campaign_phrase(campaign_id, lookup, with_leads=False)
     leads = await campaign_lead_count(campaign_id, lookup)
     audience = f"its {leads:,} leads" if leads is not None else "its leads"
-    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule."
+    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule.{await no_senders(campaign_id, lookup)}"
+
+
+async def no_senders(campaign_id: str, lookup: Lookup) -> str:
+    """A warning when the campaign has no sending account: Instantly refuses to activate it."""
+    campaign = await lookup("get_campaign", {"id": campaign_id})
+    if isinstance(campaign, dict) and "email_list" in campaign and not campaign["email_list"]:
+        return (" WARNING: it has no sending accounts (email_list is empty), so Instantly will refuse it; "
+                "attach accounts with update_campaign(email_list=[...]) first.")
+    return ""
 
 
 async def reply_to_email(arguments: dict[str, Any], lookup: Lookup) -> str:
     original = await lookup("get_email", {"id": arguments["reply_to_uuid"]})
     recipient = text_field(original, "lead", "from_address_email")
-    recipients = [recipient or f"the sender of email {arguments['reply_to_uuid']}"]
-    recipients += [str(r) for r in arguments.get("additional_recipients") or []]
-    return (
-        f"Send a reply from {arguments['eaccount']} to {', '.join(recipients)}{copies(arguments)} "
-        f"with subject {quoted(arguments['subject'])}?"
-    )
+    sender = recipient or f"the sender of email {arguments['reply_to_uuid']}"
+    to = [sender, *addresses(arguments.get("additional_recipients"))]
+    return f"Send a reply from {arguments['eaccount']} {email_parts(to, arguments)}?"
 
 
 async def forward_email(arguments: dict[str, Any], lookup: Lookup) -> str:
     original = await lookup("get_email", {"id": arguments["reply_to_uuid"]})
     subject = text_field(original, "subject")
     what = f"the email {quoted(subject)}" if subject else f"email {arguments['reply_to_uuid']}"
-    return (
-        f"Forward {what} from {arguments['eaccount']} to {arguments['to_address_email_list']}{copies(arguments)} "
-        f"with subject {quoted(arguments['subject'])}?"
-    )
+    to = addresses(arguments.get("to_address_email_list"))
+    return f"Forward {what} from {arguments['eaccount']} {email_parts(to, arguments)}?"
 
 
 async def send_test_email(arguments: dict[str, Any], lookup: Lookup) -> str:
-    return (
-        f"Send a test email from {arguments['eaccount']} to {arguments['to_address_email_list']} "
-        f"with subject {quoted(arguments['subject'])}?"
-    )
+    to = addresses(arguments.get("to_address_email_list"))
+    return f"Send a test email from {arguments['eaccount']} {email_parts(to, arguments)}?"
 
 
 async def verify_email(arguments: dict[str, Any], lookup: Lookup) -> str:
@@ -162,7 +184,54 @@ async def change_workspace_owner(arguments: dict[str, Any], lookup: Lookup) -> s
     return f"Make {arguments['email']} the owner of {await workspace_phrase(lookup)}?"
 
 
+async def add_leads(arguments: dict[str, Any], lookup: Lookup) -> str:
+    leads = [lead for lead in arguments.get("leads") or [] if isinstance(lead, dict)]
+    emails = [str(lead.get("email")) for lead in leads if lead.get("email")]
+    return f"Add {count(len(leads), 'lead')}{listing(emails)} to {await destination(arguments, 'campaign_id', lookup)}?"
+
+
+async def create_lead(arguments: dict[str, Any], lookup: Lookup) -> str:
+    who = arguments.get("email") or "a lead without an email address"
+    return f"Add the lead {who} to {await destination(arguments, 'campaign', lookup)}?"
+
+
+async def move_lead_to_subsequence(arguments: dict[str, Any], lookup: Lookup) -> str:
+    subsequence_id = arguments["subsequence_id"]
+    name = text_field(await lookup("get_campaign_subsequence", {"id": subsequence_id}), "name")
+    target = f"subsequence {quoted(name)} (id {subsequence_id})" if name else f"subsequence {subsequence_id}"
+    return f"Move {await lead_phrase(arguments['id'], lookup)} into {target}?"
+
+
+async def update_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
+    changes = [key for key in arguments if key != "id"]
+    copied = [f"{key} {audience(addresses(arguments[key]))}" for key in ("cc_list", "bcc_list") if key in arguments]
+    extra = f"; {'; '.join(copied)}" if copied else ""
+    return f"Change {', '.join(changes)} of {await campaign_phrase(arguments['id'], lookup, with_leads=True)}{extra}?"
+
+
+async def destination(arguments: dict[str, Any], campaign_key: str, lookup: Lookup) -> str:
+    if arguments.get(campaign_key):
+        return await campaign_phrase(arguments[campaign_key], lookup, with_leads=False)
+    if arguments.get("list_id"):
+        return await list_phrase(arguments["list_id"], lookup)
+    return "the workspace"
+
+
+def count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' if n != 1 else ''}"
+
+
+def listing(items: list[str]) -> str:
+    shown = ", ".join(clean(item) for item in items[:MAX_LISTED])
+    more = f" and {len(items) - MAX_LISTED:,} more" if len(items) > MAX_LISTED else ""
+    return f" ({shown}{more})" if items else ""
+
+
 WRITERS: dict[str, Writer] = {
+    "add_leads": add_leads,
+    "create_lead": create_lead,
+    "move_lead_to_subsequence": move_lead_to_subsequence,
+    "update_campaign": update_campaign,
     "delete_campaign": delete_campaign,
     "activate_campaign": activate_campaign,
     "reply_to_email": reply_to_email,
@@ -220,9 +289,50 @@ async def workspace_phrase(lookup: Lookup) -> str:
     return f"workspace {quoted(name)}" if name else "the current workspace"
 
 
-def copies(arguments: dict[str, Any]) -> str:
-    parts = [f"{label} {arguments[key]}" for key, label in (("cc_address_email_list", "cc"), ("bcc_address_email_list", "bcc")) if arguments.get(key)]
-    return f" ({', '.join(parts)})" if parts else ""
+def email_parts(to: list[str], arguments: dict[str, Any]) -> str:
+    """Every recipient in full (To, cc, bcc, reply-to), the subject and the start of the body."""
+    parts = [f"to {audience(to)}"]
+    for key, label in (("cc_address_email_list", "cc"), ("bcc_address_email_list", "bcc"), ("reply_to", "replies to")):
+        found = addresses(arguments.get(key))
+        if found:
+            parts.append(f"{label} {audience(found)}")
+    parts.append(f"subject {quoted(str(arguments.get('subject') or ''))}")
+    body = body_start(arguments.get("body"))
+    if body:
+        parts.append(f"body starting {body}")
+    return ", ".join(parts)
+
+
+def addresses(value: Any) -> list[str]:
+    """Each address of a comma-separated string or a list, cleaned; nothing is cut."""
+    items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    found = [clean(part) for item in items if isinstance(item, str) for part in ADDRESS_SEPARATORS.split(item)]
+    return [part for part in found if part]
+
+
+def audience(recipients: list[str]) -> str:
+    count = f"{len(recipients):,} recipient{'s' if len(recipients) != 1 else ''}"
+    return f"{count} ({', '.join(recipients)})" if recipients else "no recipients"
+
+
+def body_start(body: Any) -> str | None:
+    """The text of the body (HTML tags dropped), quoted up to BODY_CHARS."""
+    if not isinstance(body, dict):
+        return None
+    text = body.get("text") if isinstance(body.get("text"), str) else body.get("html")
+    if not isinstance(text, str):
+        return None
+    plain = clean(html.unescape(TAG.sub(" ", text)))
+    if not plain:
+        return None
+    return "'" + (plain if len(plain) <= BODY_CHARS else plain[: BODY_CHARS - 1] + "…") + "'"
+
+
+def clean(text: str) -> str:
+    """Control, format (bidi overrides, zero-width) and line/paragraph separator characters become
+    spaces, and runs of spaces one, so a value cannot hide what follows it or reorder what is shown."""
+    shown = "".join(" " if unicodedata.category(ch) in HIDDEN_CATEGORIES else ch for ch in text)
+    return " ".join(shown.split())
 
 
 def generic(op: Operation, arguments: dict[str, Any]) -> str:
@@ -237,7 +347,7 @@ def generic(op: Operation, arguments: dict[str, Any]) -> str:
 def short(value: Any) -> str:
     if isinstance(value, list) and len(value) > 3:
         return f"[{len(value):,} items]"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = clean(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 

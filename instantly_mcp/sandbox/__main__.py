@@ -15,8 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--db", dest="db_path", default=None, help="SQLite file that keeps state across restarts")
     parser.add_argument("--no-seed", dest="seed", action="store_false", help="start with an empty workspace")
+    parser.add_argument("--scale", choices=("demo", "large"), default="demo", help="the seeded workspace's size")
     args = parser.parse_args(argv)
-    serve(host=args.host, port=args.port, db_path=args.db_path, seed=args.seed)
+    serve(host=args.host, port=args.port, db_path=args.db_path, seed=args.seed, scale=args.scale)
 
 
 if __name__ == "__main__":

@@ -19,14 +19,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from instantly_mcp.config import SANDBOX_SCALES as SCALES
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import Context
-from instantly_mcp.sandbox.errors import ApiError, error_body
+from instantly_mcp.sandbox.errors import SandboxHttpError, error_body
 from instantly_mcp.sandbox.faults import FaultInjector, FaultRule, fault_response
 from instantly_mcp.sandbox.handlers import HANDLERS
 from instantly_mcp.sandbox.resources import Resources
 from instantly_mcp.sandbox.scopes import is_allowed, required_scopes
-from instantly_mcp.sandbox.seed import ensure_workspace, seed_workspace
+from instantly_mcp.sandbox.seed import ensure_workspace, saved_scale, seed_workspace
 from instantly_mcp.sandbox.spec import API_PREFIX, Operation, Spec, get_spec
 from instantly_mcp.sandbox.store import Store
 from instantly_mcp.sandbox.synth import synthesize
@@ -47,14 +48,15 @@ class Sandbox:
     seed: bool
     faults: FaultInjector
     key_scopes: dict[str, list[str]] | None = None
+    scale: str = "demo"
     request_log: list[dict[str, Any]] = field(default_factory=list, repr=False)
     log_epoch: int = 0  # bumped when the log is cleared, so requests still under way then stay out of it
 
     def reset(self) -> None:
-        """Back to the initial workspace (demo data when seeding), also in SQLite."""
+        """Back to the initial workspace (demo or large data when seeding), also in SQLite."""
         self.store.clear()
         if self.seed:
-            seed_workspace(self.store, self.resources)
+            seed_workspace(self.store, self.resources, self.scale)
         ensure_workspace(self.store)
         self.store.commit()
 
@@ -95,10 +97,10 @@ def _parse_json(raw: bytes) -> tuple[bool, Any]:
 def _bearer_key(request: Request) -> str:
     header = request.headers.get("authorization")
     if header is None:
-        raise ApiError(401, "Missing Authorization header")
+        raise SandboxHttpError(401, "Missing Authorization header")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        raise ApiError(401, "Invalid API key")
+        raise SandboxHttpError(401, "Invalid API key")
     return key.strip()
 
 
@@ -129,6 +131,11 @@ class Api:
             entry["fault"] = rule.kind
             if rule.kind == "latency":
                 await anyio.sleep(rule.delay_s)
+            elif rule.after:
+                entry["handled_status"] = self._answer(request, raw, parsed, body, entry).status_code
+                entry["status"] = None if rule.kind == "drop" else rule.effective_status
+                self.sandbox.log(entry, epoch)
+                return fault_response(rule)
             else:
                 entry["status"] = None if rule.kind == "drop" else rule.effective_status
                 self.sandbox.log(entry, epoch)
@@ -146,14 +153,14 @@ class Api:
             self._authorize(request, op)
             content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
             if raw.strip() and not content_type.endswith("json"):
-                raise ApiError(415, f"Unsupported Media Type: {content_type}")
+                raise SandboxHttpError(415, f"Unsupported Media Type: {content_type}")
             if not parsed:
-                raise ApiError(400, "Body is not valid JSON")
+                raise SandboxHttpError(400, "Body is not valid JSON")
             validated = validator_for(op).validate(params, request.query_params.multi_items(), body, body is not None)
             ctx = Context(op, validated.params, validated.query, validated.body, store, self.sandbox.resources)
             self._ensure_addressed_exist(ctx)
             response = self._respond(op, self._dispatch(ctx))
-        except ApiError as error:
+        except SandboxHttpError as error:
             store.rollback()
             return _json(error.status, error.body, error.headers)
         except Exception as exc:
@@ -168,7 +175,7 @@ class Api:
         path = raw_path.decode("latin-1").split("?", 1)[0]
         matched = self.sandbox.spec.router.match(request.method, path) if path.startswith(API_PREFIX) else None
         if matched is None:
-            raise ApiError(404, f"Route {request.method}:{request.url.path} not found")
+            raise SandboxHttpError(404, f"Route {request.method}:{request.url.path} not found")
         return matched
 
     def _authorize(self, request: Request, op: Operation) -> None:
@@ -178,7 +185,7 @@ class Api:
             return
         required = required_scopes(op, self.sandbox.spec)
         if not is_allowed(grants[key], required):
-            raise ApiError(403, f"API key is missing a required scope; requires one of: {', '.join(required)}")
+            raise SandboxHttpError(403, f"API key is missing a required scope; requires one of: {', '.join(required)}")
 
     def _ensure_addressed_exist(self, ctx: Context) -> None:
         for resource, param in self.sandbox.resources.addressed(ctx.op):
@@ -243,12 +250,19 @@ def create_app(
     seed: bool = True,
     key_scopes: dict[str, list[str]] | None = None,
     faults: list[FaultRule] | None = None,
+    scale: str = "demo",
 ) -> Starlette:
-    """A sandbox app; with `db_path`, state lives in SQLite and survives restarts (seeded once)."""
+    """A sandbox app; with `db_path`, state lives in SQLite and survives restarts (seeded once).
+
+    A saved workspace of another scale than asked for is replaced, so `--scale large` with an
+    existing demo file gives the large workspace (and the next start loads it from the file).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"unknown sandbox scale {scale!r}; expected one of {', '.join(SCALES)}")
     spec = get_spec()
     store = Store(db_path)
-    sandbox = Sandbox(spec, Resources(spec), store, seed, FaultInjector(faults), key_scopes)
-    if store.is_empty:
+    sandbox = Sandbox(spec, Resources(spec), store, seed, FaultInjector(faults), key_scopes, scale)
+    if store.is_empty or (seed and saved_scale(store) != scale):
         sandbox.reset()
     api = Api(sandbox)
     routes = [*_admin_routes(sandbox), Route("/{path:path}", api.handle, methods=_ALL_METHODS)]

@@ -17,7 +17,7 @@ def error_body(status: int, message: str) -> dict[str, Any]:
     return {"statusCode": status, "error": reason(status), "message": message}
 
 
-class ApiError(Exception):
+class SandboxHttpError(Exception):
     """An error answered with Instantly's `{statusCode, error, message}` body (or a custom one)."""
 
     def __init__(self, status: int, message: str, *, body: Any = None, headers: dict[str, str] | None = None):
@@ -28,9 +28,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def bad_request(message: str) -> ApiError:
-    return ApiError(400, message)
+def bad_request(message: str) -> SandboxHttpError:
+    return SandboxHttpError(400, message)
 
 
-def not_found(message: str) -> ApiError:
-    return ApiError(404, message)
+def not_found(message: str) -> SandboxHttpError:
+    return SandboxHttpError(404, message)

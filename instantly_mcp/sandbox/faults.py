@@ -40,6 +40,9 @@ class FaultRule:
     delay_s: float = 1.0
     rate: float = 1.0
     times: int | None = None
+    after: bool = False
+    """Handle the request first and answer with the fault anyway: the change happens, the answer says it
+    failed (as Instantly's DELETE /emails/{id} does live with a 500)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

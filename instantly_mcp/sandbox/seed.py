@@ -156,11 +156,11 @@ _THREADS = [
 
 
 class Seeder:
-    def __init__(self, store: Store, resources: Resources):
+    def __init__(self, store: Store, resources: Resources, now: datetime | None = None, seed: int = SEED):
         self.store = store
         self.resources = resources
-        self.rng = random.Random(SEED)
-        self.now = datetime.now(UTC)
+        self.rng = random.Random(seed)
+        self.now = now or datetime.now(UTC)
         self.workspace_id = self.uid()
         self.owner_id = self.uid()
 
@@ -664,8 +664,25 @@ class Seeder:
         return parent
 
 
-def seed_workspace(store: Store, resources: Resources) -> None:
-    Seeder(store, resources).run()
+
+
+def seed_workspace(store: Store, resources: Resources, scale: str = "demo") -> None:
+    """Fill an empty store: the hand-written Northwind demo, or the generated `large` workspace."""
+    if scale == "large":
+        from instantly_mcp.sandbox.seed_large import seed_large_workspace
+
+        seed_large_workspace(store, resources)
+    else:
+        Seeder(store, resources).run()
+    workspace = store.get(WORKSPACE, WORKSPACE_KEY)
+    if workspace is not None:
+        store.put(WORKSPACE, WORKSPACE_KEY, {**workspace, "_scale": scale})
+
+
+def saved_scale(store: Store) -> str:
+    """The scale a stored workspace was seeded at (files from before scales existed are demo)."""
+    workspace = store.get(WORKSPACE, WORKSPACE_KEY) or {}
+    return str(workspace.get("_scale", "demo"))
 
 
 def ensure_workspace(store: Store) -> None:

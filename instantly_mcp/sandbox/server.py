@@ -8,6 +8,7 @@ import uvicorn
 
 from instantly_mcp.sandbox.app import create_app
 from instantly_mcp.sandbox.faults import ConnectionDropped
+from instantly_mcp.transport.rebinding import RebindingGuard, loopback_hosts, loopback_origins
 
 
 class _HideDroppedConnections(logging.Filter):
@@ -17,8 +18,13 @@ class _HideDroppedConnections(logging.Filter):
         return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
 
 
-def serve(host: str = "127.0.0.1", port: int = 8089, db_path: str | None = None, seed: bool = True) -> None:
-    """Serve the sandbox until interrupted."""
+def serve(
+    host: str = "127.0.0.1", port: int = 8089, db_path: str | None = None, seed: bool = True, scale: str = "demo"
+) -> None:
+    """Serve the sandbox until interrupted, behind the same Host/Origin checks as the MCP server: its
+    /_sandbox/* endpoints (request log with bodies, reset, faults) must not answer a rebound page."""
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
+    hosts = loopback_hosts() + ((f"{host}:*",) if host not in ("0.0.0.0", "::") else ())
+    app = RebindingGuard(create_app(db_path=db_path, seed=seed, scale=scale), hosts=hosts, origins=loopback_origins())
     # A latency fault may hold a request for minutes: shutting down does not wait for it.
-    uvicorn.run(create_app(db_path=db_path, seed=seed), host=host, port=port, log_level="info", timeout_graceful_shutdown=1)
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=1)

@@ -6,14 +6,13 @@ The spec is 3.9 MB, so it is parsed once per process and shared by every app ins
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, cast
 from urllib.parse import unquote
 
-from instantly_mcp.catalog.paths import openapi_path
+from instantly_mcp.catalog.source_spec import merged_spec
 
 METHODS = ("get", "post", "put", "patch", "delete")
 API_PREFIX = "/api/v2"
@@ -21,10 +20,9 @@ _SCOPE_SENTENCE = re.compile(r"Requires one of the following scopes:([^\n]*)")
 _REF_PREFIX = "#/components/schemas/"
 
 
-@cache
 def load_spec() -> dict[str, Any]:
-    with open(openapi_path(), encoding="utf-8") as handle:
-        return cast(dict[str, Any], json.load(handle))
+    """The vendored spec plus the curated supplement (catalog/source_spec.py)."""
+    return merged_spec()
 
 
 @cache

@@ -36,6 +36,7 @@ class Store:
         self._undo: dict[tuple[str, str], tuple[Entity | None, int | None]] = {}
         self._cleared = False
         self._lock = threading.RLock()
+        self._ordered: dict[str, list[Entity]] = {}
         self._db: sqlite3.Connection | None = None
         if db_path:
             self._db = sqlite3.connect(db_path, check_same_thread=False)
@@ -55,9 +56,13 @@ class Store:
         return not any(self._collections.values())
 
     def all(self, collection: str) -> list[Entity]:
-        entities = self._collections.get(collection, {})
-        ordered = sorted(entities, key=lambda key: self._seq_of[(collection, key)])
-        return [entities[key] for key in ordered]
+        """The collection in creation order; the order is kept between writes, so reads don't sort."""
+        ordered = self._ordered.get(collection)
+        if ordered is None:
+            entities = self._collections.get(collection, {})
+            keys = sorted(entities, key=lambda key: self._seq_of[(collection, key)])
+            ordered = self._ordered[collection] = [entities[key] for key in keys]
+        return list(ordered)
 
     def count(self, collection: str) -> int:
         return len(self._collections.get(collection, {}))
@@ -74,6 +79,7 @@ class Store:
                 self._seq += 1
                 self._seq_of[(collection, key)] = self._seq
             entities[key] = entity
+            self._ordered.pop(collection, None)
             return entity
 
     def delete(self, collection: str, key: str) -> Entity | None:
@@ -81,6 +87,7 @@ class Store:
             entities = self._collections.get(collection, {})
             if key in entities:
                 self._remember(collection, key)
+                self._ordered.pop(collection, None)
             return entities.pop(key, None)
 
     def _remember(self, collection: str, key: str) -> None:
@@ -95,6 +102,7 @@ class Store:
     def clear(self) -> None:
         with self._lock:
             self._collections.clear()
+            self._ordered.clear()
             self._seq_of.clear()
             self._undo.clear()
             self._cleared = True
@@ -125,6 +133,7 @@ class Store:
     def rollback(self) -> None:
         """Undo every mutation since the last commit."""
         with self._lock:
+            self._ordered.clear()
             for (collection, key), (previous, seq) in self._undo.items():
                 entities = self._collections.setdefault(collection, {})
                 if previous is None:

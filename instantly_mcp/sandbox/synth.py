@@ -7,13 +7,16 @@ candidate validates; otherwise values come from the format, pattern or property 
 
 from __future__ import annotations
 
+import contextvars
+import random
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from jsonschema import Draft202012Validator
-
-from instantly_mcp.sandbox.validation import compile_schema
+from instantly_mcp.sandbox.validation import compile_fast, compile_schema
 
 PLACEHOLDER_UUID = "f9cc070d-8dba-4341-b847-f083c358e460"
 PLACEHOLDER_TIME = "1970-01-01T00:00:00.000Z"
@@ -30,24 +33,54 @@ _PATTERN_SAMPLES = {
 _MAX_DEPTH = 6
 _MAX_CACHED_VALIDATORS = 4096
 _COMPOSITION = ("allOf", "anyOf", "oneOf")
-_validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+_validators: dict[int, tuple[dict[str, Any], Callable[[Any], bool]]] = {}
+_fast_validators: dict[int, tuple[dict[str, Any], Callable[[Any], bool]]] = {}
+
+
+@dataclass
+class _Seeded:
+    rng: random.Random
+    now: datetime
+
+
+_seeded: contextvars.ContextVar[_Seeded | None] = contextvars.ContextVar("sandbox_seeded", default=None)
+
+
+@contextmanager
+def seeded(rng: random.Random, now: datetime) -> Iterator[None]:
+    """Ids and clock drawn from `rng` and `now` while seeding, so a seed always gives the same workspace."""
+    token = _seeded.set(_Seeded(rng, now))
+    try:
+        yield
+    finally:
+        _seeded.reset(token)
+
+
+def _now() -> datetime:
+    state = _seeded.get()
+    return state.now if state else datetime.now(UTC)
+
+
+def _uuid4() -> uuid.UUID:
+    state = _seeded.get()
+    return uuid.UUID(int=state.rng.getrandbits(128), version=4) if state else uuid.uuid4()
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def today() -> str:
-    return datetime.now(UTC).date().isoformat()
+    return _now().date().isoformat()
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return str(_uuid4())
 
 
 def new_object_id() -> str:
     """A 24-hex id, the shape background-job ids have in Instantly."""
-    return uuid.uuid4().hex[:24]
+    return _uuid4().hex[:24]
 
 
 def is_valid(value: Any, schema: dict[str, Any]) -> bool:
@@ -56,9 +89,21 @@ def is_valid(value: Any, schema: dict[str, Any]) -> bool:
     if cached is None or cached[0] is not schema:
         if len(_validators) >= _MAX_CACHED_VALIDATORS:
             _validators.clear()
-        cached = (schema, compile_schema(schema))
+        cached = (schema, compile_schema(schema).is_valid)
         _validators[id(schema)] = cached
-    return cached[1].is_valid(value)
+    return cached[1](value)
+
+
+def is_valid_fast(value: Any, schema: dict[str, Any]) -> bool:
+    """`is_valid` compiled to Python, for the spec's long-lived response schemas only (compiling costs
+    milliseconds, so schemas built per call, as `conform` makes them, stay on `is_valid`)."""
+    cached = _fast_validators.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        if len(_fast_validators) >= _MAX_CACHED_VALIDATORS:
+            _fast_validators.clear()
+        cached = (schema, compile_fast(schema))
+        _fast_validators[id(schema)] = cached
+    return cached[1](value)
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -311,4 +356,6 @@ def _conform_object(value: dict[str, Any], schema: dict[str, Any]) -> dict[str, 
 def render(entity: dict[str, Any], schema: dict[str, Any] | None) -> Any:
     """An entity as an API response for `schema`: internal keys removed, then conformed."""
     public = strip_internal(entity)
-    return public if schema is None else conform(public, schema)
+    if schema is None or is_valid_fast(public, schema):
+        return public
+    return conform(public, schema)

@@ -14,10 +14,11 @@ from functools import cache
 from typing import Any, cast
 from urllib.parse import urlparse
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from instantly_mcp.sandbox.errors import ApiError
+from instantly_mcp.sandbox.errors import SandboxHttpError
 from instantly_mcp.sandbox.spec import Operation
 
 FORMAT_CHECKER = FormatChecker(formats=())
@@ -57,6 +58,67 @@ def _is_uri(value: object) -> bool:
 
 def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+
+
+# Keywords fastjsonschema (draft-07) would silently ignore: schemas using them stay on jsonschema.
+_DRAFT_2020_ONLY = frozenset({
+    "$ref", "$defs", "$dynamicRef", "$dynamicAnchor", "prefixItems", "unevaluatedProperties", "unevaluatedItems",
+    "dependentRequired", "dependentSchemas", "minContains", "maxContains",
+})
+# fastjsonschema's own format checks, switched off: only the four formats FORMAT_CHECKER knows are checked.
+_UNCHECKED_FORMATS = ("hostname", "idn-hostname", "ipv4", "ipv6", "iri", "iri-reference", "json-pointer", "regex",
+                      "relative-json-pointer", "time", "uri-reference", "uri-template", "idn-email", "uuid")
+
+
+def _keywords(schema: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found.update(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _lenient(check: Any) -> Any:
+    def checker(value: object) -> bool:
+        try:
+            return bool(check(value))
+        except ValueError:
+            return False
+
+    return checker
+
+
+def compile_fast(schema: dict[str, Any]) -> Callable[[Any], bool]:
+    """A yes/no check equal to `compile_schema(schema).is_valid`, 10-40x faster where it can be.
+
+    Rendering a page of a large workspace checks every entity against its response schema; with
+    jsonschema that is about half a millisecond per lead. fastjsonschema compiles the schema to
+    Python; it is used only for schemas without draft 2020-12 keywords it would ignore, and with
+    exactly the format checks of FORMAT_CHECKER.
+    """
+    if _keywords(schema) & _DRAFT_2020_ONLY:
+        return compile_schema(schema).is_valid
+    formats: dict[str, Any] = dict.fromkeys(_UNCHECKED_FORMATS, lambda value: True)
+    formats.update(email=_is_email, date=_lenient(_is_date), uri=_is_uri)
+    formats["date-time"] = _lenient(_is_date_time)
+    try:
+        validate = fastjsonschema.compile(schema, formats=formats)
+    except (fastjsonschema.JsonSchemaDefinitionException, TypeError, ValueError):
+        return compile_schema(schema).is_valid
+
+    def is_valid(value: Any) -> bool:
+        try:
+            validate(value)
+        except fastjsonschema.JsonSchemaValueException:
+            return False
+        return True
+
+    return is_valid
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -147,7 +209,7 @@ def _raise_first(validator: Draft202012Validator, instance: Any, data_var: str) 
         return
     path, message = _ajv_message(error)
     location = data_var + "".join(f"/{part}" for part in path)
-    raise ApiError(400, f"{location} {message}")
+    raise SandboxHttpError(400, f"{location} {message}")
 
 
 @dataclass
@@ -188,7 +250,7 @@ class RequestValidator:
         if has_body and self._body is not None:
             _raise_first(self._body, body, "body")
         elif self.op.body_required:
-            raise ApiError(400, "body must be object")
+            raise SandboxHttpError(400, "body must be object")
         query = self._query_object(pairs)
         _raise_first(self._query, query, "querystring")
         accepted = has_body and self._body is not None

@@ -32,7 +32,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
 
 PREFIX = "/approvals"
@@ -79,7 +80,7 @@ class Pages:
         ]
 
     def guarded(self, handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-        from instantly_mcp.transport.http_app import host_allowed, origin_allowed
+        from instantly_mcp.transport.rebinding import host_allowed, origin_allowed
 
         async def endpoint(request: Request) -> Response:
             response: Response

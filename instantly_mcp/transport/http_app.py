@@ -18,7 +18,6 @@ delivered, and only then are the long-lived SSE streams closed.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import hashlib
 import hmac
@@ -28,15 +27,18 @@ import os
 import secrets
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.sse import SseServerTransport
-from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
+from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -47,8 +49,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.gates.approvals import StoreUnavailable
-from instantly_mcp.transport.counted_sessions import CountedSessionManager, tenant_of_scope
+from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
+from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
+from instantly_mcp.transport.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
+from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager, tenant_of_scope
+from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 from instantly_mcp.upstream.tenant_counters import TenantCounters, counted
@@ -60,53 +66,22 @@ SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
-SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS"  # how `--workers N` hands the settings to each worker
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+SECRET_ENV = ("INSTANTLY_API_KEY", "INSTANTLY_MCP_SECRET", "INSTANTLY_MCP_AUTH_TOKEN")
+SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # `--workers N`: the 0600 file holding each worker's settings
 
 
 # ---------------------------------------------------------------- request checks
 
 
-def host_allowed(host: str | None, allowed: tuple[str, ...]) -> bool:
-    """`allowed` entries are host names, host:port, or host:* ; '*' allows any Host."""
-    if not host:
-        return False
-    host = host.lower()
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    for entry in allowed:
-        entry = entry.lower()
-        if entry == "*" or entry == host:
-            return True
-        if entry.endswith(":*") and entry[:-2] == name:
-            return True
-        if ":" not in entry.replace("[::1]", "") and entry == name:
-            return True
-    return False
-
-
-def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
-    """No Origin (not a browser) is fine; else scheme://host[:port] must match an entry (port may be *)."""
-    if not origin:
-        return True
-    origin = origin.lower().rstrip("/")
-    for entry in allowed:
-        entry = entry.lower().rstrip("/")
-        if entry == "*" or entry == origin:
-            return True
-        if entry.endswith(":*") and (origin == entry[:-2] or origin.startswith(entry[:-2] + ":")):
-            return True
-    return False
-
-
 def default_hosts(settings: Settings) -> tuple[str, ...]:
-    hosts = tuple(f"{name}:*" for name in LOOPBACK_NAMES)
+    hosts = loopback_hosts()
     if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
         hosts += (f"{settings.host}:*",)
     return hosts + settings.allowed_hosts
 
 
 def default_origins(settings: Settings) -> tuple[str, ...]:
-    origins = tuple(f"{scheme}://{name}:*" for scheme in ("http", "https") for name in LOOPBACK_NAMES)
+    origins = loopback_origins()
     if settings.public_url:  # the approval pages' forms post from there
         origins += ("/".join(settings.public_url.split("/")[:3]),)
     return origins + settings.allowed_origins
@@ -121,24 +96,35 @@ def token_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(_digest(given), _digest(expected))
 
 
+def authorized(settings: Settings, headers: Headers) -> bool:
+    """The bearer token matches, or none is required."""
+    return settings.auth_token is None or token_matches(bearer_of(headers), settings.auth_token)
+
+
 def bearer_of(headers: Headers) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status in (401, 403) else -32600, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+def unsupported_version(headers: Headers) -> str | None:
+    """The spec's answer to an MCP-Protocol-Version header the server does not speak: 400 naming the
+    supported ones (the SDK would route it to the newest protocol and complain about params._meta)."""
+    given = headers.get("mcp-protocol-version")
+    if given is None or given in SUPPORTED_PROTOCOL_VERSIONS:
+        return None
+    return f"Bad Request: unsupported protocol version {given!r}, supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)}"
+
 
 
 class Guard:
     """ASGI middleware in front of the MCP endpoints; /healthz and unknown paths pass untouched."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, oauth: OAuthGate | None = None) -> None:
         self.app = app
+        self.oauth = oauth
         self.hosts = default_hosts(settings)
         self.origins = default_origins(settings)
-        self.auth_token = settings.auth_token
+        self.settings = settings
         self.per_request_key = settings.per_request_key
 
     @staticmethod
@@ -149,27 +135,30 @@ class Guard:
         if scope["type"] != "http" or not self.guards(scope["path"]):
             await self.app(scope, receive, send)
             return
-        refusal = self.check(scope)
-        if refusal is not None:
-            await refusal(scope, receive, send)
+        refused = self.check(scope)
+        if refused is None and self.oauth is not None:
+            refused = await self.oauth.check(scope, bearer_of(Headers(scope=scope)))
+        if refused is not None:
+            await refused(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
     def check(self, scope: Scope) -> Response | None:
         headers = Headers(scope=scope)
-        if not host_allowed(headers.get("host"), self.hosts):
-            return error_response(421, "Invalid Host header (DNS rebinding protection; see --allowed-hosts)")
-        if not origin_allowed(headers.get("origin"), self.origins):
-            return error_response(403, "Invalid Origin header (DNS rebinding protection; see --allowed-origins)")
-        if self.auth_token is not None and not token_matches(bearer_of(headers), self.auth_token):
-            return error_response(
+        refused = rebinding_refusal(headers, self.hosts, self.origins)
+        if refused is not None:
+            return refused
+        if not authorized(self.settings, headers):
+            return refusal(
                 401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
             )
+        if (unsupported := unsupported_version(headers)) is not None:
+            return refusal(400, unsupported)
         if self.per_request_key and scope["path"] != METRICS_PATH:  # a scraper is no tenant
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
-                return error_response(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
+                return refusal(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
             # The SDK binds each session to the principal that opened it: here, the tenant.
             principal = AccessToken(token="", client_id=f"tenant:{key_fingerprint(key)}", scopes=[])
             scope["user"] = AuthenticatedUser(principal)
@@ -223,16 +212,26 @@ def shutdown_requested() -> bool:
 class SseEndpoint:
     """GET /sse: one legacy SSE connection, served by the same MCP server as /mcp."""
 
-    def __init__(self, transport: SseServerTransport, server: Any, counters: TenantCounters | None = None) -> None:
+    def __init__(
+        self, transport: SseServerTransport, server: Any, caps: SseCaps, counters: TenantCounters | None = None
+    ) -> None:
         self.transport = transport
         self.server = server
+        self.caps = caps
         self.counters = counters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async with (
-            counted(self.counters, "session", tenant_of_scope(scope)),
-            self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream),
-        ):
+        tenant = tenant_of_scope(scope)
+        refused = refusal(503, "Too many open sessions for this tenant or server; close one or try later")
+        if not self.caps.admits(tenant):
+            await refused(scope, receive, send)
+            return
+        async with self.caps.held(tenant), counted(self.counters, "session", tenant, self.caps.cap_of(tenant)) as ok:
+            if not ok:  # the tenant's cap is reached across replicas
+                await refused(scope, receive, send)
+                return
+            async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+                await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
             await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
 
 
@@ -263,12 +262,14 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"]),
         Route(METRICS_PATH, metrics_endpoint, methods=["GET"]),
     ]
-    manager: StreamableHTTPSessionManager | None = None
+    oauth_settings = OAuthSettings.from_settings(settings)
+    oauth = OAuthGate(oauth_settings) if oauth_settings is not None else None
+    if oauth is not None:
+        routes += [Route(path, oauth.metadata_endpoint, methods=["GET"]) for path in (WELL_KNOWN, WELL_KNOWN + MCP_PATH)]
+    manager: TenantSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = CountedSessionManager(
-            app=server, stateless=settings.stateless, security_settings=None, counters=runtime.counters
-        )
+        manager = streamable_manager(settings, server, runtime.counters)
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
     if runtime.policy.desk is not None:
         from instantly_mcp.transport.approval_pages import pages_for
@@ -277,7 +278,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         routes.extend(pages_for(runtime.policy.desk, settings).routes())
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
-        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server, runtime.counters), methods=["GET"]))
+        caps = SseCaps(settings)
+        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server, caps, runtime.counters), methods=["GET"]))
         routes.append(Mount(MESSAGES_PATH, app=sse.handle_post_message))
 
     @asynccontextmanager
@@ -301,21 +303,38 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 runtime.client = None
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={StoreUnavailable: store_unavailable})
-    app.add_middleware(Guard, settings=settings)
+    app.add_middleware(Guard, settings=settings, oauth=oauth)
+    app.add_middleware(BodyDeadline, timeout_s=settings.request_read_timeout_s)
+    set_read_timeout(settings.request_read_timeout_s)
     app.state.runtime = runtime
     app.state.drain = drain
     return app
 
 
+class ResumableTenantSessions(ResumableSessionManager, TenantSessionManager):
+    """Per-tenant session caps (sessions.py) and resumable SSE streams (events.py) on one manager."""
+
+
+def streamable_manager(settings: Settings, server: Any, counters: TenantCounters | None = None) -> TenantSessionManager:
+    """Sessions keep their SSE events for resumption (Last-Event-ID); --stateless has no sessions to resume."""
+    if settings.stateless:
+        return TenantSessionManager(server, settings=settings, stateless=True, security_settings=None, counters=counters)
+    return ResumableTenantSessions(
+        server, settings=settings, security_settings=None, event_log=MemoryEventLog(), counters=counters
+    )
+
+
 def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
+    """ok or draining for anyone (load balancers carry no token); the details only to a request that
+    passes the Host/Origin checks and carries the bearer token when one is set."""
+
+    hosts, origins = default_hosts(settings), default_origins(settings)
+
     async def healthz(request: Request) -> Response:
-        body = {
-            "status": "draining" if drain.draining else "ok",
-            "version": __version__,
-            "tools": len(runtime.tools),
-            "stateless": settings.stateless,
-            "inflight": drain.inflight,
-        }
+        body: dict[str, Any] = {"status": "draining" if drain.draining else "ok"}
+        trusted = rebinding_refusal(request.headers, hosts, origins) is None and authorized(settings, request.headers)
+        if trusted:
+            body.update(version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight)
         return JSONResponse(body, status_code=503 if drain.draining else 200)
 
     return healthz
@@ -324,12 +343,25 @@ def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Calla
 # ---------------------------------------------------------------- running it
 
 
-def settings_to_env(settings: Settings) -> str:
-    return base64.urlsafe_b64encode(json.dumps(dataclasses.asdict(settings)).encode()).decode()
+def write_settings_file(settings: Settings) -> Path:
+    """The settings, secrets included, in a file only this user can read, in a directory only this
+    user can list: workers read it at start; the environment names only its path."""
+    directory = Path(tempfile.mkdtemp(prefix="instantly-mcp-"))
+    path = directory / "settings.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(dataclasses.asdict(settings), handle)
+    return path
 
 
-def settings_from_env() -> Settings:
-    values = json.loads(base64.urlsafe_b64decode(os.environ[SETTINGS_ENV]))
+def remove_settings_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.parent.rmdir()
+
+
+def settings_from_file(path: str) -> Settings:
+    with open(path, encoding="utf-8") as handle:
+        values = json.load(handle)
     fields = {f.name: f.type for f in dataclasses.fields(Settings)}
     for name, value in values.items():
         if isinstance(value, list) and "tuple" in str(fields.get(name, "")):
@@ -339,7 +371,7 @@ def settings_from_env() -> Settings:
 
 def app_from_env() -> Starlette:
     """The uvicorn factory each worker process calls (`--workers N`)."""
-    return create_app(settings_from_env())
+    return create_app(settings_from_file(os.environ[SETTINGS_ENV]))
 
 
 def public_base(settings: Settings) -> str:
@@ -363,13 +395,14 @@ def announce_http(settings: Settings) -> None:
         endpoints.append(f"{public_base(settings)}/approvals (approval pages)")
     if not settings.stateless:
         endpoints.append(f"{base}{SSE_PATH} (legacy SSE)")
+    guard = f"OAuth tokens from {settings.oauth_issuer}" if settings.oauth_issuer else "no bearer token"
     extras = [
-        "bearer token required" if settings.auth_token else "no bearer token",
+        "bearer token required" if settings.auth_token else guard,
         "stateless" if settings.stateless else "sessions in memory",
         f"{settings.workers} worker(s)",
     ]
     print(f"instantly-mcp: serving MCP at {' and '.join(endpoints)}; {', '.join(extras)}", file=sys.stderr)
-    if not is_loopback(settings.host) and not settings.auth_token:
+    if not is_loopback(settings.host) and not (settings.auth_token or settings.oauth_issuer):
         print(
             f"instantly-mcp: WARNING listening on {settings.host} without --auth-token: anyone who can reach "
             "this port can call the tools. Put it behind an authenticating proxy or set INSTANTLY_MCP_AUTH_TOKEN.",
@@ -386,6 +419,7 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         "timeout_graceful_shutdown": settings.shutdown_timeout_s,
         "log_level": "warning",
         "access_log": False,  # paths carry SSE session ids; never headers, so never keys
+        "http": "instantly_mcp.transport.slow_clients:BoundedH11Protocol",  # a deadline for each request head
         "lifespan": "on",
     }
     if settings.log_format == "json":
@@ -393,7 +427,10 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     if settings.workers > 1:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
-        os.environ[SETTINGS_ENV] = settings_to_env(settings)
+        settings_file = write_settings_file(settings)
+        os.environ[SETTINGS_ENV] = str(settings_file)
+        for name in SECRET_ENV:  # read into the settings file already; the workers need not inherit them
+            os.environ.pop(name, None)
         config = uvicorn.Config("instantly_mcp.transport.http_app:app_from_env", factory=True, workers=settings.workers, **options)
     else:
         config = uvicorn.Config(create_app(settings, runtime), **options)
@@ -402,7 +439,10 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     if config.workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        try:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        finally:
+            remove_settings_file(settings_file)
     else:
         server.run()
         if not server.started:

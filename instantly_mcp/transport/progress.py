@@ -28,8 +28,9 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from instantly_mcp.upstream.client import ApiError, ApiRequest, ApiResponse, TransportError
-from instantly_mcp.upstream.requester import Requester
+from instantly_mcp.errors import UpstreamError
+from instantly_mcp.redaction import scrub_text
+from instantly_mcp.upstream.client import ApiRequest, ApiResponse, Requester
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Reporter:
         if session is None:
             return
         try:
-            await session.report_progress(done, total, message)
+            await session.report_progress(done, total, scrub_text(message) if message else message)
         except Exception as exc:  # a client gone away must not fail the call
             log.debug("progress notification not sent: %s", exc)
 
@@ -87,7 +88,7 @@ class TrackedClient:
         started = time.perf_counter()
         try:
             response = await self._inner.request(req, api_key=api_key)
-        except (ApiError, TransportError) as exc:
+        except UpstreamError as exc:
             await send_log(self._reporter.ctx, "warning", f"{req.method} {req.path} failed: {exc}")
             raise
         reporter = self._reporter
@@ -98,12 +99,9 @@ class TrackedClient:
         await reporter.report(reporter.requests, None, f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})", automatic=True)
         return response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
 
 @asynccontextmanager
-async def tracked_call(ctx: Any, client: Any) -> AsyncIterator[TrackedClient]:
+async def tracked_call(ctx: Any, client: Requester) -> AsyncIterator[TrackedClient]:
     reporter = Reporter(ctx)
     token = _current.set(reporter)
     try:
@@ -141,7 +139,7 @@ async def send_log(ctx: Any, level: str, message: str) -> None:
     try:
         with warnings.catch_warnings():  # deprecated only from 2026-07-28 on; handshake clients still use it
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            sending = session.send_log_message(level, message, logger=LOGGER_NAME, related_request_id=ctx.request_id)
+            sending = session.send_log_message(level, scrub_text(message), logger=LOGGER_NAME, related_request_id=ctx.request_id)
         await sending
     except Exception as exc:
         log.debug("log notification not sent: %s", exc)

@@ -7,29 +7,36 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
-from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.catalog.operations import Operation, load_operations, resolve
+from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
+from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
-from instantly_mcp.gates.discovery import Discovery
+from instantly_mcp.gates.discovery import Discovery, near_names
+from instantly_mcp.gates.filter import unknown_tool
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
+from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
+from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
+from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
+from instantly_mcp.transport.sessions import CallCaps
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, tenant_of
-from instantly_mcp.upstream.tenant_counters import TenantCounters, counted, tenant_counters
+from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
+from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counters
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -54,14 +61,20 @@ class Runtime:
     key_fingerprint: str
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
+    resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
+    call_caps: CallCaps = field(default_factory=lambda: CallCaps(None))  # capped per tenant with --per-request-key
+    code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
     counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The built-in sandbox served in-process: no port, no network."""
+    """The built-in sandbox served in-process: no port, no network; one workspace per tenant key
+    with --per-request-key."""
     from instantly_mcp.sandbox import create_app
 
-    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db))
+    if settings.per_request_key:
+        return TenantSandboxes(settings.sandbox_db, scale=settings.sandbox_scale)
+    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db, scale=settings.sandbox_scale))
 
 
 def api_key_in_use(settings: Settings) -> str | None:
@@ -114,7 +127,7 @@ def announce_policy(runtime: Runtime) -> None:
     print(f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}", file=sys.stderr)
     if mode == "off" and gated:
         print(
-            f"instantly-mcp: WARNING --confirm off: {gated} destructive and outbound tools run WITHOUT asking anyone. "
+            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools run WITHOUT asking anyone. "
             "Use this only for trusted automation.",
             file=sys.stderr,
         )
@@ -138,13 +151,18 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     """Raises ConfigError for unknown names in the policy flags or a bad INSTANTLY_MCP_MAX_* input
     limit, before anything is served."""
     default_limits()
+    register(api_key_in_use(settings), settings.api_key, settings.auth_token, settings.secret)
+    install_log_scrubber()
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock)
     discovery = Discovery(policy) if settings.discover else None
-    tools = discovery.tools() if discovery is not None else policy.tools()
+    code = CodeMode(policy, settings) if settings.code else None
+    tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
+    counters = tenant_counters(settings.redis_url)
+    call_caps = CallCaps(settings.max_calls_per_tenant if settings.per_request_key else None, counters)
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery, counters=tenant_counters(settings.redis_url))
+                   discovery=discovery, call_caps=call_caps, code=code, counters=counters)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -180,6 +198,70 @@ def instructions_for(settings: Settings) -> str:
     return INSTRUCTIONS
 
 
+async def run_operation(
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
+    arguments: dict[str, Any] | None, script: Script | None = None,
+) -> types.CallToolResult | types.InputRequiredResult:
+    """One operation (or a run_code script) for the caller of this request (a tool call, or a read
+    behind a resource): the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
+    tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
+    if isinstance(tenant, str):
+        return error_result(tenant)
+    async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
+        if not admitted:
+            return error_result(
+                f"Too many calls in flight for this tenant (at most {runtime.call_caps.per_tenant}); "
+                "wait for one to finish, then retry. Nothing was sent."
+            )
+        return await run_as(runtime, ctx, params, op, arguments, tenant, script)
+
+
+async def run_as(
+    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
+    arguments: dict[str, Any] | None, tenant: Tenant, script: Script | None = None,
+) -> types.CallToolResult | types.InputRequiredResult:
+    """The policy's call (or a run_code script) as this tenant, with the caller's identity for the
+    audit and every secret in play scrubbed from the answer."""
+    acting = acting_principal.set(tenant.principal)
+    try:
+        with call_secrets(header_key(ctx)):
+            async with tracked_call(ctx, tenant.client) as client:
+                caller = caller_of(ctx, params)
+                if script is not None and runtime.code is not None:
+                    result = await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller,
+                                                           client=client, fingerprint=tenant.fingerprint,
+                                                           approval_id=script.approval_id)
+                else:
+                    assert op is not None
+                    result = await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
+            return scrubbed(result)
+    finally:
+        acting_principal.reset(acting)
+
+
+def scrubbed(result: types.CallToolResult | types.InputRequiredResult) -> types.CallToolResult | types.InputRequiredResult:
+    """The result without any secret in play, in its text and its structured content."""
+    if not isinstance(result, types.CallToolResult):
+        return result  # an elicitation: its message is the summary, scrubbed where it is made
+    content = [c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c for c in result.content]
+    structured = scrub(result.structured_content) if result.structured_content is not None else None
+    return result.model_copy(update={"content": content, "structured_content": structured})
+
+
+def workspace_reader(runtime: Runtime, ctx: ServerRequestContext[Any, Any]) -> prompts.Reader:
+    """Read tools run for prompt completions, through the same filter, pipeline, caps and tenant
+    client as tools/call; a refused or failed read reads as None."""
+
+    async def read(name: str, arguments: dict[str, Any]) -> Any:
+        op = runtime.operations.get(name)
+        if op is None or op.risk != "read":
+            return None
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        return prompts.parsed(await run_operation(runtime, ctx, params, op, arguments))
+
+    return read
+
+
 def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[Runtime]:
     runtime = runtime or build_runtime(settings)
 
@@ -194,6 +276,8 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             if owns_client and runtime.client is not None:
                 await runtime.client.aclose()
                 runtime.client = None
+            if runtime.code is not None:
+                await runtime.code.runner.aclose()
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=runtime.tools)
@@ -201,19 +285,23 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op, arguments = runtime.operations.get(params.name), params.arguments
+        op, arguments = resolve(runtime.operations, params.name), params.arguments
+        script: Script | None = None
+        if runtime.code is not None:  # search/describe answer here; run_code runs below with the caller and client
+            routed_code = runtime.code.route(params.name, params.arguments)
+            if isinstance(routed_code, types.CallToolResult):
+                return routed_code
+            script = routed_code
         if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
             routed = runtime.discovery.route(params.name, params.arguments)
             if isinstance(routed, types.CallToolResult):
                 return routed
             op, arguments = routed
-        if op is None:
-            return error_result(f"Unknown tool {params.name!r}. Call tools/list for the available tools.")
-        tenant = tenant_of(runtime, ctx)
-        if isinstance(tenant, str):
-            return error_result(tenant)
-        async with counted(runtime.counters, "call", tenant.fingerprint), tracked_call(ctx, tenant.client) as client:
-            return await runtime.policy.call(caller_of(ctx, params), op, arguments, client, tenant.fingerprint)
+        if script is not None:
+            return await run_operation(runtime, ctx, params, None, None, script)
+        if op is None or not runtime.policy.filter.visible(op):  # hidden and unknown answer alike
+            return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
+        return await run_operation(runtime, ctx, params, op, arguments)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
@@ -221,28 +309,63 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
-            instructions=instructions_for(settings),
+            instructions=CODE_INSTRUCTIONS if settings.code else instructions_for(settings),
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,
             on_set_logging_level=set_logging_level,
+            **resource_handlers(runtime),
+            **prompt_handlers(runtime),
         )
 
 
-async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
-    from mcp.server.stdio import stdio_server
+def resource_handlers(runtime: Runtime) -> dict[str, Any]:
+    """resources/list, templates and read: each read is a call of read tools through run_operation."""
+    resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
 
-    runtime = runtime or build_runtime(settings)
-    server = build_server(settings, runtime)
-    desk = runtime.policy.desk
-    sock = None
-    if desk is not None and settings.approvals_port is not None:
-        from instantly_mcp.transport.approval_pages import bind_pages, serve_pages
+    async def read_tool(ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]) -> str:
+        params = types.CallToolRequestParams(name=name, arguments=arguments)
+        result = await run_operation(runtime, ctx, params, runtime.operations[name], arguments)
+        text = "".join(c.text for c in getattr(result, "content", []) if isinstance(c, types.TextContent))
+        if not isinstance(result, types.CallToolResult) or result.is_error:
+            raise MCPError(code=types.INTERNAL_ERROR, message=text or f"{name} gave no answer")
+        return text
 
-        sock = bind_pages(settings)
-    async with anyio.create_task_group() as tg:
-        if desk is not None and sock is not None:
-            await tg.start(serve_pages, desk, settings, sock)
-        async with stdio_server() as (read_stream, write_stream):
-            await server.run(read_stream, write_stream, server.create_initialization_options())
-        tg.cancel_scope.cancel()
+    async def list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+        page = await resources.list_page(params.cursor if params else None, lambda n, a: read_tool(ctx, n, a))
+        if not (params and params.cursor):
+            page.resources[:0] = [r for provider in runtime.resource_providers for r in provider.resources()]
+        return page
+
+    async def list_templates(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourceTemplatesResult:
+        extra = [t for provider in runtime.resource_providers for t in provider.templates()]
+        return types.ListResourceTemplatesResult(resource_templates=extra + resources.templates())
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        for provider in runtime.resource_providers:
+            if (found := await provider.read(params.uri)) is not None:
+                return found
+        read = await resources.read(params.uri, lambda n, a: read_tool(ctx, n, a))
+        if read is None:
+            raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list")
+        return read
+
+    return {"on_list_resources": list_resources, "on_list_resource_templates": list_templates,
+            "on_read_resource": read_resource}
+
+
+def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
+    """The five job prompts, and completion of their arguments from the workspace."""
+    async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.list_prompts())
+
+    async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        try:
+            return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
+        except prompts.PromptError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+
+    async def complete(ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams) -> types.CompleteResult:
+        return await prompts.complete(params, workspace_reader(runtime, ctx))
+
+    return {"on_list_prompts": list_prompts, "on_get_prompt": get_prompt, "on_completion": complete}

@@ -20,11 +20,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 
 from instantly_mcp import __version__, metrics
+from instantly_mcp.errors import ApiError, TransportError, UpstreamError
+from instantly_mcp.redaction import scrub, scrub_and_cut
 from instantly_mcp.tracing import span
 from instantly_mcp.upstream.ratelimit import Admitted, Limit, Limiter, LimiterSource, RateLimiters
 
@@ -34,7 +36,9 @@ __all__ = [
     "ApiRequest",
     "ApiResponse",
     "InstantlyClient",
+    "Requester",
     "TransportError",
+    "UpstreamError",
     "full_jitter",
     "key_fingerprint",
     "parse_retry_after",
@@ -49,7 +53,7 @@ METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE"})
 # Statuses after which the same request may well succeed: retried only when repeating it is safe.
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 MAX_MESSAGE_CHARS = 1000
-REDACTED = "[redacted]"
+MAX_SUMMARY_SOURCE_CHARS = 64 * 1024
 
 _NOTHING_SENT = (
     httpx2.ConnectError,
@@ -116,78 +120,12 @@ class ApiResponse:
     attempts: int
 
 
-class ApiError(Exception):
-    """Instantly answered with an HTTP error status.
+class Requester(Protocol):
+    """What a tool call needs of a client: send one request, with another tenant's key if given.
+    InstantlyClient implements it, and so do the views the server puts over it for one call
+    (upstream.tenancy.KeyedClient, transport.progress.TrackedClient)."""
 
-    The client also raises it, without sending anything, with the status Instantly would have
-    sent: 401 when no API key is configured, 429 when the local rate budget has no slot in time.
-    `attempts` counts the HTTP requests actually sent.
-    """
-
-    def __init__(
-        self,
-        status: int,
-        error: str,
-        message: str,
-        *,
-        retry_after: float | None = None,
-        body: Any = None,
-        attempts: int = 1,
-        retry_safe: bool = False,
-    ) -> None:
-        super().__init__(status, error, message)
-        self.status = status
-        self.error = error
-        self.message = message
-        self.retry_after = retry_after
-        self.body = body
-        self.attempts = attempts
-        self.retry_safe = retry_safe
-
-    def __str__(self) -> str:
-        return f"HTTP {self.status} {self.error}: {self.message}"
-
-    def __repr__(self) -> str:
-        return (
-            f"ApiError(status={self.status}, error={self.error!r}, message={self.message!r}, "
-            f"retry_after={self.retry_after!r}, attempts={self.attempts})"
-        )
-
-
-class TransportError(Exception):
-    """No usable HTTP answer: timeout, connection failure or reset, malformed body.
-
-    `may_have_been_sent` says whether Instantly could have received (and acted on) the request;
-    `transient` whether the same request could succeed later.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        may_have_been_sent: bool,
-        transient: bool = True,
-        attempts: int = 1,
-        retry_safe: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.may_have_been_sent = may_have_been_sent
-        self.transient = transient
-        self.attempts = attempts
-        self.retry_safe = retry_safe
-
-    def __str__(self) -> str:
-        return self.reason
-
-    def __repr__(self) -> str:
-        return (
-            f"TransportError(reason={self.reason!r}, may_have_been_sent={self.may_have_been_sent}, "
-            f"attempts={self.attempts})"
-        )
-
-
-Failure = ApiError | TransportError
+    async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse: ...
 
 
 def key_fingerprint(api_key: str) -> str:
@@ -315,7 +253,7 @@ class InstantlyClient:
         params = encode_query(req.query)
 
         started = self._clock()
-        last_failure: Failure | None = None
+        last_failure: UpstreamError | None = None
         attempt = 0
         while True:
             attempt += 1
@@ -324,7 +262,7 @@ class InstantlyClient:
             remaining = self._deadline_s - (self._clock() - started)
             try:
                 return await self._attempt(req, url, params, headers, content, key, attempt, remaining)
-            except (ApiError, TransportError) as failure:
+            except UpstreamError as failure:
                 last_failure = failure
                 _note_rate_limited(limiter, req, failure)
             finally:
@@ -347,13 +285,13 @@ class InstantlyClient:
             await self._sleep(delay)
 
     async def _acquire(
-        self, limiter: Limiter, req: ApiRequest, remaining: float, last_failure: Failure | None, attempts: int
+        self, limiter: Limiter, req: ApiRequest, remaining: float, last_failure: UpstreamError | None, attempts: int
     ) -> Admitted:
         """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
         waited_from = time.monotonic()
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                slot = await limiter.acquire(req.limiter_endpoint, req.endpoint_limits)
+                slot = await limiter.acquire(req.limiter_endpoint, req.endpoint_limits, within_s=remaining)
             metrics.LIMITER_WAIT_SECONDS.observe(time.monotonic() - waited_from)
             return slot
         except TimeoutError:
@@ -431,11 +369,8 @@ class InstantlyClient:
         if not response.is_success:
             raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
         if _media_type(content_type) == "text/html":
-            reason = (
-                f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON "
-                f"({_text_summary(response.text)[:200]})"
-            )
-            raise failed(_redact(reason, key))
+            page = scrub_and_cut(_text_summary(response.text), 200, (key,))
+            raise failed(f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({page})")
         try:
             data = _success_data(response)
         except ValueError:
@@ -467,7 +402,7 @@ def _operation(req: ApiRequest) -> str:
     return metrics.operation_label(req.endpoint, req.method)
 
 
-def _note_rate_limited(limiter: Limiter, req: ApiRequest, failure: Failure) -> None:
+def _note_rate_limited(limiter: Limiter, req: ApiRequest, failure: UpstreamError) -> None:
     """Count a 429 and hold the workspace's other requests back for its Retry-After (every replica, when shared)."""
     if isinstance(failure, ApiError) and failure.status == 429 and failure.attempts > 0:
         metrics.RATE_LIMITED.labels(_operation(req)).inc()
@@ -475,13 +410,15 @@ def _note_rate_limited(limiter: Limiter, req: ApiRequest, failure: Failure) -> N
             limiter.hold_off(failure.retry_after)
 
 
-def _should_retry(failure: Failure, req: ApiRequest) -> bool:
+def _should_retry(failure: UpstreamError, req: ApiRequest) -> bool:
     if isinstance(failure, ApiError):
         return failure.status == 429 or (failure.status in RETRYABLE_STATUSES and req.retry_safe)
-    return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+    if isinstance(failure, TransportError):
+        return failure.transient and (req.retry_safe or not failure.may_have_been_sent)
+    return False
 
 
-def _retry_after(failure: Failure) -> float:
+def _retry_after(failure: UpstreamError) -> float:
     return (failure.retry_after or 0.0) if isinstance(failure, ApiError) else 0.0
 
 
@@ -507,22 +444,12 @@ def _checked_key(api_key: str) -> str:
     return key
 
 
-def _redact(value: Any, secret: str) -> Any:
-    if isinstance(value, str):
-        return value.replace(secret, REDACTED)
-    if isinstance(value, dict):
-        return {_redact(k, secret): _redact(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secret) for item in value]
-    return value
-
-
 def _transport_error(exc: httpx2.HTTPError, key: str, *, attempts: int, retry_safe: bool) -> TransportError:
     phrase = next((_TRANSPORT_PHRASES[cls] for cls in type(exc).__mro__ if cls in _TRANSPORT_PHRASES), None)
     detail = str(exc).strip()
     reason = f"{phrase or 'request failed'} ({type(exc).__name__}{': ' + detail if detail else ''})"
     return TransportError(
-        _redact(reason, key),
+        scrub(reason, (key,)),
         may_have_been_sent=not isinstance(exc, _NOTHING_SENT),
         transient=isinstance(exc, _TRANSIENT),
         attempts=attempts,
@@ -554,8 +481,7 @@ def _success_data(response: httpx2.Response) -> Any:
         return response.text
 
 
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_HTML_TAG = re.compile(r"<[^>]+>")
+_HTML_TAG = re.compile(r"<[^<>]*>")  # stops at the next "<": linear, where <[^>]+> is quadratic on "<<<<"
 
 
 def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe: bool) -> ApiError:
@@ -578,14 +504,12 @@ def _api_error(response: httpx2.Response, key: str, *, attempts: int, retry_safe
             message = _as_text(upstream_error)
     elif isinstance(body, str) and body.strip():
         message = _text_summary(body)
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + "…"
     return ApiError(
         status,
-        _redact(error, key),
-        _redact(message, key),
+        scrub_and_cut(error, MAX_MESSAGE_CHARS, (key,)),
+        scrub_and_cut(message, MAX_MESSAGE_CHARS, (key,)),
         retry_after=parse_retry_after(response.headers.get("retry-after")),
-        body=_redact(body, key),
+        body=scrub(body, (key,)),
         attempts=attempts,
         retry_safe=retry_safe,
     )
@@ -600,8 +524,20 @@ def _as_text(value: Any) -> str:
 
 
 def _text_summary(text: str) -> str:
-    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page."""
-    title = _HTML_TITLE.search(text)
-    if title and title.group(1).strip():
-        return " ".join(title.group(1).split())
+    """A readable line from a non-JSON error body, e.g. the <title> of a proxy's HTML error page.
+    Only the start of the body is read, so a huge page (which may echo our request) costs little."""
+    text = text[:MAX_SUMMARY_SOURCE_CHARS]
+    title = _html_title(text)
+    if title.strip():
+        return " ".join(title.split())
     return " ".join(_HTML_TAG.sub(" ", text).split())
+
+
+def _html_title(text: str) -> str:
+    """The text of the first <title> element, found with plain scans (a lazy regex backtracks
+    quadratically on a page of unclosed <title> tags)."""
+    lower = text.lower()
+    start = lower.find("<title")
+    opened = lower.find(">", start) if start >= 0 else -1
+    closed = lower.find("</title>", opened) if opened >= 0 else -1
+    return text[opened + 1 : closed] if closed >= 0 else ""

@@ -42,6 +42,7 @@ class Limit:
 
 
 GLOBAL_LIMITS = (Limit(100, 1.0), Limit(6000, 60.0))
+MAX_KEYS = 1024  # limiters kept beyond those still counting requests (about 3 KB each)
 
 
 def per_worker_limits(workers: int, limits: Sequence[Limit] = GLOBAL_LIMITS) -> tuple[Limit, ...]:
@@ -56,7 +57,9 @@ class Admitted(Protocol):
 class Limiter(Protocol):
     """What the client needs from one workspace's limiter, local (RateLimiter) or shared (shared_limiter.py)."""
 
-    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> Admitted: ...
+    async def acquire(
+        self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
+    ) -> Admitted: ...
 
     def wait_estimate(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> float: ...
 
@@ -111,6 +114,7 @@ class Slot:
     def __init__(self, limiter: RateLimiter, windows: Sequence[_Window]) -> None:
         self._limiter = limiter
         self._windows = windows
+        limiter.last_active = limiter._clock()
         for window in windows:
             window.in_flight += 1
 
@@ -118,6 +122,7 @@ class Slot:
         windows, self._windows = self._windows, ()
         if windows:
             now = self._limiter._clock()
+            self._limiter.last_active = now
             for window in windows:
                 window.end(now)
             self._limiter._ended.set()
@@ -137,26 +142,40 @@ class RateLimiter:
         self._global = _Gate(global_limits)
         self._endpoints: dict[tuple[str, tuple[Limit, ...]], _Gate] = {}
         self._ended = asyncio.Event()
+        self.last_active = clock()
 
-    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> Slot:
+    async def acquire(
+        self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
+    ) -> Slot:
         """Wait until every applicable limit allows one more request, then count it against all of them
         until `period_s` after the returned slot is released.
 
-        Cancelling a waiting task gives its place up without using a slot.
+        Raises TimeoutError at once when the limits say the slot opens more than `within_s` seconds
+        from now: waiting for a refusal that is already certain only costs the caller time (and made
+        the outcome depend on how busy the machine was). Cancelling a waiting task gives its place up
+        without using a slot.
         """
+        deadline = self._clock() + within_s
         if not endpoint_limits:
             async with self._global.queue:
-                await self._wait_until_open(self._global)
+                await self._wait_until_open(self._global, deadline)
                 return Slot(self, self._global.windows)
         gate = self._endpoint_gate(endpoint, endpoint_limits)
         async with gate.queue:
-            await self._wait_until_open(gate)
+            await self._wait_until_open(gate, deadline)
             async with self._global.queue:
-                await self._wait_until_open(self._global)
+                await self._wait_until_open(self._global, deadline)
                 return Slot(self, gate.windows + self._global.windows)
 
     def hold_off(self, seconds: float) -> None:
         """In one process the retrying call already waits the Retry-After; nothing to share."""
+
+    def idle_since(self) -> float | None:
+        """When this limiter last admitted or released a request; None while one is in flight or waiting."""
+        gates = [self._global, *self._endpoints.values()]
+        if self.in_flight or any(gate.queue.locked() for gate in gates):
+            return None
+        return self.last_active
 
     @property
     def in_flight(self) -> int:
@@ -179,8 +198,10 @@ class RateLimiter:
             gate = self._endpoints[key] = _Gate(key[1])
         return gate
 
-    async def _wait_until_open(self, gate: _Gate) -> None:
+    async def _wait_until_open(self, gate: _Gate, deadline: float = math.inf) -> None:
         while (opens_at := gate.opens_at(now := self._clock())) > now:
+            if deadline < opens_at < math.inf:
+                raise TimeoutError(f"the next slot opens in {opens_at - now:.3g} s, after the deadline")
             if opens_at == math.inf:
                 self._ended.clear()
                 await self._ended.wait()
@@ -193,6 +214,10 @@ class RateLimiters:
 
     Instantly counts its limits per workspace across all of a workspace's keys; two keys of one
     workspace get separate limiters here, since a key alone does not reveal its workspace.
+
+    Made-up keys must not grow memory without bound: a limiter idle for longer than its longest
+    period (its windows are empty, so forgetting it changes nothing) is dropped, and beyond
+    `max_keys` the least recently used idle limiters go first.
     """
 
     def __init__(
@@ -200,14 +225,39 @@ class RateLimiters:
         global_limits: Sequence[Limit] = GLOBAL_LIMITS,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        max_keys: int = MAX_KEYS,
     ) -> None:
         self._global_limits = tuple(global_limits)
         self._clock = clock
         self._sleep = sleep
-        self._by_key: dict[str, RateLimiter] = {}
+        self.max_keys = max_keys
+        self._by_key: dict[str, RateLimiter] = {}  # least recently used first
+
+    def __len__(self) -> int:
+        return len(self._by_key)
 
     def for_key(self, key_fingerprint: str) -> RateLimiter:
-        limiter = self._by_key.get(key_fingerprint)
+        limiter = self._by_key.pop(key_fingerprint, None)
         if limiter is None:
-            limiter = self._by_key[key_fingerprint] = RateLimiter(self._global_limits, self._clock, self._sleep)
+            limiter = RateLimiter(self._global_limits, self._clock, self._sleep)
+        self._by_key[key_fingerprint] = limiter
+        self._evict(keep=key_fingerprint)
         return limiter
+
+    def _evict(self, keep: str) -> None:
+        """Drop idle limiters from the least recently used end: all that are past their longest
+        period, and more while there are over `max_keys`. Busy ones stay, whatever the count."""
+        forget_after = max((limit.period_s for limit in self._global_limits), default=0.0)
+        now = self._clock()
+        doomed: list[str] = []
+        for fingerprint, limiter in self._by_key.items():
+            if fingerprint == keep:
+                break
+            idle = limiter.idle_since()
+            expired = idle is not None and now - idle > forget_after
+            if not expired and len(self._by_key) - len(doomed) <= self.max_keys:
+                break
+            if idle is not None:
+                doomed.append(fingerprint)
+        for fingerprint in doomed:
+            del self._by_key[fingerprint]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import random
 import secrets
 import time
@@ -96,8 +97,12 @@ class SharedRateLimiter:
         self._queues: dict[str, asyncio.Lock] = {}
         self._last_wait = 0.0
 
-    async def acquire(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> Admitted:
-        """Wait until every limit has room across all replicas, then count the request against them all."""
+    async def acquire(
+        self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
+    ) -> Admitted:
+        """Wait until every limit has room across all replicas, then count the request against them all.
+        TimeoutError at once when Redis says the slot opens after `within_s` (like RateLimiter)."""
+        deadline = time.monotonic() + within_s
         limits = [*endpoint_limits, *self._owner.global_limits]
         keys = [f"{self._base}:{endpoint}:{_spec(endpoint_limits)}:{i}" for i in range(len(endpoint_limits))]
         keys += [f"{self._base}:global:{_spec([limit])}" for limit in self._owner.global_limits]
@@ -113,9 +118,12 @@ class SharedRateLimiter:
                     break
                 if isinstance(slot, SharedSlot):
                     return slot
+                if time.monotonic() + slot > deadline:
+                    raise TimeoutError(f"the next slot opens in {slot:.3g} s, after the deadline")
                 await asyncio.sleep(min(slot, POLL_S * (1 + random.random())))
         metrics.LIMITER_FALLBACKS.inc()
-        return await self._local.acquire(endpoint, _share(endpoint_limits, self._owner.replicas))
+        remaining = deadline - time.monotonic()
+        return await self._local.acquire(endpoint, _share(endpoint_limits, self._owner.replicas), within_s=remaining)
 
     async def _try(self, keys: list[str], limits: Sequence[Limit]) -> SharedSlot | float | None:
         """A slot, or the seconds until one may be free, or None when Redis cannot be reached."""

@@ -9,6 +9,7 @@ lease runs out (LEASE_S per kind), and the count and cap check is one Lua step a
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 import time
 from collections import Counter
@@ -27,9 +28,12 @@ from instantly_mcp.gates.approvals import StoreUnavailable
 Kind = Literal["session", "call"]
 LEASE_S: dict[Kind, int] = {"session": 24 * 3600, "call": 300}
 PREFIX = "instantly-mcp:tenant"
+log = logging.getLogger(__name__)
 
 
 class TenantCounters(Protocol):
+    shared: bool  # counted across replicas: only then is a cap worth asking them (one process counts exactly itself)
+
     async def acquire(self, kind: Kind, tenant: str, cap: int | None = None) -> str | None:
         """A lease on one more `kind` for `tenant`, or None when `cap` are already open."""
 
@@ -40,6 +44,8 @@ class TenantCounters(Protocol):
 
 class MemoryTenantCounters:
     """One process's counts (no Redis): what the caps see on a single replica."""
+
+    shared = False
 
     def __init__(self) -> None:
         self._open: dict[Kind, Counter[str]] = {"session": Counter(), "call": Counter()}
@@ -74,7 +80,9 @@ return 1
 
 
 class RedisTenantCounters:
-    """Counts shared by every replica on one Redis; a failure raises StoreUnavailable (caps fail closed)."""
+    """Counts shared by every replica on one Redis; a failure raises StoreUnavailable."""
+
+    shared = True
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
@@ -122,24 +130,35 @@ class Opened:
             await self.counters.release(self.kind, self.tenant, self.lease)
 
 
-async def open_one(counters: TenantCounters | None, kind: Kind, tenant: str) -> Opened:
-    """Count one more `kind` for `tenant`; uncounted in TenantCounters while they are unreachable, since
-    counting alone never refuses anything (the caps decide that)."""
+async def open_one(counters: TenantCounters | None, kind: Kind, tenant: str, cap: int | None = None) -> Opened | None:
+    """Count one more `kind` for `tenant`, or None when shared counters already hold `cap` of them
+    across replicas. The caller's own (per-process) cap has been checked first, so a cap is asked
+    of shared counters only. While Redis is unreachable it is uncounted and not refused: each
+    replica's own caps still hold, as the rate limiter falls back to its local share."""
     lease = None
     if counters is not None:
         with suppress(StoreUnavailable):
-            lease = await counters.acquire(kind, tenant)
+            lease = await counters.acquire(kind, tenant, cap if counters.shared else None)
+            if lease is None:
+                log.warning(
+                    "Refusing a %s: tenant %s holds %s across replicas", kind, metrics.tenant_label(tenant), cap
+                )
+                return None
     _gauge(kind, tenant).inc()
     return Opened(counters, kind, tenant, lease)
 
 
 @asynccontextmanager
-async def counted(counters: TenantCounters | None, kind: Kind, tenant: str) -> AsyncIterator[None]:
-    opened = await open_one(counters, kind, tenant)
+async def counted(
+    counters: TenantCounters | None, kind: Kind, tenant: str, cap: int | None = None
+) -> AsyncIterator[bool]:
+    """Yields False (holding nothing) when the tenant is at `cap` across replicas."""
+    opened = await open_one(counters, kind, tenant, cap)
     try:
-        yield
+        yield opened is not None
     finally:
-        await opened.close()
+        if opened is not None:
+            await opened.close()
 
 
 def _gauge(kind: Kind, tenant: str) -> Gauge:

@@ -143,30 +143,50 @@ def economize(schema: Any, tool: str, prop: str = "", *, top: bool = True) -> An
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "properties":
-            required = set(schema.get("required") or [])
-            out[key] = {
-                name: economize(sub, tool, name, top=False)
-                for name, sub in value.items()
-                if name in required or not _DROPPED_PROPERTY.search(str((sub or {}).get("description", "")))
-            }
-        elif key == "additionalProperties" and isinstance(value, bool) and not top:
-            continue
-        elif key == "description" and isinstance(value, str):
-            fmt = "uuid" if schema.get("pattern") == UUID_PATTERN else schema.get("format")
-            text = field_description(value, prop, tool, fmt)
-            if text:
-                out[key] = text
-        elif key in ("anyOf", "oneOf"):
-            out[key] = branches(economize(value, tool, prop, top=False))
-        elif key == "type" and isinstance(value, list) and optional_null(schema):
-            out[key] = next(t for t in value if t != "null")
-        elif key == "pattern" and value == UUID_PATTERN:
-            out["format"] = "uuid"
-        elif isinstance(value, (dict, list)) and key not in ("enum", "required", "examples", "const", "default"):
-            out[key] = economize(value, tool, prop, top=False)
-        else:
-            out[key] = value
+        entry = _economized_entry(schema, key, value, tool, prop, top)
+        if entry is not None:
+            out[entry[0]] = entry[1]
+    return _single_branches_inlined(out)
+
+
+_KEPT_AS_IS = ("enum", "required", "examples", "const", "default")
+
+
+def _economized_entry(
+    schema: dict[str, Any], key: str, value: Any, tool: str, prop: str, top: bool
+) -> tuple[str, Any] | None:
+    """One key of `schema` as the agent gets it (renamed, shortened, recursed into), or None to drop it."""
+    if key == "properties":
+        return key, _economized_properties(schema, value, tool)
+    if key == "additionalProperties" and isinstance(value, bool) and not top:
+        return None
+    if key == "description" and isinstance(value, str):
+        fmt = "uuid" if schema.get("pattern") == UUID_PATTERN else schema.get("format")
+        text = field_description(value, prop, tool, fmt)
+        return (key, text) if text else None
+    if key in ("anyOf", "oneOf"):
+        return key, branches(economize(value, tool, prop, top=False))
+    if key == "type" and isinstance(value, list) and optional_null(schema):
+        return key, next(t for t in value if t != "null")
+    if key == "pattern" and value == UUID_PATTERN:
+        return "format", "uuid"
+    if isinstance(value, (dict, list)) and key not in _KEPT_AS_IS:
+        return key, economize(value, tool, prop, top=False)
+    return key, value
+
+
+def _economized_properties(schema: dict[str, Any], properties: dict[str, Any], tool: str) -> dict[str, Any]:
+    """Each property economized; an optional one whose description says to leave it out, dropped."""
+    required = set(schema.get("required") or [])
+    return {
+        name: economize(sub, tool, name, top=False)
+        for name, sub in properties.items()
+        if name in required or not _DROPPED_PROPERTY.search(str((sub or {}).get("description", "")))
+    }
+
+
+def _single_branches_inlined(out: dict[str, Any]) -> dict[str, Any]:
+    """A union left with one branch is that branch (the outer keys win)."""
     for key in ("anyOf", "oneOf"):
         if key in out and len(out[key]) == 1:
             only = out.pop(key)[0]

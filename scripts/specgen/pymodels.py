@@ -18,7 +18,7 @@ from instantly_mcp.catalog.models._base import FORMATS
 
 from .text import short_description
 
-_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields"}
+_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields", "required_any"}
 
 
 def python_name(name: str) -> str:
@@ -61,9 +61,10 @@ def optional(annotation: str, literal: bool) -> str:
 class ModelWriter:
     """Accumulates class definitions for one module; nested objects become their own classes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, inputs: bool = False) -> None:
         self.classes: list[str] = []
         self._taken: set[str] = set()
+        self.inputs = inputs
 
     def claim(self, name: str) -> str:
         candidate, n = name, 2
@@ -90,7 +91,7 @@ class ModelWriter:
         class_name = self.claim(name)
         properties: dict[str, Any] = schema.get("properties") or {}
         required = required_override if required_override is not None else set(schema.get("required") or [])
-        extra = "forbid" if schema.get("additionalProperties") is False or base == "ToolInput" else "allow"
+        extra = object_extra(schema, base, inputs=self.inputs)
         lines = [f"class {class_name}({base}):"]
         if docstring:
             lines.append(f"    {docstring!r}")
@@ -135,47 +136,54 @@ class ModelWriter:
     def annotation(self, schema: dict[str, Any], hint: str) -> str:
         if not schema:
             return "Any"
+        composed = self._composed(schema, hint)
+        if composed is not None:
+            return composed
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return self._union([{**schema, "type": k} for k in kind], hint)
+        if kind == "string":
+            return FORMATS.get(schema.get("format", ""), "str")
+        if isinstance(kind, str) and kind in _SCALARS:
+            return _SCALARS[kind]
+        if kind == "array":
+            return self._array(schema, hint)
+        if kind == "object" or "properties" in schema:
+            return self._object(schema, hint)
+        return "Any"
+
+    def _composed(self, schema: dict[str, Any], hint: str) -> str | None:
+        """const, enum and the combinators, which decide the annotation before `type` does."""
         if "const" in schema:
             return f"Literal[{schema['const']!r}]"
         if "enum" in schema:
-            values = [v for v in schema["enum"] if v is not None]
-            literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
-            return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
+            return _enum_literal(schema)
+        alternatives = required_alternatives(schema)
+        if alternatives:
+            closed = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}
+            return self.object_class(closed, hint, class_vars={"required_any": repr(alternatives)})
         for key in ("anyOf", "oneOf"):
             if key in schema:
                 return self._union([{**_inherited(schema), **b} for b in schema[key]], hint)
         if "allOf" in schema:
-            merged = merge_all_of(schema)
-            return self.annotation(merged, hint)
-        kind = schema.get("type")
-        if isinstance(kind, list):
-            branches = [{**schema, "type": k} for k in kind]
-            return self._union(branches, hint)
-        if kind == "null":
-            return "None"
-        if kind == "string":
-            return FORMATS.get(schema.get("format", ""), "str")
-        if kind == "integer":
-            return "int"
-        if kind == "number":
-            return "Number"
-        if kind == "boolean":
-            return "bool"
-        if kind == "array":
-            items = schema.get("items") or {}
-            item_type = self.annotation(items, hint + "Item") if items else "Any"
-            item_constraints = _constraints(items) if isinstance(items, dict) and items else []
-            if item_constraints and " | " not in item_type:
-                item_type = f"Annotated[{item_type}, Field({', '.join(item_constraints)})]"
-            return f"list[{item_type}]"
-        if kind == "object" or "properties" in schema:
-            if schema.get("properties"):
-                return self.object_class(schema, hint)
-            additional = schema.get("additionalProperties")
-            if isinstance(additional, dict) and additional:
-                return f"dict[str, {self.annotation(additional, hint + 'Value')}]"
-            return "dict[str, Any]"
-        return "Any"
+            return self.annotation(merge_all_of(schema), hint)
+        return None
+
+    def _array(self, schema: dict[str, Any], hint: str) -> str:
+        items = schema.get("items") or {}
+        item_type = self.annotation(items, hint + "Item") if items else "Any"
+        item_constraints = _constraints(items) if isinstance(items, dict) and items else []
+        if item_constraints and " | " not in item_type:
+            item_type = f"Annotated[{item_type}, Field({', '.join(item_constraints)})]"
+        return f"list[{item_type}]"
+
+    def _object(self, schema: dict[str, Any], hint: str) -> str:
+        if schema.get("properties"):
+            return self.object_class(schema, hint)
+        additional = schema.get("additionalProperties")
+        if isinstance(additional, dict) and additional:
+            return f"dict[str, {self.annotation(additional, hint + 'Value')}]"
+        return "dict[str, Any]"
 
     def _union(self, branches: list[dict[str, Any]], hint: str) -> str:
         parts: list[str] = []
@@ -187,6 +195,41 @@ class ModelWriter:
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "Any"
+
+
+_SCALARS = {"null": "None", "integer": "int", "number": "Number", "boolean": "bool"}
+
+
+def _enum_literal(schema: dict[str, Any]) -> str:
+    values = [v for v in schema["enum"] if v is not None]
+    literal = f"Literal[{', '.join(repr(v) for v in values)}]" if values else "None"
+    return f"{literal} | None" if None in schema["enum"] or is_nullable(schema) else literal
+
+
+def required_alternatives(schema: dict[str, Any]) -> tuple[tuple[str, ...], ...] | None:
+    """An object whose only union is "one of these sets of fields is required" ({city} or {state} or
+    {country}): one class checking the rule, not a union of empty branches that would accept anything."""
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if not schema.get("properties") or not branches:
+        return None
+    if not all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
+        return None
+    return tuple(tuple(b["required"]) for b in branches)
+
+
+def object_extra(schema: dict[str, Any], base: str, *, inputs: bool) -> str:
+    """Whether a model takes fields its schema does not list.
+
+    A tool's top level is open where the spec leaves the request body open (real clients send
+    undocumented fields there, issue 15); nested input objects are open only where the spec says so
+    explicitly, since an unlisted nested field (body.bcc) would reach Instantly unseen (issue 10).
+    Entity models keep the JSON Schema default (open unless closed)."""
+    additional = schema.get("additionalProperties")
+    if base == "ToolInput":
+        return "allow" if schema.get("x-open-body") else "forbid"
+    if inputs:
+        return "allow" if additional is True or isinstance(additional, dict) else "forbid"
+    return "forbid" if additional is False else "allow"
 
 
 def _inherited(schema: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from .economy import economize
+from .portable import portable
 
 _DROP = {"title", "examples", "example", "x-enumDescriptions", "readOnly", "writeOnly"}
 _SIMPLE = {"string", "integer", "number", "boolean", "array", "object", "null"}
@@ -38,16 +39,23 @@ def compact(schema: Any) -> Any:
         del out["default"]
     if "properties" in out:
         out["properties"] = {k: compact(v) for k, v in schema["properties"].items()}
+    _flatten_nullable(out)
+    return out
+
+
+def _flatten_nullable(out: dict[str, Any]) -> None:
+    """anyOf of plain types becomes a type list; anyOf of one schema and null, that schema nullable."""
     branches = out.get("anyOf")
-    if branches and all(set(b) <= {"type"} and b.get("type") in _SIMPLE for b in branches):
+    if not branches:
+        return
+    if all(set(b) <= {"type"} and b.get("type") in _SIMPLE for b in branches):
         out.pop("anyOf")
         out["type"] = [b["type"] for b in branches]
-    elif branches and any(b == {"type": "null"} for b in branches):
-        rest = [b for b in branches if b != {"type": "null"}]
-        if len(rest) == 1 and isinstance(rest[0].get("type"), str) and "anyOf" not in rest[0]:
-            out.pop("anyOf")
-            out.update({**rest[0], "type": [rest[0]["type"], "null"]})
-    return out
+        return
+    rest = [b for b in branches if b != {"type": "null"}]
+    if len(rest) == 1 and len(branches) > 1 and isinstance(rest[0].get("type"), str) and "anyOf" not in rest[0]:
+        out.pop("anyOf")
+        out.update({**rest[0], "type": [rest[0]["type"], "null"]})
 
 
 LONG_ENUM = 15
@@ -77,7 +85,7 @@ def json_value(value: Any) -> str:
 
 def input_schema(exported: dict[str, Any], tool: str) -> dict[str, Any]:
     flat = inline_refs(exported, exported.get("$defs", {}))
-    result = economize(shorten_long_enums(compact(flat)), tool)
+    result = portable(economize(shorten_long_enums(compact(flat)), tool))
     result.pop("description", None)
     result.setdefault("properties", {})
     result["type"] = "object"

@@ -3,7 +3,7 @@ what leaves the client, and count-in-window checks on the sandbox's request log.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,14 +23,22 @@ KEY = "sk-reliability-4b1d7e0c9a5f"
 
 @dataclass
 class CountingTransport(httpx2.AsyncBaseTransport):
-    """Notes every request as it leaves the client, before any answer (or none) comes back."""
+    """Notes every request as it leaves the client, before any answer (or none) comes back, and
+    when by `clock` (the virtual one the limiter runs on, in tests that count against windows)."""
 
     inner: httpx2.AsyncBaseTransport = field(default_factory=lambda: httpx2.AsyncHTTPTransport())
     sent: list[tuple[str, str]] = field(default_factory=list)
+    clock: Callable[[], float] | None = None
+    stamps: list[float] = field(default_factory=list)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         self.sent.append((request.method, request.url.raw_path.decode().split("?", 1)[0]))
+        if self.clock is not None:
+            self.stamps.append(self.clock())
         return await self.inner.handle_async_request(request)
+
+    def stamps_of(self, path_prefix: str) -> list[float]:
+        return [t for (_, path), t in zip(self.sent, self.stamps, strict=True) if path.startswith(path_prefix)]
 
     async def aclose(self) -> None:
         await self.inner.aclose()

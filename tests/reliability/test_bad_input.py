@@ -185,11 +185,10 @@ ATTACKS = ["../api-keys", "..", ".", "../../api/v2/api-keys", "..%2Fapi-keys", "
 
 
 @pytest.mark.parametrize(("tool", "prefix", "operation_id"), [
-    ("get_lead", "/api/v2/leads/", "getLead"),
-    ("delete_block_list_entry", "/api/v2/block-lists-entries/", "deleteBlockListEntry"),
-    ("get_account", "/api/v2/accounts/", "getAccount"),
+    ("get_oauth_session_status", "/api/v2/oauth/session/status/", "getOAuthSessionStatus"),
 ])
 def test_path_parameters_cannot_reach_another_path(sandbox, tool: str, prefix: str, operation_id: str) -> None:
+    """A free-form path parameter; ids (UUIDs) and account emails are refused before sending (below)."""
     argument = load_operations()[tool].path_params[0]
 
     async def go():
@@ -203,3 +202,16 @@ def test_path_parameters_cannot_reach_another_path(sandbox, tool: str, prefix: s
     assert all(entry["status"] == 404 for entry in log), json.dumps(log)[:500]
     assert all(r.is_error for r in results)
     assert f"{argument}: must not be empty" in text(results[-1])
+
+
+@pytest.mark.parametrize("tool", ["get_lead", "delete_block_list_entry", "get_account"])
+def test_path_ids_and_emails_that_are_neither_are_refused_before_sending(sandbox, tool: str) -> None:
+    argument = load_operations()[tool].path_params[0]
+
+    async def go():
+        async with served(sandbox.url) as s:
+            return [await s.client.call_tool(tool, {argument: attack}) for attack in [*ATTACKS, ""]]
+
+    results = anyio.run(go)
+    assert sandbox.requests() == []
+    assert all(r.is_error and "nothing was sent" in text(r) and f"{argument}:" in text(r) for r in results)

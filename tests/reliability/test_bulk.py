@@ -12,7 +12,7 @@ from .harness import Sleeps, data, served, text
 
 def call(sandbox, steps):
     async def go():
-        async with served(sandbox.url, timeout=0.5, max_retries=2, sleep=Sleeps()) as s:
+        async with served(sandbox.url, timeout=1.5, max_retries=2, sleep=Sleeps()) as s:
             return [await s.client.call_tool(name, args) for name, args in steps]
 
     return anyio.run(go)
@@ -62,7 +62,7 @@ def wait_for_log(sandbox, method: str, path: str) -> None:
 def test_add_leads_whose_answer_is_lost_says_the_outcome_is_unknown_and_how_to_check(sandbox) -> None:
     campaign = first_id(sandbox, "list_campaigns")
     emails = ["lost1@bulk.example", "lost2@bulk.example", "lost3@bulk.example"]
-    sandbox.faults([{"path_prefix": "/api/v2/leads/add", "kind": "latency", "delay_s": 1.5}])
+    sandbox.faults([{"path_prefix": "/api/v2/leads/add", "kind": "latency", "delay_s": 4}])
     lost, = call(sandbox, [("add_leads", {"campaign_id": campaign, "leads": [{"email": e} for e in emails]})])
     message = text(lost)
     assert lost.is_error

@@ -27,7 +27,7 @@ FAULTS = {
     "502": ({"kind": "status", "status": 502}, "HTTP 502"),
     "503": ({"kind": "status", "status": 503}, "HTTP 503"),
     "504": ({"kind": "status", "status": 504}, "HTTP 504"),
-    "slower than the timeout": ({"kind": "latency", "delay_s": 1.2}, "timed out waiting for Instantly's answer"),
+    "slower than the timeout": ({"kind": "latency", "delay_s": 3}, "timed out waiting for Instantly's answer"),
     "connection reset": ({"kind": "drop"}, "the connection closed before a complete answer"),
     "malformed JSON": ({"kind": "malformed"}, "malformed JSON"),
     "HTML error page": ({"kind": "html"}, "502 Bad Gateway"),
@@ -38,7 +38,7 @@ REFUSED_UNPROCESSED = {"429 with Retry-After", "429 without Retry-After"}
 
 def run(sandbox, tool, fault: dict, *, times: int | None, sleeps: Sleeps | None = None, **options):
     name, args, method, path = tool
-    options.setdefault("timeout", 0.3)
+    options.setdefault("timeout", 1.0)  # ample for an answer that no fault holds back
     sandbox.faults([{"path_prefix": path, "method": method, "times": times, **fault}])
 
     async def go():

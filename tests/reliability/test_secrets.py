@@ -32,7 +32,7 @@ def scenarios(sandbox) -> list[tuple[list[dict] | None, str, dict]]:
     bl = "/api/v2/block-lists-entries"
     return [
         ([], "list_campaigns", {"limit": 2}),
-        (None, "get_lead", {"id": "no-such-lead"}),
+        (None, "get_lead", {"id": "0190c0de-0000-7000-8000-0000000000fe"}),
         (None, "create_block_list_entry", {"bl_value": "canary.example"}),
         ([{"path_prefix": "/api/v2/campaigns", "status": 429, "retry_after": 0, "times": 2}], "list_campaigns", {"limit": 1}),
         ([{"path_prefix": "/api/v2/campaigns", "status": 429, "times": 1}], "list_campaigns", {"limit": 1}),

@@ -127,7 +127,7 @@ def test_fault_rules_are_validated() -> None:
 
 
 def test_admin_endpoints_in_process(client: TestClient) -> None:
-    assert client.get("/_sandbox/health").json() == {"status": "ok", "operations": 240}
+    assert client.get("/_sandbox/health").json() == {"status": "ok", "operations": 255}
     assert client.post("/_sandbox/faults", json=[{"kind": "explode"}]).status_code == 400
     set_rules = client.post("/_sandbox/faults", json=[{"path_prefix": "/api/v2/campaigns", "status": 429, "times": 1}])
     assert set_rules.json()["faults"][0]["status"] == 429

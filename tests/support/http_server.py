@@ -24,9 +24,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from instantly_mcp.upstream.client import key_fingerprint
+
 from .processes import free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[2]
+# A raw initialize request and the headers streamable HTTP wants, for tests that speak plain HTTP.
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+}
+ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 
@@ -44,6 +54,7 @@ class McpHttpServer:
     args: list[str]
     env: dict[str, str]
     log_path: Path
+    command: tuple[str, ...] = (sys.executable, "-m", "instantly_mcp.cli")
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
@@ -61,7 +72,7 @@ class McpHttpServer:
 
     def start(self, timeout: float = 30.0) -> McpHttpServer:
         self.port = free_port()
-        command = [sys.executable, "-m", "instantly_mcp.cli", *self.args, "--port", str(self.port)]
+        command = [*self.command, *self.args, "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)
@@ -98,9 +109,9 @@ class McpHttpServer:
 
 
 @contextmanager
-def mcp_http_server(tmp_path: Path, *args: str, **env: str) -> Iterator[McpHttpServer]:
+def mcp_http_server(tmp_path: Path, *args: str, command: tuple[str, ...] | None = None, **env: str) -> Iterator[McpHttpServer]:
     log = tmp_path / f"server-{time.monotonic_ns()}.log"
-    server = McpHttpServer(list(args), clean_env(**env), log).start()
+    server = McpHttpServer(list(args), clean_env(**env), log, *(() if command is None else (command,))).start()
     try:
         yield server
     finally:
@@ -109,27 +120,35 @@ def mcp_http_server(tmp_path: Path, *args: str, **env: str) -> Iterator[McpHttpS
 
 @dataclass
 class FakeInstantly:
-    """A tiny Instantly API: block list entries whose values name the key that asked for them.
+    """A tiny Instantly API: block list entries whose values name the fingerprint of the key that
+    asked for them (the server scrubs the key itself from every result).
 
-    `seen` records (key, method, path) of every request; `delay_s` slows every answer down.
+    `seen` records (key, method, path) of every request; `delay_s` slows every answer down, and
+    `hold` (when given) keeps every answer back until it is set.
     """
 
     delay_s: float = 0.0
     seen: list[tuple[str, str, str]] = field(default_factory=list)
     url: str = ""
+    hold: threading.Event | None = None
+
+    async def _delay(self) -> None:
+        await asyncio.sleep(self.delay_s)
+        while self.hold is not None and not self.hold.is_set():
+            await asyncio.sleep(0.01)
 
     def app(self) -> Starlette:
         async def entries(request: Request) -> JSONResponse:
-            key = self._record(request)
-            await asyncio.sleep(self.delay_s)
+            owner = key_fingerprint(self._record(request))
+            await self._delay()
             limit = int(request.query_params.get("limit", "2"))
-            items = [{"id": f"{key}-entry-{i}", "bl_value": f"{key}.example", "is_domain": True} for i in range(limit)]
+            items = [{"id": f"{owner}-entry-{i}", "bl_value": f"{owner}.example", "is_domain": True} for i in range(limit)]
             return JSONResponse({"items": items, "next_starting_after": None})
 
         async def entry(request: Request) -> JSONResponse:
-            key = self._record(request)
-            await asyncio.sleep(self.delay_s)
-            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{key}.example", "is_domain": True})
+            owner = key_fingerprint(self._record(request))
+            await self._delay()
+            return JSONResponse({"id": request.path_params["id"], "bl_value": f"{owner}.example", "is_domain": True})
 
         return Starlette(routes=[
             Route("/api/v2/block-lists-entries", entries, methods=["GET"]),
@@ -143,21 +162,28 @@ class FakeInstantly:
 
 
 @contextmanager
-def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
-    fake = FakeInstantly(**options)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(fake.app(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+def serve_app(app: Any, *, lifespan: str = "off", port: int | None = None) -> Iterator[str]:
+    """Any ASGI app on 127.0.0.1 (a free port unless given), in a thread of this process; yields its base URL."""
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    fake.url = f"http://127.0.0.1:{port}"
     try:
-        yield fake
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def fake_instantly(**options: Any) -> Iterator[FakeInstantly]:
+    fake = FakeInstantly(**options)
+    with serve_app(fake.app()) as url:
+        fake.url = url
+        yield fake
 
 
 def payload(result: Any) -> Any:

@@ -55,9 +55,17 @@ def node22() -> Path:
     return path
 
 
+# Both Inspectors (0.15 and 2.12, the latter as the npm alias inspector-strict) ship a bin named
+# mcp-inspector; which one npm links under .bin is not ours to choose, so these go by package path.
+PACKAGE_BINS = {
+    "mcp-inspector": "@modelcontextprotocol/inspector/cli/build/cli.js",
+    "inspector-strict": "inspector-strict/clients/cli/build/index.js",
+}
+
+
 def npx_bin(name: str) -> Path:
-    """Absolute path of scripts/node/node_modules/.bin/<name>."""
-    path = NODE_MODULES / ".bin" / name
+    """Absolute path of scripts/node/node_modules/.bin/<name> (or of the package file it stands for)."""
+    path = NODE_MODULES / PACKAGE_BINS[name] if name in PACKAGE_BINS else NODE_MODULES / ".bin" / name
     if not path.exists():
         raise NodeToolMissing(f"{name} not found at {path}: {SETUP_HINT}")
     return path
@@ -68,3 +76,13 @@ def node22_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["PATH"] = os.pathsep.join([str(node22().parent), str(NODE_MODULES / ".bin"), env.get("PATH", "")])
     return env
+
+
+def claude_bin() -> Path:
+    """Claude Code's native binary, from its per-platform npm package (setup installs with
+    --ignore-scripts, so the package's own bin/ launcher is never linked to it)."""
+    package = node_package().replace("node-", "claude-code-")
+    path = NODE_MODULES / "@anthropic-ai" / package / "claude"
+    if not os.access(path, os.X_OK):
+        raise NodeToolMissing(f"Claude Code not found at {path}: {SETUP_HINT}")
+    return path

@@ -1,7 +1,8 @@
 """Prism, the OpenAPI mock server, run on the vendored Instantly spec for the tests.
 
 The `prism_url` session fixture starts
-    node22 scripts/node/node_modules/.bin/prism mock -h 127.0.0.1 -p PORT tool_specs/source/openapi.json
+    node22 scripts/node/node_modules/.bin/prism mock -h 127.0.0.1 -p PORT <tmp>/openapi.merged.json
+(the vendored spec plus tool_specs/source/supplement.json, as the generator and the sandbox read it)
 waits until it answers and yields "http://127.0.0.1:PORT".
 
 Prism validates every request against the spec (security, path, query, body,
@@ -31,6 +32,8 @@ from pathlib import Path
 
 import httpx2
 import pytest
+
+from instantly_mcp.catalog.source_spec import write_merged
 
 from .node import REPO_ROOT, NodeToolMissing, node22, npx_bin
 from .processes import free_port, stop_process_group
@@ -134,7 +137,8 @@ def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield external.rstrip("/")
         return
     try:
-        server = PrismServer(log_path=tmp_path_factory.mktemp("prism") / "prism.log")
+        folder = tmp_path_factory.mktemp("prism")
+        server = PrismServer(write_merged(folder / "openapi.merged.json"), log_path=folder / "prism.log")
         url = server.start()
     except (NodeToolMissing, PrismError) as exc:
         pytest.fail(f"Prism mock server unavailable: {exc}", pytrace=False)

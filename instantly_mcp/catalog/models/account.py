@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import EmailAddress, Number, SpecModel, ToolInput
+from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListAccountsInput(ToolInput):
@@ -27,7 +27,6 @@ class ListAccountsInput(ToolInput):
 
 
 class CreateAccountInputWarmupAdvanced(SpecModel):
-    model_config = ConfigDict(extra='allow')
     warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
     open_rate: Number | None = Field(default=None, description='Email open rate for the account')
     important_rate: Number | None = Field(default=None, description='Important email rate for the account')
@@ -37,7 +36,6 @@ class CreateAccountInputWarmupAdvanced(SpecModel):
 
 
 class CreateAccountInputWarmup(SpecModel):
-    model_config = ConfigDict(extra='allow')
     limit: Number | None = Field(default=None, description='Email sending limit for the account')
     advanced: CreateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
@@ -75,11 +73,10 @@ class CreateAccountInput(ToolInput):
 
 class GetAccountInput(ToolInput):
     'Get account'
-    email: str = Field(description='The email of the account to get')
+    email: EmailAddress = Field(description='The email of the account to get')
 
 
 class UpdateAccountInputWarmupAdvanced(SpecModel):
-    model_config = ConfigDict(extra='allow')
     warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
     open_rate: Number | None = Field(default=None, description='Email open rate for the account')
     important_rate: Number | None = Field(default=None, description='Important email rate for the account')
@@ -89,7 +86,6 @@ class UpdateAccountInputWarmupAdvanced(SpecModel):
 
 
 class UpdateAccountInputWarmup(SpecModel):
-    model_config = ConfigDict(extra='allow')
     limit: Number | None = Field(default=None, description='Email sending limit for the account')
     advanced: UpdateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
@@ -103,7 +99,7 @@ class UpdateAccountInput(ToolInput):
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'
     nullable_fields: ClassVar = frozenset(['daily_limit', 'enable_slow_ramp', 'inbox_placement_test_limit', 'reply_to', 'signature', 'tracking_domain_name', 'tracking_domain_status'])
-    email: str = Field(description='The email of the account to update')
+    email: EmailAddress = Field(description='The email of the account to update')
     first_name: str | None = Field(default=None, description='First name associated with the account')
     last_name: str | None = Field(default=None, description='Last name associated with the account')
     warmup: UpdateAccountInputWarmup | None = Field(default=None, description='Warmup configuration for the account')
@@ -121,11 +117,10 @@ class UpdateAccountInput(ToolInput):
 
 class DeleteAccountInput(ToolInput):
     'Delete account'
-    email: str = Field(description='The email of the account to get')
+    email: EmailAddress = Field(description='The email of the account to get')
 
 
 class EnableWarmupForAccountsInputFilter1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
     tag_id: str | None = Field(default=None, description='The ID of the tag to filter accounts by')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR'] | None = Field(default=None, description='The filter to apply to the accounts')
@@ -133,6 +128,7 @@ class EnableWarmupForAccountsInputFilter1(SpecModel):
 
 class EnableWarmupForAccountsInput(ToolInput):
     'Enable warmup for accounts'
+    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
     emails: list[str] | None = Field(default=None, description='List of emails to enable warmup accounts for', max_length=100)
     include_all_emails: bool | None = Field(default=None, description='If true, it will enable warmup to all accounts')
@@ -150,6 +146,7 @@ class DisableWarmupForAccountsInputFilter1(SpecModel):
 
 class DisableWarmupForAccountsInput(ToolInput):
     'Disable warmup for accounts'
+    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['filter'])
     emails: list[str] | None = Field(default=None, description='List of emails to disable warmup accounts for', max_length=100)
     include_all_emails: bool | None = Field(default=None, description='If true, it will disable warmup to all accounts')
@@ -160,13 +157,14 @@ class DisableWarmupForAccountsInput(ToolInput):
 
 class GetWarmupAnalyticsInput(ToolInput):
     'Get warmup analytics'
+    model_config = ConfigDict(extra='allow')
     emails: list[str] = Field(description='List of emails to get warmup analytics for', min_length=1, max_length=100)
 
 
 class GetDailyAccountAnalyticsInput(ToolInput):
     'Get daily account analytics'
-    start_date: str | None = Field(default=None, description='Start date for the analytics period')
-    end_date: str | None = Field(default=None, description='End date for the analytics period')
+    start_date: DateTime | None = Field(default=None, description='Start date for the analytics period')
+    end_date: DateTime | None = Field(default=None, description='End date for the analytics period')
     emails: list[str] | None = Field(default=None, description='Email accounts to include', min_length=1, max_length=200)
 
 
@@ -177,17 +175,17 @@ class PauseAccountsInput(ToolInput):
 
 class PauseAccountInput(ToolInput):
     'Pause account'
-    email: str = Field(description='The email of the account to pause')
+    email: EmailAddress = Field(description='The email of the account to pause')
 
 
 class ResumeAccountInput(ToolInput):
     'Resume account'
-    email: str = Field(description='Account email')
+    email: EmailAddress = Field(description='Account email')
 
 
 class MarkAccountFixedInput(ToolInput):
     'Mark account fixed'
-    email: str = Field(description='Account email')
+    email: EmailAddress = Field(description='Account email')
 
 
 class GetCustomTrackingDomainStatusInput(ToolInput):
@@ -197,11 +195,13 @@ class GetCustomTrackingDomainStatusInput(ToolInput):
 
 class TestAccountVitalsInput(ToolInput):
     'Test account vitals'
+    model_config = ConfigDict(extra='allow')
     accounts: list[str] | None = Field(default=None)
 
 
 class MoveAccountsInput(ToolInput):
     'Move accounts'
+    model_config = ConfigDict(extra='allow')
     emails: list[str] = Field(description='Array of email addresses of the accounts to move', min_length=1)
     source_workspace_id: str = Field(description='ID of the source workspace (the workspace that the accounts are currently in)')
     destination_workspace_id: str = Field(description='ID of the destination workspace (the workspace that the accounts will be moved to)')

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import Number, ToolInput
+from ._base import EmailAddress, Number, ToolInput
 
 
 class ListAccountCampaignMappingsInput(ToolInput):
     'List account campaign mappings'
-    email: str = Field(description='Email')
-    limit: Number | None = Field(default=None)
+    email: EmailAddress = Field(description='Email')
+    limit: Number | None = Field(default=None, description='At most 100: Instantly answers an empty list above that, although the spec sets no maximum', le=100)
     starting_after: str | None = Field(default=None)

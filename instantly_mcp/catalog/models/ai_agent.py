@@ -22,20 +22,17 @@ class ListAiAgentsInput(ToolInput):
 
 
 class CreateAiAgentInputPayloadNoShowFallbackSendingAccounts(SpecModel):
-    model_config = ConfigDict(extra='allow')
     accounts: list[EmailAddress] | None = Field(default=None)
     tag_ids: list[str] | None = Field(default=None)
 
 
 class CreateAiAgentInputPayloadNoShow(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
     max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: CreateAiAgentInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class CreateAiAgentInputPayload(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
     tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
@@ -53,6 +50,7 @@ class CreateAiAgentInputPayload(SpecModel):
 
 class CreateAiAgentInput(ToolInput):
     'Create AI agent'
+    model_config = ConfigDict(extra='allow')
     name: str = Field(description='Name of the agent')
     payload: CreateAiAgentInputPayload | None = Field(default=None, description='Reply agent (Inbox Manager) payload')
     type: Any = Field(default=None, description='Agent type: number (1 = Reply Agent) or SDR type string ("website" or "pitch_deck")')
@@ -70,6 +68,7 @@ class CreateAiAgentInput(ToolInput):
 
 class GetAiAgentsAnalyticsInput(ToolInput):
     'Get AI agents analytics'
+    model_config = ConfigDict(extra='allow')
     agent_ids: list[str] = Field(min_length=1, max_length=100)
     agent_types: dict[str, Literal[1, 2, 3, 4, 6, 7, 8, 9, 10]] | None = Field(default=None, description='Optional mapping of agent_id to agent type')
 
@@ -93,20 +92,17 @@ class UpdateAiAgentInputPayload1(SpecModel):
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemKeywords(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['exclude', 'include'])
     include: str | None = Field(default=None)
     exclude: str | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemJobTitle(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None)
     exclude: list[str] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str | None = Field(default=None)
     problems_solved: list[str] | None = Field(default=None)
     benefits: list[str] | None = Field(default=None)
@@ -120,7 +116,6 @@ class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem(SpecModel):
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigMemory(SpecModel):
-    model_config = ConfigDict(extra='allow')
     company: str | None = Field(default=None)
     business_description: str | None = Field(default=None)
     active_icps_indexes: list[Number] | None = Field(default=None)
@@ -131,18 +126,15 @@ class UpdateAiAgentInputPayload2AiSdrConfigMemory(SpecModel):
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str | None = Field(default=None, alias='from')
     to: str | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str | None = Field(default=None)
     timing: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming | None = Field(default=None)
     days: dict[str, bool] | None = Field(default=None)
@@ -150,12 +142,10 @@ class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSched
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     schedules: list[UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItem] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     campaign_schedule: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
     email_list: list[EmailAddress] | None = Field(default=None)
     email_tag_list: list[str] | None = Field(default=None)
@@ -168,13 +158,11 @@ class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings(SpecModel):
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigAutonomySettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     autopilot_mode: bool | None = Field(default=None, description='Whether autopilot mode is enabled')
     auto_reply_to_responses: bool | None = Field(default=None, description='Whether to auto-reply to responses')
 
 
 class UpdateAiAgentInputPayload2AiSdrConfig(SpecModel):
-    model_config = ConfigDict(extra='allow')
     memory: UpdateAiAgentInputPayload2AiSdrConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
     enrichment_settings: UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
     outreach_settings: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
@@ -182,7 +170,6 @@ class UpdateAiAgentInputPayload2AiSdrConfig(SpecModel):
 
 
 class UpdateAiAgentInputPayload2(SpecModel):
-    model_config = ConfigDict(extra='allow')
     ai_sdr_config: UpdateAiAgentInputPayload2AiSdrConfig = Field(description='AI Sales Agent agent config')
     type: Literal['website', 'pitch_deck', None] = Field(default=None, description='SDR source type')
     input: str | None = Field(default=None, description='SDR input (e.g. website URL or pitch deck reference)')
@@ -194,20 +181,17 @@ class UpdateAiAgentInputPayload2(SpecModel):
 
 
 class UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts(SpecModel):
-    model_config = ConfigDict(extra='allow')
     accounts: list[EmailAddress] | None = Field(default=None)
     tag_ids: list[str] | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload3NoShow(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
     max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts | None = Field(default=None)
 
 
 class UpdateAiAgentInputPayload3(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
     tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
@@ -241,12 +225,10 @@ class UpdateAiAgentInputPayload4(SpecModel):
 
 
 class UpdateAiAgentInputConfigEnrichmentSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
@@ -276,6 +258,7 @@ class UpdateAiAgentInputConfig(SpecModel):
 
 class UpdateAiAgentInput(ToolInput):
     'Update AI agent'
+    model_config = ConfigDict(extra='allow')
     body_fields: ClassVar = frozenset(['config', 'description', 'is_auto_created', 'name', 'payload', 'self_improvement', 'status'])
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'

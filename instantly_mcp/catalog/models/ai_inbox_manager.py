@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
 
@@ -19,7 +19,6 @@ class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
 
 
 class CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str | None = Field(default=None)
     type: str | None = Field(default=None)
     required: bool | None = Field(default=None)
@@ -47,13 +46,11 @@ class CreateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 
 class CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
-    model_config = ConfigDict(extra='allow')
     accounts: list[EmailAddress] | None = Field(default=None)
     tag_ids: list[str] | None = Field(default=None)
 
 
 class CreateAiInboxManagerInputPayloadNoShow(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
     max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
@@ -97,7 +94,6 @@ class UpdateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
 
 
 class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str | None = Field(default=None)
     type: str | None = Field(default=None)
     required: bool | None = Field(default=None)
@@ -125,13 +121,11 @@ class UpdateAiInboxManagerInputPayloadIntegrations(SpecModel):
 
 
 class UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
-    model_config = ConfigDict(extra='allow')
     accounts: list[EmailAddress] | None = Field(default=None)
     tag_ids: list[str] | None = Field(default=None)
 
 
 class UpdateAiInboxManagerInputPayloadNoShow(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
     max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
     fallback_sending_accounts: UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from ._base import Number, SpecModel, ToolInput
 
@@ -21,9 +21,23 @@ class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -31,9 +45,16 @@ class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel)
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
-    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -51,22 +72,18 @@ class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -106,7 +123,7 @@ class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
 
 class CreateAiLeadFinderAgentInputSearchFilters(SpecModel):
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
+    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | CreateAiLeadFinderAgentInputSearchFiltersLocations1Item2] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -140,9 +157,23 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1(SpecModel
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -150,9 +181,16 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1(Sp
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2(SpecModel):
-    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2(SpecModel):
@@ -170,22 +208,18 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3(SpecMo
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -225,7 +259,7 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
 
 class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | Any] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 | None = Field(default=None)
+    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item2] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -255,7 +289,6 @@ class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
 
 
 class CreateAiLeadFinderAgentInputAiEnrichmentValue(SpecModel):
-    model_config = ConfigDict(extra='allow')
     model_version: str
     prompt: str | None = Field(default=None)
     input_columns: list[str] | None = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
@@ -296,9 +329,23 @@ class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -306,9 +353,16 @@ class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel)
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
-    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -326,22 +380,18 @@ class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -381,7 +431,7 @@ class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
 
 class UpdateAiLeadFinderAgentInputSearchFilters(SpecModel):
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | Any] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
+    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item2] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -415,9 +465,23 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1(SpecMode
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1(SpecModel):
@@ -425,9 +489,16 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1(S
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2(SpecModel):
-    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2(SpecModel):
@@ -445,22 +516,18 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3(SpecM
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
@@ -500,7 +567,7 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | Any] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 | None = Field(default=None)
+    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item2] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -530,7 +597,6 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
 
 
 class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
-    model_config = ConfigDict(extra='allow')
     model_version: str
     prompt: str | None = Field(default=None)
     input_columns: list[str] | None = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")

@@ -49,6 +49,7 @@ class ApproveAiAgentActivityInput(ToolInput):
 
 class RejectAiAgentActivityInput(ToolInput):
     'Reject AI agent activity'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI Sales Agent ID')
     activity_id: str = Field(description='Activity ID')
     rejection_reason: str = Field(description='Reason for rejecting the activity')
@@ -56,6 +57,7 @@ class RejectAiAgentActivityInput(ToolInput):
 
 class CreateAiAgentImportedLeadsActivityInput(ToolInput):
     'Create AI agent imported leads activity'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI SDR ID')
     lead_ids: list[str] = Field(description='Array of imported lead IDs', min_length=1)
     master_list_id: str = Field(description='The list ID leads were imported into')
@@ -63,20 +65,17 @@ class CreateAiAgentImportedLeadsActivityInput(ToolInput):
 
 
 class CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['exclude', 'include'])
     include: str | None = Field(default=None)
     exclude: str | None = Field(default=None)
 
 
 class CreateAiSalesAgentInputConfigMemoryIcpsItemJobTitle(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None)
     exclude: list[str] | None = Field(default=None)
 
 
 class CreateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str | None = Field(default=None)
     problems_solved: list[str] | None = Field(default=None)
     benefits: list[str] | None = Field(default=None)
@@ -90,7 +89,6 @@ class CreateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
 
 
 class CreateAiSalesAgentInputConfigMemory(SpecModel):
-    model_config = ConfigDict(extra='allow')
     company: str | None = Field(default=None, description='Company name')
     business_description: str | None = Field(default=None, description='Description of the business and what it sells')
     icps: list[CreateAiSalesAgentInputConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
@@ -101,19 +99,17 @@ class CreateAiSalesAgentInputConfigMemory(SpecModel):
 
 
 class CreateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
     to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     f_0: bool | None = Field(default=None, alias='0')
     f_1: bool | None = Field(default=None, alias='1')
     f_2: bool | None = Field(default=None, alias='2')
@@ -124,7 +120,6 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str
     timing: CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming
     days: CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays
@@ -132,7 +127,6 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
     start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
     end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
@@ -140,12 +134,10 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
 
 
 class CreateAiSalesAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
 class CreateAiSalesAgentInputConfigOutreachSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     campaign_schedule: CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
     email_list: list[str] | None = Field(default=None, description="Sending account emails the agent's campaigns use")
     email_tag_list: list[str] | None = Field(default=None, description='Account tag ids used to select sending accounts')
@@ -159,14 +151,12 @@ class CreateAiSalesAgentInputConfigOutreachSettings(SpecModel):
 
 
 class CreateAiSalesAgentInputConfigAutonomySettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
     auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
     manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
 class CreateAiSalesAgentInputConfig(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['slack_connection_id'])
     memory: CreateAiSalesAgentInputConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
     position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
@@ -206,20 +196,17 @@ class GetAiSalesAgentInput(ToolInput):
 
 
 class UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['exclude', 'include'])
     include: str | None = Field(default=None)
     exclude: str | None = Field(default=None)
 
 
 class UpdateAiSalesAgentInputConfigMemoryIcpsItemJobTitle(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None)
     exclude: list[str] | None = Field(default=None)
 
 
 class UpdateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str | None = Field(default=None)
     problems_solved: list[str] | None = Field(default=None)
     benefits: list[str] | None = Field(default=None)
@@ -233,7 +220,6 @@ class UpdateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
 
 
 class UpdateAiSalesAgentInputConfigMemory(SpecModel):
-    model_config = ConfigDict(extra='allow')
     company: str | None = Field(default=None, description='Company name')
     business_description: str | None = Field(default=None, description='Description of the business and what it sells')
     icps: list[UpdateAiSalesAgentInputConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
@@ -244,19 +230,17 @@ class UpdateAiSalesAgentInputConfigMemory(SpecModel):
 
 
 class UpdateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
     to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     f_0: bool | None = Field(default=None, alias='0')
     f_1: bool | None = Field(default=None, alias='1')
     f_2: bool | None = Field(default=None, alias='2')
@@ -267,7 +251,6 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str
     timing: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming
     days: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays
@@ -275,7 +258,6 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
     start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
     end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
@@ -283,12 +265,10 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
 
 
 class UpdateAiSalesAgentInputConfigOutreachSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     campaign_schedule: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
     email_list: list[str] | None = Field(default=None, description="Sending account emails the agent's campaigns use")
     email_tag_list: list[str] | None = Field(default=None, description='Account tag ids used to select sending accounts')
@@ -302,14 +282,12 @@ class UpdateAiSalesAgentInputConfigOutreachSettings(SpecModel):
 
 
 class UpdateAiSalesAgentInputConfigAutonomySettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
     autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
     auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
     manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
 class UpdateAiSalesAgentInputConfig(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['slack_connection_id'])
     memory: UpdateAiSalesAgentInputConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
     position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
@@ -385,6 +363,7 @@ class ApproveAiSalesAgentActivityInput(ToolInput):
 
 class RejectAiSalesAgentActivityInput(ToolInput):
     'Reject AI sales agent activity'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI Sales Agent ID')
     activity_id: str = Field(description='Activity ID')
     rejection_reason: str = Field(description='Reason for rejecting the activity')
@@ -392,12 +371,14 @@ class RejectAiSalesAgentActivityInput(ToolInput):
 
 class ApproveAiSalesAgentActivitiesInput(ToolInput):
     'Approve AI sales agent activities'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI Sales Agent ID')
     activity_ids: list[str] = Field(description='Array of activity IDs to approve (at most 100 per request)', min_length=1, max_length=100)
 
 
 class RejectAiSalesAgentActivitiesInput(ToolInput):
     'Reject AI sales agent activities'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI Sales Agent ID')
     activity_ids: list[str] = Field(description='Array of activity IDs to reject (at most 100 per request)', min_length=1, max_length=100)
     rejection_reason: str = Field(description='Reason for rejecting the activities')
@@ -410,6 +391,7 @@ class ListAiSalesAgentGuidanceRulesInput(ToolInput):
 
 class CreateAiSalesAgentGuidanceRuleInput(ToolInput):
     'Create AI sales agent guidance rule'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI Sales Agent ID')
     title: str | None = Field(default=None, description='Optional short title of the rule', max_length=119, pattern='^[^\\n\\r]*$')
     content: str = Field(description='The rule text the agent must follow', min_length=1)
@@ -417,6 +399,7 @@ class CreateAiSalesAgentGuidanceRuleInput(ToolInput):
 
 class UpdateAiSalesAgentGuidanceRuleInput(ToolInput):
     'Update AI sales agent guidance rule'
+    model_config = ConfigDict(extra='allow')
     body_fields: ClassVar = frozenset(['content', 'title'])
     body_rules: ClassVar = {'minProperties': 1}
     body_rule_text: ClassVar = 'Give at least one field to change.'

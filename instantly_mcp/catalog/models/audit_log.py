@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import Number, ToolInput
+from ._base import DateTime, Number, ToolInput
 
 
 class ListAuditLogsInput(ToolInput):
@@ -14,5 +14,5 @@ class ListAuditLogsInput(ToolInput):
     starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     activity_type: Number | None = Field(default=None, description='Filter by activity type')
     search: str | None = Field(default=None, description='Search term to filter logs')
-    start_date: str | None = Field(default=None, description='Start date to filter logs')
-    end_date: str | None = Field(default=None, description='End date to filter logs')
+    start_date: DateTime | None = Field(default=None, description='Start date to filter logs')
+    end_date: DateTime | None = Field(default=None, description='End date to filter logs')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ._base import ToolInput
 
@@ -50,11 +50,13 @@ class DeleteBlockListEntryInput(ToolInput):
 
 class BulkCreateBlockListEntriesInput(ToolInput):
     'Bulk create block list entries'
+    model_config = ConfigDict(extra='allow')
     bl_values: list[str] = Field(description='List of domains or emails to block', min_length=1, max_length=1000)
 
 
 class BulkDeleteBlockListEntriesInput(ToolInput):
     'Bulk delete block list entries'
+    model_config = ConfigDict(extra='allow')
     ids: list[str] = Field(description='List block list entry ids to delete', min_length=1, max_length=1000)
 
 

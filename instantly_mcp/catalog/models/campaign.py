@@ -22,14 +22,13 @@ class ListCampaignsInput(ToolInput):
 
 
 class CreateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
     to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
 
 
 class CreateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     f_0: bool | None = Field(default=None, alias='0')
     f_1: bool | None = Field(default=None, alias='1')
     f_2: bool | None = Field(default=None, alias='2')
@@ -40,7 +39,6 @@ class CreateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
 
 
 class CreateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str
     timing: CreateCampaignInputCampaignScheduleSchedulesItemTiming
     days: CreateCampaignInputCampaignScheduleSchedulesItemDays
@@ -48,7 +46,6 @@ class CreateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
 
 
 class CreateCampaignInputCampaignSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
     start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
     end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
@@ -56,14 +53,12 @@ class CreateCampaignInputCampaignSchedule(SpecModel):
 
 
 class CreateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
     v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class CreateCampaignInputSequencesItemStepsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
@@ -73,24 +68,20 @@ class CreateCampaignInputSequencesItemStepsItem(SpecModel):
 
 
 class CreateCampaignInputSequencesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     steps: list[CreateCampaignInputSequencesItemStepsItem]
 
 
 class CreateCampaignInputAutoVariantSelect1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     trigger: Literal['reply_rate', 'click_rate', 'open_rate']
 
 
 class CreateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
     daily_limit: Number | None = Field(default=None, ge=1)
     scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
 
 
 class CreateCampaignInputProviderRoutingRulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     action: Literal['send', 'do_not_send', None] = Field(default=None)
     recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
     sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
@@ -147,14 +138,13 @@ class GetCampaignInput(ToolInput):
 
 
 class UpdateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
     to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
 
 
 class UpdateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     f_0: bool | None = Field(default=None, alias='0')
     f_1: bool | None = Field(default=None, alias='1')
     f_2: bool | None = Field(default=None, alias='2')
@@ -165,7 +155,6 @@ class UpdateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
 
 
 class UpdateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str
     timing: UpdateCampaignInputCampaignScheduleSchedulesItemTiming
     days: UpdateCampaignInputCampaignScheduleSchedulesItemDays
@@ -173,7 +162,6 @@ class UpdateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
 
 
 class UpdateCampaignInputCampaignSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
     start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
     end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
@@ -181,14 +169,12 @@ class UpdateCampaignInputCampaignSchedule(SpecModel):
 
 
 class UpdateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
     v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
@@ -198,24 +184,20 @@ class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
 
 
 class UpdateCampaignInputSequencesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     steps: list[UpdateCampaignInputSequencesItemStepsItem]
 
 
 class UpdateCampaignInputAutoVariantSelect1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     trigger: Literal['reply_rate', 'click_rate', 'open_rate']
 
 
 class UpdateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     mode: Literal['custom', 'disabled']
     daily_limit: Number | None = Field(default=None, ge=1)
     scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
 
 
 class UpdateCampaignInputProviderRoutingRulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     action: Literal['send', 'do_not_send', None] = Field(default=None)
     recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
     sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
@@ -275,8 +257,8 @@ class GetCampaignAnalyticsInput(ToolInput):
     'Get campaign analytics'
     id: str | None = Field(default=None, description='A campaign ID to get the analytics for')
     ids: list[str] | None = Field(default=None)
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     exclude_total_leads_count: bool | None = Field(default=None, description='Exclude the total leads from the result')
 
 
@@ -284,8 +266,8 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
     'Get campaign analytics overview'
     id: str | None = Field(default=None, description='A campaign ID to get the analytics overview for')
     ids: list[str] | None = Field(default=None)
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
     expand_crm_events: bool | None = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…')
 
@@ -293,16 +275,16 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
 class GetDailyCampaignAnalyticsInput(ToolInput):
     'Get daily campaign analytics'
     campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
 class GetCampaignStepsAnalyticsInput(ToolInput):
     'Get campaign steps analytics'
     campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
-    start_date: str | None = Field(default=None, description='Start of the analytics range')
-    end_date: str | None = Field(default=None, description='End of the analytics range')
+    start_date: Date | None = Field(default=None, description='Start of the analytics range')
+    end_date: Date | None = Field(default=None, description='End of the analytics range')
     include_opportunities_count: bool | None = Field(default=None, description='Whether to include the opportunities count per step')
 
 
@@ -323,6 +305,7 @@ class ExportCampaignInput(ToolInput):
 
 class DuplicateCampaignInput(ToolInput):
     'Duplicate campaign'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='Campaign ID')
     name: str | None = Field(default=None, description='Campaign new name (optional)')
 
@@ -333,6 +316,7 @@ class CountLaunchedCampaignsInput(ToolInput):
 
 class AddCampaignVariablesInput(ToolInput):
     'Add campaign variables'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='Campaign ID')
     variables: list[str]
 

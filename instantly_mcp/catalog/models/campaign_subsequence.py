@@ -20,21 +20,19 @@ class ListCampaignSubsequencesInput(ToolInput):
 
 
 class CreateCampaignSubsequenceInputConditions(SpecModel):
-    model_config = ConfigDict(extra='allow')
     crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
     lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
     reply_contains: str | None = Field(default=None)
 
 
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
     to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
 
 
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     f_0: bool | None = Field(default=None, alias='0')
     f_1: bool | None = Field(default=None, alias='1')
     f_2: bool | None = Field(default=None, alias='2')
@@ -45,7 +43,6 @@ class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecMod
 
 
 class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str
     timing: CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming
     days: CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays
@@ -53,7 +50,6 @@ class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
 
 
 class CreateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
     start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
     end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
@@ -61,14 +57,12 @@ class CreateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
 
 
 class CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
     v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
@@ -78,12 +72,10 @@ class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
 
 
 class CreateCampaignSubsequenceInputSequencesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     steps: list[CreateCampaignSubsequenceInputSequencesItemStepsItem]
 
 
 class CreateCampaignSubsequenceInputAutoVariantSelect1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     trigger: Literal['reply_rate', 'click_rate', 'open_rate']
 
 
@@ -103,6 +95,7 @@ class CreateCampaignSubsequenceInput(ToolInput):
 
 class DuplicateSubsequenceInput(ToolInput):
     'Duplicate subsequence'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='The ID of the subsequence to duplicate')
     parent_campaign: str = Field(description='The ID of the campaign to duplicate the subsequence to')
     name: str | None = Field(default=None, description='The name of the duplicate subsequence')
@@ -129,21 +122,19 @@ class GetCampaignSubsequenceInput(ToolInput):
 
 
 class UpdateCampaignSubsequenceInputConditions(SpecModel):
-    model_config = ConfigDict(extra='allow')
     crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
     lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
     reply_contains: str | None = Field(default=None)
 
 
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
     to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
 
 
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     f_0: bool | None = Field(default=None, alias='0')
     f_1: bool | None = Field(default=None, alias='1')
     f_2: bool | None = Field(default=None, alias='2')
@@ -154,7 +145,6 @@ class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecMod
 
 
 class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     name: str
     timing: UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming
     days: UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays
@@ -162,7 +152,6 @@ class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
 
 
 class UpdateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
     start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
     end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
@@ -170,14 +159,12 @@ class UpdateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
 
 
 class UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
     v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
 
 
 class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email')
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
@@ -187,12 +174,10 @@ class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
 
 
 class UpdateCampaignSubsequenceInputSequencesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     steps: list[UpdateCampaignSubsequenceInputSequencesItemStepsItem]
 
 
 class UpdateCampaignSubsequenceInputAutoVariantSelect1(SpecModel):
-    model_config = ConfigDict(extra='allow')
     trigger: Literal['reply_rate', 'click_rate', 'open_rate']
 
 
@@ -221,8 +206,8 @@ class DeleteCampaignSubsequenceInput(ToolInput):
 class GetSubsequenceStepsAnalyticsInput(ToolInput):
     'Get subsequence steps analytics'
     id: str = Field(description='The ID of the subsequence to analyze')
-    start_date: str | None = Field(default=None, description='Inclusive start of the analytics range')
-    end_date: str | None = Field(default=None, description='Inclusive end of the analytics range')
+    start_date: Date | None = Field(default=None, description='Inclusive start of the analytics range')
+    end_date: Date | None = Field(default=None, description='Inclusive end of the analytics range')
 
 
 class GetSubsequenceSendingStatusInput(ToolInput):

@@ -17,14 +17,12 @@ class ListDfyEmailAccountOrdersInput(ToolInput):
 
 
 class PlaceDfyEmailAccountOrderInputItemsItemAccountsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     email_address_prefix: str = Field(description='The prefix for the email address (the part before the @)')
     first_name: str = Field(description='The first name of the account owner')
     last_name: str = Field(description='The last name of the account owner')
 
 
 class PlaceDfyEmailAccountOrderInputItemsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     domain: str = Field(description='The domain to use for the email accounts.For regular DFY accounts the only allowed domain extensions (tlds) are .com…')
     email_provider: Literal[1, 2, 3, None] = Field(default=None, description='The mailbox product to order (1=Google, 2=AirMail, 3=Microsoft/Outlook)')
     forwarding_domain: str | None = Field(default=None, description='An optional domain to forward emails to')
@@ -33,6 +31,7 @@ class PlaceDfyEmailAccountOrderInputItemsItem(SpecModel):
 
 class PlaceDfyEmailAccountOrderInput(ToolInput):
     'Place DFY email account order'
+    model_config = ConfigDict(extra='allow')
     items: list[PlaceDfyEmailAccountOrderInputItemsItem] = Field(description='List of domains and accounts to order')
     order_type: Literal['dfy', 'pre_warmed_up', 'extra_accounts'] = Field(description='The type of order to place')
     simulation: bool | None = Field(default=None, description='Whether to run a simulation of the order ot not')
@@ -40,17 +39,20 @@ class PlaceDfyEmailAccountOrderInput(ToolInput):
 
 class GenerateSimilarDomainsInput(ToolInput):
     'Generate similar domains'
+    model_config = ConfigDict(extra='allow')
     domain: str = Field(description='The domain to base the suggestions on')
     tlds: list[Literal['com', 'org']] | None = Field(default=None, description='The extensions (tlds) to use for generating similar domains')
 
 
 class CheckDomainsAvailabilityInput(ToolInput):
     'Check domains availability'
+    model_config = ConfigDict(extra='allow')
     domains: list[str] = Field(description='List of domains to check', max_length=50)
 
 
 class GetPreWarmedUpDomainsInput(ToolInput):
     'Get pre warmed up domains'
+    model_config = ConfigDict(extra='allow')
     extensions: list[Literal['com', 'org', 'co']] | None = Field(default=None, description='A list of domain extensions to filter the results by')
     search: str | None = Field(default=None, description='A search string to filter the domains by')
 
@@ -64,4 +66,5 @@ class ListDfyEmailAccountsInput(ToolInput):
 
 class CancelDfyEmailAccountsInput(ToolInput):
     'Cancel DFY email accounts'
+    model_config = ConfigDict(extra='allow')
     accounts: list[str] = Field(description='List of emails to cancel the DFY email accounts for', min_length=1)

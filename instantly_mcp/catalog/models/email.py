@@ -11,12 +11,12 @@ from ._base import DateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class SendTestEmailInputBody(SpecModel):
-    model_config = ConfigDict(extra='allow')
     html: str = Field(description='HTML body of the test email')
 
 
 class SendTestEmailInput(ToolInput):
     'Send test email'
+    model_config = ConfigDict(extra='allow')
     eaccount: str = Field(description='The email account that will be used to send this email')
     to_address_email_list: str = Field(description='Comma-separated list of recipients that will receive the test email')
     subject: str = Field(description='Subject line of the test email')
@@ -24,13 +24,13 @@ class SendTestEmailInput(ToolInput):
 
 
 class ReplyToEmailInputBody(SpecModel):
-    model_config = ConfigDict(extra='allow')
     html: str | None = Field(default=None, description='HTML body of the email message')
     text: str | None = Field(default=None, description='Text body of the email message')
 
 
 class ReplyToEmailInput(ToolInput):
     'Reply to email'
+    model_config = ConfigDict(extra='allow')
     eaccount: str = Field(description='The email account that will be used to send this email')
     reply_to_uuid: str = Field(description='The id of the email to reply to')
     subject: str = Field(description='Subject line of the email message')
@@ -43,13 +43,13 @@ class ReplyToEmailInput(ToolInput):
 
 
 class ForwardEmailInputBody(SpecModel):
-    model_config = ConfigDict(extra='allow')
     html: str | None = Field(default=None, description='HTML body of the forwarded email')
     text: str | None = Field(default=None, description='Text body of the forwarded email')
 
 
 class ForwardEmailInput(ToolInput):
     'Forward email'
+    model_config = ConfigDict(extra='allow')
     body_fields: ClassVar = frozenset(['assigned_to', 'bcc_address_email_list', 'body', 'cc_address_email_list', 'eaccount', 'forwarded_attachments', 'include_original_body', 'reply_to', 'reply_to_uuid', 'subject', 'to_address_email_list'])
     body_rules: ClassVar = {'anyOf': [{'required': ['body'], 'properties': {'body': {'type': 'object', 'properties': {'html': {'type': 'string'}, 'text': {'type': 'string'}}, 'anyOf': [{'required': ['html'], 'properties': {'html': {'type': 'string', 'minLength': 1}}}, {'required': ['text'], 'properties': {'text': {'type': 'string', 'minLength': 1}}}]}}}, {'required': ['include_original_body'], 'properties': {'include_original_body': {'type': 'boolean', 'enum': [True]}}}]}
     body_rule_text: ClassVar = 'Give body (html or text) or include_original_body=true.'
@@ -86,8 +86,8 @@ class ListEmailsInput(ToolInput):
     company_domain: str | None = Field(default=None, description='The domain of the company to filter emails by')
     marked_as_done: bool | None = Field(default=None, description='Whether the email is marked as done')
     email_type: Literal['received', 'sent', 'manual', None] = Field(default=None, description='The type of the email to filter by')
-    min_timestamp_created: str | None = Field(default=None, description='Filter emails created after this timestamp (ISO format)')
-    max_timestamp_created: str | None = Field(default=None, description='Filter emails created before this timestamp (ISO format)')
+    min_timestamp_created: DateTime | None = Field(default=None, description='Filter emails created after this timestamp (ISO format)')
+    max_timestamp_created: DateTime | None = Field(default=None, description='Filter emails created before this timestamp (ISO format)')
     latest_of_thread: bool | None = Field(default=None, description='Whether to only return the latest email in each thread')
 
 

@@ -10,7 +10,7 @@ from ._base import EmailAddress, ToolInput
 
 class VerifyEmailInput(ToolInput):
     'Verify email'
-    email: str = Field(description='The email address to verify')
+    email: EmailAddress = Field(description='The email address to verify')
     webhook_url: str | None = Field(default=None, description='A webhook URL to receive the verification results')
 
 

@@ -189,8 +189,9 @@ class Campaign(SpecModel):
     provider_routing_rules: list[CampaignProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
 
 
-class EmailBody(SpecModel):
+class EmailBody1(SpecModel):
     model_config = ConfigDict(extra='allow')
+    nullable_fields: ClassVar = frozenset(['html', 'text'])
     text: str | None = Field(default=None, description='Plain-text representation of the email body')
     html: str | None = Field(default=None, description='HTML content of the email')
 
@@ -210,7 +211,7 @@ class EmailAttachmentJson2(SpecModel):
 
 class Email(SpecModel):
     'Email'
-    nullable_fields: ClassVar = frozenset(['ai_agent_id', 'ai_assisted', 'ai_interest_value', 'attachment_json', 'bcc_address_email_list', 'campaign_id', 'cc_address_email_list', 'cc_address_json', 'content_preview', 'from_address_email', 'from_address_json', 'i_status', 'is_auto_reply', 'is_focused', 'is_unread', 'lead', 'lead_id', 'list_id', 'reminder_ts', 'reply_to', 'step', 'subsequence_id', 'thread_id', 'to_address_json', 'ue_type'])
+    nullable_fields: ClassVar = frozenset(['ai_agent_id', 'ai_assisted', 'ai_interest_value', 'attachment_json', 'bcc_address_email_list', 'body', 'campaign_id', 'cc_address_email_list', 'cc_address_json', 'content_preview', 'from_address_email', 'from_address_json', 'i_status', 'is_auto_reply', 'is_focused', 'is_unread', 'lead', 'lead_id', 'list_id', 'reminder_ts', 'reply_to', 'step', 'subsequence_id', 'thread_id', 'to_address_json', 'ue_type'])
     id: str = Field(description='A Unique identifier')
     timestamp_created: DateTime = Field(description='Timestamp when the email was added to our database')
     timestamp_email: DateTime = Field(description='The timestamp of the email, as provided by the email server')
@@ -221,7 +222,7 @@ class Email(SpecModel):
     cc_address_email_list: str | None = Field(default=None, description='Comma-separated list of CC email addresses')
     bcc_address_email_list: str | None = Field(default=None, description='Comma-separated list of BCC email addresses')
     reply_to: str | None = Field(default=None, description='Reply-to email address')
-    body: EmailBody = Field(description='An object containing the email body in HTML and text format')
+    body: EmailBody1 | None = Field(description='An object containing the email body in HTML and text format')
     organization_id: str = Field(description='The workspace ID')
     campaign_id: str | None = Field(default=None, description='The id of the campaign that the email is associated with (it can be null for manually sent emails)')
     subsequence_id: str | None = Field(default=None, description='The id of the campaign subsequence that the email is associated with (it can be null for manually sent emails)')
@@ -791,7 +792,7 @@ class LeadStatusSummarySubseq(SpecModel):
 
 class Lead(SpecModel):
     'Lead'
-    nullable_fields: ClassVar = frozenset(['assigned_to', 'campaign', 'company_name', 'email', 'email_clicked_step', 'email_clicked_variant', 'email_opened_step', 'email_opened_variant', 'email_replied_step', 'email_replied_variant', 'first_name', 'is_website_visitor', 'job_title', 'last_contacted_from', 'last_name', 'last_step_from', 'last_step_id', 'last_step_timestamp_executed', 'list_id', 'payload', 'personalization', 'phone', 'pl_value_lead', 'subsequence_id', 'timestamp_added_subsequence', 'timestamp_last_click', 'timestamp_last_contact', 'timestamp_last_interest_change', 'timestamp_last_open', 'timestamp_last_reply', 'timestamp_last_touch', 'uploaded_by_user', 'website'])
+    nullable_fields: ClassVar = frozenset(['assigned_to', 'campaign', 'company_name', 'email', 'email_clicked_step', 'email_clicked_variant', 'email_opened_step', 'email_opened_variant', 'email_replied_step', 'email_replied_variant', 'first_name', 'is_website_visitor', 'job_title', 'last_contacted_from', 'last_name', 'last_step_from', 'last_step_id', 'last_step_timestamp_executed', 'list_id', 'lt_interest_status', 'payload', 'personalization', 'phone', 'pl_value_lead', 'subsequence_id', 'timestamp_added_subsequence', 'timestamp_last_click', 'timestamp_last_contact', 'timestamp_last_interest_change', 'timestamp_last_open', 'timestamp_last_reply', 'timestamp_last_touch', 'uploaded_by_user', 'website'])
     id: str = Field(description='Unique identifier for the lead')
     timestamp_created: DateTime = Field(description='Timestamp when the lead was created')
     timestamp_updated: DateTime = Field(description='Timestamp when the lead was last updated')
@@ -822,7 +823,7 @@ class Lead(SpecModel):
     email_replied_variant: Number | None = Field(default=None, description='Last step variant the lead has replied to')
     email_clicked_step: Number | None = Field(default=None, description='Last email step the lead has clicked')
     email_clicked_variant: Number | None = Field(default=None, description='Last step variant the lead has clicked')
-    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4, None] = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
+    lt_interest_status: Literal[1, 2, 3, 4, 0, -1, -2, -3, -4] | None = Field(default=None, description='Lead interest status (0=Out of Office, 1=Interested, 2=Meeting Booked, 3=Meeting Completed, 4=Won, -1=Not Interested, -2=Wrong Person, -3=Lost, -4=No Show)')
     subsequence_id: str | None = Field(default=None, description='ID of the subsequence')
     verification_status: Literal[1, -1, -2, -3, -4, 11, 12, None] = Field(default=None, description='Verification status of the lead (1=Verified, 11=Pending, 12=Pending Verification Job, -1=Invalid, -2=Risky, -3=Catch All, -4=Job Change)')
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from ._base import ToolInput
+from ._base import DateTime, ToolInput
 
 
 class ListInboxPlacementAnalyticsInput(ToolInput):
@@ -15,8 +15,8 @@ class ListInboxPlacementAnalyticsInput(ToolInput):
     limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
     starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
-    date_from: str | None = Field(default=None)
-    date_to: str | None = Field(default=None)
+    date_from: DateTime | None = Field(default=None)
+    date_to: DateTime | None = Field(default=None)
     recipient_geo: str | None = Field(default=None, description='A comma-separated list of recipient geo values')
     recipient_type: str | None = Field(default=None, description='A comma-separated list of recipient type values')
     recipient_esp: str | None = Field(default=None, description='A comma-separated list of recipient ESP values')
@@ -30,9 +30,10 @@ class GetInboxPlacementAnalyticsInput(ToolInput):
 
 class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
     'Get inbox placement analytics stats by test id'
+    model_config = ConfigDict(extra='allow')
     test_ids: list[str] = Field(min_length=1)
-    date_from: str | None = Field(default=None)
-    date_to: str | None = Field(default=None)
+    date_from: DateTime | None = Field(default=None)
+    date_to: DateTime | None = Field(default=None)
     recipient_geo: list[Literal[1, 2, 3, 4]] | None = Field(default=None)
     recipient_type: list[Literal[1, 2]] | None = Field(default=None)
     recipient_esp: list[Literal[1, 2, 8, 12, 13]] | None = Field(default=None)
@@ -41,11 +42,12 @@ class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
 
 class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
     'Get inbox placement deliverability insights'
+    model_config = ConfigDict(extra='allow')
     test_id: str
-    date_from: str | None = Field(default=None)
-    date_to: str | None = Field(default=None)
-    previous_date_from: str | None = Field(default=None)
-    previous_date_to: str | None = Field(default=None)
+    date_from: DateTime | None = Field(default=None)
+    date_to: DateTime | None = Field(default=None)
+    previous_date_from: DateTime | None = Field(default=None)
+    previous_date_to: DateTime | None = Field(default=None)
     show_previous: bool | None = Field(default=None)
     recipient_geo: list[Literal[1, 2, 3, 4]] | None = Field(default=None)
     recipient_type: list[Literal[1, 2]] | None = Field(default=None)
@@ -54,9 +56,10 @@ class GetInboxPlacementDeliverabilityInsightsInput(ToolInput):
 
 class GetInboxPlacementAnalyticsStatsByDateInput(ToolInput):
     'Get inbox placement analytics stats by date'
+    model_config = ConfigDict(extra='allow')
     test_id: str
-    date_from: str | None = Field(default=None)
-    date_to: str | None = Field(default=None)
+    date_from: DateTime | None = Field(default=None)
+    date_to: DateTime | None = Field(default=None)
     recipient_geo: list[Literal[1, 2, 3, 4]] | None = Field(default=None)
     recipient_type: list[Literal[1, 2]] | None = Field(default=None)
     recipient_esp: list[Literal[1, 2, 8, 12, 13]] | None = Field(default=None)

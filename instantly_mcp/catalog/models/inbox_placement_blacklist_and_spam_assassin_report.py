@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import ToolInput
+from ._base import DateTime, ToolInput
 
 
 class ListInboxPlacementReportsInput(ToolInput):
@@ -13,8 +13,8 @@ class ListInboxPlacementReportsInput(ToolInput):
     limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
     starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     test_id: str
-    date_from: str | None = Field(default=None)
-    date_to: str | None = Field(default=None)
+    date_from: DateTime | None = Field(default=None)
+    date_to: DateTime | None = Field(default=None)
     skip_spam_assassin_report: bool | None = Field(default=None, description='Flag to skip including spam_assassin_report JSON')
     skip_blacklist_report: bool | None = Field(default=None, description='Flag to skip including blacklist_report JSON')
 

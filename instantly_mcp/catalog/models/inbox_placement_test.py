@@ -20,19 +20,17 @@ class ListInboxPlacementTestsInput(ToolInput):
 
 
 class CreateInboxPlacementTestInputScheduleTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str | None = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
+    to: str | None = Field(default=None, description='The time of day when the test stops (24-hour HH:MM)')
 
 
 class CreateInboxPlacementTestInputSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     days: dict[str, bool] | None = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
     timing: CreateInboxPlacementTestInputScheduleTiming | None = Field(default=None, description='Timing configuration for the scheduled test')
     timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia', None] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
 
 
 class CreateInboxPlacementTestInputRecipientsLabelsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     region: str = Field(description='The region to send emails to')
     sub_region: str = Field(description='The sub-region to send emails to')
     type: str = Field(description='The type of email to send')
@@ -40,7 +38,6 @@ class CreateInboxPlacementTestInputRecipientsLabelsItem(SpecModel):
 
 
 class CreateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['condition_value'])
     condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
     condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
@@ -48,7 +45,7 @@ class CreateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
 
 class CreateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     webhook_url: str | None = Field(default=None)
     pause_sending_campaigns_for: Number | None = Field(default=None, description='Number of days to pause sending campaigns for')
     pause: bool | None = Field(default=None)
@@ -59,16 +56,18 @@ class CreateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
 
 
 class CreateInboxPlacementTestInputAutomations2Item(SpecModel):
-    model_config = ConfigDict(extra='allow')
     when: CreateInboxPlacementTestInputAutomations2ItemWhen
     then: CreateInboxPlacementTestInputAutomations2ItemThen = Field(description='Actions to take when condition is met')
 
 
 class CreateInboxPlacementTestInput(ToolInput):
     'Create inbox placement test'
+    body_fields: ClassVar = frozenset(['automations', 'campaign_id', 'delivery_mode', 'description', 'email_body', 'email_subject', 'emails', 'name', 'not_sending_status', 'recipients_labels', 'run_immediately', 'schedule', 'sending_method', 'status', 'tags', 'test_code', 'text_only', 'timestamp_next_run', 'type'])
+    body_rules: ClassVar = {'allOf': [{'anyOf': [{'properties': {'emails': {'minItems': 1}}}, {'required': ['tags'], 'properties': {'tags': {'minItems': 1}}}]}, {'if': {'required': ['type'], 'properties': {'type': {'const': 2}}}, 'then': {'required': ['schedule'], 'properties': {'schedule': {'required': ['timing'], 'properties': {'timing': {'required': ['from', 'to']}}}}}}]}
+    body_rule_text: ClassVar = 'Give delivery_mode, at least one sender in emails (or tags), and for an automated test (type 2) schedule.timing with both from and to (HH:MM).'
     nullable_fields: ClassVar = frozenset(['automations', 'campaign_id', 'delivery_mode', 'description', 'not_sending_status', 'status', 'tags', 'test_code', 'text_only', 'timestamp_next_run'])
     name: str = Field(description='Name of the inbox placement test')
-    delivery_mode: Literal[1, 2] | None = Field(default=None, description='Whether to send emails one by one or all together (1=One by one, 2=All together)')
+    delivery_mode: Literal[1, 2] | None = Field(description='Whether to send emails one by one or all together (1=One by one, 2=All together)')
     description: str | None = Field(default=None, description='Description of the inbox placement test')
     schedule: CreateInboxPlacementTestInputSchedule | None = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
     type: Literal[1, 2] = Field(description='Whether the inbox placement test is a one-time test or an automated test')
@@ -95,19 +94,16 @@ class GetInboxPlacementTestInput(ToolInput):
 
 
 class UpdateInboxPlacementTestInputScheduleTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
     from_: str | None = Field(default=None, alias='from', description='The time of day when the test will start (24-hour format)')
 
 
 class UpdateInboxPlacementTestInputSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
     days: dict[str, bool] | None = Field(default=None, description='Days of the week when the test will run, where keys are integers (0-6, 0 = Sunday) and values are booleans indicating…')
     timing: UpdateInboxPlacementTestInputScheduleTiming | None = Field(default=None, description='Timing configuration for the scheduled test')
     timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia', None] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
 
 
 class UpdateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
-    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['condition_value'])
     condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
     condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
@@ -115,7 +111,7 @@ class UpdateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
 
 class UpdateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
     min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
+    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     webhook_url: str | None = Field(default=None)
     pause_sending_campaigns_for: Number | None = Field(default=None, description='Number of days to pause sending campaigns for')
     pause: bool | None = Field(default=None)
@@ -126,7 +122,6 @@ class UpdateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
 
 
 class UpdateInboxPlacementTestInputAutomations2Item(SpecModel):
-    model_config = ConfigDict(extra='allow')
     when: UpdateInboxPlacementTestInputAutomations2ItemWhen
     then: UpdateInboxPlacementTestInputAutomations2ItemThen = Field(description='Actions to take when condition is met')
 

@@ -37,6 +37,7 @@ class CreateLeadInput(ToolInput):
 
 class DeleteLeadsInput(ToolInput):
     'Delete leads'
+    model_config = ConfigDict(extra='allow')
     body_fields: ClassVar = frozenset(['campaign_id', 'ids', 'limit', 'list_id', 'status'])
     body_rules: ClassVar = {'anyOf': [{'required': ['campaign_id']}, {'required': ['list_id']}]}
     body_rule_text: ClassVar = 'Give one of: campaign_id, list_id.'
@@ -48,32 +49,29 @@ class DeleteLeadsInput(ToolInput):
 
 
 class ListLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
-    model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal', None] = Field(default=None)
     count: Number | None = Field(default=None)
 
 
 class ListLeadsInputQueriesItemValuesLeadStatus(SpecModel):
-    model_config = ConfigDict(extra='allow')
     status: Number | None = Field(default=None)
     condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class ListLeadsInputQueriesItemValues(SpecModel):
-    model_config = ConfigDict(extra='allow')
     occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
     occurrence_count: ListLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
     lead_status: ListLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class ListLeadsInputQueriesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     actionType: Literal['reply', 'email-open', 'last-contacted', 'link-click', 'lead-status', 'lead-status-change']
     values: ListLeadsInputQueriesItemValues
 
 
 class ListLeadsInput(ToolInput):
     'List leads'
+    model_config = ConfigDict(extra='allow')
     search: str | None = Field(default=None, description='A search string to search the leads against - can be First Name, Last Name, or Email')
     filter: str | None = Field(default=None, description='Filter criteria for leads')
     campaign: str | None = Field(default=None, description='Campaign ID to filter leads')
@@ -126,14 +124,16 @@ class DeleteLeadInput(ToolInput):
 
 class MergeLeadsInput(ToolInput):
     'Merge leads'
+    model_config = ConfigDict(extra='allow')
     lead_id: str = Field(description='The ID of the lead to merge')
     destination_lead_id: str = Field(description='The ID of the destination lead to merge into')
 
 
 class UpdateLeadInterestStatusInput(ToolInput):
     'Update lead interest status'
+    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['interest_value'])
-    lead_email: str = Field(description='The email of the lead to update the interest status of')
+    lead_email: EmailAddress = Field(description='The email of the lead to update the interest status of')
     interest_value: Number | None = Field(description='Set this field to "null" to reset the lead value to "Lead"')
     campaign_id: str | None = Field(default=None, description='The ID of the campaign to update the interest status of')
     ai_interest_value: Number | None = Field(default=None, description='The AI interest value to set for the lead')
@@ -143,36 +143,34 @@ class UpdateLeadInterestStatusInput(ToolInput):
 
 class RemoveLeadFromSubsequenceInput(ToolInput):
     'Remove lead from subsequence'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='The ID of the lead to remove from the subsequence')
 
 
 class BulkAssignLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
-    model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal', None] = Field(default=None)
     count: Number | None = Field(default=None)
 
 
 class BulkAssignLeadsInputQueriesItemValuesLeadStatus(SpecModel):
-    model_config = ConfigDict(extra='allow')
     status: Number | None = Field(default=None)
     condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class BulkAssignLeadsInputQueriesItemValues(SpecModel):
-    model_config = ConfigDict(extra='allow')
     occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
     occurrence_count: BulkAssignLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
     lead_status: BulkAssignLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class BulkAssignLeadsInputQueriesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     actionType: Literal['reply', 'email-open', 'last-contacted', 'link-click', 'lead-status', 'lead-status-change']
     values: BulkAssignLeadsInputQueriesItemValues
 
 
 class BulkAssignLeadsInput(ToolInput):
     'Bulk assign leads'
+    model_config = ConfigDict(extra='allow')
     search: str | None = Field(default=None, description='The search query to filter leads by')
     filter: Literal['FILTER_VAL_CONTACTED', 'FILTER_VAL_NOT_CONTACTED', 'FILTER_VAL_COMPLETED', 'FILTER_VAL_UNSUBSCRIBED', 'FILTER_VAL_ACTIVE', 'FILTER_LEAD_INTERESTED', 'FILTER_LEAD_NOT_INTERESTED', 'FILTER_LEAD_MEETING_BOOKED', 'FILTER_LEAD_MEETING_COMPLETED', 'FILTER_LEAD_CLOSED', 'FILTER_LEAD_OUT_OF_OFFICE', 'FILTER_LEAD_WRONG_PERSON', 'FILTER_LEAD_LOST', 'FILTER_LEAD_NO_SHOW', 'FILTER_LEAD_CUSTOM_LABEL_POSITIVE', 'FILTER_LEAD_CUSTOM_LABEL_NEGATIVE', 'FILTER_VAL_BOUNCED', 'FILTER_VAL_SKIPPED', 'FILTER_VAL_RISKY', 'FILTER_VAL_INVALID', 'FILTER_VAL_VALID', 'FILTER_VAL_IN_SUBSEQUENCE', 'FILTER_VAL_OPENED_NO_REPLY', 'FILTER_VAL_COMPLETED_NO_REPLY', 'FILTER_VAL_NO_OPENS', 'FILTER_VAL_REPLIED', 'FILTER_VAL_LINK_CLICKED', None] = Field(default=None, description='The filter to apply to the leads')
     campaign: str | None = Field(default=None, description='The ID of the campaign to filter leads by')
@@ -189,32 +187,29 @@ class BulkAssignLeadsInput(ToolInput):
 
 
 class MoveLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
-    model_config = ConfigDict(extra='allow')
     condition: Literal['more', 'less', 'equal', None] = Field(default=None)
     count: Number | None = Field(default=None)
 
 
 class MoveLeadsInputQueriesItemValuesLeadStatus(SpecModel):
-    model_config = ConfigDict(extra='allow')
     status: Number | None = Field(default=None)
     condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
 class MoveLeadsInputQueriesItemValues(SpecModel):
-    model_config = ConfigDict(extra='allow')
     occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
     occurrence_count: MoveLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
     lead_status: MoveLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
 class MoveLeadsInputQueriesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
     actionType: Literal['reply', 'email-open', 'last-contacted', 'link-click', 'lead-status', 'lead-status-change']
     values: MoveLeadsInputQueriesItemValues
 
 
 class MoveLeadsInput(ToolInput):
     'Move leads'
+    model_config = ConfigDict(extra='allow')
     search: str | None = Field(default=None, description='A search string to search the leads against - can be First Name, Last Name, or Email')
     filter: str | None = Field(default=None, description='Filter criteria for leads')
     campaign: str | None = Field(default=None, description='Campaign ID to filter leads')
@@ -241,6 +236,7 @@ class MoveLeadsInput(ToolInput):
 
 class MoveLeadToSubsequenceInput(ToolInput):
     'Move lead to subsequence'
+    model_config = ConfigDict(extra='allow')
     subsequence_id: str
     id: str
 
@@ -263,6 +259,7 @@ class AddLeadsInputLeadsItem(SpecModel):
 
 class AddLeadsInput(ToolInput):
     'Add leads'
+    model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['blocklist_id'])
     campaign_id: str | None = Field(default=None, description='The unique identifier for the campaign to add leads to')
     list_id: str | None = Field(default=None, description='The unique identifier for the list to add leads to')

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ._base import Number, ToolInput
 
@@ -47,10 +47,12 @@ class UpdateLeadLabelInput(ToolInput):
 
 class DeleteLeadLabelInput(ToolInput):
     'Delete lead label'
+    model_config = ConfigDict(extra='allow')
     id: str = Field(description='The ID of the item to delete')
     reassigned_status: Number | None = Field(default=None, description='The interest status to reassign leads and emails to')
 
 
 class TestAiReplyLabelInput(ToolInput):
     'Test AI reply label'
+    model_config = ConfigDict(extra='allow')
     reply_text: str = Field(description='The reply text to classify')

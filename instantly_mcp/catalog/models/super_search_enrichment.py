@@ -12,6 +12,7 @@ from ._base import Number, SpecModel, ToolInput
 
 class GetSignalKeywordsFacetInput(ToolInput):
     'Get signal keywords facet'
+    model_config = ConfigDict(extra='allow')
     category: str = Field(description='Signal category to facet against (e.g. linkedin_post_contact)')
     field: str = Field(description='Indexed keyword field on autobound_signals to aggregate on')
     prefix: str | None = Field(default=None, description='Optional case-insensitive prefix to narrow the tokens returned')
@@ -20,6 +21,7 @@ class GetSignalKeywordsFacetInput(ToolInput):
 
 class CreateAiEnrichmentInput(ToolInput):
     'Create AI enrichment'
+    model_config = ConfigDict(extra='allow')
     resource_id: str = Field(description='Id of the resource (list or campaign) to enrich')
     output_column: str = Field(description='Name of the column where the AI enrichment results will be stored')
     resource_type: Literal[1, 2] = Field(description='Type of the entity to enrich (1=Campaign, 2=List)')
@@ -47,12 +49,12 @@ class GetEnrichmentForResourceInput(ToolInput):
 
 
 class CreateEnrichmentInputIntegrationActionsValueValue(SpecModel):
-    model_config = ConfigDict(extra='allow')
     mapping: dict[str, str] = Field(description='Maps action input field keys to a lead column name (column inputs) or a literal value (text/list inputs; a list input…')
 
 
 class CreateEnrichmentInput(ToolInput):
     'Create enrichment'
+    model_config = ConfigDict(extra='allow')
     resource_id: str = Field(description='Unique identifier for the resource (list or campaign)')
     type: Literal['work_email_enrichment', 'fully_enriched_profile', 'email_verification', 'joblisting', 'technologies', 'news', 'funding', 'engagement_score', 'ai_enrichment', 'custom_flow', None] = Field(default=None, description='Enrichment type to add to the resource')
     limit: Number | None = Field(default=None, description='Maximum number of leads to enrich', ge=1, le=50000)
@@ -63,6 +65,7 @@ class CreateEnrichmentInput(ToolInput):
 
 class UpdateEnrichmentSettingsInput(ToolInput):
     'Update enrichment settings'
+    model_config = ConfigDict(extra='allow')
     resource_id: str = Field(description='Unique identifier for the resource (list or campaign)')
     auto_update: bool | None = Field(default=None, description='Whether new leads added to the resource will be automatically enriched')
     skip_rows_without_email: bool | None = Field(default=None, description="Whether the fully enriched profile enrichment will run even if we don't find an email")
@@ -74,9 +77,23 @@ class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -84,10 +101,16 @@ class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecMod
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class EnrichLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -105,52 +128,43 @@ class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersCompanyName(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersKeywordFilter(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: str | None = Field(default=None)
     include: str | None = Field(default=None)
     include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersIndustry(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
     include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class EnrichLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
     include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
@@ -162,9 +176,8 @@ class EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
 
 
 class EnrichLeadsFromSupersearchInputSearchFilters(SpecModel):
-    model_config = ConfigDict(extra='allow')
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item2] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -201,6 +214,7 @@ class EnrichLeadsFromSupersearchInputSignalEnrichmentItem2(SpecModel):
 
 class EnrichLeadsFromSupersearchInput(ToolInput):
     'Enrich leads from supersearch'
+    model_config = ConfigDict(extra='allow')
     search_filters: EnrichLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
     search_name: str | None = Field(default=None, description='Name of the search')
     work_email_enrichment: bool | None = Field(default=None, description='Enable work email enrichment')
@@ -223,6 +237,7 @@ class RunEnrichmentInputFiltersItem(SpecModel):
 
 class RunEnrichmentInput(ToolInput):
     'Run enrichment'
+    model_config = ConfigDict(extra='allow')
     resource_id: str = Field(description='The ID of the resource (list or campaign) to run enrichments for')
     lead_ids: list[str] | None = Field(default=None, description='List of lead IDs to enrich (optional)', min_length=1, max_length=10000)
     limit: int | None = Field(default=None, description='If set, only the first N leads will be enriched')
@@ -238,9 +253,23 @@ class CountLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class CountLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -248,10 +277,16 @@ class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecMode
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class CountLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -269,52 +304,43 @@ class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class CountLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersCompanyName(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class CountLeadsFromSupersearchInputSearchFiltersKeywordFilter(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: str | None = Field(default=None)
     include: str | None = Field(default=None)
     include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class CountLeadsFromSupersearchInputSearchFiltersIndustry(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
     include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class CountLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
     include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
@@ -326,9 +352,8 @@ class CountLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
 
 
 class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
-    model_config = ConfigDict(extra='allow')
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | CountLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | CountLeadsFromSupersearchInputSearchFiltersLocations1Item2] | CountLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -359,6 +384,7 @@ class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
 
 class CountLeadsFromSupersearchInput(ToolInput):
     'Count leads from supersearch'
+    model_config = ConfigDict(extra='allow')
     search_filters: CountLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
     skip_owned_leads: bool | None = Field(default=None, description='Skip leads that belong to the current workspace')
     show_one_lead_per_company: bool | None = Field(default=None, description='Return only one lead per company')
@@ -369,9 +395,23 @@ class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
     place_id: str = Field(description="Google Maps Place ID of the lead's location…")
     label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
@@ -379,10 +419,16 @@ class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecMo
     label: str | None = Field(default=None, description="Label of the lead's location")
 
 
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
 class PreviewLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | Any] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | Any] | None = Field(default=None, description='Locations to exclude from the search')
+    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
@@ -400,52 +446,43 @@ class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel)
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
-    model_config = ConfigDict(extra='allow')
     min: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
-    model_config = ConfigDict(extra='allow')
     max: Number
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersCompanyName(SpecModel):
-    model_config = ConfigDict(extra='allow')
     include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersKeywordFilter(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: str | None = Field(default=None)
     include: str | None = Field(default=None)
     include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersIndustry(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
     include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
 
 
 class PreviewLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
-    model_config = ConfigDict(extra='allow')
     exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
     include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
@@ -457,9 +494,8 @@ class PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
 
 
 class PreviewLeadsFromSupersearchInputSearchFilters(SpecModel):
-    model_config = ConfigDict(extra='allow')
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | Any] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item2] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
     employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
@@ -490,6 +526,7 @@ class PreviewLeadsFromSupersearchInputSearchFilters(SpecModel):
 
 class PreviewLeadsFromSupersearchInput(ToolInput):
     'Preview leads from supersearch'
+    model_config = ConfigDict(extra='allow')
     search_filters: PreviewLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
     skip_owned_leads: bool | None = Field(default=None, description='Skip leads that belong to the current workspace')
     show_one_lead_per_company: bool | None = Field(default=None, description='Return only one lead per company')
@@ -499,4 +536,4 @@ class GetEnrichmentHistoryInput(ToolInput):
     'Get enrichment history'
     resource_id: str = Field(description='ID of the resource to retrieve')
     offset: Number | None = Field(default=None)
-    limit: Number | None = Field(default=None)
+    limit: Number | None = Field(default=None, description='At most 100: Instantly answers an empty list above that, although the spec sets no maximum', le=100)

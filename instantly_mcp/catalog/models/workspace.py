@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ._base import EmailAddress, ToolInput
 
@@ -38,6 +38,7 @@ class GetWorkspaceAgencyDomainInput(ToolInput):
 
 class SetWorkspaceAgencyDomainInput(ToolInput):
     'Set workspace agency domain'
+    model_config = ConfigDict(extra='allow')
     domain: str = Field(description='The agency domain to set for the workspace')
 
 
@@ -47,5 +48,6 @@ class DeleteWorkspaceAgencyDomainInput(ToolInput):
 
 class ChangeWorkspaceOwnerInput(ToolInput):
     'Change workspace owner'
+    model_config = ConfigDict(extra='allow')
     email: EmailAddress
     sec: str

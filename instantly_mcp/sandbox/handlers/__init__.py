@@ -16,6 +16,7 @@ _MODULES = (
     "leads",
     "tags",
     "verification",
+    "warmup",
     "webhooks",
     "workspace",
 )

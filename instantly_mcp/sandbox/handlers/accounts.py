@@ -8,7 +8,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, Context
-from instantly_mcp.sandbox.errors import ApiError, bad_request, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_found
 from instantly_mcp.sandbox.handlers.campaigns import tagged_ids
 from instantly_mcp.sandbox.handlers.jobs import start_job
 from instantly_mcp.sandbox.handlers.registry import handles
@@ -70,6 +70,17 @@ def create_account(ctx: Context) -> Any:
 @handles("listAccount")
 def list_accounts(ctx: Context) -> Any:
     q = ctx.query
+    accounts = _matching_accounts(ctx, q)
+    if q.get("sort_by"):
+        return _sorted_page(ctx, q, accounts)
+    cursor = q.get("starting_after")
+    if cursor and "&" in cursor:
+        ctx.query = {**q, "starting_after": cursor.rpartition("&")[2]}
+    return crud.respond_list(ctx, _resource(ctx), accounts)
+
+
+def _matching_accounts(ctx: Context, q: dict[str, Any]) -> list[Entity]:
+    """The accounts the search, status, provider, named filter and tags of the query select."""
     accounts = crud.search(ctx.store.all(ACCOUNTS), q.get("search"), ("email", "first_name", "last_name"))
     for name in ("status", "provider_code"):
         if q.get(name) is not None:
@@ -83,17 +94,17 @@ def list_accounts(ctx: Context) -> Any:
         for tag_id in q["tag_ids_all"].split(","):
             tagged = tagged_ids(ctx, [tag_id])
             accounts = [a for a in accounts if a["email"] in tagged]
-    if q.get("sort_by"):
-        accounts.sort(
-            key=lambda a: (a.get(q["sort_by"]) is None, a.get(q["sort_by"]) or 0), reverse=q.get("sort_order") == "desc"
-        )
-        skip = int(q.get("skip") or 0)
-        limit = int(q.get("limit") or crud.DEFAULT_LIMIT)
-        return crud.list_body(ctx, accounts[skip : skip + limit], None)
-    cursor = q.get("starting_after")
-    if cursor and "&" in cursor:
-        ctx.query = {**q, "starting_after": cursor.rpartition("&")[2]}
-    return crud.respond_list(ctx, _resource(ctx), accounts)
+    return accounts
+
+
+def _sorted_page(ctx: Context, q: dict[str, Any], accounts: list[Entity]) -> Any:
+    """With sort_by the list pages by skip and limit (no cursor), missing values last."""
+    accounts.sort(
+        key=lambda a: (a.get(q["sort_by"]) is None, a.get(q["sort_by"]) or 0), reverse=q.get("sort_order") == "desc"
+    )
+    skip = int(q.get("skip") or 0)
+    limit = int(q.get("limit") or crud.DEFAULT_LIMIT)
+    return crud.list_body(ctx, accounts[skip : skip + limit], None)
 
 
 def _selected_emails(ctx: Context) -> list[str]:
@@ -144,7 +155,7 @@ def pause_accounts(ctx: Context) -> Any:
 @handles("moveAccounts")
 def move_accounts(ctx: Context) -> Any:
     if ctx.data["source_workspace_id"] != ctx.workspace_id:
-        raise ApiError(403, "Accounts can only be moved out of the workspace that owns this API key")
+        raise SandboxHttpError(403, "Accounts can only be moved out of the workspace that owns this API key")
     if ctx.data["destination_workspace_id"] == ctx.workspace_id:
         raise bad_request("The destination workspace must differ from the source workspace")
     emails = [e.strip().lower() for e in ctx.data["emails"]]

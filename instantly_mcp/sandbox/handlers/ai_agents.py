@@ -6,7 +6,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import Context
-from instantly_mcp.sandbox.errors import ApiError, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, not_found
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.store import Entity
 from instantly_mcp.sandbox.synth import now_iso
@@ -78,7 +78,7 @@ def create_rule(ctx: Context) -> Any:
     agent = _agent(ctx)
     rules = _rules(agent)
     if len(rules) >= MAX_RULES:
-        raise ApiError(400, f"Maximum {MAX_RULES} guidance rules allowed")
+        raise SandboxHttpError(400, f"Maximum {MAX_RULES} guidance rules allowed")
     rules.append({"title": ctx.data.get("title") or f"Rule {len(rules) + 1}", "content": ctx.data["content"]})
     _save(ctx, agent, rules)
     return _public(rules)[-1]

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import BLOCK_LIST, Context
-from instantly_mcp.sandbox.errors import ApiError
+from instantly_mcp.sandbox.errors import SandboxHttpError
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity, Store
@@ -60,7 +60,7 @@ def _matching(ctx: Context) -> list[Entity]:
 def create_entry(ctx: Context) -> Any:
     value = normalize(ctx.data["bl_value"])
     if not is_valid_value(value):
-        raise ApiError(400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'")
+        raise SandboxHttpError(400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'")
     entry = _existing(ctx, value) or crud.create(ctx.store, _resource(ctx), _fields(value), ctx.workspace_id)
     return render(entry, ctx.op.success_schema)
 
@@ -73,7 +73,7 @@ def patch_entry(ctx: Context) -> Any:
     if "bl_value" in ctx.data:
         value = normalize(ctx.data["bl_value"])
         if not is_valid_value(value):
-            raise ApiError(400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'")
+            raise SandboxHttpError(400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'")
         changes = _fields(value)
     return render(crud.update(ctx.store, resource, entry, changes), ctx.op.success_schema)
 

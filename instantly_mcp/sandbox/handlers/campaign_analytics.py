@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from instantly_mcp.sandbox.context import CAMPAIGNS, EMAILS, LEADS, Context
-from instantly_mcp.sandbox.errors import ApiError
+from instantly_mcp.sandbox.errors import SandboxHttpError
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.store import Entity
 
@@ -26,14 +26,16 @@ def _date_range(ctx: Context) -> tuple[datetime | None, datetime | None]:
         start = _parse(ctx.query["start_date"]) if ctx.query.get("start_date") else None
         end = _parse(ctx.query["end_date"]) if ctx.query.get("end_date") else None
     except ValueError as exc:
-        raise ApiError(400, "Invalid date", body={"message": f"Invalid date: {exc}"}) from exc
+        raise SandboxHttpError(400, "Invalid date", body={"message": f"Invalid date: {exc}"}) from exc
     if start and end and start > end:
         message = "Start Date must be earlier than End Date"
-        raise ApiError(400, message, body={"message": message})
+        raise SandboxHttpError(400, message, body={"message": message})
     return start, end
 
 
 def _in_range(email: Entity, start: datetime | None, end: datetime | None) -> bool:
+    if start is None and end is None:
+        return True
     moment = _parse(email["timestamp_email"])
     return (start is None or moment >= start) and (end is None or moment <= end)
 
@@ -53,37 +55,50 @@ def _emails(ctx: Context, campaign_ids: set[str], start: datetime | None, end: d
 def _counts(leads: list[Entity], emails: list[Entity], pl_values: dict[str, float]) -> dict[str, Any]:
     """Totals over the given leads and emails; an opportunity is worth its campaign's `pl_value`."""
     sent = [e for e in emails if e.get("ue_type") in SENT_TYPES]
-    replies = [e for e in emails if e.get("ue_type") == RECEIVED and not e.get("is_auto_reply")]
-    auto = [e for e in emails if e.get("ue_type") == RECEIVED and e.get("is_auto_reply")]
-    contacted = {e.get("lead") for e in sent}
-    opportunities = [lead for lead in leads if lead.get("lt_interest_status") in (1, 2, 3, 4)]
-    counts: dict[str, Any] = {
+    received = [e for e in emails if e.get("ue_type") == RECEIVED]
+    contacted = len({e.get("lead") for e in sent})
+    return {
         "leads_count": len(leads),
-        "contacted_count": len(contacted),
-        "new_leads_contacted_count": len(contacted),
+        "contacted_count": contacted,
+        "new_leads_contacted_count": contacted,
         "emails_sent_count": len(sent),
-        "open_count": sum(lead.get("email_open_count", 0) for lead in leads),
-        "open_count_unique": sum(1 for lead in leads if lead.get("email_open_count", 0) > 0),
-        "open_count_unique_by_step": sum(1 for lead in leads if lead.get("email_open_count", 0) > 0),
-        "reply_count": len(replies),
-        "reply_count_unique": len({e.get("lead") for e in replies}),
-        "reply_count_unique_by_step": len({(e.get("lead"), e.get("step")) for e in replies}),
-        "reply_count_automatic": len(auto),
-        "reply_count_automatic_unique": len({e.get("lead") for e in auto}),
-        "reply_count_automatic_unique_by_step": len({(e.get("lead"), e.get("step")) for e in auto}),
-        "link_click_count": sum(lead.get("email_click_count", 0) for lead in leads),
-        "link_click_count_unique": sum(1 for lead in leads if lead.get("email_click_count", 0) > 0),
-        "link_click_count_unique_by_step": sum(1 for lead in leads if lead.get("email_click_count", 0) > 0),
-        "bounced_count": sum(1 for lead in leads if lead.get("status") == -1),
-        "unsubscribed_count": sum(1 for lead in leads if lead.get("status") == -2),
-        "completed_count": sum(1 for lead in leads if lead.get("status") == 3),
+        **_lead_activity(leads, "email_open_count", "open_count"),
+        **_reply_counts([e for e in received if not e.get("is_auto_reply")], "reply_count"),
+        **_reply_counts([e for e in received if e.get("is_auto_reply")], "reply_count_automatic"),
+        **_lead_activity(leads, "email_click_count", "link_click_count"),
+        **{name: _with(leads, "status", value) for name, value in _STATUSES.items()},
+        **_opportunities(leads, pl_values),
+        **{name: _with(leads, "lt_interest_status", value) for name, value in _INTEREST.items()},
+    }
+
+
+_STATUSES = {"bounced_count": -1, "unsubscribed_count": -2, "completed_count": 3}
+
+
+def _with(leads: list[Entity], field: str, value: Any) -> int:
+    return sum(1 for lead in leads if lead.get(field) == value)
+
+
+def _lead_activity(leads: list[Entity], field: str, name: str) -> dict[str, int]:
+    """A per-lead counter summed, and the leads with any (per step too: the sandbox keeps no steps)."""
+    unique = sum(1 for lead in leads if lead.get(field, 0) > 0)
+    return {name: sum(lead.get(field, 0) for lead in leads), f"{name}_unique": unique, f"{name}_unique_by_step": unique}
+
+
+def _reply_counts(replies: list[Entity], name: str) -> dict[str, int]:
+    return {
+        name: len(replies),
+        f"{name}_unique": len({e.get("lead") for e in replies}),
+        f"{name}_unique_by_step": len({(e.get("lead"), e.get("step")) for e in replies}),
+    }
+
+
+def _opportunities(leads: list[Entity], pl_values: dict[str, float]) -> dict[str, Any]:
+    opportunities = [lead for lead in leads if lead.get("lt_interest_status") in (1, 2, 3, 4)]
+    return {
         "total_opportunities": len(opportunities),
         "total_opportunity_value": sum(pl_values.get(str(lead.get("campaign")), 0) for lead in opportunities),
     }
-    counts.update(
-        {name: sum(1 for lead in leads if lead.get("lt_interest_status") == value) for name, value in _INTEREST.items()}
-    )
-    return counts
 
 
 def _engagement(sent: list[Entity]) -> dict[str, int]:
@@ -104,6 +119,14 @@ def _leads_of(ctx: Context, campaign_ids: set[str]) -> list[Entity]:
     return [lead for lead in ctx.store.all(LEADS) if lead.get("campaign") in campaign_ids]
 
 
+def _grouped(entities: list[Entity], field: str) -> defaultdict[str, list[Entity]]:
+    """One pass over a large workspace instead of one per campaign."""
+    groups: defaultdict[str, list[Entity]] = defaultdict(list)
+    for entity in entities:
+        groups[entity.get(field) or ""].append(entity)
+    return groups
+
+
 def _keep_declared(row: dict[str, Any], item_schema: dict[str, Any]) -> dict[str, Any]:
     declared = item_schema.get("properties", {})
     return {k: v for k, v in row.items() if k in declared}
@@ -113,11 +136,12 @@ def _keep_declared(row: dict[str, Any], item_schema: dict[str, Any]) -> dict[str
 def campaign_analytics(ctx: Context) -> Any:
     start, end = _date_range(ctx)
     item_schema = ctx.item_schema
+    campaigns = _selected_campaigns(ctx, "id")
+    ids = {c["id"] for c in campaigns}
+    leads, emails = _grouped(_leads_of(ctx, ids), "campaign"), _grouped(_emails(ctx, ids, start, end), "campaign_id")
     rows = []
-    for campaign in _selected_campaigns(ctx, "id"):
-        counts = _counts(
-            _leads_of(ctx, {campaign["id"]}), _emails(ctx, {campaign["id"]}, start, end), _pl_values([campaign])
-        )
+    for campaign in campaigns:
+        counts = _counts(leads[campaign["id"]], emails[campaign["id"]], _pl_values([campaign]))
         if ctx.query.get("exclude_total_leads_count"):
             counts["leads_count"] = 0
         row = {

@@ -6,6 +6,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, CAMPAIGNS, EMAILS, LEADS, TAG_MAPPINGS, Context
+from instantly_mcp.sandbox.errors import bad_request
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity
@@ -34,6 +35,9 @@ _SENDING_STATUS = {
     -2: ("campaign_bounce_protect", "Campaign was paused by bounce protection"),
     -99: ("campaign_account_suspended", "The workspace account is suspended"),
 }
+
+
+NO_ACCOUNTS = "Campaign has no sending accounts: add at least one email account to email_list before activating it"
 
 
 def _resource(ctx: Context) -> Resource:
@@ -88,6 +92,16 @@ def duplicate_campaign(ctx: Context) -> Any:
     campaign = crud.find(ctx.store, _resource(ctx), ctx.params["id"])
     copy = crud.duplicate(ctx, _resource(ctx), campaign, default_name=f"{campaign['name']} (copy)")
     return render(copy, ctx.schema)
+
+
+@handles("activateCampaign")
+def activate_campaign(ctx: Context) -> Any:
+    """Refused, as Instantly does, while no sending account is attached (email_list is empty)."""
+    resource = _resource(ctx)
+    campaign = crud.find(ctx.store, resource, ctx.params["id"])
+    if not campaign.get("email_list"):
+        raise bad_request(NO_ACCOUNTS)
+    return render(crud.act(ctx, resource, campaign, "activate"), ctx.op.success_schema)
 
 
 @handles("addVariables")

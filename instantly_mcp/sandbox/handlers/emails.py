@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, EMAILS, LEADS, Context
-from instantly_mcp.sandbox.errors import ApiError, bad_request, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_found
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity
@@ -34,42 +34,50 @@ def _text_of(body: dict[str, Any]) -> str:
     return html.unescape(re.sub(r"<br\s*/?>", "\n", re.sub(r"<(?!br)[^>]+>", "", body.get("html", ""))))
 
 
+_CHECKS: dict[str, Callable[[Entity, Any], bool]] = {  # query parameter -> does an email pass it, given its value
+    "campaign_id": lambda e, v: e.get("campaign_id") == v,
+    "list_id": lambda e, v: e.get("list_id") == v,
+    "i_status": lambda e, v: e.get("i_status") == v,
+    "eaccount": lambda e, v: (e.get("eaccount") or "").lower() in _csv(v),
+    "is_unread": lambda e, v: bool(e.get("is_unread")) == v,
+    "has_reminder": lambda e, v: (e.get("reminder_ts") is not None) == v,
+    "mode": lambda e, v: v not in _MODES or (e.get("is_focused") or 0) == _MODES[v],
+    "scheduled_only": lambda e, v: not v or e.get("ue_type") == SCHEDULED,
+    "assigned_to": lambda e, v: e.get("_assigned_to") == v,
+    "lead": lambda e, v: (e.get("lead") or "").lower() == v.lower(),
+    "company_domain": lambda e, v: (e.get("lead") or "").lower().endswith("@" + v.lower()),
+    "marked_as_done": lambda e, v: bool(e.get("_done")) == v,
+    "email_type": lambda e, v: e.get("ue_type") in _EMAIL_TYPES[v],
+    "min_timestamp_created": lambda e, v: e["timestamp_created"] >= v,
+    "max_timestamp_created": lambda e, v: e["timestamp_created"] <= v,
+}
+
+
 def _filtered(ctx: Context) -> list[Entity]:
     q = ctx.query
-    emails = ctx.store.all(EMAILS)
-    search = (q.get("search") or "").strip()
-    if search.startswith("thread:"):
-        emails = [e for e in emails if e.get("thread_id") == search[len("thread:") :]]
-    elif search:
-        emails = crud.search(
-            emails, search, ("lead", "subject", "from_address_email", "to_address_email_list", "content_preview")
-        )
-    checks: dict[str, Callable[[Entity, Any], bool]] = {
-        "campaign_id": lambda e, v: e.get("campaign_id") == v,
-        "list_id": lambda e, v: e.get("list_id") == v,
-        "i_status": lambda e, v: e.get("i_status") == v,
-        "eaccount": lambda e, v: (e.get("eaccount") or "").lower() in _csv(v),
-        "is_unread": lambda e, v: bool(e.get("is_unread")) == v,
-        "has_reminder": lambda e, v: (e.get("reminder_ts") is not None) == v,
-        "mode": lambda e, v: v not in _MODES or (e.get("is_focused") or 0) == _MODES[v],
-        "scheduled_only": lambda e, v: not v or e.get("ue_type") == SCHEDULED,
-        "assigned_to": lambda e, v: e.get("_assigned_to") == v,
-        "lead": lambda e, v: (e.get("lead") or "").lower() == v.lower(),
-        "company_domain": lambda e, v: (e.get("lead") or "").lower().endswith("@" + v.lower()),
-        "marked_as_done": lambda e, v: bool(e.get("_done")) == v,
-        "email_type": lambda e, v: e.get("ue_type") in _EMAIL_TYPES[v],
-        "min_timestamp_created": lambda e, v: e["timestamp_created"] >= v,
-        "max_timestamp_created": lambda e, v: e["timestamp_created"] <= v,
-    }
-    for name, check in checks.items():
+    emails = _searched(ctx.store.all(EMAILS), (q.get("search") or "").strip())
+    for name, check in _CHECKS.items():
         if q.get(name) is not None:
             emails = [e for e in emails if check(e, q[name])]
-    if q.get("latest_of_thread"):
-        latest: dict[str, Entity] = {}
-        for email in emails:
-            latest[email.get("thread_id") or email["id"]] = email
-        emails = [e for e in emails if latest.get(e.get("thread_id") or e["id"]) is e]
+    return _latest_of_thread(emails) if q.get("latest_of_thread") else emails
+
+
+def _searched(emails: list[Entity], search: str) -> list[Entity]:
+    """`thread:<id>` keeps one thread; other text searches the lead, subject, addresses and preview."""
+    if search.startswith("thread:"):
+        return [e for e in emails if e.get("thread_id") == search[len("thread:") :]]
+    if search:
+        return crud.search(
+            emails, search, ("lead", "subject", "from_address_email", "to_address_email_list", "content_preview")
+        )
     return emails
+
+
+def _latest_of_thread(emails: list[Entity]) -> list[Entity]:
+    latest: dict[str, Entity] = {}
+    for email in emails:
+        latest[email.get("thread_id") or email["id"]] = email
+    return [e for e in emails if latest.get(e.get("thread_id") or e["id"]) is e]
 
 
 @handles("listEmail")
@@ -184,5 +192,5 @@ def send_test(ctx: Context) -> Any:
     if account.get("status", 1) < 0:
         return {"error": "ACC_AUTH_ERROR"}
     if not _csv(ctx.data["to_address_email_list"]):
-        raise ApiError(400, "body/to_address_email_list must contain at least one recipient")
+        raise SandboxHttpError(400, "body/to_address_email_list must contain at least one recipient")
     return {"status": "success"}

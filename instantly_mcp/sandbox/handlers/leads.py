@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import CAMPAIGNS, EMAILS, LEAD_LISTS, LEADS, SUBSEQUENCES, Context
-from instantly_mcp.sandbox.errors import ApiError, bad_request, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_found
 from instantly_mcp.sandbox.handlers.block_list import is_blocked
 from instantly_mcp.sandbox.handlers.jobs import start_job
 from instantly_mcp.sandbox.handlers.registry import handles
@@ -160,38 +162,55 @@ def patch_lead(ctx: Context) -> Any:
 
 def select(ctx: Context, data: dict[str, Any]) -> list[Entity]:
     """Leads matching the shared selection body of /leads/list, /leads/move and /leads/bulk-assign."""
-    leads = ctx.store.all(LEADS)
+    tests = _where_tests(data) + _which_tests(data)
+    leads = [lead for lead in ctx.store.all(LEADS) if all(test(lead) for test in tests)]
+    return crud.search(leads, data.get("search"), ("first_name", "last_name", "email"))
+
+
+LeadTest = Callable[[Entity], bool]
+
+
+def _where_tests(data: dict[str, Any]) -> list[LeadTest]:
+    """The selection by where the leads are: campaign, list, in any campaign or list."""
+    tests: list[LeadTest] = []
     if data.get("campaign"):
-        leads = [lead for lead in leads if lead.get("campaign") == data["campaign"]]
+        tests.append(lambda lead: lead.get("campaign") == data["campaign"])
     if data.get("list_id"):
-        leads = [lead for lead in leads if lead.get("_list_id") == data["list_id"]]
+        tests.append(lambda lead: lead.get("_list_id") == data["list_id"])
     if "in_campaign" in data:
-        leads = [lead for lead in leads if bool(lead.get("campaign")) == data["in_campaign"]]
+        tests.append(lambda lead: bool(lead.get("campaign")) == data["in_campaign"])
     if "in_list" in data:
-        leads = [lead for lead in leads if bool(lead.get("_list_id")) == data["in_list"]]
+        tests.append(lambda lead: bool(lead.get("_list_id")) == data["in_list"])
+    return tests
+
+
+def _which_tests(data: dict[str, Any]) -> list[LeadTest]:
+    """The selection by which leads: ids in and out, email addresses, the named filter, the assignee."""
+    tests: list[LeadTest] = []
     if data.get("ids"):
-        leads = [lead for lead in leads if lead["id"] in set(data["ids"])]
+        ids = set(data["ids"])
+        tests.append(lambda lead: lead["id"] in ids)
     if data.get("excluded_ids"):
-        leads = [lead for lead in leads if lead["id"] not in set(data["excluded_ids"])]
+        excluded = set(data["excluded_ids"])
+        tests.append(lambda lead: lead["id"] not in excluded)
     if data.get("contacts"):
         wanted = {c.lower() for c in data["contacts"]}
-        leads = [lead for lead in leads if lead.get("email") in wanted]
+        tests.append(lambda lead: lead.get("email") in wanted)
     if data.get("filter") in _FILTERS:
-        leads = [lead for lead in leads if _FILTERS[data["filter"]](lead)]
+        tests.append(_FILTERS[data["filter"]])
     if data.get("assigned_to"):
-        leads = [lead for lead in leads if lead.get("_assigned_to") == data["assigned_to"]]
-    return crud.search(leads, data.get("search"), ("first_name", "last_name", "email"))
+        tests.append(lambda lead: lead.get("_assigned_to") == data["assigned_to"])
+    return tests
 
 
 @handles("listLeads")
 def list_leads(ctx: Context) -> Any:
     data = ctx.data
-    leads = sorted(select(ctx, data), key=lambda lead: lead["id"])
-    if data.get("starting_after"):
-        leads = [lead for lead in leads if lead["id"] > data["starting_after"]]
+    leads = sorted(select(ctx, data), key=itemgetter("id"))
+    start = bisect.bisect_right(leads, data["starting_after"], key=itemgetter("id")) if data.get("starting_after") else 0
     limit = data.get("limit") or crud.DEFAULT_LIMIT
-    page = leads[:limit]
-    return crud.list_body(ctx, page, page[-1]["id"] if len(leads) > limit else None)
+    page = leads[start : start + limit]
+    return crud.list_body(ctx, page, page[-1]["id"] if len(leads) > start + limit else None)
 
 
 @handles("bulkDeleteLeads")
@@ -208,6 +227,16 @@ def bulk_delete(ctx: Context) -> Any:
     return {"count": len(leads)}
 
 
+_BULK_SUMMARY = (
+    "in_blocklist",
+    "duplicated_leads",
+    "skipped_count",
+    "invalid_email_count",
+    "incomplete_count",
+    "duplicate_email_count",
+)
+
+
 @handles("bulkAddLeads")
 def bulk_add(ctx: Context) -> Any:
     data = ctx.data
@@ -215,30 +244,14 @@ def bulk_add(ctx: Context) -> Any:
     if not campaign_id and not list_id:
         raise bad_request("body must have either property 'campaign_id' or 'list_id'")
     _destination(ctx, campaign_id, list_id)
-    summary = dict.fromkeys(
-        (
-            "in_blocklist",
-            "duplicated_leads",
-            "skipped_count",
-            "invalid_email_count",
-            "incomplete_count",
-            "duplicate_email_count",
-        ),
-        0,
-    )
-    created, seen = [], set()
+    summary = dict.fromkeys(_BULK_SUMMARY, 0)
+    created: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for index, raw in enumerate(data["leads"]):
         email = (raw.get("email") or "").strip().lower()
-        if (campaign_id and not email) or (email and not _EMAIL.match(email)):
-            summary["invalid_email_count"] += 1
-        elif list_id and not (email or raw.get("first_name") or raw.get("last_name")):
-            summary["incomplete_count"] += 1
-        elif email and email in seen:
-            summary["duplicate_email_count"] += 1
-        elif is_blocked(ctx.store, email):
-            summary["in_blocklist"] += 1
-        elif reason := _skip_reason(ctx, email, data, campaign_id, list_id):
-            summary["duplicated_leads" if reason == "duplicate" else "skipped_count"] += 1
+        rejected = _rejection(ctx, data, raw, email, seen)
+        if rejected:
+            summary[rejected] += 1
         else:
             lead = _add(
                 ctx, {**raw, "assigned_to": data.get("assigned_to") or raw.get("assigned_to")}, campaign_id, list_id
@@ -261,6 +274,23 @@ def bulk_add(ctx: Context) -> Any:
         "remaining_in_plan": 25000 - ctx.store.count(LEADS) if campaign_id else None,
         "created_leads": created,
     }
+
+
+def _rejection(ctx: Context, data: dict[str, Any], raw: dict[str, Any], email: str, seen: set[str]) -> str | None:
+    """The summary counter a lead of a bulk add goes to instead of being added, or None to add it."""
+    campaign_id, list_id = data.get("campaign_id"), data.get("list_id")
+    if (campaign_id and not email) or (email and not _EMAIL.match(email)):
+        return "invalid_email_count"
+    if list_id and not (email or raw.get("first_name") or raw.get("last_name")):
+        return "incomplete_count"
+    if email and email in seen:
+        return "duplicate_email_count"
+    if is_blocked(ctx.store, email):
+        return "in_blocklist"
+    reason = _skip_reason(ctx, email, data, campaign_id, list_id)
+    if reason:
+        return "duplicated_leads" if reason == "duplicate" else "skipped_count"
+    return None
 
 
 @handles("moveLeads")
@@ -342,7 +372,7 @@ def bulk_assign(ctx: Context) -> Any:
     members = {m.get("user_id") for m in ctx.store.all("workspace-members")} | {ctx.workspace["owner"]}
     user_ids = ctx.data["organization_user_ids"]
     if any(user_id not in members for user_id in user_ids):
-        raise ApiError(400, "Invalid ID on `organization_user_ids` field")
+        raise SandboxHttpError(400, "Invalid ID on `organization_user_ids` field")
     leads = select(ctx, {k: v for k, v in ctx.data.items() if k != "assigned_to"})
     if ctx.data.get("assigned_to"):
         leads = [lead for lead in leads if lead.get("_assigned_to") == ctx.data["assigned_to"]]

@@ -6,7 +6,7 @@ from typing import Any
 
 from instantly_mcp.sandbox import crud
 from instantly_mcp.sandbox.context import ACCOUNTS, CAMPAIGNS, CUSTOM_TAGS, LEAD_LABELS, LEADS, TAG_MAPPINGS, Context
-from instantly_mcp.sandbox.errors import ApiError, not_found
+from instantly_mcp.sandbox.errors import SandboxHttpError, not_found
 from instantly_mcp.sandbox.handlers.registry import handles
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity
@@ -27,7 +27,7 @@ def _csv(value: str | None) -> set[str]:
 def _ensure_unique_label(ctx: Context, label: str, own_id: str | None = None) -> None:
     normalized = label.strip().lower()
     if any(t["label"].strip().lower() == normalized and t["id"] != own_id for t in ctx.store.all(CUSTOM_TAGS)):
-        raise ApiError(409, "A tag with this name already exists.")
+        raise SandboxHttpError(409, "A tag with this name already exists.")
 
 
 @handles("createCustomTag")
@@ -109,7 +109,7 @@ def toggle_tag_resource(ctx: Context) -> Any:
                 f"{'Account' if resource_type == ACCOUNT_RESOURCE else 'Campaign'} not found: {', '.join(missing)}"
             )
     else:
-        raise ApiError(400, "body must have required property 'resource_ids'")
+        raise SandboxHttpError(400, "body must have required property 'resource_ids'")
     for tag_id in data["tag_ids"]:
         for resource_id in resource_ids:
             if data.get("assign", True):

@@ -1,0 +1,332 @@
+"""run_code: one agent script in a pydantic-monty worker, its calls sent through the policy.
+
+The script sees one module, `instantly`, holding an async function per visible operation; each
+call goes through `Policy.call` (filter, validation, dry run, approval, rate limiter, audit) exactly
+like a tool call. The worker has no filesystem, network or environment; Monty enforces memory,
+recursion and execution time inside it, the host enforces wall time and the API-call budget, and
+a worker that dies is replaced by the pool while this request reports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import mcp_types as types
+import pydantic_monty as monty
+
+from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, text_result
+from instantly_mcp.calls.results import cut_text
+from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import InvalidArguments
+from instantly_mcp.gates.audit import Decision
+from instantly_mcp.gates.confirm import Caller, channel_for
+from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN, Policy
+from instantly_mcp.upstream.client import Requester
+
+MODULE = "instantly"
+SCRIPT_NAME = "script.py"
+WORKERS = 2
+PLAN_FAILED = (
+    "No write was sent: this client cannot be asked while a script runs, so the script first ran as a plan, every "
+    "write answered by its dry run, to collect the calls a person must approve, and the plan failed. A script whose "
+    "later steps need a write's result cannot be planned: run those writes in one script, the rest in another.\n"
+)
+OUTPUT_BYTES_FACTOR = 4  # print output kept before cutting: a few times what may be returned
+
+
+@dataclass(frozen=True)
+class CodeLimits:
+    wall_s: float = 30.0
+    memory_mb: int = 64
+    max_calls: int = 200
+    max_depth: int = 200
+    output_chars: int = 20_000
+
+    @classmethod
+    def of(cls, settings: Settings) -> CodeLimits:
+        return cls(
+            settings.code_timeout_s,
+            settings.code_memory_mb,
+            settings.code_max_calls,
+            settings.code_max_depth,
+            settings.max_result_chars,
+        )
+
+    def monty(self) -> monty.ResourceLimits:
+        return {
+            "max_feed_duration_secs": self.wall_s,
+            "max_memory": self.memory_mb * 1024 * 1024,
+            "max_recursion_depth": self.max_depth,
+            "max_suspensions": self.max_calls + 50,
+        }
+
+
+class LimitReached(Exception):
+    """Raised into the script; `Run.stopped` keeps it even if the script catches it."""
+
+
+@dataclass
+class Run:
+    """One script's bookkeeping: its hash and every call it made, in order."""
+
+    sha256: str
+    dry_run: bool
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    stopped: str | None = None
+    planning: bool = False  # a plan pass: every write answered by its dry run, gated calls collected
+    gated: list[PreparedCall] = field(default_factory=list)
+    approved: list[tuple[str, dict[str, Any]]] | None = None  # the plan a person approved, consumed call by call
+
+    def sent(self) -> str:
+        done = [f"{name} ({outcome})" for name, outcome in self.calls]
+        return "; ".join(done) if done else "nothing"
+
+
+Invoke = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class Runner:
+    policy: Policy
+    limits: CodeLimits
+    stubs: str
+    _pool: monty.AsyncMonty | None = None
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _lock: anyio.Lock = field(default_factory=anyio.Lock)
+
+    async def pool(self) -> monty.AsyncMonty:
+        async with self._lock:
+            if self._pool is None:
+                pool = monty.AsyncMonty(min_processes=1, max_processes=WORKERS, request_timeout=self.limits.wall_s + 5)
+                self._pool = await self._stack.enter_async_context(pool)
+            return self._pool
+
+    async def aclose(self) -> None:
+        self._pool = None
+        await self._stack.aclose()
+
+    async def run(
+        self,
+        source: str,
+        *,
+        dry_run: bool,
+        caller: Caller,
+        client: Requester,
+        fingerprint: str,
+        approval_id: str | None = None,
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
+        started = time.perf_counter()
+        result: types.CallToolResult | types.InputRequiredResult
+        planned = (
+            await self.plan(source, run, caller, client, fingerprint, approval_id)
+            if self.plans(source, caller, dry_run)
+            else None
+        )
+        if isinstance(planned, tuple):
+            result, decision = planned
+        else:
+            run.approved = planned
+            result, decision = await self.execute(source, run, caller, client, fingerprint)
+        if self.policy.audit is not None:
+            self.policy.audit.record(
+                tool="run_code",
+                risk="script",
+                arguments={"calls": len(run.calls), "dry_run": dry_run},
+                decision=decision,
+                status=None,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                script=run.sha256,
+            )
+        return result
+
+    def plans(self, source: str, caller: Caller, dry_run: bool) -> bool:
+        """Unless a person can be asked while the script waits, its gated calls are settled before it
+        sends anything: asked once for the whole plan (a client that answers on a retry), or refused.
+
+        Only a script that names a gated tool gets a plan pass (which repeats its reads); one that
+        reaches a gated tool some other way is refused at that call.
+        """
+        if dry_run or channel_for("elicit", caller, pages=False) == "inline":
+            return False
+        gated = [op.name for op in self.policy.visible_operations() if self.gated(op)]
+        return any(re.search(rf"\b{name}\b", source) for name in gated)
+
+    async def plan(
+        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
+    ) -> list[tuple[str, dict[str, Any]]] | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
+        """Run the script with every write answered by its dry run, then ask a person about the gated
+        calls it would make: the approved list, or the answer to return (the question, a refusal)."""
+        trial = Run(run.sha256, dry_run=True, planning=True)
+        result, decision = await self.execute(source, trial, caller, client, fingerprint)
+        if decision == "invalid":
+            return result, decision
+        if decision != "ran":
+            return error_result(PLAN_FAILED + result_text(result)), decision
+        if not trial.gated:
+            return []
+        stop = await self.policy.approve(
+            caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
+        )
+        if stop is not None:
+            return stop.result, stop.decision
+        return [(call.op.name, call.arguments) for call in trial.gated]
+
+    async def execute(
+        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
+    ) -> tuple[types.CallToolResult, Decision]:
+        functions = {
+            op.name: self.bridge(op, run, caller, client, fingerprint) for op in self.policy.visible_operations()
+        }
+        module = monty.ExternalModule(functions, stubs=self.stubs)
+        cap = self.limits.output_chars * OUTPUT_BYTES_FACTOR
+        printed = monty.CollectString(max_bytes=cap)
+        try:
+            with anyio.fail_after(self.limits.wall_s):
+                pool = await self.pool()
+                async with pool.checkout(
+                    script_name=SCRIPT_NAME,
+                    limits=self.limits.monty(),
+                    type_check=True,
+                    type_check_format="concise",
+                    external_modules={MODULE: module},
+                ) as session:
+                    await session.feed_run(f"import {MODULE}")
+                    value = await session.feed_run(source, print_callback=printed)
+        except TimeoutError:
+            return self.stop(
+                run, f"the wall time limit ({self.limits.wall_s:g} s, --code-timeout) was reached"
+            ), "stopped"
+        except monty.MontyTypingError as exc:
+            return error_result(f"The script did not run (nothing was sent): {typing_errors(exc, source)}"), "invalid"
+        except monty.MontySyntaxError as exc:
+            return error_result(f"The script did not run (nothing was sent): {script_error(exc)}"), "invalid"
+        except monty.MontyRuntimeError as exc:
+            if run.stopped:
+                return self.stop(run, run.stopped), "stopped"
+            if f"> {cap} bytes" in str(exc):  # the print collector's own limit, not the heap's
+                return self.stop(run, f"the output limit ({cap:,} bytes of print output) was reached"), "stopped"
+            return self.failed(run, script_error(exc), printed), "stopped"
+        except monty.MontyCrashedError as exc:
+            return self.stop(run, f"its worker died ({exc}); a fresh worker serves the next script"), "stopped"
+        except monty.MontyError as exc:
+            return self.stop(run, f"Monty refused it ({exc})"), "stopped"
+        if run.stopped:
+            return self.stop(run, run.stopped), "stopped"
+        return text_result(self.output(value, printed.output)), "ran"
+
+    def bridge(self, op: Operation, run: Run, caller: Caller, client: Requester, fingerprint: str) -> Invoke:
+        """The script's `instantly.<op>(**arguments)`: one policy call, its answer parsed, or an exception
+        that names the call (the traceback adds the line)."""
+
+        async def invoke(**arguments: Any) -> Any:
+            if run.stopped:
+                raise LimitReached(run.stopped)
+            if len(run.calls) >= self.limits.max_calls:
+                run.stopped = f"the API call limit ({self.limits.max_calls} per script, --code-max-calls) was reached"
+                raise LimitReached(run.stopped)
+            if CONFIRM_TOKEN in arguments or APPROVAL_ID in arguments:
+                raise TypeError(
+                    f"{op.name}: a script takes no confirm_token or approval_id; a person approves as it runs"
+                )
+            if run.dry_run and op.risk != "read":
+                arguments = {**arguments, DRY_RUN: True}
+            approved = self.planned(op, run, arguments)
+            result = await self.policy.call(
+                caller, op, arguments, client, fingerprint, script=run.sha256, approved=approved
+            )
+            return answer(op, run, arguments, result)
+
+        return invoke
+
+    def gated(self, op: Operation) -> bool:
+        """Gated always, or by its live target (the policy's gated_call decides per call)."""
+        return self.policy.may_be_gated(op)
+
+    def planned(self, op: Operation, run: Run, arguments: dict[str, Any]) -> bool:
+        """Collect gated calls in a plan pass; after it, let through only what the person approved."""
+        if not self.gated(op) or not (run.planning or run.approved is not None):
+            return False
+        try:
+            rest, _ = self.policy.split_controls(op, arguments)
+            call = prepare(op, rest)
+        except InvalidArguments:
+            return False  # the policy answers the mistake
+        if run.planning:
+            run.gated.append(call)
+            return False
+        assert run.approved is not None
+        if (op.name, call.arguments) not in run.approved:
+            run.calls.append((op.name, "refused"))
+            raise PermissionError(
+                f"{op.name}: not among the calls the person approved (the data changed?); nothing was sent"
+            )
+        run.approved.remove((op.name, call.arguments))
+        return True
+
+    def output(self, value: Any, printed: str) -> str:
+        shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        text = f"{printed.rstrip()}\nresult: {shown}" if printed and value is not None else printed or shown
+        return cut_text(text, self.limits.output_chars, advice="Return or print only the fields you need.")
+
+    def failed(self, run: Run, message: str, printed: monty.CollectString) -> types.CallToolResult:
+        output = f"\nPrinted before it stopped:\n{printed.output[-2000:]}" if printed.output else ""
+        return error_result(f"The script stopped: {message}\nCalls made: {run.sent()}.{output}")
+
+    def stop(self, run: Run, reason: str) -> types.CallToolResult:
+        return error_result(f"The script was stopped: {reason}. Calls made before: {run.sent()}.")
+
+
+def answer(
+    op: Operation, run: Run, arguments: dict[str, Any], result: types.CallToolResult | types.InputRequiredResult
+) -> Any:
+    if not isinstance(result, types.CallToolResult):  # approvals in scripts never use the retry channel
+        run.calls.append((op.name, "refused"))
+        raise PermissionError(f"{op.name}: this client can only approve on a retry; nothing was sent")
+    text = result_text(result)
+    if result.is_error:
+        run.calls.append((op.name, "failed"))
+        raise RuntimeError(text if text.startswith(op.name) else f"{op.name} failed: {text}")
+    data = parse(text)
+    if isinstance(data, dict) and data.get("status") in ("declined", "cancelled") and data.get("sent") is False:
+        run.calls.append((op.name, data["status"]))
+        raise PermissionError(f"{op.name}: the user {data['status']}; nothing was sent")
+    run.calls.append((op.name, "dry run" if arguments.get(DRY_RUN) else "sent"))
+    return data
+
+
+def result_text(result: types.CallToolResult) -> str:
+    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+
+
+def parse(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def typing_errors(exc: monty.MontyTypingError, source: str) -> str:
+    """The checker's one-line diagnostics, each followed by the script text it points at."""
+    lines = source.splitlines()
+    shown = []
+    for diagnostic in exc.display().strip().splitlines():
+        shown.append(diagnostic)
+        where = re.match(rf"{re.escape(SCRIPT_NAME)}:(\d+):(\d+):", diagnostic)
+        if where and 0 < int(where[1]) <= len(lines):
+            shown.append(f"    {lines[int(where[1]) - 1][int(where[2]) - 1 :][:80]}")
+    return "\n".join(shown)
+
+
+def script_error(exc: monty.MontyRuntimeError | monty.MontySyntaxError) -> str:
+    """The traceback with the script's own name, so "line N" points into what the agent wrote."""
+    return re.sub(r'"<python-input-\d+>"', f'"{SCRIPT_NAME}"', exc.display()).strip()

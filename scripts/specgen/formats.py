@@ -1,0 +1,101 @@
+"""Formats the spec shows only by example, stated in the schema (issue 14).
+
+The spec types campaign ids, analytics dates, cursors and the address verify_email spends a
+credit on as plain strings; its examples show what they are. Stated as a JSON Schema format,
+the generated model checks them before anything is sent and the agent reads the format in the
+tool's schema. Ids are listed apart (uuid_fields) and checked by the server."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .spec import SpecOperation
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+DATES = re.compile(r"^((previous_)?date_(from|to)|start_date|end_date|(min|max)_timestamp_created|timestamp_next_run)$")
+EMAILS = ("email", "lead_email")
+INTEREST_CODES = ("interest_value",)
+DAY_KEYS = {"0", "1", "2", "3", "4", "5", "6"}
+DAYS = 'Keys "0"-"6": 0 = Sunday, 1 = Monday … 6 = Saturday'
+ANY_ZONE = "or any IANA zone"
+TIMEZONE_EXAMPLE = "America/Detroit"  # the first value, Etc/GMT+12, is a poor first guess
+
+
+def uuid_paths(operations: list[SpecOperation]) -> set[tuple[str, str]]:
+    """(path up to the parameter, parameter) for every path parameter some operation shows as a
+    UUID: `/api/v2/ai-agents/{id}` holds a UUID in every operation under it, example or not."""
+    found = set()
+    for op in operations:
+        for param in op.path_params:
+            if UUID.match(str(example(param))):
+                found.add(path_prefix(op.path, param["name"]))
+    return found
+
+
+def interest_codes(schemas: dict[str, Any]) -> str:
+    """The lead interest codes and their meanings, as the spec gives them on Lead.lt_interest_status."""
+    status = schemas.get("Lead", {}).get("properties", {}).get("lt_interest_status", {})
+    meanings = status.get("x-enumDescriptions", {})
+    return ", ".join(f"{code}={meaning}" for code, meaning in meanings.items())
+
+
+def state_meanings(schema: dict[str, Any], codes: str) -> None:
+    """Numeric codes with their meanings (interest values), schedule day keys with theirs, and
+    that a timezone may be any IANA zone (calls/mistakes.py maps it); on the
+    exported inputSchema, as the codes outrun the model's description length."""
+    properties = schema.get("properties", {})
+    for name in INTEREST_CODES:
+        if name in properties and codes:
+            nulls = "null resets to Lead; " if "null" in str(properties[name].get("type")) else ""
+            properties[name] = {**properties[name], "description": f"{codes}; {nulls}or a custom status value"}
+    for name, prop in properties.items():
+        if name == "timezone" and str(prop.get("description", "")).startswith("One of "):
+            properties[name] = {**prop, "description": f"{prop['description']}; {ANY_ZONE}", "examples": [TIMEZONE_EXAMPLE]}
+        elif isinstance(prop, dict) and set(prop.get("properties", {})) == DAY_KEYS:
+            properties[name] = {**prop, "description": DAYS}
+        elif isinstance(prop, dict):
+            state_meanings(prop.get("items", prop) if "items" in prop else prop, codes)
+
+
+def uuid_fields(op: SpecOperation, uuids: set[tuple[str, str]]) -> list[str]:
+    """The path ids and the cursor that hold UUIDs. Checked at call time (calls/mistakes.py) and
+    not stated in the schema: "format": "uuid" on 140 fields would cost 700 tokens of tools/list."""
+    fields = [p["name"] for p in op.path_params if path_prefix(op.path, p["name"]) in uuids]
+    cursor = param_named(op, "starting_after") or (op.body_schema or {}).get("properties", {}).get("starting_after")
+    if cursor is not None and UUID.match(str(example(cursor))):
+        fields.append("starting_after")
+    return fields
+
+
+def state_formats(op: SpecOperation, schema: dict[str, Any]) -> None:
+    properties = schema["properties"]
+    for name, prop in properties.items():
+        if "format" in prop or prop.get("type") != "string":
+            continue
+        value = str(example(prop) or example(param_named(op, name)) or "")
+        fmt = stated_format(name, prop, value)
+        if fmt:
+            properties[name] = {**prop, "format": fmt}
+
+
+def stated_format(name: str, prop: dict[str, Any], value: str) -> str | None:
+    if DATES.match(name) and DATE_TIME.match(value):
+        return "date" if "date-only" in str(prop.get("description", "")) else "date-time"
+    if name in EMAILS and "@" in value:
+        return "email"
+    return None
+
+
+def example(schema: dict[str, Any] | None) -> Any:
+    schema = schema or {}
+    return schema.get("example", (schema.get("schema") or {}).get("example"))
+
+
+def param_named(op: SpecOperation, name: str) -> dict[str, Any] | None:
+    return next((p for p in op.path_params + op.query_params if p["name"] == name), None)
+
+
+def path_prefix(path: str, name: str) -> tuple[str, str]:
+    return path.split("{" + name + "}")[0], name

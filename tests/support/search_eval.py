@@ -1,0 +1,92 @@
+"""The search evaluation set (tests/fixtures/search_eval.json) and its figures: recall@1, recall@5, MRR.
+
+The split into tune and held-out parts is fixed in the fixture (by a hash of the request, chosen
+before any tuning); only the tune part may guide changes to the search."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from instantly_mcp.catalog.operations import Operation
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "search_eval.json"
+PARTS = ("tune", "heldout")
+
+Ranker = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Case:
+    request: str
+    tools: frozenset[str]
+    part: str
+
+
+@dataclass(frozen=True)
+class Figures:
+    n: int
+    recall_at_1: float
+    recall_at_5: float
+    mrr: float
+
+
+def cases() -> list[Case]:
+    rows = json.loads(FIXTURE.read_text())["requests"]
+    return [Case(r["request"], frozenset(r["tools"]), r["part"]) for r in rows]
+
+
+def rank_of(ranked: list[str], acceptable: frozenset[str]) -> int | None:
+    return next((i + 1 for i, name in enumerate(ranked) if name in acceptable), None)
+
+
+def figures(ranker: Ranker, part: Iterable[Case]) -> Figures:
+    ranks = [rank_of(ranker(case.request), case.tools) for case in part]
+    n = max(len(ranks), 1)
+    return Figures(
+        n=len(ranks),
+        recall_at_1=sum(r == 1 for r in ranks) / n,
+        recall_at_5=sum(r is not None and r <= 5 for r in ranks) / n,
+        mrr=sum(1 / r for r in ranks if r is not None) / n,
+    )
+
+
+def misses(ranker: Ranker, part: Iterable[Case]) -> list[tuple[Case, list[str]]]:
+    """The cases whose first answer is not acceptable, with the top five given."""
+    return [(case, top[:5]) for case in part if ((top := ranker(case.request))[:1] and top[0] not in case.tools) or not top]
+
+
+class PlainBM25:
+    """The baseline: BM25 (k1 1.2, b 0.75) over name, title and description, no stemming or synonyms."""
+
+    def __init__(self, operations: Iterable[Operation]) -> None:
+        self.names: list[str] = []
+        self.docs: list[Counter[str]] = []
+        for op in operations:
+            self.names.append(op.name)
+            self.docs.append(Counter(words(f"{op.name.replace('_', ' ')} {op.title} {op.description}")))
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.average = sum(self.lengths) / len(self.lengths)
+        frequency = Counter(w for d in self.docs for w in d)
+        total = len(self.docs)
+        self.idf = {w: math.log(1 + (total - n + 0.5) / (n + 0.5)) for w, n in frequency.items()}
+
+    def __call__(self, query: str, limit: int = 25) -> list[str]:
+        scored = []
+        for name, doc, length in zip(self.names, self.docs, self.lengths, strict=True):
+            score = sum(
+                self.idf[w] * doc[w] * 2.2 / (doc[w] + 1.2 * (0.25 + 0.75 * length / self.average))
+                for w in set(words(query)) if w in doc
+            )
+            if score > 0:
+                scored.append((-score, name))
+        return [name for _, name in sorted(scored)[:limit]]
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
