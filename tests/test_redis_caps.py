@@ -96,3 +96,11 @@ def test_two_replicas_together_respect_one_tenants_session_cap(tmp_path: Path, r
     assert "Too many open sessions" in third_on_b.text
     assert ended.status_code == 200
     assert after.status_code == 200, after.text
+
+
+def test_with_redis_down_the_caps_fall_back_to_each_replica(tmp_path: Path, redis: RedisServer) -> None:
+    """Redis unreachable: a tenant's session and call are not refused for it (each replica's own caps hold)."""
+    with two_replicas(tmp_path, redis, "--sandbox", "--max-calls-per-tenant", "1") as (a, _):
+        redis.stop()
+        result = anyio.run(call, a.url, "list_campaigns", {"limit": 1}, BUSY)
+    assert not result.is_error, text(result)
