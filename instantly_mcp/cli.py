@@ -11,6 +11,7 @@ from instantly_mcp import __version__
 from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
 from instantly_mcp.config import (
     CONFIRM_MODES,
+    LOG_FORMATS,
     SANDBOX_SCALES,
     TRANSPORTS,
     Settings,
@@ -28,6 +29,7 @@ CAP_FLAGS = {
     "session_idle_timeout": "session_idle_timeout_s",
     "max_calls_per_tenant": "max_calls_per_tenant",
 }
+SCALE_FLAGS = {"redis_url": "redis_url", "replicas": "replicas", "log_format": "log_format"}
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -104,6 +106,14 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http.add_argument("--public-url", metavar="URL",
                       help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links "
                       "(env INSTANTLY_MCP_PUBLIC_URL)")
+    http.add_argument("--redis-url", metavar="URL",
+                      help="share the rate budget, confirmations, approvals and tenant counts between replicas "
+                      "through Redis, e.g. redis://127.0.0.1:6379/0 (env INSTANTLY_MCP_REDIS_URL)")
+    http.add_argument("--replicas", type=int, metavar="N",
+                      help="replicas sharing one budget: each keeps 1/N of it while Redis is unreachable "
+                      "(env INSTANTLY_MCP_REPLICAS; default 1)")
+    http.add_argument("--log-format", choices=LOG_FORMATS,
+                      help="text (default) or json: one JSON object per log line (env INSTANTLY_MCP_LOG_FORMAT)")
     oauth = parser.add_argument_group("OAuth 2.1 resource server (instead of --auth-token)")
     oauth.add_argument("--oauth-issuer", metavar="URL",
                        help="accept JWT access tokens from this authorization server (env INSTANTLY_MCP_OAUTH_ISSUER)")
@@ -245,7 +255,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             values["request_read_timeout_s"] = args.request_read_timeout
         if args.public_url:
             values["public_url"] = args.public_url
-        for flag, field in CAP_FLAGS.items():
+        for flag, field in {**CAP_FLAGS, **SCALE_FLAGS}.items():
             if getattr(args, flag) is not None:
                 values[field] = getattr(args, flag)
         for flag in ("allowed_hosts", "allowed_origins", "oauth_scopes"):
@@ -289,9 +299,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_server(settings: Settings) -> int:
     import anyio
 
+    from instantly_mcp.logs import configure_logging
     from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime
     from instantly_mcp.transport.stdio import install_signal_handlers, serve_stdio
 
+    if settings.log_format == "json":
+        configure_logging(settings.log_format)
     if settings.transport == "stdio":
         install_signal_handlers()
     runtime = build_runtime(settings)

@@ -18,6 +18,8 @@ Transport = Literal["stdio", "sse", "http"]
 TRANSPORTS: tuple[str, ...] = get_args(Transport)
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 ConfirmMode = Literal["auto", "human", "elicit", "token", "off"]
+LogFormat = Literal["text", "json"]
+LOG_FORMATS: tuple[str, ...] = get_args(LogFormat)
 DISCOVER = "discover"
 CODE = "code"
 MODES = (DISCOVER, CODE)
@@ -69,6 +71,10 @@ class Settings:
     approver_token: str | None = field(default=None, repr=False)
     public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
     confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
+    # Scale-out (shared_state.py): Redis holds the limiter, used tokens, approvals and tenant counts
+    redis_url: str | None = field(default=None, repr=False)  # may carry a password
+    replicas: int = 1  # how many replicas share the budget: each one's share while Redis is unreachable
+    log_format: LogFormat = "text"
     # OAuth resource-server mode: see transport/oauth.py
     oauth_issuer: str | None = None
     oauth_resource: str | None = None
@@ -120,6 +126,14 @@ class Settings:
             raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
         if not self.request_read_timeout_s > 0:
             raise ConfigError(f"--request-read-timeout must be more than 0 seconds, got {self.request_read_timeout_s}")
+        if self.replicas < 1:
+            raise ConfigError(f"--replicas must be at least 1, got {self.replicas}")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(
+                "--redis-url must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0"
+            )
         if self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers}")
         caps = {
@@ -181,8 +195,8 @@ class Settings:
     @property
     def serves_approvals(self) -> bool:
         """Approval pages in this process: a person's channel for --confirm auto and human. Not with
-        several workers: an approval made on one would be unknown to the others (no shared store yet)."""
-        if self.confirm not in ("auto", "human") or self.workers > 1:
+        several workers unless Redis holds the approvals: one made on one would be unknown to the others."""
+        if self.confirm not in ("auto", "human") or (self.workers > 1 and not self.redis_url):
             return False
         return self.transport != "stdio" or self.approvals_port is not None
 
@@ -318,4 +332,7 @@ ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
     ("INSTANTLY_MCP_OAUTH_AUDIENCE", "oauth_audience", _text),
     ("INSTANTLY_MCP_OAUTH_JWKS_URL", "oauth_jwks_url", _text),
     ("INSTANTLY_MCP_OAUTH_SCOPES", "oauth_scopes", _space_or_comma_list),
+    ("INSTANTLY_MCP_REDIS_URL", "redis_url", _text),
+    ("INSTANTLY_MCP_REPLICAS", "replicas", env_int),
+    ("INSTANTLY_MCP_LOG_FORMAT", "log_format", _lower),
 )

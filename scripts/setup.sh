@@ -9,6 +9,7 @@
 #      (langchain-mcp-adapters requires mcp<2; ours needs mcp 2.3)
 #   4. Debian's chromium for the approval-page browser tests (apt; Playwright drives
 #      /usr/bin/chromium, so no browser is ever downloaded by `playwright install`)
+#   5. Debian's redis-server for the scale-out tests (apt; the tests start their own on a free port)
 #
 # One summary line per step; the full output of a failing step goes to
 # .cache/setup/*.log and its tail is printed.
@@ -187,7 +188,26 @@ setup_chromium() {
     say "chromium: installed with apt-get in $(( $(now) - t0 ))s"
 }
 
+# ---------------------------------------------------------------- redis-server
+setup_redis() {
+    local t0 log sudo=""
+    t0=$(now)
+    if command -v redis-server >/dev/null; then
+        say "redis-server: up to date ($(redis-server --version | cut -d' ' -f3))"
+        return
+    fi
+    command -v apt-get >/dev/null || { say "redis-server: apt-get not found; install Debian's redis-server by hand"; exit 1; }
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    log="$LOGDIR/redis.log"
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server; } >"$log" 2>&1 \
+        || fail "apt-get install redis-server" "$log"
+    # the tests start their own servers; the distribution's service on :6379 is not needed
+    { $sudo systemctl disable --now redis-server || $sudo service redis-server stop || true; } >>"$log" 2>&1
+    say "redis-server: installed with apt-get in $(( $(now) - t0 ))s"
+}
+
 setup_python
 setup_node
 setup_langchain
 setup_chromium
+setup_redis

@@ -18,6 +18,7 @@ import anyio
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
+from instantly_mcp import metrics
 from instantly_mcp.calls.pipeline import (
     CURSOR_PAGINATION,
     PreparedCall,
@@ -34,7 +35,15 @@ from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
-from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem, ApprovalRefused, MemoryApprovalStore
+from instantly_mcp.gates.approvals import (
+    Approval,
+    ApprovalDesk,
+    ApprovalItem,
+    ApprovalRefused,
+    ApprovalStore,
+    MemoryApprovalStore,
+    StoreUnavailable,
+)
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import (
     ELICIT_KEY,
@@ -51,9 +60,12 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
+from instantly_mcp.gates.shared_gates import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
+from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import ApiError, Requester, encode_query
+from instantly_mcp.upstream.redis_conn import connect
 
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
 DRY_RUN = "dry_run"
@@ -102,6 +114,32 @@ class Outcome:
     status: int | None = None
 
 
+def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[ApprovalStore, RedisUsedTokens | None]:
+    """Approvals and used tokens in Redis when replicas share them (--redis-url), else in this process."""
+    if not settings.redis_url:
+        return MemoryApprovalStore(clock), None
+    redis = connect(settings.redis_url)
+    return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
+
+
+def confirmation_event(stop: Outcome | None) -> str:
+    """What a confirmation step amounted to, for the metrics: asked, approved, denied, expired or refused."""
+    if stop is None:
+        return "approved"
+    if stop.decision in ("confirmation_required", "declined"):
+        return "asked" if stop.decision == "confirmation_required" else "denied"
+    texts = [c.text for c in getattr(stop.result, "content", []) if isinstance(c, types.TextContent)]
+    return "expired" if any("because it expired" in text for text in texts) else "refused"
+
+
+def store_unavailable(name: str, exc: StoreUnavailable) -> Outcome:
+    message = (
+        f"{name} refused: confirmations cannot be checked right now, because {exc}, and this server's replicas "
+        "share their confirmations and approvals there. Nothing was sent. Try again once the operator has Redis back."
+    )
+    return Outcome(error_result(message), "refused")
+
+
 class Policy:
     """The filter plus the call pipeline; one per server, shared by every session."""
 
@@ -122,7 +160,8 @@ class Policy:
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
         self.confirm_timeout_s = settings.confirm_timeout_s
-        self.desk = ApprovalDesk(MemoryApprovalStore(clock), clock=clock) if settings.serves_approvals else None
+        store, self.used_tokens = shared_stores(settings, clock)
+        self.desk = ApprovalDesk(store, clock=clock) if settings.serves_approvals else None
         secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
         self.audit = (
             AuditLog(settings.audit_log, secrets=secrets, max_bytes=settings.audit_log_max_bytes, backups=settings.audit_log_backups)
@@ -205,9 +244,15 @@ class Policy:
         decision: Decision = "failed"
         status: int | None = None
         try:
-            outcome = await self.decide(caller, op, arguments, client, fingerprint, script=script, approved=approved)
-            decision, status = outcome.decision, outcome.status
-        finally:  # a call that ends in an unexpected error is audited too
+            with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
+                outcome = await self.decide(
+                    caller, op, arguments, client, fingerprint, script=script, approved=approved
+                )
+                decision, status = outcome.decision, outcome.status
+                current.set_attribute("outcome", decision)
+        finally:  # a call that ends in an unexpected error is audited (and counted) too
+            metrics.TOOL_CALLS.labels(op.name, decision).inc()
+            metrics.TOOL_CALL_SECONDS.labels(op.name).observe(time.perf_counter() - started)
             if self.audit is not None and (op.risk != "read" or script is not None):
                 self.audit.record(
                     tool=op.name,
@@ -295,14 +340,25 @@ class Policy:
     async def confirm(
         self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
     ) -> Outcome | None:
-        """None lets the call through; an Outcome stops it (asked, declined or refused)."""
+        """None lets the call through; an Outcome stops it (asked, declined or refused). Refused,
+        too, when the shared store that must check the confirmation is unreachable (fail closed)."""
+        try:
+            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
+        except StoreUnavailable as exc:
+            stop = store_unavailable(call.op.name, exc)
+        metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
+        return stop
+
+    async def ask_or_redeem(
+        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+    ) -> Outcome | None:
         op = call.op
         if controls.token is not None:
-            return self.redeem(controls.token, "token", call, fingerprint)
+            return await self.redeem(controls.token, "token", call, fingerprint)
         if controls.approval_id is not None:
             return await self.redeem_approval(controls.approval_id, caller, call, fingerprint)
         if caller.request_state is not None:
-            refused = self.redeem(caller.request_state, "elicit", call, fingerprint)
+            refused = await self.redeem(caller.request_state, "elicit", call, fingerprint)
             return refused or self.answered(call, answer_from_responses(caller.input_responses))
         channel = channel_for(self.confirm_mode, caller, pages=self.desk is not None and self.desk.base_url is not None)
         if channel is None:
@@ -346,6 +402,18 @@ class Policy:
         self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, *, fingerprint: str = "",
         plan: str | None = None, approval_id: str | None = None,
     ) -> Outcome | None:
+        """`ask_approval`, refused (fail closed) when the shared store is unreachable."""
+        try:
+            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id)
+        except StoreUnavailable as exc:
+            stop = store_unavailable("run_code", exc)
+        metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
+        return stop
+
+    async def ask_approval(
+        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
+        plan: str | None, approval_id: str | None,
+    ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
         None lets them through. A client that elicits while the request waits is asked at once (a
@@ -361,7 +429,7 @@ class Policy:
             binding = {"script": plan, "calls": [[c.op.name, c.arguments] for c in calls]}
             if caller.request_state is not None:
                 try:
-                    self.tokens.redeem(caller.request_state, "elicit", "run_code", binding, fingerprint)
+                    await self.claim(caller.request_state, "elicit", "run_code", binding, fingerprint)
                 except ConfirmationError as exc:
                     message = f"run_code refused: the answer does not approve these calls ({exc}). Nothing was sent."
                     return Outcome(error_result(message), "refused")
@@ -490,9 +558,9 @@ class Policy:
         body = approval_required(name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval)
         return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
 
-    def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
+    async def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
         try:
-            self.tokens.redeem(token, purpose, call.op.name, call.arguments, fingerprint)
+            await self.claim(token, purpose, call.op.name, call.arguments, fingerprint)
         except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
@@ -501,6 +569,12 @@ class Policy:
             )
             return Outcome(error_result(message), "refused")
         return None
+
+    async def claim(self, token: str, purpose: Purpose, name: str, arguments: Any, fingerprint: str) -> None:
+        """Check the token here, then mark it used in Redis too, so no other replica accepts it again."""
+        self.tokens.redeem(token, purpose, name, arguments, fingerprint)
+        if self.used_tokens is not None and not await self.used_tokens.claim(token, float(token.split(".")[1])):
+            raise ConfirmationError("it was already used (on another replica); one confirmation covers one call")
 
     def answered(self, call: PreparedCall, answer: Answer | None) -> Outcome | None:
         if answer == "accept":

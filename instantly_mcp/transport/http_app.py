@@ -42,12 +42,13 @@ from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from instantly_mcp import __version__
+from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.gates.approvals import StoreUnavailable
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
 from instantly_mcp.transport.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
@@ -56,6 +57,7 @@ from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager, tena
 from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
+from instantly_mcp.upstream.tenant_counters import TenantCounters, counted
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ MCP_PATH = "/mcp"
 SSE_PATH = "/sse"
 MESSAGES_PATH = "/messages/"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 SECRET_ENV = ("INSTANTLY_API_KEY", "INSTANTLY_MCP_SECRET", "INSTANTLY_MCP_AUTH_TOKEN")
 SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # `--workers N`: the 0600 file holding each worker's settings
 
@@ -126,7 +129,7 @@ class Guard:
 
     @staticmethod
     def guards(path: str) -> bool:
-        return path in (MCP_PATH, MCP_PATH + "/", SSE_PATH) or path.startswith(MESSAGES_PATH)
+        return path in (MCP_PATH, MCP_PATH + "/", SSE_PATH, METRICS_PATH) or path.startswith(MESSAGES_PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.guards(scope["path"]):
@@ -152,7 +155,7 @@ class Guard:
             )
         if (unsupported := unsupported_version(headers)) is not None:
             return refusal(400, unsupported)
-        if self.per_request_key:
+        if self.per_request_key and scope["path"] != METRICS_PATH:  # a scraper is no tenant
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
                 return refusal(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
@@ -209,19 +212,39 @@ def shutdown_requested() -> bool:
 class SseEndpoint:
     """GET /sse: one legacy SSE connection, served by the same MCP server as /mcp."""
 
-    def __init__(self, transport: SseServerTransport, server: Any, caps: SseCaps) -> None:
+    def __init__(
+        self, transport: SseServerTransport, server: Any, caps: SseCaps, counters: TenantCounters | None = None
+    ) -> None:
         self.transport = transport
         self.server = server
         self.caps = caps
+        self.counters = counters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         tenant = tenant_of_scope(scope)
+        refused = refusal(503, "Too many open sessions for this tenant or server; close one or try later")
         if not self.caps.admits(tenant):
-            refused = refusal(503, "Too many open sessions for this tenant or server; close one or try later")
             await refused(scope, receive, send)
             return
-        async with self.caps.held(tenant), self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+        async with self.caps.held(tenant), counted(self.counters, "session", tenant, self.caps.cap_of(tenant)) as ok:
+            if not ok:  # the tenant's cap is reached across replicas
+                await refused(scope, receive, send)
+                return
+            async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
+                await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
             await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE_LATEST)
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """The approval pages while Redis is down: nothing can be shown or decided."""
+    return PlainTextResponse(
+        f"The shared approval store is unreachable ({exc}); nothing can be approved or denied until it is back.",
+        status_code=503,
+    )
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
@@ -235,7 +258,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # reaction to SIGTERM would cut them at once, answers and all.
     AppStatus.disable_automatic_graceful_drain()
 
-    routes: list[Route | Mount] = [Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"])]
+    routes: list[Route | Mount] = [
+        Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"]),
+        Route(METRICS_PATH, metrics_endpoint, methods=["GET"]),
+    ]
     oauth_settings = OAuthSettings.from_settings(settings)
     oauth = OAuthGate(oauth_settings) if oauth_settings is not None else None
     if oauth is not None:
@@ -243,7 +269,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     manager: TenantSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = streamable_manager(settings, server)
+        manager = streamable_manager(settings, server, runtime.counters)
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
     if runtime.policy.desk is not None:
         from instantly_mcp.transport.approval_pages import pages_for
@@ -252,7 +278,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         routes.extend(pages_for(runtime.policy.desk, settings).routes())
     if not settings.stateless:
         sse = SseServerTransport(MESSAGES_PATH, security_settings=None)
-        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server, SseCaps(settings)), methods=["GET"]))
+        caps = SseCaps(settings)
+        routes.append(Route(SSE_PATH, endpoint=SseEndpoint(sse, server, caps, runtime.counters), methods=["GET"]))
         routes.append(Mount(MESSAGES_PATH, app=sse.handle_post_message))
 
     @asynccontextmanager
@@ -275,7 +302,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
                 await runtime.client.aclose()
                 runtime.client = None
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={StoreUnavailable: store_unavailable})
     app.add_middleware(Guard, settings=settings, oauth=oauth)
     app.add_middleware(BodyDeadline, timeout_s=settings.request_read_timeout_s)
     set_read_timeout(settings.request_read_timeout_s)
@@ -288,11 +315,13 @@ class ResumableTenantSessions(ResumableSessionManager, TenantSessionManager):
     """Per-tenant session caps (sessions.py) and resumable SSE streams (events.py) on one manager."""
 
 
-def streamable_manager(settings: Settings, server: Any) -> TenantSessionManager:
+def streamable_manager(settings: Settings, server: Any, counters: TenantCounters | None = None) -> TenantSessionManager:
     """Sessions keep their SSE events for resumption (Last-Event-ID); --stateless has no sessions to resume."""
     if settings.stateless:
-        return TenantSessionManager(server, settings=settings, stateless=True, security_settings=None)
-    return ResumableTenantSessions(server, settings=settings, security_settings=None, event_log=MemoryEventLog())
+        return TenantSessionManager(server, settings=settings, stateless=True, security_settings=None, counters=counters)
+    return ResumableTenantSessions(
+        server, settings=settings, security_settings=None, event_log=MemoryEventLog(), counters=counters
+    )
 
 
 def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
@@ -393,6 +422,8 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         "http": "instantly_mcp.transport.slow_clients:BoundedH11Protocol",  # a deadline for each request head
         "lifespan": "on",
     }
+    if settings.log_format == "json":
+        options["log_config"] = None  # uvicorn's loggers then reach the JSON handler configure_logging set
     if settings.workers > 1:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))

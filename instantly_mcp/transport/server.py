@@ -34,8 +34,9 @@ from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.transport.sessions import CallCaps
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
-from instantly_mcp.upstream.ratelimit import RateLimiters, per_worker_limits
+from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
+from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counters
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -61,8 +62,9 @@ class Runtime:
     client: InstantlyClient | None = None
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
     resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
-    call_caps: CallCaps | None = None  # --per-request-key: calls in flight per tenant
+    call_caps: CallCaps = field(default_factory=lambda: CallCaps(None))  # capped per tenant with --per-request-key
     code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
+    counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
 
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
@@ -82,9 +84,18 @@ def api_key_in_use(settings: Settings) -> str | None:
     return SANDBOX_KEY if settings.uses_sandbox else settings.api_key
 
 
+def make_limiters(settings: Settings) -> LimiterSource:
+    """Redis keeps one budget for all replicas and workers; without it each worker gets its share."""
+    if settings.redis_url:
+        from instantly_mcp.upstream.redis_conn import connect
+        from instantly_mcp.upstream.shared_limiter import SharedRateLimiters
+
+        return SharedRateLimiters(connect(settings.redis_url), replicas=settings.replicas * settings.workers)
+    return RateLimiters(per_worker_limits(settings.workers))
+
+
 def make_client(settings: Settings) -> InstantlyClient:
-    # Several workers each keep their own limiter, so each gets its share of the workspace budget.
-    limiters = RateLimiters(per_worker_limits(settings.workers))
+    limiters = make_limiters(settings)
     key = api_key_in_use(settings)
     if settings.uses_sandbox:
         return InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=key, transport=sandbox_transport(settings),
@@ -148,9 +159,10 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     code = CodeMode(policy, settings) if settings.code else None
     tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
-    call_caps = CallCaps(settings.max_calls_per_tenant) if settings.per_request_key else None
+    counters = tenant_counters(settings.redis_url)
+    call_caps = CallCaps(settings.max_calls_per_tenant if settings.per_request_key else None, counters)
     return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery, call_caps=call_caps, code=code)
+                   discovery=discovery, call_caps=call_caps, code=code, counters=counters)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -195,8 +207,6 @@ async def run_operation(
     tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
     if isinstance(tenant, str):
         return error_result(tenant)
-    if runtime.call_caps is None:
-        return await run_as(runtime, ctx, params, op, arguments, tenant, script)
     async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
         if not admitted:
             return error_result(

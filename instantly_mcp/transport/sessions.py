@@ -18,14 +18,17 @@ from typing import Any
 
 from mcp.server.auth.provider import AccessToken
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER, StreamableHTTPServerTransport
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager, _error_response
+from mcp_types import INTERNAL_ERROR
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from instantly_mcp.config import Settings
+from instantly_mcp.upstream.tenant_counters import Opened, TenantCounters, counted, open_one
 
 log = logging.getLogger(__name__)
 ANONYMOUS = ""
+TOO_MANY = "Too many open sessions for this tenant; close one or try later"
 
 
 def tenant_of_scope(scope: Scope) -> str:
@@ -42,10 +45,13 @@ def tenant_of_requestor(requestor: Any) -> str:
 
 
 class TenantSessionManager(StreamableHTTPSessionManager):
-    """The SDK's session manager with a per-tenant cap and idlest-first eviction at the global cap."""
+    """The SDK's session manager with a per-tenant cap and idlest-first eviction at the global cap.
+    Each session is also counted in `counters` (TenantCounters): in Redis they hold the tenant's
+    cap across replicas, checked when the opening request is served (the admission step is sync)."""
 
     def __init__(
-        self, app: Any, *, settings: Settings, stateless: bool = False, security_settings: Any = None, **options: Any
+        self, app: Any, *, settings: Settings, stateless: bool = False, security_settings: Any = None,
+        counters: TenantCounters | None = None, **options: Any,
     ) -> None:
         super().__init__(
             app, stateless=stateless, security_settings=security_settings,
@@ -55,6 +61,8 @@ class TenantSessionManager(StreamableHTTPSessionManager):
         self.tenant_cap = settings.max_sessions_per_tenant
         self._tenants: dict[str, str] = {}  # session id -> tenant
         self._last_seen: dict[str, float] = {}
+        self.counters = counters
+        self._counted: dict[str, Opened] = {}  # session id -> its count
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         session_id = Headers(scope=scope).get(MCP_SESSION_ID_HEADER)
@@ -84,6 +92,26 @@ class TenantSessionManager(StreamableHTTPSessionManager):
             self._last_seen[transport.mcp_session_id] = time.monotonic()
         return transport
 
+    async def _serve_opening_request(
+        self, http_transport: StreamableHTTPServerTransport, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        session_id = http_transport.mcp_session_id
+        if session_id is not None:
+            tenant = tenant_of_scope(scope)
+            opened = await open_one(self.counters, "session", tenant, None if tenant == ANONYMOUS else self.tenant_cap)
+            if opened is None:
+                await self._discard_session(session_id, http_transport)
+                await _error_response(TOO_MANY, 503, INTERNAL_ERROR)(scope, receive, send)
+                return
+            self._counted[session_id] = opened
+        await super()._serve_opening_request(http_transport, scope, receive, send)
+
+    async def _discard_session(self, session_id: str, transport: StreamableHTTPServerTransport) -> None:
+        opened = self._counted.pop(session_id, None)
+        await super()._discard_session(session_id, transport)
+        if opened is not None:
+            await opened.close()
+
     def _forget_closed(self) -> None:
         for session_id in [s for s in self._tenants if s not in self._server_instances]:
             self._tenants.pop(session_id, None)
@@ -107,22 +135,25 @@ class TenantSessionManager(StreamableHTTPSessionManager):
 
 class CallCaps:
     """Calls in flight per tenant; each call holds at most one upstream connection at a time, so the
-    cap is also the tenant's share of the shared connection pool."""
+    cap is also the tenant's share of the shared connection pool. `per_tenant` None: counted, never
+    capped (no --per-request-key). Every call is counted in `counters`; in Redis the cap holds across replicas."""
 
-    def __init__(self, per_tenant: int) -> None:
+    def __init__(self, per_tenant: int | None, counters: TenantCounters | None = None) -> None:
         self.per_tenant = per_tenant
+        self.counters = counters
         self._inflight: dict[str, int] = {}
 
     @asynccontextmanager
     async def slot(self, tenant: str) -> AsyncIterator[bool]:
-        """Yields False (and holds nothing) when the tenant is at its cap."""
+        """Yields False (and holds nothing) when the tenant is at its cap, here or across replicas."""
         held = self._inflight.get(tenant, 0)
-        if held >= self.per_tenant:
+        if self.per_tenant is not None and held >= self.per_tenant:
             yield False
             return
         self._inflight[tenant] = held + 1
         try:
-            yield True
+            async with counted(self.counters, "call", tenant, self.per_tenant) as admitted:
+                yield admitted
         finally:
             left = self._inflight[tenant] - 1
             if left:
@@ -139,6 +170,9 @@ class SseCaps:
         self.global_cap = settings.max_sessions
         self.tenant_cap = settings.max_sessions_per_tenant
         self.open: Counter[str] = Counter()
+
+    def cap_of(self, tenant: str) -> int | None:
+        return None if tenant == ANONYMOUS else self.tenant_cap
 
     def admits(self, tenant: str) -> bool:
         if sum(self.open.values()) >= self.global_cap:

@@ -24,10 +24,11 @@ from typing import Any, Protocol
 
 import httpx2
 
-from instantly_mcp import __version__
+from instantly_mcp import __version__, metrics
 from instantly_mcp.errors import ApiError, TransportError, UpstreamError
 from instantly_mcp.redaction import scrub, scrub_and_cut
-from instantly_mcp.upstream.ratelimit import Limit, RateLimiter, RateLimiters, Slot
+from instantly_mcp.tracing import span
+from instantly_mcp.upstream.ratelimit import Admitted, Limit, Limiter, LimiterSource, RateLimiters
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -182,7 +183,7 @@ class InstantlyClient:
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
         deadline_s: float = 60.0,
-        limiters: RateLimiters | None = None,
+        limiters: LimiterSource | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
@@ -194,7 +195,7 @@ class InstantlyClient:
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._deadline_s = deadline_s
-        self._limiters = limiters if limiters is not None else RateLimiters()
+        self._limiters: LimiterSource = limiters if limiters is not None else RateLimiters()
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
@@ -263,31 +264,38 @@ class InstantlyClient:
                 return await self._attempt(req, url, params, headers, content, key, attempt, remaining)
             except UpstreamError as failure:
                 last_failure = failure
+                _note_rate_limited(limiter, req, failure)
             finally:
                 slot.release()
             if attempt > self._max_retries or not _should_retry(last_failure, req):
                 raise last_failure
             delay = max(_retry_after(last_failure), full_jitter(attempt, self._backoff_base, self._backoff_cap, self._rng))
+            operation = _operation(req)
             if self._clock() - started + delay > self._deadline_s:
                 log.warning(
-                    "%s %s: %s; not retrying, waiting %.2f s would pass the %g s deadline (key %s)",
-                    req.method, req.path, last_failure, delay, self._deadline_s, fingerprint,
+                    "%s: %s; not retrying, waiting %.2f s would pass the %g s deadline (key %s)",
+                    operation, last_failure, delay, self._deadline_s, fingerprint,
                 )
                 raise last_failure
             log.warning(
-                "%s %s: %s; retry %d/%d in %.2f s (key %s)",
-                req.method, req.path, last_failure, attempt, self._max_retries, delay, fingerprint,
+                "%s: %s; retry %d/%d in %.2f s (key %s)",
+                operation, last_failure, attempt, self._max_retries, delay, fingerprint,
             )
+            metrics.RETRIES.labels(operation).inc()
             await self._sleep(delay)
 
     async def _acquire(
-        self, limiter: RateLimiter, req: ApiRequest, remaining: float, last_failure: UpstreamError | None, attempts: int
-    ) -> Slot:
+        self, limiter: Limiter, req: ApiRequest, remaining: float, last_failure: UpstreamError | None, attempts: int
+    ) -> Admitted:
         """Take a rate-limit slot, giving up (with the last error, or a local 429) when the deadline comes first."""
+        waited_from = time.monotonic()
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                return await limiter.acquire(req.limiter_endpoint, req.endpoint_limits, within_s=remaining)
+                slot = await limiter.acquire(req.limiter_endpoint, req.endpoint_limits, within_s=remaining)
+            metrics.LIMITER_WAIT_SECONDS.observe(time.monotonic() - waited_from)
+            return slot
         except TimeoutError:
+            metrics.LIMITER_REFUSALS.labels(_operation(req)).inc()
             if last_failure is not None:
                 raise last_failure from None
             raise ApiError(
@@ -300,6 +308,34 @@ class InstantlyClient:
             ) from None
 
     async def _attempt(
+        self,
+        req: ApiRequest,
+        url: str,
+        params: list[tuple[str, str]],
+        headers: dict[str, str],
+        content: bytes | None,
+        key: str,
+        attempt: int,
+        remaining: float,
+    ) -> ApiResponse:
+        """One HTTP exchange, timed and counted by operation and status (0: no answer)."""
+        operation = _operation(req)
+        status = 0
+        started = time.monotonic()
+        with span("instantly.request", operation=operation, method=req.method) as current:
+            try:
+                response = await self._exchange(req, url, params, headers, content, key, attempt, remaining)
+                status = response.status
+                return response
+            except ApiError as exc:
+                status = exc.status
+                raise
+            finally:
+                current.set_attribute("http.status_code", status)
+                metrics.UPSTREAM_REQUESTS.labels(operation, str(status)).inc()
+                metrics.UPSTREAM_SECONDS.labels(operation).observe(time.monotonic() - started)
+
+    async def _exchange(
         self,
         req: ApiRequest,
         url: str,
@@ -325,7 +361,7 @@ class InstantlyClient:
         except httpx2.HTTPError as exc:
             raise _transport_error(exc, key, attempts=attempt, retry_safe=req.retry_safe) from None
         except Exception as exc:  # a bug below us must end as an error result, not a crashed call
-            log.exception("%s %s: unexpected %s from the HTTP stack", req.method, req.path, type(exc).__name__)
+            log.exception("%s: unexpected %s from the HTTP stack", _operation(req), type(exc).__name__)
             raise failed(f"unexpected error in the HTTP client ({type(exc).__name__})", transient=False) from None
         finally:
             self.in_flight -= 1
@@ -360,6 +396,18 @@ def _query_value(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
+
+
+def _operation(req: ApiRequest) -> str:
+    return metrics.operation_label(req.endpoint, req.method)
+
+
+def _note_rate_limited(limiter: Limiter, req: ApiRequest, failure: UpstreamError) -> None:
+    """Count a 429 and hold the workspace's other requests back for its Retry-After (every replica, when shared)."""
+    if isinstance(failure, ApiError) and failure.status == 429 and failure.attempts > 0:
+        metrics.RATE_LIMITED.labels(_operation(req)).inc()
+        if failure.retry_after:
+            limiter.hold_off(failure.retry_after)
 
 
 def _should_retry(failure: UpstreamError, req: ApiRequest) -> bool:

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -47,6 +48,27 @@ MAX_KEYS = 1024  # limiters kept beyond those still counting requests (about 3 K
 def per_worker_limits(workers: int, limits: Sequence[Limit] = GLOBAL_LIMITS) -> tuple[Limit, ...]:
     """Each of `workers` processes keeps its own windows, so each gets an equal share of the budget."""
     return tuple(Limit(max(1, limit.requests // max(1, workers)), limit.period_s) for limit in limits)
+
+
+class Admitted(Protocol):
+    def release(self) -> None: ...
+
+
+class Limiter(Protocol):
+    """What the client needs from one workspace's limiter, local (RateLimiter) or shared (shared_limiter.py)."""
+
+    async def acquire(
+        self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
+    ) -> Admitted: ...
+
+    def wait_estimate(self, endpoint: str, endpoint_limits: Sequence[Limit] = ()) -> float: ...
+
+    def hold_off(self, seconds: float) -> None:
+        """Instantly answered 429 with Retry-After: `seconds` before the workspace's next request."""
+
+
+class LimiterSource(Protocol):
+    def for_key(self, key_fingerprint: str) -> Limiter: ...
 
 
 class _Window:
@@ -144,6 +166,9 @@ class RateLimiter:
             async with self._global.queue:
                 await self._wait_until_open(self._global, deadline)
                 return Slot(self, gate.windows + self._global.windows)
+
+    def hold_off(self, seconds: float) -> None:
+        """In one process the retrying call already waits the Retry-After; nothing to share."""
 
     def idle_since(self) -> float | None:
         """When this limiter last admitted or released a request; None while one is in flight or waiting."""
