@@ -48,8 +48,13 @@ class Target:
         return f"http://127.0.0.1:{self.port}/mcp"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([*self.command, "--port", str(self.port)], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [*self.command, "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_http(self.url, self.proc)
 
     def stop(self) -> None:
@@ -98,15 +103,30 @@ def main() -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
     base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), base.get("PYTHONPATH")]))
     sandbox_port = free_port()
-    sandbox = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(sandbox_port)],
-                               cwd=ROOT, env=base, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(sandbox_port)],
+        cwd=ROOT,
+        env=base,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     upstream = f"http://127.0.0.1:{sandbox_port}"
     ours = [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http"]
     targets = [
-        Target("(a) minimal one-tool server", [sys.executable, str(BENCH / "minimal_server.py")],
-               {**base, "BENCH_UPSTREAM": upstream}),
-        Target("(b) instantly-mcp, key per session", [*ours, "--per-request-key", "--base-url", upstream], base, key_per_session=True),
-        Target("(c) instantly-mcp, one key", [*ours, "--base-url", upstream], {**base, "INSTANTLY_API_KEY": "bench-key"}),
+        Target(
+            "(a) minimal one-tool server",
+            [sys.executable, str(BENCH / "minimal_server.py")],
+            {**base, "BENCH_UPSTREAM": upstream},
+        ),
+        Target(
+            "(b) instantly-mcp, key per session",
+            [*ours, "--per-request-key", "--base-url", upstream],
+            base,
+            key_per_session=True,
+        ),
+        Target(
+            "(c) instantly-mcp, one key", [*ours, "--base-url", upstream], {**base, "INSTANTLY_API_KEY": "bench-key"}
+        ),
     ]
     try:
         wait_http(upstream + "/_sandbox/health", sandbox, healthy=True)
@@ -130,8 +150,10 @@ def main() -> None:
         errors = sum(e for _, e in figures)
         if errors:
             print(f"  ({errors} calls answered with an error result)")
-    print(f"(tools/call per second over streamable HTTP, {args.seconds:g} s per cell after a warm-up call per session; "
-          "every call is one GET to the same local sandbox)")
+    print(
+        f"(tools/call per second over streamable HTTP, {args.seconds:g} s per cell after a warm-up call per session; "
+        "every call is one GET to the same local sandbox)"
+    )
 
 
 if __name__ == "__main__":

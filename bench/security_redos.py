@@ -42,8 +42,11 @@ from instantly_mcp.catalog.models._base import is_date, is_date_time, is_email, 
 
 OLD = {  # the format regexes of ca81728, applied with re.match
     "email": (r"^[^@\s]+@[^@\s]+\.[^@\s]+$", is_email, lambda n: "a@" + "a." * (n // 2) + " "),
-    "date-time": (r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$", is_date_time,
-                  lambda n: "2026-01-31T" + "0" * n),
+    "date-time": (
+        r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$",
+        is_date_time,
+        lambda n: "2026-01-31T" + "0" * n,
+    ),
     "date": (r"^\d{4}-\d{2}-\d{2}$", is_date, lambda n: "2026-" + "0" * n),
     "uri": (r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", is_uri, lambda n: "a:" + "a" * n + " "),
 }
@@ -125,8 +128,13 @@ def latency_table() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    proc = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/healthz", proc, healthy=True)

@@ -78,8 +78,14 @@ def rss_mb(pid: int) -> float:
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", *args], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "instantly_mcp.cli", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -130,8 +136,15 @@ def stdio_server_pid() -> int:
     raise RuntimeError("the stdio server process was not found")
 
 
-async def soak(mcp: Any, seconds: float, workers: int, admin: httpx2.Client, tally: Tally, server_pid: int | None,
-               calls: int | None = None) -> dict[str, float]:
+async def soak(
+    mcp: Any,
+    seconds: float,
+    workers: int,
+    admin: httpx2.Client,
+    tally: Tally,
+    server_pid: int | None,
+    calls: int | None = None,
+) -> dict[str, float]:
     serial, started = itertools.count(), itertools.count()
     stop_at = time.monotonic() + seconds
     rss: dict[str, float] = {}
@@ -195,7 +208,9 @@ async def soak(mcp: Any, seconds: float, workers: int, admin: httpx2.Client, tal
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="how long to run the calls (default 120)")
-    parser.add_argument("--calls", type=int, default=None, help="stop after this many calls (default: run for --seconds)")
+    parser.add_argument(
+        "--calls", type=int, default=None, help="stop after this many calls (default: run for --seconds)"
+    )
     parser.add_argument("--workers", type=int, default=8, help="concurrent MCP sessions (default 8)")
     parser.add_argument("--transport", choices=["http", "stdio"], default="http", help="how to reach the MCP server")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
@@ -215,12 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         admin = httpx2.Client(base_url=sandbox_url, timeout=30)
         admin.post("/_sandbox/faults", json=FAULTS).raise_for_status()
         if args.transport == "http":
-            server = start(["serve", "--transport", "http", "--host", HOST, "--port", str(mcp_port)], env, logs / "soak-server.log")
+            server = start(
+                ["serve", "--transport", "http", "--host", HOST, "--port", str(mcp_port)], env, logs / "soak-server.log"
+            )
             wait_http(f"http://{HOST}:{mcp_port}/healthz", server, 60, healthy=True)
             mcp: Any = f"http://{HOST}:{mcp_port}/mcp"
             server_pid: int | None = server.pid
         else:  # each stdio session would start its own server: one session, calls one at a time
-            mcp = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"], env=env, cwd=str(ROOT))
+            mcp = StdioServerParameters(
+                command=sys.executable, args=["-m", "instantly_mcp.cli"], env=env, cwd=str(ROOT)
+            )
             args.workers, server_pid = 1, None
         started = time.monotonic()
         rss = anyio.run(soak, mcp, args.seconds, args.workers, admin, tally, server_pid, args.calls)

@@ -64,8 +64,12 @@ class Row:
 
 
 def start_sandbox(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_http(f"http://127.0.0.1:{port}/_sandbox/health", proc, healthy=True)
     return proc
 
@@ -84,19 +88,46 @@ def servers(upstream: str, with_fastmcp: bool) -> list[Server]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
     ours = {**base, "PYTHONPATH": str(ROOT), "INSTANTLY_API_KEY": "bench-key", "INSTANTLY_BASE_URL": upstream}
     rows = [
-        Server("(a) minimal one-tool server", StdioServerParameters(
-            command=sys.executable, args=[str(BENCH / "minimal_server.py")], env={**base, "BENCH_UPSTREAM": upstream}), CALL),
+        Server(
+            "(a) minimal one-tool server",
+            StdioServerParameters(
+                command=sys.executable,
+                args=[str(BENCH / "minimal_server.py")],
+                env={**base, "BENCH_UPSTREAM": upstream},
+            ),
+            CALL,
+        ),
     ]
     if with_fastmcp:
-        rows.append(Server("(b) FastMCP.from_openapi", StdioServerParameters(
-            command=str(fastmcp_python()), args=[str(BENCH / "fastmcp_server.py")],
-            env={**base, "BENCH_UPSTREAM": upstream, "FASTMCP_SHOW_CLI_BANNER": "false", "FASTMCP_LOG_LEVEL": "WARNING"}), CALL))
+        rows.append(
+            Server(
+                "(b) FastMCP.from_openapi",
+                StdioServerParameters(
+                    command=str(fastmcp_python()),
+                    args=[str(BENCH / "fastmcp_server.py")],
+                    env={
+                        **base,
+                        "BENCH_UPSTREAM": upstream,
+                        "FASTMCP_SHOW_CLI_BANNER": "false",
+                        "FASTMCP_LOG_LEVEL": "WARNING",
+                    },
+                ),
+                CALL,
+            )
+        )
     rows += [
-        Server("(c) instantly-mcp, full", StdioServerParameters(
-            command=sys.executable, args=["-m", "instantly_mcp.cli"], env=ours), CALL),
-        Server("(d) instantly-mcp, discover", StdioServerParameters(
-            command=sys.executable, args=["-m", "instantly_mcp.cli"], env={**ours, "INSTANTLY_TOOLS": "discover"}),
-            ("call_tool", {"name": CALL[0], "arguments": CALL[1]})),
+        Server(
+            "(c) instantly-mcp, full",
+            StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"], env=ours),
+            CALL,
+        ),
+        Server(
+            "(d) instantly-mcp, discover",
+            StdioServerParameters(
+                command=sys.executable, args=["-m", "instantly_mcp.cli"], env={**ours, "INSTANTLY_TOOLS": "discover"}
+            ),
+            ("call_tool", {"name": CALL[0], "arguments": CALL[1]}),
+        ),
     ]
     return rows
 
@@ -134,13 +165,28 @@ def listed_on_the_wire(params: StdioServerParameters) -> list[dict]:
     """tools/list exactly as the server writes it (its own key order), by a bare JSON-RPC
     exchange over the server's stdio: initialize, initialized, tools/list."""
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "bench", "version": "0"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
     ]
-    proc = subprocess.Popen([params.command, *params.args], env=params.env, cwd=params.cwd, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [params.command, *params.args],
+        env=params.env,
+        cwd=params.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         proc.stdin.write(json.dumps(messages[0]) + "\n")
         proc.stdin.flush()
@@ -169,8 +215,12 @@ async def session(server: Server, calls: int, rss_file: str) -> tuple[int, int, 
     wire = listed_on_the_wire(params)
     size, tokens = tool_tokens(wire, encoding)
     _, without = tool_tokens(wire, encoding, drop=("outputSchema",))
-    wrapped = StdioServerParameters(command=sys.executable, args=[str(BENCH / "peak_rss.py"), rss_file, "--", params.command, *params.args],
-                                    env=params.env, cwd=params.cwd)
+    wrapped = StdioServerParameters(
+        command=sys.executable,
+        args=[str(BENCH / "peak_rss.py"), rss_file, "--", params.command, *params.args],
+        env=params.env,
+        cwd=params.cwd,
+    )
     async with connect(wrapped) as client:
         tools = (await client.list_tools()).tools
         assert [tool.name for tool in tools] == [tool["name"] for tool in wire]
@@ -206,26 +256,36 @@ def measure(server: Server, cold_ms: float, calls: int) -> Row:
 
 def print_table(rows: list[Row], runs: int, calls: int) -> None:
     floor = rows[0].cold_ms
-    header = (f"{'server':30} {'cold start ms':>13} {'x floor':>7} {'tools':>5} {'list bytes':>10} {'list tokens':>11} "
-              f"{'tok/tool':>8} {'call ms':>7} {'peak RSS MB':>11}")
+    header = (
+        f"{'server':30} {'cold start ms':>13} {'x floor':>7} {'tools':>5} {'list bytes':>10} {'list tokens':>11} "
+        f"{'tok/tool':>8} {'call ms':>7} {'peak RSS MB':>11}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row.label:30} {row.cold_ms:13.0f} {row.cold_ms / floor:7.2f} {row.tools:5d} {row.list_bytes:10d} "
-              f"{row.list_tokens:11d} {row.list_tokens / row.tools:8.0f} {row.call_ms:7.2f} {row.rss_mb:11.1f}")
-    print(f"(cold start: median of {runs} fresh processes, spawn to initialize answered; call: median of {calls} "
-          "round trips to the same local sandbox; tokens: o200k_base of the compact tools/list JSON as served)")
+        print(
+            f"{row.label:30} {row.cold_ms:13.0f} {row.cold_ms / floor:7.2f} {row.tools:5d} {row.list_bytes:10d} "
+            f"{row.list_tokens:11d} {row.list_tokens / row.tools:8.0f} {row.call_ms:7.2f} {row.rss_mb:11.1f}"
+        )
+    print(
+        f"(cold start: median of {runs} fresh processes, spawn to initialize answered; call: median of {calls} "
+        "round trips to the same local sandbox; tokens: o200k_base of the compact tools/list JSON as served)"
+    )
     for row in rows:
         if row.tokens_without_output_schema != row.list_tokens:
-            print(f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema "
-                  "it declares on every tool")
+            print(
+                f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema "
+                "it declares on every tool"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--calls", type=int, default=50)
-    parser.add_argument("--skip-fastmcp", action="store_true", help="leave out (b), e.g. without network for its first install")
+    parser.add_argument(
+        "--skip-fastmcp", action="store_true", help="leave out (b), e.g. without network for its first install"
+    )
     args = parser.parse_args()
     port = free_port()
     sandbox = start_sandbox(port)

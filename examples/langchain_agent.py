@@ -24,7 +24,9 @@ from _server import INSTRUCTIONS, PROMPT, server_command, server_env
 
 def mcp_client() -> MultiServerMCPClient:
     command, args = server_command()
-    return MultiServerMCPClient({"instantly": {"transport": "stdio", "command": command, "args": args, "env": server_env()}})
+    return MultiServerMCPClient(
+        {"instantly": {"transport": "stdio", "command": command, "args": args, "env": server_env()}}
+    )
 
 
 async def run(model: Any, prompt: str = PROMPT) -> str:

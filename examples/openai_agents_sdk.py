@@ -1,6 +1,6 @@
 """OpenAI Agents SDK agent with instantly-mcp as an MCP server (stdio; the sandbox when no key is set).
 
-    pip install openai-agents && OPENAI_API_KEY=... python examples/openai_agents_sdk.py
+pip install openai-agents && OPENAI_API_KEY=... python examples/openai_agents_sdk.py
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ async def run(model: Model | str | None = None, prompt: str = PROMPT, *, tracing
     command, args = server_command()
     params = {"command": command, "args": args, "env": server_env()}
     # 240 tools: list them once per connection, and give slow upstream calls time.
-    async with MCPServerStdio(params=params, name="instantly", cache_tools_list=True, client_session_timeout_seconds=60) as server:
+    async with MCPServerStdio(
+        params=params, name="instantly", cache_tools_list=True, client_session_timeout_seconds=60
+    ) as server:
         agent = Agent(name="Instantly assistant", instructions=INSTRUCTIONS, mcp_servers=[server], model=model)
         result = await Runner.run(agent, prompt, run_config=RunConfig(tracing_disabled=not tracing))
     return str(result.final_output)

@@ -1,6 +1,6 @@
 """pydantic-ai agent with instantly-mcp as an MCP toolset (stdio; the sandbox when no key is set).
 
-    pip install "pydantic-ai-slim[mcp,openai]" && OPENAI_API_KEY=... python examples/pydantic_ai_agent.py
+pip install "pydantic-ai-slim[mcp,openai]" && OPENAI_API_KEY=... python examples/pydantic_ai_agent.py
 """
 
 from __future__ import annotations

@@ -13,7 +13,10 @@ import httpx2
 def run_approvals(action: str, approval_id: str | None, url: str, token: str | None) -> int:
     token = token or os.environ.get("INSTANTLY_MCP_APPROVER_TOKEN") or os.environ.get("INSTANTLY_MCP_AUTH_TOKEN")
     if action != "list" and not approval_id:
-        print(f"instantly-mcp approvals {action}: give the approval id (see `instantly-mcp approvals list`)", file=sys.stderr)
+        print(
+            f"instantly-mcp approvals {action}: give the approval id (see `instantly-mcp approvals list`)",
+            file=sys.stderr,
+        )
         return 2
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     base = url.rstrip("/") + "/approvals/api"
@@ -28,7 +31,9 @@ def run_approvals(action: str, approval_id: str | None, url: str, token: str | N
         return 1
     body: Any = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
     if response.status_code >= 400 and response.status_code != 409:
-        print(f"instantly-mcp approvals: {response.status_code} {body.get('error', response.text[:200])}", file=sys.stderr)
+        print(
+            f"instantly-mcp approvals: {response.status_code} {body.get('error', response.text[:200])}", file=sys.stderr
+        )
         return 1
     if action == "list":
         print_pending(body)

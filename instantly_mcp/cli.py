@@ -34,114 +34,250 @@ SCALE_FLAGS = {"redis_url": "redis_url", "replicas": "replicas", "log_format": "
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="Instantly API base (env INSTANTLY_BASE_URL); may end in /api/v2")
-    parser.add_argument("--sandbox", action="store_true", help="serve the built-in sandbox even when INSTANTLY_API_KEY is set")
+    parser.add_argument(
+        "--sandbox", action="store_true", help="serve the built-in sandbox even when INSTANTLY_API_KEY is set"
+    )
     parser.add_argument("--sandbox-db", metavar="PATH", help="persist the sandbox workspace to this SQLite file")
-    parser.add_argument("--sandbox-scale", choices=SANDBOX_SCALES, default="demo",
-                        help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails")
+    parser.add_argument(
+        "--sandbox-scale",
+        choices=SANDBOX_SCALES,
+        default="demo",
+        help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails",
+    )
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per upstream request (default 30)")
-    parser.add_argument("--max-result-chars", type=int, metavar="N",
-                        help="cut longer results, saying so and giving the cursor to continue "
-                        "(env INSTANTLY_MAX_RESULT_CHARS; default 20000)")
+    parser.add_argument(
+        "--max-result-chars",
+        type=int,
+        metavar="N",
+        help="cut longer results, saying so and giving the cursor to continue "
+        "(env INSTANTLY_MAX_RESULT_CHARS; default 20000)",
+    )
     policy = parser.add_argument_group("what the agent may see and do")
-    policy.add_argument("--scopes", metavar="LIST", help="granted scopes, e.g. campaigns:read,leads:all (env INSTANTLY_SCOPES; default all:all)")
-    policy.add_argument("--toolsets", metavar="LIST", help="only these groups, e.g. campaigns,leads,analytics (env INSTANTLY_TOOLSETS; default all)")
-    policy.add_argument("--tools", metavar="LIST",
-                        help="only these tools, by name; or 'discover': list only search_tools, describe_tool and "
-                        "call_tool; or 'code': search_tools, describe_tool and run_code (env INSTANTLY_TOOLS)")
-    policy.add_argument("--read-only", action="store_true", default=None, help="hide every tool that changes something (env INSTANTLY_READ_ONLY)")
+    policy.add_argument(
+        "--scopes",
+        metavar="LIST",
+        help="granted scopes, e.g. campaigns:read,leads:all (env INSTANTLY_SCOPES; default all:all)",
+    )
+    policy.add_argument(
+        "--toolsets",
+        metavar="LIST",
+        help="only these groups, e.g. campaigns,leads,analytics (env INSTANTLY_TOOLSETS; default all)",
+    )
+    policy.add_argument(
+        "--tools",
+        metavar="LIST",
+        help="only these tools, by name; or 'discover': list only search_tools, describe_tool and "
+        "call_tool; or 'code': search_tools, describe_tool and run_code (env INSTANTLY_TOOLS)",
+    )
+    policy.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="hide every tool that changes something (env INSTANTLY_READ_ONLY)",
+    )
     policy.add_argument(
         "--confirm",
         choices=CONFIRM_MODES,
-        help="how destructive, outbound and privileged calls are confirmed: auto (form elicitation, else URL elicitation, else an "
+        help="how destructive, outbound and privileged calls are confirmed: auto (form elicitation, "
+        "else URL elicitation, else an "
         "approval page, else a confirm token), human (never a token), elicit, token, or off for trusted automation "
         "(env INSTANTLY_CONFIRM; default auto)",
     )
-    policy.add_argument("--confirm-timeout", type=float, metavar="S", help="seconds a call waits for a person's answer (default 120)")
-    policy.add_argument("--approvals-port", type=port_or_off, metavar="N",
-                        help="stdio: serve the approval pages on 127.0.0.1:N (default: any free port; 'off': none)")
-    policy.add_argument("--approver-token", metavar="TOKEN",
-                        help="required by the approvals index and buttons (env INSTANTLY_MCP_APPROVER_TOKEN; default --auth-token)")
-    policy.add_argument("--log-drift", action="store_true", default=None,
-                        help="log, once per operation and field, where Instantly's answers differ from the spec (never values; env INSTANTLY_LOG_DRIFT)")
-    policy.add_argument("--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)")
-    policy.add_argument("--audit-log-max-bytes", type=int, metavar="N",
-                        help="rotate the audit log to PATH.1 when it would pass N bytes (env INSTANTLY_AUDIT_LOG_MAX_BYTES; default 10 MiB)")
-    policy.add_argument("--audit-log-backups", type=int, metavar="N",
-                        help="rotated audit logs kept, PATH.1 to PATH.N (env INSTANTLY_AUDIT_LOG_BACKUPS; default 3)")
-    policy.add_argument("--raw-csv", action="store_true", default=None,
-                        help="return CSV downloads as sent, without neutralising formula-like cells (env INSTANTLY_RAW_CSV)")
+    policy.add_argument(
+        "--confirm-timeout", type=float, metavar="S", help="seconds a call waits for a person's answer (default 120)"
+    )
+    policy.add_argument(
+        "--approvals-port",
+        type=port_or_off,
+        metavar="N",
+        help="stdio: serve the approval pages on 127.0.0.1:N (default: any free port; 'off': none)",
+    )
+    policy.add_argument(
+        "--approver-token",
+        metavar="TOKEN",
+        help="required by the approvals index and buttons (env INSTANTLY_MCP_APPROVER_TOKEN; default --auth-token)",
+    )
+    policy.add_argument(
+        "--log-drift",
+        action="store_true",
+        default=None,
+        help="log, once per operation and field, where Instantly's answers differ from the spec "
+        "(never values; env INSTANTLY_LOG_DRIFT)",
+    )
+    policy.add_argument(
+        "--audit-log", metavar="PATH", help="append one JSON line per non-read call (env INSTANTLY_AUDIT_LOG)"
+    )
+    policy.add_argument(
+        "--audit-log-max-bytes",
+        type=int,
+        metavar="N",
+        help="rotate the audit log to PATH.1 when it would pass N bytes "
+        "(env INSTANTLY_AUDIT_LOG_MAX_BYTES; default 10 MiB)",
+    )
+    policy.add_argument(
+        "--audit-log-backups",
+        type=int,
+        metavar="N",
+        help="rotated audit logs kept, PATH.1 to PATH.N (env INSTANTLY_AUDIT_LOG_BACKUPS; default 3)",
+    )
+    policy.add_argument(
+        "--raw-csv",
+        action="store_true",
+        default=None,
+        help="return CSV downloads as sent, without neutralising formula-like cells (env INSTANTLY_RAW_CSV)",
+    )
     code = parser.add_argument_group("--tools code: limits per run_code script")
-    code.add_argument("--code-timeout", dest="code_timeout_s", type=float, metavar="S",
-                      help="wall time (env INSTANTLY_CODE_TIMEOUT; default 30)")
-    code.add_argument("--code-memory-mb", type=int, metavar="MB",
-                      help="heap (env INSTANTLY_CODE_MEMORY_MB; default 64)")
-    code.add_argument("--code-max-calls", type=int, metavar="N",
-                      help="API calls (env INSTANTLY_CODE_MAX_CALLS; default 200)")
-    code.add_argument("--code-max-depth", type=int, metavar="N",
-                      help="recursion (env INSTANTLY_CODE_MAX_DEPTH; default 200)")
+    code.add_argument(
+        "--code-timeout",
+        dest="code_timeout_s",
+        type=float,
+        metavar="S",
+        help="wall time (env INSTANTLY_CODE_TIMEOUT; default 30)",
+    )
+    code.add_argument(
+        "--code-memory-mb", type=int, metavar="MB", help="heap (env INSTANTLY_CODE_MEMORY_MB; default 64)"
+    )
+    code.add_argument(
+        "--code-max-calls", type=int, metavar="N", help="API calls (env INSTANTLY_CODE_MAX_CALLS; default 200)"
+    )
+    code.add_argument(
+        "--code-max-depth", type=int, metavar="N", help="recursion (env INSTANTLY_CODE_MAX_DEPTH; default 200)"
+    )
 
 
 def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     http = parser.add_argument_group("transport and HTTP hosting")
-    http.add_argument("--transport", choices=TRANSPORTS, default="stdio",
-                      help="stdio (default); http: streamable HTTP at /mcp plus legacy SSE at /sse; sse: legacy SSE only")
+    http.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="stdio",
+        help="stdio (default); http: streamable HTTP at /mcp plus legacy SSE at /sse; sse: legacy SSE only",
+    )
     http.add_argument("--host", help="address to listen on (default 127.0.0.1; needs --transport http or sse)")
     http.add_argument("--port", type=int, help="port to listen on (default 8000; needs --transport http or sse)")
-    http.add_argument("--auth-token", metavar="TOKEN",
-                      help="require Authorization: Bearer TOKEN on the MCP endpoints; visible in ps, so prefer "
-                      "--auth-token-file or env INSTANTLY_MCP_AUTH_TOKEN")
-    http.add_argument("--auth-token-file", metavar="PATH",
-                      help="read the bearer token from the first line of this file (env INSTANTLY_MCP_AUTH_TOKEN_FILE)")
-    http.add_argument("--per-request-key", action="store_true",
-                      help="multi-tenant: every request carries its own Instantly key in the X-Instantly-Api-Key header")
-    http.add_argument("--stateless", action="store_true",
-                      help="no per-session state: any replica or worker answers any request (http only; no /sse)")
+    http.add_argument(
+        "--auth-token",
+        metavar="TOKEN",
+        help="require Authorization: Bearer TOKEN on the MCP endpoints; visible in ps, so prefer "
+        "--auth-token-file or env INSTANTLY_MCP_AUTH_TOKEN",
+    )
+    http.add_argument(
+        "--auth-token-file",
+        metavar="PATH",
+        help="read the bearer token from the first line of this file (env INSTANTLY_MCP_AUTH_TOKEN_FILE)",
+    )
+    http.add_argument(
+        "--per-request-key",
+        action="store_true",
+        help="multi-tenant: every request carries its own Instantly key in the X-Instantly-Api-Key header",
+    )
+    http.add_argument(
+        "--stateless",
+        action="store_true",
+        help="no per-session state: any replica or worker answers any request (http only; no /sse)",
+    )
     http.add_argument("--workers", type=int, default=1, help="worker processes (needs --stateless; default 1)")
-    http.add_argument("--allowed-hosts", metavar="LIST",
-                      help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any "
-                      "(env INSTANTLY_MCP_ALLOWED_HOSTS)")
-    http.add_argument("--allowed-origins", metavar="LIST",
-                      help="browser Origins accepted besides localhost, e.g. https://app.example.com "
-                      "(env INSTANTLY_MCP_ALLOWED_ORIGINS)")
-    http.add_argument("--public-url", metavar="URL",
-                      help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links "
-                      "(env INSTANTLY_MCP_PUBLIC_URL)")
-    http.add_argument("--redis-url", metavar="URL",
-                      help="share the rate budget, confirmations, approvals and tenant counts between replicas "
-                      "through Redis, e.g. redis://127.0.0.1:6379/0 (env INSTANTLY_MCP_REDIS_URL)")
-    http.add_argument("--replicas", type=int, metavar="N",
-                      help="replicas sharing one budget: each keeps 1/N of it while Redis is unreachable "
-                      "(env INSTANTLY_MCP_REPLICAS; default 1)")
-    http.add_argument("--log-format", choices=LOG_FORMATS,
-                      help="text (default) or json: one JSON object per log line (env INSTANTLY_MCP_LOG_FORMAT)")
+    http.add_argument(
+        "--allowed-hosts",
+        metavar="LIST",
+        help="Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any "
+        "(env INSTANTLY_MCP_ALLOWED_HOSTS)",
+    )
+    http.add_argument(
+        "--allowed-origins",
+        metavar="LIST",
+        help="browser Origins accepted besides localhost, e.g. https://app.example.com "
+        "(env INSTANTLY_MCP_ALLOWED_ORIGINS)",
+    )
+    http.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="this server as browsers reach it, e.g. https://mcp.example.com, for approval links "
+        "(env INSTANTLY_MCP_PUBLIC_URL)",
+    )
+    http.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="share the rate budget, confirmations, approvals and tenant counts between replicas "
+        "through Redis, e.g. redis://127.0.0.1:6379/0 (env INSTANTLY_MCP_REDIS_URL)",
+    )
+    http.add_argument(
+        "--replicas",
+        type=int,
+        metavar="N",
+        help="replicas sharing one budget: each keeps 1/N of it while Redis is unreachable "
+        "(env INSTANTLY_MCP_REPLICAS; default 1)",
+    )
+    http.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="text (default) or json: one JSON object per log line (env INSTANTLY_MCP_LOG_FORMAT)",
+    )
     oauth = parser.add_argument_group("OAuth 2.1 resource server (instead of --auth-token)")
-    oauth.add_argument("--oauth-issuer", metavar="URL",
-                       help="accept JWT access tokens from this authorization server (env INSTANTLY_MCP_OAUTH_ISSUER)")
-    oauth.add_argument("--oauth-resource", metavar="URL",
-                       help="this server's MCP URL as clients reach it, e.g. https://mcp.example.com/mcp "
-                       "(env INSTANTLY_MCP_OAUTH_RESOURCE; default http://HOST:PORT/mcp)")
-    oauth.add_argument("--oauth-audience", metavar="AUD",
-                       help="the aud tokens must carry (env INSTANTLY_MCP_OAUTH_AUDIENCE; default the resource URL)")
-    oauth.add_argument("--oauth-scopes", metavar="LIST", help="scopes every token must have (env INSTANTLY_MCP_OAUTH_SCOPES)")
-    oauth.add_argument("--oauth-jwks-url", metavar="URL",
-                       help="the issuer's JWKS (env INSTANTLY_MCP_OAUTH_JWKS_URL; default from its metadata)")
-    http.add_argument("--shutdown-timeout", type=float, default=30.0,
-                      help="seconds the calls in flight get to finish on shutdown (default 30)")
-    http.add_argument("--request-read-timeout", type=float, metavar="S",
-                      help="seconds a client gets to send a request's headers, and then its body, before the "
-                      "connection is closed (env INSTANTLY_MCP_REQUEST_READ_TIMEOUT; default 10)")
+    oauth.add_argument(
+        "--oauth-issuer",
+        metavar="URL",
+        help="accept JWT access tokens from this authorization server (env INSTANTLY_MCP_OAUTH_ISSUER)",
+    )
+    oauth.add_argument(
+        "--oauth-resource",
+        metavar="URL",
+        help="this server's MCP URL as clients reach it, e.g. https://mcp.example.com/mcp "
+        "(env INSTANTLY_MCP_OAUTH_RESOURCE; default http://HOST:PORT/mcp)",
+    )
+    oauth.add_argument(
+        "--oauth-audience",
+        metavar="AUD",
+        help="the aud tokens must carry (env INSTANTLY_MCP_OAUTH_AUDIENCE; default the resource URL)",
+    )
+    oauth.add_argument(
+        "--oauth-scopes", metavar="LIST", help="scopes every token must have (env INSTANTLY_MCP_OAUTH_SCOPES)"
+    )
+    oauth.add_argument(
+        "--oauth-jwks-url",
+        metavar="URL",
+        help="the issuer's JWKS (env INSTANTLY_MCP_OAUTH_JWKS_URL; default from its metadata)",
+    )
+    http.add_argument(
+        "--shutdown-timeout",
+        type=float,
+        default=30.0,
+        help="seconds the calls in flight get to finish on shutdown (default 30)",
+    )
+    http.add_argument(
+        "--request-read-timeout",
+        type=float,
+        metavar="S",
+        help="seconds a client gets to send a request's headers, and then its body, before the "
+        "connection is closed (env INSTANTLY_MCP_REQUEST_READ_TIMEOUT; default 10)",
+    )
     caps = parser.add_argument_group("caps per tenant and per server (HTTP)")
-    caps.add_argument("--max-sessions", type=int, metavar="N",
-                      help="open sessions in all; at the cap the idlest session of the busiest tenant is closed "
-                      "(env INSTANTLY_MCP_MAX_SESSIONS; default 1000)")
-    caps.add_argument("--max-sessions-per-tenant", type=int, metavar="N",
-                      help="open sessions per tenant key (env INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT; default 20)")
-    caps.add_argument("--session-idle-timeout", type=float, metavar="S",
-                      help="close a session after S seconds without a request "
-                      "(env INSTANTLY_MCP_SESSION_IDLE_TIMEOUT; default 300)")
-    caps.add_argument("--max-calls-per-tenant", type=int, metavar="N",
-                      help="tool calls in flight per tenant key, which is also its share of the upstream connection pool "
-                      "(env INSTANTLY_MCP_MAX_CALLS_PER_TENANT; default 8)")
+    caps.add_argument(
+        "--max-sessions",
+        type=int,
+        metavar="N",
+        help="open sessions in all; at the cap the idlest session of the busiest tenant is closed "
+        "(env INSTANTLY_MCP_MAX_SESSIONS; default 1000)",
+    )
+    caps.add_argument(
+        "--max-sessions-per-tenant",
+        type=int,
+        metavar="N",
+        help="open sessions per tenant key (env INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT; default 20)",
+    )
+    caps.add_argument(
+        "--session-idle-timeout",
+        type=float,
+        metavar="S",
+        help="close a session after S seconds without a request (env INSTANTLY_MCP_SESSION_IDLE_TIMEOUT; default 300)",
+    )
+    caps.add_argument(
+        "--max-calls-per-tenant",
+        type=int,
+        metavar="N",
+        help="tool calls in flight per tenant key, which is also its share of the upstream connection pool "
+        "(env INSTANTLY_MCP_MAX_CALLS_PER_TENANT; default 8)",
+    )
 
 
 def port_or_off(value: str) -> int | str:
@@ -169,22 +305,33 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8089)
     sandbox.add_argument("--db", metavar="PATH", help="persist to this SQLite file")
     sandbox.add_argument("--no-seed", action="store_true", help="start with an empty workspace")
-    sandbox.add_argument("--scale", choices=SANDBOX_SCALES, default="demo",
-                         help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails")
+    sandbox.add_argument(
+        "--scale",
+        choices=SANDBOX_SCALES,
+        default="demo",
+        help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails",
+    )
     tools = sub.add_parser("tools", help="print the tools an agent would see")
     _server_flags(tools)
     approvals = sub.add_parser("approvals", help="list, approve or deny pending approvals of a running server")
     approvals.add_argument("action", choices=("list", "approve", "deny"))
     approvals.add_argument("id", nargs="?", help="the approval id (approve, deny)")
-    approvals.add_argument("--url", default="http://127.0.0.1:8000", help="the server (or stdio approval pages) base URL")
+    approvals.add_argument(
+        "--url", default="http://127.0.0.1:8000", help="the server (or stdio approval pages) base URL"
+    )
     approvals.add_argument("--approver-token", metavar="TOKEN", help="env INSTANTLY_MCP_APPROVER_TOKEN")
     config = sub.add_parser("config", help="print a client configuration that launches this installation")
     config.add_argument("client", choices=CLIENT_CONFIGS, help="claude-desktop: JSON for claude_desktop_config.json")
     config.add_argument("--name", default="instantly", help="the server's name in the client (default instantly)")
-    config.add_argument("--with-key", action="store_true",
-                        help="add an INSTANTLY_API_KEY entry to fill in (the key itself is never printed)")
+    config.add_argument(
+        "--with-key",
+        action="store_true",
+        help="add an INSTANTLY_API_KEY entry to fill in (the key itself is never printed)",
+    )
     config.epilog = "Server flags for the client to pass go after --, e.g. `config claude-desktop -- --read-only`."
-    doctor = sub.add_parser("doctor", help="check the key, its scopes and where Instantly's answers drift from the spec (reads only)")
+    doctor = sub.add_parser(
+        "doctor", help="check the key, its scopes and where Instantly's answers drift from the spec (reads only)"
+    )
     _server_flags(doctor)
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
@@ -207,7 +354,7 @@ def split_server_args(argv: list[str]) -> tuple[list[str], list[str]]:
     if argv[:1] != ["config"] or "--" not in argv:
         return argv, []
     cut = argv.index("--")
-    return argv[:cut], argv[cut + 1:]
+    return argv[:cut], argv[cut + 1 :]
 
 
 def checked_server_args(server_args: list[str]) -> list[str]:
@@ -225,8 +372,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
     values = env_settings()
     if args.base_url:
         values["base_url"] = args.base_url
-    values.update(sandbox=args.sandbox, sandbox_db=args.sandbox_db, sandbox_scale=args.sandbox_scale,
-                  timeout_s=args.timeout)
+    values.update(
+        sandbox=args.sandbox, sandbox_db=args.sandbox_db, sandbox_scale=args.sandbox_scale, timeout_s=args.timeout
+    )
     for flag in ("scopes", "toolsets", "tools"):
         given = getattr(args, flag)
         if given is not None:
@@ -235,21 +383,40 @@ def settings_from(args: argparse.Namespace) -> Settings:
         values["confirm_timeout_s"] = args.confirm_timeout
     if args.approvals_port is not None:
         values["approvals_port"] = None if args.approvals_port == "off" else args.approvals_port
-    for flag in ("read_only", "confirm", "audit_log", "audit_log_max_bytes", "audit_log_backups", "max_result_chars",
-                 "approver_token", "log_drift", "raw_csv", *CODE_FLAGS):
+    for flag in (
+        "read_only",
+        "confirm",
+        "audit_log",
+        "audit_log_max_bytes",
+        "audit_log_backups",
+        "max_result_chars",
+        "approver_token",
+        "log_drift",
+        "raw_csv",
+        *CODE_FLAGS,
+    ):
         given = getattr(args, flag)
         if given is not None:
             values[flag] = given
     if getattr(args, "transport", None):
         check_transport_flags(args)
-        values.update(transport=args.transport, host=args.host or "127.0.0.1", port=args.port or 8000,
-                      per_request_key=args.per_request_key,
-                      stateless=args.stateless, workers=args.workers, shutdown_timeout_s=args.shutdown_timeout)
+        values.update(
+            transport=args.transport,
+            host=args.host or "127.0.0.1",
+            port=args.port or 8000,
+            per_request_key=args.per_request_key,
+            stateless=args.stateless,
+            workers=args.workers,
+            shutdown_timeout_s=args.shutdown_timeout,
+        )
         if args.auth_token_file:
             values["auth_token"] = read_secret_file("--auth-token-file", args.auth_token_file)
         if args.auth_token:
-            print("instantly-mcp: WARNING --auth-token on the command line is visible to every local user (ps); "
-                  "use --auth-token-file or INSTANTLY_MCP_AUTH_TOKEN instead", file=sys.stderr)
+            print(
+                "instantly-mcp: WARNING --auth-token on the command line is visible to every local user (ps); "
+                "use --auth-token-file or INSTANTLY_MCP_AUTH_TOKEN instead",
+                file=sys.stderr,
+            )
             values["auth_token"] = args.auth_token
         if args.request_read_timeout is not None:
             values["request_read_timeout_s"] = args.request_read_timeout
@@ -351,7 +518,10 @@ def print_tools(settings: Settings) -> int:
     runtime = build_runtime(settings)
     visible = runtime.policy.visible_operations()
     gate = "confirm" if settings.confirm != "off" else "none (--confirm off)"
-    rows = [(op.name, op.risk, gate if op.risk in GATED_RISKS else "", op.toolset, shown_scopes(op.scopes)) for op in visible]
+    rows = [
+        (op.name, op.risk, gate if op.risk in GATED_RISKS else "", op.toolset, shown_scopes(op.scopes))
+        for op in visible
+    ]
     header = ("tool", "risk", "gate", "toolset", "scopes (any one)")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:

@@ -146,7 +146,9 @@ class Settings:
             if not value > 0:
                 raise ConfigError(f"{flag} must be positive, got {value}")
         if self.per_request_key and not http:
-            raise ConfigError("--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key")
+            raise ConfigError(
+                "--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key"
+            )
         if self.per_request_key and self.api_key and not self.sandbox:
             raise ConfigError(
                 "INSTANTLY_API_KEY is set together with --per-request-key; unset it, so that no request "
@@ -169,14 +171,23 @@ class Settings:
         """OAuth options without an issuer, or next to a second way of guarding the same endpoints."""
         if self.oauth_issuer is None:
             if self.oauth_scopes or self.oauth_resource or self.oauth_audience or self.oauth_jwks_url:
-                raise ConfigError("--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer")
+                raise ConfigError(
+                    "--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer"
+                )
             return
         if self.transport == "stdio":
-            raise ConfigError("--oauth-issuer needs --transport http or sse: on stdio the client starts the server itself")
+            raise ConfigError(
+                "--oauth-issuer needs --transport http or sse: on stdio the client starts the server itself"
+            )
         if self.auth_token:
-            raise ConfigError("--oauth-issuer and --auth-token (INSTANTLY_MCP_AUTH_TOKEN) both guard the endpoints: choose one")
-        for name, url in (("--oauth-issuer", self.oauth_issuer), ("--oauth-resource", self.oauth_resource),
-                          ("--oauth-jwks-url", self.oauth_jwks_url)):
+            raise ConfigError(
+                "--oauth-issuer and --auth-token (INSTANTLY_MCP_AUTH_TOKEN) both guard the endpoints: choose one"
+            )
+        for name, url in (
+            ("--oauth-issuer", self.oauth_issuer),
+            ("--oauth-resource", self.oauth_resource),
+            ("--oauth-jwks-url", self.oauth_jwks_url),
+        ):
             if url is not None and not url.startswith(("https://", "http://")):
                 raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate instantly_mcp/catalog/models/, tool_specs/*.json and docs/tools.md from the vendored spec.
 
-    python scripts/generate.py          # write
-    python scripts/generate.py --check  # exit 1 if the committed files differ (CI)
-    python scripts/generate.py --spec NEW.json  # print what changed from the vendored spec, adopt NEW.json, regenerate
+python scripts/generate.py          # write
+python scripts/generate.py --check  # exit 1 if the committed files differ (CI)
+python scripts/generate.py --spec NEW.json  # print what changed from the vendored spec, adopt NEW.json, regenerate
 """
 
 from __future__ import annotations
@@ -89,7 +89,10 @@ def flat_schema(op: SpecOperation) -> tuple[dict[str, Any], set[str]]:
     properties: dict[str, Any] = {}
     required: set[str] = set()
     for param in op.path_params + op.query_params:
-        properties[param["name"]] = {**param["schema"], "description": param.get("description") or param["schema"].get("description", "")}
+        properties[param["name"]] = {
+            **param["schema"],
+            "description": param.get("description") or param["schema"].get("description", ""),
+        }
         if param.get("required") or param["in"] == "path":
             required.add(param["name"])
     body = op.body_schema or {}
@@ -119,7 +122,9 @@ def rule_text(rules: dict[str, Any], custom: str | None) -> str:
     return "See the error for which combination of fields is required."
 
 
-def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]], overrides: dict[str, Any]) -> dict[str, str]:
+def write_models(
+    spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]], overrides: dict[str, Any]
+) -> dict[str, str]:
     """Module name -> source. One module per tag, plus the entity models."""
     by_module: dict[str, list[tuple[SpecOperation, dict[str, Any]]]] = {}
     for op, entry in entries:
@@ -142,8 +147,12 @@ def write_models(spec: Spec, entries: list[tuple[SpecOperation, dict[str, Any]]]
                 class_vars["body_rule_text"] = repr(rule_text(rules, custom.get("rule")))
                 entry["description"] = f"{entry['description']} {rule_text(rules, custom.get('rule'))}"
             model = writer.object_class(
-                schema, camel(entry["name"]) + "Input", base="ToolInput", required_override=required,
-                class_vars=class_vars, docstring=entry["title"],
+                schema,
+                camel(entry["name"]) + "Input",
+                base="ToolInput",
+                required_override=required,
+                class_vars=class_vars,
+                docstring=entry["title"],
             )
             entry["model"] = f"instantly_mcp.catalog.models.{module}:{model}"
         sources[module] = module_source(writer)
@@ -294,7 +303,12 @@ def stale_files(files: dict[Path, str]) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if generated files drift")
-    parser.add_argument("--spec", type=Path, metavar="NEW.json", help="adopt a newer Instantly spec: print what changed, then regenerate")
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        metavar="NEW.json",
+        help="adopt a newer Instantly spec: print what changed, then regenerate",
+    )
     args = parser.parse_args()
     if args.spec is not None:
         print_changes(args.spec)
@@ -307,7 +321,9 @@ def main() -> int:
         for path in drift[:20]:
             old = path.read_text().splitlines() if path.exists() else []
             new = files.get(path, "").splitlines()
-            sys.stdout.writelines(line + "\n" for line in list(difflib.unified_diff(old, new, str(path), "generated", lineterm=""))[:40])
+            sys.stdout.writelines(
+                line + "\n" for line in list(difflib.unified_diff(old, new, str(path), "generated", lineterm=""))[:40]
+            )
         if drift:
             print(f"{len(drift)} generated file(s) drift from the spec; run: python scripts/generate.py")
             return 1

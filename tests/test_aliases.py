@@ -40,10 +40,24 @@ def renamed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def entries() -> list[dict[str, Any]]:
-    return [{"name": "list_campaigns", "title": "List campaigns", "toolset": "campaigns", "risk": "read",
-             "scopes": ["campaigns:read", "all:all"], "scopes_inferred": False},
-            {"name": "delete_campaign", "title": "Delete campaign", "toolset": "campaigns", "risk": "destructive",
-             "scopes": ["campaigns:delete"], "scopes_inferred": False}]
+    return [
+        {
+            "name": "list_campaigns",
+            "title": "List campaigns",
+            "toolset": "campaigns",
+            "risk": "read",
+            "scopes": ["campaigns:read", "all:all"],
+            "scopes_inferred": False,
+        },
+        {
+            "name": "delete_campaign",
+            "title": "Delete campaign",
+            "toolset": "campaigns",
+            "risk": "destructive",
+            "scopes": ["campaigns:delete"],
+            "scopes_inferred": False,
+        },
+    ]
 
 
 def test_the_generator_records_an_alias_on_the_tool_it_now_names_and_docs_show_it() -> None:
@@ -54,11 +68,14 @@ def test_the_generator_records_an_alias_on_the_tool_it_now_names_and_docs_show_i
     assert f"| `{NEW}` (formerly `{OLD}`) | List campaigns | read | `campaigns:read` |" in doc
 
 
-@pytest.mark.parametrize(("aliases", "problem"), [
-    ({"delete_campaign": NEW}, "alias delete_campaign is the name of a tool"),
-    ({OLD: "no_such_tool"}, "points to 'no_such_tool', which is no tool"),
-    ({"Old-Name": NEW}, "alias not snake_case: Old-Name"),
-])
+@pytest.mark.parametrize(
+    ("aliases", "problem"),
+    [
+        ({"delete_campaign": NEW}, "alias delete_campaign is the name of a tool"),
+        ({OLD: "no_such_tool"}, "points to 'no_such_tool', which is no tool"),
+        ({"Old-Name": NEW}, "alias not snake_case: Old-Name"),
+    ],
+)
 def test_the_generator_refuses_an_alias_that_names_no_renamed_tool(aliases: dict[str, str], problem: str) -> None:
     with pytest.raises(SystemExit, match=problem):
         apply_aliases(entries(), aliases)

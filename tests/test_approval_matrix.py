@@ -73,8 +73,10 @@ async def exercise(client: Client, human: Human | None, campaign: str, sandbox: 
 @pytest.mark.parametrize("elicits", [True, False], ids=["elicitation", "no-elicitation"])
 def test_stdio(confirm: str, generation: str, elicits: bool, sandbox: Any) -> None:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "instantly_mcp.cli", "--base-url", sandbox.url, "--confirm", confirm],
-        env=clean_env(INSTANTLY_API_KEY=KEY), cwd=str(ROOT),
+        command=sys.executable,
+        args=["-m", "instantly_mcp.cli", "--base-url", sandbox.url, "--confirm", confirm],
+        env=clean_env(INSTANTLY_API_KEY=KEY),
+        cwd=str(ROOT),
     )
     human = Human(action="decline") if elicits else None
 
@@ -96,7 +98,9 @@ async def over_http(url: str, generation: str, human: Human | None, sandbox: Any
 @pytest.mark.parametrize("confirm", CONFIRM)
 @pytest.mark.parametrize("stateless", [False, True], ids=["stateful", "stateless"])
 def test_http(confirm: str, stateless: bool, sandbox: Any, tmp_path: Path) -> None:
-    args = ["--transport", "http", "--base-url", sandbox.url, "--confirm", confirm] + (["--stateless"] if stateless else [])
+    args = ["--transport", "http", "--base-url", sandbox.url, "--confirm", confirm] + (
+        ["--stateless"] if stateless else []
+    )
     seen: dict[tuple[str, bool], str] = {}
     with mcp_http_server(tmp_path, *args, INSTANTLY_API_KEY=KEY) as server:
         for generation in GENERATIONS:
@@ -119,8 +123,10 @@ def test_http_tenants_cannot_use_each_others_approvals(sandbox: Any, tmp_path: P
     args = ["--transport", "http", "--per-request-key", "--base-url", sandbox.url]
 
     async def as_tenant(url: str, key: str, arguments: dict[str, Any]) -> tuple[bool, str]:
-        async with create_mcp_http_client(headers={"X-Instantly-Api-Key": key}) as http, \
-                Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+        async with (
+            create_mcp_http_client(headers={"X-Instantly-Api-Key": key}) as http,
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+        ):
             result = await client.call_tool("delete_campaign", arguments)
             return bool(result.is_error), text(result)
 

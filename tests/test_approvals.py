@@ -103,7 +103,9 @@ async def test_pages_refuse_missing_csrf_wrong_origin_and_unknown_ids() -> None:
         wrong_csrf = await pages.http.post(url, data={"decision": "approve", "csrf": "guess"})
         assert wrong_csrf.status_code == 403
         csrf = await pages.csrf(approval_id)
-        cross_site = await pages.http.post(url, data={"decision": "approve", "csrf": csrf}, headers={"Origin": "https://evil.test"})
+        cross_site = await pages.http.post(
+            url, data={"decision": "approve", "csrf": csrf}, headers={"Origin": "https://evil.test"}
+        )
         assert cross_site.status_code == 403
         rebinding = await pages.http.get(url, headers={"Host": "evil.test"})
         assert rebinding.status_code == 421
@@ -139,8 +141,11 @@ async def test_page_escapes_html_and_control_characters_in_every_field() -> None
     async with policy_server() as mcp, serve_pages(mcp) as pages:
         email = await seeded(mcp, "list_emails")
         arguments = {
-            "eaccount": email["eaccount"], "reply_to_uuid": email["id"], "subject": hostile,
-            "body": {"text": hostile}, "cc_address_email_list": hostile,
+            "eaccount": email["eaccount"],
+            "reply_to_uuid": email["id"],
+            "subject": hostile,
+            "body": {"text": hostile},
+            "cc_address_email_list": hostile,
         }
         approval_id = (await asked_for(mcp, "reply_to_email", arguments))["approval_id"]
         page = (await pages.http.get(f"/approvals/{approval_id}")).text
@@ -233,7 +238,9 @@ async def test_one_approval_covers_a_batch_each_call_once() -> None:
         policy, op = mcp.runtime.policy, mcp.runtime.operations["delete_lead"]
         caller = Caller(protocol_version=None, capabilities=None, can_send_request=False, elicit=no_elicitation)
         batch = [(op, {"id": first["id"]}), (op, {"id": second["id"]})]
-        asked = json.loads(text(await policy.request_batch(caller, batch, mcp.runtime.client, mcp.runtime.key_fingerprint)))
+        asked = json.loads(
+            text(await policy.request_batch(caller, batch, mcp.runtime.client, mcp.runtime.key_fingerprint))
+        )
         assert asked["status"] == "approval_required" and asked["calls"] == 2
         page = (await pages.http.get(f"/approvals/{asked['approval_id']}")).text
         assert "Approve 2 calls?" in page and first["email"] in page and second["email"] in page
@@ -256,17 +263,26 @@ async def no_elicitation(message: str) -> types.ElicitResult:
     raise AssertionError("a batch never elicits")
 
 
-@pytest.mark.parametrize(("tool", "arguments", "list_tool"), [
-    ("delete_lead_list", {"id": "0190c0de-0000-7000-8000-00000000c001"}, "list_lead_lists"),
-    ("delete_email", {"id": "0190c0de-0000-7000-8000-00000000c002"}, "list_emails"),
-    ("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c003"}, "list_campaigns"),
-])
-async def test_a_call_that_cannot_succeed_is_refused_before_anyone_is_asked(tool: str, arguments: dict, list_tool: str) -> None:
+@pytest.mark.parametrize(
+    ("tool", "arguments", "list_tool"),
+    [
+        ("delete_lead_list", {"id": "0190c0de-0000-7000-8000-00000000c001"}, "list_lead_lists"),
+        ("delete_email", {"id": "0190c0de-0000-7000-8000-00000000c002"}, "list_emails"),
+        ("delete_campaign", {"id": "0190c0de-0000-7000-8000-00000000c003"}, "list_campaigns"),
+    ],
+)
+async def test_a_call_that_cannot_succeed_is_refused_before_anyone_is_asked(
+    tool: str, arguments: dict, list_tool: str
+) -> None:
     human = Human()
     for confirm in ("auto", "token"):
         async with policy_server(confirm=confirm, elicit=human if confirm == "auto" else None) as mcp:
             refused = await mcp.call(tool, arguments)
-            assert refused.is_error and "404" in text(refused) and f"Call {list_tool} to find the right id" in text(refused)
+            assert (
+                refused.is_error
+                and "404" in text(refused)
+                and f"Call {list_tool} to find the right id" in text(refused)
+            )
             assert "Nothing was sent" in text(refused)
             named = await mcp.call(tool, {"id": "Spring launch"})  # a name for an id: refused locally (issue 14)
             assert named.is_error and "nothing was sent" in text(named).lower() and list_tool in text(named)
@@ -318,7 +334,9 @@ def test_public_url_names_the_links_and_is_an_accepted_origin() -> None:
     from instantly_mcp.transport.http_app import default_origins, public_base
     from instantly_mcp.transport.rebinding import origin_allowed
 
-    behind = Settings(transport="http", host="0.0.0.0", allowed_hosts=("mcp.example.com",), public_url="https://mcp.example.com/")
+    behind = Settings(
+        transport="http", host="0.0.0.0", allowed_hosts=("mcp.example.com",), public_url="https://mcp.example.com/"
+    )
     assert public_base(behind) == "https://mcp.example.com"
     assert origin_allowed("https://mcp.example.com", default_origins(behind))
     assert not origin_allowed("https://evil.example.com", default_origins(behind))

@@ -29,7 +29,10 @@ SCREENSHOT = ROOT / "docs" / "approval-page.png"
 
 @asynccontextmanager
 async def connect(url: str, mode: str = "legacy") -> AsyncIterator[Client]:
-    async with create_mcp_http_client() as http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
+    async with (
+        create_mcp_http_client() as http,
+        Client(streamable_http_client(url, http_client=http), mode=mode) as client,
+    ):
         yield client
 
 
@@ -93,7 +96,9 @@ def test_person_approves_in_the_browser_and_the_call_runs_once(tmp_path: Path, s
         page.click("button.approve")
         assert page.inner_text("#status").startswith("Approved")
 
-        failed, body = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]}, mode="auto")
+        failed, body = call(
+            server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]}, mode="auto"
+        )
         assert not failed, body
         sent = writes(sandbox)
         assert [(r["method"], r["path"]) for r in sent] == [("POST", "/api/v2/emails/reply")]
@@ -103,7 +108,9 @@ def test_person_approves_in_the_browser_and_the_call_runs_once(tmp_path: Path, s
 
 
 def test_person_denies_in_the_browser_and_nothing_is_sent(tmp_path: Path, sandbox: Any, browser: Any) -> None:
-    campaign = sandbox.admin.get("/api/v2/campaigns", params={"limit": 1}, headers={"Authorization": "Bearer x"}).json()["items"][0]
+    campaign = sandbox.admin.get(
+        "/api/v2/campaigns", params={"limit": 1}, headers={"Authorization": "Bearer x"}
+    ).json()["items"][0]
     arguments = {"id": campaign["id"]}
     with mcp_http_server(tmp_path, *server_args(sandbox, "--stateless"), INSTANTLY_API_KEY=KEY) as server:
         asked = json.loads(call(server.url, "delete_campaign", arguments, mode="auto")[1])
@@ -132,13 +139,28 @@ def test_approver_token_guards_the_buttons_and_the_cli_decides(tmp_path: Path, s
 
         cli = [sys.executable, "-m", "instantly_mcp.cli", "approvals"]
         env = clean_env()
-        listed = subprocess.run(check=False, args=[*cli, "list", "--url", server.base], env=env, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(
+            check=False, args=[*cli, "list", "--url", server.base], env=env, capture_output=True, text=True, timeout=60
+        )
         assert listed.returncode == 1 and "401" in listed.stderr
-        listed = subprocess.run(check=False, args=[*cli, "list", "--url", server.base, "--approver-token", APPROVER], env=env,
-                                capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(
+            check=False,
+            args=[*cli, "list", "--url", server.base, "--approver-token", APPROVER],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert asked["approval_id"] in listed.stdout and "reply_to_email" in listed.stdout
-        approved = subprocess.run(check=False, args=[*cli, "approve", asked["approval_id"], "--url", server.base], cwd=ROOT,
-                                  env={**env, "INSTANTLY_MCP_APPROVER_TOKEN": APPROVER}, capture_output=True, text=True, timeout=60)
+        approved = subprocess.run(
+            check=False,
+            args=[*cli, "approve", asked["approval_id"], "--url", server.base],
+            cwd=ROOT,
+            env={**env, "INSTANTLY_MCP_APPROVER_TOKEN": APPROVER},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert approved.returncode == 0 and "Approved" in approved.stdout
         assert writes(sandbox) == []
         failed, body = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})

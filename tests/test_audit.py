@@ -57,7 +57,9 @@ def test_redact_masks_credential_keys_and_known_secrets() -> None:
 
 async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path) -> None:
     log = tmp_path / "audit.jsonl"
-    async with policy_server(audit_log=str(log), scopes=("all:read", "block_list_entries:all", "leads:all", "accounts:all")) as mcp:
+    async with policy_server(
+        audit_log=str(log), scopes=("all:read", "block_list_entries:all", "leads:all", "accounts:all")
+    ) as mcp:
         await mcp.call("list_block_list_entries", {"limit": 1})
         await mcp.call("create_block_list_entry", {"bl_value": "audit.test"})
         await mcp.call("create_block_list_entry", {"bl_value": "dry.test", "dry_run": True})
@@ -67,9 +69,24 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
         token = answer(await mcp.call("delete_lead", {"id": lead_id}))["confirm_token"]
         await mcp.call("delete_lead", {"id": lead_id, "confirm_token": token})
         await mcp.call("delete_lead", {"id": lead_id, "confirm_token": token})
-        await mcp.call("create_account", {"email": "x@y.test", "first_name": "X", "last_name": "Y", "provider_code": 1,
-                                          "imap_username": "x", "imap_password": "imap-pass-1", "imap_host": "h", "imap_port": 993,
-                                          "smtp_username": "x", "smtp_password": TEST_KEY, "smtp_host": "h", "smtp_port": 465, "dry_run": True})
+        await mcp.call(
+            "create_account",
+            {
+                "email": "x@y.test",
+                "first_name": "X",
+                "last_name": "Y",
+                "provider_code": 1,
+                "imap_username": "x",
+                "imap_password": "imap-pass-1",
+                "imap_host": "h",
+                "imap_port": 993,
+                "smtp_username": "x",
+                "smtp_password": TEST_KEY,
+                "smtp_host": "h",
+                "smtp_port": 465,
+                "dry_run": True,
+            },
+        )
         upstream = {e.method: e.status for e in mcp.sent if e.method != "GET"}
     records = lines(log)
     assert [(r["tool"], r["decision"]) for r in records] == [
@@ -84,7 +101,10 @@ async def test_every_non_read_call_is_one_line_with_its_decision(tmp_path: Path)
     ]
     assert [r["status"] for r in records if r["decision"] == "sent"] == [upstream["POST"], upstream["DELETE"]]
     assert all(r["status"] is None for r in records if r["decision"] != "sent")
-    assert all(isinstance(r["duration_ms"], (int, float)) and r["duration_ms"] >= 0 and r["ts"].endswith("+00:00") for r in records)
+    assert all(
+        isinstance(r["duration_ms"], (int, float)) and r["duration_ms"] >= 0 and r["ts"].endswith("+00:00")
+        for r in records
+    )
     assert records[0]["arguments"] == {"bl_value": "audit.test"}
     assert records[5]["arguments"] == {"id": lead_id, "confirm_token": "***"}
     assert records[7]["arguments"]["imap_password"] == "***" and records[7]["arguments"]["smtp_password"] == "***"
@@ -114,9 +134,21 @@ def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Pat
     log = tmp_path / "audit.jsonl"
     key = "sk-live-must-never-be-logged-4242"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    env.update(INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret-of-at-least-32-bytes", PYTHONPATH=str(ROOT))
-    args = ["-m", "instantly_mcp.cli", "serve", "--sandbox", "--scopes", "campaigns:all", "--confirm", "token",
-            "--audit-log", str(log)]
+    env.update(
+        INSTANTLY_API_KEY=key, INSTANTLY_MCP_SECRET="stdio-test-secret-of-at-least-32-bytes", PYTHONPATH=str(ROOT)
+    )
+    args = [
+        "-m",
+        "instantly_mcp.cli",
+        "serve",
+        "--sandbox",
+        "--scopes",
+        "campaigns:all",
+        "--confirm",
+        "token",
+        "--audit-log",
+        str(log),
+    ]
     params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=str(ROOT))
 
     async def run() -> tuple[set[str], dict, bool, bool]:
@@ -124,7 +156,9 @@ def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Pat
             names = {t.name for t in (await client.list_tools()).tools}
             campaign = json.loads((await client.call_tool("list_campaigns", {"limit": 1})).content[0].text)["items"][0]
             first = json.loads((await client.call_tool("delete_campaign", {"id": campaign["id"]})).content[0].text)
-            done = await client.call_tool("delete_campaign", {"id": campaign["id"], "confirm_token": first["confirm_token"]})
+            done = await client.call_tool(
+                "delete_campaign", {"id": campaign["id"], "confirm_token": first["confirm_token"]}
+            )
             gone = await client.call_tool("get_campaign", {"id": campaign["id"]})
             return names, first, done.is_error, gone.is_error
 
@@ -133,6 +167,9 @@ def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Pat
     assert first["status"] == "confirmation_required" and "cannot be undone" in first["summary"]
     assert not failed and gone
     records = lines(log)
-    assert [(r["tool"], r["decision"]) for r in records] == [("delete_campaign", "confirmation_required"), ("delete_campaign", "sent")]
+    assert [(r["tool"], r["decision"]) for r in records] == [
+        ("delete_campaign", "confirmation_required"),
+        ("delete_campaign", "sent"),
+    ]
     assert records[1]["status"] == 200
     assert key not in log.read_text()

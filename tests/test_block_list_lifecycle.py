@@ -13,8 +13,11 @@ def test_block_list_lifecycle(sandbox) -> None:
             created = payload(await mcp.call_tool("create_block_list_entry", {"bl_value": "spam-domain.test"}))
             assert created["bl_value"] == "spam-domain.test" and created["is_domain"] is True and created["id"]
 
-            bulk = payload(await mcp.call_tool("bulk_create_block_list_entries",
-                                               {"bl_values": [f"person{i}@blocked.test" for i in range(5)]}))
+            bulk = payload(
+                await mcp.call_tool(
+                    "bulk_create_block_list_entries", {"bl_values": [f"person{i}@blocked.test" for i in range(5)]}
+                )
+            )
             assert bulk
 
             seen, cursor, pages = [], None, 0
@@ -33,7 +36,11 @@ def test_block_list_lifecycle(sandbox) -> None:
             fetched = payload(await mcp.call_tool("get_block_list_entry", {"id": created["id"]}))
             assert fetched["bl_value"] == "spam-domain.test"
 
-            updated = payload(await mcp.call_tool("update_block_list_entry", {"id": created["id"], "bl_value": "jane@spam-domain.test"}))
+            updated = payload(
+                await mcp.call_tool(
+                    "update_block_list_entry", {"id": created["id"], "bl_value": "jane@spam-domain.test"}
+                )
+            )
             assert updated["bl_value"] == "jane@spam-domain.test" and updated["is_domain"] is False
 
             csv = await mcp.call_tool("download_block_list_entries_csv", {})

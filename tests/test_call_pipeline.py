@@ -24,9 +24,23 @@ def call(sandbox, name: str, args: dict, **options):
         ("list_block_list_entries", {"limit": "ten"}, ["limit", "integer"]),
         ("list_block_list_entries", {"limit": 500}, ["limit", "<= 100"]),
         ("create_block_list_entry", {}, ["bl_value", "required"]),
-        ("create_block_list_entry", {"bl_value": "x.test", "colour": "red"}, ["colour", "unknown argument", "bl_value"]),
+        (
+            "create_block_list_entry",
+            {"bl_value": "x.test", "colour": "red"},
+            ["colour", "unknown argument", "bl_value"],
+        ),
         ("update_block_list_entry", {"id": "0190c0de-0000-7000-8000-00000000b001"}, ["at least one field", "bl_value"]),
-        ("reply_to_email", {"eaccount": "a@b.test", "reply_to_uuid": "x", "subject": "s", "body": {"text": "t"}, "reminder_ts": "tomorrow"}, ["reminder_ts", "date-time"]),
+        (
+            "reply_to_email",
+            {
+                "eaccount": "a@b.test",
+                "reply_to_uuid": "x",
+                "subject": "s",
+                "body": {"text": "t"},
+                "reminder_ts": "tomorrow",
+            },
+            ["reminder_ts", "date-time"],
+        ),
         ("delete_leads", {}, ["campaign_id", "list_id"]),
     ],
 )
@@ -59,7 +73,9 @@ def test_safe_request_is_retried_after_503(sandbox) -> None:
 
 
 def test_create_that_times_out_is_not_sent_again(sandbox) -> None:
-    sandbox.faults([{"path_prefix": "/api/v2/block-lists-entries", "method": "POST", "kind": "latency", "delay_s": 2.0}])
+    sandbox.faults(
+        [{"path_prefix": "/api/v2/block-lists-entries", "method": "POST", "kind": "latency", "delay_s": 2.0}]
+    )
     result = call(sandbox, "create_block_list_entry", {"bl_value": "slow.test"}, timeout=0.5, backoff_base=0.01)
     assert result.is_error
     assert "check whether it took effect" in result.content[0].text or "may have" in result.content[0].text
@@ -71,7 +87,18 @@ def test_create_that_times_out_is_not_sent_again(sandbox) -> None:
 
 
 def test_create_rejected_by_429_is_retried(sandbox) -> None:
-    sandbox.faults([{"path_prefix": "/api/v2/block-lists-entries", "method": "POST", "kind": "status", "status": 429, "retry_after": 0, "times": 1}])
+    sandbox.faults(
+        [
+            {
+                "path_prefix": "/api/v2/block-lists-entries",
+                "method": "POST",
+                "kind": "status",
+                "status": 429,
+                "retry_after": 0,
+                "times": 1,
+            }
+        ]
+    )
     result = call(sandbox, "create_block_list_entry", {"bl_value": "later.test"}, backoff_base=0.01)
     created = payload(result)
     assert created["bl_value"] == "later.test"
@@ -81,7 +108,9 @@ def test_create_rejected_by_429_is_retried(sandbox) -> None:
 def test_key_appears_in_no_error_or_result(sandbox) -> None:
     key = "sk-live-secret-7d1e2b"
     sandbox.faults([{"path_prefix": "/api/v2/campaigns", "kind": "status", "status": 500}])
-    texts = [call(sandbox, "list_campaigns", {}, api_key=key).content[0].text,
-             call(sandbox, "get_lead", {"id": "nope"}, api_key=key).content[0].text,
-             call(sandbox, "create_block_list_entry", {"bl_value": 3}, api_key=key).content[0].text]
+    texts = [
+        call(sandbox, "list_campaigns", {}, api_key=key).content[0].text,
+        call(sandbox, "get_lead", {"id": "nope"}, api_key=key).content[0].text,
+        call(sandbox, "create_block_list_entry", {"bl_value": 3}, api_key=key).content[0].text,
+    ]
     assert all(key not in text for text in texts)

@@ -30,10 +30,14 @@ class Claude:
             pytest.fail(str(exc), pytrace=False)
         self.project = tmp_path / "project"
         self.project.mkdir()
-        self.env = clean_env(HOME=str(tmp_path / "home"), DISABLE_AUTOUPDATER="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1")
+        self.env = clean_env(
+            HOME=str(tmp_path / "home"), DISABLE_AUTOUPDATER="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1"
+        )
 
     def __call__(self, *args: str) -> str:
-        done = subprocess.run([self.binary, *args], cwd=self.project, env=self.env, capture_output=True, text=True, timeout=180)
+        done = subprocess.run(
+            [self.binary, *args], cwd=self.project, env=self.env, capture_output=True, text=True, timeout=180
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 
@@ -50,7 +54,16 @@ def test_claude_code_adds_and_connects_over_stdio_and_http(tmp_path: Path) -> No
     command = [str(script)] if script.is_file() else [sys.executable, "-m", "instantly_mcp.cli"]
     claude("mcp", "add", "instantly", "-e", f"PYTHONPATH={ROOT}", "--", *command)
     with mcp_http_server(tmp_path, "--transport", "http", INSTANTLY_MCP_AUTH_TOKEN="tok-3f9a1c") as server:
-        claude("mcp", "add", "--transport", "http", "instantly-http", server.url, "--header", "Authorization: Bearer tok-3f9a1c")
+        claude(
+            "mcp",
+            "add",
+            "--transport",
+            "http",
+            "instantly-http",
+            server.url,
+            "--header",
+            "Authorization: Bearer tok-3f9a1c",
+        )
         claude("mcp", "add", "--transport", "http", "instantly-no-token", server.url)
         status = claude.status()
     assert "Connected" in status["instantly"] and "Connected" in status["instantly-http"], status
@@ -59,10 +72,21 @@ def test_claude_code_adds_and_connects_over_stdio_and_http(tmp_path: Path) -> No
 
 def test_claude_code_finds_the_issuer_of_an_oauth_server(tmp_path: Path) -> None:
     claude = Claude(tmp_path)
-    with auth_server() as issuer, mcp_http_server(tmp_path, "--transport", "http", "--oauth-issuer", issuer.issuer) as server:
+    with (
+        auth_server() as issuer,
+        mcp_http_server(tmp_path, "--transport", "http", "--oauth-issuer", issuer.issuer) as server,
+    ):
         claude("mcp", "add", "--transport", "http", "instantly-oauth", server.url)
-        claude("mcp", "add", "--transport", "http", "instantly-signed-in", server.url,
-               "--header", f"Authorization: Bearer {issuer.mint(audience=server.url)}")
+        claude(
+            "mcp",
+            "add",
+            "--transport",
+            "http",
+            "instantly-signed-in",
+            server.url,
+            "--header",
+            f"Authorization: Bearer {issuer.mint(audience=server.url)}",
+        )
         status = claude.status()
     assert "Needs authentication" in status["instantly-oauth"], status  # the sign-in with the issuer is next
     assert "registration" not in status["instantly-oauth"] and "404" not in status["instantly-oauth"]

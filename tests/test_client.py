@@ -212,7 +212,14 @@ async def test_headers_and_per_call_key(upstream: Upstream) -> None:
 
 
 async def test_query_encoding(upstream: Upstream) -> None:
-    query = {"emails": ["a@x.com", "b@x.com"], "include": True, "skip": False, "limit": 10, "search": "a b&c", "gone": None}
+    query = {
+        "emails": ["a@x.com", "b@x.com"],
+        "include": True,
+        "skip": False,
+        "limit": 10,
+        "search": "a b&c",
+        "gone": None,
+    }
     async with make_client(upstream.url) as client:
         await client.request(ApiRequest("GET", "/api/v2/accounts/analytics/daily", query=query))
     assert upstream.last().query == "emails=a%40x.com&emails=b%40x.com&include=true&skip=false&limit=10&search=a+b%26c"
@@ -266,7 +273,7 @@ async def test_malformed_json_is_a_transport_error_and_not_resent(upstream: Upst
 @pytest.mark.parametrize(
     ("status", "error", "message", "advice"),
     [
-        (400, "Bad Request", "body/email must match format \"email\"", "fix the named field"),
+        (400, "Bad Request", 'body/email must match format "email"', "fix the named field"),
         (401, "Unauthorized", "Invalid API key", "Check INSTANTLY_API_KEY (missing, invalid or revoked)"),
         (402, "Payment Required", "No active plan", "no active paid plan"),
         (403, "Forbidden", "Insufficient scope", "needs one of: campaigns:read, campaigns:all, all:read, all:all"),
@@ -288,13 +295,18 @@ async def test_error_statuses_map_to_api_error(
     assert err.body == {"statusCode": status, "error": error, "message": message}
     assert upstream.count("/api/v2/campaigns/c1") == 1
     described = describe_api_error(err, tool="get_campaign", required_scopes=READ_SCOPES)
-    assert described.startswith(f"get_campaign failed: Instantly answered HTTP {status} {error} ({message.rstrip('.')})")
+    assert described.startswith(
+        f"get_campaign failed: Instantly answered HTTP {status} {error} ({message.rstrip('.')})"
+    )
     assert advice in described
     assert "\n" not in described
 
 
 async def test_429_is_described_with_retry_after(upstream: Upstream) -> None:
-    upstream.script("/api/v2/campaigns", instantly_error(429, "Too Many Requests", "Rate limit exceeded", headers={"Retry-After": "7"}))
+    upstream.script(
+        "/api/v2/campaigns",
+        instantly_error(429, "Too Many Requests", "Rate limit exceeded", headers={"Retry-After": "7"}),
+    )
     fake = FakeTime()
     async with make_client(upstream.url, fake, max_retries=2, deadline_s=10) as client:
         with pytest.raises(ApiError) as caught:
@@ -320,9 +332,17 @@ async def test_5xx_on_unsafe_tool_says_to_check_before_retrying(upstream: Upstre
     [
         (Reply(status=404, body={"message": "Lead not found"}), "Not Found", "Lead not found"),
         (Reply(status=400, body={"error": "Invalid cursor"}), "Bad Request", "Invalid cursor"),
-        (Reply(status=400, body={"message": ["name is required", "limit must be <= 100"]}), "Bad Request", "name is required; limit must be <= 100"),
         (
-            Reply(status=502, body="<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", content_type="text/html"),
+            Reply(status=400, body={"message": ["name is required", "limit must be <= 100"]}),
+            "Bad Request",
+            "name is required; limit must be <= 100",
+        ),
+        (
+            Reply(
+                status=502,
+                body="<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+                content_type="text/html",
+            ),
             "Bad Gateway",
             "502 Bad Gateway",
         ),
@@ -399,7 +419,11 @@ async def test_safe_get_that_times_out_is_retried(upstream: Upstream) -> None:
 
 async def test_post_on_429_is_retried_after_retry_after(upstream: Upstream) -> None:
     path = "/api/v2/leads"
-    upstream.script(path, instantly_error(429, "Too Many Requests", "Rate limit exceeded", headers={"Retry-After": "3"}), Reply(body={"id": "l1"}))
+    upstream.script(
+        path,
+        instantly_error(429, "Too Many Requests", "Rate limit exceeded", headers={"Retry-After": "3"}),
+        Reply(body={"id": "l1"}),
+    )
     fake = FakeTime()
     async with make_client(upstream.url, fake, backoff_cap=1.0) as client:
         response = await client.request(ApiRequest("POST", path, body={"email": "a@x.com"}))
@@ -443,7 +467,9 @@ async def test_connection_broken_after_sending(exc_type: type[httpx2.HTTPError])
         calls.append(request.method)
         raise exc_type("connection reset by peer", request=request)
 
-    async with make_client("https://api.instantly.ai", transport=httpx2.MockTransport(handler), max_retries=2) as client:
+    async with make_client(
+        "https://api.instantly.ai", transport=httpx2.MockTransport(handler), max_retries=2
+    ) as client:
         with pytest.raises(TransportError) as unsafe:
             await client.request(ApiRequest("POST", "/api/v2/leads", body={"email": "a@x.com"}))
         assert calls == ["POST"] and unsafe.value.may_have_been_sent is True
@@ -485,7 +511,9 @@ async def test_deadline_is_never_slept_past(upstream: Upstream) -> None:
 async def test_backoff_is_capped_exponential_full_jitter(upstream: Upstream) -> None:
     upstream.script("/api/v2/campaigns", Reply(status=503, body=None))
     fake = FakeTime()
-    async with make_client(upstream.url, fake, max_retries=6, backoff_base=0.5, backoff_cap=4.0, deadline_s=1000) as client:
+    async with make_client(
+        upstream.url, fake, max_retries=6, backoff_base=0.5, backoff_cap=4.0, deadline_s=1000
+    ) as client:
         with pytest.raises(ApiError):
             await client.request(ApiRequest("GET", "/api/v2/campaigns", retry_safe=True))
     ceilings = [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
@@ -531,7 +559,9 @@ class RecordingLimiters(RateLimiters):
 async def test_every_attempt_takes_a_rate_limit_slot_for_its_key(upstream: Upstream) -> None:
     upstream.script("/api/v2/emails", Reply(status=503, body=None), Reply(body={"items": []}))
     limiters = RecordingLimiters()
-    emails = ApiRequest("GET", "/api/v2/emails", retry_safe=True, endpoint="GET /api/v2/emails", endpoint_limits=(Limit(20, 60.0),))
+    emails = ApiRequest(
+        "GET", "/api/v2/emails", retry_safe=True, endpoint="GET /api/v2/emails", endpoint_limits=(Limit(20, 60.0),)
+    )
     async with make_client(upstream.url, limiters=limiters) as client:
         await client.request(emails)
         await client.request(ApiRequest("GET", "/api/v2/campaigns/c1"), api_key="other-tenant-key")
@@ -544,7 +574,9 @@ async def test_every_attempt_takes_a_rate_limit_slot_for_its_key(upstream: Upstr
 
 
 async def test_local_budget_exhausted_within_deadline_is_a_local_429(upstream: Upstream) -> None:
-    one_per_minute = ApiRequest("POST", "/api/v2/emails/test", body={"to": "a@x.com"}, endpoint_limits=(Limit(1, 60.0),))
+    one_per_minute = ApiRequest(
+        "POST", "/api/v2/emails/test", body={"to": "a@x.com"}, endpoint_limits=(Limit(1, 60.0),)
+    )
     fake = FakeTime()
     limiters = RateLimiters(clock=fake.clock, sleep=fake.sleep)
     async with InstantlyClient(base_url=upstream.url, api_key=KEY, deadline_s=30, limiters=limiters) as client:

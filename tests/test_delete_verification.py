@@ -19,7 +19,9 @@ def delete_first_email(fault: dict[str, Any]) -> tuple[Any, list[tuple[str, int 
     async def run() -> tuple[Any, list[tuple[str, int | None]], bool]:
         async with policy_server(confirm="off") as server:
             email_id = (await server.data("list_emails", {"limit": 1}))["items"][0]["id"]
-            server.app.state.sandbox.faults.replace([FaultRule(**{"path_prefix": f"/api/v2/emails/{email_id}", "method": "DELETE", **fault})])
+            server.app.state.sandbox.faults.replace(
+                [FaultRule(**{"path_prefix": f"/api/v2/emails/{email_id}", "method": "DELETE", **fault})]
+            )
             result = await server.call("delete_email", {"id": email_id})
             server.app.state.sandbox.faults.replace([])
             still_there = not (await server.call("get_email", {"id": email_id})).is_error

@@ -76,14 +76,30 @@ def test_drift_is_reported_per_operation_with_fields_and_types_only() -> None:
 
 def test_the_command_against_the_sandbox_process(sandbox: SandboxProcess) -> None:
     env = clean_env(INSTANTLY_API_KEY="sk-doctor-cli", INSTANTLY_BASE_URL=sandbox.url)
-    done = subprocess.run([sys.executable, "-m", "instantly_mcp.cli", "doctor", "--json"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "instantly_mcp.cli", "doctor", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] and report["reachable"] and report["key"] == "valid"
     assert set(report["toolsets"].values()) == {"allowed"} and "verification" in report["toolsets"]
     assert "sk-doctor-cli" not in done.stdout + done.stderr
     assert {r["method"] for r in sandbox.requests()} == {"GET"}
-    table = subprocess.run([sys.executable, "-m", "instantly_mcp.cli", "doctor"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300, check=False)
-    assert table.returncode == 0 and "nothing that writes was sent" in table.stdout and "API key:   valid" in table.stdout
+    table = subprocess.run(
+        [sys.executable, "-m", "instantly_mcp.cli", "doctor"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (
+        table.returncode == 0 and "nothing that writes was sent" in table.stdout and "API key:   valid" in table.stdout
+    )

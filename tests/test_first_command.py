@@ -21,7 +21,9 @@ README = (ROOT / "README.md").read_text()
 
 def fresh_checkout(tmp_path: Path) -> Path:
     copy = tmp_path / "instantly-mcp"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    )
     for name in tracked:
         if name and not name.startswith(("tests/", "bench/", "scripts/node/")) and (ROOT / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
@@ -30,8 +32,11 @@ def fresh_checkout(tmp_path: Path) -> Path:
 
 
 def newcomer_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith("INSTANTLY_") and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("INSTANTLY_") and k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    }
 
 
 def test_readme_opens_with_the_two_commands() -> None:
@@ -42,8 +47,14 @@ def test_readme_opens_with_the_two_commands() -> None:
 
 def test_first_command_installs_into_its_own_venv_and_serves_the_sandbox(tmp_path: Path) -> None:
     checkout = fresh_checkout(tmp_path)
-    first = subprocess.run(["bash", "scripts/serve.sh", "--version"], cwd=checkout, env=newcomer_env(),
-                           capture_output=True, text=True, timeout=600)
+    first = subprocess.run(
+        ["bash", "scripts/serve.sh", "--version"],
+        cwd=checkout,
+        env=newcomer_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     assert first.stdout.strip().startswith("instantly-mcp ")  # stdout carries only the server's own output
     assert (checkout / ".venv" / "bin" / "instantly-mcp").is_file()
@@ -57,6 +68,12 @@ def test_first_command_installs_into_its_own_venv_and_serves_the_sandbox(tmp_pat
 
     count, failed = anyio.run(run)
     assert count == len(load_operations()) and not failed
-    runs_from = subprocess.run([str(checkout / ".venv" / "bin" / "python"), "-c", "import instantly_mcp; print(instantly_mcp.__file__)"],
-                               capture_output=True, text=True, timeout=60, env=newcomer_env(), cwd="/")
+    runs_from = subprocess.run(
+        [str(checkout / ".venv" / "bin" / "python"), "-c", "import instantly_mcp; print(instantly_mcp.__file__)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=newcomer_env(),
+        cwd="/",
+    )
     assert runs_from.stdout.startswith(str(checkout))

@@ -83,15 +83,25 @@ def test_openai_agents_sdk_discovers_and_calls_our_tools(server_env: None) -> No
             self.tools: list[Any] = []
             self.outputs: list[str] = []
 
-        async def get_response(self, system_instructions, input, model_settings, tools, output_schema, handoffs, tracing, **_: Any):
-            outputs = [i["output"] for i in input if isinstance(i, dict) and i.get("type") == "function_call_output"] if isinstance(input, list) else []
+        async def get_response(
+            self, system_instructions, input, model_settings, tools, output_schema, handoffs, tracing, **_: Any
+        ):
+            outputs = (
+                [i["output"] for i in input if isinstance(i, dict) and i.get("type") == "function_call_output"]
+                if isinstance(input, list)
+                else []
+            )
             if not outputs:
                 self.tools = tools
-                call = ResponseFunctionToolCall(type="function_call", id="fc_1", call_id="call_1", name=TOOL, arguments=json.dumps({"limit": 2}))
+                call = ResponseFunctionToolCall(
+                    type="function_call", id="fc_1", call_id="call_1", name=TOOL, arguments=json.dumps({"limit": 2})
+                )
                 return ModelResponse(output=[call], usage=Usage(), response_id=None)
             self.outputs = [o if isinstance(o, str) else json.dumps(o) for o in outputs]
             text = ResponseOutputText(type="output_text", text=f"Blocked: {self.outputs[0]}", annotations=[])
-            message = ResponseOutputMessage(type="message", id="msg_1", role="assistant", status="completed", content=[text])
+            message = ResponseOutputMessage(
+                type="message", id="msg_1", role="assistant", status="completed", content=[text]
+            )
             return ModelResponse(output=[message], usage=Usage(), response_id=None)
 
         def stream_response(self, *args: Any, **kwargs: Any):
@@ -162,14 +172,23 @@ print(json.dumps({"run": asyncio.run(example.run(model))}))
 def test_langchain_agent_discovers_and_calls_our_tools(tmp_path: Path) -> None:
     python = LANGCHAIN_VENV / "bin" / "python"
     if not python.exists():
-        pytest.fail(f"{python} is missing: run `bash scripts/setup.sh`, which makes the LangChain virtualenv "
-                    "(langchain-mcp-adapters needs mcp<2, so it cannot share ours)", pytrace=False)
+        pytest.fail(
+            f"{python} is missing: run `bash scripts/setup.sh`, which makes the LangChain virtualenv "
+            "(langchain-mcp-adapters needs mcp<2, so it cannot share ours)",
+            pytrace=False,
+        )
     driver = tmp_path / "driver.py"
     driver.write_text(LANGCHAIN_DRIVER)
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_") and k != "PYTHONPATH"}
     env["INSTANTLY_MCP_COMMAND"] = SERVER_COMMAND
-    done = subprocess.run([str(python), str(driver), str(EXAMPLES / "langchain_agent.py")], capture_output=True,
-                          text=True, timeout=120, env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    done = subprocess.run(
+        [str(python), str(driver), str(EXAMPLES / "langchain_agent.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     first, second = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
     assert len(first["tools"]) == 255 and TOOL in first["tools"]

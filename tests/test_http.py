@@ -28,7 +28,9 @@ MODES = ["legacy", "auto"]
 
 
 @asynccontextmanager
-async def connect(url: str, *, mode: str = "legacy", headers: dict[str, str] | None = None, **options) -> AsyncIterator[Client]:
+async def connect(
+    url: str, *, mode: str = "legacy", headers: dict[str, str] | None = None, **options
+) -> AsyncIterator[Client]:
     """The SDK client over streamable HTTP (url ends in /mcp) or legacy SSE (url ends in /sse)."""
     if url.endswith("/sse"):
         async with Client(sse_client(url, headers=headers), mode="legacy", **options) as client:
@@ -44,7 +46,9 @@ async def connect(url: str, *, mode: str = "legacy", headers: dict[str, str] | N
 def first_json(response: httpx2.Response) -> dict:
     """The JSON-RPC message of a plain JSON or single-event SSE answer."""
     if response.headers.get("content-type", "").startswith("text/event-stream"):
-        data = [line[5:].strip() for line in response.text.splitlines() if line.startswith("data:") and line[5:].strip()]
+        data = [
+            line[5:].strip() for line in response.text.splitlines() if line.startswith("data:") and line[5:].strip()
+        ]
         return json.loads(data[0])
     return response.json()
 
@@ -66,7 +70,10 @@ def test_http_serves_both_protocol_generations_and_legacy_sse(tmp_path: Path) ->
         seen = anyio.run(run, server)
         health = httpx2.get(server.base + "/healthz").json()
     assert [(path, version, count) for path, version, count, _ in seen] == [
-        ("mcp", "2025-11-25", 255), ("mcp", "2026-07-28", 255), ("sse", "2025-11-25", 255)]
+        ("mcp", "2025-11-25", 255),
+        ("mcp", "2026-07-28", 255),
+        ("sse", "2025-11-25", 255),
+    ]
     assert all(len(page["items"]) == 2 for *_, page in seen)
     assert health["status"] == "ok" and health["tools"] == 255 and health["stateless"] is False
     assert "serving the built-in SANDBOX" in server.log() and "/mcp (streamable HTTP)" in server.log()
@@ -84,6 +91,7 @@ def test_sse_transport_serves_only_the_legacy_endpoints(tmp_path: Path) -> None:
 
 def test_dns_rebinding_protection_checks_host_and_origin(tmp_path: Path) -> None:
     with mcp_http_server(tmp_path, "--transport", "http") as server:
+
         def post(**headers: str) -> httpx2.Response:
             return httpx2.post(server.url, json=INIT, headers={**ACCEPT, **headers}, timeout=10)
 
@@ -103,9 +111,16 @@ def test_public_bind_needs_allowed_hosts_and_then_checks_them(tmp_path: Path) ->
 
     with pytest.raises(ConfigError, match="--allowed-hosts"):
         Settings(transport="http", host="0.0.0.0")
-    with mcp_http_server(tmp_path, "--transport", "http", INSTANTLY_MCP_ALLOWED_HOSTS="mcp.example.com",
-                         INSTANTLY_MCP_ALLOWED_ORIGINS="https://app.example.com") as server:
-        ok = httpx2.post(server.url, json=INIT, headers={**ACCEPT, "Host": "mcp.example.com", "Origin": "https://app.example.com"})
+    with mcp_http_server(
+        tmp_path,
+        "--transport",
+        "http",
+        INSTANTLY_MCP_ALLOWED_HOSTS="mcp.example.com",
+        INSTANTLY_MCP_ALLOWED_ORIGINS="https://app.example.com",
+    ) as server:
+        ok = httpx2.post(
+            server.url, json=INIT, headers={**ACCEPT, "Host": "mcp.example.com", "Origin": "https://app.example.com"}
+        )
         assert ok.status_code == 200
         assert httpx2.post(server.url, json=INIT, headers={**ACCEPT, "Host": "other.example.com"}).status_code == 421
 
@@ -160,10 +175,18 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
             stolen = await beta.call_tool("delete_block_list_entry", {**args, "confirm_token": asked["confirm_token"]})
         async with connect(server.url, headers={"X-Instantly-Api-Key": keys["alpha"]}) as alpha:
             used = await alpha.call_tool("delete_block_list_entry", {**args, "confirm_token": asked["confirm_token"]})
-        return asked, stolen.content[0].text if stolen.is_error else "NOT REFUSED", used.content[0].text if not used.is_error else "REFUSED"
+        return (
+            asked,
+            stolen.content[0].text if stolen.is_error else "NOT REFUSED",
+            used.content[0].text if not used.is_error else "REFUSED",
+        )
 
-    with fake_instantly() as fake, mcp_http_server(tmp_path, "--transport", "http", "--per-request-key",
-                                                   "--confirm", "token", INSTANTLY_BASE_URL=fake.url) as server:
+    with (
+        fake_instantly() as fake,
+        mcp_http_server(
+            tmp_path, "--transport", "http", "--per-request-key", "--confirm", "token", INSTANTLY_BASE_URL=fake.url
+        ) as server,
+    ):
         results = anyio.run(concurrently, server)
         for name, key in keys.items():
             for mode in MODES:
@@ -177,7 +200,12 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
         assert missing.status_code == 401 and "X-Instantly-Api-Key" in missing.json()["error"]["message"]
         opened = httpx2.post(server.url, json=INIT, headers={**ACCEPT, "X-Instantly-Api-Key": keys["alpha"]})
         session = {"mcp-session-id": opened.headers["mcp-session-id"], "mcp-protocol-version": "2025-11-25"}
-        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_block_list_entries", "arguments": {}}}
+        call = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "list_block_list_entries", "arguments": {}},
+        }
         hijack = httpx2.post(server.url, json=call, headers={**ACCEPT, **session, "X-Instantly-Api-Key": keys["beta"]})
         assert hijack.status_code == 404
         assert len(fake.seen) == before
@@ -193,7 +221,10 @@ def test_per_request_key_keeps_tenants_apart(tmp_path: Path) -> None:
 
 
 def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: Path) -> None:
-    shared = {"INSTANTLY_API_KEY": "sk-replica-key-4c1b9d", "INSTANTLY_MCP_SECRET": "shared-secret-for-replicas-0b1e-0123456789"}
+    shared = {
+        "INSTANTLY_API_KEY": "sk-replica-key-4c1b9d",
+        "INSTANTLY_MCP_SECRET": "shared-secret-for-replicas-0b1e-0123456789",
+    }
 
     async def run(a, b, c) -> tuple[dict, bool, str, list[str]]:
         args = {"id": "0190c0de-0000-7000-8000-0000000e0007"}
@@ -202,7 +233,9 @@ def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: P
         async with connect(b.url, mode="auto") as client:  # another replica, the other protocol generation
             done = await client.call_tool("delete_block_list_entry", {**args, "confirm_token": asked["confirm_token"]})
         async with connect(c.url) as client:  # a replica with another secret cannot vouch for it
-            foreign = await client.call_tool("delete_block_list_entry", {**args, "confirm_token": asked["confirm_token"]})
+            foreign = await client.call_tool(
+                "delete_block_list_entry", {**args, "confirm_token": asked["confirm_token"]}
+            )
         versions = []
         for mode in MODES:
             async with connect(a.url, mode=mode) as client:
@@ -212,8 +245,13 @@ def test_stateless_replicas_share_confirmations_and_keep_no_sessions(tmp_path: P
 
     with fake_instantly() as fake:
         common = ("--transport", "http", "--stateless", "--base-url", fake.url, "--confirm", "token")
-        with mcp_http_server(tmp_path, *common, **shared) as a, mcp_http_server(tmp_path, *common, **shared) as b, \
-                mcp_http_server(tmp_path, *common, **{**shared, "INSTANTLY_MCP_SECRET": "another-secret-of-at-least-32-bytes-99"}) as c:
+        with (
+            mcp_http_server(tmp_path, *common, **shared) as a,
+            mcp_http_server(tmp_path, *common, **shared) as b,
+            mcp_http_server(
+                tmp_path, *common, **{**shared, "INSTANTLY_MCP_SECRET": "another-secret-of-at-least-32-bytes-99"}
+            ) as c,
+        ):
             asked, failed, foreign, versions = anyio.run(run, a, b, c)
             opened = httpx2.post(a.url, json=INIT, headers=ACCEPT)
             sse = httpx2.get(a.sse_url)
@@ -231,16 +269,34 @@ def test_several_workers_answer_and_accept_each_others_tokens(tmp_path: Path) ->
         ok = 0
         for n in range(6):  # new connections, spread over the workers by the kernel
             async with connect(server.url) as client:
-                asked = payload(await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}"}))
+                asked = payload(
+                    await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}"})
+                )
             async with connect(server.url) as client:
-                done = await client.call_tool("delete_block_list_entry", {"id": f"0190c0de-0000-7000-8000-0000000e000{n}", "confirm_token": asked["confirm_token"]})
+                done = await client.call_tool(
+                    "delete_block_list_entry",
+                    {"id": f"0190c0de-0000-7000-8000-0000000e000{n}", "confirm_token": asked["confirm_token"]},
+                )
                 ok += not done.is_error
                 assert not done.is_error, done.content[0].text
         return ok, 6
 
-    with fake_instantly() as fake, mcp_http_server(tmp_path, "--transport", "http", "--stateless", "--workers", "2",
-                                                   "--confirm", "token", "--base-url", fake.url,
-                                                   INSTANTLY_API_KEY="sk-workers-key-77aa31") as server:
+    with (
+        fake_instantly() as fake,
+        mcp_http_server(
+            tmp_path,
+            "--transport",
+            "http",
+            "--stateless",
+            "--workers",
+            "2",
+            "--confirm",
+            "token",
+            "--base-url",
+            fake.url,
+            INSTANTLY_API_KEY="sk-workers-key-77aa31",
+        ) as server,
+    ):
         ok, total = anyio.run(run, server)
         children = worker_processes(server.proc.pid)
     assert ok == total
@@ -293,8 +349,12 @@ def test_shutdown_lets_calls_in_flight_finish(tmp_path: Path) -> None:
             fake.hold.set()
         return results
 
-    with fake_instantly(hold=threading.Event()) as fake, mcp_http_server(tmp_path, "--transport", "http", "--base-url", fake.url,
-                                                              INSTANTLY_API_KEY="sk-drain-key-31f0aa") as server:
+    with (
+        fake_instantly(hold=threading.Event()) as fake,
+        mcp_http_server(
+            tmp_path, "--transport", "http", "--base-url", fake.url, INSTANTLY_API_KEY="sk-drain-key-31f0aa"
+        ) as server,
+    ):
         results = anyio.run(run, server, fake)
         code = server.wait(15)
         with pytest.raises(httpx2.ConnectError):
@@ -323,7 +383,9 @@ def test_progress_and_log_notifications_over_http(tmp_path: Path) -> None:
 
         async with connect(server.url, logging_callback=on_log) as client:
             await client.set_logging_level("debug")
-            result = await client.call_tool("list_block_list_entries", {"limit": 1, "max_items": 3}, progress_callback=on_progress)
+            result = await client.call_tool(
+                "list_block_list_entries", {"limit": 1, "max_items": 3}, progress_callback=on_progress
+            )
             quiet = await client.call_tool("list_block_list_entries", {"limit": 1})
         return payload(result), progress, logs, quiet
 

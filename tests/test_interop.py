@@ -42,7 +42,7 @@ FIXTURE_LAUNCHER = (sys.executable, str(ROOT / "tests" / "support" / "conformanc
 NEEDS_SESSION = {"server-sse-multiple-streams"}
 NOT_APPLICABLE = {
     "tools-call-simple-text": "calls the suite's fixture tool test_simple_text (it passes only by accident: "
-                              "our unknown-tool error is text too)",
+    "our unknown-tool error is text too)",
     "tools-call-image": "fixture tool test_image_content; no Instantly operation returns images",
     "tools-call-audio": "fixture tool test_audio_content; no Instantly operation returns audio",
     "tools-call-embedded-resource": "fixture tool test_embedded_resource; results are JSON text",
@@ -57,7 +57,9 @@ NOT_APPLICABLE = {
     "server-sse-polling": "fixture tool test_reconnection, which closes its stream mid-call; we keep no event store",
     "resources-subscribe": "no subscriptions: Instantly sends no change events to pass on",
     "resources-unsubscribe": "no subscriptions",
-    "completion-complete": "completes the suite's fixture prompt; ours complete campaign, list and account names (test_prompts.py)",
+    "completion-complete": (
+        "completes the suite's fixture prompt; ours complete campaign, list and account names (test_prompts.py)"
+    ),
     "prompts-list": "expects the suite's fixture prompts (test_simple_prompt, …); ours are tested in test_prompts.py",
     "prompts-get-simple": "fixture prompt test_simple_prompt",
     "prompts-get-with-args": "fixture prompt test_prompt_with_arguments",
@@ -84,10 +86,14 @@ def inspector(target: list[str], *args: str) -> dict:
 def check_inspector(target: list[str]) -> None:
     tools = inspector(target, "--method", "tools/list")["tools"]
     assert len(tools) == 255 and {"list_block_list_entries", "delete_campaign"} <= {t["name"] for t in tools}
-    result = inspector(target, "--method", "tools/call", "--tool-name", "list_block_list_entries", "--tool-arg", "limit=2")
+    result = inspector(
+        target, "--method", "tools/call", "--tool-name", "list_block_list_entries", "--tool-arg", "limit=2"
+    )
     assert not result.get("isError"), result
     assert len(json.loads(result["content"][0]["text"])["items"]) == 2
-    refused = inspector(target, "--method", "tools/call", "--tool-name", "list_block_list_entries", "--tool-arg", "limit=0")
+    refused = inspector(
+        target, "--method", "tools/call", "--tool-name", "list_block_list_entries", "--tool-arg", "limit=0"
+    )
     assert refused["isError"] and "limit" in refused["content"][0]["text"]
 
 

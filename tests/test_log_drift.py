@@ -18,7 +18,9 @@ from support.servers import policy_server, sandbox_app
 
 def drift_lines(caplog: pytest.LogCaptureFixture, **settings: object) -> list[str]:
     async def run() -> None:
-        async with policy_server(transport=httpx2.ASGITransport(app=Drifting(sandbox_app())), confirm="off", **settings) as server:
+        async with policy_server(
+            transport=httpx2.ASGITransport(app=Drifting(sandbox_app())), confirm="off", **settings
+        ) as server:
             for _ in range(3):
                 page = await server.data("list_campaigns", {"limit": 3})
             await server.data("get_campaign", {"id": page["items"][0]["id"]})
@@ -34,15 +36,17 @@ def drift_lines(caplog: pytest.LogCaptureFixture, **settings: object) -> list[st
 
 def test_each_difference_is_logged_once_without_values(caplog: pytest.LogCaptureFixture) -> None:
     lines = drift_lines(caplog, log_drift=True)
-    assert sorted(lines) == sorted([
-        "drift: get_campaign (GET /api/v2/campaigns/{id}) $.name: expected string, got integer",
-        "drift: get_campaign (GET /api/v2/campaigns/{id}) $.status: missing (required number)",
-        "drift: get_campaign (GET /api/v2/campaigns/{id}) $.surprise: not in the spec (string)",
-        "drift: get_workspace (GET /api/v2/workspaces/current) $.owner: missing (required string)",
-        "drift: list_campaigns (GET /api/v2/campaigns) $.items[].name: expected string, got integer",
-        "drift: list_campaigns (GET /api/v2/campaigns) $.items[].status: missing (required number)",
-        "drift: list_campaigns (GET /api/v2/campaigns) $.items[].surprise: not in the spec (string)",
-    ]), lines
+    assert sorted(lines) == sorted(
+        [
+            "drift: get_campaign (GET /api/v2/campaigns/{id}) $.name: expected string, got integer",
+            "drift: get_campaign (GET /api/v2/campaigns/{id}) $.status: missing (required number)",
+            "drift: get_campaign (GET /api/v2/campaigns/{id}) $.surprise: not in the spec (string)",
+            "drift: get_workspace (GET /api/v2/workspaces/current) $.owner: missing (required string)",
+            "drift: list_campaigns (GET /api/v2/campaigns) $.items[].name: expected string, got integer",
+            "drift: list_campaigns (GET /api/v2/campaigns) $.items[].status: missing (required number)",
+            "drift: list_campaigns (GET /api/v2/campaigns) $.items[].surprise: not in the spec (string)",
+        ]
+    ), lines
     assert not any(MARK in line or "12345" in line for line in lines)
 
 

@@ -32,9 +32,16 @@ def schedule(days: dict[str, bool], timezone: str = "America/Detroit") -> dict[s
 
 
 MISTAKES = [
-    ("pause_campaign", {"id": "Q3 SaaS Founders"},
-     ["'Q3 SaaS Founders' is a name, not a campaign id", "list_campaigns(search=...) finds the id"]),
-    ("get_lead", {"id": "jane@acme.example"}, ["'jane@acme.example' is an email, not a lead id", "list_leads(search=...)"]),
+    (
+        "pause_campaign",
+        {"id": "Q3 SaaS Founders"},
+        ["'Q3 SaaS Founders' is a name, not a campaign id", "list_campaigns(search=...) finds the id"],
+    ),
+    (
+        "get_lead",
+        {"id": "jane@acme.example"},
+        ["'jane@acme.example' is an email, not a lead id", "list_leads(search=...)"],
+    ),
     ("delete_campaign", {"id": "Q3 SaaS Founders"}, ["is a name, not a campaign id"]),
     ("get_campaign_analytics", {"start_date": "yesterday"}, ["start_date", "YYYY-MM-DD", "work out words like"]),
     ("get_campaign_analytics", {"start_date": "11/01/2026"}, ["start_date", "YYYY-MM-DD"]),
@@ -42,20 +49,35 @@ MISTAKES = [
     ("list_campaigns", {"starting_after": "2"}, ["page number, not a cursor", "next_starting_after"]),
     ("list_leads", {"starting_after": 3}, ["page number, not a cursor", "next_starting_after"]),
     ("list_campaigns", {"starting_after": "page-2"}, ["not a cursor", "next_starting_after"]),
-    ("create_campaign", {"name": "Fintech", "campaign_schedule": schedule({"monday": True}), "sequences": []},
-     ['"1" for monday', '"0"-"6" with 0 = Sunday']),
+    (
+        "create_campaign",
+        {"name": "Fintech", "campaign_schedule": schedule({"monday": True}), "sequences": []},
+        ['"1" for monday', '"0"-"6" with 0 = Sunday'],
+    ),
     ("update_campaign", {"id": CAMPAIGN, "campaign_schedule": schedule({"Sat": True})}, ['"0"-"6" with 0 = Sunday']),
     ("verify_email", {"email": "not-an-email"}, ["email: must be an email address"]),
-    ("update_lead_interest_status", {"lead_email": "jane@acme.example", "interest_value": "interested"},
-     ["did you mean 1 (Interested)", "-1 = Not Interested", "2 = Meeting Booked"]),
+    (
+        "update_lead_interest_status",
+        {"lead_email": "jane@acme.example", "interest_value": "interested"},
+        ["did you mean 1 (Interested)", "-1 = Not Interested", "2 = Meeting Booked"],
+    ),
     ("list_campaigns", {"status": "paused"}, ["did you mean 2 (Paused)", "0 = Draft"]),
-    ("create_campaign", {"name": "West", "campaign_schedule": schedule({"1": True}, "America/Los_Angeles"), "sequences": []},
-     ["no Instantly zone has the same rules as America/Los_Angeles", "the nearest are", "America/Dawson (UTC-07:00)"]),
+    (
+        "create_campaign",
+        {"name": "West", "campaign_schedule": schedule({"1": True}, "America/Los_Angeles"), "sequences": []},
+        [
+            "no Instantly zone has the same rules as America/Los_Angeles",
+            "the nearest are",
+            "America/Dawson (UTC-07:00)",
+        ],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "args", "phrases"), MISTAKES)
-def test_each_mistake_reaches_nothing_upstream_and_says_what_to_do(sandbox, name: str, args: dict, phrases: list[str]) -> None:
+def test_each_mistake_reaches_nothing_upstream_and_says_what_to_do(
+    sandbox, name: str, args: dict, phrases: list[str]
+) -> None:
     result = call(sandbox, name, args)
     message = result.content[0].text
     assert result.is_error and "nothing was sent" in message, message
@@ -66,12 +88,18 @@ def test_each_mistake_reaches_nothing_upstream_and_says_what_to_do(sandbox, name
 
 def test_a_wrong_value_and_a_mistake_are_reported_together(sandbox) -> None:
     result = call(sandbox, "pause_campaign", {"id": "Q3 SaaS Founders", "force": True})
-    assert "is a name, not a campaign id" in result.content[0].text and "force: unknown argument" in result.content[0].text
+    assert (
+        "is a name, not a campaign id" in result.content[0].text and "force: unknown argument" in result.content[0].text
+    )
     assert sandbox.requests() == []
 
 
 def test_an_iana_zone_is_sent_as_its_instantly_twin_and_the_result_says_so(sandbox) -> None:
-    result = call(sandbox, "create_campaign", {"name": "East", "campaign_schedule": schedule({"1": True}, "America/New_York"), "sequences": []})
+    result = call(
+        sandbox,
+        "create_campaign",
+        {"name": "East", "campaign_schedule": schedule({"1": True}, "America/New_York"), "sequences": []},
+    )
     assert not result.is_error, result.content[0].text
     note = result.content[-1].text
     assert "America/New_York is not one of Instantly's zones; sent America/Detroit" in note

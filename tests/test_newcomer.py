@@ -24,22 +24,37 @@ CLI = [sys.executable, "-m", "instantly_mcp.cli"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, env=clean_env(), cwd=ROOT,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, timeout=60, env=clean_env(), cwd=ROOT, stdin=subprocess.DEVNULL
+    )
 
 
 def test_top_level_help_shows_the_server_flags_and_version() -> None:
     done = run_cli("--help")
     assert done.returncode == 0
-    for flag in ("--transport", "--scopes", "--toolsets", "--tools", "--read-only", "--confirm", "--audit-log",
-                 "--auth-token", "--sandbox", "--version", "config"):
+    for flag in (
+        "--transport",
+        "--scopes",
+        "--toolsets",
+        "--tools",
+        "--read-only",
+        "--confirm",
+        "--audit-log",
+        "--auth-token",
+        "--sandbox",
+        "--version",
+        "config",
+    ):
         assert flag in done.stdout, flag
     version = run_cli("--version")
     assert version.returncode == 0 and version.stdout.strip() == f"instantly-mcp {__version__}"
 
 
 def test_http_flags_without_an_http_transport_are_refused() -> None:
-    for flags, named in ((["--port", "9000"], "--port"), (["--host", "0.0.0.0", "--auth-token", "t0k"], "--host, --auth-token")):
+    for flags, named in (
+        (["--port", "9000"], "--port"),
+        (["--host", "0.0.0.0", "--auth-token", "t0k"], "--host, --auth-token"),
+    ):
         done = run_cli(*flags)
         assert done.returncode == 2, done.stderr
         assert named in done.stderr and "add --transport http" in done.stderr
@@ -48,8 +63,9 @@ def test_http_flags_without_an_http_transport_are_refused() -> None:
 
 def start_stdio_server() -> subprocess.Popen[bytes]:
     # Unbuffered pipes: a line left in a reader's buffer would be invisible to read_line's select().
-    proc = subprocess.Popen(CLI, cwd=ROOT, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, bufsize=0)
+    proc = subprocess.Popen(
+        CLI, cwd=ROOT, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
+    )
     assert proc.stderr is not None
     # The last start-up line: by default stdio also serves the approval pages, announced once they listen.
     while b"approval pages at" not in proc.stderr.readline():  # announced: the server is set up
@@ -114,10 +130,18 @@ def test_claude_desktop_config_launches_with_the_bare_path_desktop_gives() -> No
 def test_claude_desktop_config_refuses_bad_server_flags_and_never_prints_the_key() -> None:
     bad = run_cli("config", "claude-desktop", "--", "--tools", "no_such_tool")
     assert bad.returncode == 2 and "no_such_tool" in bad.stderr and not bad.stdout
-    done = subprocess.run([*CLI, "config", "claude-desktop", "--with-key"], capture_output=True, text=True, timeout=60,
-                          env=clean_env(INSTANTLY_API_KEY="sk-live-secret-1234"), cwd=ROOT)
+    done = subprocess.run(
+        [*CLI, "config", "claude-desktop", "--with-key"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(INSTANTLY_API_KEY="sk-live-secret-1234"),
+        cwd=ROOT,
+    )
     assert done.returncode == 0 and "sk-live-secret-1234" not in done.stdout + done.stderr
-    assert json.loads(done.stdout)["mcpServers"]["instantly"]["env"] == {"INSTANTLY_API_KEY": "paste-your-instantly-api-key"}
+    assert json.loads(done.stdout)["mcpServers"]["instantly"]["env"] == {
+        "INSTANTLY_API_KEY": "paste-your-instantly-api-key"
+    }
 
 
 def test_standalone_sandbox_serves_api_v2_to_any_bearer_key(tmp_path: Path) -> None:
@@ -126,8 +150,15 @@ def test_standalone_sandbox_serves_api_v2_to_any_bearer_key(tmp_path: Path) -> N
     from support.processes import free_port, stop_process_group
 
     port = free_port()
-    proc = subprocess.Popen([*CLI, "sandbox", "--port", str(port)], cwd=ROOT, env=clean_env(), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [*CLI, "sandbox", "--port", str(port)],
+        cwd=ROOT,
+        env=clean_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}/api/v2"  # the base path the README documents
     try:
         for _ in range(300):
@@ -137,7 +168,9 @@ def test_standalone_sandbox_serves_api_v2_to_any_bearer_key(tmp_path: Path) -> N
             except httpx2.HTTPError:
                 assert proc.poll() is None
                 anyio.run(anyio.sleep, 0.1)
-        anyone = httpx2.get(base + "/campaigns", headers={"Authorization": "Bearer anything-at-all"}, params={"limit": 1})
+        anyone = httpx2.get(
+            base + "/campaigns", headers={"Authorization": "Bearer anything-at-all"}, params={"limit": 1}
+        )
         nobody = httpx2.get(base + "/campaigns", params={"limit": 1})
     finally:
         stop_process_group(proc)

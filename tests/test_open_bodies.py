@@ -46,7 +46,13 @@ def test_undocumented_field_is_shown_confirmed_and_sent(sandbox: SandboxProcess)
             asked = json.loads((await client.call_tool("delete_leads", arguments)).content[0].text)
             before = [r for r in sandbox.requests() if r["method"] != "GET"]
             done = await client.call_tool("delete_leads", {**arguments, "confirm_token": asked["confirm_token"]})
-            return campaign, [dry, asked], before, next(r for r in sandbox.requests() if r["method"] == "DELETE"), texts(done)
+            return (
+                campaign,
+                [dry, asked],
+                before,
+                next(r for r in sandbox.requests() if r["method"] == "DELETE"),
+                texts(done),
+            )
 
     campaign, (dry, asked), before, sent, done = anyio.run(run)
     assert dry["body"] == {"campaign_id": campaign, "delete_list": ["gone@example.com"], "limit": 1}
@@ -73,8 +79,10 @@ def test_closed_body_refuses_unknown_fields_and_sends_nothing(sandbox: SandboxPr
     async def run() -> list[tuple[bool, str]]:
         async with stdio(sandbox.url, INSTANTLY_CONFIRM="off") as client:
             seen = []
-            for arguments in ({"label": "Hot", "interest_status_label": "positive", "colour": "red"},
-                              {"label": "Hot", "interest_status_label": "positive", "colour": "red", "dry_run": True}):
+            for arguments in (
+                {"label": "Hot", "interest_status_label": "positive", "colour": "red"},
+                {"label": "Hot", "interest_status_label": "positive", "colour": "red", "dry_run": True},
+            ):
                 result = await client.call_tool("create_lead_label", arguments)
                 seen.append((bool(result.is_error), result.content[0].text))
             return seen

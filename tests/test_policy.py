@@ -99,7 +99,10 @@ async def test_read_only_hides_every_tool_that_changes_something() -> None:
         tools = await listed(mcp)
         counts = {risk: sum(OPERATIONS[n].risk == risk for n in tools) for risk in RISK_CLASSES}
         print("read-only tool counts:", counts)
-        assert counts == {**dict.fromkeys(RISK_CLASSES, 0), "read": sum(op.risk == "read" for op in OPERATIONS.values())}
+        assert counts == {
+            **dict.fromkeys(RISK_CLASSES, 0),
+            "read": sum(op.risk == "read" for op in OPERATIONS.values()),
+        }
         assert all(tool.annotations.read_only_hint for tool in tools.values())
         for name in ("create_block_list_entry", "delete_campaign", "reply_to_email"):
             result = await mcp.call(name, {})
@@ -175,9 +178,19 @@ def test_bad_environment_values_are_errors(variable: str, value: str) -> None:
 
 def test_environment_sets_the_policy() -> None:
     values = env_settings(
-        {"INSTANTLY_SCOPES": "campaigns:read, leads:all", "INSTANTLY_TOOLSETS": "campaigns", "INSTANTLY_READ_ONLY": "yes", "INSTANTLY_CONFIRM": "token"}
+        {
+            "INSTANTLY_SCOPES": "campaigns:read, leads:all",
+            "INSTANTLY_TOOLSETS": "campaigns",
+            "INSTANTLY_READ_ONLY": "yes",
+            "INSTANTLY_CONFIRM": "token",
+        }
     )
-    assert values == {"scopes": ("campaigns:read", "leads:all"), "toolsets": ("campaigns",), "read_only": True, "confirm": "token"}
+    assert values == {
+        "scopes": ("campaigns:read", "leads:all"),
+        "toolsets": ("campaigns",),
+        "read_only": True,
+        "confirm": "token",
+    }
 
 
 def expected_request(name: str) -> tuple[dict, dict | None]:
@@ -191,7 +204,11 @@ def expected_request(name: str) -> tuple[dict, dict | None]:
         except InvalidArguments:
             continue
         query = urlencode(encode_query(request.query), quote_via=quote)
-        return arguments, {"method": op.method, "url": request.path + (f"?{query}" if query else ""), "body": request.body}
+        return arguments, {
+            "method": op.method,
+            "url": request.path + (f"?{query}" if query else ""),
+            "body": request.body,
+        }
     return arguments_for(op.input_schema), None
 
 
@@ -221,7 +238,12 @@ async def test_dry_run_shows_path_query_and_body() -> None:
         deleted = answer(await mcp.call("delete_lead_label", {"id": label, "reassigned_status": 2, "dry_run": True}))
         assert deleted["method"] == "DELETE" and deleted["url"].startswith(f"/api/v2/lead-labels/{label}")
         created = answer(await mcp.call("create_block_list_entry", {"bl_value": "spam.test", "dry_run": True}))
-        assert created == {**created, "method": "POST", "url": "/api/v2/block-lists-entries", "body": {"bl_value": "spam.test"}}
+        assert created == {
+            **created,
+            "method": "POST",
+            "url": "/api/v2/block-lists-entries",
+            "body": {"bl_value": "spam.test"},
+        }
         assert mcp.nothing_sent()
 
 

@@ -54,13 +54,20 @@ def test_every_served_schema_is_portable(flags: dict) -> None:
 
 
 def test_portable_spells_type_lists_and_untyped_schemas_as_anyof() -> None:
-    schema = {"type": "object", "properties": {
-        "budget": {"type": ["number", "null"], "description": "null = unlimited", "minimum": 0},
-        "kind": {"description": "a number or a string"},
-        "vars": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
-    }}
+    schema = {
+        "type": "object",
+        "properties": {
+            "budget": {"type": ["number", "null"], "description": "null = unlimited", "minimum": 0},
+            "kind": {"description": "a number or a string"},
+            "vars": {"type": "object", "additionalProperties": {"type": ["string", "number"]}},
+        },
+    }
     out = portable(schema)["properties"]
-    assert out["budget"] == {"description": "null = unlimited", "minimum": 0, "anyOf": [{"type": "number"}, {"type": "null"}]}
+    assert out["budget"] == {
+        "description": "null = unlimited",
+        "minimum": 0,
+        "anyOf": [{"type": "number"}, {"type": "null"}],
+    }
     assert {b["type"] for b in out["kind"]["anyOf"]} == {"string", "number", "boolean", "object", "array"}
     assert out["vars"]["additionalProperties"] == {"anyOf": [{"type": "string"}, {"type": "number"}]}
     assert unportable(schema) and not unportable(portable(schema))
@@ -68,10 +75,22 @@ def test_portable_spells_type_lists_and_untyped_schemas_as_anyof() -> None:
 
 def test_inspector_strict_finds_no_portability_problem() -> None:
     try:
-        command = [str(node22()), str(npx_bin("inspector-strict")), "--strict", "--method", "tools/list",
-                   "-e", f"PYTHONPATH={ROOT}", sys.executable, "-m", "instantly_mcp.cli"]
+        command = [
+            str(node22()),
+            str(npx_bin("inspector-strict")),
+            "--strict",
+            "--method",
+            "tools/list",
+            "-e",
+            f"PYTHONPATH={ROOT}",
+            sys.executable,
+            "-m",
+            "instantly_mcp.cli",
+        ]
     except NodeToolMissing as exc:
         pytest.fail(str(exc), pytrace=False)
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=node22_env(), cwd=NODE_DIR)
     assert done.returncode == 0, done.stderr[-4000:]
-    assert '"tools"' in done.stdout and "Warning:" not in done.stderr and "Error:" not in done.stderr, done.stderr[-4000:]
+    assert '"tools"' in done.stdout and "Warning:" not in done.stderr and "Error:" not in done.stderr, done.stderr[
+        -4000:
+    ]

@@ -14,7 +14,13 @@ from instantly_mcp.config import Settings
 
 from support.mcp_session import mcp_client, payload
 
-JOBS = {"campaign_health_report", "reply_triage", "list_hygiene", "new_campaign_launch_checklist", "deliverability_check"}
+JOBS = {
+    "campaign_health_report",
+    "reply_triage",
+    "list_hygiene",
+    "new_campaign_launch_checklist",
+    "deliverability_check",
+}
 
 
 def session(sandbox, steps, **settings: Any) -> Any:
@@ -48,8 +54,12 @@ def test_a_prompt_is_a_plan_naming_the_tools_and_the_argument(sandbox) -> None:
 
     report, hygiene, missing = session(sandbox, steps)
     text = report.messages[0].content.text
-    assert "'Q3 SaaS Founders'" in text and "list_campaigns(search=" in text and "get_campaign_analytics_overview" in text
-    assert "lead list 'Fintech CFOs'" in hygiene.messages[0].content.text and "bounced" in hygiene.messages[0].content.text
+    assert (
+        "'Q3 SaaS Founders'" in text and "list_campaigns(search=" in text and "get_campaign_analytics_overview" in text
+    )
+    assert (
+        "lead list 'Fintech CFOs'" in hygiene.messages[0].content.text and "bounced" in hygiene.messages[0].content.text
+    )
     assert "campaign_health_report needs campaign" in str(missing)
     assert sandbox.requests() == []
 
@@ -69,14 +79,25 @@ def test_campaign_list_and_account_arguments_complete_with_workspace_names(sandb
         sandbox.reset()
         name = campaigns[0]["name"]
         typed = name[:3]
-        by_campaign = await mcp.complete(types.PromptReference(type="ref/prompt", name="campaign_health_report"), {"name": "campaign", "value": typed})
-        by_list = await mcp.complete(types.PromptReference(type="ref/prompt", name="list_hygiene"), {"name": "list", "value": ""})
-        by_account = await mcp.complete(types.PromptReference(type="ref/prompt", name="deliverability_check"), {"name": "account", "value": ""})
-        unknown = await mcp.complete(types.PromptReference(type="ref/prompt", name="reply_triage"), {"name": "list", "value": ""})
+        by_campaign = await mcp.complete(
+            types.PromptReference(type="ref/prompt", name="campaign_health_report"),
+            {"name": "campaign", "value": typed},
+        )
+        by_list = await mcp.complete(
+            types.PromptReference(type="ref/prompt", name="list_hygiene"), {"name": "list", "value": ""}
+        )
+        by_account = await mcp.complete(
+            types.PromptReference(type="ref/prompt", name="deliverability_check"), {"name": "account", "value": ""}
+        )
+        unknown = await mcp.complete(
+            types.PromptReference(type="ref/prompt", name="reply_triage"), {"name": "list", "value": ""}
+        )
         return name, typed, [entry["name"] for entry in lists], by_campaign, by_list, by_account, unknown
 
     name, typed, lists, by_campaign, by_list, by_account, unknown = session(sandbox, steps, confirm="off")
-    assert name in by_campaign.completion.values and all(typed.lower() in v.lower() for v in by_campaign.completion.values)
+    assert name in by_campaign.completion.values and all(
+        typed.lower() in v.lower() for v in by_campaign.completion.values
+    )
     assert set(by_list.completion.values) == set(lists)
     assert by_account.completion.values and all("@" in v for v in by_account.completion.values)
     assert unknown.completion.values == []

@@ -64,6 +64,8 @@ def test_the_sandbox_receives_exactly_what_the_real_client_sends(request_id: str
     assert received, text(result)
     assert received[0]["body"] == real.body
     assert {k: str(v) for k, v in received[0]["query"].items()} == real.query
-    assert not result.is_error or "HTTP 404" in text(result), text(result)  # placeholder ids: only "not found" may come back
+    assert not result.is_error or "HTTP 404" in text(result), text(
+        result
+    )  # placeholder ids: only "not found" may come back
     if real.undocumented:
         assert ", ".join(real.undocumented) in result.content[-1].text

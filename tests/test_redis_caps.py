@@ -62,8 +62,10 @@ def test_two_replicas_together_respect_one_tenants_call_cap(tmp_path: Path, redi
         result = await call(b.url, "list_block_list_entries", {"limit": 1}, CALM)
         outcome["b_calm"] = "error" if result.is_error else "ok"
 
-    with fake_instantly(hold=threading.Event()) as fake, \
-            two_replicas(tmp_path, redis, "--max-calls-per-tenant", "2", INSTANTLY_BASE_URL=fake.url) as (a, b):
+    with (
+        fake_instantly(hold=threading.Event()) as fake,
+        two_replicas(tmp_path, redis, "--max-calls-per-tenant", "2", INSTANTLY_BASE_URL=fake.url) as (a, b),
+    ):
         outcome = anyio.run(run, a, b, fake)
         busy_requests = [p for k, _, p in fake.seen if k == BUSY["X-Instantly-Api-Key"]]
     assert outcome["b_busy"].startswith("refused: Too many calls in flight for this tenant (at most 2)"), outcome

@@ -31,20 +31,29 @@ INIT = {
     "method": "initialize",
     "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
 }
-CALL = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-        "params": {"name": "list_block_list_entries", "arguments": {"limit": 1}}}
+CALL = {
+    "jsonrpc": "2.0",
+    "id": 2,
+    "method": "tools/call",
+    "params": {"name": "list_block_list_entries", "arguments": {"limit": 1}},
+}
 
 
 @asynccontextmanager
 async def connect(url: str, *, headers: dict[str, str]) -> AsyncIterator[Client]:
-    async with create_mcp_http_client(headers=headers) as http, Client(streamable_http_client(url, http_client=http)) as client:
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
         yield client
 
 
 def sse_events(text: str) -> list[dict[str, str]]:
     events = []
     for block in text.replace("\r\n", "\n").split("\n\n"):
-        fields = dict(line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in block.splitlines() if line)
+        fields = dict(
+            line.split(": ", 1) if ": " in line else (line.rstrip(":"), "") for line in block.splitlines() if line
+        )
         if fields:
             events.append(fields)
     return events
@@ -67,7 +76,9 @@ def test_sse_events_carry_ids_and_retry_and_resume_after_last_event_id(tmp_path:
         assert answer["id"] and json.loads(answer["data"])["id"] == 2
         # The client lost the stream right after the priming event: it reconnects and gets the answer.
         replayed: list[str] = []
-        with httpx2.stream("GET", server.url, headers={**headers, "last-event-id": priming["id"]}, timeout=30) as stream:
+        with httpx2.stream(
+            "GET", server.url, headers={**headers, "last-event-id": priming["id"]}, timeout=30
+        ) as stream:
             assert stream.status_code == 200
             for line in stream.iter_lines():
                 replayed.append(line)
@@ -103,8 +114,11 @@ def test_one_session_never_replays_another_sessions_events() -> None:
 def test_an_unsupported_protocol_version_header_is_named_with_the_supported_ones(tmp_path: Path) -> None:
     with mcp_http_server(tmp_path, "--transport", "http") as server:
         headers = open_session(server.url)
-        refused = httpx2.post(server.url, json={"jsonrpc": "2.0", "id": 3, "method": "tools/list"},
-                              headers={**headers, "mcp-protocol-version": "1999-01-01"})
+        refused = httpx2.post(
+            server.url,
+            json={"jsonrpc": "2.0", "id": 3, "method": "tools/list"},
+            headers={**headers, "mcp-protocol-version": "1999-01-01"},
+        )
         listed = httpx2.post(server.url, json={"jsonrpc": "2.0", "id": 4, "method": "tools/list"}, headers=headers)
     assert refused.status_code == 400
     message = refused.json()["error"]["message"]
@@ -127,8 +141,20 @@ def tampered(token: str) -> str:
 
 def test_oauth_mode_publishes_metadata_and_checks_every_token(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
-    with auth_server() as issuer, mcp_http_server(tmp_path, "--transport", "http", "--oauth-issuer", issuer.issuer,
-                                                  "--oauth-scopes", "mcp:tools", "--audit-log", str(audit)) as server:
+    with (
+        auth_server() as issuer,
+        mcp_http_server(
+            tmp_path,
+            "--transport",
+            "http",
+            "--oauth-issuer",
+            issuer.issuer,
+            "--oauth-scopes",
+            "mcp:tools",
+            "--audit-log",
+            str(audit),
+        ) as server,
+    ):
         resource = server.url
         metadata_url = f"{server.base}/.well-known/oauth-protected-resource"
         # The resource defaults to http://HOST:PORT/mcp: the audience tokens are minted for.
@@ -144,9 +170,15 @@ def test_oauth_mode_publishes_metadata_and_checks_every_token(tmp_path: Path) ->
         }
         no_token = httpx2.post(resource, json=INIT, headers=ACCEPT)
         metadata = httpx2.get(metadata_url).json()
-        refused = {name: httpx2.post(resource, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"})
-                   for name, token in bad.items()}
-        no_scope = httpx2.post(resource, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {issuer.mint(audience=audience, scope='profile')}"})
+        refused = {
+            name: httpx2.post(resource, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"})
+            for name, token in bad.items()
+        }
+        no_scope = httpx2.post(
+            resource,
+            json=INIT,
+            headers={**ACCEPT, "Authorization": f"Bearer {issuer.mint(audience=audience, scope='profile')}"},
+        )
 
         async def use_it() -> tuple[int, str]:
             async with connect(resource, headers={"Authorization": f"Bearer {good}"}) as client:

@@ -37,8 +37,11 @@ def test_resources_list_pages_through_every_campaign_lead_list_and_account(monke
     async def run() -> tuple[list[str], int, set[str], Any]:
         async with policy_server() as h:
             expected = {"instantly://block-list.csv"}
-            for tool, key, template in (("list_campaigns", "id", "campaigns"), ("list_lead_lists", "id", "lead-lists"),
-                                        ("list_accounts", "email", "accounts")):
+            for tool, key, template in (
+                ("list_campaigns", "id", "campaigns"),
+                ("list_lead_lists", "id", "lead-lists"),
+                ("list_accounts", "email", "accounts"),
+            ):
                 items = (await h.data(tool, {"max_items": 1000}))["items"]
                 expected |= {f"instantly://{template}/{item[key]}" for item in items}
             uris, pages = await all_pages(h)
@@ -48,8 +51,11 @@ def test_resources_list_pages_through_every_campaign_lead_list_and_account(monke
     uris, pages, expected, templates = anyio.run(run)
     assert len(uris) == len(set(uris)) and set(uris) == expected
     assert pages > len(expected) // 2  # it did paginate
-    assert {t.uri_template for t in templates} == {"instantly://campaigns/{id}", "instantly://lead-lists/{id}",
-                                                   "instantly://accounts/{email}"}
+    assert {t.uri_template for t in templates} == {
+        "instantly://campaigns/{id}",
+        "instantly://lead-lists/{id}",
+        "instantly://accounts/{email}",
+    }
 
 
 def test_reading_a_campaign_is_its_read_tools_calls() -> None:
@@ -66,7 +72,9 @@ def test_reading_a_campaign_is_its_read_tools_calls() -> None:
     body = json.loads(content.text)
     assert body["campaign"] == expected and body["campaign"]["sequences"] and "analytics" in body
     assert [(r["method"], r["path"]) for r in received] == [
-        ("GET", f"/api/v2/campaigns/{campaign['id']}"), ("GET", "/api/v2/campaigns/analytics")]
+        ("GET", f"/api/v2/campaigns/{campaign['id']}"),
+        ("GET", "/api/v2/campaigns/analytics"),
+    ]
 
 
 def test_account_lead_list_and_block_list_reads() -> None:
@@ -98,7 +106,10 @@ def test_what_the_policy_hides_is_neither_listed_nor_read_and_nothing_is_sent() 
             return uris, templates, refused.value.error.message, h.nothing_sent()
 
     uris, templates, message, nothing_sent = anyio.run(run)
-    assert not [u for u in uris if "/campaigns/" in u or "/accounts/" in u] and "instantly://campaigns/{id}" not in templates
+    assert (
+        not [u for u in uris if "/campaigns/" in u or "/accounts/" in u]
+        and "instantly://campaigns/{id}" not in templates
+    )
     assert "not available" in message and nothing_sent
 
 
@@ -145,8 +156,17 @@ def test_resources_through_the_inspector_cli() -> None:
 
     def inspector(*args: str) -> Any:
         try:
-            command = [str(node22()), str(npx_bin("mcp-inspector")), "--cli", "-e", f"PYTHONPATH={clean_env()['PYTHONPATH']}",
-                       sys.executable, "-m", "instantly_mcp.cli", *args]
+            command = [
+                str(node22()),
+                str(npx_bin("mcp-inspector")),
+                "--cli",
+                "-e",
+                f"PYTHONPATH={clean_env()['PYTHONPATH']}",
+                sys.executable,
+                "-m",
+                "instantly_mcp.cli",
+                *args,
+            ]
         except NodeToolMissing as exc:
             pytest.fail(str(exc), pytrace=False)
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=node22_env(), cwd=NODE_DIR)
@@ -158,4 +178,7 @@ def test_resources_through_the_inspector_cli() -> None:
     campaign = next(r["uri"] for r in listed if r["uri"].startswith("instantly://campaigns/"))
     read = inspector("--method", "resources/read", "--uri", campaign)["contents"][0]
     assert listed[0]["uri"] == "instantly://block-list.csv" and len(templates) == 3
-    assert read["mimeType"] == "application/json" and json.loads(read["text"])["campaign"]["id"] == campaign.rsplit("/", 1)[1]
+    assert (
+        read["mimeType"] == "application/json"
+        and json.loads(read["text"])["campaign"]["id"] == campaign.rsplit("/", 1)[1]
+    )

@@ -39,7 +39,9 @@ def broken_variants(op: Operation, good: Call) -> Iterator[Case]:
         for name in body_schema.get("required", [])[:1]:
             body = {k: v for k, v in good.body.items() if k != name}
             yield Case(f"missing required body field {name}", Call(good.method, good.path, good.query, body))
-        strings = [k for k, v in good.body.items() if isinstance(v, str) and properties.get(k, {}).get("type") == "string"]
+        strings = [
+            k for k, v in good.body.items() if isinstance(v, str) and properties.get(k, {}).get("type") == "string"
+        ]
         for name in strings[:1]:
             body = {**good.body, name: 12345}
             yield Case(f"integer for string field {name}", Call(good.method, good.path, good.query, body))
@@ -56,7 +58,9 @@ def broken_variants(op: Operation, good: Call) -> Iterator[Case]:
 def send(client: Any, case: Case) -> int:
     headers = AUTH if case.auth else {}
     kwargs = {"json": case.call.body} if case.call.body is not None else {}
-    return client.request(case.call.method, case.call.path, params=case.call.query, headers=headers, **kwargs).status_code
+    return client.request(
+        case.call.method, case.call.path, params=case.call.query, headers=headers, **kwargs
+    ).status_code
 
 
 def verdict(status: int) -> str:
@@ -78,10 +82,14 @@ def test_sandbox_and_prism_agree_on_good_and_bad_requests(prism_url: str) -> Non
                 ours, theirs = verdict(send(local, case)), verdict(send(prism, case))
                 compared += 1
                 if ours != theirs:
-                    disagreements.append(f"{op.method.upper()} {op.path} [{case.label}]: sandbox {ours}, prism {theirs}")
+                    disagreements.append(
+                        f"{op.method.upper()} {op.path} [{case.label}]: sandbox {ours}, prism {theirs}"
+                    )
                 if ours == "reject":
                     assert sandbox.store.snapshot() == before, f"{op.operation_id}: state changed on {case.label}"
                 sandbox.reset()
-    print(f"\ndifferential: {compared - len(disagreements)}/{compared} requests classified alike by the sandbox and Prism")
+    print(
+        f"\ndifferential: {compared - len(disagreements)}/{compared} requests classified alike by the sandbox and Prism"
+    )
     assert compared >= 600
     assert not disagreements, "\n".join(disagreements)

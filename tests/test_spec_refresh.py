@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     for folder in ("scripts", "tool_specs"):
-        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("node_modules", "node", "__pycache__"))
+        shutil.copytree(
+            ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("node_modules", "node", "__pycache__")
+        )
     shutil.copytree(ROOT / "instantly_mcp", tmp_path / "instantly_mcp", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "docs").mkdir()
     shutil.copy2(ROOT / "docs" / "tools.md", tmp_path / "docs" / "tools.md")  # generated too (issue 16)
@@ -28,7 +30,15 @@ def copy(tmp_path: Path) -> Path:
 
 def generate(copy: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(copy)}
-    return subprocess.run([sys.executable, "scripts/generate.py", *args], cwd=copy, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "scripts/generate.py", *args],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def newer_spec(copy: Path, edit) -> Path:
@@ -42,8 +52,13 @@ def newer_spec(copy: Path, edit) -> Path:
 def evolve(spec: dict) -> None:
     paths = spec["paths"]
     del paths["/api/v2/custom-tags/{id}"]["delete"]
-    paths["/api/v2/custom-tags/archive"] = {"post": {**paths["/api/v2/custom-tags"]["post"], "summary": "Archive custom tags",
-                                                     "operationId": "archiveCustomTags"}}
+    paths["/api/v2/custom-tags/archive"] = {
+        "post": {
+            **paths["/api/v2/custom-tags"]["post"],
+            "summary": "Archive custom tags",
+            "operationId": "archiveCustomTags",
+        }
+    }
     body = paths["/api/v2/custom-tags"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     body.setdefault("properties", {})["color"] = {"type": "string"}
     body["properties"]["label"] = {**body["properties"]["label"], "maxLength": 64}
@@ -60,7 +75,10 @@ def test_a_newer_spec_is_reported_and_adopted(copy: Path) -> None:
     assert "+ POST /api/v2/custom-tags/archive: Archive custom tags" in out
     assert "- DELETE /api/v2/custom-tags/{id}" in out
     assert "~ POST /api/v2/custom-tags\n" in out and "    + body.color (type='string')" in out
-    assert "    ~ body.label: required type='string', minLength=1 -> required type='string', minLength=1, maxLength=64" in out
+    assert (
+        "    ~ body.label: required type='string', minLength=1 -> required type='string', minLength=1, maxLength=64"
+        in out
+    )
     assert "~ GET /api/v2/custom-tags\n" in out and "maximum=50" in out
     assert "1 operation(s) added, 1 removed" in out
     assert (copy / "tool_specs" / "source" / "openapi.json").read_bytes() == new.read_bytes()

@@ -21,7 +21,9 @@ MODES = ["legacy", "auto"]
 
 def server_params(**env: str) -> StdioServerParameters:
     base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    return StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"], env={**base, **env}, cwd=str(ROOT))
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "instantly_mcp.cli"], env={**base, **env}, cwd=str(ROOT)
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -45,10 +47,28 @@ def test_lists_all_255_tools_and_calls_the_sandbox_without_a_key(mode: str) -> N
 
 
 def test_every_seed_entity_is_served() -> None:
-    seed_tags = {"Analytics", "Account", "Campaign", "Email", "EmailVerification", "LeadList", "InboxPlacementTest",
-                 "InboxPlacementAnalytics", "InboxPlacementBlacklistAndSpamAssassinReport", "APIKey",
-                 "AccountCampaignMapping", "Lead", "BackgroundJob", "CustomTag", "BlockListEntry", "LeadLabel",
-                 "Workspace", "WorkspaceGroupMember", "WorkspaceMember", "CampaignSubsequence"}
+    seed_tags = {
+        "Analytics",
+        "Account",
+        "Campaign",
+        "Email",
+        "EmailVerification",
+        "LeadList",
+        "InboxPlacementTest",
+        "InboxPlacementAnalytics",
+        "InboxPlacementBlacklistAndSpamAssassinReport",
+        "APIKey",
+        "AccountCampaignMapping",
+        "Lead",
+        "BackgroundJob",
+        "CustomTag",
+        "BlockListEntry",
+        "LeadLabel",
+        "Workspace",
+        "WorkspaceGroupMember",
+        "WorkspaceMember",
+        "CampaignSubsequence",
+    }
     spec = json.loads((ROOT / "tool_specs" / "source" / "openapi.json").read_text())
     wanted = Counter()
     endpoints_by_tag: dict[str, set[str]] = {}
@@ -89,13 +109,23 @@ def test_with_a_key_it_uses_the_configured_api_and_says_so(tmp_path, sandbox) ->
     assert not ok.is_error, ok.content[0].text
     assert missing.is_error and "404" in missing.content[0].text
     received = sandbox.requests()
-    assert [r["path"] for r in received] == ["/api/v2/campaigns", "/api/v2/campaigns/0190c0de-0000-7000-8000-0000000000ff"]
+    assert [r["path"] for r in received] == [
+        "/api/v2/campaigns",
+        "/api/v2/campaigns/0190c0de-0000-7000-8000-0000000000ff",
+    ]
     assert key not in stderr and key not in ok.content[0].text and key not in missing.content[0].text
 
 
 def test_without_a_key_it_announces_the_sandbox(tmp_path) -> None:
     import subprocess
 
-    proc = subprocess.run([sys.executable, "-m", "instantly_mcp.cli"], input="", capture_output=True, text=True,
-                          cwd=ROOT, env={k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "instantly_mcp.cli"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")},
+        timeout=60,
+    )
     assert "SANDBOX" in proc.stderr and "INSTANTLY_API_KEY is not set" in proc.stderr

@@ -36,20 +36,31 @@ def test_supplemented_operations_are_tools_whose_scopes_the_spec_knows() -> None
     known_scopes = set(re.findall(r'"([a-z_]+:[a-z]+)"', json.dumps(merged_spec()["components"])))
     for key in SUPPLEMENTED:
         op = endpoints[key]
-        assert op.scopes_inferred and set(op.scopes) <= known_scopes | {"all:all", "all:read", "all:create", "all:update", "all:delete"}, op.scopes
+        assert op.scopes_inferred and set(op.scopes) <= known_scopes | {
+            "all:all",
+            "all:read",
+            "all:create",
+            "all:update",
+            "all:delete",
+        }, op.scopes
     assert endpoints["DELETE /api/v2/email-templates/{id}"].risk == "destructive"
     assert endpoints["GET /api/v2/email-templates"].pagination == "cursor"
 
 
 def test_a_supplement_repeating_a_spec_operation_is_refused() -> None:
     with pytest.raises(ValueError, match="GET /api/v2/campaigns"):
-        add_supplement(json.loads(json.dumps({"paths": {"/api/v2/campaigns": {"get": {}}}})), {"paths": {"/api/v2/campaigns": {"get": {}}}})
+        add_supplement(
+            json.loads(json.dumps({"paths": {"/api/v2/campaigns": {"get": {}}}})),
+            {"paths": {"/api/v2/campaigns": {"get": {}}}},
+        )
 
 
 def test_email_template_lifecycle_in_the_sandbox() -> None:
     async def run() -> tuple[list[object], list[tuple[str, str]]]:
         async with policy_server(confirm="off") as server:
-            created = await server.data("create_email_template", {"name": "Intro", "body": "<p>Hi {{firstName}}</p>", "subject": "Hello"})
+            created = await server.data(
+                "create_email_template", {"name": "Intro", "body": "<p>Hi {{firstName}}</p>", "subject": "Hello"}
+            )
             template_id = created["id"]
             listed = await server.data("list_email_templates", {"limit": 10})
             updated = await server.data("update_email_template", {"id": template_id, "subject": "Hi again"})

@@ -17,10 +17,25 @@ from instantly_mcp.catalog.source_spec import merged_spec
 ROOT = Path(__file__).resolve().parent.parent
 OPS = load_operations()
 SEED_TAGS = {
-    "Analytics": 8, "Account": 16, "Campaign": 19, "Email": 9, "EmailVerification": 2, "LeadList": 6,
-    "InboxPlacementTest": 6, "InboxPlacementAnalytics": 5, "InboxPlacementBlacklistAndSpamAssassinReport": 2,
-    "APIKey": 3, "AccountCampaignMapping": 1, "Lead": 13, "BackgroundJob": 2, "CustomTag": 6,
-    "BlockListEntry": 9, "LeadLabel": 6, "Workspace": 8, "WorkspaceGroupMember": 5, "WorkspaceMember": 5,
+    "Analytics": 8,
+    "Account": 16,
+    "Campaign": 19,
+    "Email": 9,
+    "EmailVerification": 2,
+    "LeadList": 6,
+    "InboxPlacementTest": 6,
+    "InboxPlacementAnalytics": 5,
+    "InboxPlacementBlacklistAndSpamAssassinReport": 2,
+    "APIKey": 3,
+    "AccountCampaignMapping": 1,
+    "Lead": 13,
+    "BackgroundJob": 2,
+    "CustomTag": 6,
+    "BlockListEntry": 9,
+    "LeadLabel": 6,
+    "Workspace": 8,
+    "WorkspaceGroupMember": 5,
+    "WorkspaceMember": 5,
     "CampaignSubsequence": 11,
 }
 
@@ -36,7 +51,9 @@ def spec_operations() -> list[dict]:
 
 
 def test_generated_files_match_the_generator():
-    result = subprocess.run([sys.executable, "scripts/generate.py", "--check"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/generate.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -59,8 +76,13 @@ def test_every_seed_entity_has_all_its_operations():
 def test_names_are_snake_case_unique_and_short():
     for name in OPS:
         assert len(name) <= 48 and name.islower() and " " not in name and not name.startswith("_"), name
-    assert {"list_block_list_entries", "get_block_list_entry", "create_block_list_entry",
-            "update_block_list_entry", "delete_block_list_entry"} <= set(OPS)
+    assert {
+        "list_block_list_entries",
+        "get_block_list_entry",
+        "create_block_list_entry",
+        "update_block_list_entry",
+        "delete_block_list_entry",
+    } <= set(OPS)
     assert OPS["create_block_list_entry"].path == "/api/v2/block-lists-entries"
     assert OPS["bulk_create_block_list_entries"].path.endswith("/bulk-create")
 
@@ -104,7 +126,9 @@ def test_annotations_follow_the_risk_class(name):
         "open_world": True,
     }
     # left out only where the default is the cautious reading
-    assert tool.annotations.destructive_hint is (None if op.risk == "read" else op.risk in ("destructive", "outbound", "privileged"))
+    assert tool.annotations.destructive_hint is (
+        None if op.risk == "read" else op.risk in ("destructive", "outbound", "privileged")
+    )
     if op.method == "GET":
         assert op.risk == "read"
     if op.method == "DELETE":
@@ -122,10 +146,25 @@ def test_scopes_parsed_or_inferred():
 
 
 def test_risk_classes_of_the_gated_workflows():
-    outbound = {"activate_campaign", "reply_to_email", "forward_email", "send_test_email", "verify_email",
-                "place_dfy_email_account_order", "run_enrichment", "create_inbox_placement_test"}
-    destructive = {"delete_campaign", "delete_all_block_list_entries", "merge_leads", "move_leads",
-                   "change_workspace_owner", "delete_leads", "bulk_delete_block_list_entries"}
+    outbound = {
+        "activate_campaign",
+        "reply_to_email",
+        "forward_email",
+        "send_test_email",
+        "verify_email",
+        "place_dfy_email_account_order",
+        "run_enrichment",
+        "create_inbox_placement_test",
+    }
+    destructive = {
+        "delete_campaign",
+        "delete_all_block_list_entries",
+        "merge_leads",
+        "move_leads",
+        "change_workspace_owner",
+        "delete_leads",
+        "bulk_delete_block_list_entries",
+    }
     assert {n for n in outbound if OPS[n].risk == "outbound"} == outbound
     assert {n for n in destructive if OPS[n].risk == "destructive"} == destructive
     assert OPS["list_leads"].risk == "read" and OPS["list_leads"].method == "POST"

@@ -61,7 +61,8 @@ def test_scopes_and_toolsets_narrow_the_table(capsys: pytest.CaptureFixture[str]
     expected = {
         name
         for name, op in OPERATIONS.items()
-        if op.toolset in ("leads", "campaigns") and ("campaigns:read" in op.scopes or any(s.split(":")[0] == "leads" for s in op.scopes))
+        if op.toolset in ("leads", "campaigns")
+        and ("campaigns:read" in op.scopes or any(s.split(":")[0] == "leads" for s in op.scopes))
     }
     assert set(rows) == expected
     assert "delete_lead" in rows and "delete_campaign" not in rows and "list_lead_lists" not in rows
@@ -73,11 +74,22 @@ def test_confirm_off_shows_no_gate(capsys: pytest.CaptureFixture[str]) -> None:
     assert "(--confirm off)" in tail
 
 
-@pytest.mark.parametrize("flags", [["--read-only"], ["--scopes", "all:read,emails:all", "--toolsets", "emails,campaigns"], ["--tools", "reply_to_email,get_email"]])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--read-only"],
+        ["--scopes", "all:read,emails:all", "--toolsets", "emails,campaigns"],
+        ["--tools", "reply_to_email,get_email"],
+    ],
+)
 async def test_table_matches_what_the_server_lists(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     rows, _ = table(flags, capsys)
     args = cli.build_parser().parse_args(["serve", *flags])
-    settings = {k: v for k, v in vars(cli.settings_from(args)).items() if k in ("scopes", "toolsets", "tools", "read_only", "confirm")}
+    settings = {
+        k: v
+        for k, v in vars(cli.settings_from(args)).items()
+        if k in ("scopes", "toolsets", "tools", "read_only", "confirm")
+    }
     async with policy_server(**settings) as mcp:
         listed = [tool.name for tool in (await mcp.client.list_tools()).tools]
     assert listed == list(rows)

@@ -24,6 +24,7 @@ HELD_OUT_FLOORS = {"fresh": (0.85, 0.97), "old": (0.85, 0.97)}
 
 # --- search ------------------------------------------------------------------------------------
 
+
 def search_tools_ranking(sandbox) -> Any:
     """search_tools through the SDK client in discover mode, as a ranker of tool names."""
 
@@ -46,16 +47,25 @@ def test_search_tools_meets_the_held_out_floors_and_beats_plain_bm25(sandbox) ->
     for name, (recall_at_1, recall_at_5) in HELD_OUT_FLOORS.items():
         part = [c for c in held_out if c.set == name]
         ours, plain = figures(lambda q: ranked[q], part), figures(plain_bm25, part)
-        print(f"\n{name} held-out n={ours.n}: recall@1 {ours.recall_at_1:.3f} (BM25 {plain.recall_at_1:.3f}), "
-              f"recall@5 {ours.recall_at_5:.3f} (BM25 {plain.recall_at_5:.3f})")
+        print(
+            f"\n{name} held-out n={ours.n}: recall@1 {ours.recall_at_1:.3f} (BM25 {plain.recall_at_1:.3f}), "
+            f"recall@5 {ours.recall_at_5:.3f} (BM25 {plain.recall_at_5:.3f})"
+        )
         assert ours.recall_at_1 >= recall_at_1 and ours.recall_at_5 >= recall_at_5, name
         assert ours.mrr > plain.mrr
     assert sandbox.requests() == []
 
 
 def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbox) -> None:
-    requests = ["pasue my campain", "delte the webhok", "campaign analytics", "ai agent analytics",
-                "create a lead list", "rename my lead list", "who changed my campaign"]
+    requests = [
+        "pasue my campain",
+        "delte the webhok",
+        "campaign analytics",
+        "ai agent analytics",
+        "create a lead list",
+        "rename my lead list",
+        "who changed my campaign",
+    ]
     ranked = anyio.run(search_tools_ranking(sandbox), requests)
     assert ranked["pasue my campain"][0] == "pause_campaign"
     assert ranked["delte the webhok"][0] == "delete_webhook"
@@ -83,6 +93,7 @@ def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
 
 # --- schemas -----------------------------------------------------------------------------------
 
+
 def served_schemas() -> dict[str, dict[str, Any]]:
     return {tool.name: tool.input_schema for tool in build_runtime(Settings(api_key="k")).tools}
 
@@ -90,10 +101,17 @@ def served_schemas() -> dict[str, dict[str, Any]]:
 def test_shared_shapes_point_at_the_natural_tool_and_core_tools_spell_them_out() -> None:
     schemas = served_schemas()
     assert "properties" in schemas["create_campaign"]["properties"]["campaign_schedule"]
-    assert schemas["update_campaign"]["properties"]["campaign_schedule"]["description"] == "Same shape as campaign_schedule of create_campaign"
+    assert (
+        schemas["update_campaign"]["properties"]["campaign_schedule"]["description"]
+        == "Same shape as campaign_schedule of create_campaign"
+    )
     pointers = json.dumps({k: v for k, v in schemas.items() if "_ai_" not in f"_{k}"})
     assert "Same shape as" in pointers and "_ai_" not in pointers.split("Same shape as", 1)[1].split('"')[0]
-    assert not any("of create_ai_" in json.dumps(s) or "of update_ai_" in json.dumps(s) for k, s in schemas.items() if "_ai_" not in f"_{k}")
+    assert not any(
+        "of create_ai_" in json.dumps(s) or "of update_ai_" in json.dumps(s)
+        for k, s in schemas.items()
+        if "_ai_" not in f"_{k}"
+    )
 
 
 def test_dates_name_their_format_and_codes_their_meanings() -> None:
@@ -115,12 +133,15 @@ def test_dates_name_their_format_and_codes_their_meanings() -> None:
     assert undated == []
     interest = ops["update_lead_interest_status"].input_schema["properties"]["interest_value"]["description"]
     assert "1=Interested" in interest and "-1=Not Interested" in interest and "null resets to Lead" in interest
-    days = ops["create_campaign"].input_schema["properties"]["campaign_schedule"]["properties"]["schedules"]["items"]["properties"]["days"]
+    days = ops["create_campaign"].input_schema["properties"]["campaign_schedule"]["properties"]["schedules"]["items"][
+        "properties"
+    ]["days"]
     assert days["description"].startswith('Keys "0"-"6": 0 = Sunday')
     assert ops["verify_email"].input_schema["properties"]["email"]["format"] == "email"
 
 
 # --- sandbox -----------------------------------------------------------------------------------
+
 
 def run(sandbox, steps, **settings: Any) -> Any:
     async def go():
@@ -163,10 +184,23 @@ def _spec_path() -> Path:
 
 
 def test_activating_a_campaign_without_sending_accounts_is_warned_then_refused(sandbox) -> None:
-    schedule = {"schedules": [{"name": "w", "timing": {"from": "09:00", "to": "17:00"}, "days": {"1": True}, "timezone": "America/Detroit"}]}
+    schedule = {
+        "schedules": [
+            {
+                "name": "w",
+                "timing": {"from": "09:00", "to": "17:00"},
+                "days": {"1": True},
+                "timezone": "America/Detroit",
+            }
+        ]
+    }
 
     async def steps(mcp):
-        campaign = payload(await mcp.call_tool("create_campaign", {"name": "No senders", "campaign_schedule": schedule, "sequences": []}))
+        campaign = payload(
+            await mcp.call_tool(
+                "create_campaign", {"name": "No senders", "campaign_schedule": schedule, "sequences": []}
+            )
+        )
         asked = payload(await mcp.call_tool("activate_campaign", {"id": campaign["id"]}))
         done = await mcp.call_tool("activate_campaign", {"id": campaign["id"], "confirm_token": asked["confirm_token"]})
         after = payload(await mcp.call_tool("get_campaign", {"id": campaign["id"]}))

@@ -14,8 +14,14 @@ __all__ = ["BULK_CHECKS", "describe_api_error", "describe_transport_error"]
 # the answer was lost (a timeout or broken connection after sending, a 5xx, an unreadable body).
 BULK_CHECKS: dict[str, tuple[str, str]] = {
     "add_leads": ("leads", "list_leads with campaign (or list_id) and contacts set to the emails you sent"),
-    "delete_leads": ("ids", "list_leads with the same campaign (or list_id) and filters: leads still listed were not deleted"),
-    "move_leads": ("ids", "list_leads with campaign (or list_id) set to the destination, or list_background_jobs for the move job"),
+    "delete_leads": (
+        "ids",
+        "list_leads with the same campaign (or list_id) and filters: leads still listed were not deleted",
+    ),
+    "move_leads": (
+        "ids",
+        "list_leads with campaign (or list_id) set to the destination, or list_background_jobs for the move job",
+    ),
     "bulk_assign_leads": ("ids", "list_leads with organization_user_ids set to the users you assigned"),
     "bulk_create_block_list_entries": ("bl_values", "list_block_list_entries with search set to each value"),
     "bulk_delete_block_list_entries": ("ids", "get_block_list_entry for each id (not found means deleted)"),
@@ -23,8 +29,14 @@ BULK_CHECKS: dict[str, tuple[str, str]] = {
     "enable_warmup_for_accounts": ("emails", "get_account for each email and read its warmup status"),
     "disable_warmup_for_accounts": ("emails", "get_account for each email and read its warmup status"),
     "move_accounts": ("emails", "list_accounts and see which workspace each email is in"),
-    "approve_ai_sales_agent_activities": ("activity_ids", "list_ai_sales_agent_activities and read each activity's status"),
-    "reject_ai_sales_agent_activities": ("activity_ids", "list_ai_sales_agent_activities and read each activity's status"),
+    "approve_ai_sales_agent_activities": (
+        "activity_ids",
+        "list_ai_sales_agent_activities and read each activity's status",
+    ),
+    "reject_ai_sales_agent_activities": (
+        "activity_ids",
+        "list_ai_sales_agent_activities and read each activity's status",
+    ),
     "toggle_custom_tag_resources": ("resource_ids", "list_custom_tag_mappings for the tags"),
     "cancel_dfy_email_accounts": ("accounts", "list_dfy_email_accounts and read each account's status"),
     "run_enrichment": ("lead_ids", "get_enrichment_history for the resource"),
@@ -103,7 +115,9 @@ def _advice(err: ApiError, tool: str, required_scopes: Sequence[str]) -> str:
     if status == 413:
         return "The request is too large: send fewer items per call."
     if status == 429:
-        wait = f"retry after {math.ceil(err.retry_after)} s" if err.retry_after is not None else "retry in a few seconds"
+        wait = (
+            f"retry after {math.ceil(err.retry_after)} s" if err.retry_after is not None else "retry in a few seconds"
+        )
         return f"Rate limited; {wait}."
     if status >= 500:
         if err.retry_safe:

@@ -88,7 +88,9 @@ class InputLimits:
 
     def _check_string(self, path: str, value: Any, what: str) -> None:
         if isinstance(value, str) and len(value) > self.max_string_chars:
-            raise InputTooLarge(f"{path}: a {what} of {len(value)} characters, more than the {self.max_string_chars} allowed")
+            raise InputTooLarge(
+                f"{path}: a {what} of {len(value)} characters, more than the {self.max_string_chars} allowed"
+            )
 
 
 def _shown(name: Any) -> str:

@@ -24,7 +24,10 @@ from instantly_mcp.catalog.operations import Operation, load_operations
 
 DAY_KEYS = frozenset("0123456")
 DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-DAYS_RULE = 'day keys are "0"-"6" with 0 = Sunday, 1 = Monday … 6 = Saturday, e.g. {"1": true, "2": true, "3": true, "4": true, "5": true} for Monday to Friday'
+DAYS_RULE = (
+    'day keys are "0"-"6" with 0 = Sunday, 1 = Monday … 6 = Saturday, '
+    'e.g. {"1": true, "2": true, "3": true, "4": true, "5": true} for Monday to Friday'
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ def correct(op: Operation, arguments: dict[str, Any]) -> Corrected:
     problems: list[str] = []
     notes: list[str] = []
     cursor = arguments.get("starting_after")
-    if (isinstance(cursor, int) and not isinstance(cursor, bool)) or (isinstance(cursor, str) and cursor.strip().isdigit()):
+    if (isinstance(cursor, int) and not isinstance(cursor, bool)) or (
+        isinstance(cursor, str) and cursor.strip().isdigit()
+    ):
         problems.append(
             f"starting_after: {cursor!r} is a page number, not a cursor; pass next_starting_after from the previous "
             "page's answer (leave starting_after out for the first page), or use max_items to fetch several pages"
@@ -49,7 +54,8 @@ def correct(op: Operation, arguments: dict[str, Any]) -> Corrected:
     problems += [
         id_hint(op, name, arguments[name])
         for name in op.uuid_fields
-        if arguments.get(name) is not None and not (isinstance(arguments[name], str) and UUID_SHAPE.match(arguments[name]))
+        if arguments.get(name) is not None
+        and not (isinstance(arguments[name], str) and UUID_SHAPE.match(arguments[name]))
         and not (name == "starting_after" and problems)
     ]
     fixed = _walk(model_schema(op), arguments, "", problems, notes)
@@ -63,10 +69,18 @@ def _walk(schema: dict[str, Any], value: Any, path: str, problems: list[str], no
         if set(properties) == DAY_KEYS:
             _check_days(value, path, problems)
             return value
-        return {k: _walk(properties[k], v, _at(path, k), problems, notes) if k in properties else v for k, v in value.items()}
+        return {
+            k: _walk(properties[k], v, _at(path, k), problems, notes) if k in properties else v
+            for k, v in value.items()
+        }
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [_walk(schema["items"], item, f"{path}[{i}]", problems, notes) for i, item in enumerate(value)]
-    if path.endswith("timezone") and isinstance(value, str) and isinstance(schema.get("enum"), list) and value not in schema["enum"]:
+    if (
+        path.endswith("timezone")
+        and isinstance(value, str)
+        and isinstance(schema.get("enum"), list)
+        and value not in schema["enum"]
+    ):
         return _zone(value, schema["enum"], path, problems, notes)
     return value
 
@@ -82,11 +96,17 @@ def _check_days(days: dict[str, Any], path: str, problems: list[str]) -> None:
 def _zone(value: str, zones: list[str], path: str, problems: list[str], notes: list[str]) -> str:
     twin = timezones.equivalent(value, zones)
     if twin is not None:
-        notes.append(f"{path}: {value} is not one of Instantly's zones; sent {twin}, which has the same UTC offsets and daylight-saving changes.")
+        notes.append(
+            f"{path}: {value} is not one of Instantly's zones; sent {twin}, "
+            "which has the same UTC offsets and daylight-saving changes."
+        )
         return twin
     if timezones.is_zone(value):  # no IANA zone at all: the model's answer lists all of Instantly's
         near = timezones.nearest(value, zones)
-        problems.append(f"{path}: no Instantly zone has the same rules as {value}; the nearest are {', '.join(near)}. Pick one with the user")
+        problems.append(
+            f"{path}: no Instantly zone has the same rules as {value}; "
+            f"the nearest are {', '.join(near)}. Pick one with the user"
+        )
     return value
 
 
@@ -119,7 +139,9 @@ def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
 def _resolve(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
-            return _resolve({**defs[node["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}}, defs)
+            return _resolve(
+                {**defs[node["$ref"].rsplit("/", 1)[-1]], **{k: v for k, v in node.items() if k != "$ref"}}, defs
+            )
         return {k: _resolve(v, defs) for k, v in node.items() if k != "$defs"}
     if isinstance(node, list):
         return [_resolve(v, defs) for v in node]
@@ -135,9 +157,18 @@ CODES = re.compile(r"(-?\d+)\s*=\s*([A-Za-z][^,;]*)")
 def id_hint(op: Operation, field: str, value: Any) -> str:
     """For a value that is no id: what it looks like, and which tool finds the id."""
     if field == "starting_after":
-        return f"starting_after: {value!r} is not a cursor; pass next_starting_after from the previous page's answer (leave it out for the first page)"
+        return (
+            f"starting_after: {value!r} is not a cursor; pass next_starting_after from the previous page's answer "
+            "(leave it out for the first page)"
+        )
     noun, finder = _finder(op, field)
-    kind = "an email" if isinstance(value, str) and "@" in value else "a name" if isinstance(value, str) and value.strip() else "no id"
+    kind = (
+        "an email"
+        if isinstance(value, str) and "@" in value
+        else "a name"
+        if isinstance(value, str) and value.strip()
+        else "no id"
+    )
     found = f"; {finder} finds the id" if finder else ""
     what = f"is {kind}, not {noun} id" if kind != "no id" else f"is not {noun} id"
     return f"{field}: {value!r} {what} (ids look like 019a3c5e-8f3b-7c1d-9e2f-0a1b2c3d4e5f){found}"
@@ -147,7 +178,9 @@ def _finder(op: Operation, field: str) -> tuple[str, str | None]:
     """The resource's noun ("a campaign") and the list tool that finds its ids, from the path."""
     prefix = op.path.split("{" + field + "}")[0].rstrip("/")
     operations = load_operations()
-    lister = next((o for o in operations.values() if o.method == "GET" and o.path == prefix and o.name.startswith("list_")), None)
+    lister = next(
+        (o for o in operations.values() if o.method == "GET" and o.path == prefix and o.name.startswith("list_")), None
+    )
     lister = lister or operations.get("list_" + prefix.rsplit("/", 1)[-1].replace("-", "_"))
     if lister is None:
         return "an", None

@@ -108,7 +108,10 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
         raise invalid(op, "; ".join(corrected.problems))
     wire = validated.wire()
     return PreparedCall(
-        op=op, arguments=wire, request=build_request(op, wire), undocumented=undocumented_fields(validated),
+        op=op,
+        arguments=wire,
+        request=build_request(op, wire),
+        undocumented=undocumented_fields(validated),
         notes=tuple(corrected.notes),
     )
 
@@ -166,7 +169,9 @@ def validation_message(op: Operation, exc: ValidationError, mistakes: Sequence[s
         else:
             message = error["msg"].removeprefix("Value error, ")
             hint = enum_hint(properties.get(top, {}), error.get("input")) if field == top else None
-            problems.append(f"{field}: {message} (expected {expected(properties.get(top, {}))})" + (f"; {hint}" if hint else ""))
+            problems.append(
+                f"{field}: {message} (expected {expected(properties.get(top, {}))})" + (f"; {hint}" if hint else "")
+            )
     return str(invalid(op, "; ".join(problems)))
 
 
@@ -221,7 +226,18 @@ def expected(schema: dict[str, Any]) -> str:
     kind = " or ".join(kind) if isinstance(kind, list) else kind
     if kind == "array" and isinstance(schema.get("items"), dict):
         kind = f"array of {expected(schema['items'])}"
-    bounds = [f"{label} {schema[key]}" for key, label in (("minimum", ">="), ("maximum", "<="), ("minLength", "min length"), ("maxLength", "max length"), ("minItems", "min items"), ("maxItems", "max items")) if key in schema]
+    bounds = [
+        f"{label} {schema[key]}"
+        for key, label in (
+            ("minimum", ">="),
+            ("maximum", "<="),
+            ("minLength", "min length"),
+            ("maxLength", "max length"),
+            ("minItems", "min items"),
+            ("maxItems", "max items"),
+        )
+        if key in schema
+    ]
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
@@ -258,7 +274,9 @@ def with_notes(result: types.CallToolResult, notes: tuple[str, ...]) -> types.Ca
     """The result plus a block saying what the server changed in the arguments on the way."""
     if not notes:
         return result
-    return result.model_copy(update={"content": [*result.content, types.TextContent(type="text", text="Note: " + " ".join(notes))]})
+    return result.model_copy(
+        update={"content": [*result.content, types.TextContent(type="text", text="Note: " + " ".join(notes))]}
+    )
 
 
 def failure(
@@ -299,7 +317,9 @@ async def send_list(
     resumes after the last item shown."""
     op = call.op
     try:
-        response = await client.request(call.request if not shape.max_items else page_request(call, None, shape.max_items))
+        response = await client.request(
+            call.request if not shape.max_items else page_request(call, None, shape.max_items)
+        )
     except UpstreamError as err:
         return failure(op, err)
     status, data = response.status, guard_secrets(op, response.data)
@@ -344,7 +364,9 @@ async def follow_pages(
     the items so far (and their cursor)."""
     count = len(pages[0].items)
     while True:
-        await report_progress(None, float(min(count, wanted)), float(wanted), f"{call.op.name}: {count} items, {len(pages)} pages")
+        await report_progress(
+            None, float(min(count, wanted)), float(wanted), f"{call.op.name}: {count} items, {len(pages)} pages"
+        )
         last = pages[-1]
         if count >= wanted or not last.end or not last.items or last.end == last.start or over_cap(pages, shape):
             return None

@@ -38,7 +38,10 @@ def nearest(name: str, zones: Sequence[str]) -> list[str]:
 
     def distance(candidate: str) -> float:
         other = ZoneInfo(candidate)
-        return sum(abs(((zone.utcoffset(p) or timedelta()) - (other.utcoffset(p) or timedelta())).total_seconds()) for p in probes)
+        return sum(
+            abs(((zone.utcoffset(p) or timedelta()) - (other.utcoffset(p) or timedelta())).total_seconds())
+            for p in probes
+        )
 
     known = [z for z in zones if signature(z) is not None]
     ranked = sorted(known, key=lambda z: (distance(z), z.split("/")[0] != name.split("/")[0]))
@@ -64,7 +67,9 @@ def signature(name: str) -> Signature | None:
     while day < end:
         following = day + timedelta(days=1)
         if zone.utcoffset(following) != current:
-            instant = next(day + timedelta(hours=h) for h in range(1, 25) if zone.utcoffset(day + timedelta(hours=h)) != current)
+            instant = next(
+                day + timedelta(hours=h) for h in range(1, 25) if zone.utcoffset(day + timedelta(hours=h)) != current
+            )
             current = zone.utcoffset(instant)
             changes.append((instant, current))
         day = following

@@ -33,7 +33,12 @@ def _nested(value: Any, path: str) -> list[str]:
     if isinstance(value, list):
         return [found for item in value for found in _nested(item, path + "[]")]
     if isinstance(value, dict):
-        return [found for key, item in value.items() if isinstance(item, BaseModel) for found in _nested(item, f"{path}.{key}")]
+        return [
+            found
+            for key, item in value.items()
+            if isinstance(item, BaseModel)
+            for found in _nested(item, f"{path}.{key}")
+        ]
     return []
 
 

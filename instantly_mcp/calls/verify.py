@@ -29,7 +29,9 @@ def doubtful(err: ApiError) -> bool:
     return err.status >= 500 or (err.status == 404 and err.attempts > 1)
 
 
-async def deleted_anyway(op: Operation, request: ApiRequest, err: ApiError, client: Requester) -> types.CallToolResult | None:
+async def deleted_anyway(
+    op: Operation, request: ApiRequest, err: ApiError, client: Requester
+) -> types.CallToolResult | None:
     """A success result when the matching read now answers 404; None when that cannot be shown."""
     read = matching_read(op)
     if read is None or not doubtful(err):

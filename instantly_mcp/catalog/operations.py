@@ -26,8 +26,20 @@ Pagination = Literal["cursor", "cursor_body", "offset"]
 PAGINATION_STYLES: tuple[Pagination, ...] = get_args(Pagination)
 # The groups --toolsets selects: the values of [toolsets] in tool_specs/overrides.toml (a test holds them equal).
 ToolsetId = Literal[
-    "accounts", "ai_agents", "analytics", "campaigns", "crm", "deliverability", "dfy", "emails", "enrichment",
-    "leads", "tags", "verification", "webhooks", "workspace",
+    "accounts",
+    "ai_agents",
+    "analytics",
+    "campaigns",
+    "crm",
+    "deliverability",
+    "dfy",
+    "emails",
+    "enrichment",
+    "leads",
+    "tags",
+    "verification",
+    "webhooks",
+    "workspace",
 ]
 TOOLSET_IDS: tuple[ToolsetId, ...] = get_args(ToolsetId)
 _Word = TypeVar("_Word", bound=str)

@@ -45,7 +45,9 @@ def is_niche(tool: str) -> bool:
     return "_ai_" in f"_{tool}"
 
 
-def _share(schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[str, str]], current: str) -> dict[str, Any]:
+def _share(
+    schema: dict[str, Any], tool: str, path: str, first: dict[str, tuple[str, str]], current: str
+) -> dict[str, Any]:
     out = dict(schema)
     for key in ("items", "additionalProperties"):
         if isinstance(out.get(key), dict):

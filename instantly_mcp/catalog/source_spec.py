@@ -26,7 +26,9 @@ def add_supplement(doc: dict[str, Any], supplement: dict[str, Any]) -> dict[str,
     for path, item in supplement.get("paths", {}).items():
         clashes = sorted(set(paths.get(path, {})) & set(item))
         if clashes:
-            raise ValueError(f"supplement.json repeats {', '.join(m.upper() for m in clashes)} {path}, which the spec now has")
+            raise ValueError(
+                f"supplement.json repeats {', '.join(m.upper() for m in clashes)} {path}, which the spec now has"
+            )
         paths[path] = {**paths.get(path, {}), **item}
     return doc
 

@@ -86,10 +86,11 @@ class MemoryApprovalStore:
     _changed: dict[str, anyio.Event] = field(default_factory=dict)
 
     async def add(self, approval: Approval) -> None:
-        """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the oldest beyond MAX_KEPT."""
+        """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the
+        oldest beyond MAX_KEPT."""
         now = self.clock()
         kept = [(k, a) for k, a in self._items.items() if not a.expired(now - APPROVAL_TTL_S)]
-        self._items = dict(kept[-(MAX_KEPT - 1):])
+        self._items = dict(kept[-(MAX_KEPT - 1) :])
         self._items[approval.id] = approval
         self._changed = {k: e for k, e in self._changed.items() if k in self._items}
 
@@ -166,7 +167,9 @@ class ApprovalDesk:
         await self.store.add(approval)
         return approval
 
-    async def redeem(self, approval_id: str, tool: str, arguments: Mapping[str, Any], fingerprint: str, tenant: str) -> Redeemed:
+    async def redeem(
+        self, approval_id: str, tool: str, arguments: Mapping[str, Any], fingerprint: str, tenant: str
+    ) -> Redeemed:
         """Raises ApprovalRefused unless the id covers this very call, unused and unexpired."""
         approval = await self.store.get(approval_id) if isinstance(approval_id, str) else None
         if approval is None:
@@ -174,10 +177,14 @@ class ApprovalDesk:
         digest = call_digest(tool, arguments)
         index = next((i for i, item in enumerate(approval.items) if item.digest == digest), None)
         if index is None or approval.fingerprint != fingerprint or approval.tenant != tenant:
-            raise ApprovalRefused("it was given for a different call: the arguments, the tool, the API key or the tenant differ")
+            raise ApprovalRefused(
+                "it was given for a different call: the arguments, the tool, the API key or the tenant differ"
+            )
         now = self.clock()
         if approval.expired(now):
-            raise ApprovalRefused(f"it expired {int(now - approval.expires)} s ago (approvals last {self.ttl_s // 60} minutes)")
+            raise ApprovalRefused(
+                f"it expired {int(now - approval.expires)} s ago (approvals last {self.ttl_s // 60} minutes)"
+            )
         if approval.items[index].used:
             raise ApprovalRefused("it was already used; one approval covers each call once")
         if approval.status != "approved":

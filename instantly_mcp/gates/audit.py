@@ -96,8 +96,11 @@ def fitted(arguments: Any, limit: int = MAX_LINE_BYTES) -> Any:
     if len(text.encode()) <= limit // 2:
         return arguments
     names = list(arguments)[:MAX_ITEMS] if isinstance(arguments, dict) else []
-    return {"bytes": len(text.encode()), "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "fields": [str(n)[:60] for n in names]}
+    return {
+        "bytes": len(text.encode()),
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "fields": [str(n)[:60] for n in names],
+    }
 
 
 # Who made the call, where the server knows (an OAuth user): set around each tools/call.
@@ -108,8 +111,14 @@ class AuditLog:
     """Appends lines to a file created owner-only (it holds lead and recipient addresses), rotated
     by size: `path` -> `path.1` -> ... -> `path.<backups>`, the oldest dropped."""
 
-    def __init__(self, path: str | Path, *, secrets: Iterable[str] = (), max_bytes: int = DEFAULT_MAX_BYTES,
-                 backups: int = DEFAULT_BACKUPS) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        secrets: Iterable[str] = (),
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        backups: int = DEFAULT_BACKUPS,
+    ) -> None:
         self.path = Path(path)
         self._secrets = tuple(secrets)
         self.max_bytes = max_bytes

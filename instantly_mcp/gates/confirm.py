@@ -90,7 +90,9 @@ class TokenSigner:
         self._used = {m: exp for m, exp in self._used.items() if exp > now}
         self._used[mac] = float(expiry)
 
-    def check(self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str) -> tuple[int, str]:
+    def check(
+        self, token: str, purpose: Purpose, tool: str, arguments: Mapping[str, Any], fingerprint: str
+    ) -> tuple[int, str]:
         """(expiry, MAC) of a token that confirms this call; ConfirmationError for anything else."""
         expiry, mac = parse_token(token)
         expected = self._mac(purpose, tool, arguments, fingerprint, expiry)

@@ -39,7 +39,12 @@ MAX_NAME_CHARS = 100  # tool names are shorter; a longer one is not searched for
 
 def arguments(**properties: dict[str, Any]) -> dict[str, Any]:
     """A strict argument object whose first property is the required one."""
-    return {"type": "object", "properties": properties, "required": [next(iter(properties))], "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [next(iter(properties))],
+        "additionalProperties": False,
+    }
 
 
 def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
@@ -52,7 +57,11 @@ def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
                 "Returns matching tool names with a one-line summary; then describe_tool, then call_tool."
             ),
             input_schema=arguments(
-                query={"type": "string", "maxLength": MAX_QUERY_CHARS, "description": "What you want to do, e.g. pause a campaign"},
+                query={
+                    "type": "string",
+                    "maxLength": MAX_QUERY_CHARS,
+                    "description": "What you want to do, e.g. pause a campaign",
+                },
                 toolset={"type": "string", "enum": sorted(set(toolsets))},
                 limit={"type": "integer", "minimum": 1, "maximum": MAX_MATCHES},
             ),
@@ -94,7 +103,9 @@ class Discovery:
             self._index = SearchIndex(self.policy.visible_operations(), self.policy)
         return self._index
 
-    def route(self, name: str, arguments: dict[str, Any] | None) -> types.CallToolResult | tuple[Operation, dict[str, Any] | None]:
+    def route(
+        self, name: str, arguments: dict[str, Any] | None
+    ) -> types.CallToolResult | tuple[Operation, dict[str, Any] | None]:
         """A finished answer (search, describe, a mistake), or the operation and arguments to run
         through the policy (call_tool)."""
         arguments = arguments or {}
@@ -105,25 +116,37 @@ class Discovery:
         if name == CALL:
             return self.resolve_call(arguments)
         if resolve(self.policy.operations, name) is not None:
-            return error_result(f"This server runs in discover mode: run {name} with call_tool(name={name!r}, arguments={{...}}).")
+            return error_result(
+                f"This server runs in discover mode: run {name} with call_tool(name={name!r}, arguments={{...}})."
+            )
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {CALL}.")
 
     def search(self, arguments: dict[str, Any]) -> types.CallToolResult:
-        query, toolset, limit = arguments.get("query"), arguments.get("toolset"), arguments.get("limit", DEFAULT_MATCHES)
+        query, toolset, limit = (
+            arguments.get("query"),
+            arguments.get("toolset"),
+            arguments.get("limit", DEFAULT_MATCHES),
+        )
         unknown = set(arguments) - {"query", "toolset", "limit"}
         if not isinstance(query, str) or not query.strip() or unknown:
             return error_result(f"{SEARCH} takes query (text), and optionally toolset and limit (1-{MAX_MATCHES}).")
         if len(query) > MAX_QUERY_CHARS:
-            return error_result(f"{SEARCH}: query is {len(query)} characters, more than the {MAX_QUERY_CHARS} allowed; "
-                                "describe the task in a few words.")
+            return error_result(
+                f"{SEARCH}: query is {len(query)} characters, more than the {MAX_QUERY_CHARS} allowed; "
+                "describe the task in a few words."
+            )
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_MATCHES:
             return error_result(f"{SEARCH}: limit must be an integer from 1 to {MAX_MATCHES}.")
         toolsets = sorted({op.toolset for op in self.policy.visible_operations()})
         if toolset is not None and toolset not in toolsets:
-            return error_result(f"{SEARCH}: unknown toolset {str(toolset)[:MAX_NAME_CHARS]!r}; one of {', '.join(toolsets)}.")
+            return error_result(
+                f"{SEARCH}: unknown toolset {str(toolset)[:MAX_NAME_CHARS]!r}; one of {', '.join(toolsets)}."
+            )
         matches = self.index.search(query, toolset=toolset, limit=limit)
         if not matches:
-            return text_result(f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words.")
+            return text_result(
+                f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words."
+            )
         return text_result("\n".join(f"{op.name}: {summary(op)}" for op in matches))
 
     def describe(self, arguments: dict[str, Any]) -> types.CallToolResult:
@@ -154,17 +177,23 @@ class Discovery:
             return found
         inner = arguments.get("arguments")
         if inner is not None and not isinstance(inner, dict):
-            return error_result(f"{CALL}: arguments must be an object (the tool's arguments by name); nothing was sent.")
+            return error_result(
+                f"{CALL}: arguments must be an object (the tool's arguments by name); nothing was sent."
+            )
         return found, inner
 
     def operation(self, name: Any, caller: str, unknown: set[str]) -> types.CallToolResult | Operation:
         if unknown:
             return error_result(f"{caller}: unknown argument {', '.join(sorted(unknown))}; nothing was sent.")
         if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
-            return error_result(f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters).")
+            return error_result(
+                f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters)."
+            )
         op = resolve(self.policy.operations, name)
         if op is None or not self.policy.filter.visible(op):
-            return error_result(f"Unknown tool {name!r}.{did_you_mean(name, self.policy, self.index)} Use {SEARCH} to find tools.")
+            return error_result(
+                f"Unknown tool {name!r}.{did_you_mean(name, self.policy, self.index)} Use {SEARCH} to find tools."
+            )
         return op
 
 
@@ -174,7 +203,7 @@ def near_names(name: str, policy: Policy) -> str:
 
 
 def did_you_mean(name: str, policy: Policy, index: SearchIndex | None = None) -> str:
-    """" Did you mean a, b, c?" for a tool name that does not exist: near spellings first, then
+    """ " Did you mean a, b, c?" for a tool name that does not exist: near spellings first, then
     the tools a search for its words finds (in full mode the index is built for the occasion)."""
     visible = [op.name for op in policy.visible_operations()]
     close = difflib.get_close_matches(name, visible, n=3, cutoff=0.75)
@@ -311,8 +340,13 @@ def stem(word: str) -> str:
 
 
 # Two-word verbs: "set up" creates, "turn on" enables, "turn off" disables.
-_PARTICLES = {("set", "up"): "create", ("turn", "on"): "enable", ("switch", "on"): "enable",
-              ("turn", "off"): "disable", ("switch", "off"): "disable"}
+_PARTICLES = {
+    ("set", "up"): "create",
+    ("turn", "on"): "enable",
+    ("switch", "on"): "enable",
+    ("turn", "off"): "disable",
+    ("switch", "off"): "disable",
+}
 
 
 def terms(text: str, *, past: bool = True) -> list[str]:
@@ -356,7 +390,9 @@ class SearchIndex:
         self.operations = list(operations)
         self.docs = [self.document(op, policy) for op in self.operations]
         self.names = [entity(op.name) for op in self.operations]
-        self.phrases = [[phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations]
+        self.phrases = [
+            [phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations
+        ]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
@@ -369,7 +405,9 @@ class SearchIndex:
 
     def document(self, op: Operation, policy: Policy) -> dict[str, float]:
         schema = policy.input_schema(op)
-        arguments = " ".join(f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items())
+        arguments = " ".join(
+            f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items()
+        )
         fields = (
             (op.name, self.NAME),
             (" ".join(op.search_aliases), self.ALIASES),
@@ -449,7 +487,6 @@ class SearchIndex:
         niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered - niche
 
-
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
         (else alias) word it is one typo from ("campaing", "wramup"; two for words over 8 letters);
@@ -460,8 +497,11 @@ class SearchIndex:
         if halves:
             return halves[0]
         allowed = 1 if len(word) <= 8 else 2
-        near = [(typos(word, known), rank, known) for rank, known in enumerate(self.vocabulary)
-                if abs(len(known) - len(word)) <= allowed]
+        near = [
+            (typos(word, known), rank, known)
+            for rank, known in enumerate(self.vocabulary)
+            if abs(len(known) - len(word)) <= allowed
+        ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
 
 

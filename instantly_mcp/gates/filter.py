@@ -100,11 +100,17 @@ def build_filter(settings: Settings, operations: Mapping[str, Operation]) -> Too
         tools=known_names("--tools", tool_names, list(operations)),
         read_only=settings.read_only,
     )
-    hidden = [f"{name} ({'; '.join(tool_filter.reasons(operations[name]))})" for name in tool_names if not tool_filter.visible(operations[name])]
+    hidden = [
+        f"{name} ({'; '.join(tool_filter.reasons(operations[name]))})"
+        for name in tool_names
+        if not tool_filter.visible(operations[name])
+    ]
     if hidden:
         raise ConfigError(f"--tools names tools that the other flags hide: {', '.join(hidden)}")
     if not any(tool_filter.visible(op) for op in operations.values()):
-        raise ConfigError("these flags leave no tool at all; check --scopes, --toolsets, --tools and --read-only together")
+        raise ConfigError(
+            "these flags leave no tool at all; check --scopes, --toolsets, --tools and --read-only together"
+        )
     return tool_filter
 
 
@@ -170,5 +176,7 @@ def known_names(flag: str, given: tuple[str, ...], valid: list[str]) -> frozense
         hint = f"valid: {', '.join(valid)}"
     else:
         close = sorted({match for name in unknown for match in difflib.get_close_matches(name, valid, n=3)})
-        hint = (f"did you mean {', '.join(close)}? " if close else "") + f"`instantly-mcp tools` lists all {len(valid)} valid names"
+        hint = (
+            f"did you mean {', '.join(close)}? " if close else ""
+        ) + f"`instantly-mcp tools` lists all {len(valid)} valid names"
     raise ConfigError(f"unknown names in {flag}: {', '.join(unknown)} ({hint})")

@@ -82,7 +82,9 @@ SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own ou
 DRY_RUN_PROPERTY = {"type": "boolean"}
 CONFIRM_TOKEN_PROPERTY = {"type": "string", "description": "Only once the user agreed"}
 APPROVAL_ID_PROPERTY = {"type": "string"}
-FIELDS_PROPERTY = {"type": "string"}  # comma-separated names (a JSON array of names is accepted too): 6 tokens less than an array schema
+FIELDS_PROPERTY = {
+    "type": "string"
+}  # comma-separated names (a JSON array of names is accepted too): 6 tokens less than an array schema
 MAX_ITEMS_PROPERTY = {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS_LIMIT}
 SERVER_ARGUMENTS = (
     "dry_run=true validates and returns the request without sending it. "
@@ -164,7 +166,12 @@ class Policy:
         self.desk = ApprovalDesk(store, clock=clock) if settings.serves_approvals else None
         secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
         self.audit = (
-            AuditLog(settings.audit_log, secrets=secrets, max_bytes=settings.audit_log_max_bytes, backups=settings.audit_log_backups)
+            AuditLog(
+                settings.audit_log,
+                secrets=secrets,
+                max_bytes=settings.audit_log_max_bytes,
+                backups=settings.audit_log_backups,
+            )
             if settings.audit_log
             else None
         )
@@ -314,7 +321,9 @@ class Policy:
             raise invalid(op, "confirm_token: expected string")
         if approval_id is not None and not isinstance(approval_id, str):
             raise invalid(op, "approval_id: expected string")
-        if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT):
+        if max_items is not None and (
+            isinstance(max_items, bool) or not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT
+        ):
             raise invalid(op, f"max_items: expected integer (>= 1, <= {MAX_ITEMS_LIMIT}), got {max_items!r}")
         return rest, Controls(dry_run, token, approval_id, self.checked_fields(op, fields, selectable), max_items)
 
@@ -368,7 +377,9 @@ class Policy:
                 await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
             )
         except TargetNotFound as exc:
-            return Outcome(error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused")
+            return Outcome(
+                error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused"
+            )
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
             body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)
@@ -383,7 +394,9 @@ class Policy:
         approval = await self.desk.open([await self.item_for(call, summary, client)], fingerprint, caller.tenant)
         if channel == "url":
             return await self.elicit_url(caller, call, approval, summary)
-        return Outcome(json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required")
+        return Outcome(
+            json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required"
+        )
 
     async def elicit_inline(self, caller: Caller, call: PreparedCall, summary: str) -> Outcome | None:
         """elicitation/create in the call, answered within --confirm-timeout or refused."""
@@ -392,15 +405,23 @@ class Policy:
             with anyio.fail_after(self.confirm_timeout_s):
                 answer = answer_of(await caller.elicit(summary))
         except MCPError as exc:
-            return Outcome(error_result(f"Could not ask the user to confirm {name} ({exc}). Nothing was sent."), "refused")
+            return Outcome(
+                error_result(f"Could not ask the user to confirm {name} ({exc}). Nothing was sent."), "refused"
+            )
         except TimeoutError:
             message = f"No answer to the confirmation of {name} within {self.confirm_timeout_s:g} s. Nothing was sent."
             return Outcome(error_result(message), "refused")
         return self.answered(call, answer)
 
     async def approve(
-        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, *, fingerprint: str = "",
-        plan: str | None = None, approval_id: str | None = None,
+        self,
+        caller: Caller,
+        calls: Sequence[PreparedCall],
+        client: Requester,
+        *,
+        fingerprint: str = "",
+        plan: str | None = None,
+        approval_id: str | None = None,
     ) -> Outcome | None:
         """`ask_approval`, refused (fail closed) when the shared store is unreachable."""
         try:
@@ -411,8 +432,13 @@ class Policy:
         return stop
 
     async def ask_approval(
-        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
-        plan: str | None, approval_id: str | None,
+        self,
+        caller: Caller,
+        calls: Sequence[PreparedCall],
+        client: Requester,
+        fingerprint: str,
+        plan: str | None,
+        approval_id: str | None,
     ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
@@ -450,8 +476,9 @@ class Policy:
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
         if channel == "input_required":
             state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
-            asked = types.InputRequiredResult(input_requests={ELICIT_KEY: elicit_request(question)},
-                                              request_state=state)
+            asked = types.InputRequiredResult(
+                input_requests={ELICIT_KEY: elicit_request(question)}, request_state=state
+            )
             return Outcome(asked, "confirmation_required")
         try:
             answer = answer_of(await caller.elicit(question))
@@ -461,7 +488,11 @@ class Policy:
         return self.answered(calls[0], answer)
 
     async def approve_on_page(
-        self, caller: Caller, calls: Sequence[PreparedCall], client: Requester, fingerprint: str,
+        self,
+        caller: Caller,
+        calls: Sequence[PreparedCall],
+        client: Requester,
+        fingerprint: str,
         approval_id: str | None,
     ) -> Outcome | None:
         """A script's gated calls on one approval page; the retry with approval_id redeems each of them."""
@@ -539,10 +570,14 @@ class Policy:
         )
         return json_result({**body, "calls": len(items)})
 
-    async def redeem_approval(self, approval_id: str, caller: Caller, call: PreparedCall, fingerprint: str) -> Outcome | None:
+    async def redeem_approval(
+        self, approval_id: str, caller: Caller, call: PreparedCall, fingerprint: str
+    ) -> Outcome | None:
         name = call.op.name
         if self.desk is None:
-            return Outcome(error_result(f"{name} refused: this server serves no approvals. Nothing was sent."), "refused")
+            return Outcome(
+                error_result(f"{name} refused: this server serves no approvals. Nothing was sent."), "refused"
+            )
         try:
             redeemed = await self.desk.redeem(approval_id, name, call.arguments, fingerprint, caller.tenant)
         except ApprovalRefused as exc:
@@ -555,7 +590,9 @@ class Policy:
             return None
         if redeemed.status == "denied":
             return self.answered(call, "decline")
-        body = approval_required(name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval)
+        body = approval_required(
+            name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
+        )
         return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
 
     async def redeem(self, token: str, purpose: Purpose, call: PreparedCall, fingerprint: str) -> Outcome | None:
@@ -580,7 +617,12 @@ class Policy:
         if answer == "accept":
             return None
         if answer is None:
-            return Outcome(error_result(f"{call.op.name} refused: the retry carried no answer to the confirmation. Nothing was sent."), "refused")
+            return Outcome(
+                error_result(
+                    f"{call.op.name} refused: the retry carried no answer to the confirmation. Nothing was sent."
+                ),
+                "refused",
+            )
         status = "declined" if answer == "decline" else "cancelled"
         body = {
             "status": status,
@@ -612,7 +654,8 @@ class Policy:
         return run
 
     def list_tool_for(self, op: Operation) -> str | None:
-        """The visible list tool that finds ids for a get_<noun> lookup (get_block_list_entry: list_block_list_entries)."""
+        """The visible list tool that finds ids for a get_<noun> lookup
+        (get_block_list_entry: list_block_list_entries)."""
         noun = op.name.removeprefix("get_")
         for name in (f"list_{noun}s", f"list_{noun[:-1]}ies", f"list_{noun}es"):
             found = self.operations.get(name)
@@ -644,7 +687,8 @@ def approval_required(tool: str, summary: str, url: str, approval: Approval) -> 
         "expires_at": int(approval.expires),
         "next": (
             f"Nothing was sent. Show the user this URL; a person approves or denies there. Then call {tool} again "
-            "with the same arguments plus approval_id: it proceeds once approved, and says so if it was denied or expired."
+            "with the same arguments plus approval_id: it proceeds once approved, "
+            "and says so if it was denied or expired."
         ),
     }
 
@@ -652,8 +696,11 @@ def approval_required(tool: str, summary: str, url: str, approval: Approval) -> 
 def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
     """The exact request, as a dry run shows it and an approval page lists it; undocumented fields named."""
     query = urlencode(encode_query(call.request.query), quote_via=quote)
-    payload = {"method": call.request.method, "url": call.request.path + (f"?{query}" if query else ""),
-               "body": call.request.body}
+    payload = {
+        "method": call.request.method,
+        "url": call.request.path + (f"?{query}" if query else ""),
+        "body": call.request.body,
+    }
     return payload | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
 
 

@@ -30,6 +30,8 @@ class TargetNotFound(Exception):
         noun = lookup.name.removeprefix("get_").replace("_", " ")
         hint = f" Call {list_tool} to find the right id." if list_tool else ""
         super().__init__(f"Instantly has no {noun} with {ids} (it answered 404 to {lookup.name}).{hint}")
+
+
 Writer = Callable[[dict[str, Any], Lookup], Awaitable[str]]
 
 CONSEQUENCES = {
@@ -47,7 +49,9 @@ TOOL_CONSEQUENCES = {
     "create_lead": f"The campaign is {LIVE_OR_UNKNOWN}: the lead starts getting its emails.",
     "move_lead_to_subsequence": f"The subsequence is {LIVE_OR_UNKNOWN}: the lead starts getting its emails.",
     "update_campaign": f"The campaign is {LIVE_OR_UNKNOWN}: the change applies to the emails it sends from now on.",
-    "update_campaign_subsequence": f"The subsequence is {LIVE_OR_UNKNOWN}: the change applies to what it sends from now on.",
+    "update_campaign_subsequence": (
+        f"The subsequence is {LIVE_OR_UNKNOWN}: the change applies to what it sends from now on."
+    ),
 }
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6
@@ -74,7 +78,9 @@ NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-async def summarize(op: Operation, arguments: dict[str, Any], lookup: Lookup, *, undocumented: tuple[str, ...] = ()) -> str:
+async def summarize(
+    op: Operation, arguments: dict[str, Any], lookup: Lookup, *, undocumented: tuple[str, ...] = ()
+) -> str:
     """One or two sentences: the concrete action as a question, then why it needs a human; then any
     field sent that the spec does not document, with its value, since the person approves it too."""
     writer = WRITERS.get(op.name)
@@ -98,15 +104,18 @@ async def activate_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
     phrase = await campaign_phrase(campaign_id, lookup, with_leads=False)
     leads = await campaign_lead_count(campaign_id, lookup)
     audience = f"its {leads:,} leads" if leads is not None else "its leads"
-    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule.{await no_senders(campaign_id, lookup)}"
+    warning = await no_senders(campaign_id, lookup)
+    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule.{warning}"
 
 
 async def no_senders(campaign_id: str, lookup: Lookup) -> str:
     """A warning when the campaign has no sending account: Instantly refuses to activate it."""
     campaign = await lookup("get_campaign", {"id": campaign_id})
     if isinstance(campaign, dict) and "email_list" in campaign and not campaign["email_list"]:
-        return (" WARNING: it has no sending accounts (email_list is empty), so Instantly will refuse it; "
-                "attach accounts with update_campaign(email_list=[...]) first.")
+        return (
+            " WARNING: it has no sending accounts (email_list is empty), so Instantly will refuse it; "
+            "attach accounts with update_campaign(email_list=[...]) first."
+        )
     return ""
 
 

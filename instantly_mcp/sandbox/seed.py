@@ -664,8 +664,6 @@ class Seeder:
         return parent
 
 
-
-
 def seed_workspace(store: Store, resources: Resources, scale: str = "demo") -> None:
     """Fill an empty store: the hand-written Northwind demo, or the generated `large` workspace."""
     if scale == "large":

@@ -61,13 +61,38 @@ def compile_schema(schema: dict[str, Any]) -> Draft202012Validator:
 
 
 # Keywords fastjsonschema (draft-07) would silently ignore: schemas using them stay on jsonschema.
-_DRAFT_2020_ONLY = frozenset({
-    "$ref", "$defs", "$dynamicRef", "$dynamicAnchor", "prefixItems", "unevaluatedProperties", "unevaluatedItems",
-    "dependentRequired", "dependentSchemas", "minContains", "maxContains",
-})
+_DRAFT_2020_ONLY = frozenset(
+    {
+        "$ref",
+        "$defs",
+        "$dynamicRef",
+        "$dynamicAnchor",
+        "prefixItems",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "minContains",
+        "maxContains",
+    }
+)
 # fastjsonschema's own format checks, switched off: only the four formats FORMAT_CHECKER knows are checked.
-_UNCHECKED_FORMATS = ("hostname", "idn-hostname", "ipv4", "ipv6", "iri", "iri-reference", "json-pointer", "regex",
-                      "relative-json-pointer", "time", "uri-reference", "uri-template", "idn-email", "uuid")
+_UNCHECKED_FORMATS = (
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "iri",
+    "iri-reference",
+    "json-pointer",
+    "regex",
+    "relative-json-pointer",
+    "time",
+    "uri-reference",
+    "uri-template",
+    "idn-email",
+    "uuid",
+)
 
 
 def _keywords(schema: Any) -> set[str]:

@@ -39,7 +39,9 @@ from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
 PREFIX = "/approvals"
 COOKIE = "instantly_approver"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
@@ -63,7 +65,9 @@ TEMPLATES.filters["visible"] = visible
 class Pages:
     """The routes over one ApprovalDesk; `hosts`/`origins` as accepted on /mcp."""
 
-    def __init__(self, desk: ApprovalDesk, secret: str | None, hosts: tuple[str, ...], origins: tuple[str, ...]) -> None:
+    def __init__(
+        self, desk: ApprovalDesk, secret: str | None, hosts: tuple[str, ...], origins: tuple[str, ...]
+    ) -> None:
         self.desk = desk
         self.secret = secret
         self.hosts = hosts
@@ -85,7 +89,9 @@ class Pages:
         async def endpoint(request: Request) -> Response:
             response: Response
             if not host_allowed(request.headers.get("host"), self.hosts):
-                response = message(421, "Refused", "Invalid Host header (DNS rebinding protection; see --allowed-hosts).")
+                response = message(
+                    421, "Refused", "Invalid Host header (DNS rebinding protection; see --allowed-hosts)."
+                )
             elif not origin_allowed(request.headers.get("origin"), self.origins):
                 response = message(403, "Refused", "This page accepts forms only from itself.")
             else:
@@ -184,7 +190,9 @@ class Pages:
             return JSONResponse({"error": "no such approval"}, status_code=404)
         now = self.desk.clock()
         ok = approval.status == ("approved" if chosen == "approve" else "denied")
-        return JSONResponse({**as_json(approval, self.desk), "state": state_of(approval, now)}, status_code=200 if ok else 409)
+        return JSONResponse(
+            {**as_json(approval, self.desk), "state": state_of(approval, now)}, status_code=200 if ok else 409
+        )
 
 
 def state_of(approval: Approval, now: float) -> str:
@@ -233,12 +241,18 @@ def bind_pages(settings: Settings) -> socket.socket:
         sock.bind(("127.0.0.1", settings.approvals_port or 0))
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"--approvals-port {settings.approvals_port}: cannot listen on 127.0.0.1 ({exc.strerror})") from None
+        raise ConfigError(
+            f"--approvals-port {settings.approvals_port}: cannot listen on 127.0.0.1 ({exc.strerror})"
+        ) from None
     return sock
 
 
 async def serve_pages(
-    desk: ApprovalDesk, settings: Settings, sock: socket.socket, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    desk: ApprovalDesk,
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
     """The pages alone on 127.0.0.1 (stdio): --approvals-port, 0 for any free port."""
     import uvicorn

@@ -58,8 +58,11 @@ class MemoryEventLog:
         if known is None or known[0] != session_id:
             return None
         stream_id = known[1]
-        later = [(n, message) for n, (session, stream, message) in self._events.items()
-                 if n > last and session == session_id and stream == stream_id]
+        later = [
+            (n, message)
+            for n, (session, stream, message) in self._events.items()
+            if n > last and session == session_id and stream == stream_id
+        ]
         for number, message in later:
             if message is not None:
                 await send(EventMessage(message, str(number)))
@@ -84,10 +87,20 @@ class ResumableSessionManager(StreamableHTTPSessionManager):
     """The SDK's session manager, giving each new session its own view of the event log."""
 
     def __init__(
-        self, app: Server[Any], *, event_log: EventLog, security_settings: TransportSecuritySettings | None, **options: Any
+        self,
+        app: Server[Any],
+        *,
+        event_log: EventLog,
+        security_settings: TransportSecuritySettings | None,
+        **options: Any,
     ) -> None:
-        super().__init__(app, event_store=SessionEvents(event_log, ""), retry_interval=RETRY_MS,
-                         security_settings=security_settings, **options)
+        super().__init__(
+            app,
+            event_store=SessionEvents(event_log, ""),
+            retry_interval=RETRY_MS,
+            security_settings=security_settings,
+            **options,
+        )
         self.event_log = event_log
 
     def _admit_session(self, requestor: Any) -> StreamableHTTPServerTransport | None:

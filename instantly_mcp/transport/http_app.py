@@ -115,7 +115,6 @@ def unsupported_version(headers: Headers) -> str | None:
     return f"Bad Request: unsupported protocol version {given!r}, supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)}"
 
 
-
 class Guard:
     """ASGI middleware in front of the MCP endpoints; /healthz and unknown paths pass untouched."""
 
@@ -150,7 +149,8 @@ class Guard:
             return refused
         if not authorized(self.settings, headers):
             return refusal(
-                401, "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
+                401,
+                "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
                 {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
             )
         if (unsupported := unsupported_version(headers)) is not None:
@@ -158,7 +158,9 @@ class Guard:
         if self.per_request_key and scope["path"] != METRICS_PATH:  # a scraper is no tenant
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
-                return refusal(401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header")
+                return refusal(
+                    401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header"
+                )
             # The SDK binds each session to the principal that opened it: here, the tenant.
             principal = AccessToken(token="", client_id=f"tenant:{key_fingerprint(key)}", scopes=[])
             scope["user"] = AuthenticatedUser(principal)
@@ -265,7 +267,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     oauth_settings = OAuthSettings.from_settings(settings)
     oauth = OAuthGate(oauth_settings) if oauth_settings is not None else None
     if oauth is not None:
-        routes += [Route(path, oauth.metadata_endpoint, methods=["GET"]) for path in (WELL_KNOWN, WELL_KNOWN + MCP_PATH)]
+        routes += [
+            Route(path, oauth.metadata_endpoint, methods=["GET"]) for path in (WELL_KNOWN, WELL_KNOWN + MCP_PATH)
+        ]
     manager: TenantSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
@@ -318,7 +322,9 @@ class ResumableTenantSessions(ResumableSessionManager, TenantSessionManager):
 def streamable_manager(settings: Settings, server: Any, counters: TenantCounters | None = None) -> TenantSessionManager:
     """Sessions keep their SSE events for resumption (Last-Event-ID); --stateless has no sessions to resume."""
     if settings.stateless:
-        return TenantSessionManager(server, settings=settings, stateless=True, security_settings=None, counters=counters)
+        return TenantSessionManager(
+            server, settings=settings, stateless=True, security_settings=None, counters=counters
+        )
     return ResumableTenantSessions(
         server, settings=settings, security_settings=None, event_log=MemoryEventLog(), counters=counters
     )
@@ -334,7 +340,9 @@ def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Calla
         body: dict[str, Any] = {"status": "draining" if drain.draining else "ok"}
         trusted = rebinding_refusal(request.headers, hosts, origins) is None and authorized(settings, request.headers)
         if trusted:
-            body.update(version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight)
+            body.update(
+                version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight
+            )
         return JSONResponse(body, status_code=503 if drain.draining else 200)
 
     return healthz
@@ -431,7 +439,9 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         os.environ[SETTINGS_ENV] = str(settings_file)
         for name in SECRET_ENV:  # read into the settings file already; the workers need not inherit them
             os.environ.pop(name, None)
-        config = uvicorn.Config("instantly_mcp.transport.http_app:app_from_env", factory=True, workers=settings.workers, **options)
+        config = uvicorn.Config(
+            "instantly_mcp.transport.http_app:app_from_env", factory=True, workers=settings.workers, **options
+        )
     else:
         config = uvicorn.Config(create_app(settings, runtime), **options)
     announce_http(settings)

@@ -51,8 +51,13 @@ class OAuthSettings:
         if not settings.oauth_issuer:
             return None
         resource = settings.oauth_resource or f"http://{settings.host}:{settings.port}/mcp"
-        return cls(settings.oauth_issuer, resource, settings.oauth_audience or resource,
-                   settings.oauth_scopes, settings.oauth_jwks_url)
+        return cls(
+            settings.oauth_issuer,
+            resource,
+            settings.oauth_audience or resource,
+            settings.oauth_scopes,
+            settings.oauth_jwks_url,
+        )
 
     @property
     def metadata_url(self) -> str:
@@ -74,19 +79,33 @@ class JwtVerifier:
         except (jwt.PyJWTError, httpx2.HTTPError, ValueError, KeyError):
             return None
         scopes = str(claims.get("scope") or claims.get("scp") or "").split()
-        return AccessToken(token=token, client_id=str(claims.get("client_id") or claims.get("azp") or claims["sub"]),
-                           scopes=scopes, expires_at=int(claims["exp"]), resource=self.oauth.resource,
-                           subject=str(claims["sub"]), claims={"iss": claims["iss"]})
+        return AccessToken(
+            token=token,
+            client_id=str(claims.get("client_id") or claims.get("azp") or claims["sub"]),
+            scopes=scopes,
+            expires_at=int(claims["exp"]),
+            resource=self.oauth.resource,
+            subject=str(claims["sub"]),
+            claims={"iss": claims["iss"]},
+        )
 
     def _decode(self, token: str) -> dict[str, Any]:
         key = self._keys().get_signing_key_from_jwt(token)
-        return jwt.decode(token, key=key, algorithms=ALGORITHMS, audience=self.oauth.audience, issuer=self.oauth.issuer,
-                          leeway=LEEWAY_S, options={"require": ["exp", "iss", "aud", "sub"]})
+        return jwt.decode(
+            token,
+            key=key,
+            algorithms=ALGORITHMS,
+            audience=self.oauth.audience,
+            issuer=self.oauth.issuer,
+            leeway=LEEWAY_S,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
 
     def _keys(self) -> jwt.PyJWKClient:
         if self._jwks is None:
-            self._jwks = jwt.PyJWKClient(self.oauth.jwks_url or discover_jwks_url(self.oauth.issuer.rstrip("/")),
-                                         cache_keys=True)
+            self._jwks = jwt.PyJWKClient(
+                self.oauth.jwks_url or discover_jwks_url(self.oauth.issuer.rstrip("/")), cache_keys=True
+            )
         return self._jwks
 
 
@@ -106,16 +125,17 @@ class OAuthGate:
         self.oauth = oauth
         self.verifier = JwtVerifier(oauth)
         self.metadata = ProtectedResourceMetadata(
-            resource=AnyHttpUrl(oauth.resource), authorization_servers=[AnyHttpUrl(oauth.issuer)],
-            scopes_supported=list(oauth.scopes) or None, resource_name="instantly-mcp",
+            resource=AnyHttpUrl(oauth.resource),
+            authorization_servers=[AnyHttpUrl(oauth.issuer)],
+            scopes_supported=list(oauth.scopes) or None,
+            resource_name="instantly-mcp",
         )
 
     async def metadata_endpoint(self, request: Request) -> Response:
         body = self.metadata.model_dump(mode="json", exclude_none=True)
         # As given, not as URL-normalized: clients compare the issuer identifier string for string.
         body.update(resource=self.oauth.resource, authorization_servers=[self.oauth.issuer])
-        return JSONResponse(body,
-                            headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=300"})
+        return JSONResponse(body, headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=300"})
 
     async def check(self, scope: Scope, token: str | None) -> Response | None:
         """None when the token is good (the user is then set on the scope), else the 401/403 answer."""
@@ -123,7 +143,9 @@ class OAuthGate:
             return self.refusal(401, "invalid_request", "an OAuth access token is required (Authorization: Bearer ...)")
         access = await self.verifier.verify_token(token)
         if access is None:
-            return self.refusal(401, "invalid_token", "the access token is invalid, expired, or not issued for this server")
+            return self.refusal(
+                401, "invalid_token", "the access token is invalid, expired, or not issued for this server"
+            )
         missing = [s for s in self.oauth.scopes if s not in access.scopes]
         if missing:
             return self.refusal(403, "insufficient_scope", f"the access token lacks the scope(s) {' '.join(missing)}")
@@ -131,9 +153,12 @@ class OAuthGate:
         return None
 
     def refusal(self, status: int, error: str, description: str) -> Response:
-        challenge = f'Bearer error="{error}", error_description="{description}", resource_metadata="{self.oauth.metadata_url}"'
+        challenge = (
+            f'Bearer error="{error}", error_description="{description}", resource_metadata="{self.oauth.metadata_url}"'
+        )
         if self.oauth.scopes:
             challenge += f', scope="{" ".join(self.oauth.scopes)}"'
         body = json.dumps({"error": error, "error_description": description})
-        return Response(body, status_code=status, media_type="application/json", headers={"WWW-Authenticate": challenge})
-
+        return Response(
+            body, status_code=status, media_type="application/json", headers={"WWW-Authenticate": challenge}
+        )

@@ -51,7 +51,9 @@ class Reporter:
         self.explicit = False
         self.requests = 0
 
-    async def report(self, done: float, total: float | None = None, message: str | None = None, *, automatic: bool = False) -> None:
+    async def report(
+        self, done: float, total: float | None = None, message: str | None = None, *, automatic: bool = False
+    ) -> None:
         if automatic and self.explicit:
             return
         if not automatic:
@@ -96,7 +98,12 @@ class TrackedClient:
         elapsed_ms = (time.perf_counter() - started) * 1000
         await send_log(reporter.ctx, "debug", f"{req.method} {req.path} -> {response.status} in {elapsed_ms:.0f} ms")
         noun = "request" if reporter.requests == 1 else "requests"
-        await reporter.report(reporter.requests, None, f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})", automatic=True)
+        await reporter.report(
+            reporter.requests,
+            None,
+            f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})",
+            automatic=True,
+        )
         return response
 
 
@@ -139,7 +146,9 @@ async def send_log(ctx: Any, level: str, message: str) -> None:
     try:
         with warnings.catch_warnings():  # deprecated only from 2026-07-28 on; handshake clients still use it
             warnings.simplefilter("ignore", MCPDeprecationWarning)
-            sending = session.send_log_message(level, scrub_text(message), logger=LOGGER_NAME, related_request_id=ctx.request_id)
+            sending = session.send_log_message(
+                level, scrub_text(message), logger=LOGGER_NAME, related_request_id=ctx.request_id
+            )
         await sending
     except Exception as exc:
         log.debug("log notification not sent: %s", exc)

@@ -52,7 +52,8 @@ class Job:
 
 JOBS = (
     Job(
-        "campaign_health_report", "Campaign health report",
+        "campaign_health_report",
+        "Campaign health report",
         "How a campaign is doing: sending status, opens, replies, bounces, opportunities, and what to fix.",
         (("campaign", True),),
         "Report on the health of campaign {campaign}. Find its id with list_campaigns(search=the name). Then "
@@ -62,7 +63,8 @@ JOBS = (
         "open, reply and bounce rates, opportunities, the best and worst step, and up to three concrete fixes.",
     ),
     Job(
-        "reply_triage", "Reply triage",
+        "reply_triage",
+        "Reply triage",
         "Sort the latest replies into interested, not interested, out of office and the rest, and draft next steps.",
         (("campaign", False),),
         "Triage the latest replies{in_campaign}. Use list_emails with email_type received (and the campaign id from "
@@ -72,7 +74,8 @@ JOBS = (
         "Interested, 0=Out of Office, -2=Wrong Person) and draft replies, but send or change nothing until I agree.",
     ),
     Job(
-        "list_hygiene", "List hygiene",
+        "list_hygiene",
+        "List hygiene",
         "Find bounced and unsubscribed leads in a list or campaign and propose what to remove or block.",
         (("list", False), ("campaign", False)),
         "Clean up {target}. Find the id with list_lead_lists(search=...) or list_campaigns(search=...). Use "
@@ -82,7 +85,8 @@ JOBS = (
         "addresses. Delete or block nothing until I agree.",
     ),
     Job(
-        "new_campaign_launch_checklist", "New-campaign launch checklist",
+        "new_campaign_launch_checklist",
+        "New-campaign launch checklist",
         "Check a campaign before it goes live: accounts, warmup, schedule, sequence, leads, tracking.",
         (("campaign", True),),
         "Run the launch checklist for campaign {campaign} (find its id with list_campaigns(search=...)). With "
@@ -93,7 +97,8 @@ JOBS = (
         "bounced ones. Report each item as pass or fail with the fix; call activate_campaign only if I ask.",
     ),
     Job(
-        "deliverability_check", "Deliverability check",
+        "deliverability_check",
+        "Deliverability check",
         "Sending accounts' health: warmup scores, errors, DNS and blacklist signals, with fixes.",
         (("account", False),),
         "Check deliverability for {accounts}. Use list_accounts (status and warmup status), get_warmup_analytics "
@@ -167,7 +172,9 @@ async def complete(params: types.CompleteRequestParams, read: Reader) -> types.C
     ranked = sorted(dict.fromkeys(names), key=lambda n: (not n.lower().startswith(typed.lower()), n.lower()))
     matching = [n for n in ranked if typed.lower() in n.lower()]
     return types.CompleteResult(
-        completion=types.Completion(values=matching[:MAX_COMPLETIONS], total=len(matching), has_more=len(matching) > MAX_COMPLETIONS)
+        completion=types.Completion(
+            values=matching[:MAX_COMPLETIONS], total=len(matching), has_more=len(matching) > MAX_COMPLETIONS
+        )
     )
 
 

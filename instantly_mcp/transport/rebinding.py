@@ -16,7 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 ANY = "*"
-_AUTHORITY = re.compile(r"(?P<host>\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?::(?P<port>[0-9]{1,5}|\*))?")
+_AUTHORITY = re.compile(
+    r"(?P<host>\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?::(?P<port>[0-9]{1,5}|\*))?"
+)
 _ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<authority>[^/?#\s]+)")
 
 
@@ -91,7 +93,11 @@ def rebinding_refusal(headers: Headers, hosts: tuple[str, ...], origins: tuple[s
 
 
 def refusal(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    body = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status in (401, 403) else -32600, "message": message}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": None,
+        "error": {"code": -32001 if status in (401, 403) else -32600, "message": message},
+    }
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -45,20 +45,42 @@ class Template:
         return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.uri_template)) + "$")
 
     def listed(self) -> types.ResourceTemplate:
-        return types.ResourceTemplate(uri_template=self.uri_template, name=self.name, title=self.title,
-                                      description=self.description, mime_type=self.mime_type)
+        return types.ResourceTemplate(
+            uri_template=self.uri_template,
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            mime_type=self.mime_type,
+        )
 
 
-CAMPAIGN = Template(f"{SCHEME}campaigns/{{id}}", "campaign", "Campaign",
-                    "A campaign with its schedule and sequence (steps and variants), and its analytics summary.",
-                    "application/json", ("get_campaign", "get_campaign_analytics"))
-LEAD_LIST = Template(f"{SCHEME}lead-lists/{{id}}", "lead_list", "Lead list", "A lead list.",
-                     "application/json", ("get_lead_list",))
-ACCOUNT = Template(f"{SCHEME}accounts/{{email}}", "account", "Sending account",
-                   "A sending account with its warmup state and warmup analytics.", "application/json",
-                   ("get_account", "get_warmup_analytics"))
-BLOCK_LIST = Template(f"{SCHEME}block-list.csv", "block_list", "Block list",
-                      "Every blocked email address and domain, as CSV.", "text/csv", ("download_block_list_entries_csv",))
+CAMPAIGN = Template(
+    f"{SCHEME}campaigns/{{id}}",
+    "campaign",
+    "Campaign",
+    "A campaign with its schedule and sequence (steps and variants), and its analytics summary.",
+    "application/json",
+    ("get_campaign", "get_campaign_analytics"),
+)
+LEAD_LIST = Template(
+    f"{SCHEME}lead-lists/{{id}}", "lead_list", "Lead list", "A lead list.", "application/json", ("get_lead_list",)
+)
+ACCOUNT = Template(
+    f"{SCHEME}accounts/{{email}}",
+    "account",
+    "Sending account",
+    "A sending account with its warmup state and warmup analytics.",
+    "application/json",
+    ("get_account", "get_warmup_analytics"),
+)
+BLOCK_LIST = Template(
+    f"{SCHEME}block-list.csv",
+    "block_list",
+    "Block list",
+    "Every blocked email address and domain, as CSV.",
+    "text/csv",
+    ("download_block_list_entries_csv",),
+)
 TEMPLATES = (CAMPAIGN, LEAD_LIST, ACCOUNT, BLOCK_LIST)
 
 
@@ -104,8 +126,15 @@ class WorkspaceResources:
         index, after = decode_cursor(cursor)
         resources: list[types.Resource] = []
         if index == 0 and after is None and self.usable(BLOCK_LIST):
-            resources.append(types.Resource(uri=BLOCK_LIST.uri_template, name=BLOCK_LIST.name, title=BLOCK_LIST.title,
-                                            description=BLOCK_LIST.description, mime_type=BLOCK_LIST.mime_type))
+            resources.append(
+                types.Resource(
+                    uri=BLOCK_LIST.uri_template,
+                    name=BLOCK_LIST.name,
+                    title=BLOCK_LIST.title,
+                    description=BLOCK_LIST.description,
+                    mime_type=BLOCK_LIST.mime_type,
+                )
+            )
         while index < len(LISTINGS) and not self.listable(LISTINGS[index]):
             index, after = index + 1, None
         if index >= len(LISTINGS):
@@ -115,10 +144,15 @@ class WorkspaceResources:
         page = json.loads(await run(listing.list_tool, arguments))
         for item in page.get("items") or []:
             value = str(item[listing.key])
-            resources.append(types.Resource(
-                uri=listing.template.uri_template.replace(f"{{{listing.key}}}", value),
-                name=str(item.get(listing.label) or value), title=f"{listing.template.title}: {item.get(listing.label) or value}",
-                description=listing.template.description, mime_type=listing.template.mime_type))
+            resources.append(
+                types.Resource(
+                    uri=listing.template.uri_template.replace(f"{{{listing.key}}}", value),
+                    name=str(item.get(listing.label) or value),
+                    title=f"{listing.template.title}: {item.get(listing.label) or value}",
+                    description=listing.template.description,
+                    mime_type=listing.template.mime_type,
+                )
+            )
         following = page.get("next_starting_after")
         next_cursor: str | None = encode_cursor(index, following) if following else encode_cursor(index + 1, None)
         if not following and index + 1 >= len(LISTINGS):
@@ -134,10 +168,13 @@ class WorkspaceResources:
             if match is None:
                 continue
             if not self.usable(template):
-                raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Resource not available under this server's policy: {uri}")
+                raise MCPError(
+                    code=RESOURCE_NOT_FOUND, message=f"Resource not available under this server's policy: {uri}"
+                )
             text = await READERS[template.name](match.groupdict(), run)
             return types.ReadResourceResult(
-                contents=[types.TextResourceContents(uri=uri, mime_type=template.mime_type, text=text)])
+                contents=[types.TextResourceContents(uri=uri, mime_type=template.mime_type, text=text)]
+            )
         return None
 
 
@@ -163,7 +200,10 @@ async def read_block_list(params: dict[str, str], run: RunRead) -> str:
 
 
 READERS: dict[str, Callable[[dict[str, str], RunRead], Awaitable[str]]] = {
-    CAMPAIGN.name: read_campaign, LEAD_LIST.name: read_lead_list, ACCOUNT.name: read_account, BLOCK_LIST.name: read_block_list,
+    CAMPAIGN.name: read_campaign,
+    LEAD_LIST.name: read_lead_list,
+    ACCOUNT.name: read_account,
+    BLOCK_LIST.name: read_block_list,
 }
 
 
@@ -184,4 +224,6 @@ def decode_cursor(cursor: str | None) -> tuple[int, str | None]:
             return index, after
     except (ValueError, TypeError):
         pass
-    raise MCPError(code=types.INVALID_PARAMS, message="Invalid cursor: pass the nextCursor of the previous resources/list")
+    raise MCPError(
+        code=types.INVALID_PARAMS, message="Invalid cursor: pass the nextCursor of the previous resources/list"
+    )

@@ -40,8 +40,7 @@ from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counte
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
-    "analytics, deliverability. List tools paginate with starting_after / next_starting_after. "
-    + SERVER_ARGUMENTS
+    "analytics, deliverability. List tools paginate with starting_after / next_starting_after. " + SERVER_ARGUMENTS
 )
 AGENT_CONFIRMS = (
     "When this client cannot ask its user (no elicitation), confirmation is up to you: "
@@ -98,15 +97,23 @@ def make_client(settings: Settings) -> InstantlyClient:
     limiters = make_limiters(settings)
     key = api_key_in_use(settings)
     if settings.uses_sandbox:
-        return InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=key, transport=sandbox_transport(settings),
-                               timeout=settings.timeout_s, limiters=limiters)
+        return InstantlyClient(
+            base_url=SANDBOX_BASE_URL,
+            api_key=key,
+            transport=sandbox_transport(settings),
+            timeout=settings.timeout_s,
+            limiters=limiters,
+        )
     return InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
 
 
 def announce_backend(settings: Settings) -> None:
     if settings.per_request_key:
         where = "the built-in SANDBOX" if settings.uses_sandbox else f"the Instantly API at {settings.base_url}"
-        print(f"instantly-mcp: multi-tenant: each request's {TENANT_KEY_HEADER} header is sent to {where}", file=sys.stderr)
+        print(
+            f"instantly-mcp: multi-tenant: each request's {TENANT_KEY_HEADER} header is sent to {where}",
+            file=sys.stderr,
+        )
     elif settings.uses_sandbox:
         reason = "--sandbox was given" if settings.sandbox else "INSTANTLY_API_KEY is not set"
         print(
@@ -124,10 +131,14 @@ def announce_policy(runtime: Runtime) -> None:
     counts = ", ".join(f"{n} {risk}" for risk, n in risk_counts(visible).items())
     gated = sum(op.risk in GATED_RISKS for op in visible)
     mode = runtime.settings.confirm
-    print(f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}", file=sys.stderr)
+    print(
+        f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}",
+        file=sys.stderr,
+    )
     if mode == "off" and gated:
         print(
-            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools run WITHOUT asking anyone. "
+            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools "
+            "run WITHOUT asking anyone. "
             "Use this only for trusted automation.",
             file=sys.stderr,
         )
@@ -161,8 +172,17 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     fingerprint = key_fingerprint(api_key_in_use(settings) or "")
     counters = tenant_counters(settings.redis_url)
     call_caps = CallCaps(settings.max_calls_per_tenant if settings.per_request_key else None, counters)
-    return Runtime(settings=settings, operations=operations, policy=policy, tools=tools, key_fingerprint=fingerprint,
-                   discovery=discovery, call_caps=call_caps, code=code, counters=counters)
+    return Runtime(
+        settings=settings,
+        operations=operations,
+        policy=policy,
+        tools=tools,
+        key_fingerprint=fingerprint,
+        discovery=discovery,
+        call_caps=call_caps,
+        code=code,
+        counters=counters,
+    )
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -199,12 +219,18 @@ def instructions_for(settings: Settings) -> str:
 
 
 async def run_operation(
-    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
-    arguments: dict[str, Any] | None, script: Script | None = None,
+    runtime: Runtime,
+    ctx: ServerRequestContext[Any, Any],
+    params: types.CallToolRequestParams,
+    op: Operation | None,
+    arguments: dict[str, Any] | None,
+    script: Script | None = None,
 ) -> types.CallToolResult | types.InputRequiredResult:
     """One operation (or a run_code script) for the caller of this request (a tool call, or a read
     behind a resource): the tenant's client and fingerprint, the caller's identity for the audit, then the policy."""
-    tenant = tenant_of(runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx)
+    tenant = tenant_of(
+        runtime.client, runtime.key_fingerprint, per_request_key=runtime.settings.per_request_key, ctx=ctx
+    )
     if isinstance(tenant, str):
         return error_result(tenant)
     async with runtime.call_caps.slot(tenant.fingerprint) as admitted:
@@ -217,8 +243,13 @@ async def run_operation(
 
 
 async def run_as(
-    runtime: Runtime, ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams, op: Operation | None,
-    arguments: dict[str, Any] | None, tenant: Tenant, script: Script | None = None,
+    runtime: Runtime,
+    ctx: ServerRequestContext[Any, Any],
+    params: types.CallToolRequestParams,
+    op: Operation | None,
+    arguments: dict[str, Any] | None,
+    tenant: Tenant,
+    script: Script | None = None,
 ) -> types.CallToolResult | types.InputRequiredResult:
     """The policy's call (or a run_code script) as this tenant, with the caller's identity for the
     audit and every secret in play scrubbed from the answer."""
@@ -228,9 +259,14 @@ async def run_as(
             async with tracked_call(ctx, tenant.client) as client:
                 caller = caller_of(ctx, params)
                 if script is not None and runtime.code is not None:
-                    result = await runtime.code.runner.run(script.source, dry_run=script.dry_run, caller=caller,
-                                                           client=client, fingerprint=tenant.fingerprint,
-                                                           approval_id=script.approval_id)
+                    result = await runtime.code.runner.run(
+                        script.source,
+                        dry_run=script.dry_run,
+                        caller=caller,
+                        client=client,
+                        fingerprint=tenant.fingerprint,
+                        approval_id=script.approval_id,
+                    )
                 else:
                     assert op is not None
                     result = await runtime.policy.call(caller, op, arguments, client, tenant.fingerprint)
@@ -239,11 +275,16 @@ async def run_as(
         acting_principal.reset(acting)
 
 
-def scrubbed(result: types.CallToolResult | types.InputRequiredResult) -> types.CallToolResult | types.InputRequiredResult:
+def scrubbed(
+    result: types.CallToolResult | types.InputRequiredResult,
+) -> types.CallToolResult | types.InputRequiredResult:
     """The result without any secret in play, in its text and its structured content."""
     if not isinstance(result, types.CallToolResult):
         return result  # an elicitation: its message is the summary, scrubbed where it is made
-    content = [c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c for c in result.content]
+    content = [
+        c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c
+        for c in result.content
+    ]
     structured = scrub(result.structured_content) if result.structured_content is not None else None
     return result.model_copy(update={"content": content, "structured_content": structured})
 
@@ -337,7 +378,9 @@ def resource_handlers(runtime: Runtime) -> dict[str, Any]:
             page.resources[:0] = [r for provider in runtime.resource_providers for r in provider.resources()]
         return page
 
-    async def list_templates(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourceTemplatesResult:
+    async def list_templates(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
         extra = [t for provider in runtime.resource_providers for t in provider.templates()]
         return types.ListResourceTemplatesResult(resource_templates=extra + resources.templates())
 
@@ -347,15 +390,21 @@ def resource_handlers(runtime: Runtime) -> dict[str, Any]:
                 return found
         read = await resources.read(params.uri, lambda n, a: read_tool(ctx, n, a))
         if read is None:
-            raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list")
+            raise MCPError(
+                code=RESOURCE_NOT_FOUND, message=f"Unknown resource {params.uri}: see resources/templates/list"
+            )
         return read
 
-    return {"on_list_resources": list_resources, "on_list_resource_templates": list_templates,
-            "on_read_resource": read_resource}
+    return {
+        "on_list_resources": list_resources,
+        "on_list_resource_templates": list_templates,
+        "on_read_resource": read_resource,
+    }
 
 
 def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
     """The five job prompts, and completion of their arguments from the workspace."""
+
     async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
         return types.ListPromptsResult(prompts=prompts.list_prompts())
 
@@ -365,7 +414,9 @@ def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
         except prompts.PromptError as exc:
             raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
 
-    async def complete(ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams) -> types.CompleteResult:
+    async def complete(
+        ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
         return await prompts.complete(params, workspace_reader(runtime, ctx))
 
     return {"on_list_prompts": list_prompts, "on_get_prompt": get_prompt, "on_completion": complete}

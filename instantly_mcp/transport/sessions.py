@@ -50,12 +50,22 @@ class TenantSessionManager(StreamableHTTPSessionManager):
     cap across replicas, checked when the opening request is served (the admission step is sync)."""
 
     def __init__(
-        self, app: Any, *, settings: Settings, stateless: bool = False, security_settings: Any = None,
-        counters: TenantCounters | None = None, **options: Any,
+        self,
+        app: Any,
+        *,
+        settings: Settings,
+        stateless: bool = False,
+        security_settings: Any = None,
+        counters: TenantCounters | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(
-            app, stateless=stateless, security_settings=security_settings,
-            max_sessions=None, session_idle_timeout=settings.session_idle_timeout_s, **options,
+            app,
+            stateless=stateless,
+            security_settings=security_settings,
+            max_sessions=None,
+            session_idle_timeout=settings.session_idle_timeout_s,
+            **options,
         )
         self.global_cap = settings.max_sessions
         self.tenant_cap = settings.max_sessions_per_tenant
@@ -122,7 +132,10 @@ class TenantSessionManager(StreamableHTTPSessionManager):
         counts = Counter(self._tenants.get(s, ANONYMOUS) for s in self._server_instances)
         if not counts:
             return False
-        victim = min(self._server_instances, key=lambda s: (-counts[self._tenants.get(s, ANONYMOUS)], self._last_seen.get(s, 0.0)))
+        victim = min(
+            self._server_instances,
+            key=lambda s: (-counts[self._tenants.get(s, ANONYMOUS)], self._last_seen.get(s, 0.0)),
+        )
         transport = self._server_instances.pop(victim)
         self._session_owners.pop(victim, None)
         self._tenants.pop(victim, None)

@@ -34,9 +34,13 @@ def unreadable_reply(exc: Exception) -> types.JSONRPCError:
     """-32700 for text that is not JSON at all, -32600 for JSON that is no JSON-RPC message."""
     not_json = isinstance(exc, ValidationError) and any(e["type"] == "json_invalid" for e in exc.errors())
     if not_json:
-        error = types.ErrorData(code=types.PARSE_ERROR, message="Parse error: each line on stdin must be one JSON-RPC message")
+        error = types.ErrorData(
+            code=types.PARSE_ERROR, message="Parse error: each line on stdin must be one JSON-RPC message"
+        )
     else:
-        error = types.ErrorData(code=types.INVALID_REQUEST, message="Invalid Request: the line is JSON but no JSON-RPC 2.0 message")
+        error = types.ErrorData(
+            code=types.INVALID_REQUEST, message="Invalid Request: the line is JSON but no JSON-RPC 2.0 message"
+        )
     return types.JSONRPCError(jsonrpc="2.0", id=None, error=error)
 
 

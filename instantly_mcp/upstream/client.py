@@ -203,7 +203,11 @@ class InstantlyClient:
         self._http = httpx2.AsyncClient(
             transport=transport,
             timeout=httpx2.Timeout(timeout, connect=10.0),
-            limits=httpx2.Limits(max_connections=max_connections, max_keepalive_connections=min(20, max_connections), keepalive_expiry=5.0),
+            limits=httpx2.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=min(20, max_connections),
+                keepalive_expiry=5.0,
+            ),
             headers={"Accept": "application/json, text/csv", "User-Agent": USER_AGENT},
             follow_redirects=False,
         )
@@ -269,17 +273,28 @@ class InstantlyClient:
                 slot.release()
             if attempt > self._max_retries or not _should_retry(last_failure, req):
                 raise last_failure
-            delay = max(_retry_after(last_failure), full_jitter(attempt, self._backoff_base, self._backoff_cap, self._rng))
+            delay = max(
+                _retry_after(last_failure), full_jitter(attempt, self._backoff_base, self._backoff_cap, self._rng)
+            )
             operation = _operation(req)
             if self._clock() - started + delay > self._deadline_s:
                 log.warning(
                     "%s: %s; not retrying, waiting %.2f s would pass the %g s deadline (key %s)",
-                    operation, last_failure, delay, self._deadline_s, fingerprint,
+                    operation,
+                    last_failure,
+                    delay,
+                    self._deadline_s,
+                    fingerprint,
                 )
                 raise last_failure
             log.warning(
                 "%s: %s; retry %d/%d in %.2f s (key %s)",
-                operation, last_failure, attempt, self._max_retries, delay, fingerprint,
+                operation,
+                last_failure,
+                attempt,
+                self._max_retries,
+                delay,
+                fingerprint,
             )
             metrics.RETRIES.labels(operation).inc()
             await self._sleep(delay)
@@ -350,12 +365,16 @@ class InstantlyClient:
         or TransportError."""
 
         def failed(reason: str, *, transient: bool = True) -> TransportError:
-            return TransportError(reason, may_have_been_sent=True, transient=transient, attempts=attempt, retry_safe=req.retry_safe)
+            return TransportError(
+                reason, may_have_been_sent=True, transient=transient, attempts=attempt, retry_safe=req.retry_safe
+            )
 
         self.in_flight += 1
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
-                response = await self._http.request(req.method, url, params=tuple(params), headers=headers, content=content)
+                response = await self._http.request(
+                    req.method, url, params=tuple(params), headers=headers, content=content
+                )
         except TimeoutError:
             raise failed(f"no answer within the {self._deadline_s:g} s deadline for the whole call") from None
         except httpx2.HTTPError as exc:

@@ -69,7 +69,6 @@ def principal_of(ctx: Any) -> str | None:
     return "oauth:" + hashlib.sha256(f"{issuer}\0{token.subject}".encode()).hexdigest()[:16]
 
 
-
 def tenant_of(client: InstantlyClient | None, fingerprint: str, *, per_request_key: bool, ctx: Any) -> Tenant | str:
     """The client and key fingerprint for this call (the server's own unless `per_request_key`), or
     an error message when the tenant's key is missing. An OAuth user is bound into the fingerprint."""

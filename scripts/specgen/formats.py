@@ -56,7 +56,11 @@ def state_meanings(schema: dict[str, Any], codes: str) -> None:
             properties[name] = {**properties[name], "description": f"{codes}; {nulls}or a custom status value"}
     for name, prop in properties.items():
         if name == "timezone" and str(prop.get("description", "")).startswith("One of "):
-            properties[name] = {**prop, "description": f"{prop['description']}; {ANY_ZONE}", "examples": [TIMEZONE_EXAMPLE]}
+            properties[name] = {
+                **prop,
+                "description": f"{prop['description']}; {ANY_ZONE}",
+                "examples": [TIMEZONE_EXAMPLE],
+            }
         elif isinstance(prop, dict) and set(prop.get("properties", {})) == DAY_KEYS:
             properties[name] = {**prop, "description": DAYS}
         elif isinstance(prop, dict):

@@ -120,7 +120,9 @@ def describe(op: SpecOperation, summary: str, name: str, limit: int = 160) -> st
     """Purpose in one or two short sentences. Where the spec's words only restate the tool name,
     the title stands in (every tool needs a description: MCP conformance checks it)."""
     prose = strip_markdown(_HTML.sub(". ", strip_scopes(op.raw.get("description") or "")))
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", " ".join(prose.split())) if s.strip(". ") and not _MECHANICS.match(s)]
+    sentences = [
+        s for s in re.split(r"(?<=[.!?])\s+", " ".join(prose.split())) if s.strip(". ") and not _MECHANICS.match(s)
+    ]
     text = short_description(_PREAMBLE.sub("", " ".join(sentences)), limit)
     text = text[:1].upper() + text[1:]
     if not text or text.lower().rstrip(".") == summary.lower().rstrip("."):

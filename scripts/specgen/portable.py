@@ -48,6 +48,8 @@ def _branches(schema: dict[str, Any], kinds: list[str]) -> dict[str, Any]:
     if len(kinds) == 1:
         return {**rest, "type": kinds[0]}
     if "anyOf" in rest:  # both a type list and a union: the union must also hold
-        return {**{k: v for k, v in rest.items() if k != "anyOf"},
-                "allOf": [{"anyOf": [{"type": kind} for kind in kinds]}, {"anyOf": rest["anyOf"]}]}
+        return {
+            **{k: v for k, v in rest.items() if k != "anyOf"},
+            "allOf": [{"anyOf": [{"type": kind} for kind in kinds]}, {"anyOf": rest["anyOf"]}],
+        }
     return {**rest, "anyOf": [{"type": kind} for kind in kinds]}

@@ -18,7 +18,14 @@ from instantly_mcp.catalog.models._base import FORMATS
 
 from .text import short_description
 
-_RESERVED = set(dir(BaseModel)) | {"model_config", "body_fields", "body_rules", "body_rule_text", "nullable_fields", "required_any"}
+_RESERVED = set(dir(BaseModel)) | {
+    "model_config",
+    "body_fields",
+    "body_rules",
+    "body_rule_text",
+    "nullable_fields",
+    "required_any",
+}
 
 
 def python_name(name: str) -> str:

@@ -64,8 +64,9 @@ class Served:
 
 
 @asynccontextmanager
-async def served(url: str, *, sessions: int = 1, mode: str = "legacy", settings: Settings | None = None,
-                 **client_options: Any) -> AsyncIterator[Served]:
+async def served(
+    url: str, *, sessions: int = 1, mode: str = "legacy", settings: Settings | None = None, **client_options: Any
+) -> AsyncIterator[Served]:
     """`sessions` MCP client sessions, each on its own server instance, all sharing one runtime:
     one InstantlyClient, one connection pool, one rate limiter per workspace."""
     settings = settings or Settings(api_key=KEY, base_url=url, confirm="off")
@@ -74,7 +75,10 @@ async def served(url: str, *, sessions: int = 1, mode: str = "legacy", settings:
     runtime.client = InstantlyClient(base_url=url, api_key=KEY, transport=transport, **client_options)
     try:
         async with AsyncExitStack() as stack:
-            clients = [await stack.enter_async_context(Client(build_server(settings, runtime), mode=mode)) for _ in range(sessions)]
+            clients = [
+                await stack.enter_async_context(Client(build_server(settings, runtime), mode=mode))
+                for _ in range(sessions)
+            ]
             yield Served(clients, runtime, transport)
     finally:
         await runtime.client.aclose()

@@ -28,7 +28,11 @@ TOOLS = sorted(load_operations())
 CONTROLS = {"dry_run", "confirm_token", "fields", "max_items"}
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=6,
 )
@@ -63,8 +67,13 @@ def resolve(schema: dict, root: dict) -> dict:
 def allows_null(schema: dict, root: dict) -> bool:
     schema = resolve(schema, root)
     kinds = schema.get("type")
-    return (not schema or kinds == "null" or (isinstance(kinds, list) and "null" in kinds) or None in schema.get("enum", [0])
-            or any(allows_null(branch, root) for branch in schema.get("anyOf", []) + schema.get("oneOf", [])))
+    return (
+        not schema
+        or kinds == "null"
+        or (isinstance(kinds, list) and "null" in kinds)
+        or None in schema.get("enum", [0])
+        or any(allows_null(branch, root) for branch in schema.get("anyOf", []) + schema.get("oneOf", []))
+    )
 
 
 def without_nulls(value: Any, schema: dict, root: dict) -> Any:
@@ -73,8 +82,11 @@ def without_nulls(value: Any, schema: dict, root: dict) -> Any:
     schema = resolve(schema, root)
     if isinstance(value, dict):
         props = schema.get("properties", {})
-        return {k: without_nulls(v, props.get(k, {}), root) for k, v in value.items()
-                if v is not None or k not in props or allows_null(props[k], root)}
+        return {
+            k: without_nulls(v, props.get(k, {}), root)
+            for k, v in value.items()
+            if v is not None or k not in props or allows_null(props[k], root)
+        }
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [without_nulls(v, schema["items"], root) for v in value]
     return value
@@ -101,7 +113,11 @@ def bad_arguments(draw, schema: dict) -> tuple[dict[str, Any], str | None]:
     """(arguments, the field they get wrong, if one is targeted)."""
     properties = {k: v for k, v in schema.get("properties", {}).items() if k not in CONTROLS}
     base = arguments_for(schema)
-    kinds = ["unknown", "random"] + (["missing"] if schema.get("required") else []) + (["wrong", "confused"] if properties else [])
+    kinds = (
+        ["unknown", "random"]
+        + (["missing"] if schema.get("required") else [])
+        + (["wrong", "confused"] if properties else [])
+    )
     kind = draw(st.sampled_from(kinds))
     if kind == "missing":
         name = draw(st.sampled_from(schema["required"]))
@@ -112,7 +128,9 @@ def bad_arguments(draw, schema: dict) -> tuple[dict[str, Any], str | None]:
     if kind in ("wrong", "confused"):  # confused: a value a lax parser would coerce ("5", true, "true", 1)
         name = draw(st.sampled_from(sorted(properties)))
         sub = Draft202012Validator({**properties[name], "$defs": schema.get("$defs", {})})
-        values = json_values if kind == "wrong" else st.sampled_from([True, False, 0, 1, "1", "5", "true", "", 1.5, [], {}])
+        values = (
+            json_values if kind == "wrong" else st.sampled_from([True, False, 0, 1, "1", "5", "true", "", 1.5, [], {}])
+        )
         value = draw(values.filter(lambda v: v is not None and not sub.is_valid(v)))
         return {**base, name: value}, name
     keys = st.sampled_from(sorted(properties)) | st.text(max_size=8) if properties else st.text(max_size=8)
@@ -120,7 +138,12 @@ def bad_arguments(draw, schema: dict) -> tuple[dict[str, Any], str | None]:
 
 
 @pytest.mark.parametrize("tool", TOOLS)
-@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(data=st.data())
 def test_fuzzed_arguments_never_crash_and_invalid_ones_send_nothing(session: Session, tool: str, data) -> None:
     schema = session.schemas[tool]
@@ -143,15 +166,39 @@ def test_fuzzed_arguments_never_crash_and_invalid_ones_send_nothing(session: Ses
 @pytest.mark.parametrize(
     ("tool", "arguments", "named"),
     [
-        ("create_block_list_entry", {"bl_value": "x" * 1_000_000}, ["bl_value", "1000000 characters", "100000 allowed"]),
-        ("bulk_create_block_list_entries", {"bl_values": [f"d{i}.example" for i in range(100_000)]}, ["bl_values", "100000 items", "10000 allowed"]),
-        ("add_leads", {"list_id": "l1", "leads": [{"email": f"l{i}@x.example", "personalization": "p" * 600} for i in range(1000)]},
-         ["leads", "bytes as JSON", "524288 allowed"]),
-        ("update_lead", {"id": "l1", "custom_variables": {f"k{i}": i for i in range(20_000)}}, ["custom_variables", "20000 fields"]),
-        ("create_block_list_entry", {"bl_value": "a.example", "x" * 200_000: 1}, ["argument name of 200000 characters"]),
+        (
+            "create_block_list_entry",
+            {"bl_value": "x" * 1_000_000},
+            ["bl_value", "1000000 characters", "100000 allowed"],
+        ),
+        (
+            "bulk_create_block_list_entries",
+            {"bl_values": [f"d{i}.example" for i in range(100_000)]},
+            ["bl_values", "100000 items", "10000 allowed"],
+        ),
+        (
+            "add_leads",
+            {
+                "list_id": "l1",
+                "leads": [{"email": f"l{i}@x.example", "personalization": "p" * 600} for i in range(1000)],
+            },
+            ["leads", "bytes as JSON", "524288 allowed"],
+        ),
+        (
+            "update_lead",
+            {"id": "l1", "custom_variables": {f"k{i}": i for i in range(20_000)}},
+            ["custom_variables", "20000 fields"],
+        ),
+        (
+            "create_block_list_entry",
+            {"bl_value": "a.example", "x" * 200_000: 1},
+            ["argument name of 200000 characters"],
+        ),
     ],
 )
-def test_oversized_arguments_are_refused_before_anything_is_sent(session: Session, tool: str, arguments: dict, named: list[str]) -> None:
+def test_oversized_arguments_are_refused_before_anything_is_sent(
+    session: Session, tool: str, arguments: dict, named: list[str]
+) -> None:
     result, sent = session.call(tool, arguments)
     message = text(result)
     assert result.is_error and f"Arguments too large for {tool}; nothing was sent" in message, message[:300]
@@ -180,13 +227,29 @@ def test_limits_are_configurable() -> None:
 
 # --- path parameters stay in their segment ------------------------------------------------------
 
-ATTACKS = ["../api-keys", "..", ".", "../../api/v2/api-keys", "..%2Fapi-keys", "%2e%2e", "a/../../api-keys",
-           "x?limit=100", "x#frag", "..\\api-keys", " ", "ü/..", "\x00"]
+ATTACKS = [
+    "../api-keys",
+    "..",
+    ".",
+    "../../api/v2/api-keys",
+    "..%2Fapi-keys",
+    "%2e%2e",
+    "a/../../api-keys",
+    "x?limit=100",
+    "x#frag",
+    "..\\api-keys",
+    " ",
+    "ü/..",
+    "\x00",
+]
 
 
-@pytest.mark.parametrize(("tool", "prefix", "operation_id"), [
-    ("get_oauth_session_status", "/api/v2/oauth/session/status/", "getOAuthSessionStatus"),
-])
+@pytest.mark.parametrize(
+    ("tool", "prefix", "operation_id"),
+    [
+        ("get_oauth_session_status", "/api/v2/oauth/session/status/", "getOAuthSessionStatus"),
+    ],
+)
 def test_path_parameters_cannot_reach_another_path(sandbox, tool: str, prefix: str, operation_id: str) -> None:
     """A free-form path parameter; ids (UUIDs) and account emails are refused before sending (below)."""
     argument = load_operations()[tool].path_params[0]

@@ -67,8 +67,14 @@ def on_virtual_time(fake: FakeTime, limits=GLOBAL_LIMITS) -> dict:
     is admitted when depends only on the limits, never on how busy the machine is. The deadline is
     30 virtual seconds, and (as a hang guard) at most 30 real ones. One attempt per call, so each
     call takes one slot at most, even when a busy machine drops a keep-alive connection."""
-    return {"limiters": RateLimiters(limits, clock=fake.clock, sleep=fake.sleep), "clock": fake.clock,
-            "sleep": fake.sleep, "deadline_s": 30, "transport": CountingTransport(clock=fake.clock), "max_retries": 0}
+    return {
+        "limiters": RateLimiters(limits, clock=fake.clock, sleep=fake.sleep),
+        "clock": fake.clock,
+        "sleep": fake.sleep,
+        "deadline_s": 30,
+        "transport": CountingTransport(clock=fake.clock),
+        "max_retries": 0,
+    }
 
 
 def rate_refused(texts: list[str]) -> list[str]:
@@ -117,8 +123,10 @@ def test_per_endpoint_limit_holds_under_concurrency(sandbox) -> None:
 
     results, transport = anyio.run(go)
     assert len(results) == 50  # every call answered
-    errors = {kind: [text(r) for name, r in results if name == kind and r.is_error]
-              for kind in ("list_emails", "list_campaigns")}
+    errors = {
+        kind: [text(r) for name, r in results if name == kind and r.is_error]
+        for kind in ("list_emails", "list_campaigns")
+    }
     refused = rate_refused(errors["list_emails"])
     assert len(refused) == 5 and all("GET /api/v2/emails" in t for t in refused)
     assert rate_refused(errors["list_campaigns"]) == []
@@ -153,4 +161,8 @@ def test_a_cancelled_call_frees_its_slot_and_connection_and_the_server_keeps_ser
     held, released, after, sent = anyio.run(go)
     assert (held, released) == (1, 0)
     assert all(data(r)["items"] for r in after)
-    assert [path for _, path in sent] == ["/api/v2/campaigns", "/api/v2/block-lists-entries", "/api/v2/block-lists-entries"]
+    assert [path for _, path in sent] == [
+        "/api/v2/campaigns",
+        "/api/v2/block-lists-entries",
+        "/api/v2/block-lists-entries",
+    ]

@@ -34,18 +34,42 @@ def scenarios(sandbox) -> list[tuple[list[dict] | None, str, dict]]:
         ([], "list_campaigns", {"limit": 2}),
         (None, "get_lead", {"id": "0190c0de-0000-7000-8000-0000000000fe"}),
         (None, "create_block_list_entry", {"bl_value": "canary.example"}),
-        ([{"path_prefix": "/api/v2/campaigns", "status": 429, "retry_after": 0, "times": 2}], "list_campaigns", {"limit": 1}),
+        (
+            [{"path_prefix": "/api/v2/campaigns", "status": 429, "retry_after": 0, "times": 2}],
+            "list_campaigns",
+            {"limit": 1},
+        ),
         ([{"path_prefix": "/api/v2/campaigns", "status": 429, "times": 1}], "list_campaigns", {"limit": 1}),
-        ([{"path_prefix": bl, "method": "POST", "status": 500}], "create_block_list_entry", {"bl_value": "five.example"}),
-        ([{"path_prefix": bl, "method": "POST", "status": 502}], "create_block_list_entry", {"bl_value": "two.example"}),
+        (
+            [{"path_prefix": bl, "method": "POST", "status": 500}],
+            "create_block_list_entry",
+            {"bl_value": "five.example"},
+        ),
+        (
+            [{"path_prefix": bl, "method": "POST", "status": 502}],
+            "create_block_list_entry",
+            {"bl_value": "two.example"},
+        ),
         ([{"path_prefix": "/api/v2/accounts", "status": 503, "times": 1}], "list_accounts", {"limit": 1}),
         ([{"path_prefix": "/api/v2/accounts", "status": 504, "times": 1}], "list_accounts", {"limit": 1}),
-        ([{"path_prefix": bl, "method": "POST", "kind": "latency", "delay_s": 1.0}], "create_block_list_entry", {"bl_value": "slow.example"}),
+        (
+            [{"path_prefix": bl, "method": "POST", "kind": "latency", "delay_s": 1.0}],
+            "create_block_list_entry",
+            {"bl_value": "slow.example"},
+        ),
         ([{"path_prefix": "/api/v2/lead-lists", "kind": "drop", "times": 1}], "list_lead_lists", {"limit": 1}),
-        ([{"path_prefix": bl, "method": "POST", "kind": "drop"}], "create_block_list_entry", {"bl_value": "reset.example"}),
+        (
+            [{"path_prefix": bl, "method": "POST", "kind": "drop"}],
+            "create_block_list_entry",
+            {"bl_value": "reset.example"},
+        ),
         ([{"path_prefix": "/api/v2/custom-tags", "kind": "malformed"}], "list_custom_tags", {"limit": 1}),
         ([{"path_prefix": "/api/v2/campaigns", "kind": "html"}], "list_campaigns", {"limit": 1}),
-        ([{"path_prefix": "/api/v2/leads/add", "kind": "malformed"}], "add_leads", {"list_id": "x", "leads": [{"email": "a@canary.example"}]}),
+        (
+            [{"path_prefix": "/api/v2/leads/add", "kind": "malformed"}],
+            "add_leads",
+            {"list_id": "x", "leads": [{"email": "a@canary.example"}]},
+        ),
         ([], "list_campaigns", {"limit": "ten"}),
         (None, "create_block_list_entry", {"bl_value": "x" * 200_000}),
         (None, "no_such_tool", {}),
@@ -56,9 +80,14 @@ def test_the_key_appears_in_no_output_of_a_run(sandbox, tmp_path: Path) -> None:
     debug_log, audit_log = tmp_path / "debug.log", tmp_path / "audit.log"
     stdout_copy, stderr_file = tmp_path / "stdout.log", tmp_path / "stderr.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    env.update(INSTANTLY_API_KEY=KEY, INSTANTLY_BASE_URL=sandbox.url, INSTANTLY_AUDIT_LOG=str(audit_log), PYTHONPATH=str(ROOT),
-               INSTANTLY_CONFIRM="token")
-    command = f"{sys.executable} -c \"$0\" {debug_log} serve --timeout 0.5 2>{stderr_file} | tee {stdout_copy}"
+    env.update(
+        INSTANTLY_API_KEY=KEY,
+        INSTANTLY_BASE_URL=sandbox.url,
+        INSTANTLY_AUDIT_LOG=str(audit_log),
+        PYTHONPATH=str(ROOT),
+        INSTANTLY_CONFIRM="token",
+    )
+    command = f'{sys.executable} -c "$0" {debug_log} serve --timeout 0.5 2>{stderr_file} | tee {stdout_copy}'
     params = StdioServerParameters(command="bash", args=["-c", command, RUN_WITH_DEBUG_LOG], env=env, cwd=str(ROOT))
     texts: list[str] = []
 
@@ -69,12 +98,16 @@ def test_the_key_appears_in_no_output_of_a_run(sandbox, tmp_path: Path) -> None:
                     sandbox.faults(rules)
                 texts.append(text(await client.call_tool(name, args)))
             sandbox.faults([])
-            entry = sandbox.admin.get("/api/v2/block-lists-entries", headers={"Authorization": "Bearer x"}).json()["items"][0]
+            entry = sandbox.admin.get("/api/v2/block-lists-entries", headers={"Authorization": "Bearer x"}).json()[
+                "items"
+            ][0]
             first = await client.call_tool("delete_block_list_entry", {"id": entry["id"]})
             texts.append(text(first))
             token = json.loads(text(first)).get("confirm_token")
             assert token, text(first)
-            texts.append(text(await client.call_tool("delete_block_list_entry", {"id": entry["id"], "confirm_token": token})))
+            texts.append(
+                text(await client.call_tool("delete_block_list_entry", {"id": entry["id"], "confirm_token": token}))
+            )
 
     anyio.run(run)
     outputs = {
@@ -92,4 +125,3 @@ def test_the_key_appears_in_no_output_of_a_run(sandbox, tmp_path: Path) -> None:
     leaks = {where: content.count(KEY) for where, content in outputs.items() if KEY in content}
     assert leaks == {}
     assert KEY[3:19] not in "".join(outputs.values())  # not even a fragment of it
-

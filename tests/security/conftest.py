@@ -51,11 +51,13 @@ class Served:
     http: McpHttpServer | None = None
 
     @asynccontextmanager
-    async def connect(self, *, mode: str = "legacy", headers: dict[str, str] | None = None,
-                      **options: Any) -> AsyncIterator[Client]:
+    async def connect(
+        self, *, mode: str = "legacy", headers: dict[str, str] | None = None, **options: Any
+    ) -> AsyncIterator[Client]:
         if self.http is None:
-            params = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli", *self.args],
-                                           env=self.env, cwd=str(ROOT))
+            params = StdioServerParameters(
+                command=sys.executable, args=["-m", "instantly_mcp.cli", *self.args], env=self.env, cwd=str(ROOT)
+            )
             with self.target.stderr_path.open("a") as errlog:
                 async with Client(stdio_client(params, errlog=errlog), mode=mode, **options) as client:
                     yield client

@@ -21,8 +21,11 @@ def test_oversized_arguments_leave_a_short_line(target: Target) -> None:
     async def run() -> list[str]:
         async with target.connect("--confirm", "token") as client:
             results = [await client.call_tool("create_custom_tag", {"label": huge}) for _ in range(3)]
-            results.append(await client.call_tool("create_custom_tag", {"label": 5, "description": "z" * 5000,
-                                                                        "extra": near_limit, "k" * 90_000: 1}))
+            results.append(
+                await client.call_tool(
+                    "create_custom_tag", {"label": 5, "description": "z" * 5000, "extra": near_limit, "k" * 90_000: 1}
+                )
+            )
             return [text(r) for r in results if r.is_error]
 
     refusals = anyio.run(run)

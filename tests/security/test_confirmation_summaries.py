@@ -28,7 +28,10 @@ def test_summaries_do_not_read_through_hidden_tools(transport: str, sandbox, tmp
     seed = seed_ids(sandbox)
     calls = [
         ("delete_lead", {"id": seed["lead"]["id"]}),
-        ("reply_to_email", {"eaccount": "me@ours.test", "reply_to_uuid": seed["email"]["id"], "subject": "Re", "body": {"text": "Hi"}}),
+        (
+            "reply_to_email",
+            {"eaccount": "me@ours.test", "reply_to_uuid": seed["email"]["id"], "subject": "Re", "body": {"text": "Hi"}},
+        ),
         ("delete_campaign", {"id": seed["campaign"]["id"]}),
     ]
 

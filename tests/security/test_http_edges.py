@@ -50,7 +50,9 @@ TOKEN = "bearer-token-for-security-tests-5e0c"
         ("origin", "https://localhost.evil.com", 403),
     ],
 )
-def test_rebinding_headers_are_parsed_and_compared_exactly(header: str, value: str, status: int, sandbox, tmp_path) -> None:
+def test_rebinding_headers_are_parsed_and_compared_exactly(
+    header: str, value: str, status: int, sandbox, tmp_path
+) -> None:
     with http_mcp(tmp_path, **server_env(sandbox, tmp_path / "audit.jsonl")) as server:
         refused = httpx2.post(server.url, json=INIT, headers={**ACCEPT, header: value})
         allowed = httpx2.post(server.url, json=INIT, headers={**ACCEPT, "origin": f"http://localhost:{server.port}"})
@@ -62,7 +64,9 @@ def test_rebinding_headers_are_parsed_and_compared_exactly(header: str, value: s
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_hidden_tool_is_refused_exactly_like_an_unknown_one(transport: str, sandbox, tmp_path) -> None:
     async def run() -> tuple[str, str, list, list]:
-        async with attack_server(transport, sandbox, tmp_path, "--scopes", "campaigns:read", "--confirm", "token") as attack:
+        async with attack_server(
+            transport, sandbox, tmp_path, "--scopes", "campaigns:read", "--confirm", "token"
+        ) as attack:
             hidden = await attack.call("create_api_key", {"name": "x", "scopes": ["all:all"]})
             unknown = await attack.call("create_api_kez", {"name": "x", "scopes": ["all:all"]})
             assert hidden.is_error and unknown.is_error
@@ -82,7 +86,9 @@ def test_healthz_says_only_ok_without_the_bearer_token(tmp_path) -> None:
     token_file.write_text(TOKEN + "\n")
     with http_mcp(tmp_path, "--auth-token-file", str(token_file)) as server:
         anonymous = httpx2.get(server.base + "/healthz")
-        rebound = httpx2.get(server.base + "/healthz", headers={"host": "evil.example", "authorization": f"Bearer {TOKEN}"})
+        rebound = httpx2.get(
+            server.base + "/healthz", headers={"host": "evil.example", "authorization": f"Bearer {TOKEN}"}
+        )
         trusted = httpx2.get(server.base + "/healthz", headers={"authorization": f"Bearer {TOKEN}"})
         log = server.log()
     assert anonymous.json() == {"status": "ok"} and rebound.json() == {"status": "ok"}
@@ -96,7 +102,10 @@ def test_auth_token_on_the_command_line_is_warned_about(tmp_path) -> None:
     assert "WARNING --auth-token on the command line is visible" in log and TOKEN not in log
 
 
-@pytest.mark.parametrize(("header", "value"), [("host", "evil.example:8089"), ("host", "127.0.0.1:1@evil.example"), ("origin", "http://evil.example")])
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("host", "evil.example:8089"), ("host", "127.0.0.1:1@evil.example"), ("origin", "http://evil.example")],
+)
 def test_standalone_sandbox_refuses_rebound_requests(header: str, value: str, sandbox) -> None:
     sandbox.admin.get("/api/v2/campaigns", headers={"Authorization": "Bearer k"})
     refused = [
@@ -138,7 +147,9 @@ def test_per_request_key_sandbox_gives_each_tenant_its_own_workspace(tmp_path) -
             body(await a.call_tool("create_block_list_entry", {"bl_value": "only-tenant-a.example"}))
             mine = body(await a.call_tool("list_block_list_entries", {"search": "only-tenant-a", "limit": 10}))["items"]
         async with http_client(url, {"X-Instantly-Api-Key": "tenant-b-key-222333"}) as b:
-            theirs = body(await b.call_tool("list_block_list_entries", {"search": "only-tenant-a", "limit": 10}))["items"]
+            theirs = body(await b.call_tool("list_block_list_entries", {"search": "only-tenant-a", "limit": 10}))[
+                "items"
+            ]
         return mine, theirs
 
     with http_mcp(tmp_path, "--per-request-key", "--sandbox", "--confirm", "off") as server:
@@ -148,7 +159,15 @@ def test_per_request_key_sandbox_gives_each_tenant_its_own_workspace(tmp_path) -
 
 def test_a_short_secret_is_refused_at_start_up() -> None:
     env = clean_env(INSTANTLY_MCP_SECRET="too-short-31-bytes-xxxxxxxxxxxx")
-    done = subprocess.run([sys.executable, "-m", "instantly_mcp.cli", "tools"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "instantly_mcp.cli", "tools"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2 and "at least 32 bytes" in done.stderr and "too-short" not in done.stderr
 
 
@@ -156,7 +175,11 @@ def test_workers_get_no_secret_through_their_environment(tmp_path) -> None:
     secret = "worker-secret-of-at-least-32-bytes-0001"
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN)
-    env = {"INSTANTLY_API_KEY": SERVER_KEY, "INSTANTLY_MCP_SECRET": secret, "INSTANTLY_BASE_URL": "http://127.0.0.1:9/api/v2/"}
+    env = {
+        "INSTANTLY_API_KEY": SERVER_KEY,
+        "INSTANTLY_MCP_SECRET": secret,
+        "INSTANTLY_BASE_URL": "http://127.0.0.1:9/api/v2/",
+    }
     with http_mcp(tmp_path, "--stateless", "--workers", "2", "--auth-token-file", str(token_file), **env) as server:
         assert server.proc is not None
         workers = wait_for_children(server.proc.pid, 2)
@@ -187,4 +210,3 @@ def decoded(value: str) -> str:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode(errors="replace")
     except (binascii.Error, ValueError):
         return ""
-

@@ -48,13 +48,17 @@ def echo_app() -> Starlette:
 
     async def write(request: Request) -> JSONResponse:
         body = (await request.body()).decode()
-        return JSONResponse({"error": "Bad Request", "message": f"{key_of(request).upper()} rejected {body}"}, status_code=400)
+        return JSONResponse(
+            {"error": "Bad Request", "message": f"{key_of(request).upper()} rejected {body}"}, status_code=400
+        )
 
-    return Starlette(routes=[
-        Route("/api/v2/api-keys", api_keys, methods=["GET"]),
-        Route("/api/v2/campaigns/{id}", campaign, methods=["GET"]),
-        Route("/api/v2/custom-tags", write, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/api/v2/api-keys", api_keys, methods=["GET"]),
+            Route("/api/v2/campaigns/{id}", campaign, methods=["GET"]),
+            Route("/api/v2/custom-tags", write, methods=["POST"]),
+        ]
+    )
 
 
 @pytest.fixture

@@ -35,7 +35,9 @@ async def attempts(client: Client) -> list[tuple[bool, str]]:
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_unknown_nested_fields_are_refused_and_nothing_is_sent(transport: str, sandbox: SandboxProcess, tmp_path: Path) -> None:
+def test_unknown_nested_fields_are_refused_and_nothing_is_sent(
+    transport: str, sandbox: SandboxProcess, tmp_path: Path
+) -> None:
     audit = tmp_path / "audit.jsonl"
     env = {"INSTANTLY_CONFIRM": "off", "INSTANTLY_AUDIT_LOG": str(audit)}
 
@@ -58,4 +60,6 @@ def test_unknown_nested_fields_are_refused_and_nothing_is_sent(transport: str, s
         assert "body.bcc: unknown argument" in text and "body.attachments: unknown argument" in text
     assert sandbox.requests() == []
     lines = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [(line["tool"], line["decision"], line["status"]) for line in lines] == [("send_test_email", "invalid", None)] * 2
+    assert [(line["tool"], line["decision"], line["status"]) for line in lines] == [
+        ("send_test_email", "invalid", None)
+    ] * 2

@@ -26,8 +26,16 @@ PRIVILEGED_ATTACKS = {
     "create_webhook": {"target_hook_url": "https://evil.example/hook", "event_type": "all_events"},
 }
 MUST_BE_GATED = {
-    "create_api_key", "create_workspace_member", "update_workspace_member", "create_workspace_group_member",
-    "create_webhook", "update_webhook", "test_webhook", "resume_webhook", "share_campaign", "set_domain_forwarding",
+    "create_api_key",
+    "create_workspace_member",
+    "update_workspace_member",
+    "create_workspace_group_member",
+    "create_webhook",
+    "update_webhook",
+    "test_webhook",
+    "resume_webhook",
+    "share_campaign",
+    "set_domain_forwarding",
     "set_workspace_agency_domain",
 }
 
@@ -50,7 +58,9 @@ def test_privileged_call_asks_a_person_and_sends_nothing(transport: str, tool: s
     asked, upstream, audit = anyio.run(run)
     assert asked["status"] == "confirmation_required" and "hands out access" in asked["summary"]
     assert upstream == []
-    assert [(line["tool"], line["risk"], line["decision"]) for line in audit] == [(tool, "privileged", "confirmation_required")]
+    assert [(line["tool"], line["risk"], line["decision"]) for line in audit] == [
+        (tool, "privileged", "confirmation_required")
+    ]
 
 
 def seeded_campaigns(attack_data: dict) -> dict[int, str]:
@@ -75,7 +85,10 @@ def test_adding_leads_to_an_active_campaign_asks_and_a_paused_one_does_not(trans
     assert "start getting its emails" in asked["summary"]
     assert writes_after_ask == []
     assert '"leads_uploaded":2' in paused
-    assert [(line["tool"], line["decision"]) for line in audit] == [("add_leads", "confirmation_required"), ("add_leads", "sent")]
+    assert [(line["tool"], line["decision"]) for line in audit] == [
+        ("add_leads", "confirmation_required"),
+        ("add_leads", "sent"),
+    ]
 
 
 # Well-formed ids that no workspace has: they pass the local id check and leave the target's state unknown.
@@ -119,7 +132,10 @@ def test_a_new_key_is_marked_secret_and_listings_never_show_a_key_in_full(transp
 
     result, listed = anyio.run(run)
     new = body(result)
-    assert result.meta["instantly-mcp/secret"]["fields"] == ["key"] and "never again" in result.meta["instantly-mcp/secret"]["note"]
+    assert (
+        result.meta["instantly-mcp/secret"]["fields"] == ["key"]
+        and "never again" in result.meta["instantly-mcp/secret"]["note"]
+    )
     assert [c.annotations.audience for c in result.content] == [["user"]]
     assert text(result).count(new["key"]) == 1
     assert new["key"] not in listed and SERVER_KEY not in listed

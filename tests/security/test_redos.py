@@ -38,10 +38,12 @@ async def bystander(client: Client, answered: list[str], stop: anyio.Event) -> N
 async def attack(client: Client, refusals: dict[str, str]) -> None:
     async with anyio.create_task_group() as tg:
         for tool, arguments, _ in ATTACKS:
+
             async def one(tool: str = tool, arguments: dict[str, Any] = arguments) -> None:
                 result = await client.call_tool(tool, arguments)
                 assert result.is_error, f"{tool} accepted a {N}-character adversarial string"
                 refusals[tool] = text(result)
+
             tg.start_soon(one)
 
 

@@ -37,7 +37,7 @@ def test_half_sent_requests_are_dropped(target: Target) -> None:
         port = served.http.port
         head = f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n".encode()
         heads = [open_stalled(port, stack, head) for _ in range(STALLED)]
-        body = head + b"Accept: application/json, text/event-stream\r\nContent-Length: 500\r\n\r\n{\"jsonrpc\""
+        body = head + b'Accept: application/json, text/event-stream\r\nContent-Length: 500\r\n\r\n{"jsonrpc"'
         bodies = [open_stalled(port, stack, body) for _ in range(STALLED)]
         kept_alive = open_stalled(port, stack, f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
         kept_alive.recv(1)  # the first answer has begun: the next request head is now awaited

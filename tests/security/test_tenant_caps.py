@@ -73,8 +73,10 @@ def test_calls_in_flight_are_capped_per_tenant(cap: int, sandbox, tmp_path) -> N
 
     async def run(url: str) -> tuple[list[str], Any]:
         results: list[str] = []
-        async with http_client(url, {"X-Instantly-Api-Key": "busy-key-000111"}) as busy, \
-                http_client(url, {"X-Instantly-Api-Key": "calm-key-222333"}) as calm:
+        async with (
+            http_client(url, {"X-Instantly-Api-Key": "busy-key-000111"}) as busy,
+            http_client(url, {"X-Instantly-Api-Key": "calm-key-222333"}) as calm,
+        ):
 
             async def busy_call() -> None:
                 result = await busy.call_tool("list_campaigns", {"limit": 1})
@@ -92,18 +94,24 @@ def test_calls_in_flight_are_capped_per_tenant(cap: int, sandbox, tmp_path) -> N
                 group.start_soon(calm_call)
         return results, calm_result[0]
 
-    with http_mcp(tmp_path, "--per-request-key", "--max-calls-per-tenant", str(cap), INSTANTLY_BASE_URL=sandbox.url + "/api/v2/") as server:
+    with http_mcp(
+        tmp_path, "--per-request-key", "--max-calls-per-tenant", str(cap), INSTANTLY_BASE_URL=sandbox.url + "/api/v2/"
+    ) as server:
         results, calm = anyio.run(run, server.url)
     assert sorted(results) == ["ok"] * cap + ["refused"]
     assert len(body(calm)["items"]) == 1
-    assert len([r for r in sandbox.requests() if r["path"] == "/api/v2/campaigns"]) == cap + 1  # the refused one never went out
-
+    assert (
+        len([r for r in sandbox.requests() if r["path"] == "/api/v2/campaigns"]) == cap + 1
+    )  # the refused one never went out
 
 
 def test_legacy_sse_connections_are_capped_per_tenant(tmp_path) -> None:
     """An SSE connection is a session too; over the tenant's cap a new one is refused, another tenant's is not."""
-    with http_mcp(tmp_path, "--per-request-key", "--sandbox", "--max-sessions-per-tenant", "1") as server, \
-            httpx2.Client(timeout=10) as http:
+    with (
+        http_mcp(tmp_path, "--per-request-key", "--sandbox", "--max-sessions-per-tenant", "1") as server,
+        httpx2.Client(timeout=10) as http,
+    ):
+
         def sse(key: str) -> int:
             with http.stream("GET", server.sse_url, headers={"X-Instantly-Api-Key": key}) as response:
                 return response.status_code

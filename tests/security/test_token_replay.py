@@ -62,7 +62,9 @@ def test_confirm_token_confirms_exactly_one_call(target: Target) -> None:
     assert all("Nothing was sent" in text(r) and len(text(r)) < 1000 for r in results if r.is_error)
     assert len(sends(target)) == 1
     decisions = [line["decision"] for line in audit_lines(target.audit_path)]
-    assert decisions == ["confirmation_required"] + ["refused"] * variants + ["sent", "refused"] + ["refused"] * variants
+    assert (
+        decisions == ["confirmation_required"] + ["refused"] * variants + ["sent", "refused"] + ["refused"] * variants
+    )
 
 
 def test_request_state_confirms_exactly_one_call(target: Target) -> None:
@@ -76,8 +78,15 @@ def test_request_state_confirms_exactly_one_call(target: Target) -> None:
             state = asked.request_state
             assert state is not None
             for variant in [state, state, *spellings(state)]:
-                results.append(await client.session.call_tool(  # noqa: PERF401
-                    "send_test_email", SEND, input_responses=accept, request_state=variant, allow_input_required=True))
+                results.append(  # noqa: PERF401 (sequential calls, one at a time)
+                    await client.session.call_tool(
+                        "send_test_email",
+                        SEND,
+                        input_responses=accept,
+                        request_state=variant,
+                        allow_input_required=True,
+                    )
+                )
 
     anyio.run(run)
     assert [getattr(r, "is_error", None) for r in results] == [False] + [True] * (len(results) - 1)

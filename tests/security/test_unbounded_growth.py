@@ -77,8 +77,9 @@ def test_made_up_tenant_keys_do_not_pile_up_limiters() -> None:
     settings = Settings(transport="http", per_request_key=True, sandbox=True)
     runtime = build_runtime(settings)
     limiters = RateLimiters(max_keys=20)
-    runtime.client = InstantlyClient(base_url=SANDBOX_BASE_URL, api_key=None, transport=sandbox_transport(settings),
-                                     limiters=limiters)
+    runtime.client = InstantlyClient(
+        base_url=SANDBOX_BASE_URL, api_key=None, transport=sandbox_transport(settings), limiters=limiters
+    )
     answered: list[bool] = []
 
     async def tenants(url: str) -> None:

@@ -35,10 +35,18 @@ class AuthServer:
 
     def app(self) -> Starlette:
         async def metadata(request: Request) -> JSONResponse:
-            return JSONResponse({"issuer": self.issuer, "jwks_uri": self.issuer + "/jwks",
-                                 "authorization_endpoint": self.issuer + "/authorize", "token_endpoint": self.issuer + "/token",
-                                 "registration_endpoint": self.issuer + "/register", "grant_types_supported": ["authorization_code"],
-                                 "response_types_supported": ["code"], "code_challenge_methods_supported": ["S256"]})
+            return JSONResponse(
+                {
+                    "issuer": self.issuer,
+                    "jwks_uri": self.issuer + "/jwks",
+                    "authorization_endpoint": self.issuer + "/authorize",
+                    "token_endpoint": self.issuer + "/token",
+                    "registration_endpoint": self.issuer + "/register",
+                    "grant_types_supported": ["authorization_code"],
+                    "response_types_supported": ["code"],
+                    "code_challenge_methods_supported": ["S256"],
+                }
+            )
 
         async def jwks(request: Request) -> JSONResponse:
             self.jwks_fetches += 1
@@ -50,14 +58,36 @@ class AuthServer:
             self.registrations.append(client)
             return JSONResponse({**client, "client_id": f"client-{len(self.registrations)}"}, status_code=201)
 
-        return Starlette(routes=[Route("/.well-known/oauth-authorization-server", metadata), Route("/jwks", jwks),
-                                 Route("/register", register, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/.well-known/oauth-authorization-server", metadata),
+                Route("/jwks", jwks),
+                Route("/register", register, methods=["POST"]),
+            ]
+        )
 
-    def mint(self, *, audience: str, subject: str = "alice@example.com", scope: str = "mcp:tools", ttl_s: int = 600,
-             issuer: str | None = None, key: rsa.RSAPrivateKey | None = None, **claims: Any) -> str:
+    def mint(
+        self,
+        *,
+        audience: str,
+        subject: str = "alice@example.com",
+        scope: str = "mcp:tools",
+        ttl_s: int = 600,
+        issuer: str | None = None,
+        key: rsa.RSAPrivateKey | None = None,
+        **claims: Any,
+    ) -> str:
         now = int(time.time())
-        body = {"iss": issuer or self.issuer, "sub": subject, "aud": audience, "iat": now, "exp": now + ttl_s,
-                "scope": scope, "client_id": "claude-code", **claims}
+        body = {
+            "iss": issuer or self.issuer,
+            "sub": subject,
+            "aud": audience,
+            "iat": now,
+            "exp": now + ttl_s,
+            "scope": scope,
+            "client_id": "claude-code",
+            **claims,
+        }
         return jwt.encode(body, key or self.key, algorithm="RS256", headers={"kid": self.kid})
 
 

@@ -15,26 +15,46 @@ import sys
 import mcp_types as types
 
 TEMPLATE = re.compile(r"^test://template/(?P<id>[^/]+)/data$")
-PNG_1X1 = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 class ConformanceFixtures:
     def templates(self) -> list[types.ResourceTemplate]:
-        return [types.ResourceTemplate(uri_template="test://template/{id}/data", name="template-data",
-                                       description="conformance fixture", mime_type="application/json")]
+        return [
+            types.ResourceTemplate(
+                uri_template="test://template/{id}/data",
+                name="template-data",
+                description="conformance fixture",
+                mime_type="application/json",
+            )
+        ]
 
     def resources(self) -> list[types.Resource]:
-        return [types.Resource(uri="test://static-text", name="static-text", description="conformance fixture",
-                               mime_type="text/plain"),
-                types.Resource(uri="test://static-binary", name="static-binary", description="conformance fixture",
-                               mime_type="image/png")]
+        return [
+            types.Resource(
+                uri="test://static-text", name="static-text", description="conformance fixture", mime_type="text/plain"
+            ),
+            types.Resource(
+                uri="test://static-binary",
+                name="static-binary",
+                description="conformance fixture",
+                mime_type="image/png",
+            ),
+        ]
 
     async def read(self, uri: str) -> types.ReadResourceResult | None:
         if uri == "test://static-text":
             contents: list[types.TextResourceContents | types.BlobResourceContents] = [
-                types.TextResourceContents(uri=uri, mime_type="text/plain", text="This is the content of the static text resource.")]
+                types.TextResourceContents(
+                    uri=uri, mime_type="text/plain", text="This is the content of the static text resource."
+                )
+            ]
         elif uri == "test://static-binary":
-            contents = [types.BlobResourceContents(uri=uri, mime_type="image/png", blob=base64.b64encode(PNG_1X1).decode())]
+            contents = [
+                types.BlobResourceContents(uri=uri, mime_type="image/png", blob=base64.b64encode(PNG_1X1).decode())
+            ]
         elif (match := TEMPLATE.match(uri)) is not None:
             text = json.dumps({"id": match["id"], "templateTest": True, "data": f"Data for ID: {match['id']}"})
             contents = [types.TextResourceContents(uri=uri, mime_type="application/json", text=text)]

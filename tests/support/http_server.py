@@ -39,7 +39,6 @@ INIT = {
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
-
 def clean_env(**extra: str) -> dict[str, str]:
     """The test environment without any INSTANTLY_* variable, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
@@ -74,8 +73,15 @@ class McpHttpServer:
         self.port = free_port()
         command = [*self.command, *self.args, "--port", str(self.port)]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -109,7 +115,9 @@ class McpHttpServer:
 
 
 @contextmanager
-def mcp_http_server(tmp_path: Path, *args: str, command: tuple[str, ...] | None = None, **env: str) -> Iterator[McpHttpServer]:
+def mcp_http_server(
+    tmp_path: Path, *args: str, command: tuple[str, ...] | None = None, **env: str
+) -> Iterator[McpHttpServer]:
     log = tmp_path / f"server-{time.monotonic_ns()}.log"
     server = McpHttpServer(list(args), clean_env(**env), log, *(() if command is None else (command,))).start()
     try:
@@ -142,7 +150,9 @@ class FakeInstantly:
             owner = key_fingerprint(self._record(request))
             await self._delay()
             limit = int(request.query_params.get("limit", "2"))
-            items = [{"id": f"{owner}-entry-{i}", "bl_value": f"{owner}.example", "is_domain": True} for i in range(limit)]
+            items = [
+                {"id": f"{owner}-entry-{i}", "bl_value": f"{owner}.example", "is_domain": True} for i in range(limit)
+            ]
             return JSONResponse({"items": items, "next_starting_after": None})
 
         async def entry(request: Request) -> JSONResponse:
@@ -150,10 +160,12 @@ class FakeInstantly:
             await self._delay()
             return JSONResponse({"id": request.path_params["id"], "bl_value": f"{owner}.example", "is_domain": True})
 
-        return Starlette(routes=[
-            Route("/api/v2/block-lists-entries", entries, methods=["GET"]),
-            Route("/api/v2/block-lists-entries/{id}", entry, methods=["GET", "DELETE"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/api/v2/block-lists-entries", entries, methods=["GET"]),
+                Route("/api/v2/block-lists-entries/{id}", entry, methods=["GET", "DELETE"]),
+            ]
+        )
 
     def _record(self, request: Request) -> str:
         key = request.headers.get("authorization", "").removeprefix("Bearer ")

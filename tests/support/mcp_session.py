@@ -16,8 +16,14 @@ from support.servers import answer as payload  # noqa: F401  (re-exported)
 
 
 @asynccontextmanager
-async def mcp_client(base_url: str, *, api_key: str = "test-key", mode: str = "legacy", settings: Settings | None = None,
-                     **client_options: Any) -> AsyncIterator[Client]:
+async def mcp_client(
+    base_url: str,
+    *,
+    api_key: str = "test-key",
+    mode: str = "legacy",
+    settings: Settings | None = None,
+    **client_options: Any,
+) -> AsyncIterator[Client]:
     settings = settings or Settings(api_key=api_key, base_url=base_url, confirm="off")
     runtime = build_runtime(settings)
     runtime.client = InstantlyClient(base_url=base_url, api_key=api_key, **client_options)
@@ -26,5 +32,3 @@ async def mcp_client(base_url: str, *, api_key: str = "test-key", mode: str = "l
             yield client
     finally:
         await runtime.client.aclose()
-
-

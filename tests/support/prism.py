@@ -46,7 +46,6 @@ class PrismError(RuntimeError):
     pass
 
 
-
 class PrismServer:
     """One Prism mock process; use as a context manager or call start()/stop()."""
 

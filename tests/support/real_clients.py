@@ -25,8 +25,12 @@ def upstream_env(sandbox_url: str, **env: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def stdio(sandbox_url: str, **env: str) -> AsyncIterator[Client]:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"],
-                                   env=clean_env(**upstream_env(sandbox_url, **env)), cwd=str(ROOT))
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "instantly_mcp.cli"],
+        env=clean_env(**upstream_env(sandbox_url, **env)),
+        cwd=str(ROOT),
+    )
     async with Client(params, mode="legacy") as client:
         yield client
 
@@ -41,4 +45,6 @@ def http_process(tmp_path: Path, sandbox_url: str, **env: str) -> Iterator[McpHt
 async def http(url: str) -> AsyncIterator[Client]:
     async with AsyncExitStack() as stack:
         client_http = await stack.enter_async_context(create_mcp_http_client())
-        yield await stack.enter_async_context(Client(streamable_http_client(url, http_client=client_http), mode="legacy"))
+        yield await stack.enter_async_context(
+            Client(streamable_http_client(url, http_client=client_http), mode="legacy")
+        )

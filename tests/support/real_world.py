@@ -58,7 +58,15 @@ def typed(value: str, schema: dict[str, Any]) -> Any:
 def load() -> list[RealRequest]:
     entries = json.loads(FIXTURE.read_text())["requests"]
     return [
-        RealRequest(e["id"], e["method"], e["path"], e["query"], e["body"], e["expect"], tuple(e.get("undocumented", ())),
-                    e.get("refused_field"))
+        RealRequest(
+            e["id"],
+            e["method"],
+            e["path"],
+            e["query"],
+            e["body"],
+            e["expect"],
+            tuple(e.get("undocumented", ())),
+            e.get("refused_field"),
+        )
         for e in entries
     ]

@@ -40,8 +40,12 @@ def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
     # Its access log goes to a file: a pipe nobody reads fills up and then blocks the server.
     log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
     with open(log_path, "wb") as log:  # the server holds its own copy of the file
-        proc = subprocess.Popen([sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)], cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -62,7 +62,9 @@ def figures(ranker: Ranker, part: Iterable[Case]) -> Figures:
 
 def misses(ranker: Ranker, part: Iterable[Case]) -> list[tuple[Case, list[str]]]:
     """The cases whose first answer is not acceptable, with the top five given."""
-    return [(case, top[:5]) for case in part if ((top := ranker(case.request))[:1] and top[0] not in case.tools) or not top]
+    return [
+        (case, top[:5]) for case in part if ((top := ranker(case.request))[:1] and top[0] not in case.tools) or not top
+    ]
 
 
 class PlainBM25:
@@ -85,7 +87,8 @@ class PlainBM25:
         for name, doc, length in zip(self.names, self.docs, self.lengths, strict=True):
             score = sum(
                 self.idf[w] * doc[w] * 2.2 / (doc[w] + 1.2 * (0.25 + 0.75 * length / self.average))
-                for w in set(words(query)) if w in doc
+                for w in set(words(query))
+                if w in doc
             )
             if score > 0:
                 scored.append((-score, name))

@@ -66,7 +66,9 @@ async def attack_server(
     audit_path = tmp_path / f"audit-{transport}.jsonl"
     environment = server_env(sandbox, audit_path, **env)
     if transport == "stdio":
-        params = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli", *args], env=environment, cwd=str(ROOT))
+        params = StdioServerParameters(
+            command=sys.executable, args=["-m", "instantly_mcp.cli", *args], env=environment, cwd=str(ROOT)
+        )
         with open(tmp_path / "stdio-stderr.txt", "w") as errlog:
             async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
                 yield Attack(client, audit_path, sandbox)
@@ -82,8 +84,10 @@ async def attack_server(
 
 @asynccontextmanager
 async def http_client(url: str, headers: dict[str, str] | None = None) -> AsyncIterator[Client]:
-    async with create_mcp_http_client(headers=headers) as http, \
-            Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+    ):
         yield client
 
 

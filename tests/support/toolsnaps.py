@@ -65,8 +65,9 @@ def differences(folder: Path, files: dict[str, str]) -> str:
     for name in sorted(set(old) | set(files)):
         before, after = old.get(name, ""), files.get(name, "")
         if before != after:
-            lines += difflib.unified_diff(before.splitlines(), after.splitlines(), f"recorded/{name}", f"served/{name}",
-                                          lineterm="")
+            lines += difflib.unified_diff(
+                before.splitlines(), after.splitlines(), f"recorded/{name}", f"served/{name}", lineterm=""
+            )
     if len(lines) > MAX_DIFF_LINES:
         lines = [*lines[:MAX_DIFF_LINES], f"... {len(lines) - MAX_DIFF_LINES} more diff lines"]
     return "\n".join(lines)

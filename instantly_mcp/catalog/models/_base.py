@@ -115,6 +115,7 @@ def _without_null(schema: dict[str, Any], handler: GetJsonSchemaHandler) -> dict
     rest = {k: v for k, v in schema.items() if k != "anyOf"}
     return {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
 
+
 def _rule_detail(error: jsonschema.ValidationError) -> str:
     """The broken rule's own message, with the full path of a field it finds missing."""
     missing = re.fullmatch(r"'(.+)' is a required property", error.message)
@@ -156,7 +157,9 @@ def is_email(value: str) -> bool:
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})")
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})"
+)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 MAX_DATE_TIME_CHARS = 64  # 2026-01-31T09:00:00.123456789+01:00 is 35
 
@@ -177,7 +180,8 @@ def is_uri(value: str) -> bool:
 
 EmailAddress = _formatted("email", is_email, "an email address such as jane@example.com")
 DateTime = _formatted(
-    "date-time", is_date_time,
+    "date-time",
+    is_date_time,
     "an ISO 8601 date-time such as 2026-01-31T09:00:00Z (work out words like 'yesterday' into one first)",
 )
 Date = _formatted(

@@ -60,7 +60,9 @@ def _matching(ctx: Context) -> list[Entity]:
 def create_entry(ctx: Context) -> Any:
     value = normalize(ctx.data["bl_value"])
     if not is_valid_value(value):
-        raise SandboxHttpError(400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'")
+        raise SandboxHttpError(
+            400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'"
+        )
     entry = _existing(ctx, value) or crud.create(ctx.store, _resource(ctx), _fields(value), ctx.workspace_id)
     return render(entry, ctx.op.success_schema)
 
@@ -73,7 +75,9 @@ def patch_entry(ctx: Context) -> Any:
     if "bl_value" in ctx.data:
         value = normalize(ctx.data["bl_value"])
         if not is_valid_value(value):
-            raise SandboxHttpError(400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'")
+            raise SandboxHttpError(
+                400, f"body/bl_value must be a valid email address or domain, got '{ctx.data['bl_value']}'"
+            )
         changes = _fields(value)
     return render(crud.update(ctx.store, resource, entry, changes), ctx.op.success_schema)
 

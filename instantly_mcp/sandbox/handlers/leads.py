@@ -207,7 +207,9 @@ def _which_tests(data: dict[str, Any]) -> list[LeadTest]:
 def list_leads(ctx: Context) -> Any:
     data = ctx.data
     leads = sorted(select(ctx, data), key=itemgetter("id"))
-    start = bisect.bisect_right(leads, data["starting_after"], key=itemgetter("id")) if data.get("starting_after") else 0
+    start = (
+        bisect.bisect_right(leads, data["starting_after"], key=itemgetter("id")) if data.get("starting_after") else 0
+    )
     limit = data.get("limit") or crud.DEFAULT_LIMIT
     page = leads[start : start + limit]
     return crud.list_body(ctx, page, page[-1]["id"] if len(leads) > start + limit else None)

@@ -32,11 +32,18 @@ def days_of(account: Entity) -> dict[str, dict[str, int]]:
     inbox = round(sent * account["stat_warmup_score"] / 100)
     today = datetime.now(UTC).date()
     return {
-        (today - timedelta(days=back)).isoformat(): {"sent": sent, "landed_inbox": inbox, "landed_spam": sent - inbox, "received": sent}
+        (today - timedelta(days=back)).isoformat(): {
+            "sent": sent,
+            "landed_inbox": inbox,
+            "landed_spam": sent - inbox,
+            "received": sent,
+        }
         for back in range(DAYS - 1, -1, -1)
     }
 
 
 def aggregate(days: dict[str, dict[str, int]], score: float) -> dict[str, Any]:
-    totals = {key: sum(day[key] for day in days.values()) for key in ("sent", "received", "landed_inbox", "landed_spam")}
+    totals = {
+        key: sum(day[key] for day in days.values()) for key in ("sent", "received", "landed_inbox", "landed_spam")
+    }
     return {**totals, "health_score": score, "health_score_label": f"{score:g}%"}

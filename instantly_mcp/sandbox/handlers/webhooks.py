@@ -39,6 +39,10 @@ def webhook_event_types(ctx: Context) -> Any:
     """Every event type the spec lists for a webhook's event_type, then the workspace's custom lead
     labels (which webhooks can subscribe to as well)."""
     listed = component("Webhook")["properties"]["event_type"]["enum"]
-    standard = [{"id": e, "label": e.replace("_", " ").title(), "type": "standard"} for e in listed if e and e != "all_events"]
-    custom = [{"id": label["id"], "label": label.get("label", ""), "type": "custom"} for label in ctx.store.all(LEAD_LABELS)]
+    standard = [
+        {"id": e, "label": e.replace("_", " ").title(), "type": "standard"} for e in listed if e and e != "all_events"
+    ]
+    custom = [
+        {"id": label["id"], "label": label.get("label", ""), "type": "custom"} for label in ctx.store.all(LEAD_LABELS)
+    ]
     return {"event_types": standard + custom}
