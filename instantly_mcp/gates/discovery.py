@@ -17,9 +17,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import weakref
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -92,16 +93,13 @@ class Discovery:
     """The three tools over the policy's visible operations."""
 
     policy: Policy
-    _index: SearchIndex | None = field(default=None, repr=False)
 
     def tools(self) -> list[types.Tool]:
         return discovery_tools(op.toolset for op in self.policy.visible_operations())
 
     @property
     def index(self) -> SearchIndex:
-        if self._index is None:
-            self._index = SearchIndex(self.policy.visible_operations(), self.policy)
-        return self._index
+        return search_index(self.policy)
 
     def route(
         self, name: str, arguments: dict[str, Any] | None
@@ -197,6 +195,18 @@ class Discovery:
         return op
 
 
+_indexes: weakref.WeakKeyDictionary[Policy, SearchIndex] = weakref.WeakKeyDictionary()
+
+
+def search_index(policy: Policy) -> SearchIndex:
+    """One index per policy (its visible tools never change), shared by search_tools, code mode and
+    "did you mean": building it costs about 20 ms, too much to repeat on every unknown tool name."""
+    index = _indexes.get(policy)
+    if index is None:
+        index = _indexes[policy] = SearchIndex(policy.visible_operations(), policy)
+    return index
+
+
 def near_names(name: str, policy: Policy) -> str:
     """did_you_mean for tools/call in any mode; a name too long to be a tool's gets no search."""
     return did_you_mean(name, policy) if len(name) <= MAX_NAME_CHARS else ""
@@ -204,10 +214,10 @@ def near_names(name: str, policy: Policy) -> str:
 
 def did_you_mean(name: str, policy: Policy, index: SearchIndex | None = None) -> str:
     """ " Did you mean a, b, c?" for a tool name that does not exist: near spellings first, then
-    the tools a search for its words finds (in full mode the index is built for the occasion)."""
+    the tools a search for its words finds."""
     visible = [op.name for op in policy.visible_operations()]
     close = difflib.get_close_matches(name, visible, n=3, cutoff=0.75)
-    index = index or SearchIndex(policy.visible_operations(), policy)
+    index = index or search_index(policy)
     close += [op.name for op in index.search(name.replace("_", " "), limit=3)]
     names = list(dict.fromkeys(close))[:3]
     return f" Did you mean {', '.join(names)}?" if names else ""
