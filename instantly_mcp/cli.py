@@ -512,7 +512,7 @@ def run_doctor(settings: Settings, *, as_json: bool) -> int:
 
 def print_tools(settings: Settings) -> int:
     """The table an agent would get under these flags, to check a configuration before connecting one."""
-    from instantly_mcp.gates.policy import GATED_RISKS, risk_counts
+    from instantly_mcp.gates.policy import GATED_RISKS, risk_summary
     from instantly_mcp.transport.server import build_runtime
 
     runtime = build_runtime(settings)
@@ -526,7 +526,7 @@ def print_tools(settings: Settings) -> int:
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4])
-    counts = ", ".join(f"{n} {risk}" for risk, n in risk_counts(visible).items())
+    counts = risk_summary(visible)
     print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
     gated = sum(op.risk in GATED_RISKS for op in visible)
     print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import anyio
@@ -158,8 +159,13 @@ class Runner:
         """
         if dry_run or channel_for("elicit", caller, pages=False) == "inline":
             return False
-        gated = [op.name for op in self.policy.visible_operations() if self.gated(op)]
-        return any(re.search(rf"\b{name}\b", source) for name in gated)
+        return self.gated_names is not None and self.gated_names.search(source) is not None
+
+    @cached_property
+    def gated_names(self) -> re.Pattern[str] | None:
+        """The visible gated tools' names as one pattern, built once: the set never changes."""
+        names = [re.escape(op.name) for op in self.policy.visible_operations() if self.gated(op)]
+        return re.compile(rf"\b(?:{'|'.join(names)})\b") if names else None
 
     async def plan(
         self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None

@@ -188,7 +188,7 @@ class Discovery:
                 f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters)."
             )
         op = resolve(self.policy.operations, name)
-        if op is None or not self.policy.filter.visible(op):
+        if op is None or not self.policy.is_visible(op):
             return error_result(
                 f"Unknown tool {name!r}.{did_you_mean(name, self.policy, self.index)} Use {SEARCH} to find tools."
             )

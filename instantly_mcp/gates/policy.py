@@ -157,6 +157,9 @@ class Policy:
         a hidden tool's refusal carries the same, so the two read alike."""
         self.operations = operations
         self.filter = build_filter(settings, operations)
+        # The filter is fixed for the policy's life: decide what is visible once, not on every call.
+        self._visible = tuple(op for op in operations.values() if self.filter.visible(op))
+        self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
         self.confirm_mode = settings.confirm
         secret = settings.secret.encode() if settings.secret else process_secret()
@@ -181,11 +184,16 @@ class Policy:
 
     def refusal(self, op: Operation) -> str | None:
         """None for a visible tool; for a hidden one exactly what an unknown name gets (filter.unknown_tool)."""
+        if op.name in self._visible_names:
+            return None
         hint = self.hint
         return self.filter.refusal(op, None if hint is None else lambda name: hint(name, self))
 
+    def is_visible(self, op: Operation) -> bool:
+        return op.name in self._visible_names
+
     def visible_operations(self) -> list[Operation]:
-        return [op for op in self.operations.values() if self.filter.visible(op)]
+        return list(self._visible)
 
     def is_gated(self, op: Operation) -> bool:
         return op.risk in GATED_RISKS and self.confirm_mode != "off"
@@ -638,7 +646,7 @@ class Policy:
 
         async def run(name: str, arguments: dict[str, Any]) -> Any:
             op = self.operations.get(name)
-            if op is None or op.risk != "read" or not self.filter.visible(op):
+            if op is None or op.risk != "read" or not self.is_visible(op):
                 return None
             try:
                 with anyio.fail_after(LOOKUP_TIMEOUT_S):
@@ -659,7 +667,7 @@ class Policy:
         noun = op.name.removeprefix("get_")
         for name in (f"list_{noun}s", f"list_{noun[:-1]}ies", f"list_{noun}es"):
             found = self.operations.get(name)
-            if found is not None and self.filter.visible(found):
+            if found is not None and self.is_visible(found):
                 return name
         return None
 
@@ -728,3 +736,8 @@ def risk_counts(operations: Iterable[Operation]) -> dict[str, int]:
     for op in operations:
         counts[op.risk] += 1
     return counts
+
+
+def risk_summary(operations: Iterable[Operation]) -> str:
+    """ "115 read, 64 write, ..." for the start-up line and `instantly-mcp tools`."""
+    return ", ".join(f"{n} {risk}" for risk, n in risk_counts(operations).items())

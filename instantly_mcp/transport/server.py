@@ -27,7 +27,7 @@ from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery, near_names
 from instantly_mcp.gates.filter import unknown_tool
-from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_counts
+from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_summary
 from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
 from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
@@ -128,7 +128,7 @@ def announce_backend(settings: Settings) -> None:
 def announce_policy(runtime: Runtime) -> None:
     """One stderr line on what the agent gets; a loud one when confirmations are switched off."""
     visible = runtime.policy.visible_operations()
-    counts = ", ".join(f"{n} {risk}" for risk, n in risk_counts(visible).items())
+    counts = risk_summary(visible)
     gated = sum(op.risk in GATED_RISKS for op in visible)
     mode = runtime.settings.confirm
     print(
@@ -162,14 +162,15 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     """Raises ConfigError for unknown names in the policy flags or a bad INSTANTLY_MCP_MAX_* input
     limit, before anything is served."""
     default_limits()
-    register(api_key_in_use(settings), settings.api_key, settings.auth_token, settings.secret)
+    key = api_key_in_use(settings)
+    register(key, settings.api_key, settings.auth_token, settings.secret)
     install_log_scrubber()
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock, hint=near_names)
     discovery = Discovery(policy) if settings.discover else None
     code = CodeMode(policy, settings) if settings.code else None
     tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
-    fingerprint = key_fingerprint(api_key_in_use(settings) or "")
+    fingerprint = key_fingerprint(key or "")
     counters = tenant_counters(settings.redis_url)
     call_caps = CallCaps(settings.max_calls_per_tenant if settings.per_request_key else None, counters)
     return Runtime(
@@ -362,7 +363,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
 
 def resource_handlers(runtime: Runtime) -> dict[str, Any]:
     """resources/list, templates and read: each read is a call of read tools through run_operation."""
-    resources = WorkspaceResources(lambda name: runtime.policy.filter.visible(runtime.operations[name]))
+    resources = WorkspaceResources(lambda name: runtime.policy.is_visible(runtime.operations[name]))
 
     async def read_tool(ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]) -> str:
         params = types.CallToolRequestParams(name=name, arguments=arguments)
