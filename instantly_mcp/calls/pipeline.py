@@ -363,12 +363,13 @@ async def follow_pages(
     the cursor to resume). A failure after the first page stops the walk and is reported next to
     the items so far (and their cursor)."""
     count = len(pages[0].items)
+    shown = len(compact_json(select({"items": pages[0].items}, shape.fields)))  # the result's size so far
     while True:
         await report_progress(
             None, float(min(count, wanted)), float(wanted), f"{call.op.name}: {count} items, {len(pages)} pages"
         )
         last = pages[-1]
-        if count >= wanted or not last.end or not last.items or last.end == last.start or over_cap(pages, shape):
+        if count >= wanted or not last.end or not last.items or last.end == last.start or shown > shape.max_chars:
             return None
         try:
             response = await client.request(page_request(call, last.end, wanted - count))
@@ -380,12 +381,7 @@ async def follow_pages(
         items: list[Any] = listed if isinstance(listed, list) else []
         pages.append(Page(last.end, count, items, data.get("next_starting_after")))
         count += len(items)
-
-
-def over_cap(pages: list[Page], shape: Shape) -> bool:
-    """Whether the items fetched so far, as the result would show them, are already over the cap."""
-    items = [item for page in pages for item in page.items]
-    return len(compact_json(select({"items": items}, shape.fields))) > shape.max_chars
+        shown += len(compact_json(select(items, shape.fields))) - 1  # the items plus a comma each
 
 
 async def resume_after(call: PreparedCall, client: Requester, pages: list[Page], kept: int) -> Any:

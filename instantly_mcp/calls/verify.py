@@ -7,11 +7,11 @@ matching read (same path, GET) settles it: 404 means the delete happened.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import mcp_types as types
 
+from instantly_mcp.calls.results import compact_json
 from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.errors import ApiError, TransportError
 from instantly_mcp.upstream.client import ApiRequest, Requester
@@ -57,4 +57,4 @@ def _done(op: Operation, read: Operation, err: ApiError) -> str:
             + f", but {read.name} now answers 404: the item is deleted. Do not retry."
         ),
     }
-    return json.dumps(answer, separators=(",", ":"))
+    return compact_json(answer)

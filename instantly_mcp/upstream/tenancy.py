@@ -9,7 +9,6 @@ is only ever sent upstream in the Authorization header; logs and errors name its
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -66,7 +65,7 @@ def principal_of(ctx: Any) -> str | None:
     if not isinstance(token, AccessToken) or token.subject is None:
         return None
     issuer = (token.claims or {}).get("iss", "")
-    return "oauth:" + hashlib.sha256(f"{issuer}\0{token.subject}".encode()).hexdigest()[:16]
+    return "oauth:" + key_fingerprint(f"{issuer}\0{token.subject}")
 
 
 def tenant_of(client: InstantlyClient | None, fingerprint: str, *, per_request_key: bool, ctx: Any) -> Tenant | str:

@@ -42,7 +42,8 @@ class SpecModel(BaseModel):
             known = _field_names(cls)
             data = {k: v for k, v in data.items() if v is not None or k in cls.nullable_fields or k not in known}
             for name, annotation in _annotations(cls).items():
-                if name in data and _bool_for_number(annotation, data[name]):
+                value = data.get(name)
+                if isinstance(value, (bool, list, dict)) and _bool_for_number(annotation, value):
                     raise ValueError(f"{name}: true/false is not one of the numbers this field takes")
         return data
 
