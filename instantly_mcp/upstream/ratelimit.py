@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -245,19 +245,29 @@ class RateLimiters:
         return limiter
 
     def _evict(self, keep: str) -> None:
-        """Drop idle limiters from the least recently used end: all that are past their longest
-        period, and more while there are over `max_keys`. Busy ones stay, whatever the count."""
         forget_after = max((limit.period_s for limit in self._global_limits), default=0.0)
-        now = self._clock()
-        doomed: list[str] = []
-        for fingerprint, limiter in self._by_key.items():
-            if fingerprint == keep:
-                break
-            idle = limiter.idle_since()
-            expired = idle is not None and now - idle > forget_after
-            if not expired and len(self._by_key) - len(doomed) <= self.max_keys:
-                break
-            if idle is not None:
-                doomed.append(fingerprint)
-        for fingerprint in doomed:
-            del self._by_key[fingerprint]
+        evict_idle(self._by_key, keep, now=self._clock(), forget_after=forget_after, max_keys=self.max_keys)
+
+
+class Forgettable(Protocol):
+    def idle_since(self) -> float | None: ...
+
+
+F = TypeVar("F", bound=Forgettable)
+
+
+def evict_idle(by_key: dict[str, F], keep: str, *, now: float, forget_after: float, max_keys: int) -> None:
+    """Drop idle limiters (`Forgettable`) from the least recently used end of `by_key`: all that are
+    past `forget_after`, and more while there are over `max_keys`. Busy ones stay, whatever the count."""
+    doomed: list[str] = []
+    for fingerprint, limiter in by_key.items():
+        if fingerprint == keep:
+            break
+        idle = limiter.idle_since()
+        expired = idle is not None and now - idle > forget_after
+        if not expired and len(by_key) - len(doomed) <= max_keys:
+            break
+        if idle is not None:
+            doomed.append(fingerprint)
+    for fingerprint in doomed:
+        del by_key[fingerprint]

@@ -28,7 +28,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from instantly_mcp import metrics
-from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, Admitted, Limit, RateLimiter, per_worker_limits
+from instantly_mcp.upstream.ratelimit import (
+    GLOBAL_LIMITS,
+    MAX_KEYS,
+    Admitted,
+    Limit,
+    RateLimiter,
+    evict_idle,
+    per_worker_limits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +104,15 @@ class SharedRateLimiter:
         self._local = RateLimiter(per_worker_limits(owner.replicas, owner.global_limits))
         self._queues: dict[str, asyncio.Lock] = {}
         self._last_wait = 0.0
+        self.used_at = time.monotonic()
+
+    def idle_since(self) -> float | None:
+        """Since its last request; None while one of this replica waits in its queue or holds a
+        fallback slot."""
+        local = self._local.idle_since()
+        if local is None or any(queue.locked() for queue in self._queues.values()):
+            return None
+        return max(local, self.used_at)
 
     async def acquire(
         self, endpoint: str, endpoint_limits: Sequence[Limit] = (), *, within_s: float = math.inf
@@ -184,17 +201,25 @@ class SharedRateLimiters:
         self.global_limits = tuple(global_limits)
         self.acquire_script = redis.register_script(_ACQUIRE)
         self.release_script = redis.register_script(_RELEASE)
-        self._by_key: dict[str, SharedRateLimiter] = {}
+        self._by_key: dict[str, SharedRateLimiter] = {}  # least recently used first
         self._ids = itertools.count()
         self._replica = secrets.token_hex(6)
         self._down_until = 0.0
         self._outage = False
         self._tasks: set[asyncio.Task[None]] = set()
 
+    def __len__(self) -> int:
+        return len(self._by_key)
+
     def for_key(self, key_fingerprint: str) -> SharedRateLimiter:
-        limiter = self._by_key.get(key_fingerprint)
-        if limiter is None:
-            limiter = self._by_key[key_fingerprint] = SharedRateLimiter(self, key_fingerprint)
+        """As RateLimiters.for_key: made-up keys must not grow memory, so idle ones are forgotten
+        (their counts live in Redis; only the outage fallback's recent history goes)."""
+        now = time.monotonic()
+        limiter = self._by_key.pop(key_fingerprint, None) or SharedRateLimiter(self, key_fingerprint)
+        limiter.used_at = now
+        self._by_key[key_fingerprint] = limiter
+        forget_after = max((limit.period_s for limit in self.global_limits), default=0.0)
+        evict_idle(self._by_key, key_fingerprint, now=now, forget_after=forget_after, max_keys=MAX_KEYS)
         return limiter
 
     def member(self) -> str:
