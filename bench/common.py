@@ -1,10 +1,14 @@
-"""What every bench script needs to run servers on loopback: a free port and a wait for readiness."""
+"""What every bench script needs to run servers on loopback: a free port, a wait for readiness, the
+sandbox, and the environment that picks which checkout of instantly_mcp runs."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx2
 
@@ -29,3 +33,32 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30, *, healthy:
         time.sleep(0.1)
     proc.kill()
     raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
+
+
+def start_sandbox(root: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """The emulated Instantly API every server of a bench calls, on loopback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_http(f"http://127.0.0.1:{port}/_sandbox/health", proc, healthy=True)
+    return proc
+
+
+def plain_env(pythonpath: Path) -> dict[str, str]:
+    """This environment without INSTANTLY_* settings, importing instantly_mcp from `pythonpath`, with
+    bytecode caching on (as an installed package has it): without it every start compiles every module."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(pythonpath)
+    return env
+
+
+def against_label(path: Path) -> str:
+    """'@<short commit>' of another checkout (`--against`), e.g. last week's in its own worktree."""
+    commit = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+    )
+    return "@" + commit.stdout.strip()

@@ -1,20 +1,27 @@
-"""tools/call throughput over streamable HTTP with 1, 8 and 32 concurrent sessions, side by side:
+"""tools/call throughput over streamable HTTP with 1, 8 and 32 concurrent sessions, as ratios
+against the floor:
 
     (a) a minimal one-tool MCP server (bench/minimal_server.py --port), same SDK and uvicorn
     (b) instantly-mcp, one API key per session (--per-request-key: each has its own rate limiter)
-    (c) instantly-mcp, one API key for all (Instantly's 100 requests/s budget is kept, by design)
+    (c) the same in discover mode (call_tool), (d) in code mode (a one-line run_code script)
+    (e) instantly-mcp, one API key for all (Instantly's 100 requests/s budget is kept, by design)
+    (f) another checkout, one key per session (--against PATH, e.g. last week's commit in its own
+        worktree), run with the same python and PYTHONPATH=PATH
 
 All of them call the same local sandbox (`instantly-mcp sandbox`) over HTTP. Prints a table;
-asserts nothing. Loopback only; every cell runs a fixed time. The load generator shares the
+asserts nothing. Loopback only. Every cell runs a fixed time with every session calling in a loop,
+after each session's warm-up call; cells run round robin over the servers, --rounds times, and
+the best round counts (machine noise only ever slows a cell down). The load generator shares the
 machine's cores with the servers and the sandbox, so the figures compare, they do not promise.
 
-    python bench/http_bench.py [--seconds 3]
+    python bench/http_bench.py [--seconds 2] [--rounds 3] [--against /work/wt-lastweek]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -26,12 +33,14 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from common import free_port, wait_http
+from common import against_label, free_port, plain_env, start_sandbox, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 CONCURRENCY = (1, 8, 32)
 CALL = ("list_block_list_entries", {"limit": 2})
+DISCOVER_CALL = ("call_tool", {"name": CALL[0], "arguments": CALL[1]})
+CODE_CALL = ("run_code", {"code": f"await instantly.{CALL[0]}(limit={CALL[1]['limit']})"})
 
 
 @dataclass
@@ -39,9 +48,13 @@ class Target:
     label: str
     command: list[str]
     env: dict[str, str]
+    call: tuple[str, dict] = CALL
     key_per_session: bool = False
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    rates: dict[int, list[float]] = field(default_factory=dict)
+    cpu_per_call: dict[int, list[float]] = field(default_factory=dict)
+    errors: int = 0
 
     @property
     def url(self) -> str:
@@ -62,13 +75,24 @@ class Target:
             self.proc.terminate()
             self.proc.wait(15)
 
+    def best(self, sessions: int) -> float:
+        return max(self.rates[sessions])
 
-async def cell(target: Target, sessions: int, seconds: float) -> tuple[float, int]:
-    """calls/s over `seconds` with `sessions` concurrent sessions, after each session's first call."""
+    def cpu_ms(self) -> float:
+        """User plus system CPU time the server process has used so far."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+async def cell(target: Target, sessions: int, seconds: float) -> float:
+    """calls/s over `seconds` with `sessions` concurrent sessions, every session counting; the clock
+    starts when the last session has made its warm-up call. Records the server's CPU time per call
+    over the same span."""
     counts = [0] * sessions
-    errors = [0]
     ready = anyio.Event()
-    started = [0]
+    started, finished = [0], [0]
+    deadline, cpu = [0.0], [0.0]
 
     async def session(index: int) -> None:
         headers = {"X-Instantly-Api-Key": f"bench-key-{index}"} if target.key_per_session else None
@@ -77,83 +101,96 @@ async def cell(target: Target, sessions: int, seconds: float) -> tuple[float, in
             Client(streamable_http_client(target.url, http_client=http), mode="legacy") as client,
         ):
             await client.list_tools()
-            await client.call_tool(*CALL)  # warm
+            await client.call_tool(*target.call)
             started[0] += 1
             if started[0] == sessions:
+                deadline[0] = time.monotonic() + seconds
+                cpu[0] = target.cpu_ms()
                 ready.set()
-                await ready.wait()
-                deadline = time.monotonic() + seconds
-                while time.monotonic() < deadline:
-                    result = await client.call_tool(*CALL)
-                    if result.is_error:
-                        errors[0] += 1
-                    counts[index] += 1
+            await ready.wait()
+            while time.monotonic() < deadline[0]:
+                result = await client.call_tool(*target.call)
+                target.errors += result.is_error
+                counts[index] += 1
+            finished[0] += 1
+            if finished[0] == sessions:
+                used = target.cpu_ms() - cpu[0]
+                target.cpu_per_call.setdefault(sessions, []).append(used / max(1, sum(counts)))
 
     async with anyio.create_task_group() as tg:
         for index in range(sessions):
             tg.start_soon(session, index)
-    return sum(counts) / seconds, errors[0]
+    return sum(counts) / seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3.0, help="measuring time per cell (default 3)")
-    args = parser.parse_args()
-
-    base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    base["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), base.get("PYTHONPATH")]))
-    sandbox_port = free_port()
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(sandbox_port)],
-        cwd=ROOT,
-        env=base,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    upstream = f"http://127.0.0.1:{sandbox_port}"
-    ours = [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http"]
-    targets = [
+def targets(upstream: str, against: Path | None) -> list[Target]:
+    base = plain_env(ROOT)
+    ours = [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--base-url", upstream]
+    tenants = [*ours, "--per-request-key"]
+    chosen = [
         Target(
             "(a) minimal one-tool server",
             [sys.executable, str(BENCH / "minimal_server.py")],
             {**base, "BENCH_UPSTREAM": upstream},
         ),
-        Target(
-            "(b) instantly-mcp, key per session",
-            [*ours, "--per-request-key", "--base-url", upstream],
-            base,
-            key_per_session=True,
-        ),
-        Target(
-            "(c) instantly-mcp, one key", [*ours, "--base-url", upstream], {**base, "INSTANTLY_API_KEY": "bench-key"}
-        ),
+        Target("(b) instantly-mcp, key per session", tenants, base, key_per_session=True),
+        Target("(c) discover, key per session", tenants, {**base, "INSTANTLY_TOOLS": "discover"}, DISCOVER_CALL, True),
+        Target("(d) code, key per session", tenants, {**base, "INSTANTLY_TOOLS": "code"}, CODE_CALL, True),
+        Target("(e) instantly-mcp, one key", ours, {**base, "INSTANTLY_API_KEY": "bench-key"}),
     ]
+    if against is not None:
+        chosen.append(
+            Target(f"(f) {against_label(against)}, key per session", tenants, plain_env(against), key_per_session=True)
+        )
+    return chosen
+
+
+def print_table(rows: list[Target], seconds: float, rounds: int) -> None:
+    floor = rows[0]
+    header = f"{'server':36}" + "".join(
+        f"{f'{n} session' + ('s' if n > 1 else ''):>12}{'x floor':>8}{'cpu ms':>7}" for n in CONCURRENCY
+    )
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        cells = (
+            f"{row.best(n):12.0f}{row.best(n) / floor.best(n):8.2f}{statistics.median(row.cpu_per_call[n]):7.2f}"
+            for n in CONCURRENCY
+        )
+        print(f"{row.label:36}" + "".join(cells))
+        if row.errors:
+            print(f"  ({row.errors} calls answered with an error result)")
+    print(
+        f"(tools/call per second over streamable HTTP, best of {rounds} rounds of {seconds:g} s per cell, cells "
+        "round robin over the servers; cpu: the server process's CPU time per call, median of the rounds, which "
+        "machine load disturbs less; every call is one GET to the same local sandbox)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per cell (default 2)")
+    parser.add_argument("--rounds", type=int, default=3, help="cells per server and concurrency, the best counts")
+    parser.add_argument("--against", type=Path, metavar="PATH", help="also run the checkout at PATH, key per session")
+    args = parser.parse_args()
+
+    sandbox_port = free_port()
+    sandbox = start_sandbox(ROOT, sandbox_port, plain_env(ROOT))
+    chosen = targets(f"http://127.0.0.1:{sandbox_port}", args.against)
     try:
-        wait_http(upstream + "/_sandbox/health", sandbox, healthy=True)
-        for target in targets:
+        for target in chosen:
             target.start()
-        rows = []
-        for target in targets:
-            figures = [anyio.run(cell, target, n, args.seconds) for n in CONCURRENCY]
-            rows.append((target.label, figures))
+        for sessions in CONCURRENCY:
+            for _ in range(args.rounds):
+                for target in chosen:
+                    rate = anyio.run(cell, target, sessions, args.seconds)
+                    target.rates.setdefault(sessions, []).append(rate)
     finally:
-        for target in targets:
+        for target in chosen:
             target.stop()
         sandbox.terminate()
         sandbox.wait(15)
-
-    header = f"{'server':36}" + "".join(f"{f'{n} session' + ('s' if n > 1 else ''):>14}" for n in CONCURRENCY)
-    print(header)
-    print("-" * len(header))
-    for label, figures in rows:
-        print(f"{label:36}" + "".join(f"{rate:14.0f}" for rate, _ in figures))
-        errors = sum(e for _, e in figures)
-        if errors:
-            print(f"  ({errors} calls answered with an error result)")
-    print(
-        f"(tools/call per second over streamable HTTP, {args.seconds:g} s per cell after a warm-up call per session; "
-        "every call is one GET to the same local sandbox)"
-    )
+    print_table(chosen, args.seconds, args.rounds)
 
 
 if __name__ == "__main__":

