@@ -1,5 +1,9 @@
 """Prometheus metrics of what the server does, served at /metrics on the HTTP transports.
 
+Off until `enable()` (the HTTP app calls it, since only it serves /metrics): until then every
+function here returns at once and prometheus_client is not even imported, so stdio pays nothing.
+Labelled children are looked up once per label set and kept.
+
 Labels carry only names from the catalog (tool, operation template), outcomes, statuses and
 hashed tenant ids: never a key, a token or an argument value. One registry per process; with
 `--workers N` each worker counts its own requests, so scrape replicas rather than workers.
@@ -8,78 +12,171 @@ hashed tenant ids: never a key, a token or an argument value. One registry per p
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["CONTENT_TYPE_LATEST", "REGISTRY", "exposition", "tenant_label"]
+__all__ = ["enable", "exposition", "tenant_label"]
 
-REGISTRY = CollectorRegistry(auto_describe=True)
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
-
-TOOL_CALLS = Counter(
-    "instantly_mcp_tool_calls",
-    "Tool calls by tool and outcome (sent, refused, invalid, dry_run, confirmation_required)",
-    ["tool", "outcome"],
-    registry=REGISTRY,
-)
-TOOL_CALL_SECONDS = Histogram(
-    "instantly_mcp_tool_call_seconds",
-    "Time from tools/call to its answer",
-    ["tool"],
-    buckets=_LATENCY_BUCKETS,
-    registry=REGISTRY,
-)
-UPSTREAM_REQUESTS = Counter(
-    "instantly_mcp_upstream_requests",
-    "HTTP requests sent to Instantly by operation and status (0: no answer)",
-    ["operation", "status"],
-    registry=REGISTRY,
-)
-UPSTREAM_SECONDS = Histogram(
-    "instantly_mcp_upstream_request_seconds",
-    "Time of one HTTP request to Instantly",
-    ["operation"],
-    buckets=_LATENCY_BUCKETS,
-    registry=REGISTRY,
-)
-RETRIES = Counter(
-    "instantly_mcp_upstream_retries", "Requests repeated after a failure", ["operation"], registry=REGISTRY
-)
-RATE_LIMITED = Counter(
-    "instantly_mcp_upstream_429", "429 answers received from Instantly", ["operation"], registry=REGISTRY
-)
-LIMITER_WAIT_SECONDS = Histogram(
-    "instantly_mcp_limiter_wait_seconds",
-    "Time a request waited for a rate-limit slot",
-    buckets=(0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
-    registry=REGISTRY,
-)
-LIMITER_REFUSALS = Counter(
-    "instantly_mcp_limiter_refusals",
-    "Requests refused locally (no rate-limit slot before the deadline)",
-    ["operation"],
-    registry=REGISTRY,
-)
-LIMITER_FALLBACKS = Counter(
-    "instantly_mcp_limiter_fallbacks",
-    "Slots taken from this replica's share because Redis was unreachable",
-    registry=REGISTRY,
-)
-CONFIRMATIONS = Counter(
-    "instantly_mcp_confirmations",
-    "Confirmations by event: asked, approved, denied, expired",
-    ["event"],
-    registry=REGISTRY,
-)
-SESSIONS = Gauge(
-    "instantly_mcp_sessions", "Open sessions per tenant (a hash of its key fingerprint)", ["tenant"], registry=REGISTRY
-)
-CALLS_IN_FLIGHT = Gauge(
-    "instantly_mcp_calls_in_flight", "Tool calls running per tenant (hashed)", ["tenant"], registry=REGISTRY
-)
+_CHILDREN = 4096  # labelled children kept at hand (tenants are unbounded; prometheus keeps them anyway)
 
 
+@dataclass(frozen=True)
+class _Instruments:
+    registry: CollectorRegistry
+    tool_calls: Counter
+    tool_call_seconds: Histogram
+    upstream_requests: Counter
+    upstream_seconds: Histogram
+    retries: Counter
+    rate_limited: Counter
+    limiter_wait_seconds: Histogram
+    limiter_refusals: Counter
+    limiter_fallbacks: Counter
+    confirmations: Counter
+    sessions: Gauge
+    calls_in_flight: Gauge
+
+
+_on: _Instruments | None = None
+
+
+def enable() -> None:
+    """Create the registry and its instruments (once per process)."""
+    global _on
+    if _on is not None:
+        return
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+    registry = CollectorRegistry(auto_describe=True)
+    _on = _Instruments(
+        registry=registry,
+        tool_calls=Counter(
+            "instantly_mcp_tool_calls",
+            "Tool calls by tool and outcome (sent, refused, invalid, dry_run, confirmation_required)",
+            ["tool", "outcome"],
+            registry=registry,
+        ),
+        tool_call_seconds=Histogram(
+            "instantly_mcp_tool_call_seconds",
+            "Time from tools/call to its answer",
+            ["tool"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        ),
+        upstream_requests=Counter(
+            "instantly_mcp_upstream_requests",
+            "HTTP requests sent to Instantly by operation and status (0: no answer)",
+            ["operation", "status"],
+            registry=registry,
+        ),
+        upstream_seconds=Histogram(
+            "instantly_mcp_upstream_request_seconds",
+            "Time of one HTTP request to Instantly",
+            ["operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        ),
+        retries=Counter(
+            "instantly_mcp_upstream_retries", "Requests repeated after a failure", ["operation"], registry=registry
+        ),
+        rate_limited=Counter(
+            "instantly_mcp_upstream_429", "429 answers received from Instantly", ["operation"], registry=registry
+        ),
+        limiter_wait_seconds=Histogram(
+            "instantly_mcp_limiter_wait_seconds",
+            "Time a request waited for a rate-limit slot",
+            buckets=(0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+            registry=registry,
+        ),
+        limiter_refusals=Counter(
+            "instantly_mcp_limiter_refusals",
+            "Requests refused locally (no rate-limit slot before the deadline)",
+            ["operation"],
+            registry=registry,
+        ),
+        limiter_fallbacks=Counter(
+            "instantly_mcp_limiter_fallbacks",
+            "Slots taken from this replica's share because Redis was unreachable",
+            registry=registry,
+        ),
+        confirmations=Counter(
+            "instantly_mcp_confirmations",
+            "Confirmations by event: asked, approved, denied, expired",
+            ["event"],
+            registry=registry,
+        ),
+        sessions=Gauge(
+            "instantly_mcp_sessions",
+            "Open sessions per tenant (a hash of its key fingerprint)",
+            ["tenant"],
+            registry=registry,
+        ),
+        calls_in_flight=Gauge(
+            "instantly_mcp_calls_in_flight", "Tool calls running per tenant (hashed)", ["tenant"], registry=registry
+        ),
+    )
+
+
+@lru_cache(maxsize=_CHILDREN)
+def _child(metric: str, *labels: str) -> Any:
+    assert _on is not None
+    return getattr(_on, metric).labels(*labels)
+
+
+def tool_call(tool: str, outcome: str, seconds: float) -> None:
+    if _on is not None:
+        _child("tool_calls", tool, outcome).inc()
+        _child("tool_call_seconds", tool).observe(seconds)
+
+
+def upstream_request(operation: str, status: int, seconds: float) -> None:
+    if _on is not None:
+        _child("upstream_requests", operation, str(status)).inc()
+        _child("upstream_seconds", operation).observe(seconds)
+
+
+def retried(operation: str) -> None:
+    if _on is not None:
+        _child("retries", operation).inc()
+
+
+def rate_limited(operation: str) -> None:
+    if _on is not None:
+        _child("rate_limited", operation).inc()
+
+
+def limiter_waited(seconds: float) -> None:
+    if _on is not None:
+        _on.limiter_wait_seconds.observe(seconds)
+
+
+def limiter_refused(operation: str) -> None:
+    if _on is not None:
+        _child("limiter_refusals", operation).inc()
+
+
+def limiter_fell_back() -> None:
+    if _on is not None:
+        _on.limiter_fallbacks.inc()
+
+
+def confirmation(event: str) -> None:
+    if _on is not None:
+        _child("confirmations", event).inc()
+
+
+def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> None:
+    """One more (change 1) or one fewer (-1) session or call in flight for the tenant."""
+    if _on is not None:
+        _child("sessions" if kind == "session" else "calls_in_flight", tenant_label(tenant)).inc(change)
+
+
+@lru_cache(maxsize=_CHILDREN)
 def tenant_label(tenant: str) -> str:
     """A short hash: tenants can be told apart on a dashboard, not identified from it."""
     return hashlib.sha256(f"instantly-mcp-tenant:{tenant}".encode()).hexdigest()[:12]
@@ -90,5 +187,11 @@ def operation_label(endpoint: str | None, method: str) -> str:
     return endpoint or method
 
 
-def exposition() -> bytes:
-    return generate_latest(REGISTRY)
+def exposition() -> tuple[bytes, str]:
+    """The scrape body and its content type."""
+    from prometheus_client import generate_latest
+    from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+    enable()
+    assert _on is not None
+    return generate_latest(_on.registry), CONTENT_TYPE_LATEST

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -59,12 +59,13 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
-from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import ApiError, Requester, encode_query
-from instantly_mcp.upstream.redis_conn import connect
+
+if TYPE_CHECKING:
+    from instantly_mcp.gates.redis_stores import RedisUsedTokens
 
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
 DRY_RUN = "dry_run"
@@ -119,6 +120,9 @@ def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[Appro
     """Approvals and used tokens in Redis when replicas share them (--redis-url), else in this process."""
     if not settings.redis_url:
         return MemoryApprovalStore(clock), None
+    from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
+    from instantly_mcp.upstream.redis_conn import connect
+
     redis = connect(settings.redis_url)
     return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
 
@@ -265,8 +269,7 @@ class Policy:
                 decision, status = outcome.decision, outcome.status
                 current.set_attribute("outcome", decision)
         finally:  # a call that ends in an unexpected error is audited (and counted) too
-            metrics.TOOL_CALLS.labels(op.name, decision).inc()
-            metrics.TOOL_CALL_SECONDS.labels(op.name).observe(time.perf_counter() - started)
+            metrics.tool_call(op.name, decision, time.perf_counter() - started)
             if self.audit is not None and (op.risk != "read" or script is not None):
                 self.audit.record(
                     tool=op.name,
@@ -362,7 +365,7 @@ class Policy:
             stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
         except StoreUnavailable as exc:
             stop = store_unavailable(call.op.name, exc)
-        metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
+        metrics.confirmation(confirmation_event(stop))
         return stop
 
     async def ask_or_redeem(
@@ -435,7 +438,7 @@ class Policy:
             stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id)
         except StoreUnavailable as exc:
             stop = store_unavailable("run_code", exc)
-        metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
+        metrics.confirmation(confirmation_event(stop))
         return stop
 
     async def ask_approval(

@@ -21,12 +21,12 @@ import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import TaskStatus
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -35,6 +35,9 @@ from starlette.routing import Route
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 PREFIX = "/approvals"
 COOKIE = "instantly_approver"
@@ -55,11 +58,17 @@ def visible(value: Any) -> str:
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", str(value))
 
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-)
-TEMPLATES.filters["visible"] = visible
+@cache
+def templates() -> Environment:
+    """Loaded when the first page is rendered, not at start-up."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    environment.filters["visible"] = visible
+    return environment
 
 
 class Pages:
@@ -216,7 +225,7 @@ def as_json(approval: Approval, desk: ApprovalDesk) -> dict[str, Any]:
 
 
 def render(template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(template).render(**context), status_code=status)
+    return HTMLResponse(templates().get_template(template).render(**context), status_code=status)
 
 
 def message(status: int, heading: str, text: str) -> HTMLResponse:
@@ -254,14 +263,18 @@ async def serve_pages(
     *,
     task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
 ) -> None:
-    """The pages alone on 127.0.0.1 (stdio): --approvals-port, 0 for any free port."""
+    """The pages alone on 127.0.0.1 (stdio): --approvals-port, 0 for any free port. Their address is
+    known and announced at once; the web server behind it (and the templates) start when the first
+    browser connects, so a session that never needs a person pays nothing for them."""
+    desk.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    print(f"instantly-mcp: approval pages at {desk.base_url}{PREFIX}", file=sys.stderr)
+    sock.listen()
+    task_status.started()
+    await anyio.wait_readable(sock)
     import uvicorn
 
     app = Starlette(routes=pages_for(desk, settings).routes())
-    desk.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    print(f"instantly-mcp: approval pages at {desk.base_url}{PREFIX}", file=sys.stderr)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign,assignment]  # the MCP server owns the signals
-    task_status.started()
     await server.serve(sockets=[sock])

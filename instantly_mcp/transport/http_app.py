@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -51,13 +51,15 @@ from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.errors import StoreUnavailable
 from instantly_mcp.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
-from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager, tenant_of_scope
 from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 from instantly_mcp.transport.tenant_caps import TenantCounters, counted
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
+
+if TYPE_CHECKING:
+    from instantly_mcp.transport.oauth import OAuthGate
 
 log = logging.getLogger(__name__)
 
@@ -234,11 +236,11 @@ class SseEndpoint:
                 return
             async with self.transport.connect_sse(scope, receive, send) as (read_stream, write_stream):
                 await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
-            await self.server.run(read_stream, write_stream, self.server.create_initialization_options())
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE_LATEST)
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
 
 
 async def store_unavailable(request: Request, exc: Exception) -> Response:
@@ -252,6 +254,7 @@ async def store_unavailable(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     from sse_starlette.sse import AppStatus
 
+    metrics.enable()  # counted from the first request, for /metrics
     runtime = runtime or build_runtime(settings)
     server = build_server(settings, runtime)
     drain = Drain(settings.shutdown_timeout_s)
@@ -264,9 +267,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
         Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"]),
         Route(METRICS_PATH, metrics_endpoint, methods=["GET"]),
     ]
-    oauth_settings = OAuthSettings.from_settings(settings)
-    oauth = OAuthGate(oauth_settings) if oauth_settings is not None else None
+    oauth = oauth_gate(settings)
     if oauth is not None:
+        from instantly_mcp.transport.oauth import WELL_KNOWN
+
         routes += [
             Route(path, oauth.metadata_endpoint, methods=["GET"]) for path in (WELL_KNOWN, WELL_KNOWN + MCP_PATH)
         ]
@@ -313,6 +317,16 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     app.state.runtime = runtime
     app.state.drain = drain
     return app
+
+
+def oauth_gate(settings: Settings) -> OAuthGate | None:
+    """The JWT checks of --oauth-issuer; PyJWT and cryptography are imported only then."""
+    if not settings.oauth_issuer:
+        return None
+    from instantly_mcp.transport.oauth import OAuthGate, OAuthSettings
+
+    oauth = OAuthSettings.from_settings(settings)
+    return OAuthGate(oauth) if oauth is not None else None
 
 
 class ResumableTenantSessions(ResumableSessionManager, TenantSessionManager):
@@ -429,6 +443,7 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         "access_log": False,  # paths carry SSE session ids; never headers, so never keys
         "http": "instantly_mcp.transport.slow_clients:BoundedH11Protocol",  # a deadline for each request head
         "lifespan": "on",
+        "ws": "none",  # MCP has no WebSocket transport: uvicorn need not import a WebSocket library
     }
     if settings.log_format == "json":
         options["log_config"] = None  # uvicorn's loggers then reach the JSON handler configure_logging set

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import mcp_types as types
@@ -16,12 +16,10 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
-from instantly_mcp import __version__
+from instantly_mcp import __version__, tracing
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.operations import Operation, load_operations, resolve
-from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
-from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
@@ -37,6 +35,9 @@ from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
+
+if TYPE_CHECKING:
+    from instantly_mcp.codemode.tools import CodeMode, Script
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -165,10 +166,11 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     key = api_key_in_use(settings)
     register(key, settings.api_key, settings.auth_token, settings.secret)
     install_log_scrubber()
+    tracing.configure()
     operations = dict(load_operations())
     policy = Policy(settings, operations, clock=clock, hint=near_names)
     discovery = Discovery(policy) if settings.discover else None
-    code = CodeMode(policy, settings) if settings.code else None
+    code = code_mode(policy, settings) if settings.code else None
     tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
     fingerprint = key_fingerprint(key or "")
     counters = tenant_counters(settings.redis_url)
@@ -184,6 +186,13 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
         code=code,
         counters=counters,
     )
+
+
+def code_mode(policy: Policy, settings: Settings) -> CodeMode:
+    """--tools code; pydantic-monty is imported only then."""
+    from instantly_mcp.codemode.tools import CodeMode
+
+    return CodeMode(policy, settings)
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
@@ -214,6 +223,10 @@ def principal_of(ctx: Any) -> str:
 
 def instructions_for(settings: Settings) -> str:
     """The server instructions; they say so when a confirmation may end up in the agent's hands."""
+    if settings.code:
+        from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
+
+        return CODE_INSTRUCTIONS
     if settings.confirm == "token" or (settings.confirm == "auto" and not settings.serves_approvals):
         return INSTRUCTIONS + " " + AGENT_CONFIRMS
     return INSTRUCTIONS
@@ -351,7 +364,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
-            instructions=CODE_INSTRUCTIONS if settings.code else instructions_for(settings),
+            instructions=instructions_for(settings),
             lifespan=lifespan,
             on_list_tools=list_tools,
             on_call_tool=call_tool,

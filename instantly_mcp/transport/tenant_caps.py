@@ -16,14 +16,13 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Literal, Protocol
-
-from prometheus_client import Gauge
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from instantly_mcp import metrics
 from instantly_mcp.errors import StoreUnavailable
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 Kind = Literal["session", "call"]
 LEASE_S: dict[Kind, int] = {"session": 24 * 3600, "call": 300}
@@ -85,7 +84,10 @@ class RedisTenantCounters:
     shared = True
 
     def __init__(self, redis: Redis) -> None:
+        from redis.exceptions import RedisError  # imported only when Redis is configured
+
         self.redis = redis
+        self._failures = (RedisError, OSError)
         self._acquire = redis.register_script(_ACQUIRE)
         self._replica = secrets.token_hex(6)
         self._ids = itertools.count()
@@ -96,18 +98,18 @@ class RedisTenantCounters:
             admitted = await self._acquire(
                 keys=[_key(kind, tenant)], args=[lease, LEASE_S[kind], -1 if cap is None else cap]
             )
-        except (RedisError, OSError) as exc:
+        except self._failures as exc:
             raise StoreUnavailable(f"Redis is unreachable ({type(exc).__name__})") from None
         return lease if admitted else None
 
     async def release(self, kind: Kind, tenant: str, lease: str) -> None:
-        with suppress(RedisError, OSError):  # else its lease ends it
+        with suppress(*self._failures):  # else its lease ends it
             await self.redis.zrem(_key(kind, tenant), lease)
 
     async def count(self, kind: Kind, tenant: str) -> int:
         try:
             return int(await self.redis.zcount(_key(kind, tenant), time.time(), "+inf"))
-        except (RedisError, OSError) as exc:
+        except self._failures as exc:
             raise StoreUnavailable(f"Redis is unreachable ({type(exc).__name__})") from None
 
 
@@ -125,7 +127,7 @@ class Opened:
     lease: str | None
 
     async def close(self) -> None:
-        _gauge(self.kind, self.tenant).dec()
+        metrics.tenant_open(self.kind, self.tenant, -1)
         if self.counters is not None and self.lease is not None:
             await self.counters.release(self.kind, self.tenant, self.lease)
 
@@ -144,7 +146,7 @@ async def open_one(counters: TenantCounters | None, kind: Kind, tenant: str, cap
                     "Refusing a %s: tenant %s holds %s across replicas", kind, metrics.tenant_label(tenant), cap
                 )
                 return None
-    _gauge(kind, tenant).inc()
+    metrics.tenant_open(kind, tenant, 1)
     return Opened(counters, kind, tenant, lease)
 
 
@@ -159,11 +161,6 @@ async def counted(
     finally:
         if opened is not None:
             await opened.close()
-
-
-def _gauge(kind: Kind, tenant: str) -> Gauge:
-    gauge = metrics.SESSIONS if kind == "session" else metrics.CALLS_IN_FLIGHT
-    return gauge.labels(metrics.tenant_label(tenant))
 
 
 def tenant_counters(redis_url: str | None) -> TenantCounters:

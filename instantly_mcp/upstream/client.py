@@ -297,7 +297,7 @@ class InstantlyClient:
                 delay,
                 fingerprint,
             )
-            metrics.RETRIES.labels(operation).inc()
+            metrics.retried(operation)
             await self._sleep(delay)
 
     async def _acquire(
@@ -308,10 +308,10 @@ class InstantlyClient:
         try:
             async with asyncio.timeout(max(remaining, 0.0)):
                 slot = await limiter.acquire(req.limiter_endpoint, req.endpoint_limits, within_s=remaining)
-            metrics.LIMITER_WAIT_SECONDS.observe(time.monotonic() - waited_from)
+            metrics.limiter_waited(time.monotonic() - waited_from)
             return slot
         except TimeoutError:
-            metrics.LIMITER_REFUSALS.labels(_operation(req)).inc()
+            metrics.limiter_refused(_operation(req))
             if last_failure is not None:
                 raise last_failure from None
             raise ApiError(
@@ -348,8 +348,7 @@ class InstantlyClient:
                 raise
             finally:
                 current.set_attribute("http.status_code", status)
-                metrics.UPSTREAM_REQUESTS.labels(operation, str(status)).inc()
-                metrics.UPSTREAM_SECONDS.labels(operation).observe(time.monotonic() - started)
+                metrics.upstream_request(operation, status, time.monotonic() - started)
 
     async def _exchange(
         self,
@@ -425,7 +424,7 @@ def _operation(req: ApiRequest) -> str:
 def _note_rate_limited(limiter: Limiter, req: ApiRequest, failure: UpstreamError) -> None:
     """Count a 429 and hold the workspace's other requests back for its Retry-After (every replica, when shared)."""
     if isinstance(failure, ApiError) and failure.status == 429 and failure.attempts > 0:
-        metrics.RATE_LIMITED.labels(_operation(req)).inc()
+        metrics.rate_limited(_operation(req))
         if failure.retry_after:
             limiter.hold_off(failure.retry_after)
 

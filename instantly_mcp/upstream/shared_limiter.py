@@ -138,7 +138,7 @@ class SharedRateLimiter:
                 if time.monotonic() + slot > deadline:
                     raise TimeoutError(f"the next slot opens in {slot:.3g} s, after the deadline")
                 await asyncio.sleep(min(slot, POLL_S * (1 + random.random())))
-        metrics.LIMITER_FALLBACKS.inc()
+        metrics.limiter_fell_back()
         remaining = deadline - time.monotonic()
         return await self._local.acquire(endpoint, _share(endpoint_limits, self._owner.replicas), within_s=remaining)
 
