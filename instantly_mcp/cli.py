@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -464,6 +465,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_server(settings: Settings) -> int:
+    """Start-up allocates hundreds of thousands of long-lived objects (the SDK's and our models, the
+    tool list): collecting while they are made only walks them again and again, so the collector
+    is off until they are all made, and then they are frozen out of every later collection."""
+    gc.disable()
     import anyio
 
     from instantly_mcp.logs import configure_logging
@@ -477,6 +482,8 @@ def run_server(settings: Settings) -> int:
     runtime = build_runtime(settings)
     announce_backend(settings)
     announce_policy(runtime)
+    gc.freeze()
+    gc.enable()
     if settings.transport == "stdio":
         anyio.run(serve_stdio, settings, runtime)
     else:
