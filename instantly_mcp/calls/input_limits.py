@@ -76,9 +76,9 @@ class InputLimits:
                     for key, item in value.items():
                         self._check_string(f"{path}.{_shown(key)}", key, "field name")
                         stack.append((f"{path}.{_shown(key)}", item, depth + 1))
-        sizes = {name: _json_bytes(value) for name, value in arguments.items()}
         total = _json_bytes(dict(arguments))
         if total > self.max_total_bytes:
+            sizes = {name: _json_bytes(value) for name, value in arguments.items()}
             largest = max(sizes, key=sizes.__getitem__)
             raise InputTooLarge(
                 f"{_shown(largest)}: the arguments come to {total} bytes as JSON ({_shown(largest)} alone "
@@ -100,6 +100,36 @@ def _shown(name: Any) -> str:
 
 def _json_bytes(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
+
+SMALL_ARGUMENTS = 4096  # characters and items; see is_small
+
+
+def is_small(arguments: Mapping[str, Any], budget: int = SMALL_ARGUMENTS) -> bool:
+    """Whether the arguments add up to at most `budget` characters and items: then validating them
+    costs less than handing the work to a thread and back. Stops counting once past the budget, so
+    a huge argument costs no more to judge than a small one."""
+    stack: list[Any] = [arguments]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            budget -= len(value)
+        elif isinstance(value, Mapping):
+            budget -= len(value)
+            if budget < 0:
+                return False
+            budget -= sum(len(key) if isinstance(key, str) else 1 for key in value)
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            budget -= len(value)
+            if budget < 0:
+                return False
+            stack.extend(value)
+        else:
+            budget -= 1
+        if budget < 0:
+            return False
+    return True
 
 
 @cache

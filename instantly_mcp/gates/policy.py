@@ -19,6 +19,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from instantly_mcp import metrics
+from instantly_mcp.calls.input_limits import is_small
 from instantly_mcp.calls.pipeline import (
     CURSOR_PAGINATION,
     PreparedCall,
@@ -109,6 +110,9 @@ class Controls:
     max_items: int | None = None
 
 
+NO_CONTROLS = Controls()
+
+
 @dataclass(frozen=True)
 class Outcome:
     result: types.CallToolResult | types.InputRequiredResult
@@ -164,6 +168,7 @@ class Policy:
         self._visible = tuple(op for op in operations.values() if self.filter.visible(op))
         self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
+        self._server_arguments: dict[str, dict[str, Any]] = {}
         self.confirm_mode = settings.confirm
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
@@ -227,8 +232,22 @@ class Policy:
         return [to_mcp_tool(op, input_schema=schema) for op, schema in zip(visible, schemas, strict=True)]
 
     def input_schema(self, op: Operation) -> dict[str, Any]:
-        """The tool's own arguments plus the server's: dry_run and confirm_token where they apply,
-        fields on reads with named result fields, max_items on cursor-paginated lists."""
+        """The tool's own arguments plus the server's (`server_arguments`)."""
+        extra = self.server_arguments(op)
+        if not extra:
+            return op.input_schema
+        return {**op.input_schema, "properties": {**op.input_schema.get("properties", {}), **extra}}
+
+    def server_arguments(self, op: Operation) -> dict[str, Any]:
+        """The server's own arguments a tool takes, with their schemas: dry_run and confirm_token
+        where they apply, fields on reads with named result fields, max_items on cursor-paginated
+        lists. Decided once per tool."""
+        extra = self._server_arguments.get(op.name)
+        if extra is None:
+            extra = self._server_arguments[op.name] = self._decide_server_arguments(op)
+        return extra
+
+    def _decide_server_arguments(self, op: Operation) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if op.risk != "read":
             extra[DRY_RUN] = DRY_RUN_PROPERTY
@@ -240,9 +259,7 @@ class Policy:
             extra[FIELDS] = FIELDS_PROPERTY
         if op.pagination in CURSOR_PAGINATION:
             extra[MAX_ITEMS] = MAX_ITEMS_PROPERTY
-        if not extra:
-            return op.input_schema
-        return {**op.input_schema, "properties": {**op.input_schema.get("properties", {}), **extra}}
+        return extra
 
     async def call(
         self,
@@ -298,7 +315,7 @@ class Policy:
             return Outcome(error_result(refusal), "refused")
         try:
             tool_arguments, controls = self.split_controls(op, arguments or {})
-            call = await prepare_off_loop(op, tool_arguments)
+            call = await prepare_call(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
@@ -318,6 +335,8 @@ class Policy:
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
         """Take the server's own arguments out before the model sees the rest; on tools without
         them they stay in and the model reports them as unknown arguments."""
+        if arguments.keys().isdisjoint(self.server_arguments(op)):
+            return arguments, NO_CONTROLS  # nearly every call: nothing of the server's to take out
         rest = dict(arguments)
         dry_run = rest.pop(DRY_RUN, False) if op.risk != "read" else False
         token = rest.pop(CONFIRM_TOKEN, None) if self.accepts_token(op) else None
@@ -714,9 +733,13 @@ def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
     return payload | ({"undocumented": list(call.undocumented)} if call.undocumented else {})
 
 
-async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
-    """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
-    (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
+async def prepare_call(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
+    """Small arguments (nearly every call) are validated right here: the hop to a thread and back
+    costs several times the validation. Large ones go to a worker thread, where they cost that
+    thread CPU while the event loop (every other session, /healthz) gets the interpreter back at
+    each GIL switch interval (5 ms). Every check is linear in the input either way."""
+    if is_small(arguments):
+        return prepare(op, arguments)
     return await anyio.to_thread.run_sync(prepare, op, arguments)
 
 
