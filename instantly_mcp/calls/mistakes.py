@@ -58,8 +58,28 @@ def correct(op: Operation, arguments: dict[str, Any]) -> Corrected:
         and not (isinstance(arguments[name], str) and UUID_SHAPE.match(arguments[name]))
         and not (name == "starting_after" and problems)
     ]
-    fixed = _walk(model_schema(op), arguments, "", problems, notes)
+    fixed = _walk(model_schema(op), arguments, "", problems, notes) if _fixable(op.model()) else arguments
     return Corrected(fixed, notes, problems)
+
+
+@cache
+def _fixable(model: type[BaseModel]) -> bool:
+    """Whether the walk below can find anything in this tool's arguments (a timezone to map, schedule
+    days to check). Decided once per tool, at its first call: most tools have neither."""
+    return _has_fixable(_model_schema(model), "")
+
+
+def _has_fixable(schema: Any, key: str) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    properties = schema.get("properties")
+    if isinstance(properties, dict) and (
+        set(properties) == DAY_KEYS or any(_has_fixable(v, k) for k, v in properties.items())
+    ):
+        return True
+    if key.endswith("timezone"):
+        return True
+    return _has_fixable(schema.get("items"), key) or any(_has_fixable(b, key) for b in schema.get("anyOf", ()))
 
 
 def _walk(schema: dict[str, Any], value: Any, path: str, problems: list[str], notes: list[str]) -> Any:

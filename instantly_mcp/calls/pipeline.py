@@ -31,8 +31,8 @@ from instantly_mcp.calls.results import (
     text_of,
 )
 from instantly_mcp.calls.secrets import guard_secrets, mark_secret
+from instantly_mcp.calls.undocumented import admits_extra, undocumented_fields
 from instantly_mcp.calls.undocumented import note as undocumented_note
-from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.verify import deleted_anyway
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.errors import ApiError, InputTooLarge, InvalidArguments, TransportError, UpstreamError
@@ -77,7 +77,7 @@ def prepare(op: Operation, arguments: dict[str, Any] | None, limits: InputLimits
         op=op,
         arguments=wire,
         request=build_request(op, wire),
-        undocumented=undocumented_fields(validated),
+        undocumented=undocumented_fields(validated) if admits_extra(model) else (),
         notes=tuple(corrected.notes),
     )
 

@@ -8,6 +8,7 @@ visible wherever a person or the agent judges the call: the dry run, the confirm
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +17,21 @@ NOTE = (
     "Sent fields the Instantly spec does not document: {fields}. Instantly may use them as real clients "
     "do, or ignore them silently; check the effect."
 )
+
+
+@cache
+def admits_extra(model: type[BaseModel]) -> bool:
+    """Whether any object in the tool's arguments is open to undocumented fields; decided once per
+    tool, at its first call. Most are closed, and then no call of it needs the walk below."""
+    return _open(model.model_json_schema(by_alias=True))
+
+
+def _open(node: Any) -> bool:
+    if isinstance(node, dict):
+        return node.get("additionalProperties") is True or any(_open(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_open(v) for v in node)
+    return False
 
 
 def undocumented_fields(model: BaseModel, prefix: str = "") -> tuple[str, ...]:

@@ -41,7 +41,7 @@ class SpecModel(BaseModel):
         if isinstance(data, dict):
             known = _field_names(cls)
             data = {k: v for k, v in data.items() if v is not None or k in cls.nullable_fields or k not in known}
-            for name, annotation in _annotations(cls).items():
+            for name, annotation in _number_literals(cls).items():
                 value = data.get(name)
                 if isinstance(value, (bool, list, dict)) and _bool_for_number(annotation, value):
                     raise ValueError(f"{name}: true/false is not one of the numbers this field takes")
@@ -205,6 +205,25 @@ def _field_names(model: type[BaseModel]) -> frozenset[str]:
 def _annotations(model: type[BaseModel]) -> dict[str, Any]:
     """Each field's type, by name and by alias."""
     return {n: f.annotation for name, f in model.model_fields.items() for n in (name, f.alias) if n}
+
+
+@cache
+def _number_literals(model: type[BaseModel]) -> dict[str, Any]:
+    """The fields (by name and alias) whose type holds a Literal without true/false: the only ones
+    `_bool_for_number` can refuse a value of, so the only ones checked; decided once per model."""
+    return {name: annotation for name, annotation in _annotations(model).items() if _has_number_literal(annotation)}
+
+
+def _has_number_literal(annotation: Any) -> bool:
+    """Whether `_bool_for_number` can be true for some value of this type."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return not any(isinstance(a, bool) for a in args)
+    if origin is Annotated:
+        return _has_number_literal(args[0])
+    if origin in (Union, UnionType, list, set, frozenset, tuple) or (origin is dict and len(args) == 2):
+        return any(_has_number_literal(a) for a in args)
+    return False
 
 
 def _bool_for_number(annotation: Any, value: Any) -> bool:
