@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-__all__ = ["enable", "exposition", "tenant_label"]
+__all__ = ["enable", "enabled", "exposition", "tenant_label"]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 _CHILDREN = 4096  # labelled children kept at hand (tenants are unbounded; prometheus keeps them anyway)
@@ -120,6 +120,10 @@ def enable() -> None:
             "instantly_mcp_calls_in_flight", "Tool calls running per tenant (hashed)", ["tenant"], registry=registry
         ),
     )
+
+
+def enabled() -> bool:
+    return _on is not None
 
 
 @lru_cache(maxsize=_CHILDREN)

@@ -20,13 +20,14 @@ from typing import Any
 REDACTED = "[redacted]"
 MIN_SECRET_CHARS = 8  # shorter "secrets" would mask ordinary words, and no real key is that short
 
-_process: set[str] = set()
+_process: tuple[str, ...] = ()
 _call: ContextVar[tuple[str, ...]] = ContextVar("instantly_mcp_call_secrets", default=())
 
 
 def register(*secrets: str | None) -> None:
     """Secrets of this process (server key, bearer token, confirmation secret): scrubbed everywhere."""
-    _process.update(s for s in secrets if s and len(s) >= MIN_SECRET_CHARS)
+    global _process
+    _process = tuple(sorted({*_process, *(s for s in secrets if s and len(s) >= MIN_SECRET_CHARS)}))
 
 
 @contextmanager
@@ -45,6 +46,17 @@ def in_play(extra: Iterable[str | None] = ()) -> tuple[str, ...]:
     return tuple(sorted(wanted))
 
 
+def _pattern_in_play(extra: Iterable[str | None]) -> re.Pattern[str] | None:
+    """One compiled pattern per set of secrets in play, looked up rather than rebuilt on every text."""
+    added = tuple(s for s in extra if s and len(s) >= MIN_SECRET_CHARS)
+    return _pattern_of(_process, _call.get() + added)
+
+
+@lru_cache(maxsize=256)
+def _pattern_of(process: tuple[str, ...], call: tuple[str, ...]) -> re.Pattern[str] | None:
+    return _pattern(tuple(sorted({*process, *call})))
+
+
 @lru_cache(maxsize=256)
 def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
     if not secrets:
@@ -54,13 +66,13 @@ def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def scrub_text(text: str, extra: Iterable[str | None] = (), mask: str = REDACTED) -> str:
-    pattern = _pattern(in_play(extra))
+    pattern = _pattern_in_play(extra)
     return pattern.sub(mask, text) if pattern is not None else text
 
 
 def scrub(value: Any, extra: Iterable[str | None] = (), mask: str = REDACTED) -> Any:
     """A copy of `value` with every secret cut out of its strings, dict keys included."""
-    pattern = _pattern(in_play(extra))
+    pattern = _pattern_in_play(extra)
     return value if pattern is None else _scrub(value, pattern, mask)
 
 

@@ -29,22 +29,22 @@ class Reporter:
         self.last: float = 0.0
         self.explicit = False
         self.requests = 0
+        meta = getattr(ctx, "meta", None)
+        # Only a request that carries a progress token hears progress: for any other, nothing to do.
+        self.wanted = getattr(ctx, "session", None) is not None and bool(meta) and "progress_token" in meta
 
     async def report(
         self, done: float, total: float | None = None, message: str | None = None, *, automatic: bool = False
     ) -> None:
-        if automatic and self.explicit:
+        if not self.wanted or (automatic and self.explicit):
             return
         if not automatic:
             self.explicit = True
         if done <= self.last:
             return
         self.last = done
-        session = getattr(self.ctx, "session", None)
-        if session is None:
-            return
         try:
-            await session.report_progress(done, total, scrub_text(message) if message else message)
+            await self.ctx.session.report_progress(done, total, scrub_text(message) if message else message)
         except Exception as exc:  # a client gone away must not fail the call
             log.debug("progress notification not sent: %s", exc)
 

@@ -53,15 +53,18 @@ class TrackedClient:
             raise
         reporter = self._reporter
         reporter.requests += 1
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        await send_log(reporter.ctx, "debug", f"{req.method} {req.path} -> {response.status} in {elapsed_ms:.0f} ms")
-        noun = "request" if reporter.requests == 1 else "requests"
-        await reporter.report(
-            reporter.requests,
-            None,
-            f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})",
-            automatic=True,
-        )
+        if heard(reporter.ctx, "debug"):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            message = f"{req.method} {req.path} -> {response.status} in {elapsed_ms:.0f} ms"
+            await send_log(reporter.ctx, "debug", message)
+        if reporter.wanted:
+            noun = "request" if reporter.requests == 1 else "requests"
+            await reporter.report(
+                reporter.requests,
+                None,
+                f"{reporter.requests} Instantly {noun} done (last: {req.method} {req.path})",
+                automatic=True,
+            )
         return response
 
 
@@ -96,11 +99,16 @@ def _threshold(ctx: Any) -> str:
         return DEFAULT_LEVEL
 
 
+def heard(ctx: Any, level: str) -> bool:
+    """Whether a log message at `level` would reach this call's client (else it need not be written)."""
+    return getattr(ctx, "session", None) is not None and LEVELS.index(level) >= LEVELS.index(_threshold(ctx))
+
+
 async def send_log(ctx: Any, level: str, message: str) -> None:
     """A notifications/message to the client, if it asked for this level (never fails the call)."""
-    session = getattr(ctx, "session", None)
-    if session is None or LEVELS.index(level) < LEVELS.index(_threshold(ctx)):
+    if not heard(ctx, level):
         return
+    session = ctx.session
     try:
         with warnings.catch_warnings():  # deprecated only from 2026-07-28 on; handshake clients still use it
             warnings.simplefilter("ignore", MCPDeprecationWarning)

@@ -292,15 +292,22 @@ async def run_as(
 def scrubbed(
     result: types.CallToolResult | types.InputRequiredResult,
 ) -> types.CallToolResult | types.InputRequiredResult:
-    """The result without any secret in play, in its text and its structured content."""
+    """The result without any secret in play, in its text and its structured content; the same
+    object when there was none to cut (nearly always)."""
     if not isinstance(result, types.CallToolResult):
         return result  # an elicitation: its message is the summary, scrubbed where it is made
-    content = [
-        c.model_copy(update={"text": scrub_text(c.text)}) if isinstance(c, types.TextContent) else c
-        for c in result.content
-    ]
+    content = [scrubbed_block(c) for c in result.content]
     structured = scrub(result.structured_content) if result.structured_content is not None else None
+    if structured == result.structured_content and all(a is b for a, b in zip(content, result.content, strict=True)):
+        return result
     return result.model_copy(update={"content": content, "structured_content": structured})
+
+
+def scrubbed_block(block: types.ContentBlock) -> types.ContentBlock:
+    if not isinstance(block, types.TextContent):
+        return block
+    clean = scrub_text(block.text)
+    return block if clean == block.text else block.model_copy(update={"text": clean})
 
 
 def workspace_reader(runtime: Runtime, ctx: ServerRequestContext[Any, Any]) -> prompts.Reader:

@@ -23,6 +23,7 @@ from mcp_types import INTERNAL_ERROR
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
+from instantly_mcp import metrics
 from instantly_mcp.config import Settings
 from instantly_mcp.transport.tenant_caps import Opened, TenantCounters, counted, open_one
 
@@ -156,9 +157,17 @@ class CallCaps:
         self.counters = counters
         self._inflight: dict[str, int] = {}
 
+    @property
+    def counting(self) -> bool:
+        """Whether anything reads the count: a cap, replicas sharing it, or /metrics."""
+        return self.per_tenant is not None or (self.counters is not None and self.counters.shared) or metrics.enabled()
+
     @asynccontextmanager
     async def slot(self, tenant: str) -> AsyncIterator[bool]:
         """Yields False (and holds nothing) when the tenant is at its cap, here or across replicas."""
+        if not self.counting:  # stdio: one client, no cap, nobody to tell
+            yield True
+            return
         held = self._inflight.get(tenant, 0)
         if self.per_tenant is not None and held >= self.per_tenant:
             yield False

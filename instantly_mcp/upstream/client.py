@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 import httpx2
@@ -129,8 +130,10 @@ class Requester(Protocol):
     async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse: ...
 
 
+@lru_cache(maxsize=1024)
 def key_fingerprint(api_key: str) -> str:
-    """A stable, non-reversible id for a key: for rate-limit buckets and logs, never the key itself."""
+    """A stable, non-reversible id for a key: for rate-limit buckets and logs, never the key itself.
+    Kept for the keys in use, since every request needs its key's."""
     return hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
