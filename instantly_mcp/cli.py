@@ -30,7 +30,12 @@ CAP_FLAGS = {
     "session_idle_timeout": "session_idle_timeout_s",
     "max_calls_per_tenant": "max_calls_per_tenant",
 }
-SCALE_FLAGS = {"redis_url": "redis_url", "replicas": "replicas", "log_format": "log_format"}
+SCALE_FLAGS = {
+    "redis_url": "redis_url",
+    "replicas": "replicas",
+    "log_format": "log_format",
+    "resumable_streams": "resumable_streams",
+}
 
 
 def _server_flags(parser: argparse.ArgumentParser) -> None:
@@ -178,6 +183,14 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
         help="no per-session state: any replica or worker answers any request (http only; no /sse)",
     )
     http.add_argument("--workers", type=int, default=1, help="worker processes (needs --stateless; default 1)")
+    http.add_argument(
+        "--resumable-streams",
+        action="store_true",
+        default=None,
+        help="keep each session's streamable HTTP events so that a client that lost a stream resumes it with "
+        "Last-Event-ID: worth it where networks drop long calls (approvals, code mode), and costs every call "
+        "an extra event (env INSTANTLY_MCP_RESUMABLE_STREAMS)",
+    )
     http.add_argument(
         "--allowed-hosts",
         metavar="LIST",

@@ -56,6 +56,7 @@ class Settings:
     auth_token: str | None = field(default=None, repr=False)
     per_request_key: bool = False
     stateless: bool = False
+    resumable_streams: bool = False  # keep streamable HTTP events for Last-Event-ID (events.py); costs every call
     workers: int = 1
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
@@ -156,6 +157,10 @@ class Settings:
             )
         if self.stateless and self.transport != "http":
             raise ConfigError("--stateless needs --transport http (legacy SSE keeps a session per connection)")
+        if self.resumable_streams and (self.transport != "http" or self.stateless):
+            raise ConfigError(
+                "--resumable-streams needs --transport http without --stateless: streams resume within a session"
+            )
         if self.workers > 1 and not (self.transport == "http" and self.stateless):
             raise ConfigError(
                 f"--workers {self.workers} needs --transport http --stateless: a session lives in one worker process, "
@@ -336,6 +341,7 @@ ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
     ("INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT", "max_sessions_per_tenant", env_int),
     ("INSTANTLY_MCP_MAX_CALLS_PER_TENANT", "max_calls_per_tenant", env_int),
     ("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT", "session_idle_timeout_s", env_float),
+    ("INSTANTLY_MCP_RESUMABLE_STREAMS", "resumable_streams", env_flag),
     ("INSTANTLY_MCP_ALLOWED_HOSTS", "allowed_hosts", _list),
     ("INSTANTLY_MCP_ALLOWED_ORIGINS", "allowed_origins", _list),
     ("INSTANTLY_MCP_OAUTH_ISSUER", "oauth_issuer", _text),

@@ -334,10 +334,11 @@ class ResumableTenantSessions(ResumableSessionManager, TenantSessionManager):
 
 
 def streamable_manager(settings: Settings, server: Any, counters: TenantCounters | None = None) -> TenantSessionManager:
-    """Sessions keep their SSE events for resumption (Last-Event-ID); --stateless has no sessions to resume."""
-    if settings.stateless:
+    """With --resumable-streams, sessions keep their SSE events for resumption (Last-Event-ID). Off by
+    default: every call then pays for one more event on the wire (a priming event with its id)."""
+    if not settings.resumable_streams:
         return TenantSessionManager(
-            server, settings=settings, stateless=True, security_settings=None, counters=counters
+            server, settings=settings, stateless=settings.stateless, security_settings=None, counters=counters
         )
     return ResumableTenantSessions(
         server, settings=settings, security_settings=None, event_log=MemoryEventLog(), counters=counters

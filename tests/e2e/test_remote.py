@@ -1,5 +1,6 @@
-"""Remote hosting as clients meet it: resumable SSE streams (event ids, `retry:`, Last-Event-ID), the
-answer to an unsupported MCP-Protocol-Version header, and OAuth resource-server mode."""
+"""Remote hosting as clients meet it: resumable SSE streams with --resumable-streams (event ids,
+`retry:`, Last-Event-ID) and one event per call without, the answer to an unsupported
+MCP-Protocol-Version header, and OAuth resource-server mode."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from mcp.server.streamable_http import EventMessage
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.transport.events import MemoryEventLog
 
 from support.auth_server import auth_server, rsa_key
@@ -68,7 +71,7 @@ def open_session(url: str) -> dict[str, str]:
 
 
 def test_sse_events_carry_ids_and_retry_and_resume_after_last_event_id(tmp_path: Path) -> None:
-    with mcp_http_server(tmp_path, "--transport", "http") as server:
+    with mcp_http_server(tmp_path, "--transport", "http", "--resumable-streams") as server:
         headers = open_session(server.url)
         events = sse_events(httpx2.post(server.url, json=CALL, headers=headers).text)
         priming, answer = events[0], events[-1]
@@ -86,6 +89,20 @@ def test_sse_events_carry_ids_and_retry_and_resume_after_last_event_id(tmp_path:
                     break
     got = sse_events("\n".join(replayed) + "\n")
     assert got[0]["id"] == answer["id"] and json.loads(got[0]["data"]) == json.loads(answer["data"])
+
+
+def test_without_resumable_streams_a_call_is_answered_in_one_event(tmp_path: Path) -> None:
+    """The default: no priming event and no ids, so no call pays for an event store it does not use."""
+    with mcp_http_server(tmp_path, "--transport", "http") as server:
+        headers = open_session(server.url)
+        events = sse_events(httpx2.post(server.url, json=CALL, headers=headers).text)
+    assert len(events) == 1 and "id" not in events[0] and json.loads(events[0]["data"])["id"] == 2
+
+
+def test_resumable_streams_need_sessions() -> None:
+    for settings in ({"transport": "http", "stateless": True}, {"transport": "sse"}, {}):
+        with pytest.raises(ConfigError, match="--resumable-streams needs --transport http without --stateless"):
+            Settings(resumable_streams=True, **settings)  # type: ignore[arg-type]
 
 
 def test_one_session_never_replays_another_sessions_events() -> None:
