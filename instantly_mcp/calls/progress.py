@@ -29,9 +29,9 @@ class Reporter:
         self.last: float = 0.0
         self.explicit = False
         self.requests = 0
-        meta = getattr(ctx, "meta", None)
+        meta = getattr(ctx, "meta", None) or {}
         # Only a request that carries a progress token hears progress: for any other, nothing to do.
-        self.wanted = getattr(ctx, "session", None) is not None and bool(meta) and "progress_token" in meta
+        self.wanted = getattr(ctx, "session", None) is not None and "progress_token" in meta
 
     async def report(
         self, done: float, total: float | None = None, message: str | None = None, *, automatic: bool = False
