@@ -15,9 +15,9 @@ import mcp_types as types
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.codemode.runner import CodeLimits, Runner
-from instantly_mcp.codemode.stubs import brief, describe, module_stubs
+from instantly_mcp.codemode.stubs import describe, module_stubs
 from instantly_mcp.config import Settings
-from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools, summary
+from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools
 from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
 
 RUN = "run_code"
@@ -68,7 +68,7 @@ class CodeMode:
         return [
             search.model_copy(
                 update={
-                    "description": "Find Instantly.ai API tools: name(arguments): summary. "
+                    "description": "Find Instantly.ai API tools: name(arguments): purpose. "
                     "Name every step of a job at once, separated by ';' (list campaigns; pause campaign)."
                 }
             ),
@@ -106,22 +106,8 @@ class CodeMode:
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {RUN}.")
 
     def search(self, args: dict[str, Any]) -> types.CallToolResult:
-        """Discover mode's search, each match answered as a call: name, arguments, summary. A query may
-        name several tasks separated by ";", so one search finds the tools of a whole script."""
-        query = args.get("query")
-        parts = [p.strip() for p in query.split(";") if p.strip()] if isinstance(query, str) else [query]
-        names: dict[str, None] = {}
-        for part in parts or [query]:
-            found = self.discovery.search({**args, "query": part})
-            first = found.content[0]
-            if found.is_error or not isinstance(first, types.TextContent):
-                return found
-            if not first.text.startswith("No tool"):
-                names.update(dict.fromkeys(line.split(":", 1)[0] for line in first.text.splitlines()))
-        if not names:
-            return text_result(f"No tool matches {query!r}. Try other words.")
-        ops = [self.policy.operations[name] for name in names]
-        return text_result("\n".join(brief(op, self.script_schema(op), summary(op)) for op in ops))
+        """Discover mode's search, each match a call as a script writes it (no confirm_token)."""
+        return self.discovery.search(args, schema=self.script_schema)
 
     def describe(self, args: dict[str, Any]) -> types.CallToolResult:
         found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})

@@ -18,7 +18,11 @@ from pathlib import Path
 from instantly_mcp.catalog.operations import Operation
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SETS = {"old": FIXTURES / "search_eval.json", "fresh": FIXTURES / "search_eval_fresh.json"}
+SETS = {
+    "old": FIXTURES / "search_eval.json",
+    "fresh": FIXTURES / "search_eval_fresh.json",
+    "third": FIXTURES / "search_eval_third.json",
+}
 PARTS = ("tune", "heldout")
 
 Ranker = Callable[[str], list[str]]
