@@ -238,17 +238,6 @@ def add_uuid_fields(entry: dict[str, Any], fields: list[str]) -> None:
         entry["uuid_fields"] = fields
 
 
-def add_search_aliases(entries: list[dict[str, Any]], aliases: dict[str, list[str]]) -> None:
-    """The user's words for a tool ([search_aliases] in overrides.toml), which discover mode's
-    search_tools ranks on; only on the tools that have some, so other entries stay as they are."""
-    unknown = set(aliases) - {entry["name"] for entry in entries}
-    if unknown:
-        raise SystemExit(f"[search_aliases] in overrides.toml names unknown tools: {sorted(unknown)}")
-    for entry in entries:
-        if entry["name"] in aliases:
-            entry["search_aliases"] = list(aliases[entry["name"]])
-
-
 def render(source: Path = SOURCE) -> dict[Path, str]:
     spec = fidelity.with_supplement(Spec(source), SUPPLEMENT)
     overrides = tomllib.loads(OVERRIDES.read_text())
@@ -259,7 +248,6 @@ def render(source: Path = SOURCE) -> dict[Path, str]:
         raise SystemExit(f"overrides name operations not in the spec: {sorted(unknown)}")
     entries = [entry for _, entry in pairs]
     check_names(entries)
-    add_search_aliases(entries, overrides.get("search_aliases", {}))
     sources = write_models(spec, pairs, overrides)
     export_schemas(sources, entries)
     codes = interest_codes(spec.schemas)

@@ -302,7 +302,7 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
-        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.idf]
+        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
         present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
@@ -371,11 +371,11 @@ class SearchIndex:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
         word it is one typo from ("campaing", "wramup"; two for words over 8 letters); words under
         4 letters stay."""
-        if word in self.idf or len(word) < 4:
+        if word in self.named or len(word) < 4:
             return word
         halves = [f"{word[:i]} {word[i:]}" for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named]
-        if halves:
-            return halves[0]
+        if halves or word in self.idf:
+            return halves[0] if halves else word
         allowed = 1 if len(word) <= 8 else 2
         near = [
             (typos(word, known), rank, known)
