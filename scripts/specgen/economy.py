@@ -26,6 +26,9 @@ import json
 import re
 from typing import Any
 
+from . import meaning
+from .meaning import compact
+
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 DESCRIPTION_LIMIT = 72
 
@@ -120,7 +123,7 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
 def field_description(text: str, prop: str, tool: str, fmt: str | None = None) -> str:
     """Purpose and enum meanings; nothing when the names already say it all."""
     if prop in _SELF_EXPLAINING:
-        return ""
+        return "; ".join(compact(s) for s in meaning.sentences(text))
     meanings = ""
     match = _MEANINGS.search(text)
     if match:
@@ -131,8 +134,11 @@ def field_description(text: str, prop: str, tool: str, fmt: str | None = None) -
     marker = text.find("One of ")
     if marker >= 0 and " values" in text[marker:]:
         text, long_enum = text[:marker].rstrip(". "), text[marker:]
-    text = "" if restates(text, prop, tool, fmt) else shorten(text)
-    parts = [p for p in (text, meanings, long_enum) if p]
+    first = meaning.first_sentence(text)
+    short = "" if restates(first, prop, tool, fmt) else shorten(first)
+    facts = [compact(s) for s in meaning.sentences(text) if not meaning.survives(s, short)]
+    facts = [f for i, f in enumerate(facts) if not meaning.survives(f, " ".join([short, *facts[:i]]))]
+    parts = [p for p in (short, *facts, meanings, long_enum) if p]
     return "; ".join(parts)
 
 
