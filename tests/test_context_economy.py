@@ -18,6 +18,7 @@ from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.source_spec import supplement_path
 
 from support.schema_args import resolve_shared
+from support.search_eval import answer_names
 from support.servers import Human, answer, policy_server, text
 
 pytestmark = pytest.mark.anyio
@@ -168,7 +169,7 @@ def test_discover_is_a_special_value_of_tools() -> None:
 async def search(mcp, query: str, **options: Any) -> list[str]:
     result = await mcp.call("search_tools", {"query": query, **options})
     assert not result.is_error, text(result)
-    return [line.split(":", 1)[0] for line in text(result).splitlines()]
+    return answer_names(text(result))
 
 
 @pytest.mark.parametrize(
@@ -199,8 +200,9 @@ async def test_search_lines_are_a_name_and_one_line_summary_and_toolset_narrows(
     lines = text(result).splitlines()
     assert 1 <= len(lines) <= 4
     for line in lines:
-        name, summary = line.split(": ", 1)
-        assert OPERATIONS[name].toolset == "webhooks" and summary and "\n" not in summary
+        call, purpose = line.split("): ", 1)
+        name = call.split("(")[0]
+        assert OPERATIONS[name].toolset == "webhooks" and purpose
     assert bad.is_error and "webhooks" in text(bad)
 
 
