@@ -193,7 +193,8 @@ DateOrDateTime = Annotated[
     AfterValidator(
         _checked(
             lambda v: is_date(v) or is_date_time(v),
-            "a date (YYYY-MM-DD, read as UTC midnight) or an ISO 8601 date-time such as 2026-01-31T23:59:59Z",
+            "a date as YYYY-MM-DD (read as UTC midnight) or an ISO 8601 date-time such as 2026-01-31T23:59:59Z "
+            "(work out words like 'last week' into dates first)",
         )
     ),
     WithJsonSchema({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}),
