@@ -25,7 +25,7 @@ from support.mcp_session import mcp_client
 from support.schema_args import resolve_shared
 from support.servers import policy_server, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from specgen import meaning
 from specgen.spec import Spec
 from specgen.text import strip_markdown, strip_scopes
