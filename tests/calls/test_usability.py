@@ -93,6 +93,28 @@ def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbo
     assert sandbox.requests() == []
 
 
+def test_search_answers_are_call_ready_and_a_job_gets_a_tool_per_step(sandbox) -> None:
+    async def run() -> tuple[str, str, str]:
+        found = []
+        for tools in (("discover",), ("code",)):
+            settings = Settings(api_key="test-key", base_url=sandbox.url, tools=tools)
+            async with mcp_client(sandbox.url, settings=settings) as mcp:
+                found += [
+                    (await mcp.call_tool("search_tools", {"query": query})).content[0].text
+                    for query in ("delete the webhook", "find leads then add them to a campaign")
+                ]
+        return found[0], found[1], found[2]
+
+    single, job, in_code_mode = anyio.run(run)
+    first = single.splitlines()[0]
+    assert first.startswith("delete_webhook(id: str): ") and first.endswith("[destructive]")  # purpose, and it asks
+    assert in_code_mode.splitlines()[0] == first  # one format for both modes
+    steps = job.split("# ")[1:]
+    assert [s.splitlines()[0] for s in steps] == ["find leads", "add leads to a campaign"]
+    assert "add_leads" in answer_names(steps[1]) and any("leads" in name for name in answer_names(steps[0]))
+    assert "add_leads(" in job and sandbox.requests() == []
+
+
 def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
     import hashlib
 
