@@ -104,7 +104,6 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "health": ("warmup", "vitals"),
     "notify": ("webhook",),
     "integration": ("webhook",),
-    "who": ("audit", "member"),
     "log": ("audit",),
     "history": ("audit",),
     "job": ("background",),
@@ -148,12 +147,21 @@ _PARTICLES = {
     ("turn", "off"): "disable",
     ("switch", "off"): "disable",
 }
+# Two-word names whose first word alone means something else: "inbox placement" is a test of where
+# mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
+_COMPOUNDS = frozenset({("inbox", "placement")})
 # A request naming several steps of a job: "find leads then add them to a campaign".
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
+# What a request that opens with a question word asks about ("who changed my campaign": the audit
+# log's records of who did what; "who" later on is a relative pronoun, "leads who bounced").
+QUESTIONS = {"who": ("audit", "member")}
+# A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
+# aggregate: the tools whose names say so, not a list of records.
+AGGREGATES = frozenset({"analytic", "count", "summary", "stat"})
 # Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
 NICHE_WORDS = frozenset({"ai", "dfy"})
 
@@ -176,6 +184,7 @@ def terms(text: str, *, past: bool = True) -> list[str]:
     launched"), which ask about what happened rather than for an action."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
     words = [_PARTICLES.get((words[i - 1] if i else "", word), word) for i, word in enumerate(words)]
+    words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
 
 
@@ -198,7 +207,7 @@ class Weights:
     read_default: float = 3.0
     uncovered: float = 0.3
     niche: float = 2.0
-    synonym: float = 0.6
+    synonym: float = 1.0
     head: float = 2.0
     k1: float = 1.2
     b: float = 0.75
@@ -245,17 +254,17 @@ class SearchIndex:
         self.docs = [self.blend(doc, weights) for doc in self.fields]
 
     def document(self, op: Operation) -> list[Counter[str]]:
-        """The operation's words per field (FIELDS order)."""
+        """The operation's words per field (FIELDS order); the spec's are read tokenised from the corpus."""
         spec = self.corpus.get(op.name, {})
-        texts = (
-            op.name,
-            f"{spec.get('summary', op.title)} {op.description}",
-            spec.get("description", ""),
-            f"{op.toolset} {spec.get('tag', op.tag)}",
-            spec.get("arguments", " ".join(op.input_schema.get("properties", {}))),
-            spec.get("response", ""),
-        )
-        return [Counter(terms(text)) for text in texts]
+        arguments = spec.get("arguments", " ".join(terms(" ".join(op.input_schema.get("properties", {})))))
+        return [
+            Counter(terms(op.name)),
+            Counter(spec.get("summary", "").split() + terms(op.description or op.title)),
+            Counter(spec.get("description", "").split()),
+            Counter(terms(op.toolset) + spec.get("tag", "").split()),
+            Counter(arguments.split()),
+            Counter(spec.get("response", "").split()),
+        ]
 
     def blend(self, doc: list[Counter[str]], weights: list[float]) -> dict[str, float]:
         """BM25F: each field's counts weighted and normalised by the field's average length."""
@@ -312,9 +321,12 @@ class SearchIndex:
         if asked and words and self.action(words[:1]):
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
+        weights = self.expand(words)
+        for word in QUESTIONS.get(words[0] if words else "", ()):
+            weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
         return Request(
             words=words,
-            weights=self.expand(words),
+            weights=weights,
             objects=self.expand(objects),
             asked=asked,
             plural=frozenset(spelled.get(w, w) for w in plural),
@@ -361,6 +373,8 @@ class SearchIndex:
         verb = stem(self.tool_verbs[position])
         if request.asked.keys() - READ_VERBS.keys():
             verb_bonus = w.verb * request.asked.get(verb, 0.0)
+        elif AGGREGATES & request.weights.keys():
+            verb_bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
         else:
             verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
             if verb == "get" and request.plural & set(name):

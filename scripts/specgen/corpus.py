@@ -2,7 +2,9 @@
 
 The tool list keeps descriptions short; search reads the spec's whole text instead, so a request
 in a user's words finds the tool by what the spec says it does, not by aliases written for
-missed requests. Written to tool_specs/search/corpus.json, read only when the first search runs.
+missed requests. Written to tool_specs/search/corpus.json as search's own terms (stemmed, stop
+words out: catalog/search.py's `terms`), so the first search reads the index instead of
+tokenising 300 kB of prose.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from instantly_mcp.catalog.search import terms
 
 from specgen.spec import Spec, SpecOperation
 from specgen.text import strip_markdown, strip_scopes
@@ -68,11 +72,12 @@ def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dic
         ]
         arguments = params + list(fields(op.body_schema)) + served
         _, response = spec.response_schema(op)
-        found[entry["name"]] = {
+        texts = {
             "summary": clean(op.raw.get("summary", "")),
             "description": clean(op.raw.get("description", "")),
             "tag": " ".join(f"{tag} {tags.get(tag, '')}" for tag in op.tags),
             "arguments": " ".join(f"{name} {text}" for name, text in arguments),
             "response": " ".join(response_names(response)),
         }
+        found[entry["name"]] = {field: " ".join(terms(text)) for field, text in texts.items()}
     return found
