@@ -152,7 +152,9 @@ async def run_job(job: Job, mode: str) -> Tally:
     started = time.perf_counter()
     async with Client(build_server(settings, build_runtime(settings)), mode="legacy", elicitation_callback=accept) as c:
         listed = (await c.list_tools()).tools
-        tally.definitions = tokens(compact([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed]))
+        tally.definitions = tokens(
+            compact([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed])
+        )
         agent = Agent(c, tally)
         if mode == "code":
             await agent.call("search_tools", {"query": job.query})
@@ -190,10 +192,14 @@ def summary(label: str, rows: dict[str, list[Tally]], jobs: list[Job]) -> None:
                 f"{sum(t.outcome == 'failed' for t in tallies):7}"
             )
         share, bound = totals["code"] / totals["discover"], 0.5 if scale == "demo" else 0.25
-        print(f"  code/discover tokens on {scale}: {share:.1%} (target <= {bound:.0%}: {'met' if share <= bound else 'MISSED'})")
+        print(
+            f"  code/discover tokens on {scale}: {share:.1%} (target <= {bound:.0%}: {'met' if share <= bound else 'MISSED'})"
+        )
     median = statistics.median(rows["code"][i].calls for i in range(len(jobs)))
     refused = sum(t.outcome == "refused" for t in rows["code"])
-    print(f"  code median calls {median:g} (target 2: {'met' if median <= 2 else 'MISSED'}); refused {refused} (target 0)")
+    print(
+        f"  code median calls {median:g} (target 2: {'met' if median <= 2 else 'MISSED'}); refused {refused} (target 0)"
+    )
 
 
 async def main(jobs: list[Job], show: bool) -> None:

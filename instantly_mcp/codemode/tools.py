@@ -7,6 +7,7 @@ through the same policy as tool calls (runner.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,19 +15,31 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.codemode.check import Params
 from instantly_mcp.codemode.runner import CodeLimits, Runner
-from instantly_mcp.codemode.stubs import brief, describe, module_stubs
+from instantly_mcp.codemode.stubs import brief, describe
 from instantly_mcp.config import Settings
-from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools, summary
+from instantly_mcp.gates.discovery import (
+    DESCRIBE,
+    MAX_MATCHES,
+    SEARCH,
+    Discovery,
+    arguments,
+    did_you_mean,
+    discovery_tools,
+    summary,
+)
 from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
 
 RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
 MAX_SCRIPT_CHARS = 20_000
+SCRIPT_MATCHES = 5  # instantly.search's default: a script usually wants the top few
 INSTRUCTIONS = (
-    "Code mode: find tools with search_tools, read their Python signatures with describe_tool, then do the whole "
-    "job in one run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed "
-    "JSON; return or print only what you need. Destructive and outbound calls pause the script until a person "
+    "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
+    "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
+    "raising with the tool's error); `instantly.search(query)` and `instantly.describe(name)` find tools from inside "
+    "a script. Return or print only what you need. Destructive and outbound calls pause the script until a person "
     "approves them; run_code(dry_run=true) answers every write with its dry run instead."
 )
 
@@ -49,10 +62,17 @@ class CodeMode:
 
     def __post_init__(self) -> None:
         self.discovery = Discovery(self.policy)
-        self.runner = Runner(self.policy, CodeLimits.of(self.settings), module_stubs(self.schemas()))
+        self.runner = Runner(
+            self.policy,
+            CodeLimits.of(self.settings),
+            {op.name: self.params(op) for op in self.policy.visible_operations()},
+            helpers={"search": self.find, "describe": self.signature},
+            suggest=lambda name: did_you_mean(name, self.policy, self.discovery.index),
+        )
 
-    def schemas(self) -> list[tuple[Operation, dict[str, Any]]]:
-        return [(op, self.script_schema(op)) for op in self.policy.visible_operations()]
+    def params(self, op: Operation) -> Params:
+        schema = self.script_schema(op)
+        return Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
 
     def script_schema(self, op: Operation) -> dict[str, Any]:
         """The operation's arguments as a script passes them: no confirm_token, a person approves instead."""
@@ -120,8 +140,29 @@ class CodeMode:
                 names.update(dict.fromkeys(line.split(":", 1)[0] for line in first.text.splitlines()))
         if not names:
             return text_result(f"No tool matches {query!r}. Try other words.")
+        return text_result("\n".join(self.briefs(names)))
+
+    def briefs(self, names: Iterable[str]) -> list[str]:
         ops = [self.policy.operations[name] for name in names]
-        return text_result("\n".join(brief(op, self.script_schema(op), summary(op)) for op in ops))
+        return [brief(op, self.script_schema(op), summary(op)) for op in ops]
+
+    def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:
+        """`instantly.search(query)` in a script: search_tools' ranking and answer lines, as a list."""
+        if not isinstance(query, str) or isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError("instantly.search(query: str, limit: int = 5)")
+        limit = max(1, min(limit, MAX_MATCHES))
+        names: dict[str, None] = {}
+        for part in (p.strip() for p in query.split(";")):
+            names.update(dict.fromkeys(op.name for op in self.discovery.index.search(part, limit=limit) if part))
+        return self.briefs(names)
+
+    def signature(self, name: str) -> str:
+        """`instantly.describe(name)` in a script: describe_tool's answer."""
+        found = self.describe({"name": name})
+        text = found.content[0].text if isinstance(found.content[0], types.TextContent) else ""
+        if found.is_error:
+            raise ValueError(text)
+        return text
 
     def describe(self, args: dict[str, Any]) -> types.CallToolResult:
         found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})
