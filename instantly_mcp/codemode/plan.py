@@ -35,9 +35,15 @@ def placeholder(script: str, index: int) -> str:
     return f"{prefix(script)}{index:012x}"
 
 
+def creates(call: PreparedCall) -> bool:
+    """A write that names no existing record by `id` makes one: its id is unknown until it runs."""
+    return "id" not in call.arguments
+
+
 def record(planned: Planned) -> dict[str, Any]:
-    """What a planned write answers inside the plan: its own arguments and its placeholder id."""
-    return {**planned.call.arguments, "id": planned.placeholder}
+    """What a planned write answers inside the plan: its own arguments, and a placeholder id for what it makes."""
+    arguments = planned.call.arguments
+    return arguments if not creates(planned.call) else {**arguments, "id": planned.placeholder}
 
 
 def canonical(arguments: dict[str, Any], ids: dict[str, str]) -> str:
@@ -75,7 +81,7 @@ class Binding:
         return planned
 
     def learn(self, planned: Planned, data: Any) -> None:
-        if isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]:
+        if creates(planned.call) and isinstance(data, dict) and isinstance(data.get("id"), str) and data["id"]:
             self.ids[data["id"]] = planned.placeholder
 
 
