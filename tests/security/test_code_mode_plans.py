@@ -73,7 +73,9 @@ async def test_a_write_only_the_real_run_makes_stops_the_script_with_nothing_sen
     async with policy_server(tools=("code",), elicit=human, mode="auto") as mcp:
         result = await run(mcp, TWO_FACED)
         assert len(human.questions) == 1 and "Audit" in human.questions[0]  # the plan's writes, all of them
-        assert result.is_error and "the approved plan does not hold" in text(result), text(result)
+        assert result.is_error and "create_block_list_entry: write 2 differs from the approved plan" in text(result), (
+            text(result)
+        )
         sent = writes(mcp)
         assert sent == ["POST /api/v2/custom-tags"], sent  # the planned create; not the block list, not the delete
         assert not any("block-lists" in r["path"] for r in mcp.received)
