@@ -98,7 +98,8 @@ class CodeMode:
                 title="Run a Python script against Instantly",
                 description=(
                     "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
-                    "returns its JSON. Answers the last expression and printed text. Limits: "
+                    "returns its parsed JSON; `instantly.search(query)` lists matching tools' signatures. Answers the "
+                    "last expression and printed text, then any notes. Limits: "
                     f"{limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
                     "dry_run=true: no writes."
                 ),
