@@ -358,3 +358,65 @@ async def test_an_answer_approves_only_the_plan_it_was_given_for() -> None:
         result = await run(mcp, FIRST_CAMPAIGN + "await instantly.delete_campaign(id=c['id'])")
         assert result.is_error and "does not approve these calls" in text(result), text(result)
         assert writes(mcp) == [f"DELETE /api/v2/campaigns/{deleted[0]}"]  # only the change made behind its back
+
+
+async def test_scripts_as_agents_write_them_are_not_refused_and_validate_at_the_call() -> None:
+    """Splats of mixed dicts, values threaded from results: the call validates, with the tool's message."""
+    async with policy_server(tools=("code",)) as mcp:
+        code = (
+            "args = {'search': 'Q3', 'fields': 'id,name', 'limit': 5}\n"
+            "found = await instantly.list_campaigns(**args)\n"
+            "params = {'campaign': found['items'][0]['id'], 'limit': 2}\n"
+            "leads = await instantly.list_leads(**params)\n"
+            "span = dict(start_date='2026-11-01', end_date='2026-11-30')\n"
+            "rows = await instantly.get_campaign_analytics(**span)\n"
+            "[len(found['items']), len(leads['items']), type(rows).__name__]"
+        )
+        result = await run(mcp, code)
+        assert not result.is_error, text(result)
+        assert json.loads(text(result))[2] == "list"
+        bad = await run(mcp, "p = {'limit': 'ten'}\nawait instantly.list_campaigns(**p)")
+        assert bad.is_error and "list_campaigns" in text(bad) and "limit" in text(bad) and "line 2" in text(bad)
+        assert [r["path"] for r in mcp.received].count("/api/v2/campaigns") == 1  # the bad call sent nothing
+
+
+async def test_the_check_refuses_only_certain_failures_and_names_tool_and_parameter() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        unknown = text(await run(mcp, "await instantly.list_campaign(limit=1)"))
+        missing = text(await run(mcp, "await instantly.get_campaign()"))
+        positional = text(await run(mcp, "await instantly.get_campaign('x')"))
+        assert mcp.received == []
+    assert "instantly.list_campaign: no such tool. Did you mean list_campaigns" in unknown, unknown
+    assert "get_campaign: the required parameter 'id' is missing" in missing, missing
+    assert "get_campaign takes keyword arguments only" in positional, positional
+
+
+async def test_a_result_with_a_note_is_data_and_the_note_follows_the_output() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        code = (
+            "schedule = {'schedules': [{'name': 'Week', 'timing': {'from': '09:00', 'to': '17:00'},\n"
+            "    'days': {'1': True}, 'timezone': 'America/New_York'}]}\n"
+            "camp = await instantly.create_campaign(name='Notes', campaign_schedule=schedule)\n"
+            "[camp['name'], len(instantly.notes())]"
+        )
+        result = await run(mcp, code)
+        assert not result.is_error, text(result)
+        answer, notes = text(result).split("\n\nNotes:\n")
+        assert json.loads(answer) == ["Notes", 1]
+        assert notes.startswith("create_campaign: Note:") and "America/New_York" in notes, notes
+
+
+async def test_a_string_comes_back_as_text() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        result = await run(mcp, "'email,company\\r\\nana@x.example,X'")
+    assert text(result) == "email,company\r\nana@x.example,X"
+
+
+async def test_search_and_describe_inside_a_script_rank_as_search_tools_and_call_nothing() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        listed = text(await mcp.call("search_tools", {"query": "replies by campaign", "limit": 5}))
+        found = await run(mcp, "instantly.search('replies by campaign')")
+        described = await run(mcp, "instantly.describe('get_campaign_analytics')")
+        assert mcp.received == []
+    assert json.loads(text(found)) == listed.splitlines()
+    assert text(described).startswith("async def get_campaign_analytics(*, ")
