@@ -70,6 +70,7 @@ class Tally:
     results: int = 0
     seconds: float = 0.0
     outcome: str = "ok"  # ok, refused, failed
+    unfound: list[str] = field(default_factory=list)  # tools the script uses that the first search did not show
     answer: str = ""
     used: list[str] = field(default_factory=list)
 
@@ -146,7 +147,7 @@ async def accept(context: Any, params: types.ElicitRequestParams) -> types.Elici
     return types.ElicitResult(action="accept", content={"confirm": True})
 
 
-async def run_job(job: Job, mode: str) -> Tally:
+async def run_job(job: Job, mode: str, needed: list[str] | None = None) -> Tally:
     settings = Settings(sandbox=True, tools=(mode,), sandbox_scale=job.scale)
     tally = Tally()
     started = time.perf_counter()
@@ -157,7 +158,8 @@ async def run_job(job: Job, mode: str) -> Tally:
         )
         agent = Agent(c, tally)
         if mode == "code":
-            await agent.call("search_tools", {"query": job.query})
+            found = "\n".join(texts(await agent.call("search_tools", {"query": job.query})))
+            tally.unfound = [name for name in dict.fromkeys(needed or []) if name not in found]
             result = await agent.call("run_code", {"code": job.script.strip()})
             tally.answer = "\n".join(texts(result))
             if result.is_error:
@@ -186,15 +188,15 @@ def summary(label: str, rows: dict[str, list[Tally]], jobs: list[Job]) -> None:
         for mode in MODES:
             tallies = [rows[mode][i] for i in picked]
             totals[mode] = sum(t.total for t in tallies)
+            calls = [t.calls for t in tallies]
             print(
-                f"{mode:9} {scale:6} {sum(t.calls for t in tallies):6} {statistics.median(t.calls for t in tallies):6g} "
+                f"{mode:9} {scale:6} {sum(calls):6} {statistics.median(calls):6g} "
                 f"{totals[mode]:9,} {sum(t.outcome == 'refused' for t in tallies):8} "
                 f"{sum(t.outcome == 'failed' for t in tallies):7}"
             )
         share, bound = totals["code"] / totals["discover"], 0.5 if scale == "demo" else 0.25
-        print(
-            f"  code/discover tokens on {scale}: {share:.1%} (target <= {bound:.0%}: {'met' if share <= bound else 'MISSED'})"
-        )
+        verdict = "met" if share <= bound else "MISSED"
+        print(f"  code/discover tokens on {scale}: {share:.1%} (target <= {bound:.0%}: {verdict})")
     median = statistics.median(rows["code"][i].calls for i in range(len(jobs)))
     refused = sum(t.outcome == "refused" for t in rows["code"])
     print(
@@ -205,12 +207,14 @@ def summary(label: str, rows: dict[str, list[Tally]], jobs: list[Job]) -> None:
 async def main(jobs: list[Job], show: bool) -> None:
     rows: dict[str, list[Tally]] = {mode: [] for mode in MODES}
     for job in jobs:
-        for mode in MODES:
-            rows[mode].append(await run_job(job, mode))
-        d, c = rows["discover"][-1], rows["code"][-1]
+        d = await run_job(job, "discover")
+        c = await run_job(job, "code", d.used)
+        rows["discover"].append(d)
+        rows["code"].append(c)
         print(
             f"{job.name:34} {job.scale:5} {'H' if job.held_out else 'T'}  calls {d.calls:3} {c.calls:3}"
             f"  tokens {d.total:7,} {c.total:7,}  {d.outcome:7} {c.outcome}"
+            + (f"  not found by the search: {', '.join(c.unfound)}" if c.unfound else "")
         )
         if show or c.outcome != "ok" or d.outcome != "ok":
             print(f"    discover: {d.answer[:400]}\n    code: {c.answer[:600]}")

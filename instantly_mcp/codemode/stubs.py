@@ -55,13 +55,18 @@ def signature(name: str, schema: dict[str, Any]) -> str:
     return f"async def {name}(*, {', '.join(params)}) -> Any" if params else f"async def {name}() -> Any"
 
 
-def brief(op: Operation, schema: dict[str, Any], summary: str, *, shown: int = 6) -> str:
-    """One search answer line: the call with its required arguments typed and a few optional names."""
-    params = parameters(schema)
-    required = [f"{n}: {t}" for n, t, req, _ in params if req]
-    optional = [f"{n}=" for n, _, req, _ in params if not req and n != "dry_run"]
-    more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
-    return f"{op.name}({', '.join(required + optional[:shown] + more)}): {summary}"
+def brief(op: Operation, schema: dict[str, Any], summary: str, *, signed: bool = True, shown: int = 6) -> str:
+    """One search answer line: the call with its required arguments typed and a few optional names
+    (or the bare name when not `signed`), then the summary unless it only repeats the name."""
+    head = op.name
+    if signed:
+        params = parameters(schema)
+        required = [f"{n}: {t}" for n, t, req, _ in params if req]
+        optional = [f"{n}=" for n, _, req, _ in params if not req and n not in ("dry_run", "max_items")]
+        more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
+        head = f"{op.name}({', '.join(required + optional[:shown] + more)})"
+    repeats = summary.lower().replace(" ", "_") == op.name
+    return head if repeats else f"{head}: {summary}"
 
 
 def constraint(sub: dict[str, Any]) -> str:

@@ -7,7 +7,6 @@ through the same policy as tool calls (runner.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from instantly_mcp.codemode.runner import CodeLimits, Runner
 from instantly_mcp.codemode.stubs import brief, describe
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import (
+    DEFAULT_MATCHES,
     DESCRIBE,
     MAX_MATCHES,
     SEARCH,
@@ -35,6 +35,8 @@ RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
 MAX_SCRIPT_CHARS = 20_000
 SCRIPT_MATCHES = 5  # instantly.search's default: a script usually wants the top few
+STEP_MATCHES = 5  # per task of a query naming several
+SIGNED_MATCHES = 3  # per task, the matches answered with a call signature
 INSTRUCTIONS = (
     "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
     "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
@@ -42,6 +44,10 @@ INSTRUCTIONS = (
     "a script. Return or print only what you need. Destructive and outbound calls pause the script until a person "
     "approves them; run_code(dry_run=true) answers every write with its dry run instead."
 )
+
+
+def without(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != name}}
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,8 @@ class CodeMode:
             search.model_copy(
                 update={
                     "description": "Find Instantly.ai API tools: name(arguments): summary. "
-                    "Name every step of a job at once, separated by ';' (list campaigns; pause campaign)."
+                    "Name every step of a job at once, separated by ';' (list campaigns; pause campaign).",
+                    "input_schema": without(search.input_schema, "toolset"),  # ';' names the tasks instead
                 }
             ),
             describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
@@ -127,25 +134,32 @@ class CodeMode:
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {RUN}.")
 
     def search(self, args: dict[str, Any]) -> types.CallToolResult:
-        """Discover mode's search, each match answered as a call: name, arguments, summary. A query may
-        name several tasks separated by ";", so one search finds the tools of a whole script."""
+        """Discover mode's search, the top matches answered as calls (name, arguments, summary), the
+        rest by name. A query may name several tasks separated by ";", so one search finds the tools
+        of a whole script; each task then gets fewer matches."""
         query = args.get("query")
         parts = [p.strip() for p in query.split(";") if p.strip()] if isinstance(query, str) else [query]
-        names: dict[str, None] = {}
+        limit = args.get("limit", STEP_MATCHES if len(parts) > 1 else DEFAULT_MATCHES)
+        found: list[list[str]] = []
         for part in parts or [query]:
-            found = self.discovery.search({**args, "query": part})
-            first = found.content[0]
-            if found.is_error or not isinstance(first, types.TextContent):
-                return found
+            answer = self.discovery.search({**args, "query": part, "limit": limit})
+            first = answer.content[0]
+            if answer.is_error or not isinstance(first, types.TextContent):
+                return answer
             if not first.text.startswith("No tool"):
-                names.update(dict.fromkeys(line.split(":", 1)[0] for line in first.text.splitlines()))
-        if not names:
+                found.append([line.split(":", 1)[0] for line in first.text.splitlines()])
+        if not found:
             return text_result(f"No tool matches {query!r}. Try other words.")
-        return text_result("\n".join(self.briefs(names)))
+        return text_result("\n".join(self.briefs(found)))
 
-    def briefs(self, names: Iterable[str]) -> list[str]:
-        ops = [self.policy.operations[name] for name in names]
-        return [brief(op, self.script_schema(op), summary(op)) for op in ops]
+    def briefs(self, found: list[list[str]]) -> list[str]:
+        """One line per tool found, in order: a call signature for each task's top matches."""
+        top = {name for names in found for name in names[:SIGNED_MATCHES]}
+        lines: dict[str, str] = {}
+        for name in (name for names in found for name in names):
+            op = self.policy.operations[name]
+            lines.setdefault(name, brief(op, self.script_schema(op), summary(op), signed=name in top))
+        return list(lines.values())
 
     def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:
         """`instantly.search(query)` in a script: search_tools' ranking and answer lines, as a list."""
@@ -155,7 +169,7 @@ class CodeMode:
         names: dict[str, None] = {}
         for part in (p.strip() for p in query.split(";")):
             names.update(dict.fromkeys(op.name for op in self.discovery.index.search(part, limit=limit) if part))
-        return self.briefs(names)
+        return self.briefs([list(names)])
 
     def signature(self, name: str) -> str:
         """`instantly.describe(name)` in a script: describe_tool's answer."""
