@@ -14,12 +14,12 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.search import DEFAULT_MATCHES
 from instantly_mcp.codemode.check import Params
 from instantly_mcp.codemode.runner import CodeLimits, Runner
 from instantly_mcp.codemode.stubs import brief, describe
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import (
-    DEFAULT_MATCHES,
     DESCRIBE,
     MAX_MATCHES,
     SEARCH,
