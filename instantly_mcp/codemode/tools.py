@@ -37,6 +37,7 @@ MAX_SCRIPT_CHARS = 20_000
 SCRIPT_MATCHES = 5  # instantly.search's default: a script usually wants the top few
 STEP_MATCHES = 5  # per task of a query naming several
 SIGNED_MATCHES = 3  # per task, the matches answered with a call signature
+ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 6  # optional names shown: every one for each task's best match
 INSTRUCTIONS = (
     "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
     "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
@@ -154,11 +155,13 @@ class CodeMode:
 
     def briefs(self, found: list[list[str]]) -> list[str]:
         """One line per tool found, in order: a call signature for each task's top matches."""
+        best = {names[0] for names in found if names}
         top = {name for names in found for name in names[:SIGNED_MATCHES]}
         lines: dict[str, str] = {}
         for name in (name for names in found for name in names):
             op = self.policy.operations[name]
-            lines.setdefault(name, brief(op, self.script_schema(op), summary(op), signed=name in top))
+            shown = ALL_ARGUMENTS if name in best else SOME_ARGUMENTS
+            lines.setdefault(name, brief(op, self.script_schema(op), summary(op), signed=name in top, shown=shown))
         return list(lines.values())
 
     def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:
@@ -166,10 +169,8 @@ class CodeMode:
         if not isinstance(query, str) or isinstance(limit, bool) or not isinstance(limit, int):
             raise TypeError("instantly.search(query: str, limit: int = 5)")
         limit = max(1, min(limit, MAX_MATCHES))
-        names: dict[str, None] = {}
-        for part in (p.strip() for p in query.split(";")):
-            names.update(dict.fromkeys(op.name for op in self.discovery.index.search(part, limit=limit) if part))
-        return self.briefs([list(names)])
+        parts = [p.strip() for p in query.split(";") if p.strip()]
+        return self.briefs([[op.name for op in self.discovery.index.search(part, limit=limit)] for part in parts])
 
     def signature(self, name: str) -> str:
         """`instantly.describe(name)` in a script: describe_tool's answer."""
