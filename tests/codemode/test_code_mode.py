@@ -420,3 +420,21 @@ async def test_search_and_describe_inside_a_script_rank_as_search_tools_and_call
         assert mcp.received == []
     assert json.loads(text(found)) == listed.splitlines()
     assert text(described).startswith("async def get_campaign_analytics(*, ")
+
+
+async def test_on_the_approval_page_a_plan_follows_ids_too() -> None:
+    """The retry repeats the plan pass: the placeholders are the same, so the approval redeems."""
+    from support.approvals import serve_pages
+
+    async with policy_server(tools=("code",), mode="auto") as mcp, serve_pages(mcp) as pages:
+        code = (
+            "t = await instantly.create_custom_tag(label='Page plan')\n"
+            "await instantly.delete_custom_tag(id=t['id'])\nt['id']"
+        )
+        asked = json.loads(text(await run(mcp, code)))
+        assert asked["status"] == "approval_required" and "Page plan" in asked["summary"], asked
+        assert writes(mcp) == []
+        assert (await pages.decide(asked["approval_id"], "approve")).status_code == 303
+        done = await run(mcp, code, approval_id=asked["approval_id"])
+        assert not done.is_error, text(done)
+        assert writes(mcp) == ["POST /api/v2/custom-tags", f"DELETE /api/v2/custom-tags/{text(done)}"]
