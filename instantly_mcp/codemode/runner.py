@@ -49,7 +49,6 @@ PLAN_FAILED = (
 )
 OUTPUT_BYTES_FACTOR = 4  # print output kept before cutting: a few times what may be returned
 NOTES_CHARS = 2_000
-SEPARATORS = (",", ":")
 HELPERS = frozenset({"search", "describe", "notes"})
 Helpers = dict[str, Callable[..., Any]]
 
@@ -259,7 +258,7 @@ class Runner:
                 )
             if run.dry_run and op.risk != "read":
                 arguments = {**arguments, DRY_RUN: True}
-            write = self.write(op, arguments)
+            write = self.write(op, arguments) if run.planning or run.binding else None  # only plans compare
             if write is not None and run.planning is not None:
                 return await self.plan_write(op, run, caller, run.planning, fingerprint, arguments, write)
             planned = self.bound(run, write)
