@@ -440,6 +440,7 @@ def verb_of(name: str) -> str:
 
 # --- answers -------------------------------------------------------------------------------------
 
+SHOWN_ARGUMENTS = 3  # optional argument names an answer line shows
 JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 MAX_ENUM = 12
 
@@ -480,13 +481,26 @@ def purpose(op: Operation) -> str:
     return (op.description or op.title).split(". ")[0].rstrip(".")
 
 
-def signature(op: Operation, schema: dict[str, Any], note: str = "", *, shown: int = 3) -> str:
-    """A search answer line an agent can call from: `name(required: type, optional=, …): purpose`."""
-    params = parameters(schema)
-    required = [f"{n}: {t}" for n, t, req, _ in params if req]
-    optional = [f"{n}=" for n, _, req, _ in params if not req and n not in SERVER_ARGUMENTS]
-    more = [f"+{len(optional) - shown}"] if len(optional) > shown else []
-    return f"{op.name}({', '.join(required + optional[:shown] + more)}): {purpose(op)}{note}"
+def signature(
+    op: Operation, schema: dict[str, Any], note: str = "", *, signed: bool = True, shown: int = SHOWN_ARGUMENTS
+) -> str:
+    """A search answer line an agent can call from: `name(required: type, optional=, +n more): purpose`
+    (the bare name when not `signed`), the purpose left out when it only repeats the name. The one
+    format of discover mode's search_tools, code mode's and `instantly.search` in a script."""
+    head = op.name
+    if signed:
+        params = parameters(schema)
+        required = [f"{n}: {t}" for n, t, req, _ in params if req]
+        optional = [f"{n}=" for n, _, req, _ in params if not req and n not in SERVER_ARGUMENTS]
+        more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
+        head = f"{op.name}({', '.join(required + optional[:shown] + more)})"
+    said = purpose(op)
+    return head + note if said.lower().replace(" ", "_") == op.name else f"{head}: {said}{note}"
+
+
+def answer_names(text: str) -> list[str]:
+    """The tool names of a search answer's lines, `# step` headings skipped."""
+    return [match.group(0) for line in text.splitlines() if (match := _ANSWER_NAME.match(line))]
 
 
 def answer(
@@ -509,5 +523,6 @@ def answer(
     return "\n".join(lines)
 
 
+_ANSWER_NAME = re.compile(r"[a-z][a-z0-9_]*(?=\(|:|$)")
 # The server's own arguments (policy.py) every agent learns once; left out of answer lines.
 SERVER_ARGUMENTS = frozenset({"dry_run", "confirm_token", "approval_id", "fields", "max_items"})

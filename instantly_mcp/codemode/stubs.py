@@ -1,14 +1,13 @@
 """Python signatures for the operations, generated from the same input schemas the tools list.
 
-One source serves two readers: `describe_tool` shows an agent a signature with a short docstring,
-and the type checker inside the sandbox reads the bare signatures (`module_stubs`) to catch a
-wrong argument name or type before anything runs.
+`describe_tool` (and `instantly.describe` in a script) shows a signature with a short docstring;
+search answers show a one-line call with the required arguments typed (catalog/search.py's
+`signature`, the same line discover mode answers).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION
@@ -22,13 +21,6 @@ DOC_CHARS = 140
 def signature(name: str, schema: dict[str, Any]) -> str:
     params = [f"{n}: {t}" if req else f"{n}: {t} | None = None" for n, t, req, _ in parameters(schema)]
     return f"async def {name}(*, {', '.join(params)}) -> Any" if params else f"async def {name}() -> Any"
-
-
-def module_stubs(operations: Iterable[tuple[Operation, dict[str, Any]]]) -> str:
-    """The `instantly` module as the type checker sees it: one bare signature per callable operation."""
-    lines = ["from typing import Any, Literal", ""]
-    lines += [signature(op.name, schema) + ": ..." for op, schema in operations]
-    return "\n".join(lines) + "\n"
 
 
 def constraint(sub: dict[str, Any]) -> str:

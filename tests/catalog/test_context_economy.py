@@ -15,10 +15,10 @@ import pytest
 
 from instantly_mcp.calls.results import selectable_fields
 from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import answer_names
 from instantly_mcp.catalog.source_spec import supplement_path
 
 from support.schema_args import resolve_shared
-from support.search_eval import answer_names
 from support.servers import Human, answer, policy_server, text
 
 pytestmark = pytest.mark.anyio

@@ -101,11 +101,6 @@ class PlainBM25:
         return [name for _, name in sorted(scored)[:limit]]
 
 
-def answer_names(answer: str) -> list[str]:
-    """The tool names of a search_tools answer (`name(arguments): purpose` lines; `# step` headings skipped)."""
-    return [match.group(1) for line in answer.splitlines() if (match := re.match(r"([a-z][a-z0-9_]*)\(", line))]
-
-
 # The weights leave-one-set-out chooses among (each around its default).
 GRID = {"coverage": (3.5, 5.0), "read_default": (2.0, 3.0), "head": (1.0, 2.0), "verb": (3.0, 5.0)}
 
