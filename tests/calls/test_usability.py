@@ -108,7 +108,7 @@ def test_search_answers_are_call_ready_and_a_job_gets_a_tool_per_step(sandbox) -
 
     single, job, in_code_mode = anyio.run(run)
     first = single.splitlines()[0]
-    assert first.startswith("delete_webhook(id: str): ") and first.endswith("[destructive]")  # purpose, and it asks
+    assert first.startswith("delete_webhook(id: str)") and first.endswith("[destructive]")  # and that it asks first
     assert in_code_mode.splitlines()[0] == first  # one format for both modes
     steps = job.split("# ")[1:]
     assert [s.splitlines()[0] for s in steps] == ["find leads", "add leads to a campaign"]
