@@ -150,6 +150,7 @@ _PARTICLES = {
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
 _COMPOUNDS = frozenset({("inbox", "placement")})
+MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (each costs a pass over the index)
 # A request naming several steps of a job: "find leads then add them to a campaign".
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
@@ -405,6 +406,7 @@ def steps(query: str) -> list[str]:
     """The steps a request names ("find leads then add them to a campaign": two), else the request.
     A step that says "them" or "it" means the previous step's object ("add leads to a campaign")."""
     parts = [part.strip() for part in _STEP_BREAK.split(query) if terms(part)]
+    parts = [*parts[: MAX_STEPS - 1], " ".join(parts[MAX_STEPS - 1 :])] if len(parts) > MAX_STEPS else parts
     for i in range(1, len(parts)):
         previous = parts[i - 1].split(maxsplit=1)[1:]
         if previous:

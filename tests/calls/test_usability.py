@@ -114,6 +114,9 @@ def test_search_answers_are_call_ready_and_a_job_gets_a_tool_per_step(sandbox) -
     assert [s.splitlines()[0] for s in steps] == ["find leads", "add leads to a campaign"]
     assert "add_leads" in answer_names(steps[1]) and any("leads" in name for name in answer_names(steps[0]))
     assert "add_leads(" in job and sandbox.requests() == []
+    from instantly_mcp.catalog.search import MAX_STEPS, steps
+
+    assert len(steps(" then ".join(["pause campaign"] * 60))) == MAX_STEPS  # a long request costs a few passes, no more
 
 
 def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
