@@ -21,7 +21,7 @@ from instantly_mcp.config import (
 )
 from instantly_mcp.errors import ConfigError
 
-SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor")
+SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor", "policy")
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 CAP_FLAGS = {
     "max_sessions": "max_sessions",
@@ -82,6 +82,12 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
         "else URL elicitation, else an "
         "approval page, else a confirm token), human (never a token), elicit, token, or off for trusted automation "
         "(env INSTANTLY_CONFIRM; default auto)",
+    )
+    policy.add_argument(
+        "--policy",
+        metavar="PATH",
+        help="the operator's autonomy policy (TOML): which calls run unattended within which limits, which ask "
+        "a person, which are refused; see docs/policies/ (env INSTANTLY_MCP_POLICY)",
     )
     policy.add_argument(
         "--confirm-timeout", type=float, metavar="S", help="seconds a call waits for a person's answer (default 120)"
@@ -296,7 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _server_flags(parser)
     _hosting_flags(parser)
-    sub = parser.add_subparsers(dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config}")
+    sub = parser.add_subparsers(
+        dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config,doctor,policy}"
+    )
     serve = sub.add_parser("serve", help="run the MCP server (the default; takes the flags above)")
     _server_flags(serve)
     _hosting_flags(serve)
@@ -334,7 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _server_flags(doctor)
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    _policy_command(sub)
     return parser
+
+
+def _policy_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    policy = sub.add_parser("policy", help="check an autonomy policy file, or explain its decision on one call")
+    actions = policy.add_subparsers(dest="policy_action", required=True, metavar="{check,explain}")
+    check = actions.add_parser("check", help="print the decision of the policy FILE for every tool")
+    check.add_argument("file", metavar="FILE")
+    explain = actions.add_parser(
+        "explain", help="the rule that decides one call and the counters it would take (reads the workspace)"
+    )
+    explain.add_argument("tool")
+    explain.add_argument("--args", default="{}", metavar="JSON", help="the call's arguments as a JSON object")
+    _server_flags(explain)
 
 
 def check_transport_flags(args: argparse.Namespace) -> None:
@@ -393,6 +415,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "approver_token",
         "log_drift",
         "raw_csv",
+        "policy",
         *CODE_FLAGS,
     ):
         given = getattr(args, flag)
@@ -448,6 +471,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed, scale=args.scale)
             return 0
+        if args.command == "policy":
+            from instantly_mcp.policy_cli import run_policy
+
+            return run_policy(args, settings_from(args) if args.policy_action == "explain" else None)
         if args.command == "approvals":
             from instantly_mcp.approvals_cli import run_approvals
 

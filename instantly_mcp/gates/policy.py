@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -67,6 +67,9 @@ from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 from instantly_mcp.upstream.redis_conn import connect
 
+if TYPE_CHECKING:
+    from instantly_mcp.gates.autonomy import Autonomy, Ruling
+
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
@@ -114,6 +117,7 @@ class Outcome:
     result: types.CallToolResult | types.InputRequiredResult
     decision: Decision
     status: int | None = None
+    ruling: Ruling | None = None  # the autonomy policy's, for the audit line
 
 
 def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[ApprovalStore, RedisUsedTokens | None]:
@@ -122,6 +126,17 @@ def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[Appro
         return MemoryApprovalStore(clock), None
     redis = connect(settings.redis_url)
     return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
+
+
+def load_autonomy(
+    settings: Settings, operations: Mapping[str, Operation], clock: Callable[[], float]
+) -> Autonomy | None:
+    """The operator's --policy file, imported and read only when one is given."""
+    if not settings.policy:
+        return None
+    from instantly_mcp.gates.autonomy import load_autonomy as load
+
+    return load(settings.policy, operations, clock, settings.redis_url)
 
 
 def confirmation_event(stop: Outcome | None) -> str:
@@ -181,6 +196,7 @@ class Policy:
         self.max_result_chars = settings.max_result_chars
         self.drift = DriftLog() if settings.log_drift else None
         self.raw_csv = settings.raw_csv
+        self.autonomy = load_autonomy(settings, operations, clock)
 
     def refusal(self, op: Operation) -> str | None:
         """None for a visible tool; for a hidden one exactly what an unknown name gets (filter.unknown_tool)."""
@@ -199,8 +215,11 @@ class Policy:
         return op.risk in GATED_RISKS and self.confirm_mode != "off"
 
     def may_be_gated(self, op: Operation) -> bool:
-        """Gated always, or (live.py) when the target of the call is live."""
-        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off")
+        """Gated always, or (live.py) when the target of the call is live, or when the policy may ask."""
+        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off") or self.policy_may_ask(op)
+
+    def policy_may_ask(self, op: Operation) -> bool:
+        return self.autonomy is not None and self.autonomy.may_ask(op)
 
     def accepts_token(self, op: Operation) -> bool:
         return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
@@ -212,7 +231,7 @@ class Policy:
         return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
-        return self.is_gated(op) and self.desk is not None
+        return (self.is_gated(op) or self.policy_may_ask(op)) and self.desk is not None
 
     def tool(self, op: Operation) -> types.Tool:
         return to_mcp_tool(op, input_schema=self.input_schema(op))
@@ -258,12 +277,13 @@ class Policy:
         started = time.perf_counter()
         decision: Decision = "failed"
         status: int | None = None
+        ruling: Ruling | None = None
         try:
             with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
                 outcome = await self.decide(
                     caller, op, arguments, client, fingerprint, script=script, approved=approved
                 )
-                decision, status = outcome.decision, outcome.status
+                decision, status, ruling = outcome.decision, outcome.status, outcome.ruling
                 current.set_attribute("outcome", decision)
         finally:  # a call that ends in an unexpected error is audited (and counted) too
             metrics.TOOL_CALLS.labels(op.name, decision).inc()
@@ -277,6 +297,7 @@ class Policy:
                     status=status,
                     duration_ms=(time.perf_counter() - started) * 1000,
                     script=script,
+                    policy=ruling.audit() if ruling is not None else None,
                 )
         return outcome.result
 
@@ -301,17 +322,30 @@ class Policy:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
             return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
-        if not approved and await self.gated_call(call, client):
+        ruling = await self.rule(call, client, fingerprint)  # the operator's --policy; None without one
+        if ruling is not None and ruling.verdict == "deny":
+            return Outcome(error_result(ruling.why), "refused", ruling=ruling)
+        asks = ruling.verdict == "ask" if ruling is not None else await self.gated_call(call, client)
+        if asks and not approved:
             if script is not None:
                 stop = await self.approve(caller, [call], client)
             else:
-                stop = await self.confirm(caller, call, controls, client, fingerprint)
+                stop = await self.confirm(caller, call, controls, client, fingerprint, ruling.why if ruling else "")
             if stop is not None:
-                return stop
+                return Outcome(stop.result, stop.decision, stop.status, ruling)
+        if asks and ruling is not None and self.autonomy is not None:
+            await self.autonomy.record(ruling, fingerprint)
         max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
         result, status = await send(call, client, shape=shape, watch=self.drift)
-        return Outcome(result, "sent", status)
+        if ruling is not None and self.autonomy is not None:
+            result = self.autonomy.annotate(result, ruling)
+        return Outcome(result, "sent", status, ruling)
+
+    async def rule(self, call: PreparedCall, client: Requester, fingerprint: str) -> Ruling | None:
+        if self.autonomy is None:
+            return None
+        return await self.autonomy.rule(call, self.lookup(client), fingerprint, lambda: self.gated_call(call, client))
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
         """Take the server's own arguments out before the model sees the rest; on tools without
@@ -355,19 +389,26 @@ class Policy:
         return tuple(dict.fromkeys(fields)) or None
 
     async def confirm(
-        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+        self,
+        caller: Caller,
+        call: PreparedCall,
+        controls: Controls,
+        client: Requester,
+        fingerprint: str,
+        why: str = "",
     ) -> Outcome | None:
         """None lets the call through; an Outcome stops it (asked, declined or refused). Refused,
-        too, when the shared store that must check the confirmation is unreachable (fail closed)."""
+        too, when the shared store that must check the confirmation is unreachable (fail closed).
+        `why`: the policy's reason for asking (a counter), added to what the person reads."""
         try:
-            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
+            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint, why)
         except StoreUnavailable as exc:
             stop = store_unavailable(call.op.name, exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
         return stop
 
     async def ask_or_redeem(
-        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str, why: str
     ) -> Outcome | None:
         op = call.op
         if controls.token is not None:
@@ -384,6 +425,7 @@ class Policy:
             summary = scrub_text(
                 await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
             )
+            summary += f" (Asked because {why}.)" if why else ""
         except TargetNotFound as exc:
             return Outcome(
                 error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused"

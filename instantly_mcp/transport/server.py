@@ -156,6 +156,13 @@ def announce_policy(runtime: Runtime) -> None:
         )
     if runtime.policy.audit is not None:
         print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
+    if (autonomy := runtime.policy.autonomy) is not None:
+        where = "shared by every replica through Redis" if autonomy.store.shared else "PER PROCESS (no --redis-url)"
+        print(
+            f"instantly-mcp: autonomy policy {autonomy.policy.path}: {len(autonomy.policy.rules)} rules; "
+            f"its counters are {where}",
+            file=sys.stderr,
+        )
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
