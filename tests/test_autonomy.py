@@ -278,7 +278,7 @@ async def test_no_tool_or_argument_reaches_the_policy_or_its_counters(tmp_path: 
             # add_leads takes undocumented fields (they are named to the person) and sends them on;
             # they never reach the decision: past the per-call limit it asks all the same
             assert "confirmation_required" in text(forged) and "at most 100 per call" in text(forged), text(forged)
-        assert h.nothing_sent()
+        assert h.writes() == []
 
 
 async def test_dry_runs_take_no_budget_and_the_count_comes_from_what_is_sent() -> None:
