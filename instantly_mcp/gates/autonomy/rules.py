@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from instantly_mcp.catalog.effects import EFFECTS
 from instantly_mcp.errors import ConfigError
 
 RuleDecision = Literal["allow", "ask", "deny"]
 DECISIONS: tuple[RuleDecision, ...] = ("allow", "ask", "deny")
-EFFECTS = ("emails_people", "runs_agent", "grants_access", "sends_data_out", "spends_credits", "deletes")
 RISKS = ("read", "write", "destructive", "outbound", "privileged")
 COUNTERS = ("leads_added", "emails", "campaigns_activated", "deletes")
 WINDOWS = {"per_hour": 3_600, "per_day": 86_400, "per_week": 604_800}
