@@ -114,9 +114,12 @@ def explain(settings: Settings, tool: str, raw_arguments: str) -> int:
             )
         finally:
             await client.aclose()
+        used = ruling.taken.used if ruling.taken else {}
         counters = [
-            f"{counter}: {used} of {dict(autonomy.policy.limits[counter].windows)[window_s]} {WINDOW_WORDS[window_s]}"
-            for (counter, window_s), used in (ruling.taken.used.items() if ruling.taken else [])
+            f"{want.counter}: {used[(want.counter, window_s)]} of {limit} {WINDOW_WORDS[window_s]}"
+            for want in ruling.wants
+            for window_s, limit in want.windows
+            if (want.counter, window_s) in used
         ]
         return {
             "tool": op.name,

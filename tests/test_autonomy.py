@@ -79,14 +79,25 @@ def test_each_example_policy_loads_and_check_decides_every_tool(path: str, capsy
     [
         ('[[rule]]\nname = "a"\ndecision = "maybe"\n', 3, "decision must be allow, ask or deny"),
         ('owner = "x"\n\n[[rule]]\nname = "a"\ndecision = "allow"\ntoolz = ["add_leads"]\n', 6, "unknown rule key"),
-        ('[[rule]]\nname = "a"\ndecision = "allow"\n\n[[rule]]\nname = "b"\neffects = ["mails"]\ndecision = "ask"\n', 7,
-         "unknown effects mails"),
+        (
+            '[[rule]]\nname = "a"\ndecision = "allow"\n\n[[rule]]\nname = "b"\neffects = ["mails"]\ndecision = "ask"\n',
+            7,
+            "unknown effects mails",
+        ),
         ('[limits.leads]\nper_day = 3\n[[rule]]\nname = "a"\ndecision = "allow"\n', 1, "unknown limit 'leads'"),
         ('[limits.emails]\nper_month = 3\n[[rule]]\nname = "a"\ndecision = "allow"\n', 1, "unknown 'per_month'"),
-        ('[quiet_hours]\nstart = "18:00"\nend = "8"\ntimezone = "America/New_York"\n[[rule]]\nname = "a"\n'
-         'decision = "ask"\n', 3, "time of day"),
-        ('[quiet_hours]\nstart = "18:00"\nend = "08:00"\ntimezone = "Mars/Olympus"\n[[rule]]\nname = "a"\n'
-         'decision = "ask"\n', 4, "IANA zone"),
+        (
+            '[quiet_hours]\nstart = "18:00"\nend = "8"\ntimezone = "America/New_York"\n[[rule]]\nname = "a"\n'
+            'decision = "ask"\n',
+            3,
+            "time of day",
+        ),
+        (
+            '[quiet_hours]\nstart = "18:00"\nend = "08:00"\ntimezone = "Mars/Olympus"\n[[rule]]\nname = "a"\n'
+            'decision = "ask"\n',
+            4,
+            "IANA zone",
+        ),
         ('[[rule]]\nname = "a"\ndecision = "allow"\n[[rule]]\nname = "a"\ndecision = "ask"\n', 4, "used twice"),
         ('[[rule]]\nname = "a"\ndecision = "allow"\nlimits.leads_added = { per_day = -1 }\n', 4, ">= 0"),
         ('[[rule]\nname = "a"\n', 1, "not valid TOML"),
@@ -315,7 +326,9 @@ async def test_audit_lines_name_the_rule_and_counters_and_metrics_count_per_rule
     audit = tmp_path / "audit.jsonl"
     allowed = {"rule": "q3-leads", "decision": "allow"}
     before = metric(metrics.exposition().decode(), "instantly_mcp_policy_decisions_total", **allowed)
-    async with policy_server(policy=SDR, elicit=Human(action="decline"), clock=WORKING_HOURS, audit_log=str(audit)) as h:
+    async with policy_server(
+        policy=SDR, elicit=Human(action="decline"), clock=WORKING_HOURS, audit_log=str(audit)
+    ) as h:
         q3 = await campaign_named(h, "Q3 ")
         await h.call("add_leads", {"campaign_id": q3["id"], "leads": leads(5)})
         await h.call("add_leads", {"campaign_id": q3["id"], "leads": leads(150)})
@@ -338,3 +351,36 @@ async def test_audit_lines_name_the_rule_and_counters_and_metrics_count_per_rule
     counted = metric(scraped, "instantly_mcp_policy_counted_total", rule="q3-leads", counter="leads_added")
     assert counted >= 5
     assert q3["id"] not in scraped and "lead-a-0" not in scraped
+
+
+async def test_with_redis_unreachable_an_allow_asks(tmp_path: Path) -> None:
+    from support.processes import free_port
+
+    person = Human(action="decline")
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    async with policy_server(policy=SDR, elicit=person, clock=WORKING_HOURS, redis_url=dead) as h:
+        q3 = await campaign_named(h, "Q3 ")
+        result = await h.call("add_leads", {"campaign_id": q3["id"], "leads": leads(2)})
+        read = await h.call("list_campaigns", {"limit": 1})
+    assert "declined" in text(result) and not read.is_error
+    assert len(person.questions) == 1 and "the policy's shared counters cannot be checked" in person.questions[0]
+    assert adds(h) == []
+
+
+def test_explain_shows_the_deciding_rule_and_the_counters_it_would_take(sandbox: Any) -> None:
+    from support.http_server import clean_env
+
+    listed = sandbox.admin.get("/api/v2/campaigns", params={"limit": 10}, headers={"Authorization": "Bearer x"})
+    q3 = next(c for c in listed.json()["items"] if c["name"].startswith("Q3 "))
+    arguments = json.dumps({"campaign_id": q3["id"], "leads": leads(4)})
+    command = [sys.executable, "-m", "instantly_mcp.cli", "policy", "explain", "add_leads", "--args", arguments]
+    command += ["--policy", SDR, "--base-url", sandbox.url]
+    env = clean_env(INSTANTLY_API_KEY="sk-explain-test-key-1")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown["decision"] == "allow" and shown["rule"] == "q3-leads"
+    assert shown["would_take"] == {"leads_added": 4, "emails": 12}
+    assert shown["counters"] == ["emails: 0 of 1000 today", "q3-leads/leads_added: 0 of 200 today"]
+    assert shown["counted_in"] == "each server process"
+    assert [r for r in sandbox.requests() if r["method"] != "GET"] == []  # explaining sends nothing
