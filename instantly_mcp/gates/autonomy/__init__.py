@@ -2,7 +2,7 @@
 which ask a person and which are refused. Imported only when a policy is configured.
 
 rules.py reads the file; decide.py rules on one call; counting.py says what a call puts out;
-counters.py (and gates/shared_counters.py, with --redis-url) keeps the rolling windows.
+counters.py (and gates/redis_counters.py, with --redis-url) keeps the rolling windows.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def load_autonomy(
 def counter_store(redis_url: str | None, clock: Callable[[], float]) -> CounterStore:
     if not redis_url:
         return MemoryCounters(clock)
-    from instantly_mcp.gates.shared_counters import RedisCounters
+    from instantly_mcp.gates.redis_counters import RedisCounters
     from instantly_mcp.upstream.redis_conn import connect
 
     return RedisCounters(connect(redis_url))

@@ -2,7 +2,7 @@
 
 A store checks every window of every counter a call takes and records the call in all of them in
 one step (`take`), so two calls racing for the last of a budget cannot both pass. In this process
-by default; gates/shared_counters.py keeps them in Redis for replicas that share a budget.
+by default; gates/redis_counters.py keeps them in Redis for replicas that share a budget.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import PreparedCall
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.gates.approvals import StoreUnavailable
+from instantly_mcp.errors import StoreUnavailable
 from instantly_mcp.gates.autonomy import telemetry
 from instantly_mcp.gates.autonomy.counters import CounterStore, Taken, Want
 from instantly_mcp.gates.autonomy.counting import Amounts, amounts_of, campaign_of, lead_list_of
