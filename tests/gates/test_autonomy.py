@@ -385,3 +385,31 @@ def test_explain_shows_the_deciding_rule_and_the_counters_it_would_take(sandbox:
     assert shown["counters"] == ["emails: 0 of 1000 today", "q3-leads/leads_added: 0 of 200 today"]
     assert shown["counted_in"] == "each server process"
     assert [r for r in sandbox.requests() if r["method"] != "GET"] == []  # explaining sends nothing
+
+
+async def test_a_campaign_that_does_not_exist_is_refused_before_anyone_is_asked() -> None:
+    person = Human()
+    async with policy_server(policy=SDR, elicit=person, clock=WORKING_HOURS) as h:
+        missing = "00000000-0000-4000-8000-000000000000"
+        result = await h.call("add_leads", {"campaign_id": missing, "leads": leads(2)})
+    assert result.is_error and "cannot succeed, so nobody was asked" in text(result), text(result)
+    assert person.questions == [] and adds(h) == []
+
+
+async def test_past_a_limit_the_token_channel_asks_and_the_confirmed_call_is_counted() -> None:
+    async with policy_server(policy=SDR, confirm="token", clock=WORKING_HOURS) as h:
+        q3 = await campaign_named(h, "Q3 ")
+        arguments = {"campaign_id": q3["id"], "leads": leads(150)}
+        asked = json.loads(text(await h.call("add_leads", arguments)))
+        assert asked["status"] == "confirmation_required" and "at most 100 per call" in asked["summary"]
+        confirmed = await h.call("add_leads", {**arguments, "confirm_token": asked["confirm_token"]})
+        replayed = await h.call("add_leads", {**arguments, "confirm_token": asked["confirm_token"]})
+        after = json.loads(text(await h.call("add_leads", {"campaign_id": q3["id"], "leads": leads(60, "b")})))
+    assert not confirmed.is_error and replayed.is_error and adds(h) == [150]
+    assert "this adds 60 leads; 150 of 200 already today" in after["summary"]
+
+
+def test_the_environment_names_the_policy() -> None:
+    from instantly_mcp.config import env_settings
+
+    assert env_settings({"INSTANTLY_MCP_POLICY": f" {SDR} "})["policy"] == SDR

@@ -22,7 +22,7 @@ from instantly_mcp.gates.autonomy import telemetry
 from instantly_mcp.gates.autonomy.counters import CounterStore, Taken, Want
 from instantly_mcp.gates.autonomy.counting import Amounts, amounts_of, campaign_of, lead_list_of
 from instantly_mcp.gates.autonomy.rules import UUID, WINDOW_WORDS, Limit, PolicyFile, Rule, Targets
-from instantly_mcp.gates.summaries import Lookup
+from instantly_mcp.gates.summaries import Lookup, TargetNotFound
 
 Verdict = Literal["allow", "ask", "deny"]
 NOUNS = {
@@ -99,7 +99,7 @@ class Autonomy:
         take: bool = True,
     ) -> Ruling:
         """`today()`: whether the server would ask without a policy. `take=False` only looks (explain)."""
-        ruling = await self.judge(call, lookup, workspace, today, take)
+        ruling = await self.judge(call, unknown_when_missing(lookup), workspace, today, take)
         if take:
             telemetry.decided(ruling)
         return ruling
@@ -237,6 +237,19 @@ class Autonomy:
                 left = max(0, limit - ruling.taken.used[(want.counter, window_s)] - want.amount)
                 parts.append(f"{left} of {limit} {NOUNS[counter_of(want.counter)][1]} left {WINDOW_WORDS[window_s]}")
         return f"Autonomy policy (rule {ruling.rule}): " + "; ".join(parts) + "."
+
+
+def unknown_when_missing(lookup: Lookup) -> Lookup:
+    """A target that does not exist reads as unknown here (so the call asks); the question then says
+    the call cannot succeed."""
+
+    async def read(name: str, arguments: dict[str, Any]) -> Any:
+        try:
+            return await lookup(name, arguments)
+        except TargetNotFound:
+            return None
+
+    return read
 
 
 def counter_of(key: str) -> str:
