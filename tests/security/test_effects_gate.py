@@ -53,6 +53,28 @@ class Workspace:
         return [r for r in self.sandbox.requests() if r["method"] != "GET"]
 
 
+def ask(
+    target: Target, calls: list[tuple[str, dict[str, Any]]], action: str = "decline"
+) -> tuple[list[Any], list[str], list[dict[str, Any]]]:
+    """The calls in one session, a person answering every question with `action`: the results, the
+    questions, and the writes that reached the sandbox during the last call."""
+    ws = Workspace(target)
+    human = Human(action=action)
+
+    async def run() -> list[Any]:
+        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
+            results = [await client.call_tool(name, arguments) for name, arguments in calls[:-1]]
+            ws.clear_log()
+            return [*results, await client.call_tool(*calls[-1])]
+
+    results = anyio.run(run)
+    return results, human.questions, ws.writes()
+
+
+def declined(result: Any) -> bool:
+    return not result.is_error and '"declined"' in text(result) and '"sent":false' in text(result)
+
+
 REPLY_AGENT, LEAD_FINDER = 1, 6
 # The lead in the active campaign whose subsequence starts on "Interested" (crm_status 1); not interested yet.
 SUBSEQUENCE_LEAD = "marcus@lumenlogistics.example"
@@ -128,52 +150,28 @@ def test_a_write_with_an_effect_asks_and_a_declining_person_stops_it(target: Tar
     ws = Workspace(target)
     tool, arguments, shown = REPRODUCTIONS[case](ws)
     emails_before = ws.subsequence_emails_to(SUBSEQUENCE_LEAD)
-    ws.clear_log()
-    human = Human(action="decline")
-
-    async def run() -> Any:
-        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
-            return await client.call_tool(tool, arguments)
-
-    result = anyio.run(run)
-    assert not result.is_error and '"declined"' in text(result) and '"sent":false' in text(result), text(result)
-    assert ws.writes() == []
-    assert len(human.questions) == 1
-    assert all(part in human.questions[0] for part in shown), human.questions[0]
+    [result], questions, writes = ask(target, [(tool, arguments)])
+    assert declined(result), text(result)
+    assert writes == []
+    [question] = questions
+    assert all(part in question for part in shown), question
     assert ws.subsequence_emails_to(SUBSEQUENCE_LEAD) == emails_before
 
 
 def test_an_interest_status_no_subsequence_matches_runs_without_asking(target: Target) -> None:
     """The lookup decides: "Meeting booked" (2) starts no subsequence in the demo workspace."""
-    ws = Workspace(target)
-    ws.clear_log()
-    human = Human(action="decline")
-
-    async def run() -> Any:
-        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
-            return await client.call_tool(
-                "update_lead_interest_status", {"lead_email": SUBSEQUENCE_LEAD, "interest_value": 2}
-            )
-
-    result = anyio.run(run)
+    calls = [("update_lead_interest_status", {"lead_email": SUBSEQUENCE_LEAD, "interest_value": 2})]
+    [result], questions, writes = ask(target, calls)
     assert not result.is_error, text(result)
-    assert human.questions == []
-    assert [r["path"] for r in ws.writes()] == ["/api/v2/leads/update-interest-status"]
+    assert questions == []
+    assert [r["path"] for r in writes] == ["/api/v2/leads/update-interest-status"]
 
 
 def test_the_sandbox_emails_a_lead_whose_status_starts_a_subsequence(target: Target) -> None:
     """What the gate prevents, seen: the person approves, the subsequence's first step goes out."""
-    ws = Workspace(target)
-    human = Human(action="accept")
-
-    async def run() -> Any:
-        async with target.connect("--confirm", "elicit", elicitation_callback=human) as client:
-            return await client.call_tool(
-                "update_lead_interest_status", {"lead_email": SUBSEQUENCE_LEAD, "interest_value": 1}
-            )
-
-    result = anyio.run(run)
+    calls = [("update_lead_interest_status", {"lead_email": SUBSEQUENCE_LEAD, "interest_value": 1})]
+    [result], questions, _ = ask(target, calls, action="accept")
     assert not result.is_error, text(result)
-    assert len(human.questions) == 1
-    sent = ws.subsequence_emails_to(SUBSEQUENCE_LEAD)
+    assert len(questions) == 1
+    sent = Workspace(target).subsequence_emails_to(SUBSEQUENCE_LEAD)
     assert [e["subject"] for e in sent] == ["Case study: how BrightPath booked 40 demos"]
