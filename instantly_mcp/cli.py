@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from instantly_mcp import __version__
 from instantly_mcp.client_configs import CLIENT_CONFIGS, print_client_config
@@ -20,6 +21,9 @@ from instantly_mcp.config import (
     split_list,
 )
 from instantly_mcp.errors import ConfigError
+
+if TYPE_CHECKING:
+    from instantly_mcp.catalog.operations import Operation
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor", "policy")
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
@@ -539,24 +543,34 @@ def run_doctor(settings: Settings, *, as_json: bool) -> int:
 
 def print_tools(settings: Settings) -> int:
     """The table an agent would get under these flags, to check a configuration before connecting one."""
-    from instantly_mcp.gates.policy import GATED_RISKS, risk_summary
+    from instantly_mcp.catalog.effects import gate_of
+    from instantly_mcp.gates.policy import risk_summary
     from instantly_mcp.transport.server import build_runtime
 
     runtime = build_runtime(settings)
-    visible = runtime.policy.visible_operations()
-    gate = "confirm" if settings.confirm != "off" else "none (--confirm off)"
-    rows = [
-        (op.name, op.risk, gate if op.risk in GATED_RISKS else "", op.toolset, shown_scopes(op.scopes))
-        for op in visible
-    ]
+    policy = runtime.policy
+    visible = policy.visible_operations()
+
+    def gate(op: Operation) -> str:
+        if settings.confirm == "off":
+            return "none (--confirm off)" if gate_of(op.name) != "runs" else ""
+        if policy.is_gated(op):
+            return "confirm"
+        return "confirm when live" if policy.may_be_gated(op) else ""
+
+    rows = [(op.name, op.risk, gate(op), op.toolset, shown_scopes(op.scopes)) for op in visible]
     header = ("tool", "risk", "gate", "toolset", "scopes (any one)")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4])
     counts = risk_summary(visible)
     print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
-    gated = sum(op.risk in GATED_RISKS for op in visible)
-    print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")
+    gated = sum(policy.is_gated(op) for op in visible)
+    live = sum(policy.may_be_gated(op) for op in visible) - gated
+    print(
+        f"{gated} need confirmation, {live} when their arguments or target make them take effect "
+        f"(--confirm {settings.confirm}); every non-read tool accepts dry_run=true"
+    )
     if runtime.discovery is not None:
         print("--tools discover: the agent is listed search_tools, describe_tool and call_tool, which reach these")
     if settings.code:

@@ -13,9 +13,7 @@ from instantly_mcp.errors import ConfigError, InvalidArguments
 from instantly_mcp.gates.autonomy import Autonomy, load_autonomy
 from instantly_mcp.gates.autonomy.counting import counters_of
 from instantly_mcp.gates.autonomy.rules import WINDOW_WORDS, Rule
-from instantly_mcp.gates.live import may_go_live
-
-GATED_RISKS = ("destructive", "outbound", "privileged")
+from instantly_mcp.gates.policy import gated_names
 
 
 def run_policy(args: argparse.Namespace, settings: Settings | None) -> int:
@@ -29,7 +27,8 @@ def check(path: str) -> int:
     """Every tool, the rule that decides it and what can change that per call; exit 2 on a bad file."""
     operations = dict(load_operations())
     autonomy = load_autonomy(path, operations, lambda: 0.0, None)
-    rows = [(op.name, *decision_of(autonomy, op)) for op in operations.values()]
+    asks, asks_when_live = gated_names(operations.values(), "auto")
+    rows = [(op.name, *decision_of(autonomy, op, asks, asks_when_live)) for op in operations.values()]
     width = max(len(row[0]) for row in rows)
     for name, decision, detail in sorted(rows, key=lambda row: (row[1], row[0])):
         print(f"{name.ljust(width)}  {decision.ljust(5)}  {detail}")
@@ -38,12 +37,18 @@ def check(path: str) -> int:
     return 0
 
 
-def decision_of(autonomy: Autonomy, op: Operation) -> tuple[str, str]:
+def decision_of(
+    autonomy: Autonomy, op: Operation, asks: frozenset[str], asks_when_live: frozenset[str]
+) -> tuple[str, str]:
     """The decision a call of `op` gets when no campaign, lead list, limit or clock changes it, and what may."""
     policy = autonomy.policy
     conditional = [r for r in autonomy.candidates[op.name] if r.campaigns or r.lead_lists]
     rule = next((r for r in autonomy.candidates[op.name] if not (r.campaigns or r.lead_lists)), None)
-    decision, detail = default_of(op) if rule is None else (rule.decision, f"rule {rule.name!r} (line {rule.line})")
+    decision, detail = (
+        default_of(op, asks, asks_when_live)
+        if rule is None
+        else (rule.decision, f"rule {rule.name!r} (line {rule.line})")
+    )
     notes = [f"{r.decision} by rule {r.name!r} where {where(r)}" for r in conditional]
     if policy.hard_blocked(op.name) and decision != "deny":
         decision, detail = "ask", "hard_block"
@@ -59,11 +64,11 @@ def decision_of(autonomy: Autonomy, op: Operation) -> tuple[str, str]:
     return decision, "; ".join([detail, *notes])
 
 
-def default_of(op: Operation) -> tuple[str, str]:
-    if op.risk in GATED_RISKS:
+def default_of(op: Operation, asks: frozenset[str], asks_when_live: frozenset[str]) -> tuple[str, str]:
+    if op.name in asks:
         return "ask", "no rule: as without a policy"
-    if may_go_live(op.name):
-        return "allow", "no rule: as without a policy (asks when its campaign is live)"
+    if op.name in asks_when_live:
+        return "allow", "no rule: as without a policy (asks when its arguments or target carry an effect)"
     return "allow", "no rule: as without a policy"
 
 

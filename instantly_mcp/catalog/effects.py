@@ -76,6 +76,10 @@ class EffectRow:
     arguments: tuple[str, ...] = ()
     when: tuple[Trigger, ...] = ()
 
+    def conditions(self) -> str:
+        """The triggers in words: "status=1; or automations with a URL outside Instantly"."""
+        return "; or ".join(trigger.describe() for trigger in self.when)
+
 
 def effects_of(tool: str) -> frozenset[Effect]:
     """Every effect the tool can have (empty for reads and for writes that stay in the workspace)."""
@@ -85,6 +89,17 @@ def effects_of(tool: str) -> frozenset[Effect]:
 
 def row_of(tool: str) -> EffectRow | None:
     return load_effects().get(tool)
+
+
+def gate_of(tool: str) -> Gate:
+    """How the tool is gated; reads (no row) run."""
+    row = load_effects().get(tool)
+    return row.gate if row is not None else "runs"
+
+
+def when_it_asks(tool: str) -> str:
+    row = load_effects().get(tool)
+    return row.conditions() if row is not None else ""
 
 
 @cache

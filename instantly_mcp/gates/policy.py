@@ -28,12 +28,14 @@ from instantly_mcp.calls.pipeline import (
     send,
 )
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
+from instantly_mcp.catalog.effects import gate_of, when_it_asks
 from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.errors import ConfirmationError, InvalidArguments, StoreUnavailable, UpstreamError
+from instantly_mcp.gates import activation
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import (
     Approval,
@@ -59,6 +61,7 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
+from instantly_mcp.gates.memory import RENAMED, WorkspaceMemory
 from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
@@ -70,6 +73,8 @@ if TYPE_CHECKING:
     from instantly_mcp.gates.autonomy import Autonomy, Ruling
 
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
+# Calls after (or before) which the workspace memory is updated: activations, pauses, list renames.
+REMEMBERED = frozenset({*activation.ACTIVATIONS, *activation.PAUSES, "update_lead_list"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
 APPROVAL_ID = "approval_id"
@@ -176,11 +181,13 @@ class Policy:
         self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
         self.confirm_mode = settings.confirm
+        self._asks, self._asks_when_live = gated_names(operations.values(), settings.confirm)
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
         self.confirm_timeout_s = settings.confirm_timeout_s
-        store, self.used_tokens = shared_stores(settings, clock)
-        self.desk = ApprovalDesk(store, clock=clock) if settings.serves_approvals else None
+        self.clock = clock
+        self.store, self.used_tokens = shared_stores(settings, clock)
+        self.desk = ApprovalDesk(self.store, clock=clock) if settings.serves_approvals else None
         secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
         self.audit = (
             AuditLog(
@@ -211,11 +218,13 @@ class Policy:
         return list(self._visible)
 
     def is_gated(self, op: Operation) -> bool:
-        return op.risk in GATED_RISKS and self.confirm_mode != "off"
+        """Asks a person on every call: a gated risk class, or an effect the table says always asks."""
+        return op.name in self._asks
 
     def may_be_gated(self, op: Operation) -> bool:
-        """Gated always, or (live.py) when the target of the call is live, or when the policy may ask."""
-        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off") or self.policy_may_ask(op)
+        """Gated always, or (live.py) when the call's arguments or its target's state carry an effect,
+        or when the operator's policy may ask."""
+        return op.name in self._asks or op.name in self._asks_when_live or self.policy_may_ask(op)
 
     def policy_may_ask(self, op: Operation) -> bool:
         return self.autonomy is not None and self.autonomy.may_ask(op)
@@ -336,7 +345,18 @@ class Policy:
             await self.autonomy.record(ruling, fingerprint)
         max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
+        if op.name not in REMEMBERED:
+            result, status = await send(call, client, shape=shape, watch=self.drift)
+            return self.sent(result, status, ruling)
+        memory = self.workspace_memory(fingerprint, caller.tenant)
+        await self.remember(call, client, memory, sent=False)
         result, status = await send(call, client, shape=shape, watch=self.drift)
+        if not result.is_error:
+            await self.remember(call, client, memory, sent=True)
+        return self.sent(result, status, ruling)
+
+    def sent(self, result: types.CallToolResult, status: int | None, ruling: Ruling | None) -> Outcome:
+        """A sent call's answer; under a policy, with the budget an allowed call leaves."""
         if ruling is not None and self.autonomy is not None:
             result = self.autonomy.annotate(result, ruling)
         return Outcome(result, "sent", status, ruling)
@@ -421,9 +441,7 @@ class Policy:
         if channel is None:
             return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
         try:
-            summary = scrub_text(
-                await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
-            )
+            summary = scrub_text(await self.summary(call, client, fingerprint, caller.tenant))
             summary += f" (Asked because {why}.)" if why else ""
         except TargetNotFound as exc:
             return Outcome(
@@ -518,7 +536,7 @@ class Policy:
             )
             return Outcome(error_result(message), "refused")
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client, fingerprint, caller.tenant) for c in calls]
         except TargetNotFound as exc:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
@@ -553,7 +571,7 @@ class Policy:
                     return stop
             return None
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client, fingerprint, caller.tenant) for c in calls]
             items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
             message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
@@ -605,7 +623,7 @@ class Policy:
                 return error_result(refusal)
             try:
                 call = prepare(op, arguments)
-                summary = await summarize(op, call.arguments, self.lookup(client))
+                summary = await self.summary(call, client, fingerprint, caller.tenant)
             except InvalidArguments as exc:
                 return error_result(str(exc))
             except TargetNotFound as exc:
@@ -681,6 +699,37 @@ class Policy:
         }
         return Outcome(json_result(body), "declined")
 
+    async def summary(self, call: PreparedCall, client: Requester, fingerprint: str, tenant: str) -> str:
+        """The question a person is asked: an activation shows what goes out and what changed
+        (activation.py); a list's delete says when this server renamed it."""
+        lookup, memory = self.lookup(client), self.workspace_memory(fingerprint, tenant)
+        name, arguments = call.op.name, call.arguments
+        action = await activation.question(name, arguments, lookup, memory) if name in activation.ACTIVATIONS else None
+        renamed = await memory.recall(RENAMED, arguments["id"]) if name == "delete_lead_list" else None
+        return await summarize(
+            call.op,
+            arguments,
+            lookup,
+            undocumented=call.undocumented,
+            action=action,
+            renamed_at=renamed,
+            now=self.clock(),
+        )
+
+    def workspace_memory(self, fingerprint: str, tenant: str) -> WorkspaceMemory:
+        return WorkspaceMemory(self.store, f"{fingerprint}|{tenant}")
+
+    async def remember(self, call: PreparedCall, client: Requester, memory: WorkspaceMemory, *, sent: bool) -> None:
+        """Before a pause, the content that was live; after an activation or a rename, what it now is."""
+        name = call.op.name
+        try:
+            if name in activation.PAUSES or name in activation.ACTIVATIONS:
+                await activation.remember(name, call.arguments, self.lookup(client), memory, sent=sent)
+            elif name == "update_lead_list" and sent and "name" in call.arguments:
+                await memory.keep(RENAMED, call.arguments["id"], self.clock())
+        except StoreUnavailable:
+            pass  # a pause or rename is never held up by the store; the next question then knows less
+
     def lookup(self, client: Requester) -> Lookup:
         """Read-only calls for the summary and the live check, only through tools the agent could
         call itself (scopes, toolsets, --tools), so a summary never shows what it could not read."""
@@ -711,6 +760,14 @@ class Policy:
             if found is not None and self.is_visible(found):
                 return name
         return None
+
+
+def gated_names(operations: Iterable[Operation], confirm: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(tools that always ask, tools that ask when live.py's triggers fire), decided once per policy."""
+    if confirm == "off":
+        return frozenset(), frozenset()
+    asks = frozenset(op.name for op in operations if op.risk in GATED_RISKS or gate_of(op.name) == "asks")
+    return asks, frozenset(op.name for op in operations if op.name not in asks and may_go_live(op.name))
 
 
 def no_channel_message(tool: str, mode: str) -> str:
@@ -763,7 +820,7 @@ def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> t
     """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
     after = " (it will ask for confirmation first)" if gated else ""
     if maybe and not gated:
-        after = " (it will ask for confirmation first if its campaign or subsequence is live)"
+        after = f" (it will ask for confirmation first when {when_it_asks(call.op.name)})"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
     return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
 

@@ -44,7 +44,7 @@ def with_section(readme: str, section: str) -> str:
 def _asks(row: EffectRow) -> str:
     if row.gate == "asks":
         return "always"
-    return "when " + "; or ".join(trigger.describe() for trigger in row.when).replace("|", "\\|")
+    return "when " + row.conditions().replace("|", "\\|")
 
 
 def _order(row: EffectRow) -> tuple[int, int, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from instantly_mcp.calls.pipeline import PreparedCall
-from instantly_mcp.gates.live import IDLE_STATUSES
+from instantly_mcp.catalog.effects import IDLE_STATUSES
 from instantly_mcp.gates.summaries import Lookup
 
 Amounts = dict[str, int | None]
