@@ -9,10 +9,12 @@ That content is kept per workspace in the approvals store (memory, or Redis shar
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from instantly_mcp.gates.confirm import canonical_json
 from instantly_mcp.gates.memory import WorkspaceMemory
 from instantly_mcp.gates.summaries import (
     Lookup,
@@ -32,6 +34,7 @@ ACTIVATIONS: dict[str, Kind] = {"activate_campaign": "campaign", "resume_subsequ
 PAUSES: dict[str, Kind] = {"pause_campaign": "campaign", "pause_subsequence": "subsequence"}
 LOOKUPS: dict[Kind, str] = {"campaign": "get_campaign", "subsequence": "get_campaign_subsequence"}
 Content = dict[str, str]  # part -> what it says, as a person reads it
+CONTENT = "_content_sha256"  # in an activation's confirmation binding only, never sent
 NO_SENDERS = (
     "WARNING: it has no sending accounts (email_list is empty), so Instantly will refuse it; "
     "attach accounts with update_campaign(email_list=[...]) first."
@@ -61,6 +64,12 @@ async def content(kind: Kind, target_id: str, lookup: Lookup) -> Content | None:
     else:
         parts["conditions"] = clean(json.dumps(found.get("conditions") or {}, ensure_ascii=False))
     return parts
+
+
+async def digest(tool: str, arguments: Mapping[str, Any], lookup: Lookup) -> str:
+    """The sha256 of what the activation sends now ("unknown" when it cannot be read)."""
+    now = await content(ACTIVATIONS[tool], str(arguments["id"]), lookup)
+    return hashlib.sha256(canonical_json(now).encode()).hexdigest() if now is not None else "unknown"
 
 
 async def question(tool: str, arguments: Mapping[str, Any], lookup: Lookup, seen: WorkspaceMemory | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -338,7 +338,8 @@ class Policy:
             if script is not None:
                 stop = await self.approve(caller, [call], client)
             else:
-                stop = await self.confirm(caller, call, controls, client, fingerprint, ruling.why if ruling else "")
+                bound = await self.bound(call, client)
+                stop = await self.confirm(caller, bound, controls, client, fingerprint, ruling.why if ruling else "")
             if stop is not None:
                 return Outcome(stop.result, stop.decision, stop.status, ruling)
         if asks and ruling is not None and self.autonomy is not None:
@@ -649,7 +650,8 @@ class Policy:
             redeemed = await self.desk.redeem(approval_id, name, call.arguments, fingerprint, caller.tenant)
         except ApprovalRefused as exc:
             message = (
-                f"{name} refused: approval_id does not approve this call, because {exc}. Nothing was sent. "
+                f"{name} refused: approval_id does not approve this call, because {exc}.{changed_since(call)} "
+                "Nothing was sent. "
                 f"Call {name} again without approval_id to ask for a new approval."
             )
             return Outcome(error_result(message), "refused")
@@ -668,8 +670,8 @@ class Policy:
         except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
-                f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
-                f"Call {call.op.name} again without confirm_token to get a new confirmation."
+                f"{call.op.name} refused: {what} does not confirm this call, because {exc}.{changed_since(call)} "
+                f"Nothing was sent. Call {call.op.name} again without confirm_token to get a new confirmation."
             )
             return Outcome(error_result(message), "refused")
         return None
@@ -715,6 +717,15 @@ class Policy:
             renamed_at=renamed,
             now=self.clock(),
         )
+
+    async def bound(self, call: PreparedCall, client: Requester) -> PreparedCall:
+        """The call as its confirmation binds it. An activation carries the digest of the content it sends
+        (activation.CONTENT), so a token or approval given for what the person saw does not cover
+        content the agent changed afterwards. Only the binding changes: the request sent is the same."""
+        if call.op.name not in activation.ACTIVATIONS:
+            return call
+        digest = await activation.digest(call.op.name, call.arguments, self.lookup(client))
+        return replace(call, arguments={**call.arguments, activation.CONTENT: digest})
 
     def workspace_memory(self, fingerprint: str, tenant: str) -> WorkspaceMemory:
         return WorkspaceMemory(self.store, f"{fingerprint}|{tenant}")
@@ -768,6 +779,12 @@ def gated_names(operations: Iterable[Operation], confirm: str) -> tuple[frozense
         return frozenset(), frozenset()
     asks = frozenset(op.name for op in operations if op.risk in GATED_RISKS or gate_of(op.name) == "asks")
     return asks, frozenset(op.name for op in operations if op.name not in asks and may_go_live(op.name))
+
+
+def changed_since(call: PreparedCall) -> str:
+    if activation.CONTENT not in call.arguments:
+        return ""
+    return " Its content may have changed since the person was asked: what they approved is not what it would send."
 
 
 def no_channel_message(tool: str, mode: str) -> str:

@@ -77,7 +77,6 @@ NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "delete_ai_agent": ("get_ai_agent", "AI agent", ("name",)),
     "delete_webhook": ("get_webhook", "webhook", ("name", "target_hook_url")),
     "delete_campaign_subsequence": ("get_campaign_subsequence", "subsequence", ("name",)),
-    "resume_subsequence": ("get_campaign_subsequence", "subsequence", ("name",)),
     "delete_custom_tag": ("get_custom_tag", "custom tag", ("label",)),
     "delete_workspace_member": ("get_workspace_member", "workspace member", ("email", "user_email", "name")),
     "delete_email": ("get_email", "email", ("subject",)),
@@ -134,6 +133,7 @@ async def delete_lead_list(arguments: dict[str, Any], lookup: Lookup, renamed_at
     """The count comes from the workspace, and a rename this server made is named: a list's name is the
     agent's to choose ("empty scratch copy - safe to delete")."""
     list_id = arguments["id"]
+    target = await list_phrase(list_id, lookup)  # first: a wrong id is refused naming list_lead_lists
     stats = await lookup("get_lead_list_verification_stats", {"id": list_id})
     total = stats.get("total_leads") if isinstance(stats, dict) else None
     holding = f" holding {count(total, 'lead')}" if isinstance(total, int) else " (its lead count could not be read)"
@@ -141,7 +141,7 @@ async def delete_lead_list(arguments: dict[str, Any], lookup: Lookup, renamed_at
     if renamed_at is not None:
         minutes = max(0, int((now - renamed_at) // 60))
         renamed = f", renamed {count(minutes, 'minute')} ago through this server"
-    return f"Delete {await list_phrase(list_id, lookup)}{holding}{renamed}, with its leads?"
+    return f"Delete {target}{holding}{renamed}, with its leads?"
 
 
 async def reply_to_email(arguments: dict[str, Any], lookup: Lookup) -> str:

@@ -4,6 +4,11 @@ content, how many leads a list holds). A person who declines: nothing is sent.""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import anyio
+
 from security.conftest import Target, text
 from security.test_effects_gate import Workspace, ask, declined
 
@@ -106,3 +111,24 @@ def test_permissions_a_webhook_host_and_live_content_are_shown_whole(target: Tar
     assert all(p in member for p in permissions) and "items]" not in member
     assert "exfil.attacker-owned.example" in placement
     assert "step 1: subject 'Your invoice is overdue', body starting 'Pay now at" in live
+
+
+def test_content_changed_after_the_question_is_not_covered_by_its_confirmation(target: Target) -> None:
+    """The person confirms what they were shown; the agent then adds a bcc to the paused campaign and
+    replays the confirmation: refused, nothing sent."""
+    ws = Workspace(target)
+    campaign = ws.campaign(2)
+
+    async def run() -> tuple[dict[str, Any], Any, list[dict[str, Any]]]:
+        async with target.connect("--confirm", "token") as client:
+            asked = json.loads(text(await client.call_tool("activate_campaign", {"id": campaign["id"]})))
+            edit = await client.call_tool("update_campaign", {"id": campaign["id"], "bcc_list": [SPY]})
+            assert not edit.is_error, text(edit)
+            ws.clear_log()
+            token = {"id": campaign["id"], "confirm_token": asked["confirm_token"]}
+            return asked, await client.call_tool("activate_campaign", token), ws.writes()
+
+    asked, replayed, writes = anyio.run(run)
+    assert asked["status"] == "confirmation_required" and "bcc: none" in asked["summary"]
+    assert replayed.is_error and "content may have changed" in text(replayed), text(replayed)
+    assert writes == []
