@@ -413,3 +413,19 @@ def test_the_environment_names_the_policy() -> None:
     from instantly_mcp.config import env_settings
 
     assert env_settings({"INSTANTLY_MCP_POLICY": f" {SDR} "})["policy"] == SDR
+
+
+async def test_counters_of_workspaces_that_never_return_are_forgotten() -> None:
+    from instantly_mcp.gates.autonomy import counters
+    from instantly_mcp.gates.autonomy.counters import MemoryCounters, Want
+
+    clock = Clock()
+    store = MemoryCounters(clock)
+    day = ((86_400, 10),)
+    for index in range(counters.MAX_KEYS + 1):
+        await store.take(f"made-up-{index}", [Want("leads_added", 1, day)])
+    assert len(store._entries) == counters.MAX_KEYS + 1
+    clock.advance(8 * 86_400)
+    taken = await store.take("returning", [Want("leads_added", 3, day)])
+    assert taken.over is None and list(store._entries) == [("returning", "leads_added")]
+    assert (await store.take("returning", [Want("leads_added", 8, day)])).over is not None

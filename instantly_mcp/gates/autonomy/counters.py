@@ -11,7 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from instantly_mcp.gates.autonomy.rules import WINDOWS
+
 Mode = Literal["check", "force", "peek"]  # record if every window has room / record anyway / never record
+MAX_KEYS = 10_000  # workspaces x counters held before expired ones are swept (made-up tenant keys)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class MemoryCounters:
     async def take(self, workspace: str, wants: Sequence[Want], mode: Mode = "check") -> Taken:
         """No await inside: atomic on the event loop."""
         now = self.clock()
+        if len(self._entries) > MAX_KEYS:
+            self.sweep(now, max(WINDOWS.values()))
         for want in wants:
             longest = max((w for w, _ in want.windows), default=0)
             key = (workspace, want.counter)
@@ -85,3 +90,10 @@ class MemoryCounters:
                 if want.windows:
                     self._entries[(workspace, want.counter)].append((now, want.amount))
         return taken
+
+    def sweep(self, now: float, longest: int) -> None:
+        """Forget every counter with nothing inside the longest window, so keys that never come back
+        do not hold memory."""
+        for key, entries in list(self._entries.items()):
+            if not any(at > now - longest for at, _ in entries):
+                del self._entries[key]
