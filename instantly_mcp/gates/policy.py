@@ -336,7 +336,7 @@ class Policy:
         asks = ruling.verdict == "ask" if ruling is not None else await self.gated_call(call, client)
         if asks and not approved:
             if script is not None:
-                stop = await self.approve(caller, [call], client)
+                stop = await self.approve(caller, [call], client, why=ruling.why if ruling else "")
             else:
                 bound = await self.bound(call, client)
                 stop = await self.confirm(caller, bound, controls, client, fingerprint, ruling.why if ruling else "")
@@ -490,10 +490,12 @@ class Policy:
         fingerprint: str = "",
         plan: str | None = None,
         approval_id: str | None = None,
+        why: str = "",
     ) -> Outcome | None:
-        """`ask_approval`, refused (fail closed) when the shared store is unreachable."""
+        """`ask_approval`, refused (fail closed) when the shared store is unreachable. `why`: the
+        autonomy policy's reason for asking about a script's one call, added to the question."""
         try:
-            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id)
+            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id, why)
         except StoreUnavailable as exc:
             stop = store_unavailable("run_code", exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
@@ -507,6 +509,7 @@ class Policy:
         fingerprint: str,
         plan: str | None,
         approval_id: str | None,
+        why: str = "",
     ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
@@ -542,6 +545,7 @@ class Policy:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        question += f" (Asked because {why}.)" if why else ""
         if channel == "input_required":
             state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
             asked = types.InputRequiredResult(

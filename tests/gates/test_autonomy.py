@@ -429,3 +429,22 @@ async def test_counters_of_workspaces_that_never_return_are_forgotten() -> None:
     taken = await store.take("returning", [Want("leads_added", 3, day)])
     assert taken.over is None and list(store._entries) == [("returning", "leads_added")]
     assert (await store.take("returning", [Want("leads_added", 8, day)])).over is not None
+
+
+async def test_in_code_mode_each_call_of_a_script_is_decided_by_the_policy() -> None:
+    """A client that elicits during the call (no plan pass): the allowed write runs unasked, the one
+    past the limit asks (declined, the script stops), a denied one stops the script with nothing sent."""
+    person = Human(action="decline")
+    async with policy_server(tools=("code",), policy=SDR, elicit=person, clock=WORKING_HOURS) as h:
+        code = (
+            "c = [x for x in (await instantly.list_campaigns(limit=10))['items'] if x['name'].startswith('Q3 ')][0]\n"
+            f"await instantly.add_leads(campaign_id=c['id'], leads={leads(4)!r})\n"
+            f"await instantly.add_leads(campaign_id=c['id'], leads={leads(101, 'b')!r})\n"
+        )
+        limited = await h.call("run_code", {"code": code})
+        denied = await h.call("run_code", {"code": "await instantly.create_ai_agent(name='Closer', type=1)"})
+    assert len(person.questions) == 1 and "at most 100 per call" in person.questions[0]
+    assert "add_leads (sent); add_leads (declined)" in text(limited)
+    assert "196 of 200 leads left today" in text(limited)
+    assert "refused by the operator's autonomy policy (rule 'no-agents'" in text(denied), text(denied)
+    assert adds(h) == [4] and len([r for r in h.received if r["method"] != "GET"]) == 1
