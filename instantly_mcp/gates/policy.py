@@ -1,9 +1,10 @@
 """The gates in front of every call: filter, validate, dry_run, confirm, send, audit.
 
 `Policy.call` refuses tools the filter hides (tool_filter.py), validates the arguments, answers
-dry_run without sending, asks for confirmation of destructive, outbound and privileged calls and of
-writes whose target is live (live.py) through confirm.py, and only then sends; every non-read call
-leaves one audit line (audit.py).
+dry_run without sending, asks for confirmation of every call with an effect outside the workspace
+(the effects table, catalog/effects.py: always, or when live.py finds its arguments or its target
+carry the effect) through confirm.py, and only then sends; every non-read call leaves one audit
+line (audit.py).
 """
 
 from __future__ import annotations
