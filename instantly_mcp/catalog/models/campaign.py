@@ -60,10 +60,10 @@ class CreateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
 
 class CreateCampaignInputSequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email. The unit is determined by the delay_unit field (defaults to days)')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days for backward compatibility')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. The unit is determined by the pre_delay_unit field (defaults to days)')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days for backward compatibility')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CreateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -176,10 +176,10 @@ class UpdateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
 
 class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email. The unit is determined by the delay_unit field (defaults to days)')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days for backward compatibility')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. The unit is determined by the pre_delay_unit field (defaults to days)')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days for backward compatibility')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[UpdateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -269,7 +269,7 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
     start_date: DateOrDateTime | None = Field(default=None, description='Start of the analytics range. Date-only values are interpreted as UTC midnight')
     end_date: DateOrDateTime | None = Field(default=None, description='End of the analytics range. Date-only values are interpreted as UTC midnight')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
-    expand_crm_events: bool | None = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…. Example: if a lead goes from interested to meeting booked to closed, it will count as 3 events (total_interested: 1, total_meeting_booked_1, and total_closed: 1) when this parameter is set to true, and as 1 event (total_interested) when it is set to false (default)')
+    expand_crm_events: bool | None = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…')
 
 
 class GetDailyCampaignAnalyticsInput(ToolInput):

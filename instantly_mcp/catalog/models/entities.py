@@ -115,10 +115,10 @@ class CampaignSequencesItemStepsItemVariantsItem(SpecModel):
 class CampaignSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email. The unit is determined by the delay_unit field (defaults to days)')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days for backward compatibility')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. The unit is determined by the pre_delay_unit field (defaults to days)')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days for backward compatibility')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CampaignSequencesItemStepsItemVariantsItem]
 
 
@@ -1041,10 +1041,10 @@ class CampaignSubsequenceSequencesItemStepsItemVariantsItem(SpecModel):
 class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email. The unit is determined by the delay_unit field (defaults to days)')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days for backward compatibility')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. The unit is determined by the pre_delay_unit field (defaults to days)')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days for backward compatibility')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CampaignSubsequenceSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
