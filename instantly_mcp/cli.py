@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from instantly_mcp import __version__
 from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
@@ -22,6 +23,7 @@ from instantly_mcp.config import (
 from instantly_mcp.errors import ConfigError
 
 SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor")
+USAGE = f"instantly-mcp [{{{','.join(SUBCOMMANDS)}}}] [flags]"
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 CAP_FLAGS = {
     "max_sessions": "max_sessions",
@@ -280,6 +282,14 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class Parser(argparse.ArgumentParser):
+    """Errors lead with the one line that matters, then a one-line usage instead of every flag."""
+
+    def error(self, message: str) -> NoReturn:
+        usage = USAGE if self.prog == "instantly-mcp" else f"{self.prog} [flags]"
+        self.exit(2, f"{self.prog}: error: {message}\nusage: {usage}; `{self.prog} --help` lists them\n")
+
+
 def port_or_off(value: str) -> int | str:
     return "off" if value.strip().lower() == "off" else int(value)
 
@@ -287,17 +297,18 @@ def port_or_off(value: str) -> int | str:
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser is the server's, so `instantly-mcp --help` shows every server flag;
     `serve` is the same parser by name."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="instantly-mcp",
+        usage=USAGE,
         description="MCP server for the Instantly.ai API V2. With no INSTANTLY_API_KEY it serves a built-in sandbox.",
         epilog="Subcommands: `instantly-mcp sandbox --help`, `instantly-mcp tools --help`, "
-        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`.",
+        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`, `instantly-mcp doctor --help`.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _server_flags(parser)
     _hosting_flags(parser)
-    sub = parser.add_subparsers(dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config}")
-    serve = sub.add_parser("serve", help="run the MCP server (the default; takes the flags above)")
+    sub = parser.add_subparsers(dest="command", prog="instantly-mcp", title="subcommands", metavar=f"{{{','.join(SUBCOMMANDS)}}}")
+    serve = sub.add_parser("serve", usage="instantly-mcp serve [flags]", help="run the MCP server (the default; takes the flags above)")
     _server_flags(serve)
     _hosting_flags(serve)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")

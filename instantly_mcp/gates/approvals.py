@@ -149,6 +149,7 @@ class ApprovalDesk:
     base_url: str | None = None  # set once the pages are served (stdio learns its port late)
     clock: Callable[[], float] = time.time
     ttl_s: int = APPROVAL_TTL_S
+    on_first_open: Callable[[], None] | None = None  # e.g. a warning that matters only once a page is in use
 
     def url(self, approval: Approval) -> str:
         return f"{(self.base_url or '').rstrip('/')}/approvals/{approval.id}"
@@ -165,6 +166,9 @@ class ApprovalDesk:
             expires=now + self.ttl_s,
         )
         await self.store.add(approval)
+        if self.on_first_open is not None:
+            self.on_first_open, first = None, self.on_first_open
+            first()
         return approval
 
     async def redeem(

@@ -235,16 +235,9 @@ def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
 
 def bind_pages(settings: Settings) -> socket.socket:
     """The stdio pages' socket, bound before anything is served, so a taken port stops the start-up cleanly."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", settings.approvals_port or 0))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(
-            f"--approvals-port {settings.approvals_port}: cannot listen on 127.0.0.1 ({exc.strerror})"
-        ) from None
-    return sock
+    from instantly_mcp.transport.sockets import listen_socket
+
+    return listen_socket("127.0.0.1", settings.approvals_port or 0, "--approvals-port")
 
 
 async def serve_pages(
