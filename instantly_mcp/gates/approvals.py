@@ -57,10 +57,6 @@ class Approval:
         return now >= self.expires
 
 
-class StoreUnavailable(Exception):
-    """The shared store cannot be reached: no approval or token can be checked, so gated calls are refused."""
-
-
 class ApprovalStore(Protocol):
     """What any store must do; `use` must be atomic across the replicas that share the store."""
 

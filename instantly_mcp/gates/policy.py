@@ -26,14 +26,14 @@ from instantly_mcp.calls.pipeline import (
     invalid,
     prepare,
     send,
-    to_mcp_tool,
 )
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
+from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
-from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
+from instantly_mcp.errors import ConfirmationError, InvalidArguments, StoreUnavailable, UpstreamError
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import (
     Approval,
@@ -42,7 +42,6 @@ from instantly_mcp.gates.approvals import (
     ApprovalRefused,
     ApprovalStore,
     MemoryApprovalStore,
-    StoreUnavailable,
 )
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import (
@@ -60,7 +59,7 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
-from instantly_mcp.gates.shared_gates import RedisApprovalStore, RedisUsedTokens
+from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.tracing import span

@@ -20,13 +20,13 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from instantly_mcp.errors import StoreUnavailable
 from instantly_mcp.gates.approvals import (
     APPROVAL_TTL_S,
     MAX_KEPT,
     Approval,
     ApprovalItem,
     Decision,
-    StoreUnavailable,
 )
 
 PREFIX = "instantly-mcp"

@@ -18,7 +18,7 @@ import pytest
 from support.http_server import mcp_http_server
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Every server scenario of @modelcontextprotocol/conformance 0.1.16 (`conformance list`), and why
 # it does or does not apply to this server.

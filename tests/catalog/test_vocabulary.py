@@ -12,7 +12,7 @@ import pytest
 from instantly_mcp.catalog.operations import PAGINATION_STYLES, RISK_CLASSES, TOOLSET_IDS, load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
 
-OVERRIDES = Path(__file__).resolve().parents[1] / "tool_specs" / "overrides.toml"
+OVERRIDES = Path(__file__).resolve().parents[2] / "tool_specs" / "overrides.toml"
 
 
 def test_toolset_ids_are_the_toolsets_of_the_overrides_and_the_registry() -> None:

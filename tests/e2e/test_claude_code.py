@@ -17,7 +17,7 @@ from support.auth_server import auth_server
 from support.http_server import clean_env, mcp_http_server
 from support.node import NodeToolMissing, claude_bin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Claude:

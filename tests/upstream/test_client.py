@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from instantly_mcp import __version__
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
+from instantly_mcp.catalog.operations import Limit
 from instantly_mcp.upstream.client import (
     ApiError,
     ApiRequest,
@@ -35,7 +36,7 @@ from instantly_mcp.upstream.client import (
     key_fingerprint,
     parse_retry_after,
 )
-from instantly_mcp.upstream.ratelimit import Limit, RateLimiters
+from instantly_mcp.upstream.ratelimit import RateLimiters
 
 from support.fake_time import FakeTime
 

@@ -16,10 +16,10 @@ from instantly_mcp.transport.server import build_runtime
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from specgen.portable import portable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TYPED_BY = ("type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not")
 
 

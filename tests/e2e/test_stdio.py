@@ -15,7 +15,7 @@ from mcp.client.stdio import stdio_client
 
 from instantly_mcp.catalog.operations import load_operations
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MODES = ["legacy", "auto"]
 
 

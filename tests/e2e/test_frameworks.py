@@ -21,7 +21,7 @@ from typing import Any
 import anyio
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 LANGCHAIN_VENV = ROOT / ".cache" / "venv-langchain"
 SERVER_COMMAND = f"{sys.executable} -m instantly_mcp.cli"

@@ -19,7 +19,7 @@ from instantly_mcp.catalog.operations import load_operations
 
 from support.http_server import clean_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "instantly_mcp.cli"]
 
 

@@ -20,7 +20,7 @@ from support.servers import TEST_KEY, Human, answer, policy_server
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

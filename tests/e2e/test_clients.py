@@ -18,7 +18,7 @@ from instantly_mcp.transport.server import build_runtime
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 CONSOLE_SCRIPT = next(iter(PYPROJECT["project"]["scripts"]))
 

@@ -20,9 +20,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from instantly_mcp.config import ConfigError, Settings
 from instantly_mcp.metrics import tenant_label
+from instantly_mcp.transport.tenant_caps import MemoryTenantCounters, RedisTenantCounters, TenantCounters
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.redis_conn import connect
-from instantly_mcp.upstream.tenant_counters import MemoryTenantCounters, RedisTenantCounters, TenantCounters
 
 from support.http_server import mcp_http_server
 from support.redis_server import RedisServer

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, Limit, RateLimiter, RateLimiters
+from instantly_mcp.catalog.operations import Limit
+from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, RateLimiter, RateLimiters
 
 from support.fake_time import FakeTime
 

@@ -15,7 +15,7 @@ from mcp import Client, StdioServerParameters
 
 from instantly_mcp.catalog.operations import load_operations
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
 

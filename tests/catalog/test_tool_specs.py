@@ -10,11 +10,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from instantly_mcp.calls.pipeline import effective_hints, to_mcp_tool
+from instantly_mcp.catalog.listing import effective_hints, to_mcp_tool
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.source_spec import merged_spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPS = load_operations()
 SEED_TAGS = {
     "Analytics": 8,
