@@ -307,8 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _server_flags(parser)
     _hosting_flags(parser)
-    sub = parser.add_subparsers(dest="command", prog="instantly-mcp", title="subcommands", metavar=f"{{{','.join(SUBCOMMANDS)}}}")
-    serve = sub.add_parser("serve", usage="instantly-mcp serve [flags]", help="run the MCP server (the default; takes the flags above)")
+    sub = parser.add_subparsers(
+        dest="command", prog="instantly-mcp", title="subcommands", metavar=f"{{{','.join(SUBCOMMANDS)}}}"
+    )
+    serve = sub.add_parser(
+        "serve", usage="instantly-mcp serve [flags]", help="run the MCP server (the default; takes the flags above)"
+    )
     _server_flags(serve)
     _hosting_flags(serve)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
@@ -489,6 +493,10 @@ def run_server(settings: Settings) -> int:
     announce_backend(settings)
     announce_policy(runtime)
     if settings.transport == "stdio":
+        if sys.stdin.isatty():
+            from instantly_mcp.client_configs import waiting_line
+
+            print(waiting_line(), file=sys.stderr)
         anyio.run(serve_stdio, settings, runtime)
     else:
         from instantly_mcp.transport.http_app import serve_http

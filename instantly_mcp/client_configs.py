@@ -40,3 +40,13 @@ def print_client_config(client: str, name: str, server_args: list[str], with_key
     where = "the built-in sandbox" if not with_key else f"your workspace once {KEY_PLACEHOLDER} is replaced by your key"
     print(f"instantly-mcp: merge this into claude_desktop_config.json ({client}); it serves {where}", file=sys.stderr)
     return 0
+
+
+def waiting_line() -> str:
+    """What a person who started the stdio server at a terminal reads: it is not hung, it waits for a client."""
+    command = " ".join(launch_command())
+    return (
+        "instantly-mcp: waiting for an MCP client on stdin (this terminal is not one). Connect a client instead: "
+        f"`claude mcp add instantly -- {command}`, or `{command} config claude-desktop` for Claude Desktop; "
+        "`--transport http` serves http://127.0.0.1:8000/mcp. Ctrl-C ends."
+    )

@@ -162,8 +162,8 @@ class ApprovalDesk:
             expires=now + self.ttl_s,
         )
         await self.store.add(approval)
-        if self.on_first_open is not None:
-            self.on_first_open, first = None, self.on_first_open
+        first, self.on_first_open = self.on_first_open, None
+        if first is not None:
             first()
         return approval
 

@@ -643,7 +643,9 @@ class Policy:
             )
         else:
             status = "declined" if answer == "decline" else "cancelled"
-            message = f"The user {status} {call.op.name}; nothing was sent to Instantly. Do not retry unless the user asks."
+            message = (
+                f"The user {status} {call.op.name}; nothing was sent to Instantly. Do not retry unless the user asks."
+            )
         body = {"status": status, "sent": False, "message": message}
         return Outcome(json_result(body), "declined")
 

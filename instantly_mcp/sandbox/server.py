@@ -32,7 +32,9 @@ def serve(
     try:
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:
-        raise SystemExit(f"instantly-mcp sandbox: cannot listen on {host}:{port}: {os.strerror(exc.errno or 0)}") from None
+        raise SystemExit(
+            f"instantly-mcp sandbox: cannot listen on {host}:{port}: {os.strerror(exc.errno or 0)}"
+        ) from None
     shown = f"[{host}]" if ":" in host else host
     print(
         f"instantly-mcp sandbox: the Instantly API V2 sandbox at http://{shown}:{sock.getsockname()[1]}/api/v2 "

@@ -33,7 +33,6 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from instantly_mcp.config import Settings
-from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
 
 PREFIX = "/approvals"

@@ -119,7 +119,10 @@ def token_refusal(headers: Headers) -> Response:
     if bearer_of(headers) is None:
         message, error = f"Missing bearer token: {SEND_TOKEN}", ""
     else:
-        message, error = "Wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>", 'error="invalid_token", '
+        message, error = (
+            "Wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
+            'error="invalid_token", ',
+        )
     challenge = f'Bearer realm="instantly-mcp", {error}error_description="{message.replace(chr(34), chr(39))}"'
     return refusal(401, message, {"WWW-Authenticate": challenge})
 

@@ -6,7 +6,6 @@
   thread that no cancellation reaches, so waiting for a graceful end would wait for the next line.
 - When stdin ends, the requests already read are answered before the server stops (the SDK would
   cancel them): a scripted pipe gets every answer. They get --shutdown-timeout seconds.
-- Started at a terminal, it says in one line that it waits for an MCP client and how to connect one.
 """
 
 from __future__ import annotations
@@ -101,18 +100,6 @@ async def write_answers(
             in_flight.written(item)
 
 
-def waiting_line() -> str:
-    """What a person who started the server at a terminal reads: it is not hung, it waits for a client."""
-    from instantly_mcp.clients import launch_command
-
-    command = " ".join(launch_command())
-    return (
-        "instantly-mcp: waiting for an MCP client on stdin (this terminal is not one). Connect a client instead: "
-        f"`claude mcp add instantly -- {command}`, or `{command} config claude-desktop` for Claude Desktop; "
-        "`--transport http` serves http://127.0.0.1:8000/mcp. Ctrl-C ends."
-    )
-
-
 async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
     from mcp.server.stdio import stdio_server
 
@@ -124,8 +111,6 @@ async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> Non
         from instantly_mcp.transport.approval_pages import bind_pages
 
         sock = bind_pages(settings)
-    if sys.stdin.isatty():
-        print(waiting_line(), file=sys.stderr)
     to_server, from_filter = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     answers, from_server = anyio.create_memory_object_stream[SessionMessage](0)
     in_flight = InFlight()
