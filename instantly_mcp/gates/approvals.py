@@ -40,6 +40,9 @@ class ApprovalItem:
     request: str
     digest: str
     used: bool = False
+    body: str = ""  # an email's body as plain text (links with their URL), shown whole on the page
+    risks: tuple[str, ...] = ()  # one sentence per effect: what approving causes
+    target: str = ""  # who or what the call reaches, for the index
 
 
 @dataclass(frozen=True)

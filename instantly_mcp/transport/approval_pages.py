@@ -33,6 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
 
 PREFIX = "/approvals"
@@ -59,6 +60,8 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 TEMPLATES.filters["visible"] = visible
+TEMPLATES.filters["utc_time"] = lambda seconds: time.strftime("%H:%M:%S", time.gmtime(seconds))
+TEMPLATES.globals["recipient_labels"] = frozenset(RECIPIENT_FIELDS.values())
 
 
 class Pages:
@@ -195,8 +198,12 @@ class Pages:
 
 
 def state_of(approval: Approval, now: float) -> str:
+    several = len(approval.items) > 1
+    if approval.status == "approved" and all(item.used for item in approval.items):
+        return "Done: the approved calls ran." if several else "Done: the approved call ran."
     if approval.status == "approved":
-        return "Approved: the agent may now make this call (once)."
+        once = "each of these calls once" if several else "this call once"
+        return f"Approved: go back to your assistant; it will make {once}."
     if approval.status == "denied":
         return "Denied: nothing will be sent."
     if approval.expired(now):
