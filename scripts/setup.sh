@@ -48,7 +48,7 @@ python_ready() {
 import importlib.metadata as md, json, pathlib, re, sys
 root = pathlib.Path(sys.argv[1]).resolve()
 try:
-    dist = md.distribution("instantly-mcp")
+    dist = md.distribution("instantly-v2-mcp")
 except md.PackageNotFoundError:
     sys.exit(1)
 direct = json.loads(dist.read_text("direct_url.json") or "{}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,20 +14,10 @@ from mcp import Client, StdioServerParameters
 
 from instantly_mcp.catalog.operations import load_operations
 
+from support.checkout import fresh_checkout
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-
-
-def fresh_checkout(tmp_path: Path) -> Path:
-    copy = tmp_path / "instantly-mcp"
-    tracked = (
-        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
-    )
-    for name in tracked:
-        if name and not name.startswith(("tests/", "bench/", "scripts/node/")) and (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
-    return copy
 
 
 def newcomer_env() -> dict[str, str]:
