@@ -479,7 +479,7 @@ class Policy:
             )
             return Outcome(error_result(message), "refused")
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client) for c in calls]
         except TargetNotFound as exc:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
@@ -514,7 +514,7 @@ class Policy:
                     return stop
             return None
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client) for c in calls]
             items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
             message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
@@ -547,6 +547,10 @@ class Policy:
         if decided.status == "pending":
             return waiting
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
+
+    async def summary(self, call: PreparedCall, client: Requester) -> str:
+        """What a person reads about one call of a plan: undocumented fields named, as in the form."""
+        return await summarize(call.op, call.arguments, self.lookup(client), undocumented=call.undocumented)
 
     async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
         return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
