@@ -32,7 +32,7 @@ def approval_item(
 ) -> ApprovalItem:
     rows = tuple((looked_up or []) + details(call.arguments))
     body = body_text(call.arguments.get("body"))
-    risks = risk_sentences(call.op)
+    risks = risk_sentences(call.op.name)
     if risks:  # the page says what approving causes per effect, so the risk class's sentence goes
         summary = summary.removesuffix(CONSEQUENCES.get(call.op.risk, "")).strip()
     return ApprovalItem(
