@@ -362,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _policy_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _policy_command(sub: argparse._SubParsersAction[Parser]) -> None:
     policy = sub.add_parser("policy", help="check an autonomy policy file, or explain its decision on one call")
     actions = policy.add_subparsers(dest="policy_action", required=True, metavar="{check,explain}")
     check = actions.add_parser("check", help="print the decision of the policy FILE for every tool")

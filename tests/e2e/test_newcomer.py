@@ -262,7 +262,7 @@ def test_argparse_errors_lead_with_the_line_that_matters() -> None:
     lines = done.stderr.splitlines()
     assert done.returncode == 2 and len(lines) == 2, done.stderr
     assert lines[0].startswith("instantly-mcp: error: argument --transport: invalid choice: 'carrier-pigeon'")
-    assert lines[1].startswith("usage: instantly-mcp [{serve,sandbox,tools,approvals,config,doctor}] [flags]")
+    assert lines[1].startswith("usage: instantly-mcp [{serve,sandbox,tools,approvals,config,doctor,policy}] [flags]")
     sub = run_cli("sandbox", "--port", "eighty")
     assert sub.stderr.splitlines()[0] == "instantly-mcp sandbox: error: argument --port: invalid int value: 'eighty'"
     assert "doctor" in run_cli("--help").stdout.splitlines()[0]
