@@ -218,8 +218,7 @@ setup_redis() {
     say "redis-server: installed with apt-get in $(( $(now) - t0 ))s"
 }
 
-setup_python
-setup_node
-setup_langchain
-setup_chromium
-setup_redis
+# INSTANTLY_SETUP_STEPS picks steps (e.g. "chromium redis"); all of them by default.
+for step in ${INSTANTLY_SETUP_STEPS:-python node langchain chromium redis}; do
+    "setup_$step"
+done
