@@ -182,6 +182,8 @@ class Policy:
         self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
         self.confirm_mode = settings.confirm
+        # How an answer names the repeat of a call: in discover mode only call_tool reaches the tool.
+        self.spelled: Callable[[str], str] = call_tool_spelling if settings.discover else str
         self._asks, self._asks_when_live = gated_names(operations.values(), settings.confirm)
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
@@ -451,7 +453,7 @@ class Policy:
             )
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
-            body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)
+            body = confirmation_required(self.spelled(op.name), summary, minted, self.tokens.ttl_s)
             return Outcome(json_result(body), "confirmation_required")
         if channel == "input_required":
             state = self.tokens.mint("elicit", op.name, call.arguments, fingerprint)
@@ -464,7 +466,8 @@ class Policy:
         if channel == "url":
             return await self.elicit_url(caller, call, approval, summary)
         return Outcome(
-            json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required"
+            json_result(approval_required(self.spelled(op.name), summary, self.desk.url(approval), approval)),
+            "confirmation_required",
         )
 
     async def elicit_inline(self, caller: Caller, call: PreparedCall, summary: str) -> Outcome | None:
@@ -596,7 +599,8 @@ class Policy:
         decided; without a decision in time, answer as the page channel does (the approval stays open)."""
         assert self.desk is not None and caller.elicit_url is not None
         url = self.desk.url(approval)
-        waiting = Outcome(json_result(approval_required(call.op.name, summary, url, approval)), "confirmation_required")
+        body = approval_required(self.spelled(call.op.name), summary, url, approval)
+        waiting = Outcome(json_result(body), "confirmation_required")
         try:
             with anyio.fail_after(self.confirm_timeout_s):
                 opened = await caller.elicit_url(f"Approve or deny: {summary}", url, approval.id)
@@ -657,7 +661,7 @@ class Policy:
             message = (
                 f"{name} refused: approval_id does not approve this call, because {exc}.{changed_since(call)} "
                 "Nothing was sent. "
-                f"Call {name} again without approval_id to ask for a new approval."
+                f"Call {self.spelled(name)} again without approval_id to ask for a new approval."
             )
             return Outcome(error_result(message), "refused")
         if redeemed.status == "approved":
@@ -665,7 +669,7 @@ class Policy:
         if redeemed.status == "denied":
             return self.answered(call, "decline")
         body = approval_required(
-            name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
+            self.spelled(name), redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
         )
         return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
 
@@ -676,7 +680,8 @@ class Policy:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
                 f"{call.op.name} refused: {what} does not confirm this call, because {exc}.{changed_since(call)} "
-                f"Nothing was sent. Call {call.op.name} again without confirm_token to get a new confirmation."
+                f"Nothing was sent. Call {self.spelled(call.op.name)} again without confirm_token to get a new "
+                "confirmation."
             )
             return Outcome(error_result(message), "refused")
         return None
@@ -697,13 +702,19 @@ class Policy:
                 ),
                 "refused",
             )
-        status = "declined" if answer == "decline" else "cancelled"
-        body = {
-            "status": status,
-            "sent": False,
-            "message": f"The user {status} {call.op.name}; nothing was sent to Instantly. "
-            "Do not retry unless the user asks.",
-        }
+        if answer == "unconfirmed":
+            status = "not_confirmed"
+            message = (
+                f"The user submitted the form without ticking its confirm box, so {call.op.name} was not confirmed; "
+                "nothing was sent to Instantly. Ask the user whether they want it; if so, call it again and they "
+                "tick the box."
+            )
+        else:
+            status = "declined" if answer == "decline" else "cancelled"
+            message = (
+                f"The user {status} {call.op.name}; nothing was sent to Instantly. Do not retry unless the user asks."
+            )
+        body = {"status": status, "sent": False, "message": message}
         return Outcome(json_result(body), "declined")
 
     async def summary(self, call: PreparedCall, client: Requester, fingerprint: str, tenant: str) -> str:
@@ -804,6 +815,10 @@ def no_channel_message(tool: str, mode: str) -> str:
         "(--confirm elicit), which this client did not declare. Nothing was sent. Use a client that "
         "supports elicitation, or start the server with --confirm token."
     )
+
+
+def call_tool_spelling(tool: str) -> str:
+    return f'call_tool(name="{tool}", arguments={{...}})'
 
 
 def approval_required(tool: str, summary: str, url: str, approval: Approval) -> dict[str, Any]:
