@@ -155,6 +155,8 @@ MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (eac
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
+# A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
+_QUESTION = re.compile(r"\s*(?:what|which|how|who|when|where|why|is|are|does|did|has|have|any)\b", re.I)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # What a request that opens with a question word asks about ("who changed my campaign": the audit
@@ -183,7 +185,8 @@ def stem(word: str) -> str:
 def terms(text: str, *, past: bool = True) -> list[str]:
     """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
     launched"), which ask about what happened rather than for an action."""
-    words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
     words = [_PARTICLES.get((words[i - 1] if i else "", word), word) for i, word in enumerate(words)]
     words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
@@ -210,6 +213,8 @@ class Weights:
     niche: float = 2.0
     synonym: float = 1.0
     head: float = 2.0
+    covers: float = 2.0
+    question: float = 3.0
     k1: float = 1.2
     b: float = 0.75
 
@@ -225,6 +230,8 @@ class Request:
     asked: dict[str, float]
     plural: frozenset[str]
     head: dict[str, float]
+    things: tuple[frozenset[str], ...] = ()
+    question: bool = False
 
 
 @cache
@@ -323,6 +330,9 @@ class SearchIndex:
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         weights = self.expand(words)
+        if objects is not words:
+            for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
+                weights.pop(verb, None)
         for word in QUESTIONS.get(words[0] if words else "", ()):
             weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
         return Request(
@@ -330,9 +340,17 @@ class SearchIndex:
             weights=weights,
             objects=self.expand(objects),
             asked=asked,
-            plural=frozenset(spelled.get(w, w) for w in plural),
+            plural=frozenset(self.expand([spelled.get(w, w) for w in plural])),
             head=self.expand(self.head(query, spelled)),
+            things=self.things(objects),
+            question=bool(_QUESTION.match(query)),
         )
+
+    def things(self, objects: list[str]) -> tuple[frozenset[str], ...]:
+        """The request's objects that tool names use, each with its synonyms: what a tool should cover."""
+        found = (frozenset(self.expand([word])) & self.named for word in dict.fromkeys(objects))
+        return tuple(words for words in found if words)
+
 
     def head(self, query: str, spelled: dict[str, str]) -> list[str]:
         """The thing the request is about: the last tool-name word of its first phrase, before a
@@ -346,9 +364,12 @@ class SearchIndex:
 
     def action(self, words: list[str]) -> dict[str, float]:
         """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
-        list, get); none: the request asks to read."""
+        list, get); none: the request asks to read. A word about numbers ("many", "count") asks
+        for an aggregate, not an action."""
         for word in words[:2]:
             expanded = self.expand([word])
+            if AGGREGATES & expanded.keys():
+                continue
             verbs = {v: weight for v, weight in expanded.items() if v in self.verbs or v in READ_VERBS}
             if verbs:
                 return verbs
@@ -380,9 +401,14 @@ class SearchIndex:
             verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
             if verb == "get" and request.plural & set(name):
                 verb_bonus *= 0.3
+        if request.question and verb not in READ_VERBS and not request.asked.keys() - READ_VERBS.keys():
+            verb_bonus -= w.question
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
-        return w.coverage * coverage + w.head * head + verb_bonus - w.uncovered * uncovered - niche
+        covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
+        return (
+            w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
+        )
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
