@@ -156,7 +156,10 @@ _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
 # A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
-_QUESTION = re.compile(r"\s*(?:what|which|how|who|when|where|why|is|are|does|did|has|have|any)\b", re.I)
+# "how do I pause" or "can I" asks for an action, not a read.
+_QUESTION = re.compile(
+    r"\s*(?:what|which|who|when|where|why|is|are|does|did|has|have|any|how(?!\s+(?:do|can|to|should|would)\b))\b", re.I
+)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # What a request that opens with a question word asks about ("who changed my campaign": the audit
@@ -325,7 +328,8 @@ class SearchIndex:
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
         present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
-        asked, objects = self.action(present), words
+        question = bool(_QUESTION.match(query))
+        asked, objects = ({} if question else self.action(present)), words
         if asked and words and self.action(words[:1]):
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
@@ -343,7 +347,7 @@ class SearchIndex:
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural])),
             head=self.expand(self.head(query, spelled)),
             things=self.things(objects),
-            question=bool(_QUESTION.match(query)),
+            question=question,
         )
 
     def things(self, objects: list[str]) -> tuple[frozenset[str], ...]:
