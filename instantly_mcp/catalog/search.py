@@ -135,6 +135,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "today": ("daily",),
 }
 
+# A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
+SECOND_MEANING = 0.9
 _STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which want need please can could would should them they their into".split()
@@ -290,8 +292,8 @@ class SearchIndex:
         weights: dict[str, float] = {}
         for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for alias in _STEMMED_VOCABULARY.get(word, ()):
-                weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym)
+            for rank, alias in enumerate(_STEMMED_VOCABULARY.get(word, ())):
+                weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym * SECOND_MEANING**rank)
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
