@@ -54,6 +54,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "change": ("update",),
     "modify": ("update",),
     "rename": ("update",),
+    "set": ("update",),
     "transfer": ("change", "move"),
     "show": ("list", "get"),
     "see": ("list", "get"),
@@ -192,9 +193,20 @@ def terms(text: str, *, past: bool = True) -> list[str]:
     launched"), which ask about what happened rather than for an action."""
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
     words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
-    words = [_PARTICLES.get((words[i - 1] if i else "", word), word) for i, word in enumerate(words)]
+    words = particles(words)
     words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
+
+
+def particles(words: list[str]) -> list[str]:
+    """Two-word verbs as the one verb they mean: ["set", "up", "a", "webhook"] -> ["create", "a", "webhook"]."""
+    merged: list[str] = []
+    for word in words:
+        if merged and (merged[-1], word) in _PARTICLES:
+            merged[-1] = _PARTICLES[(merged[-1], word)]
+        else:
+            merged.append(word)
+    return merged
 
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
