@@ -90,6 +90,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "people": ("lead",),
     "sequence": ("campaign", "step"),
     "variant": ("step",),
+    "step": ("campaign",),
     "block": ("create",),
     "unsubscribe": ("block", "create"),
     "blocklist": ("block",),
