@@ -35,6 +35,7 @@ from starlette.routing import Route
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
+from instantly_mcp.transport.auth import bearer_of, token_matches
 
 PREFIX = "/approvals"
 COOKIE = "instantly_approver"
@@ -108,8 +109,6 @@ class Pages:
         return hmac.new(self.secret.encode(), b"approver-cookie", hashlib.sha256).hexdigest()
 
     def authorized(self, request: Request, form_token: str | None = None) -> bool:
-        from instantly_mcp.transport.http_app import bearer_of, token_matches
-
         if self.secret is None:
             return True
         given = [bearer_of(request.headers), form_token]

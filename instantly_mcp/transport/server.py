@@ -30,13 +30,14 @@ from instantly_mcp.gates.filter import unknown_tool
 from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_summary
 from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
 from instantly_mcp.transport import prompts
+from instantly_mcp.transport.auth import TENANT_KEY_HEADER, header_key, principal_of, tenant_of
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.transport.sessions import CallCaps
 from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
+from instantly_mcp.upstream.tenancy import Tenant, TenantSandboxes
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -201,15 +202,8 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
         input_responses=params.input_responses,
         request_state=params.request_state,
         elicit_url=elicit_url,
-        tenant=principal_of(ctx),
+        tenant=principal_of(ctx.request),
     )
-
-
-def principal_of(ctx: Any) -> str:
-    """Who the HTTP layer authenticated (the tenant, with --per-request-key); empty on stdio."""
-    request = getattr(ctx, "request", None)
-    user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
-    return str(getattr(user, "username", "") or "")
 
 
 def instructions_for(settings: Settings) -> str:
