@@ -85,7 +85,7 @@ def json_value(value: Any) -> str:
 
 def input_schema(exported: dict[str, Any], tool: str) -> dict[str, Any]:
     flat = inline_refs(exported, exported.get("$defs", {}))
-    result = portable(economize(shorten_long_enums(compact(flat)), tool))
+    result: dict[str, Any] = portable(economize(shorten_long_enums(compact(flat)), tool))
     result.pop("description", None)
     result.setdefault("properties", {})
     result["type"] = "object"
@@ -96,7 +96,8 @@ def output_schema(response: dict[str, Any] | None) -> dict[str, Any] | None:
     """A types-only outline of the success body, for field selection and documentation."""
     if not response or response.get("type") not in ("object", "array"):
         return None
-    return _outline(response)
+    outline: dict[str, Any] = _outline(response)
+    return outline
 
 
 def _outline(schema: Any) -> Any:

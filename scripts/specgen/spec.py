@@ -28,7 +28,8 @@ class SpecOperation:
 
     @property
     def tags(self) -> list[str]:
-        return self.raw.get("tags", [])
+        tags: list[str] = self.raw.get("tags", [])
+        return tags
 
 
 class Spec:
