@@ -27,7 +27,7 @@ from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, te
 from instantly_mcp.calls.results import cut_text
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.config import Settings
-from instantly_mcp.errors import InvalidArguments
+from instantly_mcp.errors import InvalidArguments, LimitReached
 from instantly_mcp.gates.audit import Decision
 from instantly_mcp.gates.confirm import Caller, channel_for
 from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN, Policy
@@ -69,10 +69,6 @@ class CodeLimits:
             "max_recursion_depth": self.max_depth,
             "max_suspensions": self.max_calls + 50,
         }
-
-
-class LimitReached(Exception):
-    """Raised into the script; `Run.stopped` keeps it even if the script catches it."""
 
 
 @dataclass

@@ -33,13 +33,20 @@ from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
-from instantly_mcp.errors import ConfirmationError, InvalidArguments, StoreUnavailable, UpstreamError
+from instantly_mcp.errors import (
+    ApiError,
+    ApprovalRefused,
+    ConfirmationError,
+    InvalidArguments,
+    StoreUnavailable,
+    TargetNotFound,
+    UpstreamError,
+)
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import (
     Approval,
     ApprovalDesk,
     ApprovalItem,
-    ApprovalRefused,
     ApprovalStore,
     MemoryApprovalStore,
 )
@@ -60,10 +67,10 @@ from instantly_mcp.gates.confirm import (
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
 from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
-from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
+from instantly_mcp.gates.summaries import Lookup, summarize
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.tracing import span
-from instantly_mcp.upstream.client import ApiError, Requester, encode_query
+from instantly_mcp.upstream.client import Requester, encode_query
 from instantly_mcp.upstream.redis_conn import connect
 
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
@@ -652,7 +659,7 @@ class Policy:
                     response = await client.request(prepare(op, arguments).request)
             except ApiError as exc:
                 if exc.status == 404 and op.path_params:
-                    raise TargetNotFound(op, arguments, self.list_tool_for(op)) from None
+                    raise TargetNotFound(op.name, arguments, self.list_tool_for(op)) from None
                 return None
             except (InvalidArguments, UpstreamError, TimeoutError):
                 return None

@@ -23,6 +23,7 @@ from instantly_mcp.catalog.operations import Operation, load_operations, resolve
 from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
 from instantly_mcp.codemode.tools import CodeMode, Script
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.errors import PromptError
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery, near_names
@@ -406,7 +407,7 @@ def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
     async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
         try:
             return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
-        except prompts.PromptError as exc:
+        except PromptError as exc:
             raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
 
     async def complete(

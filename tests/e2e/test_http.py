@@ -107,7 +107,8 @@ def test_dns_rebinding_protection_checks_host_and_origin(tmp_path: Path) -> None
 
 
 def test_public_bind_needs_allowed_hosts_and_then_checks_them(tmp_path: Path) -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--allowed-hosts"):
         Settings(transport="http", host="0.0.0.0")
@@ -418,7 +419,8 @@ def test_fingerprint_is_what_tenants_are_known_by() -> None:
     ],
 )
 def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, message: str) -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         Settings(**options)

@@ -12,8 +12,8 @@ import mcp.client.session as client_session
 import mcp_types as types
 import pytest
 
-from instantly_mcp.config import ConfigError, Settings
-from instantly_mcp.gates.approvals import ApprovalRefused
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ApprovalRefused, ConfigError
 from instantly_mcp.gates.confirm import Caller
 from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy, build_runtime
 

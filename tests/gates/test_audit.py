@@ -12,7 +12,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.audit import redact
 from instantly_mcp.transport.server import build_runtime
 

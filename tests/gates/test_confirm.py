@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
+from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
 from instantly_mcp.transport.server import announce_policy, build_runtime
