@@ -35,7 +35,7 @@ from starlette.routing import Route
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
-from instantly_mcp.transport.auth import bearer_of, token_matches
+from instantly_mcp.transport.auth import bearer_of, default_hosts, default_origins, token_matches
 
 PREFIX = "/approvals"
 COOKIE = "instantly_approver"
@@ -227,8 +227,6 @@ def unknown() -> HTMLResponse:
 
 
 def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
-    from instantly_mcp.transport.http_app import default_hosts, default_origins
-
     return Pages(desk, settings.approver_secret, default_hosts(settings), default_origins(settings))
 
 

@@ -3,6 +3,7 @@
 Every question about a request's identity is answered here, once:
 
     authorized(settings, headers)    the bearer token matches --auth-token (or none is required)
+    default_hosts/origins(settings)  the Host and Origin values accepted (against DNS rebinding)
     tenant_user(key)                 what Guard puts on a --per-request-key request (tenant:<fingerprint>)
     principal_of(request)            who the HTTP layer authenticated: approvals belong to it ("" on stdio)
     oauth_user_of(request)           oauth:<digest of issuer and subject> for an OAuth call, for the audit
@@ -24,7 +25,8 @@ from mcp.server.auth.provider import AccessToken
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from instantly_mcp.config import Settings
+from instantly_mcp.config import Settings, is_loopback
+from instantly_mcp.rebinding import loopback_hosts, loopback_origins
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.tenancy import KeyedClient, Tenant
 
@@ -53,6 +55,23 @@ def authorized(settings: Settings, headers: Headers) -> bool:
 def bearer_of(headers: Headers) -> str | None:
     scheme, _, token = headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+# ---------------------------------------------------------------- Host and Origin
+
+
+def default_hosts(settings: Settings) -> tuple[str, ...]:
+    hosts = loopback_hosts()
+    if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
+        hosts += (f"{settings.host}:*",)
+    return hosts + settings.allowed_hosts
+
+
+def default_origins(settings: Settings) -> tuple[str, ...]:
+    origins = loopback_origins()
+    if settings.public_url:  # the approval pages' forms post from there
+        origins += ("/".join(settings.public_url.split("/")[:3]),)
+    return origins + settings.allowed_origins
 
 
 # ---------------------------------------------------------------- tenant key

@@ -45,11 +45,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.errors import StoreUnavailable
-from instantly_mcp.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
+from instantly_mcp.rebinding import rebinding_refusal, refusal
 from instantly_mcp.transport.auth import (
     TENANT_KEY_HEADER,
     authorized,
     bearer_of,
+    default_hosts,
+    default_origins,
     tenant_of_scope,
     tenant_user,
     valid_tenant_key,
@@ -73,20 +75,6 @@ SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # `--workers N`: the 0600 fil
 
 
 # ---------------------------------------------------------------- request checks
-
-
-def default_hosts(settings: Settings) -> tuple[str, ...]:
-    hosts = loopback_hosts()
-    if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
-        hosts += (f"{settings.host}:*",)
-    return hosts + settings.allowed_hosts
-
-
-def default_origins(settings: Settings) -> tuple[str, ...]:
-    origins = loopback_origins()
-    if settings.public_url:  # the approval pages' forms post from there
-        origins += ("/".join(settings.public_url.split("/")[:3]),)
-    return origins + settings.allowed_origins
 
 
 def unsupported_version(headers: Headers) -> str | None:
