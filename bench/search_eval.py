@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import Discovery
-from instantly_mcp.gates.policy import Policy
+from instantly_mcp.transport.runtime import build_policy
 
 from support.search_eval import PARTS, SETS, PlainBM25, Ranker, cases, figures, misses
 
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the tune parts' misses (never the held-out's)")
     args = parser.parse_args()
     operations = load_operations()
-    index = Discovery(Policy(Settings(tools=("discover",)), operations)).index
+    index = Discovery(build_policy(Settings(tools=("discover",)), dict(operations))).index
     rankers: dict[str, Ranker] = {
         "search_tools": lambda q: [op.name for op in index.search(q, limit=25)],
         "plain BM25": PlainBM25(operations.values()),

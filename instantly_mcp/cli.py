@@ -152,7 +152,7 @@ def split_server_args(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def checked_server_args(server_args: list[str]) -> list[str]:
     """Refused now (exit 2) rather than when the client first starts the server."""
-    from instantly_mcp.transport.server import build_runtime
+    from instantly_mcp.transport.runtime import build_runtime
 
     build_runtime(settings_from(build_parser().parse_args(["serve", *server_args])))
     return server_args
@@ -214,7 +214,8 @@ def run_server(settings: Settings) -> int:
     import anyio
 
     from instantly_mcp.logs import configure_logging
-    from instantly_mcp.transport.server import announce_backend, announce_policy, build_runtime
+    from instantly_mcp.transport.runtime import build_runtime
+    from instantly_mcp.transport.server import announce_backend, announce_policy
     from instantly_mcp.transport.stdio import install_signal_handlers, serve_stdio
 
     if settings.log_format == "json":
@@ -240,7 +241,7 @@ def run_doctor(settings: Settings, *, as_json: bool) -> int:
     import anyio
 
     from instantly_mcp.drift.doctor import diagnose, table
-    from instantly_mcp.transport.server import build_runtime, make_client
+    from instantly_mcp.transport.runtime import build_runtime, make_client
 
     runtime = build_runtime(settings)
     client = make_client(settings)
@@ -259,8 +260,8 @@ def run_doctor(settings: Settings, *, as_json: bool) -> int:
 
 def print_tools(settings: Settings) -> int:
     """The table an agent would get under these flags, to check a configuration before connecting one."""
-    from instantly_mcp.gates.policy import GATED_RISKS, risk_summary
-    from instantly_mcp.transport.server import build_runtime
+    from instantly_mcp.gates.controls import GATED_RISKS, risk_summary
+    from instantly_mcp.transport.runtime import build_runtime
 
     runtime = build_runtime(settings)
     visible = runtime.policy.visible_operations()

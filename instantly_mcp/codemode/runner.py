@@ -30,7 +30,8 @@ from instantly_mcp.config import Settings
 from instantly_mcp.errors import InvalidArguments, LimitReached
 from instantly_mcp.gates.audit import Decision
 from instantly_mcp.gates.confirm import Caller, channel_for
-from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN, Policy
+from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN
+from instantly_mcp.gates.policy import Policy
 from instantly_mcp.upstream.client import Requester
 
 MODULE = "instantly"
@@ -176,7 +177,7 @@ class Runner:
             return error_result(PLAN_FAILED + result_text(result)), decision
         if not trial.gated:
             return []
-        stop = await self.policy.approve(
+        stop = await self.policy.human.approve(
             caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
         )
         if stop is not None:

@@ -17,8 +17,9 @@ from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.codemode.runner import CodeLimits, Runner
 from instantly_mcp.codemode.stubs import brief, describe, module_stubs
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
 from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools, summary
-from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
+from instantly_mcp.gates.policy import Policy
 
 RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs

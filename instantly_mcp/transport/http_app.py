@@ -58,7 +58,8 @@ from instantly_mcp.transport.auth import (
 )
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
-from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
+from instantly_mcp.transport.runtime import Runtime, build_runtime, make_client
+from instantly_mcp.transport.server import build_server
 from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager
 from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 from instantly_mcp.transport.tenant_caps import TenantCounters, counted

@@ -509,7 +509,8 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
     code = (
         "import sys\n"
         "from instantly_mcp.config import Settings\n"
-        "from instantly_mcp.transport.server import build_runtime, build_server\n"
+        "from instantly_mcp.transport.runtime import build_runtime\n"
+        "from instantly_mcp.transport.server import build_server\n"
         "settings = Settings(api_key='k')\n"
         "build_server(settings, build_runtime(settings))\n"
         "models = 'instantly_mcp.catalog.models.'\n"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 

@@ -9,7 +9,7 @@ import pytest
 
 from instantly_mcp import cli
 from instantly_mcp.catalog.operations import RISK_CLASSES, load_operations
-from instantly_mcp.gates.policy import GATED_RISKS
+from instantly_mcp.gates.controls import GATED_RISKS
 
 from support.servers import policy_server
 

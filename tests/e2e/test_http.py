@@ -428,7 +428,7 @@ def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, mes
 
 def test_per_request_key_never_falls_back_to_a_server_key() -> None:
     from instantly_mcp.config import Settings
-    from instantly_mcp.transport.server import api_key_in_use
+    from instantly_mcp.transport.runtime import api_key_in_use
 
     settings = Settings(transport="http", per_request_key=True, base_url="https://api.instantly.ai")
     assert not settings.uses_sandbox and api_key_in_use(settings) is None

@@ -4,7 +4,6 @@ protocol versions that define it; --confirm human; batches; and no approval for 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anyio
@@ -14,8 +13,8 @@ import pytest
 
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ApprovalRefused, ConfigError
-from instantly_mcp.gates.confirm import Caller
-from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy, build_runtime
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy
 
 from support.approvals import PAGES_BASE, serve_pages
 from support.servers import Clock, Human, answer, policy_server, text
@@ -230,33 +229,6 @@ async def test_human_mode_never_hands_out_a_token(mode: str) -> None:
         lead = await seeded(mcp, "list_leads")
         await asked_for(mcp, "delete_lead", {"id": lead["id"]})
         assert mcp.writes() == []
-
-
-async def test_one_approval_covers_a_batch_each_call_once() -> None:
-    async with policy_server() as mcp, serve_pages(mcp) as pages:
-        first, second = (await mcp.data("list_leads", {"limit": 2}))["items"]
-        policy, op = mcp.runtime.policy, mcp.runtime.operations["delete_lead"]
-        caller = Caller(protocol_version=None, capabilities=None, can_send_request=False, elicit=no_elicitation)
-        batch = [(op, {"id": first["id"]}), (op, {"id": second["id"]})]
-        asked = json.loads(
-            text(await policy.request_batch(caller, batch, mcp.runtime.client, mcp.runtime.key_fingerprint))
-        )
-        assert asked["status"] == "approval_required" and asked["calls"] == 2
-        page = (await pages.http.get(f"/approvals/{asked['approval_id']}")).text
-        assert "Approve 2 calls?" in page and first["email"] in page and second["email"] in page
-        await pages.decide(asked["approval_id"], "approve")
-        for lead in (first, second):
-            done = await mcp.call("delete_lead", {"id": lead["id"], "approval_id": asked["approval_id"]})
-            assert not done.is_error, text(done)
-        again = await mcp.call("delete_lead", {"id": first["id"], "approval_id": asked["approval_id"]})
-        assert again.is_error and "already used" in text(again)
-        assert [e.method for e in mcp.writes()] == ["DELETE", "DELETE"]
-
-        missing = [(op, {"id": first["id"]}), (op, {"id": "no-such-lead"})]
-        refused = await policy.request_batch(caller, missing, mcp.runtime.client, mcp.runtime.key_fingerprint)
-        assert refused.is_error and "list_leads" in text(refused)
-        reads = [(mcp.runtime.operations["list_leads"], {})]
-        assert (await policy.request_batch(caller, reads, mcp.runtime.client, mcp.runtime.key_fingerprint)).is_error
 
 
 async def no_elicitation(message: str) -> types.ElicitResult:

@@ -14,7 +14,7 @@ from instantly_mcp.config import Settings, env_settings
 from instantly_mcp.errors import ConfigError, InvalidArguments
 from instantly_mcp.gates.discovery import near_names
 from instantly_mcp.gates.filter import Scope, unknown_tool
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 from instantly_mcp.upstream.client import encode_query
 
 from support.schema_args import arguments_for

@@ -15,7 +15,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from instantly_mcp.config import SANDBOX_BASE_URL, Settings
 from instantly_mcp.gates.discovery import MAX_NAME_CHARS, MAX_QUERY_CHARS
 from instantly_mcp.transport.http_app import create_app
-from instantly_mcp.transport.server import build_runtime, sandbox_transport
+from instantly_mcp.transport.runtime import build_runtime, sandbox_transport
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters
 from security.conftest import Target, nothing_sent, text
