@@ -192,7 +192,7 @@ class HumanChannel:
             )
             return Outcome(error_result(message), "refused")
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client) for c in calls]
         except TargetNotFound as exc:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
@@ -227,7 +227,7 @@ class HumanChannel:
                     return stop
             return None
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client) for c in calls]
             items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
             message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
@@ -259,6 +259,10 @@ class HumanChannel:
         if decided.status == "pending":
             return waiting
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
+
+    async def summary(self, call: PreparedCall, client: Requester) -> str:
+        """What a person reads about one call of a plan: undocumented fields named, as in the form."""
+        return await summarize(call.op, call.arguments, self.lookup(client), undocumented=call.undocumented)
 
     async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
         return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
