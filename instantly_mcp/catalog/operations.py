@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, get_args
 from instantly_mcp.catalog.paths import tool_specs_dir
 
 if TYPE_CHECKING:
-    from instantly_mcp.catalog.models._base import ToolInput
+    from instantly_mcp.catalog.model_base import ToolInput
 
 Risk = Literal["read", "write", "destructive", "outbound", "privileged"]
 RISK_CLASSES: tuple[Risk, ...] = get_args(Risk)
