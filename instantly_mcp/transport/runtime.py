@@ -31,6 +31,7 @@ from instantly_mcp.gates.redis_stores import RedisUsedTokens
 from instantly_mcp.redaction import install_log_scrubber, register
 from instantly_mcp.transport.resources import ResourceProvider
 from instantly_mcp.transport.sessions import CallCaps
+from instantly_mcp.transport.surfaces import CodeSurface, DiscoverSurface, FullSurface, ToolSurface
 from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
@@ -45,6 +46,7 @@ class Runtime:
     settings: Settings
     operations: dict[str, Operation]
     policy: Policy
+    surface: ToolSurface  # what tools/list shows and where tools/call goes (full, discover or code)
     tools: list[types.Tool]
     key_fingerprint: str
     client: InstantlyClient | None = None
@@ -158,7 +160,13 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
     policy = build_policy(settings, operations, clock=clock)
     discovery = Discovery(policy) if settings.discover else None
     code = CodeMode(policy, settings) if settings.code else None
-    tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
+    surface: ToolSurface = (
+        DiscoverSurface(discovery)
+        if discovery is not None
+        else CodeSurface(code)
+        if code is not None
+        else FullSurface(policy)
+    )
     fingerprint = key_fingerprint(key or "")
     counters = tenant_counters(settings.redis_url)
     call_caps = CallCaps(settings.max_calls_per_tenant if settings.per_request_key else None, counters)
@@ -166,7 +174,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time)
         settings=settings,
         operations=operations,
         policy=policy,
-        tools=tools,
+        surface=surface,
+        tools=surface.tools(),
         key_fingerprint=fingerprint,
         discovery=discovery,
         call_caps=call_caps,

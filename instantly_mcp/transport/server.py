@@ -15,7 +15,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from instantly_mcp import __version__
 from instantly_mcp.calls.pipeline import error_result
-from instantly_mcp.catalog.operations import Operation, resolve
+from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
 from instantly_mcp.codemode.tools import Script
 from instantly_mcp.config import Settings
@@ -228,23 +228,14 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op, arguments = resolve(runtime.operations, params.name), params.arguments
-        script: Script | None = None
-        if runtime.code is not None:  # search/describe answer here; run_code runs below with the caller and client
-            routed_code = runtime.code.route(params.name, params.arguments)
-            if isinstance(routed_code, types.CallToolResult):
-                return routed_code
-            script = routed_code
-        if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
-            routed = runtime.discovery.route(params.name, params.arguments)
-            if isinstance(routed, types.CallToolResult):
-                return routed
-            op, arguments = routed
-        if script is not None:
-            return await run_operation(runtime, ctx, params, None, None, script)
-        if op is None:  # a hidden tool answers alike, from the policy, which audits the refusal
+        routed = runtime.surface.route(params.name, params.arguments)
+        if isinstance(routed, types.CallToolResult):  # search, describe, a mistake: answered by the surface
+            return routed
+        if routed.script is not None:
+            return await run_operation(runtime, ctx, params, None, None, routed.script)
+        if routed.op is None:  # a hidden tool answers alike, from the policy, which audits the refusal
             return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
-        return await run_operation(runtime, ctx, params, op, arguments)
+        return await run_operation(runtime, ctx, params, routed.op, routed.arguments)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
