@@ -1,7 +1,7 @@
 """Loads tool_specs/*.json into Operation records: everything about a tool except its model.
 
 Reading JSON is cheap; the pydantic models are imported only when a tool is first called,
-so a server with 240 tools starts about as fast as one with a single tool.
+so a server with some 255 tools starts about as fast as one with a single tool.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Code mode (`--tools code`): search_tools, describe_tool and run_code instead of 240 tools.
+"""Code mode (`--tools code`): search_tools, describe_tool and run_code instead of every tool.
 
 Search is discover mode's (discovery.py); describe_tool answers a Python signature with a short
 docstring (stubs.py); run_code runs a script whose `await instantly.<tool>(**arguments)` calls go

@@ -1,4 +1,4 @@
-"""Discovery mode (`--tools discover`): three tools instead of 240.
+"""Discovery mode (`--tools discover`): three tools instead of every tool.
 
 - search_tools(query, toolset?): BM25 over each visible tool's name, title, description, toolset,
   spec tag and argument names and descriptions; offline, built on first use. Answers one line per

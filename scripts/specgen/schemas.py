@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .economy import economize
@@ -77,10 +76,6 @@ def shorten_long_enums(schema: Any) -> Any:
         out["description"] = f"{out['description'].rstrip('.')}. {hint}" if out.get("description") else hint
         out["examples"] = values[:1]
     return out
-
-
-def json_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def input_schema(exported: dict[str, Any], tool: str) -> dict[str, Any]:
