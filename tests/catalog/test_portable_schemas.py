@@ -73,6 +73,7 @@ def test_portable_spells_type_lists_and_untyped_schemas_as_anyof() -> None:
     assert unportable(schema) and not unportable(portable(schema))
 
 
+@pytest.mark.e2e  # starts a process
 def test_inspector_strict_finds_no_portability_problem() -> None:
     try:
         command = [

@@ -157,6 +157,7 @@ def test_per_request_key_sandbox_gives_each_tenant_its_own_workspace(tmp_path) -
     assert [e["bl_value"] for e in mine] == ["only-tenant-a.example"] and theirs == []
 
 
+@pytest.mark.e2e  # starts a process
 def test_a_short_secret_is_refused_at_start_up() -> None:
     env = clean_env(INSTANTLY_MCP_SECRET="too-short-31-bytes-xxxxxxxxxxxx")
     done = subprocess.run(
