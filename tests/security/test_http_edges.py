@@ -172,6 +172,7 @@ def test_a_short_secret_is_refused_at_start_up() -> None:
     assert done.returncode == 2 and "at least 32 bytes" in done.stderr and "too-short" not in done.stderr
 
 
+@pytest.mark.e2e  # starts worker processes
 def test_workers_get_no_secret_through_their_environment(tmp_path) -> None:
     secret = "worker-secret-of-at-least-32-bytes-0001"
     token_file = tmp_path / "token"
