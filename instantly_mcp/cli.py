@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from instantly_mcp import __version__
 from instantly_mcp.client_configs import CLIENT_CONFIGS, print_client_config
@@ -24,6 +24,9 @@ from instantly_mcp.config import (
     split_list,
 )
 from instantly_mcp.errors import ConfigError
+
+if TYPE_CHECKING:
+    from instantly_mcp.catalog.operations import Operation
 
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 
@@ -90,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_setting_flags(parser, SERVER_GROUPS + HOSTING_GROUPS)
-    sub = parser.add_subparsers(dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config}")
+    sub = parser.add_subparsers(
+        dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config,doctor,policy}"
+    )
     serve = sub.add_parser("serve", help="run the MCP server (the default; takes the flags above)")
     add_setting_flags(serve, SERVER_GROUPS + HOSTING_GROUPS)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
@@ -127,7 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_setting_flags(doctor, SERVER_GROUPS)
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    _policy_command(sub)
     return parser
+
+
+def _policy_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    policy = sub.add_parser("policy", help="check an autonomy policy file, or explain its decision on one call")
+    actions = policy.add_subparsers(dest="policy_action", required=True, metavar="{check,explain}")
+    check = actions.add_parser("check", help="print the decision of the policy FILE for every tool")
+    check.add_argument("file", metavar="FILE")
+    explain = actions.add_parser(
+        "explain", help="the rule that decides one call and the counters it would take (reads the workspace)"
+    )
+    explain.add_argument("tool")
+    explain.add_argument("--args", default="{}", metavar="JSON", help="the call's arguments as a JSON object")
+    add_setting_flags(explain, SERVER_GROUPS)
 
 
 def check_transport_flags(args: argparse.Namespace) -> None:
@@ -195,6 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed, scale=args.scale)
             return 0
+        if args.command == "policy":
+            from instantly_mcp.policy_cli import run_policy
+
+            return run_policy(args, settings_from(args) if args.policy_action == "explain" else None)
         if args.command == "approvals":
             from instantly_mcp.approvals_cli import run_approvals
 
@@ -260,24 +283,34 @@ def run_doctor(settings: Settings, *, as_json: bool) -> int:
 
 def print_tools(settings: Settings) -> int:
     """The table an agent would get under these flags, to check a configuration before connecting one."""
-    from instantly_mcp.gates.controls import GATED_RISKS, risk_summary
+    from instantly_mcp.catalog.effects import gate_of
+    from instantly_mcp.gates.controls import risk_summary
     from instantly_mcp.transport.runtime import build_runtime
 
     runtime = build_runtime(settings)
-    visible = runtime.policy.visible_operations()
-    gate = "confirm" if settings.confirm != "off" else "none (--confirm off)"
-    rows = [
-        (op.name, op.risk, gate if op.risk in GATED_RISKS else "", op.toolset, shown_scopes(op.scopes))
-        for op in visible
-    ]
+    policy = runtime.policy
+    visible = policy.visible_operations()
+
+    def gate(op: Operation) -> str:
+        if settings.confirm == "off":
+            return "none (--confirm off)" if gate_of(op.name) != "runs" else ""
+        if policy.is_gated(op):
+            return "confirm"
+        return "confirm when live" if policy.may_be_gated(op) else ""
+
+    rows = [(op.name, op.risk, gate(op), op.toolset, shown_scopes(op.scopes)) for op in visible]
     header = ("tool", "risk", "gate", "toolset", "scopes (any one)")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4])
     counts = risk_summary(visible)
     print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
-    gated = sum(op.risk in GATED_RISKS for op in visible)
-    print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")
+    gated = sum(policy.is_gated(op) for op in visible)
+    live = sum(policy.may_be_gated(op) for op in visible) - gated
+    print(
+        f"{gated} need confirmation, {live} when their arguments or target make them take effect "
+        f"(--confirm {settings.confirm}); every non-read tool accepts dry_run=true"
+    )
     if runtime.discovery is not None:
         print("--tools discover: the agent is listed search_tools, describe_tool and call_tool, which reach these")
     if settings.code:

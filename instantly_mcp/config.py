@@ -159,6 +159,15 @@ class Settings:
         choices=CONFIRM_MODES,
         parse_env=lambda name, value: value.strip().lower(),
     )
+    policy: str | None = setting(
+        None,
+        "the operator's autonomy policy (TOML): which calls run unattended within which limits, which ask "
+        "a person, which are refused; see docs/policies/",
+        flag="--policy",
+        env="INSTANTLY_MCP_POLICY",
+        group=POLICY,
+        metavar="PATH",
+    )
     confirm_timeout_s: float = setting(
         120.0,
         "seconds a call waits for a person's answer",
@@ -469,6 +478,10 @@ class Settings:
             raise ConfigError(
                 f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "
                 "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if self.policy and self.confirm == "off":
+            raise ConfigError(
+                "--policy needs a person to ask (its ask rules and limits): use --confirm auto or human, not off"
             )
         self._check_hosting()
         self._check_oauth()

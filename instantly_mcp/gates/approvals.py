@@ -73,6 +73,11 @@ class ApprovalStore(Protocol):
 
     async def pending(self) -> list[Approval]: ...
 
+    async def recall(self, key: str) -> str | None:
+        """What was kept under `key` (content a person approved or saw live, activation.py), or None."""
+
+    async def keep(self, key: str, value: str) -> None: ...
+
 
 @dataclass
 class MemoryApprovalStore:
@@ -81,6 +86,7 @@ class MemoryApprovalStore:
     clock: Callable[[], float] = time.time
     _items: dict[str, Approval] = field(default_factory=dict)
     _changed: dict[str, anyio.Event] = field(default_factory=dict)
+    _kept: dict[str, str] = field(default_factory=dict)
 
     async def add(self, approval: Approval) -> None:
         """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the
@@ -115,6 +121,16 @@ class MemoryApprovalStore:
     async def pending(self) -> list[Approval]:
         now = self.clock()
         return [a for a in self._items.values() if a.status == "pending" and not a.expired(now)]
+
+    async def recall(self, key: str) -> str | None:
+        return self._kept.get(key)
+
+    async def keep(self, key: str, value: str) -> None:
+        """The newest MAX_KEPT keys are kept; the oldest go first."""
+        self._kept.pop(key, None)
+        self._kept[key] = value
+        while len(self._kept) > MAX_KEPT:
+            del self._kept[next(iter(self._kept))]
 
     async def wait(self, approval_id: str, timeout_s: float) -> Approval | None:
         """The approval once decided, or as it is after `timeout_s` (in-process only: others poll)."""

@@ -13,6 +13,7 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, PreparedCall, invalid
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, compact_json, selectable_fields
+from instantly_mcp.catalog.effects import when_it_asks
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.upstream.client import encode_query
 
@@ -123,7 +124,7 @@ def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> t
     """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
     after = " (it will ask for confirmation first)" if gated else ""
     if maybe and not gated:
-        after = " (it will ask for confirmation first if its campaign or subsequence is live)"
+        after = f" (it will ask for confirmation first when {when_it_asks(call.op.name)})"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
     return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
 

@@ -9,9 +9,9 @@ Outcome stops it (asked, declined or refused).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
@@ -21,6 +21,7 @@ from instantly_mcp import metrics
 from instantly_mcp.calls.pipeline import PreparedCall, error_result
 from instantly_mcp.config import ConfirmMode
 from instantly_mcp.errors import ApprovalRefused, ConfirmationError, StoreUnavailable, TargetNotFound
+from instantly_mcp.gates import activation
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem
 from instantly_mcp.gates.audit import Decision
@@ -42,12 +43,16 @@ from instantly_mcp.gates.summaries import Lookup, summarize
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import Requester
 
+if TYPE_CHECKING:
+    from instantly_mcp.gates.autonomy import Ruling
+
 
 @dataclass(frozen=True)
 class Outcome:
     result: types.CallToolResult | types.InputRequiredResult
     decision: Decision
     status: int | None = None
+    ruling: Ruling | None = None  # the autonomy policy's, for the audit line
 
 
 class HumanChannel:
@@ -67,22 +72,31 @@ class HumanChannel:
         self.tokens = tokens
         self.used_tokens = used_tokens
         self.desk = desk
+        # Set by the policy: the lookups it allows, and the question a person reads about a call.
         self.lookup: Callable[[Requester], Lookup] = lambda client: _no_lookup
+        self.summary: Callable[[PreparedCall, Requester, str, str], Awaitable[str]] = _plain_summary
 
     async def confirm(
-        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+        self,
+        caller: Caller,
+        call: PreparedCall,
+        controls: Controls,
+        client: Requester,
+        fingerprint: str,
+        why: str = "",
     ) -> Outcome | None:
         """None lets the call through; an Outcome stops it (asked, declined or refused). Refused,
-        too, when the shared store that must check the confirmation is unreachable (fail closed)."""
+        too, when the shared store that must check the confirmation is unreachable (fail closed).
+        `why`: the policy's reason for asking (a counter), added to what the person reads."""
         try:
-            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
+            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint, why)
         except StoreUnavailable as exc:
             stop = store_unavailable(call.op.name, exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
         return stop
 
     async def ask_or_redeem(
-        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str, why: str
     ) -> Outcome | None:
         op = call.op
         if controls.token is not None:
@@ -96,9 +110,8 @@ class HumanChannel:
         if channel is None:
             return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
         try:
-            summary = scrub_text(
-                await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
-            )
+            summary = scrub_text(await self.summary(call, client, fingerprint, caller.tenant))
+            summary += f" (Asked because {why}.)" if why else ""
         except TargetNotFound as exc:
             return Outcome(
                 error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused"
@@ -145,10 +158,12 @@ class HumanChannel:
         fingerprint: str = "",
         plan: str | None = None,
         approval_id: str | None = None,
+        why: str = "",
     ) -> Outcome | None:
-        """`ask_approval`, refused (fail closed) when the shared store is unreachable."""
+        """`ask_approval`, refused (fail closed) when the shared store is unreachable. `why`: the
+        autonomy policy's reason for asking about a script's one call, added to the question."""
         try:
-            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id)
+            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id, why)
         except StoreUnavailable as exc:
             stop = store_unavailable("run_code", exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
@@ -162,6 +177,7 @@ class HumanChannel:
         fingerprint: str,
         plan: str | None,
         approval_id: str | None,
+        why: str = "",
     ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
@@ -192,11 +208,12 @@ class HumanChannel:
             )
             return Outcome(error_result(message), "refused")
         try:
-            summaries = [await self.summary(c, client) for c in calls]
+            summaries = [await self.summary(c, client, fingerprint, caller.tenant) for c in calls]
         except TargetNotFound as exc:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        question += f" (Asked because {why}.)" if why else ""
         if channel == "input_required":
             state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
             asked = types.InputRequiredResult(
@@ -227,7 +244,7 @@ class HumanChannel:
                     return stop
             return None
         try:
-            summaries = [await self.summary(c, client) for c in calls]
+            summaries = [await self.summary(c, client, fingerprint, caller.tenant) for c in calls]
             items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
             message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
@@ -260,10 +277,6 @@ class HumanChannel:
             return waiting
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
 
-    async def summary(self, call: PreparedCall, client: Requester) -> str:
-        """What a person reads about one call of a plan: undocumented fields named, as in the form."""
-        return await summarize(call.op, call.arguments, self.lookup(client), undocumented=call.undocumented)
-
     async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
         return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
 
@@ -279,7 +292,8 @@ class HumanChannel:
             redeemed = await self.desk.redeem(approval_id, name, call.arguments, fingerprint, caller.tenant)
         except ApprovalRefused as exc:
             message = (
-                f"{name} refused: approval_id does not approve this call, because {exc}. Nothing was sent. "
+                f"{name} refused: approval_id does not approve this call, because {exc}.{changed_since(call)} "
+                "Nothing was sent. "
                 f"Call {name} again without approval_id to ask for a new approval."
             )
             return Outcome(error_result(message), "refused")
@@ -298,8 +312,8 @@ class HumanChannel:
         except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
-                f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
-                f"Call {call.op.name} again without confirm_token to get a new confirmation."
+                f"{call.op.name} refused: {what} does not confirm this call, because {exc}.{changed_since(call)} "
+                f"Nothing was sent. Call {call.op.name} again without confirm_token to get a new confirmation."
             )
             return Outcome(error_result(message), "refused")
         return None
@@ -334,6 +348,10 @@ async def _no_lookup(name: str, arguments: dict[str, Any]) -> Any:
     return None
 
 
+async def _plain_summary(call: PreparedCall, client: Requester, fingerprint: str, tenant: str) -> str:
+    return await summarize(call.op, call.arguments, _no_lookup, undocumented=call.undocumented)
+
+
 def confirmation_event(stop: Outcome | None) -> str:
     """What a confirmation step amounted to, for the metrics: asked, approved, denied, expired or refused."""
     if stop is None:
@@ -350,6 +368,12 @@ def store_unavailable(name: str, exc: StoreUnavailable) -> Outcome:
         "share their confirmations and approvals there. Nothing was sent. Try again once the operator has Redis back."
     )
     return Outcome(error_result(message), "refused")
+
+
+def changed_since(call: PreparedCall) -> str:
+    if activation.CONTENT not in call.arguments:
+        return ""
+    return " Its content may have changed since the person was asked: what they approved is not what it would send."
 
 
 def no_channel_message(tool: str, mode: str) -> str:

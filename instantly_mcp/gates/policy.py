@@ -9,8 +9,9 @@ its risk, or by its live target (live.py), waits for a person (human.py); only t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
@@ -18,13 +19,15 @@ import mcp_types as types
 from instantly_mcp import metrics
 from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, send
 from instantly_mcp.calls.results import Shape
+from instantly_mcp.catalog.effects import gate_of
 from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
-from instantly_mcp.errors import InvalidArguments
-from instantly_mcp.gates.approvals import ApprovalDesk
+from instantly_mcp.errors import InvalidArguments, StoreUnavailable
+from instantly_mcp.gates import activation
+from instantly_mcp.gates.approvals import ApprovalDesk, ApprovalStore
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import Caller
 from instantly_mcp.gates.controls import (
@@ -38,9 +41,16 @@ from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.human import HumanChannel, Outcome
 from instantly_mcp.gates.live import goes_live, may_go_live
 from instantly_mcp.gates.lookups import Lookups
+from instantly_mcp.gates.memory import RENAMED, WorkspaceMemory
+from instantly_mcp.gates.summaries import summarize
 from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import Requester
 
+if TYPE_CHECKING:
+    from instantly_mcp.gates.autonomy import Autonomy, Ruling
+
+# Calls after (or before) which the workspace memory is updated: activations, pauses, list renames.
+REMEMBERED = frozenset({*activation.ACTIVATIONS, *activation.PAUSES, "update_lead_list"})
 SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own output is cut for the agent
 
 
@@ -54,8 +64,11 @@ class Policy:
         *,
         human: HumanChannel,
         lookups: Lookups,
+        store: ApprovalStore,
         audit: AuditLog | None = None,
         drift: DriftLog | None = None,
+        autonomy: Autonomy | None = None,
+        clock: Callable[[], float] = time.time,
         hint: Callable[[str, Policy], str] | None = None,
     ) -> None:
         """Built by transport/runtime.py. `hint(name, policy)` is the " Did you mean ...?" an unknown
@@ -67,11 +80,15 @@ class Policy:
         self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
         self.confirm_mode = settings.confirm
+        self._asks, self._asks_when_live = gated_names(operations.values(), settings.confirm)
         self.human = human
         self.lookup = lookups.bind(self.is_visible)
-        human.lookup = self.lookup
+        human.lookup, human.summary = self.lookup, self.summary
+        self.store = store  # the workspace memory lives beside the approvals
         self.audit = audit
         self.drift = drift
+        self.autonomy = autonomy
+        self.clock = clock
         self.max_result_chars = settings.max_result_chars
         self.raw_csv = settings.raw_csv
 
@@ -97,11 +114,16 @@ class Policy:
         return list(self._visible)
 
     def is_gated(self, op: Operation) -> bool:
-        return op.risk in GATED_RISKS and self.confirm_mode != "off"
+        """Asks a person on every call: a gated risk class, or an effect the table says always asks."""
+        return op.name in self._asks
 
     def may_be_gated(self, op: Operation) -> bool:
-        """Gated always, or (live.py) when the target of the call is live."""
-        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off")
+        """Gated always, or (live.py) when the call's arguments or its target's state carry an effect,
+        or when the operator's policy may ask."""
+        return op.name in self._asks or op.name in self._asks_when_live or self.policy_may_ask(op)
+
+    def policy_may_ask(self, op: Operation) -> bool:
+        return self.autonomy is not None and self.autonomy.may_ask(op)
 
     def accepts_token(self, op: Operation) -> bool:
         return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
@@ -113,7 +135,7 @@ class Policy:
         return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
-        return self.is_gated(op) and self.desk is not None
+        return (self.is_gated(op) or self.policy_may_ask(op)) and self.desk is not None
 
     def input_schema(self, op: Operation) -> dict[str, Any]:
         return with_server_arguments(op, token=self.accepts_token(op), approval=self.accepts_approval(op))
@@ -149,12 +171,13 @@ class Policy:
         started = time.perf_counter()
         decision: Decision = "failed"
         status: int | None = None
+        ruling: Ruling | None = None
         try:
             with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
                 outcome = await self.decide(
                     caller, op, arguments, client, fingerprint, script=script, approved=approved
                 )
-                decision, status = outcome.decision, outcome.status
+                decision, status, ruling = outcome.decision, outcome.status, outcome.ruling
                 current.set_attribute("outcome", decision)
         finally:  # a call that ends in an unexpected error is audited (and counted) too
             metrics.TOOL_CALLS.labels(op.name, decision).inc()
@@ -168,6 +191,7 @@ class Policy:
                     status=status,
                     duration_ms=(time.perf_counter() - started) * 1000,
                     script=script,
+                    policy=ruling.audit() if ruling is not None else None,
                 )
         return outcome.result
 
@@ -192,20 +216,94 @@ class Policy:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
             return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
-        if not approved and await self.gated_call(call, client):
+        ruling = await self.rule(call, client, fingerprint)  # the operator's --policy; None without one
+        if ruling is not None and ruling.verdict == "deny":
+            return Outcome(error_result(ruling.why), "refused", ruling=ruling)
+        asks = ruling.verdict == "ask" if ruling is not None else await self.gated_call(call, client)
+        if asks and not approved:
             if script is not None:
-                stop = await self.human.approve(caller, [call], client)
+                stop = await self.human.approve(caller, [call], client, why=ruling.why if ruling else "")
             else:
-                stop = await self.human.confirm(caller, call, controls, client, fingerprint)
+                bound = await self.bound(call, client)
+                why = ruling.why if ruling else ""
+                stop = await self.human.confirm(caller, bound, controls, client, fingerprint, why)
             if stop is not None:
-                return stop
+                return Outcome(stop.result, stop.decision, stop.status, ruling)
+        if asks and ruling is not None and self.autonomy is not None:
+            await self.autonomy.record(ruling, fingerprint)
         max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
+        if op.name not in REMEMBERED:
+            result, status = await send(call, client, shape=shape, watch=self.drift)
+            return self.sent(result, status, ruling)
+        memory = self.workspace_memory(fingerprint, caller.tenant)
+        await self.remember(call, client, memory, sent=False)
         result, status = await send(call, client, shape=shape, watch=self.drift)
-        return Outcome(result, "sent", status)
+        if not result.is_error:
+            await self.remember(call, client, memory, sent=True)
+        return self.sent(result, status, ruling)
+
+    def sent(self, result: types.CallToolResult, status: int | None, ruling: Ruling | None) -> Outcome:
+        """A sent call's answer; under a policy, with the budget an allowed call leaves."""
+        if ruling is not None and self.autonomy is not None:
+            result = self.autonomy.annotate(result, ruling)
+        return Outcome(result, "sent", status, ruling)
+
+    async def rule(self, call: PreparedCall, client: Requester, fingerprint: str) -> Ruling | None:
+        if self.autonomy is None:
+            return None
+        return await self.autonomy.rule(call, self.lookup(client), fingerprint, lambda: self.gated_call(call, client))
+
+    async def summary(self, call: PreparedCall, client: Requester, fingerprint: str, tenant: str) -> str:
+        """The question a person is asked: an activation shows what goes out and what changed
+        (activation.py); a list's delete says when this server renamed it."""
+        lookup, memory = self.lookup(client), self.workspace_memory(fingerprint, tenant)
+        name, arguments = call.op.name, call.arguments
+        action = await activation.question(name, arguments, lookup, memory) if name in activation.ACTIVATIONS else None
+        renamed = await memory.recall(RENAMED, arguments["id"]) if name == "delete_lead_list" else None
+        return await summarize(
+            call.op,
+            arguments,
+            lookup,
+            undocumented=call.undocumented,
+            action=action,
+            renamed_at=renamed,
+            now=self.clock(),
+        )
+
+    async def bound(self, call: PreparedCall, client: Requester) -> PreparedCall:
+        """The call as its confirmation binds it. An activation carries the digest of the content it sends
+        (activation.CONTENT), so a token or approval given for what the person saw does not cover
+        content the agent changed afterwards. Only the binding changes: the request sent is the same."""
+        if call.op.name not in activation.ACTIVATIONS:
+            return call
+        digest = await activation.digest(call.op.name, call.arguments, self.lookup(client))
+        return replace(call, arguments={**call.arguments, activation.CONTENT: digest})
+
+    def workspace_memory(self, fingerprint: str, tenant: str) -> WorkspaceMemory:
+        return WorkspaceMemory(self.store, f"{fingerprint}|{tenant}")
+
+    async def remember(self, call: PreparedCall, client: Requester, memory: WorkspaceMemory, *, sent: bool) -> None:
+        """Before a pause, the content that was live; after an activation or a rename, what it now is."""
+        name = call.op.name
+        try:
+            if name in activation.PAUSES or name in activation.ACTIVATIONS:
+                await activation.remember(name, call.arguments, self.lookup(client), memory, sent=sent)
+            elif name == "update_lead_list" and sent and "name" in call.arguments:
+                await memory.keep(RENAMED, call.arguments["id"], self.clock())
+        except StoreUnavailable:
+            pass  # a pause or rename is never held up by the store; the next question then knows less
 
 
 async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
     """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
     (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
     return await anyio.to_thread.run_sync(prepare, op, arguments)
+
+
+def gated_names(operations: Iterable[Operation], confirm: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(tools that always ask, tools that ask when live.py's triggers fire), decided once per policy."""
+    if confirm == "off":
+        return frozenset(), frozenset()
+    asks = frozenset(op.name for op in operations if op.risk in GATED_RISKS or gate_of(op.name) == "asks")
+    return asks, frozenset(op.name for op in operations if op.name not in asks and may_go_live(op.name))

@@ -9,8 +9,9 @@ with --redis-url, the code runner only with --tools code, the drift log only wit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx2
 import mcp_types as types
@@ -36,6 +37,9 @@ from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TenantSandboxes
+
+if TYPE_CHECKING:
+    from instantly_mcp.gates.autonomy import Autonomy
 
 
 @dataclass
@@ -109,11 +113,12 @@ def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[Appro
     return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
 
 
-def human_channel(settings: Settings, clock: Callable[[], float]) -> HumanChannel:
-    """The signer (INSTANTLY_MCP_SECRET, else one per process), the stores and, when pages are
+def human_channel(
+    settings: Settings, clock: Callable[[], float], store: ApprovalStore, used_tokens: RedisUsedTokens | None
+) -> HumanChannel:
+    """The signer (INSTANTLY_MCP_SECRET, else one per process), the used tokens and, when pages are
     served, the approval desk."""
     secret = settings.secret.encode() if settings.secret else process_secret()
-    store, used_tokens = shared_stores(settings, clock)
     return HumanChannel(
         confirm_mode=settings.confirm,
         confirm_timeout_s=settings.confirm_timeout_s,
@@ -138,15 +143,30 @@ def audit_log(settings: Settings) -> AuditLog | None:
 def build_policy(
     settings: Settings, operations: dict[str, Operation], *, clock: Callable[[], float] = time.time
 ) -> Policy:
+    store, used_tokens = shared_stores(settings, clock)
     return Policy(
         settings,
         operations,
-        human=human_channel(settings, clock),
+        human=human_channel(settings, clock, store, used_tokens),
         lookups=Lookups(operations),
+        store=store,
         audit=audit_log(settings),
         drift=DriftLog() if settings.log_drift else None,
+        autonomy=load_autonomy(settings, operations, clock),
+        clock=clock,
         hint=near_names,
     )
+
+
+def load_autonomy(
+    settings: Settings, operations: Mapping[str, Operation], clock: Callable[[], float]
+) -> Autonomy | None:
+    """The operator's --policy file, imported and read only when one is given."""
+    if not settings.policy:
+        return None
+    from instantly_mcp.gates.autonomy import load_autonomy as load
+
+    return load(settings.policy, operations, clock, settings.redis_url)
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
