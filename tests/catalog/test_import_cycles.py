@@ -1,5 +1,6 @@
-"""No import cycle between the package's modules, function-level imports included, TYPE_CHECKING ones aside (grimp, the graph
-library of import-linter; the layers contract between folders is in pyproject.toml)."""
+"""No import cycle between the package's modules, function-level imports included, TYPE_CHECKING ones
+aside (grimp, the graph library of import-linter; the layers contract between folders is in
+pyproject.toml)."""
 
 from __future__ import annotations
 
