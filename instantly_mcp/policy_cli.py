@@ -13,7 +13,7 @@ from instantly_mcp.errors import ConfigError, InvalidArguments
 from instantly_mcp.gates.autonomy import Autonomy, load_autonomy
 from instantly_mcp.gates.autonomy.counting import counters_of
 from instantly_mcp.gates.autonomy.rules import WINDOW_WORDS, Rule
-from instantly_mcp.gates.policy import gated_names
+from instantly_mcp.gates.controls import gated_names
 
 
 def run_policy(args: argparse.Namespace, settings: Settings | None) -> int:

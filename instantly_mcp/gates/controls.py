@@ -13,8 +13,9 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, PreparedCall, invalid
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, compact_json, selectable_fields
-from instantly_mcp.catalog.effects import when_it_asks
+from instantly_mcp.catalog.effects import gate_of, when_it_asks
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
+from instantly_mcp.gates.live import may_go_live
 from instantly_mcp.upstream.client import encode_query
 
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
@@ -154,3 +155,11 @@ def dry_run_payload(call: PreparedCall) -> dict[str, Any]:
 
 def json_result(data: Any) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=compact_json(data))])
+
+
+def gated_names(operations: Iterable[Operation], confirm: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(tools that always ask, tools that ask when live.py's triggers fire), decided once per policy."""
+    if confirm == "off":
+        return frozenset(), frozenset()
+    asks = frozenset(op.name for op in operations if op.risk in GATED_RISKS or gate_of(op.name) == "asks")
+    return asks, frozenset(op.name for op in operations if op.name not in asks and may_go_live(op.name))

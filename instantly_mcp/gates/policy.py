@@ -9,48 +9,41 @@ its risk, or by its live target (live.py), waits for a person (human.py); only t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import anyio
 import mcp_types as types
 
 from instantly_mcp import metrics
-from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, send
+from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare_off_loop, send
 from instantly_mcp.calls.results import Shape
-from instantly_mcp.catalog.effects import gate_of
 from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
-from instantly_mcp.errors import InvalidArguments, StoreUnavailable
-from instantly_mcp.gates import activation
+from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.gates.approvals import ApprovalDesk, ApprovalStore
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import Caller
 from instantly_mcp.gates.controls import (
-    GATED_RISKS,
     Controls,
     dry_run_result,
+    gated_names,
     split_controls,
     with_server_arguments,
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.human import HumanChannel, Outcome
-from instantly_mcp.gates.live import goes_live, may_go_live
+from instantly_mcp.gates.live import goes_live
 from instantly_mcp.gates.lookups import Lookups
-from instantly_mcp.gates.memory import RENAMED, WorkspaceMemory
-from instantly_mcp.gates.summaries import summarize
+from instantly_mcp.gates.recall import REMEMBERED, Recall
 from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import Requester
 
 if TYPE_CHECKING:
     from instantly_mcp.gates.autonomy import Autonomy, Ruling
 
-# Calls after (or before) which the workspace memory is updated: activations, pauses, list renames.
-REMEMBERED = frozenset({*activation.ACTIVATIONS, *activation.PAUSES, "update_lead_list"})
 SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own output is cut for the agent
 
 
@@ -83,12 +76,11 @@ class Policy:
         self._asks, self._asks_when_live = gated_names(operations.values(), settings.confirm)
         self.human = human
         self.lookup = lookups.bind(self.is_visible)
-        human.lookup, human.summary = self.lookup, self.summary
-        self.store = store  # the workspace memory lives beside the approvals
+        self.recall = Recall(store, self.lookup, clock)  # what the workspace was; what a person is asked
+        human.lookup, human.summary = self.lookup, self.recall.summary
         self.audit = audit
         self.drift = drift
         self.autonomy = autonomy
-        self.clock = clock
         self.max_result_chars = settings.max_result_chars
         self.raw_csv = settings.raw_csv
 
@@ -224,7 +216,7 @@ class Policy:
             if script is not None:
                 stop = await self.human.approve(caller, [call], client, why=ruling.why if ruling else "")
             else:
-                bound = await self.bound(call, client)
+                bound = await self.recall.bound(call, client)
                 why = ruling.why if ruling else ""
                 stop = await self.human.confirm(caller, bound, controls, client, fingerprint, why)
             if stop is not None:
@@ -236,11 +228,11 @@ class Policy:
         if op.name not in REMEMBERED:
             result, status = await send(call, client, shape=shape, watch=self.drift)
             return self.sent(result, status, ruling)
-        memory = self.workspace_memory(fingerprint, caller.tenant)
-        await self.remember(call, client, memory, sent=False)
+        memory = self.recall.memory(fingerprint, caller.tenant)
+        await self.recall.remember(call, client, memory, sent=False)
         result, status = await send(call, client, shape=shape, watch=self.drift)
         if not result.is_error:
-            await self.remember(call, client, memory, sent=True)
+            await self.recall.remember(call, client, memory, sent=True)
         return self.sent(result, status, ruling)
 
     def sent(self, result: types.CallToolResult, status: int | None, ruling: Ruling | None) -> Outcome:
@@ -253,57 +245,3 @@ class Policy:
         if self.autonomy is None:
             return None
         return await self.autonomy.rule(call, self.lookup(client), fingerprint, lambda: self.gated_call(call, client))
-
-    async def summary(self, call: PreparedCall, client: Requester, fingerprint: str, tenant: str) -> str:
-        """The question a person is asked: an activation shows what goes out and what changed
-        (activation.py); a list's delete says when this server renamed it."""
-        lookup, memory = self.lookup(client), self.workspace_memory(fingerprint, tenant)
-        name, arguments = call.op.name, call.arguments
-        action = await activation.question(name, arguments, lookup, memory) if name in activation.ACTIVATIONS else None
-        renamed = await memory.recall(RENAMED, arguments["id"]) if name == "delete_lead_list" else None
-        return await summarize(
-            call.op,
-            arguments,
-            lookup,
-            undocumented=call.undocumented,
-            action=action,
-            renamed_at=renamed,
-            now=self.clock(),
-        )
-
-    async def bound(self, call: PreparedCall, client: Requester) -> PreparedCall:
-        """The call as its confirmation binds it. An activation carries the digest of the content it sends
-        (activation.CONTENT), so a token or approval given for what the person saw does not cover
-        content the agent changed afterwards. Only the binding changes: the request sent is the same."""
-        if call.op.name not in activation.ACTIVATIONS:
-            return call
-        digest = await activation.digest(call.op.name, call.arguments, self.lookup(client))
-        return replace(call, arguments={**call.arguments, activation.CONTENT: digest})
-
-    def workspace_memory(self, fingerprint: str, tenant: str) -> WorkspaceMemory:
-        return WorkspaceMemory(self.store, f"{fingerprint}|{tenant}")
-
-    async def remember(self, call: PreparedCall, client: Requester, memory: WorkspaceMemory, *, sent: bool) -> None:
-        """Before a pause, the content that was live; after an activation or a rename, what it now is."""
-        name = call.op.name
-        try:
-            if name in activation.PAUSES or name in activation.ACTIVATIONS:
-                await activation.remember(name, call.arguments, self.lookup(client), memory, sent=sent)
-            elif name == "update_lead_list" and sent and "name" in call.arguments:
-                await memory.keep(RENAMED, call.arguments["id"], self.clock())
-        except StoreUnavailable:
-            pass  # a pause or rename is never held up by the store; the next question then knows less
-
-
-async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
-    """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
-    (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
-    return await anyio.to_thread.run_sync(prepare, op, arguments)
-
-
-def gated_names(operations: Iterable[Operation], confirm: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(tools that always ask, tools that ask when live.py's triggers fire), decided once per policy."""
-    if confirm == "off":
-        return frozenset(), frozenset()
-    asks = frozenset(op.name for op in operations if op.risk in GATED_RISKS or gate_of(op.name) == "asks")
-    return asks, frozenset(op.name for op in operations if op.name not in asks and may_go_live(op.name))
