@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from instantly_mcp import __version__
 from instantly_mcp.client_configs import CLIENT_CONFIGS, print_client_config
@@ -28,6 +28,8 @@ from instantly_mcp.errors import ConfigError
 if TYPE_CHECKING:
     from instantly_mcp.catalog.operations import Operation
 
+SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor", "policy")
+USAGE = f"instantly-mcp [{{{','.join(SUBCOMMANDS)}}}] [flags]"
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 
 
@@ -82,21 +84,32 @@ def int_or_off(value: str) -> int | str:
     return "off" if value.strip().lower() == "off" else int(value)
 
 
+class Parser(argparse.ArgumentParser):
+    """Errors lead with the one line that matters, then a one-line usage instead of every flag."""
+
+    def error(self, message: str) -> NoReturn:
+        usage = USAGE if self.prog == "instantly-mcp" else f"{self.prog} [flags]"
+        self.exit(2, f"{self.prog}: error: {message}\nusage: {usage}; `{self.prog} --help` lists them\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser is the server's, so `instantly-mcp --help` shows every server flag;
     `serve` is the same parser by name."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="instantly-mcp",
+        usage=USAGE,
         description="MCP server for the Instantly.ai API V2. With no INSTANTLY_API_KEY it serves a built-in sandbox.",
         epilog="Subcommands: `instantly-mcp sandbox --help`, `instantly-mcp tools --help`, "
-        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`.",
+        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`, `instantly-mcp doctor --help`.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_setting_flags(parser, SERVER_GROUPS + HOSTING_GROUPS)
     sub = parser.add_subparsers(
-        dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config,doctor,policy}"
+        dest="command", prog="instantly-mcp", title="subcommands", metavar=f"{{{','.join(SUBCOMMANDS)}}}"
     )
-    serve = sub.add_parser("serve", help="run the MCP server (the default; takes the flags above)")
+    serve = sub.add_parser(
+        "serve", usage="instantly-mcp serve [flags]", help="run the MCP server (the default; takes the flags above)"
+    )
     add_setting_flags(serve, SERVER_GROUPS + HOSTING_GROUPS)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -136,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _policy_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _policy_command(sub: argparse._SubParsersAction[Parser]) -> None:
     policy = sub.add_parser("policy", help="check an autonomy policy file, or explain its decision on one call")
     actions = policy.add_subparsers(dest="policy_action", required=True, metavar="{check,explain}")
     check = actions.add_parser("check", help="print the decision of the policy FILE for every tool")
@@ -249,6 +262,10 @@ def run_server(settings: Settings) -> int:
     announce_backend(settings)
     announce_policy(runtime)
     if settings.transport == "stdio":
+        if sys.stdin.isatty():
+            from instantly_mcp.client_configs import waiting_line
+
+            print(waiting_line(), file=sys.stderr)
         anyio.run(serve_stdio, settings, runtime)
     else:
         from instantly_mcp.transport.http_app import serve_http

@@ -41,6 +41,9 @@ class ApprovalItem:
     request: str
     digest: str
     used: bool = False
+    body: str = ""  # an email's body as plain text (links with their URL), shown whole on the page
+    risks: tuple[str, ...] = ()  # one sentence per effect: what approving causes
+    target: str = ""  # who or what the call reaches, for the index
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class ApprovalDesk:
     base_url: str | None = None  # set once the pages are served (stdio learns its port late)
     clock: Callable[[], float] = time.time
     ttl_s: int = APPROVAL_TTL_S
+    on_first_open: Callable[[], None] | None = None  # e.g. a warning that matters only once a page is in use
 
     def url(self, approval: Approval) -> str:
         return f"{(self.base_url or '').rstrip('/')}/approvals/{approval.id}"
@@ -174,6 +178,9 @@ class ApprovalDesk:
             expires=now + self.ttl_s,
         )
         await self.store.add(approval)
+        first, self.on_first_open = self.on_first_open, None
+        if first is not None:
+            first()
         return approval
 
     async def redeem(

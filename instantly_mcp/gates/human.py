@@ -66,12 +66,15 @@ class HumanChannel:
         tokens: TokenSigner,
         used_tokens: RedisUsedTokens | None,
         desk: ApprovalDesk | None,
+        discover: bool = False,
     ) -> None:
         self.confirm_mode = confirm_mode
         self.confirm_timeout_s = confirm_timeout_s
         self.tokens = tokens
         self.used_tokens = used_tokens
         self.desk = desk
+        # How an answer names the repeat of a call: in discover mode only call_tool reaches the tool.
+        self.spelled: Callable[[str], str] = call_tool_spelling if discover else str
         # Set by the policy: the lookups it allows, and the question a person reads about a call.
         self.lookup: Callable[[Requester], Lookup] = lambda client: _no_lookup
         self.summary: Callable[[PreparedCall, Requester, str, str], Awaitable[str]] = _plain_summary
@@ -118,7 +121,7 @@ class HumanChannel:
             )
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
-            body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)
+            body = confirmation_required(self.spelled(op.name), summary, minted, self.tokens.ttl_s)
             return Outcome(json_result(body), "confirmation_required")
         if channel == "input_required":
             state = self.tokens.mint("elicit", op.name, call.arguments, fingerprint)
@@ -131,7 +134,8 @@ class HumanChannel:
         if channel == "url":
             return await self.elicit_url(caller, call, approval, summary)
         return Outcome(
-            json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required"
+            json_result(approval_required(self.spelled(op.name), summary, self.desk.url(approval), approval)),
+            "confirmation_required",
         )
 
     async def elicit_inline(self, caller: Caller, call: PreparedCall, summary: str) -> Outcome | None:
@@ -263,7 +267,8 @@ class HumanChannel:
         decided; without a decision in time, answer as the page channel does (the approval stays open)."""
         assert self.desk is not None and caller.elicit_url is not None
         url = self.desk.url(approval)
-        waiting = Outcome(json_result(approval_required(call.op.name, summary, url, approval)), "confirmation_required")
+        body = approval_required(self.spelled(call.op.name), summary, url, approval)
+        waiting = Outcome(json_result(body), "confirmation_required")
         try:
             with anyio.fail_after(self.confirm_timeout_s):
                 opened = await caller.elicit_url(f"Approve or deny: {summary}", url, approval.id)
@@ -294,7 +299,7 @@ class HumanChannel:
             message = (
                 f"{name} refused: approval_id does not approve this call, because {exc}.{changed_since(call)} "
                 "Nothing was sent. "
-                f"Call {name} again without approval_id to ask for a new approval."
+                f"Call {self.spelled(name)} again without approval_id to ask for a new approval."
             )
             return Outcome(error_result(message), "refused")
         if redeemed.status == "approved":
@@ -302,7 +307,7 @@ class HumanChannel:
         if redeemed.status == "denied":
             return self.answered(call, "decline")
         body = approval_required(
-            name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
+            self.spelled(name), redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
         )
         return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
 
@@ -313,7 +318,8 @@ class HumanChannel:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
                 f"{call.op.name} refused: {what} does not confirm this call, because {exc}.{changed_since(call)} "
-                f"Nothing was sent. Call {call.op.name} again without confirm_token to get a new confirmation."
+                f"Nothing was sent. Call {self.spelled(call.op.name)} again without confirm_token to get a new "
+                "confirmation."
             )
             return Outcome(error_result(message), "refused")
         return None
@@ -334,13 +340,19 @@ class HumanChannel:
                 ),
                 "refused",
             )
-        status = "declined" if answer == "decline" else "cancelled"
-        body = {
-            "status": status,
-            "sent": False,
-            "message": f"The user {status} {call.op.name}; nothing was sent to Instantly. "
-            "Do not retry unless the user asks.",
-        }
+        if answer == "unconfirmed":
+            status = "not_confirmed"
+            message = (
+                f"The user submitted the form without ticking its confirm box, so {call.op.name} was not confirmed; "
+                "nothing was sent to Instantly. Ask the user whether they want it; if so, call it again and they "
+                "tick the box."
+            )
+        else:
+            status = "declined" if answer == "decline" else "cancelled"
+            message = (
+                f"The user {status} {call.op.name}; nothing was sent to Instantly. Do not retry unless the user asks."
+            )
+        body = {"status": status, "sent": False, "message": message}
         return Outcome(json_result(body), "declined")
 
 
@@ -388,6 +400,10 @@ def no_channel_message(tool: str, mode: str) -> str:
         "(--confirm elicit), which this client did not declare. Nothing was sent. Use a client that "
         "supports elicitation, or start the server with --confirm token."
     )
+
+
+def call_tool_spelling(tool: str) -> str:
+    return f'call_tool(name="{tool}", arguments={{...}})'
 
 
 def approval_required(tool: str, summary: str, url: str, approval: Approval) -> dict[str, Any]:

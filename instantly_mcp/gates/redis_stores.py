@@ -63,7 +63,12 @@ def _decode(fields: Mapping[Any, Any]) -> Approval | None:
     data: dict[str, Any] = json.loads(fields["data"])
     items = tuple(
         ApprovalItem(
-            **{**item, "details": tuple(tuple(pair) for pair in item["details"]), "used": f"used:{i}" in fields}
+            **{
+                **item,
+                "details": tuple(tuple(pair) for pair in item["details"]),
+                "risks": tuple(item.get("risks", ())),
+                "used": f"used:{i}" in fields,
+            }
         )
         for i, item in enumerate(data.pop("items"))
     )

@@ -125,6 +125,7 @@ def human_channel(
         tokens=TokenSigner(secret, clock=clock),
         used_tokens=used_tokens,
         desk=ApprovalDesk(store, clock=clock) if settings.serves_approvals else None,
+        discover=settings.discover,
     )
 
 

@@ -288,9 +288,17 @@ def declare_only_url(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: pytest.CaptureFixture[str]) -> None:
     announce_policy(build_runtime(Settings(approvals_port=None)))
     assert "WARNING no approval pages" in capsys.readouterr().err
-    announce_policy(build_runtime(Settings()))
+    runtime = build_runtime(Settings())
+    announce_policy(runtime)
     err = capsys.readouterr().err
-    assert "WARNING" not in err and "without --approver-token" in err
+    assert "WARNING" not in err and "approver-token" not in err  # stdio: no page is in use yet
+    assert runtime.policy.desk is not None
+    await runtime.policy.desk.open([], "fingerprint", "tenant")  # the first link handed out
+    assert "without --approver-token" in capsys.readouterr().err
+    await runtime.policy.desk.open([], "fingerprint", "tenant")
+    assert "approver-token" not in capsys.readouterr().err
+    announce_policy(build_runtime(Settings(transport="http")))
+    assert "without --approver-token" in capsys.readouterr().err
     announce_policy(build_runtime(Settings(approver_token="t-1")))
     assert "approver-token" not in capsys.readouterr().err
     async with policy_server(mode=mode, approvals_port=None) as mcp:

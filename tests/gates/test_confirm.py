@@ -95,7 +95,7 @@ async def test_gate_sends_nothing_before_confirmation(name: str) -> None:
     ("action", "tick", "sent", "status"),
     [
         ("accept", True, True, None),
-        ("accept", False, False, "declined"),
+        ("accept", False, False, "not_confirmed"),
         ("decline", True, False, "declined"),
         ("cancel", True, False, "cancelled"),
     ],
