@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 import anyio
 
+from instantly_mcp.errors import ApprovalRefused
 from instantly_mcp.gates.confirm import canonical_json
 
 APPROVAL_TTL_S = 600
@@ -142,10 +143,6 @@ class MemoryApprovalStore:
             with anyio.move_on_after(timeout_s):
                 await event.wait()
         return self._items.get(approval_id)
-
-
-class ApprovalRefused(Exception):
-    """The approval id does not let this call through; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from starlette.routing import Route
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
+from instantly_mcp.transport.auth import bearer_of, default_hosts, default_origins, token_matches
 
 PREFIX = "/approvals"
 COOKIE = "instantly_approver"
@@ -110,8 +111,6 @@ class Pages:
         return hmac.new(self.secret.encode(), b"approver-cookie", hashlib.sha256).hexdigest()
 
     def authorized(self, request: Request, form_token: str | None = None) -> bool:
-        from instantly_mcp.transport.http_app import bearer_of, token_matches
-
         if self.secret is None:
             return True
         given = [bearer_of(request.headers), form_token]
@@ -234,8 +233,6 @@ def unknown() -> HTMLResponse:
 
 
 def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
-    from instantly_mcp.transport.http_app import default_hosts, default_origins
-
     return Pages(desk, settings.approver_secret, default_hosts(settings), default_origins(settings))
 
 
