@@ -370,7 +370,6 @@ class SearchIndex:
         found = (frozenset(self.expand([word])) & self.named for word in dict.fromkeys(objects))
         return tuple(words for words in found if words)
 
-
     def head(self, query: str, spelled: dict[str, str]) -> list[str]:
         """The thing the request is about: the last tool-name word of its first phrase, before a
         preposition ("delete the old test campaign" -> campaign; "remove this contact from the
@@ -425,9 +424,7 @@ class SearchIndex:
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
         covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
-        return (
-            w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
-        )
+        return w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name

@@ -97,7 +97,7 @@ def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbo
     assert "list_audit_logs" in ranked["who changed my campaign"]
     assert ranked["set up a webhook"][0] == "create_webhook"  # "set up" is one verb
     assert ranked["how do I pause a campaign"][0] == "pause_campaign"
-    assert not ranked["what is the warmup status of my accounts"][0].startswith(("enable", "disable"))  # a question reads
+    assert not ranked["what is the warmup status of my accounts"][0].startswith(("enable", "disable"))  # reads
     assert ranked["get one campaign's details"][0] == "get_campaign"
     assert sandbox.requests() == []
 
