@@ -240,7 +240,8 @@ class Weights:
 @dataclass(frozen=True)
 class Request:
     """A request as search reads it: its words, their weights with synonyms, the objects (words
-    after a leading verb), the actions asked for (empty: a read), the nouns said in the plural."""
+    after a leading verb), the actions asked for (empty: a read), the nouns said in the plural, the
+    tool-name things it names (each with its synonyms) and whether it asks a question."""
 
     words: list[str]
     weights: dict[str, float]
@@ -349,7 +350,7 @@ class SearchIndex:
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         weights = self.expand(words)
-        if objects is not words:
+        if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
             for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
                 weights.pop(verb, None)
         for word in QUESTIONS.get(words[0] if words else "", ()):
@@ -404,8 +405,9 @@ class SearchIndex:
 
     def shape(self, position: int, request: Request) -> float:
         """What BM25 misses: how much of the name the request's objects (the words after a leading
-        verb) cover, the action asked for (none: list, or get for one thing), and niche tools the
-        request does not name."""
+        verb) cover and how many of the things it names the name covers ("which campaigns use this
+        mailbox": account and campaign), the action asked for (none: list, or get for one thing; a
+        question never writes), and niche tools the request does not name."""
         w = self.weights
         name, objects = self.names[position], request.objects
         coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
@@ -419,7 +421,7 @@ class SearchIndex:
             verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
             if verb == "get" and request.plural & set(name):
                 verb_bonus *= 0.3
-        if request.question and verb not in READ_VERBS and not request.asked.keys() - READ_VERBS.keys():
+        if request.question and verb not in READ_VERBS:
             verb_bonus -= w.question
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
