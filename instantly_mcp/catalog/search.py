@@ -225,7 +225,7 @@ class Weights:
     arguments: float = 0.3
     response: float = 0.15
     coverage: float = 5.0
-    verb: float = 3.0
+    verb: float = 4.0
     read_default: float = 3.0
     uncovered: float = 0.3
     niche: float = 2.0
