@@ -40,6 +40,8 @@ class _Instruments:
     confirmations: Counter
     sessions: Gauge
     calls_in_flight: Gauge
+    policy_decisions: Counter
+    policy_counted: Counter
 
 
 _on: _Instruments | None = None
@@ -119,6 +121,18 @@ def enable() -> None:
         calls_in_flight=Gauge(
             "instantly_mcp_calls_in_flight", "Tool calls running per tenant (hashed)", ["tenant"], registry=registry
         ),
+        policy_decisions=Counter(
+            "instantly_mcp_policy_decisions",
+            "Autonomy policy decisions by rule and decision (allow, ask, deny)",
+            ["rule", "decision"],
+            registry=registry,
+        ),
+        policy_counted=Counter(
+            "instantly_mcp_policy_counted",
+            "Amounts counted against the autonomy policy's limits, by rule and counter",
+            ["rule", "counter"],
+            registry=registry,
+        ),
     )
 
 
@@ -172,6 +186,16 @@ def limiter_fell_back() -> None:
 def confirmation(event: str) -> None:
     if _on is not None:
         _child("confirmations", event).inc()
+
+
+def policy_decision(rule: str, verdict: str) -> None:
+    if _on is not None:
+        _child("policy_decisions", rule, verdict).inc()
+
+
+def policy_counted(rule: str, counter: str, amount: float) -> None:
+    if _on is not None:
+        _child("policy_counted", rule, counter).inc(amount)
 
 
 def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> None:

@@ -13,11 +13,12 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import quote
 
+import anyio
 import mcp_types as types
 from pydantic import ValidationError
 
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
-from instantly_mcp.calls.input_limits import InputLimits, default_limits
+from instantly_mcp.calls.input_limits import InputLimits, default_limits, is_small
 from instantly_mcp.calls.mistakes import correct, enum_hint
 from instantly_mcp.calls.progress import report_progress
 from instantly_mcp.calls.results import (
@@ -214,7 +215,8 @@ async def send(
     Instantly (a network failure, or an error the client raised without sending)."""
     result, status = await send_once(call, client, shape, watch)
     if call.undocumented and (status is not None or not result.is_error):  # not when nothing reached Instantly
-        result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented)))
+        paged = call.op.pagination is not None
+        result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented, paged=paged)))
     return result, status
 
 
@@ -385,3 +387,13 @@ def text_result(text: str) -> types.CallToolResult:
 
 def error_result(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+
+
+async def prepare_call(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
+    """Small arguments (nearly every call) are validated right here: the hop to a thread and back
+    costs several times the validation. Large ones go to a worker thread, where they cost that
+    thread CPU while the event loop (every other session, /healthz) gets the interpreter back at
+    each GIL switch interval (5 ms). Every check is linear in the input either way."""
+    if is_small(arguments):
+        return prepare(op, arguments)
+    return await anyio.to_thread.run_sync(prepare, op, arguments)

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 import anyio
 
+from instantly_mcp.errors import ApprovalRefused
 from instantly_mcp.gates.confirm import canonical_json
 
 APPROVAL_TTL_S = 600
@@ -40,6 +41,9 @@ class ApprovalItem:
     request: str
     digest: str
     used: bool = False
+    body: str = ""  # an email's body as plain text (links with their URL), shown whole on the page
+    risks: tuple[str, ...] = ()  # one sentence per effect: what approving causes
+    target: str = ""  # who or what the call reaches, for the index
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class ApprovalStore(Protocol):
 
     async def pending(self) -> list[Approval]: ...
 
+    async def recall(self, key: str) -> str | None:
+        """What was kept under `key` (content a person approved or saw live, activation.py), or None."""
+
+    async def keep(self, key: str, value: str) -> None: ...
+
 
 @dataclass
 class MemoryApprovalStore:
@@ -80,6 +89,7 @@ class MemoryApprovalStore:
     clock: Callable[[], float] = time.time
     _items: dict[str, Approval] = field(default_factory=dict)
     _changed: dict[str, anyio.Event] = field(default_factory=dict)
+    _kept: dict[str, str] = field(default_factory=dict)
 
     async def add(self, approval: Approval) -> None:
         """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the
@@ -115,6 +125,16 @@ class MemoryApprovalStore:
         now = self.clock()
         return [a for a in self._items.values() if a.status == "pending" and not a.expired(now)]
 
+    async def recall(self, key: str) -> str | None:
+        return self._kept.get(key)
+
+    async def keep(self, key: str, value: str) -> None:
+        """The newest MAX_KEPT keys are kept; the oldest go first."""
+        self._kept.pop(key, None)
+        self._kept[key] = value
+        while len(self._kept) > MAX_KEPT:
+            del self._kept[next(iter(self._kept))]
+
     async def wait(self, approval_id: str, timeout_s: float) -> Approval | None:
         """The approval once decided, or as it is after `timeout_s` (in-process only: others poll)."""
         approval = self._items.get(approval_id)
@@ -123,10 +143,6 @@ class MemoryApprovalStore:
             with anyio.move_on_after(timeout_s):
                 await event.wait()
         return self._items.get(approval_id)
-
-
-class ApprovalRefused(Exception):
-    """The approval id does not let this call through; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,7 @@ class ApprovalDesk:
     base_url: str | None = None  # set once the pages are served (stdio learns its port late)
     clock: Callable[[], float] = time.time
     ttl_s: int = APPROVAL_TTL_S
+    on_first_open: Callable[[], None] | None = None  # e.g. a warning that matters only once a page is in use
 
     def url(self, approval: Approval) -> str:
         return f"{(self.base_url or '').rstrip('/')}/approvals/{approval.id}"
@@ -161,6 +178,9 @@ class ApprovalDesk:
             expires=now + self.ttl_s,
         )
         await self.store.add(approval)
+        first, self.on_first_open = self.on_first_open, None
+        if first is not None:
+            first()
         return approval
 
     async def redeem(

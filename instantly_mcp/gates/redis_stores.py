@@ -31,6 +31,7 @@ from instantly_mcp.gates.approvals import (
 
 PREFIX = "instantly-mcp"
 PENDING = f"{PREFIX}:approvals:pending"
+KEPT_TTL_S = 90 * 24 * 3600  # content last approved or seen live: long enough to span a paused campaign
 
 _DECIDE = """
 if redis.call('HGET', KEYS[1], 'status') == 'pending' then
@@ -62,7 +63,12 @@ def _decode(fields: Mapping[Any, Any]) -> Approval | None:
     data: dict[str, Any] = json.loads(fields["data"])
     items = tuple(
         ApprovalItem(
-            **{**item, "details": tuple(tuple(pair) for pair in item["details"]), "used": f"used:{i}" in fields}
+            **{
+                **item,
+                "details": tuple(tuple(pair) for pair in item["details"]),
+                "risks": tuple(item.get("risks", ())),
+                "used": f"used:{i}" in fields,
+            }
         )
         for i, item in enumerate(data.pop("items"))
     )
@@ -104,6 +110,15 @@ class RedisApprovalStore:
     async def use(self, approval_id: str, index: int) -> bool:
         async with _unavailable_as_refusal():
             return bool(await self._use(keys=[_key(approval_id)], args=[f"used:{index}"]))
+
+    async def recall(self, key: str) -> str | None:
+        async with _unavailable_as_refusal():
+            value = await self.redis.get(f"{PREFIX}:kept:{_digest(key)}")
+        return value if isinstance(value, str) else None
+
+    async def keep(self, key: str, value: str) -> None:
+        async with _unavailable_as_refusal():
+            await self.redis.set(f"{PREFIX}:kept:{_digest(key)}", value, ex=KEPT_TTL_S)
 
     async def pending(self) -> list[Approval]:
         now = self.clock()

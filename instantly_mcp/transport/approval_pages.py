@@ -33,8 +33,9 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from instantly_mcp.config import Settings
-from instantly_mcp.errors import ConfigError
+from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, Decision
+from instantly_mcp.transport.auth import bearer_of, default_hosts, default_origins, token_matches
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -68,6 +69,8 @@ def templates() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
     environment.filters["visible"] = visible
+    environment.filters["utc_time"] = lambda seconds: time.strftime("%H:%M:%S", time.gmtime(seconds))
+    environment.globals["recipient_labels"] = frozenset(RECIPIENT_FIELDS.values())
     return environment
 
 
@@ -117,8 +120,6 @@ class Pages:
         return hmac.new(self.secret.encode(), b"approver-cookie", hashlib.sha256).hexdigest()
 
     def authorized(self, request: Request, form_token: str | None = None) -> bool:
-        from instantly_mcp.transport.http_app import bearer_of, token_matches
-
         if self.secret is None:
             return True
         given = [bearer_of(request.headers), form_token]
@@ -205,8 +206,12 @@ class Pages:
 
 
 def state_of(approval: Approval, now: float) -> str:
+    several = len(approval.items) > 1
+    if approval.status == "approved" and all(item.used for item in approval.items):
+        return "Done: the approved calls ran." if several else "Done: the approved call ran."
     if approval.status == "approved":
-        return "Approved: the agent may now make this call (once)."
+        once = "each of these calls once" if several else "this call once"
+        return f"Approved: go back to your assistant; it will make {once}."
     if approval.status == "denied":
         return "Denied: nothing will be sent."
     if approval.expired(now):
@@ -237,23 +242,14 @@ def unknown() -> HTMLResponse:
 
 
 def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
-    from instantly_mcp.transport.http_app import default_hosts, default_origins
-
     return Pages(desk, settings.approver_secret, default_hosts(settings), default_origins(settings))
 
 
 def bind_pages(settings: Settings) -> socket.socket:
     """The stdio pages' socket, bound before anything is served, so a taken port stops the start-up cleanly."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", settings.approvals_port or 0))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(
-            f"--approvals-port {settings.approvals_port}: cannot listen on 127.0.0.1 ({exc.strerror})"
-        ) from None
-    return sock
+    from instantly_mcp.transport.sockets import listen_socket
+
+    return listen_socket("127.0.0.1", settings.approvals_port or 0, "--approvals-port")
 
 
 async def serve_pages(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from instantly_mcp.config import Settings, env_settings
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
@@ -68,6 +68,13 @@ def test_bundle_manifest_matches_the_package() -> None:
     assert "tests/" in ignored and not any("instantly_mcp" in line or "tool_specs" in line for line in ignored)
 
 
+def test_readme_packs_the_bundle_under_the_project_name() -> None:
+    """`mcpb pack` alone names the bundle after the checkout's folder (a clone into `src/` gives src.mcpb)."""
+    readme = (ROOT / "README.md").read_text()
+    packs = re.findall(r"`(npx @anthropic-ai/mcpb pack[^`]*)`", readme)
+    assert packs and all(line.split()[-1] == "instantly-mcp.mcpb" for line in packs), packs
+
+
 def test_claude_desktop_config_example() -> None:
     servers = json.loads((ROOT / "examples" / "claude_desktop_config.json").read_text())["mcpServers"]
     # Desktop does not search a venv's bin/: the command is absolute (`instantly-mcp config claude-desktop` prints it)
@@ -98,13 +105,22 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     def options(of: argparse.ArgumentParser) -> set[str]:
         return {option for action in of._actions for option in action.option_strings}
 
+    def nested(of: argparse.ArgumentParser, words: list[str]) -> argparse.ArgumentParser:
+        """The parser that reads the line's options: `policy explain ...` is read by explain's own."""
+        for action in of._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = next((word for word in words if word in action.choices), None)
+                if chosen is not None:
+                    return nested(action.choices[chosen], words[words.index(chosen) + 1 :])
+        return of
+
     for command in commands:
         words = shlex.split(command)
         # No subcommand: the top-level parser reads the line (the server flags and --version).
         name = words[1] if len(words) > 1 and words[1] in subcommands else None
         own, server = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
         for sub, part in ((name, own), ("serve", server)):
-            known = options(parser if sub is None else subcommands[sub])
+            known = options(nested(parser if sub is None else subcommands[sub], part))
             for word in part:
                 if word.startswith("--"):
                     where = "instantly-mcp" if sub is None else f"instantly-mcp {sub}"

@@ -107,7 +107,8 @@ def test_dns_rebinding_protection_checks_host_and_origin(tmp_path: Path) -> None
 
 
 def test_public_bind_needs_allowed_hosts_and_then_checks_them(tmp_path: Path) -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--allowed-hosts"):
         Settings(transport="http", host="0.0.0.0")
@@ -139,6 +140,9 @@ def test_bearer_token_guards_every_mcp_endpoint(tmp_path: Path) -> None:
     with mcp_http_server(tmp_path, "--transport", "http", INSTANTLY_MCP_AUTH_TOKEN=token) as server:
         missing = httpx2.post(server.url, json=INIT, headers=ACCEPT)
         assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+        # A client that sent no token (Claude Code without --header) is told which header to send.
+        for told in (missing.headers["www-authenticate"], missing.json()["error"]["message"]):
+            assert "send the header Authorization: Bearer <token>" in told and "--header" in told
         for wrong in ("Bearer nope", f"Bearer {token}x", f"Basic {token}", token[:-1]):
             assert httpx2.post(server.url, json=INIT, headers={**ACCEPT, "Authorization": wrong}).status_code == 401
         assert httpx2.get(server.sse_url, headers={"Authorization": "Bearer nope"}).status_code == 401
@@ -418,7 +422,8 @@ def test_fingerprint_is_what_tenants_are_known_by() -> None:
     ],
 )
 def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, message: str) -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         Settings(**options)
@@ -426,7 +431,7 @@ def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, mes
 
 def test_per_request_key_never_falls_back_to_a_server_key() -> None:
     from instantly_mcp.config import Settings
-    from instantly_mcp.transport.server import api_key_in_use
+    from instantly_mcp.transport.runtime import api_key_in_use
 
     settings = Settings(transport="http", per_request_key=True, base_url="https://api.instantly.ai")
     assert not settings.uses_sandbox and api_key_in_use(settings) is None

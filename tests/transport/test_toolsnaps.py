@@ -19,6 +19,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "read_only": {"read_only": True},
     "confirm_off": {"confirm": "off"},
     "discover": {"tools": ("discover",)},
+    "code": {"tools": ("code",)},
 }
 
 
