@@ -328,7 +328,7 @@ async def test_a_decision_stands_whatever_the_agent_passes(tmp_path: Path) -> No
 async def test_audit_lines_name_the_rule_and_counters_and_metrics_count_per_rule(tmp_path: Path) -> None:
     audit = tmp_path / "audit.jsonl"
     allowed = {"rule": "q3-leads", "decision": "allow"}
-    before = metric(metrics.exposition().decode(), "instantly_mcp_policy_decisions_total", **allowed)
+    before = metric(metrics.exposition()[0].decode(), "instantly_mcp_policy_decisions_total", **allowed)
     async with policy_server(
         policy=SDR, elicit=Human(action="decline"), clock=WORKING_HOURS, audit_log=str(audit)
     ) as h:
@@ -349,7 +349,7 @@ async def test_audit_lines_name_the_rule_and_counters_and_metrics_count_per_rule
     }
     assert policies[1]["verdict"] == "ask" and policies[1]["counters"]["leads_added"] == {"adds": 150}
     assert policies[2] == {"rule": "no-agents", "verdict": "deny"}
-    scraped = metrics.exposition().decode()
+    scraped = metrics.exposition()[0].decode()
     assert metric(scraped, "instantly_mcp_policy_decisions_total", **allowed) == before + 1
     counted = metric(scraped, "instantly_mcp_policy_counted_total", rule="q3-leads", counter="leads_added")
     assert counted >= 5
