@@ -238,6 +238,12 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the issuer's JWKS (env INSTANTLY_MCP_OAUTH_JWKS_URL; default from its metadata)",
     )
+    oauth.add_argument(
+        "--oauth-client-id",
+        metavar="ID",
+        help="the approval page's sign-in client (env INSTANTLY_MCP_OAUTH_CLIENT_ID; default: registered "
+        "with the issuer)",
+    )
     http.add_argument(
         "--shutdown-timeout",
         type=float,
@@ -428,7 +434,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         for flag in ("allowed_hosts", "allowed_origins", "oauth_scopes"):
             if getattr(args, flag) is not None:
                 values[flag] = split_list(getattr(args, flag))
-        for flag in ("oauth_issuer", "oauth_resource", "oauth_audience", "oauth_jwks_url"):
+        for flag in ("oauth_issuer", "oauth_resource", "oauth_audience", "oauth_jwks_url", "oauth_client_id"):
             if getattr(args, flag) is not None:
                 values[flag] = getattr(args, flag)
     if values.get("base_url") and not str(values["base_url"]).startswith(("http://", "https://")):

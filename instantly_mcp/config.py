@@ -81,6 +81,7 @@ class Settings:
     oauth_audience: str | None = None
     oauth_scopes: tuple[str, ...] = ()
     oauth_jwks_url: str | None = None
+    oauth_client_id: str | None = None  # the approval page's sign-in; else registered with the issuer
     request_read_timeout_s: float = 10.0  # a request's head, then its body, must arrive within this
     # Caps that keep one tenant from locking the others out: see transport/sessions.py
     max_sessions: int = 1_000
@@ -120,6 +121,11 @@ class Settings:
             raise ConfigError(f"--approvals-port must be between 0 and 65535, got {self.approvals_port}")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"--public-url must start with http:// or https://, got {self.public_url!r}")
+        if self.approver_token and self.auth_token and self.approver_token == self.auth_token:
+            raise ConfigError(
+                "--approver-token must differ from the platform bearer token (INSTANTLY_MCP_AUTH_TOKEN), "
+                "which every client sends; omit it to use the installation's approver secret file"
+            )
         if self.confirm_timeout_s <= 0:
             raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
         if not 0 < self.port < 65536:
@@ -197,11 +203,6 @@ class Settings:
             f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, "
             f"transport={self.transport!r})"
         )
-
-    @property
-    def approver_secret(self) -> str | None:
-        """What the approvals index and buttons require: --approver-token, else --auth-token."""
-        return self.approver_token or self.auth_token
 
     @property
     def serves_approvals(self) -> bool:
@@ -342,6 +343,7 @@ ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
     ("INSTANTLY_MCP_OAUTH_RESOURCE", "oauth_resource", _text),
     ("INSTANTLY_MCP_OAUTH_AUDIENCE", "oauth_audience", _text),
     ("INSTANTLY_MCP_OAUTH_JWKS_URL", "oauth_jwks_url", _text),
+    ("INSTANTLY_MCP_OAUTH_CLIENT_ID", "oauth_client_id", _text),
     ("INSTANTLY_MCP_OAUTH_SCOPES", "oauth_scopes", _space_or_comma_list),
     ("INSTANTLY_MCP_REDIS_URL", "redis_url", _text),
     ("INSTANTLY_MCP_REPLICAS", "replicas", env_int),

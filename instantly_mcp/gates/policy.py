@@ -28,7 +28,7 @@ from instantly_mcp.calls.pipeline import (
     send,
     to_mcp_tool,
 )
-from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, selectable_fields
+from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, cut_text, selectable_fields
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
@@ -116,12 +116,15 @@ class Outcome:
     status: int | None = None
 
 
-def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[ApprovalStore, RedisUsedTokens | None]:
-    """Approvals and used tokens in Redis when replicas share them (--redis-url), else in this process."""
+def shared_stores(
+    settings: Settings, secret: bytes, clock: Callable[[], float]
+) -> tuple[ApprovalStore, RedisUsedTokens | None]:
+    """Approvals and used tokens in Redis when replicas share them (--redis-url; the records sealed with
+    the server secret), else in this process."""
     if not settings.redis_url:
         return MemoryApprovalStore(clock), None
     redis = connect(settings.redis_url)
-    return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
+    return RedisApprovalStore(redis, secret, clock), RedisUsedTokens(redis, clock)
 
 
 def confirmation_event(stop: Outcome | None) -> str:
@@ -165,8 +168,10 @@ class Policy:
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
         self.confirm_timeout_s = settings.confirm_timeout_s
-        store, self.used_tokens = shared_stores(settings, clock)
-        self.desk = ApprovalDesk(store, clock=clock) if settings.serves_approvals else None
+        store, self.used_tokens = shared_stores(settings, secret, clock)
+        self.desk = (
+            ApprovalDesk(store, clock=clock, per_tenant=settings.per_request_key) if settings.serves_approvals else None
+        )
         secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
         self.audit = (
             AuditLog(
@@ -212,7 +217,8 @@ class Policy:
         return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
-        return self.is_gated(op) and self.desk is not None
+        """Every tool that may ask a person, the live-gated writes too: the page answers them all."""
+        return self.may_be_gated(op) and self.desk is not None
 
     def tool(self, op: Operation) -> types.Tool:
         return to_mcp_tool(op, input_schema=self.input_schema(op))
@@ -300,7 +306,8 @@ class Policy:
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
         if controls.dry_run:
-            return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
+            answer = dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op))
+            return Outcome(answer if script is not None else cut_result(answer, self.max_result_chars), "dry_run")
         if not approved and await self.gated_call(call, client):
             if script is not None:
                 stop = await self.approve(caller, [call], client)
@@ -725,6 +732,15 @@ def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> t
         after = " (it will ask for confirmation first if its campaign or subsequence is live)"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
     return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
+
+
+def cut_result(result: types.CallToolResult, max_chars: int) -> types.CallToolResult:
+    """A dry run's answer held to --max-result-chars like any other result (it echoes the arguments)."""
+    text = result.content[0].text if isinstance(result.content[0], types.TextContent) else ""
+    if len(text) <= max_chars:
+        return result
+    advice = "; the request is valid: call without dry_run to send it"
+    return types.CallToolResult(content=[types.TextContent(type="text", text=cut_text(text, max_chars, advice=advice))])
 
 
 def json_result(data: Any) -> types.CallToolResult:

@@ -5,7 +5,8 @@ The SDK hands one event store to every session and keys events by stream id, whi
 request id: two sessions both have a request 1. So each session gets its own view
 (`SessionEvents`), and one session can never replay another's events, whatever id it sends.
 `EventLog` is the small interface behind the views; `MemoryEventLog` keeps the newest events of
-this process. A log shared by replicas can implement the same two methods later.
+this process, bounded by count and by bytes (each kept as its JSON text, so a flood of large
+answers costs at most DEFAULT_MAX_BYTES). A log shared by replicas can implement the same two methods later.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from mcp.server.streamable_http import (
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import JSONRPCMessage
+from pydantic import TypeAdapter
 
 DEFAULT_MAX_EVENTS = 10_000
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+_MESSAGE: TypeAdapter[JSONRPCMessage] = TypeAdapter(JSONRPCMessage)
 RETRY_MS = 1_000  # the `retry:` a client waits before reconnecting
 
 
@@ -38,22 +42,28 @@ class EventLog(Protocol):
 
 
 class MemoryEventLog:
-    """The newest `max_events` events of all sessions, in order; older ones cannot be resumed."""
+    """The newest events of all sessions, in order, at most `max_events` of them and `max_bytes` of
+    JSON; older ones cannot be resumed."""
 
-    def __init__(self, max_events: int = DEFAULT_MAX_EVENTS) -> None:
+    def __init__(self, max_events: int = DEFAULT_MAX_EVENTS, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_events = max_events
-        self._events: OrderedDict[int, tuple[str, StreamId, JSONRPCMessage | None]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.bytes_held = 0
+        self._events: OrderedDict[int, tuple[str, StreamId, bytes | None]] = OrderedDict()
         self._ids = itertools.count(1)
 
     async def append(self, session_id: str, stream_id: StreamId, message: JSONRPCMessage | None) -> EventId:
         number = next(self._ids)
-        self._events[number] = (session_id, stream_id, message)
-        while len(self._events) > self.max_events:
-            self._events.popitem(last=False)
+        data = None if message is None else _MESSAGE.dump_json(message, by_alias=True, exclude_none=True)
+        self._events[number] = (session_id, stream_id, data)
+        self.bytes_held += len(data or b"")
+        while len(self._events) > self.max_events or (self.bytes_held > self.max_bytes and len(self._events) > 1):
+            dropped = self._events.popitem(last=False)[1][2]
+            self.bytes_held -= len(dropped or b"")
         return str(number)
 
     async def replay_after(self, session_id: str, last_event_id: EventId, send: EventCallback) -> StreamId | None:
-        last = int(last_event_id) if last_event_id.isdigit() else 0
+        last = int(last_event_id) if last_event_id.isascii() and last_event_id.isdigit() else 0
         known = self._events.get(last)
         if known is None or known[0] != session_id:
             return None
@@ -63,9 +73,9 @@ class MemoryEventLog:
             for n, (session, stream, message) in self._events.items()
             if n > last and session == session_id and stream == stream_id
         ]
-        for number, message in later:
-            if message is not None:
-                await send(EventMessage(message, str(number)))
+        for number, data in later:
+            if data is not None:
+                await send(EventMessage(_MESSAGE.validate_json(data), str(number)))
         return stream_id
 
 

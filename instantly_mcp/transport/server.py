@@ -33,7 +33,7 @@ from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.transport.sessions import CallCaps
-from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
+from instantly_mcp.upstream.client import AnsweredKeys, ConnectionShares, InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
 from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counters
@@ -97,14 +97,19 @@ def make_client(settings: Settings) -> InstantlyClient:
     limiters = make_limiters(settings)
     key = api_key_in_use(settings)
     if settings.uses_sandbox:
-        return InstantlyClient(
+        client = InstantlyClient(
             base_url=SANDBOX_BASE_URL,
             api_key=key,
             transport=sandbox_transport(settings),
             timeout=settings.timeout_s,
             limiters=limiters,
         )
-    return InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
+    else:
+        client = InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
+    if settings.per_request_key:
+        client.answered = AnsweredKeys()
+        client.shares = ConnectionShares(settings.max_calls_per_tenant)
+    return client
 
 
 def announce_backend(settings: Settings) -> None:
@@ -146,12 +151,6 @@ def announce_policy(runtime: Runtime) -> None:
         print(
             "instantly-mcp: WARNING no approval pages are served: clients without elicitation get confirm tokens, "
             "which the agent can pass back itself. Use --confirm human, or serve pages (--approvals-port on stdio).",
-            file=sys.stderr,
-        )
-    if runtime.policy.desk is not None and gated and runtime.settings.approver_secret is None:
-        print(
-            "instantly-mcp: approval pages without --approver-token: whoever can reach them and has an approval link "
-            "can approve. Set one when the agent can make HTTP requests to this host itself.",
             file=sys.stderr,
         )
     if runtime.policy.audit is not None:

@@ -125,7 +125,7 @@ class Opened:
     lease: str | None
 
     async def close(self) -> None:
-        _gauge(self.kind, self.tenant).dec()
+        _lower(self.kind, self.tenant)
         if self.counters is not None and self.lease is not None:
             await self.counters.release(self.kind, self.tenant, self.lease)
 
@@ -144,7 +144,7 @@ async def open_one(counters: TenantCounters | None, kind: Kind, tenant: str, cap
                     "Refusing a %s: tenant %s holds %s across replicas", kind, metrics.tenant_label(tenant), cap
                 )
                 return None
-    _gauge(kind, tenant).inc()
+    _raise(kind, tenant)
     return Opened(counters, kind, tenant, lease)
 
 
@@ -161,9 +161,29 @@ async def counted(
             await opened.close()
 
 
-def _gauge(kind: Kind, tenant: str) -> Gauge:
-    gauge = metrics.SESSIONS if kind == "session" else metrics.CALLS_IN_FLIGHT
-    return gauge.labels(metrics.tenant_label(tenant))
+_OPEN: Counter[tuple[Kind, str]] = Counter()  # what each per-tenant gauge series shows
+
+
+def _gauge(kind: Kind) -> Gauge:
+    return metrics.SESSIONS if kind == "session" else metrics.CALLS_IN_FLIGHT
+
+
+def _raise(kind: Kind, tenant: str) -> None:
+    label = metrics.tenant_label(tenant)
+    _OPEN[kind, label] += 1
+    _gauge(kind).labels(label).inc()
+
+
+def _lower(kind: Kind, tenant: str) -> None:
+    """One fewer; at none the tenant's series goes too, so /metrics holds only tenants with something open."""
+    label = metrics.tenant_label(tenant)
+    _OPEN[kind, label] -= 1
+    if _OPEN[kind, label] > 0:
+        _gauge(kind).labels(label).dec()
+        return
+    del _OPEN[kind, label]
+    with suppress(KeyError):
+        _gauge(kind).remove(label)
 
 
 def tenant_counters(redis_url: str | None) -> TenantCounters:
