@@ -317,10 +317,8 @@ async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: p
     announce_policy(build_runtime(Settings(approvals_port=None)))
     assert "WARNING no approval pages" in capsys.readouterr().err
     announce_policy(build_runtime(Settings()))
-    err = capsys.readouterr().err
-    assert "WARNING" not in err and "without --approver-token" in err
-    announce_policy(build_runtime(Settings(approver_token="t-1")))
-    assert "approver-token" not in capsys.readouterr().err
+    err = capsys.readouterr().err  # the pages need the installation's approver secret: nothing to warn about
+    assert "WARNING" not in err and "approver-token" not in err
     async with policy_server(mode=mode, approvals_port=None) as mcp:
         assert AGENT_CONFIRMS in (mcp.client.instructions or "")
         lead = await seeded(mcp, "list_leads")

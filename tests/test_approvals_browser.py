@@ -19,6 +19,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from support.approvals import approver_secret
 from support.http_server import ROOT, clean_env, mcp_http_server
 from support.servers import text
 
@@ -93,6 +94,7 @@ def test_person_approves_in_the_browser_and_the_call_runs_once(tmp_path: Path, s
 
         early = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
         assert json.loads(early[1])["status"] == "approval_pending" and writes(sandbox) == []
+        page.fill("input[name=approver_token]", approver_secret())  # once per browser
         page.click("button.approve")
         assert page.inner_text("#status").startswith("Approved")
 
@@ -117,6 +119,7 @@ def test_person_denies_in_the_browser_and_nothing_is_sent(tmp_path: Path, sandbo
         page = browser.new_page()
         page.goto(asked["approval_url"])
         assert campaign["name"] in page.inner_text("body")
+        page.fill("input[name=approver_token]", approver_secret())
         page.click("button.deny")
         assert page.inner_text("#status").startswith("Denied")
         failed, body = call(server.url, "delete_campaign", {**arguments, "approval_id": asked["approval_id"]})
@@ -134,7 +137,7 @@ def test_approver_token_guards_the_buttons_and_the_cli_decides(tmp_path: Path, s
         page.goto(asked["approval_url"])
         page.fill("input[name=approver_token]", "wrong-token")
         page.click("button.approve")
-        assert "Wrong approver token" in page.inner_text("body")
+        assert "Wrong approver credential" in page.inner_text("body")
         assert page.goto(server.base + "/approvals").status == 401
 
         cli = [sys.executable, "-m", "instantly_mcp.cli", "approvals"]

@@ -168,9 +168,9 @@ class Pages:
         (which outlives a stdio server's restart, so a browser is asked once)."""
         return Passes.under((self.settings.secret or self.operator_secret).encode())
 
-    async def principal_of(self, credential: str) -> str | None:
-        """OPERATOR, a tenant (`key:<fingerprint>`) or an OAuth user (`oauth:<digest>`); never the
-        platform bearer token (it is no approver credential at all)."""
+    async def principal_of(self, credential: str, *, tenant_key: bool) -> str | None:
+        """OPERATOR, an OAuth user (`oauth:<digest>`) or, where `tenant_key` may be one, a tenant
+        (`key:<fingerprint>`); never the platform bearer token (it is no approver credential at all)."""
         from instantly_mcp.transport.http_app import token_matches
         from instantly_mcp.upstream.client import key_fingerprint
         from instantly_mcp.upstream.tenancy import valid_tenant_key
@@ -179,19 +179,22 @@ class Pages:
             return OPERATOR
         if self.signin is not None and credential.count(".") == 2:
             return await self.signin.principal_of_token(credential)
-        key = valid_tenant_key(credential) if self.per_tenant else None
+        key = valid_tenant_key(credential) if self.per_tenant and tenant_key else None
         return f"key:{key_fingerprint(key)}" if key else None
 
     async def viewer(self, request: Request, typed: str | None = None) -> tuple[str | None, bool]:
-        """(principal, whether it was proven now rather than by this browser's pass)."""
+        """(principal, whether it was proven now rather than by this browser's pass): a credential
+        typed into the form (operator secret or tenant key), a bearer token (operator or OAuth), the
+        tenant's own X-Instantly-Api-Key, else the pass."""
         from instantly_mcp.transport.http_app import bearer_of
         from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER
 
-        for credential in (typed, bearer_of(request.headers)):
-            if credential and (found := await self.principal_of(credential)) is not None:
+        proofs = [(typed, True), (bearer_of(request.headers), False)]
+        if self.per_tenant:
+            proofs.append((request.headers.get(TENANT_KEY_HEADER), True))
+        for credential, tenant_key in proofs:
+            if credential and (found := await self.principal_of(credential, tenant_key=tenant_key)) is not None:
                 return found, True
-        if self.per_tenant and (key := request.headers.get(TENANT_KEY_HEADER)):
-            return await self.principal_of(key), True
         return self.passes.principal(request.cookies.get(COOKIE), self.desk.clock()), False
 
     def remember(self, request: Request, response: Response, principal: str) -> None:
