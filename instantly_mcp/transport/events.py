@@ -5,8 +5,9 @@ The SDK hands one event store to every session and keys events by stream id, whi
 request id: two sessions both have a request 1. So each session gets its own view
 (`SessionEvents`), and one session can never replay another's events, whatever id it sends.
 `EventLog` is the small interface behind the views; `MemoryEventLog` keeps the newest events of
-this process, bounded by count and by bytes (each kept as its JSON text, so a flood of large
-answers costs at most DEFAULT_MAX_BYTES). A log shared by replicas can implement the same two methods later.
+this process, bounded by count and by bytes (a tool result's size is its text, which is all a
+result carries; so a flood of large answers costs about DEFAULT_MAX_BYTES at most). A log shared by
+replicas can implement the same two methods later.
 """
 
 from __future__ import annotations
@@ -26,12 +27,24 @@ from mcp.server.streamable_http import (
 )
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp_types import JSONRPCMessage
-from pydantic import TypeAdapter
+from mcp_types import JSONRPCMessage, JSONRPCResponse
 
 DEFAULT_MAX_EVENTS = 10_000
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-_MESSAGE: TypeAdapter[JSONRPCMessage] = TypeAdapter(JSONRPCMessage)
+EVENT_OVERHEAD = 512  # the envelope and bookkeeping of one kept event
+RETRY_MS = 1_000  # the `retry:` a client waits before reconnecting
+
+
+def size_of(message: JSONRPCMessage | None) -> int:
+    """What a kept event costs, from its texts (O(1) per content item, no serialising on the hot path)."""
+    result = message.result if isinstance(message, JSONRPCResponse) else None
+    content = result.get("content") if isinstance(result, dict) else None
+    if not isinstance(content, list):
+        return EVENT_OVERHEAD
+    texts = (item.get("text") for item in content if isinstance(item, dict))
+    return EVENT_OVERHEAD + sum(len(text) for text in texts if isinstance(text, str))
+
+
 RETRY_MS = 1_000  # the `retry:` a client waits before reconnecting
 
 
@@ -49,17 +62,16 @@ class MemoryEventLog:
         self.max_events = max_events
         self.max_bytes = max_bytes
         self.bytes_held = 0
-        self._events: OrderedDict[int, tuple[str, StreamId, bytes | None]] = OrderedDict()
+        self._events: OrderedDict[int, tuple[str, StreamId, JSONRPCMessage | None, int]] = OrderedDict()
         self._ids = itertools.count(1)
 
     async def append(self, session_id: str, stream_id: StreamId, message: JSONRPCMessage | None) -> EventId:
         number = next(self._ids)
-        data = None if message is None else _MESSAGE.dump_json(message, by_alias=True, exclude_none=True)
-        self._events[number] = (session_id, stream_id, data)
-        self.bytes_held += len(data or b"")
+        size = size_of(message)
+        self._events[number] = (session_id, stream_id, message, size)
+        self.bytes_held += size
         while len(self._events) > self.max_events or (self.bytes_held > self.max_bytes and len(self._events) > 1):
-            dropped = self._events.popitem(last=False)[1][2]
-            self.bytes_held -= len(dropped or b"")
+            self.bytes_held -= self._events.popitem(last=False)[1][3]
         return str(number)
 
     async def replay_after(self, session_id: str, last_event_id: EventId, send: EventCallback) -> StreamId | None:
@@ -70,12 +82,12 @@ class MemoryEventLog:
         stream_id = known[1]
         later = [
             (n, message)
-            for n, (session, stream, message) in self._events.items()
+            for n, (session, stream, message, _) in self._events.items()
             if n > last and session == session_id and stream == stream_id
         ]
-        for number, data in later:
-            if data is not None:
-                await send(EventMessage(_MESSAGE.validate_json(data), str(number)))
+        for number, message in later:
+            if message is not None:
+                await send(EventMessage(message, str(number)))
         return stream_id
 
 
