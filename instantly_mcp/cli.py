@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from instantly_mcp import __version__
-from instantly_mcp.clients import CLIENT_CONFIGS, print_client_config
+from instantly_mcp.client_configs import CLIENT_CONFIGS, print_client_config
 from instantly_mcp.config import (
     CONFIRM_MODES,
     LOG_FORMATS,

@@ -5,6 +5,7 @@
     ├── InvalidArguments         a tool's arguments do not fit its schema; nothing was sent
     │   └── InputTooLarge        the arguments break a size limit (also a ValueError)
     ├── ConfirmationError        a confirm_token does not confirm this call
+    ├── StoreUnavailable         the shared store (Redis) cannot be reached
     └── UpstreamError            Instantly gave no usable answer
         ├── ApiError             it answered with an HTTP error status
         └── TransportError       timeout, connection failure, malformed body
@@ -37,6 +38,10 @@ class InputTooLarge(InvalidArguments, ValueError):
 
 class ConfirmationError(InstantlyMcpError):
     """The token does not confirm this call; the message says why and what to do instead."""
+
+
+class StoreUnavailable(InstantlyMcpError):
+    """The shared store cannot be reached: no approval or token can be checked, so gated calls are refused."""
 
 
 class UpstreamError(InstantlyMcpError):

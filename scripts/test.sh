@@ -2,7 +2,7 @@
 # The test command: install what is missing (scripts/setup.sh), then run pytest.
 # Arguments go to pytest unchanged; pytest's exit code is this script's.
 #   bash scripts/test.sh                    # whole suite
-#   bash scripts/test.sh tests/test_prism_smoke.py -x
+#   bash scripts/test.sh tests/e2e/test_prism_smoke.py -x
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

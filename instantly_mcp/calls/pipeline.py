@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import mcp_types as types
@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, default_limits
 from instantly_mcp.calls.mistakes import correct, enum_hint
+from instantly_mcp.calls.progress import report_progress
 from instantly_mcp.calls.results import (
     Shape,
     compact_json,
@@ -34,53 +35,18 @@ from instantly_mcp.calls.undocumented import note as undocumented_note
 from instantly_mcp.calls.undocumented import undocumented_fields
 from instantly_mcp.calls.verify import deleted_anyway
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.errors import ApiError, InputTooLarge, InvalidArguments, TransportError, UpstreamError
-from instantly_mcp.transport.progress import report_progress
 from instantly_mcp.upstream.client import ApiRequest, Requester
-
-
-def tool_annotations(op: Operation) -> types.ToolAnnotations:
-    """Hints consistent with the risk class; outbound and privileged count as destructive because
-    mail sent, money spent or access handed out cannot be taken back.
-
-    A hint is left out only where the MCP default already says it, in the cautious direction, so
-    a client that reads only the defaults errs on the safe side: openWorldHint (default true: every
-    tool reaches Instantly), readOnlyHint false, idempotentHint false, and destructiveHint and
-    idempotentHint on read tools (meaningful only when readOnlyHint is false). The human title is
-    the tool's own `title`, which clients prefer to annotations.title."""
-    if op.risk == "read":
-        return types.ToolAnnotations(read_only_hint=True)
-    return types.ToolAnnotations(
-        destructive_hint=op.risk in ("destructive", "outbound", "privileged"),
-        idempotent_hint=True if op.idempotent else None,
-    )
-
-
-def effective_hints(hints: types.ToolAnnotations | None) -> dict[str, bool]:
-    """The four hints with the MCP defaults filled in, as a client reads them."""
-    hints = hints or types.ToolAnnotations()
-    read_only = bool(hints.read_only_hint)
-    return {
-        "read_only": read_only,
-        "destructive": False if read_only else hints.destructive_hint is not False,
-        "idempotent": True if read_only else bool(hints.idempotent_hint),
-        "open_world": hints.open_world_hint is not False,
-    }
-
-
-def to_mcp_tool(op: Operation, input_schema: dict[str, Any] | None = None) -> types.Tool:
-    return types.Tool(
-        name=op.name,
-        title=op.title,
-        description=op.description,
-        input_schema=input_schema or op.input_schema,
-        annotations=tool_annotations(op),
-    )
 
 
 def invalid(op: Operation, problems: str) -> InvalidArguments:
     return InvalidArguments(f"Invalid arguments for {op.name}; nothing was sent. {problems}")
+
+
+class ResponseWatch(Protocol):
+    """Sees each answer after it is shaped (drift/log.py's DriftLog under --log-drift)."""
+
+    def observe(self, op: Operation, data: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -242,7 +208,7 @@ def expected(schema: dict[str, Any]) -> str:
 
 
 async def send(
-    call: PreparedCall, client: Requester, *, shape: Shape = Shape(), watch: DriftLog | None = None
+    call: PreparedCall, client: Requester, *, shape: Shape = Shape(), watch: ResponseWatch | None = None
 ) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
@@ -253,7 +219,7 @@ async def send(
 
 
 async def send_once(
-    call: PreparedCall, client: Requester, shape: Shape, watch: DriftLog | None
+    call: PreparedCall, client: Requester, shape: Shape, watch: ResponseWatch | None
 ) -> tuple[types.CallToolResult, int | None]:
     if call.op.pagination in CURSOR_PAGINATION:
         return await send_list(call, client, shape, watch)
@@ -307,7 +273,7 @@ class Page:
 
 
 async def send_list(
-    call: PreparedCall, client: Requester, shape: Shape, watch: DriftLog | None = None
+    call: PreparedCall, client: Requester, shape: Shape, watch: ResponseWatch | None = None
 ) -> tuple[types.CallToolResult, int | None]:
     """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
     items or the last page. Each page goes through the client like any call (rate limiter,

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, get_args
 
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.upstream.ratelimit import Limit
 
 if TYPE_CHECKING:
     from instantly_mcp.catalog.models._base import ToolInput
@@ -43,6 +42,18 @@ ToolsetId = Literal[
 ]
 TOOLSET_IDS: tuple[ToolsetId, ...] = get_args(ToolsetId)
 _Word = TypeVar("_Word", bound=str)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `requests` requests in any window of `period_s` seconds (a documented rate limit)."""
+
+    requests: int
+    period_s: float
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or not self.period_s > 0:
+            raise ValueError(f"a limit needs requests >= 1 and period_s > 0, got {self}")
 
 
 @dataclass(frozen=True)

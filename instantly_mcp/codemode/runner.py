@@ -2,11 +2,15 @@
 
 The script sees one module, `instantly`, holding an async function per visible operation; each
 call goes through `Policy.call` (filter, validation, dry run, approval, rate limiter, audit) exactly
-like a tool call. The worker has no filesystem, network or environment; Monty enforces memory,
-recursion and execution time inside it, the host enforces wall time and the API-call budget
-(counted as calls start, so `asyncio.gather` cannot overshoot it), and a worker that dies is
-replaced by the pool while this request reports it. On a multi-tenant server one tenant holds at
-most WORKERS - 1 workers at once, so another tenant's script always finds one.
+like a tool call and returns the parsed result, or raises with the tool's own error. Notes that
+come with a result (what the server changed, undocumented fields sent, truncation) go to
+`instantly.notes()` and follow the script's output. `instantly.search(...)` and
+`instantly.describe(...)` find tools from inside a script. Before it runs, a script is refused only
+for what will fail for sure (check.py). The worker has no filesystem, network or environment; Monty
+enforces memory, recursion and execution time inside it, the host enforces wall time and the
+API-call budget (counted as calls start, so `asyncio.gather` cannot overshoot it), and a worker
+that dies is replaced by the pool while this request reports it. On a multi-tenant server one
+tenant holds at most WORKERS - 1 workers at once, so another tenant's script always finds one.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import pydantic_monty as monty
 from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, text_result
 from instantly_mcp.calls.results import cut_text
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.codemode.check import Params, check
+from instantly_mcp.codemode.plan import Binding, PlanClient, Planned, placeholder, prefix, record
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.gates.audit import Decision
@@ -39,11 +45,14 @@ MODULE = "instantly"
 SCRIPT_NAME = "script.py"
 WORKERS = 2
 PLAN_FAILED = (
-    "No write was sent: this client cannot be asked while a script runs, so the script first ran as a plan, every "
-    "write answered by its dry run, to collect the calls a person must approve, and the plan failed. A script whose "
-    "later steps need a write's result cannot be planned: run those writes in one script, the rest in another.\n"
+    "No write was sent: this client cannot be asked while a script runs, so the script first ran as a plan (reads "
+    "real, each write checked by its dry run and answered with a placeholder id) to collect the writes a person "
+    "approves, and the plan failed.\n"
 )
 OUTPUT_BYTES_FACTOR = 4  # print output kept before cutting: a few times what may be returned
+NOTES_CHARS = 2_000
+HELPERS = frozenset({"search", "describe", "notes"})
+Helpers = dict[str, Callable[..., Any]]
 
 
 @dataclass(frozen=True)
@@ -87,10 +96,11 @@ class Run:
     dry_run: bool
     calls: list[tuple[str, str]] = field(default_factory=list)
     started: int = 0  # calls begun, finished or not: what --code-max-calls counts
+    notes: list[str] = field(default_factory=list)
     stopped: str | None = None
-    planning: bool = False  # a plan pass: every write answered by its dry run, gated calls collected
-    gated: list[PreparedCall] = field(default_factory=list)
-    approved: list[tuple[str, dict[str, Any]]] | None = None  # the plan a person approved, consumed call by call
+    planning: PlanClient | None = None  # a plan pass: writes answered with placeholders and collected
+    writes: list[Planned] = field(default_factory=list)
+    binding: Binding | None = None  # the plan a person approved, consumed write by write
 
     def sent(self) -> str:
         done = [f"{name} ({outcome})" for name, outcome in self.calls]
@@ -104,7 +114,9 @@ Invoke = Callable[..., Awaitable[Any]]
 class Runner:
     policy: Policy
     limits: CodeLimits
-    stubs: str
+    params: dict[str, Params]
+    helpers: Helpers = field(default_factory=dict)  # search and describe, answered from the catalog
+    suggest: Callable[[str], str] = lambda name: ""
     _pool: monty.AsyncMonty | None = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
@@ -148,15 +160,17 @@ class Runner:
         run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
         started = time.perf_counter()
         result: types.CallToolResult | types.InputRequiredResult
-        planned = (
-            await self.plan(source, run, caller, client, fingerprint, approval_id)
-            if self.plans(source, caller, dry_run)
-            else None
-        )
+        checked = check(source, self.params, HELPERS, self.suggest)
+        planned: Binding | tuple[types.CallToolResult | types.InputRequiredResult, Decision] | None = None
+        if checked.problems:
+            message = "The script did not run (nothing was sent):\n" + "\n".join(checked.problems)
+            planned = error_result(message), "invalid"
+        elif self.plans(source, caller, dry_run, checked.dynamic):
+            planned = await self.plan(source, run, caller, client, fingerprint, approval_id)
         if isinstance(planned, tuple):
             result, decision = planned
         else:
-            run.approved = planned
+            run.binding = planned
             result, decision = await self.execute(source, run, caller, client, fingerprint)
         if self.policy.audit is not None:
             self.policy.audit.record(
@@ -170,16 +184,16 @@ class Runner:
             )
         return result
 
-    def plans(self, source: str, caller: Caller, dry_run: bool) -> bool:
+    def plans(self, source: str, caller: Caller, dry_run: bool, dynamic: bool) -> bool:
         """Unless a person can be asked while the script waits, its gated calls are settled before it
         sends anything: asked once for the whole plan (a client that answers on a retry), or refused.
 
-        Only a script that names a gated tool gets a plan pass (which repeats its reads); one that
-        reaches a gated tool some other way is refused at that call.
+        A script that names a gated tool, or reaches tools in a way no name shows (eval, getattr),
+        gets a plan pass (which repeats its reads); any other reaching a gated tool is refused at that call.
         """
         if dry_run or channel_for("elicit", caller, pages=False) == "inline":
             return False
-        return self.gated_names is not None and self.gated_names.search(source) is not None
+        return dynamic or (self.gated_names is not None and self.gated_names.search(source) is not None)
 
     @cached_property
     def gated_names(self) -> re.Pattern[str] | None:
@@ -189,31 +203,33 @@ class Runner:
 
     async def plan(
         self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
-    ) -> list[tuple[str, dict[str, Any]]] | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
-        """Run the script with every write answered by its dry run, then ask a person about the gated
-        calls it would make: the approved list, or the answer to return (the question, a refusal)."""
-        trial = Run(run.sha256, dry_run=True, planning=True)
-        result, decision = await self.execute(source, trial, caller, client, fingerprint)
+    ) -> Binding | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
+        """Run the script as a plan (plan.py), then ask a person about every write it would make
+        when any of them is gated: the binding for the real run, or the answer to return."""
+        overlay = PlanClient(client, prefix(run.sha256))
+        trial = Run(run.sha256, dry_run=False, planning=overlay)
+        result, decision = await self.execute(source, trial, caller, overlay, fingerprint)
         if decision == "invalid":
             return result, decision
         if decision != "ran":
             return error_result(PLAN_FAILED + result_text(result)), decision
-        if not trial.gated:
-            return []
-        stop = await self.policy.approve(
-            caller, trial.gated, client, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
-        )
-        if stop is not None:
-            return stop.result, stop.decision
-        return [(call.op.name, call.arguments) for call in trial.gated]
+        if any(self.gated(p.call.op) for p in trial.writes):
+            calls = [p.call for p in trial.writes]
+            stop = await self.policy.approve(
+                caller, calls, overlay, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
+            )
+            if stop is not None:
+                return stop.result, stop.decision
+        return Binding(trial.writes)
 
     async def execute(
         self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
     ) -> tuple[types.CallToolResult, Decision]:
-        functions = {
+        functions: dict[str, Any] = {
             op.name: self.bridge(op, run, caller, client, fingerprint) for op in self.policy.visible_operations()
         }
-        module = monty.ExternalModule(functions, stubs=self.stubs)
+        functions.update(self.helpers, notes=lambda: list(run.notes))
+        module = monty.ExternalModule(functions)
         cap = self.limits.output_chars * OUTPUT_BYTES_FACTOR
         printed = monty.CollectString(max_bytes=cap)
         try:
@@ -222,11 +238,7 @@ class Runner:
                 async with (
                     self.share(fingerprint),
                     pool.checkout(
-                        script_name=SCRIPT_NAME,
-                        limits=self.limits.monty(),
-                        type_check=True,
-                        type_check_format="concise",
-                        external_modules={MODULE: module},
+                        script_name=SCRIPT_NAME, limits=self.limits.monty(), external_modules={MODULE: module}
                     ) as session,
                 ):
                     await session.feed_run(f"import {MODULE}")
@@ -235,8 +247,6 @@ class Runner:
             return self.stop(
                 run, f"the wall time limit ({self.limits.wall_s:g} s, --code-timeout) was reached"
             ), "stopped"
-        except monty.MontyTypingError as exc:
-            return error_result(f"The script did not run (nothing was sent): {typing_errors(exc, source)}"), "invalid"
         except monty.MontySyntaxError as exc:
             return error_result(f"The script did not run (nothing was sent): {script_error(exc)}"), "invalid"
         except monty.MontyRuntimeError as exc:
@@ -251,7 +261,7 @@ class Runner:
             return self.stop(run, f"Monty refused it ({exc})"), "stopped"
         if run.stopped:
             return self.stop(run, run.stopped), "stopped"
-        return text_result(self.output(value, printed.output)), "ran"
+        return text_result(self.output(value, printed.output) + notes_text(run)), "ran"
 
     def bridge(self, op: Operation, run: Run, caller: Caller, client: Requester, fingerprint: str) -> Invoke:
         """The script's `instantly.<op>(**arguments)`: one policy call, its answer parsed, or an exception
@@ -270,50 +280,89 @@ class Runner:
                 )
             if run.dry_run and op.risk != "read":
                 arguments = {**arguments, DRY_RUN: True}
-            approved = self.planned(op, run, arguments)
+            write = self.write(op, arguments) if run.planning or run.binding else None  # only plans compare
+            if write is not None and run.planning is not None:
+                return await self.plan_write(op, run, caller, run.planning, fingerprint, arguments, write)
+            planned = self.bound(run, write)
             result = await self.policy.call(
-                caller, op, arguments, client, fingerprint, script=run.sha256, approved=approved
+                caller, op, arguments, client, fingerprint, script=run.sha256, approved=planned is not None
             )
-            return answer(op, run, arguments, result)
+            data = answer(op, run, arguments, result)
+            if planned is not None and run.binding is not None:
+                run.binding.learn(planned, data)
+            return data
 
         return invoke
+
+    def write(self, op: Operation, arguments: dict[str, Any]) -> PreparedCall | None:
+        """The call a write would send, or None: a read, a dry run, or arguments the policy will refuse."""
+        if op.risk == "read":
+            return None
+        try:
+            rest, controls = self.policy.split_controls(op, arguments)
+            return None if controls.dry_run else prepare(op, rest)
+        except InvalidArguments:
+            return None  # the policy answers the mistake; nothing is sent
+
+    def bound(self, run: Run, call: PreparedCall | None) -> Planned | None:
+        """After a plan pass every write must be the plan's next one: otherwise the script stops here."""
+        if call is None or run.binding is None:
+            return None
+        try:
+            return run.binding.next(call)
+        except PermissionError as exc:
+            run.calls.append((call.op.name, "refused"))
+            run.stopped = str(exc)
+            raise
+
+    async def plan_write(
+        self,
+        op: Operation,
+        run: Run,
+        caller: Caller,
+        overlay: PlanClient,
+        fingerprint: str,
+        arguments: dict[str, Any],
+        call: PreparedCall,
+    ) -> dict[str, Any]:
+        """In a plan pass: the write's dry run (so a mistake fails the plan), then its placeholder record."""
+        checked = await self.policy.call(
+            caller, op, {**arguments, DRY_RUN: True}, overlay, fingerprint, script=run.sha256
+        )
+        answer(op, run, {DRY_RUN: True}, checked)
+        planned = Planned(call, placeholder(run.sha256, len(run.writes) + 1))
+        run.writes.append(planned)
+        overlay.records[planned.placeholder] = record(planned)
+        return record(planned)
 
     def gated(self, op: Operation) -> bool:
         """Gated always, or by its live target (the policy's gated_call decides per call)."""
         return self.policy.may_be_gated(op)
 
-    def planned(self, op: Operation, run: Run, arguments: dict[str, Any]) -> bool:
-        """Collect gated calls in a plan pass; after it, let through only what the person approved."""
-        if not self.gated(op) or not (run.planning or run.approved is not None):
-            return False
-        try:
-            rest, _ = self.policy.split_controls(op, arguments)
-            call = prepare(op, rest)
-        except InvalidArguments:
-            return False  # the policy answers the mistake
-        if run.planning:
-            run.gated.append(call)
-            return False
-        assert run.approved is not None
-        if (op.name, call.arguments) not in run.approved:
-            run.calls.append((op.name, "refused"))
-            raise PermissionError(
-                f"{op.name}: not among the calls the person approved (the data changed?); nothing was sent"
-            )
-        run.approved.remove((op.name, call.arguments))
-        return True
-
     def output(self, value: Any, printed: str) -> str:
-        shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        """The last value as it is: a string as text, anything else as compact JSON; after any print output."""
+        shown = (
+            value
+            if isinstance(value, str)
+            else json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+        )
         text = f"{printed.rstrip()}\nresult: {shown}" if printed and value is not None else printed or shown
-        return cut_text(text, self.limits.output_chars, advice="Return or print only the fields you need.")
+        return cut_text(text, self.limits.output_chars, advice="; return or print only the fields you need")
 
     def failed(self, run: Run, message: str, printed: monty.CollectString) -> types.CallToolResult:
         output = f"\nPrinted before it stopped:\n{printed.output[-2000:]}" if printed.output else ""
-        return error_result(f"The script stopped: {message}\nCalls made: {run.sent()}.{output}")
+        return error_result(f"The script stopped: {message}\nCalls made: {run.sent()}.{output}{notes_text(run)}")
 
     def stop(self, run: Run, reason: str) -> types.CallToolResult:
-        return error_result(f"The script was stopped: {reason}. Calls made before: {run.sent()}.")
+        return error_result(f"The script was stopped: {reason}. Calls made before: {run.sent()}.{notes_text(run)}")
+
+
+def notes_text(run: Run) -> str:
+    """The notes that came with the script's results, after its output: what the server changed,
+    undocumented fields sent, answers cut short."""
+    if not run.notes:
+        return ""
+    return cut_text("\n\nNotes:\n" + "\n".join(dict.fromkeys(run.notes)), NOTES_CHARS)
 
 
 def answer(
@@ -322,11 +371,13 @@ def answer(
     if not isinstance(result, types.CallToolResult):  # approvals in scripts never use the retry channel
         run.calls.append((op.name, "refused"))
         raise PermissionError(f"{op.name}: this client can only approve on a retry; nothing was sent")
-    text = result_text(result)
     if result.is_error:
+        text = result_text(result)
         run.calls.append((op.name, "failed"))
         raise RuntimeError(text if text.startswith(op.name) else f"{op.name} failed: {text}")
-    data = parse(text)
+    texts = [c.text for c in result.content if isinstance(c, types.TextContent)]
+    data, cut = parse(texts[0] if texts else "")
+    run.notes += [f"{op.name}: {note.strip()}" for note in ([cut] if cut else []) + texts[1:]]
     if isinstance(data, dict) and data.get("status") in ("declined", "cancelled") and data.get("sent") is False:
         run.calls.append((op.name, data["status"]))
         raise PermissionError(f"{op.name}: the user {data['status']}; nothing was sent")
@@ -338,23 +389,13 @@ def result_text(result: types.CallToolResult) -> str:
     return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
-def parse(text: str) -> Any:
+def parse(text: str) -> tuple[Any, str]:
+    """The result's data, and the note of a text answer cut at the size limit."""
     try:
-        return json.loads(text)
+        return json.loads(text), ""
     except ValueError:
-        return text
-
-
-def typing_errors(exc: monty.MontyTypingError, source: str) -> str:
-    """The checker's one-line diagnostics, each followed by the script text it points at."""
-    lines = source.splitlines()
-    shown = []
-    for diagnostic in exc.display().strip().splitlines():
-        shown.append(diagnostic)
-        where = re.match(rf"{re.escape(SCRIPT_NAME)}:(\d+):(\d+):", diagnostic)
-        if where and 0 < int(where[1]) <= len(lines):
-            shown.append(f"    {lines[int(where[1]) - 1][int(where[2]) - 1 :][:80]}")
-    return "\n".join(shown)
+        head, cut, note = text.partition("\nTruncated: ")
+        return head, (cut + note).strip()
 
 
 def script_error(exc: monty.MontyRuntimeError | monty.MontySyntaxError) -> str:

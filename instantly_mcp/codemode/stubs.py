@@ -1,15 +1,13 @@
 """Python signatures for the operations, generated from the same input schemas the tools list.
 
-One source serves two readers: `describe_tool` shows an agent a signature with a short docstring,
-and the type checker inside the sandbox reads the bare signatures (`module_stubs`) to catch a
-wrong argument name or type before anything runs.
+`describe_tool` (and `instantly.describe` in a script) shows a signature with a short docstring;
+search answers show a one-line call with the required arguments typed (`brief`).
 """
 
 from __future__ import annotations
 
 import json
 import keyword
-from collections.abc import Iterable
 from typing import Any
 
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION
@@ -57,20 +55,18 @@ def signature(name: str, schema: dict[str, Any]) -> str:
     return f"async def {name}(*, {', '.join(params)}) -> Any" if params else f"async def {name}() -> Any"
 
 
-def module_stubs(operations: Iterable[tuple[Operation, dict[str, Any]]]) -> str:
-    """The `instantly` module as the type checker sees it: one bare signature per callable operation."""
-    lines = ["from typing import Any, Literal", ""]
-    lines += [signature(op.name, schema) + ": ..." for op, schema in operations]
-    return "\n".join(lines) + "\n"
-
-
-def brief(op: Operation, schema: dict[str, Any], summary: str, *, shown: int = 6) -> str:
-    """One search answer line: the call with its required arguments typed and a few optional names."""
-    params = parameters(schema)
-    required = [f"{n}: {t}" for n, t, req, _ in params if req]
-    optional = [f"{n}=" for n, _, req, _ in params if not req and n != "dry_run"]
-    more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
-    return f"{op.name}({', '.join(required + optional[:shown] + more)}): {summary}"
+def brief(op: Operation, schema: dict[str, Any], summary: str, *, signed: bool = True, shown: int = 6) -> str:
+    """One search answer line: the call with its required arguments typed and a few optional names
+    (or the bare name when not `signed`), then the summary unless it only repeats the name."""
+    head = op.name
+    if signed:
+        params = parameters(schema)
+        required = [f"{n}: {t}" for n, t, req, _ in params if req]
+        optional = [f"{n}=" for n, _, req, _ in params if not req and n not in ("dry_run", "max_items")]
+        more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
+        head = f"{op.name}({', '.join(required + optional[:shown] + more)})"
+    repeats = summary.lower().replace(" ", "_") == op.name
+    return head if repeats else f"{head}: {summary}"
 
 
 def constraint(sub: dict[str, Any]) -> str:

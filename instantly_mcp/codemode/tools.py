@@ -14,21 +14,41 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.search import DEFAULT_MATCHES
+from instantly_mcp.codemode.check import Params
 from instantly_mcp.codemode.runner import CodeLimits, Runner
-from instantly_mcp.codemode.stubs import brief, describe, module_stubs
+from instantly_mcp.codemode.stubs import brief, describe
 from instantly_mcp.config import Settings
-from instantly_mcp.gates.discovery import DESCRIBE, SEARCH, Discovery, arguments, discovery_tools, summary
+from instantly_mcp.gates.discovery import (
+    DESCRIBE,
+    MAX_MATCHES,
+    SEARCH,
+    Discovery,
+    arguments,
+    did_you_mean,
+    discovery_tools,
+    summary,
+)
 from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
 
 RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
 MAX_SCRIPT_CHARS = 20_000
+SCRIPT_MATCHES = 5  # instantly.search's default: a script usually wants the top few
+STEP_MATCHES = 5  # per task of a query naming several
+SIGNED_MATCHES = 3  # per task, the matches answered with a call signature
+ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 6  # optional names shown: every one for each task's best match
 INSTRUCTIONS = (
-    "Code mode: find tools with search_tools, read their Python signatures with describe_tool, then do the whole "
-    "job in one run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed "
-    "JSON; return or print only what you need. Destructive and outbound calls pause the script until a person "
+    "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
+    "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
+    "raising with the tool's error); `instantly.search(query)` and `instantly.describe(name)` find tools from inside "
+    "a script. Return or print only what you need. Destructive and outbound calls pause the script until a person "
     "approves them; run_code(dry_run=true) answers every write with its dry run instead."
 )
+
+
+def without(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != name}}
 
 
 @dataclass(frozen=True)
@@ -49,10 +69,17 @@ class CodeMode:
 
     def __post_init__(self) -> None:
         self.discovery = Discovery(self.policy)
-        self.runner = Runner(self.policy, CodeLimits.of(self.settings), module_stubs(self.schemas()))
+        self.runner = Runner(
+            self.policy,
+            CodeLimits.of(self.settings),
+            {op.name: self.params(op) for op in self.policy.visible_operations()},
+            helpers={"search": self.find, "describe": self.signature},
+            suggest=lambda name: did_you_mean(name, self.policy, self.discovery.index),
+        )
 
-    def schemas(self) -> list[tuple[Operation, dict[str, Any]]]:
-        return [(op, self.script_schema(op)) for op in self.policy.visible_operations()]
+    def params(self, op: Operation) -> Params:
+        schema = self.script_schema(op)
+        return Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
 
     def script_schema(self, op: Operation) -> dict[str, Any]:
         """The operation's arguments as a script passes them: no confirm_token, a person approves instead."""
@@ -69,7 +96,8 @@ class CodeMode:
             search.model_copy(
                 update={
                     "description": "Find Instantly.ai API tools: name(arguments): summary. "
-                    "Name every step of a job at once, separated by ';' (list campaigns; pause campaign)."
+                    "Name every step of a job at once, separated by ';' (list campaigns; pause campaign).",
+                    "input_schema": without(search.input_schema, "toolset"),  # ';' names the tasks instead
                 }
             ),
             describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
@@ -78,7 +106,8 @@ class CodeMode:
                 title="Run a Python script against Instantly",
                 description=(
                     "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
-                    "returns its JSON. Answers the last expression and printed text. Limits: "
+                    "returns its parsed JSON; `instantly.search(query)` lists matching tools' signatures. Answers the "
+                    "last expression and printed text, then any notes. Limits: "
                     f"{limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
                     "dry_run=true: no writes."
                 ),
@@ -106,22 +135,50 @@ class CodeMode:
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {RUN}.")
 
     def search(self, args: dict[str, Any]) -> types.CallToolResult:
-        """Discover mode's search, each match answered as a call: name, arguments, summary. A query may
-        name several tasks separated by ";", so one search finds the tools of a whole script."""
+        """Discover mode's search, the top matches answered as calls (name, arguments, summary), the
+        rest by name. A query may name several tasks separated by ";", so one search finds the tools
+        of a whole script; each task then gets fewer matches."""
         query = args.get("query")
         parts = [p.strip() for p in query.split(";") if p.strip()] if isinstance(query, str) else [query]
-        names: dict[str, None] = {}
+        limit = args.get("limit", STEP_MATCHES if len(parts) > 1 else DEFAULT_MATCHES)
+        found: list[list[str]] = []
         for part in parts or [query]:
-            found = self.discovery.search({**args, "query": part})
-            first = found.content[0]
-            if found.is_error or not isinstance(first, types.TextContent):
-                return found
+            answer = self.discovery.search({**args, "query": part, "limit": limit})
+            first = answer.content[0]
+            if answer.is_error or not isinstance(first, types.TextContent):
+                return answer
             if not first.text.startswith("No tool"):
-                names.update(dict.fromkeys(line.split(":", 1)[0] for line in first.text.splitlines()))
-        if not names:
+                found.append([line.split(":", 1)[0] for line in first.text.splitlines()])
+        if not found:
             return text_result(f"No tool matches {query!r}. Try other words.")
-        ops = [self.policy.operations[name] for name in names]
-        return text_result("\n".join(brief(op, self.script_schema(op), summary(op)) for op in ops))
+        return text_result("\n".join(self.briefs(found)))
+
+    def briefs(self, found: list[list[str]]) -> list[str]:
+        """One line per tool found, in order: a call signature for each task's top matches."""
+        best = {names[0] for names in found if names}
+        top = {name for names in found for name in names[:SIGNED_MATCHES]}
+        lines: dict[str, str] = {}
+        for name in (name for names in found for name in names):
+            op = self.policy.operations[name]
+            shown = ALL_ARGUMENTS if name in best else SOME_ARGUMENTS
+            lines.setdefault(name, brief(op, self.script_schema(op), summary(op), signed=name in top, shown=shown))
+        return list(lines.values())
+
+    def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:
+        """`instantly.search(query)` in a script: search_tools' ranking and answer lines, as a list."""
+        if not isinstance(query, str) or isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError("instantly.search(query: str, limit: int = 5)")
+        limit = max(1, min(limit, MAX_MATCHES))
+        parts = [p.strip() for p in query.split(";") if p.strip()]
+        return self.briefs([[op.name for op in self.discovery.index.search(part, limit=limit)] for part in parts])
+
+    def signature(self, name: str) -> str:
+        """`instantly.describe(name)` in a script: describe_tool's answer."""
+        found = self.describe({"name": name})
+        text = found.content[0].text if isinstance(found.content[0], types.TextContent) else ""
+        if found.is_error:
+            raise ValueError(text)
+        return text
 
     def describe(self, args: dict[str, Any]) -> types.CallToolResult:
         found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})

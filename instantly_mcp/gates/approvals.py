@@ -80,10 +80,6 @@ class Approval:
         return sum(sys.getsizeof(t) for t in texts) + 256 * (1 + len(self.items))
 
 
-class StoreUnavailable(Exception):
-    """The shared store cannot be reached: no approval or token can be checked, so gated calls are refused."""
-
-
 class ApprovalStore(Protocol):
     """What any store must do; `use` must be atomic across the replicas that share the store."""
 

@@ -26,14 +26,14 @@ from instantly_mcp.calls.pipeline import (
     invalid,
     prepare,
     send,
-    to_mcp_tool,
 )
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, cut_text, selectable_fields
+from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
-from instantly_mcp.errors import ConfirmationError, InvalidArguments, UpstreamError
+from instantly_mcp.errors import ConfirmationError, InvalidArguments, StoreUnavailable, UpstreamError
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import (
     Approval,
@@ -42,7 +42,6 @@ from instantly_mcp.gates.approvals import (
     ApprovalRefused,
     ApprovalStore,
     MemoryApprovalStore,
-    StoreUnavailable,
 )
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import (
@@ -60,7 +59,7 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
-from instantly_mcp.gates.shared_gates import RedisApprovalStore, RedisUsedTokens
+from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.tracing import span
@@ -484,7 +483,7 @@ class Policy:
             )
             return Outcome(error_result(message), "refused")
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client) for c in calls]
         except TargetNotFound as exc:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
@@ -519,7 +518,7 @@ class Policy:
                     return stop
             return None
         try:
-            summaries = [await summarize(c.op, c.arguments, self.lookup(client)) for c in calls]
+            summaries = [await self.summary(c, client) for c in calls]
             items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
             message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
@@ -551,6 +550,10 @@ class Policy:
         if decided.status == "pending":
             return waiting
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
+
+    async def summary(self, call: PreparedCall, client: Requester) -> str:
+        """What a person reads about one call of a plan: undocumented fields named, as in the form."""
+        return await summarize(call.op, call.arguments, self.lookup(client), undocumented=call.undocumented)
 
     async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
         return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))

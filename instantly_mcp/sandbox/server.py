@@ -6,9 +6,9 @@ import logging
 
 import uvicorn
 
+from instantly_mcp.rebinding import RebindingGuard, loopback_hosts, loopback_origins
 from instantly_mcp.sandbox.app import create_app
 from instantly_mcp.sandbox.faults import ConnectionDropped
-from instantly_mcp.transport.rebinding import RebindingGuard, loopback_hosts, loopback_origins
 
 
 class _HideDroppedConnections(logging.Filter):

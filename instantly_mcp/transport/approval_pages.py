@@ -133,7 +133,7 @@ class Pages:
         ]
 
     def guarded(self, handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-        from instantly_mcp.transport.rebinding import host_allowed, origin_allowed
+        from instantly_mcp.rebinding import host_allowed, origin_allowed
 
         async def endpoint(request: Request) -> Response:
             response: Response

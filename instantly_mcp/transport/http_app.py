@@ -48,16 +48,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
-from instantly_mcp.gates.approvals import StoreUnavailable
+from instantly_mcp.errors import StoreUnavailable
+from instantly_mcp.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
-from instantly_mcp.transport.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
 from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
 from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager, tenant_of_scope
 from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
+from instantly_mcp.transport.tenant_caps import TenantCounters, counted
 from instantly_mcp.upstream.client import key_fingerprint
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
-from instantly_mcp.upstream.tenant_counters import TenantCounters, counted
 
 log = logging.getLogger(__name__)
 

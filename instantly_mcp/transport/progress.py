@@ -1,11 +1,7 @@
 """What the client hears while a tool call runs: progress notifications and log messages.
 
-- `report_progress(ctx, done, total, message)`: a progress notification for the tool call `ctx`
-  serves (ctx None: the call running in this task). Sent only when the client asked for progress
-  (a progressToken in the request); values that would not increase are dropped, as the spec
-  requires. Code deeper in the pipeline (auto-pagination in tools.py, say) can call it with
-  ctx=None, since `tracked_call` puts the current call's reporter in a context variable.
-- `tracked_call(ctx, client)`: the client a call should use. It reports progress after each
+- `tracked_call(ctx, client)`: the client a call should use (and the Reporter that
+  calls/progress.py's `report_progress` finds for code deeper in the call). It reports progress after each
   upstream request (request n done: progress n) until the code above reports its own figures
   (items fetched of max_items, say), and logs each request to the client (debug; failures as
   warning) at the level the client set with logging/setLevel (default: warning).
@@ -15,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import time
 import warnings
@@ -28,6 +23,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
+from instantly_mcp.calls.progress import Reporter, current_reporter
 from instantly_mcp.errors import UpstreamError
 from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import ApiRequest, ApiResponse, Requester
@@ -38,45 +34,7 @@ LEVELS: tuple[str, ...] = get_args(types.LoggingLevel)
 DEFAULT_LEVEL = "warning"
 LOGGER_NAME = "instantly"
 
-_current: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar("instantly_mcp_progress", default=None)
 _levels: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
-
-
-class Reporter:
-    """Progress for one tools/call: monotonic, and explicit figures win over the automatic count."""
-
-    def __init__(self, ctx: Any) -> None:
-        self.ctx = ctx
-        self.last: float = 0.0
-        self.explicit = False
-        self.requests = 0
-
-    async def report(
-        self, done: float, total: float | None = None, message: str | None = None, *, automatic: bool = False
-    ) -> None:
-        if automatic and self.explicit:
-            return
-        if not automatic:
-            self.explicit = True
-        if done <= self.last:
-            return
-        self.last = done
-        session = getattr(self.ctx, "session", None)
-        if session is None:
-            return
-        try:
-            await session.report_progress(done, total, scrub_text(message) if message else message)
-        except Exception as exc:  # a client gone away must not fail the call
-            log.debug("progress notification not sent: %s", exc)
-
-
-async def report_progress(ctx: Any, done: float, total: float | None = None, message: str | None = None) -> None:
-    """Tell the client how far the call is (a no-op unless it sent a progress token)."""
-    reporter = _current.get()
-    if ctx is not None and (reporter is None or reporter.ctx is not ctx):
-        reporter = Reporter(ctx)
-    if reporter is not None:
-        await reporter.report(done, total, message)
 
 
 class TrackedClient:
@@ -110,11 +68,11 @@ class TrackedClient:
 @asynccontextmanager
 async def tracked_call(ctx: Any, client: Requester) -> AsyncIterator[TrackedClient]:
     reporter = Reporter(ctx)
-    token = _current.set(reporter)
+    token = current_reporter.set(reporter)
     try:
         yield TrackedClient(client, reporter)
     finally:
-        _current.reset(token)
+        current_reporter.reset(token)
 
 
 def _connection_of(ctx: Any) -> Any:

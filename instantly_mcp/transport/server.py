@@ -33,10 +33,10 @@ from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
 from instantly_mcp.transport.sessions import CallCaps
+from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
 from instantly_mcp.upstream.client import AnsweredKeys, ConnectionShares, InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
-from instantly_mcp.upstream.tenant_counters import TenantCounters, tenant_counters
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "

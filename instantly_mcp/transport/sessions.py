@@ -25,7 +25,7 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from instantly_mcp.config import Settings
-from instantly_mcp.upstream.tenant_counters import Opened, TenantCounters, counted, open_one
+from instantly_mcp.transport.tenant_caps import Opened, TenantCounters, counted, open_one
 
 log = logging.getLogger(__name__)
 ANONYMOUS = ""

@@ -26,10 +26,11 @@ from typing import Any, Protocol
 import httpx2
 
 from instantly_mcp import __version__, metrics
+from instantly_mcp.catalog.operations import Limit
 from instantly_mcp.errors import ApiError, TransportError, UpstreamError
 from instantly_mcp.redaction import scrub, scrub_and_cut
 from instantly_mcp.tracing import span
-from instantly_mcp.upstream.ratelimit import Admitted, Limit, Limiter, LimiterSource, RateLimiters
+from instantly_mcp.upstream.ratelimit import Admitted, Limiter, LimiterSource, RateLimiters
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -22,23 +22,12 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
+
+from instantly_mcp.catalog.operations import Limit
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `requests` requests in any window of `period_s` seconds."""
-
-    requests: int
-    period_s: float
-
-    def __post_init__(self) -> None:
-        if self.requests < 1 or not self.period_s > 0:
-            raise ValueError(f"a limit needs requests >= 1 and period_s > 0, got {self}")
 
 
 GLOBAL_LIMITS = (Limit(100, 1.0), Limit(6000, 60.0))

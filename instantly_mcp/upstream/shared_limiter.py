@@ -28,11 +28,11 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from instantly_mcp import metrics
+from instantly_mcp.catalog.operations import Limit
 from instantly_mcp.upstream.ratelimit import (
     GLOBAL_LIMITS,
     MAX_KEYS,
     Admitted,
-    Limit,
     RateLimiter,
     evict_idle,
     per_worker_limits,

@@ -8,8 +8,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from instantly_mcp.catalog.operations import Limit
 from instantly_mcp.upstream.client import key_fingerprint
-from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, Limit, RateLimiters
+from instantly_mcp.upstream.ratelimit import GLOBAL_LIMITS, RateLimiters
 
 from .harness import KEY, CountingTransport, data, max_in_window, served, text
 from support.fake_time import FakeTime

@@ -21,7 +21,7 @@ from instantly_mcp.transport.server import build_server
 
 SNAPS = Path(__file__).resolve().parents[1] / "__toolsnaps__"
 SERVER_FILE = "_server.json"
-UPDATE_HINT = "UPDATE_TOOLSNAPS=1 python -m pytest tests/test_toolsnaps.py"
+UPDATE_HINT = "UPDATE_TOOLSNAPS=1 python -m pytest tests/transport/test_toolsnaps.py"
 MAX_DIFF_LINES = 200
 
 
