@@ -176,9 +176,16 @@ class Settings:
     def _check_oauth(self) -> None:
         """OAuth options without an issuer, or next to a second way of guarding the same endpoints."""
         if self.oauth_issuer is None:
-            if self.oauth_scopes or self.oauth_resource or self.oauth_audience or self.oauth_jwks_url:
+            if (
+                self.oauth_scopes
+                or self.oauth_resource
+                or self.oauth_audience
+                or self.oauth_jwks_url
+                or self.oauth_client_id
+            ):
                 raise ConfigError(
-                    "--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer"
+                    "--oauth-scopes, --oauth-resource, --oauth-audience, --oauth-jwks-url and --oauth-client-id "
+                    "need --oauth-issuer"
                 )
             return
         if self.transport == "stdio":
