@@ -90,7 +90,8 @@ class SignIn:
         """(principal, approval id to return to, refusal): the code exchanged and the token checked."""
         flow, _, mac = (request.cookies.get(FLOW_COOKIE) or "").rpartition(".")
         parts = flow.split(".")
-        if len(parts) != 4 or not secrets.compare_digest(mac, passes.csrf(flow)) or int(parts[3]) < time.time():
+        fresh = len(parts) == 4 and parts[3].isascii() and parts[3].isdigit() and int(parts[3]) >= time.time()
+        if not fresh or not secrets.compare_digest(mac, passes.csrf(flow)):
             return None, "", refused("The sign-in expired or was not started here: open the approval page again.")
         state, verifier, back, _ = parts
         if not secrets.compare_digest(request.query_params.get("state", ""), state):

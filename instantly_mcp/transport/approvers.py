@@ -46,6 +46,15 @@ def installation_secret(path: Path | None = None) -> str:
         return read_secret(path)
     except FileNotFoundError:
         pass
+    try:
+        return create_secret(path)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot keep the approver secret in {path} ({exc.strerror}): set XDG_CONFIG_HOME or --approver-token"
+        ) from None
+
+
+def create_secret(path: Path) -> str:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     draft = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(6)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
