@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from instantly_mcp import __version__
 from instantly_mcp.client_configs import CLIENT_CONFIGS, print_client_config
@@ -21,7 +22,11 @@ from instantly_mcp.config import (
 )
 from instantly_mcp.errors import ConfigError
 
-SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor")
+if TYPE_CHECKING:
+    from instantly_mcp.catalog.operations import Operation
+
+SUBCOMMANDS = ("serve", "sandbox", "tools", "approvals", "config", "doctor", "policy")
+USAGE = f"instantly-mcp [{{{','.join(SUBCOMMANDS)}}}] [flags]"
 HTTP_ONLY_FLAGS = ("host", "port", "auth_token", "oauth_issuer")
 CAP_FLAGS = {
     "max_sessions": "max_sessions",
@@ -82,6 +87,12 @@ def _server_flags(parser: argparse.ArgumentParser) -> None:
         "else URL elicitation, else an "
         "approval page, else a confirm token), human (never a token), elicit, token, or off for trusted automation "
         "(env INSTANTLY_CONFIRM; default auto)",
+    )
+    policy.add_argument(
+        "--policy",
+        metavar="PATH",
+        help="the operator's autonomy policy (TOML): which calls run unattended within which limits, which ask "
+        "a person, which are refused; see docs/policies/ (env INSTANTLY_MCP_POLICY)",
     )
     policy.add_argument(
         "--confirm-timeout", type=float, metavar="S", help="seconds a call waits for a person's answer (default 120)"
@@ -286,6 +297,14 @@ def _hosting_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class Parser(argparse.ArgumentParser):
+    """Errors lead with the one line that matters, then a one-line usage instead of every flag."""
+
+    def error(self, message: str) -> NoReturn:
+        usage = USAGE if self.prog == "instantly-mcp" else f"{self.prog} [flags]"
+        self.exit(2, f"{self.prog}: error: {message}\nusage: {usage}; `{self.prog} --help` lists them\n")
+
+
 def port_or_off(value: str) -> int | str:
     return "off" if value.strip().lower() == "off" else int(value)
 
@@ -293,17 +312,22 @@ def port_or_off(value: str) -> int | str:
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser is the server's, so `instantly-mcp --help` shows every server flag;
     `serve` is the same parser by name."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="instantly-mcp",
+        usage=USAGE,
         description="MCP server for the Instantly.ai API V2. With no INSTANTLY_API_KEY it serves a built-in sandbox.",
         epilog="Subcommands: `instantly-mcp sandbox --help`, `instantly-mcp tools --help`, "
-        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`.",
+        "`instantly-mcp approvals --help`, `instantly-mcp config claude-desktop`, `instantly-mcp doctor --help`.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _server_flags(parser)
     _hosting_flags(parser)
-    sub = parser.add_subparsers(dest="command", title="subcommands", metavar="{serve,sandbox,tools,approvals,config}")
-    serve = sub.add_parser("serve", help="run the MCP server (the default; takes the flags above)")
+    sub = parser.add_subparsers(
+        dest="command", prog="instantly-mcp", title="subcommands", metavar=f"{{{','.join(SUBCOMMANDS)}}}"
+    )
+    serve = sub.add_parser(
+        "serve", usage="instantly-mcp serve [flags]", help="run the MCP server (the default; takes the flags above)"
+    )
     _server_flags(serve)
     _hosting_flags(serve)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
@@ -340,7 +364,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _server_flags(doctor)
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    _policy_command(sub)
     return parser
+
+
+def _policy_command(sub: argparse._SubParsersAction[Parser]) -> None:
+    policy = sub.add_parser("policy", help="check an autonomy policy file, or explain its decision on one call")
+    actions = policy.add_subparsers(dest="policy_action", required=True, metavar="{check,explain}")
+    check = actions.add_parser("check", help="print the decision of the policy FILE for every tool")
+    check.add_argument("file", metavar="FILE")
+    explain = actions.add_parser(
+        "explain", help="the rule that decides one call and the counters it would take (reads the workspace)"
+    )
+    explain.add_argument("tool")
+    explain.add_argument("--args", default="{}", metavar="JSON", help="the call's arguments as a JSON object")
+    _server_flags(explain)
 
 
 def check_transport_flags(args: argparse.Namespace) -> None:
@@ -399,6 +437,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         "approver_token",
         "log_drift",
         "raw_csv",
+        "policy",
         *CODE_FLAGS,
     ):
         given = getattr(args, flag)
@@ -454,6 +493,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             serve(host=args.host, port=args.port, db_path=args.db, seed=not args.no_seed, scale=args.scale)
             return 0
+        if args.command == "policy":
+            from instantly_mcp.policy_cli import run_policy
+
+            return run_policy(args, settings_from(args) if args.policy_action == "explain" else None)
         if args.command == "approvals":
             from instantly_mcp.approvals_cli import run_approvals
 
@@ -484,6 +527,10 @@ def run_server(settings: Settings) -> int:
     announce_backend(settings)
     announce_policy(runtime)
     if settings.transport == "stdio":
+        if sys.stdin.isatty():
+            from instantly_mcp.client_configs import waiting_line
+
+            print(waiting_line(), file=sys.stderr)
         anyio.run(serve_stdio, settings, runtime)
     else:
         from instantly_mcp.transport.http_app import serve_http
@@ -518,24 +565,34 @@ def run_doctor(settings: Settings, *, as_json: bool) -> int:
 
 def print_tools(settings: Settings) -> int:
     """The table an agent would get under these flags, to check a configuration before connecting one."""
-    from instantly_mcp.gates.policy import GATED_RISKS, risk_summary
+    from instantly_mcp.catalog.effects import gate_of
+    from instantly_mcp.gates.policy import risk_summary
     from instantly_mcp.transport.server import build_runtime
 
     runtime = build_runtime(settings)
-    visible = runtime.policy.visible_operations()
-    gate = "confirm" if settings.confirm != "off" else "none (--confirm off)"
-    rows = [
-        (op.name, op.risk, gate if op.risk in GATED_RISKS else "", op.toolset, shown_scopes(op.scopes))
-        for op in visible
-    ]
+    policy = runtime.policy
+    visible = policy.visible_operations()
+
+    def gate(op: Operation) -> str:
+        if settings.confirm == "off":
+            return "none (--confirm off)" if gate_of(op.name) != "runs" else ""
+        if policy.is_gated(op):
+            return "confirm"
+        return "confirm when live" if policy.may_be_gated(op) else ""
+
+    rows = [(op.name, op.risk, gate(op), op.toolset, shown_scopes(op.scopes)) for op in visible]
     header = ("tool", "risk", "gate", "toolset", "scopes (any one)")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4])
     counts = risk_summary(visible)
     print(f"\n{len(visible)} of {len(runtime.operations)} tools: {counts}")
-    gated = sum(op.risk in GATED_RISKS for op in visible)
-    print(f"{gated} need confirmation (--confirm {settings.confirm}); every non-read tool accepts dry_run=true")
+    gated = sum(policy.is_gated(op) for op in visible)
+    live = sum(policy.may_be_gated(op) for op in visible) - gated
+    print(
+        f"{gated} need confirmation, {live} when their arguments or target make them take effect "
+        f"(--confirm {settings.confirm}); every non-read tool accepts dry_run=true"
+    )
     if runtime.discovery is not None:
         print("--tools discover: the agent is listed search_tools, describe_tool and call_tool, which reach these")
     if settings.code:

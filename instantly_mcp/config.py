@@ -75,6 +75,7 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)  # may carry a password
     replicas: int = 1  # how many replicas share the budget: each one's share while Redis is unreachable
     log_format: LogFormat = "text"
+    policy: str | None = None  # the operator's autonomy policy (gates/autonomy/): what runs unattended
     # OAuth resource-server mode: see transport/oauth.py
     oauth_issuer: str | None = None
     oauth_resource: str | None = None
@@ -110,6 +111,10 @@ class Settings:
             raise ConfigError(
                 f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "
                 "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if self.policy and self.confirm == "off":
+            raise ConfigError(
+                "--policy needs a person to ask (its ask rules and limits): use --confirm auto or human, not off"
             )
         self._check_hosting()
         self._check_oauth()
@@ -355,4 +360,5 @@ ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
     ("INSTANTLY_MCP_REDIS_URL", "redis_url", _text),
     ("INSTANTLY_MCP_REPLICAS", "replicas", env_int),
     ("INSTANTLY_MCP_LOG_FORMAT", "log_format", _lower),
+    ("INSTANTLY_MCP_POLICY", "policy", _text),
 )

@@ -10,5 +10,11 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 
+# What setup.sh could not install (no apt-get): those tests skip, saying why (tests/support/system_packages.py).
+if [[ -s .cache/setup/without ]]; then
+    without="$(paste -sd, .cache/setup/without)"
+    export INSTANTLY_TESTS_WITHOUT="${INSTANTLY_TESTS_WITHOUT:+$INSTANTLY_TESTS_WITHOUT,}$without"
+fi
+
 if [[ -x "$ROOT/.venv/bin/python" ]]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
 exec "$PY" -m pytest -q "$@"

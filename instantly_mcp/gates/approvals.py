@@ -46,6 +46,9 @@ class ApprovalItem:
     request: str
     digest: str
     used: bool = False
+    body: str = ""  # an email's body as plain text (links with their URL), shown whole on the page
+    risks: tuple[str, ...] = ()  # one sentence per effect: what approving causes
+    target: str = ""  # who or what the call reaches, for the index
 
 
 def owner_of(fingerprint: str, *, per_tenant: bool) -> str:
@@ -96,6 +99,11 @@ class ApprovalStore(Protocol):
     async def pending(self, viewer: str = OPERATOR) -> list[Approval]:
         """The pending approvals `viewer` may see: all for the operator, else the viewer's own."""
 
+    async def recall(self, key: str) -> str | None:
+        """What was kept under `key` (content a person approved or saw live, activation.py), or None."""
+
+    async def keep(self, key: str, value: str) -> None: ...
+
 
 @dataclass
 class MemoryApprovalStore:
@@ -109,6 +117,7 @@ class MemoryApprovalStore:
     _items: dict[str, Approval] = field(default_factory=dict)
     _sizes: dict[str, int] = field(default_factory=dict)
     _changed: dict[str, anyio.Event] = field(default_factory=dict)
+    _kept: dict[str, str] = field(default_factory=dict)
 
     @property
     def bytes_held(self) -> int:
@@ -170,6 +179,16 @@ class MemoryApprovalStore:
     async def pending(self, viewer: str = OPERATOR) -> list[Approval]:
         now = self.clock()
         return [a for a in self._items.values() if a.status == "pending" and not a.expired(now) and a.seen_by(viewer)]
+
+    async def recall(self, key: str) -> str | None:
+        return self._kept.get(key)
+
+    async def keep(self, key: str, value: str) -> None:
+        """The newest MAX_KEPT keys are kept; the oldest go first."""
+        self._kept.pop(key, None)
+        self._kept[key] = value
+        while len(self._kept) > MAX_KEPT:
+            del self._kept[next(iter(self._kept))]
 
     async def wait(self, approval_id: str, timeout_s: float) -> Approval | None:
         """The approval once decided, or as it is after `timeout_s` (in-process only: others poll)."""

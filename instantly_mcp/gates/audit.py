@@ -136,8 +136,10 @@ class AuditLog:
         status: int | None,
         duration_ms: float,
         script: str | None = None,
+        policy: dict[str, Any] | None = None,
     ) -> None:
-        """`script` is the sha256 of the run_code script that made the call, or of the script itself."""
+        """`script` is the sha256 of the run_code script that made the call, or of the script itself;
+        `policy` the autonomy policy's rule and counters (only with --policy)."""
         shown = redact(arguments or {}, in_play(self._secrets), shorten=True)
         line = {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -150,6 +152,8 @@ class AuditLog:
         }
         if script is not None:
             line["script_sha256"] = script
+        if policy is not None:
+            line["policy"] = policy
         if (principal := acting_principal.get()) is not None:
             line["principal"] = principal
         self.write(json.dumps(line, ensure_ascii=False, separators=(",", ":"), default=str) + "\n")

@@ -37,7 +37,7 @@ MAX_TOKEN_CHARS = 80
 
 Purpose = Literal["token", "elicit"]
 Channel = Literal["inline", "input_required", "url", "page", "token"]
-Answer = Literal["accept", "decline", "cancel"]
+Answer = Literal["accept", "unconfirmed", "decline", "cancel"]
 
 CONFIRM_FORM: dict[str, Any] = {
     "type": "object",
@@ -179,9 +179,10 @@ def elicit_request(message: str) -> types.ElicitRequest:
 
 
 def answer_of(result: types.ElicitResult) -> Answer:
-    """Accept counts only with the box ticked, so a form submitted with its defaults sends nothing."""
+    """Accept counts only with the box ticked, so a form submitted with its defaults sends nothing
+    (and is reported as not confirmed: the person may have meant yes and missed the box)."""
     if result.action == "accept":
-        return "accept" if (result.content or {}).get("confirm") is True else "decline"
+        return "accept" if (result.content or {}).get("confirm") is True else "unconfirmed"
     return result.action
 
 

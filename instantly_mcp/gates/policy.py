@@ -1,17 +1,18 @@
 """The gates in front of every call: filter, validate, dry_run, confirm, send, audit.
 
 `Policy.call` refuses tools the filter hides (tool_filter.py), validates the arguments, answers
-dry_run without sending, asks for confirmation of destructive, outbound and privileged calls and of
-writes whose target is live (live.py) through confirm.py, and only then sends; every non-read call
-leaves one audit line (audit.py).
+dry_run without sending, asks for confirmation of every call with an effect outside the workspace
+(the effects table, catalog/effects.py: always, or when live.py finds its arguments or its target
+carry the effect) through confirm.py, and only then sends; every non-read call leaves one audit
+line (audit.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -28,12 +29,14 @@ from instantly_mcp.calls.pipeline import (
     send,
 )
 from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, Shape, compact_json, cut_text, selectable_fields
+from instantly_mcp.catalog.effects import gate_of, when_it_asks
 from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
 from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.errors import ConfirmationError, InvalidArguments, StoreUnavailable, UpstreamError
+from instantly_mcp.gates import activation
 from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import (
     Approval,
@@ -59,6 +62,7 @@ from instantly_mcp.gates.confirm import (
 )
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.live import goes_live, may_go_live
+from instantly_mcp.gates.memory import RENAMED, WorkspaceMemory
 from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
 from instantly_mcp.gates.summaries import Lookup, TargetNotFound, summarize
 from instantly_mcp.redaction import scrub_text
@@ -66,7 +70,12 @@ from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import ApiError, Requester, encode_query
 from instantly_mcp.upstream.redis_conn import connect
 
+if TYPE_CHECKING:
+    from instantly_mcp.gates.autonomy import Autonomy, Ruling
+
 GATED_RISKS = frozenset({"destructive", "outbound", "privileged"})
+# Calls after (or before) which the workspace memory is updated: activations, pauses, list renames.
+REMEMBERED = frozenset({*activation.ACTIVATIONS, *activation.PAUSES, "update_lead_list"})
 DRY_RUN = "dry_run"
 CONFIRM_TOKEN = "confirm_token"
 APPROVAL_ID = "approval_id"
@@ -113,6 +122,7 @@ class Outcome:
     result: types.CallToolResult | types.InputRequiredResult
     decision: Decision
     status: int | None = None
+    ruling: Ruling | None = None  # the autonomy policy's, for the audit line
 
 
 def shared_stores(
@@ -124,6 +134,17 @@ def shared_stores(
         return MemoryApprovalStore(clock), None
     redis = connect(settings.redis_url)
     return RedisApprovalStore(redis, secret, clock), RedisUsedTokens(redis, clock)
+
+
+def load_autonomy(
+    settings: Settings, operations: Mapping[str, Operation], clock: Callable[[], float]
+) -> Autonomy | None:
+    """The operator's --policy file, imported and read only when one is given."""
+    if not settings.policy:
+        return None
+    from instantly_mcp.gates.autonomy import load_autonomy as load
+
+    return load(settings.policy, operations, clock, settings.redis_url)
 
 
 def confirmation_event(stop: Outcome | None) -> str:
@@ -164,12 +185,18 @@ class Policy:
         self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
         self.confirm_mode = settings.confirm
+        # How an answer names the repeat of a call: in discover mode only call_tool reaches the tool.
+        self.spelled: Callable[[str], str] = call_tool_spelling if settings.discover else str
+        self._asks, self._asks_when_live = gated_names(operations.values(), settings.confirm)
         secret = settings.secret.encode() if settings.secret else process_secret()
         self.tokens = TokenSigner(secret, clock=clock)
         self.confirm_timeout_s = settings.confirm_timeout_s
-        store, self.used_tokens = shared_stores(settings, secret, clock)
+        self.clock = clock
+        self.store, self.used_tokens = shared_stores(settings, secret, clock)
         self.desk = (
-            ApprovalDesk(store, clock=clock, per_tenant=settings.per_request_key) if settings.serves_approvals else None
+            ApprovalDesk(self.store, clock=clock, per_tenant=settings.per_request_key)
+            if settings.serves_approvals
+            else None
         )
         secrets = [s for s in (settings.api_key, settings.secret, settings.auth_token) if s]
         self.audit = (
@@ -185,6 +212,7 @@ class Policy:
         self.max_result_chars = settings.max_result_chars
         self.drift = DriftLog() if settings.log_drift else None
         self.raw_csv = settings.raw_csv
+        self.autonomy = load_autonomy(settings, operations, clock)
 
     def refusal(self, op: Operation) -> str | None:
         """None for a visible tool; for a hidden one exactly what an unknown name gets (filter.unknown_tool)."""
@@ -200,11 +228,16 @@ class Policy:
         return list(self._visible)
 
     def is_gated(self, op: Operation) -> bool:
-        return op.risk in GATED_RISKS and self.confirm_mode != "off"
+        """Asks a person on every call: a gated risk class, or an effect the table says always asks."""
+        return op.name in self._asks
 
     def may_be_gated(self, op: Operation) -> bool:
-        """Gated always, or (live.py) when the target of the call is live."""
-        return self.is_gated(op) or (may_go_live(op.name) and self.confirm_mode != "off")
+        """Gated always, or (live.py) when the call's arguments or its target's state carry an effect,
+        or when the operator's policy may ask."""
+        return op.name in self._asks or op.name in self._asks_when_live or self.policy_may_ask(op)
+
+    def policy_may_ask(self, op: Operation) -> bool:
+        return self.autonomy is not None and self.autonomy.may_ask(op)
 
     def accepts_token(self, op: Operation) -> bool:
         return self.may_be_gated(op) and self.confirm_mode in ("auto", "token")
@@ -216,7 +249,8 @@ class Policy:
         return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
-        """Every tool that may ask a person, the live-gated writes too: the page answers them all."""
+        """Every tool that may ask a person (the live-gated writes and the operator's policy too): the
+        page answers them all."""
         return self.may_be_gated(op) and self.desk is not None
 
     def tool(self, op: Operation) -> types.Tool:
@@ -263,12 +297,13 @@ class Policy:
         started = time.perf_counter()
         decision: Decision = "failed"
         status: int | None = None
+        ruling: Ruling | None = None
         try:
             with span("instantly.tool_call", tool=op.name, risk=op.risk) as current:
                 outcome = await self.decide(
                     caller, op, arguments, client, fingerprint, script=script, approved=approved
                 )
-                decision, status = outcome.decision, outcome.status
+                decision, status, ruling = outcome.decision, outcome.status, outcome.ruling
                 current.set_attribute("outcome", decision)
         finally:  # a call that ends in an unexpected error is audited (and counted) too
             metrics.TOOL_CALLS.labels(op.name, decision).inc()
@@ -282,6 +317,7 @@ class Policy:
                     status=status,
                     duration_ms=(time.perf_counter() - started) * 1000,
                     script=script,
+                    policy=ruling.audit() if ruling is not None else None,
                 )
         return outcome.result
 
@@ -307,17 +343,42 @@ class Policy:
         if controls.dry_run:
             answer = dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op))
             return Outcome(answer if script is not None else cut_result(answer, self.max_result_chars), "dry_run")
-        if not approved and await self.gated_call(call, client):
+        ruling = await self.rule(call, client, fingerprint)  # the operator's --policy; None without one
+        if ruling is not None and ruling.verdict == "deny":
+            return Outcome(error_result(ruling.why), "refused", ruling=ruling)
+        asks = ruling.verdict == "ask" if ruling is not None else await self.gated_call(call, client)
+        if asks and not approved:
             if script is not None:
-                stop = await self.approve(caller, [call], client)
+                stop = await self.approve(caller, [call], client, why=ruling.why if ruling else "")
             else:
-                stop = await self.confirm(caller, call, controls, client, fingerprint)
+                bound = await self.bound(call, client)
+                stop = await self.confirm(caller, bound, controls, client, fingerprint, ruling.why if ruling else "")
             if stop is not None:
-                return stop
+                return Outcome(stop.result, stop.decision, stop.status, ruling)
+        if asks and ruling is not None and self.autonomy is not None:
+            await self.autonomy.record(ruling, fingerprint)
         max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
+        if op.name not in REMEMBERED:
+            result, status = await send(call, client, shape=shape, watch=self.drift)
+            return self.sent(result, status, ruling)
+        memory = self.workspace_memory(fingerprint, caller.tenant)
+        await self.remember(call, client, memory, sent=False)
         result, status = await send(call, client, shape=shape, watch=self.drift)
-        return Outcome(result, "sent", status)
+        if not result.is_error:
+            await self.remember(call, client, memory, sent=True)
+        return self.sent(result, status, ruling)
+
+    def sent(self, result: types.CallToolResult, status: int | None, ruling: Ruling | None) -> Outcome:
+        """A sent call's answer; under a policy, with the budget an allowed call leaves."""
+        if ruling is not None and self.autonomy is not None:
+            result = self.autonomy.annotate(result, ruling)
+        return Outcome(result, "sent", status, ruling)
+
+    async def rule(self, call: PreparedCall, client: Requester, fingerprint: str) -> Ruling | None:
+        if self.autonomy is None:
+            return None
+        return await self.autonomy.rule(call, self.lookup(client), fingerprint, lambda: self.gated_call(call, client))
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
         """Take the server's own arguments out before the model sees the rest; on tools without
@@ -361,19 +422,26 @@ class Policy:
         return tuple(dict.fromkeys(fields)) or None
 
     async def confirm(
-        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+        self,
+        caller: Caller,
+        call: PreparedCall,
+        controls: Controls,
+        client: Requester,
+        fingerprint: str,
+        why: str = "",
     ) -> Outcome | None:
         """None lets the call through; an Outcome stops it (asked, declined or refused). Refused,
-        too, when the shared store that must check the confirmation is unreachable (fail closed)."""
+        too, when the shared store that must check the confirmation is unreachable (fail closed).
+        `why`: the policy's reason for asking (a counter), added to what the person reads."""
         try:
-            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint)
+            stop = await self.ask_or_redeem(caller, call, controls, client, fingerprint, why)
         except StoreUnavailable as exc:
             stop = store_unavailable(call.op.name, exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
         return stop
 
     async def ask_or_redeem(
-        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str
+        self, caller: Caller, call: PreparedCall, controls: Controls, client: Requester, fingerprint: str, why: str
     ) -> Outcome | None:
         op = call.op
         if controls.token is not None:
@@ -387,16 +455,15 @@ class Policy:
         if channel is None:
             return Outcome(error_result(no_channel_message(op.name, self.confirm_mode)), "refused")
         try:
-            summary = scrub_text(
-                await summarize(op, call.arguments, self.lookup(client), undocumented=call.undocumented)
-            )
+            summary = scrub_text(await self.summary(call, client, fingerprint, caller.tenant))
+            summary += f" (Asked because {why}.)" if why else ""
         except TargetNotFound as exc:
             return Outcome(
                 error_result(f"{op.name} cannot succeed, so nobody was asked: {exc} Nothing was sent."), "refused"
             )
         if channel == "token":
             minted = self.tokens.mint("token", op.name, call.arguments, fingerprint)
-            body = confirmation_required(op.name, summary, minted, self.tokens.ttl_s)
+            body = confirmation_required(self.spelled(op.name), summary, minted, self.tokens.ttl_s)
             return Outcome(json_result(body), "confirmation_required")
         if channel == "input_required":
             state = self.tokens.mint("elicit", op.name, call.arguments, fingerprint)
@@ -409,7 +476,8 @@ class Policy:
         if channel == "url":
             return await self.elicit_url(caller, call, approval, summary)
         return Outcome(
-            json_result(approval_required(op.name, summary, self.desk.url(approval), approval)), "confirmation_required"
+            json_result(approval_required(self.spelled(op.name), summary, self.desk.url(approval), approval)),
+            "confirmation_required",
         )
 
     async def elicit_inline(self, caller: Caller, call: PreparedCall, summary: str) -> Outcome | None:
@@ -436,10 +504,12 @@ class Policy:
         fingerprint: str = "",
         plan: str | None = None,
         approval_id: str | None = None,
+        why: str = "",
     ) -> Outcome | None:
-        """`ask_approval`, refused (fail closed) when the shared store is unreachable."""
+        """`ask_approval`, refused (fail closed) when the shared store is unreachable. `why`: the
+        autonomy policy's reason for asking about a script's one call, added to the question."""
         try:
-            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id)
+            stop = await self.ask_approval(caller, calls, client, fingerprint, plan, approval_id, why)
         except StoreUnavailable as exc:
             stop = store_unavailable("run_code", exc)
         metrics.CONFIRMATIONS.labels(confirmation_event(stop)).inc()
@@ -453,6 +523,7 @@ class Policy:
         fingerprint: str,
         plan: str | None,
         approval_id: str | None,
+        why: str = "",
     ) -> Outcome | None:
         """Get a person's approval for these gated calls, each named: the one way code mode asks.
 
@@ -483,11 +554,12 @@ class Policy:
             )
             return Outcome(error_result(message), "refused")
         try:
-            summaries = [await self.summary(c, client) for c in calls]
+            summaries = [await self.summary(c, client, fingerprint, caller.tenant) for c in calls]
         except TargetNotFound as exc:
             message = f"{names} cannot succeed, so nobody was asked: {exc} Nothing was sent."
             return Outcome(error_result(message), "refused")
         question = summaries[0] if len(summaries) == 1 else "\n".join(["Approve all of these?", *summaries])
+        question += f" (Asked because {why}.)" if why else ""
         if channel == "input_required":
             state = self.tokens.mint("elicit", "run_code", binding, fingerprint)
             asked = types.InputRequiredResult(
@@ -518,7 +590,7 @@ class Policy:
                     return stop
             return None
         try:
-            summaries = [await self.summary(c, client) for c in calls]
+            summaries = [await self.summary(c, client, fingerprint, caller.tenant) for c in calls]
             items = [await self.item_for(c, summary, client) for c, summary in zip(calls, summaries, strict=True)]
         except TargetNotFound as exc:
             message = f"A call cannot succeed, so nobody was asked: {exc} Nothing was sent."
@@ -537,7 +609,8 @@ class Policy:
         decided; without a decision in time, answer as the page channel does (the approval stays open)."""
         assert self.desk is not None and caller.elicit_url is not None
         url = self.desk.url(approval)
-        waiting = Outcome(json_result(approval_required(call.op.name, summary, url, approval)), "confirmation_required")
+        body = approval_required(self.spelled(call.op.name), summary, url, approval)
+        waiting = Outcome(json_result(body), "confirmation_required")
         try:
             with anyio.fail_after(self.confirm_timeout_s):
                 opened = await caller.elicit_url(f"Approve or deny: {summary}", url, approval.id)
@@ -550,10 +623,6 @@ class Policy:
         if decided.status == "pending":
             return waiting
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
-
-    async def summary(self, call: PreparedCall, client: Requester) -> str:
-        """What a person reads about one call of a plan: undocumented fields named, as in the form."""
-        return await summarize(call.op, call.arguments, self.lookup(client), undocumented=call.undocumented)
 
     async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
         return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
@@ -574,7 +643,7 @@ class Policy:
                 return error_result(refusal)
             try:
                 call = prepare(op, arguments)
-                summary = await summarize(op, call.arguments, self.lookup(client))
+                summary = await self.summary(call, client, fingerprint, caller.tenant)
             except InvalidArguments as exc:
                 return error_result(str(exc))
             except TargetNotFound as exc:
@@ -600,8 +669,9 @@ class Policy:
             redeemed = await self.desk.redeem(approval_id, name, call.arguments, fingerprint, caller.tenant)
         except ApprovalRefused as exc:
             message = (
-                f"{name} refused: approval_id does not approve this call, because {exc}. Nothing was sent. "
-                f"Call {name} again without approval_id to ask for a new approval."
+                f"{name} refused: approval_id does not approve this call, because {exc}.{changed_since(call)} "
+                "Nothing was sent. "
+                f"Call {self.spelled(name)} again without approval_id to ask for a new approval."
             )
             return Outcome(error_result(message), "refused")
         if redeemed.status == "approved":
@@ -609,7 +679,7 @@ class Policy:
         if redeemed.status == "denied":
             return self.answered(call, "decline")
         body = approval_required(
-            name, redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
+            self.spelled(name), redeemed.approval.items[0].summary, self.desk.url(redeemed.approval), redeemed.approval
         )
         return Outcome(json_result({**body, "status": "approval_pending"}), "confirmation_required")
 
@@ -619,8 +689,9 @@ class Policy:
         except ConfirmationError as exc:
             what = "confirm_token" if purpose == "token" else "the confirmation answer"
             message = (
-                f"{call.op.name} refused: {what} does not confirm this call, because {exc}. Nothing was sent. "
-                f"Call {call.op.name} again without confirm_token to get a new confirmation."
+                f"{call.op.name} refused: {what} does not confirm this call, because {exc}.{changed_since(call)} "
+                f"Nothing was sent. Call {self.spelled(call.op.name)} again without confirm_token to get a new "
+                "confirmation."
             )
             return Outcome(error_result(message), "refused")
         return None
@@ -641,14 +712,60 @@ class Policy:
                 ),
                 "refused",
             )
-        status = "declined" if answer == "decline" else "cancelled"
-        body = {
-            "status": status,
-            "sent": False,
-            "message": f"The user {status} {call.op.name}; nothing was sent to Instantly. "
-            "Do not retry unless the user asks.",
-        }
+        if answer == "unconfirmed":
+            status = "not_confirmed"
+            message = (
+                f"The user submitted the form without ticking its confirm box, so {call.op.name} was not confirmed; "
+                "nothing was sent to Instantly. Ask the user whether they want it; if so, call it again and they "
+                "tick the box."
+            )
+        else:
+            status = "declined" if answer == "decline" else "cancelled"
+            message = (
+                f"The user {status} {call.op.name}; nothing was sent to Instantly. Do not retry unless the user asks."
+            )
+        body = {"status": status, "sent": False, "message": message}
         return Outcome(json_result(body), "declined")
+
+    async def summary(self, call: PreparedCall, client: Requester, fingerprint: str, tenant: str) -> str:
+        """The question a person is asked: an activation shows what goes out and what changed
+        (activation.py); a list's delete says when this server renamed it."""
+        lookup, memory = self.lookup(client), self.workspace_memory(fingerprint, tenant)
+        name, arguments = call.op.name, call.arguments
+        action = await activation.question(name, arguments, lookup, memory) if name in activation.ACTIVATIONS else None
+        renamed = await memory.recall(RENAMED, arguments["id"]) if name == "delete_lead_list" else None
+        return await summarize(
+            call.op,
+            arguments,
+            lookup,
+            undocumented=call.undocumented,
+            action=action,
+            renamed_at=renamed,
+            now=self.clock(),
+        )
+
+    async def bound(self, call: PreparedCall, client: Requester) -> PreparedCall:
+        """The call as its confirmation binds it. An activation carries the digest of the content it sends
+        (activation.CONTENT), so a token or approval given for what the person saw does not cover
+        content the agent changed afterwards. Only the binding changes: the request sent is the same."""
+        if call.op.name not in activation.ACTIVATIONS:
+            return call
+        digest = await activation.digest(call.op.name, call.arguments, self.lookup(client))
+        return replace(call, arguments={**call.arguments, activation.CONTENT: digest})
+
+    def workspace_memory(self, fingerprint: str, tenant: str) -> WorkspaceMemory:
+        return WorkspaceMemory(self.store, f"{fingerprint}|{tenant}")
+
+    async def remember(self, call: PreparedCall, client: Requester, memory: WorkspaceMemory, *, sent: bool) -> None:
+        """Before a pause, the content that was live; after an activation or a rename, what it now is."""
+        name = call.op.name
+        try:
+            if name in activation.PAUSES or name in activation.ACTIVATIONS:
+                await activation.remember(name, call.arguments, self.lookup(client), memory, sent=sent)
+            elif name == "update_lead_list" and sent and "name" in call.arguments:
+                await memory.keep(RENAMED, call.arguments["id"], self.clock())
+        except StoreUnavailable:
+            pass  # a pause or rename is never held up by the store; the next question then knows less
 
     def lookup(self, client: Requester) -> Lookup:
         """Read-only calls for the summary and the live check, only through tools the agent could
@@ -682,6 +799,20 @@ class Policy:
         return None
 
 
+def gated_names(operations: Iterable[Operation], confirm: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(tools that always ask, tools that ask when live.py's triggers fire), decided once per policy."""
+    if confirm == "off":
+        return frozenset(), frozenset()
+    asks = frozenset(op.name for op in operations if op.risk in GATED_RISKS or gate_of(op.name) == "asks")
+    return asks, frozenset(op.name for op in operations if op.name not in asks and may_go_live(op.name))
+
+
+def changed_since(call: PreparedCall) -> str:
+    if activation.CONTENT not in call.arguments:
+        return ""
+    return " Its content may have changed since the person was asked: what they approved is not what it would send."
+
+
 def no_channel_message(tool: str, mode: str) -> str:
     if mode == "human":
         return (
@@ -694,6 +825,10 @@ def no_channel_message(tool: str, mode: str) -> str:
         "(--confirm elicit), which this client did not declare. Nothing was sent. Use a client that "
         "supports elicitation, or start the server with --confirm token."
     )
+
+
+def call_tool_spelling(tool: str) -> str:
+    return f'call_tool(name="{tool}", arguments={{...}})'
 
 
 def approval_required(tool: str, summary: str, url: str, approval: Approval) -> dict[str, Any]:
@@ -732,7 +867,7 @@ def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> t
     """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
     after = " (it will ask for confirmation first)" if gated else ""
     if maybe and not gated:
-        after = " (it will ask for confirmation first if its campaign or subsequence is live)"
+        after = f" (it will ask for confirmation first when {when_it_asks(call.op.name)})"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
     return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
 

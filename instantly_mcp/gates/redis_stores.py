@@ -35,6 +35,7 @@ from instantly_mcp.gates.approvals import (
 
 PREFIX = "instantly-mcp"
 PENDING = f"{PREFIX}:approvals:pending"
+KEPT_TTL_S = 90 * 24 * 3600  # content last approved or seen live: long enough to span a paused campaign
 
 _DECIDE = """
 if redis.call('HGET', KEYS[1], 'status') == 'pending' then
@@ -85,7 +86,12 @@ class Seal:
             return None
         items = tuple(
             ApprovalItem(
-                **{**item, "details": tuple(tuple(pair) for pair in item["details"]), "used": f"used:{i}" in fields}
+                **{
+                    **item,
+                    "details": tuple(tuple(pair) for pair in item["details"]),
+                    "risks": tuple(item.get("risks", ())),
+                    "used": f"used:{i}" in fields,
+                }
             )
             for i, item in enumerate(data.pop("items"))
         )
@@ -128,6 +134,18 @@ class RedisApprovalStore:
     async def use(self, approval_id: str, index: int) -> bool:
         async with _unavailable_as_refusal():
             return bool(await self._use(keys=[_key(approval_id)], args=[f"used:{index}"]))
+
+    async def recall(self, key: str) -> str | None:
+        """What was kept under `key`, unless its seal does not verify (then as if nothing was)."""
+        async with _unavailable_as_refusal():
+            sealed = await self.redis.get(f"{PREFIX}:kept:{_digest(key)}")
+        mac, _, value = sealed.partition(":") if isinstance(sealed, str) else ("", "", "")
+        return value if mac and hmac.compare_digest(mac, self.seal.mac(key + chr(0) + value)) else None
+
+    async def keep(self, key: str, value: str) -> None:
+        sealed = f"{self.seal.mac(key + chr(0) + value)}:{value}"
+        async with _unavailable_as_refusal():
+            await self.redis.set(f"{PREFIX}:kept:{_digest(key)}", sealed, ex=KEPT_TTL_S)
 
     async def pending(self, viewer: str = OPERATOR) -> list[Approval]:
         now = self.clock()

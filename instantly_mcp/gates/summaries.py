@@ -13,10 +13,12 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from instantly_mcp.calls.undocumented import shown as undocumented_summary
+from instantly_mcp.catalog.effects import row_of
 from instantly_mcp.catalog.operations import Operation
 
 Lookup = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -56,23 +58,25 @@ TOOL_CONSEQUENCES = {
         f"The campaign is {LIVE_OR_UNKNOWN}: its leads that match the conditions start getting these emails."
     ),
 }
-MAX_VALUE_CHARS = 60
-MAX_GENERIC_ARGUMENTS = 6
+MAX_VALUE_CHARS = 60  # a looked-up name; what the call itself sends is shown by in_full
+MAX_NESTED_CHARS = 400
+DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+DAY_NUMBERS = frozenset("0123456")
 BODY_CHARS = 160
 MAX_LISTED = 10
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 ADDRESS_SEPARATORS = re.compile(r"[,;\s]+")
+CAMPAIGN_RECIPIENTS = ("email_list", "cc_list", "bcc_list")
+ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TAG = re.compile(r"<[^<>]*>")  # [^<>]: each scan stops at the next "<", so the pass stays linear
 
 # tool -> (lookup tool, noun, fields that name the object); the id argument is the lookup's path parameter.
 NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "delete_lead": ("get_lead", "lead", ("email", "first_name")),
-    "delete_lead_list": ("get_lead_list", "lead list", ("name",)),
     "delete_lead_label": ("get_lead_label", "lead label", ("label",)),
     "delete_ai_agent": ("get_ai_agent", "AI agent", ("name",)),
     "delete_webhook": ("get_webhook", "webhook", ("name", "target_hook_url")),
     "delete_campaign_subsequence": ("get_campaign_subsequence", "subsequence", ("name",)),
-    "resume_subsequence": ("get_campaign_subsequence", "subsequence", ("name",)),
     "delete_custom_tag": ("get_custom_tag", "custom tag", ("label",)),
     "delete_workspace_member": ("get_workspace_member", "workspace member", ("email", "user_email", "name")),
     "delete_email": ("get_email", "email", ("subject",)),
@@ -82,44 +86,62 @@ NAMED_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 async def summarize(
-    op: Operation, arguments: dict[str, Any], lookup: Lookup, *, undocumented: tuple[str, ...] = ()
+    op: Operation,
+    arguments: dict[str, Any],
+    lookup: Lookup,
+    *,
+    undocumented: tuple[str, ...] = (),
+    action: str | None = None,
+    renamed_at: float | None = None,
+    now: float = 0.0,
 ) -> str:
-    """One or two sentences: the concrete action as a question, then why it needs a human; then any
-    field sent that the spec does not document, with its value, since the person approves it too."""
-    writer = WRITERS.get(op.name)
-    if writer is not None:
-        action = await writer(arguments, lookup)
-    elif op.name in NAMED_TARGETS:
-        action = await named_target(op, arguments, lookup)
-    else:
-        action = generic(op, arguments)
-    consequence = TOOL_CONSEQUENCES.get(op.name) or CONSEQUENCES.get(op.risk, "")
+    """One or two sentences: the concrete action as a question (`action` when the caller built it, as
+    activation.py does), then why it needs a human; then any field sent that the spec does not
+    document, with its value, since the person approves it too. `renamed_at`: when this server
+    renamed the lead list a delete_lead_list removes (memory.py)."""
+    if action is None:
+        action = await action_of(op, arguments, lookup, renamed_at, now)
+    consequence = TOOL_CONSEQUENCES.get(op.name) or CONSEQUENCES.get(op.risk) or effect_why(op.name)
     extra = undocumented_summary(undocumented, arguments, short) if undocumented else ""
     return clean(" ".join(part for part in (action, extra, consequence) if part))
+
+
+async def action_of(
+    op: Operation, arguments: dict[str, Any], lookup: Lookup, renamed_at: float | None, now: float
+) -> str:
+    if op.name == "delete_lead_list":
+        return await delete_lead_list(arguments, lookup, renamed_at, now)
+    writer = WRITERS.get(op.name)
+    if writer is not None:
+        return await writer(arguments, lookup)
+    if op.name in NAMED_TARGETS:
+        return await named_target(op, arguments, lookup)
+    return generic(op, arguments)
+
+
+def effect_why(tool: str) -> str:
+    """For a write the effects table gates (no risk-class sentence): the table's reviewed reason."""
+    row = row_of(tool)
+    return row.why if row is not None and row.effects else ""
 
 
 async def delete_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
     return f"Delete {await campaign_phrase(arguments['id'], lookup, with_leads=True)}?"
 
 
-async def activate_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
-    campaign_id = arguments["id"]
-    phrase = await campaign_phrase(campaign_id, lookup, with_leads=False)
-    leads = await campaign_lead_count(campaign_id, lookup)
-    audience = f"its {leads:,} leads" if leads is not None else "its leads"
-    warning = await no_senders(campaign_id, lookup)
-    return f"Activate {phrase}? It starts emailing {audience} on the campaign schedule.{warning}"
-
-
-async def no_senders(campaign_id: str, lookup: Lookup) -> str:
-    """A warning when the campaign has no sending account: Instantly refuses to activate it."""
-    campaign = await lookup("get_campaign", {"id": campaign_id})
-    if isinstance(campaign, dict) and "email_list" in campaign and not campaign["email_list"]:
-        return (
-            " WARNING: it has no sending accounts (email_list is empty), so Instantly will refuse it; "
-            "attach accounts with update_campaign(email_list=[...]) first."
-        )
-    return ""
+async def delete_lead_list(arguments: dict[str, Any], lookup: Lookup, renamed_at: float | None, now: float) -> str:
+    """The count comes from the workspace, and a rename this server made is named: a list's name is the
+    agent's to choose ("empty scratch copy - safe to delete")."""
+    list_id = arguments["id"]
+    target = await list_phrase(list_id, lookup)  # first: a wrong id is refused naming list_lead_lists
+    stats = await lookup("get_lead_list_verification_stats", {"id": list_id})
+    total = stats.get("total_leads") if isinstance(stats, dict) else None
+    holding = f" holding {count(total, 'lead')}" if isinstance(total, int) else " (its lead count could not be read)"
+    renamed = ""
+    if renamed_at is not None:
+        minutes = max(0, int((now - renamed_at) // 60))
+        renamed = f", renamed {count(minutes, 'minute')} ago through this server"
+    return f"Delete {target}{holding}{renamed}, with its leads?"
 
 
 async def reply_to_email(arguments: dict[str, Any], lookup: Lookup) -> str:
@@ -215,10 +237,26 @@ async def move_lead_to_subsequence(arguments: dict[str, Any], lookup: Lookup) ->
 
 
 async def update_campaign(arguments: dict[str, Any], lookup: Lookup) -> str:
-    changes = [key for key in arguments if key != "id"]
-    copied = [f"{key} {audience(addresses(arguments[key]))}" for key in ("cc_list", "bcc_list") if key in arguments]
-    extra = f"; {'; '.join(copied)}" if copied else ""
-    return f"Change {', '.join(changes)} of {await campaign_phrase(arguments['id'], lookup, with_leads=True)}{extra}?"
+    target = await campaign_phrase(arguments["id"], lookup, with_leads=True)
+    return f"Change {', '.join(k for k in arguments if k != 'id')} of {target}{content_changes(arguments)}?"
+
+
+async def update_campaign_subsequence(arguments: dict[str, Any], lookup: Lookup) -> str:
+    name = text_field(await lookup("get_campaign_subsequence", {"id": arguments["id"]}), "name")
+    target = f"subsequence {quoted(name)} (id {arguments['id']})" if name else f"subsequence {arguments['id']}"
+    return f"Change {', '.join(k for k in arguments if k != 'id')} of {target}{content_changes(arguments)}?"
+
+
+def content_changes(arguments: dict[str, Any]) -> str:
+    """What the change makes the campaign send, in full: recipients, every step, the schedule, the rest."""
+    shown = [f"{key} {audience(addresses(arguments[key]))}" for key in CAMPAIGN_RECIPIENTS if key in arguments]
+    shown += [f"{label}: {text}" for label, text in steps(arguments.get("sequences")).items()]
+    for key in ("campaign_schedule", "subsequence_schedule"):
+        if key in arguments:
+            shown.append(f"schedule: {schedule_text(arguments[key])}")
+    handled = {"id", "sequences", "campaign_schedule", "subsequence_schedule", *CAMPAIGN_RECIPIENTS}
+    shown += [f"{key}={in_full(value)}" for key, value in arguments.items() if key not in handled]
+    return f"; {'; '.join(shown)}" if shown else ""
 
 
 async def destination(arguments: dict[str, Any], campaign_key: str, lookup: Lookup) -> str:
@@ -244,8 +282,8 @@ WRITERS: dict[str, Writer] = {
     "create_lead": create_lead,
     "move_lead_to_subsequence": move_lead_to_subsequence,
     "update_campaign": update_campaign,
+    "update_campaign_subsequence": update_campaign_subsequence,
     "delete_campaign": delete_campaign,
-    "activate_campaign": activate_campaign,
     "reply_to_email": reply_to_email,
     "forward_email": forward_email,
     "send_test_email": send_test_email,
@@ -348,12 +386,54 @@ def clean(text: str) -> str:
 
 
 def generic(op: Operation, arguments: dict[str, Any]) -> str:
-    """The title plus the arguments that identify what is hit: path parameters, then required ones, then the rest."""
+    """The title plus every argument (path parameters first, then required ones, then the rest), none cut
+    where it decides: a URL's host, each item of a list, the text the call writes."""
     required = op.input_schema.get("required") or []
     order = [*op.path_params, *required, *arguments]
-    keys = list(dict.fromkeys(k for k in order if k in arguments))[:MAX_GENERIC_ARGUMENTS]
-    shown = ", ".join(f"{k}={short(arguments[k])}" for k in keys)
+    keys = list(dict.fromkeys(k for k in order if k in arguments))
+    shown = ", ".join(f"{k}={in_full(arguments[k])}" for k in keys)
     return f"{op.title}: {shown}?" if shown else f"{op.title}?"
+
+
+def in_full(value: Any) -> str:
+    """Text and lists of plain values whole; a nested object up to MAX_NESTED_CHARS, then every URL host and
+    address inside it, so a cut never hides where data goes or who is reached."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list) and not any(isinstance(v, (dict, list)) for v in value):
+        return "[" + ", ".join(in_full(v) for v in value) + "]"
+    text = clean(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    if len(text) <= MAX_NESTED_CHARS:
+        return text
+    return text[: MAX_NESTED_CHARS - 1] + "…" + deciding_parts(value)
+
+
+def deciding_parts(value: Any) -> str:
+    strings = list(leaf_strings(value))
+    hosts = sorted({host for host in (url_host(s) for s in strings) if host})
+    found = sorted({clean(s) for s in strings if ADDRESS.fullmatch(s.strip())})
+    parts = [f"links to {', '.join(hosts)}"] * bool(hosts) + [f"addresses {', '.join(found)}"] * bool(found)
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def leaf_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from leaf_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from leaf_strings(item)
+
+
+def url_host(text: str) -> str | None:
+    if "://" not in text:
+        return None
+    try:
+        return clean(urlsplit(text.strip()).hostname or "") or None
+    except ValueError:
+        return clean(text)
 
 
 def short(value: Any) -> str:
@@ -375,3 +455,43 @@ def text_field(data: Any, *names: str) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
+
+
+def steps(sequences: Any) -> dict[str, str]:
+    """Every step's subject and body start: one entry per step, "step 2 variant B" for further variants."""
+    found: dict[str, str] = {}
+    first = sequences[0] if isinstance(sequences, list) and sequences and isinstance(sequences[0], dict) else {}
+    for number, step in enumerate(first.get("steps") or [], start=1):
+        variants = step.get("variants") if isinstance(step, dict) else None
+        for index, variant in enumerate(variants or []):
+            if not isinstance(variant, dict):
+                continue
+            label = f"step {number}" + (f" variant {chr(65 + index)}" if index else "")
+            subject = quoted(str(variant.get("subject") or ""))
+            body = variant.get("body")
+            body = body_start(body if isinstance(body, dict) else {"text": body})
+            found[label] = f"subject {subject}" + (f", body starting {body}" if body else "")
+    return found
+
+
+def schedule_text(schedule: Any) -> str:
+    items = schedule.get("schedules") if isinstance(schedule, dict) else None
+    shown = [one_schedule(item) for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    return "; ".join(shown) or "not set"
+
+
+def one_schedule(item: dict[str, Any]) -> str:
+    """ "Mon,Tue 09:00-17:00 Europe/Berlin" """
+    days = item.get("days")
+    on = (
+        [DAYS[int(d)] for d, enabled in sorted(days.items()) if enabled and str(d) in DAY_NUMBERS]
+        if isinstance(days, dict)
+        else []
+    )
+    timing = item.get("timing")
+    hours = f"{timing.get('from', '?')}-{timing.get('to', '?')}" if isinstance(timing, dict) else "?"
+    return clean(f"{','.join(on) or 'no days'} {hours} {item.get('timezone', '')}")
+
+
+def listed(items: list[str]) -> str:
+    return ", ".join(items) if items else "none"

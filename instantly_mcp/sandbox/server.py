@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import sys
 
 import uvicorn
 
@@ -26,5 +29,21 @@ def serve(
     logging.getLogger("uvicorn.error").addFilter(_HideDroppedConnections())
     hosts = loopback_hosts() + ((f"{host}:*",) if host not in ("0.0.0.0", "::") else ())
     app = RebindingGuard(create_app(db_path=db_path, seed=seed, scale=scale), hosts=hosts, origins=loopback_origins())
+    try:
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise SystemExit(
+            f"instantly-mcp sandbox: cannot listen on {host}:{port}: {os.strerror(exc.errno or 0)}"
+        ) from None
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"instantly-mcp sandbox: the Instantly API V2 sandbox at http://{shown}:{sock.getsockname()[1]}/api/v2 "
+        "(e.g. GET /api/v2/campaigns). It accepts any `Authorization: Bearer <anything>` (every key sees the "
+        "same workspace) and answers 401 without one. Point the server at it with "
+        f"`instantly-mcp --base-url http://{shown}:{sock.getsockname()[1]}` and any INSTANTLY_API_KEY.",
+        file=sys.stderr,
+        flush=True,
+    )
     # A latency fault may hold a request for minutes: shutting down does not wait for it.
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=1)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -38,6 +38,7 @@ from starlette.routing import Route
 
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ConfigError
+from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import OPERATOR, Approval, ApprovalDesk, Decision
 from instantly_mcp.transport.approvers import Passes, approver_secret_path, installation_secret
 
@@ -81,6 +82,8 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 TEMPLATES.filters["visible"] = visible
+TEMPLATES.filters["utc_time"] = lambda seconds: time.strftime("%H:%M:%S", time.gmtime(seconds))
+TEMPLATES.globals["recipient_labels"] = frozenset(RECIPIENT_FIELDS.values())
 
 
 class TooLarge(Exception):
@@ -369,8 +372,12 @@ def credential_required() -> JSONResponse:
 
 
 def state_of(approval: Approval, now: float) -> str:
+    several = len(approval.items) > 1
+    if approval.status == "approved" and all(item.used for item in approval.items):
+        return "Done: the approved calls ran." if several else "Done: the approved call ran."
     if approval.status == "approved":
-        return "Approved: the agent may now make this call (once)."
+        once = "each of these calls once" if several else "this call once"
+        return f"Approved: go back to your assistant; it will make {once}."
     if approval.status == "denied":
         return "Denied: nothing will be sent."
     if approval.expired(now):
@@ -408,16 +415,9 @@ def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
 
 def bind_pages(settings: Settings) -> socket.socket:
     """The stdio pages' socket, bound before anything is served, so a taken port stops the start-up cleanly."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", settings.approvals_port or 0))
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(
-            f"--approvals-port {settings.approvals_port}: cannot listen on 127.0.0.1 ({exc.strerror})"
-        ) from None
-    return sock
+    from instantly_mcp.transport.sockets import listen_socket
+
+    return listen_socket("127.0.0.1", settings.approvals_port or 0, "--approvals-port")
 
 
 async def serve_pages(

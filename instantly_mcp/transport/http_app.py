@@ -106,6 +106,27 @@ def bearer_of(headers: Headers) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+SEND_TOKEN = (
+    "send the header Authorization: Bearer <token> (the server's --auth-token; Claude Code: "
+    'claude mcp add --transport http NAME URL --header "Authorization: Bearer <token>"). '
+    "This server offers no OAuth sign-in"
+)
+
+
+def token_refusal(headers: Headers) -> Response:
+    """401 that names the header to send, in the body and in WWW-Authenticate, so that a client which tries
+    OAuth sign-in on any 401 (Claude Code) shows the user what is missing instead of a registration error."""
+    if bearer_of(headers) is None:
+        message, error = f"Missing bearer token: {SEND_TOKEN}", ""
+    else:
+        message, error = (
+            "Wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
+            'error="invalid_token", ',
+        )
+    challenge = f'Bearer realm="instantly-mcp", {error}error_description="{message.replace(chr(34), chr(39))}"'
+    return refusal(401, message, {"WWW-Authenticate": challenge})
+
+
 def unsupported_version(headers: Headers) -> str | None:
     """The spec's answer to an MCP-Protocol-Version header the server does not speak: 400 naming the
     supported ones (the SDK would route it to the newest protocol and complain about params._meta)."""
@@ -152,11 +173,7 @@ class Guard:
         if refused is not None:
             return refused
         if not authorized(self.settings, headers):
-            return refusal(
-                401,
-                "Missing or wrong bearer token: send Authorization: Bearer <INSTANTLY_MCP_AUTH_TOKEN>",
-                {"WWW-Authenticate": 'Bearer realm="instantly-mcp"'},
-            )
+            return token_refusal(headers)
         if (unsupported := unsupported_version(headers)) is not None:
             return refusal(400, unsupported)
         if (resumed := headers.get("last-event-id")) is not None and not valid_event_id(resumed):
@@ -467,6 +484,9 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     }
     if settings.log_format == "json":
         options["log_config"] = None  # uvicorn's loggers then reach the JSON handler configure_logging set
+    from instantly_mcp.transport.sockets import listen_socket
+
+    sock = listen_socket(settings.host, settings.port, "--port")
     if settings.workers > 1:
         if not settings.secret:  # the workers must accept each other's confirmation tokens
             settings = dataclasses.replace(settings, secret=secrets.token_urlsafe(32))
@@ -485,10 +505,10 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
         from uvicorn.supervisors import Multiprocess
 
         try:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            Multiprocess(config, sockets=[sock]).run()
         finally:
             remove_settings_file(settings_file)
     else:
-        server.run()
+        server.run(sockets=[sock])
         if not server.started:
             raise SystemExit(f"instantly-mcp: could not serve on {settings.host}:{settings.port}")

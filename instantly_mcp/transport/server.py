@@ -19,6 +19,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 from instantly_mcp import __version__
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
+from instantly_mcp.catalog.effects import gate_of
 from instantly_mcp.catalog.operations import Operation, load_operations, resolve
 from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
 from instantly_mcp.codemode.tools import CodeMode, Script
@@ -27,7 +28,7 @@ from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.discovery import Discovery, near_names
 from instantly_mcp.gates.filter import unknown_tool
-from instantly_mcp.gates.policy import GATED_RISKS, SERVER_ARGUMENTS, Policy, risk_summary
+from instantly_mcp.gates.policy import SERVER_ARGUMENTS, Policy, risk_summary
 from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
 from instantly_mcp.transport import prompts
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
@@ -134,7 +135,7 @@ def announce_policy(runtime: Runtime) -> None:
     """One stderr line on what the agent gets; a loud one when confirmations are switched off."""
     visible = runtime.policy.visible_operations()
     counts = risk_summary(visible)
-    gated = sum(op.risk in GATED_RISKS for op in visible)
+    gated = sum(gate_of(op.name) != "runs" for op in visible)
     mode = runtime.settings.confirm
     print(
         f"instantly-mcp: {len(visible)} of {len(runtime.operations)} tools visible ({counts}); confirm mode {mode}",
@@ -142,7 +143,8 @@ def announce_policy(runtime: Runtime) -> None:
     )
     if mode == "off" and gated:
         print(
-            f"instantly-mcp: WARNING --confirm off: {gated} destructive, outbound and privileged tools "
+            f"instantly-mcp: WARNING --confirm off: {gated} tools that can email people, run agents, grant access, "
+            "send data out, spend credits or delete "
             "run WITHOUT asking anyone. "
             "Use this only for trusted automation.",
             file=sys.stderr,
@@ -155,6 +157,13 @@ def announce_policy(runtime: Runtime) -> None:
         )
     if runtime.policy.audit is not None:
         print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
+    if (autonomy := runtime.policy.autonomy) is not None:
+        where = "shared by every replica through Redis" if autonomy.store.shared else "PER PROCESS (no --redis-url)"
+        print(
+            f"instantly-mcp: autonomy policy {autonomy.policy.path}: {len(autonomy.policy.rules)} rules; "
+            f"its counters are {where}",
+            file=sys.stderr,
+        )
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:

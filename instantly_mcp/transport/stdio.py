@@ -4,6 +4,8 @@
   message -32600), as the spec asks; the SDK's reader would drop it without an answer.
 - Ctrl-C ends the process at once and quietly, as SIGTERM does: the SDK reads stdin in a worker
   thread that no cancellation reaches, so waiting for a graceful end would wait for the next line.
+- When stdin ends, the requests already read are answered before the server stops (the SDK would
+  cancel them): a scripted pipe gets every answer. They get --shutdown-timeout seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from dataclasses import dataclass, field
 from types import FrameType
 
 import anyio
@@ -44,18 +47,57 @@ def unreadable_reply(exc: Exception) -> types.JSONRPCError:
     return types.JSONRPCError(jsonrpc="2.0", id=None, error=error)
 
 
+@dataclass
+class InFlight:
+    """The ids of the client's requests that have no answer yet."""
+
+    ids: set[types.RequestId] = field(default_factory=set)
+    changed: anyio.Event = field(default_factory=anyio.Event)
+
+    def read(self, item: SessionMessage) -> None:
+        if isinstance(item.message, types.JSONRPCRequest):
+            self.ids.add(item.message.id)
+
+    def written(self, item: SessionMessage) -> None:
+        if isinstance(item.message, types.JSONRPCResponse | types.JSONRPCError) and item.message.id is not None:
+            self.ids.discard(item.message.id)
+            self.changed.set()
+
+    async def drained(self) -> None:
+        while self.ids:
+            self.changed = anyio.Event()
+            await self.changed.wait()
+
+
 async def answer_unreadable(
     incoming: ObjectReceiveStream[SessionMessage | Exception],
     to_server: ObjectSendStream[SessionMessage | Exception],
     outgoing: ObjectSendStream[SessionMessage],
+    in_flight: InFlight | None = None,
+    grace_s: float = 0,
 ) -> None:
-    """Pass messages on to the server; answer the lines the SDK could not read."""
+    """Pass messages on to the server; answer the lines the SDK could not read. At the end of
+    stdin, keep the server's side open until the requests read so far are answered."""
     async with to_server:
         async for item in incoming:
             if isinstance(item, Exception):
                 await outgoing.send(SessionMessage(unreadable_reply(item)))
-            else:
-                await to_server.send(item)
+                continue
+            if in_flight is not None:
+                in_flight.read(item)
+            await to_server.send(item)
+        if in_flight is not None:
+            with anyio.move_on_after(grace_s):
+                await in_flight.drained()
+
+
+async def write_answers(
+    from_server: ObjectReceiveStream[SessionMessage], outgoing: ObjectSendStream[SessionMessage], in_flight: InFlight
+) -> None:
+    async with from_server, outgoing:
+        async for item in from_server:
+            await outgoing.send(item)
+            in_flight.written(item)
 
 
 async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> None:
@@ -70,13 +112,17 @@ async def serve_stdio(settings: Settings, runtime: Runtime | None = None) -> Non
 
         sock = bind_pages(settings)
     to_server, from_filter = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+    answers, from_server = anyio.create_memory_object_stream[SessionMessage](0)
+    in_flight = InFlight()
     async with stdio_server() as (read_stream, write_stream), anyio.create_task_group() as tg:
         if desk is not None and sock is not None:
             from instantly_mcp.transport.approval_pages import serve_pages
 
             await tg.start(serve_pages, desk, settings, sock)
-        tg.start_soon(answer_unreadable, read_stream, to_server, write_stream)
-        await server.run(from_filter, write_stream, server.create_initialization_options())
+        tg.start_soon(answer_unreadable, read_stream, to_server, write_stream, in_flight, settings.shutdown_timeout_s)
+        async with anyio.create_task_group() as writer:
+            writer.start_soon(write_answers, from_server, write_stream, in_flight)
+            await server.run(from_filter, answers, server.create_initialization_options())
         tg.cancel_scope.cancel()
 
 

@@ -266,6 +266,9 @@ async def test_call_tool_goes_through_the_confirmation_gate() -> None:
         target = campaigns["items"][0]["id"]
         asked = answer(await mcp.call("call_tool", {"name": "delete_campaign", "arguments": {"id": target}}))
         assert asked["status"] == "confirmation_required" and not mcp.writes()
+        # Only call_tool reaches the tool in discover mode, so that is what the answer says to call again.
+        assert 'call call_tool(name="delete_campaign", arguments={...}) again' in asked["next"]
+        assert "call delete_campaign again" not in asked["next"]
         done = await mcp.call(
             "call_tool",
             {"name": "delete_campaign", "arguments": {"id": target, "confirm_token": asked["confirm_token"]}},

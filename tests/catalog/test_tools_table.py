@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from instantly_mcp import cli
+from instantly_mcp.catalog.effects import gate_of
 from instantly_mcp.catalog.operations import RISK_CLASSES, load_operations
-from instantly_mcp.gates.policy import GATED_RISKS
 
 from support.servers import policy_server
 
@@ -41,7 +41,8 @@ def test_default_table_has_every_tool_with_its_risk_scopes_and_toolset(capsys: p
     for name, op in OPERATIONS.items():
         risk, *middle, toolset, scopes = rows[name]
         assert risk == op.risk and toolset == op.toolset
-        assert middle == (["confirm"] if op.risk in GATED_RISKS else [])
+        expected = {"asks": ["confirm"], "asks_when_live": ["confirm when live"], "runs": []}[gate_of(name)]
+        assert middle == expected, name
         assert set(scopes.split(",")) <= set(op.scopes)
     assert counts_line(Counter(op.risk for op in OPERATIONS.values()), len(OPERATIONS)) in tail
     print(tail)

@@ -169,3 +169,60 @@ def test_approver_token_guards_the_buttons_and_the_cli_decides(tmp_path: Path, s
         failed, body = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
         assert not failed, body
         assert len(writes(sandbox)) == 1
+
+
+THREE_PARAGRAPHS = (
+    "<p>Hi Ann,</p><p>thanks for the call on Tuesday. As promised, here is our offer for the third quarter: "
+    "twenty percent off every seat you add before Friday, with onboarding for your whole team included and a "
+    'named contact for the first ninety days.</p><p>The details are on <a href="https://offers.example.com/q3?ref=ann">'
+    "our offer page</a>; reply to this email or book a call when it suits you, and we will set it up the same "
+    "week.</p><p>Best,<br>Bob</p>"
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def test_on_a_phone_the_buttons_are_above_the_fold_and_the_body_reads_as_text(
+    tmp_path: Path, sandbox: Any, browser: Any
+) -> None:
+    email = first_email(sandbox)
+    arguments = {**reply_arguments(email), "body": {"html": THREE_PARAGRAPHS}}
+    with mcp_http_server(tmp_path, *server_args(sandbox), INSTANTLY_API_KEY=KEY) as server:
+        asked = json.loads(call(server.url, "reply_to_email", arguments)[1])
+        page = browser.new_page()
+        page.set_viewport_size(PHONE)
+        page.goto(asked["approval_url"])
+        for button in ("button.approve", "button.deny"):
+            box = page.locator(button).bounding_box()
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (button, box)
+        body = page.inner_text("#body-1")
+        assert body.startswith("Hi Ann,\n") and body.rstrip().endswith("Best,\nBob")
+        assert "our offer page (https://offers.example.com/q3?ref=ann)" in body and "<p>" not in body
+        shown = page.inner_text("body")
+        assert shown.count("cfo@theirs.test") == 1 and shown.count("Re: pricing") == 1  # one summary, no repeats
+        assert "This emails people outside the workspace" in shown and "credits" not in shown
+        shoot(page, tmp_path, "approval-page-phone.png")
+        page.set_viewport_size(DESKTOP)
+        shoot(page, tmp_path, "approval-page-desktop.png")
+
+        index = browser.new_page()
+        index.goto(server.base + "/approvals")
+        listed = index.inner_text("body")
+        recipient = email.get("lead") or email["from_address_email"]
+        assert "reply_to_email" in listed and recipient in listed and " UTC" in listed
+
+        page.set_viewport_size(PHONE)
+        page.click("button.approve")
+        assert page.inner_text("#status") == "Approved: go back to your assistant; it will make this call once."
+        failed, body_text = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
+        assert not failed, body_text
+        page.reload()
+        assert page.inner_text("#status").startswith("Done")
+        assert [(r["method"], r["path"]) for r in writes(sandbox)] == [("POST", "/api/v2/emails/reply")]
+
+
+def shoot(page: Any, tmp_path: Path, name: str) -> None:
+    """The screenshots in docs/ come from here (INSTANTLY_TEST_SAVE_SCREENSHOT=1 to refresh them)."""
+    page.screenshot(path=str(tmp_path / name), full_page=False)
+    if os.environ.get("INSTANTLY_TEST_SAVE_SCREENSHOT"):
+        shutil.copy(tmp_path / name, ROOT / "docs" / name)

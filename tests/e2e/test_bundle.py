@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -16,19 +14,11 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from support.checkout import uv
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = {"manifest.json", "pyproject.toml", "uv.lock", "icon.png", "README.md", "instantly_mcp", "tool_specs"}
-
-
-def uv() -> str:
-    """uv from the `test` extra: next to this interpreter (a venv that is not activated), else on PATH."""
-    beside = Path(sys.executable).parent / "uv"
-    found = str(beside) if beside.is_file() else shutil.which("uv")
-    if found is None:
-        pytest.fail("uv not found: it is in the `test` extra (bash scripts/setup.sh installs it)", pytrace=False)
-    return found
 
 
 @pytest.fixture(scope="module")

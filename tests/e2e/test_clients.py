@@ -68,6 +68,13 @@ def test_bundle_manifest_matches_the_package() -> None:
     assert "tests/" in ignored and not any("instantly_mcp" in line or "tool_specs" in line for line in ignored)
 
 
+def test_readme_packs_the_bundle_under_the_project_name() -> None:
+    """`mcpb pack` alone names the bundle after the checkout's folder (a clone into `src/` gives src.mcpb)."""
+    readme = (ROOT / "README.md").read_text()
+    packs = re.findall(r"`(npx @anthropic-ai/mcpb pack[^`]*)`", readme)
+    assert packs and all(line.split()[-1] == "instantly-mcp.mcpb" for line in packs), packs
+
+
 def test_claude_desktop_config_example() -> None:
     servers = json.loads((ROOT / "examples" / "claude_desktop_config.json").read_text())["mcpServers"]
     # Desktop does not search a venv's bin/: the command is absolute (`instantly-mcp config claude-desktop` prints it)

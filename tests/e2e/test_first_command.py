@@ -15,20 +15,10 @@ from mcp import Client, StdioServerParameters
 
 from instantly_mcp.catalog.operations import load_operations
 
+from support.checkout import fresh_checkout
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-
-
-def fresh_checkout(tmp_path: Path) -> Path:
-    copy = tmp_path / "instantly-mcp"
-    tracked = (
-        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
-    )
-    for name in tracked:
-        if name and not name.startswith(("tests/", "bench/", "scripts/node/")) and (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
-    return copy
 
 
 def newcomer_env() -> dict[str, str]:
@@ -77,3 +67,26 @@ def test_first_command_installs_into_its_own_venv_and_serves_the_sandbox(tmp_pat
         cwd="/",
     )
     assert runs_from.stdout.startswith(str(checkout))
+
+
+def test_without_apt_get_setup_skips_the_system_package_tests_instead_of_stopping(tmp_path: Path) -> None:
+    """macOS and other systems without apt-get: setup.sh says which tests are skipped and why, and
+    records the package for scripts/test.sh (INSTANTLY_TESTS_WITHOUT), instead of exiting."""
+    checkout = fresh_checkout(tmp_path)
+    tools = tmp_path / "bin"  # the commands setup.sh uses, but no apt-get and no redis-server
+    tools.mkdir()
+    for name in ("bash", "date", "mkdir", "cat", "sha256sum", "cut", "dirname", "tail", "id", "printf"):
+        found = shutil.which(name)
+        if found:
+            (tools / name).symlink_to(found)
+    done = subprocess.run(
+        ["bash", "scripts/setup.sh"],
+        cwd=checkout,
+        env={"PATH": str(tools), "HOME": str(tmp_path), "INSTANTLY_SETUP_STEPS": "redis"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "redis-server: apt-get not found; the tests that need redis-server are skipped" in done.stdout
+    assert (checkout / ".cache" / "setup" / "without").read_text().split() == ["redis-server"]

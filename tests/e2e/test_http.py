@@ -139,6 +139,9 @@ def test_bearer_token_guards_every_mcp_endpoint(tmp_path: Path) -> None:
     with mcp_http_server(tmp_path, "--transport", "http", INSTANTLY_MCP_AUTH_TOKEN=token) as server:
         missing = httpx2.post(server.url, json=INIT, headers=ACCEPT)
         assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+        # A client that sent no token (Claude Code without --header) is told which header to send.
+        for told in (missing.headers["www-authenticate"], missing.json()["error"]["message"]):
+            assert "send the header Authorization: Bearer <token>" in told and "--header" in told
         for wrong in ("Bearer nope", f"Bearer {token}x", f"Basic {token}", token[:-1]):
             assert httpx2.post(server.url, json=INIT, headers={**ACCEPT, "Authorization": wrong}).status_code == 401
         assert httpx2.get(server.sse_url, headers={"Authorization": "Bearer nope"}).status_code == 401

@@ -156,11 +156,15 @@ def test_standalone_sandbox_serves_api_v2_to_any_bearer_key(tmp_path: Path) -> N
         env=clean_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}/api/v2"  # the base path the README documents
     try:
+        assert proc.stderr is not None
+        said = proc.stderr.readline()  # the first line: where it is and what it accepts
+        assert f"sandbox at {base} " in said and "any `Authorization: Bearer <anything>`" in said
         for _ in range(300):
             try:
                 httpx2.get(base + "/campaigns", timeout=1)
@@ -174,5 +178,91 @@ def test_standalone_sandbox_serves_api_v2_to_any_bearer_key(tmp_path: Path) -> N
         nobody = httpx2.get(base + "/campaigns", params={"limit": 1})
     finally:
         stop_process_group(proc)
+        proc.stderr.close()
     assert anyone.status_code == 200 and len(anyone.json()["items"]) == 1
     assert nobody.status_code == 401
+
+
+def test_at_a_terminal_stdio_says_it_waits_for_a_client_and_how_to_connect_one() -> None:
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    lines: list[str] = []
+    with subprocess.Popen(
+        CLI, cwd=ROOT, env=clean_env(), stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        os.close(secondary)
+        try:
+            assert proc.stderr is not None
+            while not lines or "waiting for an MCP client" not in lines[-1]:
+                line = proc.stderr.readline().decode()
+                assert line, "".join(lines)
+                lines.append(line)
+        finally:
+            proc.kill()
+            proc.wait(10)
+            os.close(primary)
+    waiting = lines[-1]
+    assert "claude mcp add instantly -- " in waiting and "config claude-desktop" in waiting
+    assert not any("approver-token" in line for line in lines)  # no page is in use yet
+
+
+def test_stdin_eof_still_writes_the_answers_in_flight() -> None:
+    """A scripted pipe: every request read before stdin ended is answered, the slowest (a call) too."""
+    script = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "pipe", "version": "1"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {"name": "list_campaigns", "arguments": {"limit": 1}},
+        },
+    ]
+    done = subprocess.run(
+        CLI,
+        input="".join(json.dumps(m) + "\n" for m in script),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
+        cwd=ROOT,
+    )
+    answers = {m["id"]: m for m in map(json.loads, done.stdout.splitlines())}
+    assert sorted(answers) == [1, 2, 3], done.stderr[-2000:]
+    assert len(answers[2]["result"]["tools"]) == len(load_operations())
+    assert not answers[3]["result"]["isError"] and "items" in answers[3]["result"]["content"][0]["text"]
+    assert done.returncode == 0
+
+
+def test_a_port_in_use_is_one_line_before_anything_is_served() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = run_cli("--transport", "http", "--port", str(port))
+    assert done.returncode == 2
+    assert f"--port {port}: cannot listen on 127.0.0.1: Address already in use; choose another port" in done.stderr
+    assert "serving MCP at" not in done.stderr and "Traceback" not in done.stderr and "ERROR" not in done.stderr
+
+
+def test_argparse_errors_lead_with_the_line_that_matters() -> None:
+    done = run_cli("--transport", "carrier-pigeon")
+    lines = done.stderr.splitlines()
+    assert done.returncode == 2 and len(lines) == 2, done.stderr
+    assert lines[0].startswith("instantly-mcp: error: argument --transport: invalid choice: 'carrier-pigeon'")
+    assert lines[1].startswith("usage: instantly-mcp [{serve,sandbox,tools,approvals,config,doctor,policy}] [flags]")
+    sub = run_cli("sandbox", "--port", "eighty")
+    assert sub.stderr.splitlines()[0] == "instantly-mcp sandbox: error: argument --port: invalid int value: 'eighty'"
+    assert "doctor" in run_cli("--help").stdout.splitlines()[0]

@@ -199,6 +199,32 @@ def test_a_token_used_on_one_replica_is_refused_on_another(tmp_path: Path, redis
         b.stop()
 
 
+def test_a_pause_on_one_replica_is_what_an_activation_on_another_compares_with(
+    tmp_path: Path, redis: RedisServer, sandbox: Any
+) -> None:
+    """Issue 21: the content live when replica A paused the campaign sits in Redis, so the activation asked
+    on replica B names the bcc added while it was paused."""
+    a, b = start_replicas(tmp_path, redis, sandbox, 2, "--confirm", "token", "--auth-token", AUTH)
+    headers = {"Authorization": f"Bearer {AUTH}"}
+    try:
+        campaign = campaign_id(sandbox)
+
+        async def run() -> tuple[Any, Any, Any]:
+            paused = await call(a.url, "pause_campaign", {"id": campaign}, headers)
+            edit = {"id": campaign, "bcc_list": ["spy@attacker-owned.example"]}
+            edited = await call(a.url, "update_campaign", edit, headers)
+            return paused, edited, await call(b.url, "activate_campaign", {"id": campaign}, headers)
+
+        paused, edited, asked = anyio.run(run)
+        assert not paused.is_error and not edited.is_error, (text(paused), text(edited))
+        summary = json.loads(text(asked))["summary"]
+        assert "bcc: spy@attacker-owned.example" in summary and "CHANGED since it last ran: bcc (was none)" in summary
+        assert [w["path"].rsplit("/", 1)[-1] for w in writes(sandbox)] == ["pause", campaign]
+    finally:
+        a.stop()
+        b.stop()
+
+
 def test_redis_stopped_mid_run(trio: list[McpHttpServer], redis: RedisServer, sandbox: Any) -> None:
     """Reads go on within each replica's share of the budget, with a loud log line; gated calls are refused
     saying why, nothing is sent; the approval pages answer 503; no replica crashes. Back to normal after."""

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.catalog.effects import gate_of
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
-from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
 from instantly_mcp.transport.server import announce_policy, build_runtime
 
@@ -93,7 +93,7 @@ async def test_gate_sends_nothing_before_confirmation(name: str) -> None:
     ("action", "tick", "sent", "status"),
     [
         ("accept", True, True, None),
-        ("accept", False, False, "declined"),
+        ("accept", False, False, "not_confirmed"),
         ("decline", True, False, "declined"),
         ("cancel", True, False, "cancelled"),
     ],
@@ -271,7 +271,8 @@ async def test_confirm_token_is_offered_only_where_accepted() -> None:
         async with policy_server(confirm=confirm) as mcp:
             tools = {t.name: t for t in (await mcp.client.list_tools()).tools}
             with_token = {n for n, t in tools.items() if "confirm_token" in t.input_schema["properties"]}
-            assert with_token == (set(GATED) | set(LIVE_TARGETS) if offered else set()), confirm
+            asking = {name for name in OPERATIONS if gate_of(name) != "runs"}
+            assert with_token == (asking if offered else set()), confirm
             if offered:
                 assert tools["delete_campaign"].input_schema["properties"]["confirm_token"]["type"] == "string"
                 assert "confirm_token" not in tools["delete_campaign"].input_schema.get("required", [])

@@ -4,7 +4,6 @@ forwarding) are gated, and so are writes that send email because their campaign 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ import anyio
 import httpx2
 import pytest
 
+from instantly_mcp.catalog.effects import load_effects
 from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.gates.live import LIVE_TARGETS
 from instantly_mcp.gates.policy import GATED_RISKS
 
 from support.security import SERVER_KEY, TRANSPORTS, attack_server, body, text
@@ -121,6 +120,14 @@ def test_a_subsequence_on_an_active_campaign_asks_and_on_a_paused_one_does_not(
     ]
 
 
+SIX_LIVE_GATED = (
+    "add_leads",
+    "create_lead",
+    "move_lead_to_subsequence",
+    "update_campaign",
+    "update_campaign_subsequence",
+    "create_campaign_subsequence",
+)
 # Well-formed ids that no workspace has: they pass the local id check and leave the target's state unknown.
 UNKNOWN_CAMPAIGN = "0190c0de-0000-7000-8000-00000000ca01"
 UNKNOWN_SUBSEQUENCE = "0190c0de-0000-7000-8000-00000000ab01"
@@ -132,7 +139,7 @@ def test_live_target_that_cannot_be_checked_is_gated(transport: str, sandbox, tm
     """With the lookups hidden by --tools, the campaign's state is unknown: ask rather than guess."""
 
     async def run() -> tuple[list[str], list, list]:
-        tools = ",".join(LIVE_TARGETS)
+        tools = ",".join(SIX_LIVE_GATED)
         async with attack_server(transport, sandbox, tmp_path, "--confirm", "token", "--tools", tools) as attack:
             statuses = []
             campaign, subsequence, lead = UNKNOWN_CAMPAIGN, UNKNOWN_SUBSEQUENCE, UNKNOWN_LEAD
@@ -177,17 +184,18 @@ def body_of(text_: str) -> dict:
     return json.loads(text_)
 
 
-def test_readme_names_every_gated_tool_with_its_class() -> None:
+def test_readme_names_every_gated_tool_with_its_gate() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("### Which calls ask a person first", 1)[1].split("### Limits", 1)[0]
-    rows = [line.split("|") for line in section.splitlines() if line.startswith("| ") and "`" in line]
-    named = {name: row[1].strip() for row in rows for name in re.findall(r"`([a-z_]+)`", row[2])}
-    for op in OPERATIONS.values():
-        if op.risk in GATED_RISKS and not op.name.startswith("delete_"):
-            assert named.get(op.name) == op.risk, op.name
-        if op.name in LIVE_TARGETS:
-            assert named.get(op.name) == "write, when live"
-    assert all(OPERATIONS[name].risk == risk for name, risk in named.items() if risk in GATED_RISKS)
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| `")]
+    named = {row[1].strip().strip("`"): row[3].strip() for row in rows}
+    for name, row in load_effects().items():
+        if OPERATIONS[name].risk in GATED_RISKS or row.gate == "asks":
+            assert named.get(name) == "always", name
+        elif row.gate == "asks_when_live":
+            assert named.get(name, "").startswith("when "), name
+        else:
+            assert name not in named and f"`{name}`" in section, name
 
 
 def test_the_servers_own_key_is_never_listed_in_full() -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from support.system_packages import missing
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -26,7 +28,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        pytest.fail("chromium is not installed: run scripts/setup.sh (apt-get install -y chromium)", pytrace=False)
+        missing("chromium", "run scripts/setup.sh (apt-get install -y chromium; /usr/bin/chromium)")
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(

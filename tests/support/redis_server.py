@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .processes import free_port
+from support.system_packages import missing
 
 
 class RedisServer:
@@ -28,7 +29,7 @@ class RedisServer:
     def start(self) -> RedisServer:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("redis-server is not installed: run scripts/setup.sh (apt-get install -y redis-server)")
+            missing("redis-server", "run scripts/setup.sh (apt-get install -y redis-server)")
         command = [
             binary,
             "--port",

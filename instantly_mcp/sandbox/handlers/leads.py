@@ -14,6 +14,7 @@ from instantly_mcp.sandbox.errors import SandboxHttpError, bad_request, not_foun
 from instantly_mcp.sandbox.handlers.block_list import is_blocked
 from instantly_mcp.sandbox.handlers.jobs import start_job
 from instantly_mcp.sandbox.handlers.registry import handles
+from instantly_mcp.sandbox.handlers.subsequence_trigger import enter_matching_subsequence
 from instantly_mcp.sandbox.resources import Resource
 from instantly_mcp.sandbox.store import Entity
 from instantly_mcp.sandbox.synth import now_iso, render
@@ -140,7 +141,7 @@ def create_lead(ctx: Context) -> Any:
     if _skip_reason(ctx, data.get("email"), data, campaign_id, list_id):
         lead = _find_by_email(ctx, data.get("email"))[0]
     else:
-        lead = _add(ctx, data, campaign_id, list_id)
+        lead = enter_matching_subsequence(ctx, _add(ctx, data, campaign_id, list_id))
     return render(lead, ctx.op.success_schema)
 
 
@@ -157,7 +158,10 @@ def patch_lead(ctx: Context) -> Any:
         changes["timestamp_last_interest_change"] = now_iso()
     if "assigned_to" in ctx.data:
         changes["_assigned_to"] = ctx.data["assigned_to"]
-    return render(crud.update(ctx.store, resource, lead, changes), ctx.op.success_schema)
+    lead = crud.update(ctx.store, resource, lead, changes)
+    if "lt_interest_status" in changes:
+        lead = enter_matching_subsequence(ctx, lead)
+    return render(lead, ctx.op.success_schema)
 
 
 def select(ctx: Context, data: dict[str, Any]) -> list[Entity]:
@@ -365,7 +369,7 @@ def update_interest_status(ctx: Context) -> Any:
         raise not_found("Lead not found")
     changes = {"lt_interest_status": data["interest_value"], "timestamp_last_interest_change": now_iso()}
     for lead in leads:
-        crud.update(ctx.store, _resource(ctx), lead, changes)
+        enter_matching_subsequence(ctx, crud.update(ctx.store, _resource(ctx), lead, changes))
     return {"message": "Lead interest status update background job submitted"}
 
 
