@@ -207,11 +207,14 @@ def test_on_a_phone_the_buttons_are_above_the_fold_and_the_body_reads_as_text(
 
         index = browser.new_page()
         index.goto(server.base + "/approvals")
+        index.fill("input[name=approver_token]", approver_secret())  # once per browser
+        index.click("button.approve")
         listed = index.inner_text("body")
         recipient = email.get("lead") or email["from_address_email"]
         assert "reply_to_email" in listed and recipient in listed and " UTC" in listed
 
         page.set_viewport_size(PHONE)
+        page.fill("input[name=approver_token]", approver_secret())
         page.click("button.approve")
         assert page.inner_text("#status") == "Approved: go back to your assistant; it will make this call once."
         failed, body_text = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
