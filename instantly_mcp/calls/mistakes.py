@@ -1,11 +1,13 @@
 """Mistakes an agent makes that a plain schema check lets through or answers badly, caught before
 anything is sent, each with what to do instead (issue 14).
 
-- a page number as starting_after (a cursor is next_starting_after of the previous page);
+- a page number as starting_after or as page (a cursor is next_starting_after of the previous page);
+- a URL as a block-list value (Instantly takes an email or a domain: the URL's domain is suggested);
 - schedule days by name ({"monday": true}): Instantly's keys are "0"-"6", 0 = Sunday;
 - a timezone outside Instantly's 102 zones: an IANA zone with identical rules is mapped to its
   Instantly twin (America/New_York -> America/Detroit) and the result says so; one without is
-  refused with the nearest candidates;
+  refused with the nearest candidates; an abbreviation is read as what people mean by it (EST is
+  US Eastern with daylight saving, not the tz database's fixed UTC-5), and the note says so;
 - a name or an email where an id goes, and a wrong enum value: see `hint` for the messages.
 """
 
@@ -51,6 +53,7 @@ def correct(op: Operation, arguments: dict[str, Any]) -> Corrected:
             f"starting_after: {cursor!r} is a page number, not a cursor; pass next_starting_after from the previous "
             "page's answer (leave starting_after out for the first page), or use max_items to fetch several pages"
         )
+    problems += page_numbers(op, arguments) + block_list_urls(op, arguments)
     problems += [
         id_hint(op, name, arguments[name])
         for name in op.uuid_fields
@@ -60,6 +63,46 @@ def correct(op: Operation, arguments: dict[str, Any]) -> Corrected:
     ]
     fixed = _walk(model_schema(op), arguments, "", problems, notes)
     return Corrected(fixed, notes, problems)
+
+
+PAGE_FIELDS = ("page", "page_number", "offset")
+BLOCK_LIST_VALUES = ("bl_value", "bl_values")
+_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*://|www\.)|/", re.I)
+
+
+def page_numbers(op: Operation, arguments: dict[str, Any]) -> list[str]:
+    """A page number on a list that refuses it (an open body sends it, with a note naming the cursor)."""
+    if op.pagination is None or op.body_open:
+        return []
+    return [
+        f"{name}: Instantly lists have no page numbers; pass starting_after=<next_starting_after of the previous "
+        "answer> for the next page, or max_items to fetch several pages"
+        for name in PAGE_FIELDS
+        if name in arguments and name not in op.input_schema.get("properties", {})
+    ]
+
+
+def block_list_urls(op: Operation, arguments: dict[str, Any]) -> list[str]:
+    """A URL where a block list takes an email or a domain: Instantly answers 400; the domain is what was meant."""
+    if op.tag != "BlockListEntry":
+        return []
+    given = [(name, value) for name in BLOCK_LIST_VALUES if name in arguments for value in listed(arguments[name])]
+    return [
+        f"{name}: {value!r} is a URL; a block list takes an email or a domain: use {domain(value)!r}"
+        for name, value in given
+        if isinstance(value, str) and _URL.search(value) and "@" not in value
+    ]
+
+
+def listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def domain(url: str) -> str:
+    """The host of a URL without "www." (https://www.acme.com/about -> acme.com)."""
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip(), flags=re.I).split("/")[0].split("?")[0]
+    host = host.rsplit("@", 1)[-1].split(":")[0].lower()
+    return host.removeprefix("www.")
 
 
 def _walk(schema: dict[str, Any], value: Any, path: str, problems: list[str], notes: list[str]) -> Any:
@@ -94,17 +137,24 @@ def _check_days(days: dict[str, Any], path: str, problems: list[str]) -> None:
 
 
 def _zone(value: str, zones: list[str], path: str, problems: list[str], notes: list[str]) -> str:
-    twin = timezones.equivalent(value, zones)
+    abbreviation = timezones.meant(value)
+    zone, read_as = (
+        (abbreviation[0], f" (read as {abbreviation[1]}, {abbreviation[0]})") if abbreviation else (value, "")
+    )
+    if zone in zones:
+        notes.append(f"{path}: {value}{read_as}; sent {zone}.")
+        return zone
+    twin = timezones.equivalent(zone, zones)
     if twin is not None:
         notes.append(
-            f"{path}: {value} is not one of Instantly's zones; sent {twin}, "
+            f"{path}: {value}{read_as} is not one of Instantly's zones; sent {twin}, "
             "which has the same UTC offsets and daylight-saving changes."
         )
         return twin
-    if timezones.is_zone(value):  # no IANA zone at all: the model's answer lists all of Instantly's
-        near = timezones.nearest(value, zones)
+    if timezones.is_zone(zone):  # no IANA zone at all: the model's answer lists all of Instantly's
+        near = timezones.nearest(zone, zones)
         problems.append(
-            f"{path}: no Instantly zone has the same rules as {value}; "
+            f"{path}: no Instantly zone has the same rules as {value}{read_as}; "
             f"the nearest are {', '.join(near)}. Pick one with the user"
         )
     return value

@@ -214,7 +214,8 @@ async def send(
     Instantly (a network failure, or an error the client raised without sending)."""
     result, status = await send_once(call, client, shape, watch)
     if call.undocumented and (status is not None or not result.is_error):  # not when nothing reached Instantly
-        result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented)))
+        paged = call.op.pagination is not None
+        result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented, paged=paged)))
     return result, status
 
 

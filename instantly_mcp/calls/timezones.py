@@ -12,9 +12,43 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# What people mean by a zone abbreviation: the tz database's EST is a fixed UTC-5 (Bogota's rules),
+# but a user who says EST means US Eastern time, daylight saving included.
+ABBREVIATIONS = {
+    "EST": ("America/New_York", "US Eastern time"),
+    "EDT": ("America/New_York", "US Eastern time"),
+    "ET": ("America/New_York", "US Eastern time"),
+    "CST": ("America/Chicago", "US Central time"),
+    "CDT": ("America/Chicago", "US Central time"),
+    "CT": ("America/Chicago", "US Central time"),
+    "MST": ("America/Denver", "US Mountain time"),
+    "MDT": ("America/Denver", "US Mountain time"),
+    "MT": ("America/Denver", "US Mountain time"),
+    "PST": ("America/Los_Angeles", "US Pacific time"),
+    "PDT": ("America/Los_Angeles", "US Pacific time"),
+    "PT": ("America/Los_Angeles", "US Pacific time"),
+    "AKST": ("America/Anchorage", "Alaska time"),
+    "HST": ("Pacific/Honolulu", "Hawaii time"),
+    "GMT": ("Europe/London", "UK time"),
+    "BST": ("Europe/London", "UK time"),
+    "WET": ("Europe/Lisbon", "Western European time"),
+    "CET": ("Europe/Paris", "Central European time"),
+    "CEST": ("Europe/Paris", "Central European time"),
+    "EET": ("Europe/Athens", "Eastern European time"),
+    "EEST": ("Europe/Athens", "Eastern European time"),
+    "IST": ("Asia/Kolkata", "India time"),
+    "JST": ("Asia/Tokyo", "Japan time"),
+    "AEST": ("Australia/Sydney", "Australian Eastern time"),
+    "AEDT": ("Australia/Sydney", "Australian Eastern time"),
+}
 SPAN_YEARS = (-2, 6)
 NEAREST = 5
 Signature = tuple[timedelta | None, tuple[tuple[datetime, timedelta | None], ...]]
+
+
+def meant(name: str) -> tuple[str, str] | None:
+    """(IANA zone, plain words) a zone abbreviation stands for in what people mean; None for other names."""
+    return ABBREVIATIONS.get(name.strip().upper())
 
 
 def equivalent(name: str, zones: Sequence[str]) -> str | None:

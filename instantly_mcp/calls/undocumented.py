@@ -42,8 +42,18 @@ def _nested(value: Any, path: str) -> list[str]:
     return []
 
 
-def note(fields: tuple[str, ...]) -> str:
-    return NOTE.format(fields=", ".join(fields))
+# Page-number fields agents send out of habit; Instantly's lists page by cursor and ignore them.
+PAGE_FIELDS = frozenset({"page", "page_number", "pageNumber", "offset", "skip"})
+CURSOR_HINT = (
+    " {fields} is no Instantly page number: for the next page pass starting_after=<next_starting_after of the "
+    "previous answer> (or max_items to collect several pages in one call)."
+)
+
+
+def note(fields: tuple[str, ...], *, paged: bool = False) -> str:
+    """The note on a result that sent undocumented fields; on a list, a page number names the cursor."""
+    pages = [f for f in fields if f in PAGE_FIELDS] if paged else []
+    return NOTE.format(fields=", ".join(fields)) + (CURSOR_HINT.format(fields=", ".join(pages)) if pages else "")
 
 
 def shown(fields: tuple[str, ...], arguments: dict[str, Any], render: Callable[[Any], str]) -> str:

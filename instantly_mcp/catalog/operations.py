@@ -81,7 +81,6 @@ class Operation:
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
     aliases: tuple[str, ...] = ()  # former names ([aliases] in overrides.toml), still accepted
-    search_aliases: tuple[str, ...] = ()  # the user's words for the tool, for discover mode's search
     uuid_fields: tuple[str, ...] = ()  # path ids and cursors that must be UUIDs, checked before sending
 
     @property
@@ -146,7 +145,6 @@ def _operation(entry: dict[str, Any]) -> Operation:
         input_schema=entry["input_schema"],
         output_schema=entry["output_schema"],
         aliases=tuple(entry.get("aliases", ())),
-        search_aliases=tuple(entry.get("search_aliases", ())),
         uuid_fields=tuple(entry.get("uuid_fields", ())),
     )
 

@@ -1,129 +1,170 @@
-"""Finding tools by what a request says: BM25 over each tool's name, title, description,
-toolset, spec tag and argument names and descriptions, with the domain's synonyms and typos.
+"""Finding the tool for a request in a user's words, and answering it as a call.
 
-One SearchIndex serves search_tools (discovery mode), code mode and "did you mean"; it is built on
-first use from the operations a policy shows and a function giving each one's served schema.
+The index is BM25 over everything the spec says about an operation (tool_specs/search/corpus.json,
+generated): its name, summary and description, tag and tag description, argument names and
+descriptions with enum meanings, and response field names, each field weighted. On top of BM25,
+what a person means by a short request: the request's objects should cover the tool's entity
+(list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
+between tools on one entity, and a request without an action reads. VOCABULARY maps the domain's
+everyday words onto the spec's; it is small on purpose: a word added to fix one missed request
+would only memorise it.
+
+`signature` is the one format of a search answer line, shared by discover and code mode.
 """
 
 from __future__ import annotations
 
+import json
+import keyword
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.paths import tool_specs_dir
 
-SchemaOf = Callable[[Operation], dict[str, Any]]
-DEFAULT_MATCHES = 8
+DEFAULT_MATCHES = 5
+FIELDS = ("name", "summary", "description", "tag", "arguments", "response")
 
-
-_STOP = frozenset(
-    "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
-    "i we me us do does how what which want need please can could would should".split()
-)
-# Words agents use for what the tool names call otherwise.
-_SYNONYMS = {
-    "stop": ("pause",),
+# The domain's everyday words -> the words the spec uses for them. A reviewer reads it in one screen.
+VOCABULARY: dict[str, tuple[str, ...]] = {
+    # actions
+    "stop": ("pause", "disable"),
     "halt": ("pause",),
-    "start": ("activate", "resume"),
     "launch": ("activate",),
+    "start": ("activate", "resume", "enable"),
     "resume": ("activate",),
-    "remove": ("delete",),
+    "restart": ("resume", "activate"),
+    "remove": ("delete", "removal"),
+    "delete": ("removal",),
     "erase": ("delete",),
+    "unblock": ("delete", "block"),
+    "revoke": ("delete",),
+    "disconnect": ("delete",),
     "new": ("create",),
     "make": ("create",),
     "add": ("create",),
-    "block": ("block", "blocklist"),
-    "blacklist": ("block",),
-    "unsubscribe": ("block",),
-    "show": ("list", "get"),
-    "find": ("list", "search", "get"),
-    "fetch": ("get", "list"),
-    "see": ("list", "get"),
+    "setup": ("create",),
+    "save": ("create",),
     "edit": ("update",),
     "change": ("update",),
     "modify": ("update",),
     "rename": ("update",),
-    "stats": ("analytics",),
-    "statistic": ("analytics",),
-    "metric": ("analytics",),
-    "performance": ("analytics",),
-    "mailbox": ("account",),
+    "transfer": ("change", "move"),
+    "show": ("list", "get"),
+    "see": ("list", "get"),
+    "view": ("list", "get"),
+    "find": ("list", "get"),
+    "fetch": ("get", "list"),
+    "read": ("get", "list"),
+    "check": ("get", "verify", "test"),
+    "validate": ("verify",),
+    "import": ("add",),
+    "upload": ("add",),
+    "copy": ("move", "duplicate"),
+    "clone": ("duplicate",),
+    "invite": ("create", "member"),
+    "buy": ("order", "dfy"),
+    "purchase": ("order", "dfy"),
+    # things
+    "response": ("reply",),
+    "respond": ("reply",),
+    "answer": ("reply",),
+    "reply": ("email",),
     "sender": ("account",),
+    "mailbox": ("account",),
+    "inbox": ("account", "email"),
+    "unibox": ("email",),
     "message": ("email",),
     "mail": ("email",),
+    "conversation": ("email", "thread"),
     "contact": ("lead",),
     "prospect": ("lead",),
+    "recipient": ("lead",),
+    "person": ("lead",),
     "people": ("lead",),
-    "sequence": ("campaign", "subsequence"),
-    "answer": ("reply",),
-    "respond": ("reply",),
-    "label": ("label", "tag"),
-    "tag": ("tag", "label"),
-    "search": ("list",),
-    "look": ("list", "get"),
-    "read": ("list", "get"),
-    "view": ("list", "get"),
-    "save": ("create",),
-    "build": ("create",),
-    "setup": ("create",),
-    "connect": ("create", "account"),
-    "invite": ("create", "member"),
-    "unblock": ("delete", "block"),
-    "revoke": ("delete",),
-    "cancel": ("delete", "cancel"),
-    "disconnect": ("delete", "account"),
-    "import": ("add", "lead"),
-    "upload": ("add", "lead"),
-    "turn": ("enable",),
-    "check": ("get", "test", "verify"),
-    "validate": ("verify",),
-    "valid": ("verify",),
-    "bounce": ("verify",),
-    "health": ("vitals", "warmup"),
-    "healthy": ("vitals", "warmup"),
+    "sequence": ("campaign", "step"),
+    "variant": ("step",),
+    "block": ("create",),
+    "unsubscribe": ("block", "create"),
+    "blocklist": ("block",),
+    "blacklist": ("block",),
+    "suppression": ("block",),
+    "spam": ("placement", "warmup"),
+    "deliverability": ("placement", "vitals", "warmup"),
     "dns": ("vitals",),
-    "spam": ("placement",),
-    "deliverability": ("placement",),
-    "inbox": ("email", "account"),
-    "conversation": ("email",),
-    "thread": ("email",),
-    "subject": ("email",),
+    "smtp": ("vitals", "account"),
+    "imap": ("vitals", "account"),
+    "warm": ("warmup",),
+    "reputation": ("warmup",),
+    "health": ("warmup", "vitals"),
+    "notify": ("webhook",),
+    "integration": ("webhook",),
+    "log": ("audit",),
+    "history": ("audit",),
+    "job": ("background",),
+    "finder": ("supersearch",),
+    "database": ("supersearch",),
+    "deal": ("opportunity",),
+    "pipeline": ("opportunity",),
     "teammate": ("member",),
     "colleague": ("member",),
     "team": ("member",),
     "user": ("member",),
-    "role": ("member",),
-    "many": ("count", "analytics"),
+    "bot": ("ai", "agent"),
+    # numbers
+    "stats": ("analytics",),
+    "statistic": ("analytics",),
+    "metric": ("analytics",),
     "number": ("count", "analytics"),
-    "rate": ("analytics",),
+    "many": ("count", "analytics"),
+    "performance": ("analytics",),
+    "perform": ("analytics",),
+    "doing": ("analytics",),
     "report": ("analytics",),
+    "result": ("analytics",),
+    "rate": ("analytics",),
+    "most": ("analytics",),
+    "compare": ("analytics",),
+    "day": ("daily",),
     "yesterday": ("daily",),
     "today": ("daily",),
-    "day": ("daily",),
-    "sdr": ("ai", "agent"),
-    "cto": ("supersearch",),
-    "ceo": ("supersearch",),
-    "cfo": ("supersearch",),
-    "vp": ("supersearch",),
-    "founder": ("supersearch",),
-    "title": ("supersearch",),
-    "bot": ("ai", "agent"),
-    "agent": ("ai",),
-    "job": ("background",),
-    "history": ("audit",),
-    "variable": ("variable",),
-    "setting": ("update", "get"),
-    "set": ("update",),
-    "done": ("dfy",),
-    "mark": ("update",),
-    "delete": ("removal",),
-    "count": ("analytics",),
 }
+
+_STOP = frozenset(
+    "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
+    "i we me us do does how what which want need please can could would should them they their into".split()
+)
+# Two-word verbs: "set up" creates, "turn on" enables, "turn off" disables.
+_PARTICLES = {
+    ("set", "up"): "create",
+    ("turn", "on"): "enable",
+    ("switch", "on"): "enable",
+    ("turn", "off"): "disable",
+    ("switch", "off"): "disable",
+}
+# Two-word names whose first word alone means something else: "inbox placement" is a test of where
+# mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
+_COMPOUNDS = frozenset({("inbox", "placement")})
+MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (each costs a pass over the index)
+# A request naming several steps of a job: "find leads then add them to a campaign".
+_STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
+_PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
+_PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
+# A request without an action verb reads; list first, as get needs an id the list gives.
+READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
+# What a request that opens with a question word asks about ("who changed my campaign": the audit
+# log's records of who did what; "who" later on is a relative pronoun, "leads who bounced").
+QUESTIONS = {"who": ("audit", "member")}
+# A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
+# aggregate: the tools whose names say so, not a list of records.
+AGGREGATES = frozenset({"analytic", "count", "summary", "stat"})
+# Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
+NICHE_WORDS = frozenset({"ai", "dfy"})
 
 
 @cache
@@ -139,25 +180,38 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") else word
 
 
-# Two-word verbs: "set up" creates, "turn on" enables, "turn off" disables.
-_PARTICLES = {
-    ("set", "up"): "create",
-    ("turn", "on"): "enable",
-    ("switch", "on"): "enable",
-    ("turn", "off"): "disable",
-    ("switch", "off"): "disable",
-}
-
-
 def terms(text: str, *, past: bool = True) -> list[str]:
     """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
     launched"), which ask about what happened rather than for an action."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
     words = [_PARTICLES.get((words[i - 1] if i else "", word), word) for i, word in enumerate(words)]
+    words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
 
 
-_STEMMED_SYNONYMS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in _SYNONYMS.items()}
+_STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
+
+
+@dataclass(frozen=True)
+class Weights:
+    """BM25 field weights and the shape terms; bench/search_eval.py picks them on two sets and
+    measures on the third."""
+
+    name: float = 3.0
+    summary: float = 1.5
+    description: float = 1.0
+    tag: float = 0.7
+    arguments: float = 0.3
+    response: float = 0.15
+    coverage: float = 5.0
+    verb: float = 3.0
+    read_default: float = 3.0
+    uncovered: float = 0.3
+    niche: float = 2.0
+    synonym: float = 1.0
+    head: float = 2.0
+    k1: float = 1.2
+    b: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -170,66 +224,82 @@ class Request:
     objects: dict[str, float]
     asked: dict[str, float]
     plural: frozenset[str]
+    head: dict[str, float]
 
 
+@cache
+def load_corpus() -> dict[str, dict[str, str]]:
+    path = tool_specs_dir() / "search" / "corpus.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+@dataclass
 class SearchIndex:
-    """BM25 over weighted fields (the name three times, the curated aliases twice, the description,
-    toolset and tag once, the arguments half), plus what a person means by a short request: a tool
-    whose entity the request covers beats one that only shares a word (list_campaigns over
-    list_campaign_subsequences), a whole alias phrase counts, the action asked for decides, a
-    request without one ("my campaigns") asks for list (get for one thing), and AI-agent and DFY
-    tools wait until named. Weights chosen on the evaluation sets' tune parts only."""
-
-    K1, B = 1.2, 0.75
-    NAME, ALIASES, DESCRIPTION, CONTEXT, ARGUMENTS = 3.0, 2.0, 1.0, 1.0, 0.5
-    COVERAGE, PHRASE, READ_DEFAULT, VERB, UNCOVERED = 3.5, 2.0, 1.0, 3.0, 0.3
-    PLURAL_GET, NICHE = 0.3, 2.0
+    operations: list[Operation]
+    corpus: Mapping[str, Mapping[str, str]] = field(default_factory=load_corpus)
+    weights: Weights = field(default_factory=Weights)
     MAX_TYPOS = 8  # unknown words looked up per request: each costs a pass over the vocabulary
 
-    def __init__(self, operations: Iterable[Operation], schema_of: SchemaOf) -> None:
-        self.operations = list(operations)
-        self.docs = [self.document(op, schema_of) for op in self.operations]
+    def __post_init__(self) -> None:
+        self.fields = [self.document(op) for op in self.operations]
         self.names = [entity(op.name) for op in self.operations]
-        self.phrases = [
-            [phrase for alias in op.search_aliases if (phrase := tuple(terms(alias)))] for op in self.operations
-        ]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
-        self.vocabulary = sorted(self.named) + sorted({w for ps in self.phrases for p in ps for w in p} - self.named)
-        self.lengths = [sum(doc.values()) for doc in self.docs]
-        self.average = sum(self.lengths) / max(len(self.docs), 1)
-        frequency = Counter(word for doc in self.docs for word in doc)
-        total = len(self.docs)
-        self.idf = {word: math.log(1 + (total - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
+        self.vocabulary = sorted(self.named)
+        count = max(len(self.fields), 1)
+        self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
+        frequency = Counter(word for doc in self.fields for word in set().union(*doc))
+        self.idf = {word: math.log(1 + (count - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
+        weights = [getattr(self.weights, f) for f in FIELDS]
+        self.docs = [self.blend(doc, weights) for doc in self.fields]
 
-    def document(self, op: Operation, schema_of: SchemaOf) -> dict[str, float]:
-        schema = schema_of(op)
-        arguments = " ".join(
-            f"{name} {sub.get('description', '')}" for name, sub in schema.get("properties", {}).items()
-        )
-        fields = (
-            (op.name, self.NAME),
-            (" ".join(op.search_aliases), self.ALIASES),
-            (op.description, self.DESCRIPTION),
-            (f"{op.toolset} {op.tag}", self.CONTEXT),
-            (arguments, self.ARGUMENTS),
-        )
-        doc: dict[str, float] = {}
-        for text, weight in fields:
-            for word in terms(text):
-                doc[word] = doc.get(word, 0.0) + weight
-        return doc
+    def document(self, op: Operation) -> list[Counter[str]]:
+        """The operation's words per field (FIELDS order); the spec's are read tokenised from the corpus."""
+        spec = self.corpus.get(op.name, {})
+        arguments = spec.get("arguments", " ".join(terms(" ".join(op.input_schema.get("properties", {})))))
+        return [
+            Counter(terms(op.name)),
+            Counter(spec.get("summary", "").split() + terms(op.description or op.title)),
+            Counter(spec.get("description", "").split()),
+            Counter(terms(op.toolset) + spec.get("tag", "").split()),
+            Counter(arguments.split()),
+            Counter(spec.get("response", "").split()),
+        ]
+
+    def blend(self, doc: list[Counter[str]], weights: list[float]) -> dict[str, float]:
+        """BM25F: each field's counts weighted and normalised by the field's average length."""
+        blended: dict[str, float] = {}
+        for f, counts in enumerate(doc):
+            norm = 1 - self.weights.b + self.weights.b * sum(counts.values()) / self.average[f]
+            for word, n in counts.items():
+                blended[word] = blended.get(word, 0.0) + weights[f] * n / norm
+        return blended
 
     def expand(self, words: list[str]) -> dict[str, float]:
         weights: dict[str, float] = {}
         for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for alias in _STEMMED_SYNONYMS.get(word, ()):
-                weights[alias] = max(weights.get(alias, 0.0), 0.6)
+            for alias in _STEMMED_VOCABULARY.get(word, ()):
+                weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym)
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
+        """The best matches for the whole request, the best of each step first when it names several."""
+        merged: dict[str, Operation] = {}
+        for found in zip(*self.search_steps(query, toolset=toolset, limit=limit).values(), strict=False):
+            merged.update((op.name, op) for op in found if op.name not in merged)
+        return list(merged.values())[:limit]
+
+    def search_steps(
+        self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES
+    ) -> dict[str, list[Operation]]:
+        """Each step the request names, with its best matches (`limit` shared between the steps)."""
+        named = steps(query)
+        share = max(2, limit // len(named)) if len(named) > 1 else limit
+        return {step: self.search_step(step, toolset=toolset, limit=share) for step in named}
+
+    def search_step(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
         request = self.parse(query)
         scored = []
         for position, op in enumerate(self.operations):
@@ -244,58 +314,85 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
-        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.idf]
+        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
-        weights = self.expand(words)
-        asked = self.expand([part for word in terms(query, past=False) for part in spelled[word].split()])
-        leads_with_verb = bool(words) and any(w in self.verbs or w in READ_VERBS for w in self.expand(words[:1]))
+        present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
+        asked, objects = self.action(present), words
+        if asked and words and self.action(words[:1]):
+            objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
+        weights = self.expand(words)
+        for word in QUESTIONS.get(words[0] if words else "", ()):
+            weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
         return Request(
             words=words,
             weights=weights,
-            objects=self.expand(words[1:]) if leads_with_verb else weights,
-            asked=asked if any(word in self.verbs for word in asked) else {},
+            objects=self.expand(objects),
+            asked=asked,
             plural=frozenset(spelled.get(w, w) for w in plural),
+            head=self.expand(self.head(query, spelled)),
         )
 
+    def head(self, query: str, spelled: dict[str, str]) -> list[str]:
+        """The thing the request is about: the last tool-name word of its first phrase, before a
+        preposition ("delete the old test campaign" -> campaign; "remove this contact from the
+        campaign" -> contact)."""
+        first = _PREPOSITION.split(query, maxsplit=1)[0]
+        words = [spelled.get(w, w) for w in terms(first)]
+        known = [w for w in words if w in self.named or _STEMMED_VOCABULARY.keys() & {w}]
+        nouns = [w for w in known if not self.action([w]) or w in ("list",)]
+        return nouns[-1:]
+
+    def action(self, words: list[str]) -> dict[str, float]:
+        """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
+        list, get); none: the request asks to read."""
+        for word in words[:2]:
+            expanded = self.expand([word])
+            verbs = {v: weight for v, weight in expanded.items() if v in self.verbs or v in READ_VERBS}
+            if verbs:
+                return verbs
+        return {}
+
     def bm25(self, position: int, weights: dict[str, float]) -> float:
-        doc, length = self.docs[position], self.lengths[position]
+        doc = self.docs[position]
         score = 0.0
         for word, weight in weights.items():
-            count = doc.get(word, 0.0)
-            if count:
-                norm = count * (self.K1 + 1) / (count + self.K1 * (1 - self.B + self.B * length / self.average))
-                score += weight * self.idf.get(word, 0.0) * norm
+            tf = doc.get(word, 0.0)
+            if tf:
+                score += weight * self.idf.get(word, 0.0) * tf * (self.weights.k1 + 1) / (tf + self.weights.k1)
         return score
 
     def shape(self, position: int, request: Request) -> float:
         """What BM25 misses: how much of the name the request's objects (the words after a leading
-        verb) cover, whole alias phrases, the action asked for (none: list, or get for one thing),
-        and niche tools the request does not name."""
-        name, words, objects = self.names[position], request.words, request.objects
+        verb) cover, the action asked for (none: list, or get for one thing), and niche tools the
+        request does not name."""
+        w = self.weights
+        name, objects = self.names[position], request.objects
         coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in objects)
-        phrases = sum(math.sqrt(len(phrase)) for phrase in set(self.phrases[position]) if contains(words, phrase))
-        verb = self.tool_verbs[position]
-        if request.asked:
-            verb_bonus = self.VERB * (stem(verb) in request.asked and (verb != "list" or words[:1] == ["list"]))
-        elif verb == "get" and request.plural & set(name):
-            verb_bonus = self.READ_DEFAULT * self.PLURAL_GET
+        verb = stem(self.tool_verbs[position])
+        if request.asked.keys() - READ_VERBS.keys():
+            verb_bonus = w.verb * request.asked.get(verb, 0.0)
+        elif AGGREGATES & request.weights.keys():
+            verb_bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
         else:
-            verb_bonus = self.READ_DEFAULT * (words[:1] == [verb] or READ_VERBS.get(verb, 0.0))
-        niche = self.NICHE * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
-        return self.COVERAGE * coverage + self.PHRASE * phrases + verb_bonus - self.UNCOVERED * uncovered - niche
+            verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
+            if verb == "get" and request.plural & set(name):
+                verb_bonus *= 0.3
+        niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
+        head = max((request.head.get(word, 0.0) for word in name), default=0.0)
+        return w.coverage * coverage + w.head * head + verb_bonus - w.uncovered * uncovered - niche
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
-        (else alias) word it is one typo from ("campaing", "wramup"; two for words over 8 letters);
-        words under 4 letters stay."""
-        if word in self.idf or len(word) < 4:
+        word it is one typo from ("campaing", "wramup"; two for words over 8 letters); words under
+        4 letters stay."""
+        if word in self.named or len(word) < 4:
             return word
         halves = [f"{word[:i]} {word[i:]}" for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named]
-        if halves:
-            return halves[0]
+        if halves or word in self.idf:
+            return halves[0] if halves else word
         allowed = 1 if len(word) <= 8 else 2
         near = [
             (typos(word, known), rank, known)
@@ -303,6 +400,18 @@ class SearchIndex:
             if abs(len(known) - len(word)) <= allowed
         ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+
+
+def steps(query: str) -> list[str]:
+    """The steps a request names ("find leads then add them to a campaign": two), else the request.
+    A step that says "them" or "it" means the previous step's object ("add leads to a campaign")."""
+    parts = [part.strip() for part in _STEP_BREAK.split(query) if terms(part)]
+    parts = [*parts[: MAX_STEPS - 1], " ".join(parts[MAX_STEPS - 1 :])] if len(parts) > MAX_STEPS else parts
+    for i in range(1, len(parts)):
+        previous = parts[i - 1].split(maxsplit=1)[1:]
+        if previous:
+            parts[i] = _PRONOUN.sub(previous[0].replace("\\", ""), parts[i], count=1)
+    return parts or [query]
 
 
 def typos(a: str, b: str) -> int:
@@ -331,13 +440,91 @@ def verb_of(name: str) -> str:
     return words[1] if words[0] == "bulk" and len(words) > 1 else words[0]
 
 
-# A request without an action verb reads; list first, as get needs an id the list gives. "search"
-# asks to read too (search_campaigns_by_lead_email is not what "search for CTOs" means).
-READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0}
-# Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
-NICHE_WORDS = frozenset({"ai", "dfy"})
+# --- answers -------------------------------------------------------------------------------------
+
+SHOWN_ARGUMENTS = 3  # optional argument names an answer line shows
+JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+MAX_ENUM = 12
 
 
-def contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+def python_type(schema: dict[str, Any]) -> str:
+    """The Python annotation a JSON Schema fragment admits; objects stay dicts (the schema names their keys)."""
+    if "enum" in schema and len(schema["enum"]) <= MAX_ENUM:
+        return f"Literal[{', '.join(json.dumps(v) for v in schema['enum'])}]"
+    if "const" in schema:
+        return f"Literal[{json.dumps(schema['const'])}]"
+    variants = schema.get("anyOf") or schema.get("oneOf")
+    if variants:
+        return " | ".join(dict.fromkeys(python_type(v) for v in variants))
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " | ".join(dict.fromkeys(python_type({**schema, "type": k}) for k in kind))
+    if kind == "array":
+        return f"list[{python_type(schema.get('items') or {})}]"
+    if kind == "object":
+        return "dict[str, Any]"
+    return JSON_TYPES.get(kind, "Any") if isinstance(kind, str) else "Any"
+
+
+def parameters(schema: dict[str, Any]) -> list[tuple[str, str, bool, dict[str, Any]]]:
+    """(name, annotation, required, schema) per argument, required ones first; names that are not
+    Python identifiers cannot be keyword arguments and are left out."""
+    required = set(schema.get("required", []))
+    found = [
+        (name, python_type(sub), name in required, sub)
+        for name, sub in schema.get("properties", {}).items()
+        if name.isidentifier() and not keyword.iskeyword(name)
+    ]
+    return sorted(found, key=lambda p: not p[2])
+
+
+def purpose(op: Operation) -> str:
+    """One line: the description's first sentence, else the title."""
+    return (op.description or op.title).split(". ")[0].rstrip(".")
+
+
+def signature(
+    op: Operation, schema: dict[str, Any], note: str = "", *, signed: bool = True, shown: int = SHOWN_ARGUMENTS
+) -> str:
+    """A search answer line an agent can call from: `name(required: type, optional=, +n more): purpose`
+    (the bare name when not `signed`), the purpose left out when it only repeats the name. The one
+    format of discover mode's search_tools, code mode's and `instantly.search` in a script."""
+    head = op.name
+    if signed:
+        params = parameters(schema)
+        required = [f"{n}: {t}" for n, t, req, _ in params if req]
+        optional = [f"{n}=" for n, _, req, _ in params if not req and n not in SERVER_ARGUMENTS]
+        more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
+        head = f"{op.name}({', '.join(required + optional[:shown] + more)})"
+    said = purpose(op)
+    return head + note if said.lower().replace(" ", "_") == op.name else f"{head}: {said}{note}"
+
+
+def answer_names(text: str) -> list[str]:
+    """The tool names of a search answer's lines, `# step` headings skipped."""
+    return [match.group(0) for line in text.splitlines() if (match := _ANSWER_NAME.match(line))]
+
+
+def answer(
+    index: SearchIndex,
+    query: str,
+    schema: Callable[[Operation], dict[str, Any]],
+    note: Callable[[Operation], str],
+    *,
+    toolset: str | None = None,
+    limit: int = DEFAULT_MATCHES,
+) -> str:
+    """A search answer: one signature line per match; a request naming several steps gets a
+    `# step` heading before each step's matches. Empty when nothing matches."""
+    found = index.search_steps(query, toolset=toolset, limit=limit)
+    lines = []
+    for step, ops in found.items():
+        if len(found) > 1 and ops:
+            lines.append(f"# {step.strip()}")
+        lines += [signature(op, schema(op), note(op)) for op in ops]
+    return "\n".join(lines)
+
+
+_ANSWER_NAME = re.compile(r"[a-z][a-z0-9_]*(?=\(|:|$)")
+# The server's own arguments (policy.py) every agent learns once; left out of answer lines.
+SERVER_ARGUMENTS = frozenset({"dry_run", "confirm_token", "approval_id", "fields", "max_items"})

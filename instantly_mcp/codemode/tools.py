@@ -14,10 +14,10 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.catalog.search import DEFAULT_MATCHES
+from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
 from instantly_mcp.codemode.check import Params
 from instantly_mcp.codemode.runner import CodeLimits, Runner
-from instantly_mcp.codemode.stubs import brief, describe
+from instantly_mcp.codemode.stubs import describe
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import (
     DESCRIBE,
@@ -27,7 +27,7 @@ from instantly_mcp.gates.discovery import (
     arguments,
     did_you_mean,
     discovery_tools,
-    summary,
+    risk_note,
 )
 from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
 
@@ -95,7 +95,7 @@ class CodeMode:
         return [
             search.model_copy(
                 update={
-                    "description": "Find Instantly.ai API tools: name(arguments): summary. "
+                    "description": "Find Instantly.ai API tools: name(arguments): purpose. "
                     "Name every step of a job at once, separated by ';' (list campaigns; pause campaign).",
                     "input_schema": without(search.input_schema, "toolset"),  # ';' names the tasks instead
                 }
@@ -148,7 +148,7 @@ class CodeMode:
             if answer.is_error or not isinstance(first, types.TextContent):
                 return answer
             if not first.text.startswith("No tool"):
-                found.append([line.split(":", 1)[0] for line in first.text.splitlines()])
+                found.append(answer_names(first.text))
         if not found:
             return text_result(f"No tool matches {query!r}. Try other words.")
         return text_result("\n".join(self.briefs(found)))
@@ -161,7 +161,9 @@ class CodeMode:
         for name in (name for names in found for name in names):
             op = self.policy.operations[name]
             shown = ALL_ARGUMENTS if name in best else SOME_ARGUMENTS
-            lines.setdefault(name, brief(op, self.script_schema(op), summary(op), signed=name in top, shown=shown))
+            lines.setdefault(
+                name, signature(op, self.script_schema(op), risk_note(op), signed=name in top, shown=shown)
+            )
         return list(lines.values())
 
     def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:

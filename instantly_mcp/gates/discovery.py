@@ -1,8 +1,8 @@
 """Discovery mode (`--tools discover`): three tools instead of 240.
 
-- search_tools(query, toolset?): BM25 over each visible tool's name, title, description, toolset,
-  spec tag and argument names and descriptions; offline, built on first use. Answers one line per
-  match: `name: summary`.
+- search_tools(query, toolset?): catalog/search.py's index over everything the spec says about each
+  visible tool; offline, built on first use. Answers one call-ready line per match,
+  `name(required: type, optional=): purpose`, grouped by step when the request names several.
 - describe_tool(name): the tool's full inputSchema (with the server's own arguments), risk class,
   confirmation gate, hints, scopes and the result fields `fields` may name.
 - call_tool(name, arguments): the same pipeline as a direct call (policy.py): the filter (scopes,
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.calls.results import compact_json, selectable_fields
 from instantly_mcp.catalog.listing import effective_hints
 from instantly_mcp.catalog.operations import Operation, resolve
-from instantly_mcp.catalog.search import DEFAULT_MATCHES, SearchIndex
+from instantly_mcp.catalog.search import DEFAULT_MATCHES, SearchIndex, answer
 from instantly_mcp.gates.policy import GATED_RISKS, Policy
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
@@ -51,8 +51,9 @@ def discovery_tools(toolsets: Iterable[str]) -> list[types.Tool]:
             name=SEARCH,
             title="Search Instantly tools",
             description=(
-                "Find the Instantly.ai API tool for a task (campaigns, leads, accounts, emails, analytics…). "
-                "Returns matching tool names with a one-line summary; then describe_tool, then call_tool."
+                "Find the Instantly.ai API tools for a task (campaigns, leads, accounts, emails, analytics…); "
+                "name several steps at once ('find leads; add them to a campaign'). Answers "
+                "name(required args): purpose per match; describe_tool gives the rest, call_tool runs it."
             ),
             input_schema=arguments(
                 query={
@@ -116,7 +117,10 @@ class Discovery:
             )
         return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {CALL}.")
 
-    def search(self, arguments: dict[str, Any]) -> types.CallToolResult:
+    def search(
+        self, arguments: dict[str, Any], schema: Callable[[Operation], dict[str, Any]] | None = None
+    ) -> types.CallToolResult:
+        """The matches as call-ready lines, arguments as `schema` gives them (default: the tool's)."""
         query, toolset, limit = (
             arguments.get("query"),
             arguments.get("toolset"),
@@ -137,12 +141,12 @@ class Discovery:
             return error_result(
                 f"{SEARCH}: unknown toolset {str(toolset)[:MAX_NAME_CHARS]!r}; one of {', '.join(toolsets)}."
             )
-        matches = self.index.search(query, toolset=toolset, limit=limit)
-        if not matches:
+        found = answer(self.index, query, schema or self.policy.input_schema, risk_note, toolset=toolset, limit=limit)
+        if not found:
             return text_result(
                 f"No tool matches {query!r}" + (f" in toolset {toolset}" if toolset else "") + ". Try other words."
             )
-        return text_result("\n".join(f"{op.name}: {summary(op)}" for op in matches))
+        return text_result(found)
 
     def describe(self, arguments: dict[str, Any]) -> types.CallToolResult:
         found = self.operation(arguments.get("name"), DESCRIBE, set(arguments) - {"name"})
@@ -200,7 +204,7 @@ def search_index(policy: Policy) -> SearchIndex:
     "did you mean": building it costs about 20 ms, too much to repeat on every unknown tool name."""
     index = _indexes.get(policy)
     if index is None:
-        index = _indexes[policy] = SearchIndex(policy.visible_operations(), policy.input_schema)
+        index = _indexes[policy] = SearchIndex(policy.visible_operations())
     return index
 
 
@@ -220,7 +224,5 @@ def did_you_mean(name: str, policy: Policy, index: SearchIndex | None = None) ->
     return f" Did you mean {', '.join(names)}?" if names else ""
 
 
-def summary(op: Operation) -> str:
-    """One line: the description's first sentence, else the title; marked when it asks to confirm."""
-    text = (op.description or op.title).split(". ")[0].rstrip(".")
-    return text + (f" [{op.risk}]" if op.risk in GATED_RISKS else "")
+def risk_note(op: Operation) -> str:
+    return f" [{op.risk}]" if op.risk in GATED_RISKS else ""

@@ -26,6 +26,9 @@ import json
 import re
 from typing import Any
 
+from . import meaning
+from .meaning import compact
+
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 DESCRIPTION_LIMIT = 72
 
@@ -119,8 +122,8 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
 
 def field_description(text: str, prop: str, tool: str, fmt: str | None = None) -> str:
     """Purpose and enum meanings; nothing when the names already say it all."""
-    if prop in _SELF_EXPLAINING:
-        return ""
+    if prop in _SELF_EXPLAINING:  # described once for all tools; a default of its own still said
+        return "; ".join(f for f in (compact(s) for s in meaning.sentences(text)) if f.startswith("Default:"))
     meanings = ""
     match = _MEANINGS.search(text)
     if match:
@@ -131,8 +134,11 @@ def field_description(text: str, prop: str, tool: str, fmt: str | None = None) -
     marker = text.find("One of ")
     if marker >= 0 and " values" in text[marker:]:
         text, long_enum = text[:marker].rstrip(". "), text[marker:]
-    text = "" if restates(text, prop, tool, fmt) else shorten(text)
-    parts = [p for p in (text, meanings, long_enum) if p]
+    first = meaning.first_sentence(text)
+    short = "" if restates(first, prop, tool, fmt) else shorten(first)
+    facts = [compact(s) for s in meaning.sentences(text) if not meaning.survives(s, short)]
+    facts = [f for i, f in enumerate(facts) if not meaning.survives(f, " ".join([short, *facts[:i]]))]
+    parts = [p for p in (short, *facts, meanings, long_enum) if p]
     return "; ".join(parts)
 
 
@@ -178,11 +184,28 @@ def _economized_entry(
 def _economized_properties(schema: dict[str, Any], properties: dict[str, Any], tool: str) -> dict[str, Any]:
     """Each property economized; an optional one whose description says to leave it out, dropped."""
     required = set(schema.get("required") or [])
-    return {
+    economized = {
         name: economize(sub, tool, name, top=False)
         for name, sub in properties.items()
         if name in required or not _DROPPED_PROPERTY.search(str((sub or {}).get("description", "")))
     }
+    return _facts_said_once(economized)
+
+
+def _facts_said_once(properties: dict[str, Any]) -> dict[str, Any]:
+    """A fact two sibling properties both state ("Date-only values are interpreted as UTC midnight"
+    on start_date and end_date) is said on the last of them only: the agent reads them together."""
+    seen: set[str] = set()
+    for sub in reversed(list(properties.values())):
+        text = sub.get("description") if isinstance(sub, dict) else None
+        if not isinstance(text, str):
+            continue
+        first, *rest = text.split("; ")
+        facts = {f for f in rest if meaning.MEANINGFUL.search(f) or f.startswith("Default:")}
+        kept = [f for f in rest if f not in facts or f not in seen]
+        seen |= facts
+        sub["description"] = "; ".join([first, *kept])
+    return properties
 
 
 def _single_branches_inlined(out: dict[str, Any]) -> dict[str, Any]:

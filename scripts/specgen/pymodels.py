@@ -16,7 +16,8 @@ from pydantic import BaseModel
 
 from instantly_mcp.catalog.models._base import FORMATS
 
-from .text import short_description
+from .meaning import compact, sentences, survives
+from .text import short_description, strip_markdown
 
 _RESERVED = set(dir(BaseModel)) | {
     "model_config",
@@ -283,7 +284,10 @@ def _constraints(schema: dict[str, Any]) -> list[str]:
 
 def field_description(schema: dict[str, Any]) -> str | None:
     """What the agent needs: a short purpose, plus enum meanings where values are opaque numbers."""
-    text = short_description(schema.get("description") or "")
+    full = schema.get("description") or ""
+    text = short_description(full)
+    facts = [compact(s) for s in sentences(strip_markdown(full)) if not survives(s, text)]
+    text = ". ".join(dict.fromkeys([text, *facts] if text else facts))
     labels = schema.get("x-enumDescriptions")
     enum = schema.get("enum")
     if isinstance(labels, dict) and enum and all(isinstance(v, (int, float)) for v in enum if v is not None):

@@ -126,3 +126,47 @@ def test_unknown_tool_names_get_did_you_mean_in_every_mode(sandbox, tools: tuple
         result = call(sandbox, "pause_campaigns", {"id": CAMPAIGN})
     assert result.is_error and "Did you mean pause_campaign" in result.content[0].text
     assert sandbox.requests() == []
+
+
+# --- issue 24: what people mean ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "sent", "meant"),
+    [("EST", "America/Detroit", "US Eastern time"), ("CET", "Europe/Belgrade", "Central European time")],
+)
+def test_a_zone_abbreviation_is_read_as_what_people_mean_and_the_note_says_so(
+    sandbox, said: str, sent: str, meant: str
+) -> None:
+    result = call(
+        sandbox, "create_campaign", {"name": "East", "campaign_schedule": schedule({"1": True}, said), "sequences": []}
+    )
+    assert not result.is_error, result.content[0].text
+    note = result.content[-1].text
+    assert f"{said} (read as {meant}" in note and f"sent {sent}" in note
+    created = json.loads(result.content[0].text)
+    assert created["campaign_schedule"]["schedules"][0]["timezone"] == sent
+    assert [r["path"] for r in sandbox.requests()] == ["/api/v2/campaigns"]
+
+
+def test_a_page_number_on_a_list_names_the_cursor(sandbox) -> None:
+    refused = call(sandbox, "list_campaigns", {"page": 2})
+    assert refused.is_error and "page: " in refused.content[0].text and "starting_after=" in refused.content[0].text
+    assert sandbox.requests() == []
+    sent = call(sandbox, "list_leads", {"page": 2, "limit": 1})  # an open body: sent, and the note names the cursor
+    assert not sent.is_error
+    assert "page is no Instantly page number" in sent.content[-1].text and "starting_after=" in sent.content[-1].text
+    assert len(sandbox.requests()) == 1
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("create_block_list_entry", {"bl_value": "https://www.acme.com/"}),
+        ("bulk_create_block_list_entries", {"bl_values": ["jane@ok.example", "www.acme.com/pricing"]}),
+    ],
+)
+def test_a_url_as_a_block_list_value_is_refused_with_its_domain(sandbox, tool: str, arguments: dict[str, Any]) -> None:
+    result = call(sandbox, tool, arguments)
+    assert result.is_error and "is a URL" in result.content[0].text and "use 'acme.com'" in result.content[0].text
+    assert sandbox.requests() == []

@@ -7,6 +7,7 @@ chosen before any tuning); only tune parts may guide changes to the search."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -15,10 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.operations import Operation, load_operations
+from instantly_mcp.catalog.search import SearchIndex, Weights
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SETS = {"old": FIXTURES / "search_eval.json", "fresh": FIXTURES / "search_eval_fresh.json"}
+SETS = {
+    "old": FIXTURES / "search_eval.json",
+    "fresh": FIXTURES / "search_eval_fresh.json",
+    "third": FIXTURES / "search_eval_third.json",
+}
 PARTS = ("tune", "heldout")
 
 Ranker = Callable[[str], list[str]]
@@ -93,6 +99,37 @@ class PlainBM25:
             if score > 0:
                 scored.append((-score, name))
         return [name for _, name in sorted(scored)[:limit]]
+
+
+# The weights leave-one-set-out chooses among (each around its default).
+GRID = {"coverage": (3.5, 5.0), "read_default": (2.0, 3.0), "head": (1.0, 2.0), "verb": (3.0, 5.0)}
+
+
+def ranker(index: SearchIndex) -> Ranker:
+    return lambda query: [op.name for op in index.search(query, limit=25)]
+
+
+def leave_one_set_out(every: dict[str, list[Case]]) -> dict[str, tuple[dict[str, float], float]]:
+    """Per set: the GRID weights best on the other sets (recall@1, then MRR), and recall@1 with them on this one."""
+    operations = list(load_operations().values())
+    grid = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
+    scores = {
+        name: [figures(ranker(SearchIndex(operations, weights=Weights(**w))), part) for w in grid]
+        for name, part in every.items()
+    }
+    chosen = {}
+    for held_out in every:
+        tune = [name for name in every if name != held_out]
+
+        def on_tune(i: int, tune: list[str] = tune) -> tuple[float, float]:
+            return (
+                sum(scores[name][i].recall_at_1 * len(every[name]) for name in tune),
+                sum(scores[name][i].mrr * len(every[name]) for name in tune),
+            )
+
+        best = max(range(len(grid)), key=on_tune)
+        chosen[held_out] = (grid[best], scores[held_out][best].recall_at_1)
+    return chosen
 
 
 def words(text: str) -> list[str]:

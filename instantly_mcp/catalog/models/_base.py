@@ -188,11 +188,28 @@ DateTime = _formatted(
 Date = _formatted(
     "date", is_date, "a date as YYYY-MM-DD such as 2026-01-31 (work out words like 'last week' into dates first)"
 )
+DateOrDateTime = Annotated[
+    str,
+    AfterValidator(
+        _checked(
+            lambda v: is_date(v) or is_date_time(v),
+            "a date as YYYY-MM-DD (read as UTC midnight) or an ISO 8601 date-time such as 2026-01-31T23:59:59Z "
+            "(work out words like 'last week' into dates first)",
+        )
+    ),
+    WithJsonSchema({"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}),
+]
 Uri = _formatted("uri", is_uri, "an absolute URI such as https://example.com/hook")
 Number = Annotated[float, PlainSerializer(lambda v: int(v) if float(v).is_integer() else v, when_used="json")]
 """JSON Schema "number": accepts 5 or 5.5 and sends 5 back as 5, not 5.0."""
 
-FORMATS = {"email": "EmailAddress", "date-time": "DateTime", "date": "Date", "uri": "Uri"}
+FORMATS = {
+    "email": "EmailAddress",
+    "date-time": "DateTime",
+    "date": "Date",
+    "date|date-time": "DateOrDateTime",
+    "uri": "Uri",
+}
 
 
 @cache

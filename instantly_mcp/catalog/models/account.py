@@ -22,7 +22,7 @@ class ListAccountsInput(ToolInput):
     include_tags: bool | None = Field(default=None, description='Include tags in the response')
     filter: Literal['ACC_FILTER_PAUSED', 'ACC_FILTER_ERROR', 'ACC_FILTER_NO_CTD', 'ACC_FILTER_PW_ACCOUNTS', 'ACC_FILTER_DFY', 'ACC_FILTER_DFY_SETUP_PENDING', 'ACC_FILTER_W_ACTIVE', 'ACC_FILTER_W_PAUSED', 'ACC_FILTER_W_ERROR', None] = Field(default=None, description='The filter to apply to the accounts')
     sort_by: Literal['timestamp_created', 'email', 'stat_warmup_score', 'status', None] = Field(default=None, description='Column to sort results by')
-    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='Sort direction')
+    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='Sort direction. Default: desc when sort_by is provided')
     skip: int | None = Field(default=None, description='Number of items to skip for offset-based pagination', ge=0)
 
 
@@ -163,9 +163,9 @@ class GetWarmupAnalyticsInput(ToolInput):
 
 class GetDailyAccountAnalyticsInput(ToolInput):
     'Get daily account analytics'
-    start_date: Date | None = Field(default=None, description='Start date for the analytics period')
-    end_date: Date | None = Field(default=None, description='End date for the analytics period')
-    emails: list[str] | None = Field(default=None, description='Email accounts to include', min_length=1, max_length=200)
+    start_date: Date | None = Field(default=None, description='Start date for the analytics period. Default: a 30-day window ending at end_date. The maximum range is 31 days')
+    end_date: Date | None = Field(default=None, description='End date for the analytics period. Default: the current date')
+    emails: list[str] | None = Field(default=None, description='Email accounts to include. This filter is required and accepts at most 200 unique accounts', min_length=1, max_length=200)
 
 
 class PauseAccountsInput(ToolInput):

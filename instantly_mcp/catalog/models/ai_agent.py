@@ -43,7 +43,7 @@ class CreateAiAgentInputPayload(SpecModel):
     no_show: CreateAiAgentInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
@@ -54,16 +54,16 @@ class CreateAiAgentInput(ToolInput):
     name: str = Field(description='Name of the agent')
     payload: CreateAiAgentInputPayload | None = Field(default=None, description='Reply agent (Inbox Manager) payload')
     type: Any = Field(default=None, description='Agent type: number (1 = Reply Agent) or SDR type string ("website" or "pitch_deck")')
-    input: str | None = Field(default=None, description='URL for website scraping or text content for pitch deck extraction')
+    input: str | None = Field(default=None, description='URL for website scraping or text content for pitch deck extraction. Required for AI Sales Agent creation unless memory_from_workspace is true')
     status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status of the agent')
     memory_from_workspace: bool | None = Field(default=None, description='When true, skips the initial scrape and copies memory from an existing AI Sales Agent in the workspace (AI Sales Agent…')
     description: str | None = Field(default=None, description='Optional description for the AI Sales Agent')
     config: dict[str, Any] | None = Field(default=None, description='AI Sales Agent configuration object')
     master_lead_list_id: str | None = Field(default=None, description='Master lead list ID for the AI Sales Agent')
     initial_scrape_ready: bool | None = Field(default=None, description='Whether the initial scrape is ready (AI Sales Agent only)')
-    is_duplicate: bool | None = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
+    is_duplicate: bool | None = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace. Must be sent together with source_ai_sdr_id')
     source_ai_sdr_id: str | None = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
-    agent_type: Literal[2, 4, 7, 8, 9, 10, None] = Field(default=None, description='Agent type code for SDR-like agents')
+    agent_type: Literal[2, 4, 7, 8, 9, 10, None] = Field(default=None, description='Agent type code for SDR-like agents. Default: SDR Agent (2)')
 
 
 class GetAiAgentsAnalyticsInput(ToolInput):
@@ -202,7 +202,7 @@ class UpdateAiAgentInputPayload3(SpecModel):
     no_show: UpdateAiAgentInputPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 

@@ -67,7 +67,7 @@ class CreateAiInboxManagerInputPayload(SpecModel):
     no_show: CreateAiInboxManagerInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
@@ -142,7 +142,7 @@ class UpdateAiInboxManagerInputPayload(SpecModel):
     no_show: UpdateAiInboxManagerInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
@@ -179,9 +179,9 @@ class CreateAiInboxManagerGuidanceInput(ToolInput):
     id: str = Field(description='AI Inbox Manager ID')
     label: str = Field(description='Label of the guidance', min_length=1)
     category: Literal[0, 1, 2, 3, 4] = Field(description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
-    instruction: str | None = Field(default=None, description='Instruction text')
-    status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
-    basic_guidance_options: CreateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options')
+    instruction: str | None = Field(default=None, description='Instruction text. Required for every category except BASICS, where it must be empty')
+    status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance. Required for every category except BASICS, which is always active (0=Inactive, 1=Active)')
+    basic_guidance_options: CreateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options. Required for the BASICS category, rejected for every other category')
 
 
 class GetAiInboxManagerGuidanceInput(ToolInput):
@@ -206,7 +206,7 @@ class UpdateAiInboxManagerGuidanceInput(ToolInput):
     category: Literal[0, 1, 2, 3, 4, None] = Field(default=None, description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
     instruction: str | None = Field(default=None, description='Instruction text')
     status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
-    basic_guidance_options: UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options')
+    basic_guidance_options: UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options. Required for the BASICS category, rejected for every other category')
 
 
 class DeleteAiInboxManagerGuidanceInput(ToolInput):

@@ -117,7 +117,7 @@ class CreateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
 
 class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -149,7 +149,7 @@ class CreateAiLeadFinderAgentInputSearchFilters(SpecModel):
     signals: list[str | CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1(SpecModel):
@@ -253,7 +253,7 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry(SpecModel):
 
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -285,7 +285,7 @@ class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
     signals: list[str | CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class CreateAiLeadFinderAgentInputAiEnrichmentValue(SpecModel):
@@ -308,12 +308,12 @@ class CreateAiLeadFinderAgentInput(ToolInput):
     body_rules: ClassVar = {'allOf': [{'if': {'properties': {'on_exhaustion': {'enum': ['fallback']}}, 'required': ['on_exhaustion']}, 'then': {'required': ['fallback_search_filters']}}]}
     body_rule_text: ClassVar = 'on_exhaustion=fallback needs fallback_search_filters.'
     name: str = Field(description='Name of the agent', min_length=1, max_length=255)
-    campaign_id: str = Field(description='Campaign the agent keeps topped up')
+    campaign_id: str = Field(description='Campaign the agent keeps topped up. A campaign can have at most one active agent')
     search_filters: CreateAiLeadFinderAgentInputSearchFilters = Field(description='Audience search filters in the SuperSearch format')
     min_active_leads: Number = Field(description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(description='What the agent does when the search runs out of new leads')
-    fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters | None = Field(default=None, description='Broadened audience used when the primary search is exhausted')
-    show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up')
+    fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters | None = Field(default=None, description='Broadened audience used when the primary search is exhausted. Required when on_exhaustion is fallback')
+    show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up. Default: true')
     source: Literal['agents_page', 'campaign_banner', 'supersearch', 'announcement', 'campaign_setup', None] = Field(default=None, description='Entry point the agent was created from, for adoption attribution')
     ai_enrichment: dict[str, CreateAiLeadFinderAgentInputAiEnrichmentValue] | None = Field(default=None, description='AI enrichment columns filled on every top-up, keyed by output column name')
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
@@ -425,7 +425,7 @@ class UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
 
 class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -457,7 +457,7 @@ class UpdateAiLeadFinderAgentInputSearchFilters(SpecModel):
     signals: list[str | UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1(SpecModel):
@@ -561,7 +561,7 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry(SpecModel):
 
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -593,7 +593,7 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
     signals: list[str | UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
@@ -615,7 +615,7 @@ class UpdateAiLeadFinderAgentInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'fallback_search_filters'])
     id: str = Field(description='AI Lead Finder Agent ID')
     name: str | None = Field(default=None, description='Name of the agent', min_length=1, max_length=255)
-    campaign_id: str | None = Field(default=None, description='Reassign the agent to another campaign')
+    campaign_id: str | None = Field(default=None, description='Reassign the agent to another campaign. A campaign can have at most one active agent')
     search_filters: UpdateAiLeadFinderAgentInputSearchFilters | None = Field(default=None, description='Audience search filters in the SuperSearch format')
     min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')

@@ -128,8 +128,8 @@ class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 class CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -177,16 +177,16 @@ class CreateAiSalesAgentInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['description', 'input', 'self_improvement'])
     name: str = Field(description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck)')
-    input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction')
+    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck). Required unless memory_from_workspace is true')
+    input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction. Required unless memory_from_workspace is true')
     config: CreateAiSalesAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
-    agent_type: Literal[2, 7, 8, 9, 10, None] = Field(default=None, description='The outbound agent type to create; preserved on every read. 2 = Sales, 7 = Recruiting, 8 = Investment, 9 = User… (2=Sales, 7=Recruiting, 8=Investment, 9=User Research, 10=Partnership)')
+    agent_type: Literal[2, 7, 8, 9, 10, None] = Field(default=None, description='The outbound agent type to create; preserved on every read. 2 = Sales, 7 = Recruiting, 8 = Investment, 9 = User…. Required unless is_duplicate is true, in which case the type is inherited from the duplicated agent (2=Sales, 7=Recruiting, 8=Investment, 9=User Research, 10=Partnership)')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
-    status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status for the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
+    status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status for the AI Sales Agent. Default: 0 (inactive) (0=Inactive, 1=Active, -1=Trial Expired)')
     memory_from_workspace: bool | None = Field(default=None, description='When true, skips the initial scrape and copies memory from the workspace business details, then creates an initial…')
     master_lead_list_id: str | None = Field(default=None, description='Master lead list ID for the AI Sales Agent')
     initial_scrape_ready: bool | None = Field(default=None, description='Whether the initial scrape is ready')
-    is_duplicate: bool | None = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace')
+    is_duplicate: bool | None = Field(default=None, description='When true, duplicates an existing AI Sales Agent in this workspace. Must be sent together with source_ai_sdr_id')
     source_ai_sdr_id: str | None = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
 
 
@@ -259,8 +259,8 @@ class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem
 
 class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -352,7 +352,7 @@ class ListAiSalesAgentActivitiesInput(ToolInput):
     starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     action_status: list[Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed']] | None = Field(default=None, description='Filter by activity status (array of statuses)')
     action_type: list[Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'reply_received', 'opportunity_received', 'imported_leads']] | None = Field(default=None, description='Filter by action type (array of types)')
-    exclude_live_feed_hidden: bool | None = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…')
+    exclude_live_feed_hidden: bool | None = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…. Default: false')
 
 
 class ApproveAiSalesAgentActivityInput(ToolInput):

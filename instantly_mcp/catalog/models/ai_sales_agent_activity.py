@@ -17,4 +17,4 @@ class ListAiAgentActivitiesInput(ToolInput):
     starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
     action_status: list[Literal['pending', 'approved', 'rejected', 'in_progress', 'completed', 'failed']] | None = Field(default=None, description='Filter by activity status (array of statuses)')
     action_type: list[Literal['create_campaign', 'edit_campaign', 'stop_campaign', 'pause_campaign', 'enrich_leads', 'push_lead', 'recommend_lead', 'warning', 'initial_setup_scrape', 'initial_setup_campaigns', 'initial_setup_enrich', 'reply_received', 'opportunity_received', 'imported_leads']] | None = Field(default=None, description='Filter by action type (array of types)')
-    exclude_live_feed_hidden: bool | None = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…')
+    exclude_live_feed_hidden: bool | None = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…. Default: false')

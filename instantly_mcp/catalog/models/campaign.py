@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, EmailAddress, Number, SpecModel, ToolInput
+from ._base import Date, DateOrDateTime, EmailAddress, Number, SpecModel, ToolInput
 
 
 class ListCampaignsInput(ToolInput):
@@ -47,23 +47,23 @@ class CreateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
 
 class CreateCampaignInputCampaignSchedule(SpecModel):
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[CreateCampaignInputCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
 class CreateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class CreateCampaignInputSequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CreateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -163,23 +163,23 @@ class UpdateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
 
 class UpdateCampaignInputCampaignSchedule(SpecModel):
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[UpdateCampaignInputCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
 class UpdateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[UpdateCampaignInputSequencesItemStepsItemVariantsItem]
 
 
@@ -257,8 +257,8 @@ class GetCampaignAnalyticsInput(ToolInput):
     'Get campaign analytics'
     id: str | None = Field(default=None, description='A campaign ID to get the analytics for')
     ids: list[str] | None = Field(default=None)
-    start_date: Date | None = Field(default=None, description='Start of the analytics range')
-    end_date: Date | None = Field(default=None, description='End of the analytics range')
+    start_date: DateOrDateTime | None = Field(default=None, description='Start of the analytics range. Date-only values are interpreted as UTC midnight')
+    end_date: DateOrDateTime | None = Field(default=None, description='End of the analytics range. Date-only values are interpreted as UTC midnight')
     exclude_total_leads_count: bool | None = Field(default=None, description='Exclude the total leads from the result')
 
 
@@ -266,8 +266,8 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
     'Get campaign analytics overview'
     id: str | None = Field(default=None, description='A campaign ID to get the analytics overview for')
     ids: list[str] | None = Field(default=None)
-    start_date: Date | None = Field(default=None, description='Start of the analytics range')
-    end_date: Date | None = Field(default=None, description='End of the analytics range')
+    start_date: DateOrDateTime | None = Field(default=None, description='Start of the analytics range. Date-only values are interpreted as UTC midnight')
+    end_date: DateOrDateTime | None = Field(default=None, description='End of the analytics range. Date-only values are interpreted as UTC midnight')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
     expand_crm_events: bool | None = Field(default=None, description='When true, calculates the total of all the lead interest status update events instead of only the first occurrence for…')
 
@@ -275,16 +275,16 @@ class GetCampaignAnalyticsOverviewInput(ToolInput):
 class GetDailyCampaignAnalyticsInput(ToolInput):
     'Get daily campaign analytics'
     campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
-    start_date: Date | None = Field(default=None, description='Start of the analytics range')
-    end_date: Date | None = Field(default=None, description='End of the analytics range')
+    start_date: DateOrDateTime | None = Field(default=None, description='Start of the analytics range. Date-only values are interpreted as UTC midnight')
+    end_date: DateOrDateTime | None = Field(default=None, description='End of the analytics range. Date-only values are interpreted as UTC midnight')
     campaign_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Filter by campaign status (only the analytics for the campaigns with the specified status will be returned) (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
 class GetCampaignStepsAnalyticsInput(ToolInput):
     'Get campaign steps analytics'
     campaign_id: str | None = Field(default=None, description='Campaign ID (optional)')
-    start_date: Date | None = Field(default=None, description='Start of the analytics range')
-    end_date: Date | None = Field(default=None, description='End of the analytics range')
+    start_date: DateOrDateTime | None = Field(default=None, description='Start of the analytics range. Date-only values are interpreted as UTC midnight')
+    end_date: DateOrDateTime | None = Field(default=None, description='End of the analytics range. Date-only values are interpreted as UTC midnight')
     include_opportunities_count: bool | None = Field(default=None, description='Whether to include the opportunities count per step')
 
 
@@ -307,7 +307,7 @@ class DuplicateCampaignInput(ToolInput):
     'Duplicate campaign'
     model_config = ConfigDict(extra='allow')
     id: str = Field(description='Campaign ID')
-    name: str | None = Field(default=None, description='Campaign new name (optional)')
+    name: str | None = Field(default=None, description='Campaign new name (optional). Default: CAMPAIGN NAME (copy)')
 
 
 class CountLaunchedCampaignsInput(ToolInput):

@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from ._base import Date, Number, SpecModel, ToolInput
+from ._base import Date, DateOrDateTime, Number, SpecModel, ToolInput
 
 
 class ListCampaignSubsequencesInput(ToolInput):
@@ -51,23 +51,23 @@ class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
 
 class CreateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem] = Field(min_length=1)
 
 
 class CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel):
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -98,7 +98,7 @@ class DuplicateSubsequenceInput(ToolInput):
     model_config = ConfigDict(extra='allow')
     id: str = Field(description='The ID of the subsequence to duplicate')
     parent_campaign: str = Field(description='The ID of the campaign to duplicate the subsequence to')
-    name: str | None = Field(default=None, description='The name of the duplicate subsequence')
+    name: str | None = Field(default=None, description='The name of the duplicate subsequence. Default: the source subsequence name')
 
 
 class PauseSubsequenceInput(ToolInput):
@@ -153,23 +153,23 @@ class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
 
 class UpdateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem] = Field(min_length=1)
 
 
 class UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel):
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -206,8 +206,8 @@ class DeleteCampaignSubsequenceInput(ToolInput):
 class GetSubsequenceStepsAnalyticsInput(ToolInput):
     'Get subsequence steps analytics'
     id: str = Field(description='The ID of the subsequence to analyze')
-    start_date: Date | None = Field(default=None, description='Inclusive start of the analytics range')
-    end_date: Date | None = Field(default=None, description='Inclusive end of the analytics range')
+    start_date: DateOrDateTime | None = Field(default=None, description='Inclusive start of the analytics range. Timestamps are normalized to their UTC calendar date')
+    end_date: DateOrDateTime | None = Field(default=None, description='Inclusive end of the analytics range. Timestamps are normalized to their UTC calendar date')
 
 
 class GetSubsequenceSendingStatusInput(ToolInput):

@@ -61,7 +61,7 @@ class ToggleCustomTagResourcesInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['filter'])
     tag_ids: list[str] = Field(description='The list of tag ids to assign or unassign', min_length=1)
     resource_type: Literal[1, 2] = Field(description='The resource type to assign or unassign the tags to (1=Account, 2=Campaign)')
-    resource_ids: list[str] | None = Field(default=None, description='The list of resource ids to assign or unassign', min_length=1)
+    resource_ids: list[str] | None = Field(default=None, description='The list of resource ids to assign or unassign. Required unless selected_all is true', min_length=1)
     excluded_resource_ids: list[str] | None = Field(default=None, description='Optional list of resource ids to exclude when selected_all is true', min_length=1)
     assign: bool = Field(description='Whether to assign the tags to the resources')
     selected_all: bool | None = Field(default=None, description='Whether to select all resources')

@@ -24,9 +24,9 @@ class PlaceDfyEmailAccountOrderInputItemsItemAccountsItem(SpecModel):
 
 class PlaceDfyEmailAccountOrderInputItemsItem(SpecModel):
     domain: str = Field(description='The domain to use for the email accounts.For regular DFY accounts the only allowed domain extensions (tlds) are .com…')
-    email_provider: Literal[1, 2, 3, None] = Field(default=None, description='The mailbox product to order (1=Google, 2=AirMail, 3=Microsoft/Outlook)')
+    email_provider: Literal[1, 2, 3, None] = Field(default=None, description='The mailbox product to order. Default: Google (1=Google, 2=AirMail, 3=Microsoft/Outlook)')
     forwarding_domain: str | None = Field(default=None, description='An optional domain to forward emails to')
-    accounts: list[PlaceDfyEmailAccountOrderInputItemsItemAccountsItem] | None = Field(default=None, description='List of email accounts to create (only if pre_warmed_up field is false)', max_length=100)
+    accounts: list[PlaceDfyEmailAccountOrderInputItemsItemAccountsItem] | None = Field(default=None, description='List of email accounts to create (only if pre_warmed_up field is false). Please provide minimum 1 and maximum 5 accounts per domain for Google or AirMail, or 50-100 for Microsoft/Outlook', max_length=100)
 
 
 class PlaceDfyEmailAccountOrderInput(ToolInput):
@@ -41,7 +41,7 @@ class GenerateSimilarDomainsInput(ToolInput):
     'Generate similar domains'
     model_config = ConfigDict(extra='allow')
     domain: str = Field(description='The domain to base the suggestions on')
-    tlds: list[Literal['com', 'org']] | None = Field(default=None, description='The extensions (tlds) to use for generating similar domains')
+    tlds: list[Literal['com', 'org']] | None = Field(default=None, description='The extensions (tlds) to use for generating similar domains. By default, we will use com and org')
 
 
 class CheckDomainsAvailabilityInput(ToolInput):

@@ -19,7 +19,7 @@ class SetDomainForwardingInput(ToolInput):
     'Set domain forwarding'
     domain: str = Field(description='The domain to manage forwarding for', min_length=1, pattern='^\\s*\\S+\\.[a-zA-Z]{2,}\\s*$')
     forwarding_domain: str = Field(description='Destination domain visitors are forwarded to', min_length=1, pattern='^\\s*\\S+\\.[a-zA-Z]{2,}\\s*$')
-    forwarding_mode: Literal['redirect', 'stealth', None] = Field(default=None, description='How the forwarding domain is applied')
+    forwarding_mode: Literal['redirect', 'stealth', None] = Field(default=None, description='How the forwarding domain is applied. Default: redirect')
 
 
 class RemoveDomainForwardingInput(ToolInput):

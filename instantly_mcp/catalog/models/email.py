@@ -62,7 +62,7 @@ class ForwardEmailInput(ToolInput):
     bcc_address_email_list: str | None = Field(default=None, description='Comma-separated list of BCC email addresses')
     reply_to: EmailAddress | None = Field(default=None, description='Reply-to email address that recipients should use when replying')
     forwarded_attachments: str | None = Field(default=None, description='JSON-encoded forwarded attachment metadata from the original email')
-    include_original_body: bool | None = Field(default=None, description='When true, append the original email headers and content after the provided body')
+    include_original_body: bool | None = Field(default=None, description='When true, append the original email headers and content after the provided body. Default: false')
     assigned_to: str | None = Field(default=None, description='The user id assigned to the lead')
 
 
@@ -79,7 +79,7 @@ class ListEmailsInput(ToolInput):
     has_reminder: bool | None = Field(default=None)
     mode: Literal['emode_focused', 'emode_others', 'emode_all', None] = Field(default=None, description='The mode to filter emails by')
     preview_only: bool | None = Field(default=None, description='Whether to only return the preview of the emails')
-    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='The order to sort the emails by (based on the email creation date)')
+    sort_order: Literal['asc', 'desc', None] = Field(default=None, description='The order to sort the emails by (based on the email creation date). Default is "desc"')
     scheduled_only: bool | None = Field(default=None, description='Whether to only return the scheduled emails')
     assigned_to: str | None = Field(default=None, description='The ID of the user to filter emails by')
     lead: str | None = Field(default=None, description='The email of the lead to filter emails by')

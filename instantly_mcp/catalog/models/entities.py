@@ -100,8 +100,8 @@ class CampaignCampaignScheduleSchedulesItem(SpecModel):
 class CampaignCampaignSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[CampaignCampaignScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -109,16 +109,16 @@ class CampaignSequencesItemStepsItemVariantsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class CampaignSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CampaignSequencesItemStepsItemVariantsItem]
 
 
@@ -265,7 +265,7 @@ class LeadList(SpecModel):
     id: str = Field(description='Unique identifier for the lead list')
     organization_id: str = Field(description='Organization ID that owns this lead list')
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
-    owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list')
+    owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list. Default: the user that created the list')
     name: str = Field(description='Name of the lead list')
     timestamp_created: DateTime = Field(description='Timestamp when the lead list was created')
 
@@ -330,7 +330,7 @@ class InboxPlacementTest(SpecModel):
     email_subject: str = Field(description='Email subject of the inbox placement test')
     email_body: str = Field(description='Email body of the inbox placement test')
     emails: list[str] = Field(description='Emails to send the inbox placement test to')
-    test_code: str | None = Field(default=None, description='Code for identifying inbox placement tests sent from outside Instantly')
+    test_code: str | None = Field(default=None, description='Code for identifying inbox placement tests sent from outside Instantly. The full code must be at most 50 characters')
     tags: list[str] | None = Field(default=None, description='List of tag IDs to use for sending emails')
     text_only: bool | None = Field(default=None, description='Disables open tracking')
     recipients: list[str]
@@ -560,7 +560,7 @@ class AIAgentPayload3(SpecModel):
     no_show: AIAgentPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
@@ -635,7 +635,7 @@ class AIInboxManagerPayload(SpecModel):
     no_show: AIInboxManagerPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
-    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
     monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
     followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
 
@@ -1026,8 +1026,8 @@ class CampaignSubsequenceSubsequenceScheduleSchedulesItem(SpecModel):
 class CampaignSubsequenceSubsequenceSchedule(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description='Start date in YYYY-MM-DD format')
-    end_date: Date | None = Field(default=None, description='End date in YYYY-MM-DD format')
+    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
+    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
     schedules: list[CampaignSubsequenceSubsequenceScheduleSchedulesItem] = Field(min_length=1)
 
 
@@ -1035,16 +1035,16 @@ class CampaignSubsequenceSequencesItemStepsItemVariantsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     subject: str
     body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled')
+    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days)')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days)')
+    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
+    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
+    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
+    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
     variants: list[CampaignSubsequenceSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
@@ -1159,14 +1159,14 @@ class AISalesAgent(SpecModel):
     workspace_id: str = Field(description='Workspace ID that owns this AI Sales Agent')
     name: str = Field(description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck)')
-    input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction')
+    type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck). Required unless memory_from_workspace is true')
+    input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction. Required unless memory_from_workspace is true')
     status: Literal[-1, 0, 1] = Field(description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
     config: AISalesAgentConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     created_by: str | None = Field(default=None, description='User ID who created the AI Sales Agent')
     master_lead_list_id: str | None = Field(default=None, description='ID of the master lead list associated with this AI Sales Agent')
     initial_scrape_ready: bool = Field(description='Indicates whether the initial website scrape has been completed')
-    agent_type: Literal[2, 4, 7, 8, 9, 10, None] = Field(default=None, description='The agent type. 2 = Sales Agent, 4 = Affiliate Agent, 7 = Recruiting Agent, 8 = Investment Agent, 9 = User Research…')
+    agent_type: Literal[2, 4, 7, 8, 9, 10, None] = Field(default=None, description='The agent type. 2 = Sales Agent, 4 = Affiliate Agent, 7 = Recruiting Agent, 8 = Investment Agent, 9 = User Research…. Default: 2 (Sales Agent)')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
     timestamp_created: DateTime = Field(description='Timestamp when the AI Sales Agent was created')
     timestamp_updated: DateTime = Field(description='Timestamp when the AI Sales Agent was last updated')

@@ -76,7 +76,7 @@ class CreateInboxPlacementTestInput(ToolInput):
     email_subject: str = Field(description='Email subject of the inbox placement test')
     email_body: str = Field(description='Email body of the inbox placement test')
     emails: list[str] = Field(description='Emails to send the inbox placement test to')
-    test_code: str | None = Field(default=None, description='Code for identifying inbox placement tests sent from outside Instantly')
+    test_code: str | None = Field(default=None, description='Code for identifying inbox placement tests sent from outside Instantly. The full code must be at most 50 characters')
     tags: list[str] | None = Field(default=None, description='List of tag IDs to use for sending emails')
     text_only: bool | None = Field(default=None, description='Disables open tracking')
     recipients_labels: list[CreateInboxPlacementTestInputRecipientsLabelsItem] | None = Field(default=None, description='A list of email providers and their corresponding types to which emails will be sent')

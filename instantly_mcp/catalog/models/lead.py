@@ -41,8 +41,8 @@ class DeleteLeadsInput(ToolInput):
     body_fields: ClassVar = frozenset(['campaign_id', 'ids', 'limit', 'list_id', 'status'])
     body_rules: ClassVar = {'anyOf': [{'required': ['campaign_id']}, {'required': ['list_id']}]}
     body_rule_text: ClassVar = 'Give one of: campaign_id, list_id.'
-    campaign_id: str | None = Field(default=None, description='The ID of the campaign to delete leads from')
-    list_id: str | None = Field(default=None, description='The ID of the list to delete leads from')
+    campaign_id: str | None = Field(default=None, description='The ID of the campaign to delete leads from. Required if list_id is not provided')
+    list_id: str | None = Field(default=None, description='The ID of the list to delete leads from. Required if campaign_id is not provided')
     status: Literal[1, 2, 3, -1, -2, -3, None] = Field(default=None, description='Optional status filter (1=Active, 2=Paused, 3=Completed, -1=Bounced, -2=Unsubscribed, -3=Skipped)')
     ids: list[str] | None = Field(default=None, description='Optional array of specific lead IDs to delete')
     limit: int | None = Field(default=None, description='Maximum number of leads to delete', ge=1, le=10000)
@@ -263,7 +263,7 @@ class AddLeadsInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['blocklist_id'])
     campaign_id: str | None = Field(default=None, description='The unique identifier for the campaign to add leads to')
     list_id: str | None = Field(default=None, description='The unique identifier for the list to add leads to')
-    leads: list[AddLeadsInputLeadsItem] = Field(description='An array of lead objects to create', min_length=1, max_length=1000)
+    leads: list[AddLeadsInputLeadsItem] = Field(description='An array of lead objects to create. When using list_id Each lead object must contain at least one of the following: email, first_name, or last_name', min_length=1, max_length=1000)
     blocklist_id: str | None = Field(default=None, description='Optional blocklist ID to check leads against')
     assigned_to: str | None = Field(default=None, description='Optional user ID to assign all imported leads to')
     verify_leads_on_import: bool | None = Field(default=None, description='If true, a background job will be created to verify the email addresses of the imported leads')

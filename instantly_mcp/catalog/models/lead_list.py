@@ -22,7 +22,7 @@ class CreateLeadListInput(ToolInput):
     'Create lead list'
     nullable_fields: ClassVar = frozenset(['has_enrichment_task', 'owned_by'])
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
-    owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list')
+    owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list. Default: the user that created the list')
     name: str = Field(description='Name of the lead list')
 
 
@@ -39,7 +39,7 @@ class UpdateLeadListInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['has_enrichment_task', 'owned_by'])
     id: str = Field(description='The ID of the item to update')
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
-    owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list')
+    owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list. Default: the user that created the list')
     name: str | None = Field(default=None, description='Name of the lead list')
 
 

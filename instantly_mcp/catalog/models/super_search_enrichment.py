@@ -171,7 +171,7 @@ class EnrichLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
 
 class EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -203,12 +203,12 @@ class EnrichLeadsFromSupersearchInputSearchFilters(SpecModel):
     signals: list[str | EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class EnrichLeadsFromSupersearchInputSignalEnrichmentItem2(SpecModel):
     key: str = Field(description='Signal category to enrich')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -242,8 +242,8 @@ class RunEnrichmentInput(ToolInput):
     lead_ids: list[str] | None = Field(default=None, description='List of lead IDs to enrich (optional)', min_length=1, max_length=10000)
     limit: int | None = Field(default=None, description='If set, only the first N leads will be enriched')
     column_name: str | None = Field(default=None, description='AI enrichment column to run')
-    overwrite: bool | None = Field(default=None, description='(AI re-run parameter) If true, run even if column has value')
-    starting_row: int | None = Field(default=None, description='(AI re-run parameter) Starting lead position (inclusive, 1-indexed)', ge=1)
+    overwrite: bool | None = Field(default=None, description='(AI re-run parameter) If true, run even if column has value. If false (default), only process empty/null columns')
+    starting_row: int | None = Field(default=None, description='(AI re-run parameter) Starting lead position (inclusive, 1-indexed). Default: 1', ge=1)
     count: int | None = Field(default=None, description='(AI re-run parameter) How many leads to process', ge=1)
     filters: list[RunEnrichmentInputFiltersItem] | None = Field(default=None, description='Conditional formula filters to apply when processing leads')
 
@@ -347,7 +347,7 @@ class CountLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
 
 class CountLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -379,7 +379,7 @@ class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
     signals: list[str | CountLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class CountLeadsFromSupersearchInput(ToolInput):
@@ -489,7 +489,7 @@ class PreviewLeadsFromSupersearchInputSearchFiltersSubIndustry(SpecModel):
 
 class PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
     keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
@@ -521,7 +521,7 @@ class PreviewLeadsFromSupersearchInputSearchFilters(SpecModel):
     signals: list[str | PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
-    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
 class PreviewLeadsFromSupersearchInput(ToolInput):

@@ -1,0 +1,83 @@
+"""What search_tools ranks on: everything the spec says about each operation, by field.
+
+The tool list keeps descriptions short; search reads the spec's whole text instead, so a request
+in a user's words finds the tool by what the spec says it does, not by aliases written for
+missed requests. Written to tool_specs/search/corpus.json as search's own terms (stemmed, stop
+words out: catalog/search.py's `terms`), so the first search reads the index instead of
+tokenising 300 kB of prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from instantly_mcp.catalog.search import terms
+
+from specgen.spec import Spec, SpecOperation
+from specgen.text import strip_markdown, strip_scopes
+
+_NOISE = re.compile(r"https?://\S+|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b|`[^`]*\?[^`]*`")
+MAX_DEPTH = 3
+
+
+def clean(text: str) -> str:
+    return " ".join(_NOISE.sub(" ", strip_markdown(strip_scopes(text or ""))).split())
+
+
+def fields(schema: dict[str, Any] | None, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(name, description with enum meanings) for each property, nested objects and array items included."""
+    if not isinstance(schema, dict) or depth > MAX_DEPTH:
+        return
+    for variant in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        yield from fields(variant, depth)
+    if schema.get("type") == "array":
+        yield from fields(schema.get("items"), depth)
+    for name, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        yield name, clean(f"{sub.get('description', '')} {meanings(sub)}")
+        yield from fields(sub, depth + 1)
+
+
+def meanings(schema: dict[str, Any]) -> str:
+    """What an enum's values mean: the spec's x-enumDescriptions, else its words ("Vice President (VP)")."""
+    described = schema.get("x-enumDescriptions")
+    if isinstance(described, dict):
+        return " ".join(str(v) for v in described.values())
+    values = schema.get("enum") or (schema.get("items") or {}).get("enum") or []
+    return " ".join(v for v in values if isinstance(v, str) and not v.isdigit())
+
+
+def response_names(schema: dict[str, Any] | None) -> list[str]:
+    """The response's field names; a paged list's items, not its envelope."""
+    if isinstance(schema, dict) and isinstance(schema.get("properties", {}).get("items"), dict):
+        schema = schema["properties"]["items"]
+    return list(dict.fromkeys(name for name, _ in fields(schema)))
+
+
+def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dict[str, dict[str, str]]:
+    """Tool name -> the spec's text about it, one entry per field search weighs differently."""
+    tags = {t["name"]: clean(t.get("description", "")) for t in spec.doc.get("tags", [])}
+    found: dict[str, dict[str, str]] = {}
+    for op, entry in pairs:
+        params = [
+            (p["name"], clean(p.get("description") or p["schema"].get("description", "")))
+            for p in op.path_params + op.query_params
+        ]
+        served = [
+            (name, f"{sub.get('description', '')} {meanings(sub)}")
+            for name, sub in entry["input_schema"].get("properties", {}).items()
+        ]
+        arguments = params + list(fields(op.body_schema)) + served
+        _, response = spec.response_schema(op)
+        texts = {
+            "summary": clean(op.raw.get("summary", "")),
+            "description": clean(op.raw.get("description", "")),
+            "tag": " ".join(f"{tag} {tags.get(tag, '')}" for tag in op.tags),
+            "arguments": " ".join(f"{name} {text}" for name, text in arguments),
+            "response": " ".join(response_names(response)),
+        }
+        found[entry["name"]] = {field: " ".join(terms(text)) for field, text in texts.items()}
+    return found
