@@ -250,8 +250,13 @@ class Policy:
 
     def accepts_approval(self, op: Operation) -> bool:
         """Every tool that may ask a person (the live-gated writes and the operator's policy too): the
-        page answers them all."""
+        page answers them all, so each takes the approval_id its question hands out."""
         return self.may_be_gated(op) and self.desk is not None
+
+    def lists_approval(self, op: Operation) -> bool:
+        """Where approval_id is in the schema: the tools that always ask, or may by the policy. The
+        rest take it unlisted (the question names it), which keeps tools/list within its budget."""
+        return (self.is_gated(op) or self.policy_may_ask(op)) and self.desk is not None
 
     def tool(self, op: Operation) -> types.Tool:
         return to_mcp_tool(op, input_schema=self.input_schema(op))
@@ -270,7 +275,7 @@ class Policy:
             extra[DRY_RUN] = DRY_RUN_PROPERTY
         if self.accepts_token(op):
             extra[CONFIRM_TOKEN] = CONFIRM_TOKEN_PROPERTY
-        if self.accepts_approval(op):
+        if self.lists_approval(op):
             extra[APPROVAL_ID] = APPROVAL_ID_PROPERTY
         if selectable_fields(op):
             extra[FIELDS] = FIELDS_PROPERTY
