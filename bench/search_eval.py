@@ -21,7 +21,7 @@ from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import Weights
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import Discovery
-from instantly_mcp.gates.policy import Policy
+from instantly_mcp.transport.runtime import build_policy
 
 from support.search_eval import GRID, SETS, PlainBM25, Ranker, cases, figures, leave_one_set_out, misses, ranker
 
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list the old and fresh tune parts' misses")
     args = parser.parse_args()
     operations = load_operations()
-    discovery = Discovery(Policy(Settings(tools=("discover",)), operations))
+    discovery = Discovery(build_policy(Settings(tools=("discover",)), dict(operations)))
     rankers: dict[str, Ranker] = {"search_tools": ranker(discovery.index), "plain BM25": PlainBM25(operations.values())}
     every = {name: cases(name) for name in SETS}
     print(f"{'ranker':<14}{'set':<7}{'part':<9}{'n':>4}{'recall@1':>10}{'recall@5':>10}{'MRR':>7}")

@@ -1,11 +1,17 @@
-"""Settings: every knob in one validated place, from flags and environment variables."""
+"""Settings: every knob in one validated place, from flags and environment variables.
+
+Each setting is one field of `Settings` declared with `setting(...)`: its default, flag, environment
+variable, help and bounds side by side. The command line (cli.py), the environment (`env_settings`),
+the range checks (`Settings.__post_init__`) and the README's settings table (scripts/generate.py) are
+all read from those fields, so adding a setting is one field plus the code that uses it.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal, get_args
+from dataclasses import Field, dataclass, field, fields
+from typing import Any, Literal, get_args
 
 from instantly_mcp.errors import ConfigError
 
@@ -27,86 +33,456 @@ MIN_RESULT_CHARS = 1_000
 MIN_AUDIT_LOG_BYTES = 64 * 1024
 MIN_SECRET_BYTES = 32
 CONFIRM_MODES: tuple[str, ...] = get_args(ConfirmMode)
+HTTP_URL = ("http://", "https://")
+
+# Flag groups, in the order --help shows them; the first three are the server's (serve, tools,
+# doctor), the others only make sense when serving (serve).
+SERVER, POLICY, CODE_LIMITS = "", "what the agent may see and do", "--tools code: limits per run_code script"
+HOSTING, OAUTH, CAPS = (
+    "transport and HTTP hosting",
+    "OAuth 2.1 resource server (instead of --auth-token)",
+    "caps per tenant and per server (HTTP)",
+)
+SERVER_GROUPS = (SERVER, POLICY, CODE_LIMITS)
+HOSTING_GROUPS = (HOSTING, OAUTH, CAPS)
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What a setting's field says about it besides its default (the metadata of `setting`)."""
+
+    help: str
+    flag: str | None = None  # --name; None: environment only
+    env: str | None = None
+    group: str = SERVER
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+    low: float | None = None  # at least this
+    high: float | None = None  # at most this
+    above: float | None = None  # more than this
+    schemes: tuple[str, ...] = ()  # the value starts with one of these
+    example: str = ""  # shown after a refused scheme
+    shown: str | None = None  # the default as help and README say it (None: from the field)
+    file_flag: str | None = None  # --name-file PATH: the value from a file's first line
+    file_env: str | None = None
+    separators: str = ","  # for lists
+    off: bool = False  # the flag takes 'off' for None
+    parse_env: Callable[[str, str], object] | None = None  # None: by the default's type
+
+    @property
+    def name(self) -> str:
+        """How errors name the setting: its flag, or its variable."""
+        return self.flag or self.env or "?"
+
+
+def setting(default: Any, help: str, **meta: Any) -> Any:
+    """A Settings field with its flag, variable, help and bounds as metadata (see Meta)."""
+    secret = meta.pop("secret", False)
+    return field(default=default, repr=not secret, metadata={"setting": Meta(help=help, **meta)})
+
+
+def meta_of(f: Field[Any]) -> Meta:
+    meta: Meta = f.metadata["setting"]
+    return meta
 
 
 @dataclass(frozen=True)
 class Settings:
-    api_key: str | None = None
-    base_url: str = DEFAULT_BASE_URL
-    sandbox: bool = False
-    sandbox_db: str | None = None
-    sandbox_scale: str = "demo"
-    transport: Transport = "stdio"
-    host: str = "127.0.0.1"
-    port: int = 8000
-    scopes: tuple[str, ...] = ("all:all",)
-    toolsets: tuple[str, ...] = ()
-    tools: tuple[str, ...] = ()
-    read_only: bool = False
-    confirm: ConfirmMode = "auto"
-    secret: str | None = field(default=None, repr=False)
-    audit_log: str | None = None
-    audit_log_max_bytes: int = 10 * 1024 * 1024  # rotated to <path>.1 ... when the next line would pass it
-    audit_log_backups: int = 3
-    timeout_s: float = 30.0
-    max_result_chars: int = 20_000  # results longer than this are cut, with a note and the cursor to continue
-    log_drift: bool = False  # compare responses with the spec in the background; log each new difference once
-    raw_csv: bool = False  # CSV downloads as Instantly sent them, formula-like cells included
-    # HTTP hosting (ignored on stdio): see http_app.py
-    auth_token: str | None = field(default=None, repr=False)
-    per_request_key: bool = False
-    stateless: bool = False
-    workers: int = 1
-    allowed_hosts: tuple[str, ...] = ()
-    allowed_origins: tuple[str, ...] = ()
-    shutdown_timeout_s: float = 30.0
-    # --tools code: limits per run_code script (see codemode/runner.py)
-    code_timeout_s: float = 30.0
-    code_memory_mb: int = 64
-    code_max_calls: int = 200
-    code_max_depth: int = 200
+    api_key: str | None = setting(None, "API key", env="INSTANTLY_API_KEY", shown="none: the sandbox is served")
+    base_url: str = setting(
+        DEFAULT_BASE_URL,
+        "Instantly API base; may end in /api/v2",
+        flag="--base-url",
+        env="INSTANTLY_BASE_URL",
+        schemes=HTTP_URL,
+    )
+    sandbox: bool = setting(False, "serve the built-in sandbox even when INSTANTLY_API_KEY is set", flag="--sandbox")
+    sandbox_db: str | None = setting(
+        None, "persist the sandbox workspace to this SQLite file", flag="--sandbox-db", metavar="PATH"
+    )
+    sandbox_scale: str = setting(
+        "demo",
+        "demo: a small team; large: 50 campaigns, 20,000 leads, 50,000 emails",
+        flag="--sandbox-scale",
+        choices=SANDBOX_SCALES,
+    )
+    timeout_s: float = setting(30.0, "seconds per upstream request", flag="--timeout", metavar="S", above=0)
+    max_result_chars: int = setting(
+        20_000,
+        "cut longer results, saying so and giving the cursor to continue",
+        flag="--max-result-chars",
+        env="INSTANTLY_MAX_RESULT_CHARS",
+        metavar="N",
+        low=MIN_RESULT_CHARS,
+    )
+    scopes: tuple[str, ...] = setting(
+        ("all:all",),
+        "granted scopes, e.g. campaigns:read,leads:all",
+        flag="--scopes",
+        env="INSTANTLY_SCOPES",
+        group=POLICY,
+        metavar="LIST",
+    )
+    toolsets: tuple[str, ...] = setting(
+        (),
+        "only these groups, e.g. campaigns,leads,analytics",
+        flag="--toolsets",
+        env="INSTANTLY_TOOLSETS",
+        group=POLICY,
+        metavar="LIST",
+        shown="all",
+    )
+    tools: tuple[str, ...] = setting(
+        (),
+        "only these tools, by name; or 'discover': list only search_tools, describe_tool and "
+        "call_tool; or 'code': search_tools, describe_tool and run_code",
+        flag="--tools",
+        env="INSTANTLY_TOOLS",
+        group=POLICY,
+        metavar="LIST",
+    )
+    read_only: bool = setting(
+        False,
+        "hide every tool that changes something",
+        flag="--read-only",
+        env="INSTANTLY_READ_ONLY",
+        group=POLICY,
+    )
+    confirm: ConfirmMode = setting(
+        "auto",
+        "how destructive, outbound and privileged calls are confirmed: auto (form elicitation, "
+        "else URL elicitation, else an approval page, else a confirm token), human (never a token), "
+        "elicit, token, or off for trusted automation",
+        flag="--confirm",
+        env="INSTANTLY_CONFIRM",
+        group=POLICY,
+        choices=CONFIRM_MODES,
+        parse_env=lambda name, value: value.strip().lower(),
+    )
+    policy: str | None = setting(
+        None,
+        "the operator's autonomy policy (TOML): which calls run unattended within which limits, which ask "
+        "a person, which are refused; see docs/policies/",
+        flag="--policy",
+        env="INSTANTLY_MCP_POLICY",
+        group=POLICY,
+        metavar="PATH",
+    )
+    confirm_timeout_s: float = setting(
+        120.0,
+        "seconds a call waits for a person's answer",
+        flag="--confirm-timeout",
+        group=POLICY,
+        metavar="S",
+        above=0,
+    )
     # Approval pages (approval_pages.py): on HTTP at /approvals; on stdio on 127.0.0.1:approvals_port
     # (0: any free port, the default in --confirm auto and human; None: no pages).
-    approvals_port: int | None = 0
-    approver_token: str | None = field(default=None, repr=False)
-    public_url: str | None = None  # the HTTP server as browsers reach it (behind a proxy), for approval links
-    confirm_timeout_s: float = 120.0  # the longest a call waits for a person's answer
-    # Scale-out (shared_state.py): Redis holds the limiter, used tokens, approvals and tenant counts
-    redis_url: str | None = field(default=None, repr=False)  # may carry a password
-    replicas: int = 1  # how many replicas share the budget: each one's share while Redis is unreachable
-    log_format: LogFormat = "text"
-    policy: str | None = None  # the operator's autonomy policy (gates/autonomy/): what runs unattended
-    # OAuth resource-server mode: see transport/oauth.py
-    oauth_issuer: str | None = None
-    oauth_resource: str | None = None
-    oauth_audience: str | None = None
-    oauth_scopes: tuple[str, ...] = ()
-    oauth_jwks_url: str | None = None
-    oauth_client_id: str | None = None  # the approval page's sign-in; else registered with the issuer
-    request_read_timeout_s: float = 10.0  # a request's head, then its body, must arrive within this
+    approvals_port: int | None = setting(
+        0,
+        "stdio: serve the approval pages on 127.0.0.1:N",
+        flag="--approvals-port",
+        group=POLICY,
+        metavar="N",
+        low=0,
+        high=65535,
+        shown="any free port; 'off': none",
+        off=True,
+    )
+    approver_token: str | None = setting(
+        None,
+        "the operator's approver credential: required by the approvals index and buttons",
+        flag="--approver-token",
+        env="INSTANTLY_MCP_APPROVER_TOKEN",
+        group=POLICY,
+        metavar="TOKEN",
+        shown="the installation's secret file",
+        secret=True,
+    )
+    log_drift: bool = setting(
+        False,
+        "log, once per operation and field, where Instantly's answers differ from the spec, never values",
+        flag="--log-drift",
+        env="INSTANTLY_LOG_DRIFT",
+        group=POLICY,
+    )
+    audit_log: str | None = setting(
+        None,
+        "append one JSON line per non-read call",
+        flag="--audit-log",
+        env="INSTANTLY_AUDIT_LOG",
+        group=POLICY,
+        metavar="PATH",
+    )
+    audit_log_max_bytes: int = setting(
+        10 * 1024 * 1024,
+        "rotate the audit log to PATH.1 when it would pass N bytes",
+        flag="--audit-log-max-bytes",
+        env="INSTANTLY_AUDIT_LOG_MAX_BYTES",
+        group=POLICY,
+        metavar="N",
+        low=MIN_AUDIT_LOG_BYTES,
+        shown="10 MiB",
+    )
+    audit_log_backups: int = setting(
+        3,
+        "rotated audit logs kept, PATH.1 to PATH.N",
+        flag="--audit-log-backups",
+        env="INSTANTLY_AUDIT_LOG_BACKUPS",
+        group=POLICY,
+        metavar="N",
+        low=0,
+    )
+    raw_csv: bool = setting(
+        False,
+        "return CSV downloads as sent, without neutralising formula-like cells",
+        flag="--raw-csv",
+        env="INSTANTLY_RAW_CSV",
+        group=POLICY,
+    )
+    code_timeout_s: float = setting(
+        30.0, "wall time", flag="--code-timeout", env="INSTANTLY_CODE_TIMEOUT", group=CODE_LIMITS, metavar="S", above=0
+    )
+    code_memory_mb: int = setting(
+        64, "heap", flag="--code-memory-mb", env="INSTANTLY_CODE_MEMORY_MB", group=CODE_LIMITS, metavar="MB", above=0
+    )
+    code_max_calls: int = setting(
+        200,
+        "API calls",
+        flag="--code-max-calls",
+        env="INSTANTLY_CODE_MAX_CALLS",
+        group=CODE_LIMITS,
+        metavar="N",
+        above=0,
+    )
+    code_max_depth: int = setting(
+        200,
+        "recursion",
+        flag="--code-max-depth",
+        env="INSTANTLY_CODE_MAX_DEPTH",
+        group=CODE_LIMITS,
+        metavar="N",
+        above=0,
+    )
+    secret: str | None = setting(
+        None,
+        f"confirmation-token secret shared by replicas (at least {MIN_SECRET_BYTES} bytes)",
+        env="INSTANTLY_MCP_SECRET",
+        shown="random per process",
+        parse_env=lambda name, value: value,
+        secret=True,
+    )
+    transport: Transport = setting(
+        "stdio",
+        "stdio; http: streamable HTTP at /mcp plus legacy SSE at /sse; sse: legacy SSE only",
+        flag="--transport",
+        group=HOSTING,
+        choices=TRANSPORTS,
+    )
+    host: str = setting(
+        "127.0.0.1", "address to listen on (needs --transport http or sse)", flag="--host", group=HOSTING
+    )
+    port: int = setting(
+        8000, "port to listen on (needs --transport http or sse)", flag="--port", group=HOSTING, low=1, high=65535
+    )
+    auth_token: str | None = setting(
+        None,
+        "require Authorization: Bearer TOKEN on the MCP endpoints; visible in ps, so prefer --auth-token-file "
+        "or the variable",
+        flag="--auth-token",
+        env="INSTANTLY_MCP_AUTH_TOKEN",
+        group=HOSTING,
+        metavar="TOKEN",
+        file_flag="--auth-token-file",
+        file_env="INSTANTLY_MCP_AUTH_TOKEN_FILE",
+        secret=True,
+    )
+    per_request_key: bool = setting(
+        False,
+        "multi-tenant: every request carries its own Instantly key in the X-Instantly-Api-Key header",
+        flag="--per-request-key",
+        group=HOSTING,
+    )
+    stateless: bool = setting(
+        False,
+        "no per-session state: any replica or worker answers any request (http only; no /sse)",
+        flag="--stateless",
+        group=HOSTING,
+    )
+    workers: int = setting(1, "worker processes (needs --stateless)", flag="--workers", group=HOSTING, low=1)
+    allowed_hosts: tuple[str, ...] = setting(
+        (),
+        "Host header values accepted besides localhost, e.g. mcp.example.com; '*' for any",
+        flag="--allowed-hosts",
+        env="INSTANTLY_MCP_ALLOWED_HOSTS",
+        group=HOSTING,
+        metavar="LIST",
+    )
+    allowed_origins: tuple[str, ...] = setting(
+        (),
+        "browser Origins accepted besides localhost, e.g. https://app.example.com",
+        flag="--allowed-origins",
+        env="INSTANTLY_MCP_ALLOWED_ORIGINS",
+        group=HOSTING,
+        metavar="LIST",
+    )
+    public_url: str | None = setting(
+        None,
+        "this server as browsers reach it, e.g. https://mcp.example.com, for approval links",
+        flag="--public-url",
+        env="INSTANTLY_MCP_PUBLIC_URL",
+        group=HOSTING,
+        metavar="URL",
+        schemes=HTTP_URL,
+    )
+    # Scale-out (upstream/shared_limiter.py, gates/redis_stores.py): Redis holds the limiter, used
+    # tokens, approvals and tenant counts.
+    redis_url: str | None = setting(
+        None,
+        "share the rate budget, confirmations, approvals and tenant counts between replicas through Redis, "
+        "e.g. redis://127.0.0.1:6379/0",
+        flag="--redis-url",
+        env="INSTANTLY_MCP_REDIS_URL",
+        group=HOSTING,
+        metavar="URL",
+        schemes=("redis://", "rediss://", "unix://"),
+        example="redis://127.0.0.1:6379/0",
+        secret=True,  # may carry a password
+    )
+    replicas: int = setting(
+        1,
+        "replicas sharing one budget: each keeps 1/N of it while Redis is unreachable",
+        flag="--replicas",
+        env="INSTANTLY_MCP_REPLICAS",
+        group=HOSTING,
+        metavar="N",
+        low=1,
+    )
+    log_format: LogFormat = setting(
+        "text",
+        "text or json: one JSON object per log line",
+        flag="--log-format",
+        env="INSTANTLY_MCP_LOG_FORMAT",
+        group=HOSTING,
+        choices=LOG_FORMATS,
+        parse_env=lambda name, value: value.strip().lower(),
+    )
+    oauth_issuer: str | None = setting(
+        None,
+        "accept JWT access tokens from this authorization server",
+        flag="--oauth-issuer",
+        env="INSTANTLY_MCP_OAUTH_ISSUER",
+        group=OAUTH,
+        metavar="URL",
+        schemes=HTTP_URL,
+    )
+    oauth_resource: str | None = setting(
+        None,
+        "this server's MCP URL as clients reach it, e.g. https://mcp.example.com/mcp",
+        flag="--oauth-resource",
+        env="INSTANTLY_MCP_OAUTH_RESOURCE",
+        group=OAUTH,
+        metavar="URL",
+        schemes=HTTP_URL,
+        shown="http://HOST:PORT/mcp",
+    )
+    oauth_audience: str | None = setting(
+        None,
+        "the aud tokens must carry",
+        flag="--oauth-audience",
+        env="INSTANTLY_MCP_OAUTH_AUDIENCE",
+        group=OAUTH,
+        metavar="AUD",
+        shown="the resource URL",
+    )
+    oauth_scopes: tuple[str, ...] = setting(
+        (),
+        "scopes every token must have",
+        flag="--oauth-scopes",
+        env="INSTANTLY_MCP_OAUTH_SCOPES",
+        group=OAUTH,
+        metavar="LIST",
+        separators=", ",
+    )
+    oauth_jwks_url: str | None = setting(
+        None,
+        "the issuer's JWKS",
+        flag="--oauth-jwks-url",
+        env="INSTANTLY_MCP_OAUTH_JWKS_URL",
+        group=OAUTH,
+        metavar="URL",
+        schemes=HTTP_URL,
+        shown="from its metadata",
+    )
+    oauth_client_id: str | None = setting(
+        None,
+        "the approval page's sign-in client",
+        flag="--oauth-client-id",
+        env="INSTANTLY_MCP_OAUTH_CLIENT_ID",
+        group=OAUTH,
+        metavar="ID",
+        shown="registered with the issuer",
+    )
+    shutdown_timeout_s: float = setting(
+        30.0,
+        "seconds the calls in flight get to finish on shutdown",
+        flag="--shutdown-timeout",
+        group=HOSTING,
+        metavar="S",
+    )
+    request_read_timeout_s: float = setting(
+        10.0,
+        "seconds a client gets to send a request's headers, and then its body, before the connection is closed",
+        flag="--request-read-timeout",
+        env="INSTANTLY_MCP_REQUEST_READ_TIMEOUT",
+        group=HOSTING,
+        metavar="S",
+        above=0,
+    )
     # Caps that keep one tenant from locking the others out: see transport/sessions.py
-    max_sessions: int = 1_000
-    max_sessions_per_tenant: int = 20
-    session_idle_timeout_s: float = 300.0
-    max_calls_per_tenant: int = 8
+    max_sessions: int = setting(
+        1_000,
+        "open sessions in all; at the cap the idlest session of the busiest tenant is closed",
+        flag="--max-sessions",
+        env="INSTANTLY_MCP_MAX_SESSIONS",
+        group=CAPS,
+        metavar="N",
+        above=0,
+    )
+    max_sessions_per_tenant: int = setting(
+        20,
+        "open sessions per tenant key",
+        flag="--max-sessions-per-tenant",
+        env="INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT",
+        group=CAPS,
+        metavar="N",
+        above=0,
+    )
+    session_idle_timeout_s: float = setting(
+        300.0,
+        "close a session after S seconds without a request",
+        flag="--session-idle-timeout",
+        env="INSTANTLY_MCP_SESSION_IDLE_TIMEOUT",
+        group=CAPS,
+        metavar="S",
+        above=0,
+    )
+    max_calls_per_tenant: int = setting(
+        8,
+        "tool calls in flight per tenant key, which is also its share of the upstream connection pool",
+        flag="--max-calls-per-tenant",
+        env="INSTANTLY_MCP_MAX_CALLS_PER_TENANT",
+        group=CAPS,
+        metavar="N",
+        above=0,
+    )
 
     def __post_init__(self) -> None:
-        if self.confirm not in CONFIRM_MODES:
-            raise ConfigError(f"--confirm must be one of {', '.join(CONFIRM_MODES)}, got {self.confirm!r}")
-        if self.max_result_chars < MIN_RESULT_CHARS:
-            raise ConfigError(f"--max-result-chars must be at least {MIN_RESULT_CHARS}, got {self.max_result_chars}")
-        if self.audit_log_max_bytes < MIN_AUDIT_LOG_BYTES or self.audit_log_backups < 0:
-            raise ConfigError(
-                f"--audit-log-max-bytes must be at least {MIN_AUDIT_LOG_BYTES} and --audit-log-backups at least 0, "
-                f"got {self.audit_log_max_bytes} and {self.audit_log_backups}"
-            )
+        for f in fields(self):
+            check_value(meta_of(f), getattr(self, f.name), shown=f.repr)
         for mode in MODES:
             if mode in self.tools and len(self.tools) > 1:
                 raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
-        if min(self.code_timeout_s, self.code_memory_mb, self.code_max_calls, self.code_max_depth) <= 0:
-            raise ConfigError("--code-timeout, --code-memory-mb, --code-max-calls and --code-max-depth must be above 0")
-        if self.transport not in TRANSPORTS:
-            raise ConfigError(f"--transport must be one of {', '.join(TRANSPORTS)}, got {self.transport!r}")
         if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(
                 f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "
@@ -122,40 +498,11 @@ class Settings:
     def _check_hosting(self) -> None:
         """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
         http = self.transport != "stdio"
-        if self.approvals_port is not None and not 0 <= self.approvals_port < 65536:
-            raise ConfigError(f"--approvals-port must be between 0 and 65535, got {self.approvals_port}")
-        if self.public_url and not self.public_url.startswith(("http://", "https://")):
-            raise ConfigError(f"--public-url must start with http:// or https://, got {self.public_url!r}")
         if self.approver_token and self.auth_token and self.approver_token == self.auth_token:
             raise ConfigError(
                 "--approver-token must differ from the platform bearer token (INSTANTLY_MCP_AUTH_TOKEN), "
                 "which every client sends; omit it to use the installation's approver secret file"
             )
-        if self.confirm_timeout_s <= 0:
-            raise ConfigError(f"--confirm-timeout must be positive, got {self.confirm_timeout_s}")
-        if not 0 < self.port < 65536:
-            raise ConfigError(f"--port must be between 1 and 65535, got {self.port}")
-        if not self.request_read_timeout_s > 0:
-            raise ConfigError(f"--request-read-timeout must be more than 0 seconds, got {self.request_read_timeout_s}")
-        if self.replicas < 1:
-            raise ConfigError(f"--replicas must be at least 1, got {self.replicas}")
-        if self.log_format not in LOG_FORMATS:
-            raise ConfigError(f"--log-format must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}")
-        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError(
-                "--redis-url must start with redis://, rediss:// or unix://, e.g. redis://127.0.0.1:6379/0"
-            )
-        if self.workers < 1:
-            raise ConfigError(f"--workers must be at least 1, got {self.workers}")
-        caps = {
-            "--max-sessions": self.max_sessions,
-            "--max-sessions-per-tenant": self.max_sessions_per_tenant,
-            "--max-calls-per-tenant": self.max_calls_per_tenant,
-            "--session-idle-timeout": self.session_idle_timeout_s,
-        }
-        for flag, value in caps.items():
-            if not value > 0:
-                raise ConfigError(f"{flag} must be positive, got {value}")
         if self.per_request_key and not http:
             raise ConfigError(
                 "--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key"
@@ -201,13 +548,6 @@ class Settings:
             raise ConfigError(
                 "--oauth-issuer and --auth-token (INSTANTLY_MCP_AUTH_TOKEN) both guard the endpoints: choose one"
             )
-        for name, url in (
-            ("--oauth-issuer", self.oauth_issuer),
-            ("--oauth-resource", self.oauth_resource),
-            ("--oauth-jwks-url", self.oauth_jwks_url),
-        ):
-            if url is not None and not url.startswith(("https://", "http://")):
-                raise ConfigError(f"{name} must be an http(s) URL, got {url!r}")
 
     def __repr__(self) -> str:
         shown = "set" if self.api_key else "unset"
@@ -246,14 +586,77 @@ class Settings:
         return self.sandbox or not (self.api_key or self.per_request_key)
 
 
-def split_list(value: str | None) -> tuple[str, ...]:
-    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+def check_value(meta: Meta, value: Any, *, shown: bool = True) -> None:
+    """The bounds a setting's metadata declares; the message names the flag and what it got."""
+    if value is None or isinstance(value, bool):
+        return
+    got = f", got {value!r}" if shown else ""
+    if meta.choices and value not in meta.choices:
+        raise ConfigError(f"{meta.name} must be one of {', '.join(meta.choices)}{got}")
+    if meta.schemes and not str(value).startswith(meta.schemes):
+        e_g = f", e.g. {meta.example}" if meta.example else ""
+        raise ConfigError(f"{meta.name} must start with {' or '.join(meta.schemes)}{e_g}{got}")
+    if not isinstance(value, int | float):
+        return
+    if meta.low is not None and meta.high is not None and not meta.low <= value <= meta.high:
+        raise ConfigError(f"{meta.name} must be between {meta.low:g} and {meta.high:g}{got}")
+    if meta.low is not None and value < meta.low:
+        raise ConfigError(f"{meta.name} must be at least {meta.low:g}{got}")
+    if meta.above is not None and not value > meta.above:
+        raise ConfigError(f"{meta.name} must be above {meta.above:g}{got}")
+
+
+def settings_fields() -> list[tuple[str, Meta, Any]]:
+    """Every setting as (field name, metadata, default), in declaration order."""
+    return [(f.name, meta_of(f), f.default) for f in fields(Settings)]
+
+
+def shown_default(meta: Meta, default: Any) -> str:
+    """The default as --help and the README say it ("" when there is nothing to say)."""
+    if meta.shown is not None:
+        return meta.shown
+    if default is None or default is False or default == ():
+        return ""
+    if isinstance(default, tuple):
+        return ",".join(default)
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return str(default)
+
+
+def split_list(value: str | None, separators: str = ",") -> tuple[str, ...]:
+    text = value or ""
+    for sep in separators[1:]:
+        text = text.replace(sep, separators[0])
+    return tuple(item.strip() for item in text.split(separators[0]) if item.strip())
+
+
+def env_parser(meta: Meta, default: Any) -> Callable[[str, str], object]:
+    """How a variable's text becomes the setting's value: by the default's type unless declared."""
+    if meta.parse_env is not None:
+        return meta.parse_env
+    if isinstance(default, bool):
+        return env_flag
+    if isinstance(default, int):
+        return env_int
+    if isinstance(default, float):
+        return env_float
+    if isinstance(default, tuple):
+        return lambda name, value: split_list(value, meta.separators)
+    return lambda name, value: value.strip()
 
 
 def env_settings(env: Mapping[str, str] | None = None) -> dict[str, object]:
-    """The values that may come from the environment (ENVIRONMENT, at the end); flags override them."""
+    """The values that come from the environment; flags override them. A file variable wins over
+    its plain one (a token file over the token)."""
     env = os.environ if env is None else env
-    return {setting: parse(name, env[name]) for name, setting, parse in ENVIRONMENT if env.get(name)}
+    values: dict[str, object] = {}
+    for name, meta, default in settings_fields():
+        if meta.env and env.get(meta.env):
+            values[name] = env_parser(meta, default)(meta.env, env[meta.env])
+        if meta.file_env and env.get(meta.file_env):
+            values[name] = read_secret_file(meta.file_env, env[meta.file_env].strip())
+    return values
 
 
 def read_secret_file(name: str, path: str) -> str:
@@ -294,71 +697,3 @@ def env_flag(name: str, value: str) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {value!r}")
-
-
-def _text(name: str, value: str) -> str:
-    return value.strip()
-
-
-def _lower(name: str, value: str) -> str:
-    return value.strip().lower()
-
-
-def _exact(name: str, value: str) -> str:
-    return value
-
-
-def _list(name: str, value: str) -> tuple[str, ...]:
-    return split_list(value)
-
-
-def _space_or_comma_list(name: str, value: str) -> tuple[str, ...]:
-    return split_list(value.replace(" ", ","))
-
-
-def _secret_file(name: str, value: str) -> str:
-    return read_secret_file(name, value.strip())
-
-
-# Variable, setting, parser; a later line for the same setting wins (a token file over the token).
-ENVIRONMENT: tuple[tuple[str, str, Callable[[str, str], object]], ...] = (
-    ("INSTANTLY_API_KEY", "api_key", _text),
-    ("INSTANTLY_BASE_URL", "base_url", _text),
-    ("INSTANTLY_SCOPES", "scopes", _list),
-    ("INSTANTLY_TOOLSETS", "toolsets", _list),
-    ("INSTANTLY_TOOLS", "tools", _list),
-    ("INSTANTLY_MAX_RESULT_CHARS", "max_result_chars", env_int),
-    ("INSTANTLY_CODE_TIMEOUT", "code_timeout_s", env_float),
-    ("INSTANTLY_CODE_MEMORY_MB", "code_memory_mb", env_int),
-    ("INSTANTLY_CODE_MAX_CALLS", "code_max_calls", env_int),
-    ("INSTANTLY_CODE_MAX_DEPTH", "code_max_depth", env_int),
-    ("INSTANTLY_READ_ONLY", "read_only", env_flag),
-    ("INSTANTLY_CONFIRM", "confirm", _lower),
-    ("INSTANTLY_LOG_DRIFT", "log_drift", env_flag),
-    ("INSTANTLY_RAW_CSV", "raw_csv", env_flag),
-    ("INSTANTLY_AUDIT_LOG", "audit_log", _text),
-    ("INSTANTLY_AUDIT_LOG_MAX_BYTES", "audit_log_max_bytes", env_int),
-    ("INSTANTLY_AUDIT_LOG_BACKUPS", "audit_log_backups", env_int),
-    ("INSTANTLY_MCP_SECRET", "secret", _exact),
-    ("INSTANTLY_MCP_AUTH_TOKEN", "auth_token", _text),
-    ("INSTANTLY_MCP_AUTH_TOKEN_FILE", "auth_token", _secret_file),
-    ("INSTANTLY_MCP_PUBLIC_URL", "public_url", _text),
-    ("INSTANTLY_MCP_APPROVER_TOKEN", "approver_token", _text),
-    ("INSTANTLY_MCP_REQUEST_READ_TIMEOUT", "request_read_timeout_s", env_float),
-    ("INSTANTLY_MCP_MAX_SESSIONS", "max_sessions", env_int),
-    ("INSTANTLY_MCP_MAX_SESSIONS_PER_TENANT", "max_sessions_per_tenant", env_int),
-    ("INSTANTLY_MCP_MAX_CALLS_PER_TENANT", "max_calls_per_tenant", env_int),
-    ("INSTANTLY_MCP_SESSION_IDLE_TIMEOUT", "session_idle_timeout_s", env_float),
-    ("INSTANTLY_MCP_ALLOWED_HOSTS", "allowed_hosts", _list),
-    ("INSTANTLY_MCP_ALLOWED_ORIGINS", "allowed_origins", _list),
-    ("INSTANTLY_MCP_OAUTH_ISSUER", "oauth_issuer", _text),
-    ("INSTANTLY_MCP_OAUTH_RESOURCE", "oauth_resource", _text),
-    ("INSTANTLY_MCP_OAUTH_AUDIENCE", "oauth_audience", _text),
-    ("INSTANTLY_MCP_OAUTH_JWKS_URL", "oauth_jwks_url", _text),
-    ("INSTANTLY_MCP_OAUTH_CLIENT_ID", "oauth_client_id", _text),
-    ("INSTANTLY_MCP_OAUTH_SCOPES", "oauth_scopes", _space_or_comma_list),
-    ("INSTANTLY_MCP_REDIS_URL", "redis_url", _text),
-    ("INSTANTLY_MCP_REPLICAS", "replicas", env_int),
-    ("INSTANTLY_MCP_LOG_FORMAT", "log_format", _lower),
-    ("INSTANTLY_MCP_POLICY", "policy", _text),
-)

@@ -5,6 +5,10 @@
     ├── InvalidArguments         a tool's arguments do not fit its schema; nothing was sent
     │   └── InputTooLarge        the arguments break a size limit (also a ValueError)
     ├── ConfirmationError        a confirm_token does not confirm this call
+    ├── ApprovalRefused          an approval id does not let this call through
+    ├── TargetNotFound           a gated call's target does not exist (a lookup answered 404)
+    ├── LimitReached             a run_code script hit one of its limits
+    ├── PromptError              an unknown prompt or a missing argument (also a ValueError)
     ├── StoreUnavailable         the shared store (Redis) cannot be reached
     └── UpstreamError            Instantly gave no usable answer
         ├── ApiError             it answered with an HTTP error status
@@ -38,6 +42,28 @@ class InputTooLarge(InvalidArguments, ValueError):
 
 class ConfirmationError(InstantlyMcpError):
     """The token does not confirm this call; the message says why and what to do instead."""
+
+
+class ApprovalRefused(InstantlyMcpError):
+    """The approval id does not let this call through; the message says why."""
+
+
+class TargetNotFound(InstantlyMcpError):
+    """A lookup by id found nothing: the id is wrong (a name passed as an id, a thread id as an email id)."""
+
+    def __init__(self, lookup: str, arguments: dict[str, Any], list_tool: str | None) -> None:
+        ids = ", ".join(f"{k} {v!r}" for k, v in arguments.items())
+        noun = lookup.removeprefix("get_").replace("_", " ")
+        hint = f" Call {list_tool} to find the right id." if list_tool else ""
+        super().__init__(f"Instantly has no {noun} with {ids} (it answered 404 to {lookup}).{hint}")
+
+
+class LimitReached(InstantlyMcpError):
+    """Raised into a run_code script; `Run.stopped` keeps it even if the script catches it."""
+
+
+class PromptError(InstantlyMcpError, ValueError):
+    """An unknown prompt or a missing required argument; the message says what is expected."""
 
 
 class StoreUnavailable(InstantlyMcpError):

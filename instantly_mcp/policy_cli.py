@@ -13,7 +13,7 @@ from instantly_mcp.errors import ConfigError, InvalidArguments
 from instantly_mcp.gates.autonomy import Autonomy, load_autonomy
 from instantly_mcp.gates.autonomy.counting import counters_of
 from instantly_mcp.gates.autonomy.rules import WINDOW_WORDS, Rule
-from instantly_mcp.gates.policy import gated_names
+from instantly_mcp.gates.controls import gated_names
 
 
 def run_policy(args: argparse.Namespace, settings: Settings | None) -> int:
@@ -53,15 +53,21 @@ def decision_of(
     if policy.hard_blocked(op.name) and decision != "deny":
         decision, detail = "ask", "hard_block"
         notes = []
-    allowing = [r for r in (rule, *conditional) if r is not None and r.decision == "allow"]
-    limited = [c for c in counters_of(op.name, op.risk) if c in policy.limits or any(c in r.limits for r in allowing)]
     if decision == "allow" or any(r.decision == "allow" for r in conditional):
-        if limited:
-            notes.append(f"asks past limits on {', '.join(limited)}")
-        quiet = policy.quiet_hours
-        if quiet is not None and autonomy.effects[op.name].intersection(quiet.effects):
-            notes.append(f"asks in quiet hours {quiet.start:%H:%M}-{quiet.end:%H:%M} {quiet.zone.key}")
+        notes += allow_notes(autonomy, op, [r for r in (rule, *conditional) if r is not None and r.decision == "allow"])
     return decision, "; ".join([detail, *notes])
+
+
+def allow_notes(autonomy: Autonomy, op: Operation, allowing: list[Rule]) -> list[str]:
+    """When an allowed call asks after all: past a limit, or in quiet hours."""
+    policy, notes = autonomy.policy, []
+    limited = [c for c in counters_of(op.name, op.risk) if c in policy.limits or any(c in r.limits for r in allowing)]
+    if limited:
+        notes.append(f"asks past limits on {', '.join(limited)}")
+    quiet = policy.quiet_hours
+    if quiet is not None and autonomy.effects[op.name].intersection(quiet.effects):
+        notes.append(f"asks in quiet hours {quiet.start:%H:%M}-{quiet.end:%H:%M} {quiet.zone.key}")
+    return notes
 
 
 def default_of(op: Operation, asks: frozenset[str], asks_when_live: frozenset[str]) -> tuple[str, str]:
@@ -88,7 +94,7 @@ def explain(settings: Settings, tool: str, raw_arguments: str) -> int:
 
     from instantly_mcp.calls.pipeline import prepare
     from instantly_mcp.catalog.operations import resolve
-    from instantly_mcp.transport.server import build_runtime, make_client
+    from instantly_mcp.transport.runtime import build_runtime, make_client
 
     if not settings.policy:
         raise ConfigError("policy explain needs the policy: --policy PATH (or INSTANTLY_MCP_POLICY)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: install what is missing (scripts/setup.sh), then run pytest.
-# Arguments go to pytest unchanged; pytest's exit code is this script's.
+# Arguments go to pytest unchanged; pytest's exit code is this script's. Coverage of the package by
+# the in-process tests is reported at the end (pytest-cov; a report, not a gate).
 #   bash scripts/test.sh                    # whole suite
 #   bash scripts/test.sh tests/e2e/test_prism_smoke.py -x
 set -euo pipefail
@@ -17,4 +18,4 @@ if [[ -s .cache/setup/without ]]; then
 fi
 
 if [[ -x "$ROOT/.venv/bin/python" ]]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
-exec "$PY" -m pytest -q "$@"
+exec "$PY" -m pytest -q --cov=instantly_mcp --cov-report=term:skip-covered "$@"

@@ -25,7 +25,9 @@ from support.redis_server import redis, redis_server  # noqa: F401
 from support.sandbox_http import sandbox, sandbox_process  # noqa: F401
 
 E2E_FOLDER = Path(__file__).parent / "e2e"
-PROCESS_FIXTURES = frozenset({"browser", "prism_url", "redis", "redis_server", "sandbox", "sandbox_process"})
+PROCESS_FIXTURES = frozenset(
+    {"browser", "prism_url", "redis", "redis_server", "sandbox", "sandbox_process", "served"}  # served: test_faults.py
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from instantly_mcp.upstream.client import ApiError, TransportError
+from instantly_mcp.errors import ApiError, TransportError
 
 __all__ = ["BULK_CHECKS", "describe_api_error", "describe_transport_error"]
 

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import quote
 
+import anyio
 import mcp_types as types
 from pydantic import ValidationError
 
@@ -386,3 +387,9 @@ def text_result(text: str) -> types.CallToolResult:
 
 def error_result(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
+
+
+async def prepare_off_loop(op: Operation, arguments: dict[str, Any]) -> PreparedCall:
+    """Validation in a worker thread: a large argument costs that thread CPU, while the event loop
+    (every other session, /healthz) gets the interpreter back at each GIL switch interval (5 ms)."""
+    return await anyio.to_thread.run_sync(prepare, op, arguments)

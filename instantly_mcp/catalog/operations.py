@@ -1,7 +1,7 @@
 """Loads tool_specs/*.json into Operation records: everything about a tool except its model.
 
 Reading JSON is cheap; the pydantic models are imported only when a tool is first called,
-so a server with 240 tools starts about as fast as one with a single tool.
+so a server with some 255 tools starts about as fast as one with a single tool.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, get_args
 from instantly_mcp.catalog.paths import tool_specs_dir
 
 if TYPE_CHECKING:
-    from instantly_mcp.catalog.models._base import ToolInput
+    from instantly_mcp.catalog.model_base import ToolInput
 
 Risk = Literal["read", "write", "destructive", "outbound", "privileged"]
 RISK_CLASSES: tuple[Risk, ...] = get_args(Risk)

@@ -35,10 +35,11 @@ from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.codemode.check import Params, check
 from instantly_mcp.codemode.plan import Binding, PlanClient, Planned, placeholder, prefix, record
 from instantly_mcp.config import Settings
-from instantly_mcp.errors import InvalidArguments
+from instantly_mcp.errors import InvalidArguments, LimitReached
 from instantly_mcp.gates.audit import Decision
 from instantly_mcp.gates.confirm import Caller, channel_for
-from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN, Policy
+from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN, DRY_RUN
+from instantly_mcp.gates.policy import Policy
 from instantly_mcp.upstream.client import Requester
 
 MODULE = "instantly"
@@ -82,10 +83,6 @@ class CodeLimits:
             "max_recursion_depth": self.max_depth,
             "max_suspensions": self.max_calls + 50,
         }
-
-
-class LimitReached(Exception):
-    """Raised into the script; `Run.stopped` keeps it even if the script catches it."""
 
 
 @dataclass
@@ -215,7 +212,7 @@ class Runner:
             return error_result(PLAN_FAILED + result_text(result)), decision
         if any(self.gated(p.call.op) for p in trial.writes):
             calls = [p.call for p in trial.writes]
-            stop = await self.policy.approve(
+            stop = await self.policy.human.approve(
                 caller, calls, overlay, fingerprint=fingerprint, plan=run.sha256, approval_id=approval_id
             )
             if stop is not None:

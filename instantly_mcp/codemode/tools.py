@@ -1,4 +1,4 @@
-"""Code mode (`--tools code`): search_tools, describe_tool and run_code instead of 240 tools.
+"""Code mode (`--tools code`): search_tools, describe_tool and run_code instead of every tool.
 
 Search is discover mode's (discovery.py); describe_tool answers a Python signature with a short
 docstring (stubs.py); run_code runs a script whose `await instantly.<tool>(**arguments)` calls go
@@ -19,6 +19,7 @@ from instantly_mcp.codemode.check import Params
 from instantly_mcp.codemode.runner import CodeLimits, Runner
 from instantly_mcp.codemode.stubs import describe
 from instantly_mcp.config import Settings
+from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
 from instantly_mcp.gates.discovery import (
     DESCRIBE,
     MAX_MATCHES,
@@ -29,7 +30,7 @@ from instantly_mcp.gates.discovery import (
     discovery_tools,
     risk_note,
 )
-from instantly_mcp.gates.policy import APPROVAL_ID, CONFIRM_TOKEN, Policy
+from instantly_mcp.gates.policy import Policy
 
 RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs

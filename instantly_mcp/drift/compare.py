@@ -64,18 +64,22 @@ def _walk(schema: dict[str, Any], data: Any, path: str, found: set[Difference]) 
         found.add(Difference(path, "type", _types(schema), json_type(data)))
         return
     if isinstance(data, dict) and "properties" in schema:
-        properties: dict[str, Any] = schema["properties"]
-        for name in schema.get("required") or []:
-            if name not in data:
-                found.add(Difference(f"{path}.{name}", "missing", _types(properties.get(name) or {})))
-        for name, value in data.items():
-            if name in properties:
-                _walk(properties[name] or {}, value, f"{path}.{name}", found)
-            else:
-                found.add(Difference(f"{path}.{name}", "extra", "", json_type(value)))
+        _walk_object(schema, data, path, found)
     if isinstance(data, list) and isinstance(schema.get("items"), dict):
         for item in data:
             _walk(schema["items"], item, f"{path}[]", found)
+
+
+def _walk_object(schema: dict[str, Any], data: dict[str, Any], path: str, found: set[Difference]) -> None:
+    properties: dict[str, Any] = schema["properties"]
+    for name in schema.get("required") or []:
+        if name not in data:
+            found.add(Difference(f"{path}.{name}", "missing", _types(properties.get(name) or {})))
+    for name, value in data.items():
+        if name in properties:
+            _walk(properties[name] or {}, value, f"{path}.{name}", found)
+        else:
+            found.add(Difference(f"{path}.{name}", "extra", "", json_type(value)))
 
 
 def _types(schema: dict[str, Any]) -> str:

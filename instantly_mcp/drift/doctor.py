@@ -14,9 +14,9 @@ from typing import Any
 from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.drift.compare import differences
-from instantly_mcp.errors import InvalidArguments
+from instantly_mcp.errors import ApiError, InvalidArguments, TransportError
 from instantly_mcp.redaction import scrub_text
-from instantly_mcp.upstream.client import ApiError, InstantlyClient, TransportError
+from instantly_mcp.upstream.client import InstantlyClient
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 An approval covers one gated call or a batch of them. Each call in it is bound to the tool, the
 canonical arguments, the key fingerprint and the tenant, may run once, and only while the
-approval is unexpired and approved. It belongs to one principal (`owner`): the OAuth subject, else
-(multi-tenant) the tenant's key, else the installation; only that principal's person, or the
-operator, sees and decides it. The store is a small async interface so that a shared store
-(Redis) can back several replicas; `MemoryApprovalStore` serves one process, bounded by bytes.
+approval is unexpired and approved. It belongs to the principal that asked (`owner`, the caller's
+tenant as transport/auth.principal_of names it): the OAuth user, else (multi-tenant) the tenant's
+key, else the installation; only that principal's person, or the operator, sees and decides it.
+The store is a small async interface so that a shared store (Redis) can back several replicas;
+`MemoryApprovalStore` serves one process, bounded by bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Literal, Protocol
 
 import anyio
 
+from instantly_mcp.errors import ApprovalRefused
 from instantly_mcp.gates.confirm import canonical_json
 
 APPROVAL_TTL_S = 600
@@ -49,15 +51,6 @@ class ApprovalItem:
     body: str = ""  # an email's body as plain text (links with their URL), shown whole on the page
     risks: tuple[str, ...] = ()  # one sentence per effect: what approving causes
     target: str = ""  # who or what the call reaches, for the index
-
-
-def owner_of(fingerprint: str, *, per_tenant: bool) -> str:
-    """The principal an approval belongs to: `oauth:<digest>` (bound into the fingerprint by
-    upstream.tenancy), else `key:<fingerprint>` on a multi-tenant server, else "" (the installation)."""
-    key, _, oauth = fingerprint.partition("/")
-    if oauth:
-        return oauth
-    return f"key:{key}" if per_tenant else ""
 
 
 @dataclass(frozen=True)
@@ -200,10 +193,6 @@ class MemoryApprovalStore:
         return self._items.get(approval_id)
 
 
-class ApprovalRefused(Exception):
-    """The approval id does not let this call through; the message says why."""
-
-
 @dataclass(frozen=True)
 class Redeemed:
     """What an approval id means for one call: go (approved, now used), or wait, or stop."""
@@ -220,7 +209,6 @@ class ApprovalDesk:
     base_url: str | None = None  # set once the pages are served (stdio learns its port late)
     clock: Callable[[], float] = time.time
     ttl_s: int = APPROVAL_TTL_S
-    per_tenant: bool = False  # multi-tenant: each tenant key is a principal of its own
 
     def url(self, approval: Approval) -> str:
         return f"{(self.base_url or '').rstrip('/')}/approvals/{approval.id}"
@@ -234,7 +222,7 @@ class ApprovalDesk:
             tenant=tenant,
             created=now,
             expires=now + self.ttl_s,
-            owner=owner_of(fingerprint, per_tenant=self.per_tenant),
+            owner=tenant,  # the caller's principal (transport/auth.principal_of)
         )
         await self.store.add(approval)
         return approval

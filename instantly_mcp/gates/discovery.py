@@ -1,4 +1,4 @@
-"""Discovery mode (`--tools discover`): three tools instead of 240.
+"""Discovery mode (`--tools discover`): three tools instead of every tool.
 
 - search_tools(query, toolset?): catalog/search.py's index over everything the spec says about each
   visible tool; offline, built on first use. Answers one call-ready line per match,
@@ -27,7 +27,8 @@ from instantly_mcp.calls.results import compact_json, selectable_fields
 from instantly_mcp.catalog.listing import effective_hints
 from instantly_mcp.catalog.operations import Operation, resolve
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, SearchIndex, answer
-from instantly_mcp.gates.policy import GATED_RISKS, Policy
+from instantly_mcp.gates.controls import GATED_RISKS
+from instantly_mcp.gates.policy import Policy
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 MAX_MATCHES = 25

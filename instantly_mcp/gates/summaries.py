@@ -24,16 +24,6 @@ from instantly_mcp.catalog.operations import Operation
 Lookup = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 
-class TargetNotFound(Exception):
-    """A lookup by id found nothing: the id is wrong (a name passed as an id, a thread id as an email id)."""
-
-    def __init__(self, lookup: Operation, arguments: dict[str, Any], list_tool: str | None) -> None:
-        ids = ", ".join(f"{k} {v!r}" for k, v in arguments.items())
-        noun = lookup.name.removeprefix("get_").replace("_", " ")
-        hint = f" Call {list_tool} to find the right id." if list_tool else ""
-        super().__init__(f"Instantly has no {noun} with {ids} (it answered 404 to {lookup.name}).{hint}")
-
-
 Writer = Callable[[dict[str, Any], Lookup], Awaitable[str]]
 
 CONSEQUENCES = {

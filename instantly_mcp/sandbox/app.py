@@ -21,13 +21,13 @@ from starlette.routing import Route
 
 from instantly_mcp.config import SANDBOX_SCALES as SCALES
 from instantly_mcp.sandbox import crud
-from instantly_mcp.sandbox.context import Context
+from instantly_mcp.sandbox.context import WORKSPACE, WORKSPACE_KEY, Context
 from instantly_mcp.sandbox.errors import SandboxHttpError, error_body
 from instantly_mcp.sandbox.faults import FaultInjector, FaultRule, fault_response
 from instantly_mcp.sandbox.handlers import HANDLERS
 from instantly_mcp.sandbox.resources import Resources
 from instantly_mcp.sandbox.scopes import is_allowed, required_scopes
-from instantly_mcp.sandbox.seed import ensure_workspace, saved_scale, seed_workspace
+from instantly_mcp.sandbox.seed import Seeder, ensure_workspace, saved_scale
 from instantly_mcp.sandbox.spec import API_PREFIX, Operation, Spec, get_spec
 from instantly_mcp.sandbox.store import Store
 from instantly_mcp.sandbox.synth import synthesize
@@ -269,3 +269,16 @@ def create_app(
     app = Starlette(routes=routes)
     app.state.sandbox = sandbox
     return app
+
+
+def seed_workspace(store: Store, resources: Resources, scale: str = "demo") -> None:
+    """Fill an empty store: the hand-written Northwind demo, or the generated `large` workspace."""
+    if scale == "large":
+        from instantly_mcp.sandbox.seed_large import seed_large_workspace
+
+        seed_large_workspace(store, resources)
+    else:
+        Seeder(store, resources).run()
+    workspace = store.get(WORKSPACE, WORKSPACE_KEY)
+    if workspace is not None:
+        store.put(WORKSPACE, WORKSPACE_KEY, {**workspace, "_scale": scale})

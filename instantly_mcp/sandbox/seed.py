@@ -664,19 +664,6 @@ class Seeder:
         return parent
 
 
-def seed_workspace(store: Store, resources: Resources, scale: str = "demo") -> None:
-    """Fill an empty store: the hand-written Northwind demo, or the generated `large` workspace."""
-    if scale == "large":
-        from instantly_mcp.sandbox.seed_large import seed_large_workspace
-
-        seed_large_workspace(store, resources)
-    else:
-        Seeder(store, resources).run()
-    workspace = store.get(WORKSPACE, WORKSPACE_KEY)
-    if workspace is not None:
-        store.put(WORKSPACE, WORKSPACE_KEY, {**workspace, "_scale": scale})
-
-
 def saved_scale(store: Store) -> str:
     """The scale a stored workspace was seeded at (files from before scales existed are demo)."""
     workspace = store.get(WORKSPACE, WORKSPACE_KEY) or {}

@@ -41,6 +41,15 @@ from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import OPERATOR, Approval, ApprovalDesk, Decision
 from instantly_mcp.transport.approvers import Passes, approver_secret_path, installation_secret
+from instantly_mcp.transport.auth import (
+    TENANT_KEY_HEADER,
+    bearer_of,
+    default_hosts,
+    default_origins,
+    tenant_principal,
+    token_matches,
+    valid_tenant_key,
+)
 
 if TYPE_CHECKING:
     from instantly_mcp.transport.approval_signin import SignIn
@@ -173,25 +182,20 @@ class Pages:
 
     async def principal_of(self, credential: str, *, tenant_key: bool) -> str | None:
         """OPERATOR, an OAuth user (`oauth:<digest>`) or, where `tenant_key` may be one, a tenant
-        (`key:<fingerprint>`); never the platform bearer token (it is no approver credential at all)."""
-        from instantly_mcp.transport.http_app import token_matches
-        from instantly_mcp.upstream.client import key_fingerprint
-        from instantly_mcp.upstream.tenancy import valid_tenant_key
+        (`tenant:<fingerprint>`), as auth.principal_of names the caller; never the platform bearer
+        token (it is no approver credential at all)."""
 
         if token_matches(credential, self.operator_secret):
             return OPERATOR
         if self.signin is not None and credential.count(".") == 2:
             return await self.signin.principal_of_token(credential)
         key = valid_tenant_key(credential) if self.per_tenant and tenant_key else None
-        return f"key:{key_fingerprint(key)}" if key else None
+        return tenant_principal(key) if key else None
 
     async def viewer(self, request: Request, typed: str | None = None) -> tuple[str | None, bool]:
         """(principal, whether it was proven now rather than by this browser's pass): a credential
         typed into the form (operator secret or tenant key), a bearer token (operator or OAuth), the
         tenant's own X-Instantly-Api-Key, else the pass."""
-        from instantly_mcp.transport.http_app import bearer_of
-        from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER
-
         proofs = [(typed, True), (bearer_of(request.headers), False)]
         if self.per_tenant:
             proofs.append((request.headers.get(TENANT_KEY_HEADER), True))
@@ -408,8 +412,6 @@ def unknown() -> HTMLResponse:
 
 
 def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
-    from instantly_mcp.transport.http_app import default_hosts, default_origins
-
     return Pages(desk, settings, default_hosts(settings), default_origins(settings))
 
 

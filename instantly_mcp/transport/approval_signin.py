@@ -21,17 +21,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from instantly_mcp.transport.approvers import Passes
+from instantly_mcp.transport.auth import oauth_principal
 from instantly_mcp.transport.oauth import JwtVerifier, OAuthSettings
-from instantly_mcp.upstream.client import key_fingerprint
 
 FLOW_COOKIE = "instantly_signin"
 FLOW_TTL_S = 600
 CALLBACK = "/signin/callback"
-
-
-def oauth_principal(issuer: str, subject: str) -> str:
-    """The same `oauth:<digest>` upstream.tenancy binds into a call's fingerprint."""
-    return "oauth:" + key_fingerprint(f"{issuer}\0{subject}")
 
 
 class SignIn:

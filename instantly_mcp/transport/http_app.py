@@ -19,8 +19,6 @@ delivered, and only then are the long-lived SSE streams closed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -34,8 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-from mcp.server.auth.provider import AccessToken
 from mcp.server.sse import SseServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
@@ -49,15 +45,24 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from instantly_mcp import __version__, metrics
 from instantly_mcp.config import Settings, is_loopback
 from instantly_mcp.errors import StoreUnavailable
-from instantly_mcp.rebinding import loopback_hosts, loopback_origins, rebinding_refusal, refusal
+from instantly_mcp.rebinding import rebinding_refusal, refusal
+from instantly_mcp.transport.auth import (
+    TENANT_KEY_HEADER,
+    authorized,
+    bearer_of,
+    default_hosts,
+    default_origins,
+    tenant_of_scope,
+    tenant_user,
+    valid_tenant_key,
+)
 from instantly_mcp.transport.events import MemoryEventLog, ResumableSessionManager
 from instantly_mcp.transport.oauth import WELL_KNOWN, OAuthGate, OAuthSettings
-from instantly_mcp.transport.server import Runtime, build_runtime, build_server, make_client
-from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager, tenant_of_scope
+from instantly_mcp.transport.runtime import Runtime, build_runtime, make_client
+from instantly_mcp.transport.server import build_server
+from instantly_mcp.transport.sessions import SseCaps, TenantSessionManager
 from instantly_mcp.transport.slow_clients import BodyDeadline, set_read_timeout
 from instantly_mcp.transport.tenant_caps import TenantCounters, counted
-from instantly_mcp.upstream.client import key_fingerprint
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, valid_tenant_key
 
 log = logging.getLogger(__name__)
 
@@ -71,39 +76,6 @@ SETTINGS_ENV = "INSTANTLY_MCP_HTTP_SETTINGS_FILE"  # `--workers N`: the 0600 fil
 
 
 # ---------------------------------------------------------------- request checks
-
-
-def default_hosts(settings: Settings) -> tuple[str, ...]:
-    hosts = loopback_hosts()
-    if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
-        hosts += (f"{settings.host}:*",)
-    return hosts + settings.allowed_hosts
-
-
-def default_origins(settings: Settings) -> tuple[str, ...]:
-    origins = loopback_origins()
-    if settings.public_url:  # the approval pages' forms post from there
-        origins += ("/".join(settings.public_url.split("/")[:3]),)
-    return origins + settings.allowed_origins
-
-
-def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode()).digest()
-
-
-def token_matches(given: str | None, expected: str) -> bool:
-    """Constant time in the token's content and length (both sides are hashed first)."""
-    return given is not None and hmac.compare_digest(_digest(given), _digest(expected))
-
-
-def authorized(settings: Settings, headers: Headers) -> bool:
-    """The bearer token matches, or none is required."""
-    return settings.auth_token is None or token_matches(bearer_of(headers), settings.auth_token)
-
-
-def bearer_of(headers: Headers) -> str | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 SEND_TOKEN = (
@@ -184,9 +156,7 @@ class Guard:
                 return refusal(
                     401, f"Multi-tenant server: send your Instantly API key in the {TENANT_KEY_HEADER} header"
                 )
-            # The SDK binds each session to the principal that opened it: here, the tenant.
-            principal = AccessToken(token="", client_id=f"tenant:{key_fingerprint(key)}", scopes=[])
-            scope["user"] = AuthenticatedUser(principal)
+            scope["user"] = tenant_user(key)
         return None
 
 

@@ -8,7 +8,7 @@
   by the issuer, for this resource (audience), unexpired, with the required scopes. Otherwise 401
   (or 403 for missing scopes) with `WWW-Authenticate: Bearer resource_metadata="..."`.
 - The token's issuer and subject are the caller's identity: the SDK binds each session to it, and
-  calls, confirmations and audit lines are attributed to it (`principal_of` in upstream/tenancy.py).
+  calls, confirmations and audit lines are attributed to it (`oauth_user_of` in transport/auth.py).
 
 Built on the SDK's auth pieces (AccessToken, the TokenVerifier protocol, AuthenticatedUser and
 ProtectedResourceMetadata) and PyJWT for the signature checks.

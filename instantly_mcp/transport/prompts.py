@@ -15,6 +15,8 @@ from typing import Any
 
 import mcp_types as types
 
+from instantly_mcp.errors import PromptError
+
 MAX_COMPLETIONS = 20
 
 Reader = Callable[[str, dict[str, Any]], Awaitable[Any]]
@@ -121,10 +123,6 @@ def list_prompts() -> list[types.Prompt]:
         )
         for job in JOBS
     ]
-
-
-class PromptError(ValueError):
-    """An unknown prompt or a missing required argument; the message says what is expected."""
 
 
 def get_prompt(name: str, arguments: dict[str, str] | None, *, discover: bool) -> types.GetPromptResult:

@@ -3,41 +3,36 @@
 from __future__ import annotations
 
 import sys
-import time
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPDeprecationWarning, MCPError
 
 from instantly_mcp import __version__
-from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.calls.pipeline import error_result
 from instantly_mcp.catalog.effects import gate_of
-from instantly_mcp.catalog.operations import Operation, load_operations, resolve
+from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.codemode.tools import INSTRUCTIONS as CODE_INSTRUCTIONS
-from instantly_mcp.codemode.tools import CodeMode, Script
-from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
+from instantly_mcp.codemode.tools import Script
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import PromptError
 from instantly_mcp.gates.audit import acting_principal
 from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
-from instantly_mcp.gates.discovery import Discovery, near_names
+from instantly_mcp.gates.controls import SERVER_ARGUMENTS, risk_summary
+from instantly_mcp.gates.discovery import near_names
 from instantly_mcp.gates.filter import unknown_tool
-from instantly_mcp.gates.policy import SERVER_ARGUMENTS, Policy, risk_summary
-from instantly_mcp.redaction import call_secrets, install_log_scrubber, register, scrub, scrub_text
+from instantly_mcp.redaction import call_secrets, scrub, scrub_text
 from instantly_mcp.transport import prompts
+from instantly_mcp.transport.auth import TENANT_KEY_HEADER, header_key, principal_of, tenant_of
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
-from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, ResourceProvider, WorkspaceResources
-from instantly_mcp.transport.sessions import CallCaps
-from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
-from instantly_mcp.upstream.client import AnsweredKeys, ConnectionShares, InstantlyClient, key_fingerprint
-from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
-from instantly_mcp.upstream.tenancy import TENANT_KEY_HEADER, Tenant, TenantSandboxes, header_key, tenant_of
+from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, WorkspaceResources
+from instantly_mcp.transport.runtime import Runtime, build_runtime, make_client
+from instantly_mcp.upstream.tenancy import Tenant
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -47,70 +42,6 @@ AGENT_CONFIRMS = (
     "When this client cannot ask its user (no elicitation), confirmation is up to you: "
     "pass confirm_token only after the user agreed."
 )
-
-
-@dataclass
-class Runtime:
-    """What every handler shares: all operations, the policy over them, the visible tool
-    definitions, the client and the fingerprint of the key it sends (which confirmations bind to)."""
-
-    settings: Settings
-    operations: dict[str, Operation]
-    policy: Policy
-    tools: list[types.Tool]
-    key_fingerprint: str
-    client: InstantlyClient | None = None
-    discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
-    resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
-    call_caps: CallCaps = field(default_factory=lambda: CallCaps(None))  # capped per tenant with --per-request-key
-    code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
-    counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
-
-
-def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The built-in sandbox served in-process: no port, no network; one workspace per tenant key
-    with --per-request-key."""
-    from instantly_mcp.sandbox import create_app
-
-    if settings.per_request_key:
-        return TenantSandboxes(settings.sandbox_db, scale=settings.sandbox_scale)
-    return httpx2.ASGITransport(app=create_app(db_path=settings.sandbox_db, scale=settings.sandbox_scale))
-
-
-def api_key_in_use(settings: Settings) -> str | None:
-    """The server's own key; None with --per-request-key, where every request brings its tenant's."""
-    if settings.per_request_key:
-        return None
-    return SANDBOX_KEY if settings.uses_sandbox else settings.api_key
-
-
-def make_limiters(settings: Settings) -> LimiterSource:
-    """Redis keeps one budget for all replicas and workers; without it each worker gets its share."""
-    if settings.redis_url:
-        from instantly_mcp.upstream.redis_conn import connect
-        from instantly_mcp.upstream.shared_limiter import SharedRateLimiters
-
-        return SharedRateLimiters(connect(settings.redis_url), replicas=settings.replicas * settings.workers)
-    return RateLimiters(per_worker_limits(settings.workers))
-
-
-def make_client(settings: Settings) -> InstantlyClient:
-    limiters = make_limiters(settings)
-    key = api_key_in_use(settings)
-    if settings.uses_sandbox:
-        client = InstantlyClient(
-            base_url=SANDBOX_BASE_URL,
-            api_key=key,
-            transport=sandbox_transport(settings),
-            timeout=settings.timeout_s,
-            limiters=limiters,
-        )
-    else:
-        client = InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
-    if settings.per_request_key:
-        client.answered = AnsweredKeys()
-        client.shares = ConnectionShares(settings.max_calls_per_tenant)
-    return client
 
 
 def announce_backend(settings: Settings) -> None:
@@ -166,34 +97,6 @@ def announce_policy(runtime: Runtime) -> None:
         )
 
 
-def build_runtime(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
-    """Raises ConfigError for unknown names in the policy flags or a bad INSTANTLY_MCP_MAX_* input
-    limit, before anything is served."""
-    default_limits()
-    key = api_key_in_use(settings)
-    register(key, settings.api_key, settings.auth_token, settings.secret)
-    install_log_scrubber()
-    operations = dict(load_operations())
-    policy = Policy(settings, operations, clock=clock, hint=near_names)
-    discovery = Discovery(policy) if settings.discover else None
-    code = CodeMode(policy, settings) if settings.code else None
-    tools = discovery.tools() if discovery is not None else code.tools() if code is not None else policy.tools()
-    fingerprint = key_fingerprint(key or "")
-    counters = tenant_counters(settings.redis_url)
-    call_caps = CallCaps(settings.max_calls_per_tenant if settings.per_request_key else None, counters)
-    return Runtime(
-        settings=settings,
-        operations=operations,
-        policy=policy,
-        tools=tools,
-        key_fingerprint=fingerprint,
-        discovery=discovery,
-        call_caps=call_caps,
-        code=code,
-        counters=counters,
-    )
-
-
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:
     async def elicit(message: str) -> types.ElicitResult:
         return await ctx.session.elicit_form(message, CONFIRM_FORM, related_request_id=ctx.request_id)
@@ -209,15 +112,8 @@ def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequest
         input_responses=params.input_responses,
         request_state=params.request_state,
         elicit_url=elicit_url,
-        tenant=principal_of(ctx),
+        tenant=principal_of(ctx.request),
     )
-
-
-def principal_of(ctx: Any) -> str:
-    """Who the HTTP layer authenticated (the tenant, with --per-request-key); empty on stdio."""
-    request = getattr(ctx, "request", None)
-    user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
-    return str(getattr(user, "username", "") or "")
 
 
 def instructions_for(settings: Settings) -> str:
@@ -335,23 +231,14 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
-        op, arguments = resolve(runtime.operations, params.name), params.arguments
-        script: Script | None = None
-        if runtime.code is not None:  # search/describe answer here; run_code runs below with the caller and client
-            routed_code = runtime.code.route(params.name, params.arguments)
-            if isinstance(routed_code, types.CallToolResult):
-                return routed_code
-            script = routed_code
-        if runtime.discovery is not None:  # search/describe answer here; call_tool names the op to run
-            routed = runtime.discovery.route(params.name, params.arguments)
-            if isinstance(routed, types.CallToolResult):
-                return routed
-            op, arguments = routed
-        if script is not None:
-            return await run_operation(runtime, ctx, params, None, None, script)
-        if op is None:  # a hidden tool answers alike, from the policy, which audits the refusal
+        routed = runtime.surface.route(params.name, params.arguments)
+        if isinstance(routed, types.CallToolResult):  # search, describe, a mistake: answered by the surface
+            return routed
+        if routed.script is not None:
+            return await run_operation(runtime, ctx, params, None, None, routed.script)
+        if routed.op is None:  # a hidden tool answers alike, from the policy, which audits the refusal
             return error_result(unknown_tool(params.name, near_names(params.name, runtime.policy)))
-        return await run_operation(runtime, ctx, params, op, arguments)
+        return await run_operation(runtime, ctx, params, routed.op, routed.arguments)
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
@@ -420,7 +307,7 @@ def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
     async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
         try:
             return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
-        except prompts.PromptError as exc:
+        except PromptError as exc:
             raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
 
     async def complete(

@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from mcp.server.auth.provider import AccessToken
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER, StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager, _error_response
 from mcp_types import INTERNAL_ERROR
@@ -25,24 +24,11 @@ from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from instantly_mcp.config import Settings
+from instantly_mcp.transport.auth import ANONYMOUS, tenant_of_requestor, tenant_of_scope
 from instantly_mcp.transport.tenant_caps import Opened, TenantCounters, counted, open_one
 
 log = logging.getLogger(__name__)
-ANONYMOUS = ""
 TOO_MANY = "Too many open sessions for this tenant; close one or try later"
-
-
-def tenant_of_scope(scope: Scope) -> str:
-    """The tenant Guard put on the request (tenant:<fingerprint>), or one shared tenant without --per-request-key."""
-    user = scope.get("user")
-    access = getattr(user, "access_token", None)
-    return access.client_id if isinstance(access, AccessToken) and access.client_id else ANONYMOUS
-
-
-def tenant_of_requestor(requestor: Any) -> str:
-    """The SDK's AuthorizationContext (a TypedDict) of the request that opens a session."""
-    client_id = requestor.get("client_id") if isinstance(requestor, dict) else None
-    return client_id if isinstance(client_id, str) and client_id else ANONYMOUS
 
 
 class TenantSessionManager(StreamableHTTPSessionManager):

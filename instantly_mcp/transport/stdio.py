@@ -23,7 +23,8 @@ from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import Runtime, build_runtime, build_server
+from instantly_mcp.transport.runtime import Runtime, build_runtime
+from instantly_mcp.transport.server import build_server
 
 
 def exit_on_signal(signum: int, frame: FrameType | None) -> None:

@@ -5,22 +5,17 @@ call then goes out through the one shared connection pool with that key: the cli
 limiter per key fingerprint, confirmation tokens are bound to the same fingerprint, and nothing is
 cached between calls, so two tenants never share budgets, confirmations or data. The key itself
 is only ever sent upstream in the Authorization header; logs and errors name its fingerprint.
+Which tenant a request is (its header, its OAuth user) is transport/auth.py's question.
 """
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 import httpx2
-from mcp.server.auth.provider import AccessToken
 
 from instantly_mcp.upstream.client import ApiRequest, ApiResponse, InstantlyClient, Requester, key_fingerprint
-
-TENANT_KEY_HEADER = "X-Instantly-Api-Key"
-_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")
 
 
 class KeyedClient:
@@ -42,47 +37,6 @@ class Tenant:
     client: Requester
     fingerprint: str  # what confirmations bind to: the key's, and the OAuth user's when there is one
     principal: str | None = None  # the OAuth user (--oauth-issuer), for the audit log
-
-
-def valid_tenant_key(value: str | None) -> str | None:
-    """The key from the header, or None when it is missing or could not be sent upstream."""
-    key = (value or "").strip()
-    return key if _HEADER_SAFE.fullmatch(key) else None
-
-
-def header_key(ctx: Any) -> str | None:
-    """X-Instantly-Api-Key of the HTTP request that carried this MCP message (None on stdio)."""
-    request = getattr(ctx, "request", None)
-    headers = getattr(request, "headers", None)
-    return valid_tenant_key(headers.get(TENANT_KEY_HEADER)) if headers is not None else None
-
-
-def principal_of(ctx: Any) -> str | None:
-    """`oauth:<digest of issuer and subject>` for a call made with an OAuth token, else None."""
-    request = getattr(ctx, "request", None)
-    user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
-    token = getattr(user, "access_token", None)
-    if not isinstance(token, AccessToken) or token.subject is None:
-        return None
-    issuer = (token.claims or {}).get("iss", "")
-    return "oauth:" + key_fingerprint(f"{issuer}\0{token.subject}")
-
-
-def tenant_of(client: InstantlyClient | None, fingerprint: str, *, per_request_key: bool, ctx: Any) -> Tenant | str:
-    """The client and key fingerprint for this call (the server's own unless `per_request_key`), or
-    an error message when the tenant's key is missing. An OAuth user is bound into the fingerprint."""
-    assert client is not None
-    principal = principal_of(ctx)
-    bound = f"/{principal}" if principal else ""
-    if not per_request_key:
-        return Tenant(client, fingerprint + bound, principal)
-    key = header_key(ctx)
-    if key is None:
-        return (
-            f"This server is multi-tenant: every request must carry your Instantly API key in the "
-            f"{TENANT_KEY_HEADER} header. Nothing was sent."
-        )
-    return Tenant(KeyedClient(client, key), key_fingerprint(key) + bound, principal)
 
 
 MAX_SANDBOX_TENANTS = 256

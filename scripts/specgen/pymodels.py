@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from instantly_mcp.catalog.models._base import FORMATS
+from instantly_mcp.catalog.model_base import FORMATS
 
 from .meaning import compact, sentences, survives
 from .text import short_description, strip_markdown

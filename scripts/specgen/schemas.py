@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .economy import economize
@@ -79,13 +78,9 @@ def shorten_long_enums(schema: Any) -> Any:
     return out
 
 
-def json_value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def input_schema(exported: dict[str, Any], tool: str) -> dict[str, Any]:
     flat = inline_refs(exported, exported.get("$defs", {}))
-    result = portable(economize(shorten_long_enums(compact(flat)), tool))
+    result: dict[str, Any] = portable(economize(shorten_long_enums(compact(flat)), tool))
     result.pop("description", None)
     result.setdefault("properties", {})
     result["type"] = "object"
@@ -96,7 +91,8 @@ def output_schema(response: dict[str, Any] | None) -> dict[str, Any] | None:
     """A types-only outline of the success body, for field selection and documentation."""
     if not response or response.get("type") not in ("object", "array"):
         return None
-    return _outline(response)
+    outline: dict[str, Any] = _outline(response)
+    return outline
 
 
 def _outline(schema: Any) -> Any:

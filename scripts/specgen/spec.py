@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,12 +29,15 @@ class SpecOperation:
 
     @property
     def tags(self) -> list[str]:
-        return self.raw.get("tags", [])
+        tags: list[str] = self.raw.get("tags", [])
+        return tags
 
 
 class Spec:
     def __init__(self, path: Path) -> None:
-        self.doc: dict[str, Any] = json.loads(path.read_text())
+        raw = path.read_bytes()
+        self.sha256 = hashlib.sha256(raw).hexdigest()  # named in every generated file's header
+        self.doc: dict[str, Any] = json.loads(raw)
         self.schemas: dict[str, Any] = self.doc["components"]["schemas"]
 
     def resolve(self, schema: Any) -> Any:

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from anyio.from_thread import start_blocking_portal
 
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.calls.pipeline import prepare
+from instantly_mcp.errors import InvalidArguments
 
 from support.real_world import FIXTURE, RealRequest, load
 from support.servers import Harness, policy_server, text

@@ -14,7 +14,7 @@ from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
 from instantly_mcp.catalog.search import answer_names
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 
 from support.mcp_session import mcp_client, payload
 from support.search_eval import PlainBM25, cases, figures, leave_one_set_out

@@ -35,7 +35,7 @@ def renamed(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The registry as if list_campaigns had been called list_all_campaigns before a rename."""
     operations = dict(load_operations())
     operations[NEW] = dataclasses.replace(operations[NEW], aliases=(OLD,))
-    monkeypatch.setattr("instantly_mcp.transport.server.load_operations", lambda: operations)
+    monkeypatch.setattr("instantly_mcp.transport.runtime.load_operations", lambda: operations)
     return operations
 
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, Literal, get_args
 import anyio
 from pydantic import Field
 
-from instantly_mcp.catalog.models._base import SpecModel
+from instantly_mcp.catalog.model_base import SpecModel
 from instantly_mcp.catalog.operations import load_operations
 
 from support.mcp_session import mcp_client, payload

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 
@@ -73,6 +73,7 @@ def test_portable_spells_type_lists_and_untyped_schemas_as_anyof() -> None:
     assert unportable(schema) and not unportable(portable(schema))
 
 
+@pytest.mark.e2e  # starts a process
 def test_inspector_strict_finds_no_portability_problem() -> None:
     try:
         command = [

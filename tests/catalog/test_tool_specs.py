@@ -50,6 +50,7 @@ def spec_operations() -> list[dict]:
     ]
 
 
+@pytest.mark.e2e  # starts a process
 def test_generated_files_match_the_generator():
     result = subprocess.run(
         [sys.executable, "scripts/generate.py", "--check"], cwd=ROOT, capture_output=True, text=True

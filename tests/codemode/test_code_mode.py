@@ -280,7 +280,8 @@ async def test_wall_time_counts_waiting_too() -> None:
 
 def test_limits_come_from_flags_and_environment_and_are_checked() -> None:
     from instantly_mcp.cli import build_parser, settings_from
-    from instantly_mcp.config import ConfigError, Settings, env_settings
+    from instantly_mcp.config import Settings, env_settings
+    from instantly_mcp.errors import ConfigError
 
     args = build_parser().parse_args(["serve", "--tools", "code", "--code-max-calls", "7", "--code-timeout", "2.5"])
     settings = settings_from(args)

@@ -10,6 +10,7 @@ import sys
 
 import anyio
 import httpx2
+import pytest
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.drift.doctor import Report, diagnose, probe_set
@@ -74,6 +75,7 @@ def test_drift_is_reported_per_operation_with_fields_and_types_only() -> None:
     assert "list_campaigns" in report.as_json()["drifting"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_the_command_against_the_sandbox_process(sandbox: SandboxProcess) -> None:
     env = clean_env(INSTANTLY_API_KEY="sk-doctor-cli", INSTANTLY_BASE_URL=sandbox.url)
     done = subprocess.run(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e  # each test runs the generator in a process (about 20 s)
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "instantly_mcp", tmp_path / "instantly_mcp", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "docs").mkdir()
     shutil.copy2(ROOT / "docs" / "tools.md", tmp_path / "docs" / "tools.md")  # generated too (issue 16)
+    shutil.copy2(ROOT / "README.md", tmp_path / "README.md")  # its settings table is generated (issue 25)
     return tmp_path
 
 

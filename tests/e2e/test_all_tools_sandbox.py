@@ -10,8 +10,9 @@ import anyio
 from jsonschema import Draft202012Validator
 from sandbox.requests_for_spec import build_call
 
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.sandbox.spec import get_spec
 
 from support.schema_args import arguments_for

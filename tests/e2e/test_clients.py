@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from instantly_mcp.config import Settings, env_settings
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 
 from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 

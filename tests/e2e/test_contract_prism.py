@@ -12,10 +12,12 @@ import anyio
 import pytest
 from mcp import Client
 
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime, build_server
+from instantly_mcp.errors import InvalidArguments
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import build_server
 from instantly_mcp.upstream.client import InstantlyClient
 
 from support.recording import RecordingTransport

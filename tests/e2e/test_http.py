@@ -107,7 +107,8 @@ def test_dns_rebinding_protection_checks_host_and_origin(tmp_path: Path) -> None
 
 
 def test_public_bind_needs_allowed_hosts_and_then_checks_them(tmp_path: Path) -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--allowed-hosts"):
         Settings(transport="http", host="0.0.0.0")
@@ -421,7 +422,8 @@ def test_fingerprint_is_what_tenants_are_known_by() -> None:
     ],
 )
 def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, message: str) -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         Settings(**options)
@@ -429,7 +431,7 @@ def test_hosting_options_that_do_not_fit_together_are_refused(options: dict, mes
 
 def test_per_request_key_never_falls_back_to_a_server_key() -> None:
     from instantly_mcp.config import Settings
-    from instantly_mcp.transport.server import api_key_in_use
+    from instantly_mcp.transport.runtime import api_key_in_use
 
     settings = Settings(transport="http", per_request_key=True, base_url="https://api.instantly.ai")
     assert not settings.uses_sandbox and api_key_in_use(settings) is None

@@ -18,7 +18,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.metrics import tenant_label
 from instantly_mcp.transport.tenant_caps import MemoryTenantCounters, RedisTenantCounters, TenantCounters
 from instantly_mcp.upstream.client import key_fingerprint

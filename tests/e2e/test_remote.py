@@ -202,7 +202,8 @@ def test_oauth_mode_publishes_metadata_and_checks_every_token(tmp_path: Path) ->
 
 
 def test_oauth_options_are_checked_at_start_up() -> None:
-    from instantly_mcp.config import ConfigError, Settings
+    from instantly_mcp.config import Settings
+    from instantly_mcp.errors import ConfigError
 
     with pytest.raises(ConfigError, match="need --oauth-issuer"):
         Settings(transport="http", oauth_scopes=("mcp",))

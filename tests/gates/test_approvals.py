@@ -4,7 +4,6 @@ protocol versions that define it; --confirm human; batches; and no approval for 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anyio
@@ -12,10 +11,10 @@ import mcp.client.session as client_session
 import mcp_types as types
 import pytest
 
-from instantly_mcp.config import ConfigError, Settings
-from instantly_mcp.gates.approvals import ApprovalRefused
-from instantly_mcp.gates.confirm import Caller
-from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy, build_runtime
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ApprovalRefused, ConfigError
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy
 
 from support.approvals import PAGES_BASE, serve_pages
 from support.servers import Clock, Human, answer, policy_server, text
@@ -232,33 +231,6 @@ async def test_human_mode_never_hands_out_a_token(mode: str) -> None:
         assert mcp.writes() == []
 
 
-async def test_one_approval_covers_a_batch_each_call_once() -> None:
-    async with policy_server() as mcp, serve_pages(mcp) as pages:
-        first, second = (await mcp.data("list_leads", {"limit": 2}))["items"]
-        policy, op = mcp.runtime.policy, mcp.runtime.operations["delete_lead"]
-        caller = Caller(protocol_version=None, capabilities=None, can_send_request=False, elicit=no_elicitation)
-        batch = [(op, {"id": first["id"]}), (op, {"id": second["id"]})]
-        asked = json.loads(
-            text(await policy.request_batch(caller, batch, mcp.runtime.client, mcp.runtime.key_fingerprint))
-        )
-        assert asked["status"] == "approval_required" and asked["calls"] == 2
-        page = (await pages.http.get(f"/approvals/{asked['approval_id']}")).text
-        assert "Approve 2 calls?" in page and first["email"] in page and second["email"] in page
-        await pages.decide(asked["approval_id"], "approve")
-        for lead in (first, second):
-            done = await mcp.call("delete_lead", {"id": lead["id"], "approval_id": asked["approval_id"]})
-            assert not done.is_error, text(done)
-        again = await mcp.call("delete_lead", {"id": first["id"], "approval_id": asked["approval_id"]})
-        assert again.is_error and "already used" in text(again)
-        assert [e.method for e in mcp.writes()] == ["DELETE", "DELETE"]
-
-        missing = [(op, {"id": first["id"]}), (op, {"id": "no-such-lead"})]
-        refused = await policy.request_batch(caller, missing, mcp.runtime.client, mcp.runtime.key_fingerprint)
-        assert refused.is_error and "list_leads" in text(refused)
-        reads = [(mcp.runtime.operations["list_leads"], {})]
-        assert (await policy.request_batch(caller, reads, mcp.runtime.client, mcp.runtime.key_fingerprint)).is_error
-
-
 async def no_elicitation(message: str) -> types.ElicitResult:
     raise AssertionError("a batch never elicits")
 
@@ -330,7 +302,8 @@ async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: p
 
 def test_public_url_names_the_links_and_is_an_accepted_origin() -> None:
     from instantly_mcp.rebinding import origin_allowed
-    from instantly_mcp.transport.http_app import default_origins, public_base
+    from instantly_mcp.transport.auth import default_origins
+    from instantly_mcp.transport.http_app import public_base
 
     behind = Settings(
         transport="http", host="0.0.0.0", allowed_hosts=("mcp.example.com",), public_url="https://mcp.example.com/"

@@ -12,9 +12,10 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.audit import redact
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 
 from support.servers import TEST_KEY, Human, answer, policy_server
 

@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 
 from instantly_mcp import cli, metrics
-from instantly_mcp.config import ConfigError, Settings
+from instantly_mcp.config import Settings
+from instantly_mcp.errors import ConfigError
 from instantly_mcp.gates.autonomy.rules import parse_policy
-from instantly_mcp.transport.server import announce_policy, build_runtime
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import announce_policy
 
 from support.replicas import metric
 from support.servers import Clock, Harness, Human, policy_server, text
@@ -127,7 +129,7 @@ def test_without_a_policy_nothing_of_it_is_imported() -> None:
     code = (
         "import sys\n"
         "from instantly_mcp.config import Settings\n"
-        "from instantly_mcp.transport.server import build_runtime\n"
+        "from instantly_mcp.transport.runtime import build_runtime\n"
         "runtime = build_runtime(Settings(sandbox=True))\n"
         "assert runtime.policy.autonomy is None\n"
         "print(sorted(m for m in sys.modules if 'autonomy' in m or 'redis_counters' in m))\n"

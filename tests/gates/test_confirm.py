@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.effects import gate_of
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.config import Settings
-from instantly_mcp.gates.policy import GATED_RISKS
-from instantly_mcp.transport.server import announce_policy, build_runtime
+from instantly_mcp.errors import InvalidArguments
+from instantly_mcp.gates.controls import GATED_RISKS
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import announce_policy
 
 from support.schema_args import arguments_for
 from support.servers import Clock, Human, answer, policy_server, text

@@ -7,7 +7,7 @@ import re
 
 from instantly_mcp.catalog.effects import EFFECTS, load_effects
 from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.gates.policy import GATED_RISKS
+from instantly_mcp.gates.controls import GATED_RISKS
 
 OPERATIONS = load_operations()
 TABLE = load_effects()

@@ -8,12 +8,13 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from instantly_mcp import cli
-from instantly_mcp.calls.pipeline import InvalidArguments, prepare
+from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.operations import RISK_CLASSES, load_operations
-from instantly_mcp.config import ConfigError, Settings, env_settings
+from instantly_mcp.config import Settings, env_settings
+from instantly_mcp.errors import ConfigError, InvalidArguments
 from instantly_mcp.gates.discovery import near_names
 from instantly_mcp.gates.filter import Scope, unknown_tool
-from instantly_mcp.transport.server import build_runtime
+from instantly_mcp.transport.runtime import build_runtime
 from instantly_mcp.upstream.client import encode_query
 
 from support.schema_args import arguments_for

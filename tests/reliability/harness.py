@@ -12,7 +12,8 @@ import httpx2
 from mcp import Client
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import Runtime, build_runtime, build_server
+from instantly_mcp.transport.runtime import Runtime, build_runtime
+from instantly_mcp.transport.server import build_server
 from instantly_mcp.upstream.client import InstantlyClient
 
 from support.servers import answer as data  # noqa: F401  (re-exported for the reliability tests)

@@ -77,7 +77,7 @@ def allows_null(schema: dict, root: dict) -> bool:
 
 
 def without_nulls(value: Any, schema: dict, root: dict) -> Any:
-    """An explicit null where the schema allows none means "not given" (models/_base.py): drop it,
+    """An explicit null where the schema allows none means "not given" (catalog/model_base.py): drop it,
     as the server does, before asking the schema whether the arguments are valid."""
     schema = resolve(schema, root)
     if isinstance(value, dict):

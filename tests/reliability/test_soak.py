@@ -10,10 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CALLS = 200
 
 
+@pytest.mark.e2e  # a soak: two hundred calls
 def test_a_soak_of_two_hundred_calls(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SOAK_LOG_DIR": str(tmp_path)}
     command = [sys.executable, str(ROOT / "bench" / "soak.py"), "--calls", str(CALLS), "--seconds", "400", "--json"]

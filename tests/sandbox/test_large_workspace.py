@@ -23,6 +23,8 @@ from instantly_mcp.sandbox.seed_large import LargeShape, seed_large_workspace
 from instantly_mcp.sandbox.spec import get_spec
 from instantly_mcp.sandbox.store import Store
 
+pytestmark = pytest.mark.e2e  # builds the 20,000-lead workspace (tens of seconds)
+
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 SENT, RECEIVED = (1, 3), 2

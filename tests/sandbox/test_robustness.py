@@ -32,6 +32,7 @@ def shared_client() -> Iterator[TestClient]:
 
 @settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
+@pytest.mark.e2e  # every operation with mangled bodies (about 13 s)
 def test_mangled_bodies_are_answered_without_server_errors(shared_client: TestClient, data: st.DataObject) -> None:
     op = data.draw(st.sampled_from(OPERATIONS_WITH_BODIES), label="operation")
     sandbox = shared_client.app.state.sandbox

@@ -157,6 +157,7 @@ def test_per_request_key_sandbox_gives_each_tenant_its_own_workspace(tmp_path) -
     assert [e["bl_value"] for e in mine] == ["only-tenant-a.example"] and theirs == []
 
 
+@pytest.mark.e2e  # starts a process
 def test_a_short_secret_is_refused_at_start_up() -> None:
     env = clean_env(INSTANTLY_MCP_SECRET="too-short-31-bytes-xxxxxxxxxxxx")
     done = subprocess.run(
@@ -171,6 +172,7 @@ def test_a_short_secret_is_refused_at_start_up() -> None:
     assert done.returncode == 2 and "at least 32 bytes" in done.stderr and "too-short" not in done.stderr
 
 
+@pytest.mark.e2e  # starts worker processes
 def test_workers_get_no_secret_through_their_environment(tmp_path) -> None:
     secret = "worker-secret-of-at-least-32-bytes-0001"
     token_file = tmp_path / "token"

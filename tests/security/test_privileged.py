@@ -13,7 +13,7 @@ import pytest
 
 from instantly_mcp.catalog.effects import load_effects
 from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.gates.policy import GATED_RISKS
+from instantly_mcp.gates.controls import GATED_RISKS
 
 from support.security import SERVER_KEY, TRANSPORTS, attack_server, body, text
 from support.servers import TEST_KEY, policy_server

@@ -8,6 +8,7 @@ import asyncio
 
 import anyio
 import mcp_types as types
+import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -15,7 +16,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 from instantly_mcp.config import SANDBOX_BASE_URL, Settings
 from instantly_mcp.gates.discovery import MAX_NAME_CHARS, MAX_QUERY_CHARS
 from instantly_mcp.transport.http_app import create_app
-from instantly_mcp.transport.server import build_runtime, sandbox_transport
+from instantly_mcp.transport.runtime import build_runtime, sandbox_transport
 from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import RateLimiters
 from security.conftest import Target, nothing_sent, text
@@ -71,6 +72,7 @@ def test_a_huge_search_query_or_tool_name_is_refused(target: Target) -> None:
     assert nothing_sent(target.sandbox)
 
 
+@pytest.mark.e2e  # thousands of tenants (about 20 s)
 def test_made_up_tenant_keys_do_not_pile_up_limiters() -> None:
     """Over HTTP with --per-request-key, 60 tenants with made-up keys each make a call; the server
     (in a thread here, so that its limiters can be counted) keeps no more than its cap."""

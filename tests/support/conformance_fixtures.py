@@ -66,7 +66,7 @@ class ConformanceFixtures:
 def main(argv: list[str]) -> int:
     from instantly_mcp.cli import build_parser, settings_from
     from instantly_mcp.transport.http_app import serve_http
-    from instantly_mcp.transport.server import build_runtime
+    from instantly_mcp.transport.runtime import build_runtime
 
     settings = settings_from(build_parser().parse_args(argv))
     runtime = build_runtime(settings)

@@ -9,7 +9,8 @@ from typing import Any
 from mcp import Client
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import build_runtime, build_server
+from instantly_mcp.transport.runtime import build_runtime
+from instantly_mcp.transport.server import build_server
 from instantly_mcp.upstream.client import InstantlyClient
 
 from support.servers import answer as payload  # noqa: F401  (re-exported)

@@ -18,7 +18,8 @@ import mcp_types as types
 from mcp import Client
 
 from instantly_mcp.config import Settings
-from instantly_mcp.transport.server import Runtime, build_runtime, build_server
+from instantly_mcp.transport.runtime import Runtime, build_runtime
+from instantly_mcp.transport.server import build_server
 from instantly_mcp.upstream.client import InstantlyClient
 
 from support.recording import Exchange, RecordingTransport

@@ -151,6 +151,7 @@ def test_the_conformance_fixtures_are_not_served_in_normal_runs() -> None:
     assert not [u for u in uris if u.startswith("test://")] and missing.error.code == resources.RESOURCE_NOT_FOUND
 
 
+@pytest.mark.e2e  # starts a process
 def test_resources_through_the_inspector_cli() -> None:
     from support.node import NODE_DIR, NodeToolMissing, node22, node22_env, npx_bin
 

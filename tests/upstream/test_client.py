@@ -26,12 +26,11 @@ from starlette.routing import Route
 from instantly_mcp import __version__
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.catalog.operations import Limit
+from instantly_mcp.errors import ApiError, TransportError
 from instantly_mcp.upstream.client import (
-    ApiError,
     ApiRequest,
     ApiResponse,
     InstantlyClient,
-    TransportError,
     full_jitter,
     key_fingerprint,
     parse_retry_after,

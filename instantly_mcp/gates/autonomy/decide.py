@@ -17,12 +17,12 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import PreparedCall
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.errors import StoreUnavailable
+from instantly_mcp.errors import StoreUnavailable, TargetNotFound
 from instantly_mcp.gates.autonomy import telemetry
 from instantly_mcp.gates.autonomy.counters import CounterStore, Taken, Want
 from instantly_mcp.gates.autonomy.counting import Amounts, amounts_of, campaign_of, lead_list_of
 from instantly_mcp.gates.autonomy.rules import UUID, WINDOW_WORDS, Limit, PolicyFile, Rule, Targets
-from instantly_mcp.gates.summaries import Lookup, TargetNotFound
+from instantly_mcp.gates.summaries import Lookup
 
 Verdict = Literal["allow", "ask", "deny"]
 NOUNS = {
