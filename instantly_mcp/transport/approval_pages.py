@@ -37,7 +37,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from instantly_mcp.config import Settings
-from instantly_mcp.errors import ConfigError
+from instantly_mcp.errors import ConfigError, FormTooLarge
 from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import OPERATOR, Approval, ApprovalDesk, Decision
 from instantly_mcp.transport.approvers import Passes, approver_secret_path, installation_secret
@@ -46,6 +46,7 @@ from instantly_mcp.transport.auth import (
     bearer_of,
     default_hosts,
     default_origins,
+    public_base,
     tenant_principal,
     token_matches,
     valid_tenant_key,
@@ -95,20 +96,16 @@ TEMPLATES.filters["utc_time"] = lambda seconds: time.strftime("%H:%M:%S", time.g
 TEMPLATES.globals["recipient_labels"] = frozenset(RECIPIENT_FIELDS.values())
 
 
-class TooLarge(Exception):
-    """A form body over MAX_FORM_BYTES."""
-
-
 async def bounded_form(request: Request) -> FormData:
     """The form, read only up to MAX_FORM_BYTES (Content-Length checked first, then the stream)."""
     declared = request.headers.get("content-length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise TooLarge
+        raise FormTooLarge
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            raise TooLarge
+            raise FormTooLarge
     request._body = bytes(body)  # form() parses what was read
     return await request.form()
 
@@ -158,7 +155,7 @@ class Pages:
             else:
                 try:
                     response = await handler(request)
-                except TooLarge:
+                except FormTooLarge:
                     response = message(413, "Refused", f"A form here is at most {MAX_FORM_BYTES:,} bytes.")
                 except ConfigError as exc:
                     response = message(503, "Approvals unavailable", f"{exc}. Nothing was decided.")
@@ -264,7 +261,7 @@ class Pages:
         assert self.signin is not None
         principal, back, refusal = await self.signin.finish(request, self.passes)
         if refusal is not None or principal is None:
-            return refusal or message(401, "Not signed in", "Nothing was decided.")
+            return message(401, "Not signed in", refusal or "Nothing was decided.")
         target = f"{PREFIX}/{back}" if back else PREFIX
         # A page, not a redirect: the Strict cookie then travels with the same-site navigation it starts.
         response = render("signed_in.html", target=target)
@@ -353,7 +350,6 @@ def sign_in_for(settings: Settings) -> SignIn | None:
     if not settings.oauth_issuer:
         return None
     from instantly_mcp.transport.approval_signin import SignIn
-    from instantly_mcp.transport.http_app import public_base
     from instantly_mcp.transport.oauth import OAuthSettings
 
     oauth = OAuthSettings.from_settings(settings)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import httpx2
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from instantly_mcp.transport.approvers import Passes
 from instantly_mcp.transport.auth import oauth_principal
@@ -81,20 +81,20 @@ class SignIn:
         )
         return response
 
-    async def finish(self, request: Request, passes: Passes) -> tuple[str | None, str, Response | None]:
-        """(principal, approval id to return to, refusal): the code exchanged and the token checked."""
+    async def finish(self, request: Request, passes: Passes) -> tuple[str | None, str, str | None]:
+        """(principal, approval id to return to, why it was refused): the code exchanged and the token checked."""
         flow, _, mac = (request.cookies.get(FLOW_COOKIE) or "").rpartition(".")
         parts = flow.split(".")
         fresh = len(parts) == 4 and parts[3].isascii() and parts[3].isdigit() and int(parts[3]) >= time.time()
         if not fresh or not secrets.compare_digest(mac, passes.csrf(flow)):
-            return None, "", refused("The sign-in expired or was not started here: open the approval page again.")
+            return None, "", ("The sign-in expired or was not started here: open the approval page again.")
         state, verifier, back, _ = parts
         if not secrets.compare_digest(request.query_params.get("state", ""), state):
-            return None, back, refused("The sign-in answer does not match its request: open the approval page again.")
+            return None, back, ("The sign-in answer does not match its request: open the approval page again.")
         code = request.query_params.get("code")
         if not code:
             reason = request.query_params.get("error", "no code")
-            return None, back, refused(f"The sign-in was not completed ({reason}).")
+            return None, back, (f"The sign-in was not completed ({reason}).")
         endpoints = await self.endpoints()
         form = {
             "grant_type": "authorization_code",
@@ -109,7 +109,7 @@ class SignIn:
         token = answer.json().get("access_token") if answer.status_code == 200 else None
         principal = await self.principal_of_token(token) if isinstance(token, str) else None
         if principal is None:
-            return None, back, refused("The issuer's token was not accepted for this server: nothing was decided.")
+            return None, back, ("The issuer's token was not accepted for this server: nothing was decided.")
         return principal, back, None
 
     async def endpoints(self) -> dict[str, Any]:
@@ -142,9 +142,3 @@ class SignIn:
                 answer = await http.post(registration, json=body)
             self.client_id = str(answer.json()["client_id"])
         return self.client_id
-
-
-def refused(text: str) -> HTMLResponse:
-    from instantly_mcp.transport.approval_pages import message
-
-    return message(401, "Not signed in", text)

@@ -4,6 +4,7 @@ Every question about a request's identity is answered here, once:
 
     authorized(settings, headers)    the bearer token matches --auth-token (or none is required)
     default_hosts/origins(settings)  the Host and Origin values accepted (against DNS rebinding)
+    public_base(settings)            the server's address as a person's browser reaches it
     tenant_user(key)                 what Guard puts on a --per-request-key request (tenant:<fingerprint>)
     principal_of(request)            who is calling, whom its approvals belong to: the OAuth user, else
                                      the tenant (--per-request-key), else "" (the installation; stdio)
@@ -73,6 +74,18 @@ def default_origins(settings: Settings) -> tuple[str, ...]:
     if settings.public_url:  # the approval pages' forms post from there
         origins += ("/".join(settings.public_url.split("/")[:3]),)
     return origins + settings.allowed_origins
+
+
+def public_base(settings: Settings) -> str:
+    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
+    name when listening on every interface, else the listening host."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.host
+    if host in ("0.0.0.0", "::"):
+        named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
+        host = named[0] if named else "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
 
 
 # ---------------------------------------------------------------- tenant key

@@ -52,6 +52,7 @@ from instantly_mcp.transport.auth import (
     bearer_of,
     default_hosts,
     default_origins,
+    public_base,
     tenant_of_scope,
     tenant_user,
     valid_tenant_key,
@@ -402,18 +403,6 @@ def settings_from_file(path: str) -> Settings:
 def app_from_env() -> Starlette:
     """The uvicorn factory each worker process calls (`--workers N`)."""
     return create_app(settings_from_file(os.environ[SETTINGS_ENV]))
-
-
-def public_base(settings: Settings) -> str:
-    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
-    name when listening on every interface, else the listening host."""
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    host = settings.host
-    if host in ("0.0.0.0", "::"):
-        named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
-        host = named[0] if named else "127.0.0.1"
-    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
 
 
 def announce_http(settings: Settings) -> None:

@@ -302,8 +302,7 @@ async def test_auto_without_pages_warns_and_tells_the_agent(mode: str, capsys: p
 
 def test_public_url_names_the_links_and_is_an_accepted_origin() -> None:
     from instantly_mcp.rebinding import origin_allowed
-    from instantly_mcp.transport.auth import default_origins
-    from instantly_mcp.transport.http_app import public_base
+    from instantly_mcp.transport.auth import default_origins, public_base
 
     behind = Settings(
         transport="http", host="0.0.0.0", allowed_hosts=("mcp.example.com",), public_url="https://mcp.example.com/"
