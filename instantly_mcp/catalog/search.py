@@ -54,6 +54,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "change": ("update",),
     "modify": ("update",),
     "rename": ("update",),
+    "set": ("update",),
     "transfer": ("change", "move"),
     "show": ("list", "get"),
     "see": ("list", "get"),
@@ -89,6 +90,7 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "people": ("lead",),
     "sequence": ("campaign", "step"),
     "variant": ("step",),
+    "step": ("campaign",),
     "block": ("create",),
     "unsubscribe": ("block", "create"),
     "blocklist": ("block",),
@@ -135,6 +137,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "today": ("daily",),
 }
 
+# A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
+SECOND_MEANING = 0.9
 _STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which want need please can could would should them they their into".split()
@@ -155,6 +159,11 @@ MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (eac
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
+# A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
+# "how do I pause" or "can I" asks for an action, not a read.
+_QUESTION = re.compile(
+    r"\s*(?:what|which|who|when|where|why|is|are|does|did|has|have|any|how(?!\s+(?:do|can|to|should|would)\b))\b", re.I
+)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # What a request that opens with a question word asks about ("who changed my campaign": the audit
@@ -183,10 +192,22 @@ def stem(word: str) -> str:
 def terms(text: str, *, past: bool = True) -> list[str]:
     """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
     launched"), which ask about what happened rather than for an action."""
-    words = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
-    words = [_PARTICLES.get((words[i - 1] if i else "", word), word) for i, word in enumerate(words)]
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
+    words = particles(words)
     words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
     return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
+
+
+def particles(words: list[str]) -> list[str]:
+    """Two-word verbs as the one verb they mean: ["set", "up", "a", "webhook"] -> ["create", "a", "webhook"]."""
+    merged: list[str] = []
+    for word in words:
+        if merged and (merged[-1], word) in _PARTICLES:
+            merged[-1] = _PARTICLES[(merged[-1], word)]
+        else:
+            merged.append(word)
+    return merged
 
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
@@ -204,12 +225,14 @@ class Weights:
     arguments: float = 0.3
     response: float = 0.15
     coverage: float = 5.0
-    verb: float = 3.0
+    verb: float = 4.0
     read_default: float = 3.0
     uncovered: float = 0.3
     niche: float = 2.0
     synonym: float = 1.0
     head: float = 2.0
+    covers: float = 2.0
+    question: float = 3.0
     k1: float = 1.2
     b: float = 0.75
 
@@ -217,7 +240,8 @@ class Weights:
 @dataclass(frozen=True)
 class Request:
     """A request as search reads it: its words, their weights with synonyms, the objects (words
-    after a leading verb), the actions asked for (empty: a read), the nouns said in the plural."""
+    after a leading verb), the actions asked for (empty: a read), the nouns said in the plural, the
+    tool-name things it names (each with its synonyms) and whether it asks a question."""
 
     words: list[str]
     weights: dict[str, float]
@@ -225,6 +249,8 @@ class Request:
     asked: dict[str, float]
     plural: frozenset[str]
     head: dict[str, float]
+    things: tuple[frozenset[str], ...] = ()
+    question: bool = False
 
 
 @cache
@@ -280,8 +306,8 @@ class SearchIndex:
         weights: dict[str, float] = {}
         for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for alias in _STEMMED_VOCABULARY.get(word, ()):
-                weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym)
+            for rank, alias in enumerate(_STEMMED_VOCABULARY.get(word, ())):
+                weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym * SECOND_MEANING**rank)
         return weights
 
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
@@ -318,11 +344,15 @@ class SearchIndex:
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
         present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
-        asked, objects = self.action(present), words
+        question = bool(_QUESTION.match(query))
+        asked, objects = ({} if question else self.action(present)), words
         if asked and words and self.action(words[:1]):
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         weights = self.expand(words)
+        if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
+            for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
+                weights.pop(verb, None)
         for word in QUESTIONS.get(words[0] if words else "", ()):
             weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
         return Request(
@@ -330,9 +360,16 @@ class SearchIndex:
             weights=weights,
             objects=self.expand(objects),
             asked=asked,
-            plural=frozenset(spelled.get(w, w) for w in plural),
+            plural=frozenset(self.expand([spelled.get(w, w) for w in plural])),
             head=self.expand(self.head(query, spelled)),
+            things=self.things(objects),
+            question=question,
         )
+
+    def things(self, objects: list[str]) -> tuple[frozenset[str], ...]:
+        """The request's objects that tool names use, each with its synonyms: what a tool should cover."""
+        found = (frozenset(self.expand([word])) & self.named for word in dict.fromkeys(objects))
+        return tuple(words for words in found if words)
 
     def head(self, query: str, spelled: dict[str, str]) -> list[str]:
         """The thing the request is about: the last tool-name word of its first phrase, before a
@@ -346,9 +383,12 @@ class SearchIndex:
 
     def action(self, words: list[str]) -> dict[str, float]:
         """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
-        list, get); none: the request asks to read."""
+        list, get); none: the request asks to read. A word about numbers ("many", "count") asks
+        for an aggregate, not an action."""
         for word in words[:2]:
             expanded = self.expand([word])
+            if AGGREGATES & expanded.keys():
+                continue
             verbs = {v: weight for v, weight in expanded.items() if v in self.verbs or v in READ_VERBS}
             if verbs:
                 return verbs
@@ -365,8 +405,9 @@ class SearchIndex:
 
     def shape(self, position: int, request: Request) -> float:
         """What BM25 misses: how much of the name the request's objects (the words after a leading
-        verb) cover, the action asked for (none: list, or get for one thing), and niche tools the
-        request does not name."""
+        verb) cover and how many of the things it names the name covers ("which campaigns use this
+        mailbox": account and campaign), the action asked for (none: list, or get for one thing; a
+        question never writes), and niche tools the request does not name."""
         w = self.weights
         name, objects = self.names[position], request.objects
         coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
@@ -380,9 +421,12 @@ class SearchIndex:
             verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
             if verb == "get" and request.plural & set(name):
                 verb_bonus *= 0.3
+        if request.question and verb not in READ_VERBS:
+            verb_bonus -= w.question
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
-        return w.coverage * coverage + w.head * head + verb_bonus - w.uncovered * uncovered - niche
+        covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
+        return w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name

@@ -26,13 +26,7 @@ from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.gates.approvals import ApprovalDesk, ApprovalStore
 from instantly_mcp.gates.audit import AuditLog, Decision
 from instantly_mcp.gates.confirm import Caller
-from instantly_mcp.gates.controls import (
-    Controls,
-    dry_run_result,
-    gated_names,
-    split_controls,
-    with_server_arguments,
-)
+from instantly_mcp.gates.controls import Controls, dry_run_result, gated_names, split_controls, with_server_arguments
 from instantly_mcp.gates.filter import build_filter
 from instantly_mcp.gates.human import HumanChannel, Outcome
 from instantly_mcp.gates.live import goes_live
@@ -226,15 +220,21 @@ class Policy:
         if asks and ruling is not None and self.autonomy is not None:
             await self.autonomy.record(ruling, fingerprint)
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
-        if op.name not in REMEMBERED:
-            result, status = await send(call, client, shape=shape, watch=self.drift)
-            return self.sent(result, status, ruling)
-        memory = self.recall.memory(fingerprint, caller.tenant)
+        result, status = await self.send_remembering(call, client, shape, fingerprint, caller.tenant)
+        return self.sent(result, status, ruling)
+
+    async def send_remembering(
+        self, call: PreparedCall, client: Requester, shape: Shape, fingerprint: str, tenant: str
+    ) -> tuple[types.CallToolResult, int | None]:
+        """Sends; around an activation, pause or rename, keeps what the workspace was, unless nobody is ever asked."""
+        if call.op.name not in REMEMBERED or (self.confirm_mode == "off" and self.autonomy is None):
+            return await send(call, client, shape=shape, watch=self.drift)
+        memory = self.recall.memory(fingerprint, tenant)
         await self.recall.remember(call, client, memory, sent=False)
         result, status = await send(call, client, shape=shape, watch=self.drift)
         if not result.is_error:
             await self.recall.remember(call, client, memory, sent=True)
-        return self.sent(result, status, ruling)
+        return result, status
 
     def sent(self, result: types.CallToolResult, status: int | None, ruling: Ruling | None) -> Outcome:
         """A sent call's answer; under a policy, with the budget an allowed call leaves."""

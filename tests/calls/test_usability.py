@@ -21,7 +21,7 @@ from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
 # aliases; the third set was never tuned on). ISSUE_24 holds the issue's targets, not met yet.
-FLOORS = {"old": (0.75, 0.91), "fresh": (0.80, 0.91), "third": (0.66, 0.90)}
+FLOORS = {"old": (0.81, 0.93), "fresh": (0.83, 0.94), "third": (0.70, 0.93)}
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
 
@@ -82,6 +82,10 @@ def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbo
         "create a lead list",
         "rename my lead list",
         "who changed my campaign",
+        "set up a webhook",
+        "how do I pause a campaign",
+        "what is the warmup status of my accounts",
+        "get one campaign's details",
     ]
     ranked = anyio.run(search_tools_ranking(sandbox), requests)
     assert ranked["pasue my campain"][0] == "pause_campaign"
@@ -91,6 +95,10 @@ def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbo
     assert ranked["create a lead list"][0] == "create_lead_list"
     assert ranked["rename my lead list"][0] == "update_lead_list"
     assert "list_audit_logs" in ranked["who changed my campaign"]
+    assert ranked["set up a webhook"][0] == "create_webhook"  # "set up" is one verb
+    assert ranked["how do I pause a campaign"][0] == "pause_campaign"
+    assert not ranked["what is the warmup status of my accounts"][0].startswith(("enable", "disable"))  # reads
+    assert ranked["get one campaign's details"][0] == "get_campaign"
     assert sandbox.requests() == []
 
 

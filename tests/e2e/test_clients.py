@@ -105,13 +105,22 @@ def test_readme_client_lines_name_real_commands_and_flags() -> None:
     def options(of: argparse.ArgumentParser) -> set[str]:
         return {option for action in of._actions for option in action.option_strings}
 
+    def nested(of: argparse.ArgumentParser, words: list[str]) -> argparse.ArgumentParser:
+        """The parser that reads the line's options: `policy explain ...` is read by explain's own."""
+        for action in of._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = next((word for word in words if word in action.choices), None)
+                if chosen is not None:
+                    return nested(action.choices[chosen], words[words.index(chosen) + 1 :])
+        return of
+
     for command in commands:
         words = shlex.split(command)
         # No subcommand: the top-level parser reads the line (the server flags and --version).
         name = words[1] if len(words) > 1 and words[1] in subcommands else None
         own, server = (words[: words.index("--")], words[words.index("--") + 1 :]) if "--" in words else (words, [])
         for sub, part in ((name, own), ("serve", server)):
-            known = options(parser if sub is None else subcommands[sub])
+            known = options(nested(parser if sub is None else subcommands[sub], part))
             for word in part:
                 if word.startswith("--"):
                     where = "instantly-mcp" if sub is None else f"instantly-mcp {sub}"
