@@ -191,12 +191,12 @@ class Settings:
     )
     approver_token: str | None = setting(
         None,
-        "required by the approvals index and buttons",
+        "the operator's approver credential: required by the approvals index and buttons",
         flag="--approver-token",
         env="INSTANTLY_MCP_APPROVER_TOKEN",
         group=POLICY,
         metavar="TOKEN",
-        shown="--auth-token",
+        shown="the installation's secret file",
         secret=True,
     )
     log_drift: bool = setting(
@@ -423,6 +423,15 @@ class Settings:
         schemes=HTTP_URL,
         shown="from its metadata",
     )
+    oauth_client_id: str | None = setting(
+        None,
+        "the approval page's sign-in client",
+        flag="--oauth-client-id",
+        env="INSTANTLY_MCP_OAUTH_CLIENT_ID",
+        group=OAUTH,
+        metavar="ID",
+        shown="registered with the issuer",
+    )
     shutdown_timeout_s: float = setting(
         30.0,
         "seconds the calls in flight get to finish on shutdown",
@@ -498,6 +507,11 @@ class Settings:
     def _check_hosting(self) -> None:
         """The HTTP options that only make sense together, refused at start-up rather than half-applied."""
         http = self.transport != "stdio"
+        if self.approver_token and self.auth_token and self.approver_token == self.auth_token:
+            raise ConfigError(
+                "--approver-token must differ from the platform bearer token (INSTANTLY_MCP_AUTH_TOKEN), "
+                "which every client sends; omit it to use the installation's approver secret file"
+            )
         if self.per_request_key and not http:
             raise ConfigError(
                 "--per-request-key needs --transport http or sse: on stdio there are no requests to carry a key"
@@ -527,9 +541,16 @@ class Settings:
     def _check_oauth(self) -> None:
         """OAuth options without an issuer, or next to a second way of guarding the same endpoints."""
         if self.oauth_issuer is None:
-            if self.oauth_scopes or self.oauth_resource or self.oauth_audience or self.oauth_jwks_url:
+            if (
+                self.oauth_scopes
+                or self.oauth_resource
+                or self.oauth_audience
+                or self.oauth_jwks_url
+                or self.oauth_client_id
+            ):
                 raise ConfigError(
-                    "--oauth-scopes, --oauth-resource, --oauth-audience and --oauth-jwks-url need --oauth-issuer"
+                    "--oauth-scopes, --oauth-resource, --oauth-audience, --oauth-jwks-url and --oauth-client-id "
+                    "need --oauth-issuer"
                 )
             return
         if self.transport == "stdio":
@@ -547,11 +568,6 @@ class Settings:
             f"Settings(api_key={shown}, base_url={self.base_url!r}, sandbox={self.sandbox}, "
             f"transport={self.transport!r})"
         )
-
-    @property
-    def approver_secret(self) -> str | None:
-        """What the approvals index and buttons require: --approver-token, else --auth-token."""
-        return self.approver_token or self.auth_token
 
     @property
     def serves_approvals(self) -> bool:

@@ -10,6 +10,7 @@
     ├── LimitReached             a run_code script hit one of its limits
     ├── PromptError              an unknown prompt or a missing argument (also a ValueError)
     ├── StoreUnavailable         the shared store (Redis) cannot be reached
+    ├── FormTooLarge             a form posted to the approval pages is over its size limit
     └── UpstreamError            Instantly gave no usable answer
         ├── ApiError             it answered with an HTTP error status
         └── TransportError       timeout, connection failure, malformed body
@@ -64,6 +65,10 @@ class LimitReached(InstantlyMcpError):
 
 class PromptError(InstantlyMcpError, ValueError):
     """An unknown prompt or a missing required argument; the message says what is expected."""
+
+
+class FormTooLarge(InstantlyMcpError):
+    """A form posted to the approval pages is over its size limit (answered 413)."""
 
 
 class StoreUnavailable(InstantlyMcpError):

@@ -11,7 +11,9 @@ hashed tenant ids: never a key, a token or an argument value. One registry per p
 
 from __future__ import annotations
 
+import collections
 import hashlib
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -198,10 +200,23 @@ def policy_counted(rule: str, counter: str, amount: float) -> None:
         _child("policy_counted", rule, counter).inc(amount)
 
 
+_open: collections.Counter[tuple[str, str]] = collections.Counter()  # what each per-tenant gauge series shows
+
+
 def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> None:
-    """One more (change 1) or one fewer (-1) session or call in flight for the tenant."""
-    if _on is not None:
-        _child("sessions" if kind == "session" else "calls_in_flight", tenant_label(tenant)).inc(change)
+    """One more (change 1) or one fewer (-1) session or call in flight for the tenant; at none the
+    tenant's series goes too, so /metrics holds only tenants with something open."""
+    if _on is None:
+        return
+    gauge = _on.sessions if kind == "session" else _on.calls_in_flight
+    label = tenant_label(tenant)
+    _open[kind, label] += change
+    if _open[kind, label] > 0:
+        gauge.labels(label).inc(change)
+        return
+    del _open[kind, label]
+    with suppress(KeyError):
+        gauge.remove(label)
 
 
 @lru_cache(maxsize=_CHILDREN)

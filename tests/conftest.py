@@ -4,13 +4,20 @@ Tests live by layer (catalog/, calls/, upstream/, gates/, drift/, codemode/, tra
 e2e/ for whole-product runs, and security/, reliability/, sandbox/. A test that starts a process
 (anything in e2e/, or one that uses a fixture below that starts a server, a browser or Redis) is
 marked `e2e`, so `pytest -m "not e2e"` runs the fast, in-process part.
+
+Every server a test starts (in process or as a child) keeps its approver secret in a config
+directory of this test run, never in the user's own ~/.config.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="instantly-mcp-test-config-")
 
 from support.browser import browser  # noqa: F401
 from support.prism import prism_url  # noqa: F401

@@ -8,7 +8,9 @@ come with a result (what the server changed, undocumented fields sent, truncatio
 `instantly.describe(...)` find tools from inside a script. Before it runs, a script is refused only
 for what will fail for sure (check.py). The worker has no filesystem, network or environment; Monty
 enforces memory, recursion and execution time inside it, the host enforces wall time and the
-API-call budget, and a worker that dies is replaced by the pool while this request reports it.
+API-call budget (counted as calls start, so `asyncio.gather` cannot overshoot it), and a worker
+that dies is replaced by the pool while this request reports it. On a multi-tenant server one
+tenant holds at most WORKERS - 1 workers at once, so another tenant's script always finds one.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -61,6 +63,7 @@ class CodeLimits:
     max_calls: int = 200
     max_depth: int = 200
     output_chars: int = 20_000
+    shared: bool = False  # several tenants (--per-request-key, --oauth-issuer): each gets a share of the workers
 
     @classmethod
     def of(cls, settings: Settings) -> CodeLimits:
@@ -70,6 +73,7 @@ class CodeLimits:
             settings.code_max_calls,
             settings.code_max_depth,
             settings.max_result_chars,
+            settings.per_request_key or settings.oauth_issuer is not None,
         )
 
     def monty(self) -> monty.ResourceLimits:
@@ -88,6 +92,7 @@ class Run:
     sha256: str
     dry_run: bool
     calls: list[tuple[str, str]] = field(default_factory=list)
+    started: int = 0  # calls begun, finished or not: what --code-max-calls counts
     notes: list[str] = field(default_factory=list)
     stopped: str | None = None
     planning: PlanClient | None = None  # a plan pass: writes answered with placeholders and collected
@@ -112,6 +117,21 @@ class Runner:
     _pool: monty.AsyncMonty | None = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
+    _shares: dict[str, anyio.CapacityLimiter] = field(default_factory=dict)  # tenant -> its share of the workers
+
+    @asynccontextmanager
+    async def share(self, tenant: str) -> AsyncIterator[None]:
+        """One of the tenant's WORKERS - 1 places (multi-tenant servers only); forgotten when unused."""
+        if not self.limits.shared:
+            yield
+            return
+        limiter = self._shares.setdefault(tenant, anyio.CapacityLimiter(max(1, WORKERS - 1)))
+        try:
+            async with limiter:
+                yield
+        finally:
+            if limiter.borrowed_tokens == 0 and limiter.statistics().tasks_waiting == 0:
+                self._shares.pop(tenant, None)
 
     async def pool(self) -> monty.AsyncMonty:
         async with self._lock:
@@ -212,11 +232,12 @@ class Runner:
         try:
             with anyio.fail_after(self.limits.wall_s):
                 pool = await self.pool()
-                async with pool.checkout(
-                    script_name=SCRIPT_NAME,
-                    limits=self.limits.monty(),
-                    external_modules={MODULE: module},
-                ) as session:
+                async with (
+                    self.share(fingerprint),
+                    pool.checkout(
+                        script_name=SCRIPT_NAME, limits=self.limits.monty(), external_modules={MODULE: module}
+                    ) as session,
+                ):
                     await session.feed_run(f"import {MODULE}")
                     value = await session.feed_run(source, print_callback=printed)
         except TimeoutError:
@@ -246,9 +267,10 @@ class Runner:
         async def invoke(**arguments: Any) -> Any:
             if run.stopped:
                 raise LimitReached(run.stopped)
-            if len(run.calls) >= self.limits.max_calls:
+            if run.started >= self.limits.max_calls:
                 run.stopped = f"the API call limit ({self.limits.max_calls} per script, --code-max-calls) was reached"
                 raise LimitReached(run.stopped)
+            run.started += 1
             if CONFIRM_TOKEN in arguments or APPROVAL_ID in arguments:
                 raise TypeError(
                     f"{op.name}: a script takes no confirm_token or approval_id; a person approves as it runs"

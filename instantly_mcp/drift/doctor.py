@@ -2,7 +2,7 @@
 where the answers of a read-only probe set differ from the spec (issue 15, item 9).
 
 Only GET requests of read tools are sent, one page of at most one item each: nothing that writes.
-Reports name fields and JSON types, never values.
+Reports name fields and JSON types, never values; field names pass the secret scrubber too.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from instantly_mcp.calls.pipeline import prepare
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.drift.compare import differences
 from instantly_mcp.errors import ApiError, InvalidArguments, TransportError
+from instantly_mcp.redaction import scrub_text
 from instantly_mcp.upstream.client import InstantlyClient
 
 
@@ -78,7 +79,8 @@ async def run_probe(op: Operation, client: InstantlyClient) -> Probe:
         return Probe(op.name, op.toolset, exc.status if exc.attempts else None, error=exc.error)
     except TransportError as exc:
         return Probe(op.name, op.toolset, None, error=str(exc))
-    found = [d.text() for d in differences(op.output_schema, response.data)]
+    # A field name is the answer's, not ours: one named after the key would print the key.
+    found = [scrub_text(d.text()) for d in differences(op.output_schema, response.data)]
     return Probe(op.name, op.toolset, response.status, drift=found)
 
 

@@ -2,14 +2,18 @@
 
 An approval covers one gated call or a batch of them. Each call in it is bound to the tool, the
 canonical arguments, the key fingerprint and the tenant, may run once, and only while the
-approval is unexpired and approved. The store is a small async interface so that a shared store
-(Redis) can back several replicas later; `MemoryApprovalStore` serves one process.
+approval is unexpired and approved. It belongs to the principal that asked (`owner`, the caller's
+tenant as transport/auth.principal_of names it): the OAuth user, else (multi-tenant) the tenant's
+key, else the installation; only that principal's person, or the operator, sees and decides it.
+The store is a small async interface so that a shared store (Redis) can back several replicas;
+`MemoryApprovalStore` serves one process, bounded by bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +26,9 @@ from instantly_mcp.gates.confirm import canonical_json
 
 APPROVAL_TTL_S = 600
 MAX_KEPT = 10_000  # an agent looping on gated calls must not grow the store without bound
+MAX_BYTES = 24 * 1024 * 1024  # what the approvals of this process may hold in all
+MAX_OWNER_BYTES = 6 * 1024 * 1024  # ... and those of one principal: its oldest go first
+OPERATOR = "*"  # the viewer who sees every approval: the operator's approver credential
 Status = Literal["pending", "approved", "denied"]
 Decision = Literal["approve", "deny"]
 
@@ -49,16 +56,24 @@ class ApprovalItem:
 @dataclass(frozen=True)
 class Approval:
     id: str
-    csrf: str = field(repr=False)
     items: tuple[ApprovalItem, ...]
     fingerprint: str
     tenant: str
     created: float
     expires: float
     status: Status = "pending"
+    owner: str = ""
 
     def expired(self, now: float) -> bool:
         return now >= self.expires
+
+    def seen_by(self, viewer: str) -> bool:
+        return viewer in (OPERATOR, self.owner)
+
+    def size(self) -> int:
+        """Bytes it holds in memory (its texts, which an agent sizes), for the store's byte bound."""
+        texts = [t for item in self.items for t in (item.summary, item.request, *(v for _, v in item.details))]
+        return sum(sys.getsizeof(t) for t in texts) + 256 * (1 + len(self.items))
 
 
 class ApprovalStore(Protocol):
@@ -74,7 +89,8 @@ class ApprovalStore(Protocol):
     async def use(self, approval_id: str, index: int) -> bool:
         """Mark item `index` of an approved approval used; False when it already was."""
 
-    async def pending(self) -> list[Approval]: ...
+    async def pending(self, viewer: str = OPERATOR) -> list[Approval]:
+        """The pending approvals `viewer` may see: all for the operator, else the viewer's own."""
 
     async def recall(self, key: str) -> str | None:
         """What was kept under `key` (content a person approved or saw live, activation.py), or None."""
@@ -84,21 +100,53 @@ class ApprovalStore(Protocol):
 
 @dataclass
 class MemoryApprovalStore:
-    """Approvals in this process; expired ones are dropped as new ones arrive."""
+    """Approvals in this process, bounded by bytes: expired ones are dropped as new ones arrive, then
+    the oldest of a principal beyond `max_owner_bytes`, then the oldest of the largest principal
+    beyond `max_bytes`, so one principal's flood of maximal calls drops its own approvals first."""
 
     clock: Callable[[], float] = time.time
+    max_bytes: int = MAX_BYTES
+    max_owner_bytes: int = MAX_OWNER_BYTES
     _items: dict[str, Approval] = field(default_factory=dict)
+    _sizes: dict[str, int] = field(default_factory=dict)
     _changed: dict[str, anyio.Event] = field(default_factory=dict)
     _kept: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def bytes_held(self) -> int:
+        return sum(self._sizes.values())
+
     async def add(self, approval: Approval) -> None:
-        """Drops approvals that expired a TTL ago (until then they still explain a refusal), and the
-        oldest beyond MAX_KEPT."""
+        """Drops approvals that expired a TTL ago (until then they still explain a refusal), then
+        the oldest beyond the byte bounds and MAX_KEPT."""
         now = self.clock()
-        kept = [(k, a) for k, a in self._items.items() if not a.expired(now - APPROVAL_TTL_S)]
-        self._items = dict(kept[-(MAX_KEPT - 1) :])
+        for key in [k for k, a in self._items.items() if a.expired(now - APPROVAL_TTL_S)]:
+            self._drop(key)
         self._items[approval.id] = approval
-        self._changed = {k: e for k, e in self._changed.items() if k in self._items}
+        self._sizes[approval.id] = approval.size()
+        self._shrink(approval.owner)
+
+    def _shrink(self, owner: str) -> None:
+        by_owner: dict[str, int] = {}
+        for key, approval in self._items.items():
+            by_owner[approval.owner] = by_owner.get(approval.owner, 0) + self._sizes[key]
+        while len(self._items) > 1 and (
+            by_owner.get(owner, 0) > self.max_owner_bytes or sum(by_owner.values()) > self.max_bytes
+        ):
+            over = by_owner.get(owner, 0) > self.max_owner_bytes
+            largest = owner if over else max(by_owner, key=by_owner.__getitem__)
+            oldest = next(k for k, a in self._items.items() if a.owner == largest)
+            by_owner[largest] -= self._sizes[oldest]
+            self._drop(oldest)
+        while len(self._items) > MAX_KEPT:
+            self._drop(next(iter(self._items)))
+
+    def _drop(self, key: str) -> None:
+        self._items.pop(key, None)
+        self._sizes.pop(key, None)
+        event = self._changed.pop(key, None)
+        if event is not None:
+            event.set()  # a waiter sees the approval gone, as unknown
 
     async def get(self, approval_id: str) -> Approval | None:
         return self._items.get(approval_id)
@@ -121,9 +169,9 @@ class MemoryApprovalStore:
         self._items[approval_id] = replace(approval, items=tuple(items))
         return True
 
-    async def pending(self) -> list[Approval]:
+    async def pending(self, viewer: str = OPERATOR) -> list[Approval]:
         now = self.clock()
-        return [a for a in self._items.values() if a.status == "pending" and not a.expired(now)]
+        return [a for a in self._items.values() if a.status == "pending" and not a.expired(now) and a.seen_by(viewer)]
 
     async def recall(self, key: str) -> str | None:
         return self._kept.get(key)
@@ -161,7 +209,6 @@ class ApprovalDesk:
     base_url: str | None = None  # set once the pages are served (stdio learns its port late)
     clock: Callable[[], float] = time.time
     ttl_s: int = APPROVAL_TTL_S
-    on_first_open: Callable[[], None] | None = None  # e.g. a warning that matters only once a page is in use
 
     def url(self, approval: Approval) -> str:
         return f"{(self.base_url or '').rstrip('/')}/approvals/{approval.id}"
@@ -170,17 +217,14 @@ class ApprovalDesk:
         now = self.clock()
         approval = Approval(
             id=secrets.token_urlsafe(24),
-            csrf=secrets.token_urlsafe(24),
             items=tuple(items),
             fingerprint=fingerprint,
             tenant=tenant,
             created=now,
             expires=now + self.ttl_s,
+            owner=tenant,  # the caller's principal (transport/auth.principal_of)
         )
         await self.store.add(approval)
-        first, self.on_first_open = self.on_first_open, None
-        if first is not None:
-            first()
         return approval
 
     async def redeem(

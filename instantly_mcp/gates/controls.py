@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 import mcp_types as types
 
 from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, PreparedCall, invalid
-from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, compact_json, selectable_fields
+from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, compact_json, cut_text, selectable_fields
 from instantly_mcp.catalog.effects import gate_of, when_it_asks
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.gates.live import may_go_live
@@ -124,43 +124,55 @@ def server_arguments(op: Operation, *, token: bool, approval: bool) -> dict[str,
 
 class ServerArguments:
     """The server's own arguments each tool takes, decided once per tool (at its first listing or
-    call) from `takes(op)`: whether it takes a confirm_token and an approval_id."""
+    call): a confirm_token where `token(op)`, an approval_id where `approval(op)`, listed in the
+    tool's schema where `listed(op)`."""
 
-    def __init__(self, takes: Callable[[Operation], tuple[bool, bool]]) -> None:
-        self.takes = takes
-        self._of: dict[str, dict[str, Any]] = {}
-
-    def of(self, op: Operation) -> dict[str, Any]:
-        extra = self._of.get(op.name)
-        if extra is None:
-            token, approval = self.takes(op)
-            extra = self._of[op.name] = server_arguments(op, token=token, approval=approval)
-        return extra
+    def __init__(
+        self,
+        token: Callable[[Operation], bool],
+        approval: Callable[[Operation], bool],
+        listed: Callable[[Operation], bool],
+    ) -> None:
+        self.token, self.approval, self.listed = token, approval, listed
+        self._listed: dict[str, dict[str, Any]] = {}
+        self._taken: dict[str, tuple[frozenset[str], bool, bool]] = {}
 
     def clear(self) -> None:
-        self._of.clear()
+        self._listed.clear()
+        self._taken.clear()
 
     def schema(self, op: Operation) -> dict[str, Any]:
         """The tool's own arguments plus the server's."""
-        extra = self.of(op)
+        extra = self._listed.get(op.name)
+        if extra is None:
+            extra = self._listed[op.name] = server_arguments(op, token=self.token(op), approval=self.listed(op))
         if not extra:
             return op.input_schema
         return {**op.input_schema, "properties": {**op.input_schema.get("properties", {}), **extra}}
 
     def split(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
-        if arguments.keys().isdisjoint(self.of(op)):
+        taken = self._taken.get(op.name)
+        if taken is None:
+            token, approval = self.token(op), self.approval(op)
+            names = frozenset(server_arguments(op, token=token, approval=approval))
+            taken = self._taken[op.name] = (names, token, approval)
+        names, token, approval = taken
+        if arguments.keys().isdisjoint(names):
             return arguments, NO_CONTROLS  # nearly every call: nothing of the server's to take out
-        token, approval = self.takes(op)
         return split_controls(op, arguments, takes_token=token, takes_approval=approval)
 
 
-def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False) -> types.CallToolResult:
-    """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation."""
+def dry_run_result(call: PreparedCall, *, gated: bool, maybe: bool = False, max_chars: int) -> types.CallToolResult:
+    """Sends nothing at all, not even the lookup that decides whether a live target needs confirmation.
+    The answer echoes the arguments, so it is held to `max_chars` (--max-result-chars) like any result."""
     after = " (it will ask for confirmation first)" if gated else ""
     if maybe and not gated:
         after = f" (it will ask for confirmation first when {when_it_asks(call.op.name)})"
     note = f"Validated; nothing was sent. Call {call.op.name} without dry_run to send it{after}."
-    return json_result({"dry_run": True, **dry_run_payload(call), "note": note})
+    text = compact_json({"dry_run": True, **dry_run_payload(call), "note": note})
+    if len(text) > max_chars:
+        text = cut_text(text, max_chars, advice="; the request is valid: call without dry_run to send it")
+    return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
 
 
 def risk_counts(operations: Iterable[Operation]) -> dict[str, int]:

@@ -66,7 +66,7 @@ class Policy:
         self._visible = tuple(op for op in operations.values() if self.filter.visible(op))
         self._visible_names = frozenset(op.name for op in self._visible)
         self.hint = hint
-        self.server_arguments = ServerArguments(lambda op: (self.accepts_token(op), self.accepts_approval(op)))
+        self.server_arguments = ServerArguments(self.accepts_token, self.accepts_approval, self.lists_approval)
         self.confirm_mode = settings.confirm
         self._asks, self._asks_when_live = gated_names(operations.values(), settings.confirm)
         self.human = human
@@ -106,8 +106,7 @@ class Policy:
         return op.name in self._asks
 
     def may_be_gated(self, op: Operation) -> bool:
-        """Gated always, or (live.py) when the call's arguments or its target's state carry an effect,
-        or when the operator's policy may ask."""
+        """Gated always, when live.py finds an effect in the call or its target, or when the policy may ask."""
         return op.name in self._asks or op.name in self._asks_when_live or self.policy_may_ask(op)
 
     def policy_may_ask(self, op: Operation) -> bool:
@@ -123,10 +122,13 @@ class Policy:
         return self.may_be_gated(call.op) and await goes_live(call.op.name, call.arguments, self.lookup(client))
 
     def accepts_approval(self, op: Operation) -> bool:
-        return (self.is_gated(op) or self.policy_may_ask(op)) and self.desk is not None
+        return self.may_be_gated(op) and self.desk is not None
 
     def input_schema(self, op: Operation) -> dict[str, Any]:
         return self.server_arguments.schema(op)
+
+    def lists_approval(self, op: Operation) -> bool:  # not where only a live target asks: tools/list's budget
+        return (self.is_gated(op) or self.policy_may_ask(op)) and self.desk is not None
 
     def split_controls(self, op: Operation, arguments: dict[str, Any]) -> tuple[dict[str, Any], Controls]:
         return self.server_arguments.split(op, arguments)
@@ -199,8 +201,10 @@ class Policy:
             call = await prepare_call(op, tool_arguments)
         except InvalidArguments as exc:
             return Outcome(error_result(str(exc)), "invalid")
+        max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         if controls.dry_run:
-            return Outcome(dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op)), "dry_run")
+            answer = dry_run_result(call, gated=self.is_gated(op), maybe=self.may_be_gated(op), max_chars=max_chars)
+            return Outcome(answer, "dry_run")
         ruling = await self.rule(call, client, fingerprint)  # the operator's --policy; None without one
         if ruling is not None and ruling.verdict == "deny":
             return Outcome(error_result(ruling.why), "refused", ruling=ruling)
@@ -216,7 +220,6 @@ class Policy:
                 return Outcome(stop.result, stop.decision, stop.status, ruling)
         if asks and ruling is not None and self.autonomy is not None:
             await self.autonomy.record(ruling, fingerprint)
-        max_chars = SCRIPT_RESULT_CHARS if script is not None else self.max_result_chars
         shape = Shape(fields=controls.fields, max_items=controls.max_items, max_chars=max_chars, raw_csv=self.raw_csv)
         result, status = await self.send_remembering(call, client, shape, fingerprint, caller.tenant)
         return self.sent(result, status, ruling)

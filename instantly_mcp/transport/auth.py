@@ -4,8 +4,10 @@ Every question about a request's identity is answered here, once:
 
     authorized(settings, headers)    the bearer token matches --auth-token (or none is required)
     default_hosts/origins(settings)  the Host and Origin values accepted (against DNS rebinding)
+    public_base(settings)            the server's address as a person's browser reaches it
     tenant_user(key)                 what Guard puts on a --per-request-key request (tenant:<fingerprint>)
-    principal_of(request)            who the HTTP layer authenticated: approvals belong to it ("" on stdio)
+    principal_of(request)            who is calling, whom its approvals belong to: the OAuth user, else
+                                     the tenant (--per-request-key), else "" (the installation; stdio)
     oauth_user_of(request)           oauth:<digest of issuer and subject> for an OAuth call, for the audit
     tenant_of(...)                   the client and fingerprint a call acts with (the tenant's own key or the server's)
 
@@ -74,6 +76,18 @@ def default_origins(settings: Settings) -> tuple[str, ...]:
     return origins + settings.allowed_origins
 
 
+def public_base(settings: Settings) -> str:
+    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
+    name when listening on every interface, else the listening host."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.host
+    if host in ("0.0.0.0", "::"):
+        named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
+        host = named[0] if named else "127.0.0.1"
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+
+
 # ---------------------------------------------------------------- tenant key
 
 
@@ -90,9 +104,14 @@ def header_key(ctx: Any) -> str | None:
     return valid_tenant_key(headers.get(TENANT_KEY_HEADER)) if headers is not None else None
 
 
+def tenant_principal(key: str) -> str:
+    """`tenant:<fingerprint>`: a --per-request-key tenant, as a session and an approval name it."""
+    return f"tenant:{key_fingerprint(key)}"
+
+
 def tenant_user(key: str) -> AuthenticatedUser:
     """The SDK binds each session to the principal that opened it: with --per-request-key, the tenant."""
-    return AuthenticatedUser(AccessToken(token="", client_id=f"tenant:{key_fingerprint(key)}", scopes=[]))
+    return AuthenticatedUser(AccessToken(token="", client_id=tenant_principal(key), scopes=[]))
 
 
 # ---------------------------------------------------------------- principal
@@ -112,9 +131,17 @@ def tenant_of_requestor(requestor: Any) -> str:
 
 
 def principal_of(request: Any) -> str:
-    """Who the HTTP layer authenticated (the tenant, with --per-request-key); empty on stdio."""
+    """Whom a call's approvals belong to: the OAuth user (`oauth:<digest>`), else who the HTTP layer
+    authenticated (`tenant:<fingerprint>` with --per-request-key), else "" (the installation; stdio)."""
+    if (user := oauth_user_of(request)) is not None:
+        return user
     user = request.scope.get("user") if request is not None and hasattr(request, "scope") else None
     return str(getattr(user, "username", "") or "")
+
+
+def oauth_principal(issuer: str, subject: str) -> str:
+    """`oauth:<digest>`: one user of one issuer, as a call and the approval page's sign-in name it."""
+    return "oauth:" + key_fingerprint(f"{issuer}\0{subject}")
 
 
 def oauth_user_of(request: Any) -> str | None:
@@ -123,8 +150,7 @@ def oauth_user_of(request: Any) -> str | None:
     token = getattr(user, "access_token", None)
     if not isinstance(token, AccessToken) or token.subject is None:
         return None
-    issuer = (token.claims or {}).get("iss", "")
-    return "oauth:" + key_fingerprint(f"{issuer}\0{token.subject}")
+    return oauth_principal(str((token.claims or {}).get("iss", "")), token.subject)
 
 
 def tenant_of(client: InstantlyClient | None, fingerprint: str, *, per_request_key: bool, ctx: Any) -> Tenant | str:

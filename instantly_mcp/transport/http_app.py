@@ -52,6 +52,7 @@ from instantly_mcp.transport.auth import (
     bearer_of,
     default_hosts,
     default_origins,
+    public_base,
     tenant_of_scope,
     tenant_user,
     valid_tenant_key,
@@ -110,6 +111,10 @@ def unsupported_version(headers: Headers) -> str | None:
     return f"Bad Request: unsupported protocol version {given!r}, supported: {', '.join(SUPPORTED_PROTOCOL_VERSIONS)}"
 
 
+def valid_event_id(value: str) -> bool:
+    return 0 < len(value) <= 20 and value.isascii() and value.isdigit()
+
+
 class Guard:
     """ASGI middleware in front of the MCP endpoints; /healthz and unknown paths pass untouched."""
 
@@ -146,6 +151,8 @@ class Guard:
             return token_refusal(headers)
         if (unsupported := unsupported_version(headers)) is not None:
             return refusal(400, unsupported)
+        if (resumed := headers.get("last-event-id")) is not None and not valid_event_id(resumed):
+            return refusal(400, "Bad Request: Last-Event-ID must be an event id this server sent (ASCII digits)")
         if self.per_request_key and scope["path"] != METRICS_PATH:  # a scraper is no tenant
             key = valid_tenant_key(headers.get(TENANT_KEY_HEADER))
             if key is None:
@@ -250,11 +257,11 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     # reaction to SIGTERM would cut them at once, answers and all.
     AppStatus.disable_automatic_graceful_drain()
 
+    oauth = oauth_gate(settings)
     routes: list[Route | Mount] = [
-        Route(HEALTH_PATH, health_endpoint(settings, runtime, drain), methods=["GET"]),
+        Route(HEALTH_PATH, health_endpoint(settings, runtime, drain, oauth), methods=["GET"]),
         Route(METRICS_PATH, metrics_endpoint, methods=["GET"]),
     ]
-    oauth = oauth_gate(settings)
     if oauth is not None:
         from instantly_mcp.transport.oauth import WELL_KNOWN
 
@@ -264,7 +271,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Starlette:
     manager: TenantSessionManager | None = None
     if settings.transport == "http":
         # Host/Origin checks are Guard's, the same for every endpoint; the SDK still checks Content-Type.
-        manager = streamable_manager(settings, server, runtime.counters)
+        manager = streamable_manager(settings, server, runtime.counters, proven_tenant(runtime))
         routes.append(Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager)))
     if runtime.policy.desk is not None:
         from instantly_mcp.transport.approval_pages import pages_for
@@ -320,27 +327,61 @@ class ResumableTenantSessions(ResumableSessionManager, TenantSessionManager):
     """Per-tenant session caps (sessions.py) and resumable SSE streams (events.py) on one manager."""
 
 
-def streamable_manager(settings: Settings, server: Any, counters: TenantCounters | None = None) -> TenantSessionManager:
+def streamable_manager(
+    settings: Settings,
+    server: Any,
+    counters: TenantCounters | None = None,
+    proven: Callable[[str], bool] | None = None,
+) -> TenantSessionManager:
     """With --resumable-streams, sessions keep their SSE events for resumption (Last-Event-ID). Off by
     default: every call then pays for one more event on the wire (a priming event with its id)."""
     if not settings.resumable_streams:
         return TenantSessionManager(
-            server, settings=settings, stateless=settings.stateless, security_settings=None, counters=counters
+            server,
+            settings=settings,
+            stateless=settings.stateless,
+            security_settings=None,
+            counters=counters,
+            proven=proven,
         )
     return ResumableTenantSessions(
-        server, settings=settings, security_settings=None, event_log=MemoryEventLog(), counters=counters
+        server,
+        settings=settings,
+        security_settings=None,
+        event_log=MemoryEventLog(),
+        counters=counters,
+        proven=proven,
     )
 
 
-def health_endpoint(settings: Settings, runtime: Runtime, drain: Drain) -> Callable[[Request], Awaitable[Response]]:
+def proven_tenant(runtime: Runtime) -> Callable[[str], bool]:
+    """Whether Instantly has answered a tenant's key (`tenant:<fingerprint>`) as valid."""
+
+    def proven(tenant: str) -> bool:
+        answered = runtime.client.answered if runtime.client is not None else None
+        return answered is None or tenant.removeprefix("tenant:") in answered
+
+    return proven
+
+
+def health_endpoint(
+    settings: Settings, runtime: Runtime, drain: Drain, oauth: OAuthGate | None = None
+) -> Callable[[Request], Awaitable[Response]]:
     """ok or draining for anyone (load balancers carry no token); the details only to a request that
-    passes the Host/Origin checks and carries the bearer token when one is set."""
+    passes the Host/Origin checks and carries the bearer token when one is set (under OAuth: a valid
+    access token)."""
 
     hosts, origins = default_hosts(settings), default_origins(settings)
 
+    async def credentialed(headers: Headers) -> bool:
+        if oauth is None:
+            return authorized(settings, headers)
+        token = bearer_of(headers)
+        return token is not None and await oauth.verifier.verify_token(token) is not None
+
     async def healthz(request: Request) -> Response:
         body: dict[str, Any] = {"status": "draining" if drain.draining else "ok"}
-        trusted = rebinding_refusal(request.headers, hosts, origins) is None and authorized(settings, request.headers)
+        trusted = rebinding_refusal(request.headers, hosts, origins) is None and await credentialed(request.headers)
         if trusted:
             body.update(
                 version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight
@@ -382,18 +423,6 @@ def settings_from_file(path: str) -> Settings:
 def app_from_env() -> Starlette:
     """The uvicorn factory each worker process calls (`--workers N`)."""
     return create_app(settings_from_file(os.environ[SETTINGS_ENV]))
-
-
-def public_base(settings: Settings) -> str:
-    """The server's own address as a person's browser reaches it: --public-url, else the first --allowed-hosts
-    name when listening on every interface, else the listening host."""
-    if settings.public_url:
-        return settings.public_url.rstrip("/")
-    host = settings.host
-    if host in ("0.0.0.0", "::"):
-        named = [h for h in settings.allowed_hosts if h != "*" and not h.endswith(":*")]
-        host = named[0] if named else "127.0.0.1"
-    return f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
 
 
 def announce_http(settings: Settings) -> None:

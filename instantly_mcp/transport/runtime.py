@@ -33,7 +33,7 @@ from instantly_mcp.transport.resources import ResourceProvider
 from instantly_mcp.transport.sessions import CallCaps
 from instantly_mcp.transport.surfaces import CodeSurface, DiscoverSurface, FullSurface, ToolSurface
 from instantly_mcp.transport.tenant_caps import TenantCounters, tenant_counters
-from instantly_mcp.upstream.client import InstantlyClient, key_fingerprint
+from instantly_mcp.upstream.client import AnsweredKeys, ConnectionShares, InstantlyClient, key_fingerprint
 from instantly_mcp.upstream.ratelimit import LimiterSource, RateLimiters, per_worker_limits
 from instantly_mcp.upstream.tenancy import TenantSandboxes
 
@@ -93,33 +93,43 @@ def make_client(settings: Settings) -> InstantlyClient:
     limiters = make_limiters(settings)
     key = api_key_in_use(settings)
     if settings.uses_sandbox:
-        return InstantlyClient(
+        client = InstantlyClient(
             base_url=SANDBOX_BASE_URL,
             api_key=key,
             transport=sandbox_transport(settings),
             timeout=settings.timeout_s,
             limiters=limiters,
         )
-    return InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
+    else:
+        client = InstantlyClient(base_url=settings.base_url, api_key=key, timeout=settings.timeout_s, limiters=limiters)
+    if settings.per_request_key:  # which tenants' keys upstream answered; each tenant's share of the pool
+        client.answered = AnsweredKeys()
+        client.shares = ConnectionShares(settings.max_calls_per_tenant)
+    return client
 
 
-def shared_stores(settings: Settings, clock: Callable[[], float]) -> tuple[ApprovalStore, RedisUsedTokens | None]:
-    """Approvals and used tokens in Redis when replicas share them (--redis-url), else in this process."""
+def shared_stores(
+    settings: Settings, secret: bytes, clock: Callable[[], float]
+) -> tuple[ApprovalStore, RedisUsedTokens | None]:
+    """Approvals and used tokens in Redis when replicas share them (--redis-url; the records sealed with
+    the server secret), else in this process."""
     if not settings.redis_url:
         return MemoryApprovalStore(clock), None
     from instantly_mcp.gates.redis_stores import RedisApprovalStore, RedisUsedTokens
     from instantly_mcp.upstream.redis_conn import connect
 
     redis = connect(settings.redis_url)
-    return RedisApprovalStore(redis, clock), RedisUsedTokens(redis, clock)
+    return RedisApprovalStore(redis, secret, clock), RedisUsedTokens(redis, clock)
 
 
 def human_channel(
-    settings: Settings, clock: Callable[[], float], store: ApprovalStore, used_tokens: RedisUsedTokens | None
+    settings: Settings,
+    secret: bytes,
+    clock: Callable[[], float],
+    store: ApprovalStore,
+    used_tokens: RedisUsedTokens | None,
 ) -> HumanChannel:
-    """The signer (INSTANTLY_MCP_SECRET, else one per process), the used tokens and, when pages are
-    served, the approval desk."""
-    secret = settings.secret.encode() if settings.secret else process_secret()
+    """The signer, the used tokens and, when pages are served, the approval desk."""
     return HumanChannel(
         confirm_mode=settings.confirm,
         confirm_timeout_s=settings.confirm_timeout_s,
@@ -145,11 +155,12 @@ def audit_log(settings: Settings) -> AuditLog | None:
 def build_policy(
     settings: Settings, operations: dict[str, Operation], *, clock: Callable[[], float] = time.time
 ) -> Policy:
-    store, used_tokens = shared_stores(settings, clock)
+    secret = settings.secret.encode() if settings.secret else process_secret()  # INSTANTLY_MCP_SECRET
+    store, used_tokens = shared_stores(settings, secret, clock)
     return Policy(
         settings,
         operations,
-        human=human_channel(settings, clock, store, used_tokens),
+        human=human_channel(settings, secret, clock, store, used_tokens),
         lookups=Lookups(operations),
         store=store,
         audit=audit_log(settings),

@@ -87,11 +87,6 @@ def announce_policy(runtime: Runtime) -> None:
             "which the agent can pass back itself. Use --confirm human, or serve pages (--approvals-port on stdio).",
             file=sys.stderr,
         )
-    if runtime.policy.desk is not None and gated and runtime.settings.approver_secret is None:
-        if runtime.settings.transport == "stdio":  # the pages are used only by clients without a dialog
-            runtime.policy.desk.on_first_open = warn_no_approver_token
-        else:
-            warn_no_approver_token()
     if runtime.policy.audit is not None:
         print(f"instantly-mcp: audit log of non-read calls: {runtime.policy.audit.path}", file=sys.stderr)
     if (autonomy := runtime.policy.autonomy) is not None:
@@ -101,14 +96,6 @@ def announce_policy(runtime: Runtime) -> None:
             f"its counters are {where}",
             file=sys.stderr,
         )
-
-
-def warn_no_approver_token() -> None:
-    print(
-        "instantly-mcp: approval pages without --approver-token: whoever can reach them and has an approval link "
-        "can approve. Set one when the agent can make HTTP requests to this host itself.",
-        file=sys.stderr,
-    )
 
 
 def caller_of(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams) -> Caller:

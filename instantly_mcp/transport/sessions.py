@@ -2,8 +2,9 @@
 
 Any header-safe string is a tenant key under --per-request-key, so a tenant is cheap to invent; the
 caps therefore hold per tenant (sessions, calls in flight) and for the whole server (sessions). At
-the global cap a new session evicts the idlest session of the tenant holding the most, so a tenant
-with few sessions keeps them while a flood of idle ones is cleared. Idle sessions also expire after
+the global cap a new session evicts first the sessions of keys Instantly never answered as valid
+(made up: `proven`), then the idlest session of the tenant holding the most, so a tenant with few
+sessions keeps them while a flood of idle ones is cleared. Idle sessions also expire after
 --session-idle-timeout.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -44,6 +45,7 @@ class TenantSessionManager(StreamableHTTPSessionManager):
         stateless: bool = False,
         security_settings: Any = None,
         counters: TenantCounters | None = None,
+        proven: Callable[[str], bool] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -60,6 +62,7 @@ class TenantSessionManager(StreamableHTTPSessionManager):
         self._last_seen: dict[str, float] = {}
         self.counters = counters
         self._counted: dict[str, Opened] = {}  # session id -> its count
+        self.proven = proven or (lambda tenant: True)
 
     async def handle_request(self, scope: Scope, receive: Receive, send: Send) -> None:
         session_id = Headers(scope=scope).get(MCP_SESSION_ID_HEADER)
@@ -115,14 +118,17 @@ class TenantSessionManager(StreamableHTTPSessionManager):
             self._last_seen.pop(session_id, None)
 
     def _evict_one(self) -> bool:
-        """Close the idlest session of the tenant holding the most sessions."""
+        """Close a session of a made-up key if there is one, else the idlest of the tenant holding the most."""
         counts = Counter(self._tenants.get(s, ANONYMOUS) for s in self._server_instances)
         if not counts:
             return False
-        victim = min(
-            self._server_instances,
-            key=lambda s: (-counts[self._tenants.get(s, ANONYMOUS)], self._last_seen.get(s, 0.0)),
-        )
+        proven = {tenant: tenant == ANONYMOUS or self.proven(tenant) for tenant in counts}
+
+        def rank(session: str) -> tuple[bool, int, float]:
+            tenant = self._tenants.get(session, ANONYMOUS)
+            return proven[tenant], -counts[tenant], self._last_seen.get(session, 0.0)
+
+        victim = min(self._server_instances, key=rank)
         transport = self._server_instances.pop(victim)
         self._session_owners.pop(victim, None)
         self._tenants.pop(victim, None)

@@ -17,7 +17,8 @@ import math
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -130,6 +131,45 @@ class Requester(Protocol):
     async def request(self, req: ApiRequest, *, api_key: str | None = None) -> ApiResponse: ...
 
 
+class ConnectionShares:
+    """At most `per_key` requests of one key on the wire at once, so no tenant (a script's
+    `asyncio.gather` included) holds the whole pool; a key's entry goes when it holds none."""
+
+    def __init__(self, per_key: int) -> None:
+        self.per_key = per_key
+        self._keys: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @asynccontextmanager
+    async def held(self, fingerprint: str) -> AsyncIterator[None]:
+        semaphore, users = self._keys.setdefault(fingerprint, (asyncio.Semaphore(self.per_key), [0]))
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._keys[fingerprint]
+
+
+class AnsweredKeys:
+    """Fingerprints of the keys Instantly answered as valid, the most recent `limit` of them: a key
+    never seen here may be made up (any header-safe string is a tenant key), so its sessions go first."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._seen: dict[str, None] = {}
+
+    def add(self, fingerprint: str) -> None:
+        self._seen.pop(fingerprint, None)
+        self._seen[fingerprint] = None
+        if len(self._seen) > self.limit:
+            del self._seen[next(iter(self._seen))]
+
+    def __contains__(self, fingerprint: object) -> bool:
+        return fingerprint in self._seen
+
+
 @lru_cache(maxsize=1024)
 def key_fingerprint(api_key: str) -> str:
     """A stable, non-reversible id for a key: for rate-limit buckets and logs, never the key itself.
@@ -204,6 +244,8 @@ class InstantlyClient:
         self._clock = clock
         self._rng = rng
         self.in_flight = 0
+        self.answered: AnsweredKeys | None = None  # multi-tenant: the keys Instantly has accepted
+        self.shares: ConnectionShares | None = None  # multi-tenant: each key's share of the pool
         self._http = httpx2.AsyncClient(
             transport=transport,
             timeout=httpx2.Timeout(timeout, connect=10.0),
@@ -269,10 +311,19 @@ class InstantlyClient:
             slot = await self._acquire(limiter, req, remaining, last_failure, attempts=attempt - 1)
             remaining = self._deadline_s - (self._clock() - started)
             try:
-                return await self._attempt(req, url, params, headers, content, key, attempt, remaining)
+                if self.shares is None:
+                    response = await self._attempt(req, url, params, headers, content, key, attempt, remaining)
+                else:
+                    async with self.shares.held(fingerprint):
+                        response = await self._attempt(req, url, params, headers, content, key, attempt, remaining)
+                if self.answered is not None:
+                    self.answered.add(fingerprint)
+                return response
             except UpstreamError as failure:
                 last_failure = failure
                 _note_rate_limited(limiter, req, failure)
+                if self.answered is not None and isinstance(failure, ApiError) and failure.status != 401:
+                    self.answered.add(fingerprint)
             finally:
                 slot.release()
             if attempt > self._max_retries or not _should_retry(last_failure, req):

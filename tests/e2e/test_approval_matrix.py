@@ -18,6 +18,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from support.approvals import approver_secret
 from support.http_server import ROOT, clean_env, mcp_http_server
 from support.servers import Human, text
 
@@ -42,7 +43,8 @@ async def approve(url: str) -> None:
         page = await http.get(url)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf, page.text
-        decided = await http.post(url, data={"csrf": csrf.group(1), "decision": "approve"}, headers={"Origin": base})
+        form = {"csrf": csrf.group(1), "decision": "approve", "approver_token": approver_secret()}
+        decided = await http.post(url, data=form, headers={"Origin": base})
         assert decided.status_code == 303
 
 

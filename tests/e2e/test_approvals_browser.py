@@ -19,6 +19,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
+from support.approvals import approver_secret
 from support.http_server import ROOT, clean_env, mcp_http_server
 from support.servers import text
 
@@ -93,6 +94,7 @@ def test_person_approves_in_the_browser_and_the_call_runs_once(tmp_path: Path, s
 
         early = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})
         assert json.loads(early[1])["status"] == "approval_pending" and writes(sandbox) == []
+        page.fill("input[name=approver_token]", approver_secret())  # once per browser
         page.click("button.approve")
         assert page.inner_text("#status").startswith("Approved")
 
@@ -117,6 +119,7 @@ def test_person_denies_in_the_browser_and_nothing_is_sent(tmp_path: Path, sandbo
         page = browser.new_page()
         page.goto(asked["approval_url"])
         assert campaign["name"] in page.inner_text("body")
+        page.fill("input[name=approver_token]", approver_secret())
         page.click("button.deny")
         assert page.inner_text("#status").startswith("Denied")
         failed, body = call(server.url, "delete_campaign", {**arguments, "approval_id": asked["approval_id"]})
@@ -134,7 +137,7 @@ def test_approver_token_guards_the_buttons_and_the_cli_decides(tmp_path: Path, s
         page.goto(asked["approval_url"])
         page.fill("input[name=approver_token]", "wrong-token")
         page.click("button.approve")
-        assert "Wrong approver token" in page.inner_text("body")
+        assert "Wrong approver credential" in page.inner_text("body")
         assert page.goto(server.base + "/approvals").status == 401
 
         cli = [sys.executable, "-m", "instantly_mcp.cli", "approvals"]
@@ -204,11 +207,14 @@ def test_on_a_phone_the_buttons_are_above_the_fold_and_the_body_reads_as_text(
 
         index = browser.new_page()
         index.goto(server.base + "/approvals")
+        index.fill("input[name=approver_token]", approver_secret())  # once per browser
+        index.click("button.approve")
         listed = index.inner_text("body")
         recipient = email.get("lead") or email["from_address_email"]
         assert "reply_to_email" in listed and recipient in listed and " UTC" in listed
 
         page.set_viewport_size(PHONE)
+        page.fill("input[name=approver_token]", approver_secret())
         page.click("button.approve")
         assert page.inner_text("#status") == "Approved: go back to your assistant; it will make this call once."
         failed, body_text = call(server.url, "reply_to_email", {**arguments, "approval_id": asked["approval_id"]})

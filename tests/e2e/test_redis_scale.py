@@ -18,6 +18,7 @@ import pytest
 
 from instantly_mcp.upstream.client import key_fingerprint
 
+from support.approvals import approver_secret
 from support.http_server import McpHttpServer, clean_env
 from support.redis_server import RedisServer
 from support.replicas import call, metric, scrape
@@ -91,7 +92,8 @@ async def approve_on(page_url: str, headers: dict[str, str] | None = None) -> ht
         page = await http.get(page_url)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf, page.text
-        return await http.post(page_url, data={"csrf": csrf.group(1), "decision": "approve"}, headers={"Origin": base})
+        form = {"csrf": csrf.group(1), "decision": "approve", "approver_token": approver_secret()}
+        return await http.post(page_url, data=form, headers={"Origin": base})
 
 
 def test_sixty_concurrent_calls_over_three_replicas_keep_one_budget(trio: list[McpHttpServer], sandbox: Any) -> None:

@@ -1,9 +1,15 @@
 """A local OAuth 2.1 authorization server for the resource-server tests: RFC 8414 metadata, a JWKS,
-and a `mint` that signs access tokens with its RSA key (or any other key, to forge one)."""
+and a `mint` that signs access tokens with its RSA key (or any other key, to forge one).
+
+`/authorize` signs in `person` at once (no login form) and redirects back with a code; `/token`
+exchanges it, PKCE checked, for an access token whose audience is the requested resource."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +20,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from .http_server import serve_app
@@ -32,6 +38,8 @@ class AuthServer:
     kid: str = "test-key-1"
     jwks_fetches: int = 0
     registrations: list[dict[str, Any]] = field(default_factory=list)
+    person: str = "alice@example.com"  # who /authorize signs in
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def app(self) -> Starlette:
         async def metadata(request: Request) -> JSONResponse:
@@ -58,11 +66,34 @@ class AuthServer:
             self.registrations.append(client)
             return JSONResponse({**client, "client_id": f"client-{len(self.registrations)}"}, status_code=201)
 
+        async def authorize(request: Request) -> RedirectResponse:
+            query = request.query_params
+            code = secrets.token_urlsafe(16)
+            self.codes[code] = {
+                "challenge": query["code_challenge"],
+                "resource": query["resource"],
+                "subject": self.person,
+                "redirect_uri": query["redirect_uri"],
+            }
+            return RedirectResponse(f"{query['redirect_uri']}?code={code}&state={query['state']}", status_code=302)
+
+        async def token(request: Request) -> JSONResponse:
+            form = await request.form()
+            grant = self.codes.pop(str(form["code"]), None)
+            verifier = str(form.get("code_verifier", ""))
+            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if grant is None or challenge != grant["challenge"] or form.get("redirect_uri") != grant["redirect_uri"]:
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+            access = self.mint(audience=grant["resource"], subject=grant["subject"])
+            return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": 600})
+
         return Starlette(
             routes=[
                 Route("/.well-known/oauth-authorization-server", metadata),
                 Route("/jwks", jwks),
                 Route("/register", register, methods=["POST"]),
+                Route("/authorize", authorize),
+                Route("/token", token, methods=["POST"]),
             ]
         )
 
