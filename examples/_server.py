@@ -19,6 +19,7 @@ import os
 import shlex
 import shutil
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -97,9 +98,18 @@ def next_step(results: list[str]) -> tuple[str, dict[str, Any]] | str:
 
 
 def approve_as_the_person(url: str) -> None:
-    """What the person does on the page (its Approve button), through the pages' JSON API."""
+    """What the person does on the page (its Approve button), through the pages' JSON API, with the
+    approver secret only the person is meant to read (the server keeps it in the user's config dir)."""
     base, approval_id = url.split("/approvals/")
-    request = urllib.request.Request(f"{base}/approvals/api/{approval_id}/approve", method="POST")
+    try:  # the person opens the link first; the page asks for the secret (and creates it on first use)
+        urllib.request.urlopen(url, timeout=30).close()
+    except urllib.error.HTTPError as shown:
+        shown.close()
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    secret = (config / "instantly-mcp" / "approver-secret").read_text().strip()
+    request = urllib.request.Request(
+        f"{base}/approvals/api/{approval_id}/approve", method="POST", headers={"Authorization": f"Bearer {secret}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         state = json.loads(answer.read())["state"]
     say(f"person: approved on the page; it says: {state}")
