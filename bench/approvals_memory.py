@@ -26,7 +26,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from common import free_port, wait_http
+from common import free_port, start_sandbox, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,13 +75,7 @@ def main() -> None:
     sandbox_port, port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INSTANTLY_")}
     env["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="instantly-mcp-bench-")
-    sandbox = subprocess.Popen(
-        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(sandbox_port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    sandbox = start_sandbox(ROOT, sandbox_port, env)
     upstream = f"http://127.0.0.1:{sandbox_port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--port", str(port)],
@@ -91,7 +85,6 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_http(upstream + "/_sandbox/health", sandbox, healthy=True)
         wait_http(f"http://127.0.0.1:{port}/healthz", server, healthy=True)
         email = httpx2.get(
             upstream + "/api/v2/emails", params={"limit": 1}, headers={"Authorization": "Bearer x"}
