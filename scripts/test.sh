@@ -2,6 +2,10 @@
 # The test command: install what is missing (scripts/setup.sh), then run pytest.
 # Arguments go to pytest unchanged; pytest's exit code is this script's. Coverage of the package by
 # the in-process tests is reported at the end (pytest-cov; a report, not a gate).
+# The tests run in one worker process per core plus one (pytest-xdist; the e2e tests spend much of
+# their time waiting on the processes they start), a test file per worker at a time, so a file's
+# module-scoped servers start once. INSTANTLY_TEST_WORKERS=N overrides the count; `-n 0` runs
+# everything in this process (for --pdb).
 #   bash scripts/test.sh                    # whole suite
 #   bash scripts/test.sh tests/e2e/test_prism_smoke.py -x
 set -euo pipefail
@@ -18,4 +22,5 @@ if [[ -s .cache/setup/without ]]; then
 fi
 
 if [[ -x "$ROOT/.venv/bin/python" ]]; then PY="$ROOT/.venv/bin/python"; else PY=python3; fi
-exec "$PY" -m pytest -q --cov=instantly_mcp --cov-report=term:skip-covered "$@"
+workers="${INSTANTLY_TEST_WORKERS:-$(($(nproc 2>/dev/null || sysctl -n hw.ncpu) + 1))}"
+exec "$PY" -m pytest -q -n "$workers" --dist loadfile --cov=instantly_mcp --cov-report=term:skip-covered "$@"

@@ -120,18 +120,12 @@ def current_names(names: tuple[str, ...], operations: Mapping[str, Operation]) -
 
 
 def parse_grants(texts: Iterable[str], operations: Mapping[str, Operation]) -> tuple[Scope, ...]:
-    resources = known_scope_resources(operations)
-    grants, unknown = [], []
-    for text in texts:
-        try:
-            scope = Scope.parse(text)
-        except ValueError:
-            unknown.append(text)
-            continue
-        if scope.resource in resources and scope.action in SCOPE_ACTIONS:
-            grants.append(scope)
-        else:
-            unknown.append(text)
+    parsed = [(text, parse_scope(text)) for text in texts]
+    resources = required_resources(operations)
+    if any(scope is None or scope.resource not in resources for _, scope in parsed):
+        resources = known_scope_resources(operations)  # walks every output schema: only when needed
+    grants = [s for _, s in parsed if s is not None and s.resource in resources and s.action in SCOPE_ACTIONS]
+    unknown = [text for text, s in parsed if s is None or s.resource not in resources or s.action not in SCOPE_ACTIONS]
     if unknown:
         raise ConfigError(
             f"unknown scopes in --scopes / INSTANTLY_SCOPES: {', '.join(unknown)}. "
@@ -142,13 +136,25 @@ def parse_grants(texts: Iterable[str], operations: Mapping[str, Operation]) -> t
     return tuple(dict.fromkeys(grants))
 
 
+def parse_scope(text: str) -> Scope | None:
+    try:
+        return Scope.parse(text)
+    except ValueError:
+        return None
+
+
+def required_resources(operations: Mapping[str, Operation]) -> frozenset[str]:
+    """The resources some tool requires, and the wildcard: enough to check the usual --scopes."""
+    return frozenset({s.partition(":")[0] for op in operations.values() for s in op.scopes} | {WILDCARD})
+
+
 def known_scope_resources(operations: Mapping[str, Operation]) -> frozenset[str]:
     """Resources the tools require plus every one an Instantly key can hold (the enum of the API key
     entity's `scopes`), so a key's real scope list is accepted even where no tool needs a scope."""
-    names = {s for op in operations.values() for s in op.scopes}
+    names: set[str] = set()
     for op in operations.values():
         names.update(scope_enum_values(op.output_schema))
-    return frozenset({name.partition(":")[0] for name in names} | {WILDCARD})
+    return required_resources(operations) | {name.partition(":")[0] for name in names}
 
 
 def scope_enum_values(schema: Any) -> set[str]:

@@ -503,6 +503,7 @@ async def test_a_failure_after_the_first_page_keeps_the_items_and_the_cursor() -
     assert page["next_starting_after"] == "u09@example.com" and "Stopped after 2 pages" in page["stopped"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
     """Fast start: the listing comes from tool_specs JSON; a tool's pydantic model is imported on
     its first call (checked in a fresh interpreter)."""

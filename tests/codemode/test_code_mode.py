@@ -228,6 +228,7 @@ def test_end_to_end_over_stdio_against_the_sandbox_server(sandbox) -> None:
     assert {r["method"] for r in sandbox.requests()} == {"GET"}  # reads, and the summary's lookups
 
 
+@pytest.mark.e2e  # starts a process
 def test_end_to_end_over_http(tmp_path: Path) -> None:
     async def session(url: str):
         async with create_mcp_http_client() as http, Client(streamable_http_client(url, http_client=http)) as client:

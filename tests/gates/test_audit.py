@@ -129,6 +129,7 @@ def test_unwritable_audit_log_stops_the_start_up(tmp_path: Path) -> None:
         build_runtime(Settings(audit_log=str(tmp_path)))
 
 
+@pytest.mark.e2e  # starts a process
 def test_stdio_server_confirms_by_token_and_audits_without_the_key(tmp_path: Path) -> None:
     """The installed entry point end to end: flags on `serve`, a client without elicitation, the
     two-step token, and the audit file written by the server process."""

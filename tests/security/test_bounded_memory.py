@@ -14,6 +14,7 @@ from typing import Any
 import anyio
 import httpx2
 import mcp_types as types
+import pytest
 
 from instantly_mcp.gates.approvals import Approval, ApprovalItem
 from instantly_mcp.transport.events import MemoryEventLog
@@ -120,6 +121,7 @@ def chunks(total: int) -> Iterator[bytes]:
         yield b"approver_token=" + b"a" * (64 * 1024)
 
 
+@pytest.mark.e2e  # starts a process
 def test_form_bodies_over_a_few_kb_get_413_before_being_read(tmp_path: Path) -> None:
     with http_mcp(tmp_path, "--sandbox") as server:
         login = server.base + "/approvals/login"

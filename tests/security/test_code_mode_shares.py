@@ -9,9 +9,12 @@ from typing import Any
 
 import anyio
 import mcp_types as types
+import pytest
 
 from support.http_server import fake_instantly
 from support.security import http_client, http_mcp, text
+
+pytestmark = pytest.mark.e2e  # every test starts a server process
 
 GUARD_S = 60  # hang guard only: every wait below ends on a condition
 
@@ -35,30 +38,35 @@ def test_code_max_calls_counts_calls_as_they_start(tmp_path: Path, sandbox: Any)
     assert len(sent) <= 5
 
 
-def test_one_tenants_sleeping_scripts_leave_a_worker_for_another(tmp_path: Path, sandbox: Any) -> None:
-    """Tenant A starts two long scripts; tenant B's `1+1` is answered while both are still running."""
-    sleeper = (
-        "import asyncio\nawait instantly.list_campaigns(limit=1, search='{tag}')\nawait asyncio.sleep(12)\n'{tag}'"
-    )
-    env = {"INSTANTLY_BASE_URL": sandbox.url + "/api/v2/"}
+def test_one_tenants_waiting_scripts_leave_a_worker_for_another(tmp_path: Path) -> None:
+    """Tenant A starts two scripts that wait (on an upstream answer held back until the end); tenant B's
+    `1+1` is answered while both are still running."""
+    hold = threading.Event()
+    waiter = "await instantly.list_block_list_entries(limit=1)\n'{tag}'"
     finished: list[str] = []
 
-    async def scenario(url: str) -> None:
+    async def scenario(url: str, fake: Any) -> None:
         async def tenant_a(tag: str) -> None:
-            await run_code(url, "sk-tenant-A-code-key-01", sleeper.format(tag=tag))
+            await run_code(url, "sk-tenant-A-code-key-01", waiter.format(tag=tag))
             finished.append(tag)
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(tenant_a, "A1")
             tasks.start_soon(tenant_a, "A2")
-            with anyio.fail_after(GUARD_S):  # one of A's scripts holds a worker
-                while not any(r["query"].get("search") in ("A1", "A2") for r in sandbox.requests()):
-                    await anyio.sleep(0.05)
-            result = await run_code(url, "sk-tenant-B-code-key-02", "1 + 1")
-            finished.append("B:" + text(result))
+            try:
+                with anyio.fail_after(GUARD_S):  # one of A's scripts holds a worker
+                    while not any(seen[0] == "sk-tenant-A-code-key-01" for seen in list(fake.seen)):
+                        await anyio.sleep(0.05)
+                result = await run_code(url, "sk-tenant-B-code-key-02", "1 + 1")
+                finished.append("B:" + text(result))
+            finally:
+                hold.set()
 
-    with http_mcp(tmp_path, "--per-request-key", "--tools", "code", **env) as server:
-        anyio.run(scenario, server.url)
+    with (
+        fake_instantly(hold=hold) as fake,
+        http_mcp(tmp_path, "--per-request-key", "--tools", "code", INSTANTLY_BASE_URL=fake.url) as server,
+    ):
+        anyio.run(scenario, server.url, fake)
     assert finished[0] == "B:2" and sorted(finished[1:]) == ["A1", "A2"]
 
 

@@ -79,6 +79,7 @@ def test_a_hidden_tool_is_refused_exactly_like_an_unknown_one(transport: str, sa
     assert [(line["tool"], line["decision"]) for line in audit] == [("create_api_key", "refused")]
 
 
+@pytest.mark.e2e  # starts a process
 def test_healthz_says_only_ok_without_the_bearer_token(tmp_path) -> None:
     from instantly_mcp.catalog.operations import load_operations
 
@@ -96,6 +97,7 @@ def test_healthz_says_only_ok_without_the_bearer_token(tmp_path) -> None:
     assert "WARNING --auth-token" not in log
 
 
+@pytest.mark.e2e  # starts a process
 def test_auth_token_on_the_command_line_is_warned_about(tmp_path) -> None:
     with http_mcp(tmp_path, "--auth-token", TOKEN) as server:
         log = server.log()
@@ -141,6 +143,7 @@ def test_csv_export_neutralises_formula_cells(transport: str, raw: bool, sandbox
     assert [line["decision"] for line in audit] == ["sent", "sent"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_per_request_key_sandbox_gives_each_tenant_its_own_workspace(tmp_path) -> None:
     async def run(url: str) -> tuple[list, list]:
         async with http_client(url, {"X-Instantly-Api-Key": "tenant-a-key-000111"}) as a:

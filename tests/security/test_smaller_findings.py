@@ -12,6 +12,7 @@ from typing import Any
 
 import anyio
 import httpx2
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -41,6 +42,7 @@ def approve_on_page(url: str) -> int:
     return httpx2.post(url, data=form).status_code
 
 
+@pytest.mark.e2e  # starts a process
 def test_made_up_keys_evict_made_up_key_sessions_first(tmp_path: Path) -> None:
     """At the global cap, sessions of keys Instantly never answered go before a working tenant's."""
 
@@ -81,6 +83,7 @@ def test_approval_records_in_redis_are_sealed_and_hold_no_csrf_value(tmp_path: P
     assert "no such approval" in retried and writes(sandbox) == []
 
 
+@pytest.mark.e2e  # starts a process
 def test_metrics_drop_a_tenants_series_with_the_tenant(tmp_path: Path) -> None:
     key = "sk-metrics-tenant-key-30d9"
     label = metrics.tenant_label(f"tenant:{key_fingerprint(key)}")
@@ -144,6 +147,7 @@ def test_every_invisible_code_point_is_shown_escaped_on_the_page(tmp_path: Path,
         assert code in page
 
 
+@pytest.mark.e2e  # starts a process
 def test_doctor_scrubs_field_names(tmp_path: Path) -> None:
     key = "sk-doctor-secret-key-1c9e55aa"
 
@@ -164,6 +168,7 @@ def test_doctor_scrubs_field_names(tmp_path: Path) -> None:
     assert "difference" in done.stdout and key not in done.stdout + done.stderr
 
 
+@pytest.mark.e2e  # starts a process
 def test_a_non_ascii_last_event_id_gets_a_clean_400(tmp_path: Path) -> None:
     with http_mcp(tmp_path, "--sandbox") as server:
         opened = httpx2.post(server.url, json=INIT, headers=ACCEPT)
@@ -174,6 +179,7 @@ def test_a_non_ascii_last_event_id_gets_a_clean_400(tmp_path: Path) -> None:
     assert "ValueError" not in log and "Traceback" not in log
 
 
+@pytest.mark.e2e  # starts a process
 def test_the_approvals_cli_sends_no_token_over_plain_http_to_another_host() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "instantly_mcp.cli", "approvals", "list", "--url", "http://192.0.2.1:8000"],

@@ -15,6 +15,8 @@ import pytest
 
 from support.security import ACCEPT, INIT, body, http_client, http_mcp, text
 
+pytestmark = pytest.mark.e2e  # every test starts a server process
+
 PING = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
 
 

@@ -127,6 +127,7 @@ def test_unknown_resources_and_bad_cursors_are_errors() -> None:
     assert "Invalid cursor" in cursor.error.message
 
 
+@pytest.mark.e2e  # starts a process
 def test_resources_over_stdio() -> None:
     async def run() -> tuple[int, str]:
         params = StdioServerParameters(command=sys.executable, args=["-m", "instantly_mcp.cli"], env=clean_env())
