@@ -38,6 +38,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         in_e2e = E2E_FOLDER in Path(str(item.path)).parents
         if in_e2e or PROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+    # Files that start processes run first: under pytest-xdist (scripts/test.sh, a file per worker at a
+    # time) the long files then start early, and the short in-process ones fill the end.
+    starts_processes = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in starts_processes)
 
 
 STARTED: list[str] = []  # the commands the running unmarked test started
