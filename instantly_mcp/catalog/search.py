@@ -30,9 +30,10 @@ from instantly_mcp.catalog.paths import tool_specs_dir
 DEFAULT_MATCHES = 5
 FIELDS = ("name", "summary", "description", "tag", "arguments", "response")
 
-# The domain's everyday words -> the words the spec uses for them. A reviewer reads it in one screen.
-VOCABULARY: dict[str, tuple[str, ...]] = {
-    # actions
+# The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
+# An action's synonyms count only where a request says what to do (its first two words): "copy the
+# campaign" duplicates it, "the email copy" is its text.
+ACTIONS: dict[str, tuple[str, ...]] = {
     "stop": ("pause", "disable"),
     "halt": ("pause",),
     "launch": ("activate",),
@@ -69,16 +70,22 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "copy": ("move", "duplicate"),
     "clone": ("duplicate",),
     "invite": ("create", "member"),
+    "enroll": ("add",),
+    "tag": ("toggle",),
+    "untag": ("toggle",),
+    "mark": ("update",),
+    "connect": ("create",),
     "buy": ("order", "dfy"),
     "purchase": ("order", "dfy"),
-    # things
+}
+THINGS: dict[str, tuple[str, ...]] = {
     "response": ("reply",),
     "respond": ("reply",),
     "answer": ("reply",),
     "reply": ("email",),
     "sender": ("account",),
     "mailbox": ("account",),
-    "inbox": ("account", "email"),
+    "inbox": ("email", "account"),
     "unibox": ("email",),
     "message": ("email",),
     "mail": ("email",),
@@ -132,10 +139,24 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "rate": ("analytics",),
     "most": ("analytics",),
     "compare": ("analytics",),
+    "top": ("analytics",),
+    "best": ("analytics",),
+    "worst": ("analytics",),
+    "highest": ("analytics",),
+    "lowest": ("analytics",),
+    "total": ("analytics", "count"),
+    "breakdown": ("analytics",),
+    "percentage": ("analytics",),
+    "trend": ("daily", "analytics"),
+    "stage": ("status",),
+    "cadence": ("campaign",),
+    "dnc": ("block",),
+    "billing": ("plan", "subscription"),
     "day": ("daily",),
     "yesterday": ("daily",),
     "today": ("daily",),
 }
+VOCABULARY = ACTIONS | THINGS
 
 # A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
 SECOND_MEANING = 0.9
@@ -143,13 +164,16 @@ _STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which want need please can could would should them they their into".split()
 )
-# Two-word verbs: "set up" creates, "turn on" enables, "turn off" disables.
+# Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
 _PARTICLES = {
     ("set", "up"): "create",
     ("turn", "on"): "enable",
     ("switch", "on"): "enable",
     ("turn", "off"): "disable",
     ("switch", "off"): "disable",
+    ("warm", "up"): "warmup",
+    ("opt", "out"): "unsubscribe",
+    ("not", "contact"): "blocklist",
 }
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
@@ -174,6 +198,12 @@ QUESTIONS = {"who": ("audit", "member")}
 AGGREGATES = frozenset({"analytic", "count", "summary", "stat"})
 # Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
 NICHE_WORDS = frozenset({"ai", "dfy"})
+# Tools that act on many records at once (bulk_create_x, delete_all_x): ranked down for a request
+# about one, up for one that says it means many.
+MANY = frozenset({"many", "multiple", "several", "all", "bulk", "batch", "every", "mass", "at once"})
+
+
+_UNDOUBLED = frozenset("bgmnprt")
 
 
 @cache
@@ -185,6 +215,8 @@ def stem(word: str) -> str:
             if suffix == "s" and word[-2] in "su":
                 break
             word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in _UNDOUBLED:
+                return word[:-1]  # "setting" -> "set", "stopped" -> "stop"
             break
     return word[:-1] if len(word) >= 4 and word.endswith("e") else word
 
@@ -194,23 +226,26 @@ def terms(text: str, *, past: bool = True) -> list[str]:
     launched"), which ask about what happened rather than for an action."""
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
     words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
-    words = particles(words)
     words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
-    return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
+    kept = [w for w in particles(words) if w not in _STOP and (past or not w.endswith("ed"))]
+    return [stem(w) for w in kept]
 
 
 def particles(words: list[str]) -> list[str]:
-    """Two-word verbs as the one verb they mean: ["set", "up", "a", "webhook"] -> ["create", "a", "webhook"]."""
+    """Two-word verbs as the one verb they mean, in any form: ["setting", "up", "a", "webhook"] ->
+    ["create", "a", "webhook"]."""
     merged: list[str] = []
     for word in words:
-        if merged and (merged[-1], word) in _PARTICLES:
-            merged[-1] = _PARTICLES[(merged[-1], word)]
+        if merged and (stem(merged[-1]), word) in _PARTICLES:
+            merged[-1] = _PARTICLES[(stem(merged[-1]), word)]
         else:
             merged.append(word)
     return merged
 
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
+_STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
+VERB_POSITIONS = 2  # a request's first words that can say what to do
 
 
 @dataclass(frozen=True)
@@ -229,6 +264,7 @@ class Weights:
     read_default: float = 3.0
     uncovered: float = 0.3
     niche: float = 2.0
+    bulk: float = 1.0
     synonym: float = 1.0
     head: float = 2.0
     covers: float = 2.0
@@ -251,6 +287,7 @@ class Request:
     head: dict[str, float]
     things: tuple[frozenset[str], ...] = ()
     question: bool = False
+    many: bool = False
 
 
 @cache
@@ -270,6 +307,7 @@ class SearchIndex:
         self.fields = [self.document(op) for op in self.operations]
         self.names = [entity(op.name) for op in self.operations]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
+        self.bulk = [op.name.startswith("bulk_") or "_all_" in op.name for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
         self.vocabulary = sorted(self.named)
@@ -302,11 +340,14 @@ class SearchIndex:
                 blended[word] = blended.get(word, 0.0) + weights[f] * n / norm
         return blended
 
-    def expand(self, words: list[str]) -> dict[str, float]:
+    def expand(self, words: list[str], verbs: frozenset[str] | None = None) -> dict[str, float]:
+        """The words with their synonyms (weighted less); an action's synonyms only for `verbs`, the
+        words in a verb's position (None: every word)."""
         weights: dict[str, float] = {}
         for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for rank, alias in enumerate(_STEMMED_VOCABULARY.get(word, ())):
+            vocabulary = _STEMMED_VOCABULARY if verbs is None or word in verbs else _STEMMED_THINGS
+            for rank, alias in enumerate(vocabulary.get(word, ())):
                 weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym * SECOND_MEANING**rank)
         return weights
 
@@ -349,7 +390,8 @@ class SearchIndex:
         if asked and words and self.action(words[:1]):
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
-        weights = self.expand(words)
+        verbs = frozenset(next(([w] for w in words[:VERB_POSITIONS] if self.action([w])), words[:1]))
+        weights = self.expand(words, verbs)
         if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
             for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
                 weights.pop(verb, None)
@@ -358,17 +400,18 @@ class SearchIndex:
         return Request(
             words=words,
             weights=weights,
-            objects=self.expand(objects),
+            objects=self.expand(objects, verbs),
             asked=asked,
-            plural=frozenset(self.expand([spelled.get(w, w) for w in plural])),
-            head=self.expand(self.head(query, spelled)),
-            things=self.things(objects),
+            plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
+            head=self.expand(self.head(query, spelled), verbs),
+            things=self.things(objects, verbs),
             question=question,
+            many=bool(MANY & set(re.findall(r"[a-z]+|at once", query.lower()))),
         )
 
-    def things(self, objects: list[str]) -> tuple[frozenset[str], ...]:
+    def things(self, objects: list[str], verbs: frozenset[str]) -> tuple[frozenset[str], ...]:
         """The request's objects that tool names use, each with its synonyms: what a tool should cover."""
-        found = (frozenset(self.expand([word])) & self.named for word in dict.fromkeys(objects))
+        found = (frozenset(self.expand([word], verbs)) & self.named for word in dict.fromkeys(objects))
         return tuple(words for words in found if words)
 
     def head(self, query: str, spelled: dict[str, str]) -> list[str]:
@@ -424,6 +467,8 @@ class SearchIndex:
         if request.question and verb not in READ_VERBS:
             verb_bonus -= w.question
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
+        if self.bulk[position]:
+            niche += -w.bulk if request.many else w.bulk * (not request.plural)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
         covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
         return w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
