@@ -71,6 +71,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "clone": ("duplicate",),
     "invite": ("create", "member"),
     "enroll": ("add",),
+    "notify": ("create", "webhook"),
     "tag": ("toggle",),
     "untag": ("toggle",),
     "mark": ("update",),
@@ -156,7 +157,7 @@ THINGS: dict[str, tuple[str, ...]] = {
     "yesterday": ("daily",),
     "today": ("daily",),
 }
-VOCABULARY = ACTIONS | THINGS
+VOCABULARY = THINGS | ACTIONS
 
 # A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
 SECOND_MEANING = 0.9
@@ -400,7 +401,7 @@ class SearchIndex:
         return Request(
             words=words,
             weights=weights,
-            objects=self.expand(objects, verbs),
+            objects=self.expand(objects, verbs) | (self.implied(words[0]) if objects is not words else {}),
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
             head=self.expand(self.head(query, spelled), verbs),
@@ -408,6 +409,10 @@ class SearchIndex:
             question=question,
             many=bool(MANY & set(re.findall(r"[a-z]+|at once", query.lower()))),
         )
+
+    def implied(self, verb: str) -> dict[str, float]:
+        """The things a verb's synonyms name beside the action ("invite" -> member, "notify" -> webhook)."""
+        return {w: v for w, v in self.expand([verb]).items() if w != verb and w not in self.verbs and w not in READ_VERBS}
 
     def things(self, objects: list[str], verbs: frozenset[str]) -> tuple[frozenset[str], ...]:
         """The request's objects that tool names use, each with its synonyms: what a tool should cover."""
