@@ -281,6 +281,7 @@ class Weights:
     uncovered: float = 0.3
     niche: float = 2.0
     bulk: float = 1.0
+    bigram: float = 0.5
     synonym: float = 1.0
     head: float = 2.0
     covers: float = 2.0
@@ -304,6 +305,7 @@ class Request:
     things: tuple[frozenset[str], ...] = ()
     question: bool = False
     many: bool = False
+    bigrams: frozenset[tuple[str, str]] = frozenset()
 
 
 @cache
@@ -323,6 +325,7 @@ class SearchIndex:
         self.fields = [self.document(op) for op in self.operations]
         self.names = [entity(op.name) for op in self.operations]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
+        self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
         self.bulk = [op.name.startswith("bulk_") or "_all_" in op.name for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
@@ -423,6 +426,7 @@ class SearchIndex:
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(re.findall(r"[a-z]+|at once", query.lower()))),
+            bigrams=frozenset(pairs(words)),
         )
 
     def implied(self, verb: str) -> dict[str, float]:
@@ -487,6 +491,7 @@ class SearchIndex:
         if request.question and verb not in READ_VERBS:
             verb_bonus -= w.question
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
+        niche -= w.bigram * len(request.bigrams & self.bigrams[position])
         if self.bulk[position]:
             niche += -w.bulk if request.many else w.bulk * (not request.plural)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
@@ -509,6 +514,11 @@ class SearchIndex:
             if abs(len(known) - len(word)) <= allowed
         ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+
+
+def pairs(words: list[str]) -> list[tuple[str, str]]:
+    """Neighbouring words: a request saying "block list" or "lead list" names that thing, not a block and a list."""
+    return list(zip(words, words[1:], strict=False))
 
 
 def steps(query: str) -> list[str]:
