@@ -206,9 +206,12 @@ _QUESTION = re.compile(
 )
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
-# What a request that opens with a question word asks about ("who changed my campaign": the audit
-# log's records of who did what; "who" later on is a relative pronoun, "leads who bounced").
-QUESTIONS = {"who": ("audit", "member")}
+# What a request that opens with a question word asks about ("who is on my team": members; "who"
+# later on is a relative pronoun, "leads who bounced").
+QUESTIONS = {"who": ("member",)}
+# "who" before an edit ("who changed my campaign", "who deleted the lead") asks the audit log;
+# "who replied" asks about leads, not teammates.
+WHO_DID = ("audit", "log")
 # A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
 # aggregate: the tools whose names say so, not a list of records.
 AGGREGATES = frozenset({"analytic", "count", "summary", "stat"})
@@ -261,6 +264,7 @@ def particles(words: list[str]) -> list[str]:
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
+EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 
 
@@ -416,10 +420,12 @@ class SearchIndex:
                 weights.pop(verb, None)
         for word in QUESTIONS.get(words[0] if words else "", ()):
             weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
+        did = dict.fromkeys(WHO_DID, 1.0) if words[:1] == ["who"] and self.action(words[1:2]).keys() & EDITS else {}
+        weights |= did
         return Request(
             words=words,
             weights=weights,
-            objects=self.expand(objects, verbs) | (self.implied(words[0]) if objects is not words else {}),
+            objects=self.expand(objects, verbs) | (self.implied(words[0]) if objects is not words else {}) | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
             head=self.expand(self.head(query, spelled), verbs),
