@@ -204,6 +204,13 @@ _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|befo
 _QUESTION = re.compile(
     r"\s*(?:what|which|who|when|where|why|is|are|does|did|has|have|any|how(?!\s+(?:do|can|to|should|would)\b))\b", re.I
 )
+# Polite or roundabout openings that ask for the action after them, not a read: "is it possible to
+# pause...", "is there a way to...", "what's the best way to...", "can you...".
+_PREAMBLE = re.compile(
+    r"\s*(?:is (?:it|there) (?:possible|a way)|what(?: is|'s|\u2019s) the (?:best |right )?way|how (?:would|could) i"
+    r"|(?:can|could|would|will) you(?: please)?|please|help me|i(?:'d| would) like|i (?:want|need))\s+(?:to\s+)?",
+    re.I,
+)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # What a request that opens with a question word asks about ("who is on my team": members; "who"
@@ -404,6 +411,7 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
+        query = _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
         unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
