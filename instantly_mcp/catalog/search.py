@@ -337,6 +337,7 @@ class SearchIndex:
         self.names = [entity(op.name) for op in self.operations]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
+        self.writes = [op.risk != "read" for op in self.operations]
         self.bulk = [op.name.startswith("bulk_") or "_all_" in op.name for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
@@ -503,6 +504,8 @@ class SearchIndex:
             if verb == "get" and request.plural & set(name):
                 verb_bonus *= 0.3
         if request.question and verb not in READ_VERBS:
+            verb_bonus -= w.question
+        elif self.writes[position] and request.asked and not request.asked.keys() - READ_VERBS.keys():
             verb_bonus -= w.question
         niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         niche -= w.bigram * len(request.bigrams & self.bigrams[position])
