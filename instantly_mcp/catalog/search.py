@@ -180,6 +180,9 @@ _STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which want need please can could would should them they their into".split()
 )
+# What a help-centre heading says about any feature ("How to use X in Instantly", "X explained"):
+# left out of a request, not of the spec's text.
+_FILLER = frozenset("instantly app tool feature via use using way possible help guide tips explained understanding".split())
 # Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
 _PARTICLES = {
     ("set", "up"): "create",
@@ -413,6 +416,7 @@ class SearchIndex:
 
     def parse(self, query: str) -> Request:
         query = _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
+        query = " ".join(word for word in query.split() if word.lower().strip("?.,!:") not in _FILLER)
         unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
