@@ -87,6 +87,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "invite": ("create", "member"),
     "enroll": ("add",),
     "notify": ("create", "webhook"),
+    "block": ("create", "block"),
+    "unsubscribe": ("create", "block"),
     "tag": ("toggle",),
     "untag": ("toggle",),
     "mark": ("update",),
@@ -114,8 +116,7 @@ THINGS: dict[str, tuple[str, ...]] = {
     "sequence": ("campaign", "step"),
     "variant": ("step",),
     "step": ("campaign",),
-    "block": ("create",),
-    "unsubscribe": ("block", "create"),
+    "unsubscribe": ("block",),
     "blocklist": ("block",),
     "blacklist": ("block",),
     "suppression": ("block",),
@@ -193,6 +194,8 @@ _PARTICLES = {
     ("warm", "up"): "warmup",
     ("opt", "out"): "unsubscribe",
     ("not", "contact"): "blocklist",
+    ("not", "email"): "blocklist",
+    ("look", "up"): "find",
 }
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
@@ -435,10 +438,11 @@ class SearchIndex:
             weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
         did = dict.fromkeys(WHO_DID, 1.0) if words[:1] == ["who"] and self.action(words[1:2]).keys() & EDITS else {}
         weights |= did
+        implied = self.implied(words[0]) if objects is not words else {}
         return Request(
             words=words,
             weights=weights,
-            objects=self.expand(objects, verbs) | (self.implied(words[0]) if objects is not words else {}) | did,
+            objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
             head=self.expand(self.head(query, spelled), verbs),
