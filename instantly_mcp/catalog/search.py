@@ -219,6 +219,9 @@ _PREAMBLE = re.compile(
 )
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
+# A read about one record's details ("campaign details", "lead info") gets it rather than lists.
+ONE_READ = {"get": 1.0, "list": 0.7}
+DETAILS = frozenset({"detail", "details", "info", "information", "specific", "particular", "single"})
 # What a request that opens with a question word asks about ("who is on my team": members; "who"
 # later on is a relative pronoun, "leads who bounced").
 QUESTIONS = {"who": ("member",)}
@@ -322,6 +325,7 @@ class Request:
     things: tuple[frozenset[str], ...] = ()
     question: bool = False
     many: bool = False
+    one: bool = False
     bigrams: frozenset[tuple[str, str]] = frozenset()
 
 
@@ -448,7 +452,8 @@ class SearchIndex:
             head=self.expand(self.head(query, spelled), verbs),
             things=self.things(objects, verbs),
             question=question,
-            many=bool(MANY & set(re.findall(r"[a-z]+|at once", query.lower()))),
+            many=bool(MANY & set(said := re.findall(r"[a-z]+|at once", query.lower()))),
+            one=bool(DETAILS & set(said)),
             bigrams=frozenset(pairs(words)),
         )
 
@@ -508,7 +513,7 @@ class SearchIndex:
         elif AGGREGATES & request.weights.keys():
             verb_bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
         else:
-            verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
+            verb_bonus = w.read_default * (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
             if verb == "get" and request.plural & set(name):
                 verb_bonus *= 0.3
         if request.question and verb not in READ_VERBS:
