@@ -45,8 +45,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "start": ("activate", "resume", "enable"),
     "resume": ("activate",),
     "restart": ("resume", "activate"),
-    "remove": ("delete", "removal"),
-    "delete": ("removal",),
+    "remove": ("delete",),
     "erase": ("delete",),
     "drop": ("delete",),
     "discard": ("delete",),
@@ -117,6 +116,7 @@ THINGS: dict[str, tuple[str, ...]] = {
     "variant": ("step",),
     "step": ("campaign",),
     "unsubscribe": ("block",),
+    "delete": ("removal",),  # the workspace's deletion is its scheduled removal
     "blocklist": ("block",),
     "blacklist": ("block",),
     "suppression": ("block",),
@@ -279,6 +279,7 @@ def particles(words: list[str]) -> list[str]:
 
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
+_STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in ACTIONS.items()}
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
@@ -443,13 +444,15 @@ class SearchIndex:
         did = dict.fromkeys(WHO_DID, 1.0) if words[:1] == ["who"] and self.action(words[1:2]).keys() & EDITS else {}
         weights |= did
         implied = self.implied(words[0]) if objects is not words else {}
+        if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
+            objects = [word for word in objects if word in implied]
         return Request(
             words=words,
             weights=weights,
             objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
-            head=self.expand(self.head(query, spelled), verbs),
+            head=implied or self.expand(self.head(query, spelled), verbs),
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said := re.findall(r"[a-z]+|at once", query.lower()))),
@@ -459,7 +462,9 @@ class SearchIndex:
 
     def implied(self, verb: str) -> dict[str, float]:
         """The things a verb's synonyms name beside the action ("invite" -> member, "notify" -> webhook)."""
-        return {w: v for w, v in self.expand([verb]).items() if w != verb and w not in self.verbs and w not in READ_VERBS}
+        aliases = enumerate(_STEMMED_ACTIONS.get(verb, ()))
+        named = {alias: self.weights.synonym * SECOND_MEANING**rank for rank, alias in aliases}
+        return {w: v for w, v in named.items() if w != verb and w not in self.verbs and w not in READ_VERBS}
 
     def things(self, objects: list[str], verbs: frozenset[str]) -> tuple[frozenset[str], ...]:
         """The request's objects that tool names use, each with its synonyms: what a tool should cover."""
