@@ -183,7 +183,13 @@ _STOP = frozenset(
 )
 # What a help-centre heading says about any feature ("How to use X in Instantly", "X explained"):
 # left out of a request, not of the spec's text.
-_FILLER = frozenset("instantly app tool feature via use using way possible help guide tips explained understanding".split())
+_FILLER = frozenset(
+    "instantly app tool feature via use using way possible help guide tips explained understanding "
+    # and what a tool description says of any record: "a specific lead", "the given accounts"
+    "specific particular given existing certain optional optionally".split()
+)
+# Words for a part of the thing before them ("workspace settings", "lead details"): never the head.
+_ATTRIBUTES = frozenset({"setting", "detail", "info", "information", "option"})
 # Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
 _PARTICLES = {
     ("set", "up"): "create",
@@ -424,6 +430,7 @@ class SearchIndex:
 
     def parse(self, query: str) -> Request:
         query = _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
+        said = re.findall(r"[a-z]+|at once", query.lower())
         query = " ".join(word for word in query.split() if word.lower().strip("?.,!:") not in _FILLER)
         unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
@@ -455,7 +462,7 @@ class SearchIndex:
             head=implied or self.expand(self.head(query, spelled), verbs),
             things=self.things(objects, verbs),
             question=question,
-            many=bool(MANY & set(said := re.findall(r"[a-z]+|at once", query.lower()))),
+            many=bool(MANY & set(said)),
             one=bool(DETAILS & set(said)),
             bigrams=frozenset(pairs(words)),
         )
@@ -474,11 +481,11 @@ class SearchIndex:
     def head(self, query: str, spelled: dict[str, str]) -> list[str]:
         """The thing the request is about: the last tool-name word of its first phrase, before a
         preposition ("delete the old test campaign" -> campaign; "remove this contact from the
-        campaign" -> contact)."""
+        campaign" -> contact; "the workspace settings" -> workspace, as settings belong to it)."""
         first = _PREPOSITION.split(query, maxsplit=1)[0]
         words = [spelled.get(w, w) for w in terms(first)]
         known = [w for w in words if w in self.named or _STEMMED_VOCABULARY.keys() & {w}]
-        nouns = [w for w in known if not self.action([w]) or w in ("list",)]
+        nouns = [w for w in known if (not self.action([w]) or w in ("list",)) and w not in _ATTRIBUTES]
         return nouns[-1:]
 
     def action(self, words: list[str]) -> dict[str, float]:
