@@ -86,6 +86,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "invite": ("create", "member"),
     "enroll": ("add",),
     "notify": ("create", "webhook"),
+    "suppress": ("create", "block"),
     "block": ("create", "block"),
     "unsubscribe": ("create", "block"),
     "tag": ("toggle",),
@@ -232,8 +233,9 @@ DETAILS = frozenset({"detail", "details", "info", "information", "specific", "pa
 # later on is a relative pronoun, "leads who bounced").
 QUESTIONS = {"who": ("member",)}
 # "who" before an edit ("who changed my campaign", "who deleted the lead") asks the audit log;
-# "who replied" asks about leads, not teammates.
+# before anything else done ("who replied", "who clicked") it asks about leads, not teammates.
 WHO_DID = ("audit", "log")
+WHO_ENGAGED = ("lead",)
 # A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
 # aggregate: the tools whose names say so, not a list of records.
 AGGREGATES = frozenset({"analytic", "count", "summary", "stat"})
@@ -446,9 +448,9 @@ class SearchIndex:
         if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
             for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
                 weights.pop(verb, None)
-        for word in QUESTIONS.get(words[0] if words else "", ()):
+        did = dict.fromkeys(self.who_did(words, said), 1.0)
+        for word in () if did else QUESTIONS.get(words[0] if words else "", ()):
             weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
-        did = dict.fromkeys(WHO_DID, 1.0) if words[:1] == ["who"] and self.action(words[1:2]).keys() & EDITS else {}
         weights |= did
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
@@ -466,6 +468,15 @@ class SearchIndex:
             one=bool(DETAILS & set(said)),
             bigrams=frozenset(pairs(words)),
         )
+
+    def who_did(self, words: list[str], said: list[str]) -> tuple[str, ...]:
+        """Whom "who did X" asks about: the audit log's people for an edit ("who changed my
+        campaign"), leads for anything else done ("who clicked", "who bounced")."""
+        if words[:1] != ["who"] or len(said) < 2:
+            return ()
+        if self.action(words[1:2]).keys() & EDITS:
+            return WHO_DID
+        return WHO_ENGAGED if said[1].endswith("ed") else ()
 
     def implied(self, verb: str) -> dict[str, float]:
         """The things a verb's synonyms name beside the action ("invite" -> member, "notify" -> webhook)."""
