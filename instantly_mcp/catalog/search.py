@@ -14,6 +14,7 @@ would only memorise it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import keyword
 import math
@@ -185,7 +186,7 @@ _STOP = frozenset(
 # What a help-centre heading says about any feature ("How to use X in Instantly", "X explained"):
 # left out of a request, not of the spec's text.
 _FILLER = frozenset(
-    "instantly app tool feature via use using way possible help guide tips explained understanding "
+    "instantly app tool feature via use using way possible help guide tips explained understanding "  # noqa: SIM905
     # and what a tool description says of any record: "a specific lead", "the given accounts"
     "specific particular given existing certain optional optionally".split()
 )
@@ -431,33 +432,22 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
-        query = _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
-        said = re.findall(r"[a-z]+|at once", query.lower())
-        query = " ".join(word for word in query.split() if word.lower().strip("?.,!:") not in _FILLER)
-        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
-        spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
-        words = [part for word in terms(query) for part in spelled[word].split()]
-        present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
+        query = _unopened(query)
+        said, query = _words(query), _plain(query)
+        words, present, spelled = self.spell(query)
         question = bool(_QUESTION.match(query))
         asked, objects = ({} if question else self.action(present)), words
         if asked and words and self.action(words[:1]):
             objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         verbs = frozenset(next(([w] for w in words[:VERB_POSITIONS] if self.action([w])), words[:1]))
-        weights = self.expand(words, verbs)
-        if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
-            for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
-                weights.pop(verb, None)
         did = dict.fromkeys(self.who_did(words, said), 1.0)
-        for word in () if did else QUESTIONS.get(words[0] if words else "", ()):
-            weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
-        weights |= did
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
             objects = [word for word in objects if word in implied]
         return Request(
             words=words,
-            weights=weights,
+            weights=self.weigh(words, objects, verbs, did),
             objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
@@ -468,6 +458,27 @@ class SearchIndex:
             one=bool(DETAILS & set(said)),
             bigrams=frozenset(pairs(words)),
         )
+
+    def spell(self, query: str) -> tuple[list[str], list[str], dict[str, str]]:
+        """The request's words with typos read as the tool words meant, the same without past
+        forms, and each word's reading."""
+        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
+        spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
+        words = [part for word in terms(query) for part in spelled[word].split()]
+        present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
+        return words, present, spelled
+
+    def weigh(
+        self, words: list[str], objects: list[str], verbs: frozenset[str], did: dict[str, float]
+    ) -> dict[str, float]:
+        """BM25's query terms: the words with their synonyms, and what a question word asks about."""
+        weights = self.expand(words, verbs)
+        if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
+            for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
+                weights.pop(verb, None)
+        for word in () if did else QUESTIONS.get(words[0] if words else "", ()):
+            weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
+        return weights | did
 
     def who_did(self, words: list[str], said: list[str]) -> tuple[str, ...]:
         """Whom "who did X" asks about: the audit log's people for an edit ("who changed my
@@ -524,32 +535,42 @@ class SearchIndex:
     def shape(self, position: int, request: Request) -> float:
         """What BM25 misses: how much of the name the request's objects (the words after a leading
         verb) cover and how many of the things it names the name covers ("which campaigns use this
-        mailbox": account and campaign), the action asked for (none: list, or get for one thing; a
-        question never writes), and niche tools the request does not name."""
+        mailbox": account and campaign), the head it is about, the action asked for, and the variant."""
         w = self.weights
         name, objects = self.names[position], request.objects
         coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in objects)
-        verb = stem(self.tool_verbs[position])
-        if request.asked.keys() - READ_VERBS.keys():
-            verb_bonus = w.verb * request.asked.get(verb, 0.0)
-        elif AGGREGATES & request.weights.keys():
-            verb_bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
-        else:
-            verb_bonus = w.read_default * (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
-            if verb == "get" and request.plural & set(name):
-                verb_bonus *= 0.3
-        if request.question and verb not in READ_VERBS:
-            verb_bonus -= w.question
-        elif self.writes[position] and request.asked and not request.asked.keys() - READ_VERBS.keys():
-            verb_bonus -= w.question
-        niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
-        niche -= w.bigram * len(request.bigrams & self.bigrams[position])
-        if self.bulk[position]:
-            niche += -w.bulk if request.many else w.bulk * (not request.plural)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
         covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
-        return w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
+        fit = w.coverage * coverage + w.covers * covers + w.head * head - w.uncovered * uncovered
+        return fit + self.intent(position, request) + self.variant(position, request)
+
+    def intent(self, position: int, request: Request) -> float:
+        """The action asked for decides: none reads (list, or get for one record's details), a
+        question about numbers reads an aggregate, and a question or a request to see never writes."""
+        w, verb = self.weights, stem(self.tool_verbs[position])
+        if request.asked.keys() - READ_VERBS.keys():
+            bonus = w.verb * request.asked.get(verb, 0.0)
+        elif AGGREGATES & request.weights.keys():
+            bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
+        else:
+            bonus = w.read_default * (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
+            if verb == "get" and request.plural & set(self.names[position]):
+                bonus *= 0.3
+        sees = request.asked and not request.asked.keys() - READ_VERBS.keys()
+        if (request.question and verb not in READ_VERBS) or (sees and self.writes[position]):
+            bonus -= w.question
+        return bonus
+
+    def variant(self, position: int, request: Request) -> float:
+        """Niche tools the request does not name rank down, tools whose name it says word by word
+        up, and bulk tools follow whether it means many."""
+        w, name = self.weights, self.names[position]
+        score = w.bigram * len(request.bigrams & self.bigrams[position])
+        score -= w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in request.objects)
+        if self.bulk[position]:
+            score += w.bulk if request.many else -w.bulk * (not request.plural)
+        return score
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
@@ -569,9 +590,24 @@ class SearchIndex:
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
 
 
+def _words(query: str) -> list[str]:
+    """The words a request says, as written (whether it says "many" or "details")."""
+    return re.findall(r"[a-z]+|at once", query.lower())
+
+
+def _unopened(query: str) -> str:
+    """The request without a polite opening: "is it possible to pause X" -> "pause X"."""
+    return _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
+
+
+def _plain(query: str) -> str:
+    """The request without filler: "how to use X in Instantly" -> "how to X"."""
+    return " ".join(word for word in query.split() if word.lower().strip("?.,!:") not in _FILLER)
+
+
 def pairs(words: list[str]) -> list[tuple[str, str]]:
     """Neighbouring words: a request saying "block list" or "lead list" names that thing, not a block and a list."""
-    return list(zip(words, words[1:], strict=False))
+    return list(itertools.pairwise(words))
 
 
 def steps(query: str) -> list[str]:
