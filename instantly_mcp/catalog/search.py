@@ -91,6 +91,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "block": ("create", "block"),
     "unsubscribe": ("create", "block"),
     "tag": ("toggle",),
+    "label": ("update",),
     "untag": ("toggle",),
     "mark": ("update",),
     "connect": ("create",),
@@ -362,6 +363,7 @@ class SearchIndex:
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
         self.vocabulary = sorted(self.named)
+        self.nouns = self.named - self.verbs - set(READ_VERBS)
         count = max(len(self.fields), 1)
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
@@ -436,11 +438,12 @@ class SearchIndex:
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
         question = bool(_QUESTION.match(query))
-        asked, objects = ({} if question else self.action(present)), words
-        if asked and words and self.action(words[:1]):
-            objects = words[1:]
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
-        verbs = frozenset(next(([w] for w in words[:VERB_POSITIONS] if self.action([w])), words[:1]))
+        things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
+        asked, objects = ({} if question else self.action(present, things)), words
+        if asked and words and self.action(words[:1], things):
+            objects = words[1:]
+        verbs = frozenset(next(([w] for w in words[:VERB_POSITIONS] if self.action([w], things)), words[:1]))
         did = dict.fromkeys(self.who_did(words, said), 1.0)
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
@@ -510,13 +513,13 @@ class SearchIndex:
         nouns = [w for w in known if (not self.action([w]) or w in ("list",)) and w not in _ATTRIBUTES]
         return nouns[-1:]
 
-    def action(self, words: list[str]) -> dict[str, float]:
+    def action(self, words: list[str], things: frozenset[str] = frozenset()) -> dict[str, float]:
         """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
         list, get); none: the request asks to read. A word about numbers ("many", "count") asks
-        for an aggregate, not an action."""
+        for an aggregate, not an action, and `things` are nouns here."""
         for word in words[:2]:
             expanded = self.expand([word])
-            if AGGREGATES & expanded.keys():
+            if AGGREGATES & expanded.keys() or word in things:
                 continue
             verbs = {v: weight for v, weight in expanded.items() if v in self.verbs or v in READ_VERBS}
             if verbs:
