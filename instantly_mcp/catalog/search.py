@@ -230,7 +230,20 @@ _PREAMBLE = re.compile(
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # A read about one record's details ("campaign details", "lead info") gets it rather than lists.
 ONE_READ = {"get": 1.0, "list": 0.7}
-DETAILS = frozenset({"detail", "details", "info", "information", "specific", "particular", "single"})
+DETAILS = frozenset(
+    {
+        "detail",
+        "details",
+        "info",
+        "information",
+        "specific",
+        "particular",
+        "single",
+        "settings",
+        "configuration",
+        "options",
+    }
+)
 # What a request that opens with a question word asks about ("who is on my team": members; "who"
 # later on is a relative pronoun, "leads who bounced").
 QUESTIONS = {"who": ("member",)}
