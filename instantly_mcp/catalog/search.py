@@ -5,9 +5,10 @@ generated): its name, summary and description, tag and tag description, argument
 descriptions with enum meanings, and response field names, each field weighted. On top of BM25,
 what a person means by a short request: the request's objects should cover the tool's entity
 (list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
-between tools on one entity, and a request without an action reads. VOCABULARY maps the domain's
-everyday words onto the spec's; it is small on purpose: a word added to fix one missed request
-would only memorise it.
+between tools on one entity, and a request without an action reads. ACTIONS and THINGS map the
+domain's everyday verbs and nouns onto the spec's; they are small on purpose: a word added to fix
+one missed request would only memorise it. Every other rule reads the request's grammar (its verb,
+question form, plural, head noun), never a particular request.
 
 `signature` is the one format of a search answer line, shared by discover and code mode.
 """
