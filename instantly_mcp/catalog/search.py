@@ -207,6 +207,7 @@ _PARTICLES = {
     ("not", "email"): "blocklist",
     ("look", "up"): "find",
 }
+_SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
 _COMPOUNDS = frozenset({("inbox", "placement")})
@@ -293,10 +294,12 @@ def terms(text: str, *, past: bool = True) -> list[str]:
 def particles(words: list[str]) -> list[str]:
     """Two-word verbs as the one verb they mean, in any form: ["setting", "up", "a", "webhook"] ->
     ["create", "a", "webhook"]."""
+    if not _SECOND_WORDS.intersection(words):
+        return words
     merged: list[str] = []
     for word in words:
-        if merged and (stem(merged[-1]), word) in _PARTICLES:
-            merged[-1] = _PARTICLES[(stem(merged[-1]), word)]
+        if merged and (pair := (stem(merged[-1]), word)) in _PARTICLES:
+            merged[-1] = _PARTICLES[pair]
         else:
             merged.append(word)
     return merged
