@@ -330,6 +330,7 @@ class Weights:
     niche: float = 2.0
     bulk: float = 1.0
     bigram: float = 0.5
+    records: float = 0.25
     synonym: float = 1.0
     head: float = 2.0
     covers: float = 2.0
@@ -571,8 +572,9 @@ class SearchIndex:
         w, verb = self.weights, stem(self.tool_verbs[position])
         if request.asked.keys() - READ_VERBS.keys():
             bonus = w.verb * request.asked.get(verb, 0.0)
-        elif AGGREGATES & request.weights.keys():
-            bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
+        elif AGGREGATES & request.weights.keys():  # numbers: an aggregate, else records to count
+            aggregate = AGGREGATES & set(self.fields[position][0])
+            bonus = w.read_default * (1.0 if aggregate else w.records * READ_VERBS.get(verb, -1.0))
         else:
             bonus = w.read_default * (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
             if verb == "get" and request.plural & set(self.names[position]):
