@@ -20,17 +20,20 @@ from pydantic import ValidationError
 from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
 from instantly_mcp.calls.input_limits import InputLimits, default_limits, is_small
 from instantly_mcp.calls.mistakes import correct, enum_hint
-from instantly_mcp.calls.progress import report_progress
-from instantly_mcp.calls.results import (
+from instantly_mcp.calls.paging import (
+    CURSOR_PAGINATION,
+    Page,
     Shape,
     compact_json,
     cut_view,
     derived_cursor,
     fitting_items,
+    page_limit,
     page_view,
     select,
     text_of,
 )
+from instantly_mcp.calls.progress import report_progress
 from instantly_mcp.calls.secrets import guard_secrets, mark_secret
 from instantly_mcp.calls.undocumented import admits_extra, undocumented_fields
 from instantly_mcp.calls.undocumented import note as undocumented_note
@@ -259,21 +262,6 @@ def failure(
     raise err  # a kind of upstream failure with no advice written for it yet
 
 
-CURSOR_PAGINATION = ("cursor", "cursor_body")
-DEFAULT_PAGE_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page fetched: the cursor it started after, where its items begin in the result, how
-    many there are, the cursor after it, and its items as Instantly sent them (before `fields`)."""
-
-    start: Any
-    first: int
-    items: list[Any]
-    end: Any
-
-
 async def send_list(
     call: PreparedCall, client: Requester, shape: Shape, watch: ResponseWatch | None = None
 ) -> tuple[types.CallToolResult, int | None]:
@@ -369,12 +357,6 @@ async def resume_after(call: PreparedCall, client: Requester, pages: list[Page],
     except UpstreamError:
         return None
     return response.data.get("next_starting_after") if isinstance(response.data, dict) else None
-
-
-def page_limit(op: Operation) -> int:
-    """The most items one page may ask for (the schema's maximum for `limit`)."""
-    limit = op.input_schema.get("properties", {}).get("limit", {})
-    return int(limit.get("maximum", DEFAULT_PAGE_LIMIT))
 
 
 def success_result(call: PreparedCall, data: Any, shape: Shape = Shape()) -> types.CallToolResult:

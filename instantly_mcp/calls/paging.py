@@ -1,4 +1,4 @@
-"""What a successful call returns: only the fields asked for, never more than a set size.
+"""Paging and shaping: what a successful call returns, only the fields asked for, never more than a set size.
 
 Results are compact JSON text, and only text: no structuredContent and no outputSchema (see
 README "Results"). `fields` keeps the named top-level fields (of each item, for lists); a result
@@ -16,6 +16,19 @@ from instantly_mcp.catalog.operations import Operation
 
 DEFAULT_MAX_RESULT_CHARS = 20_000
 MAX_ITEMS_LIMIT = 1_000
+CURSOR_PAGINATION = ("cursor", "cursor_body")
+DEFAULT_PAGE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page fetched: the cursor it started after, where its items begin in the result, how
+    many there are, the cursor after it, and its items as Instantly sent them (before `fields`)."""
+
+    start: Any
+    first: int
+    items: list[Any]
+    end: Any
 
 
 @dataclass(frozen=True)
@@ -216,3 +229,9 @@ def _fields_advice(op: Operation, shape: Shape) -> str:
         return ""
     shown = ", ".join(fields[:20]) + (", …" if len(fields) > 20 else "")
     return f"; pass fields (any of {shown}) for a smaller answer"
+
+
+def page_limit(op: Operation) -> int:
+    """The most items one page may ask for (the schema's maximum for `limit`)."""
+    limit = op.input_schema.get("properties", {}).get("limit", {})
+    return int(limit.get("maximum", DEFAULT_PAGE_LIMIT))
