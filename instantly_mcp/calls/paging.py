@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from instantly_mcp.calls.advice import describe
 from instantly_mcp.calls.csv_cells import neutralise_csv
+from instantly_mcp.calls.progress import report_progress
+from instantly_mcp.calls.secrets import guard_secrets
 from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.errors import UpstreamError
 
 DEFAULT_MAX_RESULT_CHARS = 20_000
 MAX_ITEMS_LIMIT = 1_000
@@ -39,6 +43,88 @@ class Shape:
     max_items: int | None = None
     max_chars: int = DEFAULT_MAX_RESULT_CHARS
     raw_csv: bool = False
+
+
+class PageSource(Protocol):
+    """Where the pages after the first come from: pipeline.py sends each like any call."""
+
+    @property
+    def start(self) -> Any:
+        """The cursor the first page started after (the call's starting_after)."""
+
+    async def fetch(self, cursor: Any, limit: int | None) -> Any:
+        """Instantly's answer for the page after `cursor`, at most `limit` items; raises UpstreamError."""
+
+
+async def shaped(op: Operation, data: Any, shape: Shape, source: PageSource) -> str:
+    """The result text of a successful answer. A cursor list is one page as asked, or (max_items)
+    pages followed until that many items or the last page; a client that sent a progress token
+    hears items fetched of max_items after every page. A list over the size cap is cut at an item
+    boundary, with the cursor that resumes after the last item shown. Anything else: text_of."""
+    if op.pagination not in CURSOR_PAGINATION or not is_list_result(data):
+        return text_of(op, data, shape)
+    pages = [Page(source.start, 0, data["items"], data.get("next_starting_after"))]
+    result: dict[str, Any] = {k: v for k, v in data.items() if k != "items"}
+    if shape.max_items:
+        stopped = await follow_pages(op, source, shape, pages)
+        result = {"next_starting_after": pages[-1].end, "pages": len(pages)}
+        if stopped:
+            result["stopped"] = stopped
+    items = [item for page in pages for item in page.items]
+    view = select({"items": items, **result}, shape.fields)
+    text = compact_json(page_view(op, view))
+    if len(text) <= shape.max_chars:
+        return text
+    kept = fitting_items(op, view, shape.max_chars)
+    resume = await resume_after(source, pages, kept)
+    return compact_json(cut_view(op, view, kept, resume))
+
+
+async def follow_pages(op: Operation, source: PageSource, shape: Shape, pages: list[Page]) -> str | None:
+    """Fetch pages after the first until max_items, or until the items so far already pass the
+    result cap (more would be cut away unseen, so they are not fetched; the cut result carries the
+    cursor to resume). Each page asks for exactly what is still wanted. A failure after the first
+    page stops the walk and is reported next to the items so far (and their cursor)."""
+    wanted = shape.max_items or 0
+    count = len(pages[0].items)
+    shown = len(compact_json(select({"items": pages[0].items}, shape.fields)))  # the result's size so far
+    while True:
+        await report_progress(
+            None, float(min(count, wanted)), float(wanted), f"{op.name}: {count} items, {len(pages)} pages"
+        )
+        last = pages[-1]
+        if count >= wanted or not last.end or not last.items or last.end == last.start or shown > shape.max_chars:
+            return None
+        try:
+            answer = await source.fetch(last.end, wanted - count)
+        except UpstreamError as err:
+            reason = describe(err, tool=op.name, required_scopes=op.scopes)
+            return f"Stopped after {len(pages)} pages: {reason}"
+        data = guard_secrets(op, answer) if isinstance(answer, dict) else {}
+        listed = data.get("items")
+        items: list[Any] = listed if isinstance(listed, list) else []
+        pages.append(Page(last.end, count, items, data.get("next_starting_after")))
+        count += len(items)
+        shown += len(compact_json(select(items, shape.fields))) - 1  # the items plus a comma each
+
+
+async def resume_after(source: PageSource, pages: list[Page], kept: int) -> Any:
+    """The cursor after item number `kept`: a page's own cursor at a page boundary, else the same
+    field of the last kept item that the page's cursor comes from, else asked of Instantly by
+    fetching that page again with limit = the items kept of it (a read; the cursor it answers
+    with is the exact one). None when none of these works."""
+    if kept == 0:
+        return pages[0].start
+    page = next(p for p in pages if p.first < kept <= p.first + len(p.items))
+    within = kept - page.first
+    cursor = derived_cursor(page.items, within, page.end)
+    if cursor is not None:
+        return cursor
+    try:
+        answer = await source.fetch(page.start, within)
+    except UpstreamError:
+        return None
+    return answer.get("next_starting_after") if isinstance(answer, dict) else None
 
 
 def record_schema(op: Operation) -> dict[str, Any] | None:
