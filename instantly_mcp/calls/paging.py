@@ -7,7 +7,9 @@ longer than `max_chars` is cut at an item boundary and says so, with the cursor 
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,6 +35,7 @@ class Page:
     first: int
     items: list[Any]
     end: Any
+    shown: str = "[]"  # under max_items: its items after `fields`, as compact JSON (made once, reused in the result)
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ async def shaped(op: Operation, data: Any, shape: Shape, source: PageSource) -> 
     boundary, with the cursor that resumes after the last item shown. Anything else: text_of."""
     if op.pagination not in CURSOR_PAGINATION or not is_list_result(data):
         return text_of(op, data, shape)
-    pages = [Page(source.start, 0, data["items"], data.get("next_starting_after"))]
+    first = data["items"]
+    pages = [Page(source.start, 0, first, data.get("next_starting_after"), page_json(first, shape))]
     result: dict[str, Any] = {k: v for k, v in data.items() if k != "items"}
     if shape.max_items:
         stopped = await follow_pages(op, source, shape, pages)
@@ -72,12 +76,22 @@ async def shaped(op: Operation, data: Any, shape: Shape, source: PageSource) -> 
             result["stopped"] = stopped
     items = [item for page in pages for item in page.items]
     view = select({"items": items, **result}, shape.fields)
-    text = compact_json(page_view(op, view))
+    if shape.max_items:
+        text = with_items(page_view(op, view), "[" + ",".join(p.shown[1:-1] for p in pages if p.items) + "]")
+    else:
+        text = compact_json(page_view(op, view))
     if len(text) <= shape.max_chars:
         return text
-    kept = fitting_items(op, view, shape.max_chars)
+    dumped = Dumped(view["items"])
+    kept = fitting_items(op, view, dumped, shape.max_chars)
     resume = await resume_after(source, pages, kept)
-    return compact_json(cut_view(op, view, kept, resume))
+    return with_items(cut_view(op, view, kept, resume), dumped.text(kept))
+
+
+def page_json(items: list[Any], shape: Shape) -> str:
+    """Under max_items, a page's items as shown (after `fields`): the size of the result so far,
+    and its text later. One page as asked needs none of it."""
+    return compact_json(select(items, shape.fields)) if shape.max_items else "[]"
 
 
 async def follow_pages(op: Operation, source: PageSource, shape: Shape, pages: list[Page]) -> str | None:
@@ -87,7 +101,7 @@ async def follow_pages(op: Operation, source: PageSource, shape: Shape, pages: l
     page stops the walk and is reported next to the items so far (and their cursor)."""
     wanted = shape.max_items or 0
     count = len(pages[0].items)
-    shown = len(compact_json(select({"items": pages[0].items}, shape.fields)))  # the result's size so far
+    shown = len(pages[0].shown) + len('{"items":}')  # the result's size so far
     while True:
         await report_progress(
             None, float(min(count, wanted)), float(wanted), f"{op.name}: {count} items, {len(pages)} pages"
@@ -103,9 +117,9 @@ async def follow_pages(op: Operation, source: PageSource, shape: Shape, pages: l
         data = guard_secrets(op, answer) if isinstance(answer, dict) else {}
         listed = data.get("items")
         items: list[Any] = listed if isinstance(listed, list) else []
-        pages.append(Page(last.end, count, items, data.get("next_starting_after")))
+        pages.append(Page(last.end, count, items, data.get("next_starting_after"), page_json(items, shape)))
         count += len(items)
-        shown += len(compact_json(select(items, shape.fields))) - 1  # the items plus a comma each
+        shown += len(pages[-1].shown) - 1  # the items plus a comma each
 
 
 async def resume_after(source: PageSource, pages: list[Page], kept: int) -> Any:
@@ -177,8 +191,45 @@ def select(data: Any, fields: tuple[str, ...] | None) -> Any:
     return keep(data)
 
 
+COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # made once: json.dumps builds one per call
+
+
 def compact_json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return COMPACT.encode(data)
+
+
+class Dumped:
+    """A list's elements serialised once each, for a result over the size cap: the JSON text and
+    length of any leading part, without serialising again while looking for the cut."""
+
+    def __init__(self, values: list[Any]) -> None:
+        self.parts = [compact_json(value) for value in values]
+        self.ends = list(itertools.accumulate((len(part) for part in self.parts), initial=0))
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def size(self, count: int) -> int:
+        """len(self.text(count))"""
+        return 2 + self.ends[count] + max(count - 1, 0)
+
+    def text(self, count: int | None = None) -> str:
+        """The first `count` elements (all by default) as a JSON array."""
+        return "[" + ",".join(self.parts[:count]) + "]"
+
+    def fitting(self, max_chars: int) -> int:
+        """The most leading elements whose JSON array stays under max_chars."""
+        return _fitting(len(self), self.size, max_chars)
+
+
+ITEMS_HEAD = '{"items":'
+
+
+def with_items(view: dict[str, Any], items: str) -> str:
+    """compact_json(view) for a list view (its first key "items"), with the items' JSON already made."""
+    assert next(iter(view)) == "items", "a list view starts with its items"
+    skeleton = compact_json({**view, "items": []})
+    return ITEMS_HEAD + items + skeleton[len(ITEMS_HEAD) + 2 :]
 
 
 def page_view(op: Operation, data: dict[str, Any]) -> dict[str, Any]:
@@ -206,9 +257,15 @@ PLACEHOLDER_CURSOR = "0" * 40
 """Stands in for the resume cursor while measuring what fits (cursors are ids, emails or timestamps)."""
 
 
-def fitting_items(op: Operation, data: dict[str, Any], max_chars: int) -> int:
-    """How many leading items fit under max_chars, rendered as a cut page."""
-    return _fitting(data["items"], lambda n: len(compact_json(cut_view(op, data, n, PLACEHOLDER_CURSOR))), max_chars)
+def fitting_items(op: Operation, data: dict[str, Any], items: Dumped, max_chars: int) -> int:
+    """How many leading items fit under max_chars, rendered as a cut page; only the page around
+    the items is serialised while measuring."""
+
+    def size(count: int) -> int:
+        around = compact_json({**cut_view(op, data, count, PLACEHOLDER_CURSOR), "items": []})
+        return len(around) - 2 + items.size(count)
+
+    return _fitting(len(items), size, max_chars)
 
 
 def list_text(op: Operation, data: dict[str, Any], max_chars: int) -> str:
@@ -217,8 +274,9 @@ def list_text(op: Operation, data: dict[str, Any], max_chars: int) -> str:
     text = compact_json(page_view(op, data))
     if len(text) <= max_chars:
         return text
-    kept = fitting_items(op, data, max_chars)
-    return compact_json(cut_view(op, data, kept, None))
+    items = Dumped(data["items"])
+    kept = fitting_items(op, data, items, max_chars)
+    return with_items(cut_view(op, data, kept, None), items.text(kept))
 
 
 def derived_cursor(items: list[Any], kept: int, cursor: Any) -> Any:
@@ -235,9 +293,9 @@ def derived_cursor(items: list[Any], kept: int, cursor: Any) -> Any:
     return None
 
 
-def _fitting(items: list[Any], size: Any, max_chars: int) -> int:
-    """The most leading items whose rendering stays under max_chars (at least 0), by bisection."""
-    low, high = 0, len(items)
+def _fitting(count: int, size: Callable[[int], int], max_chars: int) -> int:
+    """The most of `count` leading items whose rendering stays under max_chars (at least 0), by bisection."""
+    low, high = 0, count
     while low < high:
         middle = (low + high + 1) // 2
         if size(middle) <= max_chars:
@@ -264,8 +322,9 @@ def text_of(op: Operation, data: Any, shape: Shape) -> str:
             f"\nTruncated: {{kept}} of {len(data)} elements shown, "
             f"to stay under the result size limit{_fields_advice(op, shape)}."
         )
-        kept = _fitting(data, lambda n: len(compact_json(data[:n])) + len(note) + 8, shape.max_chars)
-        return compact_json(data[:kept]) + note.format(kept=kept)
+        elements = Dumped(data)
+        kept = elements.fitting(shape.max_chars - len(note) - 8)
+        return elements.text(kept) + note.format(kept=kept)
     if isinstance(data, dict):
         fitted = fit_record(data, shape.max_chars, advice=_fields_advice(op, shape))
         if fitted is not None:
@@ -275,27 +334,36 @@ def text_of(op: Operation, data: Any, shape: Shape) -> str:
 
 def fit_record(data: dict[str, Any], max_chars: int, *, advice: str = "") -> str | None:
     """A record cut as JSON, never mid-value: scalar fields (a bulk call's counts) stay whole and
-    each list keeps as many leading elements as fit, with a note saying how many of how many."""
+    each list keeps as many leading elements as fit, with a note saying how many of how many.
+    Each element is serialised once; the record around the lists once per list."""
     lists = [k for k, v in data.items() if isinstance(v, list) and v]
     if not lists:
         return None
     record = {k: ([] if k in lists else v) for k, v in data.items()}
     if advice:
         record["hint"] = f"Lists cut to stay under the result size limit{advice}."
+    made: dict[str, str] = {}
     notes: dict[str, str] = {}
     for key in lists:
-        full = data[key]
-        longest_note = f"{len(full)} of {len(full)} elements shown"
-
-        def size(n: int, key: str = key, full: list[Any] = full, note: str = longest_note) -> int:
-            return len(compact_json({**record, key: full[:n], "truncated": {**notes, key: note}}))
-
-        count = _fitting(full, size, max_chars)
-        record[key] = full[:count]
-        if count < len(full):
-            notes[key] = f"{count} of {len(full)} elements shown"
-    text = compact_json({**record, "truncated": notes} if notes else record)
+        elements = Dumped(data[key])
+        longest_note = f"{len(elements)} of {len(elements)} elements shown"
+        around = len(joined({**record, key: [], "truncated": {**notes, key: longest_note}}, made)) - 2
+        count = elements.fitting(max_chars - around)
+        record[key], made[key] = MADE, elements.text(count)
+        if count < len(elements):
+            notes[key] = f"{count} of {len(elements)} elements shown"
+    text = joined({**record, "truncated": notes} if notes else record, made)
     return text if len(text) <= max_chars else None
+
+
+MADE: Any = object()
+"""Stands in a record for a value whose JSON is made already (joined takes it from `made`)."""
+
+
+def joined(record: dict[str, Any], made: dict[str, str]) -> str:
+    """compact_json(record), with the JSON text of the values that are MADE taken from `made`."""
+    fields = (f"{compact_json(k)}:{made[k] if v is MADE else compact_json(v)}" for k, v in record.items())
+    return "{" + ",".join(fields) + "}"
 
 
 def cut_text(text: str, max_chars: int, *, advice: str = "") -> str:
