@@ -1,8 +1,12 @@
-"""Paging and shaping: what a successful call returns, only the fields asked for, never more than a set size.
+"""Paging and shaping: from Instantly's answer to the result text, in one place.
+
+`shaped` is what pipeline.send hands a successful answer to: it follows further pages (max_items,
+through a PageSource), keeps only the fields asked for, and cuts a result longer than `max_chars`
+at an item boundary, saying so, with the cursor to continue. It returns plain text.
 
 Results are compact JSON text, and only text: no structuredContent and no outputSchema (see
-README "Results"). `fields` keeps the named top-level fields (of each item, for lists); a result
-longer than `max_chars` is cut at an item boundary and says so, with the cursor to continue.
+README "Results"). A result is serialised once; one over the cap serialises its items once more,
+each on its own (Dumped), and the cut is then found by arithmetic, not by serialising again.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ async def shaped(op: Operation, data: Any, shape: Shape, source: PageSource) -> 
             result["stopped"] = stopped
     items = [item for page in pages for item in page.items]
     view = select({"items": items, **result}, shape.fields)
-    if shape.max_items:
+    if shape.max_items:  # the pages' JSON, made while following them
         text = with_items(page_view(op, view), "[" + ",".join(p.shown[1:-1] for p in pages if p.items) + "]")
     else:
         text = compact_json(page_view(op, view))

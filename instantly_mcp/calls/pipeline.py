@@ -225,7 +225,7 @@ async def answer(
     if watch is not None:
         watch.observe(call.op, response.data)
     data = guard_secrets(call.op, response.data)
-    text = await shaped(call.op, data, shape, PageSource(call, client))
+    text = await shaped(call.op, data, shape, ClientPages(call, client))
     return mark_secret(call.op, with_notes(text_result(text), call.notes)), response.status
 
 
@@ -237,8 +237,8 @@ def first_request(call: PreparedCall, shape: Shape) -> ApiRequest:
 
 
 @dataclass(frozen=True)
-class PageSource:
-    """The pages after the first, for paging.shaped: each sent through the client like any call
+class ClientPages:
+    """paging.PageSource for one call: the pages after the first, each sent through the client like any call
     (rate limiter, retries)."""
 
     call: PreparedCall
