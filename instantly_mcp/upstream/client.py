@@ -124,9 +124,9 @@ class Attempt:
     req: ApiRequest
     url: str
     params: tuple[tuple[str, str], ...]
-    headers: Mapping[str, str]
-    content: bytes | None
-    key: str
+    headers: Mapping[str, str] = field(repr=False)  # the key is in Authorization: never in a repr
+    content: bytes | None = field(repr=False)
+    key: str = field(repr=False)
     number: int = 0
     remaining: float = 0.0
 
