@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import against_label, plain_env  # noqa: E402
+from common import against_label, plain_env
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_CALLS = ("campaign", "lead", "ai_lead_finder_agent", "account")
