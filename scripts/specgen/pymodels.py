@@ -73,6 +73,7 @@ class ModelWriter:
         self.inputs = inputs
         self._taken: set[str] = set()
         self._tool = ""
+        self._in_union = False
 
     def claim(self, name: str) -> str:
         candidate, n = name, 2
@@ -109,6 +110,7 @@ class ModelWriter:
     ) -> str:
         """A token standing for the class's name (see Shapes), written once per distinct shape."""
         class_name = self.claim(name)
+        in_union, self._in_union = self._in_union, False
         properties: dict[str, Any] = schema.get("properties") or {}
         required = required_override if required_override is not None else set(schema.get("required") or [])
         extra = object_extra(schema, base, inputs=self.inputs)
@@ -126,8 +128,10 @@ class ModelWriter:
             lines.append(f"    nullable_fields: ClassVar = frozenset({nullable!r})")
         for prop, prop_schema in properties.items():
             lines.append(self._field_line(class_name, prop, prop_schema, prop in required))
+        self._in_union = in_union
         path = class_name[len(self._tool) :] if base != "ToolInput" and class_name.startswith(self._tool) else ""
-        return self.shapes.add(base, lines, list(properties), Use(self.module, class_name, path, docstring))
+        use = Use(self.module, class_name, path, docstring)
+        return self.shapes.add(base, lines, list(properties), use, own_class=in_union)
 
     def _field_line(self, owner: str, prop: str, schema: Any, required: bool) -> str:
         schema = schema if isinstance(schema, dict) else {}
@@ -203,12 +207,17 @@ class ModelWriter:
         return "dict[str, Any]"
 
     def _union(self, branches: list[dict[str, Any]], hint: str) -> str:
+        """A class named in a union keeps a class of its own: pydantic names a union's members in
+        error locations (search_filters.employeeCount.0.function-after[..., <class>].min), which
+        agents read, so sharing it would change what an invalid call is told."""
+        outer, self._in_union = self._in_union, self._in_union or sum(b.get("type") != "null" for b in branches) > 1
         parts: list[str] = []
         for index, branch in enumerate(branches):
             part = self.annotation(branch, f"{hint}{index + 1}" if len(branches) > 1 else hint)
             for piece in part.split(" | "):
                 if piece not in parts:
                     parts.append(piece)
+        self._in_union = outer
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "Any"

@@ -77,9 +77,10 @@ class Shapes:
         self._by_key: dict[tuple[object, ...], Shape] = {}
         self.all: list[Shape] = []
 
-    def add(self, base: str, lines: list[str], fields: list[str], use: Use) -> str:
-        """The token that stands for this shape's class name until names are settled."""
-        key = (base, tuple(lines), use.docstring if base != "ToolInput" else None)
+    def add(self, base: str, lines: list[str], fields: list[str], use: Use, *, own_class: bool = False) -> str:
+        """The token that stands for this shape's class name until names are settled; with
+        `own_class`, one that no other use shares (a union member, whose name agents see)."""
+        key = (base, tuple(lines), use.docstring if base != "ToolInput" else None, use.name if own_class else None)
         shape = self._by_key.get(key)
         if shape is None:
             shape = Shape(f"__shape{len(self.all)}__", base, tuple(lines), tuple(fields))

@@ -27,7 +27,7 @@ class ListAiAgentsInput(ToolInput):
     sort_order: str | None = Field(default=None)
 
 
-class Payload(SpecModel):
+class CreateAiAgentInputPayload(SpecModel):
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
     tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
@@ -47,7 +47,7 @@ class CreateAiAgentInput(ToolInput):
     'Create AI agent'
     model_config = ConfigDict(extra='allow')
     name: str = Field(description='Name of the agent')
-    payload: Payload | None = Field(default=None, description='Reply agent (Inbox Manager) payload')
+    payload: CreateAiAgentInputPayload | None = Field(default=None, description='Reply agent (Inbox Manager) payload')
     type: Any = Field(default=None, description='Agent type: number (1 = Reply Agent) or SDR type string ("website" or "pitch_deck")')
     input: str | None = Field(default=None, description='URL for website scraping or text content for pitch deck extraction. Required for AI Sales Agent creation unless memory_from_workspace is true')
     status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status of the agent')
@@ -142,6 +142,22 @@ class UpdateAiAgentInputPayload2(SpecModel):
     next_decision_time: DateTime | None = Field(default=None, description='Scheduled time for next decision')
 
 
+class UpdateAiAgentInputPayload3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
+    no_show: PayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+
+
 class UpdateAiAgentInputPayload4IntegrationsSlack1(SpecModel):
     connection_id: str | None = Field(default=None, description='Slack app connection ID')
     enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
@@ -192,7 +208,7 @@ class UpdateAiAgentInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['description', 'is_auto_created', 'self_improvement'])
     id: str = Field(description='The ID of the item to update')
     name: str | None = Field(default=None, description='Name of the AI Sales Agent')
-    payload: UpdateAiAgentInputPayload1 | UpdateAiAgentInputPayload2 | Payload | UpdateAiAgentInputPayload4 | None = Field(default=None, description='Payload of the AI Agent')
+    payload: UpdateAiAgentInputPayload1 | UpdateAiAgentInputPayload2 | UpdateAiAgentInputPayload3 | UpdateAiAgentInputPayload4 | None = Field(default=None, description='Payload of the AI Agent')
     status: Literal[-1, 0, 1, None] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
     is_auto_created: bool | None = Field(default=None, description='Whether the AI agent was auto-created')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')

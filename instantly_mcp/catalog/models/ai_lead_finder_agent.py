@@ -10,18 +10,81 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import Number, SpecModel, ToolInput
 from instantly_mcp.catalog.models.shared import (
     SearchFiltersCompanyName,
-    SearchFiltersEmployeeCountItem2,
-    SearchFiltersEmployeeCountItem3,
-    SearchFiltersEmployeeCountItem41,
-    SearchFiltersEmployeeCountItem42,
     SearchFiltersIndustry,
     SearchFiltersKeywordFilter,
-    SearchFiltersLocations1Item1,
-    SearchFiltersLocations1Item2,
-    SearchFiltersLocations2,
-    SearchFiltersSignalsItem2,
     SearchFiltersSubIndustry,
 )
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
+    include: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | CreateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | CreateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
+    max: Number
 
 
 class SearchFiltersTitle(SpecModel):
@@ -31,12 +94,18 @@ class SearchFiltersTitle(SpecModel):
     excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
 
 
-class SearchFilters(SpecModel):
+class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class CreateAiLeadFinderAgentInputSearchFilters(SpecModel):
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[SearchFiltersLocations1Item1 | SearchFiltersLocations1Item2] | SearchFiltersLocations2 | None = Field(default=None)
+    locations: list[CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | CreateAiLeadFinderAgentInputSearchFiltersLocations1Item2] | CreateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | SearchFiltersEmployeeCountItem2 | SearchFiltersEmployeeCountItem3 | SearchFiltersEmployeeCountItem41 | SearchFiltersEmployeeCountItem42] | None = Field(default=None, description='Employee count filters')
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
     revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
     news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
     jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
@@ -56,7 +125,115 @@ class SearchFilters(SpecModel):
     domains: list[str] | None = Field(default=None)
     website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
     funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
-    signals: list[str | SearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    signals: list[str | CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2(SpecModel):
+    include: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52(SpecModel):
+    max: Number
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item1 | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations1Item2] | CreateAiLeadFinderAgentInputFallbackSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem2 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem3 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem41 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem42 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem51 | CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: SearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
     location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
@@ -83,10 +260,10 @@ class CreateAiLeadFinderAgentInput(ToolInput):
     body_rule_text: ClassVar = 'on_exhaustion=fallback needs fallback_search_filters.'
     name: str = Field(description='Name of the agent', min_length=1, max_length=255)
     campaign_id: str = Field(description='Campaign the agent keeps topped up. A campaign can have at most one active agent')
-    search_filters: SearchFilters = Field(description='Audience search filters in the SuperSearch format')
+    search_filters: CreateAiLeadFinderAgentInputSearchFilters = Field(description='Audience search filters in the SuperSearch format')
     min_active_leads: Number = Field(description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden'] = Field(description='What the agent does when the search runs out of new leads')
-    fallback_search_filters: SearchFilters | None = Field(default=None, description='Broadened audience used when the primary search is exhausted. Required when on_exhaustion is fallback')
+    fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters | None = Field(default=None, description='Broadened audience used when the primary search is exhausted. Required when on_exhaustion is fallback')
     show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up. Default: true')
     source: Literal['agents_page', 'campaign_banner', 'supersearch', 'announcement', 'campaign_setup', None] = Field(default=None, description='Entry point the agent was created from, for adoption attribution')
     ai_enrichment: dict[str, AiEnrichmentValue] | None = Field(default=None, description='AI enrichment columns filled on every top-up, keyed by output column name')
@@ -97,16 +274,232 @@ class AiLeadFinderAgentInput(ToolInput):
     id: str = Field(description='AI Lead Finder Agent ID')
 
 
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersLocations2(SpecModel):
+    include: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
+    max: Number
+
+
+class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class UpdateAiLeadFinderAgentInputSearchFilters(SpecModel):
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item1 | UpdateAiLeadFinderAgentInputSearchFiltersLocations1Item2] | UpdateAiLeadFinderAgentInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem2 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem3 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem41 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem42 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem51 | UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: SearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2(SpecModel):
+    include: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52(SpecModel):
+    max: Number
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item1 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations1Item2] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1Locations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem2 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem3 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem41 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem42 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem51 | UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: SearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
+
+
 class UpdateAiLeadFinderAgentInput(ToolInput):
     'Update AI lead finder agent'
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'fallback_search_filters'])
     id: str = Field(description='AI Lead Finder Agent ID')
     name: str | None = Field(default=None, description='Name of the agent', min_length=1, max_length=255)
     campaign_id: str | None = Field(default=None, description='Reassign the agent to another campaign. A campaign can have at most one active agent')
-    search_filters: SearchFilters | None = Field(default=None, description='Audience search filters in the SuperSearch format')
+    search_filters: UpdateAiLeadFinderAgentInputSearchFilters | None = Field(default=None, description='Audience search filters in the SuperSearch format')
     min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign', ge=10, le=10000)
     on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
-    fallback_search_filters: SearchFilters | None = Field(default=None)
+    fallback_search_filters: UpdateAiLeadFinderAgentInputFallbackSearchFilters1 | None = Field(default=None)
     show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up')
     ai_enrichment: dict[str, AiEnrichmentValue] | None = Field(default=None)
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')

@@ -610,6 +610,23 @@ class AIAgentSummary(SpecModel):
     configuration_mode: Literal['copilot', 'fully_automatic'] | None = Field(description='How much autonomy the agent runs with')
 
 
+class AIInboxManagerPayload(SpecModel):
+    model_config = ConfigDict(extra='allow')
+    nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
+    configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
+    tags: list[Literal['default'] | str] | None = Field(default=None, description='List of tags to use for AI Agent')
+    handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
+    respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
+    handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
+    integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
+    no_show: AIAgentPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
+    trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
+    trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
+    monthly_credit_budget: Number | None = Field(default=None, description='Monthly AI credit budget for this agent (null = unlimited)')
+    followup_business_days_only: bool | None = Field(default=None, description='Whether to send follow-up emails only on business days (Mon-Fri)')
+
+
 class AIInboxManagerMetadataTagsValue(SpecModel):
     model_config = ConfigDict(extra='allow')
     id: str
@@ -637,7 +654,7 @@ class AIInboxManager(SpecModel):
     id: str = Field(description='Unique identifier for the AI agent')
     organization_id: str = Field(description='Organization ID')
     name: str = Field(description='Name of the AI Agent')
-    payload: AIAgentPayload3 = Field(description='Reply agent (Inbox Manager) payload')
+    payload: AIInboxManagerPayload = Field(description='Reply agent (Inbox Manager) payload')
     type: Literal[1, 2, 3, 4, 6, 7, 8, 9, 10] | None = Field(default=None, description='Type of the AI Agent (1=Inbox Manager Agent, 2=Sales Development…, 3=Deliverability Agent, 4=Affiliate Agent, 6=Lead Finder Agent, 7=Recruiting Agent, 8=Investment Agent, 9=User Research Agent, 10=Partnership Agent)')
     timestamp_created: str = Field(description='Timestamp when the AI agent was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent was updated')
@@ -648,13 +665,17 @@ class AIInboxManager(SpecModel):
     metadata: AIInboxManagerMetadata | None = Field(default=None, description='Included only when the with_metadata parameter is true')
 
 
+class AIDeliverabilityAgentPayload(SpecModel):
+    integrations: AIAgentPayload4Integrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
+
+
 class AIDeliverabilityAgent(SpecModel):
     'AI Deliverability Agent'
     nullable_fields: ClassVar = frozenset(['created_by', 'description', 'is_auto_created', 'type'])
     id: str = Field(description='Unique identifier for the AI agent')
     organization_id: str = Field(description='Organization ID')
     name: str = Field(description='Name of the AI Agent')
-    payload: AIAgentPayload4 | None = Field(default=None, description='Deliverability Agent payload')
+    payload: AIDeliverabilityAgentPayload | None = Field(default=None, description='Deliverability Agent payload')
     type: Literal[1, 2, 3, 4, 6, 7, 8, 9, 10] | None = Field(default=None, description='Type of the AI Agent (1=Inbox Manager Agent, 2=Sales Development…, 3=Deliverability Agent, 4=Affiliate Agent, 6=Lead Finder Agent, 7=Recruiting Agent, 8=Investment Agent, 9=User Research Agent, 10=Partnership Agent)')
     timestamp_created: str = Field(description='Timestamp when the AI agent was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent was updated')
@@ -664,13 +685,26 @@ class AIDeliverabilityAgent(SpecModel):
     description: str | None = Field(default=None, description='Description of the AI agent')
 
 
+class AILeadFinderAgentPayload(SpecModel):
+    model_config = ConfigDict(extra='allow')
+    nullable_fields: ClassVar = frozenset(['ai_enrichment', 'ai_enrichment_workflow', 'fallback_search_filters'])
+    campaign_id: str = Field(description='Campaign this agent keeps topped up')
+    campaign_name: str | None = Field(default=None, description='Denormalized campaign name')
+    search_filters: dict[str, Any] | None = Field(default=None, description='Primary audience search filters')
+    min_active_leads: Number | None = Field(default=None, description='Threshold below which the agent tops up the campaign')
+    on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
+    fallback_search_filters: dict[str, Any] | None = Field(default=None, description='Optional fallback audience used when the primary search is exhausted')
+    ai_enrichment: dict[str, Any] | None = Field(default=None, description='AI enrichment columns the agent fills on every top-up, keyed by output column name')
+    ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
+
+
 class AILeadFinderAgent(SpecModel):
     'AI Lead Finder Agent'
     nullable_fields: ClassVar = frozenset(['created_by', 'description', 'is_auto_created', 'type'])
     id: str = Field(description='Unique identifier for the AI agent')
     organization_id: str = Field(description='Organization ID')
     name: str = Field(description='Name of the AI Agent')
-    payload: AIAgentPayload1 | None = Field(default=None, description='Lead Finder Agent payload')
+    payload: AILeadFinderAgentPayload | None = Field(default=None, description='Lead Finder Agent payload')
     type: Literal[6] | None = Field(default=None, description='Type of the AI Agent (6=Lead Finder Agent)')
     timestamp_created: str = Field(description='Timestamp when the AI agent was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent was updated')

@@ -70,45 +70,6 @@ class ListLimitStartingAfterInput(ToolInput):
     starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
 
 
-class SearchFiltersLocations1Item1(SpecModel):
-    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
-    label: str | None = Field(default=None, description="Label of the lead's location")
-
-
-class SearchFiltersLocations1Item2(SpecModel):
-    required_any: ClassVar = (('city',), ('state',), ('country',))
-    city: str | None = Field(default=None, description='City of the lead')
-    state: str | None = Field(default=None, description='State of the lead')
-    country: str | None = Field(default=None, description='Country of the lead')
-
-
-class SearchFiltersLocations2(SpecModel):
-    include: list[SearchFiltersLocations1Item1 | SearchFiltersLocations1Item2] | None = Field(default=None, description='Locations to include in the search')
-    exclude: list[SearchFiltersLocations1Item1 | SearchFiltersLocations1Item2] | None = Field(default=None, description='Locations to exclude from the search')
-
-
-class SearchFiltersEmployeeCountItem2(SpecModel):
-    nullable_fields: ClassVar = frozenset(['max'])
-    op: Literal['gte'] = Field(description='Greater than or equal operation')
-    min: Number = Field(description='Minimum employee count (inclusive)')
-    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
-
-
-class SearchFiltersEmployeeCountItem3(SpecModel):
-    nullable_fields: ClassVar = frozenset(['min'])
-    op: Literal['lte'] = Field(description='Less than or equal operation')
-    max: Number = Field(description='Maximum employee count (inclusive)')
-    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
-
-
-class SearchFiltersEmployeeCountItem41(SpecModel):
-    min: Number
-
-
-class SearchFiltersEmployeeCountItem42(SpecModel):
-    max: Number
-
-
 class SearchFiltersCompanyName(SpecModel):
     include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
@@ -128,12 +89,6 @@ class SearchFiltersIndustry(SpecModel):
 class SearchFiltersSubIndustry(SpecModel):
     exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
     include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
-
-
-class SearchFiltersSignalsItem2(SpecModel):
-    key: str = Field(description='Signal category to filter by')
-    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
-    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
 
 
 class CampaignScheduleSchedulesItemTiming(SpecModel):

@@ -3,23 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
 from instantly_mcp.catalog.model_base import Number, SpecModel, ToolInput
 from instantly_mcp.catalog.models.shared import (
     SearchFiltersCompanyName,
-    SearchFiltersEmployeeCountItem2,
-    SearchFiltersEmployeeCountItem3,
-    SearchFiltersEmployeeCountItem41,
-    SearchFiltersEmployeeCountItem42,
     SearchFiltersIndustry,
     SearchFiltersKeywordFilter,
-    SearchFiltersLocations1Item1,
-    SearchFiltersLocations1Item2,
-    SearchFiltersLocations2,
-    SearchFiltersSignalsItem2,
     SearchFiltersSubIndustry,
 )
 
@@ -86,17 +78,94 @@ class UpdateEnrichmentSettingsInput(ToolInput):
     is_evergreen: bool | None = Field(default=None, description='Whether the enrichment is evergreen')
 
 
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
+    include: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
+    max: Number
+
+
 class CountLeadsFromSupersearchInputSearchFiltersTitle(SpecModel):
     include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
 
 
-class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
+class EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class EnrichLeadsFromSupersearchInputSearchFilters(SpecModel):
     company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-    locations: list[SearchFiltersLocations1Item1 | SearchFiltersLocations1Item2] | SearchFiltersLocations2 | None = Field(default=None)
+    locations: list[EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item1 | EnrichLeadsFromSupersearchInputSearchFiltersLocations1Item2] | EnrichLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
     department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
     level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
-    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | SearchFiltersEmployeeCountItem2 | SearchFiltersEmployeeCountItem3 | SearchFiltersEmployeeCountItem41 | SearchFiltersEmployeeCountItem42] | None = Field(default=None, description='Employee count filters')
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | EnrichLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
     revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
     news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
     jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
@@ -116,7 +185,7 @@ class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
     domains: list[str] | None = Field(default=None)
     website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
     funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
-    signals: list[str | SearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    signals: list[str | EnrichLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
     location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
@@ -131,7 +200,7 @@ class EnrichLeadsFromSupersearchInputSignalEnrichmentItem2(SpecModel):
 class EnrichLeadsFromSupersearchInput(ToolInput):
     'Enrich leads from supersearch'
     model_config = ConfigDict(extra='allow')
-    search_filters: CountLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
+    search_filters: EnrichLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
     search_name: str | None = Field(default=None, description='Name of the search')
     work_email_enrichment: bool | None = Field(default=None, description='Enable work email enrichment')
     fully_enriched_profile: bool | None = Field(default=None, description='Enable LinkedIn profile enrichment')
@@ -164,9 +233,234 @@ class RunEnrichmentInput(ToolInput):
     filters: list[RunEnrichmentInputFiltersItem] | None = Field(default=None, description='Conditional formula filters to apply when processing leads')
 
 
-class LeadsFromSupersearchInput(ToolInput):
+class CountLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class CountLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
+    include: list[CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | CountLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | CountLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
+    max: Number
+
+
+class CountLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class CountLeadsFromSupersearchInputSearchFilters(SpecModel):
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[CountLeadsFromSupersearchInputSearchFiltersLocations1Item1 | CountLeadsFromSupersearchInputSearchFiltersLocations1Item2] | CountLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | CountLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: CountLeadsFromSupersearchInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: str | None = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[str] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: str | None = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | CountLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
+
+
+class CountLeadsFromSupersearchInput(ToolInput):
+    'Count leads from supersearch'
     model_config = ConfigDict(extra='allow')
     search_filters: CountLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
+    skip_owned_leads: bool | None = Field(default=None, description='Skip leads that belong to the current workspace')
+    show_one_lead_per_company: bool | None = Field(default=None, description='Return only one lead per company')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1(SpecModel):
+    place_id: str = Field(description="Google Maps Place ID of the lead's location…")
+    label: str | None = Field(default=None, description="Label of the lead's location")
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2(SpecModel):
+    required_any: ClassVar = (('city',), ('state',), ('country',))
+    city: str | None = Field(default=None, description='City of the lead')
+    state: str | None = Field(default=None, description='State of the lead')
+    country: str | None = Field(default=None, description='Country of the lead')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersLocations2(SpecModel):
+    include: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations2IncludeItem2] | None = Field(default=None, description='Locations to include in the search')
+    exclude: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations2ExcludeItem2] | None = Field(default=None, description='Locations to exclude from the search')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2(SpecModel):
+    nullable_fields: ClassVar = frozenset(['max'])
+    op: Literal['gte'] = Field(description='Greater than or equal operation')
+    min: Number = Field(description='Minimum employee count (inclusive)')
+    max: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3(SpecModel):
+    nullable_fields: ClassVar = frozenset(['min'])
+    op: Literal['lte'] = Field(description='Less than or equal operation')
+    max: Number = Field(description='Maximum employee count (inclusive)')
+    min: Number | None = Field(default=None, description='Deprecated opposite bound accepted for compatibility and removed during normalization')
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41(SpecModel):
+    min: Number
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42(SpecModel):
+    max: Number
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51(SpecModel):
+    min: Number
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52(SpecModel):
+    max: Number
+
+
+class PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2(SpecModel):
+    key: str = Field(description='Signal category to filter by')
+    period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
+    keywords: list[str] | dict[str, list[str]] | None = Field(default=None)
+
+
+class PreviewLeadsFromSupersearchInputSearchFilters(SpecModel):
+    company_list_id: str | None = Field(default=None, description='Company-list audience boundary', pattern='^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+    locations: list[PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item1 | PreviewLeadsFromSupersearchInputSearchFiltersLocations1Item2] | PreviewLeadsFromSupersearchInputSearchFiltersLocations2 | None = Field(default=None)
+    department: list[Literal['Engineering', 'Finance & Administration', 'Human Resources', 'IT & IS', 'Marketing', 'Operations', 'Sales', 'Support', 'Other']] | None = Field(default=None)
+    level: list[Literal['C-Level', 'VP-Level', 'Director-Level', 'Manager-Level', 'Staff', 'Entry level', 'Mid-Senior level', 'Director', 'Associate', 'Owner', 'Executive', 'Manager', 'Senior', 'Chief X Officer (CxO)', 'Internship', 'Vice President (VP)', 'Unpaid / Internship', 'Partner']] | None = Field(default=None)
+    employeeCount: list[Literal['0 - 25', '25 - 100', '100 - 250', '250 - 1000', '1K - 10K', '10K - 50K', '50K - 100K', '> 100K'] | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem2 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem3 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem41 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem42 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem51 | PreviewLeadsFromSupersearchInputSearchFiltersEmployeeCountItem52] | None = Field(default=None, description='Employee count filters')
+    revenue: list[Literal['$0 - 1M', '$1 - 10M', '$10 - 50M', '$50 - 100M', '$100 - 250M', '$250 - 500M', '$500M - 1B', '> $1B']] | None = Field(default=None)
+    news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
+    jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
+    jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
+    title: CountLeadsFromSupersearchInputSearchFiltersTitle | None = Field(default=None)
+    name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
+    look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
+    lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
+    lookAlikeMode: str | None = Field(default=None, description='How to interpret the look-alike domain (targeted or broad)')
+    technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
+    fundingType: list[str] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
+    locationMode: str | None = Field(default=None, description='Product-UI alias of location_mode (contact or company); both keys are accepted')
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
+    domains: list[str] | None = Field(default=None)
+    website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
+    funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
+    signals: list[str | PreviewLeadsFromSupersearchInputSearchFiltersSignalsItem2] | None = Field(default=None, description='Filter leads by Autobound signal categories (e.g. job changes, traffic surges, LinkedIn activity)')
+    skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
+    show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
+    location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
+
+
+class PreviewLeadsFromSupersearchInput(ToolInput):
+    'Preview leads from supersearch'
+    model_config = ConfigDict(extra='allow')
+    search_filters: PreviewLeadsFromSupersearchInputSearchFilters = Field(description='Search filters to find leads')
     skip_owned_leads: bool | None = Field(default=None, description='Skip leads that belong to the current workspace')
     show_one_lead_per_company: bool | None = Field(default=None, description='Return only one lead per company')
 
