@@ -15,7 +15,6 @@ import instantly_mcp.catalog.models as package
 from instantly_mcp.catalog.model_base import SpecModel, ToolInput
 from instantly_mcp.catalog.operations import load_operations
 
-
 ENTITIES = f"{package.__name__}.entities"  # response models, apart: a tool's first call never imports them
 
 
