@@ -34,7 +34,7 @@ from specgen.formats import interest_codes, state_formats, state_meanings, uuid_
 from specgen.pymodels import ModelWriter  # noqa: E402
 from specgen.schemas import input_schema, output_schema  # noqa: E402
 from specgen.settings_table import with_settings_table  # noqa: E402
-from specgen.shapes import SHARED  # noqa: E402
+from specgen.shapes import SHARED, SHARED_TOOLS  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
 from specgen.text import camel  # noqa: E402
 
@@ -53,7 +53,10 @@ MAX_NAME = 48
 LINE_LENGTH = 120
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 MODULE_DOC = "Generated pydantic models."
-SHARED_DOC = "Generated pydantic models that the operations of more than one tag take (scripts/specgen/shapes.py)."
+MODULE_DOCS = {
+    SHARED: "Generated pydantic models of objects in the arguments of more than one tag (specgen/shapes.py).",
+    SHARED_TOOLS: "Generated pydantic models of arguments that tools of more than one tag take (specgen/shapes.py).",
+}
 BASE_NAMES = ("Date", "DateOrDateTime", "DateTime", "EmailAddress", "Number", "SpecModel", "ToolInput", "Uri")
 
 
@@ -169,7 +172,7 @@ def write_models(
         )
         tokens.append((entry, token))
     sources = {
-        module: module_source(body, shared, spec.sha256, SHARED_DOC if module == SHARED else MODULE_DOC)
+        module: module_source(body, shared, spec.sha256, MODULE_DOCS.get(module, MODULE_DOC))
         for module, (body, shared) in writer.sources().items()
     }
     for entry, token in tokens:

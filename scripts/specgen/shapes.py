@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .text import camel
 
 SHARED = "shared"
+SHARED_TOOLS = "shared_tools"
 _TOKEN = re.compile(r"__shape(\d+)__")
 _MAX_NAMED_FIELDS = 3
 _MAX_NAME = 40
@@ -94,7 +95,7 @@ class Shapes:
         taken = {s.uses[0].name for s in self.all if len(s.uses) == 1}
         for shape in self.all:
             modules = {u.module for u in shape.uses}
-            shape.home = modules.pop() if len(modules) == 1 else SHARED
+            shape.home = modules.pop() if len(modules) == 1 else SHARED_TOOLS if shape.base == "ToolInput" else SHARED
             if len(shape.uses) > 1:
                 shape.name = next(n for n in shape.candidates() if n not in taken)
                 taken.add(shape.name)
