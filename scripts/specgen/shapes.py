@@ -6,8 +6,11 @@ names: two parents with equal children are equal too. Names are settled after ev
 written, because a shared class is named after all of its uses: a class used once keeps the name
 it would have had alone; a shared one takes the shortest of its uses' paths below their tool
 (CampaignScheduleSchedulesItemTiming), a tool's class after its fields (DeleteIdInput), and the
-shortest full name of a use is the last resort. A class used by more than one module lives in
-the shared module, which the others import from.
+shortest full name of a use is the last resort.
+
+An object the arguments of several modules contain lives in the shared module, which they import;
+a tool class that tools of several modules take lives in shared_tools, which their first call
+imports alone (get_lead's first call no longer imports all of lead.py).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from .text import camel
 
 SHARED = "shared"
 SHARED_TOOLS = "shared_tools"
-_TOKEN = re.compile(r"__shape(\d+)__")
+_TOKEN = re.compile(r"__shape\d+__")
 _MAX_NAMED_FIELDS = 3
 _MAX_NAME = 40
 _WORD = re.compile(r"[A-Z][a-z0-9]*|[a-z0-9]+")
@@ -76,6 +79,7 @@ class Shapes:
 
     def __init__(self) -> None:
         self._by_key: dict[tuple[object, ...], Shape] = {}
+        self._by_token: dict[str, Shape] = {}
         self.all: list[Shape] = []
 
     def add(self, base: str, lines: list[str], fields: list[str], use: Use, *, own_class: bool = False) -> str:
@@ -85,7 +89,7 @@ class Shapes:
         shape = self._by_key.get(key)
         if shape is None:
             shape = Shape(f"__shape{len(self.all)}__", base, tuple(lines), tuple(fields))
-            self._by_key[key] = shape
+            self._by_key[key] = self._by_token[shape.token] = shape
             self.all.append(shape)
         shape.uses.append(use)
         return shape.token
@@ -103,11 +107,11 @@ class Shapes:
                 shape.name = shape.uses[0].name
 
     def named(self, text: str) -> str:
-        return _TOKEN.sub(lambda m: self.all[int(m.group(1))].name, text)
+        return _TOKEN.sub(lambda m: self._by_token[m.group(0)].name, text)
 
     def ref(self, token: str) -> tuple[str, str]:
         """(module, class name) of a token."""
-        shape = self.all[int(_TOKEN.fullmatch(token).group(1))]  # type: ignore[union-attr]
+        shape = self._by_token[token]
         return shape.home, shape.name
 
     def modules(self) -> list[str]:
