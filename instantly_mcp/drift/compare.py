@@ -62,6 +62,11 @@ def json_type(value: Any) -> str:
     return "object"
 
 
+def fits(schema: dict[str, Any] | None, data: Any) -> bool:
+    """Whether `data` differs from `schema` in nothing (the quick check alone)."""
+    return not schema or _checks(schema).fits(data)
+
+
 def differences(schema: dict[str, Any] | None, data: Any) -> list[Difference]:
     """Every difference between `data` and `schema`, deduplicated and capped. Below a node whose
     type does not fit, nothing more is reported."""
