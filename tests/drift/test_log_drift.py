@@ -87,10 +87,10 @@ def test_answers_repeating_known_drift_are_walked_less_and_less(
         for _ in range(200):
             drifted.check(op, known)
         assert len(walks) <= 10
-        for answered in range(1, drift_log.MAX_SKIPPED + 2):
+        answered = 0
+        while not any("$.another" in r.getMessage() for r in caplog.records) and answered <= drift_log.MAX_SKIPPED:
             drifted.check(op, {**known, "another": 1})
-            if any("$.another" in r.getMessage() for r in caplog.records):
-                break
+            answered += 1
     lines = [r.getMessage() for r in caplog.records if "$.surprise" in r.getMessage() or "$.another" in r.getMessage()]
     assert lines == [
         "drift: get_workspace (GET /api/v2/workspaces/current) $.surprise: not in the spec (string)",
