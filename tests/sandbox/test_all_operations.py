@@ -51,4 +51,3 @@ def test_the_spec_and_supplement_have_255_operations() -> None:
 @pytest.mark.parametrize("op", OPERATIONS, ids=[op.operation_id for op in OPERATIONS])
 def test_operation_answers_with_schema_valid_2xx(shared_client: TestClient, op: Operation) -> None:
     assert problems(shared_client, op) == []
-
