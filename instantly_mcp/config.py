@@ -264,6 +264,15 @@ class Settings:
         metavar="N",
         above=0,
     )
+    code_workers: int = setting(
+        8,
+        "script workers (processes) at once; on a multi-tenant server one tenant holds at most N-1",
+        flag="--code-workers",
+        env="INSTANTLY_CODE_WORKERS",
+        group=CODE_LIMITS,
+        metavar="N",
+        above=0,
+    )
     secret: str | None = setting(
         None,
         f"confirmation-token secret shared by replicas (at least {MIN_SECRET_BYTES} bytes)",

@@ -7,8 +7,10 @@ through the same policy as tool calls (runner.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
@@ -16,7 +18,7 @@ from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
 from instantly_mcp.codemode.check import Params
-from instantly_mcp.codemode.runner import CodeLimits, Runner
+from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.codemode.stubs import describe
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
@@ -31,6 +33,9 @@ from instantly_mcp.gates.discovery import (
     risk_note,
 )
 from instantly_mcp.gates.policy import Policy
+
+if TYPE_CHECKING:
+    from instantly_mcp.codemode.runner import Runner
 
 RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
@@ -62,25 +67,55 @@ class Script:
 
 
 @dataclass
+class ScriptParams(Mapping[str, Params]):
+    """Each visible tool's keywords for the check, worked out the first time a script names the tool."""
+
+    code: CodeMode
+    names: frozenset[str]
+    known: dict[str, Params] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Params:
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.known:
+            schema = self.code.script_schema(self.code.policy.operations[name])
+            self.known[name] = Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+        return self.known[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
 class CodeMode:
     policy: Policy
     settings: Settings
     discovery: Discovery = field(init=False)
-    runner: Runner = field(init=False)
+    limits: CodeLimits = field(init=False)
 
     def __post_init__(self) -> None:
         self.discovery = Discovery(self.policy)
-        self.runner = Runner(
+        self.limits = CodeLimits.of(self.settings)
+
+    @cached_property
+    def runner(self) -> Runner:
+        """Built for the first script: pydantic-monty is imported then, not at start."""
+        from instantly_mcp.codemode.runner import Runner
+
+        return Runner(
             self.policy,
-            CodeLimits.of(self.settings),
-            {op.name: self.params(op) for op in self.policy.visible_operations()},
+            self.limits,
+            ScriptParams(self, frozenset(op.name for op in self.policy.visible_operations())),
             helpers={"search": self.find, "describe": self.signature},
             suggest=lambda name: did_you_mean(name, self.policy, self.discovery.index),
         )
 
-    def params(self, op: Operation) -> Params:
-        schema = self.script_schema(op)
-        return Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+    async def aclose(self) -> None:
+        if "runner" in vars(self):
+            await self.runner.aclose()
 
     def script_schema(self, op: Operation) -> dict[str, Any]:
         """The operation's arguments as a script passes them: no confirm_token, a person approves instead."""
@@ -92,7 +127,7 @@ class CodeMode:
 
     def tools(self) -> list[types.Tool]:
         search, describe_tool, _ = discovery_tools(op.toolset for op in self.policy.visible_operations())
-        limits = self.runner.limits
+        limits = self.limits
         return [
             search.model_copy(
                 update={

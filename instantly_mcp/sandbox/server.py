@@ -31,6 +31,7 @@ def serve(
     app = RebindingGuard(create_app(db_path=db_path, seed=seed, scale=scale), hosts=hosts, origins=loopback_origins())
     try:
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see transport/sockets.py
     except OSError as exc:
         raise SystemExit(
             f"instantly-mcp sandbox: cannot listen on {host}:{port}: {os.strerror(exc.errno or 0)}"

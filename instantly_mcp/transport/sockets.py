@@ -13,7 +13,12 @@ from instantly_mcp.errors import ConfigError
 def listen_socket(host: str, port: int, flag: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
     try:
-        return socket.create_server((host.strip("[]"), port), family=family)
+        sock = socket.create_server((host.strip("[]"), port), family=family)
     except OSError as exc:
         fix = "; choose another port" if exc.errno == errno.EADDRINUSE else ""
         raise ConfigError(f"{flag} {port}: cannot listen on {host}: {os.strerror(exc.errno or 0)}{fix}") from None
+    # Accepted connections inherit it. asyncio sets it only on sockets made with proto=IPPROTO_TCP, which
+    # create_server's are not: without it, a response written as headers then body waits for the client's
+    # delayed ACK (40 ms) on every keep-alive request after the first.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock

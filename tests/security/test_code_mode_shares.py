@@ -36,7 +36,8 @@ def test_code_max_calls_counts_calls_as_they_start(tmp_path: Path, sandbox: Any)
 
 
 def test_one_tenants_sleeping_scripts_leave_a_worker_for_another(tmp_path: Path, sandbox: Any) -> None:
-    """Tenant A starts two long scripts; tenant B's `1+1` is answered while both are still running."""
+    """With two workers, tenant A starts two long scripts; tenant B's `1+1` is answered while both
+    are still running (A holds at most one worker, so its second script waits behind its first)."""
     sleeper = (
         "import asyncio\nawait instantly.list_campaigns(limit=1, search='{tag}')\nawait asyncio.sleep(12)\n'{tag}'"
     )
@@ -57,7 +58,7 @@ def test_one_tenants_sleeping_scripts_leave_a_worker_for_another(tmp_path: Path,
             result = await run_code(url, "sk-tenant-B-code-key-02", "1 + 1")
             finished.append("B:" + text(result))
 
-    with http_mcp(tmp_path, "--per-request-key", "--tools", "code", **env) as server:
+    with http_mcp(tmp_path, "--per-request-key", "--tools", "code", "--code-workers", "2", **env) as server:
         anyio.run(scenario, server.url)
     assert finished[0] == "B:2" and sorted(finished[1:]) == ["A1", "A2"]
 
