@@ -1,8 +1,9 @@
 """The check before a script runs: refuse only what will fail for sure.
 
 A script is refused for a syntax error, a tool that does not exist, a keyword a tool does not take,
-a positional argument (tools take keywords only) or a required argument missing from a call that
-spells out all its arguments. Types, unions, `**params` splats and values from earlier results are
+a positional argument (tools take keywords only), a required argument missing from a call that
+spells out all its arguments, or an import the sandbox does not have (dialect.py, which also
+rewrites the idioms Monty cannot run as written). Types, unions, `**params` splats and values from earlier results are
 left to the call itself, where the tool's own validation answers with its own message. The check
 also tells whether the script reaches tools in a way no name shows (eval, getattr, an alias of the
 module), so the runner plans such a script like one that names a gated tool.
@@ -14,6 +15,8 @@ import ast
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from instantly_mcp.codemode.dialect import imports_problems, rewrite
 
 MODULE = "instantly"
 DYNAMIC_CALLS = frozenset({"eval", "exec", "getattr", "__import__", "compile", "globals", "locals"})
@@ -31,6 +34,7 @@ class Params:
 class Checked:
     problems: tuple[str, ...]
     dynamic: bool  # reaches the module other than by `instantly.<name>`
+    runnable: str = ""  # the script as Monty runs it (dialect.py), line for line
 
 
 def check(
@@ -44,7 +48,7 @@ def check(
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
         return Checked((f"script.py {where}: syntax error: {exc.msg}",), dynamic=False)
-    problems: list[str] = []
+    problems: list[str] = imports_problems(tree)
     dynamic = False
     nodes = list(ast.walk(tree))
     bases = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
@@ -60,7 +64,7 @@ def check(
         ):
             problems.append(f"line {node.lineno}: instantly.{node.attr}: no such tool.{suggest(node.attr)}")
         dynamic = dynamic or hides_tool(node, bases)
-    return Checked(tuple(dict.fromkeys(problems)), dynamic)
+    return Checked(tuple(dict.fromkeys(problems)), dynamic, rewrite(source, tree))
 
 
 def reaches_module(node: ast.Attribute) -> bool:

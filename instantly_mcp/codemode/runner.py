@@ -153,12 +153,12 @@ class Runner:
             message = "The script did not run (nothing was sent):\n" + "\n".join(checked.problems)
             planned = error_result(message), "invalid"
         elif self.plans(source, caller, dry_run, checked.dynamic):
-            planned = await self.plan(source, run, caller, client, fingerprint, approval_id)
+            planned = await self.plan(checked.runnable, run, caller, client, fingerprint, approval_id)
         if isinstance(planned, tuple):
             result, decision = planned
         else:
             run.binding = planned
-            result, decision = await self.execute(source, run, caller, client, fingerprint)
+            result, decision = await self.execute(checked.runnable, run, caller, client, fingerprint)
         if self.policy.audit is not None:
             self.policy.audit.record(
                 tool="run_code",
