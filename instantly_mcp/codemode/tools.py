@@ -25,6 +25,7 @@ from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
 from instantly_mcp.gates.discovery import (
     DESCRIBE,
     MAX_MATCHES,
+    MAX_QUERY_CHARS,
     SEARCH,
     Discovery,
     arguments,
@@ -41,9 +42,9 @@ RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
 MAX_SCRIPT_CHARS = 20_000
 SCRIPT_MATCHES = 5  # instantly.search's default: a script usually wants the top few
-STEP_MATCHES = 5  # per task of a query naming several
-SIGNED_MATCHES = 3  # per task, the matches answered with a call signature
-ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 6  # optional names shown: every one for each task's best match
+STEP_MATCHES = 4  # per task of a query naming several
+SIGNED_MATCHES = 2  # per task, the matches answered with a call signature: the best is nearly always the one used
+ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 3  # optional names shown: every one for each task's best match
 INSTRUCTIONS = (
     "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
     "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
@@ -51,10 +52,6 @@ INSTRUCTIONS = (
     "a script. Return or print only what you need. Destructive and outbound calls pause the script until a person "
     "approves them; run_code(dry_run=true) answers every write with its dry run instead."
 )
-
-
-def without(schema: dict[str, Any], name: str) -> dict[str, Any]:
-    return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != name}}
 
 
 @dataclass(frozen=True)
@@ -133,7 +130,8 @@ class CodeMode:
                 update={
                     "description": "Find Instantly.ai API tools: name(arguments): purpose. "
                     "Name every step of a job at once, separated by ';' (list campaigns; pause campaign).",
-                    "input_schema": without(search.input_schema, "toolset"),  # ';' names the tasks instead
+                    # ';' names the tasks instead of a toolset; the description's example says what a query is
+                    "input_schema": arguments(query={"type": "string", "maxLength": MAX_QUERY_CHARS}),
                 }
             ),
             describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
@@ -141,10 +139,9 @@ class CodeMode:
                 name=RUN,
                 title="Run a Python script against Instantly",
                 description=(
-                    "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
-                    "returns its parsed JSON; `instantly.search(query)` lists matching tools' signatures. Answers the "
-                    "last expression and printed text, then any notes. Limits: "
-                    f"{limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
+                    "Async Python, no imports needed: `await instantly.<tool>(**args)` returns parsed JSON; "
+                    "`instantly.search(query)` finds tools. Answers printed text and the last expression, then notes. "
+                    f"Limits: {limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
                     "dry_run=true: no writes."
                 ),
                 input_schema=arguments(

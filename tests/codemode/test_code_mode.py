@@ -54,7 +54,7 @@ async def test_tools_list_is_three_small_tools() -> None:
         tools = (await mcp.client.list_tools()).tools
     assert [t.name for t in tools] == ["search_tools", "describe_tool", "run_code"]
     listed = [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools]
-    assert len(ENCODING.encode(json.dumps(listed, separators=(",", ":"), ensure_ascii=False))) <= 500  # 356 today
+    assert len(ENCODING.encode(json.dumps(listed, separators=(",", ":"), ensure_ascii=False))) <= 500  # 314 today
 
 
 async def test_describe_gives_a_python_signature_without_confirm_token() -> None:
