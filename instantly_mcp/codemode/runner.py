@@ -378,7 +378,7 @@ def answer(
         raise RuntimeError(text if text.startswith(op.name) else f"{op.name} failed: {text}")
     texts = [c.text for c in result.content if isinstance(c, types.TextContent)]
     data, cut = parse(texts[0] if texts else "")
-    run.notes += [f"{op.name}: {note.strip()}" for note in ([cut] if cut else []) + texts[1:]]
+    run.notes += [f"{op.name}: {note.strip().removeprefix('Note: ')}" for note in ([cut] if cut else []) + texts[1:]]
     if isinstance(data, dict) and data.get("status") in ("declined", "cancelled") and data.get("sent") is False:
         run.calls.append((op.name, data["status"]))
         raise PermissionError(f"{op.name}: the user {data['status']}; nothing was sent")

@@ -404,7 +404,7 @@ async def test_a_result_with_a_note_is_data_and_the_note_follows_the_output() ->
         assert not result.is_error, text(result)
         answer, notes = text(result).split("\n\nNotes:\n")
         assert json.loads(answer) == ["Notes", 1]
-        assert notes.startswith("create_campaign: Note:") and "America/New_York" in notes, notes
+        assert notes.startswith("create_campaign: campaign_schedule") and "America/New_York" in notes, notes
 
 
 async def test_a_string_comes_back_as_text() -> None:
