@@ -5,8 +5,8 @@ against the floor:
     (b) instantly-mcp, one API key per session (--per-request-key: each has its own rate limiter)
     (c) the same in discover mode (call_tool), (d) in code mode (a one-line run_code script)
     (e) instantly-mcp, one API key for all (Instantly's 100 requests/s budget is kept, by design)
-    (f) another checkout, one key per session (--against PATH, e.g. last week's commit in its own
-        worktree), run with the same python and PYTHONPATH=PATH
+    (f), ... another checkout, one key per session, and its code mode where it has one (--against PATH,
+        e.g. last week's commit in its own worktree; repeatable), run with the same python and PYTHONPATH=PATH
 
 All of them call the same local sandbox (`instantly-mcp sandbox`) over HTTP. Prints a table;
 asserts nothing. Loopback only. Every cell runs a fixed time with every session calling in a loop,
@@ -123,7 +123,7 @@ async def cell(target: Target, sessions: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
-def targets(upstream: str, against: Path | None) -> list[Target]:
+def targets(upstream: str, against: list[Path]) -> list[Target]:
     base = plain_env(ROOT)
     ours = [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--base-url", upstream]
     tenants = [*ours, "--per-request-key"]
@@ -138,10 +138,13 @@ def targets(upstream: str, against: Path | None) -> list[Target]:
         Target("(d) code, key per session", tenants, {**base, "INSTANTLY_TOOLS": "code"}, CODE_CALL, True),
         Target("(e) instantly-mcp, one key", ours, {**base, "INSTANTLY_API_KEY": "bench-key"}),
     ]
-    if against is not None:
-        chosen.append(
-            Target(f"(f) {against_label(against)}, key per session", tenants, plain_env(against), key_per_session=True)
-        )
+    letters = iter("fghijklmnop")
+    for other in against:
+        name, env = against_label(other), plain_env(other)
+        chosen.append(Target(f"({next(letters)}) {name}, key per session", tenants, env, key_per_session=True))
+        if (other / "instantly_mcp" / "codemode").is_dir():
+            code = {**env, "INSTANTLY_TOOLS": "code"}
+            chosen.append(Target(f"({next(letters)}) {name}, code", tenants, code, CODE_CALL, key_per_session=True))
     return chosen
 
 
@@ -171,7 +174,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per cell (default 2)")
     parser.add_argument("--rounds", type=int, default=3, help="cells per server and concurrency, the best counts")
-    parser.add_argument("--against", type=Path, metavar="PATH", help="also run the checkout at PATH, key per session")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also run the checkout at PATH (key per session, and its code mode where it has one); repeatable",
+    )
     args = parser.parse_args()
 
     sandbox_port = free_port()

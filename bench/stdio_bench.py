@@ -6,8 +6,9 @@
   (c) instantly-mcp, all 240 tools,
   (d) instantly-mcp --tools discover (search_tools, describe_tool, call_tool),
   (e) instantly-mcp --tools code (search_tools, describe_tool, run_code),
-  (f), (g) full and discover mode of another checkout (--against PATH, e.g. last week's commit in
-      its own worktree), run with the same python and PYTHONPATH=PATH.
+  (f), (g), ... full, discover and (where it has one) code mode of another checkout (--against PATH,
+      e.g. last week's commit in its own worktree; may be repeated), run with the same python and
+      PYTHONPATH=PATH.
 
 Every server calls the same local sandbox over HTTP (list_block_list_entries, limit 5; in discover
 mode through call_tool, in code mode as a one-line run_code script). Prints a table; asserts nothing.
@@ -144,7 +145,7 @@ def ours(label: str, root: Path, upstream: str, tools: str | None, call: tuple[s
     return Server(label, [sys.executable, "-m", "instantly_mcp.cli"], env, call, root)
 
 
-def servers(upstream: str, with_fastmcp: bool, against: Path | None) -> list[Server]:
+def servers(upstream: str, with_fastmcp: bool, against: list[Path]) -> list[Server]:
     base = plain_env(ROOT)
     floor = [sys.executable, str(BENCH / "minimal_server.py")]
     rows = [Server("(a) minimal one-tool server", floor, {**base, "BENCH_UPSTREAM": upstream}, CALL)]
@@ -158,12 +159,13 @@ def servers(upstream: str, with_fastmcp: bool, against: Path | None) -> list[Ser
         ours("(d) instantly-mcp, discover", ROOT, upstream, "discover", DISCOVER_CALL),
         ours("(e) instantly-mcp, code", ROOT, upstream, "code", CODE_CALL),
     ]
-    if against is not None:
-        name = against_label(against)
-        rows += [
-            ours(f"(f) {name}, full", against, upstream, None, CALL),
-            ours(f"(g) {name}, discover", against, upstream, "discover", DISCOVER_CALL),
-        ]
+    letters = iter("fghijklmnop")
+    for other in against:
+        name = against_label(other)
+        modes = [("full", None, CALL), ("discover", "discover", DISCOVER_CALL)]
+        if (other / "instantly_mcp" / "codemode").is_dir():
+            modes.append(("code", "code", CODE_CALL))
+        rows += [ours(f"({next(letters)}) {name}, {mode}", other, upstream, tools, call) for mode, tools, call in modes]
     return rows
 
 
@@ -260,7 +262,12 @@ def main() -> None:
         "--calls", type=int, default=200, help="round trips per server, the median counts (default 200)"
     )
     parser.add_argument(
-        "--against", type=Path, metavar="PATH", help="also run the checkout at PATH (its full and discover mode)"
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also run the checkout at PATH (its full, discover and code mode); may be given more than once",
     )
     parser.add_argument(
         "--fastmcp", action="store_true", help="add (b), FastMCP.from_openapi (installs it on first use)"

@@ -35,6 +35,7 @@ class Checked:
     problems: tuple[str, ...]
     dynamic: bool  # reaches the module other than by `instantly.<name>`
     runnable: str = ""  # the script as Monty runs it (dialect.py), line for line
+    names: frozenset[str] = frozenset()  # every `instantly.<name>` the script reaches
 
 
 def check(
@@ -51,6 +52,7 @@ def check(
     problems: list[str] = imports_problems(tree)
     dynamic = False
     nodes = list(ast.walk(tree))
+    names = frozenset(n.attr for n in nodes if isinstance(n, ast.Attribute) and reaches_module(n))
     bases = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
     for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and reaches_module(node.func):
@@ -64,7 +66,7 @@ def check(
         ):
             problems.append(f"line {node.lineno}: instantly.{node.attr}: no such tool.{suggest(node.attr)}")
         dynamic = dynamic or hides_tool(node, bases)
-    return Checked(tuple(dict.fromkeys(problems)), dynamic, rewrite(source, tree))
+    return Checked(tuple(dict.fromkeys(problems)), dynamic, rewrite(source, tree), names)
 
 
 def reaches_module(node: ast.Attribute) -> bool:

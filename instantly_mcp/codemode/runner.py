@@ -106,6 +106,7 @@ class Runner:
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
     _shares: dict[str, anyio.CapacityLimiter] = field(default_factory=dict)  # tenant -> its share of the workers
     _checked: dict[str, Checked] = field(default_factory=dict)
+    _modules: dict[frozenset[str], monty.ExternalModule] = field(default_factory=dict)  # by the tools named
 
     @asynccontextmanager
     async def share(self, tenant: str) -> AsyncIterator[None]:
@@ -153,12 +154,12 @@ class Runner:
             message = "The script did not run (nothing was sent):\n" + "\n".join(checked.problems)
             planned = error_result(message), "invalid"
         elif self.plans(source, caller, dry_run, checked.dynamic):
-            planned = await self.plan(checked.runnable, run, caller, client, fingerprint, approval_id)
+            planned = await self.plan(checked, run, caller, client, fingerprint, approval_id)
         if isinstance(planned, tuple):
             result, decision = planned
         else:
             run.binding = planned
-            result, decision = await self.execute(checked.runnable, run, caller, client, fingerprint)
+            result, decision = await self.execute(checked, run, caller, client, fingerprint)
         if self.policy.audit is not None:
             self.policy.audit.record(
                 tool="run_code",
@@ -197,13 +198,13 @@ class Runner:
         return re.compile(rf"\b(?:{'|'.join(names)})\b") if names else None
 
     async def plan(
-        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
+        self, checked: Checked, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
     ) -> Binding | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
         """Run the script as a plan (plan.py), then ask a person about every write it would make
         when any of them is gated: the binding for the real run, or the answer to return."""
         overlay = PlanClient(client, prefix(run.sha256))
         trial = Run(run.sha256, dry_run=False, planning=overlay)
-        result, decision = await self.execute(source, trial, caller, overlay, fingerprint)
+        result, decision = await self.execute(checked, trial, caller, overlay, fingerprint)
         if decision == "invalid":
             return result, decision
         if decision != "ran":
@@ -218,8 +219,9 @@ class Runner:
         return Binding(trial.writes)
 
     async def execute(
-        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
+        self, checked: Checked, run: Run, caller: Caller, client: Requester, fingerprint: str
     ) -> tuple[types.CallToolResult, Decision]:
+        module = self.module(None if checked.dynamic else checked.names)
         cap = self.limits.output_chars * OUTPUT_BYTES_FACTOR
         printed = monty.CollectString(max_bytes=cap)
         active = ACTIVE.set(Active(run, caller, client, fingerprint))
@@ -229,10 +231,10 @@ class Runner:
                 async with (
                     self.share(fingerprint),
                     pool.checkout(
-                        script_name=SCRIPT_NAME, limits=self.limits.monty(), external_modules={MODULE: self.module}
+                        script_name=SCRIPT_NAME, limits=self.limits.monty(), external_modules={MODULE: module}
                     ) as session,
                 ):
-                    value = await session.feed_run(PRELUDE + source, print_callback=printed)
+                    value = await session.feed_run(PRELUDE + checked.runnable, print_callback=printed)
         except TimeoutError:
             return self.stop(
                 run, f"the wall time limit ({self.limits.wall_s:g} s, --code-timeout) was reached"
@@ -255,17 +257,25 @@ class Runner:
             return self.stop(run, run.stopped), "stopped"
         return text_result(self.output(value, printed.output) + notes_text(run)), "ran"
 
-    @cached_property
-    def module(self) -> monty.ExternalModule:
-        """`instantly`, built once: a function per visible operation, and the helpers. Which script
-        a call belongs to is in ACTIVE (Monty runs host functions in a copy of the feeding task's context)."""
-        functions: dict[str, Any] = {op.name: self.bridge(op) for op in self.policy.visible_operations()}
-        functions.update(self.helpers, notes=lambda: list(ACTIVE.get().run.notes))
-        return monty.ExternalModule(functions)
+    def module(self, names: frozenset[str] | None) -> monty.ExternalModule:
+        """`instantly` for a script: the tools it names (every visible one when it reaches them in a
+        way no name shows) and the helpers; built once per distinct set. Which script a call belongs
+        to is in ACTIVE (Monty runs host functions in a copy of the feeding task's context)."""
+        key = names if names is not None else frozenset(self.params)
+        module = self._modules.pop(key, None)
+        if module is None:
+            functions: dict[str, Any] = {name: self.bridge(name) for name in key if name in self.params}
+            functions.update(self.helpers, notes=lambda: list(ACTIVE.get().run.notes))
+            module = monty.ExternalModule(functions)
+        self._modules[key] = module  # most recent last
+        if len(self._modules) > CHECKED_SCRIPTS:
+            del self._modules[next(iter(self._modules))]
+        return module
 
-    def bridge(self, op: Operation) -> Invoke:
+    def bridge(self, name: str) -> Invoke:
         """The script's `instantly.<op>(**arguments)`: one policy call, its answer parsed, or an exception
         that names the call (the traceback adds the line)."""
+        op = self.policy.operations[name]
 
         async def invoke(**arguments: Any) -> Any:
             run, caller, client, fingerprint = ACTIVE.get()

@@ -79,6 +79,9 @@ class ScriptParams(Mapping[str, Params]):
             self.known[name] = Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
         return self.known[name]
 
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
 
