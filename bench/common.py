@@ -35,10 +35,10 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30, *, healthy:
     raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
 
 
-def start_sandbox(root: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """The emulated Instantly API every server of a bench calls, on loopback."""
+def start_sandbox(root: Path, port: int, env: dict[str, str] | None = None, scale: str = "demo") -> subprocess.Popen:
+    """The emulated Instantly API every server of a bench calls, on loopback (`scale` as sandbox --scale)."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port)],
+        [sys.executable, "-m", "instantly_mcp.cli", "sandbox", "--port", str(port), "--scale", scale],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -43,9 +43,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 FASTMCP_VENV = ROOT / ".cache" / "bench-fastmcp"
 FASTMCP_PIN = "fastmcp==4.1.6"
-CALL = ("list_block_list_entries", {"limit": 5})
-DISCOVER_CALL = ("call_tool", {"name": CALL[0], "arguments": CALL[1]})
-CODE_CALL = ("run_code", {"code": f"await instantly.{CALL[0]}(limit={CALL[1]['limit']})"})
+
+
+def calls(limit: int) -> tuple[tuple[str, dict], tuple[str, dict], tuple[str, dict]]:
+    """The one call every server makes, in full, discover and code mode."""
+    call = ("list_block_list_entries", {"limit": limit})
+    return (
+        call,
+        ("call_tool", {"name": call[0], "arguments": call[1]}),
+        ("run_code", {"code": f"await instantly.{call[0]}(limit={limit})"}),
+    )
 
 
 @dataclass
@@ -145,27 +152,28 @@ def ours(label: str, root: Path, upstream: str, tools: str | None, call: tuple[s
     return Server(label, [sys.executable, "-m", "instantly_mcp.cli"], env, call, root)
 
 
-def servers(upstream: str, with_fastmcp: bool, against: list[Path]) -> list[Server]:
+def servers(upstream: str, with_fastmcp: bool, against: list[Path], limit: int) -> list[Server]:
+    call, discover_call, code_call = calls(limit)
     base = plain_env(ROOT)
     floor = [sys.executable, str(BENCH / "minimal_server.py")]
-    rows = [Server("(a) minimal one-tool server", floor, {**base, "BENCH_UPSTREAM": upstream}, CALL)]
+    rows = [Server("(a) minimal one-tool server", floor, {**base, "BENCH_UPSTREAM": upstream}, call)]
     if with_fastmcp:
         env = {**base, "BENCH_UPSTREAM": upstream, "FASTMCP_SHOW_CLI_BANNER": "false", "FASTMCP_LOG_LEVEL": "WARNING"}
         rows.append(
-            Server("(b) FastMCP.from_openapi", [str(fastmcp_python()), str(BENCH / "fastmcp_server.py")], env, CALL)
+            Server("(b) FastMCP.from_openapi", [str(fastmcp_python()), str(BENCH / "fastmcp_server.py")], env, call)
         )
     rows += [
-        ours("(c) instantly-mcp, full", ROOT, upstream, None, CALL),
-        ours("(d) instantly-mcp, discover", ROOT, upstream, "discover", DISCOVER_CALL),
-        ours("(e) instantly-mcp, code", ROOT, upstream, "code", CODE_CALL),
+        ours("(c) instantly-mcp, full", ROOT, upstream, None, call),
+        ours("(d) instantly-mcp, discover", ROOT, upstream, "discover", discover_call),
+        ours("(e) instantly-mcp, code", ROOT, upstream, "code", code_call),
     ]
     letters = iter("fghijklmnop")
     for other in against:
         name = against_label(other)
-        modes = [("full", None, CALL), ("discover", "discover", DISCOVER_CALL)]
+        modes = [("full", None, call), ("discover", "discover", discover_call)]
         if (other / "instantly_mcp" / "codemode").is_dir():
-            modes.append(("code", "code", CODE_CALL))
-        rows += [ours(f"({next(letters)}) {name}, {mode}", other, upstream, tools, call) for mode, tools, call in modes]
+            modes.append(("code", "code", code_call))
+        rows += [ours(f"({next(letters)}) {name}, {mode}", other, upstream, tools, c) for mode, tools, c in modes]
     return rows
 
 
@@ -272,11 +280,18 @@ def main() -> None:
     parser.add_argument(
         "--fastmcp", action="store_true", help="add (b), FastMCP.from_openapi (installs it on first use)"
     )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=5,
+        help="the call's limit (default 5); above 5 the sandbox holds the large workspace (2,000 block-list "
+        "entries), so that limit=100 gives an answer over the 20,000-character result cap, which is cut",
+    )
     args = parser.parse_args()
     port = free_port()
-    sandbox = start_sandbox(ROOT, port, plain_env(ROOT))
+    sandbox = start_sandbox(ROOT, port, plain_env(ROOT), scale="large" if args.limit > 5 else "demo")
     try:
-        chosen = servers(f"http://127.0.0.1:{port}", args.fastmcp, args.against)
+        chosen = servers(f"http://127.0.0.1:{port}", args.fastmcp, args.against, args.limit)
         cold_starts(chosen, args.runs)
         sessions(chosen, args.calls)
     finally:

@@ -6,9 +6,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from instantly_mcp.errors import ApiError, TransportError
+from instantly_mcp.errors import ApiError, TransportError, UpstreamError
 
-__all__ = ["BULK_CHECKS", "describe_api_error", "describe_transport_error"]
+__all__ = ["BULK_CHECKS", "describe", "describe_api_error", "describe_transport_error"]
 
 # Bulk tools: the argument holding the items, and how to find out which of them took effect when
 # the answer was lost (a timeout or broken connection after sending, a 5xx, an unreadable body).
@@ -127,3 +127,14 @@ def _advice(err: ApiError, tool: str, required_scopes: Sequence[str]) -> str:
             "took effect before retrying."
         )
     return f"Unexpected status; check the arguments of {tool} against its description."
+
+
+def describe(
+    err: UpstreamError, *, tool: str, required_scopes: Sequence[str], arguments: Mapping[str, Any] | None = None
+) -> str:
+    """The paragraph for either kind of failure; any other kind is raised again (no advice is written for it yet)."""
+    if isinstance(err, ApiError):
+        return describe_api_error(err, tool=tool, required_scopes=required_scopes, arguments=arguments)
+    if isinstance(err, TransportError):
+        return describe_transport_error(err, tool=tool, arguments=arguments)
+    raise err

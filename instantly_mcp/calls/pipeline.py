@@ -17,20 +17,10 @@ import anyio
 import mcp_types as types
 from pydantic import ValidationError
 
-from instantly_mcp.calls.advice import describe_api_error, describe_transport_error
+from instantly_mcp.calls.advice import describe
 from instantly_mcp.calls.input_limits import InputLimits, default_limits, is_small
 from instantly_mcp.calls.mistakes import correct, enum_hint
-from instantly_mcp.calls.progress import report_progress
-from instantly_mcp.calls.results import (
-    Shape,
-    compact_json,
-    cut_view,
-    derived_cursor,
-    fitting_items,
-    page_view,
-    select,
-    text_of,
-)
+from instantly_mcp.calls.paging import CURSOR_PAGINATION, Shape, compact_json, page_limit, shaped
 from instantly_mcp.calls.secrets import guard_secrets, mark_secret
 from instantly_mcp.calls.undocumented import admits_extra, undocumented_fields
 from instantly_mcp.calls.undocumented import note as undocumented_note
@@ -213,29 +203,64 @@ async def send(
 ) -> tuple[types.CallToolResult, int | None]:
     """The result plus Instantly's HTTP status, for the audit log; None when no answer came from
     Instantly (a network failure, or an error the client raised without sending)."""
-    result, status = await send_once(call, client, shape, watch)
+    result, status = await answer(call, client, shape, watch)
     if call.undocumented and (status is not None or not result.is_error):  # not when nothing reached Instantly
         paged = call.op.pagination is not None
         result.content.append(types.TextContent(type="text", text=undocumented_note(call.undocumented, paged=paged)))
     return result, status
 
 
-async def send_once(
+async def answer(
     call: PreparedCall, client: Requester, shape: Shape, watch: ResponseWatch | None
 ) -> tuple[types.CallToolResult, int | None]:
-    if call.op.pagination in CURSOR_PAGINATION:
-        return await send_list(call, client, shape, watch)
+    """Send the first request, then hand the answer to paging.shaped, which follows further pages
+    (max_items) and cuts the result to size; a failed delete is checked before it is reported."""
     try:
-        response = await client.request(call.request)
+        response = await client.request(first_request(call, shape))
     except ApiError as err:
         deleted = await deleted_anyway(call.op, call.request, err, client)
         return (deleted, err.status) if deleted is not None else failure(call.op, err, call.arguments)
     except TransportError as err:
         return failure(call.op, err, call.arguments)
-    data = guard_secrets(call.op, response.data)
     if watch is not None:
         watch.observe(call.op, response.data)
-    return mark_secret(call.op, with_notes(success_result(call, data, shape), call.notes)), response.status
+    data = guard_secrets(call.op, response.data)
+    text = await shaped(call.op, data, shape, ClientPages(call, client))
+    return mark_secret(call.op, with_notes(text_result(text), call.notes)), response.status
+
+
+def first_request(call: PreparedCall, shape: Shape) -> ApiRequest:
+    """max_items asks the first page for no more than it wants, so that its cursor resumes right after."""
+    if shape.max_items and call.op.pagination in CURSOR_PAGINATION:
+        return page_request(call, None, shape.max_items)
+    return call.request
+
+
+@dataclass(frozen=True)
+class ClientPages:
+    """paging.PageSource for one call: the pages after the first, each sent through the client like any call
+    (rate limiter, retries)."""
+
+    call: PreparedCall
+    client: Requester
+
+    @property
+    def start(self) -> Any:
+        return self.call.arguments.get("starting_after")
+
+    async def fetch(self, cursor: Any, limit: int | None) -> Any:
+        return (await self.client.request(page_request(self.call, cursor, limit))).data
+
+
+def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiRequest:
+    """The call's request for the page after `cursor`, asking for at most `limit` items."""
+    arguments = dict(call.arguments)
+    page_max = page_limit(call.op)
+    if limit is not None:
+        arguments["limit"] = min(int(arguments.get("limit") or page_max), page_max, limit)
+    if cursor is not None:
+        arguments["starting_after"] = cursor
+    return build_request(call.op, arguments)
 
 
 def with_notes(result: types.CallToolResult, notes: tuple[str, ...]) -> types.CallToolResult:
@@ -251,134 +276,8 @@ def failure(
     op: Operation, err: UpstreamError, arguments: dict[str, Any] | None = None
 ) -> tuple[types.CallToolResult, int | None]:
     """`arguments` let a bulk tool's error say how many items are in doubt (advice.BULK_CHECKS)."""
-    if isinstance(err, ApiError):
-        result = error_result(describe_api_error(err, tool=op.name, required_scopes=op.scopes, arguments=arguments))
-        return result, err.status if err.attempts else None
-    if isinstance(err, TransportError):
-        return error_result(describe_transport_error(err, tool=op.name, arguments=arguments)), None
-    raise err  # a kind of upstream failure with no advice written for it yet
-
-
-CURSOR_PAGINATION = ("cursor", "cursor_body")
-DEFAULT_PAGE_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page fetched: the cursor it started after, where its items begin in the result, how
-    many there are, the cursor after it, and its items as Instantly sent them (before `fields`)."""
-
-    start: Any
-    first: int
-    items: list[Any]
-    end: Any
-
-
-async def send_list(
-    call: PreparedCall, client: Requester, shape: Shape, watch: ResponseWatch | None = None
-) -> tuple[types.CallToolResult, int | None]:
-    """A cursor-paginated list: one page as asked, or (max_items) pages followed until that many
-    items or the last page. Each page goes through the client like any call (rate limiter,
-    retries); the last page asks for exactly what is still wanted, so its cursor resumes right
-    after the last item. A client that sent a progress token hears items fetched of max_items
-    after every page. A result over the size cap is cut at an item boundary, with the cursor that
-    resumes after the last item shown."""
-    op = call.op
-    try:
-        response = await client.request(
-            call.request if not shape.max_items else page_request(call, None, shape.max_items)
-        )
-    except UpstreamError as err:
-        return failure(op, err)
-    status, data = response.status, guard_secrets(op, response.data)
-    if watch is not None:
-        watch.observe(op, response.data)
-    if not (isinstance(data, dict) and isinstance(data.get("items"), list)):
-        return success_result(call, data, shape), status
-    pages = [Page(call.arguments.get("starting_after"), 0, data["items"], data.get("next_starting_after"))]
-    result: dict[str, Any] = {k: v for k, v in data.items() if k != "items"}
-    if shape.max_items:
-        stopped = await follow_pages(call, client, shape.max_items, pages, shape)
-        result = {"next_starting_after": pages[-1].end, "pages": len(pages)}
-        if stopped:
-            result["stopped"] = stopped
-    items = [item for page in pages for item in page.items]
-    view = select({"items": items, **result}, shape.fields)
-    text = compact_json(page_view(op, view))
-    if len(text) <= shape.max_chars:
-        return text_result(text), status
-    kept = fitting_items(op, view, shape.max_chars)
-    resume = await resume_after(call, client, pages, kept)
-    return text_result(compact_json(cut_view(op, view, kept, resume))), status
-
-
-def page_request(call: PreparedCall, cursor: Any, limit: int | None) -> ApiRequest:
-    """The call's request for the page after `cursor`, asking for at most `limit` items."""
-    arguments = dict(call.arguments)
-    page_max = page_limit(call.op)
-    if limit is not None:
-        arguments["limit"] = min(int(arguments.get("limit") or page_max), page_max, limit)
-    if cursor is not None:
-        arguments["starting_after"] = cursor
-    return build_request(call.op, arguments)
-
-
-async def follow_pages(
-    call: PreparedCall, client: Requester, wanted: int, pages: list[Page], shape: Shape = Shape()
-) -> str | None:
-    """Fetch pages after the first until `wanted` items, or until the items so far already pass
-    the result cap (more would be cut away unseen, so they are not fetched; the cut result carries
-    the cursor to resume). A failure after the first page stops the walk and is reported next to
-    the items so far (and their cursor)."""
-    count = len(pages[0].items)
-    shown = len(compact_json(select({"items": pages[0].items}, shape.fields)))  # the result's size so far
-    while True:
-        await report_progress(
-            None, float(min(count, wanted)), float(wanted), f"{call.op.name}: {count} items, {len(pages)} pages"
-        )
-        last = pages[-1]
-        if count >= wanted or not last.end or not last.items or last.end == last.start or shown > shape.max_chars:
-            return None
-        try:
-            response = await client.request(page_request(call, last.end, wanted - count))
-        except UpstreamError as err:
-            reason = failure(call.op, err)[0].content[0]
-            return f"Stopped after {len(pages)} pages: {getattr(reason, 'text', err)}"
-        data = guard_secrets(call.op, response.data) if isinstance(response.data, dict) else {}
-        listed = data.get("items")
-        items: list[Any] = listed if isinstance(listed, list) else []
-        pages.append(Page(last.end, count, items, data.get("next_starting_after")))
-        count += len(items)
-        shown += len(compact_json(select(items, shape.fields))) - 1  # the items plus a comma each
-
-
-async def resume_after(call: PreparedCall, client: Requester, pages: list[Page], kept: int) -> Any:
-    """The cursor after item number `kept`: a page's own cursor at a page boundary, else the same
-    field of the last kept item that the page's cursor comes from, else asked of Instantly by
-    fetching that page again with limit = the items kept of it (a read; the cursor it answers
-    with is the exact one). None when none of these works."""
-    if kept == 0:
-        return pages[0].start
-    page = next(p for p in pages if p.first < kept <= p.first + len(p.items))
-    within = kept - page.first
-    cursor = derived_cursor(page.items, within, page.end)
-    if cursor is not None:
-        return cursor
-    try:
-        response = await client.request(page_request(call, page.start, within))
-    except UpstreamError:
-        return None
-    return response.data.get("next_starting_after") if isinstance(response.data, dict) else None
-
-
-def page_limit(op: Operation) -> int:
-    """The most items one page may ask for (the schema's maximum for `limit`)."""
-    limit = op.input_schema.get("properties", {}).get("limit", {})
-    return int(limit.get("maximum", DEFAULT_PAGE_LIMIT))
-
-
-def success_result(call: PreparedCall, data: Any, shape: Shape = Shape()) -> types.CallToolResult:
-    return text_result(text_of(call.op, data, shape))
+    result = error_result(describe(err, tool=op.name, required_scopes=op.scopes, arguments=arguments))
+    return result, err.status if isinstance(err, ApiError) and err.attempts else None
 
 
 def text_result(text: str) -> types.CallToolResult:

@@ -11,7 +11,7 @@ from typing import Any
 
 import mcp_types as types
 
-from instantly_mcp.calls.results import compact_json
+from instantly_mcp.calls.paging import compact_json
 from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.errors import ApiError, TransportError
 from instantly_mcp.upstream.client import ApiRequest, Requester

@@ -5,15 +5,17 @@ generated): its name, summary and description, tag and tag description, argument
 descriptions with enum meanings, and response field names, each field weighted. On top of BM25,
 what a person means by a short request: the request's objects should cover the tool's entity
 (list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
-between tools on one entity, and a request without an action reads. VOCABULARY maps the domain's
-everyday words onto the spec's; it is small on purpose: a word added to fix one missed request
-would only memorise it.
+between tools on one entity, and a request without an action reads. ACTIONS and THINGS map the
+domain's everyday verbs and nouns onto the spec's; they are small on purpose: a word added to fix
+one missed request would only memorise it. Every other rule reads the request's grammar (its verb,
+question form, plural, head noun), never a particular request.
 
 `signature` is the one format of a search answer line, shared by discover and code mode.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import keyword
 import math
@@ -30,18 +32,26 @@ from instantly_mcp.catalog.paths import tool_specs_dir
 DEFAULT_MATCHES = 5
 FIELDS = ("name", "summary", "description", "tag", "arguments", "response")
 
-# The domain's everyday words -> the words the spec uses for them. A reviewer reads it in one screen.
-VOCABULARY: dict[str, tuple[str, ...]] = {
-    # actions
+# The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
+# An action's synonyms count only where a request says what to do (its first two words): "copy the
+# campaign" duplicates it, "the email copy" is its text.
+ACTIONS: dict[str, tuple[str, ...]] = {
     "stop": ("pause", "disable"),
     "halt": ("pause",),
+    "suspend": ("pause",),
+    "deactivate": ("pause", "disable"),
+    "unpause": ("resume",),
+    "reactivate": ("resume", "activate"),
+    "continue": ("resume",),
     "launch": ("activate",),
     "start": ("activate", "resume", "enable"),
     "resume": ("activate",),
     "restart": ("resume", "activate"),
-    "remove": ("delete", "removal"),
-    "delete": ("removal",),
+    "remove": ("delete",),
     "erase": ("delete",),
+    "drop": ("delete",),
+    "discard": ("delete",),
+    "destroy": ("delete",),
     "unblock": ("delete", "block"),
     "revoke": ("delete",),
     "disconnect": ("delete",),
@@ -50,17 +60,24 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "add": ("create",),
     "setup": ("create",),
     "save": ("create",),
+    "insert": ("add", "create"),
+    "register": ("create",),
     "edit": ("update",),
     "change": ("update",),
     "modify": ("update",),
     "rename": ("update",),
+    "configure": ("update",),
+    "adjust": ("update",),
+    "customize": ("update",),
     "set": ("update",),
     "transfer": ("change", "move"),
+    "reassign": ("assign", "move"),
     "show": ("list", "get"),
     "see": ("list", "get"),
     "view": ("list", "get"),
     "find": ("list", "get"),
     "fetch": ("get", "list"),
+    "retrieve": ("get", "list"),
     "read": ("get", "list"),
     "check": ("get", "verify", "test"),
     "validate": ("verify",),
@@ -69,16 +86,27 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "copy": ("move", "duplicate"),
     "clone": ("duplicate",),
     "invite": ("create", "member"),
+    "enroll": ("add",),
+    "notify": ("create", "webhook"),
+    "suppress": ("create", "block"),
+    "block": ("create", "block"),
+    "unsubscribe": ("create", "block"),
+    "tag": ("toggle",),
+    "label": ("update",),
+    "untag": ("toggle",),
+    "mark": ("update",),
+    "connect": ("create",),
     "buy": ("order", "dfy"),
     "purchase": ("order", "dfy"),
-    # things
+}
+THINGS: dict[str, tuple[str, ...]] = {
     "response": ("reply",),
     "respond": ("reply",),
     "answer": ("reply",),
     "reply": ("email",),
     "sender": ("account",),
     "mailbox": ("account",),
-    "inbox": ("account", "email"),
+    "inbox": ("email", "account"),
     "unibox": ("email",),
     "message": ("email",),
     "mail": ("email",),
@@ -91,8 +119,8 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "sequence": ("campaign", "step"),
     "variant": ("step",),
     "step": ("campaign",),
-    "block": ("create",),
-    "unsubscribe": ("block", "create"),
+    "unsubscribe": ("block",),
+    "delete": ("removal",),  # the workspace's deletion is its scheduled removal
     "blocklist": ("block",),
     "blacklist": ("block",),
     "suppression": ("block",),
@@ -132,10 +160,24 @@ VOCABULARY: dict[str, tuple[str, ...]] = {
     "rate": ("analytics",),
     "most": ("analytics",),
     "compare": ("analytics",),
+    "top": ("analytics",),
+    "best": ("analytics",),
+    "worst": ("analytics",),
+    "highest": ("analytics",),
+    "lowest": ("analytics",),
+    "total": ("analytics", "count"),
+    "breakdown": ("analytics",),
+    "percentage": ("analytics",),
+    "trend": ("daily", "analytics"),
+    "stage": ("status",),
+    "cadence": ("campaign",),
+    "dnc": ("block",),
+    "billing": ("plan", "subscription"),
     "day": ("daily",),
     "yesterday": ("daily",),
     "today": ("daily",),
 }
+VOCABULARY = THINGS | ACTIONS
 
 # A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
 SECOND_MEANING = 0.9
@@ -143,14 +185,29 @@ _STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which want need please can could would should them they their into".split()
 )
-# Two-word verbs: "set up" creates, "turn on" enables, "turn off" disables.
+# What a help-centre heading says about any feature ("How to use X in Instantly", "X explained"):
+# left out of a request, not of the spec's text.
+_FILLER = frozenset(
+    "instantly app tool feature via use using way possible help guide tips explained understanding "  # noqa: SIM905
+    # and what a tool description says of any record: "a specific lead", "the given accounts"
+    "specific particular given existing certain optional optionally".split()
+)
+# Words for a part of the thing before them ("workspace settings", "lead details"): never the head.
+_ATTRIBUTES = frozenset({"setting", "detail", "info", "information", "option"})
+# Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
 _PARTICLES = {
     ("set", "up"): "create",
     ("turn", "on"): "enable",
     ("switch", "on"): "enable",
     ("turn", "off"): "disable",
     ("switch", "off"): "disable",
+    ("warm", "up"): "warmup",
+    ("opt", "out"): "unsubscribe",
+    ("not", "contact"): "blocklist",
+    ("not", "email"): "blocklist",
+    ("look", "up"): "find",
 }
+_SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
 _COMPOUNDS = frozenset({("inbox", "placement")})
@@ -164,16 +221,49 @@ _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|befo
 _QUESTION = re.compile(
     r"\s*(?:what|which|who|when|where|why|is|are|does|did|has|have|any|how(?!\s+(?:do|can|to|should|would)\b))\b", re.I
 )
+# Polite or roundabout openings that ask for the action after them, not a read: "is it possible to
+# pause...", "is there a way to...", "what's the best way to...", "can you...".
+_PREAMBLE = re.compile(
+    r"\s*(?:is (?:it|there) (?:possible|a way)|what(?: is|'s|\u2019s) the (?:best |right )?way|how (?:would|could) i"
+    r"|(?:can|could|would|will) you(?: please)?|please|help me|i(?:'d| would) like|i (?:want|need))\s+(?:to\s+)?",
+    re.I,
+)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
-# What a request that opens with a question word asks about ("who changed my campaign": the audit
-# log's records of who did what; "who" later on is a relative pronoun, "leads who bounced").
-QUESTIONS = {"who": ("audit", "member")}
+# A read about one record's details ("campaign details", "lead info") gets it rather than lists.
+ONE_READ = {"get": 1.0, "list": 0.7}
+DETAILS = frozenset(
+    {
+        "detail",
+        "details",
+        "info",
+        "information",
+        "specific",
+        "particular",
+        "single",
+        "settings",
+        "configuration",
+        "options",
+    }
+)
+# What a request that opens with a question word asks about ("who is on my team": members; "who"
+# later on is a relative pronoun, "leads who bounced").
+QUESTIONS = {"who": ("member",)}
+# "who" before an edit ("who changed my campaign", "who deleted the lead") asks the audit log;
+# before anything else done ("who replied", "who clicked") it asks about leads, not teammates.
+WHO_DID = ("audit", "log")
+WHO_ENGAGED = ("lead",)
 # A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
 # aggregate: the tools whose names say so, not a list of records.
 AGGREGATES = frozenset({"analytic", "count", "summary", "stat"})
 # Name words of tools few requests mean (AI agents, done-for-you orders): ranked down unless asked for.
 NICHE_WORDS = frozenset({"ai", "dfy"})
+# Tools that act on many records at once (bulk_create_x, delete_all_x): ranked down for a request
+# about one, up for one that says it means many.
+MANY = frozenset({"many", "multiple", "several", "all", "bulk", "batch", "every", "mass", "at once"})
+
+
+_UNDOUBLED = frozenset("bgmnprt")
 
 
 @cache
@@ -185,6 +275,8 @@ def stem(word: str) -> str:
             if suffix == "s" and word[-2] in "su":
                 break
             word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in _UNDOUBLED:
+                return word[:-1]  # "setting" -> "set", "stopped" -> "stop"
             break
     return word[:-1] if len(word) >= 4 and word.endswith("e") else word
 
@@ -194,23 +286,30 @@ def terms(text: str, *, past: bool = True) -> list[str]:
     launched"), which ask about what happened rather than for an action."""
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
     words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
-    words = particles(words)
     words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
-    return [stem(w) for w in words if w not in _STOP and (past or not w.endswith("ed"))]
+    kept = [w for w in particles(words) if w not in _STOP and (past or not w.endswith("ed"))]
+    return [stem(w) for w in kept]
 
 
 def particles(words: list[str]) -> list[str]:
-    """Two-word verbs as the one verb they mean: ["set", "up", "a", "webhook"] -> ["create", "a", "webhook"]."""
+    """Two-word verbs as the one verb they mean, in any form: ["setting", "up", "a", "webhook"] ->
+    ["create", "a", "webhook"]."""
+    if not _SECOND_WORDS.intersection(words):
+        return words
     merged: list[str] = []
     for word in words:
-        if merged and (merged[-1], word) in _PARTICLES:
-            merged[-1] = _PARTICLES[(merged[-1], word)]
+        if merged and (pair := (stem(merged[-1]), word)) in _PARTICLES:
+            merged[-1] = _PARTICLES[pair]
         else:
             merged.append(word)
     return merged
 
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
+_STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in ACTIONS.items()}
+_STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
+EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
+VERB_POSITIONS = 2  # a request's first words that can say what to do
 
 
 @dataclass(frozen=True)
@@ -229,6 +328,9 @@ class Weights:
     read_default: float = 3.0
     uncovered: float = 0.3
     niche: float = 2.0
+    bulk: float = 1.0
+    bigram: float = 0.5
+    records: float = 0.25
     synonym: float = 1.0
     head: float = 2.0
     covers: float = 2.0
@@ -251,6 +353,9 @@ class Request:
     head: dict[str, float]
     things: tuple[frozenset[str], ...] = ()
     question: bool = False
+    many: bool = False
+    one: bool = False
+    bigrams: frozenset[tuple[str, str]] = frozenset()
 
 
 @cache
@@ -270,9 +375,13 @@ class SearchIndex:
         self.fields = [self.document(op) for op in self.operations]
         self.names = [entity(op.name) for op in self.operations]
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
+        self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
+        self.writes = [op.risk != "read" for op in self.operations]
+        self.bulk = [op.name.startswith("bulk_") or "_all_" in op.name for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
         self.vocabulary = sorted(self.named)
+        self.nouns = self.named - self.verbs - set(READ_VERBS)
         count = max(len(self.fields), 1)
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
@@ -302,11 +411,14 @@ class SearchIndex:
                 blended[word] = blended.get(word, 0.0) + weights[f] * n / norm
         return blended
 
-    def expand(self, words: list[str]) -> dict[str, float]:
+    def expand(self, words: list[str], verbs: frozenset[str] | None = None) -> dict[str, float]:
+        """The words with their synonyms (weighted less); an action's synonyms only for `verbs`, the
+        words in a verb's position (None: every word)."""
         weights: dict[str, float] = {}
         for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
-            for rank, alias in enumerate(_STEMMED_VOCABULARY.get(word, ())):
+            vocabulary = _STEMMED_VOCABULARY if verbs is None or word in verbs else _STEMMED_THINGS
+            for rank, alias in enumerate(vocabulary.get(word, ())):
                 weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym * SECOND_MEANING**rank)
         return weights
 
@@ -340,54 +452,92 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
+        query = _unopened(query)
+        said, query = _words(query), _plain(query)
+        words, present, spelled = self.spell(query)
+        question = bool(_QUESTION.match(query))
+        plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
+        things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
+        asked, objects = ({} if question else self.action(present, things)), words
+        if asked and words and self.action(words[:1], things):
+            objects = words[1:]
+        verbs = frozenset(next(([w] for w in words[:VERB_POSITIONS] if self.action([w], things)), words[:1]))
+        did = dict.fromkeys(self.who_did(words, said), 1.0)
+        implied = self.implied(words[0]) if objects is not words else {}
+        if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
+            objects = [word for word in objects if word in implied]
+        return Request(
+            words=words,
+            weights=self.weigh(words, objects, verbs, did),
+            objects=self.expand(objects, verbs) | implied | did,
+            asked=asked,
+            plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
+            head=implied or self.expand(self.head(query, spelled), verbs),
+            things=self.things(objects, verbs),
+            question=question,
+            many=bool(MANY & set(said)),
+            one=bool(DETAILS & set(said)),
+            bigrams=frozenset(pairs(words)),
+        )
+
+    def spell(self, query: str) -> tuple[list[str], list[str], dict[str, str]]:
+        """The request's words with typos read as the tool words meant, the same without past
+        forms, and each word's reading."""
         unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
         spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
         words = [part for word in terms(query) for part in spelled[word].split()]
         present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
-        question = bool(_QUESTION.match(query))
-        asked, objects = ({} if question else self.action(present)), words
-        if asked and words and self.action(words[:1]):
-            objects = words[1:]
-        plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
-        weights = self.expand(words)
+        return words, present, spelled
+
+    def weigh(
+        self, words: list[str], objects: list[str], verbs: frozenset[str], did: dict[str, float]
+    ) -> dict[str, float]:
+        """BM25's query terms: the words with their synonyms, and what a question word asks about."""
+        weights = self.expand(words, verbs)
         if objects is not words:  # "show my block list": the verb term weighs list against get, not BM25
             for verb in READ_VERBS.keys() - set(objects) - {words[0]}:
                 weights.pop(verb, None)
-        for word in QUESTIONS.get(words[0] if words else "", ()):
+        for word in () if did else QUESTIONS.get(words[0] if words else "", ()):
             weights[word] = max(weights.get(word, 0.0), self.weights.synonym)
-        return Request(
-            words=words,
-            weights=weights,
-            objects=self.expand(objects),
-            asked=asked,
-            plural=frozenset(self.expand([spelled.get(w, w) for w in plural])),
-            head=self.expand(self.head(query, spelled)),
-            things=self.things(objects),
-            question=question,
-        )
+        return weights | did
 
-    def things(self, objects: list[str]) -> tuple[frozenset[str], ...]:
+    def who_did(self, words: list[str], said: list[str]) -> tuple[str, ...]:
+        """Whom "who did X" asks about: the audit log's people for an edit ("who changed my
+        campaign"), leads for anything else done ("who clicked", "who bounced")."""
+        if words[:1] != ["who"] or len(said) < 2:
+            return ()
+        if self.action(words[1:2]).keys() & EDITS:
+            return WHO_DID
+        return WHO_ENGAGED if said[1].endswith("ed") else ()
+
+    def implied(self, verb: str) -> dict[str, float]:
+        """The things a verb's synonyms name beside the action ("invite" -> member, "notify" -> webhook)."""
+        aliases = enumerate(_STEMMED_ACTIONS.get(verb, ()))
+        named = {alias: self.weights.synonym * SECOND_MEANING**rank for rank, alias in aliases}
+        return {w: v for w, v in named.items() if w != verb and w not in self.verbs and w not in READ_VERBS}
+
+    def things(self, objects: list[str], verbs: frozenset[str]) -> tuple[frozenset[str], ...]:
         """The request's objects that tool names use, each with its synonyms: what a tool should cover."""
-        found = (frozenset(self.expand([word])) & self.named for word in dict.fromkeys(objects))
+        found = (frozenset(self.expand([word], verbs)) & self.named for word in dict.fromkeys(objects))
         return tuple(words for words in found if words)
 
     def head(self, query: str, spelled: dict[str, str]) -> list[str]:
         """The thing the request is about: the last tool-name word of its first phrase, before a
         preposition ("delete the old test campaign" -> campaign; "remove this contact from the
-        campaign" -> contact)."""
+        campaign" -> contact; "the workspace settings" -> workspace, as settings belong to it)."""
         first = _PREPOSITION.split(query, maxsplit=1)[0]
         words = [spelled.get(w, w) for w in terms(first)]
         known = [w for w in words if w in self.named or _STEMMED_VOCABULARY.keys() & {w}]
-        nouns = [w for w in known if not self.action([w]) or w in ("list",)]
+        nouns = [w for w in known if (not self.action([w]) or w in ("list",)) and w not in _ATTRIBUTES]
         return nouns[-1:]
 
-    def action(self, words: list[str]) -> dict[str, float]:
+    def action(self, words: list[str], things: frozenset[str] = frozenset()) -> dict[str, float]:
         """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
         list, get); none: the request asks to read. A word about numbers ("many", "count") asks
-        for an aggregate, not an action."""
+        for an aggregate, not an action, and `things` are nouns here."""
         for word in words[:2]:
             expanded = self.expand([word])
-            if AGGREGATES & expanded.keys():
+            if AGGREGATES & expanded.keys() or word in things:
                 continue
             verbs = {v: weight for v, weight in expanded.items() if v in self.verbs or v in READ_VERBS}
             if verbs:
@@ -406,27 +556,43 @@ class SearchIndex:
     def shape(self, position: int, request: Request) -> float:
         """What BM25 misses: how much of the name the request's objects (the words after a leading
         verb) cover and how many of the things it names the name covers ("which campaigns use this
-        mailbox": account and campaign), the action asked for (none: list, or get for one thing; a
-        question never writes), and niche tools the request does not name."""
+        mailbox": account and campaign), the head it is about, the action asked for, and the variant."""
         w = self.weights
         name, objects = self.names[position], request.objects
         coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
         uncovered = sum(1 for word in name if word not in objects)
-        verb = stem(self.tool_verbs[position])
-        if request.asked.keys() - READ_VERBS.keys():
-            verb_bonus = w.verb * request.asked.get(verb, 0.0)
-        elif AGGREGATES & request.weights.keys():
-            verb_bonus = w.read_default * bool(AGGREGATES & set(self.fields[position][0]))
-        else:
-            verb_bonus = w.read_default * READ_VERBS.get(verb, 0.0)
-            if verb == "get" and request.plural & set(name):
-                verb_bonus *= 0.3
-        if request.question and verb not in READ_VERBS:
-            verb_bonus -= w.question
-        niche = w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in objects)
         head = max((request.head.get(word, 0.0) for word in name), default=0.0)
         covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
-        return w.coverage * coverage + w.covers * covers + w.head * head + verb_bonus - w.uncovered * uncovered - niche
+        fit = w.coverage * coverage + w.covers * covers + w.head * head - w.uncovered * uncovered
+        return fit + self.intent(position, request) + self.variant(position, request)
+
+    def intent(self, position: int, request: Request) -> float:
+        """The action asked for decides: none reads (list, or get for one record's details), a
+        question about numbers reads an aggregate, and a question or a request to see never writes."""
+        w, verb = self.weights, stem(self.tool_verbs[position])
+        if request.asked.keys() - READ_VERBS.keys():
+            bonus = w.verb * request.asked.get(verb, 0.0)
+        elif AGGREGATES & request.weights.keys():  # numbers: an aggregate, else records to count
+            aggregate = AGGREGATES & set(self.fields[position][0])
+            bonus = w.read_default * (1.0 if aggregate else w.records * READ_VERBS.get(verb, -1.0))
+        else:
+            bonus = w.read_default * (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
+            if verb == "get" and request.plural & set(self.names[position]):
+                bonus *= 0.3
+        sees = request.asked and not request.asked.keys() - READ_VERBS.keys()
+        if (request.question and verb not in READ_VERBS) or (sees and self.writes[position]):
+            bonus -= w.question
+        return bonus
+
+    def variant(self, position: int, request: Request) -> float:
+        """Niche tools the request does not name rank down, tools whose name it says word by word
+        up, and bulk tools follow whether it means many."""
+        w, name = self.weights, self.names[position]
+        score = w.bigram * len(request.bigrams & self.bigrams[position])
+        score -= w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in request.objects)
+        if self.bulk[position]:
+            score += w.bulk if request.many else -w.bulk * (not request.plural)
+        return score
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
@@ -444,6 +610,26 @@ class SearchIndex:
             if abs(len(known) - len(word)) <= allowed
         ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+
+
+def _words(query: str) -> list[str]:
+    """The words a request says, as written (whether it says "many" or "details")."""
+    return re.findall(r"[a-z]+|at once", query.lower())
+
+
+def _unopened(query: str) -> str:
+    """The request without a polite opening: "is it possible to pause X" -> "pause X"."""
+    return _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
+
+
+def _plain(query: str) -> str:
+    """The request without filler: "how to use X in Instantly" -> "how to X"."""
+    return " ".join(word for word in query.split() if word.lower().strip("?.,!:") not in _FILLER)
+
+
+def pairs(words: list[str]) -> list[tuple[str, str]]:
+    """Neighbouring words: a request saying "block list" or "lead list" names that thing, not a block and a list."""
+    return list(itertools.pairwise(words))
 
 
 def steps(query: str) -> list[str]:

@@ -32,8 +32,8 @@ import anyio
 import mcp_types as types
 import pydantic_monty as monty
 
+from instantly_mcp.calls.paging import cut_text
 from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, text_result
-from instantly_mcp.calls.results import cut_text
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.codemode.check import Checked, Params, check
 from instantly_mcp.codemode.limits import CodeLimits

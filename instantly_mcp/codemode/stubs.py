@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from instantly_mcp.calls.pipeline import CURSOR_PAGINATION
-from instantly_mcp.calls.results import selectable_fields
+from instantly_mcp.calls.paging import CURSOR_PAGINATION, selectable_fields
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.search import MAX_ENUM, parameters
 

@@ -11,8 +11,8 @@ from urllib.parse import quote, urlencode
 
 import mcp_types as types
 
-from instantly_mcp.calls.pipeline import CURSOR_PAGINATION, PreparedCall, invalid
-from instantly_mcp.calls.results import MAX_ITEMS_LIMIT, compact_json, cut_text, selectable_fields
+from instantly_mcp.calls.paging import CURSOR_PAGINATION, MAX_ITEMS_LIMIT, compact_json, cut_text, selectable_fields
+from instantly_mcp.calls.pipeline import PreparedCall, invalid
 from instantly_mcp.catalog.effects import gate_of, when_it_asks
 from instantly_mcp.catalog.operations import RISK_CLASSES, Operation
 from instantly_mcp.gates.live import may_go_live

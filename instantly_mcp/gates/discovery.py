@@ -22,8 +22,8 @@ from typing import Any
 
 import mcp_types as types
 
+from instantly_mcp.calls.paging import compact_json, selectable_fields
 from instantly_mcp.calls.pipeline import error_result, text_result
-from instantly_mcp.calls.results import compact_json, selectable_fields
 from instantly_mcp.catalog.listing import effective_hints
 from instantly_mcp.catalog.operations import Operation, resolve
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, SearchIndex, answer

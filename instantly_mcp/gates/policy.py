@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import mcp_types as types
 
 from instantly_mcp import metrics
+from instantly_mcp.calls.paging import Shape
 from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare_call, send
-from instantly_mcp.calls.results import Shape
 from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.shapes import share_shapes

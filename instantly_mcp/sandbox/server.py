@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 
 import uvicorn
@@ -12,6 +11,7 @@ import uvicorn
 from instantly_mcp.rebinding import RebindingGuard, loopback_hosts, loopback_origins
 from instantly_mcp.sandbox.app import create_app
 from instantly_mcp.sandbox.faults import ConnectionDropped
+from instantly_mcp.sockets import tcp_listener
 
 
 class _HideDroppedConnections(logging.Filter):
@@ -30,8 +30,7 @@ def serve(
     hosts = loopback_hosts() + ((f"{host}:*",) if host not in ("0.0.0.0", "::") else ())
     app = RebindingGuard(create_app(db_path=db_path, seed=seed, scale=scale), hosts=hosts, origins=loopback_origins())
     try:
-        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see transport/sockets.py
+        sock = tcp_listener(host, port)
     except OSError as exc:
         raise SystemExit(
             f"instantly-mcp sandbox: cannot listen on {host}:{port}: {os.strerror(exc.errno or 0)}"

@@ -420,7 +420,7 @@ def pages_for(desk: ApprovalDesk, settings: Settings) -> Pages:
 
 def bind_pages(settings: Settings) -> socket.socket:
     """The stdio pages' socket, bound before anything is served, so a taken port stops the start-up cleanly."""
-    from instantly_mcp.transport.sockets import listen_socket
+    from instantly_mcp.sockets import listen_socket
 
     return listen_socket("127.0.0.1", settings.approvals_port or 0, "--approvals-port")
 

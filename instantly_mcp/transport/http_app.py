@@ -464,7 +464,7 @@ def serve_http(settings: Settings, runtime: Runtime | None = None) -> None:
     }
     if settings.log_format == "json":
         options["log_config"] = None  # uvicorn's loggers then reach the JSON handler configure_logging set
-    from instantly_mcp.transport.sockets import listen_socket
+    from instantly_mcp.sockets import listen_socket
 
     sock = listen_socket(settings.host, settings.port, "--port")
     if settings.workers > 1:

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -113,6 +113,26 @@ class ApiRequest:
     @property
     def limiter_endpoint(self) -> str:
         return self.endpoint or f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP exchange of a call, as it goes on the wire. The request's parts are made once per
+    call; each attempt is a copy with its number and the time the call has left. `key` is kept to
+    scrub it from error texts; `req` says the method, the endpoint and whether a repeat is safe."""
+
+    req: ApiRequest
+    url: str
+    params: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str] = field(repr=False)  # the key is in Authorization: never in a repr
+    content: bytes | None = field(repr=False)
+    key: str = field(repr=False)
+    number: int = 0
+    remaining: float = 0.0
+
+    @property
+    def retry_safe(self) -> bool:
+        return self.req.retry_safe
 
 
 @dataclass(frozen=True)
@@ -294,14 +314,7 @@ class InstantlyClient:
             )
         fingerprint = key_fingerprint(key)
         limiter = self._limiters.for_key(fingerprint)
-        url = self.url_for(req.path)
-        headers = {"Authorization": f"Bearer {key}"}
-        content = None
-        if req.body is not None:
-            content = json.dumps(req.body, separators=(",", ":"), ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
-        params = encode_query(req.query)
-
+        wire = self._wire(req, key)
         started = self._clock()
         last_failure: UpstreamError | None = None
         attempt = 0
@@ -309,13 +322,13 @@ class InstantlyClient:
             attempt += 1
             remaining = self._deadline_s - (self._clock() - started)
             slot = await self._acquire(limiter, req, remaining, last_failure, attempts=attempt - 1)
-            remaining = self._deadline_s - (self._clock() - started)
+            this = replace(wire, number=attempt, remaining=self._deadline_s - (self._clock() - started))
             try:
                 if self.shares is None:
-                    response = await self._attempt(req, url, params, headers, content, key, attempt, remaining)
+                    response = await self._attempt(this)
                 else:
                     async with self.shares.held(fingerprint):
-                        response = await self._attempt(req, url, params, headers, content, key, attempt, remaining)
+                        response = await self._attempt(this)
                 if self.answered is not None:
                     self.answered.add(fingerprint)
                 return response
@@ -354,6 +367,15 @@ class InstantlyClient:
             metrics.retried(operation)
             await self._sleep(delay)
 
+    def _wire(self, req: ApiRequest, key: str) -> Attempt:
+        """The request's URL, query pairs, headers and body, made once for all its attempts."""
+        headers = {"Authorization": f"Bearer {key}"}
+        content = None
+        if req.body is not None:
+            content = json.dumps(req.body, separators=(",", ":"), ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        return Attempt(req, self.url_for(req.path), tuple(encode_query(req.query)), headers, content, key)
+
     async def _acquire(
         self, limiter: Limiter, req: ApiRequest, remaining: float, last_failure: UpstreamError | None, attempts: int
     ) -> Admitted:
@@ -377,24 +399,14 @@ class InstantlyClient:
                 retry_safe=req.retry_safe,
             ) from None
 
-    async def _attempt(
-        self,
-        req: ApiRequest,
-        url: str,
-        params: list[tuple[str, str]],
-        headers: dict[str, str],
-        content: bytes | None,
-        key: str,
-        attempt: int,
-        remaining: float,
-    ) -> ApiResponse:
+    async def _attempt(self, attempt: Attempt) -> ApiResponse:
         """One HTTP exchange, timed and counted by operation and status (0: no answer)."""
-        operation = _operation(req)
+        operation = _operation(attempt.req)
         status = 0
         started = time.monotonic()
-        with span("instantly.request", operation=operation, method=req.method) as current:
+        with span("instantly.request", operation=operation, method=attempt.req.method) as current:
             try:
-                response = await self._exchange(req, url, params, headers, content, key, attempt, remaining)
+                response = await self._exchange(attempt)
                 status = response.status
                 return response
             except ApiError as exc:
@@ -404,43 +416,38 @@ class InstantlyClient:
                 current.set_attribute("http.status_code", status)
                 metrics.upstream_request(operation, status, time.monotonic() - started)
 
-    async def _exchange(
-        self,
-        req: ApiRequest,
-        url: str,
-        params: list[tuple[str, str]],
-        headers: dict[str, str],
-        content: bytes | None,
-        key: str,
-        attempt: int,
-        remaining: float,
-    ) -> ApiResponse:
+    async def _exchange(self, attempt: Attempt) -> ApiResponse:
         """One HTTP exchange, cut short when the call's deadline comes; every failure becomes ApiError
         or TransportError."""
+        number, key = attempt.number, attempt.key
 
         def failed(reason: str, *, transient: bool = True) -> TransportError:
             return TransportError(
-                reason, may_have_been_sent=True, transient=transient, attempts=attempt, retry_safe=req.retry_safe
+                reason, may_have_been_sent=True, transient=transient, attempts=number, retry_safe=attempt.retry_safe
             )
 
         self.in_flight += 1
         try:
-            async with asyncio.timeout(max(remaining, 0.0)):
+            async with asyncio.timeout(max(attempt.remaining, 0.0)):
                 response = await self._http.request(
-                    req.method, url, params=tuple(params), headers=headers, content=content
+                    attempt.req.method,
+                    attempt.url,
+                    params=attempt.params,
+                    headers=attempt.headers,
+                    content=attempt.content,
                 )
         except TimeoutError:
             raise failed(f"no answer within the {self._deadline_s:g} s deadline for the whole call") from None
         except httpx2.HTTPError as exc:
-            raise _transport_error(exc, key, attempts=attempt, retry_safe=req.retry_safe) from None
+            raise _transport_error(exc, key, attempts=number, retry_safe=attempt.retry_safe) from None
         except Exception as exc:  # a bug below us must end as an error result, not a crashed call
-            log.exception("%s: unexpected %s from the HTTP stack", _operation(req), type(exc).__name__)
+            log.exception("%s: unexpected %s from the HTTP stack", _operation(attempt.req), type(exc).__name__)
             raise failed(f"unexpected error in the HTTP client ({type(exc).__name__})", transient=False) from None
         finally:
             self.in_flight -= 1
         content_type = response.headers.get("content-type", "")
         if not response.is_success:
-            raise _api_error(response, key, attempts=attempt, retry_safe=req.retry_safe)
+            raise _api_error(response, key, attempts=number, retry_safe=attempt.retry_safe)
         if _media_type(content_type) == "text/html":
             page = scrub_and_cut(_text_summary(response.text), 200, (key,))
             raise failed(f"Instantly answered HTTP {response.status_code} with an HTML page instead of JSON ({page})")
@@ -448,7 +455,7 @@ class InstantlyClient:
             data = _success_data(response)
         except ValueError:
             raise failed(f"Instantly answered HTTP {response.status_code} with malformed JSON") from None
-        return ApiResponse(status=response.status_code, data=data, content_type=content_type, attempts=attempt)
+        return ApiResponse(status=response.status_code, data=data, content_type=content_type, attempts=number)
 
 
 def encode_query(query: Mapping[str, Any]) -> list[tuple[str, str]]:

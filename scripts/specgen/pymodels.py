@@ -17,7 +17,8 @@ from pydantic import BaseModel
 from instantly_mcp.catalog.model_base import FORMATS
 
 from .meaning import compact, sentences, survives
-from .text import short_description, strip_markdown
+from .shapes import Shapes, Use
+from .text import camel, short_description, strip_markdown
 
 _RESERVED = set(dir(BaseModel)) | {
     "model_config",
@@ -37,10 +38,6 @@ def python_name(name: str) -> str:
     if keyword.iskeyword(candidate) or candidate in _RESERVED or candidate.startswith("_"):
         candidate = f"{candidate.lstrip('_')}_"
     return candidate
-
-
-def camel(text: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
 
 
 def is_nullable(schema: dict[str, Any]) -> bool:
@@ -67,12 +64,16 @@ def optional(annotation: str, literal: bool) -> str:
 
 
 class ModelWriter:
-    """Accumulates class definitions for one module; nested objects become their own classes."""
+    """Writes the classes of a set of modules, one per distinct shape (specgen/shapes.py); nested
+    objects become classes of their own. Set `module` before writing each module's tools."""
 
     def __init__(self, *, inputs: bool = False) -> None:
-        self.classes: list[str] = []
-        self._taken: set[str] = set()
+        self.shapes = Shapes()
+        self.module = ""
         self.inputs = inputs
+        self._taken: set[str] = set()
+        self._tool = ""
+        self._in_union = False
 
     def claim(self, name: str) -> str:
         candidate, n = name, 2
@@ -81,10 +82,21 @@ class ModelWriter:
         self._taken.add(candidate)
         return candidate
 
-    def source(self) -> str:
-        return "\n\n\n".join(self.classes)
+    def sources(self) -> dict[str, tuple[str, list[str]]]:
+        """Module -> (its classes, the shared class names they import)."""
+        self.shapes.settle()
+        return {module: self.shapes.source(module) for module in self.shapes.modules()}
+
+    def ref(self, token: str) -> str:
+        """'module:Class' of a class written earlier, once `sources()` has settled the names."""
+        return ":".join(self.shapes.ref(token))
 
     # -- classes -------------------------------------------------------------------------
+
+    def tool_class(self, schema: dict[str, Any], name: str, **kwargs: Any) -> str:
+        """A tool's own class; nested classes are named below it (CreateCampaignInputSequencesItem)."""
+        self._tool = name
+        return self.object_class(schema, name, base="ToolInput", **kwargs)
 
     def object_class(
         self,
@@ -96,13 +108,13 @@ class ModelWriter:
         class_vars: dict[str, str] | None = None,
         docstring: str | None = None,
     ) -> str:
+        """A token standing for the class's name (see Shapes), written once per distinct shape."""
         class_name = self.claim(name)
+        in_union, self._in_union = self._in_union, False
         properties: dict[str, Any] = schema.get("properties") or {}
         required = required_override if required_override is not None else set(schema.get("required") or [])
         extra = object_extra(schema, base, inputs=self.inputs)
-        lines = [f"class {class_name}({base}):"]
-        if docstring:
-            lines.append(f"    {docstring!r}")
+        lines = []
         config = [f"extra={extra!r}"] if extra != "forbid" else []
         if schema.get("minProperties") and base == "SpecModel":
             config.append(f"json_schema_extra={{'minProperties': {schema['minProperties']}}}")
@@ -114,11 +126,12 @@ class ModelWriter:
         nullable = sorted(k for k, v in properties.items() if isinstance(v, dict) and is_nullable(v))
         if nullable:
             lines.append(f"    nullable_fields: ClassVar = frozenset({nullable!r})")
-        body = []
         for prop, prop_schema in properties.items():
-            body.append(self._field_line(class_name, prop, prop_schema, prop in required))
-        self.classes.append("\n".join(lines + body))
-        return class_name
+            lines.append(self._field_line(class_name, prop, prop_schema, prop in required))
+        self._in_union = in_union
+        path = class_name[len(self._tool) :] if base != "ToolInput" and class_name.startswith(self._tool) else ""
+        use = Use(self.module, class_name, path, docstring)
+        return self.shapes.add(base, lines, list(properties), use, own_class=in_union)
 
     def _field_line(self, owner: str, prop: str, schema: Any, required: bool) -> str:
         schema = schema if isinstance(schema, dict) else {}
@@ -194,12 +207,17 @@ class ModelWriter:
         return "dict[str, Any]"
 
     def _union(self, branches: list[dict[str, Any]], hint: str) -> str:
+        """A class named in a union keeps a class of its own: pydantic names a union's members in
+        error locations (search_filters.employeeCount.0.function-after[..., <class>].min), which
+        agents read, so sharing it would change what an invalid call is told."""
+        outer, self._in_union = self._in_union, self._in_union or sum(b.get("type") != "null" for b in branches) > 1
         parts: list[str] = []
         for index, branch in enumerate(branches):
             part = self.annotation(branch, f"{hint}{index + 1}" if len(branches) > 1 else hint)
             for piece in part.split(" | "):
                 if piece not in parts:
                     parts.append(piece)
+        self._in_union = outer
         if "None" in parts:
             parts = [p for p in parts if p != "None"] + ["None"]
         return " | ".join(parts) if parts else "Any"

@@ -27,3 +27,7 @@ def short_description(text: str, limit: int = 120) -> str:
     if len(first) > limit:
         first = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return first.rstrip(".")
+
+
+def camel(text: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)

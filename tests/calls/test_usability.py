@@ -21,7 +21,7 @@ from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
 # aliases; the third set was never tuned on). ISSUE_24 holds the issue's targets, not met yet.
-FLOORS = {"old": (0.81, 0.93), "fresh": (0.83, 0.94), "third": (0.70, 0.93)}
+FLOORS = {"old": (0.82, 0.94), "fresh": (0.87, 0.96), "third": (0.72, 0.96)}
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
 
@@ -86,6 +86,14 @@ def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbo
         "how do I pause a campaign",
         "what is the warmup status of my accounts",
         "get one campaign's details",
+        "Setting up a webhook",
+        "is it possible to pause a campaign",
+        "unsubscribe this person",
+        "who clicked the link",
+        "who is on my team",
+        "block many domains at once",
+        "edit the email copy of step 2",
+        "Update the workspace settings",
     ]
     ranked = anyio.run(search_tools_ranking(sandbox), requests)
     assert ranked["pasue my campain"][0] == "pause_campaign"
@@ -99,6 +107,15 @@ def test_search_tools_reads_typos_prefers_core_tools_and_follows_the_verb(sandbo
     assert ranked["how do I pause a campaign"][0] == "pause_campaign"
     assert not ranked["what is the warmup status of my accounts"][0].startswith(("enable", "disable"))  # reads
     assert ranked["get one campaign's details"][0] == "get_campaign"
+    assert ranked["Setting up a webhook"][0] == "create_webhook"  # a two-word verb in any form
+    assert ranked["is it possible to pause a campaign"][0] == "pause_campaign"  # a polite opening asks to act
+    assert ranked["unsubscribe this person"][0].endswith("create_block_list_entry")  # the verb names its thing
+    assert ranked["who clicked the link"][0] == "list_leads"  # "who" did something: leads, not teammates
+    assert ranked["who is on my team"][0] == "list_workspace_members"
+    assert ranked["block many domains at once"][0].startswith("bulk_")  # many at once: the bulk tool
+    assert not ranked["Setting up a webhook"][0].startswith("bulk_")
+    assert ranked["edit the email copy of step 2"][0].startswith("update_")  # "copy" as a noun is no verb
+    assert ranked["Update the workspace settings"][0] == "update_workspace"  # settings belong to the workspace
     assert sandbox.requests() == []
 
 

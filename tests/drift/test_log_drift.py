@@ -5,6 +5,7 @@ sandbox whose campaign and workspace answers drift (tests/support/drifting.py)."
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import anyio
 import httpx2
@@ -61,3 +62,38 @@ def test_the_flag_and_its_environment_variable() -> None:
     assert cli.settings_from(cli.build_parser().parse_args(["serve", "--log-drift"])).log_drift
     assert env_settings({"INSTANTLY_LOG_DRIFT": "1"})["log_drift"] is True
     assert Settings().log_drift is False
+
+
+def test_answers_repeating_known_drift_are_walked_less_and_less(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slow walk runs for the first differing answer and then ever more rarely while nothing new
+    shows; a new difference is still logged, within MAX_SKIPPED + 1 answers."""
+    from instantly_mcp.catalog.operations import load_operations
+    from instantly_mcp.drift import log as drift_log
+
+    walks: list[int] = []
+    real = drift_log.differences
+
+    def counted(schema: Any, data: Any) -> Any:
+        walks.append(1)
+        return real(schema, data)
+
+    monkeypatch.setattr(drift_log, "differences", counted)
+    op = load_operations()["get_workspace"]
+    known = {"id": "w", "name": "Acme", "owner": "o", "surprise": "x"}
+    drifted = drift_log.DriftLog()
+    with caplog.at_level(logging.WARNING, logger="instantly_mcp.drift"):
+        for _ in range(200):
+            drifted.check(op, known)
+        assert len(walks) <= 10
+        answered = 0
+        while not any("$.another" in r.getMessage() for r in caplog.records) and answered <= drift_log.MAX_SKIPPED:
+            drifted.check(op, {**known, "another": 1})
+            answered += 1
+    lines = [r.getMessage() for r in caplog.records if "$.surprise" in r.getMessage() or "$.another" in r.getMessage()]
+    assert lines == [
+        "drift: get_workspace (GET /api/v2/workspaces/current) $.surprise: not in the spec (string)",
+        "drift: get_workspace (GET /api/v2/workspaces/current) $.another: not in the spec (integer)",
+    ], lines
+    assert answered <= drift_log.MAX_SKIPPED + 1

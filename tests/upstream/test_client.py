@@ -627,6 +627,7 @@ async def test_api_key_never_appears_in_errors_or_logs(upstream: Upstream, caplo
                 await client.request(req)
             failures.append(caught.value)
         text_of_client = repr(client) + str(client)
+        text_of_client += repr(client._wire(ApiRequest("POST", "/api/v2/echo", body={}), KEY))  # one attempt's request
     async with make_client(closed_port_url(), max_retries=1) as client:
         with pytest.raises(TransportError) as caught:
             await client.request(ApiRequest("GET", "/api/v2/campaigns"))

@@ -26,7 +26,7 @@ class ListAccountsInput(ToolInput):
     skip: int | None = Field(default=None, description='Number of items to skip for offset-based pagination', ge=0)
 
 
-class CreateAccountInputWarmupAdvanced(SpecModel):
+class WarmupAdvanced(SpecModel):
     warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
     open_rate: Number | None = Field(default=None, description='Email open rate for the account')
     important_rate: Number | None = Field(default=None, description='Important email rate for the account')
@@ -35,9 +35,9 @@ class CreateAccountInputWarmupAdvanced(SpecModel):
     weekday_only: bool | None = Field(default=None, description='Whether to send emails only on weekdays')
 
 
-class CreateAccountInputWarmup(SpecModel):
+class Warmup(SpecModel):
     limit: Number | None = Field(default=None, description='Email sending limit for the account')
-    advanced: CreateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
+    advanced: WarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
     warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
     increment: Literal['disabled', '0', '1', '2', '3', '4', None] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
     reply_rate: Number | None = Field(default=None, description='Reply rate for the account')
@@ -49,7 +49,7 @@ class CreateAccountInput(ToolInput):
     email: EmailAddress = Field(description='Email address of the account')
     first_name: str = Field(description='First name associated with the account')
     last_name: str = Field(description='Last name associated with the account')
-    warmup: CreateAccountInputWarmup | None = Field(default=None, description='Warmup configuration for the account')
+    warmup: Warmup | None = Field(default=None, description='Warmup configuration for the account')
     daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
@@ -71,26 +71,8 @@ class CreateAccountInput(ToolInput):
     skip_cname_check: bool | None = Field(default=None)
 
 
-class GetAccountInput(ToolInput):
-    'Get account'
+class EmailInput(ToolInput):
     email: EmailAddress = Field(description='The email of the account to get')
-
-
-class UpdateAccountInputWarmupAdvanced(SpecModel):
-    warm_ctd: bool | None = Field(default=None, description='Whether the account is in warm CTD mode')
-    open_rate: Number | None = Field(default=None, description='Email open rate for the account')
-    important_rate: Number | None = Field(default=None, description='Important email rate for the account')
-    read_emulation: bool | None = Field(default=None, description='Whether read emulation is enabled')
-    spam_save_rate: Number | None = Field(default=None, description='Spam save rate for the account')
-    weekday_only: bool | None = Field(default=None, description='Whether to send emails only on weekdays')
-
-
-class UpdateAccountInputWarmup(SpecModel):
-    limit: Number | None = Field(default=None, description='Email sending limit for the account')
-    advanced: UpdateAccountInputWarmupAdvanced | None = Field(default=None, description='Advanced settings for the account')
-    warmup_custom_ftag: str | None = Field(default=None, description='Custom tag for the account')
-    increment: Literal['disabled', '0', '1', '2', '3', '4', None] = Field(default=None, description='Daily increment added to the sending limit, starting from 0, until the full daily limit is reached (slow ramp)')
-    reply_rate: Number | None = Field(default=None, description='Reply rate for the account')
 
 
 class UpdateAccountInput(ToolInput):
@@ -102,7 +84,7 @@ class UpdateAccountInput(ToolInput):
     email: EmailAddress = Field(description='The email of the account to update')
     first_name: str | None = Field(default=None, description='First name associated with the account')
     last_name: str | None = Field(default=None, description='Last name associated with the account')
-    warmup: UpdateAccountInputWarmup | None = Field(default=None, description='Warmup configuration for the account')
+    warmup: Warmup | None = Field(default=None, description='Warmup configuration for the account')
     daily_limit: Number | None = Field(default=None, description='Daily email sending limit')
     tracking_domain_name: str | None = Field(default=None, description='Tracking domain')
     tracking_domain_status: str | None = Field(default=None, description='Tracking domain status')
@@ -113,11 +95,6 @@ class UpdateAccountInput(ToolInput):
     reply_to: EmailAddress | None = Field(default=None, description='Custom reply-to email address for the account')
     skip_cname_check: bool | None = Field(default=None)
     remove_tracking_domain: bool | None = Field(default=None)
-
-
-class DeleteAccountInput(ToolInput):
-    'Delete account'
-    email: EmailAddress = Field(description='The email of the account to get')
 
 
 class EnableWarmupForAccountsInputFilter1(SpecModel):
@@ -178,13 +155,7 @@ class PauseAccountInput(ToolInput):
     email: EmailAddress = Field(description='The email of the account to pause')
 
 
-class ResumeAccountInput(ToolInput):
-    'Resume account'
-    email: EmailAddress = Field(description='Account email')
-
-
-class MarkAccountFixedInput(ToolInput):
-    'Mark account fixed'
+class AccountInput(ToolInput):
     email: EmailAddress = Field(description='Account email')
 
 

@@ -8,6 +8,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import ConfigDict, Field
 
 from instantly_mcp.catalog.model_base import DateTime, EmailAddress, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.models.shared import (
+    ConfigEnrichmentSettings,
+    ConfigMemoryIcpsItem,
+    ConfigOutreachSettingsOptOutSettings,
+    PayloadNoShow,
+)
 
 
 class ListAiAgentsInput(ToolInput):
@@ -21,17 +27,6 @@ class ListAiAgentsInput(ToolInput):
     sort_order: str | None = Field(default=None)
 
 
-class CreateAiAgentInputPayloadNoShowFallbackSendingAccounts(SpecModel):
-    accounts: list[EmailAddress] | None = Field(default=None)
-    tag_ids: list[str] | None = Field(default=None)
-
-
-class CreateAiAgentInputPayloadNoShow(SpecModel):
-    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: CreateAiAgentInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
-
-
 class CreateAiAgentInputPayload(SpecModel):
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
@@ -40,7 +35,7 @@ class CreateAiAgentInputPayload(SpecModel):
     respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
     handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
     integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
-    no_show: CreateAiAgentInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    no_show: PayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
@@ -73,11 +68,6 @@ class GetAiAgentsAnalyticsInput(ToolInput):
     agent_types: dict[str, Literal[1, 2, 3, 4, 6, 7, 8, 9, 10]] | None = Field(default=None, description='Optional mapping of agent_id to agent type')
 
 
-class GetAiAgentInput(ToolInput):
-    'Get AI agent'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateAiAgentInputPayload1(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['ai_enrichment', 'ai_enrichment_workflow', 'fallback_search_filters'])
@@ -91,42 +81,14 @@ class UpdateAiAgentInputPayload1(SpecModel):
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
 
 
-class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemKeywords(SpecModel):
-    nullable_fields: ClassVar = frozenset(['exclude', 'include'])
-    include: str | None = Field(default=None)
-    exclude: str | None = Field(default=None)
-
-
-class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemJobTitle(SpecModel):
-    include: list[str] | None = Field(default=None)
-    exclude: list[str] | None = Field(default=None)
-
-
-class UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem(SpecModel):
-    name: str | None = Field(default=None)
-    problems_solved: list[str] | None = Field(default=None)
-    benefits: list[str] | None = Field(default=None)
-    usp: str | None = Field(default=None)
-    customer_goals: list[str] | None = Field(default=None)
-    success_stories: str | None = Field(default=None)
-    keywords: UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemKeywords | None = Field(default=None)
-    company_size: list[str] | None = Field(default=None)
-    industry: list[str] | None = Field(default=None)
-    job_title: UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItemJobTitle | None = Field(default=None)
-
-
 class UpdateAiAgentInputPayload2AiSdrConfigMemory(SpecModel):
     company: str | None = Field(default=None)
     business_description: str | None = Field(default=None)
     active_icps_indexes: list[Number] | None = Field(default=None)
-    icps: list[UpdateAiAgentInputPayload2AiSdrConfigMemoryIcpsItem] | None = Field(default=None)
+    icps: list[ConfigMemoryIcpsItem] | None = Field(default=None)
     custom_fields: list[str] | None = Field(default=None)
     business_offers: list[str] | None = Field(default=None)
     active_business_offers_indexes: list[Number] | None = Field(default=None)
-
-
-class UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings(SpecModel):
-    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class UpdateAiAgentInputPayload2AiSdrConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
@@ -164,7 +126,7 @@ class UpdateAiAgentInputPayload2AiSdrConfigAutonomySettings(SpecModel):
 
 class UpdateAiAgentInputPayload2AiSdrConfig(SpecModel):
     memory: UpdateAiAgentInputPayload2AiSdrConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    enrichment_settings: UpdateAiAgentInputPayload2AiSdrConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    enrichment_settings: ConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
     outreach_settings: UpdateAiAgentInputPayload2AiSdrConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
     autonomy_settings: UpdateAiAgentInputPayload2AiSdrConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
 
@@ -180,17 +142,6 @@ class UpdateAiAgentInputPayload2(SpecModel):
     next_decision_time: DateTime | None = Field(default=None, description='Scheduled time for next decision')
 
 
-class UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts(SpecModel):
-    accounts: list[EmailAddress] | None = Field(default=None)
-    tag_ids: list[str] | None = Field(default=None)
-
-
-class UpdateAiAgentInputPayload3NoShow(SpecModel):
-    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: UpdateAiAgentInputPayload3NoShowFallbackSendingAccounts | None = Field(default=None)
-
-
 class UpdateAiAgentInputPayload3(SpecModel):
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
@@ -199,7 +150,7 @@ class UpdateAiAgentInputPayload3(SpecModel):
     respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
     handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
     integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
-    no_show: UpdateAiAgentInputPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    no_show: PayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
@@ -224,17 +175,9 @@ class UpdateAiAgentInputPayload4(SpecModel):
     integrations: UpdateAiAgentInputPayload4Integrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
 
 
-class UpdateAiAgentInputConfigEnrichmentSettings(SpecModel):
-    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
-
-
-class UpdateAiAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
-    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
-
-
 class UpdateAiAgentInputConfigOutreachSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
-    opt_out_settings: UpdateAiAgentInputConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
+    opt_out_settings: ConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
 
 
 class UpdateAiAgentInputConfigAutonomySettings(SpecModel):
@@ -251,7 +194,7 @@ class UpdateAiAgentInputConfig(SpecModel):
     investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
     research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
     partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: UpdateAiAgentInputConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    enrichment_settings: ConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
     outreach_settings: UpdateAiAgentInputConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach including campaign_schedule, email_list, email_tag_list, daily_limit, stop_on_reply…')
     autonomy_settings: UpdateAiAgentInputConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy including autopilot_mode, auto_reply_to_responses, and manual_leads_mode')
 
@@ -271,8 +214,3 @@ class UpdateAiAgentInput(ToolInput):
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
     config: UpdateAiAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
-
-
-class DeleteAiAgentInput(ToolInput):
-    'Delete AI agent'
-    id: str = Field(description='The ID of the item to delete')

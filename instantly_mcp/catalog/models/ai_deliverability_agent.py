@@ -10,11 +10,7 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import SpecModel, ToolInput
 
 
-class GetDefaultAiDeliverabilityAgentInput(ToolInput):
-    'Get default AI deliverability agent'
-
-
-class UpdateDefaultAiDeliverabilitySettingsInputSlack1(SpecModel):
+class Slack1(SpecModel):
     connection_id: str = Field(description='Slack app connection ID')
     enabled: bool = Field(description='Whether the Deliverability Agent sends Slack notifications through this connection')
 
@@ -22,7 +18,7 @@ class UpdateDefaultAiDeliverabilitySettingsInputSlack1(SpecModel):
 class UpdateDefaultAiDeliverabilitySettingsInput(ToolInput):
     'Update default AI deliverability settings'
     nullable_fields: ClassVar = frozenset(['slack'])
-    slack: UpdateDefaultAiDeliverabilitySettingsInputSlack1 | None = Field(description='Slack notification settings')
+    slack: Slack1 | None = Field(description='Slack notification settings')
 
 
 class GetDefaultAiDeliverabilityAgentStateInput(ToolInput):
@@ -32,27 +28,8 @@ class GetDefaultAiDeliverabilityAgentStateInput(ToolInput):
     feed_filter: Literal['all', 'todo', 'done', None] = Field(default=None, description='Filter the activity feed items')
 
 
-class PauseDeliverabilityAffectedAccountsInput(ToolInput):
-    'Pause deliverability affected accounts'
+class IdInput(ToolInput):
     id: str = Field(description='Deliverability Agent feed item ID')
-
-
-class PauseDeliverabilityCampaignSendingInput(ToolInput):
-    'Pause deliverability campaign sending'
-    id: str = Field(description='Deliverability Agent feed item ID')
-
-
-class CompleteDeliverabilityFeedItemInput(ToolInput):
-    'Complete deliverability feed item'
-    id: str = Field(description='Deliverability Agent feed item ID')
-
-
-class RunDeliverabilityAgentInput(ToolInput):
-    'Run deliverability agent'
-
-
-class DeployDefaultAiDeliverabilityAgentInput(ToolInput):
-    'Deploy default AI deliverability agent'
 
 
 class GetAiDeliverabilityAgentInput(ToolInput):
@@ -60,16 +37,11 @@ class GetAiDeliverabilityAgentInput(ToolInput):
     id: str = Field(description='AI Deliverability Agent ID')
 
 
-class UpdateAiDeliverabilityAgentInputSlack1(SpecModel):
-    connection_id: str = Field(description='Slack app connection ID')
-    enabled: bool = Field(description='Whether the Deliverability Agent sends Slack notifications through this connection')
-
-
 class UpdateAiDeliverabilityAgentInput(ToolInput):
     'Update AI deliverability agent'
     nullable_fields: ClassVar = frozenset(['slack'])
     id: str = Field(description='AI Deliverability Agent ID')
-    slack: UpdateAiDeliverabilityAgentInputSlack1 | None = Field(description='Slack notification settings')
+    slack: Slack1 | None = Field(description='Slack notification settings')
 
 
 class GetAiDeliverabilityAgentStateInput(ToolInput):

@@ -7,10 +7,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from instantly_mcp.catalog.model_base import Date, EmailAddress, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.model_base import Date, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.models.shared import PayloadNoShow
 
 
-class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
+class PayloadIntegrationsSlack1(SpecModel):
     connection_id: str | None = Field(default=None, description='Slack app connection ID')
     enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled')
     connection_name: str | None = Field(default=None, description='Deprecated')
@@ -18,7 +19,7 @@ class CreateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
     channel_name: str | None = Field(default=None, description='Deprecated')
 
 
-class CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
+class PayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
     name: str | None = Field(default=None)
     type: str | None = Field(default=None)
     required: bool | None = Field(default=None)
@@ -28,7 +29,7 @@ class CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(
     position: Number | None = Field(default=None)
 
 
-class CreateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
+class PayloadIntegrationsCalendly1(SpecModel):
     nullable_fields: ClassVar = frozenset(['connection_name', 'custom_questions', 'scheduling_url'])
     connection_id: str | None = Field(default=None, description='Calendly app connection ID')
     calendar_uri: str | None = Field(default=None, description='URI of the Calendly event type to book')
@@ -36,24 +37,13 @@ class CreateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
     disable_auto_booking: bool | None = Field(default=None, description='When true, the agent shares the scheduling link instead of booking directly')
     connection_name: str | None = Field(default=None, description='Display name of the Calendly connection')
     scheduling_url: str | None = Field(default=None, description='Public scheduling URL of the selected event type')
-    custom_questions: list[CreateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item] | None = Field(default=None, description='Custom questions configured on the Calendly event type')
+    custom_questions: list[PayloadIntegrationsCalendly1CustomQuestions1Item] | None = Field(default=None, description='Custom questions configured on the Calendly event type')
 
 
-class CreateAiInboxManagerInputPayloadIntegrations(SpecModel):
+class PayloadIntegrations(SpecModel):
     nullable_fields: ClassVar = frozenset(['calendly', 'slack'])
-    slack: CreateAiInboxManagerInputPayloadIntegrationsSlack1 | None = Field(default=None, description='Slack notification settings')
-    calendly: CreateAiInboxManagerInputPayloadIntegrationsCalendly1 | None = Field(default=None, description='Calendly scheduling settings')
-
-
-class CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
-    accounts: list[EmailAddress] | None = Field(default=None)
-    tag_ids: list[str] | None = Field(default=None)
-
-
-class CreateAiInboxManagerInputPayloadNoShow(SpecModel):
-    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: CreateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
+    slack: PayloadIntegrationsSlack1 | None = Field(default=None, description='Slack notification settings')
+    calendly: PayloadIntegrationsCalendly1 | None = Field(default=None, description='Calendly scheduling settings')
 
 
 class CreateAiInboxManagerInputPayload(SpecModel):
@@ -63,8 +53,8 @@ class CreateAiInboxManagerInputPayload(SpecModel):
     handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
     respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
     handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: CreateAiInboxManagerInputPayloadIntegrations | None = Field(default=None, description='Configurations for app integrations')
-    no_show: CreateAiInboxManagerInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    integrations: PayloadIntegrations | None = Field(default=None, description='Configurations for app integrations')
+    no_show: PayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
@@ -85,52 +75,6 @@ class GetAiInboxManagerInput(ToolInput):
     with_metadata: bool | None = Field(default=None, description='Whether to include additional metadata about the ai agent')
 
 
-class UpdateAiInboxManagerInputPayloadIntegrationsSlack1(SpecModel):
-    connection_id: str | None = Field(default=None, description='Slack app connection ID')
-    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled')
-    connection_name: str | None = Field(default=None, description='Deprecated')
-    channel_id: str | None = Field(default=None, description='Deprecated')
-    channel_name: str | None = Field(default=None, description='Deprecated')
-
-
-class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item(SpecModel):
-    name: str | None = Field(default=None)
-    type: str | None = Field(default=None)
-    required: bool | None = Field(default=None)
-    answer_choices: list[str] | None = Field(default=None)
-    include_other: bool | None = Field(default=None)
-    enabled: bool | None = Field(default=None)
-    position: Number | None = Field(default=None)
-
-
-class UpdateAiInboxManagerInputPayloadIntegrationsCalendly1(SpecModel):
-    nullable_fields: ClassVar = frozenset(['connection_name', 'custom_questions', 'scheduling_url'])
-    connection_id: str | None = Field(default=None, description='Calendly app connection ID')
-    calendar_uri: str | None = Field(default=None, description='URI of the Calendly event type to book')
-    calendar_name: str | None = Field(default=None, description='Display name of the Calendly event type')
-    disable_auto_booking: bool | None = Field(default=None, description='When true, the agent shares the scheduling link instead of booking directly')
-    connection_name: str | None = Field(default=None, description='Display name of the Calendly connection')
-    scheduling_url: str | None = Field(default=None, description='Public scheduling URL of the selected event type')
-    custom_questions: list[UpdateAiInboxManagerInputPayloadIntegrationsCalendly1CustomQuestions1Item] | None = Field(default=None, description='Custom questions configured on the Calendly event type')
-
-
-class UpdateAiInboxManagerInputPayloadIntegrations(SpecModel):
-    nullable_fields: ClassVar = frozenset(['calendly', 'slack'])
-    slack: UpdateAiInboxManagerInputPayloadIntegrationsSlack1 | None = Field(default=None, description='Slack notification settings')
-    calendly: UpdateAiInboxManagerInputPayloadIntegrationsCalendly1 | None = Field(default=None, description='Calendly scheduling settings')
-
-
-class UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts(SpecModel):
-    accounts: list[EmailAddress] | None = Field(default=None)
-    tag_ids: list[str] | None = Field(default=None)
-
-
-class UpdateAiInboxManagerInputPayloadNoShow(SpecModel):
-    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: UpdateAiInboxManagerInputPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
-
-
 class UpdateAiInboxManagerInputPayload(SpecModel):
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
     configuration_type: Literal[1, 2, None] = Field(default=None, description='Type of the AI agent configuration')
@@ -138,8 +82,8 @@ class UpdateAiInboxManagerInputPayload(SpecModel):
     handle_followup: bool | None = Field(default=None, description='Whether to handle follow-up emails')
     respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
     handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
-    integrations: UpdateAiInboxManagerInputPayloadIntegrations | None = Field(default=None, description='Configurations for app integrations')
-    no_show: UpdateAiInboxManagerInputPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    integrations: PayloadIntegrations | None = Field(default=None, description='Configurations for app integrations')
+    no_show: PayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
@@ -166,7 +110,7 @@ class ListAiInboxManagerGuidancesInput(ToolInput):
     status: Literal[1, 0, None] = Field(default=None, description='Filter guidances by status (0=Inactive, 1=Active)')
 
 
-class CreateAiInboxManagerGuidanceInputBasicGuidanceOptions(SpecModel):
+class BasicGuidanceOptions(SpecModel):
     tone: Literal['friendly', 'neutral', 'matter_of_fact', 'professional', 'humorous'] = Field(description='Tone of voice for the agent')
     length: Literal['concise', 'standard', 'thorough'] = Field(description='Response length preference')
 
@@ -181,18 +125,12 @@ class CreateAiInboxManagerGuidanceInput(ToolInput):
     category: Literal[0, 1, 2, 3, 4] = Field(description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
     instruction: str | None = Field(default=None, description='Instruction text. Required for every category except BASICS, where it must be empty')
     status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance. Required for every category except BASICS, which is always active (0=Inactive, 1=Active)')
-    basic_guidance_options: CreateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options. Required for the BASICS category, rejected for every other category')
+    basic_guidance_options: BasicGuidanceOptions | None = Field(default=None, description='Tone and length options. Required for the BASICS category, rejected for every other category')
 
 
-class GetAiInboxManagerGuidanceInput(ToolInput):
-    'Get AI inbox manager guidance'
+class IdGuidanceIdInput(ToolInput):
     id: str = Field(description='AI Inbox Manager ID')
     guidance_id: str = Field(description='Guidance ID')
-
-
-class UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions(SpecModel):
-    tone: Literal['friendly', 'neutral', 'matter_of_fact', 'professional', 'humorous'] = Field(description='Tone of voice for the agent')
-    length: Literal['concise', 'standard', 'thorough'] = Field(description='Response length preference')
 
 
 class UpdateAiInboxManagerGuidanceInput(ToolInput):
@@ -206,13 +144,7 @@ class UpdateAiInboxManagerGuidanceInput(ToolInput):
     category: Literal[0, 1, 2, 3, 4, None] = Field(default=None, description='Category of the guidance (0=Basics (Tone and Length), 1=Communication, 2=Context, 3=Handover, 4=Other)')
     instruction: str | None = Field(default=None, description='Instruction text')
     status: Literal[1, 0, None] = Field(default=None, description='Status of the guidance (0=Inactive, 1=Active)')
-    basic_guidance_options: UpdateAiInboxManagerGuidanceInputBasicGuidanceOptions | None = Field(default=None, description='Tone and length options. Required for the BASICS category, rejected for every other category')
-
-
-class DeleteAiInboxManagerGuidanceInput(ToolInput):
-    'Delete AI inbox manager guidance'
-    id: str = Field(description='AI Inbox Manager ID')
-    guidance_id: str = Field(description='Guidance ID')
+    basic_guidance_options: BasicGuidanceOptions | None = Field(default=None, description='Tone and length options. Required for the BASICS category, rejected for every other category')
 
 
 class ListAiInboxManagerRepliesInput(ToolInput):
@@ -243,15 +175,7 @@ class UpdateAiInboxManagerReplyInput(ToolInput):
     action_pending: bool | None = Field(default=None, description='Whether this reply still requires action from the user')
 
 
-class GetAiInboxManagerAnalyticsSummaryInput(ToolInput):
-    'Get AI inbox manager analytics summary'
-    id: str = Field(description='AI Inbox Manager ID')
-    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
-
-
-class GetAiInboxManagerAnalyticsByDateInput(ToolInput):
-    'Get AI inbox manager analytics by date'
+class GetIdFromToInput(ToolInput):
     id: str = Field(description='AI Inbox Manager ID')
     from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
     to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')

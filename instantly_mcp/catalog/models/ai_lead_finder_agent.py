@@ -8,12 +8,12 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from instantly_mcp.catalog.model_base import Number, SpecModel, ToolInput
-
-
-class ListAiLeadFinderAgentsInput(ToolInput):
-    'List AI lead finder agents'
-    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
+from instantly_mcp.catalog.models.shared import (
+    SearchFiltersCompanyName,
+    SearchFiltersIndustry,
+    SearchFiltersKeywordFilter,
+    SearchFiltersSubIndustry,
+)
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersLocations1Item1(SpecModel):
@@ -87,32 +87,11 @@ class CreateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
     max: Number
 
 
-class CreateAiLeadFinderAgentInputSearchFiltersTitle(SpecModel):
+class SearchFiltersTitle(SpecModel):
     include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
     exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
     includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
     excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-
-
-class CreateAiLeadFinderAgentInputSearchFiltersCompanyName(SpecModel):
-    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
-
-
-class CreateAiLeadFinderAgentInputSearchFiltersKeywordFilter(SpecModel):
-    exclude: str | None = Field(default=None)
-    include: str | None = Field(default=None)
-    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
-
-
-class CreateAiLeadFinderAgentInputSearchFiltersIndustry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
-
-
-class CreateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
 
 
 class CreateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
@@ -131,18 +110,18 @@ class CreateAiLeadFinderAgentInputSearchFilters(SpecModel):
     news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
     jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
     jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: CreateAiLeadFinderAgentInputSearchFiltersTitle | None = Field(default=None)
+    title: SearchFiltersTitle | None = Field(default=None)
     name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
-    company_name: CreateAiLeadFinderAgentInputSearchFiltersCompanyName | None = Field(default=None)
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
     look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
     lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
     lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
     technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
     fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
     locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: CreateAiLeadFinderAgentInputSearchFiltersKeywordFilter | None = Field(default=None)
-    industry: CreateAiLeadFinderAgentInputSearchFiltersIndustry | None = Field(default=None)
-    subIndustry: CreateAiLeadFinderAgentInputSearchFiltersSubIndustry | None = Field(default=None)
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
     domains: list[str] | None = Field(default=None)
     website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
     funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
@@ -223,34 +202,6 @@ class CreateAiLeadFinderAgentInputFallbackSearchFiltersEmployeeCountItem52(SpecM
     max: Number
 
 
-class CreateAiLeadFinderAgentInputFallbackSearchFiltersTitle(SpecModel):
-    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-
-
-class CreateAiLeadFinderAgentInputFallbackSearchFiltersCompanyName(SpecModel):
-    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
-
-
-class CreateAiLeadFinderAgentInputFallbackSearchFiltersKeywordFilter(SpecModel):
-    exclude: str | None = Field(default=None)
-    include: str | None = Field(default=None)
-    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
-
-
-class CreateAiLeadFinderAgentInputFallbackSearchFiltersIndustry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
-
-
-class CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
-
-
 class CreateAiLeadFinderAgentInputFallbackSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
     period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
@@ -267,18 +218,18 @@ class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
     news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
     jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
     jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: CreateAiLeadFinderAgentInputFallbackSearchFiltersTitle | None = Field(default=None)
+    title: SearchFiltersTitle | None = Field(default=None)
     name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
-    company_name: CreateAiLeadFinderAgentInputFallbackSearchFiltersCompanyName | None = Field(default=None)
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
     look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
     lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
     lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
     technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
     fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
     locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: CreateAiLeadFinderAgentInputFallbackSearchFiltersKeywordFilter | None = Field(default=None)
-    industry: CreateAiLeadFinderAgentInputFallbackSearchFiltersIndustry | None = Field(default=None)
-    subIndustry: CreateAiLeadFinderAgentInputFallbackSearchFiltersSubIndustry | None = Field(default=None)
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
     domains: list[str] | None = Field(default=None)
     website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
     funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
@@ -288,7 +239,7 @@ class CreateAiLeadFinderAgentInputFallbackSearchFilters(SpecModel):
     location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
 
 
-class CreateAiLeadFinderAgentInputAiEnrichmentValue(SpecModel):
+class AiEnrichmentValue(SpecModel):
     model_version: str
     prompt: str | None = Field(default=None)
     input_columns: list[str] | None = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
@@ -315,12 +266,11 @@ class CreateAiLeadFinderAgentInput(ToolInput):
     fallback_search_filters: CreateAiLeadFinderAgentInputFallbackSearchFilters | None = Field(default=None, description='Broadened audience used when the primary search is exhausted. Required when on_exhaustion is fallback')
     show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up. Default: true')
     source: Literal['agents_page', 'campaign_banner', 'supersearch', 'announcement', 'campaign_setup', None] = Field(default=None, description='Entry point the agent was created from, for adoption attribution')
-    ai_enrichment: dict[str, CreateAiLeadFinderAgentInputAiEnrichmentValue] | None = Field(default=None, description='AI enrichment columns filled on every top-up, keyed by output column name')
+    ai_enrichment: dict[str, AiEnrichmentValue] | None = Field(default=None, description='AI enrichment columns filled on every top-up, keyed by output column name')
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
 
 
-class GetAiLeadFinderAgentInput(ToolInput):
-    'Get AI lead finder agent'
+class AiLeadFinderAgentInput(ToolInput):
     id: str = Field(description='AI Lead Finder Agent ID')
 
 
@@ -395,34 +345,6 @@ class UpdateAiLeadFinderAgentInputSearchFiltersEmployeeCountItem52(SpecModel):
     max: Number
 
 
-class UpdateAiLeadFinderAgentInputSearchFiltersTitle(SpecModel):
-    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-
-
-class UpdateAiLeadFinderAgentInputSearchFiltersCompanyName(SpecModel):
-    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
-
-
-class UpdateAiLeadFinderAgentInputSearchFiltersKeywordFilter(SpecModel):
-    exclude: str | None = Field(default=None)
-    include: str | None = Field(default=None)
-    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
-
-
-class UpdateAiLeadFinderAgentInputSearchFiltersIndustry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
-
-
-class UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
-
-
 class UpdateAiLeadFinderAgentInputSearchFiltersSignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
     period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
@@ -439,18 +361,18 @@ class UpdateAiLeadFinderAgentInputSearchFilters(SpecModel):
     news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
     jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
     jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: UpdateAiLeadFinderAgentInputSearchFiltersTitle | None = Field(default=None)
+    title: SearchFiltersTitle | None = Field(default=None)
     name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
-    company_name: UpdateAiLeadFinderAgentInputSearchFiltersCompanyName | None = Field(default=None)
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
     look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
     lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
     lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
     technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
     fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
     locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: UpdateAiLeadFinderAgentInputSearchFiltersKeywordFilter | None = Field(default=None)
-    industry: UpdateAiLeadFinderAgentInputSearchFiltersIndustry | None = Field(default=None)
-    subIndustry: UpdateAiLeadFinderAgentInputSearchFiltersSubIndustry | None = Field(default=None)
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
     domains: list[str] | None = Field(default=None)
     website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
     funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
@@ -531,34 +453,6 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1EmployeeCountItem52(Spec
     max: Number
 
 
-class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Title(SpecModel):
-    include: list[str] | None = Field(default=None, description='Titles of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Titles of the lead to exclude in the search')
-    includeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-    excludeMode: Literal['EXACT', 'CONTAINS', None] = Field(default=None, description='How the titles are matched')
-
-
-class UpdateAiLeadFinderAgentInputFallbackSearchFilters1CompanyName(SpecModel):
-    include: list[str] | None = Field(default=None, description='Companies of the lead to include in the search')
-    exclude: list[str] | None = Field(default=None, description='Companies of the lead to exclude in the search')
-
-
-class UpdateAiLeadFinderAgentInputFallbackSearchFilters1KeywordFilter(SpecModel):
-    exclude: str | None = Field(default=None)
-    include: str | None = Field(default=None)
-    include_mode: Literal['ANY', 'ALL', None] = Field(default=None)
-
-
-class UpdateAiLeadFinderAgentInputFallbackSearchFilters1Industry(SpecModel):
-    exclude: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None, description='Industries of the lead company to exclude in the search')
-    include: list[Literal['Agriculture & Mining', 'Business Services', 'Computers & Electronics', 'Consumer Services', 'Education', 'Energy & Utilities', 'Financial Services', 'Government', 'Healthcare, Pharmaceuticals, & Biotech', 'Manufacturing', 'Media & Entertainment', 'Non-Profit', 'Other', 'Real Estate & Construction', 'Retail', 'Software & Internet', 'Telecommunications', 'Transportation & Storage', 'Travel, Recreation, and Leisure', 'Wholesale & Distribution']] | None = Field(default=None)
-
-
-class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry(SpecModel):
-    exclude: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to exclude in the search')
-    include: list[Literal['Dairy', 'Farming', 'Fishery', 'Food & Beverages', 'Food Production', 'Mining & Metals', 'Paper & Forest Products', 'Ranching', 'Tobacco', 'Alternative Dispute Resolution', 'Animation', 'Business Supplies and Equipment', 'Design', 'Environmental Services', 'Events Services', 'Executive Office', 'Facilities Services', 'Fund-Raising', 'Graphic Design', 'Human Resources', 'Import and Export', 'Individual & Family Services', 'Information Services', 'International Trade and Development', 'Law Practice', 'Legal Services', 'Management Consulting', 'Market Research', 'Marketing and Advertising', 'Outsourcing/Offshoring', 'Professional Training & Coaching', 'Program Development', 'Public Relations and Communications', 'Public Safety', 'Security and Investigations', 'Staffing and Recruiting', 'Think Tanks', 'Translation and Localization', 'Writing and Editing', 'Computer Games', 'Computer Hardware', 'Computer Networking', 'Consumer Electronics', 'Semiconductors', 'Consumer Goods', 'Consumer Services', 'Education Management', 'E-Learning', 'Higher Education', 'Primary/Secondary Education', 'Research', 'Oil & Energy', 'Renewables & Environment', 'Utilities', 'Accounting', 'Banking', 'Capital Markets', 'Financial Services', 'Insurance', 'Investment Banking', 'Investment Management', 'Venture Capital & Private Equity', 'Defense & Space', 'Government Administration', 'Government Relations', 'International Affairs', 'Judiciary', 'Law Enforcement', 'Legislative Office', 'Military', 'Museums and Institutions', 'Public Policy', 'Alternative Medicine', 'Biotechnology', 'Health, Wellness and Fitness', 'Hospital & Health Care', 'Medical Devices', 'Medical Practice', 'Mental Health Care', 'Pharmaceuticals', 'Veterinary', 'Automotive', 'Aviation & Aerospace', 'Chemicals', 'Electrical/Electronic Manufacturing', 'Furniture', 'Industrial Automation', 'Machinery', 'Mechanical or Industrial Engineering', 'Plastics', 'Railroad Manufacture', 'Shipbuilding', 'Textiles', 'Broadcast Media', 'Media Production', 'Motion Pictures and Film', 'Music', 'Newspapers', 'Online Media', 'Printing', 'Publishing', 'Civic & Social Organization', 'Libraries', 'Non-Profit Organization Management', 'Philanthropy', 'Political Organization', 'Religious Institutions', 'Arts and Crafts', 'Nanotechnology', 'Architecture & Planning', 'Building Materials', 'Civil Engineering', 'Commercial Real Estate', 'Construction', 'Glass, Ceramics & Concrete', 'Real Estate', 'Apparel & Fashion', 'Cosmetics', 'Luxury Goods & Jewelry', 'Retail', 'Supermarkets', 'Computer & Network Security', 'Computer Software', 'Information Technology and Services', 'Internet', 'Telecommunications', 'Wireless', 'Airlines/Aviation', 'Logistics and Supply Chain', 'Maritime', 'Package/Freight Delivery', 'Packaging and Containers', 'Warehousing', 'Transportation/Trucking/Railroad', 'Entertainment', 'Fine Art', 'Gambling & Casinos', 'Hospitality', 'Leisure, Travel & Tourism', 'Performing Arts', 'Photography', 'Recreational Facilities and Services', 'Restaurants', 'Sporting Goods', 'Sports', 'Wine and Spirits', 'Wholesale']] | None = Field(default=None, description='Subindustries of the lead company to include in the search')
-
-
 class UpdateAiLeadFinderAgentInputFallbackSearchFilters1SignalsItem2(SpecModel):
     key: str = Field(description='Signal category to filter by')
     period_days: Number | None = Field(default=None, description='Freshness window in days. Default: 30')
@@ -575,18 +469,18 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
     news: list[Literal['launches', 'expands_offices_to', 'hires', 'partners_with', 'leaves', 'receives_financing', 'recognized_as', 'closes_offices_in', 'is_developing', 'has_issues_with', 'promotes', 'opens_new_location', 'receives_award', 'acquires', 'invests_into_assets', 'signs_new_client', 'increases_headcount_by', 'retires_from', 'invests_into', 'integrates_with', 'expands_facilities', 'goes_public', 'sells_assets_to', 'identified_as_competitor_of', 'decreases_headcount_by', 'expands_offices_in', 'files_suit_against', 'merges_with']] | None = Field(default=None)
     jobListing: list[str] | None = Field(default=None, description='Canonical filter for companies that are hiring for the specified job titles')
     jobListingFilter: list[str] | None = Field(default=None, description='Deprecated compatibility key for Job Listing filters')
-    title: UpdateAiLeadFinderAgentInputFallbackSearchFilters1Title | None = Field(default=None)
+    title: SearchFiltersTitle | None = Field(default=None)
     name: list[str] | None = Field(default=None, description='Names of the lead to include in the search')
-    company_name: UpdateAiLeadFinderAgentInputFallbackSearchFilters1CompanyName | None = Field(default=None)
+    company_name: SearchFiltersCompanyName | None = Field(default=None)
     look_alike: str | None = Field(default=None, description='If set, the lead finder will find companies that are similar to the look-alike domain')
     lookAlike: str | None = Field(default=None, description='Product-UI alias of look_alike; both keys are accepted')
     lookAlikeMode: Literal['targeted', 'broad', None] = Field(default=None, description='How to interpret the look-alike domain')
     technologies: list[str] | None = Field(default=None, description='Technologies the lead company uses')
     fundingType: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None, description='Product-UI alias of funding_type; both keys are accepted')
     locationMode: Literal['contact', 'company', None] = Field(default=None, description='Product-UI alias of location_mode; both keys are accepted')
-    keyword_filter: UpdateAiLeadFinderAgentInputFallbackSearchFilters1KeywordFilter | None = Field(default=None)
-    industry: UpdateAiLeadFinderAgentInputFallbackSearchFilters1Industry | None = Field(default=None)
-    subIndustry: UpdateAiLeadFinderAgentInputFallbackSearchFilters1SubIndustry | None = Field(default=None)
+    keyword_filter: SearchFiltersKeywordFilter | None = Field(default=None)
+    industry: SearchFiltersIndustry | None = Field(default=None)
+    subIndustry: SearchFiltersSubIndustry | None = Field(default=None)
     domains: list[str] | None = Field(default=None)
     website_visitors: bool | None = Field(default=None, description='Restrict the search to companies that visited your website (requires a connected Website Visitors pixel)')
     funding_type: list[Literal['angel', 'seed', 'pre_seed', 'series_a', 'pre_series_a', 'series_b', 'pre_series_b', 'series_c', 'pre_series_c', 'series_d', 'pre_series_d', 'series_e', 'pre_series_e', 'series_f', 'pre_series_f', 'series_g', 'pre_series_g', 'series_h', 'pre_series_h', 'series_i', 'pre_series_i', 'series_j', 'pre_series_j']] | None = Field(default=None)
@@ -594,20 +488,6 @@ class UpdateAiLeadFinderAgentInputFallbackSearchFilters1(SpecModel):
     skip_owned_leads: bool | None = Field(default=None, description='If set, the lead finder will skip leads that are owned by the user')
     show_one_lead_per_company: bool | None = Field(default=None, description='If set, the lead finder will show only one lead per company')
     location_mode: Literal['contact', 'company', None] = Field(default=None, description='Whether to filter/display by contact location or company HQ location. Default: contact')
-
-
-class UpdateAiLeadFinderAgentInputAiEnrichment1Value(SpecModel):
-    model_version: str
-    prompt: str | None = Field(default=None)
-    input_columns: list[str] | None = Field(default=None, description="Ignored — derived server-side from the prompt's {{variables}}")
-    use_instantly_account: bool | None = Field(default=None)
-    overwrite: bool | None = Field(default=None)
-    order: Number | None = Field(default=None, description='Execution order of this column within the chain')
-    required: bool | None = Field(default=None, description='Ignored — derived server-side: a step without a fallback is required, and its lead is held rather than emailed on…')
-    verb: str | None = Field(default=None, description='Editor metadata: sentence verb shown in the chain UI')
-    object: str | None = Field(default=None, description='Editor metadata: sentence object shown in the chain UI')
-    fallback: str | None = Field(default=None, description='Value the email sends if this step fails')
-    skip_if_input_empty: bool | None = Field(default=None, description='Skip the lead when an input field is empty')
 
 
 class UpdateAiLeadFinderAgentInput(ToolInput):
@@ -621,23 +501,8 @@ class UpdateAiLeadFinderAgentInput(ToolInput):
     on_exhaustion: Literal['pause', 'fallback', 'broaden', None] = Field(default=None, description='What the agent does when the search runs out of new leads')
     fallback_search_filters: UpdateAiLeadFinderAgentInputFallbackSearchFilters1 | None = Field(default=None)
     show_one_lead_per_company: bool | None = Field(default=None, description='Deliver at most one lead per company in each top-up')
-    ai_enrichment: dict[str, UpdateAiLeadFinderAgentInputAiEnrichment1Value] | None = Field(default=None)
+    ai_enrichment: dict[str, AiEnrichmentValue] | None = Field(default=None)
     ai_enrichment_workflow: str | None = Field(default=None, description='Workflow template the enrichment chain was loaded from — a built-in key or custom:<id>')
-
-
-class PauseAiLeadFinderAgentInput(ToolInput):
-    'Pause AI lead finder agent'
-    id: str = Field(description='AI Lead Finder Agent ID')
-
-
-class ResumeAiLeadFinderAgentInput(ToolInput):
-    'Resume AI lead finder agent'
-    id: str = Field(description='AI Lead Finder Agent ID')
-
-
-class GetAiLeadFinderAgentStatsInput(ToolInput):
-    'Get AI lead finder agent stats'
-    id: str = Field(description='AI Lead Finder Agent ID')
 
 
 class ListAiLeadFinderAgentActivitiesInput(ToolInput):

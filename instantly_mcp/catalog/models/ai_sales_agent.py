@@ -7,7 +7,13 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from instantly_mcp.catalog.model_base import Date, DateTime, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.model_base import DateTime, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.models.shared import (
+    CampaignSchedule,
+    ConfigEnrichmentSettings,
+    ConfigMemoryIcpsItem,
+    ConfigOutreachSettingsOptOutSettings,
+)
 
 
 class GetAiAgentAnalyticsInput(ToolInput):
@@ -17,15 +23,7 @@ class GetAiAgentAnalyticsInput(ToolInput):
     end_date: DateTime | None = Field(default=None, description='End date for analytics (ISO 8601)')
 
 
-class GetAiAgentOpportunitySummaryInput(ToolInput):
-    'Get AI agent opportunity summary'
-    id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
-
-
-class GetAiAgentLeadActivitySummaryInput(ToolInput):
-    'Get AI agent lead activity summary'
+class GetIdStartDateEndDateInput(ToolInput):
     id: str = Field(description='AI Sales Agent ID')
     start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
     end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
@@ -41,14 +39,12 @@ class ListAiAgentLeadActivityInput(ToolInput):
     filter: Literal['replied', 'has_opportunity', None] = Field(default=None, description='Optional filter: "replied" returns only leads that replied; "has_opportunity" returns only leads with a positive…')
 
 
-class ApproveAiAgentActivityInput(ToolInput):
-    'Approve AI agent activity'
+class ApproveIdActivityIdInput(ToolInput):
     id: str = Field(description='AI Sales Agent ID')
     activity_id: str = Field(description='Activity ID')
 
 
-class RejectAiAgentActivityInput(ToolInput):
-    'Reject AI agent activity'
+class RejectIdActivityIdRejectionReasonInput(ToolInput):
     model_config = ConfigDict(extra='allow')
     id: str = Field(description='AI Sales Agent ID')
     activity_id: str = Field(description='Activity ID')
@@ -64,81 +60,18 @@ class CreateAiAgentImportedLeadsActivityInput(ToolInput):
     source: Literal['csv_import', None] = Field(default=None, description='Import source')
 
 
-class CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
-    nullable_fields: ClassVar = frozenset(['exclude', 'include'])
-    include: str | None = Field(default=None)
-    exclude: str | None = Field(default=None)
-
-
-class CreateAiSalesAgentInputConfigMemoryIcpsItemJobTitle(SpecModel):
-    include: list[str] | None = Field(default=None)
-    exclude: list[str] | None = Field(default=None)
-
-
-class CreateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
-    name: str | None = Field(default=None)
-    problems_solved: list[str] | None = Field(default=None)
-    benefits: list[str] | None = Field(default=None)
-    usp: str | None = Field(default=None)
-    customer_goals: list[str] | None = Field(default=None)
-    success_stories: str | None = Field(default=None)
-    keywords: CreateAiSalesAgentInputConfigMemoryIcpsItemKeywords | None = Field(default=None)
-    company_size: list[str] | None = Field(default=None)
-    industry: list[str] | None = Field(default=None)
-    job_title: CreateAiSalesAgentInputConfigMemoryIcpsItemJobTitle | None = Field(default=None)
-
-
-class CreateAiSalesAgentInputConfigMemory(SpecModel):
+class ConfigMemory(SpecModel):
     company: str | None = Field(default=None, description='Company name')
     business_description: str | None = Field(default=None, description='Description of the business and what it sells')
-    icps: list[CreateAiSalesAgentInputConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
+    icps: list[ConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
     active_icps_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in icps that are currently active')
     business_offers: list[str] | None = Field(default=None, description='Offers the agent can pitch')
     active_business_offers_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
     custom_fields: list[str] | None = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
 
 
-class CreateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
-    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
-
-
-class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
-    name: str
-    timing: CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming
-    days: CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[CreateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(min_length=1)
-
-
-class CreateAiSalesAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
-    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
-
-
-class CreateAiSalesAgentInputConfigOutreachSettings(SpecModel):
-    campaign_schedule: CreateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
+class ConfigOutreachSettings(SpecModel):
+    campaign_schedule: CampaignSchedule | None = Field(default=None)
     email_list: list[str] | None = Field(default=None, description="Sending account emails the agent's campaigns use")
     email_tag_list: list[str] | None = Field(default=None, description='Account tag ids used to select sending accounts')
     daily_limit: Number | None = Field(default=None, description='Daily email sending limit per campaign')
@@ -147,25 +80,25 @@ class CreateAiSalesAgentInputConfigOutreachSettings(SpecModel):
     first_email_text_only: bool | None = Field(default=None, description='Send the first email as plain text')
     prioritize_new_leads: bool | None = Field(default=None, description='Prioritize new leads over follow-ups')
     match_lead_esp: bool | None = Field(default=None, description="Match the sending account's email provider to the lead's provider")
-    opt_out_settings: CreateAiSalesAgentInputConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
+    opt_out_settings: ConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
 
 
-class CreateAiSalesAgentInputConfigAutonomySettings(SpecModel):
+class ConfigAutonomySettings(SpecModel):
     autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
     auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
     manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
 
 
-class CreateAiSalesAgentInputConfig(SpecModel):
+class Config(SpecModel):
     nullable_fields: ClassVar = frozenset(['slack_connection_id'])
-    memory: CreateAiSalesAgentInputConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
+    memory: ConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
     position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
     investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
     research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
     partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: CreateAiSalesAgentInputConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: CreateAiSalesAgentInputConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
-    autonomy_settings: CreateAiSalesAgentInputConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
+    enrichment_settings: ConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    outreach_settings: ConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
+    autonomy_settings: ConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
     slack_connection_id: str | None = Field(default=None, description='App connection id of the Slack workspace used for daily reports. null disconnects Slack')
 
 
@@ -179,7 +112,7 @@ class CreateAiSalesAgentInput(ToolInput):
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
     type: Literal['website', 'pitch_deck', None] = Field(default=None, description='The type of business details extraction method used (website scraping or pitch deck). Required unless memory_from_workspace is true')
     input: str | None = Field(default=None, description='The input used for creation: URL for website scraping or text content for pitch deck extraction. Required unless memory_from_workspace is true')
-    config: CreateAiSalesAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
+    config: Config | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     agent_type: Literal[2, 7, 8, 9, 10, None] = Field(default=None, description='The outbound agent type to create; preserved on every read. 2 = Sales, 7 = Recruiting, 8 = Investment, 9 = User…. Required unless is_duplicate is true, in which case the type is inherited from the duplicated agent (2=Sales, 7=Recruiting, 8=Investment, 9=User Research, 10=Partnership)')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
     status: Literal[-1, 0, 1, None] = Field(default=None, description='Optional initial status for the AI Sales Agent. Default: 0 (inactive) (0=Inactive, 1=Active, -1=Trial Expired)')
@@ -190,114 +123,8 @@ class CreateAiSalesAgentInput(ToolInput):
     source_ai_sdr_id: str | None = Field(default=None, description='Required when is_duplicate is true: the id of the AI Sales Agent to copy from')
 
 
-class GetAiSalesAgentInput(ToolInput):
-    'Get AI sales agent'
+class AiSalesAgentInput(ToolInput):
     id: str = Field(description='AI Sales Agent ID')
-
-
-class UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords(SpecModel):
-    nullable_fields: ClassVar = frozenset(['exclude', 'include'])
-    include: str | None = Field(default=None)
-    exclude: str | None = Field(default=None)
-
-
-class UpdateAiSalesAgentInputConfigMemoryIcpsItemJobTitle(SpecModel):
-    include: list[str] | None = Field(default=None)
-    exclude: list[str] | None = Field(default=None)
-
-
-class UpdateAiSalesAgentInputConfigMemoryIcpsItem(SpecModel):
-    name: str | None = Field(default=None)
-    problems_solved: list[str] | None = Field(default=None)
-    benefits: list[str] | None = Field(default=None)
-    usp: str | None = Field(default=None)
-    customer_goals: list[str] | None = Field(default=None)
-    success_stories: str | None = Field(default=None)
-    keywords: UpdateAiSalesAgentInputConfigMemoryIcpsItemKeywords | None = Field(default=None)
-    company_size: list[str] | None = Field(default=None)
-    industry: list[str] | None = Field(default=None)
-    job_title: UpdateAiSalesAgentInputConfigMemoryIcpsItemJobTitle | None = Field(default=None)
-
-
-class UpdateAiSalesAgentInputConfigMemory(SpecModel):
-    company: str | None = Field(default=None, description='Company name')
-    business_description: str | None = Field(default=None, description='Description of the business and what it sells')
-    icps: list[UpdateAiSalesAgentInputConfigMemoryIcpsItem] | None = Field(default=None, description='Ideal customer profiles the agent targets')
-    active_icps_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in icps that are currently active')
-    business_offers: list[str] | None = Field(default=None, description='Offers the agent can pitch')
-    active_business_offers_indexes: list[int] | None = Field(default=None, description='Indexes of the entries in business_offers that are currently active')
-    custom_fields: list[str] | None = Field(default=None, description='Raw storage for the agent guidance rules, at most 10 entries', max_length=10)
-
-
-class UpdateAiSalesAgentInputConfigEnrichmentSettings(SpecModel):
-    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
-
-
-class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming(SpecModel):
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem(SpecModel):
-    name: str
-    timing: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemTiming
-    days: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule(SpecModel):
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[UpdateAiSalesAgentInputConfigOutreachSettingsCampaignScheduleSchedulesItem] = Field(min_length=1)
-
-
-class UpdateAiSalesAgentInputConfigOutreachSettingsOptOutSettings(SpecModel):
-    text_opt_out_enabled: bool | None = Field(default=None, description='Append a plain-text opt-out line to every email')
-
-
-class UpdateAiSalesAgentInputConfigOutreachSettings(SpecModel):
-    campaign_schedule: UpdateAiSalesAgentInputConfigOutreachSettingsCampaignSchedule | None = Field(default=None)
-    email_list: list[str] | None = Field(default=None, description="Sending account emails the agent's campaigns use")
-    email_tag_list: list[str] | None = Field(default=None, description='Account tag ids used to select sending accounts')
-    daily_limit: Number | None = Field(default=None, description='Daily email sending limit per campaign')
-    stop_on_reply: bool | None = Field(default=None, description='Stop contacting a lead after they reply')
-    open_tracking: bool | None = Field(default=None, description='Track email opens')
-    first_email_text_only: bool | None = Field(default=None, description='Send the first email as plain text')
-    prioritize_new_leads: bool | None = Field(default=None, description='Prioritize new leads over follow-ups')
-    match_lead_esp: bool | None = Field(default=None, description="Match the sending account's email provider to the lead's provider")
-    opt_out_settings: UpdateAiSalesAgentInputConfigOutreachSettingsOptOutSettings | None = Field(default=None, description='Opt-out settings appended to outgoing emails')
-
-
-class UpdateAiSalesAgentInputConfigAutonomySettings(SpecModel):
-    autopilot_mode: bool | None = Field(default=None, description='Enable autopilot mode for autonomous decision-making')
-    auto_reply_to_responses: bool | None = Field(default=None, description='Automatically respond to prospect replies with contextual messages')
-    manual_leads_mode: bool | None = Field(default=None, description='When true, automatic lead discovery is disabled and the user uploads leads manually')
-
-
-class UpdateAiSalesAgentInputConfig(SpecModel):
-    nullable_fields: ClassVar = frozenset(['slack_connection_id'])
-    memory: UpdateAiSalesAgentInputConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    position_details: str | None = Field(default=None, description='Position details for recruiting agents, describing the role, responsibilities, and requirements')
-    investment_details: str | None = Field(default=None, description='Investment details for investment agents, describing the investment thesis and target companies')
-    research_details: str | None = Field(default=None, description='Research details for user research agents, describing the research goals and target participants')
-    partnership_details: str | None = Field(default=None, description='Partnership details for partnership agents, describing the partnership goals and target partners')
-    enrichment_settings: UpdateAiSalesAgentInputConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
-    outreach_settings: UpdateAiSalesAgentInputConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
-    autonomy_settings: UpdateAiSalesAgentInputConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
-    slack_connection_id: str | None = Field(default=None, description='App connection id of the Slack workspace used for daily reports. null disconnects Slack')
 
 
 class UpdateAiSalesAgentInput(ToolInput):
@@ -309,30 +136,9 @@ class UpdateAiSalesAgentInput(ToolInput):
     id: str = Field(description='AI Sales Agent ID')
     name: str | None = Field(default=None, description='Name of the AI Sales Agent')
     description: str | None = Field(default=None, description='Description of the AI Sales Agent')
-    config: UpdateAiSalesAgentInputConfig | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
+    config: Config | None = Field(default=None, description='Configuration for the AI Sales Agent including memory, enrichment settings, outreach settings, and autonomy settings')
     self_improvement: bool | None = Field(default=None, description='When enabled, the agent learns from past campaign performance to iteratively improve its outreach strategy')
     status: Literal[-1, 0, 1, None] = Field(default=None, description='Status of the AI Sales Agent (0=Inactive, 1=Active, -1=Trial Expired)')
-
-
-class GetAiSalesAgentAnalyticsInput(ToolInput):
-    'Get AI sales agent analytics'
-    id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
-
-
-class GetAiSalesAgentOpportunitySummaryInput(ToolInput):
-    'Get AI sales agent opportunity summary'
-    id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
-
-
-class GetAiSalesAgentLeadActivitySummaryInput(ToolInput):
-    'Get AI sales agent lead activity summary'
-    id: str = Field(description='AI Sales Agent ID')
-    start_date: DateTime | None = Field(default=None, description='Start date filter (ISO 8601)')
-    end_date: DateTime | None = Field(default=None, description='End date filter (ISO 8601)')
 
 
 class ListAiSalesAgentLeadActivityInput(ToolInput):
@@ -355,20 +161,6 @@ class ListAiSalesAgentActivitiesInput(ToolInput):
     exclude_live_feed_hidden: bool | None = Field(default=None, description='Exclude activities the AI Sales Agent live feed hides (warnings and delivered lead recommendations) so pagination…. Default: false')
 
 
-class ApproveAiSalesAgentActivityInput(ToolInput):
-    'Approve AI sales agent activity'
-    id: str = Field(description='AI Sales Agent ID')
-    activity_id: str = Field(description='Activity ID')
-
-
-class RejectAiSalesAgentActivityInput(ToolInput):
-    'Reject AI sales agent activity'
-    model_config = ConfigDict(extra='allow')
-    id: str = Field(description='AI Sales Agent ID')
-    activity_id: str = Field(description='Activity ID')
-    rejection_reason: str = Field(description='Reason for rejecting the activity')
-
-
 class ApproveAiSalesAgentActivitiesInput(ToolInput):
     'Approve AI sales agent activities'
     model_config = ConfigDict(extra='allow')
@@ -382,11 +174,6 @@ class RejectAiSalesAgentActivitiesInput(ToolInput):
     id: str = Field(description='AI Sales Agent ID')
     activity_ids: list[str] = Field(description='Array of activity IDs to reject (at most 100 per request)', min_length=1, max_length=100)
     rejection_reason: str = Field(description='Reason for rejecting the activities')
-
-
-class ListAiSalesAgentGuidanceRulesInput(ToolInput):
-    'List AI sales agent guidance rules'
-    id: str = Field(description='AI Sales Agent ID')
 
 
 class CreateAiSalesAgentGuidanceRuleInput(ToolInput):

@@ -23,15 +23,9 @@ class CreateBlockListEntryInput(ToolInput):
     bl_value: str = Field(description='The email or domain to block')
 
 
-class DeleteAllBlockListEntriesInput(ToolInput):
-    'Delete all block list entries'
+class DomainsOnlySearchInput(ToolInput):
     domains_only: bool | None = Field(default=None, description='Filter by domain')
     search: str | None = Field(default=None, description='Search by value')
-
-
-class GetBlockListEntryInput(ToolInput):
-    'Get block list entry'
-    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateBlockListEntryInput(ToolInput):
@@ -41,11 +35,6 @@ class UpdateBlockListEntryInput(ToolInput):
     body_rule_text: ClassVar = 'Give at least one field to change.'
     id: str = Field(description='The ID of the item to update')
     bl_value: str | None = Field(default=None, description='The email or domain to block')
-
-
-class DeleteBlockListEntryInput(ToolInput):
-    'Delete block list entry'
-    id: str = Field(description='The ID of the item to delete')
 
 
 class BulkCreateBlockListEntriesInput(ToolInput):
@@ -58,9 +47,3 @@ class BulkDeleteBlockListEntriesInput(ToolInput):
     'Bulk delete block list entries'
     model_config = ConfigDict(extra='allow')
     ids: list[str] = Field(description='List block list entry ids to delete', min_length=1, max_length=1000)
-
-
-class DownloadBlockListEntriesCsvInput(ToolInput):
-    'Download block list entries CSV'
-    domains_only: bool | None = Field(default=None, description='Filter by domain')
-    search: str | None = Field(default=None, description='Search by value')

@@ -7,7 +7,8 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from instantly_mcp.catalog.model_base import Date, DateOrDateTime, EmailAddress, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.model_base import DateOrDateTime, EmailAddress, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.models.shared import AutoVariantSelect1, CampaignSchedule, SequencesItemStepsItemVariantsItem
 
 
 class ListCampaignsInput(ToolInput):
@@ -21,67 +22,26 @@ class ListCampaignsInput(ToolInput):
     exclude_status: Literal[-99, -1, -2, 0, 1, 2, 3, 4, None] = Field(default=None, description='Exclude campaigns with this status using the campaign status enum value (e.g., exclude ACTIVE to list only campaigns… (0=Draft, 1=Active, 2=Paused, 3=Completed, 4=Running Subsequences, -99=Account Suspended, -1=Accounts Unhealthy, -2=Bounce Protect)')
 
 
-class CreateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class CreateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class CreateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
-    name: str
-    timing: CreateCampaignInputCampaignScheduleSchedulesItemTiming
-    days: CreateCampaignInputCampaignScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class CreateCampaignInputCampaignSchedule(SpecModel):
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[CreateCampaignInputCampaignScheduleSchedulesItem] = Field(min_length=1)
-
-
-class CreateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
-    subject: str
-    body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
-
-
-class CreateCampaignInputSequencesItemStepsItem(SpecModel):
+class SequencesItemStepsItem(SpecModel):
     type: Literal['email'] = Field(description='Type of step')
     delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
     pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
     pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
-    variants: list[CreateCampaignInputSequencesItemStepsItemVariantsItem]
+    variants: list[SequencesItemStepsItemVariantsItem]
 
 
-class CreateCampaignInputSequencesItem(SpecModel):
-    steps: list[CreateCampaignInputSequencesItemStepsItem]
+class SequencesItem(SpecModel):
+    steps: list[SequencesItemStepsItem]
 
 
-class CreateCampaignInputAutoVariantSelect1(SpecModel):
-    trigger: Literal['reply_rate', 'click_rate', 'open_rate']
-
-
-class CreateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
+class LimitEmailsPerCompanyOverride1(SpecModel):
     mode: Literal['custom', 'disabled']
     daily_limit: Number | None = Field(default=None, ge=1)
     scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
 
 
-class CreateCampaignInputProviderRoutingRulesItem(SpecModel):
+class ProviderRoutingRulesItem(SpecModel):
     action: Literal['send', 'do_not_send', None] = Field(default=None)
     recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
     sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
@@ -93,8 +53,8 @@ class CreateCampaignInput(ToolInput):
     name: str = Field(description='Name of the campaign')
     pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
-    campaign_schedule: CreateCampaignInputCampaignSchedule = Field(description='Campaign schedule')
-    sequences: list[CreateCampaignInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
+    campaign_schedule: CampaignSchedule = Field(description='Campaign schedule')
+    sequences: list[SequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
     random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
@@ -108,99 +68,22 @@ class CreateCampaignInput(ToolInput):
     stop_on_auto_reply: bool | None = Field(default=None, description='Whether to stop the campaign on auto reply')
     daily_max_leads: int | None = Field(default=None, description='The daily maximum new leads to contact')
     prioritize_new_leads: bool | None = Field(default=None, description='Whether to prioritize new leads')
-    auto_variant_select: CreateCampaignInputAutoVariantSelect1 | None = Field(default=None, description='Auto variant select settings')
+    auto_variant_select: AutoVariantSelect1 | None = Field(default=None, description='Auto variant select settings')
     match_lead_esp: bool | None = Field(default=None, description='Whether to match leads by ESP')
     stop_for_company: bool | None = Field(default=None, description='Whether to stop the campaign for the entire company(domain) when a lead replies')
     insert_unsubscribe_header: bool | None = Field(default=None, description='Whether to insert an unsubscribe header in emails')
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
-    limit_emails_per_company_override: CreateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
+    limit_emails_per_company_override: LimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
     cc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to CC on emails')
     bcc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
     ai_sdr_id: str | None = Field(default=None, description='AI Sales Agent ID that created this campaign')
-    provider_routing_rules: list[CreateCampaignInputProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
+    provider_routing_rules: list[ProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
 
 
-class ActivateCampaignInput(ToolInput):
-    'Activate campaign'
+class CampaignInput(ToolInput):
     id: str = Field(description='Campaign ID')
-
-
-class PauseCampaignInput(ToolInput):
-    'Pause campaign'
-    id: str = Field(description='Campaign ID')
-
-
-class GetCampaignInput(ToolInput):
-    'Get campaign'
-    id: str = Field(description='The ID of the requested item')
-
-
-class UpdateCampaignInputCampaignScheduleSchedulesItemTiming(SpecModel):
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class UpdateCampaignInputCampaignScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class UpdateCampaignInputCampaignScheduleSchedulesItem(SpecModel):
-    name: str
-    timing: UpdateCampaignInputCampaignScheduleSchedulesItemTiming
-    days: UpdateCampaignInputCampaignScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class UpdateCampaignInputCampaignSchedule(SpecModel):
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[UpdateCampaignInputCampaignScheduleSchedulesItem] = Field(min_length=1)
-
-
-class UpdateCampaignInputSequencesItemStepsItemVariantsItem(SpecModel):
-    subject: str
-    body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
-
-
-class UpdateCampaignInputSequencesItemStepsItem(SpecModel):
-    type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
-    variants: list[UpdateCampaignInputSequencesItemStepsItemVariantsItem]
-
-
-class UpdateCampaignInputSequencesItem(SpecModel):
-    steps: list[UpdateCampaignInputSequencesItemStepsItem]
-
-
-class UpdateCampaignInputAutoVariantSelect1(SpecModel):
-    trigger: Literal['reply_rate', 'click_rate', 'open_rate']
-
-
-class UpdateCampaignInputLimitEmailsPerCompanyOverride1(SpecModel):
-    mode: Literal['custom', 'disabled']
-    daily_limit: Number | None = Field(default=None, ge=1)
-    scope: Literal['per_campaign', 'across_workspace', None] = Field(default=None)
-
-
-class UpdateCampaignInputProviderRoutingRulesItem(SpecModel):
-    action: Literal['send', 'do_not_send', None] = Field(default=None)
-    recipient_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
-    sender_esp: list[Literal['all', 'google', 'outlook', 'other']] | None = Field(default=None)
 
 
 class UpdateCampaignInput(ToolInput):
@@ -213,8 +96,8 @@ class UpdateCampaignInput(ToolInput):
     name: str | None = Field(default=None, description='Name of the campaign')
     pl_value: Number | None = Field(default=None, description='Value of every positive lead')
     is_evergreen: bool | None = Field(default=None, description='Whether the campaign is evergreen')
-    campaign_schedule: UpdateCampaignInputCampaignSchedule | None = Field(default=None, description='Campaign schedule')
-    sequences: list[UpdateCampaignInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
+    campaign_schedule: CampaignSchedule | None = Field(default=None, description='Campaign schedule')
+    sequences: list[SequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
     email_gap: Number | None = Field(default=None, description='The gap between emails in minutes')
     random_wait_max: Number | None = Field(default=None, description='The maximum random wait time in minutes')
     text_only: bool | None = Field(default=None, description='Whether the campaign is text only')
@@ -228,22 +111,17 @@ class UpdateCampaignInput(ToolInput):
     stop_on_auto_reply: bool | None = Field(default=None, description='Whether to stop the campaign on auto reply')
     daily_max_leads: int | None = Field(default=None, description='The daily maximum new leads to contact')
     prioritize_new_leads: bool | None = Field(default=None, description='Whether to prioritize new leads')
-    auto_variant_select: UpdateCampaignInputAutoVariantSelect1 | None = Field(default=None, description='Auto variant select settings')
+    auto_variant_select: AutoVariantSelect1 | None = Field(default=None, description='Auto variant select settings')
     match_lead_esp: bool | None = Field(default=None, description='Whether to match leads by ESP')
     stop_for_company: bool | None = Field(default=None, description='Whether to stop the campaign for the entire company(domain) when a lead replies')
     insert_unsubscribe_header: bool | None = Field(default=None, description='Whether to insert an unsubscribe header in emails')
     allow_risky_contacts: bool | None = Field(default=None, description='Whether to allow risky contacts')
     disable_bounce_protect: bool | None = Field(default=None, description='Whether to disable bounce protection')
-    limit_emails_per_company_override: UpdateCampaignInputLimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
+    limit_emails_per_company_override: LimitEmailsPerCompanyOverride1 | None = Field(default=None, description='Overrides the workspace-wide limit emails per company setting for this campaign')
     cc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to CC on emails')
     bcc_list: list[EmailAddress] | None = Field(default=None, description='List of accounts to BCC on emails')
     owned_by: str | None = Field(default=None, description='Owner ID')
-    provider_routing_rules: list[UpdateCampaignInputProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
-
-
-class DeleteCampaignInput(ToolInput):
-    'Delete campaign'
-    id: str = Field(description='The ID of the item to delete')
+    provider_routing_rules: list[ProviderRoutingRulesItem] | None = Field(default=None, description='Auto variant select settings')
 
 
 class SearchCampaignsByLeadEmailInput(ToolInput):
@@ -288,30 +166,11 @@ class GetCampaignStepsAnalyticsInput(ToolInput):
     include_opportunities_count: bool | None = Field(default=None, description='Whether to include the opportunities count per step')
 
 
-class ShareCampaignInput(ToolInput):
-    'Share campaign'
-    id: str = Field(description='Campaign ID')
-
-
-class CreateCampaignFromExportInput(ToolInput):
-    'Create campaign from export'
-    id: str = Field(description='Campaign ID')
-
-
-class ExportCampaignInput(ToolInput):
-    'Export campaign'
-    id: str = Field(description='Campaign ID')
-
-
 class DuplicateCampaignInput(ToolInput):
     'Duplicate campaign'
     model_config = ConfigDict(extra='allow')
     id: str = Field(description='Campaign ID')
     name: str | None = Field(default=None, description='Campaign new name (optional). Default: CAMPAIGN NAME (copy)')
-
-
-class CountLaunchedCampaignsInput(ToolInput):
-    'Count launched campaigns'
 
 
 class AddCampaignVariablesInput(ToolInput):

@@ -7,7 +7,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field
 
-from instantly_mcp.catalog.model_base import Date, DateOrDateTime, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.model_base import DateOrDateTime, Number, SpecModel, ToolInput
+from instantly_mcp.catalog.models.shared import AutoVariantSelect1, CampaignSchedule, SequencesItemStepsItemVariantsItem
 
 
 class ListCampaignSubsequencesInput(ToolInput):
@@ -19,47 +20,10 @@ class ListCampaignSubsequencesInput(ToolInput):
     search: str | None = Field(default=None, description='The search query to filter the subsequences by')
 
 
-class CreateCampaignSubsequenceInputConditions(SpecModel):
+class Conditions(SpecModel):
     crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
     lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
     reply_contains: str | None = Field(default=None)
-
-
-class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecModel):
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
-    name: str
-    timing: CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming
-    days: CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class CreateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[CreateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem] = Field(min_length=1)
-
-
-class CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel):
-    subject: str
-    body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
 
 
 class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
@@ -68,15 +32,11 @@ class CreateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
     pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
     pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
-    variants: list[CreateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
+    variants: list[SequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
 class CreateCampaignSubsequenceInputSequencesItem(SpecModel):
     steps: list[CreateCampaignSubsequenceInputSequencesItemStepsItem]
-
-
-class CreateCampaignSubsequenceInputAutoVariantSelect1(SpecModel):
-    trigger: Literal['reply_rate', 'click_rate', 'open_rate']
 
 
 class CreateCampaignSubsequenceInput(ToolInput):
@@ -84,10 +44,10 @@ class CreateCampaignSubsequenceInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['auto_variant_select', 'daily_limit'])
     parent_campaign: str = Field(description='ID of the parent campaign')
     name: str = Field(description='Name of the subsequence')
-    conditions: CreateCampaignSubsequenceInputConditions = Field(description='Conditions that trigger the subsequence')
-    subsequence_schedule: CreateCampaignSubsequenceInputSubsequenceSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
+    conditions: Conditions = Field(description='Conditions that trigger the subsequence')
+    subsequence_schedule: CampaignSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
     sequences: list[CreateCampaignSubsequenceInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
-    auto_variant_select: CreateCampaignSubsequenceInputAutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
+    auto_variant_select: AutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
     daily_limit_mode: Literal['inherit', 'custom', 'unlimited', None] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
     daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
     ignore_account_daily_limit: bool | None = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
@@ -116,71 +76,6 @@ class GetSubsequenceAnalyticsInput(ToolInput):
     campaign_id: str = Field(description='The ID of the campaign to fetch subsequence analytics for')
 
 
-class GetCampaignSubsequenceInput(ToolInput):
-    'Get campaign subsequence'
-    id: str = Field(description='The ID of the requested item')
-
-
-class UpdateCampaignSubsequenceInputConditions(SpecModel):
-    crm_status: list[Annotated[Number, Field(ge=-30000, le=30000)]] | None = Field(default=None, description='Lead CRM statuses that trigger the subsequence')
-    lead_activity: list[Literal[4, 91, 2]] | None = Field(default=None, description='Lead activities that trigger the subsequence')
-    reply_contains: str | None = Field(default=None)
-
-
-class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming(SpecModel):
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem(SpecModel):
-    name: str
-    timing: UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemTiming
-    days: UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class UpdateCampaignSubsequenceInputSubsequenceSchedule(SpecModel):
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[UpdateCampaignSubsequenceInputSubsequenceScheduleSchedulesItem] = Field(min_length=1)
-
-
-class UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem(SpecModel):
-    subject: str
-    body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
-
-
-class UpdateCampaignSubsequenceInputSequencesItemStepsItem(SpecModel):
-    type: Literal['email'] = Field(description='Type of step')
-    delay: Number = Field(description='The delay value before sending the NEXT email. Unit: delay_unit (default days)')
-    delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
-    pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
-    pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
-    variants: list[UpdateCampaignSubsequenceInputSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
-
-
-class UpdateCampaignSubsequenceInputSequencesItem(SpecModel):
-    steps: list[UpdateCampaignSubsequenceInputSequencesItemStepsItem]
-
-
-class UpdateCampaignSubsequenceInputAutoVariantSelect1(SpecModel):
-    trigger: Literal['reply_rate', 'click_rate', 'open_rate']
-
-
 class UpdateCampaignSubsequenceInput(ToolInput):
     'Update campaign subsequence'
     body_fields: ClassVar = frozenset(['auto_variant_select', 'conditions', 'daily_limit', 'daily_limit_mode', 'ignore_account_daily_limit', 'name', 'sequences', 'subsequence_schedule'])
@@ -189,18 +84,13 @@ class UpdateCampaignSubsequenceInput(ToolInput):
     nullable_fields: ClassVar = frozenset(['auto_variant_select', 'daily_limit'])
     id: str = Field(description='The ID of the item to update')
     name: str | None = Field(default=None, description='Name of the subsequence')
-    conditions: UpdateCampaignSubsequenceInputConditions | None = Field(default=None, description='Conditions that trigger the subsequence')
-    subsequence_schedule: UpdateCampaignSubsequenceInputSubsequenceSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
-    sequences: list[UpdateCampaignSubsequenceInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
-    auto_variant_select: UpdateCampaignSubsequenceInputAutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
+    conditions: Conditions | None = Field(default=None, description='Conditions that trigger the subsequence')
+    subsequence_schedule: CampaignSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
+    sequences: list[CreateCampaignSubsequenceInputSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
+    auto_variant_select: AutoVariantSelect1 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
     daily_limit_mode: Literal['inherit', 'custom', 'unlimited', None] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
     daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
     ignore_account_daily_limit: bool | None = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
-
-
-class DeleteCampaignSubsequenceInput(ToolInput):
-    'Delete campaign subsequence'
-    id: str = Field(description='The ID of the item to delete')
 
 
 class GetSubsequenceStepsAnalyticsInput(ToolInput):

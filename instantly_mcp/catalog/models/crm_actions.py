@@ -8,10 +8,6 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class ListPhoneNumbersInput(ToolInput):
-    'List phone numbers'
-
-
 class DeletePhoneNumberInput(ToolInput):
     'Delete phone number'
     id: str = Field(description='The phone number record id to delete')

@@ -10,13 +10,6 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class ListCustomPromptTemplatesInput(ToolInput):
-    'List custom prompt templates'
-    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str | None = Field(default=None, description='Search by name')
-
-
 class CreateCustomPromptTemplateInput(ToolInput):
     'Create custom prompt template'
     nullable_fields: ClassVar = frozenset(['description'])
@@ -26,11 +19,6 @@ class CreateCustomPromptTemplateInput(ToolInput):
     is_public: bool = Field(description='Whether the template is publicly visible')
     description: str | None = Field(default=None, description='Template description')
     model_version: str | None = Field(default=None, description='Model version, e.g. gpt-4o')
-
-
-class GetCustomPromptTemplateInput(ToolInput):
-    'Get custom prompt template'
-    id: str = Field(description='The ID of the item')
 
 
 class UpdateCustomPromptTemplateInput(ToolInput):
@@ -46,8 +34,3 @@ class UpdateCustomPromptTemplateInput(ToolInput):
     is_public: bool | None = Field(default=None, description='Whether the template is publicly visible')
     description: str | None = Field(default=None, description='Template description')
     model_version: str | None = Field(default=None, description='Model version, e.g. gpt-4o')
-
-
-class DeleteCustomPromptTemplateInput(ToolInput):
-    'Delete custom prompt template'
-    id: str = Field(description='The ID of the item')

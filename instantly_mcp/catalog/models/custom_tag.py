@@ -26,11 +26,6 @@ class CreateCustomTagInput(ToolInput):
     description: str | None = Field(default=None, description='Detailed description of the custom tag purpose')
 
 
-class GetCustomTagInput(ToolInput):
-    'Get custom tag'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateCustomTagInput(ToolInput):
     'Update custom tag'
     body_fields: ClassVar = frozenset(['description', 'label'])
@@ -40,11 +35,6 @@ class UpdateCustomTagInput(ToolInput):
     id: str = Field(description='The ID of the item to update')
     label: str | None = Field(default=None, description='Display label for the custom tag', min_length=1, pattern='.*\\S.*')
     description: str | None = Field(default=None, description='Detailed description of the custom tag purpose')
-
-
-class DeleteCustomTagInput(ToolInput):
-    'Delete custom tag'
-    id: str = Field(description='The ID of the item to delete')
 
 
 class ToggleCustomTagResourcesInputFilter2(SpecModel):

@@ -10,12 +10,6 @@ from pydantic import ConfigDict, Field
 from instantly_mcp.catalog.model_base import SpecModel, ToolInput
 
 
-class ListDfyEmailAccountOrdersInput(ToolInput):
-    'List DFY email account orders'
-    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-
-
 class PlaceDfyEmailAccountOrderInputItemsItemAccountsItem(SpecModel):
     email_address_prefix: str = Field(description='The prefix for the email address (the part before the @)')
     first_name: str = Field(description='The first name of the account owner')

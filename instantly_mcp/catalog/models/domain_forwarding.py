@@ -10,8 +10,7 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class GetDomainForwardingInput(ToolInput):
-    'Get domain forwarding'
+class DomainInput(ToolInput):
     domain: str = Field(description='The domain to manage forwarding for', min_length=1, pattern='^\\s*\\S+\\.[a-zA-Z]{2,}\\s*$')
 
 
@@ -20,8 +19,3 @@ class SetDomainForwardingInput(ToolInput):
     domain: str = Field(description='The domain to manage forwarding for', min_length=1, pattern='^\\s*\\S+\\.[a-zA-Z]{2,}\\s*$')
     forwarding_domain: str = Field(description='Destination domain visitors are forwarded to', min_length=1, pattern='^\\s*\\S+\\.[a-zA-Z]{2,}\\s*$')
     forwarding_mode: Literal['redirect', 'stealth', None] = Field(default=None, description='How the forwarding domain is applied. Default: redirect')
-
-
-class RemoveDomainForwardingInput(ToolInput):
-    'Remove domain forwarding'
-    domain: str = Field(description='The domain to manage forwarding for', min_length=1, pattern='^\\s*\\S+\\.[a-zA-Z]{2,}\\s*$')

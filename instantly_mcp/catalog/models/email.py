@@ -91,11 +91,6 @@ class ListEmailsInput(ToolInput):
     latest_of_thread: bool | None = Field(default=None, description='Whether to only return the latest email in each thread')
 
 
-class GetEmailInput(ToolInput):
-    'Get email'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateEmailInput(ToolInput):
     'Update email'
     body_fields: ClassVar = frozenset(['is_unread', 'reminder_ts'])
@@ -105,15 +100,6 @@ class UpdateEmailInput(ToolInput):
     id: str = Field(description='The ID of the item to update')
     is_unread: Number | None = Field(default=None, description='Indicates if the email is unread')
     reminder_ts: DateTime | None = Field(default=None, description='Timestamp for the reminder')
-
-
-class DeleteEmailInput(ToolInput):
-    'Delete email'
-    id: str = Field(description='The ID of the item to delete')
-
-
-class CountUnreadEmailsInput(ToolInput):
-    'Count unread emails'
 
 
 class MarkThreadAsReadInput(ToolInput):

@@ -10,24 +10,12 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class ListEmailTemplatesInput(ToolInput):
-    'List email templates'
-    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str | None = Field(default=None, description='Search by name')
-
-
 class CreateEmailTemplateInput(ToolInput):
     'Create email template'
     nullable_fields: ClassVar = frozenset(['subject'])
     name: str = Field(description='An email template name')
     body: str = Field(description='The body of the email template, in HTML or text')
     subject: str | None = Field(default=None, description='An email template subject')
-
-
-class GetEmailTemplateInput(ToolInput):
-    'Get email template'
-    id: str = Field(description='The ID of the item')
 
 
 class UpdateEmailTemplateInput(ToolInput):
@@ -40,8 +28,3 @@ class UpdateEmailTemplateInput(ToolInput):
     name: str | None = Field(default=None, description='An email template name')
     body: str | None = Field(default=None, description='The body of the email template, in HTML or text')
     subject: str | None = Field(default=None, description='An email template subject')
-
-
-class DeleteEmailTemplateInput(ToolInput):
-    'Delete email template'
-    id: str = Field(description='The ID of the item')

@@ -472,7 +472,7 @@ class AIAgentPayload2AiSdrConfigMemory(SpecModel):
     active_business_offers_indexes: list[Number] | None = Field(default=None)
 
 
-class AIAgentPayload2AiSdrConfigEnrichmentSettings(SpecModel):
+class AISalesAgentConfigEnrichmentSettings(SpecModel):
     model_config = ConfigDict(extra='allow')
     enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
@@ -518,7 +518,7 @@ class AIAgentPayload2AiSdrConfigAutonomySettings(SpecModel):
 class AIAgentPayload2AiSdrConfig(SpecModel):
     model_config = ConfigDict(extra='allow')
     memory: AIAgentPayload2AiSdrConfigMemory | None = Field(default=None, description='Business context and memory for the AI Sales Agent')
-    enrichment_settings: AIAgentPayload2AiSdrConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
+    enrichment_settings: AISalesAgentConfigEnrichmentSettings | None = Field(default=None, description='Settings for lead enrichment')
     outreach_settings: AIAgentPayload2AiSdrConfigOutreachSettings | None = Field(default=None, description='Settings for email outreach')
     autonomy_settings: AIAgentPayload2AiSdrConfigAutonomySettings | None = Field(default=None, description='Settings for AI Sales Agent autonomy')
 
@@ -610,19 +610,6 @@ class AIAgentSummary(SpecModel):
     configuration_mode: Literal['copilot', 'fully_automatic'] | None = Field(description='How much autonomy the agent runs with')
 
 
-class AIInboxManagerPayloadNoShowFallbackSendingAccounts(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    accounts: list[EmailAddress] | None = Field(default=None)
-    tag_ids: list[str] | None = Field(default=None)
-
-
-class AIInboxManagerPayloadNoShow(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    enabled: bool | None = Field(default=None, description='Enable no-show recovery mode')
-    max_followups: Number | None = Field(default=None, description='Maximum number of no-show follow-up emails (1-10)', ge=1, le=10)
-    fallback_sending_accounts: AIInboxManagerPayloadNoShowFallbackSendingAccounts | None = Field(default=None)
-
-
 class AIInboxManagerPayload(SpecModel):
     model_config = ConfigDict(extra='allow')
     nullable_fields: ClassVar = frozenset(['monthly_credit_budget'])
@@ -632,7 +619,7 @@ class AIInboxManagerPayload(SpecModel):
     respond_to_automatic_emails: bool | None = Field(default=None, description='Whether to respond to automatic emails')
     handle_objections: bool | None = Field(default=None, description='Whether to handle objections, declines, or negative replies')
     integrations: dict[str, Any] | None = Field(default=None, description='Configurations for app integrations')
-    no_show: AIInboxManagerPayloadNoShow | None = Field(default=None, description='No-show recovery feature configuration')
+    no_show: AIAgentPayload3NoShow | None = Field(default=None, description='No-show recovery feature configuration')
     trigger_on_labels_enabled: bool | None = Field(default=None, description='Whether to activate the agent only for specific interest labels')
     trigger_on_labels: list[Number] | None = Field(default=None, description='Array of interest_status values to trigger the agent on')
     trigger_on_labels_mode: Literal['include', 'exclude', None] = Field(default=None, description='Whether to include or exclude the selected labels. Default: include')
@@ -678,21 +665,8 @@ class AIInboxManager(SpecModel):
     metadata: AIInboxManagerMetadata | None = Field(default=None, description='Included only when the with_metadata parameter is true')
 
 
-class AIDeliverabilityAgentPayloadIntegrationsSlack1(SpecModel):
-    connection_id: str | None = Field(default=None, description='Slack app connection ID')
-    enabled: bool | None = Field(default=None, description='Whether Slack notifications are enabled for this Deliverability Agent')
-    connection_name: str | None = Field(default=None, description='Deprecated')
-    channel_id: str | None = Field(default=None, description='Deprecated')
-    channel_name: str | None = Field(default=None, description='Deprecated')
-
-
-class AIDeliverabilityAgentPayloadIntegrations(SpecModel):
-    nullable_fields: ClassVar = frozenset(['slack'])
-    slack: AIDeliverabilityAgentPayloadIntegrationsSlack1 | None = Field(default=None)
-
-
 class AIDeliverabilityAgentPayload(SpecModel):
-    integrations: AIDeliverabilityAgentPayloadIntegrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
+    integrations: AIAgentPayload4Integrations | None = Field(default=None, description='Configurations for Deliverability Agent app integrations')
 
 
 class AIDeliverabilityAgent(SpecModel):
@@ -997,47 +971,6 @@ class CampaignSubsequenceConditions(SpecModel):
     reply_contains: str | None = Field(default=None)
 
 
-class CampaignSubsequenceSubsequenceScheduleSchedulesItemTiming(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    from_: str = Field(alias='from', pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-    to: str = Field(pattern='^([01][0-9]|2[0-3]):([0-5][0-9])$')
-
-
-class CampaignSubsequenceSubsequenceScheduleSchedulesItemDays(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(extra='allow', json_schema_extra={'minProperties': 1})
-    f_0: bool | None = Field(default=None, alias='0')
-    f_1: bool | None = Field(default=None, alias='1')
-    f_2: bool | None = Field(default=None, alias='2')
-    f_3: bool | None = Field(default=None, alias='3')
-    f_4: bool | None = Field(default=None, alias='4')
-    f_5: bool | None = Field(default=None, alias='5')
-    f_6: bool | None = Field(default=None, alias='6')
-
-
-class CampaignSubsequenceSubsequenceScheduleSchedulesItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    name: str
-    timing: CampaignSubsequenceSubsequenceScheduleSchedulesItemTiming
-    days: CampaignSubsequenceSubsequenceScheduleSchedulesItemDays
-    timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia']
-
-
-class CampaignSubsequenceSubsequenceSchedule(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    nullable_fields: ClassVar = frozenset(['end_date', 'start_date'])
-    start_date: Date | None = Field(default=None, description="Start date in YYYY-MM-DD format. Uses the campaign's timezone")
-    end_date: Date | None = Field(default=None, description="End date in YYYY-MM-DD format. Uses the campaign's timezone")
-    schedules: list[CampaignSubsequenceSubsequenceScheduleSchedulesItem] = Field(min_length=1)
-
-
-class CampaignSubsequenceSequencesItemStepsItemVariantsItem(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    subject: str
-    body: str = Field(description='Email body HTML')
-    v_disabled: bool | None = Field(default=None, description='Whether this variant is disabled. By default, all the variants are enabled')
-
-
 class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     type: Literal['email'] = Field(description='Type of step')
@@ -1045,17 +978,12 @@ class CampaignSubsequenceSequencesItemStepsItem(SpecModel):
     delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the delay value (minutes, hours, or days). Default: days')
     pre_delay: Number | None = Field(default=None, description='The delay value before sending the FIRST email in a subsequence. Unit: pre_delay_unit (default days)')
     pre_delay_unit: Literal['minutes', 'hours', 'days', None] = Field(default=None, description='The unit of time for the pre_delay value (minutes, hours, or days). Default: days')
-    variants: list[CampaignSubsequenceSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
+    variants: list[CampaignSequencesItemStepsItemVariantsItem] = Field(min_length=1, max_length=26)
 
 
 class CampaignSubsequenceSequencesItem(SpecModel):
     model_config = ConfigDict(extra='allow')
     steps: list[CampaignSubsequenceSequencesItemStepsItem]
-
-
-class CampaignSubsequenceAutoVariantSelect2(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    trigger: Literal['reply_rate', 'click_rate', 'open_rate']
 
 
 class CampaignSubsequence(SpecModel):
@@ -1069,9 +997,9 @@ class CampaignSubsequence(SpecModel):
     timestamp_leads_updated: DateTime = Field(description='Timestamp when the leads were last updated')
     name: str = Field(description='Name of the subsequence')
     conditions: CampaignSubsequenceConditions = Field(description='Conditions that trigger the subsequence')
-    subsequence_schedule: CampaignSubsequenceSubsequenceSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
+    subsequence_schedule: CampaignCampaignSchedule | None = Field(default=None, description='Schedule configuration for the subsequence')
     sequences: list[CampaignSubsequenceSequencesItem] | None = Field(default=None, description='List of sequences (the actual email copy)')
-    auto_variant_select: CampaignSubsequenceAutoVariantSelect2 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
+    auto_variant_select: CampaignAutoVariantSelect2 | None = Field(default=None, description='Automatically select the winning variant for each step using open, click, or reply rate')
     daily_limit_mode: Literal['inherit', 'custom', 'unlimited', None] = Field(default=None, description='Daily limit mode for the subsequence. "inherit" uses the parent campaign limit, "custom" uses a subsequence-specific…')
     daily_limit: Number | None = Field(default=None, description='Custom daily limit for the subsequence')
     ignore_account_daily_limit: bool | None = Field(default=None, description='When enabled, the subsequence will send even when sending accounts have reached their daily limit')
@@ -1116,11 +1044,6 @@ class AIAgentGuidance(SpecModel):
     basic_guidance_options: AIAgentGuidanceBasicGuidanceOptions | None = Field(default=None, description='Basic guidance options (tone, length, etc.) - only for BASICS category')
     timestamp_created: str = Field(description='Timestamp when the AI agent guidance was created')
     timestamp_updated: str = Field(description='Timestamp when the AI agent guidance was updated')
-
-
-class AISalesAgentConfigEnrichmentSettings(SpecModel):
-    model_config = ConfigDict(extra='allow')
-    enrichment_limit_per_run: Number | None = Field(default=None, description='Maximum number of leads to enrich per run')
 
 
 class AISalesAgentConfigOutreachSettingsOptOutSettings(SpecModel):

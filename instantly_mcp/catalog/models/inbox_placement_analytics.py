@@ -23,11 +23,6 @@ class ListInboxPlacementAnalyticsInput(ToolInput):
     sender_email: str | None = Field(default=None)
 
 
-class GetInboxPlacementAnalyticsInput(ToolInput):
-    'Get inbox placement analytics'
-    id: str = Field(description='The ID of the requested item')
-
-
 class GetInboxPlacementAnalyticsStatsByTestIdInput(ToolInput):
     'Get inbox placement analytics stats by test id'
     model_config = ConfigDict(extra='allow')

@@ -17,8 +17,3 @@ class ListInboxPlacementReportsInput(ToolInput):
     date_to: DateTime | None = Field(default=None)
     skip_spam_assassin_report: bool | None = Field(default=None, description='Flag to skip including spam_assassin_report JSON')
     skip_blacklist_report: bool | None = Field(default=None, description='Flag to skip including blacklist_report JSON')
-
-
-class GetInboxPlacementReportInput(ToolInput):
-    'Get inbox placement report'
-    id: str = Field(description='The ID of the requested item')

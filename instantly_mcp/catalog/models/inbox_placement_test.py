@@ -37,13 +37,13 @@ class CreateInboxPlacementTestInputRecipientsLabelsItem(SpecModel):
     esp: str = Field(description='The Email Service Provider (ESP) to send emails to')
 
 
-class CreateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
+class Automations2ItemWhen(SpecModel):
     nullable_fields: ClassVar = frozenset(['condition_value'])
     condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
     condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
 
 
-class CreateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
+class Automations2ItemThen(SpecModel):
     min_properties: ClassVar = 1
     model_config = ConfigDict(json_schema_extra={'minProperties': 1})
     webhook_url: str | None = Field(default=None)
@@ -55,9 +55,9 @@ class CreateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
     remove_tags: list[str] | None = Field(default=None)
 
 
-class CreateInboxPlacementTestInputAutomations2Item(SpecModel):
-    when: CreateInboxPlacementTestInputAutomations2ItemWhen
-    then: CreateInboxPlacementTestInputAutomations2ItemThen = Field(description='Actions to take when condition is met')
+class Automations2Item(SpecModel):
+    when: Automations2ItemWhen
+    then: Automations2ItemThen = Field(description='Actions to take when condition is met')
 
 
 class CreateInboxPlacementTestInput(ToolInput):
@@ -81,7 +81,7 @@ class CreateInboxPlacementTestInput(ToolInput):
     text_only: bool | None = Field(default=None, description='Disables open tracking')
     recipients_labels: list[CreateInboxPlacementTestInputRecipientsLabelsItem] | None = Field(default=None, description='A list of email providers and their corresponding types to which emails will be sent')
     timestamp_next_run: str | None = Field(default=None, description='Timestamp when the inbox placement test will run next')
-    automations: list[CreateInboxPlacementTestInputAutomations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
+    automations: list[Automations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
     status: Literal[1, 2, 3] | None = Field(default=None, description='Status of the inbox placement test (1=Active, 2=Paused, 3=Completed)')
     not_sending_status: Literal['daily_limits_hit', 'other'] | None = Field(default=None, description='Why the inbox placement test is currently not sending')
     run_immediately: bool | None = Field(default=None, description='Run the test immediately after creation, as well as on the schedule')
@@ -103,29 +103,6 @@ class UpdateInboxPlacementTestInputSchedule(SpecModel):
     timezone: Literal['Etc/GMT+12', 'Etc/GMT+11', 'Etc/GMT+10', 'America/Anchorage', 'America/Dawson', 'America/Creston', 'America/Chihuahua', 'America/Boise', 'America/Belize', 'America/Chicago', 'America/Bahia_Banderas', 'America/Regina', 'America/Bogota', 'America/Detroit', 'America/Indiana/Marengo', 'America/Caracas', 'America/Asuncion', 'America/Glace_Bay', 'America/Campo_Grande', 'America/Anguilla', 'America/Santiago', 'America/St_Johns', 'America/Sao_Paulo', 'America/Argentina/La_Rioja', 'America/Araguaina', 'America/Godthab', 'America/Montevideo', 'America/Bahia', 'America/Noronha', 'America/Scoresbysund', 'Atlantic/Cape_Verde', 'Africa/Casablanca', 'America/Danmarkshavn', 'Europe/Isle_of_Man', 'Atlantic/Canary', 'Africa/Abidjan', 'Arctic/Longyearbyen', 'Europe/Belgrade', 'Africa/Ceuta', 'Europe/Sarajevo', 'Africa/Algiers', 'Africa/Windhoek', 'Asia/Nicosia', 'Asia/Beirut', 'Africa/Cairo', 'Asia/Damascus', 'Europe/Bucharest', 'Africa/Blantyre', 'Europe/Helsinki', 'Europe/Istanbul', 'Asia/Jerusalem', 'Africa/Tripoli', 'Asia/Amman', 'Asia/Baghdad', 'Europe/Kaliningrad', 'Asia/Aden', 'Africa/Addis_Ababa', 'Europe/Kirov', 'Europe/Astrakhan', 'Asia/Tehran', 'Asia/Dubai', 'Asia/Baku', 'Indian/Mahe', 'Asia/Tbilisi', 'Asia/Yerevan', 'Asia/Kabul', 'Antarctica/Mawson', 'Asia/Yekaterinburg', 'Asia/Karachi', 'Asia/Kolkata', 'Asia/Colombo', 'Asia/Kathmandu', 'Antarctica/Vostok', 'Asia/Dhaka', 'Asia/Rangoon', 'Antarctica/Davis', 'Asia/Novokuznetsk', 'Asia/Hong_Kong', 'Asia/Krasnoyarsk', 'Asia/Brunei', 'Australia/Perth', 'Asia/Taipei', 'Asia/Choibalsan', 'Asia/Irkutsk', 'Asia/Dili', 'Asia/Pyongyang', 'Australia/Adelaide', 'Australia/Darwin', 'Australia/Brisbane', 'Australia/Melbourne', 'Antarctica/DumontDUrville', 'Australia/Currie', 'Asia/Chita', 'Antarctica/Macquarie', 'Asia/Sakhalin', 'Pacific/Auckland', 'Etc/GMT-12', 'Pacific/Fiji', 'Asia/Anadyr', 'Asia/Kamchatka', 'Etc/GMT-13', 'Pacific/Apia', None] = Field(default=None, description='Timezone in which the schedule is set, in IANA timezone format')
 
 
-class UpdateInboxPlacementTestInputAutomations2ItemWhen(SpecModel):
-    nullable_fields: ClassVar = frozenset(['condition_value'])
-    condition: Literal['placement_goes_below', 'placement_goes_above', 'added_to_blacklists', 'removed_from_blacklists'] = Field(description='Condition for automation trigger')
-    condition_value: Number | None = Field(default=None, description='Value for condition, if applicable')
-
-
-class UpdateInboxPlacementTestInputAutomations2ItemThen(SpecModel):
-    min_properties: ClassVar = 1
-    model_config = ConfigDict(json_schema_extra={'minProperties': 1})
-    webhook_url: str | None = Field(default=None)
-    pause_sending_campaigns_for: Number | None = Field(default=None, description='Number of days to pause sending campaigns for')
-    pause: bool | None = Field(default=None)
-    enable_slow_ramp: bool | None = Field(default=None)
-    disable_slow_ramp: bool | None = Field(default=None)
-    add_tags: list[str] | None = Field(default=None)
-    remove_tags: list[str] | None = Field(default=None)
-
-
-class UpdateInboxPlacementTestInputAutomations2Item(SpecModel):
-    when: UpdateInboxPlacementTestInputAutomations2ItemWhen
-    then: UpdateInboxPlacementTestInputAutomations2ItemThen = Field(description='Actions to take when condition is met')
-
-
 class UpdateInboxPlacementTestInput(ToolInput):
     'Update inbox placement test'
     body_fields: ClassVar = frozenset(['automations', 'name', 'schedule', 'status'])
@@ -135,14 +112,5 @@ class UpdateInboxPlacementTestInput(ToolInput):
     id: str = Field(description='The ID of the item to update')
     name: str | None = Field(default=None, description='Name of the inbox placement test')
     schedule: UpdateInboxPlacementTestInputSchedule | None = Field(default=None, description='Specifies the date and time when the automated inbox placement tests will be sent')
-    automations: list[UpdateInboxPlacementTestInputAutomations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
+    automations: list[Automations2Item] | None = Field(default=None, description='Optional automations to trigger based on conditions')
     status: Literal[1, 2, 3] | None = Field(default=None, description='Status of the inbox placement test (1=Active, 2=Paused, 3=Completed)')
-
-
-class DeleteInboxPlacementTestInput(ToolInput):
-    'Delete inbox placement test'
-    id: str = Field(description='The ID of the item to delete')
-
-
-class GetInboxPlacementEspOptionsInput(ToolInput):
-    'Get inbox placement ESP options'

@@ -48,25 +48,25 @@ class DeleteLeadsInput(ToolInput):
     limit: int | None = Field(default=None, description='Maximum number of leads to delete', ge=1, le=10000)
 
 
-class ListLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
+class QueriesItemValuesOccurrenceCount(SpecModel):
     condition: Literal['more', 'less', 'equal', None] = Field(default=None)
     count: Number | None = Field(default=None)
 
 
-class ListLeadsInputQueriesItemValuesLeadStatus(SpecModel):
+class QueriesItemValuesLeadStatus(SpecModel):
     status: Number | None = Field(default=None)
     condition: Literal['is', 'is-not', None] = Field(default=None)
 
 
-class ListLeadsInputQueriesItemValues(SpecModel):
+class QueriesItemValues(SpecModel):
     occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
-    occurrence_count: ListLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
-    lead_status: ListLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
+    occurrence_count: QueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
+    lead_status: QueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
 
 
-class ListLeadsInputQueriesItem(SpecModel):
+class QueriesItem(SpecModel):
     actionType: Literal['reply', 'email-open', 'last-contacted', 'link-click', 'lead-status', 'lead-status-change']
-    values: ListLeadsInputQueriesItemValues
+    values: QueriesItemValues
 
 
 class ListLeadsInput(ToolInput):
@@ -79,7 +79,7 @@ class ListLeadsInput(ToolInput):
     in_campaign: bool | None = Field(default=None, description='Whether the lead is in a campaign')
     in_list: bool | None = Field(default=None, description='Whether the lead is in a list')
     ids: list[str] | None = Field(default=None, description='Array of lead IDs to include')
-    queries: list[ListLeadsInputQueriesItem] | None = Field(default=None)
+    queries: list[QueriesItem] | None = Field(default=None)
     excluded_ids: list[str] | None = Field(default=None, description='Array of lead IDs to exclude')
     contacts: list[EmailAddress] | None = Field(default=None, description='Array of emails the leads needs to have')
     limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
@@ -90,11 +90,6 @@ class ListLeadsInput(ToolInput):
     distinct_contacts: bool | None = Field(default=None, description='Whether to return distinct contacts')
     enrichment_status: Literal[1, -1, 11, -2, None] = Field(default=None, description='Enrichment status to filter leads (1=The lead has been…, 11=The lead is pending enrichment, -1=Enrichment data is not…, -2=An error occurred during the…)')
     esg_code: Literal['0', '1', '2', '3', '4', 'all', 'none', None] = Field(default=None, description='ESG code to filter leads')
-
-
-class GetLeadInput(ToolInput):
-    'Get lead'
-    id: str = Field(description='The ID of the requested item')
 
 
 class UpdateLeadInput(ToolInput):
@@ -115,11 +110,6 @@ class UpdateLeadInput(ToolInput):
     pl_value_lead: str | None = Field(default=None, description='Potential value of the lead')
     assigned_to: str | None = Field(default=None, description='ID of the user assigned to the lead')
     custom_variables: dict[str, str | Number | bool | None] | None = Field(default=None, description='Custom variables can include any metadata about the lead that is relevant to the campaign, the campaign will be…')
-
-
-class DeleteLeadInput(ToolInput):
-    'Delete lead'
-    id: str = Field(description='The ID of the item to delete')
 
 
 class MergeLeadsInput(ToolInput):
@@ -147,27 +137,6 @@ class RemoveLeadFromSubsequenceInput(ToolInput):
     id: str = Field(description='The ID of the lead to remove from the subsequence')
 
 
-class BulkAssignLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
-    condition: Literal['more', 'less', 'equal', None] = Field(default=None)
-    count: Number | None = Field(default=None)
-
-
-class BulkAssignLeadsInputQueriesItemValuesLeadStatus(SpecModel):
-    status: Number | None = Field(default=None)
-    condition: Literal['is', 'is-not', None] = Field(default=None)
-
-
-class BulkAssignLeadsInputQueriesItemValues(SpecModel):
-    occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
-    occurrence_count: BulkAssignLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
-    lead_status: BulkAssignLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
-
-
-class BulkAssignLeadsInputQueriesItem(SpecModel):
-    actionType: Literal['reply', 'email-open', 'last-contacted', 'link-click', 'lead-status', 'lead-status-change']
-    values: BulkAssignLeadsInputQueriesItemValues
-
-
 class BulkAssignLeadsInput(ToolInput):
     'Bulk assign leads'
     model_config = ConfigDict(extra='allow')
@@ -181,30 +150,9 @@ class BulkAssignLeadsInput(ToolInput):
     smart_view_id: str | None = Field(default=None, description='The ID of the smart view to filter leads by')
     ids: list[str] | None = Field(default=None, description='The IDs of the leads to filter by')
     limit: int | None = Field(default=None, description='The limit of the number of leads to return', ge=0)
-    queries: list[BulkAssignLeadsInputQueriesItem] | None = Field(default=None)
+    queries: list[QueriesItem] | None = Field(default=None)
     assigned_to: str | None = Field(default=None, description='Filter leads by their current owner (the user they are currently assigned to)')
     has_clause: bool | None = Field(default=None, description='Whether this endpoint should list data based on the filters currently applied in the web app')
-
-
-class MoveLeadsInputQueriesItemValuesOccurrenceCount(SpecModel):
-    condition: Literal['more', 'less', 'equal', None] = Field(default=None)
-    count: Number | None = Field(default=None)
-
-
-class MoveLeadsInputQueriesItemValuesLeadStatus(SpecModel):
-    status: Number | None = Field(default=None)
-    condition: Literal['is', 'is-not', None] = Field(default=None)
-
-
-class MoveLeadsInputQueriesItemValues(SpecModel):
-    occurrence_days: Number | None = Field(default=None, alias='occurrence-days')
-    occurrence_count: MoveLeadsInputQueriesItemValuesOccurrenceCount | None = Field(default=None, alias='occurrence-count')
-    lead_status: MoveLeadsInputQueriesItemValuesLeadStatus | None = Field(default=None, alias='lead-status')
-
-
-class MoveLeadsInputQueriesItem(SpecModel):
-    actionType: Literal['reply', 'email-open', 'last-contacted', 'link-click', 'lead-status', 'lead-status-change']
-    values: MoveLeadsInputQueriesItemValues
 
 
 class MoveLeadsInput(ToolInput):
@@ -217,7 +165,7 @@ class MoveLeadsInput(ToolInput):
     in_campaign: bool | None = Field(default=None, description='Whether the lead is in a campaign')
     in_list: bool | None = Field(default=None, description='Whether the lead is in a list')
     ids: list[str] | None = Field(default=None, description='Array of lead IDs to include')
-    queries: list[MoveLeadsInputQueriesItem] | None = Field(default=None)
+    queries: list[QueriesItem] | None = Field(default=None)
     excluded_ids: list[str] | None = Field(default=None, description='Array of lead IDs to exclude')
     contacts: list[EmailAddress] | None = Field(default=None, description='Array of emails the leads needs to have')
     to_campaign_id: str | None = Field(default=None, description='The ID of the campaign to move the leads to')

@@ -27,11 +27,6 @@ class CreateLeadLabelInput(ToolInput):
     use_with_ai: bool | None = Field(default=None, description='Whether this label should be used with AI features')
 
 
-class GetLeadLabelInput(ToolInput):
-    'Get lead label'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateLeadLabelInput(ToolInput):
     'Update lead label'
     body_fields: ClassVar = frozenset(['description', 'interest_status_label', 'label', 'use_with_ai'])

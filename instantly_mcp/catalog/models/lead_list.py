@@ -26,11 +26,6 @@ class CreateLeadListInput(ToolInput):
     name: str = Field(description='Name of the lead list')
 
 
-class GetLeadListInput(ToolInput):
-    'Get lead list'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateLeadListInput(ToolInput):
     'Update lead list'
     body_fields: ClassVar = frozenset(['has_enrichment_task', 'name', 'owned_by'])
@@ -41,13 +36,3 @@ class UpdateLeadListInput(ToolInput):
     has_enrichment_task: bool | None = Field(default=None, description='Whether this list runs the enrichment process on every added lead or not')
     owned_by: str | None = Field(default=None, description='User ID of the owner of this lead list. Default: the user that created the list')
     name: str | None = Field(default=None, description='Name of the lead list')
-
-
-class DeleteLeadListInput(ToolInput):
-    'Delete lead list'
-    id: str = Field(description='The ID of the item to delete')
-
-
-class GetLeadListVerificationStatsInput(ToolInput):
-    'Get lead list verification stats'
-    id: str

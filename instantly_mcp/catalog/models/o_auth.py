@@ -8,14 +8,6 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class InitializeGoogleOauthInput(ToolInput):
-    'Initialize google OAuth'
-
-
-class InitializeMicrosoftOauthInput(ToolInput):
-    'Initialize microsoft OAuth'
-
-
 class GetOauthSessionStatusInput(ToolInput):
     'Get OAuth session status'
     sessionId: str = Field(description='Session ID from init response')

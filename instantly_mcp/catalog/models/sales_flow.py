@@ -10,13 +10,6 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class ListSalesFlowsInput(ToolInput):
-    'List sales flows'
-    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-    search: str | None = Field(default=None, description='Search by name')
-
-
 class CreateSalesFlowInput(ToolInput):
     'Create sales flow'
     nullable_fields: ClassVar = frozenset(['campaign_id'])
@@ -25,11 +18,6 @@ class CreateSalesFlowInput(ToolInput):
     is_default: bool | None = Field(default=None, description='Whether this is the default sales flow')
     list_id: str | None = Field(default=None, description='A lead list ID, or "all-lists" for all lists')
     campaign_id: str | None = Field(default=None, description='A campaign ID, or null for all campaigns')
-
-
-class GetSalesFlowInput(ToolInput):
-    'Get sales flow'
-    id: str = Field(description='The ID of the item')
 
 
 class UpdateSalesFlowInput(ToolInput):
@@ -44,8 +32,3 @@ class UpdateSalesFlowInput(ToolInput):
     is_default: bool | None = Field(default=None, description='Whether this is the default sales flow')
     list_id: str | None = Field(default=None, description='A lead list ID, or "all-lists" for all lists')
     campaign_id: str | None = Field(default=None, description='A campaign ID, or null for all campaigns')
-
-
-class DeleteSalesFlowInput(ToolInput):
-    'Delete sales flow'
-    id: str = Field(description='The ID of the item')

@@ -29,11 +29,6 @@ class CreateWebhookInput(ToolInput):
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
 
 
-class GetWebhookInput(ToolInput):
-    'Get webhook'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateWebhookInput(ToolInput):
     'Update webhook'
     body_fields: ClassVar = frozenset(['campaign', 'custom_interest_value', 'event_type', 'headers', 'name', 'target_hook_url'])
@@ -47,22 +42,3 @@ class UpdateWebhookInput(ToolInput):
     event_type: Literal['all_events', 'email_sent', 'email_opened', 'email_link_clicked', 'reply_received', 'email_bounced', 'lead_unsubscribed', 'campaign_completed', 'account_error', 'lead_neutral', 'lead_interested', 'lead_not_interested', 'lead_meeting_booked', 'lead_meeting_completed', 'lead_closed', 'lead_out_of_office', 'lead_wrong_person', 'lead_no_show', 'supersearch_enrichment_completed'] | None = Field(default=None, description='Type of event to trigger the webhook (null for custom label events)')
     custom_interest_value: Number | None = Field(default=None, description='Custom interest value - corresponds to LeadLabel.interest_status (used for custom label events)')
     headers: dict[str, str] | None = Field(default=None, description='Optional HTTP headers to include when delivering webhook payloads (key-value pairs)')
-
-
-class DeleteWebhookInput(ToolInput):
-    'Delete webhook'
-    id: str = Field(description='The ID of the item to delete')
-
-
-class ListWebhookEventTypesInput(ToolInput):
-    'List webhook event types'
-
-
-class TestWebhookInput(ToolInput):
-    'Test webhook'
-    id: str
-
-
-class ResumeWebhookInput(ToolInput):
-    'Resume webhook'
-    id: str

@@ -18,18 +18,6 @@ class ListWebhookEventsInput(ToolInput):
     search: str | None = Field(default=None, description='Search by exact webhook URL or lead email match')
 
 
-class GetWebhookEventInput(ToolInput):
-    'Get webhook event'
-    id: str = Field(description='The ID of the requested item')
-
-
-class GetWebhookEventsSummaryInput(ToolInput):
-    'Get webhook events summary'
-    from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
-    to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')
-
-
-class GetWebhookEventsSummaryByDateInput(ToolInput):
-    'Get webhook events summary by date'
+class GetFromToInput(ToolInput):
     from_: Date | None = Field(default=None, alias='from', description='Inclusive start of the window (YYYY-MM-DD)')
     to: Date | None = Field(default=None, description='Inclusive end of the window (YYYY-MM-DD)')

@@ -10,10 +10,6 @@ from pydantic import ConfigDict, Field
 from instantly_mcp.catalog.model_base import EmailAddress, ToolInput
 
 
-class GetWorkspaceInput(ToolInput):
-    'Get workspace'
-
-
 class UpdateWorkspaceInput(ToolInput):
     'Update workspace'
     body_fields: ClassVar = frozenset(['name', 'org_logo_url'])
@@ -24,26 +20,10 @@ class UpdateWorkspaceInput(ToolInput):
     org_logo_url: str | None = Field(default=None, description='URL to workspace logo')
 
 
-class ScheduleWorkspaceRemovalInput(ToolInput):
-    'Schedule workspace removal'
-
-
-class CancelWorkspaceRemovalInput(ToolInput):
-    'Cancel workspace removal'
-
-
-class GetWorkspaceAgencyDomainInput(ToolInput):
-    'Get workspace agency domain'
-
-
 class SetWorkspaceAgencyDomainInput(ToolInput):
     'Set workspace agency domain'
     model_config = ConfigDict(extra='allow')
     domain: str = Field(description='The agency domain to set for the workspace')
-
-
-class DeleteWorkspaceAgencyDomainInput(ToolInput):
-    'Delete workspace agency domain'
 
 
 class ChangeWorkspaceOwnerInput(ToolInput):

@@ -8,26 +8,6 @@ from pydantic import Field
 from instantly_mcp.catalog.model_base import ToolInput
 
 
-class ListWorkspaceGroupMembersInput(ToolInput):
-    'List workspace group members'
-    limit: int | None = Field(default=None, description='The number of items to return', ge=1, le=100)
-    starting_after: str | None = Field(default=None, description='The ID of the last item in the previous page - used for pagination')
-
-
 class CreateWorkspaceGroupMemberInput(ToolInput):
     'Create workspace group member'
     sub_workspace_id: str = Field(description='The id of the sub workspace')
-
-
-class GetWorkspaceGroupMemberInput(ToolInput):
-    'Get workspace group member'
-    id: str = Field(description='The ID of the requested item')
-
-
-class DeleteWorkspaceGroupMemberInput(ToolInput):
-    'Delete workspace group member'
-    id: str = Field(description='The ID of the item to delete')
-
-
-class GetAdminWorkspaceInput(ToolInput):
-    'Get admin workspace'

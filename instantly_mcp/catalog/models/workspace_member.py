@@ -28,11 +28,6 @@ class CreateWorkspaceMemberInput(ToolInput):
     permissions: list[Literal['dashboard.view', 'campaigns.view', 'campaigns.create', 'campaigns.edit', 'campaigns.delete', 'organization.manage', 'organization.integrations', 'organization.billing', 'organization.users.manage', 'leadFinder.view', 'customLeadLabels.create', 'customLeadLabels.edit', 'customLeadLabels.delete', 'unibox.all', 'analytics.view', 'websiteChat.view', 'websiteChat.manage', 'agency.manage', 'accounts.view', 'accounts.manage', 'leadManagement.view', 'leads.move', 'crm.view', 'websiteVisitors.view', 'blocklist.manage', 'preferences.manage', 'inboxPlacement.view', 'aiAgents.manage', 'workspaceGroupMembers.invite', 'workspaceGroupMembers.remove', 'workspaceGroupMembers.leave']] | None = Field(default=None, description='The permissions for this workspace member')
 
 
-class GetWorkspaceMemberInput(ToolInput):
-    'Get workspace member'
-    id: str = Field(description='The ID of the requested item')
-
-
 class UpdateWorkspaceMemberInput(ToolInput):
     'Update workspace member'
     body_fields: ClassVar = frozenset(['nickname', 'role'])
@@ -42,8 +37,3 @@ class UpdateWorkspaceMemberInput(ToolInput):
     id: str = Field(description='The ID of the item to update')
     nickname: str | None = Field(default=None, description='Private workspace member nickname visible only to the workspace owner')
     role: Literal['owner', 'admin', 'editor', 'view', 'client', None] = Field(default=None, description='THe role of the workspace member defining their access level')
-
-
-class DeleteWorkspaceMemberInput(ToolInput):
-    'Delete workspace member'
-    id: str = Field(description='The ID of the item to delete')

@@ -84,11 +84,6 @@ class Autonomy:
             return True
         return any(rule.decision == "ask" for rule in self.candidates[op.name])
 
-    def static(self, op: Operation) -> tuple[Verdict | None, Rule | None]:
-        """The first rule covering the tool regardless of its target (None: none does), for `policy check`."""
-        rule = next(iter(self.candidates[op.name]), None)
-        return (rule.decision if rule else None), rule
-
     async def rule(
         self,
         call: PreparedCall,
