@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from instantly_mcp.codemode.dialect import imports_problems, rewrite
 
@@ -28,6 +29,32 @@ class Params:
 
     names: frozenset[str]
     required: frozenset[str]
+
+
+@dataclass
+class ScriptParams(Mapping[str, Params]):
+    """Each visible tool's keywords, worked out from its schema the first time a script names the tool."""
+
+    schema: Callable[[str], dict[str, Any]]
+    names: frozenset[str]
+    known: dict[str, Params] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Params:
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.known:
+            schema = self.schema(name)
+            self.known[name] = Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+        return self.known[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
 
 
 @dataclass(frozen=True)

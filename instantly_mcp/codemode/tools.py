@@ -7,7 +7,6 @@ through the same policy as tool calls (runner.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -17,9 +16,7 @@ import mcp_types as types
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
-from instantly_mcp.codemode.check import Params
 from instantly_mcp.codemode.limits import CodeLimits
-from instantly_mcp.codemode.stubs import describe
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
 from instantly_mcp.gates.discovery import (
@@ -64,32 +61,6 @@ class Script:
 
 
 @dataclass
-class ScriptParams(Mapping[str, Params]):
-    """Each visible tool's keywords for the check, worked out the first time a script names the tool."""
-
-    code: CodeMode
-    names: frozenset[str]
-    known: dict[str, Params] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> Params:
-        if name not in self.names:
-            raise KeyError(name)
-        if name not in self.known:
-            schema = self.code.script_schema(self.code.policy.operations[name])
-            self.known[name] = Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
-        return self.known[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-
-@dataclass
 class CodeMode:
     policy: Policy
     settings: Settings
@@ -103,12 +74,14 @@ class CodeMode:
     @cached_property
     def runner(self) -> Runner:
         """Built for the first script: pydantic-monty is imported then, not at start."""
+        from instantly_mcp.codemode.check import ScriptParams
         from instantly_mcp.codemode.runner import Runner
 
+        names = frozenset(op.name for op in self.policy.visible_operations())
         return Runner(
             self.policy,
             self.limits,
-            ScriptParams(self, frozenset(op.name for op in self.policy.visible_operations())),
+            ScriptParams(lambda name: self.script_schema(self.policy.operations[name]), names),
             helpers={"search": self.find, "describe": self.signature},
             suggest=lambda name: did_you_mean(name, self.policy, self.discovery.index),
         )
@@ -222,6 +195,8 @@ class CodeMode:
         found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})
         if isinstance(found, types.CallToolResult):
             return found
+        from instantly_mcp.codemode.stubs import describe  # the docstring builder, for the first describe only
+
         return text_result(describe(found, self.script_schema(found), gated=self.policy.is_gated(found)))
 
     @staticmethod

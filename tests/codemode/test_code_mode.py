@@ -439,3 +439,23 @@ async def test_on_the_approval_page_a_plan_follows_ids_too() -> None:
         done = await run(mcp, code, approval_id=asked["approval_id"])
         assert not done.is_error, text(done)
         assert writes(mcp) == ["POST /api/v2/custom-tags", f"DELETE /api/v2/custom-tags/{text(done)}"]
+
+
+def test_start_up_imports_no_monty_until_the_first_script() -> None:
+    """tools/list in code mode needs neither the sandbox library nor the runner (checked in a fresh interpreter)."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from instantly_mcp.config import Settings\n"
+        "from instantly_mcp.transport.runtime import build_runtime\n"
+        "from instantly_mcp.transport.server import build_server\n"
+        "settings = Settings(api_key='k', tools=('code',))\n"
+        "runtime = build_runtime(settings)\n"
+        "build_server(settings, runtime)\n"
+        "runtime.surface.tools()\n"
+        "print(sorted(m for m in sys.modules if 'monty' in m or m.startswith('instantly_mcp.codemode.')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert loaded.strip() == "['instantly_mcp.codemode.limits', 'instantly_mcp.codemode.tools']", loaded
