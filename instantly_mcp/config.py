@@ -501,6 +501,11 @@ class Settings:
         for mode in MODES:
             if mode in self.tools and len(self.tools) > 1:
                 raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
+        if self.code and self.code_workers < 2 and (self.per_request_key or self.oauth_issuer is not None):
+            raise ConfigError(
+                "--code-workers 1 on a multi-tenant server lets one tenant's script hold the only worker; "
+                "give 2 or more"
+            )
         if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(
                 f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "

@@ -298,6 +298,9 @@ def test_limits_come_from_flags_and_environment_and_are_checked() -> None:
         Settings(tools=("code", "list_campaigns"))
     with pytest.raises(ConfigError, match="must be above 0"):
         Settings(tools=("code",), code_max_calls=0)
+    with pytest.raises(ConfigError, match="--code-workers 1 on a multi-tenant server"):
+        Settings(tools=("code",), code_workers=1, per_request_key=True)
+    assert Settings(tools=("code",), code_workers=1).code_workers == 1  # one client: one worker is its own
 
 
 async def test_without_elicitation_the_plan_goes_to_the_approval_page() -> None:
