@@ -5,8 +5,8 @@ against the floor:
     (b) instantly-mcp, one API key per session (--per-request-key: each has its own rate limiter)
     (c) the same in discover mode (call_tool), (d) in code mode (a one-line run_code script)
     (e) instantly-mcp, one API key for all (Instantly's 100 requests/s budget is kept, by design)
-    (f) another checkout, one key per session (--against PATH, e.g. last week's commit in its own
-        worktree), run with the same python and PYTHONPATH=PATH
+    (f), ... another checkout, one key per session, and its code mode where it has one (--against PATH,
+        e.g. last week's commit in its own worktree; repeatable), run with the same python and PYTHONPATH=PATH
 
 All of them call the same local sandbox (`instantly-mcp sandbox`) over HTTP. Prints a table;
 asserts nothing. Loopback only. Every cell runs a fixed time with every session calling in a loop,
@@ -14,7 +14,7 @@ after each session's warm-up call; cells run round robin over the servers, --rou
 the best round counts (machine noise only ever slows a cell down). The load generator shares the
 machine's cores with the servers and the sandbox, so the figures compare, they do not promise.
 
-    python bench/http_bench.py [--seconds 2] [--rounds 3] [--against /work/wt-lastweek]
+    python bench/http_bench.py [--seconds 2] [--rounds 3] [--against /work/wt-lastweek] [--upstream-ms 100]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
+import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -50,6 +51,7 @@ class Target:
     env: dict[str, str]
     call: tuple[str, dict] = CALL
     key_per_session: bool = False
+    cwd: Path = ROOT  # `python -m` imports from the working directory first, before PYTHONPATH
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     rates: dict[int, list[float]] = field(default_factory=dict)
@@ -63,7 +65,7 @@ class Target:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [*self.command, "--port", str(self.port)],
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -123,7 +125,7 @@ async def cell(target: Target, sessions: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
-def targets(upstream: str, against: Path | None) -> list[Target]:
+def targets(upstream: str, against: list[Path]) -> list[Target]:
     base = plain_env(ROOT)
     ours = [sys.executable, "-m", "instantly_mcp.cli", "--transport", "http", "--base-url", upstream]
     tenants = [*ours, "--per-request-key"]
@@ -138,10 +140,13 @@ def targets(upstream: str, against: Path | None) -> list[Target]:
         Target("(d) code, key per session", tenants, {**base, "INSTANTLY_TOOLS": "code"}, CODE_CALL, True),
         Target("(e) instantly-mcp, one key", ours, {**base, "INSTANTLY_API_KEY": "bench-key"}),
     ]
-    if against is not None:
-        chosen.append(
-            Target(f"(f) {against_label(against)}, key per session", tenants, plain_env(against), key_per_session=True)
-        )
+    letters = iter("fghijklmnop")
+    for other in against:
+        name, env = against_label(other), plain_env(other)
+        chosen.append(Target(f"({next(letters)}) {name}, key per session", tenants, env, CALL, True, other))
+        if (other / "instantly_mcp" / "codemode").is_dir():
+            code = {**env, "INSTANTLY_TOOLS": "code"}
+            chosen.append(Target(f"({next(letters)}) {name}, code", tenants, code, CODE_CALL, True, other))
     return chosen
 
 
@@ -171,11 +176,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per cell (default 2)")
     parser.add_argument("--rounds", type=int, default=3, help="cells per server and concurrency, the best counts")
-    parser.add_argument("--against", type=Path, metavar="PATH", help="also run the checkout at PATH, key per session")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also run the checkout at PATH (key per session, and its code mode where it has one); repeatable",
+    )
+    parser.add_argument(
+        "--upstream-ms",
+        type=float,
+        default=0,
+        metavar="MS",
+        help="the sandbox holds every API request this long (a latency fault), as Instantly does over the internet",
+    )
     args = parser.parse_args()
 
     sandbox_port = free_port()
     sandbox = start_sandbox(ROOT, sandbox_port, plain_env(ROOT))
+    if args.upstream_ms:
+        rule = {"path_prefix": "/api/v2/", "kind": "latency", "delay_s": args.upstream_ms / 1000}
+        httpx2.post(f"http://127.0.0.1:{sandbox_port}/_sandbox/faults", json=[rule]).raise_for_status()
     chosen = targets(f"http://127.0.0.1:{sandbox_port}", args.against)
     try:
         for target in chosen:

@@ -6,8 +6,9 @@
   (c) instantly-mcp, all 240 tools,
   (d) instantly-mcp --tools discover (search_tools, describe_tool, call_tool),
   (e) instantly-mcp --tools code (search_tools, describe_tool, run_code),
-  (f), (g) full and discover mode of another checkout (--against PATH, e.g. last week's commit in
-      its own worktree), run with the same python and PYTHONPATH=PATH.
+  (f), (g), ... full, discover and (where it has one) code mode of another checkout (--against PATH,
+      e.g. last week's commit in its own worktree; may be repeated), run with the same python and
+      PYTHONPATH=PATH.
 
 Every server calls the same local sandbox over HTTP (list_block_list_entries, limit 5; in discover
 mode through call_tool, in code mode as a one-line run_code script). Prints a table; asserts nothing.
@@ -151,7 +152,7 @@ def ours(label: str, root: Path, upstream: str, tools: str | None, call: tuple[s
     return Server(label, [sys.executable, "-m", "instantly_mcp.cli"], env, call, root)
 
 
-def servers(upstream: str, with_fastmcp: bool, against: Path | None, limit: int) -> list[Server]:
+def servers(upstream: str, with_fastmcp: bool, against: list[Path], limit: int) -> list[Server]:
     call, discover_call, code_call = calls(limit)
     base = plain_env(ROOT)
     floor = [sys.executable, str(BENCH / "minimal_server.py")]
@@ -166,12 +167,13 @@ def servers(upstream: str, with_fastmcp: bool, against: Path | None, limit: int)
         ours("(d) instantly-mcp, discover", ROOT, upstream, "discover", discover_call),
         ours("(e) instantly-mcp, code", ROOT, upstream, "code", code_call),
     ]
-    if against is not None:
-        name = against_label(against)
-        rows += [
-            ours(f"(f) {name}, full", against, upstream, None, call),
-            ours(f"(g) {name}, discover", against, upstream, "discover", discover_call),
-        ]
+    letters = iter("fghijklmnop")
+    for other in against:
+        name = against_label(other)
+        modes = [("full", None, call), ("discover", "discover", discover_call)]
+        if (other / "instantly_mcp" / "codemode").is_dir():
+            modes.append(("code", "code", code_call))
+        rows += [ours(f"({next(letters)}) {name}, {mode}", other, upstream, tools, c) for mode, tools, c in modes]
     return rows
 
 
@@ -268,7 +270,12 @@ def main() -> None:
         "--calls", type=int, default=200, help="round trips per server, the median counts (default 200)"
     )
     parser.add_argument(
-        "--against", type=Path, metavar="PATH", help="also run the checkout at PATH (its full and discover mode)"
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also run the checkout at PATH (its full, discover and code mode); may be given more than once",
     )
     parser.add_argument(
         "--fastmcp", action="store_true", help="add (b), FastMCP.from_openapi (installs it on first use)"

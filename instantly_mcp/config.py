@@ -264,6 +264,15 @@ class Settings:
         metavar="N",
         above=0,
     )
+    code_workers: int = setting(
+        8,
+        "script workers (processes) at once; on a multi-tenant server one tenant holds at most N-1",
+        flag="--code-workers",
+        env="INSTANTLY_CODE_WORKERS",
+        group=CODE_LIMITS,
+        metavar="N",
+        above=0,
+    )
     secret: str | None = setting(
         None,
         f"confirmation-token secret shared by replicas (at least {MIN_SECRET_BYTES} bytes)",
@@ -492,6 +501,11 @@ class Settings:
         for mode in MODES:
             if mode in self.tools and len(self.tools) > 1:
                 raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
+        if self.code and self.code_workers < 2 and (self.per_request_key or self.oauth_issuer is not None):
+            raise ConfigError(
+                "--code-workers 1 on a multi-tenant server lets one tenant's script hold the only worker; "
+                "give 2 or more"
+            )
         if self.secret is not None and len(self.secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(
                 f"INSTANTLY_MCP_SECRET must be at least {MIN_SECRET_BYTES} bytes (it signs confirmations); "

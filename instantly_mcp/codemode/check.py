@@ -1,8 +1,9 @@
 """The check before a script runs: refuse only what will fail for sure.
 
 A script is refused for a syntax error, a tool that does not exist, a keyword a tool does not take,
-a positional argument (tools take keywords only) or a required argument missing from a call that
-spells out all its arguments. Types, unions, `**params` splats and values from earlier results are
+a positional argument (tools take keywords only), a required argument missing from a call that
+spells out all its arguments, or an import the sandbox does not have (dialect.py, which also
+rewrites the idioms Monty cannot run as written). Types, unions, `**params` splats and values from earlier results are
 left to the call itself, where the tool's own validation answers with its own message. The check
 also tells whether the script reaches tools in a way no name shows (eval, getattr, an alias of the
 module), so the runner plans such a script like one that names a gated tool.
@@ -12,8 +13,11 @@ from __future__ import annotations
 
 import ast
 import difflib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from instantly_mcp.codemode.dialect import imports_problems, rewrite
 
 MODULE = "instantly"
 DYNAMIC_CALLS = frozenset({"eval", "exec", "getattr", "__import__", "compile", "globals", "locals"})
@@ -27,10 +31,38 @@ class Params:
     required: frozenset[str]
 
 
+@dataclass
+class ScriptParams(Mapping[str, Params]):
+    """Each visible tool's keywords, worked out from its schema the first time a script names the tool."""
+
+    schema: Callable[[str], dict[str, Any]]
+    names: frozenset[str]
+    known: dict[str, Params] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Params:
+        if name not in self.names:
+            raise KeyError(name)
+        if name not in self.known:
+            schema = self.schema(name)
+            self.known[name] = Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+        return self.known[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass(frozen=True)
 class Checked:
     problems: tuple[str, ...]
     dynamic: bool  # reaches the module other than by `instantly.<name>`
+    runnable: str = ""  # the script as Monty runs it (dialect.py), line for line
+    names: frozenset[str] = frozenset()  # every `instantly.<name>` the script reaches
 
 
 def check(
@@ -44,9 +76,10 @@ def check(
     except SyntaxError as exc:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
         return Checked((f"script.py {where}: syntax error: {exc.msg}",), dynamic=False)
-    problems: list[str] = []
+    problems: list[str] = imports_problems(tree)
     dynamic = False
     nodes = list(ast.walk(tree))
+    names = frozenset(n.attr for n in nodes if isinstance(n, ast.Attribute) and reaches_module(n))
     bases = {id(n.value) for n in nodes if isinstance(n, ast.Attribute)}
     for node in nodes:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and reaches_module(node.func):
@@ -60,7 +93,7 @@ def check(
         ):
             problems.append(f"line {node.lineno}: instantly.{node.attr}: no such tool.{suggest(node.attr)}")
         dynamic = dynamic or hides_tool(node, bases)
-    return Checked(tuple(dict.fromkeys(problems)), dynamic)
+    return Checked(tuple(dict.fromkeys(problems)), dynamic, rewrite(source, tree), names)
 
 
 def reaches_module(node: ast.Attribute) -> bool:

@@ -9,8 +9,10 @@ come with a result (what the server changed, undocumented fields sent, truncatio
 for what will fail for sure (check.py). The worker has no filesystem, network or environment; Monty
 enforces memory, recursion and execution time inside it, the host enforces wall time and the
 API-call budget (counted as calls start, so `asyncio.gather` cannot overshoot it), and a worker
-that dies is replaced by the pool while this request reports it. On a multi-tenant server one
-tenant holds at most WORKERS - 1 workers at once, so another tenant's script always finds one.
+that dies is replaced by the pool while this request reports it. Scripts mostly wait on Instantly,
+so the pool holds several workers (`--code-workers`, about 6 MB each while idle, spawned on demand);
+on a multi-tenant server one tenant holds at most all but one of them at once, so another tenant's
+script always finds one.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 import mcp_types as types
@@ -32,9 +35,9 @@ import pydantic_monty as monty
 from instantly_mcp.calls.paging import cut_text
 from instantly_mcp.calls.pipeline import PreparedCall, error_result, prepare, text_result
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.codemode.check import Params, check
+from instantly_mcp.codemode.check import Checked, Params, check
+from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.codemode.plan import Binding, PlanClient, Planned, placeholder, prefix, record
-from instantly_mcp.config import Settings
 from instantly_mcp.errors import InvalidArguments, LimitReached
 from instantly_mcp.gates.audit import Decision
 from instantly_mcp.gates.confirm import Caller, channel_for
@@ -44,7 +47,7 @@ from instantly_mcp.upstream.client import Requester
 
 MODULE = "instantly"
 SCRIPT_NAME = "script.py"
-WORKERS = 2
+PRELUDE = f"import {MODULE}\n"  # fed with the script (one worker round trip less); script_error takes its line off
 PLAN_FAILED = (
     "No write was sent: this client cannot be asked while a script runs, so the script first ran as a plan (reads "
     "real, each write checked by its dry run and answered with a placeholder id) to collect the writes a person "
@@ -54,35 +57,6 @@ OUTPUT_BYTES_FACTOR = 4  # print output kept before cutting: a few times what ma
 NOTES_CHARS = 2_000
 HELPERS = frozenset({"search", "describe", "notes"})
 Helpers = dict[str, Callable[..., Any]]
-
-
-@dataclass(frozen=True)
-class CodeLimits:
-    wall_s: float = 30.0
-    memory_mb: int = 64
-    max_calls: int = 200
-    max_depth: int = 200
-    output_chars: int = 20_000
-    shared: bool = False  # several tenants (--per-request-key, --oauth-issuer): each gets a share of the workers
-
-    @classmethod
-    def of(cls, settings: Settings) -> CodeLimits:
-        return cls(
-            settings.code_timeout_s,
-            settings.code_memory_mb,
-            settings.code_max_calls,
-            settings.code_max_depth,
-            settings.max_result_chars,
-            settings.per_request_key or settings.oauth_issuer is not None,
-        )
-
-    def monty(self) -> monty.ResourceLimits:
-        return {
-            "max_feed_duration_secs": self.wall_s,
-            "max_memory": self.memory_mb * 1024 * 1024,
-            "max_recursion_depth": self.max_depth,
-            "max_suspensions": self.max_calls + 50,
-        }
 
 
 @dataclass
@@ -107,25 +81,40 @@ class Run:
 Invoke = Callable[..., Awaitable[Any]]
 
 
+class Active(NamedTuple):
+    """The script a host function serves: set around each run, read by every call it makes."""
+
+    run: Run
+    caller: Caller
+    client: Requester
+    fingerprint: str
+
+
+ACTIVE: ContextVar[Active] = ContextVar("instantly_mcp_code_run")
+CHECKED_SCRIPTS = 256  # the check's answers kept, by script hash: agents retry and repeat scripts
+
+
 @dataclass
 class Runner:
     policy: Policy
     limits: CodeLimits
-    params: dict[str, Params]
+    params: Mapping[str, Params]  # per visible tool, for the check
     helpers: Helpers = field(default_factory=dict)  # search and describe, answered from the catalog
     suggest: Callable[[str], str] = lambda name: ""
     _pool: monty.AsyncMonty | None = None
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
     _shares: dict[str, anyio.CapacityLimiter] = field(default_factory=dict)  # tenant -> its share of the workers
+    _checked: dict[str, Checked] = field(default_factory=dict)
+    _modules: dict[frozenset[str], monty.ExternalModule] = field(default_factory=dict)  # by the tools named
 
     @asynccontextmanager
     async def share(self, tenant: str) -> AsyncIterator[None]:
-        """One of the tenant's WORKERS - 1 places (multi-tenant servers only); forgotten when unused."""
+        """One of the tenant's `workers - 1` places (multi-tenant servers only); forgotten when unused."""
         if not self.limits.shared:
             yield
             return
-        limiter = self._shares.setdefault(tenant, anyio.CapacityLimiter(max(1, WORKERS - 1)))
+        limiter = self._shares.setdefault(tenant, anyio.CapacityLimiter(max(1, self.limits.workers - 1)))
         try:
             async with limiter:
                 yield
@@ -136,7 +125,9 @@ class Runner:
     async def pool(self) -> monty.AsyncMonty:
         async with self._lock:
             if self._pool is None:
-                pool = monty.AsyncMonty(min_processes=1, max_processes=WORKERS, request_timeout=self.limits.wall_s + 5)
+                pool = monty.AsyncMonty(
+                    min_processes=1, max_processes=self.limits.workers, request_timeout=self.limits.wall_s + 5
+                )
                 self._pool = await self._stack.enter_async_context(pool)
             return self._pool
 
@@ -157,18 +148,18 @@ class Runner:
         run = Run(hashlib.sha256(source.encode()).hexdigest(), dry_run)
         started = time.perf_counter()
         result: types.CallToolResult | types.InputRequiredResult
-        checked = check(source, self.params, HELPERS, self.suggest)
+        checked = self.check(source, run.sha256)
         planned: Binding | tuple[types.CallToolResult | types.InputRequiredResult, Decision] | None = None
         if checked.problems:
             message = "The script did not run (nothing was sent):\n" + "\n".join(checked.problems)
             planned = error_result(message), "invalid"
         elif self.plans(source, caller, dry_run, checked.dynamic):
-            planned = await self.plan(source, run, caller, client, fingerprint, approval_id)
+            planned = await self.plan(checked, run, caller, client, fingerprint, approval_id)
         if isinstance(planned, tuple):
             result, decision = planned
         else:
             run.binding = planned
-            result, decision = await self.execute(source, run, caller, client, fingerprint)
+            result, decision = await self.execute(checked, run, caller, client, fingerprint)
         if self.policy.audit is not None:
             self.policy.audit.record(
                 tool="run_code",
@@ -180,6 +171,14 @@ class Runner:
                 script=run.sha256,
             )
         return result
+
+    def check(self, source: str, sha256: str) -> Checked:
+        """check.py's answer, kept for the last CHECKED_SCRIPTS distinct scripts (it depends on nothing else)."""
+        checked = self._checked.pop(sha256, None) or check(source, self.params, HELPERS, self.suggest)
+        self._checked[sha256] = checked  # most recent last
+        if len(self._checked) > CHECKED_SCRIPTS:
+            del self._checked[next(iter(self._checked))]
+        return checked
 
     def plans(self, source: str, caller: Caller, dry_run: bool, dynamic: bool) -> bool:
         """Unless a person can be asked while the script waits, its gated calls are settled before it
@@ -199,13 +198,13 @@ class Runner:
         return re.compile(rf"\b(?:{'|'.join(names)})\b") if names else None
 
     async def plan(
-        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
+        self, checked: Checked, run: Run, caller: Caller, client: Requester, fingerprint: str, approval_id: str | None
     ) -> Binding | tuple[types.CallToolResult | types.InputRequiredResult, Decision]:
         """Run the script as a plan (plan.py), then ask a person about every write it would make
         when any of them is gated: the binding for the real run, or the answer to return."""
         overlay = PlanClient(client, prefix(run.sha256))
         trial = Run(run.sha256, dry_run=False, planning=overlay)
-        result, decision = await self.execute(source, trial, caller, overlay, fingerprint)
+        result, decision = await self.execute(checked, trial, caller, overlay, fingerprint)
         if decision == "invalid":
             return result, decision
         if decision != "ran":
@@ -220,15 +219,12 @@ class Runner:
         return Binding(trial.writes)
 
     async def execute(
-        self, source: str, run: Run, caller: Caller, client: Requester, fingerprint: str
+        self, checked: Checked, run: Run, caller: Caller, client: Requester, fingerprint: str
     ) -> tuple[types.CallToolResult, Decision]:
-        functions: dict[str, Any] = {
-            op.name: self.bridge(op, run, caller, client, fingerprint) for op in self.policy.visible_operations()
-        }
-        functions.update(self.helpers, notes=lambda: list(run.notes))
-        module = monty.ExternalModule(functions)
+        module = self.module(None if checked.dynamic else checked.names)
         cap = self.limits.output_chars * OUTPUT_BYTES_FACTOR
         printed = monty.CollectString(max_bytes=cap)
+        active = ACTIVE.set(Active(run, caller, client, fingerprint))
         try:
             with anyio.fail_after(self.limits.wall_s):
                 pool = await self.pool()
@@ -238,8 +234,7 @@ class Runner:
                         script_name=SCRIPT_NAME, limits=self.limits.monty(), external_modules={MODULE: module}
                     ) as session,
                 ):
-                    await session.feed_run(f"import {MODULE}")
-                    value = await session.feed_run(source, print_callback=printed)
+                    value = await session.feed_run(PRELUDE + checked.runnable, print_callback=printed)
         except TimeoutError:
             return self.stop(
                 run, f"the wall time limit ({self.limits.wall_s:g} s, --code-timeout) was reached"
@@ -256,15 +251,34 @@ class Runner:
             return self.stop(run, f"its worker died ({exc}); a fresh worker serves the next script"), "stopped"
         except monty.MontyError as exc:
             return self.stop(run, f"Monty refused it ({exc})"), "stopped"
+        finally:
+            ACTIVE.reset(active)
         if run.stopped:
             return self.stop(run, run.stopped), "stopped"
         return text_result(self.output(value, printed.output) + notes_text(run)), "ran"
 
-    def bridge(self, op: Operation, run: Run, caller: Caller, client: Requester, fingerprint: str) -> Invoke:
+    def module(self, names: frozenset[str] | None) -> monty.ExternalModule:
+        """`instantly` for a script: the tools it names (every visible one when it reaches them in a
+        way no name shows) and the helpers; built once per distinct set. Which script a call belongs
+        to is in ACTIVE (Monty runs host functions in a copy of the feeding task's context)."""
+        key = names if names is not None else frozenset(self.params)
+        module = self._modules.pop(key, None)
+        if module is None:
+            functions: dict[str, Any] = {name: self.bridge(name) for name in key if name in self.params}
+            functions.update(self.helpers, notes=lambda: list(ACTIVE.get().run.notes))
+            module = monty.ExternalModule(functions)
+        self._modules[key] = module  # most recent last
+        if len(self._modules) > CHECKED_SCRIPTS:
+            del self._modules[next(iter(self._modules))]
+        return module
+
+    def bridge(self, name: str) -> Invoke:
         """The script's `instantly.<op>(**arguments)`: one policy call, its answer parsed, or an exception
         that names the call (the traceback adds the line)."""
+        op = self.policy.operations[name]
 
         async def invoke(**arguments: Any) -> Any:
+            run, caller, client, fingerprint = ACTIVE.get()
             if run.stopped:
                 raise LimitReached(run.stopped)
             if run.started >= self.limits.max_calls:
@@ -374,7 +388,7 @@ def answer(
         raise RuntimeError(text if text.startswith(op.name) else f"{op.name} failed: {text}")
     texts = [c.text for c in result.content if isinstance(c, types.TextContent)]
     data, cut = parse(texts[0] if texts else "")
-    run.notes += [f"{op.name}: {note.strip()}" for note in ([cut] if cut else []) + texts[1:]]
+    run.notes += [f"{op.name}: {note.strip().removeprefix('Note: ')}" for note in ([cut] if cut else []) + texts[1:]]
     if isinstance(data, dict) and data.get("status") in ("declined", "cancelled") and data.get("sent") is False:
         run.calls.append((op.name, data["status"]))
         raise PermissionError(f"{op.name}: the user {data['status']}; nothing was sent")
@@ -396,5 +410,7 @@ def parse(text: str) -> tuple[Any, str]:
 
 
 def script_error(exc: monty.MontyRuntimeError | monty.MontySyntaxError) -> str:
-    """The traceback with the script's own name, so "line N" points into what the agent wrote."""
-    return re.sub(r'"<python-input-\d+>"', f'"{SCRIPT_NAME}"', exc.display()).strip()
+    """The traceback with the script's own name and lines, so "line N" points into what the agent wrote."""
+    return re.sub(
+        r'"<python-input-\d+>", line (\d+)', lambda m: f'"{SCRIPT_NAME}", line {int(m[1]) - 1}', exc.display()
+    ).strip()

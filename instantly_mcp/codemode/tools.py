@@ -8,21 +8,21 @@ through the same policy as tool calls (runner.py).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
-from instantly_mcp.codemode.check import Params
-from instantly_mcp.codemode.runner import CodeLimits, Runner
-from instantly_mcp.codemode.stubs import describe
+from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
 from instantly_mcp.gates.discovery import (
     DESCRIBE,
     MAX_MATCHES,
+    MAX_QUERY_CHARS,
     SEARCH,
     Discovery,
     arguments,
@@ -32,13 +32,16 @@ from instantly_mcp.gates.discovery import (
 )
 from instantly_mcp.gates.policy import Policy
 
+if TYPE_CHECKING:
+    from instantly_mcp.codemode.runner import Runner
+
 RUN = "run_code"
 AGENT_APPROVALS = (CONFIRM_TOKEN, APPROVAL_ID)  # a script never carries an approval: a person gives it while it runs
 MAX_SCRIPT_CHARS = 20_000
 SCRIPT_MATCHES = 5  # instantly.search's default: a script usually wants the top few
-STEP_MATCHES = 5  # per task of a query naming several
-SIGNED_MATCHES = 3  # per task, the matches answered with a call signature
-ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 6  # optional names shown: every one for each task's best match
+STEP_MATCHES = 4  # per task of a query naming several
+SIGNED_MATCHES = 2  # per task, the matches answered with a call signature: the best is nearly always the one used
+ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 3  # optional names shown: every one for each task's best match
 INSTRUCTIONS = (
     "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
     "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
@@ -46,10 +49,6 @@ INSTRUCTIONS = (
     "a script. Return or print only what you need. Destructive and outbound calls pause the script until a person "
     "approves them; run_code(dry_run=true) answers every write with its dry run instead."
 )
-
-
-def without(schema: dict[str, Any], name: str) -> dict[str, Any]:
-    return {**schema, "properties": {k: v for k, v in schema["properties"].items() if k != name}}
 
 
 @dataclass(frozen=True)
@@ -66,21 +65,30 @@ class CodeMode:
     policy: Policy
     settings: Settings
     discovery: Discovery = field(init=False)
-    runner: Runner = field(init=False)
+    limits: CodeLimits = field(init=False)
 
     def __post_init__(self) -> None:
         self.discovery = Discovery(self.policy)
-        self.runner = Runner(
+        self.limits = CodeLimits.of(self.settings)
+
+    @cached_property
+    def runner(self) -> Runner:
+        """Built for the first script: pydantic-monty is imported then, not at start."""
+        from instantly_mcp.codemode.check import ScriptParams
+        from instantly_mcp.codemode.runner import Runner
+
+        names = frozenset(op.name for op in self.policy.visible_operations())
+        return Runner(
             self.policy,
-            CodeLimits.of(self.settings),
-            {op.name: self.params(op) for op in self.policy.visible_operations()},
+            self.limits,
+            ScriptParams(lambda name: self.script_schema(self.policy.operations[name]), names),
             helpers={"search": self.find, "describe": self.signature},
             suggest=lambda name: did_you_mean(name, self.policy, self.discovery.index),
         )
 
-    def params(self, op: Operation) -> Params:
-        schema = self.script_schema(op)
-        return Params(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+    async def aclose(self) -> None:
+        if "runner" in vars(self):
+            await self.runner.aclose()
 
     def script_schema(self, op: Operation) -> dict[str, Any]:
         """The operation's arguments as a script passes them: no confirm_token, a person approves instead."""
@@ -92,13 +100,14 @@ class CodeMode:
 
     def tools(self) -> list[types.Tool]:
         search, describe_tool, _ = discovery_tools(op.toolset for op in self.policy.visible_operations())
-        limits = self.runner.limits
+        limits = self.limits
         return [
             search.model_copy(
                 update={
                     "description": "Find Instantly.ai API tools: name(arguments): purpose. "
                     "Name every step of a job at once, separated by ';' (list campaigns; pause campaign).",
-                    "input_schema": without(search.input_schema, "toolset"),  # ';' names the tasks instead
+                    # ';' names the tasks instead of a toolset; the description's example says what a query is
+                    "input_schema": arguments(query={"type": "string", "maxLength": MAX_QUERY_CHARS}),
                 }
             ),
             describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
@@ -106,10 +115,9 @@ class CodeMode:
                 name=RUN,
                 title="Run a Python script against Instantly",
                 description=(
-                    "Run Python (async, no imports needed) where `await instantly.<tool>(**args)` calls a tool and "
-                    "returns its parsed JSON; `instantly.search(query)` lists matching tools' signatures. Answers the "
-                    "last expression and printed text, then any notes. Limits: "
-                    f"{limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
+                    "Async Python, no imports needed: `await instantly.<tool>(**args)` returns parsed JSON; "
+                    "`instantly.search(query)` finds tools. Answers printed text and the last expression, then notes. "
+                    f"Limits: {limits.max_calls} calls, {limits.wall_s:g} s. A person approves gated calls; "
                     "dry_run=true: no writes."
                 ),
                 input_schema=arguments(
@@ -187,6 +195,8 @@ class CodeMode:
         found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})
         if isinstance(found, types.CallToolResult):
             return found
+        from instantly_mcp.codemode.stubs import describe  # the docstring builder, for the first describe only
+
         return text_result(describe(found, self.script_schema(found), gated=self.policy.is_gated(found)))
 
     @staticmethod

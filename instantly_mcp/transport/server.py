@@ -235,7 +235,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
                 await runtime.client.aclose()
                 runtime.client = None
             if runtime.code is not None:
-                await runtime.code.runner.aclose()
+                await runtime.code.aclose()
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=runtime.tools)

@@ -39,8 +39,9 @@ def test_code_max_calls_counts_calls_as_they_start(tmp_path: Path, sandbox: Any)
 
 
 def test_one_tenants_waiting_scripts_leave_a_worker_for_another(tmp_path: Path) -> None:
-    """Tenant A starts two scripts that wait (on an upstream answer held back until the end); tenant B's
-    `1+1` is answered while both are still running."""
+    """With two workers, tenant A starts two scripts that wait (on an upstream answer held back until the
+    end); tenant B's `1+1` is answered while both are still running (A holds at most one worker, so its
+    second script waits behind its first)."""
     hold = threading.Event()
     waiter = "await instantly.list_block_list_entries(limit=1)\n'{tag}'"
     finished: list[str] = []
@@ -54,17 +55,19 @@ def test_one_tenants_waiting_scripts_leave_a_worker_for_another(tmp_path: Path) 
             tasks.start_soon(tenant_a, "A1")
             tasks.start_soon(tenant_a, "A2")
             try:
-                with anyio.fail_after(GUARD_S):  # one of A's scripts holds a worker
+                with anyio.fail_after(GUARD_S):  # one of A's scripts holds a worker; B's needs the other
                     while not any(seen[0] == "sk-tenant-A-code-key-01" for seen in list(fake.seen)):
                         await anyio.sleep(0.05)
-                result = await run_code(url, "sk-tenant-B-code-key-02", "1 + 1")
+                    result = await run_code(url, "sk-tenant-B-code-key-02", "1 + 1")
                 finished.append("B:" + text(result))
             finally:
                 hold.set()
 
     with (
         fake_instantly(hold=hold) as fake,
-        http_mcp(tmp_path, "--per-request-key", "--tools", "code", INSTANTLY_BASE_URL=fake.url) as server,
+        http_mcp(
+            tmp_path, "--per-request-key", "--tools", "code", "--code-workers", "2", INSTANTLY_BASE_URL=fake.url
+        ) as server,
     ):
         anyio.run(scenario, server.url, fake)
     assert finished[0] == "B:2" and sorted(finished[1:]) == ["A1", "A2"]
