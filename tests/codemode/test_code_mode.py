@@ -445,6 +445,7 @@ async def test_on_the_approval_page_a_plan_follows_ids_too() -> None:
         assert writes(mcp) == ["POST /api/v2/custom-tags", f"DELETE /api/v2/custom-tags/{text(done)}"]
 
 
+@pytest.mark.e2e  # starts a process
 def test_start_up_imports_no_monty_until_the_first_script() -> None:
     """tools/list in code mode needs neither the sandbox library nor the runner (checked in a fresh interpreter)."""
     import subprocess
