@@ -3,7 +3,7 @@
   (a) a minimal one-tool MCP server (the floor: same SDK, one GET per call),
   (b) FastMCP.from_openapi over the same vendored spec (with --fastmcp; fastmcp from PyPI, in its
       own venv under .cache/bench-fastmcp, made here on first use),
-  (c) instantly-mcp, all 240 tools,
+  (c) instantly-mcp, all 255 tools,
   (d) instantly-mcp --tools discover (search_tools, describe_tool, call_tool),
   (e) instantly-mcp --tools code (search_tools, describe_tool, run_code),
   (f), (g), ... full, discover and (where it has one) code mode of another checkout (--against PATH,
