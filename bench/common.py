@@ -3,6 +3,7 @@ sandbox, and the environment that picks which checkout of instantly_mcp runs."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -62,3 +63,15 @@ def against_label(path: Path) -> str:
         ["git", "-C", str(path), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
     )
     return "@" + commit.stdout.strip()
+
+
+def add_against(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--against PATH`, repeatable: other checkouts to run beside this one (each from its own directory)."""
+    parser.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=f"also run the checkout at PATH ({what}); repeatable",
+    )

@@ -34,7 +34,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from common import against_label, free_port, plain_env, start_sandbox, wait_http
+from common import add_against, against_label, free_port, plain_env, start_sandbox, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -176,14 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per cell (default 2)")
     parser.add_argument("--rounds", type=int, default=3, help="cells per server and concurrency, the best counts")
-    parser.add_argument(
-        "--against",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="also run the checkout at PATH (key per session, and its code mode where it has one); repeatable",
-    )
+    add_against(parser, "key per session, and its code mode where it has one")
     parser.add_argument(
         "--upstream-ms",
         type=float,

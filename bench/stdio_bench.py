@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import against_label, free_port, plain_env, start_sandbox
+from common import add_against, against_label, free_port, plain_env, start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -269,14 +269,7 @@ def main() -> None:
     parser.add_argument(
         "--calls", type=int, default=200, help="round trips per server, the median counts (default 200)"
     )
-    parser.add_argument(
-        "--against",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="also run the checkout at PATH (its full, discover and code mode); may be given more than once",
-    )
+    add_against(parser, "its full, discover and code mode")
     parser.add_argument(
         "--fastmcp", action="store_true", help="add (b), FastMCP.from_openapi (installs it on first use)"
     )
