@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from instantly_mcp.catalog.operations import Operation, resolve
@@ -44,7 +45,13 @@ class Scope:
 
 def required_scopes(op: Operation) -> tuple[Scope, ...]:
     """Any one of these grants the tool; a tool that states none needs all:all."""
-    return tuple(Scope.parse(s) for s in op.scopes) or (Scope(WILDCARD, WILDCARD),)
+    return _parsed_scopes(op.scopes)
+
+
+@cache
+def _parsed_scopes(texts: tuple[str, ...]) -> tuple[Scope, ...]:
+    """Parsed once per distinct scope list (a few dozen): visibility asks for every tool at every start."""
+    return tuple(Scope.parse(s) for s in texts) or (Scope(WILDCARD, WILDCARD),)
 
 
 @dataclass(frozen=True)
