@@ -501,7 +501,7 @@ class Settings:
         for mode in MODES:
             if mode in self.tools and len(self.tools) > 1:
                 raise ConfigError(f"--tools {mode} stands alone; narrow it with --toolsets, --scopes or --read-only")
-        if self.code and self.code_workers < 2 and (self.per_request_key or self.oauth_issuer is not None):
+        if self.code and self.code_workers < 2 and self.multi_tenant:
             raise ConfigError(
                 "--code-workers 1 on a multi-tenant server lets one tenant's script hold the only worker; "
                 "give 2 or more"
@@ -605,6 +605,11 @@ class Settings:
     def tool_names(self) -> tuple[str, ...]:
         """The --tools allow-list (empty: no allow-list, which discover and code mode also mean)."""
         return () if self.discover or self.code else self.tools
+
+    @property
+    def multi_tenant(self) -> bool:
+        """Several tenants share this server: each request brings its key, or OAuth names its user."""
+        return self.per_request_key or self.oauth_issuer is not None
 
     @property
     def uses_sandbox(self) -> bool:

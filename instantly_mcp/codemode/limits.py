@@ -31,7 +31,7 @@ class CodeLimits:
             settings.code_max_depth,
             settings.max_result_chars,
             settings.code_workers,
-            settings.per_request_key or settings.oauth_issuer is not None,
+            settings.multi_tenant,
         )
 
     def monty(self) -> monty.ResourceLimits:

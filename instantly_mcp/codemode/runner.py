@@ -26,7 +26,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import anyio
 import mcp_types as types
@@ -91,7 +91,18 @@ class Active(NamedTuple):
 
 
 ACTIVE: ContextVar[Active] = ContextVar("instantly_mcp_code_run")
-CHECKED_SCRIPTS = 256  # the check's answers kept, by script hash: agents retry and repeat scripts
+CHECKED_SCRIPTS = 256  # check answers and modules kept, most recently used: agents retry and repeat scripts
+Key = TypeVar("Key")
+Value = TypeVar("Value")
+
+
+def kept(cache: dict[Key, Value], key: Key, make: Callable[[], Value]) -> Value:
+    """`cache[key]`, made on a miss; only the CHECKED_SCRIPTS most recently used stay (a dict keeps order)."""
+    value = cache.pop(key) if key in cache else make()
+    cache[key] = value
+    if len(cache) > CHECKED_SCRIPTS:
+        del cache[next(iter(cache))]
+    return value
 
 
 @dataclass
@@ -173,12 +184,8 @@ class Runner:
         return result
 
     def check(self, source: str, sha256: str) -> Checked:
-        """check.py's answer, kept for the last CHECKED_SCRIPTS distinct scripts (it depends on nothing else)."""
-        checked = self._checked.pop(sha256, None) or check(source, self.params, HELPERS, self.suggest)
-        self._checked[sha256] = checked  # most recent last
-        if len(self._checked) > CHECKED_SCRIPTS:
-            del self._checked[next(iter(self._checked))]
-        return checked
+        """check.py's answer, kept by script hash (it depends on nothing else)."""
+        return kept(self._checked, sha256, lambda: check(source, self.params, HELPERS, self.suggest))
 
     def plans(self, source: str, caller: Caller, dry_run: bool, dynamic: bool) -> bool:
         """Unless a person can be asked while the script waits, its gated calls are settled before it
@@ -262,15 +269,13 @@ class Runner:
         way no name shows) and the helpers; built once per distinct set. Which script a call belongs
         to is in ACTIVE (Monty runs host functions in a copy of the feeding task's context)."""
         key = names if names is not None else frozenset(self.params)
-        module = self._modules.pop(key, None)
-        if module is None:
+
+        def build() -> monty.ExternalModule:
             functions: dict[str, Any] = {name: self.bridge(name) for name in key if name in self.params}
             functions.update(self.helpers, notes=lambda: list(ACTIVE.get().run.notes))
-            module = monty.ExternalModule(functions)
-        self._modules[key] = module  # most recent last
-        if len(self._modules) > CHECKED_SCRIPTS:
-            del self._modules[next(iter(self._modules))]
-        return module
+            return monty.ExternalModule(functions)
+
+        return kept(self._modules, key, build)
 
     def bridge(self, name: str) -> Invoke:
         """The script's `instantly.<op>(**arguments)`: one policy call, its answer parsed, or an exception

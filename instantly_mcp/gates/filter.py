@@ -131,8 +131,13 @@ def parse_grants(texts: Iterable[str], operations: Mapping[str, Operation]) -> t
     resources = required_resources(operations)
     if any(scope is None or scope.resource not in resources for _, scope in parsed):
         resources = known_scope_resources(operations)  # walks every output schema: only when needed
-    grants = [s for _, s in parsed if s is not None and s.resource in resources and s.action in SCOPE_ACTIONS]
-    unknown = [text for text, s in parsed if s is None or s.resource not in resources or s.action not in SCOPE_ACTIONS]
+    grants: list[Scope] = []
+    unknown: list[str] = []
+    for text, scope in parsed:
+        if scope is not None and scope.resource in resources and scope.action in SCOPE_ACTIONS:
+            grants.append(scope)
+        else:
+            unknown.append(text)
     if unknown:
         raise ConfigError(
             f"unknown scopes in --scopes / INSTANTLY_SCOPES: {', '.join(unknown)}. "
