@@ -483,9 +483,10 @@ class SearchIndex:
     def spell(self, query: str) -> tuple[list[str], list[str], dict[str, str]]:
         """The request's words with typos read as the tool words meant, the same without past
         forms, and each word's reading."""
-        unknown = [word for word in dict.fromkeys(terms(query)) if word not in self.named]
-        spelled = {word: word for word in terms(query)} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
-        words = [part for word in terms(query) for part in spelled[word].split()]
+        said = terms(query)
+        unknown = [word for word in dict.fromkeys(said) if word not in self.named]
+        spelled = {word: word for word in said} | {w: self.spelled(w) for w in unknown[: self.MAX_TYPOS]}
+        words = [part for word in said for part in spelled[word].split()]
         present = [part for word in terms(query, past=False) for part in spelled.get(word, word).split()]
         return words, present, spelled
 
