@@ -9,6 +9,7 @@ agent cannot change the policy, a counter or a decision through any tool or argu
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -370,14 +371,19 @@ async def test_with_redis_unreachable_an_allow_asks(tmp_path: Path) -> None:
     assert adds(h) == []
 
 
-def test_explain_shows_the_deciding_rule_and_the_counters_it_would_take(sandbox: Any) -> None:
+def test_explain_shows_the_deciding_rule_and_the_counters_it_would_take(sandbox: Any, tmp_path: Path) -> None:
+    """`policy explain` runs on the real clock: the policy is SDR without its quiet hours, so the answer
+    does not depend on the time of day the suite runs at."""
     from support.http_server import clean_env
+
+    daytime = tmp_path / "sdr-without-quiet-hours.toml"
+    daytime.write_text(re.sub(r"(?ms)^\[quiet_hours\].*?(?=^\[)", "", Path(SDR).read_text()))
 
     listed = sandbox.admin.get("/api/v2/campaigns", params={"limit": 10}, headers={"Authorization": "Bearer x"})
     q3 = next(c for c in listed.json()["items"] if c["name"].startswith("Q3 "))
     arguments = json.dumps({"campaign_id": q3["id"], "leads": leads(4)})
     command = [sys.executable, "-m", "instantly_mcp.cli", "policy", "explain", "add_leads", "--args", arguments]
-    command += ["--policy", SDR, "--base-url", sandbox.url]
+    command += ["--policy", str(daytime), "--base-url", sandbox.url]
     env = clean_env(INSTANTLY_API_KEY="sk-explain-test-key-1")
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
