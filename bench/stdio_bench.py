@@ -5,7 +5,7 @@
       own venv under .cache/bench-fastmcp, made here on first use),
   (c) instantly-mcp, all 255 tools,
   (d) instantly-mcp --tools discover (search_tools, describe_tool, call_tool),
-  (e) instantly-mcp --tools code (search_tools, describe_tool, run_code),
+  (e) instantly-mcp --tools code (search_tools and run_code),
   (f), (g), ... full, discover and (where it has one) code mode of another checkout (--against PATH,
       e.g. last week's commit in its own worktree; may be repeated), run with the same python and
       PYTHONPATH=PATH.

@@ -338,7 +338,7 @@ def print_tools(settings: Settings) -> int:
     if runtime.discovery is not None:
         print("--tools discover: the agent is listed search_tools, describe_tool and call_tool, which reach these")
     if settings.code:
-        print("--tools code: the agent is listed search_tools, describe_tool and run_code, whose scripts call these")
+        print("--tools code: the agent is listed search_tools and run_code, whose scripts call these")
     return 0
 
 

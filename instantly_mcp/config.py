@@ -135,7 +135,7 @@ class Settings:
     tools: tuple[str, ...] = setting(
         (),
         "only these tools, by name; or 'discover': list only search_tools, describe_tool and "
-        "call_tool; or 'code': search_tools, describe_tool and run_code",
+        "call_tool; or 'code': search_tools and run_code",
         flag="--tools",
         env="INSTANTLY_TOOLS",
         group=POLICY,
@@ -598,7 +598,7 @@ class Settings:
 
     @property
     def code(self) -> bool:
-        """--tools code: list search_tools, describe_tool and run_code (scripts call the others)."""
+        """--tools code: list search_tools and run_code (scripts call the others)."""
         return self.tools == (CODE,)
 
     @property

@@ -1,8 +1,10 @@
-"""Code mode (`--tools code`): search_tools, describe_tool and run_code instead of every tool.
+"""Code mode (`--tools code`): search_tools and run_code instead of every tool.
 
-Search is discover mode's (discovery.py); describe_tool answers a Python signature with a short
-docstring (stubs.py); run_code runs a script whose `await instantly.<tool>(**arguments)` calls go
-through the same policy as tool calls (runner.py).
+Search is discover mode's (discovery.py); a query that is a tool's exact name answers its Python
+signature with a short docstring (stubs.py), so describing a tool needs no third definition in every
+request's context (describe_tool still answers, unlisted, for clients that learned it elsewhere);
+run_code runs a script whose `await instantly.<tool>(**arguments)` calls go through the same policy
+as tool calls (runner.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
-from instantly_mcp.catalog.operations import Operation
+from instantly_mcp.catalog.operations import Operation, resolve
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
 from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.config import Settings
@@ -43,7 +45,8 @@ STEP_MATCHES = 4  # per task of a query naming several
 SIGNED_MATCHES = 2  # per task, the matches answered with a call signature: the best is nearly always the one used
 ALL_ARGUMENTS, SOME_ARGUMENTS = 40, 3  # optional names shown: every one for each task's best match
 INSTRUCTIONS = (
-    "Code mode: find tools with search_tools (its answers are call signatures), then do the whole job in one "
+    "Code mode: find tools with search_tools (its answers are call signatures; a tool's exact name gives its "
+    "docstring), then do the whole job in one "
     "run_code script. In the script every tool is `await instantly.<tool>(**arguments)` returning parsed JSON (or "
     "raising with the tool's error); `instantly.search(query)` and `instantly.describe(name)` find tools from inside "
     "a script. Return or print only what you need. Destructive and outbound calls pause the script until a person "
@@ -99,18 +102,17 @@ class CodeMode:
         }
 
     def tools(self) -> list[types.Tool]:
-        search, describe_tool, _ = discovery_tools(op.toolset for op in self.policy.visible_operations())
+        search, _, _ = discovery_tools(op.toolset for op in self.policy.visible_operations())
         limits = self.limits
         return [
             search.model_copy(
                 update={
-                    "description": "Find Instantly.ai API tools: name(arguments): purpose. "
-                    "Name every step of a job at once, separated by ';' (list campaigns; pause campaign).",
+                    "description": "Find Instantly.ai API tools: name(arguments): purpose. Name every step of a job "
+                    "at once, separated by ';' (list campaigns; pause campaign); an exact name gives its docstring.",
                     # ';' names the tasks instead of a toolset; the description's example says what a query is
                     "input_schema": arguments(query={"type": "string", "maxLength": MAX_QUERY_CHARS}),
                 }
             ),
-            describe_tool.model_copy(update={"description": "A tool's Python signature and docstring, for run_code."}),
             types.Tool(
                 name=RUN,
                 title="Run a Python script against Instantly",
@@ -133,7 +135,7 @@ class CodeMode:
         args = args or {}
         if name == SEARCH:
             return self.search(args)
-        if name == DESCRIBE:
+        if name == DESCRIBE:  # unlisted: search_tools with an exact name answers the same
             return self.describe(args)
         if name == RUN:
             return self.script(args)
@@ -141,14 +143,18 @@ class CodeMode:
             return error_result(
                 f"This server runs in code mode: call it from run_code as `await instantly.{name}(...)`."
             )
-        return error_result(f"Unknown tool {name!r}. The tools are {SEARCH}, {DESCRIBE} and {RUN}.")
+        return error_result(f"Unknown tool {name!r}. The tools are {SEARCH} and {RUN}.")
 
     def search(self, args: dict[str, Any]) -> types.CallToolResult:
         """Discover mode's search, the top matches answered as calls (name, arguments, summary), the
         rest by name. A query may name several tasks separated by ";", so one search finds the tools
-        of a whole script; each task then gets fewer matches."""
+        of a whole script; each task then gets fewer matches. A task that is a visible tool's exact
+        name is answered with its docstring instead (what describe_tool gives)."""
         query = args.get("query")
         parts = [p.strip() for p in query.split(";") if p.strip()] if isinstance(query, str) else [query]
+        named = [op for op in map(self.named, parts) if op is not None]
+        if named and len(named) == len(parts):
+            return text_result("\n\n".join(self.docstring(op) for op in named))
         limit = args.get("limit", STEP_MATCHES if len(parts) > 1 else DEFAULT_MATCHES)
         found: list[list[str]] = []
         for part in parts or [query]:
@@ -175,6 +181,11 @@ class CodeMode:
             )
         return list(lines.values())
 
+    def named(self, part: Any) -> Operation | None:
+        """The visible tool a search task names exactly, if it names one."""
+        op = resolve(self.policy.operations, part) if isinstance(part, str) else None
+        return op if op is not None and self.policy.is_visible(op) else None
+
     def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:
         """`instantly.search(query)` in a script: search_tools' ranking and answer lines, as a list."""
         if not isinstance(query, str) or isinstance(limit, bool) or not isinstance(limit, int):
@@ -195,9 +206,12 @@ class CodeMode:
         found = self.discovery.operation(args.get("name"), DESCRIBE, set(args) - {"name"})
         if isinstance(found, types.CallToolResult):
             return found
+        return text_result(self.docstring(found))
+
+    def docstring(self, op: Operation) -> str:
         from instantly_mcp.codemode.stubs import describe  # the docstring builder, for the first describe only
 
-        return text_result(describe(found, self.script_schema(found), gated=self.policy.is_gated(found)))
+        return describe(op, self.script_schema(op), gated=self.policy.is_gated(op))
 
     @staticmethod
     def script(args: dict[str, Any]) -> types.CallToolResult | Script:

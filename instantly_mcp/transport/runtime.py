@@ -58,7 +58,7 @@ class Runtime:
     discovery: Discovery | None = None  # --tools discover: the three tools that reach the others
     resource_providers: list[ResourceProvider] = field(default_factory=list)  # served beside the workspace's
     call_caps: CallCaps = field(default_factory=lambda: CallCaps(None))  # capped per tenant with --per-request-key
-    code: CodeMode | None = None  # --tools code: search_tools, describe_tool and run_code
+    code: CodeMode | None = None  # --tools code: search_tools and run_code
     counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
 
 

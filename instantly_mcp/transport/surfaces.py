@@ -2,7 +2,7 @@
 
     FullSurface       every visible tool, each called by its own name (the default)
     DiscoverSurface   --tools discover: search_tools, describe_tool and call_tool, which names the tool
-    CodeSurface       --tools code: search_tools, describe_tool and run_code, whose script calls the tools
+    CodeSurface       --tools code: search_tools and run_code, whose script calls the tools
 
 `route` answers a call itself (search, describe, a mistake) or says what to run through the policy:
 an operation with its arguments, or a run_code script. The server does not ask which mode it is in.

@@ -49,21 +49,31 @@ def writes(mcp: Harness) -> list[str]:
     return [f"{r['method']} {r['path']}" for r in mcp.received if r["method"] != "GET"]
 
 
-async def test_tools_list_is_three_small_tools() -> None:
+async def test_tools_list_is_two_small_tools() -> None:
     async with policy_server(tools=("code",)) as mcp:
         tools = (await mcp.client.list_tools()).tools
-    assert [t.name for t in tools] == ["search_tools", "describe_tool", "run_code"]
+    assert [t.name for t in tools] == ["search_tools", "run_code"]
     listed = [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools]
-    assert len(ENCODING.encode(json.dumps(listed, separators=(",", ":"), ensure_ascii=False))) <= 500  # 314 today
+    assert len(ENCODING.encode(json.dumps(listed, separators=(",", ":"), ensure_ascii=False))) <= 300  # 254 today
 
 
-async def test_describe_gives_a_python_signature_without_confirm_token() -> None:
+async def test_searching_a_tools_exact_name_gives_its_python_signature_without_confirm_token() -> None:
     async with policy_server(tools=("code",)) as mcp:
-        described = text(await mcp.call("describe_tool", {"name": "delete_campaign"}))
-        hidden = await mcp.call("describe_tool", {"name": "delete_campaign"})
+        described = text(await mcp.call("search_tools", {"query": "delete_campaign"}))
+        both = text(await mcp.call("search_tools", {"query": "delete_campaign; list_campaigns"}))
+        mixed = text(await mcp.call("search_tools", {"query": "delete_campaign; pause a campaign"}))
+        unlisted = text(await mcp.call("describe_tool", {"name": "delete_campaign"}))
     assert described.startswith("async def delete_campaign(*, id: str, dry_run: bool | None = None) -> Any:")
     assert "confirm_token" not in described and "a person approves" in described
-    assert not hidden.is_error
+    assert both.startswith(described) and "\n\nasync def list_campaigns(" in both
+    assert mixed.startswith("delete_campaign(id: str)") and "async def" not in mixed  # a task among names: a search
+    assert unlisted == described  # describe_tool still answers clients that learned it
+
+
+async def test_searching_a_hidden_tools_name_does_not_describe_it() -> None:
+    async with policy_server(tools=("code",), read_only=True) as mcp:
+        found = await mcp.call("search_tools", {"query": "delete_campaign"})
+    assert "async def" not in text(found) and "delete_campaign" not in text(found)
 
 
 async def test_script_reads_and_returns_only_its_answer() -> None:
@@ -220,7 +230,7 @@ def test_end_to_end_over_stdio_against_the_sandbox_server(sandbox) -> None:
             return names, calls, await client.call_tool("run_code", {"code": CRASH_THEN_WORK[1]})
 
     names, (stuck, ok, gated), after = anyio.run(session)
-    assert names == ["search_tools", "describe_tool", "run_code"]
+    assert names == ["search_tools", "run_code"]
     assert stuck.is_error and "time limit" in stuck.content[0].text
     assert not ok.is_error and not ok.content[0].text.startswith('"')
     asked = json.loads(gated.content[0].text)  # no elicitation: the plan goes to the approval page
