@@ -6,9 +6,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
-import jsonschema
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -20,6 +19,9 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
+
+if TYPE_CHECKING:  # imported when a model with body rules first checks them (about 3 MB: most tools have none)
+    import jsonschema
 
 
 class SpecModel(BaseModel):
@@ -97,8 +99,10 @@ class ToolInput(SpecModel):
     def _check_body_rules(self) -> ToolInput:
         if not self.body_rules:
             return self
+        from jsonschema.exceptions import best_match
+
         body = {k: v for k, v in self.wire().items() if k in self.body_fields}
-        error = jsonschema.exceptions.best_match(_validator(type(self)).iter_errors(body))
+        error = best_match(_validator(type(self)).iter_errors(body))
         if error is not None:
             rule = self.body_rule_text or "The arguments break a rule of this operation."
             raise ValueError(f"{rule} Body fields: {', '.join(sorted(self.body_fields))}. ({_rule_detail(error)})")
@@ -128,7 +132,9 @@ def _rule_detail(error: jsonschema.ValidationError) -> str:
 
 @cache
 def _validator(model: type[ToolInput]) -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(model.body_rules or {})
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(model.body_rules or {})
 
 
 def _checked(valid: Callable[[str], bool], what: str) -> Callable[[str], str]:
