@@ -145,35 +145,12 @@ async def resume_after(source: PageSource, pages: list[Page], kept: int) -> Any:
     return answer.get("next_starting_after") if isinstance(answer, dict) else None
 
 
-def record_schema(op: Operation) -> dict[str, Any] | None:
-    """The output outline of one record: each item of a list result, else the result itself."""
-    schema = op.output_schema
-    if not schema or op.response_type != "application/json":
-        return None
-    items = (schema.get("properties") or {}).get("items")
-    if schema.get("type") == "object" and isinstance(items, dict) and items.get("type") == "array":
-        return _merged(items.get("items") or {})
-    if schema.get("type") == "array":
-        return _merged(schema.get("items") or {})
-    return _merged(schema)
-
-
-def _merged(schema: dict[str, Any]) -> dict[str, Any]:
-    """allOf parts side by side, as the API sends them."""
-    if "allOf" not in schema:
-        return schema
-    properties: dict[str, Any] = dict(schema.get("properties") or {})
-    for part in schema["allOf"]:
-        properties.update(_merged(part).get("properties") or {})
-    return {**{k: v for k, v in schema.items() if k != "allOf"}, "properties": properties}
-
-
 def selectable_fields(op: Operation) -> tuple[str, ...]:
     """The top-level fields `fields` may name; empty when the tool does not take `fields`.
     Read tools whose records have at least three named fields: with fewer, selection saves nothing."""
     if op.risk != "read":
         return ()
-    names = tuple((record_schema(op) or {}).get("properties") or ())
+    names = op.record_fields
     return names if len(names) >= 3 else ()
 
 

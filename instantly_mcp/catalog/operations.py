@@ -1,7 +1,10 @@
 """Loads tool_specs/*.json into Operation records: everything about a tool except its model.
 
 Reading JSON is cheap; the pydantic models are imported only when a tool is first called,
-so a server with some 255 tools starts about as fast as one with a single tool.
+so a server with some 255 tools starts about as fast as one with a single tool. The outlines of
+the answers (output_schema) are two thirds of the specs and about 3 MB in memory, so only the
+names of a record's fields are kept; the outline itself is read again when asked for (the drift
+log, doctor, --scopes).
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ class Operation:
     body_open: bool
     model_ref: str
     input_schema: dict[str, Any]
-    output_schema: dict[str, Any] | None
+    record_fields: tuple[str, ...]  # the top-level fields of one record of the answer (paging.selectable_fields)
+    spec_file: Path  # the tool_specs file it came from, which holds its output_schema
     aliases: tuple[str, ...] = ()  # former names ([aliases] in overrides.toml), still accepted
     uuid_fields: tuple[str, ...] = ()  # path ids and cursors that must be UUIDs, checked before sending
 
@@ -96,6 +100,11 @@ class Operation:
     def endpoint(self) -> str:
         return f"{self.method} {self.path}"
 
+    @property
+    def output_schema(self) -> dict[str, Any] | None:
+        """The outline of the answer, types only; read from the spec file on first use."""
+        return _output_schemas(self.spec_file).get(self.name)
+
     def model(self) -> type[ToolInput]:
         return _import_model(self.model_ref)
 
@@ -104,6 +113,33 @@ class Operation:
 def _import_model(ref: str) -> type[ToolInput]:
     module, name = ref.split(":")
     return cast("type[ToolInput]", getattr(importlib.import_module(module), name))
+
+
+@cache
+def _output_schemas(path: Path) -> dict[str, dict[str, Any] | None]:
+    return {entry["name"]: entry["output_schema"] for entry in json.loads(path.read_text())["operations"]}
+
+
+def record_schema(output_schema: dict[str, Any] | None, response_type: str) -> dict[str, Any] | None:
+    """The output outline of one record: each item of a list result, else the result itself."""
+    if not output_schema or response_type != "application/json":
+        return None
+    items = (output_schema.get("properties") or {}).get("items")
+    if output_schema.get("type") == "object" and isinstance(items, dict) and items.get("type") == "array":
+        return _merged(items.get("items") or {})
+    if output_schema.get("type") == "array":
+        return _merged(output_schema.get("items") or {})
+    return _merged(output_schema)
+
+
+def _merged(schema: dict[str, Any]) -> dict[str, Any]:
+    """allOf parts side by side, as the API sends them."""
+    if "allOf" not in schema:
+        return schema
+    properties: dict[str, Any] = dict(schema.get("properties") or {})
+    for part in schema["allOf"]:
+        properties.update(_merged(part).get("properties") or {})
+    return {**{k: v for k, v in schema.items() if k != "allOf"}, "properties": properties}
 
 
 def _one_of(value: Any, words: tuple[_Word, ...], what: str, tool: str) -> _Word:
@@ -119,8 +155,9 @@ def _pagination(entry: dict[str, Any]) -> Pagination | None:
     return None if style is None else _one_of(style, PAGINATION_STYLES, "pagination", entry["name"])
 
 
-def _operation(entry: dict[str, Any]) -> Operation:
+def _operation(entry: dict[str, Any], spec_file: Path) -> Operation:
     params = entry["params"]
+    record = record_schema(entry["output_schema"], entry["response_type"])
     return Operation(
         name=entry["name"],
         title=entry["title"],
@@ -143,7 +180,8 @@ def _operation(entry: dict[str, Any]) -> Operation:
         body_open=params.get("body_open", False),
         model_ref=entry["model"],
         input_schema=entry["input_schema"],
-        output_schema=entry["output_schema"],
+        record_fields=tuple((record or {}).get("properties") or ()),
+        spec_file=spec_file,
         aliases=tuple(entry.get("aliases", ())),
         uuid_fields=tuple(entry.get("uuid_fields", ())),
     )
@@ -156,7 +194,7 @@ def load_operations(directory: Path | None = None) -> dict[str, Operation]:
     operations: dict[str, Operation] = {}
     for path in sorted(directory.glob("*.json")):
         for entry in json.loads(path.read_text())["operations"]:
-            operations[entry["name"]] = _operation(entry)
+            operations[entry["name"]] = _operation(entry, path)
     return operations
 
 
