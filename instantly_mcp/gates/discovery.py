@@ -18,7 +18,7 @@ import difflib
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
@@ -26,9 +26,11 @@ from instantly_mcp.calls.paging import compact_json, selectable_fields
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.listing import effective_hints
 from instantly_mcp.catalog.operations import Operation, resolve
-from instantly_mcp.catalog.search import DEFAULT_MATCHES, SearchIndex, answer
 from instantly_mcp.gates.controls import GATED_RISKS
 from instantly_mcp.gates.policy import Policy
+
+if TYPE_CHECKING:  # the search module is imported at the first search or unknown name, not at start
+    from instantly_mcp.catalog.search import SearchIndex
 
 SEARCH, DESCRIBE, CALL = "search_tools", "describe_tool", "call_tool"
 MAX_MATCHES = 25
@@ -122,6 +124,8 @@ class Discovery:
         self, arguments: dict[str, Any], schema: Callable[[Operation], dict[str, Any]] | None = None
     ) -> types.CallToolResult:
         """The matches as call-ready lines, arguments as `schema` gives them (default: the tool's)."""
+        from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer
+
         query, toolset, limit = (
             arguments.get("query"),
             arguments.get("toolset"),
@@ -205,6 +209,8 @@ def search_index(policy: Policy) -> SearchIndex:
     "did you mean": building it costs about 20 ms, too much to repeat on every unknown tool name."""
     index = _indexes.get(policy)
     if index is None:
+        from instantly_mcp.catalog.search import SearchIndex
+
         index = _indexes[policy] = SearchIndex(policy.visible_operations())
     return index
 

@@ -22,7 +22,6 @@ from instantly_mcp.calls.pipeline import PreparedCall, error_result
 from instantly_mcp.config import ConfirmMode
 from instantly_mcp.errors import ApprovalRefused, ConfirmationError, StoreUnavailable, TargetNotFound
 from instantly_mcp.gates import activation
-from instantly_mcp.gates.approval_items import approval_item, reply_recipient
 from instantly_mcp.gates.approvals import Approval, ApprovalDesk, ApprovalItem
 from instantly_mcp.gates.audit import Decision
 from instantly_mcp.gates.confirm import (
@@ -283,6 +282,9 @@ class HumanChannel:
         return await self.redeem_approval(approval.id, caller, call, approval.fingerprint)
 
     async def item_for(self, call: PreparedCall, summary: str, client: Requester) -> ApprovalItem:
+        """What the approval page shows of the call; its module is imported with the first approval."""
+        from instantly_mcp.gates.approval_items import approval_item, reply_recipient
+
         return approval_item(call, summary, dry_run_payload(call), await reply_recipient(call, self.lookup(client)))
 
     async def redeem_approval(

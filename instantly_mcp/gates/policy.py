@@ -21,7 +21,6 @@ from instantly_mcp.catalog.listing import to_mcp_tool
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.shapes import share_shapes
 from instantly_mcp.config import Settings
-from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.errors import InvalidArguments
 from instantly_mcp.gates.approvals import ApprovalDesk, ApprovalStore
 from instantly_mcp.gates.audit import AuditLog, Decision
@@ -36,6 +35,7 @@ from instantly_mcp.tracing import span
 from instantly_mcp.upstream.client import Requester
 
 if TYPE_CHECKING:
+    from instantly_mcp.drift.log import DriftLog
     from instantly_mcp.gates.autonomy import Autonomy, Ruling
 
 SCRIPT_RESULT_CHARS = 2_000_000  # a script reads whole results; only its own output is cut for the agent

@@ -37,7 +37,6 @@ from starlette.routing import Route
 
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ConfigError, FormTooLarge
-from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 from instantly_mcp.gates.approvals import OPERATOR, Approval, ApprovalDesk, Decision
 from instantly_mcp.transport.approvers import Passes, approver_secret_path, installation_secret
 from instantly_mcp.transport.auth import (
@@ -92,6 +91,8 @@ def visible(value: Any) -> str:
 def templates() -> Environment:
     """Loaded when the first page is rendered, not at start-up."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from instantly_mcp.gates.approval_items import RECIPIENT_FIELDS
 
     environment = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),

@@ -20,7 +20,6 @@ from instantly_mcp import tracing
 from instantly_mcp.calls.input_limits import default_limits
 from instantly_mcp.catalog.operations import Operation, load_operations
 from instantly_mcp.config import SANDBOX_BASE_URL, SANDBOX_KEY, Settings
-from instantly_mcp.drift.log import DriftLog
 from instantly_mcp.gates.approvals import ApprovalDesk, ApprovalStore, MemoryApprovalStore
 from instantly_mcp.gates.audit import AuditLog
 from instantly_mcp.gates.confirm import TokenSigner, process_secret
@@ -39,6 +38,7 @@ from instantly_mcp.upstream.tenancy import TenantSandboxes
 
 if TYPE_CHECKING:
     from instantly_mcp.codemode.tools import CodeMode
+    from instantly_mcp.drift.log import DriftLog
     from instantly_mcp.gates.autonomy import Autonomy
     from instantly_mcp.gates.redis_stores import RedisUsedTokens
 
@@ -152,6 +152,13 @@ def audit_log(settings: Settings) -> AuditLog | None:
     )
 
 
+def drift_log() -> DriftLog:
+    """--log-drift; its module is imported only then."""
+    from instantly_mcp.drift.log import DriftLog
+
+    return DriftLog()
+
+
 def build_policy(
     settings: Settings, operations: dict[str, Operation], *, clock: Callable[[], float] = time.time
 ) -> Policy:
@@ -164,7 +171,7 @@ def build_policy(
         lookups=Lookups(operations),
         store=store,
         audit=audit_log(settings),
-        drift=DriftLog() if settings.log_drift else None,
+        drift=drift_log() if settings.log_drift else None,
         autonomy=load_autonomy(settings, operations, clock),
         clock=clock,
         hint=near_names,

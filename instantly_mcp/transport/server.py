@@ -25,7 +25,6 @@ from instantly_mcp.gates.controls import SERVER_ARGUMENTS, risk_summary
 from instantly_mcp.gates.discovery import near_names
 from instantly_mcp.gates.filter import unknown_tool
 from instantly_mcp.redaction import call_secrets, scrub, scrub_text
-from instantly_mcp.transport import prompts
 from instantly_mcp.transport.auth import TENANT_KEY_HEADER, header_key, principal_of, tenant_of
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, WorkspaceResources
@@ -34,6 +33,7 @@ from instantly_mcp.upstream.tenancy import Tenant
 
 if TYPE_CHECKING:
     from instantly_mcp.codemode.tools import Script
+    from instantly_mcp.transport import prompts
 
 INSTRUCTIONS = (
     "Tools for the Instantly.ai API V2 (cold email): campaigns, leads, sending accounts, unibox emails, "
@@ -215,6 +215,8 @@ def workspace_reader(runtime: Runtime, ctx: ServerRequestContext[Any, Any]) -> p
         if op is None or op.risk != "read":
             return None
         params = types.CallToolRequestParams(name=name, arguments=arguments)
+        from instantly_mcp.transport import prompts
+
         return prompts.parsed(await run_operation(runtime, ctx, params, op, arguments))
 
     return read
@@ -311,12 +313,17 @@ def resource_handlers(runtime: Runtime) -> dict[str, Any]:
 
 
 def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
-    """The five job prompts, and completion of their arguments from the workspace."""
+    """The five job prompts, and completion of their arguments from the workspace (prompts.py is
+    imported when a client first asks for them)."""
 
     async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+        from instantly_mcp.transport import prompts
+
         return types.ListPromptsResult(prompts=prompts.list_prompts())
 
     async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        from instantly_mcp.transport import prompts
+
         try:
             return prompts.get_prompt(params.name, params.arguments, discover=runtime.discovery is not None)
         except PromptError as exc:
@@ -325,6 +332,8 @@ def prompt_handlers(runtime: Runtime) -> dict[str, Any]:
     async def complete(
         ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
     ) -> types.CompleteResult:
+        from instantly_mcp.transport import prompts
+
         return await prompts.complete(params, workspace_reader(runtime, ctx))
 
     return {"on_list_prompts": list_prompts, "on_get_prompt": get_prompt, "on_completion": complete}
