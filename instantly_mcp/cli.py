@@ -93,9 +93,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\nusage: {usage}; `{self.prog} --help` lists them\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The top-level parser is the server's, so `instantly-mcp --help` shows every server flag;
-    `serve` is the same parser by name."""
+    `serve` is the same parser by name. Given the command line about to be parsed (`argv`), a
+    subcommand gets its setting flags only when it is named there: some 50 flags each, which every
+    start of the server would otherwise make for nothing."""
+
+    def named(command: str) -> bool:
+        return argv is None or command in argv
+
     parser = Parser(
         prog="instantly-mcp",
         usage=USAGE,
@@ -111,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", usage="instantly-mcp serve [flags]", help="run the MCP server (the default; takes the flags above)"
     )
-    add_setting_flags(serve, SERVER_GROUPS + HOSTING_GROUPS)
+    if named("serve"):
+        add_setting_flags(serve, SERVER_GROUPS + HOSTING_GROUPS)
     sandbox = sub.add_parser("sandbox", help="serve the sandbox Instantly API alone over HTTP")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8089)
@@ -124,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="demo: a small team (default); large: 50 campaigns, 20,000 leads, 50,000 emails",
     )
     tools = sub.add_parser("tools", help="print the tools an agent would see")
-    add_setting_flags(tools, SERVER_GROUPS)
+    if named("tools"):
+        add_setting_flags(tools, SERVER_GROUPS)
     approvals = sub.add_parser("approvals", help="list, approve or deny pending approvals of a running server")
     approvals.add_argument("action", choices=("list", "approve", "deny"))
     approvals.add_argument("id", nargs="?", help="the approval id (approve, deny)")
@@ -144,13 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser(
         "doctor", help="check the key, its scopes and where Instantly's answers drift from the spec (reads only)"
     )
-    add_setting_flags(doctor, SERVER_GROUPS)
+    if named("doctor"):
+        add_setting_flags(doctor, SERVER_GROUPS)
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
-    _policy_command(sub)
+    _policy_command(sub, with_settings=named("policy"))
     return parser
 
 
-def _policy_command(sub: argparse._SubParsersAction[Parser]) -> None:
+def _policy_command(sub: argparse._SubParsersAction[Parser], *, with_settings: bool) -> None:
     policy = sub.add_parser("policy", help="check an autonomy policy file, or explain its decision on one call")
     actions = policy.add_subparsers(dest="policy_action", required=True, metavar="{check,explain}")
     check = actions.add_parser("check", help="print the decision of the policy FILE for every tool")
@@ -160,7 +169,8 @@ def _policy_command(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     explain.add_argument("tool")
     explain.add_argument("--args", default="{}", metavar="JSON", help="the call's arguments as a JSON object")
-    add_setting_flags(explain, SERVER_GROUPS)
+    if with_settings:
+        add_setting_flags(explain, SERVER_GROUPS)
 
 
 def check_transport_flags(args: argparse.Namespace) -> None:
@@ -219,7 +229,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     argv, server_args = split_server_args(argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         if args.command == "config":
             return print_client_config(args.client, args.name, checked_server_args(server_args), args.with_key)
