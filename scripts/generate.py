@@ -32,7 +32,7 @@ from specgen.docs import tools_markdown  # noqa: E402
 from specgen.effects_doc import effects_section, with_section  # noqa: E402
 from specgen.formats import interest_codes, state_formats, state_meanings, uuid_fields, uuid_paths  # noqa: E402
 from specgen.pymodels import ModelWriter  # noqa: E402
-from specgen.schemas import input_schema, output_schema  # noqa: E402
+from specgen.schemas import input_schema, output_schema, record_fields  # noqa: E402
 from specgen.settings_table import with_settings_table  # noqa: E402
 from specgen.shapes import SHARED, SHARED_TOOLS  # noqa: E402
 from specgen.spec import Spec, SpecOperation  # noqa: E402
@@ -43,6 +43,7 @@ SUPPLEMENT = ROOT / "tool_specs" / "source" / "supplement.json"
 OVERRIDES = ROOT / "tool_specs" / "overrides.toml"
 MODELS = ROOT / "instantly_mcp" / "catalog" / "models"
 SPECS = ROOT / "tool_specs"
+OUTPUTS = SPECS / "outputs"
 TOOLS_DOC = ROOT / "docs" / "tools.md"
 CORPUS = SPECS / "search" / "corpus.json"
 EFFECTS = ROOT / "tool_specs" / "effects.toml"
@@ -297,9 +298,25 @@ def render(source: Path = SOURCE) -> dict[Path, str]:
     files[CORPUS] = json.dumps(corpus(spec, pairs), indent=0, ensure_ascii=False, sort_keys=True) + "\n"
     files[README] = with_settings_table(with_section(README.read_text(), effects_section(load_effects(EFFECTS))))
     for tag, tag_entries in sorted(by_tag.items()):
-        document = {"generated_by": "scripts/generate.py", "tag": tag, "operations": tag_entries}
+        document = {"generated_by": "scripts/generate.py", "tag": tag, "operations": list(map(spec_entry, tag_entries))}
         files[SPECS / f"{tag}.json"] = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+        outlines = {e["name"]: e["output_schema"] for e in tag_entries}
+        document = {"generated_by": "scripts/generate.py", "tag": tag, "output_schemas": outlines}
+        files[OUTPUTS / f"{tag}.json"] = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     return files
+
+
+def spec_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry as tool_specs/<tag>.json holds it: the names of a record's fields where the answer's
+    outline was. The outlines are two thirds of the specs and every server start reads these files,
+    so they have files of their own (tool_specs/outputs/<tag>.json), read only when asked for."""
+    spec: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "output_schema":
+            spec["record_fields"] = record_fields(value, entry["response_type"])
+        else:
+            spec[key] = value
+    return spec
 
 
 def patched_operations(spec: Spec, overrides: dict[str, Any]) -> list[SpecOperation]:
@@ -322,7 +339,7 @@ def print_changes(new: Path) -> None:
 
 def stale_files(files: dict[Path, str]) -> list[Path]:
     generated_models = {p for p in MODELS.glob("*.py") if p.read_text().startswith(GENERATED)}
-    generated_specs = set(SPECS.glob("*.json"))
+    generated_specs = set(SPECS.glob("*.json")) | set(OUTPUTS.glob("*.json"))
     return sorted((generated_models | generated_specs) - set(files))
 
 

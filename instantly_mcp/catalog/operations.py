@@ -2,9 +2,9 @@
 
 Reading JSON is cheap; the pydantic models are imported only when a tool is first called,
 so a server with some 255 tools starts about as fast as one with a single tool. The outlines of
-the answers (output_schema) are two thirds of the specs and about 3 MB in memory, so only the
-names of a record's fields are kept; the outline itself is read again when asked for (the drift
-log, doctor, --scopes).
+the answers (output_schema) are two thirds of the specs and about 3 MB in memory, so they are in
+files of their own (tool_specs/outputs/), read when first asked for (the drift log, doctor,
+--scopes); a spec names the fields of one record of the answer, which `fields` may select.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Operation:
     model_ref: str
     input_schema: dict[str, Any]
     record_fields: tuple[str, ...]  # the top-level fields of one record of the answer (paging.selectable_fields)
-    spec_file: Path  # the tool_specs file it came from, which holds its output_schema
+    spec_file: Path  # the tool_specs file it came from; outputs/ beside it holds its output_schema
     aliases: tuple[str, ...] = ()  # former names ([aliases] in overrides.toml), still accepted
     uuid_fields: tuple[str, ...] = ()  # path ids and cursors that must be UUIDs, checked before sending
 
@@ -102,7 +102,7 @@ class Operation:
 
     @property
     def output_schema(self) -> dict[str, Any] | None:
-        """The outline of the answer, types only; read from the spec file on first use."""
+        """The outline of the answer, types only; read from tool_specs/outputs/ on first use."""
         return _output_schemas(self.spec_file).get(self.name)
 
     def model(self) -> type[ToolInput]:
@@ -116,30 +116,11 @@ def _import_model(ref: str) -> type[ToolInput]:
 
 
 @cache
-def _output_schemas(path: Path) -> dict[str, dict[str, Any] | None]:
-    return {entry["name"]: entry["output_schema"] for entry in json.loads(path.read_text())["operations"]}
-
-
-def record_schema(output_schema: dict[str, Any] | None, response_type: str) -> dict[str, Any] | None:
-    """The output outline of one record: each item of a list result, else the result itself."""
-    if not output_schema or response_type != "application/json":
-        return None
-    items = (output_schema.get("properties") or {}).get("items")
-    if output_schema.get("type") == "object" and isinstance(items, dict) and items.get("type") == "array":
-        return _merged(items.get("items") or {})
-    if output_schema.get("type") == "array":
-        return _merged(output_schema.get("items") or {})
-    return _merged(output_schema)
-
-
-def _merged(schema: dict[str, Any]) -> dict[str, Any]:
-    """allOf parts side by side, as the API sends them."""
-    if "allOf" not in schema:
-        return schema
-    properties: dict[str, Any] = dict(schema.get("properties") or {})
-    for part in schema["allOf"]:
-        properties.update(_merged(part).get("properties") or {})
-    return {**{k: v for k, v in schema.items() if k != "allOf"}, "properties": properties}
+def _output_schemas(spec_file: Path) -> dict[str, dict[str, Any] | None]:
+    outlines: dict[str, dict[str, Any] | None] = json.loads(
+        (spec_file.parent / "outputs" / spec_file.name).read_text()
+    )["output_schemas"]
+    return outlines
 
 
 def _one_of(value: Any, words: tuple[_Word, ...], what: str, tool: str) -> _Word:
@@ -157,7 +138,6 @@ def _pagination(entry: dict[str, Any]) -> Pagination | None:
 
 def _operation(entry: dict[str, Any], spec_file: Path) -> Operation:
     params = entry["params"]
-    record = record_schema(entry["output_schema"], entry["response_type"])
     return Operation(
         name=entry["name"],
         title=entry["title"],
@@ -180,7 +160,7 @@ def _operation(entry: dict[str, Any], spec_file: Path) -> Operation:
         body_open=params.get("body_open", False),
         model_ref=entry["model"],
         input_schema=entry["input_schema"],
-        record_fields=tuple((record or {}).get("properties") or ()),
+        record_fields=tuple(entry["record_fields"]),
         spec_file=spec_file,
         aliases=tuple(entry.get("aliases", ())),
         uuid_fields=tuple(entry.get("uuid_fields", ())),

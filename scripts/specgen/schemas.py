@@ -95,6 +95,26 @@ def output_schema(response: dict[str, Any] | None) -> dict[str, Any] | None:
     return outline
 
 
+def record_fields(outline: dict[str, Any] | None, response_type: str) -> list[str]:
+    """The top-level fields of one record of the answer: of each item of a list result, else of the
+    result itself (allOf parts side by side, as the API sends them). `fields` may name these."""
+    if not outline or response_type != "application/json":
+        return []
+    items = (outline.get("properties") or {}).get("items")
+    if outline.get("type") == "object" and isinstance(items, dict) and items.get("type") == "array":
+        return list(_merged_properties(items.get("items") or {}))
+    if outline.get("type") == "array":
+        return list(_merged_properties(outline.get("items") or {}))
+    return list(_merged_properties(outline))
+
+
+def _merged_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = dict(schema.get("properties") or {})
+    for part in schema.get("allOf") or ():
+        properties.update(_merged_properties(part))
+    return properties
+
+
 def _outline(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
