@@ -298,11 +298,11 @@ def render(source: Path = SOURCE) -> dict[Path, str]:
     files[CORPUS] = json.dumps(corpus(spec, pairs), indent=0, ensure_ascii=False, sort_keys=True) + "\n"
     files[README] = with_settings_table(with_section(README.read_text(), effects_section(load_effects(EFFECTS))))
     for tag, tag_entries in sorted(by_tag.items()):
-        document = {"generated_by": "scripts/generate.py", "tag": tag, "operations": list(map(spec_entry, tag_entries))}
-        files[SPECS / f"{tag}.json"] = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+        specs = {"generated_by": "scripts/generate.py", "tag": tag, "operations": list(map(spec_entry, tag_entries))}
+        files[SPECS / f"{tag}.json"] = json.dumps(specs, indent=1, ensure_ascii=False) + "\n"
         outlines = {e["name"]: e["output_schema"] for e in tag_entries}
-        document = {"generated_by": "scripts/generate.py", "tag": tag, "output_schemas": outlines}
-        files[OUTPUTS / f"{tag}.json"] = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+        answers = {"generated_by": "scripts/generate.py", "tag": tag, "output_schemas": outlines}
+        files[OUTPUTS / f"{tag}.json"] = json.dumps(answers, indent=1, ensure_ascii=False) + "\n"
     return files
 
 

@@ -117,10 +117,9 @@ def _import_model(ref: str) -> type[ToolInput]:
 
 @cache
 def _output_schemas(spec_file: Path) -> dict[str, dict[str, Any] | None]:
-    outlines: dict[str, dict[str, Any] | None] = json.loads(
-        (spec_file.parent / "outputs" / spec_file.name).read_text()
-    )["output_schemas"]
-    return outlines
+    """The outlines of one tag's answers by tool name (tool_specs/outputs/<tag>.json)."""
+    document = json.loads((spec_file.parent / "outputs" / spec_file.name).read_text())
+    return cast("dict[str, dict[str, Any] | None]", document["output_schemas"])
 
 
 def _one_of(value: Any, words: tuple[_Word, ...], what: str, tool: str) -> _Word:
