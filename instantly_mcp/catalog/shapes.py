@@ -67,7 +67,7 @@ def _share(
             if shape is not None and shape in first:
                 shared[name] = _pointer(sub, *first[shape], current)
                 continue
-            loose = _shape_key(sub, loose=True)
+            loose = _loose_key(sub, shape)
             if loose is not None and "required" not in sub and loose in first:
                 shared[name] = _pointer(sub, *first[loose], current, NONE_REQUIRED)
                 continue
@@ -102,6 +102,16 @@ def _shape_key(schema: dict[str, Any], *, loose: bool = False) -> str | None:
     if len(key) < MIN_SHARED_CHARS:
         return None
     return f"loose:{key}" if loose else key
+
+
+def _loose_key(schema: dict[str, Any], shape: str | None) -> str | None:
+    """_shape_key(schema, loose=True), from the strict key `shape` when there is no `required` to
+    leave out: the same JSON, which need not be made twice (it is most of the list's start-up cost)."""
+    if "required" in schema:
+        return _shape_key(schema, loose=True)
+    if shape is None or not ({"properties", "items", "anyOf", "oneOf"} & set(schema)):
+        return None
+    return f"loose:{shape}"
 
 
 def _leaf_key(schema: dict[str, Any]) -> str | None:
