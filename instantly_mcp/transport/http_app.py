@@ -384,7 +384,10 @@ def health_endpoint(
         trusted = rebinding_refusal(request.headers, hosts, origins) is None and await credentialed(request.headers)
         if trusted:
             body.update(
-                version=__version__, tools=len(runtime.tools), stateless=settings.stateless, inflight=drain.inflight
+                version=__version__,
+                tools=len(runtime.listed["tools"]),
+                stateless=settings.stateless,
+                inflight=drain.inflight,
             )
         return JSONResponse(body, status_code=503 if drain.draining else 200)
 

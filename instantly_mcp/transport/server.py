@@ -239,8 +239,8 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             if runtime.code is not None:
                 await runtime.code.aclose()
 
-    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=runtime.tools)
+    async def list_tools(ctx: Any, params: types.PaginatedRequestParams) -> dict[str, Any]:
+        return runtime.listed  # the SDK copies the answer before shaping it, so this one is never changed
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -256,18 +256,20 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
 
     with warnings.catch_warnings():  # logging/setLevel is deprecated from 2026-07-28; handshake clients use it
         warnings.simplefilter("ignore", MCPDeprecationWarning)
-        return Server(
+        server = Server(
             "instantly-mcp",
             version=__version__,
             title="Instantly.ai",
             instructions=instructions_for(settings),
             lifespan=lifespan,
-            on_list_tools=list_tools,
             on_call_tool=call_tool,
             on_set_logging_level=set_logging_level,
             **resource_handlers(runtime),
             **prompt_handlers(runtime),
         )
+    # registered by method, which takes the answer already dumped (on_list_tools wants a ListToolsResult)
+    server.add_request_handler("tools/list", types.PaginatedRequestParams, list_tools)
+    return server
 
 
 def resource_handlers(runtime: Runtime) -> dict[str, Any]:
