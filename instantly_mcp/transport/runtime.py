@@ -61,6 +61,11 @@ class Runtime:
     code: CodeMode | None = None  # --tools code: search_tools and run_code
     counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
 
+    @property
+    def tools(self) -> list[types.Tool]:
+        """The listed tools as models, made again from the answer (to read them, not to serve them)."""
+        return types.ListToolsResult.model_validate(self.listed).tools
+
 
 def sandbox_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
     """The built-in sandbox served in-process: no port, no network; one workspace per tenant key

@@ -48,9 +48,10 @@ async def listed(**settings: Any) -> list[Any]:
     """The tools the server serves, checked against what the SDK client received."""
     async with policy_server(**settings) as mcp:
         received = (await mcp.client.list_tools()).tools
-        served = mcp.runtime.listed["tools"]
-    assert [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in received] == served
-    return received
+        served = mcp.runtime.tools
+    dump = lambda tool: tool.model_dump(by_alias=True, exclude_none=True, mode="json")  # noqa: E731
+    assert [dump(tool) for tool in received] == [dump(tool) for tool in served]
+    return served
 
 
 # --- what the tool list costs -----------------------------------------------------------------

@@ -61,9 +61,9 @@ def test_bundle_manifest_matches_the_package() -> None:
     }
     settings = Settings(**env_settings(env))  # type: ignore[arg-type]
     assert settings.uses_sandbox and not settings.read_only
-    assert len(build_runtime(settings).listed["tools"]) == 255
+    assert len(build_runtime(settings).tools) == 255
     read_only = Settings(**env_settings({**env, "INSTANTLY_READ_ONLY": "true"}))  # type: ignore[arg-type]
-    assert read_only.read_only and len(build_runtime(read_only).listed["tools"]) < 255
+    assert read_only.read_only and len(build_runtime(read_only).tools) < 255
     ignored = [line for line in (ROOT / ".mcpbignore").read_text().splitlines() if line and not line.startswith("#")]
     assert "tests/" in ignored and not any("instantly_mcp" in line or "tool_specs" in line for line in ignored)
 
