@@ -15,6 +15,7 @@ the best round counts (machine noise only ever slows a cell down). The load gene
 machine's cores with the servers and the sandbox, so the figures compare, they do not promise.
 
     python bench/http_bench.py [--seconds 2] [--rounds 3] [--against /work/wt-lastweek] [--upstream-ms 100]
+                               [--client-mode auto]
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class Target:
         return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-async def cell(target: Target, sessions: int, seconds: float) -> float:
+async def cell(target: Target, sessions: int, seconds: float, mode: str = "legacy") -> float:
     """calls/s over `seconds` with `sessions` concurrent sessions, every session counting; the clock
     starts when the last session has made its warm-up call. Records the server's CPU time per call
     over the same span."""
@@ -100,7 +101,7 @@ async def cell(target: Target, sessions: int, seconds: float) -> float:
         headers = {"X-Instantly-Api-Key": f"bench-key-{index}"} if target.key_per_session else None
         async with (
             create_mcp_http_client(headers=headers) as http,
-            Client(streamable_http_client(target.url, http_client=http), mode="legacy") as client,
+            Client(streamable_http_client(target.url, http_client=http), mode=mode) as client,
         ):
             await client.list_tools()
             await client.call_tool(*target.call)
@@ -184,6 +185,13 @@ def main() -> None:
         metavar="MS",
         help="the sandbox holds every API request this long (a latency fault), as Instantly does over the internet",
     )
+    parser.add_argument(
+        "--client-mode",
+        choices=("legacy", "auto"),
+        default="legacy",
+        help="the SDK client's mode: legacy speaks 2025-11-25, auto negotiates 2026-07-28 (no sessions, "
+        "Mcp-Param header checks)",
+    )
     args = parser.parse_args()
 
     sandbox_port = free_port()
@@ -198,13 +206,14 @@ def main() -> None:
         for sessions in CONCURRENCY:
             for _ in range(args.rounds):
                 for target in chosen:
-                    rate = anyio.run(cell, target, sessions, args.seconds)
+                    rate = anyio.run(cell, target, sessions, args.seconds, args.client_mode)
                     target.rates.setdefault(sessions, []).append(rate)
     finally:
         for target in chosen:
             target.stop()
         sandbox.terminate()
         sandbox.wait(15)
+    print(f"client mode: {args.client_mode}")
     print_table(chosen, args.seconds, args.rounds)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx2
@@ -60,6 +61,11 @@ class Runtime:
     call_caps: CallCaps = field(default_factory=lambda: CallCaps(None))  # capped per tenant with --per-request-key
     code: CodeMode | None = None  # --tools code: search_tools and run_code
     counters: TenantCounters | None = None  # open sessions and calls per tenant (shared through Redis when set)
+
+    @cached_property
+    def input_schemas(self) -> dict[str, Any]:
+        """Each listed tool's inputSchema by name (the listed answer's own dicts, not copies)."""
+        return {tool["name"]: tool["inputSchema"] for tool in self.listed["tools"]}
 
     @property
     def tools(self) -> list[types.Tool]:

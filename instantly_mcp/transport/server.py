@@ -242,6 +242,11 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams) -> dict[str, Any]:
         return runtime.listed  # the SDK copies the answer before shaping it, so this one is never changed
 
+    def input_schema(name: str) -> dict[str, Any] | None:
+        """For the SDK's Mcp-Param header check on 2026-07-28 HTTP calls, which without it runs
+        tools/list (every tool, validated and copied) for each tools/call that has arguments."""
+        return runtime.input_schemas.get(name)
+
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
@@ -262,6 +267,7 @@ def build_server(settings: Settings, runtime: Runtime | None = None) -> Server[R
             title="Instantly.ai",
             instructions=instructions_for(settings),
             lifespan=lifespan,
+            get_tool_input_schema=input_schema,
             on_call_tool=call_tool,
             on_set_logging_level=set_logging_level,
             **resource_handlers(runtime),
