@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
-from instantly_mcp.catalog.operations import Operation, resolve
+from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
 from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.config import Settings
@@ -183,8 +183,7 @@ class CodeMode:
 
     def named(self, part: Any) -> Operation | None:
         """The visible tool a search task names exactly, if it names one."""
-        op = resolve(self.policy.operations, part) if isinstance(part, str) else None
-        return op if op is not None and self.policy.is_visible(op) else None
+        return self.discovery.visible(part) if isinstance(part, str) else None
 
     def find(self, query: str, limit: int = SCRIPT_MATCHES) -> list[str]:
         """`instantly.search(query)` in a script: search_tools' ranking and answer lines, as a list."""

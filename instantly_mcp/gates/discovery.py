@@ -193,12 +193,17 @@ class Discovery:
             return error_result(
                 f"{caller}: give name, a tool name from {SEARCH} (at most {MAX_NAME_CHARS} characters)."
             )
-        op = resolve(self.policy.operations, name)
-        if op is None or not self.policy.is_visible(op):
+        op = self.visible(name)
+        if op is None:
             return error_result(
                 f"Unknown tool {name!r}.{did_you_mean(name, self.policy, self.index)} Use {SEARCH} to find tools."
             )
         return op
+
+    def visible(self, name: str) -> Operation | None:
+        """The tool called `name` (or a former name of it), unless the filters hide it."""
+        op = resolve(self.policy.operations, name)
+        return op if op is not None and self.policy.is_visible(op) else None
 
 
 _indexes: weakref.WeakKeyDictionary[Policy, SearchIndex] = weakref.WeakKeyDictionary()
