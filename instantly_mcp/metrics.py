@@ -201,28 +201,39 @@ def policy_counted(rule: str, counter: str, amount: float) -> None:
 
 
 _open: collections.Counter[tuple[str, str]] = collections.Counter()  # what each per-tenant gauge series shows
+_series: set[tuple[str, str]] = set()  # (kind, label) of the per-tenant series on /metrics
 
 
 def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> None:
-    """One more (change 1) or one fewer (-1) session or call in flight for the tenant; at none the
-    tenant's series goes too, so /metrics holds only tenants with something open."""
+    """One more (change 1) or one fewer (-1) session or call in flight for the tenant. A tenant's
+    series stay while it has a session open (its calls series reads 0 between calls rather than
+    being made and dropped per call) and go with its last session, so /metrics holds only tenants
+    with something open."""
     if _on is None:
         return
-    gauge = _on.sessions if kind == "session" else _on.calls_in_flight
+    gauges = {"session": _on.sessions, "call": _on.calls_in_flight}
     label = tenant_label(tenant)
     _open[kind, label] += change
-    if _open[kind, label] > 0:
-        gauge.labels(label).inc(change)
-        return
-    del _open[kind, label]
-    with suppress(KeyError):
-        gauge.remove(label)
+    gauges[kind].labels(label).inc(change)
+    _series.add((kind, label))
+    if _open[kind, label] <= 0:
+        del _open[kind, label]
+    for shown in ("session", "call"):
+        if (shown, label) in _series and not _held(shown, label):
+            _series.discard((shown, label))
+            with suppress(KeyError):
+                gauges[shown].remove(label)
+
+
+def _held(kind: str, label: str) -> bool:
+    return _open[kind, label] > 0 or (kind == "call" and _open["session", label] > 0)
 
 
 @lru_cache(maxsize=_CHILDREN)
 def tenant_label(tenant: str) -> str:
-    """A short hash: tenants can be told apart on a dashboard, not identified from it."""
-    return hashlib.sha256(f"instantly-mcp-tenant:{tenant}".encode()).hexdigest()[:12]
+    """A short hash: tenants can be told apart on a dashboard, not identified from it. A key's
+    sessions (counted by principal, `tenant:<fingerprint>`) and calls (by fingerprint) share one label."""
+    return hashlib.sha256(f"instantly-mcp-tenant:{tenant.removeprefix('tenant:')}".encode()).hexdigest()[:12]
 
 
 def operation_label(endpoint: str | None, method: str) -> str:

@@ -88,15 +88,20 @@ def test_metrics_drop_a_tenants_series_with_the_tenant(tmp_path: Path) -> None:
     key = "sk-metrics-tenant-key-30d9"
     label = metrics.tenant_label(f"tenant:{key_fingerprint(key)}")
 
-    async def one_session(url: str) -> None:
+    async def one_session(url: str, base: str) -> str:
         async with http_client(url, {"X-Instantly-Api-Key": key}) as client:
             await client.call_tool("list_block_list_entries", {"limit": 1})
+            async with httpx2.AsyncClient() as scraper:
+                return (await scraper.get(base + "/metrics")).text
 
     with http_mcp(tmp_path, "--per-request-key", "--sandbox") as server:
-        anyio.run(one_session, server.url)
+        during = anyio.run(one_session, server.url, server.base)
         deadline = time.monotonic() + 20  # a hang guard: the session ends as the client leaves
         while label in (exposition := httpx2.get(server.base + "/metrics").text) and time.monotonic() < deadline:
             time.sleep(0.1)
+    # While the session is open, its calls show under the session's label (no call in flight: 0).
+    assert f'instantly_mcp_sessions{{tenant="{label}"}} 1.0' in during
+    assert f'instantly_mcp_calls_in_flight{{tenant="{label}"}} 0.0' in during
     assert label not in exposition and "instantly_mcp_tool_calls_total" in exposition
 
 
