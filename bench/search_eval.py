@@ -1,5 +1,5 @@
-"""Search quality: recall@1, recall@5 and MRR of search_tools on the three evaluation sets ("old",
-"fresh", "third"; tests/fixtures/search_eval*.json) beside plain BM25 over name+title+description;
+"""Search quality: recall@1, recall@5 and MRR of search_tools on the four evaluation sets ("old",
+"fresh", "third", "fourth"; tests/fixtures/search_eval*.json) beside plain BM25 over name+title+description;
 leave-one-set-out (the weights that do best on two sets, measured on the third); and the size of
 a search answer in o200k tokens.
 
@@ -34,7 +34,7 @@ def answer_tokens(discovery: Discovery, requests: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--misses", action="store_true", help="list the old and fresh tune parts' misses")
+    parser.add_argument("--misses", action="store_true", help="list the tune parts' misses (old, fresh, fourth)")
     args = parser.parse_args()
     operations = load_operations()
     discovery = Discovery(build_policy(Settings(tools=("discover",)), dict(operations)))
@@ -59,7 +59,7 @@ def main() -> None:
     requests = [c.request for part in every.values() for c in part]
     print(f"\nsearch answer, default limit: {answer_tokens(discovery, requests):.0f} o200k tokens on average")
     if args.misses:
-        tune = [c for name in ("old", "fresh") for c in every[name] if c.part == "tune"]
+        tune = [c for name in ("old", "fresh", "fourth") for c in every[name] if c.part == "tune"]
         for case, top in misses(rankers["search_tools"], tune):
             print(f"- [{case.set}] {case.request!r}: want {sorted(case.tools)}; got {top}")
 

@@ -20,8 +20,9 @@ from support.mcp_session import mcp_client, payload
 from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
-# aliases; the third set was never tuned on). ISSUE_24 holds the issue's targets, not met yet.
-FLOORS = {"old": (0.82, 0.94), "fresh": (0.87, 0.96), "third": (0.72, 0.96)}
+# aliases; the third set was never tuned on, the fourth only on its tune part). ISSUE_24 holds the
+# issue's targets, not met yet.
+FLOORS = {"old": (0.82, 0.94), "fresh": (0.87, 0.96), "third": (0.72, 0.96), "fourth": (0.57, 0.79)}
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
 
@@ -49,7 +50,7 @@ def ranked_through_the_client(sandbox) -> dict[str, list[str]]:
     return anyio.run(search_tools_ranking(sandbox), list(dict.fromkeys(every)))
 
 
-def test_search_tools_meets_its_floors_on_all_three_sets_and_beats_plain_bm25(sandbox) -> None:
+def test_search_tools_meets_its_floors_on_every_set_and_beats_plain_bm25(sandbox) -> None:
     ranked = ranked_through_the_client(sandbox)
     plain_bm25 = PlainBM25(load_operations().values())
     for name, (recall_at_1, recall_at_5) in FLOORS.items():
@@ -157,7 +158,10 @@ def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
     assert all((digest("fresh:" + c.request) % 2 == 0) == (c.part == "heldout") for c in fresh)
     third = cases("third")
     assert len(third) >= 160 and all(c.part == "heldout" for c in third)  # never tuned on
-    assert all(c.tools <= set(load_operations()) for c in old + fresh + third)
+    fourth = cases("fourth")
+    assert len(fourth) >= 200 and sum(c.part == "heldout" for c in fourth) >= len(fourth) // 3
+    assert all((digest("fourth:" + c.request) % 2 == 0) == (c.part == "heldout") for c in fourth)
+    assert all(c.tools <= set(load_operations()) for c in old + fresh + third + fourth)
 
 
 # --- schemas -----------------------------------------------------------------------------------

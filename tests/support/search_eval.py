@@ -1,9 +1,12 @@
 """The search evaluation sets and their figures: recall@1, recall@5, MRR.
 
-Two sets: "old" (tests/fixtures/search_eval.json, issue 14's first set) and "fresh"
-(tests/fixtures/search_eval_fresh.json, written later and independently, before looking at tool names
-or aliases). Each splits into tune and held-out parts fixed in the fixture (by a hash of the request,
-chosen before any tuning); only tune parts may guide changes to the search."""
+Four sets: "old" (tests/fixtures/search_eval.json, issue 14's first set), "fresh"
+(search_eval_fresh.json, written later and independently, before looking at tool names or
+aliases), "third" (search_eval_third.json: Instantly users' questions, never tuned on) and "fourth"
+(search_eval_fourth.json: other cold-email tools' help centres and MCP servers, developers' and
+agency owners' phrasing). Old, fresh and fourth split into tune and held-out parts fixed in the
+fixture (by a hash of the request, chosen before any tuning); only tune parts may guide changes to
+the search."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ SETS = {
     "old": FIXTURES / "search_eval.json",
     "fresh": FIXTURES / "search_eval_fresh.json",
     "third": FIXTURES / "search_eval_third.json",
+    "fourth": FIXTURES / "search_eval_fourth.json",
 }
 PARTS = ("tune", "heldout")
 
