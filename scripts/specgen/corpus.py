@@ -13,13 +13,15 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from instantly_mcp.catalog.search import terms
+from instantly_mcp.catalog.search import FIELD_BREAK, terms
 
 from specgen.spec import Spec, SpecOperation
 from specgen.text import strip_markdown, strip_scopes
 
 _NOISE = re.compile(r"https?://\S+|\b[0-9a-f]{8}-[0-9a-f-]{27,}\b|`[^`]*\?[^`]*`")
 MAX_DEPTH = 3
+# An enum longer than this (timezones, countries) lists values, not what the field is about.
+MAX_ENUM = 12
 
 
 def clean(text: str) -> str:
@@ -48,6 +50,41 @@ def meanings(schema: dict[str, Any]) -> str:
         return " ".join(str(v) for v in described.values())
     values = schema.get("enum") or (schema.get("items") or {}).get("enum") or []
     return " ".join(v for v in values if isinstance(v, str) and not v.isdigit())
+
+
+def field_documents(properties: list[tuple[str, Any]]) -> str:
+    """One document per top-level field: its name, description, short enum's meanings and the names
+    of the fields inside it, so a request naming a setting ("stop on reply") finds the field."""
+    documents = []
+    for name, sub in properties:
+        sub = sub if isinstance(sub, dict) else {}
+        inner = " ".join(dict.fromkeys(n for n, _ in fields(sub, MAX_DEPTH) if n != name))
+        values = sub.get("enum") or (sub.get("items") or {}).get("enum") or []
+        said = meanings(sub) if len(values) <= MAX_ENUM else ""
+        documents.append(" ".join(terms(clean(f"{name} {sub.get('description', '')} {said} {inner}"))))
+    return FIELD_BREAK.join(doc for doc in documents if doc)
+
+
+def parameter_fields(op: SpecOperation) -> list[tuple[str, Any]]:
+    """The path and query parameters as (name, schema), the parameter's description in its schema."""
+    return [
+        (p["name"], {**p["schema"], "description": p.get("description") or p["schema"].get("description", "")})
+        for p in op.path_params + op.query_params
+    ]
+
+
+def top_fields(schema: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """A schema's top-level properties, through anyOf/oneOf/allOf and a paged list's items."""
+    if not isinstance(schema, dict):
+        return []
+    if isinstance(schema.get("properties", {}).get("items"), dict):
+        schema = schema["properties"]["items"]
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        schema = schema["items"]
+    found = list((schema.get("properties") or {}).items())
+    for variant in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+        found += top_fields(variant)
+    return found
 
 
 def response_names(schema: dict[str, Any] | None) -> list[str]:
@@ -79,5 +116,8 @@ def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dic
             "arguments": " ".join(f"{name} {text}" for name, text in arguments),
             "response": " ".join(response_names(response)),
         }
-        found[entry["name"]] = {field: " ".join(terms(text)) for field, text in texts.items()}
+        tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
+        tokens["argument_fields"] = field_documents(parameter_fields(op) + top_fields(op.body_schema))
+        tokens["response_fields"] = field_documents(top_fields(response))
+        found[entry["name"]] = tokens
     return found
