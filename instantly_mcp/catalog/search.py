@@ -2,7 +2,9 @@
 
 The index is BM25 over everything the spec says about an operation (tool_specs/search/corpus.json,
 generated): its name, summary and description, tag and tag description, argument names and
-descriptions with enum meanings, and response field names, each field weighted. On top of BM25,
+descriptions with enum meanings, and response field names, each field weighted. Beside it, each
+argument (and a read's response field) is a document of its own, so a request naming a setting
+("the daily sending limit") finds the tool with that field, not one whose arguments say it loosely. On top of BM25,
 what a person means by a short request: the request's objects should cover the tool's entity
 (list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
 between tools on one entity, and a request without an action reads. ACTIONS and THINGS map the
@@ -31,6 +33,7 @@ from instantly_mcp.catalog.paths import tool_specs_dir
 
 DEFAULT_MATCHES = 5
 FIELDS = ("name", "summary", "description", "tag", "arguments", "response")
+FIELD_BREAK = " | "  # between one tool's field documents in the corpus (scripts/specgen/corpus.py)
 
 # The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
 # An action's synonyms count only where a request says what to do (its first two words): "copy the
@@ -335,6 +338,7 @@ class Weights:
     head: float = 2.0
     covers: float = 2.0
     question: float = 3.0
+    setting: float = 0.1
     k1: float = 1.2
     b: float = 0.75
 
@@ -388,6 +392,40 @@ class SearchIndex:
         self.idf = {word: math.log(1 + (count - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
+        self.index_settings()
+
+    def index_settings(self) -> None:
+        """Every tool's field documents, with their average length and IDF over all of them: a word
+        in every tool's id field counts for little, "reply" in one field for much."""
+        self.settings = [self.field_documents(op) for op in self.operations]
+        every = [doc for docs in self.settings for doc in docs]
+        counted = max(len(every), 1)
+        self.setting_length = sum(sum(doc.values()) for doc in every) / counted or 1.0
+        seen = Counter(word for doc in every for word in doc)
+        self.setting_idf = {word: math.log(1 + (counted - n + 0.5) / (n + 0.5)) for word, n in seen.items()}
+
+    def field_documents(self, op: Operation) -> list[Counter[str]]:
+        """The operation's fields, one document each: what it takes, and for a read what it answers."""
+        spec = self.corpus.get(op.name, {})
+        keys = ("argument_fields", "response_fields") if op.risk == "read" else ("argument_fields",)
+        texts = [text for key in keys for text in spec.get(key, "").split(FIELD_BREAK)]
+        return [Counter(text.split()) for text in texts if text.strip()]
+
+    def setting(self, position: int, request: Request) -> float:
+        """BM25 of the tool's best-matching field for the request's objects beyond the tool's name: a
+        request naming a setting ("the daily sending limit", "stop on reply") finds the tools that
+        take or answer it, whose name does not say it. IDF is over every field of every tool."""
+        w, name, best = self.weights, set(self.names[position]), 0.0
+        words = {word: weight for word, weight in request.objects.items() if word not in name}
+        for doc in self.settings[position]:
+            norm = 1 - w.b + w.b * sum(doc.values()) / self.setting_length
+            score = sum(
+                weight * self.setting_idf.get(word, 0.0) * doc[word] * (w.k1 + 1) / (doc[word] + w.k1 * norm)
+                for word, weight in words.items()
+                if word in doc
+            )
+            best = max(best, score)
+        return best
 
     def document(self, op: Operation) -> list[Counter[str]]:
         """The operation's words per field (FIELDS order); the spec's are read tokenised from the corpus."""
@@ -446,7 +484,7 @@ class SearchIndex:
             score = self.bm25(position, request.weights)
             if score <= 0:
                 continue
-            score += self.shape(position, request)
+            score += self.shape(position, request) + self.weights.setting * self.setting(position, request)
             scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
         return [op for _, _, op in scored[:limit]]

@@ -1,0 +1,44 @@
+"""Field-level matching: a request naming a setting finds the tools with that field."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import SearchIndex
+
+
+@cache
+def index() -> SearchIndex:
+    return SearchIndex(list(load_operations().values()))
+
+
+def setting(request: str, tool: str) -> float:
+    found = index()
+    position = next(i for i, op in enumerate(found.operations) if op.name == tool)
+    return found.setting(position, found.parse(request))
+
+
+def test_the_tool_with_the_named_field_scores_above_its_neighbours() -> None:
+    assert setting("edit the signature of a sender", "update_account") > setting(
+        "edit the signature of a sender", "update_campaign"
+    )
+    assert setting("change the random wait between sends", "update_campaign") > setting(
+        "change the random wait between sends", "update_account"
+    )
+
+
+def test_only_a_reads_answer_fields_count_and_the_tools_name_never_does() -> None:
+    assert setting("the signature of a mailbox", "get_account") > 0
+    assert setting("the signature of a mailbox", "delete_account") == 0
+    assert setting("show the campaign", "get_campaign") == 0  # "campaign" is its name, not a field
+
+
+def test_a_long_enum_is_no_fields_words() -> None:
+    assert setting("change the timezone to Europe Berlin", "update_campaign") == setting(
+        "change the timezone", "update_campaign"
+    )
+
+
+def test_a_named_setting_ranks_its_tool_first() -> None:
+    assert index().search("edit the signature of a sender")[0].name == "update_account"
