@@ -310,6 +310,9 @@ _STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
+UPDATE, CREATE = stem("update"), stem("create")
+# "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
+_TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
 
 @dataclass(frozen=True)
@@ -466,13 +469,17 @@ class SearchIndex:
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
             objects = [word for word in objects if word in implied]
+        head = self.head(query, spelled)
+        if holder := self.holder(query, spelled, words, asked, head):  # "add accounts to a campaign"
+            part = self.expand(head).keys()
+            asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
         return Request(
             words=words,
             weights=self.weigh(words, objects, verbs, did),
             objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
-            head=implied or self.expand(self.head(query, spelled), verbs),
+            head=implied or self.expand(head, verbs),
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
@@ -531,6 +538,31 @@ class SearchIndex:
         known = [w for w in words if w in self.named or _STEMMED_VOCABULARY.keys() & {w}]
         nouns = [w for w in known if (not self.action([w]) or w in ("list",)) and w not in _ATTRIBUTES]
         return nouns[-1:]
+
+    def holder(
+        self, query: str, spelled: dict[str, str], words: list[str], asked: dict[str, float], head: list[str]
+    ) -> list[str]:
+        """The record an edit of one of its parts goes to: "add sender accounts to a campaign" updates
+        the campaign, whose update takes its accounts, as no tool adds accounts; "add leads to a
+        campaign" stays with add_leads and "create a lead in a list" with create_lead."""
+        parts = _TARGET.split(query, maxsplit=1)
+        if not (asked.keys() - READ_VERBS.keys() and head and len(parts) == 2):
+            return []
+        holder = self.head(parts[1], spelled)
+        part, whole = self.expand(head).keys(), self.expand(holder).keys()
+        if not holder or part & whole:
+            return []
+        said = set(words[:VERB_POSITIONS]) | (asked.keys() - {CREATE})  # "add" is no "create": a new record
+        for position, verb in enumerate(self.tool_verbs):
+            name = set(self.names[position])
+            if stem(verb) in said and name & part and name <= part | whole:
+                return []  # a tool does it: add_leads, move_leads, delete_lead
+        edits = (
+            position
+            for position, verb in enumerate(self.tool_verbs)
+            if stem(verb) == UPDATE and set(self.names[position]) <= whole and part & self.fields[position][4].keys()
+        )
+        return holder if next(edits, None) is not None else []
 
     def action(self, words: list[str], things: frozenset[str] = frozenset()) -> dict[str, float]:
         """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
