@@ -380,7 +380,8 @@ class SearchIndex:
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
         self.writes = [op.risk != "read" for op in self.operations]
-        self.bulk = [op.name.startswith("bulk_") or "_all_" in op.name for op in self.operations]
+        names = {op.name for op in self.operations}
+        self.bulk = [is_bulk(op.name, names) for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
         self.vocabulary = sorted(self.named)
@@ -695,6 +696,12 @@ def entity(name: str) -> list[str]:
     words = terms(name)
     rest = words[words.index(stem(verb_of(name))) + 1 :] if stem(verb_of(name)) in words else words[1:]
     return rest or words
+
+
+def is_bulk(name: str, names: set[str]) -> bool:
+    """Whether a tool acts on many records at once: bulk_create_x, delete_all_x, and a plural name
+    beside its singular twin (pause_accounts beside pause_account)."""
+    return name.startswith("bulk_") or "_all_" in name or (name.endswith("s") and name[:-1] in names)
 
 
 def verb_of(name: str) -> str:
