@@ -311,6 +311,9 @@ _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word,
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 UPDATE, CREATE = stem("update"), stem("create")
+# An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
+HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+_METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
@@ -456,7 +459,7 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
-        query = _unopened(query)
+        query = _unopened(_developer(query))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
         question = bool(_QUESTION.match(query))
@@ -649,6 +652,12 @@ class SearchIndex:
 def _words(query: str) -> list[str]:
     """The words a request says, as written (whether it says "many" or "details")."""
     return re.findall(r"[a-z]+|at once", query.lower())
+
+
+def _developer(query: str) -> str:
+    """An HTTP method opening a request, as a developer writes it ("POST a lead", "PATCH the
+    campaign"), read as the action it performs; only in capitals, where it cannot be a word."""
+    return _METHOD.sub(lambda m: HTTP_METHODS[m.group(1)], query, count=1)
 
 
 def _unopened(query: str) -> str:
