@@ -87,6 +87,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "clone": ("duplicate",),
     "invite": ("create", "member"),
     "enroll": ("add",),
+    "unenroll": ("delete",),
+    "attach": ("add",),
     "notify": ("create", "webhook"),
     "suppress": ("create", "block"),
     "block": ("create", "block"),
@@ -548,7 +550,7 @@ class SearchIndex:
     ) -> list[str]:
         """The record an edit of one of its parts goes to: "add sender accounts to a campaign" updates
         the campaign, whose update takes its accounts, as no tool adds accounts; "add leads to a
-        campaign" stays with add_leads and "create a lead in a list" with create_lead."""
+        campaign" stays with add_leads and "POST a lead into a list" with add_leads."""
         parts = _TARGET.split(query, maxsplit=1)
         if not (asked.keys() - READ_VERBS.keys() and head and len(parts) == 2):
             return []
