@@ -90,6 +90,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "clone": ("duplicate",),
     "invite": ("create", "member"),
     "enroll": ("add",),
+    "unenroll": ("delete",),
+    "attach": ("add",),
     "notify": ("create", "webhook"),
     "suppress": ("create", "block"),
     "block": ("create", "block"),
@@ -313,6 +315,12 @@ _STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
+UPDATE, CREATE = stem("update"), stem("create")
+# An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
+HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+_METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
+# "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
+_TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
 
 @dataclass(frozen=True)
@@ -381,7 +389,8 @@ class SearchIndex:
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
         self.writes = [op.risk != "read" for op in self.operations]
-        self.bulk = [op.name.startswith("bulk_") or "_all_" in op.name for op in self.operations]
+        names = {op.name for op in self.operations}
+        self.bulk = [is_bulk(op.name, names) for op in self.operations]
         self.verbs = {stem(verb) for verb in self.tool_verbs} - set(READ_VERBS)
         self.named = {w for op in self.operations for w in terms(op.name)}
         self.vocabulary = sorted(self.named)
@@ -490,7 +499,7 @@ class SearchIndex:
         return [op for _, _, op in scored[:limit]]
 
     def parse(self, query: str) -> Request:
-        query = _unopened(query)
+        query = _unopened(_developer(query))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
         question = bool(_QUESTION.match(query))
@@ -504,13 +513,17 @@ class SearchIndex:
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
             objects = [word for word in objects if word in implied]
+        head = self.head(query, spelled)
+        if holder := self.holder(query, spelled, words, asked, head):  # "add accounts to a campaign"
+            part = self.expand(head).keys()
+            asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
         return Request(
             words=words,
             weights=self.weigh(words, objects, verbs, did),
             objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
-            head=implied or self.expand(self.head(query, spelled), verbs),
+            head=implied or self.expand(head, verbs),
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
@@ -569,6 +582,31 @@ class SearchIndex:
         known = [w for w in words if w in self.named or _STEMMED_VOCABULARY.keys() & {w}]
         nouns = [w for w in known if (not self.action([w]) or w in ("list",)) and w not in _ATTRIBUTES]
         return nouns[-1:]
+
+    def holder(
+        self, query: str, spelled: dict[str, str], words: list[str], asked: dict[str, float], head: list[str]
+    ) -> list[str]:
+        """The record an edit of one of its parts goes to: "add sender accounts to a campaign" updates
+        the campaign, whose update takes its accounts, as no tool adds accounts; "add leads to a
+        campaign" stays with add_leads and "POST a lead into a list" with add_leads."""
+        parts = _TARGET.split(query, maxsplit=1)
+        if not (asked.keys() - READ_VERBS.keys() and head and len(parts) == 2):
+            return []
+        holder = self.head(parts[1], spelled)
+        part, whole = self.expand(head).keys(), self.expand(holder).keys()
+        if not holder or part & whole:
+            return []
+        said = set(words[:VERB_POSITIONS]) | (asked.keys() - {CREATE})  # "add" is no "create": a new record
+        for position, verb in enumerate(self.tool_verbs):
+            name = set(self.names[position])
+            if stem(verb) in said and name & part and name <= part | whole:
+                return []  # a tool does it: add_leads, move_leads, delete_lead
+        edits = (
+            position
+            for position, verb in enumerate(self.tool_verbs)
+            if stem(verb) == UPDATE and set(self.names[position]) <= whole and part & self.fields[position][4].keys()
+        )
+        return holder if next(edits, None) is not None else []
 
     def action(self, words: list[str], things: frozenset[str] = frozenset()) -> dict[str, float]:
         """The tool verbs the request's first two words name ("pause", "stop" -> pause; "show" ->
@@ -656,6 +694,12 @@ def _words(query: str) -> list[str]:
     return re.findall(r"[a-z]+|at once", query.lower())
 
 
+def _developer(query: str) -> str:
+    """An HTTP method opening a request, as a developer writes it ("POST a lead", "PATCH the
+    campaign"), read as the action it performs; only in capitals, where it cannot be a word."""
+    return _METHOD.sub(lambda m: HTTP_METHODS[m.group(1)], query, count=1)
+
+
 def _unopened(query: str) -> str:
     """The request without a polite opening: "is it possible to pause X" -> "pause X"."""
     return _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
@@ -701,6 +745,12 @@ def entity(name: str) -> list[str]:
     words = terms(name)
     rest = words[words.index(stem(verb_of(name))) + 1 :] if stem(verb_of(name)) in words else words[1:]
     return rest or words
+
+
+def is_bulk(name: str, names: set[str]) -> bool:
+    """Whether a tool acts on many records at once: bulk_create_x, delete_all_x, and a plural name
+    beside its singular twin (pause_accounts beside pause_account)."""
+    return name.startswith("bulk_") or "_all_" in name or (name.endswith("s") and name[:-1] in names)
 
 
 def verb_of(name: str) -> str:

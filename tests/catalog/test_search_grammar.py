@@ -1,0 +1,48 @@
+"""Search reads a request's grammar: the record an edit goes into, a developer's HTTP method, and
+the number of records a tool's name acts on. Requests of our own, not from the evaluation sets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import SearchIndex
+
+
+@cache
+def index() -> SearchIndex:
+    return SearchIndex(list(load_operations().values()))
+
+
+def first(request: str) -> str:
+    return index().search(request)[0].name
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        # a part no tool adds goes into the record whose update takes it
+        ("attach a sender account to the onboarding campaign", "update_campaign"),
+        ("insert a custom variable into this lead", "update_lead"),
+        # a tool that adds the part keeps it
+        ("add prospects to the webinar campaign", "add_leads"),
+        ("move contacts to the follow-up campaign", "move_leads"),
+    ],
+)
+def test_an_edit_of_a_part_goes_to_its_holder_unless_a_tool_adds_it(request_: str, tool: str) -> None:
+    assert first(request_) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [("POST a webhook", "create_webhook"), ("PATCH the webhook", "update_webhook"), ("DELETE a lead", "delete_lead")],
+)
+def test_an_http_method_in_capitals_is_the_action(request_: str, tool: str) -> None:
+    assert first(request_) == tool
+
+
+def test_a_plural_name_beside_its_singular_twin_acts_on_many() -> None:
+    assert first("pause mailboxes in bulk") == "pause_accounts"
+    assert first("pause the mailbox") == "pause_account"
