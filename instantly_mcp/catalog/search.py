@@ -268,6 +268,10 @@ NICHE_WORDS = frozenset({"ai", "dfy"})
 MANY = frozenset({"many", "multiple", "several", "all", "bulk", "batch", "every", "mass", "at once"})
 
 
+# The best-scored tools an answer's slots are chosen from (SearchIndex.hedge), whatever its limit, so
+# an answer of five is the first five of one of twenty-five.
+HEDGE_POOL = 30
+
 _UNDOUBLED = frozenset("bgmnprt")
 
 
@@ -347,6 +351,8 @@ class Weights:
     covers: float = 2.0
     question: float = 3.0
     setting: float = 0.1
+    kin: float = 1.25
+    other_reading: float = 3.0
     k1: float = 1.2
     b: float = 0.75
 
@@ -496,7 +502,30 @@ class SearchIndex:
             score += self.shape(position, request) + self.weights.setting * self.setting(position, request)
             scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
-        return [op for _, _, op in scored[:limit]]
+        hedged = self.hedge([(-score, position) for score, position, _ in scored[:HEDGE_POOL]], request)
+        return [self.operations[position] for position in hedged + [p for _, p, _ in scored[HEDGE_POOL:]]][:limit]
+
+    def hedge(self, ranked: list[tuple[float, int]], request: Request) -> list[int]:
+        """The answer's order: an agent picks among its DEFAULT_MATCHES lines, so after the best match
+        (never moved) each slot goes to the best of the rest as `hedged` scores it, not to the best
+        match's record again under another verb."""
+        chosen, rest = [position for _, position in ranked[:1]], ranked[1:]
+        while rest and len(chosen) < DEFAULT_MATCHES:
+            best = max(rest, key=lambda item: self.hedged(item, chosen, request))  # ties: the higher ranked
+            rest.remove(best)
+            chosen.append(best[1])
+        return chosen + [position for _, position in rest]
+
+    def hedged(self, item: tuple[float, int], chosen: list[int], request: Request) -> float:
+        """A tool's score for the next slot: less for each shown tool on the same record (list_leads
+        after get_lead), and, when the request names no known action ("snooze a conversation", "wipe
+        the list"), more for the first tool of the other kind, read or write, as it may mean either."""
+        score, position = item
+        record = set(self.names[position])
+        kin = sum(set(self.names[shown]) == record for shown in chosen)
+        unsure = not (request.asked or request.question)
+        other = unsure and all(self.writes[shown] != self.writes[position] for shown in chosen)
+        return score - self.weights.kin * kin + self.weights.other_reading * other
 
     def parse(self, query: str) -> Request:
         query = _unopened(_developer(query))

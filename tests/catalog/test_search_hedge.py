@@ -1,0 +1,42 @@
+"""A search answer hedges: its first match stays the ranking's best, and the slots after it go to
+the request's other readings rather than the first match's record again. Requests of our own, not
+from the evaluation sets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import SearchIndex, Weights
+
+
+@cache
+def index(*, hedged: bool = True) -> SearchIndex:
+    weights = Weights() if hedged else Weights(kin=0.0, other_reading=0.0)
+    return SearchIndex(list(load_operations().values()), weights=weights)
+
+
+def names(request: str, limit: int = 5, *, hedged: bool = True) -> list[str]:
+    return [op.name for op in index(hedged=hedged).search(request, limit=limit)]
+
+
+@pytest.mark.parametrize(
+    "request_", ["email templates", "pause the sender account", "show my webhooks", "silence the webhook"]
+)
+def test_the_first_match_never_moves_and_five_are_the_first_of_twenty_five(request_: str) -> None:
+    assert names(request_)[0] == names(request_, hedged=False)[0]
+    assert names(request_) == names(request_, limit=25)[:5]
+
+
+def test_a_request_naming_no_action_shows_a_write_beside_the_reads() -> None:
+    writes = {op.name for op in load_operations().values() if op.risk != "read"}
+    assert not writes & set(names("silence the webhook", hedged=False)[:3])
+    assert writes & set(names("silence the webhook")[:3])
+    assert not writes & set(names("show my webhooks"))  # a read asked for stays a read
+
+
+def test_the_second_slot_goes_to_another_record() -> None:
+    assert names("lead lists", hedged=False)[:2] == ["list_lead_lists", "get_lead_list"]
+    assert names("lead lists")[:2] == ["list_lead_lists", "list_leads"]
