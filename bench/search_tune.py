@@ -33,7 +33,7 @@ import dataclasses
 import random
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import (
     AGGREGATES,
+    HEDGE_POOL,
     NICHE_WORDS,
     ONE_READ,
     READ_VERBS,
@@ -88,6 +89,7 @@ class Step:
     positions: tuple[int, ...]
     bm25: tuple[float, ...]
     features: tuple[tuple[float, ...], ...]  # SHAPE_TERMS order; "records" is read_default x records
+    request: Request  # what SearchIndex.hedge reads to order the answer's later slots
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Read:
     steps: tuple[Step, ...]
     acceptable: frozenset[int]
     set: str
+    index: SearchIndex = field(compare=False, repr=False)
 
 
 def features(index: SearchIndex, position: int, request: Request) -> tuple[float, ...]:
@@ -145,10 +148,11 @@ def read_all(index: SearchIndex, every: Sequence[Case]) -> list[Read]:
                     tuple(p for p, _ in kept),
                     tuple(s for _, s in kept),
                     tuple(features(index, p, request) for p, _ in kept),
+                    request,
                 )
             )
         acceptable = frozenset(names[t] for t in case.tools if t in names)
-        found.append(Read(tuple(parts), acceptable, case.set))
+        found.append(Read(tuple(parts), acceptable, case.set, index))
     return found
 
 
@@ -158,7 +162,7 @@ def coefficients(w: Weights) -> tuple[float, ...]:
 
 
 def ranked(read: Read, c: tuple[float, ...]) -> list[int]:
-    """The positions search ranks first, as SearchIndex.search does (steps' bests interleaved)."""
+    """The positions search ranks first, as SearchIndex.search does (hedged, steps' bests interleaved)."""
     share = max(2, LIMIT // len(read.steps)) if len(read.steps) > 1 else LIMIT
     tops = []
     for step in read.steps:
@@ -166,7 +170,9 @@ def ranked(read: Read, c: tuple[float, ...]) -> list[int]:
             (-(b + sum(x * y for x, y in zip(f, c, strict=True))), p)
             for p, b, f in zip(step.positions, step.bm25, step.features, strict=True)
         ]
-        tops.append([p for _, p in sorted(scores)[:share]])
+        best = sorted(scores)
+        hedged = read.index.hedge([(-score, p) for score, p in best[:HEDGE_POOL]], step.request)
+        tops.append((hedged + [p for _, p in best[HEDGE_POOL:]])[:share])
     merged = dict.fromkeys(p for found in zip(*tops, strict=False) for p in found)
     return list(merged)[:LIMIT]
 
