@@ -329,8 +329,10 @@ _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
 @dataclass(frozen=True)
 class Weights:
-    """BM25 field weights and the shape terms; bench/search_eval.py picks them on two sets and
-    measures on the third."""
+    """BM25 field weights and the shape terms, set by hand; bench/search_eval.py picks among values
+    near them on some sets and measures on the one left out. bench/search_tune.py learns all of them
+    from the tune parts: what it learnt (2026-12-07) gained on the tune parts and lost on the held-out
+    ones, so these stay."""
 
     name: float = 3.0
     summary: float = 1.5
