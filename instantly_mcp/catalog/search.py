@@ -9,8 +9,10 @@ what a person means by a short request: the request's objects should cover the t
 (list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
 between tools on one entity, and a request without an action reads. ACTIONS and THINGS map the
 domain's everyday verbs and nouns onto the spec's; they are small on purpose: a word added to fix
-one missed request would only memorise it. Every other rule reads the request's grammar (its verb,
-question form, plural, head noun), never a particular request.
+one missed request would only memorise it. A word also meets its derivational family, weighted less
+("available" finds "availability"), and a write named for an action noun performs that action.
+Every other rule reads the request's grammar (its verb, question form, plural, head noun), never a
+particular request.
 
 `signature` is the one format of a search answer line, shared by discover and code mode.
 """
@@ -274,6 +276,30 @@ HEDGE_POOL = 30
 
 _UNDOUBLED = frozenset("bgmnprt")
 
+# Derivational suffixes (Porter's steps 2-4, narrowed) -> what the verb's stem ends in instead; the
+# more specific first. Agent nouns (-er, -or) stay: here a sender is a mailbox and a finder is SuperSearch,
+# not sending or finding. -ive and a bare -ity stay: "active" is a status, "activity" a log.
+DERIVATIONS: tuple[tuple[str, str], ...] = (
+    ("ification", "ify"),  # verification -> verify
+    ("ization", "ize"),  # customization -> customize
+    ("scription", "scribe"),  # subscription -> subscribe
+    ("ability", ""),  # availability -> avail
+    ("ibility", ""),  # visibility -> vis
+    ("ment", ""),  # enrichment -> enrich
+    ("tion", "te"),  # deletion -> delete, activation -> activate
+    ("ssion", "ss"),  # permission -> permiss
+    ("sion", "se"),  # revision -> revise
+    ("abl", ""),  # available -> avail (the e already gone)
+    ("ibl", ""),  # visible -> vis
+    ("val", "ve"),  # removal -> remove, approval -> approve
+    ("sal", "se"),  # proposal -> propose
+    ("very", "ver"),  # delivery -> deliver, recovery -> recover
+)
+MIN_BASE = 4
+# Stems whose derivational family means something else here: a campaign variable varies nothing, and
+# "placement" is where mail lands (inbox placement tests) while "place" places an order.
+KEPT_WHOLE = frozenset({"variabl", "placement"})
+
 
 @cache
 def stem(word: str) -> str:
@@ -287,7 +313,26 @@ def stem(word: str) -> str:
             if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in _UNDOUBLED:
                 return word[:-1]  # "setting" -> "set", "stopped" -> "stop"
             break
+    return _final_e(word)
+
+
+def _final_e(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") else word
+
+
+@cache
+def derived(word: str) -> str:
+    """The root of a stem's word family: a noun or adjective made from a verb goes to the verb's
+    stem ("deletion" -> "delet" as "delete", "verification" -> "verify", "removal" -> "remov",
+    "availability" -> "avail"); one suffix at most, never leaving fewer than MIN_BASE letters.
+    Words whose family would mean something else stay (KEPT_WHOLE)."""
+    if word in KEPT_WHOLE:
+        return word
+    for suffix, base in DERIVATIONS:
+        if word.endswith(suffix):
+            root = _final_e(word[: -len(suffix)] + base)
+            return root if len(root) >= MIN_BASE else word
+    return word
 
 
 def terms(text: str, *, past: bool = True) -> list[str]:
@@ -354,6 +399,7 @@ class Weights:
     question: float = 3.0
     setting: float = 0.1
     kin: float = 1.25
+    family: float = 0.6
     other_reading: float = 3.0
     k1: float = 1.2
     b: float = 0.75
@@ -407,9 +453,34 @@ class SearchIndex:
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
         self.idf = {word: math.log(1 + (count - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
+        self.families = self.word_families()
+        self.acts = [self.performs(position) for position in range(len(self.operations))]
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
+
+    def word_families(self) -> dict[str, tuple[str, ...]]:
+        """Each indexed word's relatives by derivation ("enrich": "enrichment"), tool verbs left out:
+        a noun's family says what the request is about, never which action it asks for."""
+        groups: dict[str, list[str]] = {}
+        for word in self.idf:
+            groups.setdefault(derived(word), []).append(word)
+        actions = self.verbs | set(READ_VERBS)
+        return {
+            word: relatives
+            for members in groups.values()
+            for word in members
+            if (relatives := tuple(w for w in members if w != word and w not in actions))
+        }
+
+    def performs(self, position: int) -> frozenset[str]:
+        """The actions a tool performs: its verb, and for a write whose name ends in an action noun
+        the verb it comes from (run_enrichment enriches, schedule_workspace_removal removes)."""
+        verb = stem(self.tool_verbs[position])
+        if not self.writes[position]:
+            return frozenset({verb})
+        root = derived(self.names[position][-1])
+        return frozenset({verb, root}) if root in self.verbs - set(self.names[position]) else frozenset({verb})
 
     def index_settings(self) -> None:
         """Every tool's field documents, with their average length and IDF over all of them: a word
@@ -472,6 +543,8 @@ class SearchIndex:
         weights: dict[str, float] = {}
         for word in words:
             weights[word] = max(weights.get(word, 0.0), 1.0)
+            for relative in self.families.get(word, ()):
+                weights[relative] = max(weights.get(relative, 0.0), self.weights.family)
             vocabulary = _STEMMED_VOCABULARY if verbs is None or word in verbs else _STEMMED_THINGS
             for rank, alias in enumerate(vocabulary.get(word, ())):
                 weights[alias] = max(weights.get(alias, 0.0), self.weights.synonym * SECOND_MEANING**rank)
@@ -679,7 +752,7 @@ class SearchIndex:
         question about numbers reads an aggregate, and a question or a request to see never writes."""
         w, verb = self.weights, stem(self.tool_verbs[position])
         if request.asked.keys() - READ_VERBS.keys():
-            bonus = w.verb * request.asked.get(verb, 0.0)
+            bonus = w.verb * max(request.asked.get(act, 0.0) for act in self.acts[position])
         elif AGGREGATES & request.weights.keys():  # numbers: an aggregate, else records to count
             aggregate = AGGREGATES & set(self.fields[position][0])
             bonus = w.read_default * (1.0 if aggregate else w.records * READ_VERBS.get(verb, -1.0))
