@@ -40,15 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import (
-    AGGREGATES,
     HEDGE_POOL,
-    NICHE_WORDS,
-    ONE_READ,
-    READ_VERBS,
     Request,
     SearchIndex,
     Weights,
-    stem,
+    shape_weight,
     steps,
 )
 
@@ -103,34 +99,9 @@ class Read:
 
 
 def features(index: SearchIndex, position: int, request: Request) -> tuple[float, ...]:
-    """SearchIndex.shape (and its setting term) split into the raw amount of each shape term, its
-    weight left out."""
-    name, objects = index.names[position], request.objects
-    coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
-    uncovered = -sum(1 for word in name if word not in objects)
-    head = max((request.head.get(word, 0.0) for word in name), default=0.0)
-    covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
-    verb = stem(index.tool_verbs[position])
-    asks = read = records = question = 0.0
-    if request.asked.keys() - READ_VERBS.keys():
-        asks = request.asked.get(verb, 0.0)
-    elif AGGREGATES & request.weights.keys():
-        if AGGREGATES & set(index.fields[position][0]):
-            read = 1.0
-        else:
-            records = READ_VERBS.get(verb, -1.0)
-    else:
-        read = (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
-        if verb == "get" and request.plural & set(name):
-            read *= 0.3
-    sees = request.asked and not request.asked.keys() - READ_VERBS.keys()
-    if (request.question and verb not in READ_VERBS) or (sees and index.writes[position]):
-        question = -1.0
-    bigram = float(len(request.bigrams & index.bigrams[position]))
-    niche = -float(sum(1 for word in NICHE_WORDS if word in name and word not in request.objects))
-    bulk = (1.0 if request.many else -float(not request.plural)) if index.bulk[position] else 0.0
-    setting = index.setting(position, request)
-    return (coverage, covers, head, uncovered, asks, read, question, bigram, niche, bulk, records, setting)
+    """SearchIndex.amounts in SHAPE_TERMS order: each shape term's raw amount, its weight left out."""
+    amounts = index.amounts(position, request)
+    return tuple(amounts[term] for term in SHAPE_TERMS)
 
 
 def read_all(index: SearchIndex, every: Sequence[Case]) -> list[Read]:
@@ -158,7 +129,7 @@ def read_all(index: SearchIndex, every: Sequence[Case]) -> list[Read]:
 
 def coefficients(w: Weights) -> tuple[float, ...]:
     """The multiplier of each feature (SHAPE_TERMS order), the records product included."""
-    return tuple(w.read_default * w.records if t == "records" else getattr(w, t) for t in SHAPE_TERMS)
+    return tuple(shape_weight(w, term) for term in SHAPE_TERMS)
 
 
 def ranked(read: Read, c: tuple[float, ...]) -> list[int]:

@@ -19,6 +19,7 @@ particular request.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import keyword
@@ -27,7 +28,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from instantly_mcp.catalog.operations import Operation
@@ -482,15 +483,30 @@ class SearchIndex:
         root = derived(self.names[position][-1])
         return frozenset({verb, root}) if root in self.verbs - set(self.names[position]) else frozenset({verb})
 
+    @cached_property
+    def shape_weights(self) -> dict[str, float]:
+        """Each shape term's weight, read once: a search weighs every candidate's terms."""
+        return {term.name: shape_weight(self.weights, term.name) for term in dataclasses.fields(Weights)}
+
     def index_settings(self) -> None:
         """Every tool's field documents, with their average length and IDF over all of them: a word
-        in every tool's id field counts for little, "reply" in one field for much."""
-        self.settings = [self.field_documents(op) for op in self.operations]
-        every = [doc for docs in self.settings for doc in docs]
+        in every tool's id field counts for little, "reply" in one field for much. Kept per tool as
+        word -> (field, BM25 of the word in it), so a search reads only the fields its words are in."""
+        documents = [self.field_documents(op) for op in self.operations]
+        every = [doc for docs in documents for doc in docs]
         counted = max(len(every), 1)
-        self.setting_length = sum(sum(doc.values()) for doc in every) / counted or 1.0
+        length = sum(sum(doc.values()) for doc in every) / counted or 1.0
         seen = Counter(word for doc in every for word in doc)
-        self.setting_idf = {word: math.log(1 + (counted - n + 0.5) / (n + 0.5)) for word, n in seen.items()}
+        idf = {word: math.log(1 + (counted - n + 0.5) / (n + 0.5)) for word, n in seen.items()}
+        w = self.weights
+        self.settings: list[dict[str, list[tuple[int, float]]]] = []
+        for docs in documents:
+            postings: dict[str, list[tuple[int, float]]] = {}
+            for field_index, doc in enumerate(docs):
+                norm = 1 - w.b + w.b * sum(doc.values()) / length
+                for word, n in doc.items():
+                    postings.setdefault(word, []).append((field_index, idf[word] * n * (w.k1 + 1) / (n + w.k1 * norm)))
+            self.settings.append(postings)
 
     def field_documents(self, op: Operation) -> list[Counter[str]]:
         """The operation's fields, one document each: what it takes, and for a read what it answers."""
@@ -503,17 +519,13 @@ class SearchIndex:
         """BM25 of the tool's best-matching field for the request's objects beyond the tool's name: a
         request naming a setting ("the daily sending limit", "stop on reply") finds the tools that
         take or answer it, whose name does not say it. IDF is over every field of every tool."""
-        w, name, best = self.weights, set(self.names[position]), 0.0
-        words = {word: weight for word, weight in request.objects.items() if word not in name}
-        for doc in self.settings[position]:
-            norm = 1 - w.b + w.b * sum(doc.values()) / self.setting_length
-            score = sum(
-                weight * self.setting_idf.get(word, 0.0) * doc[word] * (w.k1 + 1) / (doc[word] + w.k1 * norm)
-                for word, weight in words.items()
-                if word in doc
-            )
-            best = max(best, score)
-        return best
+        postings, name = self.settings[position], self.names[position]
+        fields: dict[int, float] = {}
+        for word, weight in request.objects.items():
+            if word not in name:
+                for field_index, score in postings.get(word, ()):
+                    fields[field_index] = fields.get(field_index, 0.0) + weight * score
+        return max(fields.values(), default=0.0)
 
     def document(self, op: Operation) -> list[Counter[str]]:
         """The operation's words per field (FIELDS order); the spec's are read tokenised from the corpus."""
@@ -574,7 +586,7 @@ class SearchIndex:
             score = self.bm25(position, request.weights)
             if score <= 0:
                 continue
-            score += self.shape(position, request) + self.weights.setting * self.setting(position, request)
+            score += self.shape(position, request)
             scored.append((-score, position, op))
         scored.sort(key=lambda item: (item[0], item[1]))
         hedged = self.hedge([(-score, position) for score, position, _ in scored[:HEDGE_POOL]], request)
@@ -735,45 +747,59 @@ class SearchIndex:
         return score
 
     def shape(self, position: int, request: Request) -> float:
-        """What BM25 misses: how much of the name the request's objects (the words after a leading
-        verb) cover and how many of the things it names the name covers ("which campaigns use this
-        mailbox": account and campaign), the head it is about, the action asked for, and the variant."""
-        w = self.weights
-        name, objects = self.names[position], request.objects
-        coverage = sum(objects.get(word, 0.0) for word in name) / len(name)
-        uncovered = sum(1 for word in name if word not in objects)
-        head = max((request.head.get(word, 0.0) for word in name), default=0.0)
-        covers = sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1)
-        fit = w.coverage * coverage + w.covers * covers + w.head * head - w.uncovered * uncovered
-        return fit + self.intent(position, request) + self.variant(position, request)
+        """What BM25 misses, weighed: each of `amounts` times its weight."""
+        weights = self.shape_weights
+        return sum(weights[term] * amount for term, amount in self.amounts(position, request).items())
 
-    def intent(self, position: int, request: Request) -> float:
+    def amounts(self, position: int, request: Request) -> dict[str, float]:
+        """What BM25 misses, each term's amount with its weight left out (bench/search_tune.py
+        learns the weights from these): how much of the name the request's objects (the words after
+        a leading verb) cover and how many of the things it names the name covers ("which campaigns
+        use this mailbox": account and campaign), the head it is about, the action asked for, the
+        variant, and the setting it names."""
+        name, objects = self.names[position], request.objects
+        return {
+            "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
+            "covers": sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1),
+            "head": max((request.head.get(word, 0.0) for word in name), default=0.0),
+            "uncovered": -float(sum(1 for word in name if word not in objects)),
+            **self.intent(position, request),
+            **self.variant(position, request),
+            "setting": self.setting(position, request),
+        }
+
+    def intent(self, position: int, request: Request) -> dict[str, float]:
         """The action asked for decides: none reads (list, or get for one record's details), a
         question about numbers reads an aggregate, and a question or a request to see never writes."""
-        w, verb = self.weights, stem(self.tool_verbs[position])
+        verb = stem(self.tool_verbs[position])
+        amounts = {"verb": 0.0, "read_default": 0.0, "records": 0.0, "question": 0.0}
         if request.asked.keys() - READ_VERBS.keys():
-            bonus = w.verb * max(request.asked.get(act, 0.0) for act in self.acts[position])
+            amounts["verb"] = max(request.asked.get(act, 0.0) for act in self.acts[position])
         elif AGGREGATES & request.weights.keys():  # numbers: an aggregate, else records to count
-            aggregate = AGGREGATES & set(self.fields[position][0])
-            bonus = w.read_default * (1.0 if aggregate else w.records * READ_VERBS.get(verb, -1.0))
+            if AGGREGATES & set(self.fields[position][0]):
+                amounts["read_default"] = 1.0
+            else:
+                amounts["records"] = READ_VERBS.get(verb, -1.0)
         else:
-            bonus = w.read_default * (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
-            if verb == "get" and request.plural & set(self.names[position]):
-                bonus *= 0.3
+            read = (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
+            amounts["read_default"] = (
+                read * 0.3 if verb == "get" and request.plural & set(self.names[position]) else read
+            )
         sees = request.asked and not request.asked.keys() - READ_VERBS.keys()
         if (request.question and verb not in READ_VERBS) or (sees and self.writes[position]):
-            bonus -= w.question
-        return bonus
+            amounts["question"] = -1.0
+        return amounts
 
-    def variant(self, position: int, request: Request) -> float:
+    def variant(self, position: int, request: Request) -> dict[str, float]:
         """Niche tools the request does not name rank down, tools whose name it says word by word
         up, and bulk tools follow whether it means many."""
-        w, name = self.weights, self.names[position]
-        score = w.bigram * len(request.bigrams & self.bigrams[position])
-        score -= w.niche * sum(1 for word in NICHE_WORDS if word in name and word not in request.objects)
-        if self.bulk[position]:
-            score += w.bulk if request.many else -w.bulk * (not request.plural)
-        return score
+        name = self.names[position]
+        bulk = (1.0 if request.many else -float(not request.plural)) if self.bulk[position] else 0.0
+        return {
+            "bigram": float(len(request.bigrams & self.bigrams[position])),
+            "niche": -float(sum(1 for word in NICHE_WORDS if word in name and word not in request.objects)),
+            "bulk": bulk,
+        }
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
@@ -791,6 +817,11 @@ class SearchIndex:
             if abs(len(known) - len(word)) <= allowed
         ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+
+
+def shape_weight(weights: Weights, term: str) -> float:
+    """A shape term's weight; records count within the read default."""
+    return weights.read_default * weights.records if term == "records" else float(getattr(weights, term))
 
 
 def _words(query: str) -> list[str]:
