@@ -236,6 +236,18 @@ _PREAMBLE = re.compile(
     r"|(?:can|could|would|will) you(?: please)?|please|help me|i(?:'d| would) like|i (?:want|need))\s+(?:to\s+)?",
     re.I,
 )
+# A request's clauses: a help-centre question joins a read or a situation to the action it asks for
+# ("what is the limit and how do I change it", "my import is stuck, where can I see it"). A clause
+# opening with a condition ("when they reply") describes a trigger, never the action asked for.
+# A comma breaks only before a question ("my import is stuck, where is it") or after an opening
+# condition ("when they reply, pause it"): a list's commas do not.
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:[:?!]|,(?=\s*(?:how|what|where|which|why|can|is|are)\b)|\bbut\b|\band (?=how\b))\s*"
+    r"|\s+(?=\b(?:when|whenever|(?<!at )once|until)\b)",
+    re.I,
+)
+_HOW = re.compile(r"\s*how\s+(?:(?:do|can|should|would|could)\s+(?:i|we|you)\s+|to\s+)", re.I)
+_CONDITION = re.compile(r"\s*(?:when|whenever|if|once|until)\b", re.I)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # A read about one record's details ("campaign details", "lead info") gets it rather than lists.
@@ -618,13 +630,15 @@ class SearchIndex:
         query = _unopened(_developer(query))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
-        question = bool(_QUESTION.match(query))
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
+        clause = self.action_clause(query, things)
+        opening, present = (words, present) if clause == query else self.spell(clause)[:2]
+        question = bool(_QUESTION.match(clause))
         asked, objects = ({} if question else self.action(present, things)), words
-        if asked and words and self.action(words[:1], things):
-            objects = words[1:]
-        verbs = frozenset(next(([w] for w in words[:VERB_POSITIONS] if self.action([w], things)), words[:1]))
+        if asked and opening and self.action(opening[:1], things):  # the verb said is no object
+            objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
+        verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         did = dict.fromkeys(self.who_did(words, said), 1.0)
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
@@ -646,6 +660,25 @@ class SearchIndex:
             one=bool(DETAILS & set(said)),
             bigrams=frozenset(pairs(words)),
         )
+
+    def action_clause(self, query: str, things: frozenset[str]) -> str:
+        """The clause that says what to do: the first that asks for an action (an imperative, "how do
+        I change it"), else the first that is no condition ("when they reply" is a trigger); the
+        request itself when it is one clause."""
+        opening = query.split(",", 1) if _CONDITION.match(query) else [query]  # "when they reply, pause it"
+        parts = [part for text in opening for part in _CLAUSE_BREAK.split(text) if part and terms(part)]
+        if len(parts) < 2:
+            return query
+        main = [_unopened(part) for part in parts if not _CONDITION.match(part)]
+        acts = [p for p in main if self.imperative(p, things)]
+        asks = [p for p in main if _QUESTION.match(p)]
+        return next(iter(acts + asks + main), query)
+
+    def imperative(self, clause: str, things: frozenset[str]) -> bool:
+        """Whether a clause opens with the action it asks for ("change it", "how do I change it"),
+        not with its subject ("my import is stuck")."""
+        first = _words(_HOW.sub("", clause, count=1))[:1]
+        return bool(first) and bool(self.action(terms(first[0], past=False), things))
 
     def spell(self, query: str) -> tuple[list[str], list[str], dict[str, str]]:
         """The request's words with typos read as the tool words meant, the same without past

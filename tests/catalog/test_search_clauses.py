@@ -1,0 +1,45 @@
+"""Search reads a request's clauses: the clause that asks for an action decides, a question read and a
+condition ("when a lead replies") only add what it is about. Requests of our own, not from the
+evaluation sets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import SearchIndex
+
+
+@cache
+def index() -> SearchIndex:
+    return SearchIndex(list(load_operations().values()))
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        # a read joined to an action: the action is asked for
+        ("What is the url of my webhook and how do I change it?", "update_webhook"),
+        ("How many leads are in my campaign and how do I remove one?", "delete_leads"),
+        # a condition opening the request is its trigger, not a question
+        ("When a lead replies, pause the campaign", "pause_campaign"),
+        ("When an account disconnects, delete the webhook", "delete_webhook"),
+    ],
+)
+def test_the_clause_asking_for_an_action_decides(request_: str, tool: str) -> None:
+    assert index().search(request_)[0].name == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "clause"),
+    [
+        ("my webhook is broken, where can I see it?", "where can I see it"),
+        ("pause the campaign once a lead replies", "pause the campaign"),
+        ("block many domains at once", "block many domains at once"),
+        ("add leads, accounts and tags", "add leads, accounts and tags"),
+    ],
+)
+def test_a_situation_or_a_condition_is_no_action_clause(request_: str, clause: str) -> None:
+    assert index().action_clause(request_, frozenset()).strip() == clause
