@@ -247,6 +247,7 @@ _CLAUSE_BREAK = re.compile(
     re.I,
 )
 _HOW = re.compile(r"\s*how\s+(?:(?:do|can|should|would|could)\s+(?:i|we|you)\s+|to\s+)", re.I)
+_CONDITION_IN = re.compile(r"\b(?:when|whenever|(?<!at )once|until)\b", re.I)
 _CONDITION = re.compile(r"\s*(?:when|whenever|if|once|until)\b", re.I)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
@@ -636,6 +637,8 @@ class SearchIndex:
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
         question = bool(_QUESTION.match(clause))
         asked, objects = ({} if question else self.action(present, things)), words
+        if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
+            asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
         if asked and opening and self.action(opening[:1], things):  # the verb said is no object
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
@@ -643,7 +646,7 @@ class SearchIndex:
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
             objects = [word for word in objects if word in implied]
-        head = self.head(query, spelled)
+        head = self.head(clause, spelled)  # what the action clause is about
         if holder := self.holder(query, spelled, words, asked, head):  # "add accounts to a campaign"
             part = self.expand(head).keys()
             asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
@@ -673,6 +676,17 @@ class SearchIndex:
         acts = [p for p in main if self.imperative(p, things)]
         asks = [p for p in main if _QUESTION.match(p)]
         return next(iter(acts + asks + main), query)
+
+    def standing(self, query: str, clause: str, asked: dict[str, float]) -> bool:
+        """Whether an action on a condition ("pause the campaign when a lead replies") is a rule the
+        record keeps, set by updating it; creating a record on a condition (a webhook) stays."""
+        acts = asked.keys() - READ_VERBS.keys()
+        return (
+            bool(acts)
+            and not acts & {CREATE, stem("add")}
+            and clause != query
+            and _CONDITION_IN.search(query) is not None
+        )
 
     def imperative(self, clause: str, things: frozenset[str]) -> bool:
         """Whether a clause opens with the action it asks for ("change it", "how do I change it"),

@@ -43,3 +43,16 @@ def test_the_clause_asking_for_an_action_decides(request_: str, tool: str) -> No
 )
 def test_a_situation_or_a_condition_is_no_action_clause(request_: str, clause: str) -> None:
     assert index().action_clause(request_, frozenset()).strip() == clause
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        # an action on a condition is a rule the record keeps: its update sets it
+        ("Disable the account when it bounces too much", "update_account"),
+        # creating a record on a condition (a webhook that fires) stays a create
+        ("Create a webhook that fires when a lead replies", "create_webhook"),
+    ],
+)
+def test_an_action_on_a_condition_is_a_setting_unless_it_creates(request_: str, tool: str) -> None:
+    assert index().search(request_)[0].name == tool
