@@ -634,14 +634,8 @@ class SearchIndex:
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
         clause = self.action_clause(query, things)
-        opening, present = (words, present) if clause == query else self.spell(clause)[:2]
         question = bool(_QUESTION.match(clause))
-        asked, objects = ({} if question else self.action(present, things)), words
-        if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
-            asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
-        if asked and opening and self.action(opening[:1], things):  # the verb said is no object
-            objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
-        verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
+        asked, objects, verbs = self.asked_for(query, clause, (words, present), things, question=question)
         did = dict.fromkeys(self.who_did(words, said), 1.0)
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
@@ -663,6 +657,27 @@ class SearchIndex:
             one=bool(DETAILS & set(said)),
             bigrams=frozenset(pairs(words)),
         )
+
+    def asked_for(
+        self,
+        query: str,
+        clause: str,
+        read: tuple[list[str], list[str]],
+        things: frozenset[str],
+        *,
+        question: bool,
+    ) -> tuple[dict[str, float], list[str], frozenset[str]]:
+        """What the action clause asks for, the request's objects (its words, less the verb said)
+        and the words in a verb's position; `read` is the request's words and present-tense words."""
+        words, present = read
+        opening, present = (words, present) if clause == query else self.spell(clause)[:2]
+        asked, objects = ({} if question else self.action(present, things)), words
+        if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
+            asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
+        if asked and opening and self.action(opening[:1], things):  # the verb said is no object
+            objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
+        verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
+        return asked, objects, verbs
 
     def action_clause(self, query: str, things: frozenset[str]) -> str:
         """The clause that says what to do: the first that asks for an action (an imperative, "how do
