@@ -232,7 +232,10 @@ class Pages:
                 "credential_label": "Your Instantly API key (or the operator's approver token)",
                 "credential_hint": "Only the workspace that asked, or the operator, can decide.",
             }
-        where = "--approver-token" if self.settings.approver_token else str(approver_secret_path())
+        where = "--approver-token"
+        if not self.settings.approver_token:
+            installation_secret()  # the page sends a person to the file: it exists from now on
+            where = str(approver_secret_path())
         return {
             "sign_in": "token",
             "credential_label": "Approver secret",

@@ -92,6 +92,8 @@ async def approve_on(page_url: str, headers: dict[str, str] | None = None) -> ht
         page = await http.get(page_url)
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert csrf, page.text
+        named = re.search(r"It is in (\S+) on the machine", page.text)  # where the page sends the person
+        assert named and Path(named.group(1)).read_text().strip() == approver_secret() != "", page.text
         form = {"csrf": csrf.group(1), "decision": "approve", "approver_token": approver_secret()}
         return await http.post(page_url, data=form, headers={"Origin": base})
 
