@@ -201,7 +201,6 @@ def policy_counted(rule: str, counter: str, amount: float) -> None:
 
 
 _open: collections.Counter[tuple[str, str]] = collections.Counter()  # what each per-tenant gauge series shows
-_series: set[tuple[str, str]] = set()  # (kind, label) of the per-tenant series on /metrics
 
 
 def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> None:
@@ -215,12 +214,10 @@ def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> N
     label = tenant_label(tenant)
     _open[kind, label] += change
     gauges[kind].labels(label).inc(change)
-    _series.add((kind, label))
     if _open[kind, label] <= 0:
         del _open[kind, label]
-    for shown in ("session", "call"):
-        if (shown, label) in _series and not _held(shown, label):
-            _series.discard((shown, label))
+    for shown in (kind, "call") if kind == "session" else (kind,):  # a session's end may end its calls series
+        if not _held(shown, label):
             with suppress(KeyError):
                 gauges[shown].remove(label)
 
