@@ -36,6 +36,7 @@ from instantly_mcp.catalog.paths import tool_specs_dir
 
 DEFAULT_MATCHES = 5
 FIELDS = ("name", "summary", "description", "tag", "arguments", "response")
+ARGUMENTS = FIELDS.index("arguments")
 FIELD_BREAK = " | "  # between one tool's field documents in the corpus (scripts/specgen/corpus.py)
 
 # The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
@@ -241,14 +242,15 @@ _PREAMBLE = re.compile(
 # opening with a condition ("when they reply") describes a trigger, never the action asked for.
 # A comma breaks only before a question ("my import is stuck, where is it") or after an opening
 # condition ("when they reply, pause it"): a list's commas do not.
+_TRIGGER = r"\b(?:when|whenever|(?<!at )once|until)\b"
 _CLAUSE_BREAK = re.compile(
     r"\s*(?:[:?!]|,(?=\s*(?:how|what|where|which|why|can|is|are)\b)|\bbut\b|\band (?=how\b))\s*"
-    r"|\s+(?=\b(?:when|whenever|(?<!at )once|until)\b)",
+    rf"|\s+(?={_TRIGGER})",
     re.I,
 )
 _HOW = re.compile(r"\s*how\s+(?:(?:do|can|should|would|could)\s+(?:i|we|you)\s+|to\s+)", re.I)
-_CONDITION_IN = re.compile(r"\b(?:when|whenever|(?<!at )once|until)\b", re.I)
-_CONDITION = re.compile(r"\s*(?:when|whenever|if|once|until)\b", re.I)
+_CONDITION_IN = re.compile(_TRIGGER, re.I)
+_CONDITION = re.compile(rf"\s*(?:\bif\b|{_TRIGGER})", re.I)
 # A request without an action verb reads; list first, as get needs an id the list gives.
 READ_VERBS = {"list": 1.0, "get": 0.7, "search": 0.0, "count": 0.0}
 # A read about one record's details ("campaign details", "lead info") gets it rather than lists.
@@ -378,7 +380,7 @@ _STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
-UPDATE, CREATE = stem("update"), stem("create")
+UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
 HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
@@ -466,7 +468,7 @@ class SearchIndex:
         count = max(len(self.fields), 1)
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
-        self.idf = {word: math.log(1 + (count - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
+        self.idf = idf(frequency, count)
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
         weights = [getattr(self.weights, f) for f in FIELDS]
@@ -510,7 +512,7 @@ class SearchIndex:
         counted = max(len(every), 1)
         length = sum(sum(doc.values()) for doc in every) / counted or 1.0
         seen = Counter(word for doc in every for word in doc)
-        idf = {word: math.log(1 + (counted - n + 0.5) / (n + 0.5)) for word, n in seen.items()}
+        rarity = idf(seen, counted)
         w = self.weights
         self.settings: list[dict[str, list[tuple[int, float]]]] = []
         for docs in documents:
@@ -518,7 +520,9 @@ class SearchIndex:
             for field_index, doc in enumerate(docs):
                 norm = 1 - w.b + w.b * sum(doc.values()) / length
                 for word, n in doc.items():
-                    postings.setdefault(word, []).append((field_index, idf[word] * n * (w.k1 + 1) / (n + w.k1 * norm)))
+                    postings.setdefault(word, []).append(
+                        (field_index, rarity[word] * n * (w.k1 + 1) / (n + w.k1 * norm))
+                    )
             self.settings.append(postings)
 
     def field_documents(self, op: Operation) -> list[Counter[str]]:
@@ -696,12 +700,7 @@ class SearchIndex:
         """Whether an action on a condition ("pause the campaign when a lead replies") is a rule the
         record keeps, set by updating it; creating a record on a condition (a webhook) stays."""
         acts = asked.keys() - READ_VERBS.keys()
-        return (
-            bool(acts)
-            and not acts & {CREATE, stem("add")}
-            and clause != query
-            and _CONDITION_IN.search(query) is not None
-        )
+        return bool(acts) and not acts & {CREATE, ADD} and clause != query and _CONDITION_IN.search(query) is not None
 
     def imperative(self, clause: str, things: frozenset[str]) -> bool:
         """Whether a clause opens with the action it asks for ("change it", "how do I change it"),
@@ -782,7 +781,9 @@ class SearchIndex:
         edits = (
             position
             for position, verb in enumerate(self.tool_verbs)
-            if stem(verb) == UPDATE and set(self.names[position]) <= whole and part & self.fields[position][4].keys()
+            if stem(verb) == UPDATE
+            and set(self.names[position]) <= whole
+            and part & self.fields[position][ARGUMENTS].keys()
         )
         return holder if next(edits, None) is not None else []
 
@@ -879,6 +880,11 @@ class SearchIndex:
             if abs(len(known) - len(word)) <= allowed
         ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+
+
+def idf(frequency: Mapping[str, int], count: int) -> dict[str, float]:
+    """BM25's inverse document frequency of each word among `count` documents."""
+    return {word: math.log(1 + (count - n + 0.5) / (n + 0.5)) for word, n in frequency.items()}
 
 
 def shape_weight(weights: Weights, term: str) -> float:

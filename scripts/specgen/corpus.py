@@ -48,8 +48,12 @@ def meanings(schema: dict[str, Any]) -> str:
     described = schema.get("x-enumDescriptions")
     if isinstance(described, dict):
         return " ".join(str(v) for v in described.values())
-    values = schema.get("enum") or (schema.get("items") or {}).get("enum") or []
-    return " ".join(v for v in values if isinstance(v, str) and not v.isdigit())
+    return " ".join(v for v in enum_values(schema) if isinstance(v, str) and not v.isdigit())
+
+
+def enum_values(schema: dict[str, Any]) -> list[Any]:
+    """A field's enum, or its items' enum for a list."""
+    return schema.get("enum") or (schema.get("items") or {}).get("enum") or []
 
 
 def field_documents(properties: list[tuple[str, Any]]) -> str:
@@ -59,8 +63,7 @@ def field_documents(properties: list[tuple[str, Any]]) -> str:
     for name, sub in properties:
         sub = sub if isinstance(sub, dict) else {}
         inner = " ".join(dict.fromkeys(n for n, _ in fields(sub, MAX_DEPTH) if n != name))
-        values = sub.get("enum") or (sub.get("items") or {}).get("enum") or []
-        said = meanings(sub) if len(values) <= MAX_ENUM else ""
+        said = meanings(sub) if len(enum_values(sub)) <= MAX_ENUM else ""
         documents.append(" ".join(terms(clean(f"{name} {sub.get('description', '')} {said} {inner}"))))
     return FIELD_BREAK.join(doc for doc in documents if doc)
 
@@ -75,10 +78,9 @@ def parameter_fields(op: SpecOperation) -> list[tuple[str, Any]]:
 
 def top_fields(schema: dict[str, Any] | None) -> list[tuple[str, Any]]:
     """A schema's top-level properties, through anyOf/oneOf/allOf and a paged list's items."""
+    schema = records_of(schema)
     if not isinstance(schema, dict):
         return []
-    if isinstance(schema.get("properties", {}).get("items"), dict):
-        schema = schema["properties"]["items"]
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
         schema = schema["items"]
     found = list((schema.get("properties") or {}).items())
@@ -87,11 +89,16 @@ def top_fields(schema: dict[str, Any] | None) -> list[tuple[str, Any]]:
     return found
 
 
+def records_of(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A paged list's items schema, not its envelope; any other schema as it is."""
+    if isinstance(schema, dict) and isinstance(schema.get("properties", {}).get("items"), dict):
+        return schema["properties"]["items"]  # type: ignore[no-any-return]
+    return schema
+
+
 def response_names(schema: dict[str, Any] | None) -> list[str]:
     """The response's field names; a paged list's items, not its envelope."""
-    if isinstance(schema, dict) and isinstance(schema.get("properties", {}).get("items"), dict):
-        schema = schema["properties"]["items"]
-    return list(dict.fromkeys(name for name, _ in fields(schema)))
+    return list(dict.fromkeys(name for name, _ in fields(records_of(schema))))
 
 
 def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dict[str, dict[str, str]]:
@@ -99,10 +106,7 @@ def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dic
     tags = {t["name"]: clean(t.get("description", "")) for t in spec.doc.get("tags", [])}
     found: dict[str, dict[str, str]] = {}
     for op, entry in pairs:
-        params = [
-            (p["name"], clean(p.get("description") or p["schema"].get("description", "")))
-            for p in op.path_params + op.query_params
-        ]
+        params = [(name, clean(schema["description"])) for name, schema in parameter_fields(op)]
         served = [
             (name, f"{sub.get('description', '')} {meanings(sub)}")
             for name, sub in entry["input_schema"].get("properties", {}).items()
