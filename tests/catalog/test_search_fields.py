@@ -42,3 +42,8 @@ def test_a_long_enum_is_no_fields_words() -> None:
 
 def test_a_named_setting_ranks_its_tool_first() -> None:
     assert index().search("edit the signature of a sender")[0].name == "update_account"
+
+
+def test_the_named_field_decides_between_two_edits() -> None:
+    # "email" names update_email; the email gap is a field of the campaign, which only field matching sees.
+    assert index().search("change the email gap of a campaign")[0].name == "update_campaign"
