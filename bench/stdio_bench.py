@@ -1,6 +1,8 @@
 """Cold start, call round trip, peak memory and context cost over stdio, as ratios against the floor:
 
   (a) a minimal one-tool MCP server (the floor: same SDK, one GET per call),
+  (a2) the same with run_code as its one tool: the script in a pydantic-monty worker, as ours runs
+      it, its one host function the same GET (code mode's floor: what Monty itself costs),
   (b) FastMCP.from_openapi over the same vendored spec (with --fastmcp; fastmcp from PyPI, in its
       own venv under .cache/bench-fastmcp, made here on first use),
   (c) instantly-mcp, all 255 tools,
@@ -156,7 +158,10 @@ def servers(upstream: str, with_fastmcp: bool, against: list[Path], limit: int) 
     call, discover_call, code_call = calls(limit)
     base = plain_env(ROOT)
     floor = [sys.executable, str(BENCH / "minimal_server.py")]
-    rows = [Server("(a) minimal one-tool server", floor, {**base, "BENCH_UPSTREAM": upstream}, call)]
+    rows = [
+        Server("(a) minimal one-tool server", floor, {**base, "BENCH_UPSTREAM": upstream}, call),
+        Server("(a2) minimal run_code server", [*floor, "--code"], {**base, "BENCH_UPSTREAM": upstream}, code_call),
+    ]
     if with_fastmcp:
         env = {**base, "BENCH_UPSTREAM": upstream, "FASTMCP_SHOW_CLI_BANNER": "false", "FASTMCP_LOG_LEVEL": "WARNING"}
         rows.append(
@@ -258,9 +263,22 @@ def print_table(rows: list[Server], runs: int, calls: int) -> None:
         "(code mode's script workers are processes of their own); every server speaks bare JSON-RPC over its "
         "pipes and calls the same local sandbox; tokens: o200k_base of the compact tools/list JSON as served)"
     )
+    print_code_floor(rows)
     for row in rows:
         if row.tokens_without_output_schema != row.list_tokens:
             print(f"{row.label}: {row.tokens_without_output_schema} tokens without the outputSchema it declares")
+
+
+def print_code_floor(rows: list[Server]) -> None:
+    """Code mode against (a2), which pays for Monty alone: what our code mode adds to a script."""
+    floor = next(row for row in rows if row.label.startswith("(a2)"))
+    cold, call = min(floor.cold_ms), statistics.median(floor.call_ms)
+    for row in rows:
+        if row.label.endswith(", code"):
+            print(
+                f"{row.label} against (a2): cold {min(row.cold_ms) / cold:.2f}x, call "
+                f"{statistics.median(row.call_ms) / call:.2f}x, peak RSS {row.rss_mb / floor.rss_mb:.2f}x"
+            )
 
 
 def main() -> None:
