@@ -185,7 +185,24 @@ THINGS: dict[str, tuple[str, ...]] = {
     "day": ("daily",),
     "yesterday": ("daily",),
     "today": ("daily",),
+    # other cold-email tools' words for what the spec names; [n] is the glossary or help page below
+    "variation": ("variant",),  # [1] an A/B test's versions of a step
+    "placeholder": ("variable",),  # [2] merge tags, personalization variables
+    "brand": ("workspace",),  # [3] a workspace per client or brand
+    "subaccount": ("workspace", "group"),  # [3][4] an agency's client sub-accounts: sub-workspaces
+    "exclusion": ("block",),  # [5] the exclusion list: never contacted
+    "throttle": ("limit",),  # [6] email throttling: a sending limit
+    "cap": ("limit",),  # [7] a campaign's or account's daily cap
+    "drip": ("campaign",),  # [8] a sequence, cadence or drip campaign
+    "touchpoint": ("step",),  # [8] one step of a sequence
+    "scrub": ("verification",),  # [9] list scrubbing or cleaning: verifying addresses
+    "hygiene": ("verification",),  # [10] list hygiene
 }
+# [1] help.quickmail.io/article/375-a-b-testing  [2] sequenzy.com/glossary/merge-tags  [6] sendful.ai/glossary
+# [3] help.instantly.ai/en/articles/6718773  [4] help.instantly.ai/en/articles/10575905-workspace-groups
+# [5] smartleads.so/product-documentation/glossary  [8] firstsales.io/sales/glossary/sequence
+# [7] stamina-knowledge-base.help.usepylon.com/articles/4392444810-managing-multiple-email-schedules
+# [9] businessemailverification.com/blog/email-list-cleaning  [10] mailstackdb.com/glossary
 VOCABULARY = THINGS | ACTIONS
 
 # A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
@@ -215,6 +232,11 @@ _PARTICLES = {
     ("not", "contact"): "blocklist",
     ("not", "email"): "blocklist",
     ("look", "up"): "find",
+    # Smartlead's "sub-sequence" (api.smartlead.ai/reference/fetch-inbox-replies), an agency's "sub-account" ([4] above)
+    ("sub", "sequence"): "subsequence",
+    ("sub", "sequences"): "subsequence",
+    ("sub", "account"): "subaccount",
+    ("sub", "accounts"): "subaccount",
 }
 _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where

@@ -1,0 +1,42 @@
+"""Other cold-email tools' words (Smartlead's exclusion list and sub-sequences, an agency's
+sub-accounts, list scrubbing, a drip, a step's variation) find the tool the spec names in its own
+words. Requests of our own, not from the evaluation sets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.paths import tool_specs_dir
+from instantly_mcp.catalog.search import THINGS, SearchIndex, stem, terms
+
+
+@cache
+def index() -> SearchIndex:
+    return SearchIndex(list(load_operations().values()))
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("add acme.com to the exclusion list", "create_block_list_entry"),
+        ("delete acme.com from the exclusion list", "delete_block_list_entry"),
+        ("scrub my lead list", "get_lead_list_verification_stats"),
+        ("list hygiene results for my lead list", "get_lead_list_verification_stats"),
+        ("show my sub-accounts", "list_workspace_group_members"),
+        ("pause the sub-sequence", "pause_subsequence"),
+        ("create a new drip", "create_campaign"),
+        ("add a variation to the first step of my campaign", "update_campaign"),
+        ("remove the second touchpoint from my campaign", "update_campaign"),
+        ("set a daily cap on how many emails my campaign sends", "update_campaign"),
+    ],
+)
+def test_a_glossary_word_finds_the_tool_named_in_the_specs_words(request_: str, tool: str) -> None:
+    assert index().search(request_, limit=1)[0].name == tool
+
+
+def test_every_synonym_is_a_word_of_the_spec() -> None:
+    corpus = set(terms((tool_specs_dir() / "search" / "corpus.json").read_text()))
+    assert {stem(alias) for aliases in THINGS.values() for alias in aliases} <= corpus
