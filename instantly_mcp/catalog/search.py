@@ -56,6 +56,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "restart": ("resume", "activate"),
     "remove": ("delete",),
     "erase": ("delete",),
+    "wipe": ("delete",),
+    "purge": ("delete",),
     "drop": ("delete",),
     "discard": ("delete",),
     "destroy": ("delete",),
@@ -97,6 +99,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "unenroll": ("delete",),
     "attach": ("add",),
     "notify": ("create", "webhook"),
+    "subscribe": ("create", "webhook"),
     "suppress": ("create", "block"),
     "block": ("create", "block"),
     "unsubscribe": ("create", "block"),
@@ -232,6 +235,8 @@ _PARTICLES = {
     ("not", "contact"): "blocklist",
     ("not", "email"): "blocklist",
     ("look", "up"): "find",
+    ("most", "recent"): "recent",  # an order, not a question about numbers
+    ("most", "recently"): "recent",
     # Smartlead's "sub-sequence" (api.smartlead.ai/reference/fetch-inbox-replies), an agency's "sub-account" ([4] above)
     ("sub", "sequence"): "subsequence",
     ("sub", "sequences"): "subsequence",

@@ -40,3 +40,19 @@ def test_a_glossary_word_finds_the_tool_named_in_the_specs_words(request_: str, 
 def test_every_synonym_is_a_word_of_the_spec() -> None:
     corpus = set(terms((tool_specs_dir() / "search" / "corpus.json").read_text()))
     assert {stem(alias) for aliases in THINGS.values() for alias in aliases} <= corpus
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("show the most recent replies in the unibox", "list_emails"),
+        ("the most recent emails from this lead", "list_emails"),
+        ("which campaign got the most replies", "get_campaign_analytics"),  # "most" alone still asks for numbers
+        ("wipe the lead list called Old", "delete_lead_list"),
+        ("subscribe my CRM to lead status changes", "create_webhook"),
+    ],
+)
+def test_everyday_words_read_as_what_they_mean(request_: str, tool: str) -> None:
+    """Everyday words: "most recent" is an order (it counts nothing); to wipe is to delete; to subscribe
+    to events is to make a webhook."""
+    assert index().search(request_, limit=1)[0].name == tool
