@@ -411,6 +411,10 @@ UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
 HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
+# Values a request quotes are not words of it: an address, an id, a name in quotes ("sales@acme.io"
+# is no sales flow, a campaign called 'webhook test' no webhook).
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
+_QUOTED = re.compile(r"(?:[\"\u201c\u2018]|(?<!\w)')[^\"\u201c\u201d\u2018\u2019]{1,80}?(?:[\"\u201d\u2019]|'(?!\w))")
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
@@ -659,7 +663,7 @@ class SearchIndex:
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
     def parse(self, query: str) -> Request:
-        query = _unopened(_developer(query))
+        query = _unopened(_developer(without_values(query)))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
@@ -922,6 +926,11 @@ def shape_weight(weights: Weights, term: str) -> float:
 def _words(query: str) -> list[str]:
     """The words a request says, as written (whether it says "many" or "details")."""
     return re.findall(r"[a-z]+|at once", query.lower())
+
+
+def without_values(query: str) -> str:
+    """The request without the addresses, ids and quoted names it holds (_ADDRESS, _QUOTED)."""
+    return _QUOTED.sub(" ", _ADDRESS.sub(" ", query))
 
 
 def _developer(query: str) -> str:

@@ -1,0 +1,45 @@
+"""Values a request quotes (an address, an id, a name in quotes) are not words of it:
+"sales@acme.io" names no sales flow, a campaign called 'webhook test' is no webhook. Requests of our
+own, not from the evaluation sets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import SearchIndex, without_values
+
+
+@cache
+def index() -> SearchIndex:
+    return SearchIndex(list(load_operations().values()))
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("show the replies from ceo@webhook.io", "list_emails"),
+        ("rename the campaign 'Sales Q3 webhook test'", "update_campaign"),
+        ("what is the warmup status of sales@acme.io", "get_warmup_analytics"),
+        ("get lead 0190e9a1-0000-7000-8000-000000000001", "get_lead"),
+    ],
+)
+def test_a_quoted_value_does_not_pick_the_tool(request_: str, tool: str) -> None:
+    assert index().search(request_, limit=1)[0].name == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "read"),
+    [
+        ("pause sales@acme.io", "pause"),
+        ("tag “VIP” leads", "tag leads"),
+        ("tag 'VIP' leads", "tag leads"),
+        ("the lead's status", "the lead's status"),  # an apostrophe opens no quote
+        ("get lead 0190e9a1-0000-7000-8000-000000000001", "get lead"),
+        ("block acme.com", "block acme.com"),  # a domain stays: it is often what the request is about
+    ],
+)
+def test_what_a_request_says_without_its_values(request_: str, read: str) -> None:
+    assert " ".join(without_values(request_).split()) == read
