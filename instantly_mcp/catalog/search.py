@@ -448,6 +448,7 @@ class Weights:
     kin: float = 1.25
     family: float = 0.6
     other_reading: float = 3.0
+    broad: float = 3.0
     k1: float = 1.2
     b: float = 0.75
 
@@ -502,6 +503,7 @@ class SearchIndex:
         self.idf = idf(frequency, count)
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
+        self.narrower = self.siblings()
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
@@ -528,6 +530,22 @@ class SearchIndex:
             return frozenset({verb})
         root = derived(self.names[position][-1])
         return frozenset({verb, root}) if root in self.verbs - set(self.names[position]) else frozenset({verb})
+
+    def siblings(self) -> list[list[frozenset[str]]]:
+        """For each tool, the words each narrower sibling's name adds to its own: a tool doing the
+        same (the same verb, or reading too: get and list read one record or many) on a name that
+        holds all of the tool's words and more (list_accounts: campaign, mapping of
+        list_account_campaign_mappings)."""
+        names = [frozenset(name) for name in self.names]
+        return [
+            [other - words for sibling, other in enumerate(names) if words < other and self.kindred(base, sibling)]
+            for base, words in enumerate(names)
+        ]
+
+    def kindred(self, base: int, sibling: int) -> bool:
+        """Whether two tools act alike: the same verb, or both read (get and list)."""
+        verbs = (self.tool_verbs[base], self.tool_verbs[sibling])
+        return verbs[0] == verbs[1] or all(verb in ONE_READ for verb in verbs)
 
     @cached_property
     def shape_weights(self) -> dict[str, float]:
@@ -850,7 +868,8 @@ class SearchIndex:
         learns the weights from these): how much of the name the request's objects (the words after
         a leading verb) cover and how many of the things it names the name covers ("which campaigns
         use this mailbox": account and campaign), the head it is about, the action asked for, the
-        variant, and the setting it names."""
+        variant, a narrower sibling the request names the added words of ("broad"), and the setting
+        it names."""
         name, objects = self.names[position], request.objects
         return {
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
@@ -859,6 +878,7 @@ class SearchIndex:
             "uncovered": -float(sum(1 for word in name if word not in objects)),
             **self.intent(position, request),
             **self.variant(position, request),
+            "broad": -float(any(self.tells_apart(added, position, request) for added in self.narrower[position])),
             "setting": self.setting(position, request),
         }
 
@@ -894,6 +914,18 @@ class SearchIndex:
             "niche": -float(sum(1 for word in NICHE_WORDS if word in name and word not in request.objects)),
             "bulk": bulk,
         }
+
+    def tells_apart(self, added: frozenset[str], base: int, request: Request) -> bool:
+        """Whether the request names a narrower sibling's added words (`added`), so the broader tool
+        ranks under it ("which campaigns use this account": list_account_campaign_mappings, not
+        list_accounts). A word of the request tells them apart only if it names an
+        added word and none of the base's ("inbox" names email and account, not list_dfy_email_accounts
+        over list_emails); a niche sibling the request does not name is no rival, and "list" no added
+        word, as a request says it as a verb or in another thing's name ("block list")."""
+        if (added & NICHE_WORDS) - request.objects.keys():
+            return False
+        added, name = added - READ_VERBS.keys(), set(self.names[base])
+        return any(words & added and not words & name for words in request.things)
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name

@@ -1,0 +1,68 @@
+"""Between a tool and its narrower siblings (list_accounts, list_account_campaign_mappings) the words
+the sibling's name adds decide: a request naming them ranks the sibling first, one that does not
+keeps the broader tool. Requests of our own, not from the evaluation sets."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from instantly_mcp.catalog.operations import load_operations
+from instantly_mcp.catalog.search import SearchIndex, Weights
+
+
+@cache
+def index(broad: float = Weights.broad) -> SearchIndex:
+    return SearchIndex(list(load_operations().values()), weights=Weights(broad=broad))
+
+
+def first(request: str, broad: float = Weights.broad) -> str:
+    return index(broad).search(request, limit=1)[0].name
+
+
+def broad(tool: str, request: str) -> float:
+    """The family term of `tool` for `request`: -1 when the request names a narrower sibling's words."""
+    search = index()
+    position = next(i for i, op in enumerate(search.operations) if op.name == tool)
+    return search.amounts(position, search.parse(request))["broad"]
+
+
+@pytest.mark.parametrize(
+    ("request_", "broader", "narrower"),
+    [
+        ("which campaigns does this sender account belong to", "list_accounts", "list_account_campaign_mappings"),
+        ("campaigns linked to my mailbox", "list_campaigns", "list_account_campaign_mappings"),
+    ],
+)
+def test_a_request_naming_the_siblings_added_words_finds_the_sibling(
+    request_: str, broader: str, narrower: str
+) -> None:
+    assert first(request_, broad=0.0) == broader  # the rule decides: without it the broader tool wins
+    assert first(request_) == narrower
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("show my webhooks", "list_webhooks"),
+        ("get my campaign", "get_campaign"),
+        ("show my email accounts", "list_accounts"),
+    ],
+)
+def test_a_request_not_naming_them_keeps_the_broader_tool(request_: str, tool: str) -> None:
+    assert first(request_) == tool
+    assert broad(tool, request_) == 0.0
+
+
+def test_get_and_list_are_one_family_other_verbs_are_not() -> None:
+    assert broad("get_account", "which campaigns does this sender account belong to") == -1.0
+    request = "the sending status of my campaign"
+    assert broad("get_campaign", request) == -1.0  # get_campaign_sending_status
+    assert broad("update_campaign", request) == 0.0  # updating is no reading
+
+
+def test_a_word_naming_the_base_too_or_a_niche_or_list_tells_nothing_apart() -> None:
+    assert broad("list_emails", "read my inbox") == 0.0  # inbox names email and account alike
+    assert broad("list_accounts", "list my email accounts") == 0.0  # the dfy sibling is niche, unsaid
+    assert broad("list_leads", "leads caught by the block list") == 0.0  # "list" of another thing's name
