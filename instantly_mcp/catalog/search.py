@@ -35,7 +35,7 @@ from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.paths import tool_specs_dir
 
 DEFAULT_MATCHES = 5
-FIELDS = ("name", "summary", "description", "tag", "arguments", "response")
+FIELDS = ("name", "summary", "description", "tag", "arguments", "response", "concept")
 ARGUMENTS = FIELDS.index("arguments")
 FIELD_BREAK = " | "  # between one tool's field documents in the corpus (scripts/specgen/corpus.py)
 
@@ -432,6 +432,7 @@ class Weights:
     tag: float = 0.7
     arguments: float = 0.3
     response: float = 0.15
+    concept: float = 1.0
     coverage: float = 5.0
     verb: float = 4.0
     read_default: float = 3.0
@@ -604,6 +605,7 @@ class SearchIndex:
             Counter(terms(op.toolset) + spec.get("tag", "").split()),
             Counter(arguments.split()),
             Counter(spec.get("response", "").split()),
+            Counter(spec.get("concept", "").split()),
         ]
 
     def blend(self, doc: list[Counter[str]], weights: list[float]) -> dict[str, float]:

@@ -101,7 +101,27 @@ def response_names(schema: dict[str, Any] | None) -> list[str]:
     return list(dict.fromkeys(name for name, _ in fields(records_of(schema))))
 
 
-def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dict[str, dict[str, str]]:
+def concept_fields(op: SpecOperation, name: str, response: dict[str, Any] | None) -> set[str]:
+    """The field names a concept note can attach by: the top-level arguments a tool takes, and for a
+    read (get_, list_) the top-level fields of the records it answers."""
+    held = {field for field, _ in parameter_fields(op) + top_fields(op.body_schema)}
+    if name.startswith(("get_", "list_")):
+        held |= {field for field, _ in top_fields(response)}
+    return held
+
+
+def concepts(op: SpecOperation, name: str, response: dict[str, Any] | None, notes: list[dict[str, Any]]) -> str:
+    """The help centre's notes on the features this tool holds (tool_specs/concepts.toml): the notes
+    on its record (a word of its name) naming a field it takes or answers. A request
+    in the product's words ("sending schedule", "warmup health score") finds the tool whose
+    arguments hold the feature although the spec never names it so."""
+    held, words = concept_fields(op, name, response), {word.removesuffix("s") for word in name.split("_")}
+    return " ".join(note["text"] for note in notes if words & set(note["record"]) and held & set(note["fields"]))
+
+
+def corpus(
+    spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]], notes: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, str]]:
     """Tool name -> the spec's text about it, one entry per field search weighs differently."""
     tags = {t["name"]: clean(t.get("description", "")) for t in spec.doc.get("tags", [])}
     found: dict[str, dict[str, str]] = {}
@@ -119,6 +139,7 @@ def corpus(spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]]) -> dic
             "tag": " ".join(f"{tag} {tags.get(tag, '')}" for tag in op.tags),
             "arguments": " ".join(f"{name} {text}" for name, text in arguments),
             "response": " ".join(response_names(response)),
+            "concept": concepts(op, entry["name"], response, notes or []),
         }
         tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
         tokens["argument_fields"] = field_documents(parameter_fields(op) + top_fields(op.body_schema))
