@@ -275,6 +275,11 @@ _CLAUSE_BREAK = re.compile(
     rf"|\s+(?={_TRIGGER})",
     re.I,
 )
+# A question about one record's state, not a list or a number: a yes/no or why question ("is my
+# inbox healthy", "why did the campaign stop"), and a statement of a fault, negated or ongoing ("the
+# campaign isn't sending", "my webhook keeps failing"). Its verbs are the state asked about, not actions.
+_STATE_QUESTION = re.compile(r"\s*(?:is|are|was|were|does|did|has|have|why)\b", re.I)
+_FAULT = re.compile(r"n['\u2019]t\b|\b(?:not|never|no longer)\b|\b(?:keeps?|kept)\s+\w+ing\b", re.I)
 _HOW = re.compile(r"\s*how\s+(?:(?:do|can|should|would|could)\s+(?:i|we|you)\s+|to\s+)", re.I)
 _CONDITION_IN = re.compile(_TRIGGER, re.I)
 _CONDITION = re.compile(rf"\s*(?:\bif\b|{_TRIGGER})", re.I)
@@ -467,6 +472,7 @@ class Request:
     head: dict[str, float]
     things: tuple[frozenset[str], ...] = ()
     question: bool = False
+    state: bool = False
     many: bool = False
     one: bool = False
     bigrams: frozenset[tuple[str, str]] = frozenset()
@@ -676,7 +682,7 @@ class SearchIndex:
         score, position = item
         record = set(self.names[position])
         kin = sum(set(self.names[shown]) == record for shown in chosen)
-        unsure = not (request.asked or request.question)
+        unsure = not (request.asked or request.question or request.state)
         other = unsure and all(self.writes[shown] != self.writes[position] for shown in chosen)
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
@@ -707,7 +713,8 @@ class SearchIndex:
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
-            one=bool(DETAILS & set(said)),
+            state=(state := self.about_state(clause, asked)),
+            one=bool(DETAILS & set(said)) or (state and not plural),
             bigrams=frozenset(pairs(words)),
         )
 
@@ -744,6 +751,11 @@ class SearchIndex:
         acts = [p for p in main if self.imperative(p, things)]
         asks = [p for p in main if _QUESTION.match(p)]
         return next(iter(acts + asks + main), query)
+
+    def about_state(self, clause: str, asked: dict[str, float]) -> bool:
+        """Whether the action clause asks about a record's state ("is my inbox healthy", "the
+        campaign isn't sending"): a read of the record."""
+        return not asked and bool(_STATE_QUESTION.match(clause) or _FAULT.search(clause))
 
     def standing(self, query: str, clause: str, asked: dict[str, float]) -> bool:
         """Whether an action on a condition ("pause the campaign when a lead replies") is a rule the
