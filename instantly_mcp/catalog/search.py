@@ -411,6 +411,9 @@ _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for w
 _STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in ACTIONS.items()}
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
+# What a response field holding a record's state is named for ("status", "warmup_status",
+# "diagnostics", "progress"): a question about a record's state reads the tools that answer one.
+STATES = frozenset(stem(word) for word in ("status", "state", "progress", "diagnostics", "health", "vitals"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
@@ -453,6 +456,7 @@ class Weights:
     kin: float = 1.25
     family: float = 0.6
     other_reading: float = 3.0
+    state: float = 2.0
     broad: float = 3.0
     k1: float = 1.2
     b: float = 0.75
@@ -510,6 +514,7 @@ class SearchIndex:
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
         self.narrower = self.siblings()
+        self.states = [self.state_fields(op) for op in self.operations]
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
@@ -547,6 +552,14 @@ class SearchIndex:
             [other - words for sibling, other in enumerate(names) if words < other and self.kindred(base, sibling)]
             for base, words in enumerate(names)
         ]
+
+    def state_fields(self, op: Operation) -> list[frozenset[str]]:
+        """What each state field of a read's response is the state of, by the words of its name
+        before the state word: warmup for warmup_status, nothing for the record's own status."""
+        if op.risk != "read":
+            return []
+        names = self.corpus.get(op.name, {}).get("response_names", "").split(FIELD_BREAK)
+        return [frozenset(words[:-1]) for name in names if (words := name.split()) and words[-1] in STATES]
 
     def kindred(self, base: int, sibling: int) -> bool:
         """Whether two tools act alike: the same verb, or both read (get and list)."""
@@ -892,7 +905,16 @@ class SearchIndex:
             **self.variant(position, request),
             "broad": -float(any(self.tells_apart(added, position, request) for added in self.narrower[position])),
             "setting": self.setting(position, request),
+            "state": self.state(position, request),
         }
+
+    def state(self, position: int, request: Request) -> float:
+        """For a question about a record's state, whether the tool answers a state: one of what the
+        request names (warmup_status for "why did warmup stop"), else the record's own status."""
+        if not request.state:
+            return 0.0
+        named = [1.0 if about & request.objects.keys() else 0.5 * (not about) for about in self.states[position]]
+        return max(named, default=0.0)
 
     def intent(self, position: int, request: Request) -> dict[str, float]:
         """The action asked for decides: none reads (list, or get for one record's details), a

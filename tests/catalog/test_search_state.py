@@ -47,3 +47,24 @@ def test_a_state_asked_of_many_records_lists_them(request_: str, tool: str) -> N
 @pytest.mark.parametrize("request_", ["how do I stop the campaign", "pause the campaign", "which campaigns are paused"])
 def test_an_action_or_a_which_question_is_no_state_question(request_: str) -> None:
     assert not index().parse(request_).state
+
+
+def state(tool: str, request: str) -> float:
+    """The state term of `tool` for `request`: 1 for a state field of what the request names, 0.5 for
+    the record's own status, 0 for a tool that answers no state."""
+    search = index()
+    position = next(i for i, op in enumerate(search.operations) if op.name == tool)
+    return search.amounts(position, search.parse(request))["state"]
+
+
+def test_a_state_question_prefers_the_reads_whose_response_holds_that_state() -> None:
+    assert state("get_account", "why did warmup stop on my mailbox") == 1.0  # warmup_status
+    assert state("get_warmup_analytics", "why did warmup stop on my mailbox") == 0.0  # numbers, no state
+    assert state("get_campaign", "is my campaign paused") == 0.5  # its own status
+    assert state("update_campaign", "is my campaign paused") == 0.0  # a write answers no state
+    assert state("get_account", "pause warmup on my mailbox") == 0.0  # no question
+
+
+def test_a_state_field_brings_its_record_into_the_answer() -> None:
+    found = [op.name for op in index().search("is the lead verified", limit=3)]
+    assert "get_lead" in found  # verification_status
