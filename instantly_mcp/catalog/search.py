@@ -707,7 +707,10 @@ class SearchIndex:
         things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
         clause = self.action_clause(query, things)
         question = bool(_QUESTION.match(clause))
-        asked, objects, verbs = self.asked_for(query, clause, (words, present), things, question=question)
+        reported = not question and self.reports(clause, things)  # "the campaign stopped sending": no action
+        asked, objects, verbs = self.asked_for(
+            query, clause, (words, present), things, question=question, reported=reported
+        )
         did = dict.fromkeys(self.who_did(words, said), 1.0)
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
@@ -726,7 +729,7 @@ class SearchIndex:
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
-            state=(state := self.about_state(clause, asked)),
+            state=(state := self.about_state(clause, asked, reported=reported)),
             one=bool(DETAILS & set(said)) or (state and not plural),
             bigrams=frozenset(pairs(words)),
         )
@@ -739,18 +742,20 @@ class SearchIndex:
         things: frozenset[str],
         *,
         question: bool,
+        reported: bool,
     ) -> tuple[dict[str, float], list[str], frozenset[str]]:
         """What the action clause asks for, the request's objects (its words, less the verb said)
-        and the words in a verb's position; `read` is the request's words and present-tense words."""
+        and the words in a verb's position; `read` is the request's words and present-tense words. A
+        question asks for no action, nor does a report of what happened, whose verbs are no actions."""
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
-        asked, objects = ({} if question else self.action(present, things)), words
+        asked, objects = ({} if question or reported else self.action(present, things)), words
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
             asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
         if asked and opening and self.action(opening[:1], things):  # the verb said is no object
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
-        return asked, objects, verbs
+        return asked, objects, frozenset() if reported else verbs
 
     def action_clause(self, query: str, things: frozenset[str]) -> str:
         """The clause that says what to do: the first that asks for an action (an imperative, "how do
@@ -765,10 +770,18 @@ class SearchIndex:
         asks = [p for p in main if _QUESTION.match(p)]
         return next(iter(acts + asks + main), query)
 
-    def about_state(self, clause: str, asked: dict[str, float]) -> bool:
+    def reports(self, clause: str, things: frozenset[str]) -> bool:
+        """Whether a clause reports what a record did or does, its subject first and then a
+        participle ("the campaign stopped sending", "my webhook failing"), not an imperative."""
+        said = [word for word in _words(clause) if word not in _STOP]
+        if len(said) < 2 or not said[1].endswith(("ed", "ing")):
+            return False
+        return not self.action(terms(said[0]), things) and bool(self.expand(terms(said[0])).keys() & self.nouns)
+
+    def about_state(self, clause: str, asked: dict[str, float], *, reported: bool) -> bool:
         """Whether the action clause asks about a record's state ("is my inbox healthy", "the
-        campaign isn't sending"): a read of the record."""
-        return not asked and bool(_STATE_QUESTION.match(clause) or _FAULT.search(clause))
+        campaign isn't sending", `reported`: "the campaign stopped sending"): a read of the record."""
+        return not asked and (reported or bool(_STATE_QUESTION.match(clause) or _FAULT.search(clause)))
 
     def standing(self, query: str, clause: str, asked: dict[str, float]) -> bool:
         """Whether an action on a condition ("pause the campaign when a lead replies") is a rule the

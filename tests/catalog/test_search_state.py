@@ -68,3 +68,13 @@ def test_a_state_question_prefers_the_reads_whose_response_holds_that_state() ->
 def test_a_state_field_brings_its_record_into_the_answer() -> None:
     found = [op.name for op in index().search("is the lead verified", limit=3)]
     assert "get_lead" in found  # verification_status
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [("the campaign stopped sending", "get_campaign_sending_status"), ("my mailbox disconnected", "get_account")],
+)
+def test_a_report_of_what_a_record_did_reads_it_rather_than_doing_it(request_: str, tool: str) -> None:
+    request = index().parse(request_)
+    assert request.state and not request.asked  # "stopped" is no pause, "disconnected" no delete
+    assert first(request_) == tool
