@@ -275,6 +275,11 @@ _CLAUSE_BREAK = re.compile(
     rf"|\s+(?={_TRIGGER})",
     re.I,
 )
+# A question about one record's state, not a list or a number: a yes/no or why question ("is my
+# inbox healthy", "why did the campaign stop"), and a statement of a fault, negated or ongoing ("the
+# campaign isn't sending", "my webhook keeps failing"). Its verbs are the state asked about, not actions.
+_STATE_QUESTION = re.compile(r"\s*(?:is|are|was|were|does|did|has|have|why)\b", re.I)
+_FAULT = re.compile(r"n['\u2019]t\b|\b(?:not|never|no longer)\b|\b(?:keeps?|kept)\s+\w+ing\b", re.I)
 _HOW = re.compile(r"\s*how\s+(?:(?:do|can|should|would|could)\s+(?:i|we|you)\s+|to\s+)", re.I)
 _CONDITION_IN = re.compile(_TRIGGER, re.I)
 _CONDITION = re.compile(rf"\s*(?:\bif\b|{_TRIGGER})", re.I)
@@ -406,6 +411,9 @@ _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for w
 _STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in ACTIONS.items()}
 _STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
+# What a response field holding a record's state is named for ("status", "warmup_status",
+# "diagnostics", "progress"): a question about a record's state reads the tools that answer one.
+STATES = frozenset(stem(word) for word in ("status", "state", "progress", "diagnostics", "health", "vitals"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
@@ -449,6 +457,7 @@ class Weights:
     kin: float = 1.25
     family: float = 0.6
     other_reading: float = 3.0
+    state: float = 2.0
     broad: float = 3.0
     k1: float = 1.2
     b: float = 0.75
@@ -468,6 +477,7 @@ class Request:
     head: dict[str, float]
     things: tuple[frozenset[str], ...] = ()
     question: bool = False
+    state: bool = False
     many: bool = False
     one: bool = False
     bigrams: frozenset[tuple[str, str]] = frozenset()
@@ -505,6 +515,7 @@ class SearchIndex:
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
         self.narrower = self.siblings()
+        self.states = [self.state_fields(op) for op in self.operations]
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
@@ -542,6 +553,14 @@ class SearchIndex:
             [other - words for sibling, other in enumerate(names) if words < other and self.kindred(base, sibling)]
             for base, words in enumerate(names)
         ]
+
+    def state_fields(self, op: Operation) -> list[frozenset[str]]:
+        """What each state field of a read's response is the state of, by the words of its name
+        before the state word: warmup for warmup_status, nothing for the record's own status."""
+        if op.risk != "read":
+            return []
+        names = self.corpus.get(op.name, {}).get("response_names", "").split(FIELD_BREAK)
+        return [frozenset(words[:-1]) for name in names if (words := name.split()) and words[-1] in STATES]
 
     def kindred(self, base: int, sibling: int) -> bool:
         """Whether two tools act alike: the same verb, or both read (get and list)."""
@@ -678,7 +697,7 @@ class SearchIndex:
         score, position = item
         record = set(self.names[position])
         kin = sum(set(self.names[shown]) == record for shown in chosen)
-        unsure = not (request.asked or request.question)
+        unsure = not (request.asked or request.question or request.state)
         other = unsure and all(self.writes[shown] != self.writes[position] for shown in chosen)
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
@@ -690,7 +709,10 @@ class SearchIndex:
         things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
         clause = self.action_clause(query, things)
         question = bool(_QUESTION.match(clause))
-        asked, objects, verbs = self.asked_for(query, clause, (words, present), things, question=question)
+        reported = not question and self.reports(clause, things)  # "the campaign stopped sending": no action
+        asked, objects, verbs = self.asked_for(
+            query, clause, (words, present), things, question=question, reported=reported
+        )
         did = dict.fromkeys(self.who_did(words, said), 1.0)
         implied = self.implied(words[0]) if objects is not words else {}
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
@@ -709,7 +731,8 @@ class SearchIndex:
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
-            one=bool(DETAILS & set(said)),
+            state=(state := self.about_state(clause, asked, reported=reported)),
+            one=bool(DETAILS & set(said)) or (state and not plural),
             bigrams=frozenset(pairs(words)),
         )
 
@@ -721,18 +744,20 @@ class SearchIndex:
         things: frozenset[str],
         *,
         question: bool,
+        reported: bool,
     ) -> tuple[dict[str, float], list[str], frozenset[str]]:
         """What the action clause asks for, the request's objects (its words, less the verb said)
-        and the words in a verb's position; `read` is the request's words and present-tense words."""
+        and the words in a verb's position; `read` is the request's words and present-tense words. A
+        question asks for no action, nor does a report of what happened, whose verbs are no actions."""
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
-        asked, objects = ({} if question else self.action(present, things)), words
+        asked, objects = ({} if question or reported else self.action(present, things)), words
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
             asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
         if asked and opening and self.action(opening[:1], things):  # the verb said is no object
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
-        return asked, objects, verbs
+        return asked, objects, frozenset() if reported else verbs
 
     def action_clause(self, query: str, things: frozenset[str]) -> str:
         """The clause that says what to do: the first that asks for an action (an imperative, "how do
@@ -746,6 +771,19 @@ class SearchIndex:
         acts = [p for p in main if self.imperative(p, things)]
         asks = [p for p in main if _QUESTION.match(p)]
         return next(iter(acts + asks + main), query)
+
+    def reports(self, clause: str, things: frozenset[str]) -> bool:
+        """Whether a clause reports what a record did or does, its subject first and then a
+        participle ("the campaign stopped sending", "my webhook failing"), not an imperative."""
+        said = [word for word in _words(clause) if word not in _STOP]
+        if len(said) < 2 or not said[1].endswith(("ed", "ing")):
+            return False
+        return not self.action(terms(said[0]), things) and bool(self.expand(terms(said[0])).keys() & self.nouns)
+
+    def about_state(self, clause: str, asked: dict[str, float], *, reported: bool) -> bool:
+        """Whether the action clause asks about a record's state ("is my inbox healthy", "the
+        campaign isn't sending", `reported`: "the campaign stopped sending"): a read of the record."""
+        return not asked and (reported or bool(_STATE_QUESTION.match(clause) or _FAULT.search(clause)))
 
     def standing(self, query: str, clause: str, asked: dict[str, float]) -> bool:
         """Whether an action on a condition ("pause the campaign when a lead replies") is a rule the
@@ -882,7 +920,16 @@ class SearchIndex:
             **self.variant(position, request),
             "broad": -float(any(self.tells_apart(added, position, request) for added in self.narrower[position])),
             "setting": self.setting(position, request),
+            "state": self.state(position, request),
         }
+
+    def state(self, position: int, request: Request) -> float:
+        """For a question about a record's state, whether the tool answers a state: one of what the
+        request names (warmup_status for "why did warmup stop"), else the record's own status."""
+        if not request.state:
+            return 0.0
+        named = [1.0 if about & request.objects.keys() else 0.5 * (not about) for about in self.states[position]]
+        return max(named, default=0.0)
 
     def intent(self, position: int, request: Request) -> dict[str, float]:
         """The action asked for decides: none reads (list, or get for one record's details), a

@@ -144,5 +144,6 @@ def corpus(
         tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
         tokens["argument_fields"] = field_documents(parameter_fields(op) + top_fields(op.body_schema))
         tokens["response_fields"] = field_documents(top_fields(response))
+        tokens["response_names"] = FIELD_BREAK.join(" ".join(terms(name)) for name, _ in top_fields(response))
         found[entry["name"]] = tokens
     return found
