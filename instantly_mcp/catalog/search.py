@@ -682,13 +682,25 @@ class SearchIndex:
     def hedge(self, ranked: list[tuple[float, int]], request: Request) -> list[int]:
         """The answer's order: an agent picks among its DEFAULT_MATCHES lines, so after the best match
         (never moved) each slot goes to the best of the rest as `hedged` scores it, not to the best
-        match's record again under another verb."""
+        match's record again under another verb, and the last to another reading of the verb asked."""
         chosen, rest = [position for _, position in ranked[:1]], ranked[1:]
         while rest and len(chosen) < DEFAULT_MATCHES:
-            best = max(rest, key=lambda item: self.hedged(item, chosen, request))  # ties: the higher ranked
+            last = self.other_actions(rest, chosen, request) if len(chosen) == DEFAULT_MATCHES - 1 else []
+            best = max(last or rest, key=lambda item: self.hedged(item, chosen, request))  # ties: the higher ranked
             rest.remove(best)
             chosen.append(best[1])
         return chosen + [position for _, position in rest]
+
+    def other_actions(
+        self, rest: list[tuple[float, int]], chosen: list[int], request: Request
+    ) -> list[tuple[float, int]]:
+        """The candidates for the last slot when the verb asked for reads as several actions
+        ("transfer": move or change) and the slots before show only the first match's: the tools
+        performing another, so an agent sees each reading of the verb (empty: no such slot)."""
+        readings = request.asked.keys() - READ_VERBS.keys() - self.acts[chosen[0]]
+        if any(self.acts[shown] & readings for shown in chosen[1:]):
+            return []
+        return [item for item in rest if self.acts[item[1]] & readings]
 
     def hedged(self, item: tuple[float, int], chosen: list[int], request: Request) -> float:
         """A tool's score for the next slot: less for each shown tool on the same record (list_leads

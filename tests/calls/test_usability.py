@@ -22,7 +22,7 @@ from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
 # aliases; the third set was never tuned on, the fourth only on its tune part). ISSUE_24 holds the
 # issue's targets, not met yet.
-FLOORS = {"old": (0.84, 0.97), "fresh": (0.88, 0.96), "third": (0.74, 0.96), "fourth": (0.66, 0.90)}
+FLOORS = {"old": (0.84, 0.97), "fresh": (0.88, 0.96), "third": (0.74, 0.96), "fourth": (0.66, 0.91)}
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
 

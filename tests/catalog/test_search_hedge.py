@@ -40,3 +40,16 @@ def test_a_request_naming_no_action_shows_a_write_beside_the_reads() -> None:
 def test_the_second_slot_goes_to_another_record() -> None:
     assert names("lead lists", hedged=False)[:2] == ["list_lead_lists", "get_lead_list"]
     assert names("lead lists")[:2] == ["list_lead_lists", "list_leads"]
+
+
+@pytest.mark.parametrize(
+    ("request_", "reading"), [("set the campaign daily limit", "set_"), ("transfer the mailbox", "change_")]
+)
+def test_the_last_slot_shows_another_reading_of_the_verb(
+    request_: str, reading: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = names(request_)
+    assert shown[-1].startswith(reading) and not any(name.startswith(reading) for name in shown[:-1])
+    monkeypatch.setattr(SearchIndex, "other_actions", lambda *_: [])
+    assert names(request_)[0] == shown[0]
+    assert not any(name.startswith(reading) for name in names(request_))
