@@ -4,17 +4,9 @@ evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex
-
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 @pytest.mark.parametrize(
@@ -29,7 +21,7 @@ def index() -> SearchIndex:
     ],
 )
 def test_the_clause_asking_for_an_action_decides(request_: str, tool: str) -> None:
-    assert index().search(request_)[0].name == tool
+    assert search_index().search(request_)[0].name == tool
 
 
 @pytest.mark.parametrize(
@@ -42,7 +34,7 @@ def test_the_clause_asking_for_an_action_decides(request_: str, tool: str) -> No
     ],
 )
 def test_a_situation_or_a_condition_is_no_action_clause(request_: str, clause: str) -> None:
-    assert index().action_clause(request_, frozenset()).strip() == clause
+    assert search_index().action_clause(request_, frozenset()).strip() == clause
 
 
 @pytest.mark.parametrize(
@@ -55,4 +47,4 @@ def test_a_situation_or_a_condition_is_no_action_clause(request_: str, clause: s
     ],
 )
 def test_an_action_on_a_condition_is_a_setting_unless_it_creates(request_: str, tool: str) -> None:
-    assert index().search(request_)[0].name == tool
+    assert search_index().search(request_)[0].name == tool

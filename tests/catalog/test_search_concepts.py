@@ -3,23 +3,17 @@ words finds the tool that holds the feature. Requests of our own making, not fro
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import tomllib
-from functools import cache
 
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import SearchIndex, Weights
+from instantly_mcp.catalog.search import Weights
 
-
-@cache
-def index(concept: float = Weights().concept) -> SearchIndex:
-    return SearchIndex(list(load_operations().values()), weights=dataclasses.replace(Weights(), concept=concept))
+from support.search_index import search_index
 
 
 def top(request: str, concept: float = Weights().concept) -> str:
-    return index(concept).search(request)[0].name
+    return search_index(Weights(concept=concept)).search(request)[0].name
 
 
 def test_the_help_centres_word_finds_the_tool_holding_the_feature() -> None:

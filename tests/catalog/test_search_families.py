@@ -4,21 +4,15 @@ from the evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex, derived, stem
+from instantly_mcp.catalog.search import derived, stem
 
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 def position(name: str) -> int:
-    return next(i for i, op in enumerate(index().operations) if op.name == name)
+    return next(i for i, op in enumerate(search_index().operations) if op.name == name)
 
 
 @pytest.mark.parametrize(
@@ -43,16 +37,16 @@ def test_agent_nouns_short_roots_and_kept_words_stay_whole(word: str) -> None:
 
 
 def test_a_words_family_never_adds_a_tool_verb() -> None:
-    assert "enrichment" in index().families["enrich"]
-    assert "enrich" not in index().families.get("enrichment", ())
+    assert "enrichment" in search_index().families["enrich"]
+    assert "enrich" not in search_index().families.get("enrichment", ())
 
 
 def test_a_request_word_finds_its_relative_in_the_spec() -> None:
-    assert index().search("is the domain available")[0].name == "check_domains_availability"
+    assert search_index().search("is the domain available")[0].name == "check_domains_availability"
 
 
 def test_a_write_named_for_an_action_noun_performs_it() -> None:
-    acts = index().acts
+    acts = search_index().acts
     assert acts[position("run_enrichment")] == {"run", "enrich"}
     assert acts[position("get_email_verification")] == {"get"}  # a read of the result, not the act
     assert acts[position("update_enrichment_settings")] == {stem("update")}  # the last name word is no action

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex
-
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 def setting(request: str, tool: str) -> float:
-    found = index()
+    found = search_index()
     position = next(i for i, op in enumerate(found.operations) if op.name == tool)
     return found.setting(position, found.parse(request))
 
@@ -41,9 +33,9 @@ def test_a_long_enum_is_no_fields_words() -> None:
 
 
 def test_a_named_setting_ranks_its_tool_first() -> None:
-    assert index().search("edit the signature of a sender")[0].name == "update_account"
+    assert search_index().search("edit the signature of a sender")[0].name == "update_account"
 
 
 def test_the_named_field_decides_between_two_edits() -> None:
     # "email" names update_email; the email gap is a field of the campaign, which only field matching sees.
-    assert index().search("change the email gap of a campaign")[0].name == "update_campaign"
+    assert search_index().search("change the email gap of a campaign")[0].name == "update_campaign"

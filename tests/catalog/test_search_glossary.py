@@ -4,18 +4,12 @@ words. Requests of our own, not from the evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import THINGS, SearchIndex, stem, terms
+from instantly_mcp.catalog.search import THINGS, stem, terms
 
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 @pytest.mark.parametrize(
@@ -34,7 +28,7 @@ def index() -> SearchIndex:
     ],
 )
 def test_a_glossary_word_finds_the_tool_named_in_the_specs_words(request_: str, tool: str) -> None:
-    assert index().search(request_, limit=1)[0].name == tool
+    assert search_index().search(request_, limit=1)[0].name == tool
 
 
 def test_every_synonym_is_a_word_of_the_spec() -> None:
@@ -55,4 +49,4 @@ def test_every_synonym_is_a_word_of_the_spec() -> None:
 def test_everyday_words_read_as_what_they_mean(request_: str, tool: str) -> None:
     """Everyday words: "most recent" is an order (it counts nothing); to wipe is to delete; to subscribe
     to events is to make a webhook."""
-    assert index().search(request_, limit=1)[0].name == tool
+    assert search_index().search(request_, limit=1)[0].name == tool

@@ -3,21 +3,13 @@ the number of records a tool's name acts on. Requests of our own, not from the e
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex
-
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 def first(request: str) -> str:
-    return index().search(request)[0].name
+    return search_index().search(request)[0].name
 
 
 @pytest.mark.parametrize(

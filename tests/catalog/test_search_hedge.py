@@ -4,22 +4,21 @@ from the evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import SearchIndex, Weights
 
-
-@cache
-def index(*, hedged: bool = True) -> SearchIndex:
-    weights = Weights() if hedged else Weights(kin=0.0, other_reading=0.0)
-    return SearchIndex(list(load_operations().values()), weights=weights)
+from support.search_index import search_index
 
 
 def names(request: str, limit: int = 5, *, hedged: bool = True) -> list[str]:
-    return [op.name for op in index(hedged=hedged).search(request, limit=limit)]
+    return [
+        op.name
+        for op in search_index(Weights() if hedged else Weights(kin=0.0, other_reading=0.0)).search(
+            request, limit=limit
+        )
+    ]
 
 
 @pytest.mark.parametrize(

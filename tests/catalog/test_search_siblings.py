@@ -4,26 +4,20 @@ keeps the broader tool. Requests of our own, not from the evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex, Weights
+from instantly_mcp.catalog.search import Weights
 
-
-@cache
-def index(broad: float = Weights.broad) -> SearchIndex:
-    return SearchIndex(list(load_operations().values()), weights=Weights(broad=broad))
+from support.search_index import search_index
 
 
 def first(request: str, broad: float = Weights.broad) -> str:
-    return index(broad).search(request, limit=1)[0].name
+    return search_index(Weights(broad=broad)).search(request, limit=1)[0].name
 
 
 def broad(tool: str, request: str) -> float:
     """The family term of `tool` for `request`: -1 when the request names a narrower sibling's words."""
-    search = index()
+    search = search_index()
     position = next(i for i, op in enumerate(search.operations) if op.name == tool)
     return search.amounts(position, search.parse(request))["broad"]
 

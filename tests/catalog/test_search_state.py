@@ -4,21 +4,13 @@ our own, not from the evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex
-
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 def first(request: str) -> str:
-    return index().search(request, limit=1)[0].name
+    return search_index().search(request, limit=1)[0].name
 
 
 @pytest.mark.parametrize(
@@ -32,7 +24,7 @@ def first(request: str) -> str:
     ],
 )
 def test_a_question_about_one_records_state_reads_that_record(request_: str, tool: str) -> None:
-    assert index().parse(request_).state
+    assert search_index().parse(request_).state
     assert first(request_) == tool
 
 
@@ -46,13 +38,13 @@ def test_a_state_asked_of_many_records_lists_them(request_: str, tool: str) -> N
 
 @pytest.mark.parametrize("request_", ["how do I stop the campaign", "pause the campaign", "which campaigns are paused"])
 def test_an_action_or_a_which_question_is_no_state_question(request_: str) -> None:
-    assert not index().parse(request_).state
+    assert not search_index().parse(request_).state
 
 
 def state(tool: str, request: str) -> float:
     """The state term of `tool` for `request`: 1 for a state field of what the request names, 0.5 for
     the record's own status, 0 for a tool that answers no state."""
-    search = index()
+    search = search_index()
     position = next(i for i, op in enumerate(search.operations) if op.name == tool)
     return search.amounts(position, search.parse(request))["state"]
 
@@ -66,7 +58,7 @@ def test_a_state_question_prefers_the_reads_whose_response_holds_that_state() ->
 
 
 def test_a_state_field_brings_its_record_into_the_answer() -> None:
-    found = [op.name for op in index().search("is the lead verified", limit=3)]
+    found = [op.name for op in search_index().search("is the lead verified", limit=3)]
     assert "get_lead" in found  # verification_status
 
 
@@ -75,6 +67,6 @@ def test_a_state_field_brings_its_record_into_the_answer() -> None:
     [("the campaign stopped sending", "get_campaign_sending_status"), ("my mailbox disconnected", "get_account")],
 )
 def test_a_report_of_what_a_record_did_reads_it_rather_than_doing_it(request_: str, tool: str) -> None:
-    request = index().parse(request_)
+    request = search_index().parse(request_)
     assert request.state and not request.asked  # "stopped" is no pause, "disconnected" no delete
     assert first(request_) == tool

@@ -4,17 +4,11 @@ own, not from the evaluation sets."""
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import SearchIndex, without_values
+from instantly_mcp.catalog.search import without_values
 
-
-@cache
-def index() -> SearchIndex:
-    return SearchIndex(list(load_operations().values()))
+from support.search_index import search_index
 
 
 @pytest.mark.parametrize(
@@ -27,7 +21,7 @@ def index() -> SearchIndex:
     ],
 )
 def test_a_quoted_value_does_not_pick_the_tool(request_: str, tool: str) -> None:
-    assert index().search(request_, limit=1)[0].name == tool
+    assert search_index().search(request_, limit=1)[0].name == tool
 
 
 @pytest.mark.parametrize(
