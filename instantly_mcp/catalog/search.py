@@ -499,6 +499,7 @@ class SearchIndex:
     def __post_init__(self) -> None:
         self.fields = [self.document(op) for op in self.operations]
         self.names = [entity(op.name) for op in self.operations]
+        self.name_sets = [frozenset(name) for name in self.names]  # read per candidate on every search
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
         self.writes = [op.risk != "read" for op in self.operations]
@@ -508,10 +509,7 @@ class SearchIndex:
         self.named = {w for op in self.operations for w in terms(op.name)}
         self.vocabulary = sorted(self.named)
         self.nouns = self.named - self.verbs - set(READ_VERBS)
-        count = max(len(self.fields), 1)
-        self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
-        frequency = Counter(word for doc in self.fields for word in set().union(*doc))
-        self.idf = idf(frequency, count)
+        self.index_words()
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
         self.narrower = self.siblings()
@@ -519,6 +517,13 @@ class SearchIndex:
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
+
+    def index_words(self) -> None:
+        """BM25's statistics over the tools' documents: each field's average length, each word's IDF."""
+        count = max(len(self.fields), 1)
+        self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
+        frequency = Counter(word for doc in self.fields for word in set().union(*doc))
+        self.idf = idf(frequency, count)
 
     def word_families(self) -> dict[str, tuple[str, ...]]:
         """Each indexed word's relatives by derivation ("enrich": "enrichment"), tool verbs left out:
@@ -541,16 +546,21 @@ class SearchIndex:
         if not self.writes[position]:
             return frozenset({verb})
         root = derived(self.names[position][-1])
-        return frozenset({verb, root}) if root in self.verbs - set(self.names[position]) else frozenset({verb})
+        return frozenset({verb, root}) if root in self.verbs - self.name_sets[position] else frozenset({verb})
 
     def siblings(self) -> list[list[frozenset[str]]]:
         """For each tool, the words each narrower sibling's name adds to its own: a tool doing the
         same (the same verb, or reading too: get and list read one record or many) on a name that
         holds all of the tool's words and more (list_accounts: campaign, mapping of
-        list_account_campaign_mappings)."""
-        names = [frozenset(name) for name in self.names]
+        list_account_campaign_mappings). "list" is no added word: a request says it as a verb or in
+        another thing's name ("block list")."""
+        names = self.name_sets
         return [
-            [other - words for sibling, other in enumerate(names) if words < other and self.kindred(base, sibling)]
+            [
+                other - words - READ_VERBS.keys()
+                for sibling, other in enumerate(names)
+                if words < other and self.kindred(base, sibling)
+            ]
             for base, words in enumerate(names)
         ]
 
@@ -707,8 +717,8 @@ class SearchIndex:
         after get_lead), and, when the request names no known action ("snooze a conversation", "wipe
         the list"), more for the first tool of the other kind, read or write, as it may mean either."""
         score, position = item
-        record = set(self.names[position])
-        kin = sum(set(self.names[shown]) == record for shown in chosen)
+        record = self.name_sets[position]
+        kin = sum(self.name_sets[shown] == record for shown in chosen)
         unsure = not (request.asked or request.question or request.state)
         other = unsure and all(self.writes[shown] != self.writes[position] for shown in chosen)
         return score - self.weights.kin * kin + self.weights.other_reading * other
@@ -876,14 +886,14 @@ class SearchIndex:
             return []
         said = set(words[:VERB_POSITIONS]) | (asked.keys() - {CREATE})  # "add" is no "create": a new record
         for position, verb in enumerate(self.tool_verbs):
-            name = set(self.names[position])
+            name = self.name_sets[position]
             if stem(verb) in said and name & part and name <= part | whole:
                 return []  # a tool does it: add_leads, move_leads, delete_lead
         edits = (
             position
             for position, verb in enumerate(self.tool_verbs)
             if stem(verb) == UPDATE
-            and set(self.names[position]) <= whole
+            and self.name_sets[position] <= whole
             and part & self.fields[position][ARGUMENTS].keys()
         )
         return holder if next(edits, None) is not None else []
@@ -925,7 +935,8 @@ class SearchIndex:
         name, objects = self.names[position], request.objects
         return {
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
-            "covers": sum(bool(words & set(name)) for words in request.things) / max(len(request.things), 1),
+            "covers": sum(bool(words & self.name_sets[position]) for words in request.things)
+            / max(len(request.things), 1),
             "head": max((request.head.get(word, 0.0) for word in name), default=0.0),
             "uncovered": -float(sum(1 for word in name if word not in objects)),
             **self.intent(position, request),
@@ -958,7 +969,7 @@ class SearchIndex:
         else:
             read = (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
             amounts["read_default"] = (
-                read * 0.3 if verb == "get" and request.plural & set(self.names[position]) else read
+                read * 0.3 if verb == "get" and request.plural & self.name_sets[position] else read
             )
         sees = request.asked and not request.asked.keys() - READ_VERBS.keys()
         if (request.question and verb not in READ_VERBS) or (sees and self.writes[position]):
@@ -981,11 +992,10 @@ class SearchIndex:
         ranks under it ("which campaigns use this account": list_account_campaign_mappings, not
         list_accounts). A word of the request tells them apart only if it names an
         added word and none of the base's ("inbox" names email and account, not list_dfy_email_accounts
-        over list_emails); a niche sibling the request does not name is no rival, and "list" no added
-        word, as a request says it as a verb or in another thing's name ("block list")."""
+        over list_emails); a niche sibling the request does not name is no rival."""
         if (added & NICHE_WORDS) - request.objects.keys():
             return False
-        added, name = added - READ_VERBS.keys(), set(self.names[base])
+        name = self.name_sets[base]
         return any(words & added and not words & name for words in request.things)
 
     def spelled(self, word: str) -> str:
