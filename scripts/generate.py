@@ -296,15 +296,8 @@ def render(source: Path = SOURCE) -> dict[Path, str]:
         by_tag.setdefault(entry["tag"], []).append(entry)
     apply_aliases(entries, overrides.get("aliases", {}))
     files[TOOLS_DOC] = tools_markdown(entries)
-    files[CORPUS] = (
-        json.dumps(
-            corpus(spec, pairs, tomllib.loads(CONCEPTS.read_text())["note"]),
-            indent=0,
-            ensure_ascii=False,
-            sort_keys=True,
-        )
-        + "\n"
-    )
+    notes = tomllib.loads(CONCEPTS.read_text())["note"]
+    files[CORPUS] = json.dumps(corpus(spec, pairs, notes), indent=0, ensure_ascii=False, sort_keys=True) + "\n"
     files[README] = with_settings_table(with_section(README.read_text(), effects_section(load_effects(EFFECTS))))
     for tag, tag_entries in sorted(by_tag.items()):
         specs = {"generated_by": "scripts/generate.py", "tag": tag, "operations": list(map(spec_entry, tag_entries))}

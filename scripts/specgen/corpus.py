@@ -101,22 +101,16 @@ def response_names(schema: dict[str, Any] | None) -> list[str]:
     return list(dict.fromkeys(name for name, _ in fields(records_of(schema))))
 
 
-def concept_fields(op: SpecOperation, name: str, response: dict[str, Any] | None) -> set[str]:
-    """The field names a concept note can attach by: the top-level arguments a tool takes, and for a
-    read (get_, list_) the top-level fields of the records it answers."""
-    held = {field for field, _ in parameter_fields(op) + top_fields(op.body_schema)}
-    if name.startswith(("get_", "list_")):
-        held |= {field for field, _ in top_fields(response)}
-    return held
-
-
-def concepts(op: SpecOperation, name: str, response: dict[str, Any] | None, notes: list[dict[str, Any]]) -> str:
+def concepts(name: str, taken: list[tuple[str, Any]], answered: list[tuple[str, Any]], notes: list[Any]) -> str:
     """The help centre's notes on the features this tool holds (tool_specs/concepts.toml): the notes
-    on its record (a word of its name) naming a field it takes or answers. A request
-    in the product's words ("sending schedule", "warmup health score") finds the tool whose
-    arguments hold the feature although the spec never names it so."""
-    held, words = concept_fields(op, name, response), {word.removesuffix("s") for word in name.split("_")}
-    return " ".join(note["text"] for note in notes if words & set(note["record"]) and held & set(note["fields"]))
+    on its record (a word of its name) naming a field it takes (`taken`) or, for a read (get_, list_),
+    answers (`answered`). A request in the product's words ("sending schedule", "warmup health score")
+    finds the tool whose arguments hold the feature although the spec never names it so."""
+    held = {field for field, _ in taken + (answered if name.startswith(("get_", "list_")) else [])}
+    words = set(terms(name))
+    return " ".join(
+        note["text"] for note in notes if words & set(terms(" ".join(note["record"]))) and held & set(note["fields"])
+    )
 
 
 def corpus(
@@ -133,17 +127,18 @@ def corpus(
         ]
         arguments = params + list(fields(op.body_schema)) + served
         _, response = spec.response_schema(op)
+        taken, answered = parameter_fields(op) + top_fields(op.body_schema), top_fields(response)
         texts = {
             "summary": clean(op.raw.get("summary", "")),
             "description": clean(op.raw.get("description", "")),
             "tag": " ".join(f"{tag} {tags.get(tag, '')}" for tag in op.tags),
             "arguments": " ".join(f"{name} {text}" for name, text in arguments),
             "response": " ".join(response_names(response)),
-            "concept": concepts(op, entry["name"], response, notes or []),
+            "concept": concepts(entry["name"], taken, answered, notes or []),
         }
         tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
-        tokens["argument_fields"] = field_documents(parameter_fields(op) + top_fields(op.body_schema))
-        tokens["response_fields"] = field_documents(top_fields(response))
-        tokens["response_names"] = FIELD_BREAK.join(" ".join(terms(name)) for name, _ in top_fields(response))
+        tokens["argument_fields"] = field_documents(taken)
+        tokens["response_fields"] = field_documents(answered)
+        tokens["response_names"] = FIELD_BREAK.join(" ".join(terms(name)) for name, _ in answered)
         found[entry["name"]] = tokens
     return found
