@@ -420,8 +420,9 @@ UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
 # Values a request quotes are not words of it: an address, an id, a name in quotes ("sales@acme.io"
-# is no sales flow, a campaign called 'webhook test' no webhook).
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
+# is no sales flow, a campaign called 'webhook test' no webhook). An address is matched from the start
+# of its word only, so a long word without "@" is read once, not once from each of its letters.
+_ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
 _QUOTED = re.compile(r"(?:[\"\u201c\u2018]|(?<!\w)')[^\"\u201c\u201d\u2018\u2019]{1,80}?(?:[\"\u201d\u2019]|'(?!\w))")
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)

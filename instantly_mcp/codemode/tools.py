@@ -30,6 +30,7 @@ from instantly_mcp.gates.discovery import (
     arguments,
     did_you_mean,
     discovery_tools,
+    long_query,
     risk_note,
 )
 from instantly_mcp.gates.policy import Policy
@@ -189,6 +190,8 @@ class CodeMode:
         """`instantly.search(query)` in a script: search_tools' ranking and answer lines, as a list."""
         if not isinstance(query, str) or isinstance(limit, bool) or not isinstance(limit, int):
             raise TypeError("instantly.search(query: str, limit: int = 5)")
+        if too_long := long_query("instantly.search", query):
+            raise ValueError(too_long)
         limit = max(1, min(limit, MAX_MATCHES))
         parts = [p.strip() for p in query.split(";") if p.strip()]
         return self.briefs([[op.name for op in self.discovery.index.search(part, limit=limit)] for part in parts])

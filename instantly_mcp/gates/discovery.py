@@ -134,11 +134,8 @@ class Discovery:
         unknown = set(arguments) - {"query", "toolset", "limit"}
         if not isinstance(query, str) or not query.strip() or unknown:
             return error_result(f"{SEARCH} takes query (text), and optionally toolset and limit (1-{MAX_MATCHES}).")
-        if len(query) > MAX_QUERY_CHARS:
-            return error_result(
-                f"{SEARCH}: query is {len(query)} characters, more than the {MAX_QUERY_CHARS} allowed; "
-                "describe the task in a few words."
-            )
+        if too_long := long_query(SEARCH, query):
+            return error_result(too_long)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_MATCHES:
             return error_result(f"{SEARCH}: limit must be an integer from 1 to {MAX_MATCHES}.")
         toolsets = sorted({op.toolset for op in self.policy.visible_operations()})
@@ -238,3 +235,15 @@ def did_you_mean(name: str, policy: Policy, index: SearchIndex | None = None) ->
 
 def risk_note(op: Operation) -> str:
     return f" [{op.risk}]" if op.risk in GATED_RISKS else ""
+
+
+def long_query(caller: str, query: str) -> str | None:
+    """Why a search query is refused for its length, or None: every search reads at most
+    MAX_QUERY_CHARS (search_tools, and `instantly.search` in a script, which would otherwise run on
+    the event loop over whatever a script builds)."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return None
+    return (
+        f"{caller}: query is {len(query)} characters, more than the {MAX_QUERY_CHARS} allowed; "
+        "describe the task in a few words."
+    )

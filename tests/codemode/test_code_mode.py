@@ -438,6 +438,19 @@ async def test_search_and_describe_inside_a_script_rank_as_search_tools_and_call
     assert text(described).startswith("async def get_campaign_analytics(*, ")
 
 
+async def test_a_scripts_search_reads_no_more_than_search_tools_does() -> None:
+    """instantly.search runs on the server's event loop: a query a script builds to any length is
+    refused at search_tools' limit, with the limit named, instead of being read."""
+    code = "try:\n    found = instantly.search('a' * 100_000)\nexcept ValueError as e:\n    found = str(e)\nfound"
+    async with policy_server(tools=("code",)) as mcp:
+        refused = await run(mcp, code)
+        assert mcp.received == []
+    assert not refused.is_error
+    assert text(refused) == (
+        "instantly.search: query is 100000 characters, more than the 500 allowed; describe the task in a few words."
+    )
+
+
 async def test_on_the_approval_page_a_plan_follows_ids_too() -> None:
     """The retry repeats the plan pass: the placeholders are the same, so the approval redeems."""
     from support.approvals import serve_pages
