@@ -152,6 +152,8 @@ class CodeMode:
         of a whole script; each task then gets fewer matches. A task that is a visible tool's exact
         name is answered with its docstring instead (what describe_tool gives)."""
         query = args.get("query")
+        if isinstance(query, str) and (too_long := long_query(SEARCH, query)):
+            return error_result(too_long)  # the whole query: its tasks are searched one by one
         parts = [p.strip() for p in query.split(";") if p.strip()] if isinstance(query, str) else [query]
         named = [op for op in map(self.named, parts) if op is not None]
         if named and len(named) == len(parts):

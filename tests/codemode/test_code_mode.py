@@ -451,6 +451,18 @@ async def test_a_scripts_search_reads_no_more_than_search_tools_does() -> None:
     )
 
 
+async def test_search_tools_in_code_mode_refuses_a_query_over_its_limit_whatever_its_tasks() -> None:
+    """Each task of a ";" query is searched in turn; the whole query is held to the schema's 500
+    characters, so many short tasks cannot hold the event loop either."""
+    query = "pause campaign;" * 40
+    async with policy_server(tools=("code",)) as mcp:
+        refused = await mcp.call("search_tools", {"query": query})
+    assert refused.is_error
+    assert text(refused) == (
+        f"search_tools: query is {len(query)} characters, more than the 500 allowed; describe the task in a few words."
+    )
+
+
 async def test_on_the_approval_page_a_plan_follows_ids_too() -> None:
     """The retry repeats the plan pass: the placeholders are the same, so the approval redeems."""
     from support.approvals import serve_pages
