@@ -1061,13 +1061,25 @@ def pairs(words: list[str]) -> list[tuple[str, str]]:
 def steps(query: str) -> list[str]:
     """The steps a request names ("find leads then add them to a campaign": two), else the request.
     A step that says "them" or "it" means the previous step's object ("add leads to a campaign")."""
-    parts = [part.strip() for part in _STEP_BREAK.split(query) if terms(part)]
+    parts = [part.strip() for part in _split_outside_values(query) if terms(part)]
     parts = [*parts[: MAX_STEPS - 1], " ".join(parts[MAX_STEPS - 1 :])] if len(parts) > MAX_STEPS else parts
     for i in range(1, len(parts)):
         previous = parts[i - 1].split(maxsplit=1)[1:]
         if previous:
             parts[i] = _PRONOUN.sub(previous[0].replace("\\", ""), parts[i], count=1)
     return parts or [query]
+
+
+def _split_outside_values(query: str) -> list[str]:
+    """The request cut at each step break that is not inside a value: a quoted name or an address
+    may hold "; " or "then" ("rename 'Intro; then follow up'" is one step)."""
+    values = [m.span() for pattern in (_ADDRESS, _QUOTED) for m in pattern.finditer(query)]
+    parts, start = [], 0
+    for brk in _STEP_BREAK.finditer(query):
+        if not any(begin < brk.end() and brk.start() < end for begin, end in values):
+            parts.append(query[start : brk.start()])
+            start = brk.end()
+    return [*parts, query[start:]]
 
 
 def typos(a: str, b: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from instantly_mcp.catalog.search import without_values
+from instantly_mcp.catalog.search import steps, without_values
 
 from support.search_index import search_index
 
@@ -37,3 +37,18 @@ def test_a_quoted_value_does_not_pick_the_tool(request_: str, tool: str) -> None
 )
 def test_what_a_request_says_without_its_values(request_: str, read: str) -> None:
     assert " ".join(without_values(request_).split()) == read
+
+
+@pytest.mark.parametrize(
+    ("request_", "named"),
+    [
+        ("rename the campaign 'Intro; then follow up' to Q4", ["rename the campaign 'Intro; then follow up' to Q4"]),
+        (
+            'tag "met, and liked it" leads then export them',
+            ['tag "met, and liked it" leads', 'export "met, and liked it" leads'],
+        ),
+        ("pause 'A then B'; delete the webhook", ["pause 'A then B'", "delete the webhook"]),
+    ],
+)
+def test_a_step_break_inside_a_value_does_not_split_the_request(request_: str, named: list[str]) -> None:
+    assert steps(request_) == named
