@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import random
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +46,7 @@ from instantly_mcp.catalog.search import (
     SearchIndex,
     Weights,
     shape_weight,
+    shared,
     steps,
 )
 
@@ -135,17 +137,17 @@ def coefficients(w: Weights) -> tuple[float, ...]:
 
 def ranked(read: Read, c: tuple[float, ...]) -> list[int]:
     """The positions search ranks first, as SearchIndex.search does (hedged, steps' bests interleaved)."""
-    share = max(2, LIMIT // len(read.steps)) if len(read.steps) > 1 else LIMIT
-    tops = []
-    for step in read.steps:
+    tops = {}
+    for number, step in enumerate(read.steps):
         scores = [
             (-(b + sum(x * y for x, y in zip(f, c, strict=True))), p)
             for p, b, f in zip(step.positions, step.bm25, step.features, strict=True)
         ]
         best = sorted(scores)
         hedged = read.index.hedge([(-score, p) for score, p in best[:HEDGE_POOL]], step.request)
-        tops.append((hedged + [p for _, p in best[HEDGE_POOL:]])[:share])
-    merged = dict.fromkeys(p for found in zip(*tops, strict=False) for p in found)
+        tops[number] = (hedged + [p for _, p in best[HEDGE_POOL:]])[:LIMIT]
+    found = shared(tops, LIMIT) if len(tops) > 1 else tops
+    merged = dict.fromkeys(p for each in itertools.zip_longest(*found.values()) for p in each if p is not None)
     return list(merged)[:LIMIT]
 
 

@@ -29,10 +29,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.paths import tool_specs_dir
+
+K = TypeVar("K")
+T = TypeVar("T")
 
 DEFAULT_MATCHES = 5
 FIELDS = ("name", "summary", "description", "tag", "arguments", "response", "concept")
@@ -663,17 +666,16 @@ class SearchIndex:
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
         """The best matches for the whole request, the best of each step first when it names several."""
         merged: dict[str, Operation] = {}
-        for found in zip(*self.search_steps(query, toolset=toolset, limit=limit).values(), strict=False):
-            merged.update((op.name, op) for op in found if op.name not in merged)
+        for found in itertools.zip_longest(*self.search_steps(query, toolset=toolset, limit=limit).values()):
+            merged.update((op.name, op) for op in found if op is not None and op.name not in merged)
         return list(merged.values())[:limit]
 
     def search_steps(
         self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES
     ) -> dict[str, list[Operation]]:
         """Each step the request names, with its best matches (`limit` shared between the steps)."""
-        named = steps(query)
-        share = max(2, limit // len(named)) if len(named) > 1 else limit
-        return {step: self.search_step(step, toolset=toolset, limit=share) for step in named}
+        found = {step: self.search_step(step, toolset=toolset, limit=limit) for step in steps(query)}
+        return shared(found, limit) if len(found) > 1 else found
 
     def search_step(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
         request = self.parse(query)
@@ -1080,6 +1082,19 @@ def _split_outside_values(query: str) -> list[str]:
             parts.append(query[start : brk.start()])
             start = brk.end()
     return [*parts, query[start:]]
+
+
+def shared(found: dict[K, list[T]], limit: int) -> dict[K, list[T]]:
+    """The steps' matches cut to `limit` in all: every step keeps its best two, then the slots left
+    go round the steps in order, so a step with fewer matches leaves its slots to the others."""
+    counts = {step: min(2, len(ops)) for step, ops in found.items()}
+    spare = limit - sum(counts.values())
+    while spare > 0 and any(counts[step] < len(ops) for step, ops in found.items()):
+        for step, ops in found.items():
+            if spare > 0 and counts[step] < len(ops):
+                counts[step] += 1
+                spare -= 1
+    return {step: ops[: counts[step]] for step, ops in found.items()}
 
 
 def typos(a: str, b: str) -> int:

@@ -52,3 +52,19 @@ def test_what_a_request_says_without_its_values(request_: str, read: str) -> Non
 )
 def test_a_step_break_inside_a_value_does_not_split_the_request(request_: str, named: list[str]) -> None:
     assert steps(request_) == named
+
+
+def test_a_two_step_request_gets_all_five_matches() -> None:
+    found = search_index().search_steps("pause the campaign then delete the webhook")
+    assert [len(ops) for ops in found.values()] == [3, 2]  # 5 // 2 each left a slot unused
+    three = search_index().search_steps("pause the campaign then delete the webhook then list the leads")
+    assert [len(ops) for ops in three.values()] == [2, 2, 2]  # every step gets at least two
+
+
+def test_the_whole_request_keeps_each_steps_matches_when_one_step_has_fewer() -> None:
+    index = search_index()
+    request = "pause the campaign then zzqx"  # the second step matches nothing
+    assert index.search_steps(request)["zzqx"] == []
+    assert [op.name for op in index.search(request)] == [
+        op.name for op in index.search_step("pause the campaign", limit=5)
+    ]
