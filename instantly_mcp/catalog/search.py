@@ -695,14 +695,24 @@ class SearchIndex:
     def hedge(self, ranked: list[tuple[float, int]], request: Request) -> list[int]:
         """The answer's order: an agent picks among its DEFAULT_MATCHES lines, so after the best match
         (never moved) each slot goes to the best of the rest as `hedged` scores it, not to the best
-        match's record again under another verb, and the last to another reading of the verb asked."""
+        match's record again under another verb, none to a write when the request only reads, and the
+        last to another reading of the verb asked."""
         chosen, rest = [position for _, position in ranked[:1]], ranked[1:]
         while rest and len(chosen) < DEFAULT_MATCHES:
             last = self.other_actions(rest, chosen, request) if len(chosen) == DEFAULT_MATCHES - 1 else []
-            best = max(last or rest, key=lambda item: self.hedged(item, chosen, request))  # ties: the higher ranked
+            pool = last or self.readable(rest, request)
+            best = max(pool, key=lambda item: self.hedged(item, chosen, request))  # ties: the higher ranked
             rest.remove(best)
             chosen.append(best[1])
         return chosen + [position for _, position in rest]
+
+    def readable(self, rest: list[tuple[float, int]], request: Request) -> list[tuple[float, int]]:
+        """The candidates for a slot: for a request that only reads (a question, about a record's
+        state too, or a request to see), the reads while any is left, as a write there is a slot it
+        cannot use ("why did warmup stop": get_account, not disable_warmup_for_accounts); else all."""
+        if not (request.question or request.state or sees(request)):
+            return rest
+        return [item for item in rest if not self.writes[item[1]]] or rest
 
     def other_actions(
         self, rest: list[tuple[float, int]], chosen: list[int], request: Request
@@ -974,8 +984,7 @@ class SearchIndex:
             amounts["read_default"] = (
                 read * 0.3 if verb == "get" and request.plural & self.name_sets[position] else read
             )
-        sees = request.asked and not request.asked.keys() - READ_VERBS.keys()
-        if (request.question and verb not in READ_VERBS) or (sees and self.writes[position]):
+        if (request.question and verb not in READ_VERBS) or (sees(request) and self.writes[position]):
             amounts["question"] = -1.0
         return amounts
 
@@ -1017,6 +1026,11 @@ class SearchIndex:
             if abs(len(known) - len(word)) <= allowed
         ]
         return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+
+
+def sees(request: Request) -> bool:
+    """Whether the request asks to see ("show", "get"): it names actions, every one a read."""
+    return bool(request.asked) and not request.asked.keys() - READ_VERBS.keys()
 
 
 def idf(frequency: Mapping[str, int], count: int) -> dict[str, float]:

@@ -52,3 +52,16 @@ def test_the_last_slot_shows_another_reading_of_the_verb(
     monkeypatch.setattr(SearchIndex, "other_actions", lambda *_: [])
     assert names(request_)[0] == shown[0]
     assert not any(name.startswith(reading) for name in names(request_))
+
+
+@pytest.mark.parametrize(
+    "request_",
+    ["is warmup still running on my mailbox?", "which tags are on this lead?", "show me the warmup of my mailboxes"],
+)
+def test_a_request_that_only_reads_spends_no_slot_on_a_write(request_: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    writes = {op.name for op in load_operations().values() if op.risk != "read"}
+    shown = names(request_)
+    assert len(shown) == 5 and not writes & set(shown)
+    monkeypatch.setattr(SearchIndex, "readable", lambda _, rest, __: rest)
+    assert names(request_)[0] == shown[0]
+    assert writes & set(names(request_))
