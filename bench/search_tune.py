@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import itertools
 import random
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -45,6 +44,7 @@ from instantly_mcp.catalog.search import (
     Request,
     SearchIndex,
     Weights,
+    interleaved,
     shape_weight,
     shared,
     steps,
@@ -147,8 +147,7 @@ def ranked(read: Read, c: tuple[float, ...]) -> list[int]:
         hedged = read.index.hedge([(-score, p) for score, p in best[:HEDGE_POOL]], step.request)
         tops[number] = (hedged + [p for _, p in best[HEDGE_POOL:]])[:LIMIT]
     found = shared(tops, LIMIT) if len(tops) > 1 else tops
-    merged = dict.fromkeys(p for each in itertools.zip_longest(*found.values()) for p in each if p is not None)
-    return list(merged)[:LIMIT]
+    return list(dict.fromkeys(interleaved(found.values())))[:LIMIT]
 
 
 def reciprocal(read: Read, c: tuple[float, ...]) -> float:

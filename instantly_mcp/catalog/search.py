@@ -26,7 +26,7 @@ import keyword
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, TypeVar
@@ -666,8 +666,8 @@ class SearchIndex:
     def search(self, query: str, *, toolset: str | None = None, limit: int = DEFAULT_MATCHES) -> list[Operation]:
         """The best matches for the whole request, the best of each step first when it names several."""
         merged: dict[str, Operation] = {}
-        for found in itertools.zip_longest(*self.search_steps(query, toolset=toolset, limit=limit).values()):
-            merged.update((op.name, op) for op in found if op is not None and op.name not in merged)
+        for op in interleaved(self.search_steps(query, toolset=toolset, limit=limit).values()):
+            merged.setdefault(op.name, op)
         return list(merged.values())[:limit]
 
     def search_steps(
@@ -1102,13 +1102,16 @@ def shared(found: dict[K, list[T]], limit: int) -> dict[K, list[T]]:
     """The steps' matches cut to `limit` in all: every step keeps its best two, then the slots left
     go round the steps in order, so a step with fewer matches leaves its slots to the others."""
     counts = {step: min(2, len(ops)) for step, ops in found.items()}
-    spare = limit - sum(counts.values())
-    while spare > 0 and any(counts[step] < len(ops) for step, ops in found.items()):
-        for step, ops in found.items():
-            if spare > 0 and counts[step] < len(ops):
-                counts[step] += 1
-                spare -= 1
+    deepest = max(map(len, found.values()), default=0)
+    extra = [step for depth in range(2, deepest) for step, ops in found.items() if len(ops) > depth]
+    for step in extra[: max(0, limit - sum(counts.values()))]:
+        counts[step] += 1
     return {step: ops[: counts[step]] for step, ops in found.items()}
+
+
+def interleaved(lists: Iterable[list[T]]) -> Iterator[T]:
+    """The lists' items taken in turn (the first of each, then the second of each, ...)."""
+    return (item for row in itertools.zip_longest(*lists) for item in row if item is not None)
 
 
 def typos(a: str, b: str) -> int:

@@ -120,14 +120,15 @@ def corpus(
     tags = {t["name"]: clean(t.get("description", "")) for t in spec.doc.get("tags", [])}
     found: dict[str, dict[str, str]] = {}
     for op, entry in pairs:
-        params = [(name, clean(schema["description"])) for name, schema in parameter_fields(op)]
+        parameters = parameter_fields(op)
+        params = [(name, clean(schema["description"])) for name, schema in parameters]
         served = [
             (name, f"{sub.get('description', '')} {meanings(sub)}")
             for name, sub in entry["input_schema"].get("properties", {}).items()
         ]
         arguments = params + list(fields(op.body_schema)) + served
         _, response = spec.response_schema(op)
-        taken, answered = parameter_fields(op) + top_fields(op.body_schema), top_fields(response)
+        taken, answered = parameters + top_fields(op.body_schema), top_fields(response)
         texts = {
             "summary": clean(op.raw.get("summary", "")),
             "description": clean(op.raw.get("description", "")),
