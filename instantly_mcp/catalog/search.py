@@ -253,6 +253,7 @@ _COMPOUNDS = frozenset({("inbox", "placement")})
 MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (each costs a pass over the index)
 # A request naming several steps of a job: "find leads then add them to a campaign".
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
+_TASK_BREAK = re.compile(";")
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
 # A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
@@ -1077,7 +1078,7 @@ def pairs(words: list[str]) -> list[tuple[str, str]]:
 def steps(query: str) -> list[str]:
     """The steps a request names ("find leads then add them to a campaign": two), else the request.
     A step that says "them" or "it" means the previous step's object ("add leads to a campaign")."""
-    parts = [part.strip() for part in _split_outside_values(query) if terms(part)]
+    parts = [part.strip() for part in _split_outside_values(query, _STEP_BREAK) if terms(part)]
     parts = [*parts[: MAX_STEPS - 1], " ".join(parts[MAX_STEPS - 1 :])] if len(parts) > MAX_STEPS else parts
     for i in range(1, len(parts)):
         previous = parts[i - 1].split(maxsplit=1)[1:]
@@ -1086,12 +1087,18 @@ def steps(query: str) -> list[str]:
     return parts or [query]
 
 
-def _split_outside_values(query: str) -> list[str]:
-    """The request cut at each step break that is not inside a value: a quoted name or an address
+def tasks(query: str) -> list[str]:
+    """The tasks a query separates with ";" (code mode's search_tools finds a whole script's tools
+    at once), a ";" inside a quoted name or an address left in its task."""
+    return [part.strip() for part in _split_outside_values(query, _TASK_BREAK) if part.strip()]
+
+
+def _split_outside_values(query: str, breaks: re.Pattern[str]) -> list[str]:
+    """The request cut at each of `breaks` that is not inside a value: a quoted name or an address
     may hold "; " or "then" ("rename 'Intro; then follow up'" is one step)."""
     values = [m.span() for pattern in (_ADDRESS, _QUOTED) for m in pattern.finditer(query)]
     parts, start = [], 0
-    for brk in _STEP_BREAK.finditer(query):
+    for brk in breaks.finditer(query):
         if not any(begin < brk.end() and brk.start() < end for begin, end in values):
             parts.append(query[start : brk.start()])
             start = brk.end()

@@ -17,7 +17,7 @@ import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature
+from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature, tasks
 from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN
@@ -154,7 +154,7 @@ class CodeMode:
         query = args.get("query")
         if isinstance(query, str) and (too_long := long_query(SEARCH, query)):
             return error_result(too_long)  # the whole query: its tasks are searched one by one
-        parts = [p.strip() for p in query.split(";") if p.strip()] if isinstance(query, str) else [query]
+        parts: list[Any] = tasks(query) if isinstance(query, str) else [query]
         named = [op for op in map(self.named, parts) if op is not None]
         if named and len(named) == len(parts):
             return text_result("\n\n".join(self.docstring(op) for op in named))
@@ -195,8 +195,9 @@ class CodeMode:
         if too_long := long_query("instantly.search", query):
             raise ValueError(too_long)
         limit = max(1, min(limit, MAX_MATCHES))
-        parts = [p.strip() for p in query.split(";") if p.strip()]
-        return self.briefs([[op.name for op in self.discovery.index.search(part, limit=limit)] for part in parts])
+        return self.briefs(
+            [[op.name for op in self.discovery.index.search(part, limit=limit)] for part in tasks(query)]
+        )
 
     def signature(self, name: str) -> str:
         """`instantly.describe(name)` in a script: describe_tool's answer."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from instantly_mcp.catalog.search import steps, without_values
+from instantly_mcp.catalog.search import steps, tasks, without_values
 
 from support.search_index import search_index
 
@@ -68,3 +68,8 @@ def test_the_whole_request_keeps_each_steps_matches_when_one_step_has_fewer() ->
     assert [op.name for op in index.search(request)] == [
         op.name for op in index.search_step("pause the campaign", limit=5)
     ]
+
+
+def test_a_semicolon_inside_a_value_does_not_split_a_scripts_tasks() -> None:
+    assert tasks("pause 'A; B'; list leads of ann;x@acme.io ;") == ["pause 'A; B'", "list leads of ann", "x@acme.io"]
+    assert tasks("tag “VIP; hot” leads; export them") == ["tag “VIP; hot” leads", "export them"]

@@ -463,6 +463,18 @@ async def test_search_tools_in_code_mode_refuses_a_query_over_its_limit_whatever
     )
 
 
+async def test_a_semicolon_inside_a_quoted_name_does_not_split_a_search_into_tasks() -> None:
+    """search_tools and instantly.search read ";" as a break between tasks, but not inside a value:
+    the query with "; " in its quoted name searches as the same one task as with ", " there."""
+    quoted, plain = "rename the campaign 'Intro; then follow up'", "rename the campaign 'Intro, then follow up'"
+    async with policy_server(tools=("code",)) as mcp:
+        found = [text(await mcp.call("search_tools", {"query": query})) for query in (quoted, plain)]
+        scripted = [text(await run(mcp, f"instantly.search({query!r})")) for query in (quoted, plain)]
+        assert mcp.received == []
+    assert found[0] == found[1] and found[0].splitlines()[0].startswith("update_campaign(")
+    assert scripted[0] == scripted[1]
+
+
 async def test_on_the_approval_page_a_plan_follows_ids_too() -> None:
     """The retry repeats the plan pass: the placeholders are the same, so the approval redeems."""
     from support.approvals import serve_pages
