@@ -26,16 +26,9 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from common import free_port, start_sandbox, wait_http
+from common import free_port, memory_mb, start_sandbox, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def maximal_reply(email: dict, n: int) -> dict:
@@ -56,7 +49,7 @@ async def flood(url: str, email: dict, calls: int, pid: int) -> tuple[float, flo
         Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
     ):
         await client.call_tool("reply_to_email", maximal_reply(email, -1))  # warm: imports, first page, caches
-        before = rss_mb(pid)
+        before = memory_mb(pid)
         size = len(json.dumps(maximal_reply(email, 0)))
         started = time.perf_counter()
         asked = 0
@@ -65,7 +58,7 @@ async def flood(url: str, email: dict, calls: int, pid: int) -> tuple[float, flo
             asked += '"approval_required"' in result.content[0].text
             if n == 0 and not asked:
                 raise SystemExit(f"not asked: {result.content[0].text[:300]}")
-        return before, rss_mb(pid), time.perf_counter() - started, size if asked == calls else -asked
+        return before, memory_mb(pid), time.perf_counter() - started, size if asked == calls else -asked
 
 
 def main() -> None:

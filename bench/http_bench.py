@@ -35,7 +35,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from common import add_against, against_label, free_port, plain_env, start_sandbox, wait_http
+from common import add_against, against_label, free_port, memory_mb, plain_env, start_sandbox, wait_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -57,6 +57,7 @@ class Target:
     proc: subprocess.Popen | None = None
     rates: dict[int, list[float]] = field(default_factory=dict)
     cpu_per_call: dict[int, list[float]] = field(default_factory=dict)
+    peak_mb: float = float("nan")
     errors: int = 0
 
     @property
@@ -75,6 +76,7 @@ class Target:
 
     def stop(self) -> None:
         if self.proc is not None:
+            self.peak_mb = memory_mb(self.proc.pid, "VmHWM")
             self.proc.terminate()
             self.proc.wait(15)
 
@@ -153,8 +155,10 @@ def targets(upstream: str, against: list[Path]) -> list[Target]:
 
 def print_table(rows: list[Target], seconds: float, rounds: int) -> None:
     floor = rows[0]
-    header = f"{'server':36}" + "".join(
-        f"{f'{n} session' + ('s' if n > 1 else ''):>12}{'x floor':>8}{'cpu ms':>7}" for n in CONCURRENCY
+    header = (
+        f"{'server':36}"
+        + "".join(f"{f'{n} session' + ('s' if n > 1 else ''):>12}{'x floor':>8}{'cpu ms':>7}" for n in CONCURRENCY)
+        + f"{'peak MB':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -163,13 +167,14 @@ def print_table(rows: list[Target], seconds: float, rounds: int) -> None:
             f"{row.best(n):12.0f}{row.best(n) / floor.best(n):8.2f}{statistics.median(row.cpu_per_call[n]):7.2f}"
             for n in CONCURRENCY
         )
-        print(f"{row.label:36}" + "".join(cells))
+        print(f"{row.label:36}" + "".join(cells) + f"{row.peak_mb:8.1f}")
         if row.errors:
             print(f"  ({row.errors} calls answered with an error result)")
     print(
         f"(tools/call per second over streamable HTTP, best of {rounds} rounds of {seconds:g} s per cell, cells "
         "round robin over the servers; cpu: the server process's CPU time per call, median of the rounds, which "
-        "machine load disturbs less; every call is one GET to the same local sandbox)"
+        "machine load disturbs less; peak MB: the server process's peak RSS over the whole run; every call is one GET "
+        "to the same local sandbox)"
     )
 
 

