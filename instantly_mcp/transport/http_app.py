@@ -436,7 +436,7 @@ def collect_less_often() -> None:
     """Every SSE answer leaves a cycle of cancelled tasks and their tracebacks (the SDK's), and
     concurrent calls keep each other's alive through young collections, so the older generations
     collect the same garbage again: 0.2 ms of a 2.2 ms call at 8 sessions. Rarer collections halve
-    that for about 4 MB more heap (measured with bench/http_bench.py's load; README)."""
+    that for about 3 MB more peak RSS (measured with bench/http_bench.py's load; README)."""
     gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
