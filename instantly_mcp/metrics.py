@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import hashlib
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -201,6 +200,7 @@ def policy_counted(rule: str, counter: str, amount: float) -> None:
 
 
 _open: collections.Counter[tuple[str, str]] = collections.Counter()  # what each per-tenant gauge series shows
+_series: dict[tuple[str, str], Any] = {}  # the gauge children shown now, looked up without labels()
 
 
 def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> None:
@@ -210,16 +210,26 @@ def tenant_open(kind: Literal["session", "call"], tenant: str, change: int) -> N
     with something open."""
     if _on is None:
         return
-    gauges = {"session": _on.sessions, "call": _on.calls_in_flight}
     label = tenant_label(tenant)
     _open[kind, label] += change
-    gauges[kind].labels(label).inc(change)
+    _gauge(kind, label).inc(change)
     if _open[kind, label] <= 0:
         del _open[kind, label]
     for shown in (kind, "call") if kind == "session" else (kind,):  # a session's end may end its calls series
-        if not _held(shown, label):
-            with suppress(KeyError):
-                gauges[shown].remove(label)
+        if not _held(shown, label) and _series.pop((shown, label), None) is not None:
+            _gauge_of(shown).remove(label)
+
+
+def _gauge(kind: str, label: str) -> Any:
+    child = _series.get((kind, label))
+    if child is None:
+        child = _series[kind, label] = _gauge_of(kind).labels(label)
+    return child
+
+
+def _gauge_of(kind: str) -> Gauge:
+    assert _on is not None
+    return _on.sessions if kind == "session" else _on.calls_in_flight
 
 
 def _held(kind: str, label: str) -> bool:
