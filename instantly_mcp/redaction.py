@@ -90,15 +90,15 @@ def scrub_text(text: str, extra: Iterable[str | None] = (), mask: str = REDACTED
 
 
 def scrub(value: Any, extra: Iterable[str | None] = (), mask: str = REDACTED) -> Any:
-    """A copy of `value` with every secret cut out of its strings, dict keys included."""
+    """A copy of `value` with every secret cut out of its strings, dict keys included; `value`
+    itself when it holds none, so a clean value (nearly every one) is walked once and not copied."""
     secrets = _in_play(extra)
-    return value if secrets is None else _scrub(value, secrets.pattern, mask)
+    return _scrub(value, secrets.pattern, mask) if secrets is not None and holds_secret(value, extra) else value
 
 
 def holds_secret(value: Any, extra: Iterable[str | None] = ()) -> bool:
-    """Whether any string in `value` (dict keys included) holds a secret in play. Unlike `scrub` it
-    builds no copy, and it searches all the strings at once (joined by NUL, which no secret holds),
-    so a clean result (nearly every one) costs one walk and one search."""
+    """Whether any string in `value` (dict keys included) holds a secret in play: one walk, and one
+    search of all the strings at once (joined by NUL, which no secret holds)."""
     secrets = _in_play(extra)
     return secrets is not None and secrets.found_in("\0".join(_strings(value)))
 

@@ -210,7 +210,7 @@ def code_mode(policy: Policy, settings: Settings) -> CodeMode:
 def listed_tools(tools: list[types.Tool]) -> dict[str, Any]:
     """tools/list's answer dumped once, as the SDK dumps a result (by alias, without nulls): each
     list then copies no tool, and the Tool models are not kept beside it (about 1 MB less at the
-    peak of listing 255 tools). The SDK validates and shapes it per protocol version as before."""
+    peak of listing 255 tools). The SDK shapes it once per protocol version (ShapedToolList)."""
     return types.ListToolsResult(tools=tools).model_dump(by_alias=True, mode="json", exclude_none=True)
 
 

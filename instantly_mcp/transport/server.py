@@ -25,7 +25,7 @@ from instantly_mcp.gates.confirm import CONFIRM_FORM, Caller
 from instantly_mcp.gates.controls import SERVER_ARGUMENTS, risk_summary
 from instantly_mcp.gates.discovery import near_names
 from instantly_mcp.gates.filter import unknown_tool
-from instantly_mcp.redaction import call_secrets, holds_secret, scrub, scrub_text
+from instantly_mcp.redaction import call_secrets, scrub, scrub_text
 from instantly_mcp.transport.auth import TENANT_KEY_HEADER, header_key, principal_of, tenant_of
 from instantly_mcp.transport.progress import set_logging_level, tracked_call
 from instantly_mcp.transport.resources import RESOURCE_NOT_FOUND, WorkspaceResources
@@ -194,9 +194,8 @@ def scrubbed(
     if not isinstance(result, types.CallToolResult):
         return result  # an elicitation: its message is the summary, scrubbed where it is made
     content = [scrubbed_block(c) for c in result.content]
-    data = result.structured_content
-    structured = scrub(data) if data is not None and holds_secret(data) else data
-    if structured is data and all(a is b for a, b in zip(content, result.content, strict=True)):
+    structured = scrub(result.structured_content)
+    if structured is result.structured_content and all(a is b for a, b in zip(content, result.content, strict=True)):
         return result
     return result.model_copy(update={"content": content, "structured_content": structured})
 
