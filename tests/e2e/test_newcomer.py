@@ -5,10 +5,8 @@ a bare PATH). Each through the real process, and the last through the SDK client
 from __future__ import annotations
 
 import json
-import select
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import anyio
@@ -17,10 +15,8 @@ from mcp import Client, StdioServerParameters
 from instantly_mcp import __version__
 from instantly_mcp.catalog.operations import load_operations
 
-from support.http_server import clean_env
-
-ROOT = Path(__file__).resolve().parents[2]
-CLI = [sys.executable, "-m", "instantly_mcp.cli"]
+from support.http_server import ROOT, clean_env
+from support.stdio_pipe import CLI, read_line, start_stdio_server
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -59,25 +55,6 @@ def test_http_flags_without_an_http_transport_are_refused() -> None:
         assert done.returncode == 2, done.stderr
         assert named in done.stderr and "add --transport http" in done.stderr
         assert "t0k" not in done.stderr and "serving" not in done.stderr  # nothing started, the token not echoed
-
-
-def start_stdio_server() -> subprocess.Popen[bytes]:
-    # Unbuffered pipes: a line left in a reader's buffer would be invisible to read_line's select().
-    proc = subprocess.Popen(
-        CLI, cwd=ROOT, env=clean_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
-    )
-    assert proc.stderr is not None
-    # The last start-up line: by default stdio also serves the approval pages, announced once they listen.
-    while b"approval pages at" not in proc.stderr.readline():  # announced: the server is set up
-        assert proc.poll() is None, "the server exited during start-up"
-    return proc
-
-
-def read_line(proc: subprocess.Popen[bytes], timeout: float = 30) -> dict:
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    assert ready, "no answer on stdout"
-    return json.loads(proc.stdout.readline())
 
 
 def test_a_line_that_is_not_json_gets_a_parse_error_and_the_session_goes_on() -> None:

@@ -9,8 +9,6 @@ request the SDK refuses is refused the same way on the kept path.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from typing import Any
 
 import anyio
@@ -22,7 +20,7 @@ from instantly_mcp.config import Settings
 from instantly_mcp.transport.runtime import build_runtime
 from instantly_mcp.transport.server import build_server
 
-from support.http_server import ROOT, clean_env
+from support.stdio_pipe import read_line, start_stdio_server
 
 
 async def listed_twice(mode: str, *, keep: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -64,17 +62,10 @@ def test_the_server_shapes_the_list_once(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 class Pipe:
-    """The stdio server spoken to in bare JSON-RPC, so that a request can be malformed."""
+    """The stdio server (no key: the sandbox) spoken to in bare JSON-RPC, so that a request can be malformed."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "instantly_mcp.cli"],  # no key: the sandbox
-            cwd=ROOT,
-            env=clean_env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+        self.proc = start_stdio_server()
         self.next_id = 0
 
     def request(self, method: str, params: dict[str, Any] | None) -> dict[str, Any]:
@@ -83,12 +74,9 @@ class Pipe:
         if params is not None:
             message["params"] = params
         self.send(message)
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            answer = json.loads(line)
-            if answer.get("id") == self.next_id and "method" not in answer:
-                return answer
-        raise AssertionError(f"{method}: the server closed its stdout")
+        while (answer := read_line(self.proc)).get("id") != self.next_id or "method" in answer:
+            pass  # a notification or a log line for the client
+        return answer
 
     def send(self, message: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -101,10 +89,8 @@ class Pipe:
         self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 
     def close(self) -> None:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.close()
-        self.proc.wait(10)
-        self.proc.stdout.close()
+        with self.proc:  # closes the pipes on the way out
+            self.proc.kill()
 
 
 BAD_PARAMS = {"cursor": 5}
