@@ -13,9 +13,7 @@ sent half their headers were all still held after 30 s. Two deadlines end that:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import anyio
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -80,28 +78,43 @@ class BodyDeadline:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state: dict[str, Any] = {"deadline": None, "done": False, "started": False}
-
-        async def timed_receive() -> Message:
-            if state["done"]:
-                return await receive()
-            if state["deadline"] is None:
-                state["deadline"] = anyio.current_time() + self.timeout_s
-            with anyio.fail_after(max(0.0, state["deadline"] - anyio.current_time())):
-                message = await receive()
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                state["done"] = True
-            return message
-
-        async def watched_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                state["started"] = True
-            await send(message)
-
+        body = TimedBody(receive, send, self.timeout_s)
         try:
-            await self.app(scope, timed_receive, watched_send)
+            await self.app(scope, body.receive, body.send)
         except TimeoutError:
-            if state["started"]:
+            if body.started:
                 raise
-            body = {"error": f"the request body did not arrive within {self.timeout_s:g} s"}
-            await JSONResponse(body, status_code=408, headers={"Connection": "close"})(scope, receive, send)
+            message = {"error": f"the request body did not arrive within {self.timeout_s:g} s"}
+            await JSONResponse(message, status_code=408, headers={"Connection": "close"})(scope, receive, send)
+
+
+class TimedBody:
+    """One request's receive and send for BodyDeadline: reads are timed until the body is complete
+    (asyncio's timeout: uvicorn always runs asyncio, and it costs half of anyio's cancel scope)."""
+
+    __slots__ = ("_deadline", "_receive", "_send", "_timeout_s", "done", "started")
+
+    def __init__(self, receive: Receive, send: Send, timeout_s: float) -> None:
+        self._receive = receive
+        self._send = send
+        self._timeout_s = timeout_s
+        self._deadline: float | None = None
+        self.done = False
+        self.started = False
+
+    async def receive(self) -> Message:
+        if self.done:
+            return await self._receive()
+        loop = asyncio.get_running_loop()
+        if self._deadline is None:
+            self._deadline = loop.time() + self._timeout_s
+        async with asyncio.timeout_at(self._deadline):
+            message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.done = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
