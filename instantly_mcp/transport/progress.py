@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any, get_args
 
 import mcp_types as types
+from mcp.server.connection import allowed_log_levels
 from mcp.shared.exceptions import MCPDeprecationWarning
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
@@ -91,8 +92,6 @@ async def set_logging_level(ctx: Any, params: types.SetLevelRequestParams) -> ty
 
 
 def _threshold(ctx: Any) -> str:
-    if getattr(ctx, "protocol_version", None) in MODERN_PROTOCOL_VERSIONS:
-        return LEVELS[0]  # the session applies the request's own opt-in
     try:
         return _levels.get(_connection_of(ctx), DEFAULT_LEVEL)
     except TypeError:
@@ -100,8 +99,15 @@ def _threshold(ctx: Any) -> str:
 
 
 def heard(ctx: Any, level: str) -> bool:
-    """Whether a log message at `level` would reach this call's client (else it need not be written)."""
-    return getattr(ctx, "session", None) is not None and LEVELS.index(level) >= LEVELS.index(_threshold(ctx))
+    """Whether a log message at `level` would reach this call's client (else it need not be written).
+    On the 2026-07-28 protocol the request's own _meta opt-in decides, as the SDK's session does;
+    without one nothing is sent, so nothing is written either."""
+    if getattr(ctx, "session", None) is None:
+        return False
+    version = getattr(ctx, "protocol_version", None)
+    if version in MODERN_PROTOCOL_VERSIONS:
+        return level in allowed_log_levels(version, getattr(ctx, "meta", None))
+    return LEVELS.index(level) >= LEVELS.index(_threshold(ctx))
 
 
 async def send_log(ctx: Any, level: str, message: str) -> None:

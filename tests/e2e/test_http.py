@@ -19,6 +19,7 @@ from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp_types import LOG_LEVEL_META_KEY
 
 from instantly_mcp.upstream.client import key_fingerprint
 
@@ -403,6 +404,33 @@ def test_progress_and_log_notifications_over_http(tmp_path: Path) -> None:
     requests = [data for level, data in logs if level == "debug"]
     assert sum("GET /api/v2/block-lists-entries" in str(d) for d in requests) >= 4  # 3 pages + the quiet call
     assert not quiet.is_error
+
+
+def test_log_notifications_follow_each_requests_opt_in_on_the_2026_protocol(tmp_path: Path) -> None:
+    """On 2026-07-28 there is no logging/setLevel: a call hears its upstream requests logged only when
+    its own _meta asks for that level, and a call that does not ask hears nothing."""
+
+    async def run(server):
+        logs: list[tuple[str, object]] = []
+
+        async def on_log(params) -> None:
+            logs.append((params.level, params.data))
+
+        async with connect(server.url, mode="auto", logging_callback=on_log) as client:
+            quiet = await client.call_tool("list_block_list_entries", {"limit": 1})
+            heard_before = list(logs)
+            asked = await client.call_tool("list_block_list_entries", {"limit": 1}, meta={LOG_LEVEL_META_KEY: "debug"})
+            too_high = await client.call_tool(
+                "list_block_list_entries", {"limit": 1}, meta={LOG_LEVEL_META_KEY: "warning"}
+            )
+        return quiet, heard_before, asked, too_high, logs
+
+    with mcp_http_server(tmp_path, "--transport", "http") as server:
+        quiet, heard_before, asked, too_high, logs = anyio.run(run, server)
+    assert not quiet.is_error and not asked.is_error and not too_high.is_error
+    assert heard_before == []
+    assert [level for level, _ in logs] == ["debug"], logs
+    assert "GET /api/v2/block-lists-entries" in str(logs[0][1])
 
 
 def test_fingerprint_is_what_tenants_are_known_by() -> None:
