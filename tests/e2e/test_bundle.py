@@ -25,11 +25,16 @@ SHIPPED = {"manifest.json", "pyproject.toml", "uv.lock", "icon.png", "README.md"
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "instantly-mcp.mcpb"
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)  # what a developer's checkout has lying around
+    stray = ROOT / f"notes-{os.getpid()}.txt"  # and an untracked file of their own
     try:
         command = [str(node22()), str(npx_bin("mcpb")), "pack", str(ROOT), str(out)]
     except NodeToolMissing as exc:
         pytest.fail(str(exc), pytrace=False)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=node22_env(), cwd=NODE_DIR)
+    stray.write_text("my campaign ideas\n")
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=node22_env(), cwd=NODE_DIR)
+    finally:
+        stray.unlink()
     assert done.returncode == 0, done.stdout + done.stderr
     return out
 
