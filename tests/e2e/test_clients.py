@@ -64,8 +64,12 @@ def test_bundle_manifest_matches_the_package() -> None:
     assert len(build_runtime(settings).tools) == 255
     read_only = Settings(**env_settings({**env, "INSTANTLY_READ_ONLY": "true"}))  # type: ignore[arg-type]
     assert read_only.read_only and len(build_runtime(read_only).tools) < 255
+    # .mcpbignore is an allow-list: everything at the top is left out but what the server needs.
     ignored = [line for line in (ROOT / ".mcpbignore").read_text().splitlines() if line and not line.startswith("#")]
-    assert "tests/" in ignored and not any("instantly_mcp" in line or "tool_specs" in line for line in ignored)
+    admitted = {line.removeprefix("!/") for line in ignored if line.startswith("!/")}
+    needed = {"manifest.json", "pyproject.toml", "uv.lock", "instantly_mcp", "tool_specs"}
+    assert ignored[0] == "/*" and needed <= admitted and "tests" not in admitted
+    assert manifest["server"]["entry_point"].split("/")[0] in admitted
 
 
 def test_readme_packs_the_bundle_under_the_project_name() -> None:
