@@ -62,6 +62,11 @@ class _Secrets:
             return any(secret in lowered for secret in self.folded)
         return self.pattern.search(text) is not None
 
+    def held_by(self, value: Any) -> bool:
+        """Whether any string in `value` holds one: one walk, and one search of all the strings at
+        once (joined by NUL, which no secret holds)."""
+        return self.found_in("\0".join(_strings(value)))
+
 
 def _in_play(extra: Iterable[str | None]) -> _Secrets | None:
     """One compiled pattern per set of secrets in play, looked up rather than rebuilt on every text."""
@@ -93,14 +98,13 @@ def scrub(value: Any, extra: Iterable[str | None] = (), mask: str = REDACTED) ->
     """A copy of `value` with every secret cut out of its strings, dict keys included; `value`
     itself when it holds none, so a clean value (nearly every one) is walked once and not copied."""
     secrets = _in_play(extra)
-    return _scrub(value, secrets.pattern, mask) if secrets is not None and holds_secret(value, extra) else value
+    return _scrub(value, secrets.pattern, mask) if secrets is not None and secrets.held_by(value) else value
 
 
 def holds_secret(value: Any, extra: Iterable[str | None] = ()) -> bool:
-    """Whether any string in `value` (dict keys included) holds a secret in play: one walk, and one
-    search of all the strings at once (joined by NUL, which no secret holds)."""
+    """Whether any string in `value` (dict keys included) holds a secret in play."""
     secrets = _in_play(extra)
-    return secrets is not None and secrets.found_in("\0".join(_strings(value)))
+    return secrets is not None and secrets.held_by(value)
 
 
 def _strings(value: Any) -> list[str]:
