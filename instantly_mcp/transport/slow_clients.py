@@ -105,9 +105,8 @@ class TimedBody:
     async def receive(self) -> Message:
         if self.done:
             return await self._receive()
-        loop = asyncio.get_running_loop()
         if self._deadline is None:
-            self._deadline = loop.time() + self._timeout_s
+            self._deadline = asyncio.get_running_loop().time() + self._timeout_s
         async with asyncio.timeout_at(self._deadline):
             message = await self._receive()
         if message["type"] != "http.request" or not message.get("more_body", False):
