@@ -55,7 +55,18 @@ from support.search_eval import Case, cases, figures, ranker
 TUNED_SETS = ("old", "fresh", "fourth")
 LIMIT = 25  # the depth the evaluation ranks to (support.search_eval.ranker)
 # The terms read through BM25 (a change re-reads every request) and the shape terms (a dot product).
-BM25_TERMS = ("name", "summary", "description", "tag", "arguments", "response", "k1", "b", "synonym")
+BM25_TERMS = (
+    "name",
+    "summary",
+    "description",
+    "tag",
+    "arguments",
+    "response",
+    "concept",
+    "k1",
+    "b",
+    "synonym",
+)
 SHAPE_TERMS = (
     "coverage",
     "covers",
@@ -70,6 +81,7 @@ SHAPE_TERMS = (
     "records",
     "setting",
     "broad",
+    "state",
 )
 # Coordinate ascent's moves: each term times these (b, a fraction, plus these steps within [0, 1]).
 FACTORS = (0.0, 0.5, 0.75, 0.9, 1.1, 1.25, 1.5, 2.0)

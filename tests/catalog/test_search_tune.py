@@ -16,7 +16,7 @@ from support.search_eval import Case
 
 # Requests of this test's own making, none from an evaluation set: a step break, a question about
 # numbers, a "who did", a bulk request, a polite opening, a typo, a read without a verb, a setting
-# named, an HTTP method, an edit of a part of a record.
+# named, an HTTP method, an edit of a part of a record, a question about a record's state.
 REQUESTS = [
     "stop the spring campaign then show its leads",
     "how many emails bounced last week",
@@ -29,6 +29,7 @@ REQUESTS = [
     "lower the daily sending limit of my spring campaign",
     "PATCH the webhook's target url",
     "add two mailboxes to the spring campaign",
+    "why did warmup stop on the sales mailbox",
 ]
 
 
