@@ -63,6 +63,7 @@ BM25_TERMS = (
     "arguments",
     "response",
     "concept",
+    "examples",
     "k1",
     "b",
     "synonym",

@@ -38,7 +38,7 @@ K = TypeVar("K")
 T = TypeVar("T")
 
 DEFAULT_MATCHES = 5
-FIELDS = ("name", "summary", "description", "tag", "arguments", "response", "concept")
+FIELDS = ("name", "summary", "description", "tag", "arguments", "response", "concept", "examples")
 ARGUMENTS = FIELDS.index("arguments")
 FIELD_BREAK = " | "  # between one tool's field documents in the corpus (scripts/specgen/corpus.py)
 
@@ -446,6 +446,7 @@ class Weights:
     arguments: float = 0.3
     response: float = 0.15
     concept: float = 1.0
+    examples: float = 0.3
     coverage: float = 5.0
     verb: float = 4.0
     read_default: float = 3.0
@@ -515,6 +516,7 @@ class SearchIndex:
         self.vocabulary = sorted(self.named)
         self.nouns = self.named - self.verbs - set(READ_VERBS)
         self.index_words()
+        self.leave_out_of_examples()
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
         self.narrower = self.siblings()
@@ -523,18 +525,33 @@ class SearchIndex:
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
 
+    def leave_out_of_examples(self) -> None:
+        """The example requests score only what users say around a tool's name and action: its own
+        name words and every action word come out. The name field and the verb rules already read
+        those; left in, a tool's dozen examples saying "remove the campaign" would outweigh what the
+        request names ("remove the second touchpoint from my campaign" edits the campaign). IDF has
+        counted them (index_words): a word users say of many tools tells little apart."""
+        written = FIELDS.index("examples")
+        actions = self.verbs | READ_VERBS.keys() | _STEMMED_ACTIONS.keys() | set().union(*_STEMMED_ACTIONS.values())
+        for doc, name in zip(self.fields, self.name_sets, strict=True):
+            doc[written] = Counter({w: n for w, n in doc[written].items() if w not in actions and w not in name})
+
     def index_words(self) -> None:
         """BM25's statistics over the tools' documents: each field's average length, each word's IDF."""
         count = max(len(self.fields), 1)
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
         self.idf = idf(frequency, count)
+        written = FIELDS.index("examples")  # users' words, typos included: no spelling to correct towards
+        self.spec_words = {
+            word for doc in self.fields for f, counts in enumerate(doc) if f != written for word in counts
+        }
 
     def word_families(self) -> dict[str, tuple[str, ...]]:
         """Each indexed word's relatives by derivation ("enrich": "enrichment"), tool verbs left out:
         a noun's family says what the request is about, never which action it asks for."""
         groups: dict[str, list[str]] = {}
-        for word in self.idf:
+        for word in (word for word in self.idf if word in self.spec_words):
             groups.setdefault(derived(word), []).append(word)
         actions = self.verbs | set(READ_VERBS)
         return {
@@ -640,6 +657,7 @@ class SearchIndex:
             Counter(arguments.split()),
             Counter(spec.get("response", "").split()),
             Counter(spec.get("concept", "").split()),
+            Counter(spec.get("examples", "").split()),
         ]
 
     def blend(self, doc: list[Counter[str]], weights: list[float]) -> dict[str, float]:
@@ -1018,7 +1036,7 @@ class SearchIndex:
         if word in self.named or len(word) < 4:
             return word
         halves = [f"{word[:i]} {word[i:]}" for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named]
-        if halves or word in self.idf:
+        if halves or word in self.spec_words:
             return halves[0] if halves else word
         allowed = 1 if len(word) <= 8 else 2
         near = [

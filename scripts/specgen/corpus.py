@@ -114,9 +114,13 @@ def concepts(name: str, taken: list[tuple[str, Any]], answered: list[tuple[str, 
 
 
 def corpus(
-    spec: Spec, pairs: list[tuple[SpecOperation, dict[str, Any]]], notes: list[dict[str, Any]] | None = None
+    spec: Spec,
+    pairs: list[tuple[SpecOperation, dict[str, Any]]],
+    notes: list[dict[str, Any]] | None = None,
+    examples: dict[str, list[str]] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Tool name -> the spec's text about it, one entry per field search weighs differently."""
+    """Tool name -> the spec's text about it, one entry per field search weighs differently, and the
+    example requests of tool_specs/examples.toml: users' words for the job, which the spec lacks."""
     tags = {t["name"]: clean(t.get("description", "")) for t in spec.doc.get("tags", [])}
     found: dict[str, dict[str, str]] = {}
     for op, entry in pairs:
@@ -136,6 +140,7 @@ def corpus(
             "arguments": " ".join(f"{name} {text}" for name, text in arguments),
             "response": " ".join(response_names(response)),
             "concept": concepts(entry["name"], taken, answered, notes or []),
+            "examples": " ".join((examples or {}).get(entry["name"], [])),
         }
         tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
         tokens["argument_fields"] = field_documents(taken)

@@ -17,9 +17,9 @@ def top(request: str, concept: float = Weights().concept) -> str:
 
 
 def test_the_help_centres_word_finds_the_tool_holding_the_feature() -> None:
-    request = "how is the warmup health score of our inboxes"
-    assert top(request, concept=0.0) != "get_warmup_analytics"
-    assert top(request) == "get_warmup_analytics"
+    request = "does warmup count toward the campaign limit"  # the campaign limit note: a campaign's daily_limit
+    assert top(request, concept=0.0) != "get_campaign"
+    assert top(request) == "get_campaign"
 
 
 def test_every_note_cites_an_instantly_page_and_stays_short() -> None:
