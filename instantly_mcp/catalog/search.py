@@ -537,12 +537,14 @@ class SearchIndex:
             doc[written] = Counter({w: n for w, n in doc[written].items() if w not in actions and w not in name})
 
     def index_words(self) -> None:
-        """BM25's statistics over the tools' documents: each field's average length, each word's IDF."""
+        """BM25's statistics over the tools' documents: each field's average length, each word's IDF;
+        and the words of every field but the examples, which hold users' typos ("campain"): what a
+        misspelt word is corrected towards and word families are built from."""
         count = max(len(self.fields), 1)
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
         self.idf = idf(frequency, count)
-        written = FIELDS.index("examples")  # users' words, typos included: no spelling to correct towards
+        written = FIELDS.index("examples")
         self.spec_words = {
             word for doc in self.fields for f, counts in enumerate(doc) if f != written for word in counts
         }

@@ -45,6 +45,12 @@ def test_a_users_words_that_the_spec_lacks_find_the_tool(request_: str, tool: st
     assert top(request_) == tool
 
 
+def test_a_typo_the_examples_hold_is_still_corrected() -> None:
+    """Writers wrote typos on purpose; a word the examples hold is no reason to leave it as it is."""
+    assert "campain" in {word for requests in examples().values() for request in requests for word in words(request)}
+    assert search_index().spelled("campain") == "campaign"
+
+
 def test_every_tool_has_examples_and_every_example_a_tool() -> None:
     written = examples()
     assert written.keys() == load_operations().keys()
