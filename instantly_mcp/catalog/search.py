@@ -446,7 +446,7 @@ class Weights:
     arguments: float = 0.3
     response: float = 0.15
     concept: float = 1.0
-    examples: float = 0.3
+    examples: float = 0.35
     coverage: float = 5.0
     verb: float = 4.0
     read_default: float = 3.0

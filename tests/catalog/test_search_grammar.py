@@ -14,8 +14,8 @@ RULES_ONLY = Weights(examples=0.0)
 
 def first(request: str) -> str:
     """The first match by these rules, with the example requests left out: users' words, measured on
-    the evaluation sets, which can outvote a rule on a request sharing their words ("is the mailbox
-    connected" ranks list_accounts over get_account with them)."""
+    the evaluation sets, which can outvote a rule on a request sharing their words ("attach a sender
+    account to the onboarding campaign" ranks update_account over update_campaign with them)."""
     return search_index(RULES_ONLY).search(request)[0].name
 
 
