@@ -40,6 +40,7 @@ T = TypeVar("T")
 DEFAULT_MATCHES = 5
 FIELDS = ("name", "summary", "description", "tag", "arguments", "response", "concept", "examples")
 ARGUMENTS = FIELDS.index("arguments")
+EXAMPLES = FIELDS.index("examples")
 FIELD_BREAK = " | "  # between one tool's field documents in the corpus (scripts/specgen/corpus.py)
 
 # The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
@@ -531,10 +532,9 @@ class SearchIndex:
         those; left in, a tool's dozen examples saying "remove the campaign" would outweigh what the
         request names ("remove the second touchpoint from my campaign" edits the campaign). IDF has
         counted them (index_words): a word users say of many tools tells little apart."""
-        written = FIELDS.index("examples")
         actions = self.verbs | READ_VERBS.keys() | _STEMMED_ACTIONS.keys() | set().union(*_STEMMED_ACTIONS.values())
         for doc, name in zip(self.fields, self.name_sets, strict=True):
-            doc[written] = Counter({w: n for w, n in doc[written].items() if w not in actions and w not in name})
+            doc[EXAMPLES] = Counter({w: n for w, n in doc[EXAMPLES].items() if w not in actions and w not in name})
 
     def index_words(self) -> None:
         """BM25's statistics over the tools' documents: each field's average length, each word's IDF;
@@ -544,17 +544,17 @@ class SearchIndex:
         self.average = [sum(sum(doc[f].values()) for doc in self.fields) / count or 1.0 for f in range(len(FIELDS))]
         frequency = Counter(word for doc in self.fields for word in set().union(*doc))
         self.idf = idf(frequency, count)
-        written = FIELDS.index("examples")
         self.spec_words = {
-            word for doc in self.fields for f, counts in enumerate(doc) if f != written for word in counts
+            word for doc in self.fields for f, counts in enumerate(doc) if f != EXAMPLES for word in counts
         }
 
     def word_families(self) -> dict[str, tuple[str, ...]]:
         """Each indexed word's relatives by derivation ("enrich": "enrichment"), tool verbs left out:
         a noun's family says what the request is about, never which action it asks for."""
         groups: dict[str, list[str]] = {}
-        for word in (word for word in self.idf if word in self.spec_words):
-            groups.setdefault(derived(word), []).append(word)
+        for word in self.idf:
+            if word in self.spec_words:
+                groups.setdefault(derived(word), []).append(word)
         actions = self.verbs | set(READ_VERBS)
         return {
             word: relatives
