@@ -83,6 +83,7 @@ SHAPE_TERMS = (
     "setting",
     "broad",
     "state",
+    "likely",
 )
 # Coordinate ascent's moves: each term times these (b, a fraction, plus these steps within [0, 1]).
 FACTORS = (0.0, 0.5, 0.75, 0.9, 1.1, 1.25, 1.5, 2.0)

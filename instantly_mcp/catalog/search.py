@@ -4,7 +4,9 @@ The index is BM25 over everything the spec says about an operation (tool_specs/s
 generated): its name, summary and description, tag and tag description, argument names and
 descriptions with enum meanings, and response field names, each field weighted. Beside it, each
 argument (and a read's response field) is a document of its own, so a request naming a setting
-("the daily sending limit") finds the tool with that field, not one whose arguments say it loosely. On top of BM25,
+("the daily sending limit") finds the tool with that field, not one whose arguments say it loosely. Example
+requests in users' words (tool_specs/examples.toml) are a field too, and naive Bayes over them says
+which tool's users say all of a request's words together. On top of BM25,
 what a person means by a short request: the request's objects should cover the tool's entity
 (list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
 between tools on one entity, and a request without an action reads. ACTIONS and THINGS map the
@@ -25,6 +27,7 @@ import json
 import keyword
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -251,6 +254,10 @@ _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
 _COMPOUNDS = frozenset({("inbox", "placement")})
+# Naive Bayes over the example requests (SearchIndex.example_odds): add-0.1 smoothing, and the
+# log-odds divided by 3 before they are turned into probabilities.
+LIKELY_SMOOTHING = 0.1
+LIKELY_TEMPERATURE = 3.0
 MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (each costs a pass over the index)
 # A request naming several steps of a job: "find leads then add them to a campaign".
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
@@ -448,6 +455,7 @@ class Weights:
     response: float = 0.15
     concept: float = 1.0
     examples: float = 0.35
+    likely: float = 5.0
     coverage: float = 5.0
     verb: float = 4.0
     read_default: float = 3.0
@@ -474,7 +482,8 @@ class Weights:
 class Request:
     """A request as search reads it: its words, their weights with synonyms, the objects (words
     after a leading verb), the actions asked for (empty: a read), the nouns said in the plural, the
-    tool-name things it names (each with its synonyms) and whether it asks a question."""
+    tool-name things it names (each with its synonyms), whether it asks a question, and each tool's
+    probability by its example requests (empty: no word of the request is in any)."""
 
     words: list[str]
     weights: dict[str, float]
@@ -488,6 +497,7 @@ class Request:
     many: bool = False
     one: bool = False
     bigrams: frozenset[tuple[str, str]] = frozenset()
+    likely: tuple[float, ...] = ()
 
 
 @cache
@@ -517,6 +527,7 @@ class SearchIndex:
         self.vocabulary = sorted(self.named)
         self.nouns = self.named - self.verbs - set(READ_VERBS)
         self.index_words()
+        self.example_odds()
         self.leave_out_of_examples()
         self.families = self.word_families()
         self.acts = [self.performs(position) for position in range(len(self.operations))]
@@ -525,6 +536,37 @@ class SearchIndex:
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
+
+    def example_odds(self) -> None:
+        """Naive Bayes over the example requests: per word, the tools whose examples say it, with
+        log(1 + count / LIKELY_SMOOTHING); per tool, the log of a word's share it gives an unsaid word.
+        BM25 adds up each word's evidence apart; this asks which tool's users say all of them."""
+        counts = [doc[EXAMPLES] for doc in self.fields]
+        known = len(set().union(*counts))
+        self.said_by: dict[str, tuple[array[int], array[float]]] = {}  # half the memory of (position, odds) tuples
+        for position, said in enumerate(counts):
+            for word, n in said.items():
+                positions, odds = self.said_by.setdefault(word, (array("H"), array("d")))
+                positions.append(position)
+                odds.append(math.log1p(n / LIKELY_SMOOTHING))
+        self.unsaid = [-math.log(sum(said.values()) + LIKELY_SMOOTHING * known) for said in counts]
+
+    def likelihoods(self, words: list[str]) -> tuple[float, ...]:
+        """Each tool's probability given the request's words by its examples, flattened by
+        LIKELY_TEMPERATURE (words are not independent, so raw naive Bayes is sure of itself far too
+        soon); words no example says are left out."""
+        known = [word for word in dict.fromkeys(words) if word in self.said_by]
+        if not known:
+            return ()
+        logs = [len(known) * unsaid for unsaid in self.unsaid]
+        for word in known:
+            positions, odds = self.said_by[word]
+            for position, value in zip(positions, odds, strict=True):
+                logs[position] += value
+        top = max(logs)
+        exps = [math.exp((log - top) / LIKELY_TEMPERATURE) for log in logs]
+        total = sum(exps)
+        return tuple(e / total for e in exps)
 
     def leave_out_of_examples(self) -> None:
         """The example requests score only what users say around a tool's name and action: its own
@@ -790,6 +832,7 @@ class SearchIndex:
             state=(state := self.about_state(clause, asked, reported=reported)),
             one=bool(DETAILS & set(said)) or (state and not plural),
             bigrams=frozenset(pairs(words)),
+            likely=self.likelihoods(words),
         )
 
     def asked_for(
@@ -964,8 +1007,8 @@ class SearchIndex:
         learns the weights from these): how much of the name the request's objects (the words after
         a leading verb) cover and how many of the things it names the name covers ("which campaigns
         use this mailbox": account and campaign), the head it is about, the action asked for, the
-        variant, a narrower sibling the request names the added words of ("broad"), and the setting
-        it names."""
+        variant, a narrower sibling the request names the added words of ("broad"), the setting
+        it names, and how likely the tool is by its example requests (naive Bayes)."""
         name, objects = self.names[position], request.objects
         return {
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
@@ -978,6 +1021,7 @@ class SearchIndex:
             "broad": -float(any(self.tells_apart(added, position, request) for added in self.narrower[position])),
             "setting": self.setting(position, request),
             "state": self.state(position, request),
+            "likely": request.likely[position] if request.likely else 0.0,
         }
 
     def state(self, position: int, request: Request) -> float:

@@ -11,12 +11,13 @@ import pytest
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import Weights
+from instantly_mcp.catalog.search import Weights, terms
 
 from support.search_eval import SETS, cases
-from support.search_index import search_index
+from support.search_index import DEFAULT, search_index
 
 TOO_CLOSE = 0.6  # Jaccard of two requests' word sets: above it, one is the other reworded
+WITHOUT_EXAMPLES = Weights(examples=0.0, likely=0.0)  # neither the examples field nor naive Bayes over them
 
 
 def examples() -> dict[str, list[str]]:
@@ -29,8 +30,8 @@ def words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def top(request: str, weight: float = Weights().examples) -> str:
-    return search_index(Weights(examples=weight)).search(request)[0].name
+def top(request: str, weights: Weights = DEFAULT) -> str:
+    return search_index(weights).search(request)[0].name
 
 
 @pytest.mark.parametrize(
@@ -41,8 +42,25 @@ def top(request: str, weight: float = Weights().examples) -> str:
     ],
 )
 def test_a_users_words_that_the_spec_lacks_find_the_tool(request_: str, tool: str) -> None:
-    assert top(request_, weight=0.0) != tool
+    assert top(request_, WITHOUT_EXAMPLES) != tool
     assert top(request_) == tool
+
+
+def test_naive_bayes_asks_which_tools_users_say_all_the_words() -> None:
+    """BM25 adds up "hot", "leads", "separate" and "list" word by word and lands on the lead lists;
+    the examples of move_leads are where users say them together."""
+    request = "put hot leads into a separate list"
+    assert top(request, Weights(likely=0.0)) != "move_leads"
+    assert top(request) == "move_leads"
+
+
+def test_naive_bayes_gives_a_probability_per_tool_and_nothing_for_unknown_words() -> None:
+    index = search_index()
+    likely = index.likelihoods(terms("snooze this reply until monday"))
+    assert len(likely) == len(index.operations)
+    assert sum(likely) == pytest.approx(1.0)
+    assert max(likely) == likely[[op.name for op in index.operations].index("update_email")]
+    assert index.likelihoods(["zzyzx"]) == ()
 
 
 def test_a_typo_the_examples_hold_is_still_corrected() -> None:

@@ -9,7 +9,7 @@ from instantly_mcp.catalog.search import Weights
 
 from support.search_index import search_index
 
-RULES_ONLY = Weights(examples=0.0)
+RULES_ONLY = Weights(examples=0.0, likely=0.0)
 
 
 def first(request: str) -> str:

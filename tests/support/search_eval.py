@@ -107,8 +107,8 @@ class PlainBM25:
 
 # The weights leave-one-set-out chooses among (each around its default); question is the term
 # bench/search_tune.py moved up in every fold, here so leave-one-set-out tests that move too; the
-# examples field's weight was chosen on the tune parts, so each fold chooses it again.
-# 64 settings: about 3 minutes in bench/search_eval.py.
+# examples field's weight and the naive Bayes term's were chosen on the tune parts, so each fold
+# chooses them again. 128 settings: about 6 minutes in bench/search_eval.py.
 GRID = {
     "coverage": (3.5, 5.0),
     "read_default": (2.0, 3.0),
@@ -116,6 +116,7 @@ GRID = {
     "verb": (3.0, 5.0),
     "question": (3.0, 5.0),
     "examples": (0.25, 0.45),
+    "likely": (4.0, 6.0),
 }
 
 
