@@ -435,6 +435,10 @@ _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
 # is no sales flow, a campaign called 'webhook test' no webhook). An address is matched from the start
 # of its word only, so a long word without "@" is read once, not once from each of its letters.
 _ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
+# A domain in an example request, which the writer made up: said as the word "domain" (example_text).
+_DOMAIN = re.compile(
+    r"(?<![\w.@-])(?:[\w-]+\.)+(?:com|net|org|io|co|ai|app|dev|biz|info|us|uk|ca|de|fr|es|nl|me)\b(?![.\w-])", re.I
+)
 _QUOTED = re.compile(r"(?:[\"\u201c\u2018]|(?<!\w)')[^\"\u201c\u201d\u2018\u2019]{1,80}?(?:[\"\u201d\u2019]|'(?!\w))")
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
@@ -1116,6 +1120,13 @@ def _words(query: str) -> list[str]:
 def without_values(query: str) -> str:
     """The request without the addresses, ids and quoted names it holds (_ADDRESS, _QUOTED)."""
     return _QUOTED.sub(" ", _ADDRESS.sub(" ", query))
+
+
+def example_text(example: str) -> str:
+    """An example request as the index reads it: its values are the writer's inventions, so they go
+    as a request's do (without_values), and a domain is said as the word "domain": what kind of value
+    it was tells about the tool, "acme.com" would only match requests naming that placeholder."""
+    return _DOMAIN.sub(" domain ", without_values(example))
 
 
 def _developer(query: str) -> str:

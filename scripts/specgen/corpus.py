@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from instantly_mcp.catalog.search import FIELD_BREAK, terms
+from instantly_mcp.catalog.search import FIELD_BREAK, example_text, terms
 
 from specgen.spec import Spec, SpecOperation
 from specgen.text import strip_markdown, strip_scopes
@@ -140,7 +140,7 @@ def corpus(
             "arguments": " ".join(f"{name} {text}" for name, text in arguments),
             "response": " ".join(response_names(response)),
             "concept": concepts(entry["name"], taken, answered, notes or []),
-            "examples": " ".join((examples or {}).get(entry["name"], [])),
+            "examples": " ".join(map(example_text, (examples or {}).get(entry["name"], []))),
         }
         tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
         tokens["argument_fields"] = field_documents(taken)

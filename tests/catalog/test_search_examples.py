@@ -4,6 +4,7 @@ search. Requests here are of our own making, not from the evaluation sets."""
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 
@@ -11,7 +12,7 @@ import pytest
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import Weights, terms
+from instantly_mcp.catalog.search import SearchIndex, Weights, example_text, load_corpus, terms
 
 from support.search_eval import SETS, cases
 from support.search_index import DEFAULT, search_index
@@ -46,12 +47,21 @@ def test_a_users_words_that_the_spec_lacks_find_the_tool(request_: str, tool: st
     assert top(request_) == tool
 
 
-def test_naive_bayes_asks_which_tools_users_say_all_the_words() -> None:
-    """BM25 adds up "hot", "leads", "separate" and "list" word by word and lands on the lead lists;
-    the examples of move_leads are where users say them together."""
-    request = "put hot leads into a separate list"
-    assert top(request, Weights(likely=0.0)) != "move_leads"
-    assert top(request) == "move_leads"
+def test_naive_bayes_finds_more_tools_for_examples_the_index_has_not_seen() -> None:
+    """Each tool's last example left out of the index and asked as a request: naive Bayes over the
+    rest (which tool's users say all of its words together) finds more of them first than BM25 alone."""
+    corpus = copy.deepcopy(load_corpus())
+    unseen = {}
+    for name, requests in examples().items():
+        unseen[name] = requests[-1]
+        corpus[name]["examples"] = " ".join(terms(" ".join(map(example_text, requests[:-1]))))
+    operations = list(load_operations().values())
+
+    def found(weights: Weights) -> int:
+        index = SearchIndex(operations, corpus=corpus, weights=weights)
+        return sum(index.search(request)[0].name == name for name, request in unseen.items())
+
+    assert found(Weights()) > found(Weights(likely=0.0))
 
 
 def test_naive_bayes_gives_a_probability_per_tool_and_nothing_for_unknown_words() -> None:
@@ -61,6 +71,21 @@ def test_naive_bayes_gives_a_probability_per_tool_and_nothing_for_unknown_words(
     assert sum(likely) == pytest.approx(1.0)
     assert max(likely) == likely[[op.name for op in index.operations].index("update_email")]
     assert index.likelihoods(["zzyzx"]) == ()
+
+
+def test_names_addresses_and_domains_in_examples_are_values_not_words_of_the_tool() -> None:
+    """Search reads "pause 'SaaS Founders Q3'" without the quoted name, so the index reads examples
+    the same way: a writer's made-up campaign name would otherwise send "a campaign for SaaS
+    founders" to the tool whose example launched one. A made-up domain is said as "domain"."""
+    left_out = 0
+    for name, requests in examples().items():
+        kept = {word for request in requests for word in terms(example_text(request))}
+        values = {word for request in requests for word in terms(request)} - kept
+        indexed = set(load_corpus()[name]["examples"].split())
+        assert not values & indexed, name
+        left_out += len(values)
+    assert left_out > 100
+    assert terms(example_text("unblock acme.com for 'Q3 Dentists', ask bob@acme.io")) == terms("unblock domain for ask")
 
 
 def test_a_typo_the_examples_hold_is_still_corrected() -> None:
