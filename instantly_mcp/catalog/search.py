@@ -542,9 +542,11 @@ class SearchIndex:
         self.index_settings()
 
     def example_odds(self) -> None:
-        """Naive Bayes over the example requests: per word, the tools whose examples say it, with
-        log(1 + count / LIKELY_SMOOTHING); per tool, the log of a word's share it gives an unsaid word.
-        BM25 adds up each word's evidence apart; this asks which tool's users say all of them."""
+        """Naive Bayes over the example requests, which asks which tool's users say all of a
+        request's words where BM25 adds up each word's evidence apart. A word's log-probability for a
+        tool is log(count + s) - log(length + s * words known), s being LIKELY_SMOOTHING; kept as,
+        per word, log(1 + count / s) for each tool whose examples say it, and per tool, the second
+        term (`unsaid`). log(s), the same for every tool, is left out."""
         counts = [doc[EXAMPLES] for doc in self.fields]
         known = len(set().union(*counts))
         self.said_by: dict[str, tuple[array[int], array[float]]] = {}  # half the memory of (position, odds) tuples
