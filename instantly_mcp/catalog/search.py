@@ -546,7 +546,8 @@ class SearchIndex:
         request's words where BM25 adds up each word's evidence apart. A word's log-probability for a
         tool is log(count + s) - log(length + s * words known), s being LIKELY_SMOOTHING; kept as,
         per word, log(1 + count / s) for each tool whose examples say it, and per tool, the second
-        term (`unsaid`). log(s), the same for every tool, is left out."""
+        term (`unsaid`). log(s), the same for every tool, is left out. It counts every word of the
+        examples, a tool's name and action words too: it runs before leave_out_of_examples."""
         counts = [doc[EXAMPLES] for doc in self.fields]
         known = len(set().union(*counts))
         self.said_by: dict[str, tuple[array[int], array[float]]] = {}  # half the memory of (position, odds) tuples

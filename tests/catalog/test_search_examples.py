@@ -15,10 +15,9 @@ from instantly_mcp.catalog.paths import tool_specs_dir
 from instantly_mcp.catalog.search import SearchIndex, Weights, example_text, load_corpus, terms
 
 from support.search_eval import SETS, cases
-from support.search_index import DEFAULT, search_index
+from support.search_index import DEFAULT, WITHOUT_EXAMPLES, search_index
 
 TOO_CLOSE = 0.6  # Jaccard of two requests' word sets: above it, one is the other reworded
-WITHOUT_EXAMPLES = Weights(examples=0.0, likely=0.0)  # neither the examples field nor naive Bayes over them
 
 
 def examples() -> dict[str, list[str]]:

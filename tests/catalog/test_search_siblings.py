@@ -4,17 +4,19 @@ keeps the broader tool. Requests of our own, not from the evaluation sets."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from instantly_mcp.catalog.search import Weights
 
-from support.search_index import search_index
+from support.search_index import WITHOUT_EXAMPLES, search_index
 
 
 def first(request: str, broad: float = Weights.broad) -> str:
     """The first match by the rule, with the example requests left out: they often find the sibling
     on their own, and the test is whether the rule does."""
-    return search_index(Weights(broad=broad, examples=0.0, likely=0.0)).search(request, limit=1)[0].name
+    return search_index(dataclasses.replace(WITHOUT_EXAMPLES, broad=broad)).search(request, limit=1)[0].name
 
 
 def broad(tool: str, request: str) -> float:

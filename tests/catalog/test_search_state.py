@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from instantly_mcp.catalog.search import Weights
-
-from support.search_index import search_index
-
-RULES_ONLY = Weights(examples=0.0, likely=0.0)
+from support.search_index import WITHOUT_EXAMPLES, search_index
 
 
 def first(request: str) -> str:
     """The first match by these rules, with the example requests left out: users' words, measured on
     the evaluation sets, which can outvote a rule on a request sharing their words ("is the mailbox
     connected" ranks list_accounts over get_account with them)."""
-    return search_index(RULES_ONLY).search(request, limit=1)[0].name
+    return search_index(WITHOUT_EXAMPLES).search(request, limit=1)[0].name
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,9 @@ from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import SearchIndex, Weights
 
 DEFAULT = Weights()
+# Neither the example requests' field nor naive Bayes over them: what a rule test ranks with, since
+# users' words can outvote a rule on a request that shares them.
+WITHOUT_EXAMPLES = Weights(examples=0.0, likely=0.0)
 
 
 @cache
