@@ -68,7 +68,9 @@ def test_naive_bayes_gives_a_probability_per_tool_and_nothing_for_unknown_words(
     likely = index.likelihoods(terms("snooze this reply until monday"))
     assert len(likely) == len(index.operations)
     assert sum(likely) == pytest.approx(1.0)
-    assert max(likely) == likely[[op.name for op in index.operations].index("update_email")]
+    best, second = sorted(range(len(likely)), key=likely.__getitem__, reverse=True)[:2]
+    assert index.operations[best].name == "update_email"
+    assert likely[best] > 2 * likely[second]  # not a tie, nor a flat answer
     assert index.likelihoods(["zzyzx"]) == ()
 
 
