@@ -336,6 +336,17 @@ HEDGE_POOL = 30
 
 _UNDOUBLED = frozenset("bgmnprt")
 
+# A typo's swapped letter is a slip of the finger to a neighbouring key, or one vowel for another (a
+# slip of spelling: "varify"); other swaps make other words ("leak" is no typo of "lead").
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_AT = {key: (row, column + row / 2) for row, keys in enumerate(_KEY_ROWS) for column, key in enumerate(keys)}
+_SLIPS = frozenset(
+    (a, b)
+    for a, (row_a, column_a) in _KEY_AT.items()
+    for b, (row_b, column_b) in _KEY_AT.items()
+    if a != b and abs(row_a - row_b) <= 1 and abs(column_a - column_b) <= 1
+) | frozenset((a, b) for a in "aeiouy" for b in "aeiouy" if a != b)
+
 # Derivational suffixes (Porter's steps 2-4, narrowed) -> what the verb's stem ends in instead; the
 # more specific first. Agent nouns (-er, -or) stay: here a sender is a mailbox and a finder is SuperSearch,
 # not sending or finding. -ive and a bare -ity stay: "active" is a status, "activity" a log.
@@ -1085,7 +1096,8 @@ class SearchIndex:
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
         word it is one typo from ("campaing", "wramup"; two for words over 8 letters); words under
-        4 letters stay."""
+        4 letters stay, and so does a tool word with a prefix ("deactivate" is no typo of
+        "activate")."""
         if word in self.named or len(word) < 4:
             return word
         halves = [f"{word[:i]} {word[i:]}" for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named]
@@ -1097,7 +1109,8 @@ class SearchIndex:
             for rank, known in enumerate(self.vocabulary)
             if abs(len(known) - len(word)) <= allowed
         ]
-        return min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+        meant = min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
+        return word if word.endswith(meant) else meant
 
 
 def sees(request: Request) -> bool:
@@ -1200,12 +1213,14 @@ def interleaved(lists: Iterable[list[T]]) -> Iterator[T]:
 
 
 def typos(a: str, b: str) -> int:
-    """Edits (insert, delete, replace, swap two neighbours) from a to b."""
+    """Edits (insert, delete, replace, swap two neighbours) from a to b; a replacement that is no
+    slip (_SLIPS) counts two."""
     previous, row = None, list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
         current = [i] + [0] * len(b)
         for j, y in enumerate(b, 1):
-            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (x != y))
+            replaced = 0 if x == y else 1 if (x, y) in _SLIPS else 2
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + replaced)
             if previous is not None and i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
                 current[j] = min(current[j], previous[j - 2] + 1)
         previous, row = row, current
