@@ -41,3 +41,8 @@ def test_a_real_word_is_not_read_as_a_tool_word(word: str) -> None:
 
 def test_a_real_word_one_letter_from_a_tool_word_keeps_its_meaning() -> None:
     assert search_index(WITHOUT_EXAMPLES).search("remove the key that leaked on github")[0].name == "delete_api_key"
+
+
+def test_a_prefix_that_reverses_a_verb_is_not_dropped_as_a_typo() -> None:
+    """Read as a typo of "activate", "deactivate the campaign" ranked activate_campaign first."""
+    assert search_index().search("deactivate the campaign")[0].name == "pause_campaign"
