@@ -1095,7 +1095,8 @@ class SearchIndex:
 
     def spelled(self, word: str) -> str:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
-        word it is one typo from ("campaing", "wramup"; two for words over 8 letters); words under
+        word it is one typo from ("campaing", "wramup"; two for words over 8 letters) and shares
+        its first letter with (typists seldom miss it: "unable" is no typo of "enable"); words under
         4 letters stay, and so does a tool word with a prefix ("deactivate" is no typo of
         "activate")."""
         if word in self.named or len(word) < 4:
@@ -1107,7 +1108,7 @@ class SearchIndex:
         near = [
             (typos(word, known), rank, known)
             for rank, known in enumerate(self.vocabulary)
-            if abs(len(known) - len(word)) <= allowed
+            if abs(len(known) - len(word)) <= allowed and known[0] == word[0]
         ]
         meant = min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
         return word if word.endswith(meant) else meant

@@ -31,6 +31,8 @@ def test_a_typo_is_read_as_the_tool_word_meant(typed: str, meant: str) -> None:
         "head",
         "best",  # no typo of "test"
         "mask",  # no typo of "mark"
+        "unabl",  # the first letter is seldom the typo: no "enable"
+        "lock",  # nor "block"
         "deactivat",  # "activate" with a prefix that reverses it
         "regenerat",
     ],
