@@ -28,6 +28,8 @@ def test_a_typo_is_read_as_the_tool_word_meant(typed: str, meant: str) -> None:
     "word",
     [
         "leak",  # k and d are far apart: no typo of "lead"
+        "caus",  # "what caused the bounces" asks no pause
+        "remot",  # nor "remote" a removal
         "head",
         "best",  # no typo of "test"
         "mask",  # no typo of "mark"
