@@ -264,6 +264,7 @@ _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\
 _TASK_BREAK = re.compile(";")
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
 _PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
+_RELATIVE = re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)
 # A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
 # "how do I pause" or "can I" asks for an action, not a read.
 _QUESTION = re.compile(
@@ -837,18 +838,22 @@ class SearchIndex:
         if holder := self.holder(query, spelled, words, asked, head):  # "add accounts to a campaign"
             part = self.expand(head).keys()
             asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
+        state = self.about_state(clause, asked, reported=reported)
+        one = bool(DETAILS & set(said)) or (state and not plural)
+        # "see webhook deliveries that failed": many of the webhook's records, though no tool is named so
+        plural_head = self.named.intersection(self.expand(head, verbs)) if plural_phrase(clause) and not one else set()
         return Request(
             words=words,
             weights=self.weigh(words, objects, verbs, did),
             objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
-            plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())),
+            plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())) | plural_head,
             head=implied or self.expand(head, verbs),
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
-            state=(state := self.about_state(clause, asked, reported=reported)),
-            one=bool(DETAILS & set(said)) or (state and not plural),
+            state=state,
+            one=one,
             bigrams=frozenset(pairs(words)),
             likely=self.likelihoods(words),
         )
@@ -1112,6 +1117,14 @@ class SearchIndex:
         ]
         meant = min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
         return word if word.endswith(meant) else meant
+
+
+def plural_phrase(clause: str) -> bool:
+    """Whether the clause's first noun phrase ends in a plural ("see webhook deliveries that
+    failed"): it asks for many of what it is about, though the plural is no tool word."""
+    phrase = _RELATIVE.split(_PREPOSITION.split(clause, maxsplit=1)[0], maxsplit=1)[0]
+    last = re.findall(r"[a-z]+", phrase.lower())[-1:]
+    return bool(last) and last[0].endswith("s") and stem(last[0]) != last[0]
 
 
 def sees(request: Request) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from instantly_mcp.catalog.search import plural_phrase
+
 from support.search_index import WITHOUT_EXAMPLES, search_index
 
 
@@ -41,3 +43,25 @@ def test_an_http_method_in_capitals_is_the_action(request_: str, tool: str) -> N
 def test_a_plural_name_beside_its_singular_twin_acts_on_many() -> None:
     assert first("pause mailboxes in bulk") == "pause_accounts"
     assert first("pause the mailbox") == "pause_account"
+
+
+@pytest.mark.parametrize(
+    ("clause", "plural"),
+    [
+        ("show webhook attempts that errored", True),  # a plural no tool is named for
+        ("show the webhook that errored", False),
+        ("pause the campaign for these leads", False),  # the phrase ends at the preposition
+        ("list my campaigns", True),
+    ],
+)
+def test_a_phrase_ending_in_a_plural_asks_for_many(clause: str, plural: bool) -> None:
+    assert plural_phrase(clause) is plural
+
+
+def test_many_records_of_what_a_request_is_about_rank_its_one_record_read_down() -> None:
+    """ "attempts" names no tool, yet asks for many of the webhook's records: the webhook is read as
+    said in the plural, so get_webhook_event (one record) ranks down as for "webhook events"."""
+    index = search_index(WITHOUT_EXAMPLES)
+    assert "webhook" in index.parse("show webhook attempts that errored").plural
+    assert "webhook" not in index.parse("show the webhook that errored").plural
+    assert "webhook" not in index.parse("show the webhook attempt details").plural  # details: one record
