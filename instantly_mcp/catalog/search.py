@@ -1102,12 +1102,12 @@ class SearchIndex:
         """A word no tool uses, read as two tool-name words run together, else as the tool-name
         word it is one typo from ("campaing", "wramup"; two for words over 8 letters) and shares
         its first letter with (typists seldom miss it: "unable" is no typo of "enable"); words under
-        4 letters stay, and so does a tool word with a prefix ("deactivate" is no typo of
-        "activate")."""
+        4 letters stay, and so do the words of VOCABULARY ("stage" is a status, no typo of "stat")
+        and a tool word with a prefix ("deactivate" is no typo of "activate")."""
         if word in self.named or len(word) < 4:
             return word
         halves = [f"{word[:i]} {word[i:]}" for i in range(3, len(word) - 2) if {word[:i], word[i:]} <= self.named]
-        if halves or word in self.spec_words:
+        if halves or word in self.spec_words or word in _STEMMED_VOCABULARY:
             return halves[0] if halves else word
         allowed = 1 if len(word) <= 8 else 2
         near = [

@@ -36,6 +36,7 @@ def test_a_typo_is_read_as_the_tool_word_meant(typed: str, meant: str) -> None:
         "unabl",  # the first letter is seldom the typo: no "enable"
         "lock",  # nor "block"
         "deactivat",  # "activate" with a prefix that reverses it
+        "stag",  # "stage", a word of search's vocabulary (a lead's status), no typo of "stat"
         "regenerat",
     ],
 )
