@@ -9,14 +9,12 @@ requests in users' words (tool_specs/examples.toml) are a field too, and naive B
 which tool's users say all of a request's words together. On top of BM25,
 what a person means by a short request: the request's objects should cover the tool's entity
 (list_campaigns, not list_campaign_subsequences, for "my campaigns"), the action asked for decides
-between tools on one entity, and a request without an action reads. ACTIONS and THINGS map the
-domain's everyday verbs and nouns onto the spec's; they are small on purpose: a word added to fix
-one missed request would only memorise it. A word also meets its derivational family, weighted less
-("available" finds "availability"), and a write named for an action noun performs that action.
-Every other rule reads the request's grammar (its verb, question form, plural, head noun), never a
-particular request.
-
-`signature` is the one format of a search answer line, shared by discover and code mode.
+between tools on one entity, and a request without an action reads. ACTIONS and THINGS
+(catalog/vocabulary.py) map the domain's everyday verbs and nouns onto the spec's. A word also meets
+its derivational family, weighted less ("available" finds "availability"; catalog/words.py cuts
+words for the index and the request alike), and a write named for an action noun performs that
+action. Every other rule reads the request's grammar (its verb, question form, plural, head noun),
+never a particular request. catalog/answers.py writes the matches as lines an agent calls from.
 """
 
 from __future__ import annotations
@@ -24,18 +22,19 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import keyword
 import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.paths import tool_specs_dir
+from instantly_mcp.catalog.vocabulary import ACTIONS, SECOND_MEANING, THINGS, VOCABULARY
+from instantly_mcp.catalog.words import ADDRESS, QUOTED, STOP, derived, pairs, stem, terms, typos, without_values
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -46,181 +45,7 @@ ARGUMENTS = FIELDS.index("arguments")
 EXAMPLES = FIELDS.index("examples")
 FIELD_BREAK = " | "  # between one tool's field documents in the corpus (scripts/specgen/corpus.py)
 
-# The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
-# An action's synonyms count only where a request says what to do (its first two words): "copy the
-# campaign" duplicates it, "the email copy" is its text.
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "stop": ("pause", "disable"),
-    "halt": ("pause",),
-    "suspend": ("pause",),
-    "deactivate": ("pause", "disable"),
-    "unpause": ("resume",),
-    "reactivate": ("resume", "activate"),
-    "continue": ("resume",),
-    "launch": ("activate",),
-    "start": ("activate", "resume", "enable"),
-    "resume": ("activate",),
-    "restart": ("resume", "activate"),
-    "remove": ("delete",),
-    "erase": ("delete",),
-    "wipe": ("delete",),
-    "purge": ("delete",),
-    "drop": ("delete",),
-    "discard": ("delete",),
-    "destroy": ("delete",),
-    "unblock": ("delete", "block"),
-    "revoke": ("delete",),
-    "disconnect": ("delete",),
-    "new": ("create",),
-    "make": ("create",),
-    "add": ("create",),
-    "setup": ("create",),
-    "save": ("create",),
-    "insert": ("add", "create"),
-    "register": ("create",),
-    "edit": ("update",),
-    "change": ("update",),
-    "modify": ("update",),
-    "rename": ("update",),
-    "configure": ("update",),
-    "adjust": ("update",),
-    "customize": ("update",),
-    "set": ("update",),
-    "transfer": ("change", "move"),
-    "reassign": ("assign", "move"),
-    "show": ("list", "get"),
-    "see": ("list", "get"),
-    "view": ("list", "get"),
-    "find": ("list", "get"),
-    "fetch": ("get", "list"),
-    "retrieve": ("get", "list"),
-    "read": ("get", "list"),
-    "check": ("get", "verify", "test"),
-    "validate": ("verify",),
-    "import": ("add",),
-    "upload": ("add",),
-    "copy": ("move", "duplicate"),
-    "clone": ("duplicate",),
-    "invite": ("create", "member"),
-    "enroll": ("add",),
-    "unenroll": ("delete",),
-    "attach": ("add",),
-    "notify": ("create", "webhook"),
-    "subscribe": ("create", "webhook"),
-    "suppress": ("create", "block"),
-    "block": ("create", "block"),
-    "unsubscribe": ("create", "block"),
-    "tag": ("toggle",),
-    "label": ("update",),
-    "untag": ("toggle",),
-    "mark": ("update",),
-    "connect": ("create",),
-    "buy": ("order", "dfy"),
-    "purchase": ("order", "dfy"),
-}
-THINGS: dict[str, tuple[str, ...]] = {
-    "response": ("reply",),
-    "respond": ("reply",),
-    "answer": ("reply",),
-    "reply": ("email",),
-    "sender": ("account",),
-    "mailbox": ("account",),
-    "inbox": ("email", "account"),
-    "unibox": ("email",),
-    "message": ("email",),
-    "mail": ("email",),
-    "conversation": ("email", "thread"),
-    "contact": ("lead",),
-    "prospect": ("lead",),
-    "recipient": ("lead",),
-    "person": ("lead",),
-    "people": ("lead",),
-    "sequence": ("campaign", "step"),
-    "variant": ("step",),
-    "step": ("campaign",),
-    "unsubscribe": ("block",),
-    "delete": ("removal",),  # the workspace's deletion is its scheduled removal
-    "blocklist": ("block",),
-    "blacklist": ("block",),
-    "suppression": ("block",),
-    "spam": ("placement", "warmup"),
-    "deliverability": ("placement", "vitals", "warmup"),
-    "dns": ("vitals",),
-    "smtp": ("vitals", "account"),
-    "imap": ("vitals", "account"),
-    "warm": ("warmup",),
-    "reputation": ("warmup",),
-    "health": ("warmup", "vitals"),
-    "notify": ("webhook",),
-    "integration": ("webhook",),
-    "log": ("audit",),
-    "history": ("audit",),
-    "job": ("background",),
-    "finder": ("supersearch",),
-    "database": ("supersearch",),
-    "deal": ("opportunity",),
-    "pipeline": ("opportunity",),
-    "teammate": ("member",),
-    "colleague": ("member",),
-    "team": ("member",),
-    "user": ("member",),
-    "bot": ("ai", "agent"),
-    # numbers
-    "stats": ("analytics",),
-    "statistic": ("analytics",),
-    "metric": ("analytics",),
-    "number": ("count", "analytics"),
-    "many": ("count", "analytics"),
-    "performance": ("analytics",),
-    "perform": ("analytics",),
-    "doing": ("analytics",),
-    "report": ("analytics",),
-    "result": ("analytics",),
-    "rate": ("analytics",),
-    "most": ("analytics",),
-    "compare": ("analytics",),
-    "top": ("analytics",),
-    "best": ("analytics",),
-    "worst": ("analytics",),
-    "highest": ("analytics",),
-    "lowest": ("analytics",),
-    "total": ("analytics", "count"),
-    "breakdown": ("analytics",),
-    "percentage": ("analytics",),
-    "trend": ("daily", "analytics"),
-    "stage": ("status",),
-    "cadence": ("campaign",),
-    "dnc": ("block",),
-    "billing": ("plan", "subscription"),
-    "day": ("daily",),
-    "yesterday": ("daily",),
-    "today": ("daily",),
-    # other cold-email tools' words for what the spec names; [n] is the glossary or help page below
-    "variation": ("variant",),  # [1] an A/B test's versions of a step
-    "placeholder": ("variable",),  # [2] merge tags, personalization variables
-    "brand": ("workspace",),  # [3] a workspace per client or brand
-    "subaccount": ("workspace", "group"),  # [3][4] an agency's client sub-accounts: sub-workspaces
-    "exclusion": ("block",),  # [5] the exclusion list: never contacted
-    "throttle": ("limit",),  # [6] email throttling: a sending limit
-    "cap": ("limit",),  # [7] a campaign's or account's daily cap
-    "drip": ("campaign",),  # [8] a sequence, cadence or drip campaign
-    "touchpoint": ("step",),  # [8] one step of a sequence
-    "scrub": ("verification",),  # [9] list scrubbing or cleaning: verifying addresses
-    "hygiene": ("verification",),  # [10] list hygiene
-}
-# [1] help.quickmail.io/article/375-a-b-testing  [2] sequenzy.com/glossary/merge-tags  [6] sendful.ai/glossary
-# [3] help.instantly.ai/en/articles/6718773  [4] help.instantly.ai/en/articles/10575905-workspace-groups
-# [5] smartleads.so/product-documentation/glossary  [8] firstsales.io/sales/glossary/sequence
-# [7] stamina-knowledge-base.help.usepylon.com/articles/4392444810-managing-multiple-email-schedules
-# [9] businessemailverification.com/blog/email-list-cleaning  [10] mailstackdb.com/glossary
-VOCABULARY = THINGS | ACTIONS
 
-# A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
-SECOND_MEANING = 0.9
-_STOP = frozenset(
-    "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
-    "i we me us do does how what which want need please can could would should them they their into".split()
-)
 # What a help-centre heading says about any feature ("How to use X in Instantly", "X explained"):
 # left out of a request, not of the spec's text.
 _FILLER = frozenset(
@@ -230,30 +55,6 @@ _FILLER = frozenset(
 )
 # Words for a part of the thing before them ("workspace settings", "lead details"): never the head.
 _ATTRIBUTES = frozenset({"setting", "detail", "info", "information", "option"})
-# Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
-_PARTICLES = {
-    ("set", "up"): "create",
-    ("turn", "on"): "enable",
-    ("switch", "on"): "enable",
-    ("turn", "off"): "disable",
-    ("switch", "off"): "disable",
-    ("warm", "up"): "warmup",
-    ("opt", "out"): "unsubscribe",
-    ("not", "contact"): "blocklist",
-    ("not", "email"): "blocklist",
-    ("look", "up"): "find",
-    ("most", "recent"): "recent",  # an order, not a question about numbers
-    ("most", "recently"): "recent",
-    # Smartlead's "sub-sequence" (api.smartlead.ai/reference/fetch-inbox-replies), an agency's "sub-account" ([4] above)
-    ("sub", "sequence"): "subsequence",
-    ("sub", "sequences"): "subsequence",
-    ("sub", "account"): "subaccount",
-    ("sub", "accounts"): "subaccount",
-}
-_SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
-# Two-word names whose first word alone means something else: "inbox placement" is a test of where
-# mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
-_COMPOUNDS = frozenset({("inbox", "placement")})
 # Naive Bayes over the example requests (SearchIndex.example_odds): add-0.1 smoothing, and the
 # log-odds divided by 3 before they are turned into probabilities.
 LIKELY_SMOOTHING = 0.1
@@ -335,101 +136,6 @@ MANY = frozenset({"many", "multiple", "several", "all", "bulk", "batch", "every"
 # an answer of five is the first five of one of twenty-five.
 HEDGE_POOL = 30
 
-_UNDOUBLED = frozenset("bgmnprt")
-
-# A typo's swapped letter is a slip of the finger to a neighbouring key, or one vowel for another (a
-# slip of spelling: "varify"); other swaps make other words ("leak" is no typo of "lead").
-_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_KEY_AT = {key: (row, column + row / 2) for row, keys in enumerate(_KEY_ROWS) for column, key in enumerate(keys)}
-_SLIPS = frozenset(
-    (a, b)
-    for a, (row_a, column_a) in _KEY_AT.items()
-    for b, (row_b, column_b) in _KEY_AT.items()
-    if a != b and abs(row_a - row_b) <= 1 and abs(column_a - column_b) <= 1
-) | frozenset((a, b) for a in "aeiouy" for b in "aeiouy" if a != b)
-
-# Derivational suffixes (Porter's steps 2-4, narrowed) -> what the verb's stem ends in instead; the
-# more specific first. Agent nouns (-er, -or) stay: here a sender is a mailbox and a finder is SuperSearch,
-# not sending or finding. -ive and a bare -ity stay: "active" is a status, "activity" a log.
-DERIVATIONS: tuple[tuple[str, str], ...] = (
-    ("ification", "ify"),  # verification -> verify
-    ("ization", "ize"),  # customization -> customize
-    ("scription", "scribe"),  # subscription -> subscribe
-    ("ability", ""),  # availability -> avail
-    ("ibility", ""),  # visibility -> vis
-    ("ment", ""),  # enrichment -> enrich
-    ("tion", "te"),  # deletion -> delete, activation -> activate
-    ("ssion", "ss"),  # permission -> permiss
-    ("sion", "se"),  # revision -> revise
-    ("abl", ""),  # available -> avail (the e already gone)
-    ("ibl", ""),  # visible -> vis
-    ("val", "ve"),  # removal -> remove, approval -> approve
-    ("sal", "se"),  # proposal -> propose
-    ("very", "ver"),  # delivery -> deliver, recovery -> recover
-)
-MIN_BASE = 4
-# Stems whose derivational family means something else here: a campaign variable varies nothing, and
-# "placement" is where mail lands (inbox placement tests) while "place" places an order.
-KEPT_WHOLE = frozenset({"variabl", "placement"})
-
-
-@cache
-def stem(word: str) -> str:
-    """A light stemmer that gives every form of a word one stem: "change", "changed" and
-    "changes" -> "chang"; "replies"/"replied" -> "reply"; "address"/"addresses" -> "address"."""
-    for suffix in ("ies", "ied", "ing", "es", "ed", "s"):
-        if len(word) > len(suffix) + 2 and word.endswith(suffix):
-            if suffix == "s" and word[-2] in "su":
-                break
-            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-            if suffix in ("ing", "ed") and word[-1] == word[-2] and word[-1] in _UNDOUBLED:
-                return word[:-1]  # "setting" -> "set", "stopped" -> "stop"
-            break
-    return _final_e(word)
-
-
-def _final_e(word: str) -> str:
-    return word[:-1] if len(word) >= 4 and word.endswith("e") else word
-
-
-@cache
-def derived(word: str) -> str:
-    """The root of a stem's word family: a noun or adjective made from a verb goes to the verb's
-    stem ("deletion" -> "delet" as "delete", "verification" -> "verify", "removal" -> "remov",
-    "availability" -> "avail"); one suffix at most, never leaving fewer than MIN_BASE letters.
-    Words whose family would mean something else stay (KEPT_WHOLE)."""
-    if word in KEPT_WHOLE:
-        return word
-    for suffix, base in DERIVATIONS:
-        if word.endswith(suffix):
-            root = _final_e(word[: -len(suffix)] + base)
-            return root if len(root) >= MIN_BASE else word
-    return word
-
-
-def terms(text: str, *, past: bool = True) -> list[str]:
-    """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
-    launched"), which ask about what happened rather than for an action."""
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
-    words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
-    words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
-    kept = [w for w in particles(words) if w not in _STOP and (past or not w.endswith("ed"))]
-    return [stem(w) for w in kept]
-
-
-def particles(words: list[str]) -> list[str]:
-    """Two-word verbs as the one verb they mean, in any form: ["setting", "up", "a", "webhook"] ->
-    ["create", "a", "webhook"]."""
-    if not _SECOND_WORDS.intersection(words):
-        return words
-    merged: list[str] = []
-    for word in words:
-        if merged and (pair := (stem(merged[-1]), word)) in _PARTICLES:
-            merged[-1] = _PARTICLES[pair]
-        else:
-            merged.append(word)
-    return merged
-
 
 _STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
 _STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in ACTIONS.items()}
@@ -443,15 +149,6 @@ UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
 HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
-# Values a request quotes are not words of it: an address, an id, a name in quotes ("sales@acme.io"
-# is no sales flow, a campaign called 'webhook test' no webhook). An address is matched from the start
-# of its word only, so a long word without "@" is read once, not once from each of its letters.
-_ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
-# A domain in an example request, which the writer made up: said as the word "domain" (example_text).
-_DOMAIN = re.compile(
-    r"(?<![\w.@-])(?:[\w-]+\.)+(?:com|net|org|io|co|ai|app|dev|biz|info|us|uk|ca|de|fr|es|nl|me)\b(?![.\w-])", re.I
-)
-_QUOTED = re.compile(r"(?:[\"\u201c\u2018]|(?<!\w)')[^\"\u201c\u201d\u2018\u2019]{1,80}?(?:[\"\u201d\u2019]|'(?!\w))")
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
@@ -897,7 +594,7 @@ class SearchIndex:
     def reports(self, clause: str, things: frozenset[str]) -> bool:
         """Whether a clause reports what a record did or does, its subject first and then a
         participle ("the campaign stopped sending", "my webhook failing"), not an imperative."""
-        said = [word for word in _words(clause) if word not in _STOP]
+        said = [word for word in _words(clause) if word not in STOP]
         if len(said) < 2 or not said[1].endswith(("ed", "ing")):
             return False
         return not self.action(terms(said[0]), things) and bool(self.expand(terms(said[0])).keys() & self.nouns)
@@ -1147,18 +844,6 @@ def _words(query: str) -> list[str]:
     return re.findall(r"[a-z]+|at once", query.lower())
 
 
-def without_values(query: str) -> str:
-    """The request without the addresses, ids and quoted names it holds (_ADDRESS, _QUOTED)."""
-    return _QUOTED.sub(" ", _ADDRESS.sub(" ", query))
-
-
-def example_text(example: str) -> str:
-    """An example request as the index reads it: its values are the writer's inventions, so they go
-    as a request's do (without_values), and a domain is said as the word "domain": what kind of value
-    it was tells about the tool, "acme.com" would only match requests naming that placeholder."""
-    return _DOMAIN.sub(" domain ", without_values(example))
-
-
 def _developer(query: str) -> str:
     """An HTTP method opening a request, as a developer writes it ("POST a lead", "PATCH the
     campaign"), read as the action it performs; only in capitals, where it cannot be a word."""
@@ -1173,11 +858,6 @@ def _unopened(query: str) -> str:
 def _plain(query: str) -> str:
     """The request without filler: "how to use X in Instantly" -> "how to X"."""
     return " ".join(word for word in query.split() if word.lower().strip("?.,!:") not in _FILLER)
-
-
-def pairs(words: list[str]) -> list[tuple[str, str]]:
-    """Neighbouring words: a request saying "block list" or "lead list" names that thing, not a block and a list."""
-    return list(itertools.pairwise(words))
 
 
 def steps(query: str) -> list[str]:
@@ -1201,7 +881,7 @@ def tasks(query: str) -> list[str]:
 def _split_outside_values(query: str, breaks: re.Pattern[str]) -> list[str]:
     """The request cut at each of `breaks` that is not inside a value: a quoted name or an address
     may hold "; " or "then" ("rename 'Intro; then follow up'" is one step)."""
-    values = [m.span() for pattern in (_ADDRESS, _QUOTED) for m in pattern.finditer(query)]
+    values = [m.span() for pattern in (ADDRESS, QUOTED) for m in pattern.finditer(query)]
     parts, start = [], 0
     for brk in breaks.finditer(query):
         if not any(begin < brk.end() and brk.start() < end for begin, end in values):
@@ -1226,21 +906,6 @@ def interleaved(lists: Iterable[list[T]]) -> Iterator[T]:
     return (item for row in itertools.zip_longest(*lists) for item in row if item is not None)
 
 
-def typos(a: str, b: str) -> int:
-    """Edits (insert, delete, replace, swap two neighbours) from a to b; a replacement that is no
-    slip (_SLIPS) counts two."""
-    previous, row = None, list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, y in enumerate(b, 1):
-            replaced = 0 if x == y else 1 if (x, y) in _SLIPS else 2
-            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + replaced)
-            if previous is not None and i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
-                current[j] = min(current[j], previous[j - 2] + 1)
-        previous, row = row, current
-    return row[-1]
-
-
 def entity(name: str) -> list[str]:
     """What a tool's name acts on: the words after its verb (and after "bulk")."""
     words = terms(name)
@@ -1258,93 +923,3 @@ def verb_of(name: str) -> str:
     """The action a tool's name starts with; bulk_create_x creates."""
     words = name.split("_")
     return words[1] if words[0] == "bulk" and len(words) > 1 else words[0]
-
-
-# --- answers -------------------------------------------------------------------------------------
-
-SHOWN_ARGUMENTS = 3  # optional argument names an answer line shows
-JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-MAX_ENUM = 12
-
-
-def python_type(schema: dict[str, Any]) -> str:
-    """The Python annotation a JSON Schema fragment admits; objects stay dicts (the schema names their keys)."""
-    if "enum" in schema and len(schema["enum"]) <= MAX_ENUM:
-        return f"Literal[{', '.join(json.dumps(v) for v in schema['enum'])}]"
-    if "const" in schema:
-        return f"Literal[{json.dumps(schema['const'])}]"
-    variants = schema.get("anyOf") or schema.get("oneOf")
-    if variants:
-        return " | ".join(dict.fromkeys(python_type(v) for v in variants))
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return " | ".join(dict.fromkeys(python_type({**schema, "type": k}) for k in kind))
-    if kind == "array":
-        return f"list[{python_type(schema.get('items') or {})}]"
-    if kind == "object":
-        return "dict[str, Any]"
-    return JSON_TYPES.get(kind, "Any") if isinstance(kind, str) else "Any"
-
-
-def parameters(schema: dict[str, Any]) -> list[tuple[str, str, bool, dict[str, Any]]]:
-    """(name, annotation, required, schema) per argument, required ones first; names that are not
-    Python identifiers cannot be keyword arguments and are left out."""
-    required = set(schema.get("required", []))
-    found = [
-        (name, python_type(sub), name in required, sub)
-        for name, sub in schema.get("properties", {}).items()
-        if name.isidentifier() and not keyword.iskeyword(name)
-    ]
-    return sorted(found, key=lambda p: not p[2])
-
-
-def purpose(op: Operation) -> str:
-    """One line: the description's first sentence, else the title."""
-    return (op.description or op.title).split(". ")[0].rstrip(".")
-
-
-def signature(
-    op: Operation, schema: dict[str, Any], note: str = "", *, signed: bool = True, shown: int = SHOWN_ARGUMENTS
-) -> str:
-    """A search answer line an agent can call from: `name(required: type, optional=, +n more): purpose`
-    (the bare name when not `signed`), the purpose left out when it only repeats the name. The one
-    format of discover mode's search_tools, code mode's and `instantly.search` in a script."""
-    head = op.name
-    if signed:
-        params = parameters(schema)
-        required = [f"{n}: {t}" for n, t, req, _ in params if req]
-        optional = [f"{n}=" for n, _, req, _ in params if not req and n not in SERVER_ARGUMENTS]
-        more = [f"+{len(optional) - shown} more"] if len(optional) > shown else []
-        head = f"{op.name}({', '.join(required + optional[:shown] + more)})"
-    said = purpose(op)
-    return head + note if said.lower().replace(" ", "_") == op.name else f"{head}: {said}{note}"
-
-
-def answer_names(text: str) -> list[str]:
-    """The tool names of a search answer's lines, `# step` headings skipped."""
-    return [match.group(0) for line in text.splitlines() if (match := _ANSWER_NAME.match(line))]
-
-
-def answer(
-    index: SearchIndex,
-    query: str,
-    schema: Callable[[Operation], dict[str, Any]],
-    note: Callable[[Operation], str],
-    *,
-    toolset: str | None = None,
-    limit: int = DEFAULT_MATCHES,
-) -> str:
-    """A search answer: one signature line per match; a request naming several steps gets a
-    `# step` heading before each step's matches. Empty when nothing matches."""
-    found = index.search_steps(query, toolset=toolset, limit=limit)
-    lines = []
-    for step, ops in found.items():
-        if len(found) > 1 and ops:
-            lines.append(f"# {step.strip()}")
-        lines += [signature(op, schema(op), note(op)) for op in ops]
-    return "\n".join(lines)
-
-
-_ANSWER_NAME = re.compile(r"[a-z][a-z0-9_]*(?=\(|:|$)")
-# The server's own arguments (policy.py) every agent learns once; left out of answer lines.
-SERVER_ARGUMENTS = frozenset({"dry_run", "confirm_token", "approval_id", "fields", "max_items"})

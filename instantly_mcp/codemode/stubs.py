@@ -1,7 +1,7 @@
 """Python signatures for the operations, generated from the same input schemas the tools list.
 
 `describe_tool` (and `instantly.describe` in a script) shows a signature with a short docstring;
-search answers show a one-line call with the required arguments typed (catalog/search.py's
+search answers show a one-line call with the required arguments typed (catalog/answers.py's
 `signature`, the same line discover mode answers).
 """
 
@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from instantly_mcp.calls.paging import CURSOR_PAGINATION, selectable_fields
+from instantly_mcp.catalog.answers import MAX_ENUM, parameters
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.catalog.search import MAX_ENUM, parameters
 
 DOC_CHARS = 140
 

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import mcp_types as types
 
 from instantly_mcp.calls.pipeline import error_result, text_result
+from instantly_mcp.catalog.answers import answer_names, signature
 from instantly_mcp.catalog.operations import Operation
-from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer_names, signature, tasks
+from instantly_mcp.catalog.search import DEFAULT_MATCHES, tasks
 from instantly_mcp.codemode.limits import CodeLimits
 from instantly_mcp.config import Settings
 from instantly_mcp.gates.controls import APPROVAL_ID, CONFIRM_TOKEN

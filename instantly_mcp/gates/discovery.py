@@ -124,7 +124,8 @@ class Discovery:
         self, arguments: dict[str, Any], schema: Callable[[Operation], dict[str, Any]] | None = None
     ) -> types.CallToolResult:
         """The matches as call-ready lines, arguments as `schema` gives them (default: the tool's)."""
-        from instantly_mcp.catalog.search import DEFAULT_MATCHES, answer
+        from instantly_mcp.catalog.answers import answer
+        from instantly_mcp.catalog.search import DEFAULT_MATCHES
 
         query, toolset, limit = (
             arguments.get("query"),

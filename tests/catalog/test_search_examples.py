@@ -12,7 +12,8 @@ import pytest
 
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import SearchIndex, Weights, example_text, load_corpus, terms
+from instantly_mcp.catalog.search import SearchIndex, Weights, load_corpus
+from instantly_mcp.catalog.words import example_text, terms
 
 from support.search_eval import SETS, cases
 from support.search_index import DEFAULT, WITHOUT_EXAMPLES, search_index

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from instantly_mcp.catalog.search import derived, stem
+from instantly_mcp.catalog.words import derived, stem
 
 from support.search_index import search_index
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.search import THINGS, stem, terms
+from instantly_mcp.catalog.vocabulary import THINGS
+from instantly_mcp.catalog.words import stem, terms
 
 from support.search_index import search_index
 

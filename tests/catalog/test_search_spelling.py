@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from instantly_mcp.catalog.search import stem
+from instantly_mcp.catalog.words import stem
 
 from support.search_index import WITHOUT_EXAMPLES, search_index
 

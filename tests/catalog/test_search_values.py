@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from instantly_mcp.catalog.search import steps, tasks, without_values
+from instantly_mcp.catalog.search import steps, tasks
+from instantly_mcp.catalog.words import without_values
 
 from support.search_index import search_index
 
