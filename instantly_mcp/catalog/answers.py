@@ -14,12 +14,8 @@ from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.search import DEFAULT_MATCHES, SearchIndex
 
 SHOWN_ARGUMENTS = 3  # optional argument names an answer line shows
-
-
 JSON_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-
-
-MAX_ENUM = 12
+MAX_ENUM = 12  # a longer enum (timezones, countries) is typed by its JSON type, not as a Literal
 
 
 def python_type(schema: dict[str, Any]) -> str:
@@ -101,7 +97,5 @@ def answer(
 
 
 _ANSWER_NAME = re.compile(r"[a-z][a-z0-9_]*(?=\(|:|$)")
-
-
 # The server's own arguments (policy.py) every agent learns once; left out of answer lines.
 SERVER_ARGUMENTS = frozenset({"dry_run", "confirm_token", "approval_id", "fields", "max_items"})

@@ -5,7 +5,6 @@ one missed request would only memorise it."""
 
 from __future__ import annotations
 
-# The domain's everyday words -> the words the spec uses for them. A reviewer reads both in one screen.
 # An action's synonyms count only where a request says what to do (its first two words): "copy the
 # campaign" duplicates it, "the email copy" is its text.
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -77,8 +76,6 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "buy": ("order", "dfy"),
     "purchase": ("order", "dfy"),
 }
-
-
 THINGS: dict[str, tuple[str, ...]] = {
     "response": ("reply",),
     "respond": ("reply",),
@@ -169,15 +166,12 @@ THINGS: dict[str, tuple[str, ...]] = {
     "scrub": ("verification",),  # [9] list scrubbing or cleaning: verifying addresses
     "hygiene": ("verification",),  # [10] list hygiene
 }
-
-
 # [1] help.quickmail.io/article/375-a-b-testing  [2] sequenzy.com/glossary/merge-tags  [6] sendful.ai/glossary
 # [3] help.instantly.ai/en/articles/6718773  [4] help.instantly.ai/en/articles/10575905-workspace-groups
 # [5] smartleads.so/product-documentation/glossary  [8] firstsales.io/sales/glossary/sequence
 # [7] stamina-knowledge-base.help.usepylon.com/articles/4392444810-managing-multiple-email-schedules
 # [9] businessemailverification.com/blog/email-list-cleaning  [10] mailstackdb.com/glossary
 VOCABULARY = THINGS | ACTIONS
-
 
 # A word's later meanings in VOCABULARY count less than its first: "inbox" is the Unibox before a mailbox.
 SECOND_MEANING = 0.9

@@ -9,11 +9,11 @@ import itertools
 import re
 from functools import cache
 
+# Words that tell nothing about a tool, left out of every text.
 STOP = frozenset(
     "a an the of to for in on at by with and or from my our your all any some this that it its is are be "  # noqa: SIM905
     "i we me us do does how what which want need please can could would should them they their into".split()
 )
-
 
 # Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
 _PARTICLES = {
@@ -29,40 +29,31 @@ _PARTICLES = {
     ("look", "up"): "find",
     ("most", "recent"): "recent",  # an order, not a question about numbers
     ("most", "recently"): "recent",
-    # Smartlead's "sub-sequence" (api.smartlead.ai/reference/fetch-inbox-replies), an agency's "sub-account" ([4] above)
+    # Smartlead's "sub-sequence" (api.smartlead.ai/reference/fetch-inbox-replies), an agency's
+    # "sub-account" ([4] in vocabulary.py)
     ("sub", "sequence"): "subsequence",
     ("sub", "sequences"): "subsequence",
     ("sub", "account"): "subaccount",
     ("sub", "accounts"): "subaccount",
 }
-
-
 _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
-
 
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
 _COMPOUNDS = frozenset({("inbox", "placement")})
 
-
-_UNDOUBLED = frozenset("bgmnprt")
-
+_UNDOUBLED = frozenset("bgmnprt")  # consonants doubled before -ing, -ed: "setting" -> "set"
 
 # A typo's swapped letter is a slip of the finger to a neighbouring key, or one vowel for another (a
 # slip of spelling: "varify"); other swaps make other words ("leak" is no typo of "lead").
 _KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-
-
 _KEY_AT = {key: (row, column + row / 2) for row, keys in enumerate(_KEY_ROWS) for column, key in enumerate(keys)}
-
-
 _SLIPS = frozenset(
     (a, b)
     for a, (row_a, column_a) in _KEY_AT.items()
     for b, (row_b, column_b) in _KEY_AT.items()
     if a != b and abs(row_a - row_b) <= 1 and abs(column_a - column_b) <= 1
 ) | frozenset((a, b) for a in "aeiouy" for b in "aeiouy" if a != b)
-
 
 # Derivational suffixes (Porter's steps 2-4, narrowed) -> what the verb's stem ends in instead; the
 # more specific first. Agent nouns (-er, -or) stay: here a sender is a mailbox and a finder is SuperSearch,
@@ -83,10 +74,7 @@ DERIVATIONS: tuple[tuple[str, str], ...] = (
     ("sal", "se"),  # proposal -> propose
     ("very", "ver"),  # delivery -> deliver, recovery -> recover
 )
-
-
 MIN_BASE = 4
-
 
 # Stems whose derivational family means something else here: a campaign variable varies nothing, and
 # "placement" is where mail lands (inbox placement tests) while "place" places an order.
@@ -155,14 +143,10 @@ def particles(words: list[str]) -> list[str]:
 # is no sales flow, a campaign called 'webhook test' no webhook). An address is matched from the start
 # of its word only, so a long word without "@" is read once, not once from each of its letters.
 ADDRESS = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.I)
-
-
 # A domain in an example request, which the writer made up: said as the word "domain" (example_text).
 _DOMAIN = re.compile(
     r"(?<![\w.@-])(?:[\w-]+\.)+(?:com|net|org|io|co|ai|app|dev|biz|info|us|uk|ca|de|fr|es|nl|me)\b(?![.\w-])", re.I
 )
-
-
 QUOTED = re.compile(r"(?:[\"\u201c\u2018]|(?<!\w)')[^\"\u201c\u201d\u2018\u2019]{1,80}?(?:[\"\u201d\u2019]|'(?!\w))")
 
 
