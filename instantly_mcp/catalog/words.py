@@ -27,6 +27,7 @@ _PARTICLES = {
     ("not", "contact"): "blocklist",
     ("not", "email"): "blocklist",
     ("look", "up"): "find",
+    ("get", "rid"): "delete",  # "get rid of"
     ("most", "recent"): "recent",  # an order, not a question about numbers
     ("most", "recently"): "recent",
     # Smartlead's "sub-sequence" (api.smartlead.ai/reference/fetch-inbox-replies), an agency's
@@ -41,6 +42,9 @@ _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
 _COMPOUNDS = frozenset({("inbox", "placement")})
+
+# "un-pause", "de-activate": a prefix that reverses the verb stays on it ("re-run" runs again: it goes).
+_REVERSED = re.compile(r"\b(un|de)-(?=[a-z])")
 
 _UNDOUBLED = frozenset("bgmnprt")  # consonants doubled before -ing, -ed: "setting" -> "set"
 
@@ -118,7 +122,7 @@ def derived(word: str) -> str:
 def terms(text: str, *, past: bool = True) -> list[str]:
     """The stemmed words of a text; past=False leaves out past forms ("who replied", "have I
     launched"), which ask about what happened rather than for an action."""
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " ")
+    text = _REVERSED.sub(r"\1", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower().replace("_", " "))
     words = re.findall(r"[a-z0-9]+", re.sub(r"['\u2019]s\b", "", text))
     words = [w for i, w in enumerate(words) if (w, words[i + 1] if i + 1 < len(words) else "") not in _COMPOUNDS]
     kept = [w for w in particles(words) if w not in STOP and (past or not w.endswith("ed"))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from instantly_mcp.catalog.search import plural_phrase
+from instantly_mcp.catalog.words import terms
 
 from support.search_index import WITHOUT_EXAMPLES, search_index
 
@@ -65,3 +66,20 @@ def test_many_records_of_what_a_request_is_about_rank_its_one_record_read_down()
     assert "webhook" in index.parse("show webhook attempts that errored").plural
     assert "webhook" not in index.parse("show the webhook that errored").plural
     assert "webhook" not in index.parse("show the webhook attempt details").plural  # details: one record
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("un-pause the sender", ["unpaus", "sender"]),  # the prefix reverses the verb: it stays on it
+        ("de-activate it", ["deactivat"]),
+        ("re-run the test", ["re", "run", "test"]),  # "again": the verb is what counts
+        ("get rid of that tag", ["delet", "tag"]),  # a phrasal verb as the one verb it means
+    ],
+)
+def test_a_hyphenated_prefix_and_a_phrasal_verb_keep_their_meaning(text: str, words: list[str]) -> None:
+    assert terms(text) == words
+
+
+def test_getting_rid_of_a_record_deletes_it() -> None:
+    assert first("get rid of an old tag") == "delete_custom_tag"
