@@ -38,6 +38,30 @@ _PARTICLES = {
     ("sub", "accounts"): "subaccount",
 }
 _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
+# Verbs whose "on" or "off" may close the phrase: "turn warmup back on", "switch that agent off".
+_SWITCHES = frozenset({"turn", "switch"})
+SWITCH_REACH = 4  # words between the verb and its "on"/"off"
+# Words that open what follows a phrase: after one of them an "on" or "off" closed the phrase before.
+_PHRASE_ENDS = frozenset(
+    [
+        "for",
+        "in",
+        "at",
+        "to",
+        "from",
+        "with",
+        "and",
+        "then",
+        "so",
+        "please",
+        "again",
+        "now",
+        "when",
+        "if",
+        "until",
+        "by",
+    ]
+)
 
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.
@@ -131,16 +155,29 @@ def terms(text: str, *, past: bool = True) -> list[str]:
 
 def particles(words: list[str]) -> list[str]:
     """Two-word verbs as the one verb they mean, in any form: ["setting", "up", "a", "webhook"] ->
-    ["create", "a", "webhook"]."""
+    ["create", "a", "webhook"]; a switch's verb also with its object between ("turn warmup back
+    on")."""
     if not _SECOND_WORDS.intersection(words):
         return words
     merged: list[str] = []
-    for word in words:
+    for i, word in enumerate(words):
         if merged and (pair := (stem(merged[-1]), word)) in _PARTICLES:
             merged[-1] = _PARTICLES[pair]
+        elif (at := _switched(merged, word, words[i + 1 : i + 2])) is not None:
+            merged[at] = _PARTICLES[(stem(merged[at]), word)]
         else:
             merged.append(word)
     return merged
+
+
+def _switched(merged: list[str], word: str, following: list[str]) -> int | None:
+    """Where the switch verb stands that an "on" or "off" closing its phrase completes, its object
+    between (["turn", "the", "campaign", "back"] + "on"); None when the word completes none ("switch
+    the account on the campaign": "on" opens a phrase of its own)."""
+    if word not in ("on", "off") or (following and following[0] not in _PHRASE_ENDS):
+        return None
+    start = max(0, len(merged) - SWITCH_REACH)
+    return next((i for i in range(len(merged) - 1, start - 1, -1) if stem(merged[i]) in _SWITCHES), None)
 
 
 # Values a request quotes are not words of it: an address, an id, a name in quotes ("sales@acme.io"

@@ -75,9 +75,12 @@ def test_many_records_of_what_a_request_is_about_rank_its_one_record_read_down()
         ("de-activate it", ["deactivat"]),
         ("re-run the test", ["re", "run", "test"]),  # "again": the verb is what counts
         ("get rid of that tag", ["delet", "tag"]),  # a phrasal verb as the one verb it means
+        ("switch warmup back on", ["enabl", "warmup", "back"]),  # its object between
+        ("turn that agent off for now", ["disabl", "agent", "now"]),
+        ("switch the mailbox on the campaign", ["switch", "mailbox", "campaign"]),  # "on" opens a phrase
     ],
 )
-def test_a_hyphenated_prefix_and_a_phrasal_verb_keep_their_meaning(text: str, words: list[str]) -> None:
+def test_a_prefix_and_a_phrasal_verb_keep_their_meaning(text: str, words: list[str]) -> None:
     assert terms(text) == words
 
 
