@@ -673,8 +673,10 @@ class SearchIndex:
     ) -> list[str]:
         """The record an edit of one of its parts goes to: "add sender accounts to a campaign" updates
         the campaign, whose update takes its accounts, as no tool adds accounts; "add leads to a
-        campaign" stays with add_leads and "POST a lead into a list" with add_leads."""
+        campaign" stays with add_leads and "POST a lead into a list" with add_leads. A part no tool
+        is named for is the phrase's last word ("add an auth header to the webhook")."""
         parts = _TARGET.split(query, maxsplit=1)
+        head = head or terms(parts[0])[1:][-1:]
         if not (asked.keys() - READ_VERBS.keys() and head and len(parts) == 2):
             return []
         holder = self.head(parts[1], spelled)

@@ -24,6 +24,9 @@ def first(request: str) -> str:
         # a part no tool adds goes into the record whose update takes it
         ("attach a sender account to the onboarding campaign", "update_campaign"),
         ("insert a custom variable into this lead", "update_lead"),
+        # a part no tool is named for goes there too
+        ("add an auth header to the webhook", "update_webhook"),
+        ("add a signature to my mailbox", "update_account"),
         # a tool that adds the part keeps it
         ("add prospects to the webinar campaign", "add_leads"),
         ("move contacts to the follow-up campaign", "move_leads"),
