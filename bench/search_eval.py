@@ -1,7 +1,7 @@
 """Search quality: recall@1, recall@5 and MRR of search_tools on the four evaluation sets ("old",
 "fresh", "third", "fourth"; tests/fixtures/search_eval*.json) beside plain BM25 over name+title+description;
-leave-one-set-out (the weights that do best on two sets, measured on the third); and the size of
-a search answer in o200k tokens.
+leave-one-set-out (the weights that do best on two sets, measured on the third); recall on the
+example requests, each fold left out of the index; and the size of a search answer in o200k tokens.
 
     PYTHONPATH=$PWD python bench/search_eval.py [--misses]
 """
@@ -23,7 +23,19 @@ from instantly_mcp.config import Settings
 from instantly_mcp.gates.discovery import Discovery
 from instantly_mcp.transport.runtime import build_policy
 
-from support.search_eval import GRID, SETS, PlainBM25, Ranker, cases, figures, leave_one_set_out, misses, ranker
+from support.search_eval import (
+    EXAMPLE_FOLDS,
+    GRID,
+    SETS,
+    PlainBM25,
+    Ranker,
+    cases,
+    examples_cross_validated,
+    figures,
+    leave_one_set_out,
+    misses,
+    ranker,
+)
 
 
 def answer_tokens(discovery: Discovery, requests: list[str]) -> float:
@@ -56,6 +68,11 @@ def main() -> None:
     for held_out, (weights, recall) in leave_one_set_out(every).items():
         print(f"  measured on {held_out:<6} recall@1 {recall:.3f}  (chosen on the others: {weights})")
     print(f"  defaults: {dataclasses.asdict(Weights())}")
+    f = examples_cross_validated()
+    print(
+        f"\nexample requests, {EXAMPLE_FOLDS}-fold (each fold left out of the index): "
+        f"n {f.n}, recall@1 {f.recall_at_1:.3f}, recall@5 {f.recall_at_5:.3f}, MRR {f.mrr:.3f}"
+    )
     requests = [c.request for part in every.values() for c in part]
     print(f"\nsearch answer, default limit: {answer_tokens(discovery, requests):.0f} o200k tokens on average")
     if args.misses:
