@@ -3,7 +3,7 @@
 leave-one-set-out (the weights that do best on two sets, measured on the third); recall on the
 example requests, each fold left out of the index; and the size of a search answer in o200k tokens.
 
-    PYTHONPATH=$PWD python bench/search_eval.py [--misses]
+    PYTHONPATH=$PWD python bench/search_eval.py [--misses] [--example-misses]
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from support.search_eval import (
     figures,
     leave_one_set_out,
     misses,
+    rank_of,
+    ranked,
     ranker,
 )
 
@@ -47,6 +49,7 @@ def answer_tokens(discovery: Discovery, requests: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--misses", action="store_true", help="list the tune parts' misses (old, fresh, fourth)")
+    parser.add_argument("--example-misses", action="store_true", help="list the example requests' misses")
     args = parser.parse_args()
     operations = load_operations()
     discovery = Discovery(build_policy(Settings(tools=("discover",)), dict(operations)))
@@ -68,13 +71,18 @@ def main() -> None:
     for held_out, (weights, recall) in leave_one_set_out(every).items():
         print(f"  measured on {held_out:<6} recall@1 {recall:.3f}  (chosen on the others: {weights})")
     print(f"  defaults: {dataclasses.asdict(Weights())}")
-    f = examples_cross_validated()
+    examples = examples_cross_validated()
+    f = ranked([rank_of(top, case.tools) for case, top in examples])
     print(
         f"\nexample requests, {EXAMPLE_FOLDS}-fold (each fold left out of the index): "
         f"n {f.n}, recall@1 {f.recall_at_1:.3f}, recall@5 {f.recall_at_5:.3f}, MRR {f.mrr:.3f}"
     )
     requests = [c.request for part in every.values() for c in part]
     print(f"\nsearch answer, default limit: {answer_tokens(discovery, requests):.0f} o200k tokens on average")
+    if args.example_misses:
+        for case, top in examples:
+            if rank_of(top, case.tools) != 1:
+                print(f"- [examples] {case.request!r}: want {sorted(case.tools)}; got {top[:5]}")
     if args.misses:
         tune = [c for name in ("old", "fresh", "fourth") for c in every[name] if c.part == "tune"]
         for case, top in misses(rankers["search_tools"], tune):

@@ -158,11 +158,14 @@ def leave_one_set_out(every: dict[str, list[Case]]) -> dict[str, tuple[dict[str,
 EXAMPLE_FOLDS = 5
 
 
-def examples_cross_validated(weights: Weights | None = None, folds: int = EXAMPLE_FOLDS) -> Figures:
-    """Recall on the example requests (tool_specs/examples.toml), each fold (by a hash of tool and
-    request) left out of the index and ranked: thousands of requests in users' words that no
-    evaluation set holds. Folds share their writers, so it leans towards the terms built from the
-    examples: a guide for rules that read a request's grammar, not for the examples' own weights."""
+def examples_cross_validated(
+    weights: Weights | None = None, folds: int = EXAMPLE_FOLDS
+) -> list[tuple[Case, list[str]]]:
+    """The example requests (tool_specs/examples.toml), each with its ranking when its fold (by a
+    hash of tool and request) is left out of the index. Thousands of
+    requests in users' words that no evaluation set holds. Folds share their writers, so their
+    recall leans towards the terms built from the examples: a guide for rules that read a request's
+    grammar, not for the examples' own weights."""
     examples = tomllib.loads((tool_specs_dir() / "examples.toml").read_text())
     folded: dict[int, list[tuple[str, str]]] = {}
     for tool, entry in examples.items():
@@ -170,7 +173,7 @@ def examples_cross_validated(weights: Weights | None = None, folds: int = EXAMPL
             folded.setdefault(hashlib.sha256(f"{tool}:{request}".encode()).digest()[0] % folds, []).append(
                 (tool, request)
             )
-    operations, corpus, ranks = list(load_operations().values()), load_corpus(), []
+    operations, corpus, ranked_cases = list(load_operations().values()), load_corpus(), []
     for fold, held_out in folded.items():
         kept: dict[str, list[str]] = {}
         for other, rows in folded.items():
@@ -181,8 +184,10 @@ def examples_cross_validated(weights: Weights | None = None, folds: int = EXAMPL
             for name, fields in corpus.items()
         }
         rank = ranker(SearchIndex(operations, corpus=without, weights=weights or Weights()))
-        ranks += [rank_of(rank(request), frozenset({tool})) for tool, request in held_out]
-    return ranked(ranks)
+        ranked_cases += [
+            (Case(request, frozenset({tool}), "examples", "examples"), rank(request)) for tool, request in held_out
+        ]
+    return ranked_cases
 
 
 def words(text: str) -> list[str]:
