@@ -72,10 +72,12 @@ _QUESTION = re.compile(
     r"\s*(?:what|which|who|when|where|why|is|are|does|did|has|have|any|how(?!\s+(?:do|can|to|should|would)\b))\b", re.I
 )
 # Polite or roundabout openings that ask for the action after them, not a read: "is it possible to
-# pause...", "is there a way to...", "what's the best way to...", "can you...".
+# pause...", "is there a way to...", "what's the best way to...", "can you...", and an agent passing
+# on what its user asked ("user wants to pause...": no workspace member is meant).
 _PREAMBLE = re.compile(
     r"\s*(?:is (?:it|there) (?:possible|a way)|what(?: is|'s|\u2019s) the (?:best |right )?way|how (?:would|could) i"
-    r"|(?:can|could|would|will) you(?: please)?|please|help me|i(?:'d| would) like|i (?:want|need))\s+(?:to\s+)?",
+    r"|(?:can|could|would|will) you(?: please)?|please|help me|i(?:'d| would) like|i (?:want|need)"
+    r"|(?:the )?(?:user|client|customer) (?:wants|needs|would like|asks|says))\s+(?:(?:me )?to\s+)?",
     re.I,
 )
 # A request's clauses: a help-centre question joins a read or a situation to the action it asks for

@@ -89,3 +89,15 @@ def test_a_prefix_and_a_phrasal_verb_keep_their_meaning(text: str, words: list[s
 
 def test_getting_rid_of_a_record_deletes_it() -> None:
     assert first("get rid of an old tag") == "delete_custom_tag"
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        # an agent passing on what its user asked: "user" is no workspace member here
+        ("user wants to pause the onboarding campaign", "pause_campaign"),
+        ("the user asks which campaigns are paused", "list_campaigns"),
+    ],
+)
+def test_an_agent_reporting_its_users_request_is_read_as_the_request(request_: str, tool: str) -> None:
+    assert first(request_) == tool
