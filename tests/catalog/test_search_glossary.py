@@ -46,9 +46,11 @@ def test_every_synonym_is_a_word_of_the_spec() -> None:
         ("which campaign got the most replies", "get_campaign_analytics"),  # "most" alone still asks for numbers
         ("wipe the lead list called Old", "delete_lead_list"),
         ("subscribe my CRM to lead status changes", "create_webhook"),
+        ("trash that tag", "delete_custom_tag"),
+        ("which hooks fire on replies", "list_webhooks"),
     ],
 )
 def test_everyday_words_read_as_what_they_mean(request_: str, tool: str) -> None:
-    """Everyday words: "most recent" is an order (it counts nothing); to wipe is to delete; to subscribe
-    to events is to make a webhook."""
+    """Everyday words: "most recent" is an order (it counts nothing); to wipe or trash is to delete;
+    to subscribe to events is to make a webhook, and a hook is one."""
     assert search_index().search(request_, limit=1)[0].name == tool
