@@ -17,6 +17,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "continue": ("resume",),
     "launch": ("activate",),
     "start": ("activate", "resume", "enable"),
+    "enable": ("enable", "update"),  # a setting of a record without a switch of its own
+    "disable": ("disable", "update"),
     "resume": ("activate",),
     "restart": ("resume", "activate"),
     "remove": ("delete",),

@@ -101,3 +101,14 @@ def test_getting_rid_of_a_record_deletes_it() -> None:
 )
 def test_an_agent_reporting_its_users_request_is_read_as_the_request(request_: str, tool: str) -> None:
     assert first(request_) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("enable stop on reply for this campaign", "update_campaign"),  # no tool switches it: an update
+        ("enable warmup for these mailboxes", "enable_warmup_for_accounts"),  # a tool switches it
+    ],
+)
+def test_switching_a_setting_on_updates_the_record_unless_a_tool_switches_it(request_: str, tool: str) -> None:
+    assert search_index().search(request_)[0].name == tool
