@@ -79,6 +79,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "buy": ("order", "dfy"),
     "purchase": ("order", "dfy"),
 }
+
+# A thing's everyday names: "mailbox" is an account, "stats" are analytics.
 THINGS: dict[str, tuple[str, ...]] = {
     "response": ("reply",),
     "respond": ("reply",),
@@ -170,6 +172,7 @@ THINGS: dict[str, tuple[str, ...]] = {
     "scrub": ("verification",),  # [9] list scrubbing or cleaning: verifying addresses
     "hygiene": ("verification",),  # [10] list hygiene
 }
+
 # [1] help.quickmail.io/article/375-a-b-testing  [2] sequenzy.com/glossary/merge-tags  [6] sendful.ai/glossary
 # [3] help.instantly.ai/en/articles/6718773  [4] help.instantly.ai/en/articles/10575905-workspace-groups
 # [5] smartleads.so/product-documentation/glossary  [8] firstsales.io/sales/glossary/sequence
