@@ -33,7 +33,7 @@ from typing import TypeVar
 
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.vocabulary import ACTIONS, SECOND_MEANING, THINGS
+from instantly_mcp.catalog.vocabulary import ACTIONS, SECOND_MEANING, THINGS, VOCABULARY
 from instantly_mcp.catalog.words import ADDRESS, QUOTED, STOP, derived, pairs, stem, terms, typos, without_values
 
 K = TypeVar("K")
@@ -139,20 +139,9 @@ MANY = frozenset({"many", "multiple", "several", "all", "bulk", "batch", "every"
 HEDGE_POOL = 30
 
 
-def stemmed(table: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    return {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in table.items()}
-
-
-def meant(actions: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-    """Each verb's meanings, then its first meaning's own first meaning: "upload" adds, and to add
-    is to create, so "upload our DNC list" creates block-list entries, as no tool adds them."""
-    chained = {verb: actions.get(aliases[0], ())[:1] for verb, aliases in actions.items()}
-    return {verb: tuple(dict.fromkeys([*aliases, *chained[verb]])) for verb, aliases in actions.items()}
-
-
-_STEMMED_ACTIONS = meant(stemmed(ACTIONS))
-_STEMMED_THINGS = stemmed(THINGS)
-_STEMMED_VOCABULARY = _STEMMED_THINGS | _STEMMED_ACTIONS
+_STEMMED_VOCABULARY = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in VOCABULARY.items()}
+_STEMMED_ACTIONS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in ACTIONS.items()}
+_STEMMED_THINGS = {stem(word): tuple(stem(alias) for alias in aliases) for word, aliases in THINGS.items()}
 EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause", "activate", "resume", "move", "add"))
 # What a response field holding a record's state is named for ("status", "warmup_status",
 # "diagnostics", "progress"): a question about a record's state reads the tools that answer one.
