@@ -123,6 +123,7 @@ QUESTIONS = {"who": ("member",)}
 # "who" before an edit ("who changed my campaign", "who deleted the lead") asks the audit log;
 # before anything else done ("who replied", "who clicked") it asks about leads, not teammates.
 WHO_DID = ("audit", "log")
+TEAMMATES = frozenset({"teammate", "user", "member", "colleague", "admin"})  # "which teammate ..." asks who
 WHO_ENGAGED = ("lead",)
 # A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
 # aggregate: the tools whose names say so, not a list of records.
@@ -643,6 +644,8 @@ class SearchIndex:
     def who_did(self, words: list[str], said: list[str]) -> tuple[str, ...]:
         """Whom "who did X" asks about: the audit log's people for an edit ("who changed my
         campaign"), leads for anything else done ("who clicked", "who bounced")."""
+        if said[:1] in (["which"], ["what"]) and said[1:2] and said[1] in TEAMMATES:  # "which teammate deleted"
+            words, said = ["who", *words[1:]], said[1:]
         if words[:1] != ["who"] or len(said) < 2:
             return ()
         if self.action(words[1:2]).keys() & EDITS:

@@ -112,3 +112,8 @@ def test_an_agent_reporting_its_users_request_is_read_as_the_request(request_: s
 )
 def test_switching_a_setting_on_updates_the_record_unless_a_tool_switches_it(request_: str, tool: str) -> None:
     assert search_index().search(request_)[0].name == tool
+
+
+def test_which_teammate_did_an_edit_asks_the_audit_log_as_who_does() -> None:
+    assert first("which teammate deleted those leads") == "list_audit_logs"
+    assert first("which teammate is an admin") != "list_audit_logs"  # no edit asked about
