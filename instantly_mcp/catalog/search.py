@@ -584,9 +584,13 @@ class SearchIndex:
     def action_clause(self, query: str, things: frozenset[str]) -> str:
         """The clause that says what to do: the first that asks for an action (an imperative, "how do
         I change it"), else the first that is no condition ("when they reply" is a trigger); the
-        request itself when it is one clause."""
+        request itself when it is one clause. A request opening with neither an action nor a question
+        may say it after a comma ("acme.com bounced twice, block it")."""
         opening = query.split(",", 1) if _CONDITION.match(query) else [query]  # "when they reply, pause it"
         parts = [part for text in opening for part in _CLAUSE_BREAK.split(text) if part and terms(part)]
+        said_after = [piece for piece in query.split(",")[1:] if terms(piece) and self.imperative(piece, things)]
+        if said_after and not self.imperative(parts[0], things) and not _QUESTION.match(parts[0]):
+            return said_after[0]
         if len(parts) < 2:
             return query
         main = [_unopened(part) for part in parts if not _CONDITION.match(part)]

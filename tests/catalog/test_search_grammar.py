@@ -117,3 +117,14 @@ def test_switching_a_setting_on_updates_the_record_unless_a_tool_switches_it(req
 def test_which_teammate_did_an_edit_asks_the_audit_log_as_who_does() -> None:
     assert first("which teammate deleted those leads") == "list_audit_logs"
     assert first("which teammate is an admin") != "list_audit_logs"  # no edit asked about
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("acme.com bounced twice, block it", "create_block_list_entry"),  # the action after a comma
+        ("for the spring campaign, pause it", "pause_campaign"),
+    ],
+)
+def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: str) -> None:
+    assert first(request_) == tool
