@@ -80,6 +80,14 @@ _PREAMBLE = re.compile(
     r"|(?:the )?(?:user|client|customer) (?:wants|needs|would like|asks|says))\s+(?:(?:me )?to\s+)?",
     re.I,
 )
+# "user wants the old list deleted": a wish for a record done to, the participle closing its phrase.
+_BECAUSE = "(?:because|since|so|but|and|when|if|until)"
+_WISHED = re.compile(
+    r"\s*(?:(?:the )?(?:user|client|customer)|i|we) (?:wants?|needs?|would like)\s+"
+    rf"(?P<record>(?:the|my|our|their|this|that|these|those|all|every)\b(?:(?!\b{_BECAUSE}\b)[^,;])*)"
+    rf"\s+(?P<done>[a-z]+ed)\b(?P<rest>(?:\s+(?:with|from|to|in|on|for|by|as|at|into|before|after|{_BECAUSE})\b.*)?)$",
+    re.I,
+)
 # A request's clauses: a help-centre question joins a read or a situation to the action it asks for
 # ("what is the limit and how do I change it", "my import is stuck, where can I see it"). A clause
 # opening with a condition ("when they reply") describes a trigger, never the action asked for.
@@ -862,7 +870,10 @@ def _developer(query: str) -> str:
 
 
 def _unopened(query: str) -> str:
-    """The request without a polite opening: "is it possible to pause X" -> "pause X"."""
+    """The request without a polite opening: "is it possible to pause X" -> "pause X"; a wish for a
+    record done to says the verb first: "user wants the old list deleted" -> "delete the old list"."""
+    if wished := _WISHED.match(query):
+        return f"{stem(wished['done'])} {wished['record']}{wished['rest']}"
     return _PREAMBLE.sub("", query, count=1) if _PREAMBLE.match(query) else query
 
 

@@ -97,6 +97,9 @@ def test_getting_rid_of_a_record_deletes_it() -> None:
         # an agent passing on what its user asked: "user" is no workspace member here
         ("user wants to pause the onboarding campaign", "pause_campaign"),
         ("the user asks which campaigns are paused", "list_campaigns"),
+        # a wish for a record done to: the participle is the action
+        ("user wants the prospect list renamed", "update_lead_list"),
+        ("I want the spring campaign paused because of complaints", "pause_campaign"),
     ],
 )
 def test_an_agent_reporting_its_users_request_is_read_as_the_request(request_: str, tool: str) -> None:
