@@ -74,16 +74,17 @@ _QUESTION = re.compile(
 # Polite or roundabout openings that ask for the action after them, not a read: "is it possible to
 # pause...", "is there a way to...", "what's the best way to...", "can you...", and an agent passing
 # on what its user asked ("user wants to pause...": no workspace member is meant).
+_ASKER = r"(?:the )?(?:user|client|customer)"  # whose request an agent passes on
 _PREAMBLE = re.compile(
     r"\s*(?:is (?:it|there) (?:possible|a way)|what(?: is|'s|\u2019s) the (?:best |right )?way|how (?:would|could) i"
     r"|(?:can|could|would|will) you(?: please)?|please|help me|i(?:'d| would) like|i (?:want|need)"
-    r"|(?:the )?(?:user|client|customer) (?:wants|needs|would like|asks|says))\s+(?:(?:me )?to\s+)?",
+    rf"|{_ASKER} (?:wants|needs|would like|asks|says))\s+(?:(?:me )?to\s+)?",
     re.I,
 )
 # "user wants the old list deleted": a wish for a record done to, the participle closing its phrase.
 _BECAUSE = "(?:because|since|so|but|and|when|if|until)"
 _WISHED = re.compile(
-    r"\s*(?:(?:the )?(?:user|client|customer)|i|we) (?:wants?|needs?|would like)\s+"
+    rf"\s*(?:{_ASKER}|i|we) (?:wants?|needs?|would like)\s+"
     rf"(?P<record>(?:the|my|our|their|this|that|these|those|all|every)\b(?:(?!\b{_BECAUSE}\b)[^,;])*)"
     rf"\s+(?P<done>[a-z]+ed)\b(?P<rest>(?:\s+(?:with|from|to|in|on|for|by|as|at|into|before|after|{_BECAUSE})\b.*)?)$",
     re.I,
@@ -131,7 +132,8 @@ QUESTIONS = {"who": ("member",)}
 # "who" before an edit ("who changed my campaign", "who deleted the lead") asks the audit log;
 # before anything else done ("who replied", "who clicked") it asks about leads, not teammates.
 WHO_DID = ("audit", "log")
-TEAMMATES = frozenset({"teammate", "user", "member", "colleague", "admin"})  # "which teammate ..." asks who
+# "which teammate deleted ..." asks who: THINGS' names for a member, and an admin.
+TEAMMATES = frozenset({"member", "admin"}) | {word for word, means in THINGS.items() if means == ("member",)}
 WHO_ENGAGED = ("lead",)
 # A question about numbers ("how many", "reply rate": VOCABULARY's analytics and count) reads an
 # aggregate: the tools whose names say so, not a list of records.
@@ -549,14 +551,15 @@ class SearchIndex:
         state = self.about_state(clause, asked, reported=reported)
         one = bool(DETAILS & set(said)) or (state and not plural)
         # "see webhook deliveries that failed": many of the webhook's records, though no tool is named so
-        plural_head = self.named.intersection(self.expand(head, verbs)) if plural_phrase(clause) and not one else set()
+        about = self.expand(head, verbs)
+        plural_head = self.named.intersection(about) if plural_phrase(clause) and not one else set()
         return Request(
             words=words,
             weights=self.weigh(words, objects, verbs, did),
             objects=self.expand(objects, verbs) | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())) | plural_head,
-            head=implied or self.expand(head, verbs),
+            head=implied or about,
             things=self.things(objects, verbs),
             question=question,
             many=bool(MANY & set(said)),
@@ -596,9 +599,10 @@ class SearchIndex:
         may say it after a comma ("acme.com bounced twice, block it")."""
         opening = query.split(",", 1) if _CONDITION.match(query) else [query]  # "when they reply, pause it"
         parts = [part for text in opening for part in _CLAUSE_BREAK.split(text) if part and terms(part)]
-        said_after = [piece for piece in query.split(",")[1:] if terms(piece) and self.imperative(piece, things)]
-        if said_after and not self.imperative(parts[0], things) and not _QUESTION.match(parts[0]):
-            return said_after[0]
+        if parts and not (self.imperative(parts[0], things) or _QUESTION.match(parts[0])):
+            said_after = (piece for piece in query.split(",")[1:] if self.imperative(piece, things))
+            if (action := next(said_after, None)) is not None:
+                return action
         if len(parts) < 2:
             return query
         main = [_unopened(part) for part in parts if not _CONDITION.match(part)]
@@ -679,8 +683,7 @@ class SearchIndex:
         """The thing the request is about: the last tool-name word of its first phrase, before a
         preposition ("delete the old test campaign" -> campaign; "remove this contact from the
         campaign" -> contact; "the workspace settings" -> workspace, as settings belong to it)."""
-        first = _PREPOSITION.split(query, maxsplit=1)[0]
-        words = [spelled.get(w, w) for w in terms(first)]
+        words = [spelled.get(w, w) for w in terms(first_phrase(query))]
         known = [w for w in words if w in self.named or _STEMMED_VOCABULARY.keys() & {w}]
         nouns = [w for w in known if (not self.action([w]) or w in ("list",)) and w not in _ATTRIBUTES]
         return nouns[-1:]
@@ -835,10 +838,16 @@ class SearchIndex:
         return word if word.endswith(meant) else meant
 
 
+def first_phrase(text: str) -> str:
+    """The text up to its first preposition: "remove this contact from the campaign" -> "remove this
+    contact"."""
+    return _PREPOSITION.split(text, maxsplit=1)[0]
+
+
 def plural_phrase(clause: str) -> bool:
     """Whether the clause's first noun phrase ends in a plural ("see webhook deliveries that
     failed"): it asks for many of what it is about, though the plural is no tool word."""
-    phrase = _RELATIVE.split(_PREPOSITION.split(clause, maxsplit=1)[0], maxsplit=1)[0]
+    phrase = _RELATIVE.split(first_phrase(clause), maxsplit=1)[0]
     last = re.findall(r"[a-z]+", phrase.lower())[-1:]
     return bool(last) and last[0].endswith("s") and stem(last[0]) != last[0]
 

@@ -42,26 +42,7 @@ _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
 _SWITCHES = frozenset({"turn", "switch"})
 SWITCH_REACH = 4  # words between the verb and its "on"/"off"
 # Words that open what follows a phrase: after one of them an "on" or "off" closed the phrase before.
-_PHRASE_ENDS = frozenset(
-    [
-        "for",
-        "in",
-        "at",
-        "to",
-        "from",
-        "with",
-        "and",
-        "then",
-        "so",
-        "please",
-        "again",
-        "now",
-        "when",
-        "if",
-        "until",
-        "by",
-    ]
-)
+_PHRASE_ENDS = frozenset("for in at to from with and then so please again now when if until by".split())  # noqa: SIM905
 
 # Two-word names whose first word alone means something else: "inbox placement" is a test of where
 # mail lands, while "inbox" alone is the Unibox or a mailbox; the first word is dropped before the second.

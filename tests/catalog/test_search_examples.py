@@ -4,27 +4,18 @@ search. Requests here are of our own making, not from the evaluation sets."""
 
 from __future__ import annotations
 
-import copy
 import re
-import tomllib
 
 import pytest
 
 from instantly_mcp.catalog.operations import load_operations
-from instantly_mcp.catalog.paths import tool_specs_dir
 from instantly_mcp.catalog.search import SearchIndex, Weights, load_corpus
 from instantly_mcp.catalog.words import example_text, terms
 
-from support.search_eval import SETS, cases
+from support.search_eval import SETS, cases, corpus_with_examples, example_requests
 from support.search_index import DEFAULT, WITHOUT_EXAMPLES, search_index
 
 TOO_CLOSE = 0.6  # Jaccard of two requests' word sets: above it, one is the other reworded
-
-
-def examples() -> dict[str, list[str]]:
-    return {
-        name: tool["requests"] for name, tool in tomllib.loads((tool_specs_dir() / "examples.toml").read_text()).items()
-    }
 
 
 def words(text: str) -> frozenset[str]:
@@ -50,11 +41,9 @@ def test_a_users_words_that_the_spec_lacks_find_the_tool(request_: str, tool: st
 def test_naive_bayes_finds_more_tools_for_examples_the_index_has_not_seen() -> None:
     """Each tool's last example left out of the index and asked as a request: naive Bayes over the
     rest (which tool's users say all of its words together) finds more of them first than BM25 alone."""
-    corpus = copy.deepcopy(load_corpus())
-    unseen = {}
-    for name, requests in examples().items():
-        unseen[name] = requests[-1]
-        corpus[name]["examples"] = " ".join(terms(" ".join(map(example_text, requests[:-1]))))
+    written = example_requests()
+    unseen = {name: requests[-1] for name, requests in written.items()}
+    corpus = corpus_with_examples({name: requests[:-1] for name, requests in written.items()})
     operations = list(load_operations().values())
 
     def found(weights: Weights) -> int:
@@ -80,7 +69,7 @@ def test_names_addresses_and_domains_in_examples_are_values_not_words_of_the_too
     the same way: a writer's made-up campaign name would otherwise send "a campaign for SaaS
     founders" to the tool whose example launched one. A made-up domain is said as "domain"."""
     left_out = 0
-    for name, requests in examples().items():
+    for name, requests in example_requests().items():
         kept = {word for request in requests for word in terms(example_text(request))}
         values = {word for request in requests for word in terms(request)} - kept
         indexed = set(load_corpus()[name]["examples"].split())
@@ -92,12 +81,14 @@ def test_names_addresses_and_domains_in_examples_are_values_not_words_of_the_too
 
 def test_a_typo_the_examples_hold_is_still_corrected() -> None:
     """Writers wrote typos on purpose; a word the examples hold is no reason to leave it as it is."""
-    assert "campain" in {word for requests in examples().values() for request in requests for word in words(request)}
+    assert "campain" in {
+        word for requests in example_requests().values() for request in requests for word in words(request)
+    }
     assert search_index().spelled("campain") == "campaign"
 
 
 def test_every_tool_has_examples_and_every_example_a_tool() -> None:
-    written = examples()
+    written = example_requests()
     assert written.keys() == load_operations().keys()
     for name, requests in written.items():
         assert len(requests) >= 5, name
@@ -111,7 +102,7 @@ def test_no_example_rewords_a_request_of_an_evaluation_set() -> None:
     evaluated = [words(case.request) for name in SETS for case in cases(name)]
     close = [
         (name, request)
-        for name, requests in examples().items()
+        for name, requests in example_requests().items()
         for request in requests
         if any(len(words(request) & other) / len(words(request) | other) >= TOO_CLOSE for other in evaluated)
     ]

@@ -158,32 +158,40 @@ def leave_one_set_out(every: dict[str, list[Case]]) -> dict[str, tuple[dict[str,
 EXAMPLE_FOLDS = 5
 
 
+def example_requests() -> dict[str, list[str]]:
+    """Each tool's example requests (tool_specs/examples.toml)."""
+    examples = tomllib.loads((tool_specs_dir() / "examples.toml").read_text())
+    return {name: tool["requests"] for name, tool in examples.items()}
+
+
+def corpus_with_examples(kept: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """The search corpus with each tool's examples field made from `kept` only, as
+    scripts/specgen/corpus.py makes it from all of them."""
+    return {
+        name: {**fields, "examples": " ".join(terms(" ".join(map(example_text, kept.get(name, [])))))}
+        for name, fields in load_corpus().items()
+    }
+
+
 def examples_cross_validated(
     weights: Weights | None = None, folds: int = EXAMPLE_FOLDS
 ) -> list[tuple[Case, list[str]]]:
-    """The example requests (tool_specs/examples.toml), each with its ranking when its fold (by a
-    hash of tool and request) is left out of the index. Thousands of
-    requests in users' words that no evaluation set holds. Folds share their writers, so their
-    recall leans towards the terms built from the examples: a guide for rules that read a request's
-    grammar, not for the examples' own weights."""
-    examples = tomllib.loads((tool_specs_dir() / "examples.toml").read_text())
+    """The example requests, each with its ranking when its fold (by a hash of tool and request) is
+    left out of the index. Thousands of requests in users' words that no evaluation set holds.
+    Folds share their writers, so their recall leans towards the terms built from the examples: a
+    guide for rules that read a request's grammar, not for the examples' own weights."""
     folded: dict[int, list[tuple[str, str]]] = {}
-    for tool, entry in examples.items():
-        for request in entry["requests"]:
-            folded.setdefault(hashlib.sha256(f"{tool}:{request}".encode()).digest()[0] % folds, []).append(
-                (tool, request)
-            )
-    operations, corpus, ranked_cases = list(load_operations().values()), load_corpus(), []
+    for tool, requests in example_requests().items():
+        for request in requests:
+            fold = hashlib.sha256(f"{tool}:{request}".encode()).digest()[0] % folds
+            folded.setdefault(fold, []).append((tool, request))
+    operations, ranked_cases = list(load_operations().values()), []
     for fold, held_out in folded.items():
         kept: dict[str, list[str]] = {}
-        for other, rows in folded.items():
-            for tool, request in rows if other != fold else ():
-                kept.setdefault(tool, []).append(request)
-        without = {
-            name: {**fields, "examples": " ".join(terms(" ".join(map(example_text, kept.get(name, [])))))}
-            for name, fields in corpus.items()
-        }
-        rank = ranker(SearchIndex(operations, corpus=without, weights=weights or Weights()))
+        for tool, request in (row for other, rows in folded.items() if other != fold for row in rows):
+            kept.setdefault(tool, []).append(request)
+        index = SearchIndex(operations, corpus=corpus_with_examples(kept), weights=weights or Weights())
+        rank = ranker(index)
         ranked_cases += [
             (Case(request, frozenset({tool}), "examples", "examples"), rank(request)) for tool, request in held_out
         ]
