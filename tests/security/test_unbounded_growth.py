@@ -72,6 +72,29 @@ def test_a_huge_search_query_or_tool_name_is_refused(target: Target) -> None:
     assert nothing_sent(target.sandbox)
 
 
+def test_search_reads_requests_built_against_its_grammar_and_keeps_answering(target: Target) -> None:
+    """Queries at the length cap built to make the request readings backtrack or loop: a wish with
+    no participle ("user wants the a a a ..."), endless clauses after commas, switches with no end.
+    Each gets an answer, and the search after them still finds its tool."""
+    hostile = [
+        "user wants the " + "ab " * 200,
+        "user wants the " + "aed " * 200 + "x!",
+        "x, block it, " * 60,
+        "turn x on " * 60,
+        "un-" * 200,
+    ]
+
+    async def run() -> list[types.CallToolResult]:
+        async with target.connect("--tools", "discover") as client:
+            answers = [await client.call_tool("search_tools", {"query": q[:MAX_QUERY_CHARS]}) for q in hostile]
+            return [*answers, await client.call_tool("search_tools", {"query": "pause a campaign"})]
+
+    *answered, fine = anyio.run(run)
+    assert not any(r.is_error for r in answered), [text(r)[:200] for r in answered]
+    assert "pause_campaign" in text(fine)
+    assert nothing_sent(target.sandbox)
+
+
 @pytest.mark.e2e  # thousands of tenants (about 20 s)
 def test_made_up_tenant_keys_do_not_pile_up_limiters() -> None:
     """Over HTTP with --per-request-key, 60 tenants with made-up keys each make a call; the server
