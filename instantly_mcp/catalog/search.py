@@ -126,6 +126,11 @@ DETAILS = frozenset(
         "options",
     }
 )
+# One record named by its id or counted as one ("fetch one tag", "lookup member by id", "GET /leads/{id}").
+_ONE_RECORD = re.compile(
+    r"\bone\s+(?!of\b|by\b|or\b|more\b|another\b)[a-z]|\bby\s+(?:its\s+)?id\b|\{\w*id\}|\bid\s+(?:given|provided)\b",
+    re.I,
+)
 # What a request that opens with a question word asks about ("who is on my team": members; "who"
 # later on is a relative pronoun, "leads who bounced").
 QUESTIONS = {"who": ("member",)}
@@ -529,6 +534,7 @@ class SearchIndex:
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
     def parse(self, query: str) -> Request:
+        named_one = bool(_ONE_RECORD.search(query))
         query = _unopened(_developer(without_values(query)))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
@@ -549,7 +555,7 @@ class SearchIndex:
             part = self.expand(head).keys()
             asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
         state = self.about_state(clause, asked, reported=reported)
-        one = bool(DETAILS & set(said)) or (state and not plural)
+        one = named_one or bool(DETAILS & set(said)) or (state and not plural)
         # "see webhook deliveries that failed": many of the webhook's records, though no tool is named so
         about = self.expand(head, verbs)
         plural_head = self.named.intersection(about) if plural_phrase(clause) and not one else set()

@@ -131,3 +131,21 @@ def test_which_teammate_did_an_edit_asks_the_audit_log_as_who_does() -> None:
 )
 def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: str) -> None:
     assert first(request_) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("fetch one email template", "get_email_template"),
+        ("look up a lead list by id", "get_lead_list"),
+        ("show the webhook by its id", "get_webhook"),
+        ("GET /email-templates/{id}", "get_email_template"),
+        ("open one background job", "get_background_job"),
+        # "one of", "one more", "one by one" count no record
+        ("find one of my lead lists", "list_lead_lists"),
+        ("show me one more lead", "list_leads"),
+        ("list one by one the leads", "list_leads"),
+    ],
+)
+def test_one_record_or_a_record_by_its_id_is_got_not_listed(request_: str, tool: str) -> None:
+    assert first(request_) == tool
