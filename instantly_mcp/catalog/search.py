@@ -126,9 +126,10 @@ DETAILS = frozenset(
         "options",
     }
 )
-# One record named by its id or counted as one ("fetch one tag", "lookup member by id", "GET /leads/{id}").
+# One record named by its id or counted as one ("fetch one tag", "lookup member by id", "GET /leads/{id}";
+# a path going on after the id names the record's parts: "GET /ai-agents/{id}/guidances").
 _ONE_RECORD = re.compile(
-    r"\bone\s+(?!of\b|by\b|or\b|more\b|another\b)[a-z]|\bby\s+(?:its\s+)?id\b|\{\w*id\}|\bid\s+(?:given|provided)\b",
+    r"\bone\s+(?!of\b|by\b|or\b|more\b|another\b)[a-z]|\bby\s+(?:its\s+)?id\b|\{\w*id\}(?!/)|\bid\s+(?:given|provided)\b",
     re.I,
 )
 # What a request that opens with a question word asks about ("who is on my team": members; "who"

@@ -140,6 +140,7 @@ def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: s
         ("look up a lead list by id", "get_lead_list"),
         ("show the webhook by its id", "get_webhook"),
         ("GET /email-templates/{id}", "get_email_template"),
+        ("GET /webhooks/{id}/events", "list_webhook_events"),  # the path goes on: the record's parts
         ("open one background job", "get_background_job"),
         # "one of", "one more", "one by one" count no record
         ("find one of my lead lists", "list_lead_lists"),
