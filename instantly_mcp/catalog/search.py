@@ -106,6 +106,10 @@ _CLAUSE_BREAK = re.compile(
 _STATE_QUESTION = re.compile(r"\s*(?:is|are|was|were|does|did|has|have|why)\b", re.I)
 _FAULT = re.compile(r"n['\u2019]t\b|\b(?:not|never|no longer)\b|\b(?:keeps?|kept)\s+\w+ing\b", re.I)
 _HOW = re.compile(r"\s*how\s+(?:(?:do|can|should|would|could)\s+(?:i|we|you)\s+|to\s+)", re.I)
+# "How do I" before a verb search does not know ("how do I give my list a better name") asks to do
+# something, more likely a change than a read, unless it asks to find something out.
+HOW_TO_WRITE = 0.5
+_WHETHER = re.compile(r"\b(?:if|whether)\b", re.I)  # "how do I know if ...": finding something out
 _CONDITION_IN = re.compile(_TRIGGER, re.I)
 _CONDITION = re.compile(rf"\s*(?:\bif\b|{_TRIGGER})", re.I)
 # A request without an action verb reads; list first, as get needs an id the list gives.
@@ -592,6 +596,8 @@ class SearchIndex:
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
         asked, objects = ({} if question or reported else self.action(present, things)), words
+        if not (asked or question or reported) and _HOW.match(query) and not _WHETHER.search(query):
+            asked = dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE)
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
             asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
         if asked and opening and self.action(opening[:1], things):  # the verb said is no object

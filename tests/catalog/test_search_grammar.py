@@ -150,3 +150,19 @@ def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: s
 )
 def test_one_record_or_a_record_by_its_id_is_got_not_listed(request_: str, tool: str) -> None:
     assert first(request_) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "top_two"),
+    [
+        ("how do I give my webhook a new url?", ["update_webhook", "create_webhook"]),
+        ("how do I give the email template a new subject?", ["update_email_template", "create_email_template"]),
+    ],
+)
+def test_how_do_i_before_an_unknown_verb_asks_for_a_change(request_: str, top_two: list[str]) -> None:
+    """The change first, and the other write before any read (a list came second)."""
+    assert [op.name for op in search_index(WITHOUT_EXAMPLES).search(request_)][:2] == top_two
+
+
+def test_how_do_i_find_out_whether_is_no_change() -> None:
+    assert first("how do I know if my campaign is sending?") == "get_campaign_sending_status"
