@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pydantic_monty as monty
 import pytest
+
+from instantly_mcp.codemode.dialect import INSTEAD, MODULES
 
 from support.servers import policy_server, text
 
@@ -64,7 +67,7 @@ async def test_a_rewritten_line_keeps_its_number_in_a_traceback() -> None:
     ("line", "named", "instead"),
     [
         ("from operator import itemgetter", "'operator'", "key=lambda r: r['name']"),
-        ("import statistics", "'statistics'", "sum(xs) / len(xs)"),
+        ("import string", "'string'", "string literals"),
         ("import heapq", "'heapq'", "sorted(xs, key=..., reverse=True)[:n]"),
         ("from collections import Counter, OrderedDict", "'collections.OrderedDict'", "a plain dict"),
         ("import xml.etree", "'xml.etree'", "its modules are asyncio"),
@@ -79,3 +82,26 @@ async def test_a_module_the_sandbox_lacks_is_refused_with_what_to_write_instead(
         assert mcp.received == []  # refused before the script ran: not even the read before the import
     assert result.is_error and f"line 2: the sandbox has no {named}" in text(result) and instead in text(result)
     assert not guarded.is_error and text(guarded) == "ran", text(guarded)
+
+
+def test_the_modules_said_to_be_there_or_missing_are_so_in_the_installed_monty() -> None:
+    """The check refuses an import only if it would fail for sure: a Monty upgrade that adds a
+    module (1.7 added statistics) or drops one must show here."""
+
+    def imports(session: monty.MontySession, name: str) -> bool:
+        try:
+            session.feed_run(f"import {name}\n1")
+        except monty.MontyError:
+            return False
+        return True
+
+    with monty.Monty(max_processes=1) as pool, pool.checkout() as session:
+        missing_from_monty = [name for name in sorted(MODULES) if not imports(session, name)]
+        there_after_all = [name for name in sorted(INSTEAD) if "." not in name and imports(session, name)]
+    assert missing_from_monty == [] and there_after_all == []
+
+
+async def test_statistics_runs_in_a_script() -> None:
+    async with policy_server(tools=("code",)) as mcp:
+        result = await mcp.call("run_code", {"code": "import statistics\nstatistics.median([3, 1, 2])"})
+    assert not result.is_error and text(result).strip().startswith("2"), text(result)
