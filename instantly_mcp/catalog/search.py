@@ -172,9 +172,6 @@ UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
 HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
-# "my inbox" on its own is where replies arrive, Instantly's Unibox; "inboxes", "this inbox" and
-# "my inbox placement" are sending accounts or name another record.
-_MY_INBOX = re.compile(r"\b(my|our)\s+inbox\b(?!\s*[-\w])", re.I)
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
 
@@ -543,7 +540,7 @@ class SearchIndex:
 
     def parse(self, query: str) -> Request:
         named_one = bool(_ONE_RECORD.search(query))
-        query = _unopened(_developer(_unibox(without_values(query))))
+        query = _unopened(_developer(without_values(query)))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
@@ -886,11 +883,6 @@ def shape_weight(weights: Weights, term: str) -> float:
 def _words(query: str) -> list[str]:
     """The words a request says, as written (whether it says "many" or "details")."""
     return re.findall(r"[a-z]+|at once", query.lower())
-
-
-def _unibox(query: str) -> str:
-    """ "show my inbox" -> "show my unibox": the emails, not the sending accounts."""
-    return _MY_INBOX.sub(lambda m: f"{m.group(1)} unibox", query)
 
 
 def _developer(query: str) -> str:

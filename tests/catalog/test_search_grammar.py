@@ -166,15 +166,3 @@ def test_how_do_i_before_an_unknown_verb_asks_for_a_change(request_: str, top_tw
 
 def test_how_do_i_find_out_whether_is_no_change() -> None:
     assert first("how do I know if my campaign is sending?") == "get_campaign_sending_status"
-
-
-@pytest.mark.parametrize(
-    ("request_", "tool"),
-    [
-        ("open my inbox", "list_emails"),  # where replies arrive: the Unibox
-        ("what's new in our inbox?", "list_emails"),
-        ("list my inboxes", "list_accounts"),  # sending accounts
-    ],
-)
-def test_my_inbox_on_its_own_is_the_unibox(request_: str, tool: str) -> None:
-    assert first(request_) == tool
