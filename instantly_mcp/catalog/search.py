@@ -596,7 +596,7 @@ class SearchIndex:
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
         asked, objects = ({} if question or reported else self.action(present, things)), words
-        if not (asked or question or reported) and _HOW.match(query) and not _WHETHER.search(query):
+        if not (asked or question or reported) and self.how_to_do(query, words):
             asked = dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE)
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
             asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
@@ -604,6 +604,12 @@ class SearchIndex:
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
+
+    def how_to_do(self, query: str, words: list[str]) -> bool:
+        """ "how do I" before a verb search does not know, no tool word ("how do I warm up my
+        inbox" names warmup), and not asking to find something out ("how do I know if ...")."""
+        unknown = bool(words) and words[0] not in self.named
+        return unknown and bool(_HOW.match(query)) and not _WHETHER.search(query)
 
     def action_clause(self, query: str, things: frozenset[str]) -> str:
         """The clause that says what to do: the first that asks for an action (an imperative, "how do

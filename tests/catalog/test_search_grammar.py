@@ -166,3 +166,10 @@ def test_how_do_i_before_an_unknown_verb_asks_for_a_change(request_: str, top_tw
 
 def test_how_do_i_find_out_whether_is_no_change() -> None:
     assert first("how do I know if my campaign is sending?") == "get_campaign_sending_status"
+
+
+def test_how_do_i_before_a_tool_word_is_no_unknown_verb() -> None:
+    """ "warm up" is warmup, which tools are named for: no reason to read a change of some record
+    (with the examples, as users ask it: they had put create_account first)."""
+    top_two = [op.name for op in search_index().search("how do I warm up my inbox")][:2]
+    assert "enable_warmup_for_accounts" in top_two and not top_two[0].startswith("create_"), top_two
