@@ -130,12 +130,11 @@ DETAILS = frozenset(
         "options",
     }
 )
-# One record named by its id or counted as one ("fetch one tag", "lookup member by id", "GET /leads/{id}";
-# a path going on after the id names the record's parts: "GET /ai-agents/{id}/guidances").
-_ONE_RECORD = re.compile(
-    r"\bone\s+(?!of\b|by\b|or\b|more\b|another\b)[a-z]|\bby\s+(?:its\s+)?id\b|\{\w*id\}(?!/)|\bid\s+(?:given|provided)\b",
-    re.I,
-)
+# One record named by its id ("lookup member by id", "GET /leads/{id}"; a path going on after the id
+# names the record's parts: "GET /ai-agents/{id}/guidances"), or counted as one ("fetch one tag": a
+# record's name after it, not "one per line" nor "the one lead that replied", which is looked for).
+_BY_ID = re.compile(r"\bby\s+(?:its\s+)?id\b|\{\w*id\}(?!/)|\bid\s+(?:given|provided)\b", re.I)
+_ONE = re.compile(r"(?<!\bthe\s)\bone\s+([a-z]+)", re.I)
 # What a request that opens with a question word asks about ("who is on my team": members; "who"
 # later on is a relative pronoun, "leads who bounced").
 QUESTIONS = {"who": ("member",)}
@@ -539,7 +538,7 @@ class SearchIndex:
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
     def parse(self, query: str) -> Request:
-        named_one = bool(_ONE_RECORD.search(query))
+        named_one = self.names_one(query)
         query = _unopened(_developer(without_values(query)))
         said, query = _words(query), _plain(query)
         words, present, spelled = self.spell(query)
@@ -604,6 +603,11 @@ class SearchIndex:
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
+
+    def names_one(self, query: str) -> bool:
+        """Whether the request names one record by its id or counts one of a record ("one tag")."""
+        counted = (stem(word.lower()) for word in _ONE.findall(query))
+        return bool(_BY_ID.search(query)) or any(word in self.nouns for word in counted)
 
     def how_to_do(self, query: str, words: list[str]) -> bool:
         """ "how do I" before a verb search does not know, no tool word ("how do I warm up my

@@ -146,6 +146,8 @@ def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: s
         ("find one of my lead lists", "list_lead_lists"),
         ("show me one more lead", "list_leads"),
         ("list one by one the leads", "list_leads"),
+        ("list campaigns one per line", "list_campaigns"),  # no record's name after "one"
+        ("find the one lead that replied", "list_leads"),  # a lead looked for, not one named
     ],
 )
 def test_one_record_or_a_record_by_its_id_is_got_not_listed(request_: str, tool: str) -> None:
