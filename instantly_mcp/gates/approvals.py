@@ -201,6 +201,15 @@ class Redeemed:
     approval: Approval
 
 
+def new_approval_id() -> str:
+    """32 URL-safe random characters that never open with "-": a person pastes the id into
+    `instantly-mcp approvals approve ID`, where a leading dash reads as an option (1 id in 64)."""
+    while True:
+        candidate = secrets.token_urlsafe(24)
+        if not candidate.startswith("-"):
+            return candidate
+
+
 @dataclass
 class ApprovalDesk:
     """Opens approvals, builds their URLs and redeems them for exactly the calls they cover."""
@@ -216,7 +225,7 @@ class ApprovalDesk:
     async def open(self, items: Sequence[ApprovalItem], fingerprint: str, tenant: str) -> Approval:
         now = self.clock()
         approval = Approval(
-            id=secrets.token_urlsafe(24),
+            id=new_approval_id(),
             items=tuple(items),
             fingerprint=fingerprint,
             tenant=tenant,

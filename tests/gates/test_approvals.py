@@ -11,8 +11,10 @@ import mcp.client.session as client_session
 import mcp_types as types
 import pytest
 
+from instantly_mcp import cli
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ApprovalRefused, ConfigError
+from instantly_mcp.gates import approvals
 from instantly_mcp.transport.runtime import build_runtime
 from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy
 
@@ -72,6 +74,18 @@ async def test_approved_call_runs_once_and_only_for_what_was_approved(mode: str)
         expired = await mcp.call("delete_lead", {"id": other["id"], "approval_id": late["approval_id"]})
         assert expired.is_error and "expired" in text(expired)
         assert len(mcp.writes()) == 1
+
+
+async def test_an_approval_id_never_opens_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person pastes the id into `instantly-mcp approvals approve ID`, where "-..." reads as an
+    option (one random id in 64 opened so, and the CLI answered with its usage)."""
+    drawn = iter(["-" + "a" * 31, "b" * 32])
+    monkeypatch.setattr(approvals.secrets, "token_urlsafe", lambda n: next(drawn))
+    async with policy_server() as mcp, serve_pages(mcp):
+        lead = await seeded(mcp, "list_leads")
+        approval_id = (await asked_for(mcp, "delete_lead", {"id": lead["id"]}))["approval_id"]
+    assert approval_id == "b" * 32
+    assert cli.build_parser().parse_args(["approvals", "approve", approval_id]).id == approval_id
 
 
 async def test_another_key_or_tenant_cannot_use_the_approval() -> None:
