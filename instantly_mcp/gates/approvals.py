@@ -201,11 +201,12 @@ class Redeemed:
     approval: Approval
 
 
-def new_approval_id() -> str:
-    """32 URL-safe random characters that never open with "-": a person pastes the id into
-    `instantly-mcp approvals approve ID`, where a leading dash reads as an option (1 id in 64)."""
+def pasteable_token(nbytes: int) -> str:
+    """`secrets.token_urlsafe(nbytes)` that never opens with "-": a person pastes it into a command
+    line (`instantly-mcp approvals approve ID`, `--approver-token TOKEN`), where a leading dash reads
+    as an option (1 token in 64)."""
     while True:
-        candidate = secrets.token_urlsafe(24)
+        candidate = secrets.token_urlsafe(nbytes)
         if not candidate.startswith("-"):
             return candidate
 
@@ -225,7 +226,7 @@ class ApprovalDesk:
     async def open(self, items: Sequence[ApprovalItem], fingerprint: str, tenant: str) -> Approval:
         now = self.clock()
         approval = Approval(
-            id=new_approval_id(),
+            id=pasteable_token(24),
             items=tuple(items),
             fingerprint=fingerprint,
             tenant=tenant,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from instantly_mcp.errors import ConfigError
+from instantly_mcp.gates.approvals import pasteable_token
 
 SECRET_FILE = "approver-secret"
 PASS_TTL_S = 12 * 3600
@@ -59,7 +60,7 @@ def create_secret(path: Path) -> str:
     draft = path.with_name(f".{SECRET_FILE}.{secrets.token_hex(6)}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_urlsafe(32) + "\n")
+        handle.write(pasteable_token(32) + "\n")
     try:
         os.link(draft, path)  # fails if another process won the race: then its secret is the one
     except FileExistsError:

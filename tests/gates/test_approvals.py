@@ -4,6 +4,7 @@ protocol versions that define it; --confirm human; batches; and no approval for 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -15,6 +16,7 @@ from instantly_mcp import cli
 from instantly_mcp.config import Settings
 from instantly_mcp.errors import ApprovalRefused, ConfigError
 from instantly_mcp.gates import approvals
+from instantly_mcp.transport.approvers import create_secret
 from instantly_mcp.transport.runtime import build_runtime
 from instantly_mcp.transport.server import AGENT_CONFIRMS, announce_policy
 
@@ -86,6 +88,16 @@ async def test_an_approval_id_never_opens_with_a_dash(monkeypatch: pytest.Monkey
         approval_id = (await asked_for(mcp, "delete_lead", {"id": lead["id"]}))["approval_id"]
     assert approval_id == "b" * 32
     assert cli.build_parser().parse_args(["approvals", "approve", approval_id]).id == approval_id
+
+
+def test_the_approver_secret_never_opens_with_a_dash(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """It is pasted as `--approver-token TOKEN`, where "-..." reads as a flag of its own."""
+    drawn = iter(["-" + "a" * 42, "b" * 43])
+    monkeypatch.setattr(approvals.secrets, "token_urlsafe", lambda n: next(drawn))
+    secret = create_secret(tmp_path / "approver-secret")
+    assert secret == "b" * 43
+    parsed = cli.build_parser(["approvals"]).parse_args(["approvals", "list", "--approver-token", secret])
+    assert parsed.approver_token == secret
 
 
 async def test_another_key_or_tenant_cannot_use_the_approval() -> None:
