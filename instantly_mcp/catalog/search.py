@@ -538,9 +538,8 @@ class SearchIndex:
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
     def parse(self, query: str) -> Request:
-        named_one = self.names_one(query)
-        query = _unopened(_developer(without_values(query)))
-        said, query = _words(query), _plain(query)
+        opened = _unopened(_developer(without_values(query)))
+        said, query = _words(opened), _plain(opened)
         words, present, spelled = self.spell(query)
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
@@ -559,7 +558,7 @@ class SearchIndex:
             part = self.expand(head).keys()
             asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
         state = self.about_state(clause, asked, reported=reported)
-        one = named_one or bool(DETAILS & set(said)) or (state and not plural)
+        one = self.names_one(opened, said) or (state and not plural)
         # "see webhook deliveries that failed": many of the webhook's records, though no tool is named so
         about = self.expand(head, verbs)
         plural_head = self.named.intersection(about) if plural_phrase(clause) and not one else set()
@@ -604,10 +603,12 @@ class SearchIndex:
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
 
-    def names_one(self, query: str) -> bool:
-        """Whether the request names one record by its id or counts one of a record ("one tag")."""
+    def names_one(self, query: str, said: list[str]) -> bool:
+        """Whether the request is about one record: its details, the record by its id, or one of a
+        record counted ("one tag"); `said` is the request's words."""
         counted = (stem(word.lower()) for word in _ONE.findall(query))
-        return bool(_BY_ID.search(query)) or any(word in self.nouns for word in counted)
+        details = bool(DETAILS & set(said))
+        return details or bool(_BY_ID.search(query)) or any(word in self.nouns for word in counted)
 
     def how_to_do(self, query: str, words: list[str]) -> bool:
         """ "how do I" before a verb search does not know, no tool word ("how do I warm up my
