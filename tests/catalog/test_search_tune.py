@@ -12,7 +12,7 @@ from types import ModuleType
 from instantly_mcp.catalog.operations import load_operations
 from instantly_mcp.catalog.search import SearchIndex, Weights
 
-from support.search_eval import Case
+from support.search_eval import Case, left_out
 
 # Requests of this test's own making, none from an evaluation set: a step break, a question about
 # numbers, a "who did", a bulk request, a polite opening, a typo, a read without a verb, a setting
@@ -60,3 +60,16 @@ def test_coordinate_ascent_keeps_b_a_fraction_and_bm25_weights_positive() -> Non
     assert all(0.0 <= b <= 1.0 for b in tune.candidates("b", 0.9))
     assert 0.0 not in tune.candidates("name", 3.0)
     assert 0.0 in tune.candidates("niche", 2.0)  # a shape term may be switched off
+
+
+def test_each_fold_of_example_requests_is_read_by_an_index_that_never_saw_it() -> None:
+    """The examples' figure and `search_tune --on examples` measure a request with its own fold out
+    of the index's examples field, and every other fold in it."""
+    folded = {0: [("list_campaigns", "zorbly quxant campaigns")], 1: [("list_leads", "vexnor leads")]}
+    indexes = dict(zip(folded, left_out(folded), strict=True))
+    for fold, (index, held_out) in indexes.items():
+        assert [case.request for case in held_out] == [request for _, request in folded[fold]]
+        said = {word for fields in index.corpus.values() for word in fields["examples"].split()}
+        own = {"zorbly", "quxant"} if fold == 0 else {"vexnor"}
+        other = {"vexnor"} if fold == 0 else {"zorbly", "quxant"}
+        assert not own & said and other <= said

@@ -17,7 +17,7 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +173,30 @@ def corpus_with_examples(kept: dict[str, list[str]]) -> dict[str, dict[str, str]
     }
 
 
+def example_folds(folds: int = EXAMPLE_FOLDS) -> dict[int, list[tuple[str, str]]]:
+    """The example requests as (tool, request) pairs, split into folds by a hash of both."""
+    folded: dict[int, list[tuple[str, str]]] = {}
+    for tool, requests in example_requests().items():
+        for request in requests:
+            fold = hashlib.sha256(f"{tool}:{request}".encode()).digest()[0] % folds
+            folded.setdefault(fold, []).append((tool, request))
+    return folded
+
+
+def left_out(
+    folded: dict[int, list[tuple[str, str]]], weights: Weights | None = None
+) -> Iterator[tuple[SearchIndex, list[Case]]]:
+    """Per fold: an index whose examples field holds only the other folds' requests, and the fold's
+    requests as cases."""
+    operations = list(load_operations().values())
+    for fold, held_out in folded.items():
+        kept: dict[str, list[str]] = {}
+        for tool, request in (row for other, rows in folded.items() if other != fold for row in rows):
+            kept.setdefault(tool, []).append(request)
+        index = SearchIndex(operations, corpus=corpus_with_examples(kept), weights=weights or Weights())
+        yield index, [Case(request, frozenset({tool}), "examples", "examples") for tool, request in held_out]
+
+
 def examples_cross_validated(
     weights: Weights | None = None, folds: int = EXAMPLE_FOLDS
 ) -> list[tuple[Case, list[str]]]:
@@ -180,21 +204,10 @@ def examples_cross_validated(
     left out of the index. Thousands of requests in users' words that no evaluation set holds.
     Folds share their writers, so their recall leans towards the terms built from the examples: a
     guide for rules that read a request's grammar, not for the examples' own weights."""
-    folded: dict[int, list[tuple[str, str]]] = {}
-    for tool, requests in example_requests().items():
-        for request in requests:
-            fold = hashlib.sha256(f"{tool}:{request}".encode()).digest()[0] % folds
-            folded.setdefault(fold, []).append((tool, request))
-    operations, ranked_cases = list(load_operations().values()), []
-    for fold, held_out in folded.items():
-        kept: dict[str, list[str]] = {}
-        for tool, request in (row for other, rows in folded.items() if other != fold for row in rows):
-            kept.setdefault(tool, []).append(request)
-        index = SearchIndex(operations, corpus=corpus_with_examples(kept), weights=weights or Weights())
+    ranked_cases = []
+    for index, held_out in left_out(example_folds(folds), weights):
         rank = ranker(index)
-        ranked_cases += [
-            (Case(request, frozenset({tool}), "examples", "examples"), rank(request)) for tool, request in held_out
-        ]
+        ranked_cases += [(case, rank(case.request)) for case in held_out]
     return ranked_cases
 
 
