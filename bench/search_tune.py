@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import random
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -58,7 +57,7 @@ from instantly_mcp.catalog.search import (
     steps,
 )
 
-from support.search_eval import Case, cases, example_folds, figures, left_out, ranker
+from support.search_eval import Case, cases, example_folds, example_hash, figures, left_out, ranker
 
 TUNED_SETS = ("old", "fresh", "fourth")
 LIMIT = 25  # the depth the evaluation ranks to (support.search_eval.ranker)
@@ -247,8 +246,7 @@ def example_reads(share: int) -> list[Read]:
     fold out of the examples field, as bench/search_eval.py's example figure does."""
 
     def chosen(case: Case) -> bool:
-        tool = next(iter(case.tools))
-        return hashlib.sha256(f"{tool}:{case.request}".encode()).digest()[1] % share == 0
+        return example_hash(next(iter(case.tools)), case.request)[1] % share == 0
 
     return [
         read

@@ -173,12 +173,17 @@ def corpus_with_examples(kept: dict[str, list[str]]) -> dict[str, dict[str, str]
     }
 
 
+def example_hash(tool: str, request: str) -> bytes:
+    """A fixed hash of one example request: its first byte picks its fold, later ones any sample."""
+    return hashlib.sha256(f"{tool}:{request}".encode()).digest()
+
+
 def example_folds(folds: int = EXAMPLE_FOLDS) -> dict[int, list[tuple[str, str]]]:
     """The example requests as (tool, request) pairs, split into folds by a hash of both."""
     folded: dict[int, list[tuple[str, str]]] = {}
     for tool, requests in example_requests().items():
         for request in requests:
-            fold = hashlib.sha256(f"{tool}:{request}".encode()).digest()[0] % folds
+            fold = example_hash(tool, request)[0] % folds
             folded.setdefault(fold, []).append((tool, request))
     return folded
 
