@@ -268,6 +268,7 @@ class SearchIndex:
         self.acts = [self.performs(position) for position in range(len(self.operations))]
         self.narrower = self.siblings()
         self.states = [self.state_fields(op) for op in self.operations]
+        self.lists = [self.listed_records(op) for op in self.operations]
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
@@ -375,6 +376,13 @@ class SearchIndex:
             return []
         names = self.corpus.get(op.name, {}).get("response_names", "").split(FIELD_BREAK)
         return [frozenset(words[:-1]) for name in names if (words := name.split()) and words[-1] in STATES]
+
+    def listed_records(self, op: Operation) -> frozenset[str]:
+        """What a read's record holds lists of (scripts/specgen/corpus.py's `listed`): a campaign
+        lists its sending accounts."""
+        if op.risk != "read":
+            return frozenset()
+        return frozenset(self.corpus.get(op.name, {}).get("response_lists", "").split())
 
     def kindred(self, base: int, sibling: int) -> bool:
         """Whether two tools act alike: the same verb, or both read (get and list)."""
@@ -835,10 +843,15 @@ class SearchIndex:
         ranks under it ("which campaigns use this account": list_account_campaign_mappings, not
         list_accounts). A word of the request tells them apart only if it names an
         added word and none of the base's ("inbox" names email and account, not list_dfy_email_accounts
-        over list_emails); a niche sibling the request does not name is no rival."""
+        over list_emails); a niche sibling the request does not name is no rival, and neither is one
+        when the request asks for records the base's record lists ("the sender accounts of this
+        campaign": get_campaign answers them in email_list)."""
         if (added & NICHE_WORDS) - request.objects.keys():
             return False
         name = self.name_sets[base]
+        many = {word for word, weight in request.head.items() if weight >= 1.0} & request.plural
+        if many & self.lists[base] and not many & name:
+            return False
         return any(words & added and not words & name for words in request.things)
 
     def spelled(self, word: str) -> str:

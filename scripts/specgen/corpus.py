@@ -57,6 +57,17 @@ def enum_values(schema: dict[str, Any]) -> list[Any]:
     return schema.get("enum") or (schema.get("items") or {}).get("enum") or []
 
 
+_LIST_OF = re.compile(r"\s*list of (\w+(?:\s+\w+)?)", re.I)
+
+
+def listed(properties: list[tuple[str, Any]]) -> str:
+    """What the record holds lists of: the words after a top-level field's "List of" (a campaign's
+    email_list is a "List of accounts to use for sending emails": account), so a request for a
+    record's accounts finds the record that lists them."""
+    said = (clean(sub.get("description", "")) for _, sub in properties if isinstance(sub, dict))
+    return " ".join(dict.fromkeys(word for text in said if (m := _LIST_OF.match(text)) for word in terms(m.group(1))))
+
+
 def field_documents(properties: list[tuple[str, Any]]) -> str:
     """One document per top-level field: its name, description, short enum's meanings and the names
     of the fields inside it, so a request naming a setting ("stop on reply") finds the field."""
@@ -146,6 +157,8 @@ def corpus(
         tokens = {field: " ".join(terms(text)) for field, text in texts.items()}
         tokens["argument_fields"] = field_documents(taken)
         tokens["response_fields"] = field_documents(answered)
+        if lists := listed(answered):
+            tokens["response_lists"] = lists
         tokens["response_names"] = FIELD_BREAK.join(" ".join(terms(name)) for name, _ in answered)
         found[entry["name"]] = tokens
     return found

@@ -22,8 +22,7 @@ def first(request: str, broad: float = Weights.broad) -> str:
 def broad(tool: str, request: str) -> float:
     """The family term of `tool` for `request`: -1 when the request names a narrower sibling's words."""
     search = search_index()
-    position = next(i for i, op in enumerate(search.operations) if op.name == tool)
-    return search.amounts(position, search.parse(request))["broad"]
+    return search.amounts(position(tool), search.parse(request))["broad"]
 
 
 @pytest.mark.parametrize(
@@ -64,3 +63,17 @@ def test_a_word_naming_the_base_too_or_a_niche_or_list_tells_nothing_apart() -> 
     assert broad("list_emails", "read my inbox") == 0.0  # inbox names email and account alike
     assert broad("list_accounts", "list my email accounts") == 0.0  # the dfy sibling is niche, unsaid
     assert broad("list_leads", "leads caught by the block list") == 0.0  # "list" of another thing's name
+
+
+def test_a_record_listing_the_records_asked_for_is_no_broader_tool() -> None:
+    """A campaign lists its sending accounts (email_list: "List of accounts to use for sending
+    emails"), so a request for a campaign's accounts keeps get_campaign; a request for an account's
+    campaigns still ranks list_accounts under the mappings, as accounts list no campaigns."""
+    assert "account" in search_index().lists[position("get_campaign")]
+    assert broad("get_campaign", "show the sender accounts of this campaign") == 0.0
+    assert broad("get_campaign", "the sender account of this campaign") == -1.0  # one account: no list asked for
+    assert broad("list_accounts", "which campaigns does this sender account belong to") == -1.0
+
+
+def position(tool: str) -> int:
+    return next(i for i, op in enumerate(search_index().operations) if op.name == tool)
