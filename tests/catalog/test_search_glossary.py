@@ -51,6 +51,9 @@ def test_every_synonym_is_a_word_of_the_spec() -> None:
         # to upload is to add, and to add is to create where no tool adds
         ("import our DNC list", "create_block_list_entry bulk_create_block_list_entries"),
         ("upload our suppression list", "create_block_list_entry bulk_create_block_list_entries"),
+        # to blacklist is to block, to whitelist to take off the block list
+        ("blacklist spammy-domain.com for good", "create_block_list_entry"),
+        ("whitelist jane@acme.com again", "delete_block_list_entry"),
     ],
 )
 def test_everyday_words_read_as_what_they_mean(request_: str, tool: str) -> None:
