@@ -562,8 +562,9 @@ class SearchIndex:
         if implied:  # "unsubscribe this person": the verb names the thing acted on; the object goes in it
             objects = [word for word in objects if word in implied]
         head = self.head(clause, spelled)  # what the action clause is about
+        part: frozenset[str] = frozenset()
         if holder := self.holder(query, spelled, words, asked, head):  # "add accounts to a campaign"
-            part = self.expand(head).keys()
+            part = frozenset(self.expand(head))
             asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
         state = self.about_state(clause, asked, reported=reported)
         one = self.names_one(opened, said) or (state and not plural)
@@ -573,7 +574,7 @@ class SearchIndex:
         return Request(
             words=words,
             weights=self.weigh(words, objects, verbs, did),
-            objects=self.expand(objects, verbs) | implied | did,
+            objects={w: v for w, v in self.expand(objects, verbs).items() if w not in part} | implied | did,
             asked=asked,
             plural=frozenset(self.expand([spelled.get(w, w) for w in plural], frozenset())) | plural_head,
             head=implied or about,

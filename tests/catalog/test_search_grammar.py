@@ -13,8 +13,7 @@ from support.search_index import WITHOUT_EXAMPLES, search_index
 
 def first(request: str) -> str:
     """The first match by these rules, with the example requests left out: users' words, measured on
-    the evaluation sets, which can outvote a rule on a request sharing their words ("attach a sender
-    account to the onboarding campaign" ranks update_account over update_campaign with them)."""
+    the evaluation sets, which can outvote a rule on a request sharing their words."""
     return search_index(WITHOUT_EXAMPLES).search(request)[0].name
 
 
@@ -34,6 +33,14 @@ def first(request: str) -> str:
 )
 def test_an_edit_of_a_part_goes_to_its_holder_unless_a_tool_adds_it(request_: str, tool: str) -> None:
     assert first(request_) == tool
+
+
+def test_the_part_an_edit_puts_into_its_holder_is_no_object_under_a_synonym_either() -> None:
+    """ "sender" means account: left an object, it ranked update_account with the examples' help."""
+    request = "attach sender inboxes to the onboarding campaign"
+    search = search_index()
+    assert "account" not in search.parse(request).objects
+    assert search.search(request)[0].name == "update_campaign"
 
 
 @pytest.mark.parametrize(
