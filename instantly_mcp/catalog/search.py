@@ -132,9 +132,10 @@ DETAILS = frozenset(
 )
 # One record named by its id ("lookup member by id", "GET /leads/{id}"; a path going on after the id
 # names the record's parts: "GET /ai-agents/{id}/guidances"), or counted as one ("fetch one tag": a
-# record's name after it, not "one per line" nor "the one lead that replied", which is looked for).
+# record's name after it, not "one per line" nor "the one lead that replied", which is looked for),
+# or pointed at ("is this webhook active": this one webhook).
 _BY_ID = re.compile(r"\bby\s+(?:its\s+)?id\b|\{\w*id\}(?!/)|\bid\s+(?:given|provided)\b", re.I)
-_ONE = re.compile(r"(?<!\bthe\s)\bone\s+([a-z]+)", re.I)
+_ONE = re.compile(r"(?:(?<!\bthe\s)\bone|\bthis)\s+([a-z]+)", re.I)
 # What a request that opens with a question word asks about ("who is on my team": members; "who"
 # later on is a relative pronoun, "leads who bounced").
 QUESTIONS = {"who": ("member",)}
@@ -614,7 +615,7 @@ class SearchIndex:
 
     def names_one(self, query: str, said: list[str]) -> bool:
         """Whether the request is about one record: its details, the record by its id, or one of a
-        record counted ("one tag"); `said` is the request's words."""
+        record counted ("one tag") or pointed at ("this tag"); `said` is the request's words."""
         counted = (stem(word.lower()) for word in _ONE.findall(query))
         details = bool(DETAILS & set(said))
         return details or bool(_BY_ID.search(query)) or any(word in self.nouns for word in counted)

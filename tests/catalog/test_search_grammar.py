@@ -149,6 +149,9 @@ def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: s
         ("GET /email-templates/{id}", "get_email_template"),
         ("GET /webhooks/{id}/events", "list_webhook_events"),  # the path goes on: the record's parts
         ("open one background job", "get_background_job"),
+        # one pointed at
+        ("show this email template", "get_email_template"),
+        ("look at this webhook", "get_webhook"),
         # "one of", "one more", "one by one" count no record
         ("find one of my lead lists", "list_lead_lists"),
         ("show me one more lead", "list_leads"),
