@@ -174,6 +174,8 @@ HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update",
 _METHOD = re.compile(rf"^\s*({'|'.join(HTTP_METHODS)})\b")
 # "add X to Y", "remove X from Y": the preposition before the record an edit goes into or out of.
 _TARGET = re.compile(r"\s+(?:to|into|onto|from)\s+", re.I)
+# "save or update the sequence", "stop and delete the webhook": a second verb joined to the first.
+_JOINED = re.compile(r"^\s*[a-z]+\s+(?:or|and|&|/)\s+([a-z]+)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -610,8 +612,24 @@ class SearchIndex:
             asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
         if asked and opening and self.action(opening[:1], things):  # the verb said is no object
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
+        if asked:
+            asked, objects = self.joined(clause, things, asked, objects)
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
+
+    def joined(
+        self, clause: str, things: frozenset[str], asked: dict[str, float], objects: list[str]
+    ) -> tuple[dict[str, float], list[str]]:
+        """With a second verb joined to the opening one ("save or update the sequence"), the actions
+        of either, and neither verb an object."""
+        second = _JOINED.match(clause)
+        said = terms(second.group(1)) if second else []
+        if not (joined := self.action(said, things)):
+            return asked, objects
+        merged = dict(asked)
+        for verb, weight in joined.items():
+            merged[verb] = max(merged.get(verb, 0.0), weight)
+        return merged, [word for word in objects if word not in said]
 
     def names_one(self, query: str, said: list[str]) -> bool:
         """Whether the request is about one record: its details, the record by its id, or one of a

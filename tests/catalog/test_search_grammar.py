@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from instantly_mcp.catalog.search import plural_phrase
-from instantly_mcp.catalog.words import terms
+from instantly_mcp.catalog.words import stem, terms
 
 from support.search_index import WITHOUT_EXAMPLES, search_index
 
@@ -162,6 +162,21 @@ def test_an_action_said_after_a_comma_is_the_action_asked(request_: str, tool: s
 )
 def test_one_record_or_a_record_by_its_id_is_got_not_listed(request_: str, tool: str) -> None:
     assert first(request_) == tool
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [("stop and remove this webhook", "delete_webhook"), ("disable and delete the webhook", "delete_webhook")],
+)
+def test_a_second_verb_joined_to_the_first_is_asked_for_too(request_: str, tool: str) -> None:
+    """The later verb is often the point: "stop and remove" removes."""
+    assert first(request_) == tool
+
+
+def test_either_of_two_joined_verbs_is_asked_for_and_neither_is_an_object() -> None:
+    request = search_index().parse("save or update my email template")
+    assert request.asked.keys() >= {stem("create"), stem("update")}
+    assert stem("update") not in request.objects
 
 
 @pytest.mark.parametrize(
