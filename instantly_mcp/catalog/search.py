@@ -167,6 +167,8 @@ EDITS = frozenset(stem(verb) for verb in ("create", "update", "delete", "pause",
 # What a response field holding a record's state is named for ("status", "warmup_status",
 # "diagnostics", "progress"): a question about a record's state reads the tools that answer one.
 STATES = frozenset(stem(word) for word in ("status", "state", "progress", "diagnostics", "health", "vitals"))
+# The actions that change a record's state, asked for by a request to update its status.
+STATE_CHANGES = frozenset(stem(word) for word in ("pause", "activate", "resume", "enable", "disable"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
@@ -569,6 +571,7 @@ class SearchIndex:
         if holder := self.holder(query, spelled, words, asked, head):  # "add accounts to a campaign"
             part = frozenset(self.expand(head))
             asked, head, objects = {UPDATE: 1.0}, holder, [word for word in objects if word not in part]
+        asked = self.state_changes(asked, head)
         state = self.about_state(clause, asked, reported=reported)
         one = self.names_one(opened, said) or (state and not plural)
         # "see webhook deliveries that failed": many of the webhook's records, though no tool is named so
@@ -616,6 +619,13 @@ class SearchIndex:
             asked, objects = self.joined(clause, things, asked, objects)
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
+
+    def state_changes(self, asked: dict[str, float], head: list[str]) -> dict[str, float]:
+        """To update a record's status ("set the campaign status to paused") is as much to pause,
+        activate, resume, enable or disable it: update_campaign takes no status."""
+        if UPDATE not in asked or not STATES & set(head):
+            return asked
+        return dict.fromkeys(STATE_CHANGES & self.verbs, asked[UPDATE]) | asked
 
     def joined(
         self, clause: str, things: frozenset[str], asked: dict[str, float], objects: list[str]

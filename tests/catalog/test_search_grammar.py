@@ -200,3 +200,9 @@ def test_how_do_i_before_a_tool_word_is_no_unknown_verb() -> None:
     (with the examples, as users ask it: they had put create_account first)."""
     top_two = [op.name for op in search_index().search("how do I warm up my inbox")][:2]
     assert "enable_warmup_for_accounts" in top_two and not top_two[0].startswith("create_"), top_two
+
+
+def test_to_update_a_records_status_is_to_change_its_state() -> None:
+    """update_campaign takes no status: pausing or activating the campaign changes it."""
+    assert first("set the campaign status to paused") == "pause_campaign"
+    assert stem("pause") in search_index().parse("change the status of my webhook").asked
