@@ -1013,8 +1013,10 @@ def entity(name: str) -> list[str]:
 
 def is_bulk(name: str, names: set[str]) -> bool:
     """Whether a tool acts on many records at once: bulk_create_x, delete_all_x, and a plural name
-    beside its singular twin (pause_accounts beside pause_account)."""
-    return name.startswith("bulk_") or "_all_" in name or (name.endswith("s") and name[:-1] in names)
+    beside its singular twin (pause_accounts beside pause_account, approve_x_activities beside
+    approve_x_activity)."""
+    single = name[:-3] + "y" if name.endswith("ies") else name[:-1]
+    return name.startswith("bulk_") or "_all_" in name or (name.endswith("s") and single in names)
 
 
 def verb_of(name: str) -> str:

@@ -54,6 +54,8 @@ def test_an_http_method_in_capitals_is_the_action(request_: str, tool: str) -> N
 def test_a_plural_name_beside_its_singular_twin_acts_on_many() -> None:
     assert first("pause mailboxes in bulk") == "pause_accounts"
     assert first("pause the mailbox") == "pause_account"
+    # a plural in -ies beside its -y twin
+    assert first("reject every pending sales agent action at once") == "reject_ai_sales_agent_activities"
 
 
 @pytest.mark.parametrize(
