@@ -21,10 +21,9 @@ from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
 # aliases; the third set was never tuned on, the fourth only on its tune part). ISSUE_24 holds the
-# issue's targets, not met yet. Old's recall@5 floor went from 0.97 to 0.96 with the example requests
-# (tool_specs/examples.toml): one request fewer in its top 5 (0.974 -> 0.969), while recall@1 rose
-# on every set.
-FLOORS = {"old": (0.88, 0.96), "fresh": (0.92, 0.96), "third": (0.9, 0.99), "fourth": (0.77, 0.94)}
+# issue's targets, not met yet: old's recall@5 (0.974) meets its target since a record listing the
+# records asked for stays in the ranking (get_campaign for a campaign's sending accounts).
+FLOORS = {"old": (0.88, 0.97), "fresh": (0.92, 0.96), "third": (0.9, 0.99), "fourth": (0.79, 0.94)}
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
 
