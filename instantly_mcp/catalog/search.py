@@ -239,6 +239,11 @@ class Request:
     bigrams: frozenset[tuple[str, str]] = frozenset()
     likely: tuple[float, ...] = ()
 
+    @cached_property
+    def listed(self) -> frozenset[str]:
+        """The records asked for in the plural (the head, said so): what a record listing them answers."""
+        return frozenset(word for word, weight in self.head.items() if weight >= 1.0) & self.plural
+
 
 @cache
 def load_corpus() -> dict[str, dict[str, str]]:
@@ -625,7 +630,7 @@ class SearchIndex:
         activate, resume, enable or disable it: update_campaign takes no status."""
         if UPDATE not in asked or not STATES & set(head):
             return asked
-        return dict.fromkeys(STATE_CHANGES & self.verbs, asked[UPDATE]) | asked
+        return dict.fromkeys(STATE_CHANGES, asked[UPDATE]) | asked
 
     def joined(
         self, clause: str, things: frozenset[str], asked: dict[str, float], objects: list[str]
@@ -822,7 +827,7 @@ class SearchIndex:
             "uncovered": -float(sum(1 for word in name if word not in objects)),
             **self.intent(position, request),
             **self.variant(position, request),
-            "broad": -float(any(self.tells_apart(added, position, request) for added in self.narrower[position])),
+            "broad": -float(self.broad(position, request)),
             "setting": self.setting(position, request),
             "state": self.state(position, request),
             "likely": request.likely[position] if request.likely else 0.0,
@@ -868,20 +873,24 @@ class SearchIndex:
             "bulk": bulk,
         }
 
+    def broad(self, position: int, request: Request) -> bool:
+        """Whether the request names a narrower sibling's added words (tells_apart), unless the tool's
+        record lists the records it asks for ("the sender accounts of this campaign": get_campaign
+        answers them in email_list, though list_account_campaign_mappings names both)."""
+        listed = request.listed
+        if listed & self.lists[position] and not listed & self.name_sets[position]:
+            return False
+        return any(self.tells_apart(added, position, request) for added in self.narrower[position])
+
     def tells_apart(self, added: frozenset[str], base: int, request: Request) -> bool:
         """Whether the request names a narrower sibling's added words (`added`), so the broader tool
         ranks under it ("which campaigns use this account": list_account_campaign_mappings, not
         list_accounts). A word of the request tells them apart only if it names an
         added word and none of the base's ("inbox" names email and account, not list_dfy_email_accounts
-        over list_emails); a niche sibling the request does not name is no rival, and neither is one
-        when the request asks for records the base's record lists ("the sender accounts of this
-        campaign": get_campaign answers them in email_list)."""
+        over list_emails); a niche sibling the request does not name is no rival."""
         if (added & NICHE_WORDS) - request.objects.keys():
             return False
         name = self.name_sets[base]
-        many = {word for word, weight in request.head.items() if weight >= 1.0} & request.plural
-        if many & self.lists[base] and not many & name:
-            return False
         return any(words & added and not words & name for words in request.things)
 
     def spelled(self, word: str) -> str:

@@ -8,11 +8,7 @@ import pytest
 
 from instantly_mcp.catalog.words import derived, stem
 
-from support.search_index import search_index
-
-
-def position(name: str) -> int:
-    return next(i for i, op in enumerate(search_index().operations) if op.name == name)
+from support.search_index import position, search_index
 
 
 @pytest.mark.parametrize(

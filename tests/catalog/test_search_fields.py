@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from support.search_index import search_index
+from support.search_index import position, search_index
 
 
 def setting(request: str, tool: str) -> float:
     found = search_index()
-    position = next(i for i, op in enumerate(found.operations) if op.name == tool)
-    return found.setting(position, found.parse(request))
+    return found.setting(position(tool), found.parse(request))
 
 
 def test_the_tool_with_the_named_field_scores_above_its_neighbours() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from instantly_mcp.catalog.search import Weights
 
-from support.search_index import WITHOUT_EXAMPLES, search_index
+from support.search_index import WITHOUT_EXAMPLES, position, search_index
 
 
 def first(request: str, broad: float = Weights.broad) -> str:
@@ -73,7 +73,3 @@ def test_a_record_listing_the_records_asked_for_is_no_broader_tool() -> None:
     assert broad("get_campaign", "show the sender accounts of this campaign") == 0.0
     assert broad("get_campaign", "the sender account of this campaign") == -1.0  # one account: no list asked for
     assert broad("list_accounts", "which campaigns does this sender account belong to") == -1.0
-
-
-def position(tool: str) -> int:
-    return next(i for i, op in enumerate(search_index().operations) if op.name == tool)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from support.search_index import WITHOUT_EXAMPLES, search_index
+from support.search_index import WITHOUT_EXAMPLES, position, search_index
 
 
 def first(request: str) -> str:
@@ -48,8 +48,7 @@ def state(tool: str, request: str) -> float:
     """The state term of `tool` for `request`: 1 for a state field of what the request names, 0.5 for
     the record's own status, 0 for a tool that answers no state."""
     search = search_index()
-    position = next(i for i, op in enumerate(search.operations) if op.name == tool)
-    return search.amounts(position, search.parse(request))["state"]
+    return search.amounts(position(tool), search.parse(request))["state"]
 
 
 def test_a_state_question_prefers_the_reads_whose_response_holds_that_state() -> None:

@@ -17,3 +17,8 @@ WITHOUT_EXAMPLES = Weights(examples=0.0, likely=0.0)
 @cache
 def search_index(weights: Weights = DEFAULT) -> SearchIndex:
     return SearchIndex(list(load_operations().values()), weights=weights)
+
+
+def position(tool: str) -> int:
+    """The tool's place in the index: its terms and per-tool tables are read by it."""
+    return next(i for i, op in enumerate(search_index().operations) if op.name == tool)
