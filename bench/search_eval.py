@@ -1,7 +1,8 @@
-"""Search quality: recall@1, recall@5 and MRR of search_tools on the four evaluation sets ("old",
-"fresh", "third", "fourth"; tests/fixtures/search_eval*.json) beside plain BM25 over name+title+description;
-leave-one-set-out (the weights that do best on two sets, measured on the third); recall on the
-example requests, each fold left out of the index; and the size of a search answer in o200k tokens.
+"""Search quality: recall@1, recall@5 and MRR of search_tools on the five evaluation sets ("old",
+"fresh", "third", "fourth", "fifth"; tests/fixtures/search_eval*.json) beside plain BM25 over
+name+title+description; leave-one-set-out (the weights that do best on the other sets, measured on
+the one left out); recall on the example requests, each fold left out of the index; and the size of a
+search answer in o200k tokens.
 
     PYTHONPATH=$PWD python bench/search_eval.py [--misses] [--example-misses]
 """
@@ -48,7 +49,7 @@ def answer_tokens(discovery: Discovery, requests: list[str]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--misses", action="store_true", help="list the tune parts' misses (old, fresh, fourth)")
+    parser.add_argument("--misses", action="store_true", help="list the tune parts' misses")
     parser.add_argument("--example-misses", action="store_true", help="list the example requests' misses")
     args = parser.parse_args()
     operations = load_operations()
@@ -84,7 +85,7 @@ def main() -> None:
             if rank_of(top, case.tools) != 1:
                 print(f"- [examples] {case.request!r}: want {sorted(case.tools)}; got {top[:5]}")
     if args.misses:
-        tune = [c for name in ("old", "fresh", "fourth") for c in every[name] if c.part == "tune"]
+        tune = [c for part in every.values() for c in part if c.part == "tune"]
         for case, top in misses(rankers["search_tools"], tune):
             print(f"- [{case.set}] {case.request!r}: want {sorted(case.tools)}; got {top}")
 

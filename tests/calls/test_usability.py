@@ -20,10 +20,16 @@ from support.mcp_session import mcp_client, payload
 from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
-# aliases; the third set was never tuned on, the fourth only on its tune part). ISSUE_24 holds the
+# aliases; the third set was never tuned on, the fourth and fifth only on their tune parts). ISSUE_24 holds the
 # issue's targets, not met yet: old's recall@5 (0.974) meets its target since a record listing the
 # records asked for stays in the ranking (get_campaign for a campaign's sending accounts).
-FLOORS = {"old": (0.88, 0.97), "fresh": (0.92, 0.96), "third": (0.9, 0.99), "fourth": (0.79, 0.94)}
+FLOORS = {
+    "old": (0.88, 0.97),
+    "fresh": (0.92, 0.96),
+    "third": (0.9, 0.99),
+    "fourth": (0.79, 0.94),
+    "fifth": (0.81, 0.96),
+}
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
 
@@ -167,7 +173,10 @@ def test_the_evaluation_split_is_fixed_by_a_hash_of_the_request() -> None:
     fourth = cases("fourth")
     assert len(fourth) >= 200 and sum(c.part == "heldout" for c in fourth) >= len(fourth) // 3
     assert all((digest("fourth:" + c.request) % 2 == 0) == (c.part == "heldout") for c in fourth)
-    assert all(c.tools <= set(load_operations()) for c in old + fresh + third + fourth)
+    fifth = cases("fifth")
+    assert len(fifth) >= 200 and sum(c.part == "heldout" for c in fifth) >= len(fifth) // 3
+    assert all((digest("fifth:" + c.request) % 2 == 0) == (c.part == "heldout") for c in fifth)
+    assert all(c.tools <= set(load_operations()) for c in old + fresh + third + fourth + fifth)
 
 
 # --- schemas -----------------------------------------------------------------------------------

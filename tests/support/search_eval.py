@@ -1,12 +1,13 @@
 """The search evaluation sets and their figures: recall@1, recall@5, MRR.
 
-Four sets: "old" (tests/fixtures/search_eval.json, issue 14's first set), "fresh"
+Five sets: "old" (tests/fixtures/search_eval.json, issue 14's first set), "fresh"
 (search_eval_fresh.json, written later and independently, before looking at tool names or
-aliases), "third" (search_eval_third.json: Instantly users' questions, never tuned on) and "fourth"
+aliases), "third" (search_eval_third.json: Instantly users' questions, never tuned on), "fourth"
 (search_eval_fourth.json: other cold-email tools' help centres and MCP servers, developers' and
-agency owners' phrasing). Old, fresh and fourth split into tune and held-out parts fixed in the
-fixture (by a hash of the request, chosen before any tuning); only tune parts may guide changes to
-the search."""
+agency owners' phrasing) and "fifth" (search_eval_fifth.json: what an agent types into
+search_tools while doing a user's job: keywords, commands, values, guesses at tool names). Old,
+fresh, fourth and fifth split into tune and held-out parts fixed in the fixture (by a hash of the
+request, chosen before any tuning); only tune parts may guide changes to the search."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ SETS = {
     "fresh": FIXTURES / "search_eval_fresh.json",
     "third": FIXTURES / "search_eval_third.json",
     "fourth": FIXTURES / "search_eval_fourth.json",
+    "fifth": FIXTURES / "search_eval_fifth.json",
 }
 PARTS = ("tune", "heldout")
 
