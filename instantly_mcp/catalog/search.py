@@ -64,7 +64,7 @@ MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (eac
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _TASK_BREAK = re.compile(";")
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
-_PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b", re.I)
+_PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b|\(|,(?=\s*(?:not|but|because|since|so|\w+\s+(?:is|are|was|were|has|have|keeps)\b))", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)
 # A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
 # "how do I pause" or "can I" asks for an action, not a read.
@@ -170,6 +170,8 @@ STATES = frozenset(stem(word) for word in ("status", "state", "progress", "diagn
 # The actions that change a record's state, asked for by a request to update its status.
 STATE_CHANGES = frozenset(stem(word) for word in ("pause", "activate", "resume", "enable", "disable"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
+TERSE_WORDS = 6  # a request of keywords ("custom tag list") may say its action last
+_INFLECTED = re.compile(r"(?:ed|ing|s)$")  # "leads who unsubscribed", "before sending": no action asked
 UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
 HTTP_METHODS = {"GET": "get", "POST": "add", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
@@ -264,6 +266,7 @@ class SearchIndex:
         self.name_sets = [frozenset(name) for name in self.names]  # read per candidate on every search
         self.tool_verbs = [verb_of(op.name) for op in self.operations]
         self.bigrams = [set(pairs(terms(op.name))) for op in self.operations]
+        self.name_pairs = frozenset().union(*self.bigrams)
         self.writes = [op.risk != "read" for op in self.operations]
         names = {op.name for op in self.operations}
         self.bulk = [is_bulk(op.name, names) for op in self.operations]
@@ -614,6 +617,8 @@ class SearchIndex:
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
         asked, objects = ({} if question or reported else self.action(present, things)), words
+        if closing := self.closing(query, words, things):  # "custom tag list": the verb said last
+            return closing, words[:-1], frozenset(words[-1:])
         if not (asked or question or reported) and self.how_to_do(query, words):
             asked = dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE)
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
@@ -624,6 +629,19 @@ class SearchIndex:
             asked, objects = self.joined(clause, things, asked, objects)
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
+
+    def closing(self, query: str, words: list[str], things: frozenset[str]) -> dict[str, float]:
+        """The action a terse request says last ("custom tag list", "workspace settings update"), as
+        agents type keywords. None when a verb opens the request (not one naming a record with the
+        word before: "custom tag"), when it has a function word or over TERSE_WORDS words, or when
+        its last word is inflected ("before sending") or ends a record's name ("lead list")."""
+        said = _words(query)
+        if not 2 <= len(said) <= TERSE_WORDS or STOP & set(said) or len(words) < 2 or _INFLECTED.search(said[-1]):
+            return {}
+        opening = words[:1] if tuple(words[:2]) in self.name_pairs else words[:VERB_POSITIONS]  # "custom tag"
+        if (words[-2], words[-1]) in self.name_pairs or self.action(opening, things):
+            return {}
+        return self.action(words[-1:], things)
 
     def state_changes(self, asked: dict[str, float], head: list[str]) -> dict[str, float]:
         """To update a record's status ("set the campaign status to paused") is as much to pause,

@@ -208,3 +208,43 @@ def test_to_update_a_records_status_is_to_change_its_state() -> None:
     """update_campaign takes no status: pausing or activating the campaign changes it."""
     assert first("set the campaign status to paused") == "pause_campaign"
     assert stem("pause") in search_index().parse("change the status of my webhook").asked
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("email template update", "update_email_template"),
+        ("crm webhook remove", "delete_webhook"),
+        ("lead label create", "create_lead_label"),
+        # a verb that names a record with the word before it is no action: a "custom tag" is a tag
+        ("custom tag delete", "delete_custom_tag"),
+    ],
+)
+def test_a_terse_request_may_say_its_action_last(request_: str, tool: str) -> None:
+    """Agents type keywords, the action last; the opening word said nothing to do."""
+    assert first(request_) == tool
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        "delete the lead list",  # the verb opens the request
+        "webhooks failing",  # inflected: a report
+        "campaigns for the lead list",  # function words: a sentence
+        "inbox placement test",  # the last two words name a record
+    ],
+)
+def test_a_closing_word_is_no_action_outside_terse_keywords(request_: str) -> None:
+    search = search_index()
+    assert search.closing(request_, search.spell(request_)[0], frozenset()) == {}
+
+
+def test_a_comma_before_a_reason_or_a_contrast_ends_the_phrase_a_request_is_about() -> None:
+    """ "not just one subsequence" says what is not meant; "deliverability is dropping" says why."""
+    search = search_index()
+    assert search.parse("pause the whole campaign, not just one subsequence").head.keys() == {"campaign"}
+    assert search.search("pause the whole campaign, not just one subsequence")[0].name == "pause_campaign"
+    assert search.parse("pause the promo campaign, deliverability is dropping").head.keys() == {"campaign"}
+    assert search.parse("remove the leads (the bounced ones)").head.keys() == {"lead"}
+    # a list's commas are no such break
+    assert search.parse("export leads, accounts and campaigns").head.keys() != {"lead"}
