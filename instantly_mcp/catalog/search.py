@@ -64,7 +64,10 @@ MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (eac
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _TASK_BREAK = re.compile(";")
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
-_PREPOSITION = re.compile(r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b|\(|,(?=\s*(?:not|but|because|since|so|\w+\s+(?:is|are|was|were|has|have|keeps)\b))", re.I)
+_PREPOSITION = re.compile(
+    r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b|\(|,(?=\s*(?:not|but|because|since|so|\w+\s+(?:is|are|was|were|has|have|keeps)\b))",
+    re.I,
+)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)
 # A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
 # "how do I pause" or "can I" asks for an action, not a read.

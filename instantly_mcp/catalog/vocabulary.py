@@ -79,8 +79,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "untag": ("toggle",),
     "mark": ("update",),
     "connect": ("create",),
-    "buy": ("order", "dfy"),
-    "purchase": ("order", "dfy"),
+    "buy": ("place", "order", "dfy"),
+    "purchase": ("place", "order", "dfy"),
 }
 
 # A thing's everyday names: "mailbox" is an account, "stats" are analytics.

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from instantly_mcp.catalog.paths import tool_specs_dir
-from instantly_mcp.catalog.vocabulary import THINGS
+from instantly_mcp.catalog.search import READ_VERBS
+from instantly_mcp.catalog.vocabulary import ACTIONS, THINGS
 from instantly_mcp.catalog.words import stem, terms
 
 from support.search_index import search_index
@@ -36,6 +37,19 @@ def test_a_glossary_word_finds_the_tool_named_in_the_specs_words(request_: str, 
 def test_every_synonym_is_a_word_of_the_spec() -> None:
     corpus = set(terms((tool_specs_dir() / "search" / "corpus.json").read_text()))
     assert {stem(alias) for aliases in THINGS.values() for alias in aliases} <= corpus
+
+
+def test_every_action_word_names_an_action_a_tool_performs() -> None:
+    """Its first meaning is a tool's verb ("buy" places an order, as no tool is named order_x): an
+    action search cannot match reads the request as a question."""
+    verbs = search_index().verbs | READ_VERBS.keys()
+    assert [word for word, means in ACTIONS.items() if stem(means[0]) not in verbs] == []
+
+
+def test_buying_places_an_order() -> None:
+    assert (
+        search_index().search("buy five more prewarmed mailboxes", limit=1)[0].name == "place_dfy_email_account_order"
+    )
 
 
 @pytest.mark.parametrize(
