@@ -90,6 +90,7 @@ SHAPE_TERMS = (
     "setting",
     "broad",
     "state",
+    "address",
     "likely",
 )
 # Coordinate ascent's moves: each term times these (b, a fraction, plus these steps within [0, 1]).

@@ -219,6 +219,7 @@ class Weights:
     other_reading: float = 3.0
     state: float = 2.0
     broad: float = 3.0
+    address: float = 2.0
     k1: float = 1.2
     b: float = 0.75
 
@@ -227,8 +228,9 @@ class Weights:
 class Request:
     """A request as search reads it: its words, their weights with synonyms, the objects (words
     after a leading verb), the actions asked for (empty: a read), the nouns said in the plural, the
-    tool-name things it names (each with its synonyms), whether it asks a question, and each tool's
-    probability by its example requests (empty: no word of the request is in any)."""
+    tool-name things it names (each with its synonyms), whether it asks a question, each tool's
+    probability by its example requests (empty: no word of the request is in any), and whether it
+    names its record by an email address and by no id."""
 
     words: list[str]
     weights: dict[str, float]
@@ -243,6 +245,7 @@ class Request:
     one: bool = False
     bigrams: frozenset[tuple[str, str]] = frozenset()
     likely: tuple[float, ...] = ()
+    address: bool = False
 
     @cached_property
     def listed(self) -> frozenset[str]:
@@ -562,6 +565,7 @@ class SearchIndex:
         return score - self.weights.kin * kin + self.weights.other_reading * other
 
     def parse(self, query: str) -> Request:
+        address = by_address(query)
         opened = _unopened(_developer(without_values(query)))
         said, query = _words(opened), _plain(opened)
         words, present, spelled = self.spell(query)
@@ -602,6 +606,7 @@ class SearchIndex:
             one=one,
             bigrams=frozenset(pairs(words)),
             likely=self.likelihoods(words),
+            address=address,
         )
 
     def asked_for(
@@ -838,7 +843,8 @@ class SearchIndex:
         a leading verb) cover and how many of the things it names the name covers ("which campaigns
         use this mailbox": account and campaign), the head it is about, the action asked for, the
         variant, a narrower sibling the request names the added words of ("broad"), the setting
-        it names, and how likely the tool is by its example requests (naive Bayes)."""
+        it names, how likely the tool is by its example requests (naive Bayes), and whether its path
+        takes the email address the request names its record by."""
         name, objects = self.names[position], request.objects
         return {
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
@@ -852,7 +858,17 @@ class SearchIndex:
             "setting": self.setting(position, request),
             "state": self.state(position, request),
             "likely": request.likely[position] if request.likely else 0.0,
+            "address": self.takes_address(position, request),
         }
+
+    def takes_address(self, position: int, request: Request) -> float:
+        """For a request naming its record by an email address ("account status for tom@acme.io"):
+        1 for a tool whose path takes the address (get_account), -1 for a read whose path needs an
+        id the request does not give (get_lead: the lead is found by listing with a search)."""
+        keys = self.operations[position].path_params
+        if not request.address or not keys:
+            return 0.0
+        return 1.0 if "email" in keys else -float(not self.writes[position])
 
     def state(self, position: int, request: Request) -> float:
         """For a question about a record's state, whether the tool answers a state: one of what the
@@ -933,6 +949,12 @@ class SearchIndex:
         ]
         meant = min((n for n in near if n[0] <= allowed), default=(0, 0, word))[2]
         return word if word.endswith(meant) else meant
+
+
+def by_address(query: str) -> bool:
+    """Whether a request names a record by an email address and by no id (ADDRESS finds both)."""
+    values = ADDRESS.findall(query)
+    return bool(values) and all("@" in value for value in values)
 
 
 def first_phrase(text: str) -> str:

@@ -16,7 +16,8 @@ from support.search_eval import Case, left_out
 
 # Requests of this test's own making, none from an evaluation set: a step break, a question about
 # numbers, a "who did", a bulk request, a polite opening, a typo, a read without a verb, a setting
-# named, an HTTP method, an edit of a part of a record, a question about a record's state.
+# named, an HTTP method, an edit of a part of a record, a question about a record's state, a record
+# named by its address.
 REQUESTS = [
     "stop the spring campaign then show its leads",
     "how many emails bounced last week",
@@ -30,6 +31,7 @@ REQUESTS = [
     "PATCH the webhook's target url",
     "add two mailboxes to the spring campaign",
     "why did warmup stop on the sales mailbox",
+    "warmup status of kim@brightmail.co",
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from instantly_mcp.catalog.search import steps, tasks
 from instantly_mcp.catalog.words import without_values
 
-from support.search_index import search_index
+from support.search_index import WITHOUT_EXAMPLES, search_index
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,16 @@ def test_the_whole_request_keeps_each_steps_matches_when_one_step_has_fewer() ->
 def test_a_semicolon_inside_a_value_does_not_split_a_scripts_tasks() -> None:
     assert tasks("pause 'A; B'; list leads of ann;x@acme.io ;") == ["pause 'A; B'", "list leads of ann", "x@acme.io"]
     assert tasks("tag “VIP; hot” leads; export them") == ["tag “VIP; hot” leads", "export them"]
+
+
+@pytest.mark.parametrize(
+    ("request_", "tool"),
+    [
+        ("status of the mailbox joe@brightmail.co", "get_account"),  # its path takes the address
+        ("which campaigns does ops@acme.co send for", "list_account_campaign_mappings"),
+        ("details of the lead kate@northwind.io", "list_leads"),  # get_lead needs an id: list and search
+        ("details of the lead 0b9e6a4c-1f2d-4e5a-9b8c-7d6e5f4a3b2c", "get_lead"),
+    ],
+)
+def test_a_record_named_by_its_address_goes_to_a_tool_that_takes_the_address(request_: str, tool: str) -> None:
+    assert search_index(WITHOUT_EXAMPLES).search(request_, limit=1)[0].name == tool
