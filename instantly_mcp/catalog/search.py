@@ -174,6 +174,7 @@ STATES = frozenset(stem(word) for word in ("status", "state", "progress", "diagn
 STATE_CHANGES = frozenset(stem(word) for word in ("pause", "activate", "resume", "enable", "disable"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 TERSE_WORDS = 6  # a request of keywords ("custom tag list") may say its action last
+SWITCHES = {"on": "enable", "off": "disable"}  # a terse request's closing switch: "warmup on"
 _INFLECTED = re.compile(r"(?:ed|ing|s)$")  # "leads who unsubscribed", "before sending": no action asked
 UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
@@ -626,7 +627,7 @@ class SearchIndex:
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
         asked, objects = ({} if question or reported else self.action(present, things)), words
         if closing := self.closing(query, words, things):  # "custom tag list": the verb said last
-            return closing, words[:-1], frozenset(words[-1:])
+            return closing
         if not (asked or question or reported) and self.how_to_do(query, words):
             asked = dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE)
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
@@ -638,18 +639,25 @@ class SearchIndex:
         verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
 
-    def closing(self, query: str, words: list[str], things: frozenset[str]) -> dict[str, float]:
-        """The action a terse request says last ("custom tag list", "workspace settings update"), as
-        agents type keywords. None when a verb opens the request (not one naming a record with the
-        word before: "custom tag"), when it has a function word or over TERSE_WORDS words, or when
-        its last word is inflected ("before sending") or ends a record's name ("lead list")."""
+    def closing(
+        self, query: str, words: list[str], things: frozenset[str]
+    ) -> tuple[dict[str, float], list[str], frozenset[str]] | None:
+        """The action a terse request says last ("custom tag list", "workspace settings update",
+        "warmup on"), as agents type keywords, with the words before it. None when a verb opens the
+        request (not one naming a record with the word before: "custom tag"), when it has a function
+        word or over TERSE_WORDS words, or when its last word is inflected ("before sending") or ends
+        a record's name ("lead list")."""
         said = _words(query)
+        if switch := SWITCHES.get(last := said[-1] if said else ""):  # "warmup on": "on" is no word of terms
+            said, words = [*said[:-1], switch], [*(words[:-1] if words[-1:] == [last] else words), stem(switch)]
         if not 2 <= len(said) <= TERSE_WORDS or STOP & set(said) or len(words) < 2 or _INFLECTED.search(said[-1]):
-            return {}
-        opening = words[:1] if tuple(words[:2]) in self.name_pairs else words[:VERB_POSITIONS]  # "custom tag"
+            return None
+        before = words[:-1]
+        opening = before[:1] if tuple(before[:2]) in self.name_pairs else before[:VERB_POSITIONS]  # "custom tag"
         if (words[-2], words[-1]) in self.name_pairs or self.action(opening, things):
-            return {}
-        return self.action(words[-1:], things)
+            return None
+        asked = self.action(words[-1:], things)
+        return (asked, words[:-1], frozenset(words[-1:])) if asked else None
 
     def state_changes(self, asked: dict[str, float], head: list[str]) -> dict[str, float]:
         """To update a record's status ("set the campaign status to paused") is as much to pause,

@@ -218,6 +218,9 @@ def test_to_update_a_records_status_is_to_change_its_state() -> None:
         ("lead label create", "create_lead_label"),
         # a verb that names a record with the word before it is no action: a "custom tag" is a tag
         ("custom tag delete", "delete_custom_tag"),
+        # a closing switch
+        ("warmup off", "disable_warmup_for_accounts"),
+        ("warmup on", "enable_warmup_for_accounts"),
     ],
 )
 def test_a_terse_request_may_say_its_action_last(request_: str, tool: str) -> None:
@@ -232,11 +235,12 @@ def test_a_terse_request_may_say_its_action_last(request_: str, tool: str) -> No
         "webhooks failing",  # inflected: a report
         "campaigns for the lead list",  # function words: a sentence
         "inbox placement test",  # the last two words name a record
+        "turn warmup on",  # a verb opens it
     ],
 )
 def test_a_closing_word_is_no_action_outside_terse_keywords(request_: str) -> None:
     search = search_index()
-    assert search.closing(request_, search.spell(request_)[0], frozenset()) == {}
+    assert search.closing(request_, search.spell(request_)[0], frozenset()) is None
 
 
 def test_a_comma_before_a_reason_or_a_contrast_ends_the_phrase_a_request_is_about() -> None:
