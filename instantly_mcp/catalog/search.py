@@ -644,9 +644,9 @@ class SearchIndex:
     ) -> tuple[dict[str, float], list[str], frozenset[str]] | None:
         """The action a terse request says last ("custom tag list", "workspace settings update",
         "warmup on"), as agents type keywords, with the words before it. None when a verb opens the
-        request (not one naming a record with the word before: "custom tag"), when it has a function
-        word or over TERSE_WORDS words, or when its last word is inflected ("before sending") or ends
-        a record's name ("lead list")."""
+        request (not one that names a record, alone or with the word before: "tag", "custom tag"),
+        when it has a function word or over TERSE_WORDS words, or when its last word is inflected
+        ("before sending") or ends a record's name ("lead list")."""
         said = _words(query)
         if switch := SWITCHES.get(last := said[-1] if said else ""):  # "warmup on": "on" is no word of terms
             said, words = [*said[:-1], switch], [*(words[:-1] if words[-1:] == [last] else words), stem(switch)]
@@ -654,7 +654,7 @@ class SearchIndex:
             return None
         before = words[:-1]
         opening = before[:1] if tuple(before[:2]) in self.name_pairs else before[:VERB_POSITIONS]  # "custom tag"
-        if (words[-2], words[-1]) in self.name_pairs or self.action(opening, things):
+        if (words[-2], words[-1]) in self.name_pairs or self.action(opening, things | self.nouns):
             return None
         asked = self.action(words[-1:], things)
         return (asked, words[:-1], frozenset(words[-1:])) if asked else None

@@ -218,6 +218,8 @@ def test_to_update_a_records_status_is_to_change_its_state() -> None:
         ("lead label create", "create_lead_label"),
         # a verb that names a record with the word before it is no action: a "custom tag" is a tag
         ("custom tag delete", "delete_custom_tag"),
+        # nor is an opening word that is also a record's name ("tag" toggles, a tag is a record)
+        ("tag create", "create_custom_tag"),
         # a closing switch
         ("warmup off", "disable_warmup_for_accounts"),
         ("warmup on", "enable_warmup_for_accounts"),
