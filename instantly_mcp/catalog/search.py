@@ -571,7 +571,9 @@ class SearchIndex:
         said, query = _words(opened), _plain(opened)
         words, present, spelled = self.spell(query)
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
-        things = plural & self.nouns  # "labels", "tags": things said in the plural are not verbs
+        # "labels", "tags", "unibox replies": things said in the plural are not verbs, unless opening
+        # the request ("Replies to an email", as a tool's description says it)
+        things = plural & (self.nouns | set(words[1:]))
         clause = self.action_clause(query, things)
         question = bool(_QUESTION.match(clause))
         reported = not question and self.reports(clause, things)  # "the campaign stopped sending": no action

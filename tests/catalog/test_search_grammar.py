@@ -254,3 +254,10 @@ def test_a_comma_before_a_reason_or_a_contrast_ends_the_phrase_a_request_is_abou
     assert search.parse("remove the leads (the bounced ones)").head.keys() == {"lead"}
     # a list's commas are no such break
     assert search.parse("export leads, accounts and campaigns").head.keys() != {"lead"}
+
+
+def test_a_verb_said_in_the_plural_after_the_opening_word_is_a_thing() -> None:
+    """ "unibox replies" are emails to read; opening the request, "Replies" is a tool's description."""
+    search = search_index()
+    assert search.search("unibox replies", limit=1)[0].name == "list_emails"
+    assert search.search("Replies to an email thread", limit=1)[0].name == "reply_to_email"
