@@ -638,7 +638,7 @@ class SearchIndex:
             objects = [word for i, word in enumerate(words) if i != words.index(opening[0])]
         if asked:
             asked, objects = self.joined(clause, things, asked, objects)
-        verbs = frozenset(next(([w] for w in opening[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
+        verbs = frozenset(next(([w] for w in present[:VERB_POSITIONS] if self.action([w], things)), opening[:1]))
         return asked, objects, frozenset() if reported else verbs
 
     def closing(

@@ -261,3 +261,10 @@ def test_a_verb_said_in_the_plural_after_the_opening_word_is_a_thing() -> None:
     search = search_index()
     assert search.search("unibox replies", limit=1)[0].name == "list_emails"
     assert search.search("Replies to an email thread", limit=1)[0].name == "reply_to_email"
+
+
+def test_a_past_form_in_a_verbs_position_brings_no_actions_synonyms() -> None:
+    """ "disconnected" describes the accounts: it asks for no action, so "disconnect" means no delete."""
+    request = "Troubleshooting disconnected mailboxes"
+    assert "delet" not in search_index().parse(request).weights
+    assert search_index().search(request, limit=1)[0].name == "list_accounts"
