@@ -64,10 +64,11 @@ MAX_STEPS = 5  # a request's steps searched apart; more are searched as one (eac
 _STEP_BREAK = re.compile(r"\s*(?:;|\bthen\b|\band then\b|\bafter that\b|,\s*and\b|\band also\b)\s*", re.I)
 _TASK_BREAK = re.compile(";")
 _PRONOUN = re.compile(r"\b(?:them|it|those|these|they)\b", re.I)
-_PREPOSITION = re.compile(
-    r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b|\(|,(?=\s*(?:not|but|because|since|so|\w+\s+(?:is|are|was|were|has|have|keeps)\b))",
-    re.I,
-)
+_PREPOSITION = r"\b(?:to|from|in|into|on|for|of|with|by|at|after|before|per|as)\b"
+# An aside ends a phrase too: a parenthesis, or a comma before a contrast or a reason ("pause the
+# campaign, not just a subsequence", "pause the campaign, deliverability is dropping").
+_ASIDE = r"\(|,(?=\s*(?:not|but|because|since|so|\w+\s+(?:is|are|was|were|has|have|keeps)\b))"
+_PHRASE_END = re.compile(f"{_PREPOSITION}|{_ASIDE}", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose|where)\b", re.I)
 # A request that asks a question reads ("what's the warmup score", "which campaigns are paused").
 # "how do I pause" or "can I" asks for an action, not a read.
@@ -573,7 +574,7 @@ class SearchIndex:
         plural = frozenset(stem(w) for w in re.findall(r"[a-z]+s\b", query.lower()) if stem(w) != w)
         # "labels", "tags", "unibox replies": things said in the plural are not verbs, unless opening
         # the request ("Replies to an email", as a tool's description says it)
-        things = plural & (self.nouns | set(words[1:]))
+        things = plural & (self.nouns | (self.verbs & set(words[1:])))
         clause = self.action_clause(query, things)
         question = bool(_QUESTION.match(clause))
         reported = not question and self.reports(clause, things)  # "the campaign stopped sending": no action
@@ -627,9 +628,9 @@ class SearchIndex:
         question asks for no action, nor does a report of what happened, whose verbs are no actions."""
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
+        if not (question or reported) and (closing := self.closing(query, words, things)):
+            return closing  # "custom tag list": the verb said last
         asked, objects = ({} if question or reported else self.action(present, things)), words
-        if closing := self.closing(query, words, things):  # "custom tag list": the verb said last
-            return closing
         if not (asked or question or reported) and self.how_to_do(query, words):
             asked = dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE)
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
@@ -650,8 +651,10 @@ class SearchIndex:
         when it has a function word or over TERSE_WORDS words, or when its last word is inflected
         ("before sending") or ends a record's name ("lead list")."""
         said = _words(query)
-        if switch := SWITCHES.get(last := said[-1] if said else ""):  # "warmup on": "on" is no word of terms
-            said, words = [*said[:-1], switch], [*(words[:-1] if words[-1:] == [last] else words), stem(switch)]
+        if said and said[-1] in SWITCHES:  # "warmup on"
+            switch = SWITCHES[said[-1]]
+            words = words[:-1] if words[-1:] == said[-1:] else words  # "off" is a word of terms, "on" is not
+            said, words = [*said[:-1], switch], [*words, stem(switch)]
         if not 2 <= len(said) <= TERSE_WORDS or STOP & set(said) or len(words) < 2 or _INFLECTED.search(said[-1]):
             return None
         before = words[:-1]
@@ -968,9 +971,9 @@ def by_address(query: str) -> bool:
 
 
 def first_phrase(text: str) -> str:
-    """The text up to its first preposition: "remove this contact from the campaign" -> "remove this
-    contact"."""
-    return _PREPOSITION.split(text, maxsplit=1)[0]
+    """The text up to its first preposition or aside: "remove this contact from the campaign" ->
+    "remove this contact"."""
+    return _PHRASE_END.split(text, maxsplit=1)[0]
 
 
 def plural_phrase(clause: str) -> bool:
