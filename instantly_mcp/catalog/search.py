@@ -863,7 +863,9 @@ class SearchIndex:
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
             "covers": sum(bool(words & self.name_sets[position]) for words in request.things)
             / max(len(request.things), 1),
-            "head": max((request.head.get(word, 0.0) for word in name), default=0.0),
+            "head": max(
+                request.head.get(word, 0.0) for word in itertools.chain(name, self.lists_asked(position, request))
+            ),
             "uncovered": -float(sum(1 for word in name if word not in objects)),
             **self.intent(position, request),
             **self.variant(position, request),
@@ -883,6 +885,13 @@ class SearchIndex:
             return 0.0
         return 1.0 if "email" in keys else -float(not self.writes[position])
 
+    def lists_asked(self, position: int, request: Request) -> frozenset[str]:
+        """The records a read asks for that the tool's record lists, that record said in the singular
+        ("the accounts of a campaign": get_campaign answers them in email_list). Its head is theirs."""
+        if request.asked.keys() - READ_VERBS.keys() or request.plural & self.name_sets[position]:
+            return frozenset()
+        return request.listed & self.lists[position]
+
     def state(self, position: int, request: Request) -> float:
         """For a question about a record's state, whether the tool answers a state: one of what the
         request names (warmup_status for "why did warmup stop"), else the record's own status."""
@@ -892,8 +901,9 @@ class SearchIndex:
         return max(named, default=0.0)
 
     def intent(self, position: int, request: Request) -> dict[str, float]:
-        """The action asked for decides: none reads (list, or get for one record's details), a
-        question about numbers reads an aggregate, and a question or a request to see never writes."""
+        """The action asked for decides: none reads (list, or get for one record's details or for
+        what one record lists), a question about numbers reads an aggregate, and a question or a
+        request to see never writes."""
         verb = stem(self.tool_verbs[position])
         amounts = {"verb": 0.0, "read_default": 0.0, "records": 0.0, "question": 0.0}
         if request.asked.keys() - READ_VERBS.keys():
@@ -903,8 +913,9 @@ class SearchIndex:
                 amounts["read_default"] = 1.0
             else:
                 amounts["records"] = READ_VERBS.get(verb, -1.0)
-        else:
-            read = (ONE_READ if request.one else READ_VERBS).get(verb, 0.0)
+        else:  # one record: its details, or a record listing what is asked ("the accounts of a campaign")
+            one = request.one or bool(self.lists_asked(position, request))
+            read = (ONE_READ if one else READ_VERBS).get(verb, 0.0)
             amounts["read_default"] = (
                 read * 0.3 if verb == "get" and request.plural & self.name_sets[position] else read
             )

@@ -73,3 +73,13 @@ def test_a_record_listing_the_records_asked_for_is_no_broader_tool() -> None:
     assert broad("get_campaign", "show the sender accounts of this campaign") == 0.0
     assert broad("get_campaign", "the sender account of this campaign") == -1.0  # one account: no list asked for
     assert broad("list_accounts", "which campaigns does this sender account belong to") == -1.0
+
+
+def test_one_record_listing_the_records_asked_for_is_what_they_are_read_from() -> None:
+    """ "the mailboxes assigned to the webinar campaign": one campaign, read with get_campaign
+    (its email_list), above list_campaigns and list_accounts; not for many campaigns."""
+    search = search_index()
+    request = "show the mailboxes assigned to the webinar campaign"
+    assert search.lists_asked(position("get_campaign"), search.parse(request)) == {"account"}
+    assert [op.name for op in search.search(request)][:2] == ["list_account_campaign_mappings", "get_campaign"]
+    assert search.lists_asked(position("get_campaign"), search.parse("the mailboxes of my campaigns")) == frozenset()
