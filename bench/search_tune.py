@@ -91,6 +91,7 @@ SHAPE_TERMS = (
     "broad",
     "state",
     "address",
+    "keyed",
     "likely",
 )
 # Coordinate ascent's moves: each term times these (b, a fraction, plus these steps within [0, 1]).

@@ -222,6 +222,7 @@ class Weights:
     state: float = 2.0
     broad: float = 3.0
     address: float = 2.0
+    keyed: float = 2.0
     k1: float = 1.2
     b: float = 0.75
 
@@ -856,8 +857,9 @@ class SearchIndex:
         a leading verb) cover and how many of the things it names the name covers ("which campaigns
         use this mailbox": account and campaign), the head it is about, the action asked for, the
         variant, a narrower sibling the request names the added words of ("broad"), the setting
-        it names, how likely the tool is by its example requests (naive Bayes), and whether its path
-        takes the email address the request names its record by."""
+        it names, how likely the tool is by its example requests (naive Bayes), whether its path
+        takes the email address the request names its record by, and whether it takes one of the
+        records asked for."""
         name, objects = self.names[position], request.objects
         return {
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
@@ -874,7 +876,17 @@ class SearchIndex:
             "state": self.state(position, request),
             "likely": request.likely[position] if request.likely else 0.0,
             "address": self.takes_address(position, request),
+            "keyed": -float(self.keyed_by_asked(position, request)),
         }
+
+    def keyed_by_asked(self, position: int, request: Request) -> bool:
+        """Whether a read's path takes one of the records the request asks for many of: it lists
+        something else about that one record (list_account_campaign_mappings takes an account and
+        lists its campaigns, no answer to "the accounts of a campaign"). A get asked for many of its
+        record reads down in `intent`."""
+        if self.writes[position] or not self.operations[position].path_params:
+            return False
+        return stem(self.tool_verbs[position]) != "get" and self.names[position][0] in request.listed
 
     def takes_address(self, position: int, request: Request) -> float:
         """For a request naming its record by an email address ("account status for tom@acme.io"):

@@ -17,7 +17,7 @@ from support.search_eval import Case, left_out
 # Requests of this test's own making, none from an evaluation set: a step break, a question about
 # numbers, a "who did", a bulk request, a polite opening, a typo, a read without a verb, a setting
 # named, an HTTP method, an edit of a part of a record, a question about a record's state, a record
-# named by its address.
+# named by its address, the records one record lists.
 REQUESTS = [
     "stop the spring campaign then show its leads",
     "how many emails bounced last week",
@@ -32,6 +32,7 @@ REQUESTS = [
     "add two mailboxes to the spring campaign",
     "why did warmup stop on the sales mailbox",
     "warmup status of kim@brightmail.co",
+    "which mailboxes does the spring campaign send from",
 ]
 
 
