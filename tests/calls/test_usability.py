@@ -20,15 +20,15 @@ from support.mcp_session import mcp_client, payload
 from support.search_eval import PlainBM25, cases, figures, leave_one_set_out
 
 # Floors met today on every request of each set, through the SDK client (issue 24: no per-query
-# aliases; the third set was never tuned on, the fourth and fifth only on their tune parts). ISSUE_24 holds the
-# issue's targets, not met yet: old's recall@5 (0.974) meets its target since a record listing the
-# records asked for stays in the ranking (get_campaign for a campaign's sending accounts).
+# aliases; the third set was never tuned on, the fourth and fifth only on their tune parts).
+# ISSUE_24 holds the issue's targets, two not met yet: third's recall@1 (0.919 of 0.92) and
+# fresh's recall@5 (0.962 of 0.97).
 FLOORS = {
-    "old": (0.88, 0.97),
+    "old": (0.89, 0.97),
     "fresh": (0.92, 0.96),
-    "third": (0.9, 0.99),
-    "fourth": (0.79, 0.94),
-    "fifth": (0.83, 0.96),
+    "third": (0.91, 0.99),
+    "fourth": (0.8, 0.94),
+    "fifth": (0.85, 0.97),
 }
 ISSUE_24 = {"old": (0.88, 0.97), "fresh": (0.88, 0.97), "third": (0.92, 0.98)}
 ISSUE_24_LEAVE_ONE_SET_OUT = 0.85
