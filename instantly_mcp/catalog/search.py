@@ -291,6 +291,8 @@ class SearchIndex:
         self.narrower = self.siblings()
         self.states = [self.state_fields(op) for op in self.operations]
         self.lists = [self.listed_records(op) for op in self.operations]
+        self.keyed = [self.keyed_record(position) for position in range(len(self.operations))]
+        self.address_fit = [self.fits_address(position) for position in range(len(self.operations))]
         weights = [getattr(self.weights, f) for f in FIELDS]
         self.docs = [self.blend(doc, weights) for doc in self.fields]
         self.index_settings()
@@ -405,6 +407,24 @@ class SearchIndex:
         if op.risk != "read":
             return frozenset()
         return frozenset(self.corpus.get(op.name, {}).get("response_lists", "").split())
+
+    def keyed_record(self, position: int) -> str:
+        """The record a read's path takes, when the read lists something else about it
+        (list_account_campaign_mappings takes an account and lists its campaigns: no answer to "the
+        accounts of a campaign"); "" for other tools. A get asked for many of its record reads down
+        in `intent`."""
+        if self.writes[position] or not self.operations[position].path_params:
+            return ""
+        return "" if stem(self.tool_verbs[position]) == "get" else self.names[position][0]
+
+    def fits_address(self, position: int) -> float:
+        """How a tool fits a request naming its record by an email address ("account status for
+        tom@acme.io"): 1 when its path takes the address (get_account), -1 for a read whose path
+        needs an id the request does not give (get_lead: a lead is found by listing with a search)."""
+        keys = self.operations[position].path_params
+        if not keys:
+            return 0.0
+        return 1.0 if "email" in keys else -float(not self.writes[position])
 
     def kindred(self, base: int, sibling: int) -> bool:
         """Whether two tools act alike: the same verb, or both read (get and list)."""
@@ -875,34 +895,21 @@ class SearchIndex:
             "setting": self.setting(position, request),
             "state": self.state(position, request),
             "likely": request.likely[position] if request.likely else 0.0,
-            "address": self.takes_address(position, request),
+            "address": self.address_fit[position] if request.address else 0.0,
             "keyed": -float(self.keyed_by_asked(position, request)),
         }
 
     def keyed_by_asked(self, position: int, request: Request) -> bool:
-        """Whether a read's path takes one of the records the request asks for many of: it lists
-        something else about that one record (list_account_campaign_mappings takes an account and
-        lists its campaigns, no answer to "the accounts of a campaign"). A get asked for many of its
-        record reads down in `intent`."""
-        if self.writes[position] or not self.operations[position].path_params:
-            return False
-        return stem(self.tool_verbs[position]) != "get" and self.names[position][0] in request.listed
-
-    def takes_address(self, position: int, request: Request) -> float:
-        """For a request naming its record by an email address ("account status for tom@acme.io"):
-        1 for a tool whose path takes the address (get_account), -1 for a read whose path needs an
-        id the request does not give (get_lead: the lead is found by listing with a search)."""
-        keys = self.operations[position].path_params
-        if not request.address or not keys:
-            return 0.0
-        return 1.0 if "email" in keys else -float(not self.writes[position])
+        """Whether a read's path takes one of the records the request asks for many of."""
+        return self.keyed[position] in request.listed
 
     def lists_asked(self, position: int, request: Request) -> frozenset[str]:
         """The records a read asks for that the tool's record lists, that record said in the singular
         ("the accounts of a campaign": get_campaign answers them in email_list). Its head is theirs."""
-        if request.asked.keys() - READ_VERBS.keys() or request.plural & self.name_sets[position]:
+        listed = request.listed and request.listed & self.lists[position]
+        if not listed or request.asked.keys() - READ_VERBS.keys() or request.plural & self.name_sets[position]:
             return frozenset()
-        return request.listed & self.lists[position]
+        return listed
 
     def state(self, position: int, request: Request) -> float:
         """For a question about a record's state, whether the tool answers a state: one of what the
