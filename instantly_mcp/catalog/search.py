@@ -649,11 +649,13 @@ class SearchIndex:
         question asks for no action, nor does a report of what happened, whose verbs are no actions."""
         words, present = read
         opening, present = (words, present) if clause == query else self.spell(clause)[:2]
-        if not (question or reported) and (closing := self.closing(query, words, things)):
+        if question or reported:
+            asked = {}
+        elif closing := self.closing(query, words, things):
             return closing  # "custom tag list": the verb said last
-        asked, objects = ({} if question or reported else self.action(present, things)), words
-        if not (asked or question or reported) and self.how_to_do(query, words):
-            asked = dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE)
+        else:
+            asked = self.action(present, things) or self.how_to_write(query, words)
+        objects = words
         if self.standing(query, clause, asked):  # "pause it when they reply": a setting of the record
             asked = {UPDATE: 1.0} | {verb: weight * 0.5 for verb, weight in asked.items()}
         if asked and opening and self.action(opening[:1], things):  # the verb said is no object
@@ -712,6 +714,10 @@ class SearchIndex:
         counted = (stem(word.lower()) for word in _ONE.findall(query))
         details = bool(DETAILS & set(said))
         return details or bool(_BY_ID.search(query)) or any(word in self.nouns for word in counted)
+
+    def how_to_write(self, query: str, words: list[str]) -> dict[str, float]:
+        """The change "how do I" asks for without a verb search knows: update, then create."""
+        return dict.fromkeys((UPDATE, CREATE), HOW_TO_WRITE) if self.how_to_do(query, words) else {}
 
     def how_to_do(self, query: str, words: list[str]) -> bool:
         """ "how do I" before a verb search does not know, no tool word ("how do I warm up my
