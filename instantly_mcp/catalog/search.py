@@ -34,7 +34,18 @@ from typing import TypeVar
 from instantly_mcp.catalog.operations import Operation
 from instantly_mcp.catalog.paths import tool_specs_dir
 from instantly_mcp.catalog.vocabulary import ACTIONS, SECOND_MEANING, THINGS, VOCABULARY
-from instantly_mcp.catalog.words import ADDRESS, QUOTED, STOP, derived, pairs, stem, terms, typos, without_values
+from instantly_mcp.catalog.words import (
+    ADDRESS,
+    QUOTED,
+    STOP,
+    SWITCHED,
+    derived,
+    pairs,
+    stem,
+    terms,
+    typos,
+    without_values,
+)
 
 K = TypeVar("K")
 T = TypeVar("T")
@@ -175,7 +186,6 @@ STATES = frozenset(stem(word) for word in ("status", "state", "progress", "diagn
 STATE_CHANGES = frozenset(stem(word) for word in ("pause", "activate", "resume", "enable", "disable"))
 VERB_POSITIONS = 2  # a request's first words that can say what to do
 TERSE_WORDS = 6  # a request of keywords ("custom tag list") may say its action last
-SWITCHES = {"on": "enable", "off": "disable"}  # a terse request's closing switch: "warmup on"
 _INFLECTED = re.compile(r"(?:ed|ing|s)$")  # "leads who unsubscribed", "before sending": no action asked
 UPDATE, CREATE, ADD = stem("update"), stem("create"), stem("add")
 # An HTTP method opening a request, as the action it asks for: POST adds a record to a collection.
@@ -674,8 +684,8 @@ class SearchIndex:
         when it has a function word or over TERSE_WORDS words, or when its last word is inflected
         ("before sending") or ends a record's name ("lead list")."""
         said = _words(query)
-        if said and said[-1] in SWITCHES:  # "warmup on"
-            switch = SWITCHES[said[-1]]
+        if said and said[-1] in SWITCHED:  # "warmup on"
+            switch = SWITCHED[said[-1]]
             words = words[:-1] if words[-1:] == said[-1:] else words  # "off" is a word of terms, "on" is not
             said, words = [*said[:-1], switch], [*words, stem(switch)]
         if not 2 <= len(said) <= TERSE_WORDS or STOP & set(said) or len(words) < 2 or _INFLECTED.search(said[-1]):
@@ -887,15 +897,14 @@ class SearchIndex:
         takes the email address the request names its record by, and whether it takes one of the
         records asked for."""
         name, objects = self.names[position], request.objects
+        lists = self.lists_asked(position, request)
         return {
             "coverage": sum(objects.get(word, 0.0) for word in name) / len(name),
             "covers": sum(bool(words & self.name_sets[position]) for words in request.things)
             / max(len(request.things), 1),
-            "head": max(
-                request.head.get(word, 0.0) for word in itertools.chain(name, self.lists_asked(position, request))
-            ),
+            "head": max(request.head.get(word, 0.0) for word in itertools.chain(name, lists)),
             "uncovered": -float(sum(1 for word in name if word not in objects)),
-            **self.intent(position, request),
+            **self.intent(position, request, one=request.one or bool(lists)),
             **self.variant(position, request),
             "broad": -float(self.broad(position, request)),
             "setting": self.setting(position, request),
@@ -925,7 +934,7 @@ class SearchIndex:
         named = [1.0 if about & request.objects.keys() else 0.5 * (not about) for about in self.states[position]]
         return max(named, default=0.0)
 
-    def intent(self, position: int, request: Request) -> dict[str, float]:
+    def intent(self, position: int, request: Request, *, one: bool) -> dict[str, float]:
         """The action asked for decides: none reads (list, or get for one record's details or for
         what one record lists), a question about numbers reads an aggregate, and a question or a
         request to see never writes."""
@@ -939,7 +948,6 @@ class SearchIndex:
             else:
                 amounts["records"] = READ_VERBS.get(verb, -1.0)
         else:  # one record: its details, or a record listing what is asked ("the accounts of a campaign")
-            one = request.one or bool(self.lists_asked(position, request))
             read = (ONE_READ if one else READ_VERBS).get(verb, 0.0)
             amounts["read_default"] = (
                 read * 0.3 if verb == "get" and request.plural & self.name_sets[position] else read

@@ -15,13 +15,14 @@ STOP = frozenset(
     "i we me us do does how what which want need please can could would should them they their into".split()
 )
 
+# What a switch's "on" or "off" does: "turn warmup on" enables it, and so does a terse "warmup on".
+SWITCHED = {"on": "enable", "off": "disable"}
+# Verbs whose "on" or "off" may close the phrase: "turn warmup back on", "switch that agent off".
+_SWITCHES = frozenset({"turn", "switch"})
 # Two words read as one: "set up" creates, "turn on" enables, "opt out" unsubscribes, "do not contact" blocks.
 _PARTICLES = {
     ("set", "up"): "create",
-    ("turn", "on"): "enable",
-    ("switch", "on"): "enable",
-    ("turn", "off"): "disable",
-    ("switch", "off"): "disable",
+    **{(verb, word): action for verb in sorted(_SWITCHES) for word, action in SWITCHED.items()},
     ("warm", "up"): "warmup",
     ("opt", "out"): "unsubscribe",
     ("not", "contact"): "blocklist",
@@ -38,8 +39,6 @@ _PARTICLES = {
     ("sub", "accounts"): "subaccount",
 }
 _SECOND_WORDS = frozenset(second for _, second in _PARTICLES)
-# Verbs whose "on" or "off" may close the phrase: "turn warmup back on", "switch that agent off".
-_SWITCHES = frozenset({"turn", "switch"})
 SWITCH_REACH = 4  # words between the verb and its "on"/"off"
 # Words that open what follows a phrase: after one of them an "on" or "off" closed the phrase before.
 _PHRASE_ENDS = frozenset("for in at to from with and then so please again now when if until by".split())  # noqa: SIM905
